@@ -1,1 +1,2 @@
-export {};
+export * from './spec.js';
+export * from './errors.js';

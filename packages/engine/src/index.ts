@@ -1,1 +1,3 @@
-export {};
+export * from './state.js';
+export * from './events.js';
+export * from './runtime.js';

@@ -1,0 +1,49 @@
+/** Stable error codes: branch on `code`, never on message text. The server maps codes to HTTP. */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'CONFLICT'
+  | 'UNKNOWN_PARAMETER'
+  | 'INVALID_STATE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+/** One problem with an input, located by a field path such as `spec.task[2].runAfter[0]`. */
+export interface FieldError {
+  path: string;
+  message: string;
+  /** Where in the source file, when known (1-based). */
+  line?: number;
+  column?: number;
+}
+
+export class KontrolerError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: readonly FieldError[];
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { cause?: unknown; retryable?: boolean; details?: readonly FieldError[] } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'KontrolerError';
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+    this.details = opts.details ?? [];
+  }
+}
+
+/** True when `e` carries `code`; works across package copies (no instanceof). */
+export function hasCode(e: unknown, code: ErrorCode): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+}
+
+export function formatFieldErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => `${e.path}: ${e.message}`).join('\n');
+}

@@ -1,0 +1,43 @@
+// What can happen to a run (events in) and what the engine asks for (commands out).
+import type { RunStatus, TaskStatus } from './state.js';
+
+export type RunEvent =
+  /** Re-evaluate: start what is ready, enforce deadlines and retry delays, finish the run. */
+  | { readonly type: 'run:tick' }
+  /** A person or API asked to stop the run: running attempts are killed, the rest canceled. */
+  | { readonly type: 'run:cancel'; readonly reason?: string }
+  /** Retry a failed or canceled run from its failed, skipped and canceled tasks. */
+  | { readonly type: 'run:retry' }
+  /** The runtime started the attempt (pid / pod known). */
+  | { readonly type: 'attempt:started'; readonly task: string; readonly attempt: number; readonly at: number; readonly handle?: string }
+  /**
+   * The attempt ended. `exitCode` is absent when the process never ran or was killed by a
+   * signal; `reason` then says why (e.g. Lost, ImagePullBackOff, Killed).
+   */
+  | {
+      readonly type: 'attempt:exited';
+      readonly task: string;
+      readonly attempt: number;
+      readonly at: number;
+      readonly exitCode?: number;
+      readonly reason?: string;
+    };
+
+export type Command =
+  /** Create-or-adopt the attempt in the runtime; the attempt is already recorded as starting. */
+  | { readonly type: 'attempt:start'; readonly task: string; readonly attempt: number; readonly deadlineAt?: number }
+  /** Stop the attempt (idempotent); it then ends with `reason`. */
+  | { readonly type: 'attempt:kill'; readonly task: string; readonly attempt: number; readonly reason: string }
+  /** Feed the engine a `run:tick` at this time (epoch ms) or later. */
+  | { readonly type: 'wake'; readonly at: number }
+  /** Tell the DAG's webhook (and anyone listening) that a task changed state. */
+  | {
+      readonly type: 'notify:task';
+      readonly task: string;
+      readonly status: TaskStatus;
+      readonly attempt?: number;
+      readonly exitCode?: number;
+      readonly reason?: string;
+    }
+  /** Tell the DAG's webhook that the run ended. */
+  | { readonly type: 'notify:run'; readonly status: RunStatus };

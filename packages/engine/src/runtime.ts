@@ -1,0 +1,80 @@
+// The port every task runtime implements (local processes, Kubernetes pods). The controller is its
+// only caller. An attempt is named by (runId, task, attempt): runtimes derive deterministic
+// handles from it, so starting the same attempt twice adopts the first one instead.
+
+export interface AttemptKey {
+  readonly runId: string;
+  readonly task: string;
+  readonly attempt: number;
+}
+
+/** Everything a runtime needs to run one attempt. */
+export interface AttemptSpec extends AttemptKey {
+  readonly namespace: string;
+  readonly dagName: string;
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly args: readonly string[];
+  readonly script?: string;
+  readonly scriptInjectorImage?: string;
+  /** Parameters as environment variables (name → value). Values may be secret: never log them. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Per-run shared folder when the DAG asks for a workspace. */
+  readonly workspace?: boolean;
+  /** Epoch ms after which the runtime must stop the attempt (also enforced by the engine). */
+  readonly deadlineAt?: number;
+  /** The task's podTemplate, for runtimes that use it. */
+  readonly podTemplate?: Readonly<Record<string, unknown>>;
+}
+
+export type AttemptObservation =
+  /** The runtime knows nothing of it: never created, or gone without a trace. */
+  | { readonly state: 'unknown' }
+  | { readonly state: 'running'; readonly handle: string; readonly startedAt: number }
+  | {
+      readonly state: 'exited';
+      readonly handle: string;
+      readonly startedAt?: number;
+      readonly finishedAt: number;
+      readonly exitCode?: number;
+      readonly reason: string;
+    };
+
+export type RuntimeEvent =
+  | { readonly type: 'started'; readonly key: AttemptKey; readonly handle: string; readonly at: number }
+  | {
+      readonly type: 'exited';
+      readonly key: AttemptKey;
+      readonly at: number;
+      readonly exitCode?: number;
+      readonly reason: string;
+    }
+  /** New output of an attempt; `offset` is the byte offset of `data` within the attempt's log. */
+  | { readonly type: 'log'; readonly key: AttemptKey; readonly offset: number; readonly data: Uint8Array };
+
+export interface TaskRuntime {
+  /** Short name for logs and status ("local", "kubernetes"). */
+  readonly name: string;
+  /**
+   * Create the attempt, or adopt it when it already exists (never runs it twice). Resolves once
+   * the attempt is created; `started` / `exited` / `log` events follow through `subscribe`.
+   * Throws a KontrolerError when it cannot be created (the attempt then fails with that reason).
+   */
+  start(spec: AttemptSpec): Promise<void>;
+  /**
+   * Resume watching an attempt recorded as starting or running (after a controller restart or a
+   * lease takeover). `logOffset` is how many log bytes the store already holds; output after it
+   * is delivered as `log` events. Resolves with what the runtime sees now.
+   */
+  adopt(key: AttemptKey, logOffset: number): Promise<AttemptObservation>;
+  /** Stop the attempt (idempotent; an ended or unknown attempt is a no-op). */
+  kill(key: AttemptKey, reason: string): Promise<void>;
+  /** Forget an attempt the store has fully recorded (removes files / pods). Idempotent. */
+  release(key: AttemptKey): Promise<void>;
+  /** Remove per-run resources (workspace) once the run has ended. Idempotent. */
+  releaseRun(runId: string): Promise<void>;
+  /** Receive events of every attempt this runtime started or adopted. Returns an unsubscribe. */
+  subscribe(listener: (ev: RuntimeEvent) => void): () => void;
+  /** Stop watching (attempts keep running: a later process adopts them). */
+  close(): Promise<void>;
+}

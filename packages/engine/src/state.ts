@@ -1,0 +1,70 @@
+// The state of one run, as the engine sees it. Plain data: serialisable, compared by reference
+// (the engine shares unchanged parts, so `next.tasks[n] !== prev.tasks[n]` means task n changed).
+
+export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'canceled';
+export const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'succeeded', 'failed', 'canceled'];
+
+/**
+ * pending: not started yet; waiting: a retry is due at `retryAt`; running: an attempt is
+ * starting or running; succeeded / failed / skipped (an upstream outcome ruled it out) /
+ * canceled: final until a retry of the run.
+ */
+export type TaskStatus = 'pending' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
+
+/**
+ * starting: recorded, handed to the runtime, not yet seen running; running: seen running;
+ * succeeded / failed / canceled: ended; lost: the runtime has no trace of it (counts as failed).
+ */
+export type AttemptStatus = 'starting' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'lost';
+
+export interface AttemptState {
+  /** 1-based; attempt N+1 exists only once attempt N has ended. */
+  readonly attempt: number;
+  readonly status: AttemptStatus;
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  /** When the runtime must stop it (timeout / activeDeadlineSeconds), epoch ms. */
+  readonly deadlineAt?: number;
+  readonly exitCode?: number;
+  /** Why it ended the way it did: Completed, Error, DeadlineExceeded, Canceled, Lost, ... */
+  readonly reason?: string;
+  /** Set when the engine asked the runtime to stop it; becomes the reason when it ends. */
+  readonly killReason?: string;
+  /** Runtime handle: pid locally, pod name in a cluster. */
+  readonly handle?: string;
+}
+
+export interface TaskState {
+  readonly name: string;
+  readonly status: TaskStatus;
+  readonly attempts: readonly AttemptState[];
+  /** When status is waiting: when the next attempt is due, epoch ms. */
+  readonly retryAt?: number;
+  /** Why a task is skipped / failed / canceled, for people. */
+  readonly reason?: string;
+}
+
+export interface RunState {
+  readonly status: RunStatus;
+  readonly tasks: Readonly<Record<string, TaskState>>;
+  readonly cancelRequested: boolean;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+}
+
+export function isTerminalRun(s: RunStatus): boolean {
+  return s === 'succeeded' || s === 'failed' || s === 'canceled';
+}
+
+export function isTerminalTask(s: TaskStatus): boolean {
+  return s === 'succeeded' || s === 'failed' || s === 'skipped' || s === 'canceled';
+}
+
+export function isActiveAttempt(s: AttemptStatus): boolean {
+  return s === 'starting' || s === 'running';
+}
+
+export function lastAttempt(t: TaskState): AttemptState | undefined {
+  return t.attempts[t.attempts.length - 1];
+}
