@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'UNKNOWN_PARAMETER'
   | 'INVALID_STATE'
+  | 'LEASE_LOST'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'RATE_LIMITED'

@@ -1,1 +1,15 @@
 export { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
+export { createPool, transaction, type Queryable, type PoolLike, type ClientLike } from './db.js';
+export { migrate } from './migrate.js';
+export { MIGRATIONS, type Migration } from './migrations.js';
+export * from './records.js';
+export * from './dags.js';
+export * from './runs.js';
+export * from './claims.js';
+export * from './run-state.js';
+export * from './logs.js';
+export * from './webhooks.js';
+export * from './schedules.js';
+export * from './gc.js';
+export * from './listen.js';
+export { createTestDatabase, type TestDatabase } from './testing.js';

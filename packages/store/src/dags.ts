@@ -1,0 +1,200 @@
+import type { DagDefinition, DagSpec, TaskBodySpec } from '@kontroler/core';
+import { KontrolerError } from '@kontroler/core';
+import type { PoolLike, Queryable } from './db.js';
+import { transaction } from './db.js';
+import type { DagRecord, DagTaskVersionRecord, DagVersionRecord, Row } from './records.js';
+import { dagFromRow, ms } from './records.js';
+
+export interface SaveDagInput {
+  namespace: string;
+  name: string;
+  spec: DagSpec;
+  definition: DagDefinition;
+  /** Hash of the definition without `suspended`: equal hash = same version. */
+  hash: string;
+  source: string;
+  labels?: Record<string, string>;
+}
+
+export interface SaveDagResult {
+  dag: DagRecord;
+  version: number;
+  /** False when the spec was unchanged (only `suspended` may have changed). */
+  created: boolean;
+}
+
+/**
+ * Stores a DAG: a new immutable version when the spec changed, otherwise only the suspended flag
+ * and labels are updated. A deleted DAG comes back with its history. Idempotent for equal input.
+ */
+export async function saveDag(pool: PoolLike, input: SaveDagInput): Promise<SaveDagResult> {
+  return transaction(pool, async (tx) => {
+    const def = input.definition;
+    const cur = await tx.query<Row>('select * from dags where namespace = $1 and name = $2 for update', [input.namespace, input.name]);
+    const existing = cur.rows[0];
+    if (!existing) {
+      const ins = await tx.query<Row>(
+        `insert into dags (namespace, name, current_version, suspended, schedule, timezone, concurrency_policy, catch_up, source, labels)
+         values ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9) returning *`,
+        [input.namespace, input.name, def.suspended, def.schedule ?? null, def.timezone, def.concurrencyPolicy, def.catchUp, input.source, input.labels ?? {}],
+      );
+      const dag = dagFromRow(ins.rows[0]!);
+      await insertVersion(tx, dag.id, 1, input);
+      return { dag, version: 1, created: true };
+    }
+    const dagId = Number(existing.id);
+    const last = await tx.query<{ hash: string }>('select hash from dag_versions where dag_id = $1 and version = $2', [dagId, existing.current_version]);
+    const same = last.rows[0]?.hash === input.hash;
+    const version = same ? Number(existing.current_version) : Number(existing.current_version) + 1;
+    if (!same) await insertVersion(tx, dagId, version, input);
+    const scheduleChanged = (existing.schedule ?? null) !== (def.schedule ?? null) || existing.timezone !== def.timezone;
+    const upd = await tx.query<Row>(
+      `update dags set current_version = $2, suspended = $3, schedule = $4, timezone = $5, concurrency_policy = $6,
+         catch_up = $7, source = $8, labels = $9, deleted_at = null, updated_at = now(),
+         next_fire_at = case when $10 then null else next_fire_at end
+       where id = $1 returning *`,
+      [dagId, version, def.suspended, def.schedule ?? null, def.timezone, def.concurrencyPolicy, def.catchUp, input.source, input.labels ?? {}, scheduleChanged || existing.deleted_at !== null],
+    );
+    return { dag: dagFromRow(upd.rows[0]!), version, created: !same };
+  });
+}
+
+async function insertVersion(tx: Queryable, dagId: number, version: number, input: SaveDagInput): Promise<void> {
+  await tx.query('insert into dag_versions (dag_id, version, hash, spec, definition) values ($1, $2, $3, $4, $5)', [
+    dagId,
+    version,
+    input.hash,
+    input.spec,
+    input.definition,
+  ]);
+}
+
+/** The DAG (deleted ones only when `includeDeleted`), or undefined. */
+export async function getDag(db: Queryable, namespace: string, name: string, includeDeleted = false): Promise<DagRecord | undefined> {
+  const { rows } = await db.query<Row>(
+    `select * from dags where namespace = $1 and name = $2 ${includeDeleted ? '' : 'and deleted_at is null'}`,
+    [namespace, name],
+  );
+  return rows[0] ? dagFromRow(rows[0]) : undefined;
+}
+
+export interface ListDagsQuery {
+  namespace?: string;
+  nameContains?: string;
+  limit?: number;
+  /** Names sort after this `namespace/name` cursor. */
+  after?: string;
+}
+
+export async function listDags(db: Queryable, q: ListDagsQuery = {}): Promise<DagRecord[]> {
+  const where = ['deleted_at is null'];
+  const args: unknown[] = [];
+  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
+  if (q.nameContains) where.push(`name ilike $${args.push(`%${q.nameContains.replace(/[%_\\]/g, '\\$&')}%`)}`);
+  if (q.after) where.push(`(namespace || '/' || name) > $${args.push(q.after)}`);
+  const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
+  const { rows } = await db.query<Row>(`select * from dags where ${where.join(' and ')} order by namespace, name limit ${limit}`, args);
+  return rows.map(dagFromRow);
+}
+
+/** One version of a DAG (the current one when `version` is omitted). */
+export async function getDagVersion(db: Queryable, namespace: string, name: string, version?: number): Promise<(DagVersionRecord & { dag: DagRecord }) | undefined> {
+  const { rows } = await db.query<Row>(
+    `select d.*, v.version as v_version, v.hash as v_hash, v.spec as v_spec, v.definition as v_definition, v.created_at as v_created_at
+     from dags d join dag_versions v on v.dag_id = d.id and v.version = coalesce($3, d.current_version)
+     where d.namespace = $1 and d.name = $2`,
+    [namespace, name, version ?? null],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    dag: dagFromRow(r),
+    dagId: Number(r.id),
+    version: Number(r.v_version),
+    hash: String(r.v_hash),
+    spec: r.v_spec as DagSpec,
+    definition: r.v_definition as DagDefinition,
+    createdAt: ms(r.v_created_at) ?? 0,
+  };
+}
+
+export async function listDagVersions(db: Queryable, dagId: number): Promise<Array<{ version: number; hash: string; createdAt: number }>> {
+  const { rows } = await db.query<Row>('select version, hash, created_at from dag_versions where dag_id = $1 order by version desc', [dagId]);
+  return rows.map((r) => ({ version: Number(r.version), hash: String(r.hash), createdAt: ms(r.created_at) ?? 0 }));
+}
+
+/**
+ * Deletes a DAG. By default only marks it deleted: its versions and run history stay readable and
+ * its schedule stops. With `purge`, everything goes, runs included. Throws NOT_FOUND.
+ */
+export async function deleteDag(db: Queryable, namespace: string, name: string, purge = false): Promise<void> {
+  const res = purge
+    ? await db.query('delete from dags where namespace = $1 and name = $2', [namespace, name])
+    : await db.query('update dags set deleted_at = now(), updated_at = now() where namespace = $1 and name = $2 and deleted_at is null', [namespace, name]);
+  if (res.rowCount === 0) throw new KontrolerError('NOT_FOUND', `DAG ${namespace}/${name} not found`);
+}
+
+/** Pauses or resumes a DAG's schedule (not a new version). Throws NOT_FOUND. */
+export async function setSuspended(db: Queryable, namespace: string, name: string, suspended: boolean): Promise<DagRecord> {
+  const { rows } = await db.query<Row>(
+    'update dags set suspended = $3, next_fire_at = null, updated_at = now() where namespace = $1 and name = $2 and deleted_at is null returning *',
+    [namespace, name, suspended],
+  );
+  if (!rows[0]) throw new KontrolerError('NOT_FOUND', `DAG ${namespace}/${name} not found`);
+  return dagFromRow(rows[0]);
+}
+
+/** Stores a DagTask: a new version when the spec hash changed. Returns the current version. */
+export async function saveDagTask(
+  pool: PoolLike,
+  input: { namespace: string; name: string; spec: TaskBodySpec; hash: string; source: string },
+): Promise<{ version: number; created: boolean }> {
+  return transaction(pool, async (tx) => {
+    const cur = await tx.query<Row>('select * from dag_tasks where namespace = $1 and name = $2 for update', [input.namespace, input.name]);
+    const ex = cur.rows[0];
+    if (!ex) {
+      const ins = await tx.query<Row>('insert into dag_tasks (namespace, name, current_version, source) values ($1, $2, 1, $3) returning id', [
+        input.namespace,
+        input.name,
+        input.source,
+      ]);
+      await tx.query('insert into dag_task_versions (dag_task_id, version, hash, spec) values ($1, 1, $2, $3)', [ins.rows[0]!.id, input.hash, input.spec]);
+      return { version: 1, created: true };
+    }
+    const last = await tx.query<{ hash: string }>('select hash from dag_task_versions where dag_task_id = $1 and version = $2', [ex.id, ex.current_version]);
+    if (last.rows[0]?.hash === input.hash) {
+      await tx.query('update dag_tasks set deleted_at = null, updated_at = now() where id = $1', [ex.id]);
+      return { version: Number(ex.current_version), created: false };
+    }
+    const version = Number(ex.current_version) + 1;
+    await tx.query('insert into dag_task_versions (dag_task_id, version, hash, spec) values ($1, $2, $3, $4)', [ex.id, version, input.hash, input.spec]);
+    await tx.query('update dag_tasks set current_version = $2, deleted_at = null, updated_at = now() where id = $1', [ex.id, version]);
+    return { version, created: true };
+  });
+}
+
+/** A DagTask version (the current one when `version` is omitted), or undefined. */
+export async function getDagTaskVersion(db: Queryable, namespace: string, name: string, version?: number): Promise<DagTaskVersionRecord | undefined> {
+  const { rows } = await db.query<Row>(
+    `select t.namespace, t.name, v.version, v.hash, v.spec, v.created_at from dag_tasks t
+     join dag_task_versions v on v.dag_task_id = t.id and v.version = coalesce($3, t.current_version)
+     where t.namespace = $1 and t.name = $2`,
+    [namespace, name, version ?? null],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return { namespace: String(r.namespace), name: String(r.name), version: Number(r.version), hash: String(r.hash), spec: r.spec as TaskBodySpec, createdAt: ms(r.created_at) ?? 0 };
+}
+
+export async function listDagTasks(db: Queryable, namespace?: string): Promise<Array<{ namespace: string; name: string; currentVersion: number }>> {
+  const { rows } = await db.query<Row>(
+    `select namespace, name, current_version from dag_tasks where deleted_at is null ${namespace ? 'and namespace = $1' : ''} order by namespace, name`,
+    namespace ? [namespace] : [],
+  );
+  return rows.map((r) => ({ namespace: String(r.namespace), name: String(r.name), currentVersion: Number(r.current_version) }));
+}
+
+export async function deleteDagTask(db: Queryable, namespace: string, name: string): Promise<void> {
+  const res = await db.query('update dag_tasks set deleted_at = now() where namespace = $1 and name = $2 and deleted_at is null', [namespace, name]);
+  if (res.rowCount === 0) throw new KontrolerError('NOT_FOUND', `DagTask ${namespace}/${name} not found`);
+}

@@ -1,0 +1,110 @@
+import { KontrolerError } from '@kontroler/core';
+import type { RunStatus } from '@kontroler/engine';
+import type { Queryable } from './db.js';
+import type { RunRecord, RunTrigger, Row } from './records.js';
+import { runFromRow } from './records.js';
+
+export const RUNS_CHANNEL = 'kontroler_runs';
+
+export interface CreateRunInput {
+  dagId: number;
+  dagVersion: number;
+  namespace: string;
+  dagName: string;
+  /** Unique per namespace when given (a DagRun's name); a second create with it returns the first. */
+  name?: string;
+  trigger: RunTrigger;
+  scheduledFor?: number;
+  parameters: Record<string, string>;
+  secretRefs?: Record<string, string>;
+}
+
+/**
+ * Records a new pending run of a DAG version and wakes the controllers. Idempotent by `name`:
+ * creating a run whose name exists in the namespace returns the existing run.
+ */
+export async function createRun(db: Queryable, input: CreateRunInput): Promise<{ run: RunRecord; created: boolean }> {
+  const { rows } = await db.query<Row>(
+    `insert into runs (dag_id, dag_version, namespace, dag_name, name, trigger, scheduled_for, parameters, secret_refs)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     on conflict (namespace, name) where name is not null do nothing
+     returning *`,
+    [
+      input.dagId,
+      input.dagVersion,
+      input.namespace,
+      input.dagName,
+      input.name ?? null,
+      input.trigger,
+      input.scheduledFor === undefined ? null : new Date(input.scheduledFor),
+      input.parameters,
+      input.secretRefs ?? {},
+    ],
+  );
+  if (rows[0]) {
+    await db.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(rows[0].id)]);
+    return { run: runFromRow(rows[0]), created: true };
+  }
+  const ex = await db.query<Row>('select * from runs where namespace = $1 and name = $2', [input.namespace, input.name]);
+  return { run: runFromRow(ex.rows[0]!), created: false };
+}
+
+export async function getRun(db: Queryable, id: number): Promise<RunRecord | undefined> {
+  const { rows } = await db.query<Row>('select * from runs where id = $1', [id]);
+  return rows[0] ? runFromRow(rows[0]) : undefined;
+}
+
+export interface ListRunsQuery {
+  namespace?: string;
+  dagName?: string;
+  status?: RunStatus[];
+  createdAfter?: number;
+  createdBefore?: number;
+  /** Runs with an id below this one (cursor pagination, newest first). */
+  beforeId?: number;
+  limit?: number;
+}
+
+/** Newest first; page with `beforeId` = the last id of the previous page. */
+export async function listRuns(db: Queryable, q: ListRunsQuery = {}): Promise<RunRecord[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
+  if (q.dagName) where.push(`dag_name = $${args.push(q.dagName)}`);
+  if (q.status && q.status.length > 0) where.push(`status = any($${args.push(q.status)})`);
+  if (q.createdAfter !== undefined) where.push(`created_at >= $${args.push(new Date(q.createdAfter))}`);
+  if (q.createdBefore !== undefined) where.push(`created_at < $${args.push(new Date(q.createdBefore))}`);
+  if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), 1000);
+  const { rows } = await db.query<Row>(
+    `select * from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit}`,
+    args,
+  );
+  return rows.map(runFromRow);
+}
+
+/**
+ * Asks the controller owning the run to cancel or retry it. Cancel applies to pending and running
+ * runs, retry to failed and canceled ones; anything else throws INVALID_STATE. Idempotent.
+ */
+export async function requestRun(db: Queryable, id: number, what: 'cancel' | 'retry'): Promise<RunRecord> {
+  const allowed = what === 'cancel' ? ['pending', 'running'] : ['failed', 'canceled'];
+  const { rows } = await db.query<Row>(
+    `update runs set requested = $2, updated_at = now() where id = $1 and status = any($3) returning *`,
+    [id, what, allowed],
+  );
+  if (!rows[0]) {
+    const run = await getRun(db, id);
+    if (!run) throw new KontrolerError('NOT_FOUND', `run ${id} not found`);
+    if (run.requested === what) return run;
+    throw new KontrolerError('INVALID_STATE', `run ${id} is ${run.status}: only ${allowed.join(' or ')} runs can be ${what === 'cancel' ? 'canceled' : 'retried'}`);
+  }
+  await db.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(id)]);
+  return runFromRow(rows[0]);
+}
+
+/** Whether a run of this DAG is pending or running (for concurrencyPolicy). */
+export async function activeRunIds(db: Queryable, dagId: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(`select id from runs where dag_id = $1 and status in ('pending', 'running') order by id`, [dagId]);
+  return rows.map((r) => Number(r.id));
+}
