@@ -1,0 +1,48 @@
+import type { DagDefinition, ResolvedTask } from '@kontroler/core';
+import type { AttemptSpec } from '@kontroler/engine';
+import type { RunRecord } from '@kontroler/store';
+
+/** Looks up the value of a secret parameter (never stored in the database). */
+export type SecretResolver = (namespace: string, secretName: string) => string | undefined;
+
+/**
+ * Environment variables of a local secret: `KONTROLER_SECRET_<NAME>`, the name upper-cased with
+ * every character other than A-Z, 0-9 turned into `_` (e.g. secret `db-pass` →
+ * `KONTROLER_SECRET_DB_PASS`).
+ */
+export function envSecretResolver(env: Readonly<Record<string, string | undefined>>): SecretResolver {
+  return (_ns, secret) => env[`KONTROLER_SECRET_${secret.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+}
+
+/** What the runtime needs to run attempt `attempt` of `task` in `run`. */
+export function buildAttemptSpec(
+  run: RunRecord,
+  def: DagDefinition,
+  task: ResolvedTask,
+  attempt: number,
+  deadlineAt: number | undefined,
+  secrets: SecretResolver,
+): AttemptSpec {
+  const env: Record<string, string> = {};
+  for (const p of task.parameters) {
+    const secret = run.secretRefs[p];
+    const value = secret !== undefined ? secrets(run.namespace, secret) : run.parameters[p];
+    if (value !== undefined) env[p] = value;
+  }
+  return {
+    runId: String(run.id),
+    task: task.name,
+    attempt,
+    namespace: run.namespace,
+    dagName: run.dagName,
+    image: task.image,
+    command: task.command,
+    args: task.args,
+    env,
+    ...(task.script !== undefined ? { script: task.script } : {}),
+    ...(task.scriptInjectorImage !== undefined ? { scriptInjectorImage: task.scriptInjectorImage } : {}),
+    ...(def.workspace?.enable ? { workspace: true } : {}),
+    ...(deadlineAt !== undefined ? { deadlineAt } : {}),
+    ...(task.podTemplate ? { podTemplate: task.podTemplate as Record<string, unknown> } : {}),
+  };
+}

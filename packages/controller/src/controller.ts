@@ -1,0 +1,193 @@
+// The controller process: claims runs from the store, drives each with a RunActor, routes runtime
+// events to them, keeps leases alive, and wakes up on NOTIFY (polling as the fallback).
+import type { RuntimeEvent, TaskRuntime } from '@kontroler/engine';
+import type { Listener, PoolLike } from '@kontroler/store';
+import { LOGS_CHANNEL, RUNS_CHANNEL, claimRuns, getRun, listen, loadRun, releaseRuns, renewLeases } from '@kontroler/store';
+import type { SecretResolver } from './attempt-spec.js';
+import type { ControllerLog } from './log.js';
+import { LogWriter } from './log-writer.js';
+import { RunActor } from './run-actor.js';
+
+export interface ControllerOptions {
+  readonly pool: PoolLike;
+  /** For LISTEN/NOTIFY (a dedicated connection). */
+  readonly databaseUrl: string;
+  readonly runtime: TaskRuntime;
+  /** Unique among live controllers on this database; a restarted controller may reuse its id. */
+  readonly id: string;
+  readonly log: ControllerLog;
+  readonly secrets: SecretResolver;
+  readonly now?: () => number;
+  readonly leaseMs?: number;
+  readonly pollMs?: number;
+  /** Most runs this controller drives at once. */
+  readonly maxRuns?: number;
+  /** Most attempts of one run running at once. */
+  readonly maxRunningPerRun?: number;
+}
+
+export class Controller {
+  private readonly actors = new Map<number, RunActor>();
+  private readonly logs: LogWriter;
+  private readonly now: () => number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private listener: Listener | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private renewTimer: ReturnType<typeof setInterval> | undefined;
+  private claiming: Promise<void> | undefined;
+  private claimAgain = false;
+  private stopped = false;
+  private readonly ended = new Set<(runId: number) => void>();
+
+  constructor(private readonly o: ControllerOptions) {
+    this.now = o.now ?? Date.now;
+    this.leaseMs = o.leaseMs ?? 15_000;
+    this.pollMs = o.pollMs ?? 2_000;
+    this.logs = new LogWriter(o.pool, (e) => o.log.error('writing logs failed', e));
+  }
+
+  /** Runs currently driven by this controller. */
+  get runIds(): number[] {
+    return [...this.actors.keys()];
+  }
+
+  /** Calls `fn` each time a run driven here ends. Returns an unsubscribe. */
+  onRunEnded(fn: (runId: number) => void): () => void {
+    this.ended.add(fn);
+    return () => this.ended.delete(fn);
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.o.runtime.subscribe((ev) => this.route(ev));
+    this.listener = await listen(
+      this.o.databaseUrl,
+      [RUNS_CHANNEL],
+      (_ch, payload) => this.onRunNotify(payload),
+      () => this.kick(),
+    );
+    this.pollTimer = setInterval(() => this.kick(), this.pollMs);
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(500, Math.floor(this.leaseMs / 3)));
+    this.kick();
+    await this.claiming;
+  }
+
+  /**
+   * Stops driving runs. Attempts keep running; with `release` the leases are given back so another
+   * controller takes the runs at once, otherwise they expire.
+   */
+  async stop(release = true): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.unsubscribe?.();
+    await this.claiming;
+    await Promise.all([...this.actors.values()].map((a) => a.settled()));
+    for (const a of this.actors.values()) a.stop();
+    await this.logs.flush();
+    if (release) await releaseRuns(this.o.pool, this.o.id, [...this.actors.keys()]).catch(() => undefined);
+    this.actors.clear();
+    await this.listener?.close();
+  }
+
+  /** Look for work now (coalesces concurrent calls). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = this.claim()
+      .catch((e: unknown) => this.o.log.error('claiming runs failed', e))
+      .finally(() => {
+        this.claiming = undefined;
+        if (this.claimAgain) {
+          this.claimAgain = false;
+          this.kick();
+        }
+      });
+  }
+
+  private onRunNotify(payload: string): void {
+    const id = Number(payload);
+    const actor = this.actors.get(id);
+    if (!actor) return this.kick();
+    // A run we drive: a cancel or retry may have been requested.
+    void getRun(this.o.pool, id).then((r) => {
+      if (r?.requested) actor.push({ type: 'request', what: r.requested });
+    });
+  }
+
+  private async claim(): Promise<void> {
+    const room = (this.o.maxRuns ?? 1000) - this.actors.size;
+    if (room <= 0) return;
+    const runs = await claimRuns(this.o.pool, this.o.id, this.leaseMs, room, [...this.actors.keys()]);
+    for (const r of runs) {
+      if (this.stopped) return;
+      const detail = await loadRun(this.o.pool, r.id);
+      if (!detail) continue;
+      const actor = new RunActor(detail.run, detail.definition, detail.state, {
+        pool: this.o.pool,
+        owner: this.o.id,
+        runtime: this.o.runtime,
+        now: this.now,
+        secrets: this.o.secrets,
+        log: this.o.log,
+        ...(this.o.maxRunningPerRun !== undefined ? { maxRunning: this.o.maxRunningPerRun } : {}),
+        onDone: (id, why) => this.onActorDone(id, why),
+      });
+      this.actors.set(r.id, actor);
+      await actor.resume(detail.logSizes);
+    }
+  }
+
+  private onActorDone(runId: number, why: 'ended' | 'lease-lost'): void {
+    this.actors.delete(runId);
+    if (why === 'ended') for (const fn of this.ended) fn(runId);
+    this.kick();
+  }
+
+  private async renew(): Promise<void> {
+    const ids = [...this.actors.keys()];
+    if (ids.length === 0) return;
+    try {
+      const held = new Set(await renewLeases(this.o.pool, this.o.id, ids, this.leaseMs));
+      for (const id of ids) {
+        if (held.has(id)) continue;
+        this.o.log.warn(`run ${id}: lease expired, dropping it`);
+        this.actors.get(id)?.stop();
+        this.actors.delete(id);
+      }
+    } catch (e) {
+      this.o.log.error('renewing leases failed', e);
+    }
+  }
+
+  private route(ev: RuntimeEvent): void {
+    const runId = Number(ev.key.runId);
+    if (ev.type === 'log') {
+      this.logs.add({ runId, task: ev.key.task, attempt: ev.key.attempt, offset: ev.offset, data: ev.data });
+      return;
+    }
+    const actor = this.actors.get(runId);
+    if (!actor) return; // not ours (any more): whoever owns the run adopts the attempt
+    if (ev.type === 'started') {
+      actor.push({ type: 'attempt:started', task: ev.key.task, attempt: ev.key.attempt, at: ev.at, handle: ev.handle });
+      return;
+    }
+    // The whole log is stored before the attempt is recorded as ended.
+    void this.logs.flush().then(() =>
+      actor.push({
+        type: 'attempt:exited',
+        task: ev.key.task,
+        attempt: ev.key.attempt,
+        at: ev.at,
+        reason: ev.reason,
+        ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
+      }),
+    );
+  }
+}
+
+export { LOGS_CHANNEL };

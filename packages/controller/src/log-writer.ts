@@ -1,0 +1,46 @@
+import type { LogChunk, PoolLike } from '@kontroler/store';
+import { appendLogs } from '@kontroler/store';
+
+/**
+ * Buffers attempt output and writes it to the store in batches (every `intervalMs`, or sooner when
+ * `maxBytes` are waiting). `flush()` resolves once everything handed in before it is stored.
+ */
+export class LogWriter {
+  private buf: LogChunk[] = [];
+  private bytes = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly pool: PoolLike,
+    private readonly onError: (err: unknown) => void,
+    private readonly intervalMs = 100,
+    private readonly maxBytes = 512 * 1024,
+  ) {}
+
+  add(chunk: LogChunk): void {
+    this.buf.push(chunk);
+    this.bytes += chunk.data.byteLength;
+    if (this.bytes >= this.maxBytes) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.intervalMs);
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.buf;
+    this.buf = [];
+    this.bytes = 0;
+    this.writing = this.writing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await appendLogs(this.pool, batch);
+      } catch (err) {
+        this.onError(err);
+      }
+    });
+    return this.writing;
+  }
+}

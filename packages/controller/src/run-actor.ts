@@ -1,0 +1,231 @@
+// Drives one claimed run: events in, decide(), save the difference, carry out the commands.
+// Events are processed one batch at a time, so a run never has two writers in this process.
+import type { DagDefinition, ResolvedTask } from '@kontroler/core';
+import { hasCode } from '@kontroler/core';
+import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
+import { decide, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
+import type { PoolLike, RunRecord } from '@kontroler/store';
+import { saveRunState } from '@kontroler/store';
+import { buildAttemptSpec, type SecretResolver } from './attempt-spec.js';
+import type { ControllerLog } from './log.js';
+import { webhookItems } from './webhook-payload.js';
+
+export interface RunActorDeps {
+  readonly pool: PoolLike;
+  readonly owner: string;
+  readonly runtime: TaskRuntime;
+  readonly now: () => number;
+  readonly secrets: SecretResolver;
+  readonly log: ControllerLog;
+  readonly maxRunning?: number;
+  /** Called once the run ended and is saved, or when the lease was lost. */
+  readonly onDone: (runId: number, why: 'ended' | 'lease-lost') => void;
+}
+
+type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' };
+
+export class RunActor {
+  private state: RunState;
+  private queue: Queued[] = [];
+  private busy = false;
+  private done = false;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private readonly tasks: Map<string, ResolvedTask>;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    readonly run: RunRecord,
+    private readonly def: DagDefinition,
+    state: RunState,
+    private readonly deps: RunActorDeps,
+  ) {
+    this.state = state;
+    this.tasks = new Map(def.tasks.map((t) => [t.name, t]));
+  }
+
+  get id(): number {
+    return this.run.id;
+  }
+
+  get current(): RunState {
+    return this.state;
+  }
+
+  /** Queues an event; processing happens asynchronously, in order. */
+  push(ev: Queued): void {
+    if (this.done) return;
+    this.queue.push(ev);
+    if (!this.busy) void this.drain();
+  }
+
+  /** Resolves when the queue is empty and nothing is being processed. */
+  settled(): Promise<void> {
+    if (!this.busy && this.queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  /**
+   * Picks the run up where it stood: re-attaches to attempts recorded as starting or running
+   * (adopting them in the runtime, or starting one the runtime never saw), then evaluates.
+   */
+  async resume(logSizes: Record<string, number>): Promise<void> {
+    for (const t of Object.values(this.state.tasks)) {
+      const a = t.attempts[t.attempts.length - 1];
+      if (!a || !isActiveAttempt(a.status)) continue;
+      const key = this.key(t.name, a.attempt);
+      const seen = await this.deps.runtime.adopt(key, logSizes[`${t.name}#${a.attempt}`] ?? 0);
+      if (seen.state === 'unknown') {
+        if (a.status === 'starting') {
+          this.startAttempt(t.name, a.attempt, a.deadlineAt);
+        } else {
+          this.push({ type: 'attempt:exited', task: t.name, attempt: a.attempt, at: this.deps.now(), reason: 'Lost' });
+        }
+        continue;
+      }
+      if (a.status === 'starting') this.push({ type: 'attempt:started', task: t.name, attempt: a.attempt, at: seen.startedAt ?? this.deps.now(), handle: seen.handle });
+      if (seen.state === 'exited') {
+        this.push({
+          type: 'attempt:exited',
+          task: t.name,
+          attempt: a.attempt,
+          at: seen.finishedAt,
+          reason: seen.reason,
+          ...(seen.exitCode !== undefined ? { exitCode: seen.exitCode } : {}),
+        });
+      } else if (a.killReason !== undefined) {
+        void this.deps.runtime.kill(key, a.killReason); // a kill asked for before the crash
+      }
+    }
+    if (this.run.requested) this.push({ type: 'request', what: this.run.requested });
+    this.push({ type: 'run:tick' });
+  }
+
+  /** Stops timers; leaves attempts running for whoever takes the run next. */
+  stop(): void {
+    this.done = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.queue = [];
+  }
+
+  private key(task: string, attempt: number): AttemptKey {
+    return { runId: String(this.run.id), task, attempt };
+  }
+
+  private async drain(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.queue.length > 0 && !this.done) {
+        const batch = this.queue.splice(0, this.queue.length);
+        await this.process(batch);
+      }
+    } finally {
+      this.busy = false;
+      const waiters = this.idle.splice(0);
+      for (const w of waiters) w();
+    }
+  }
+
+  private async process(batch: Queued[]): Promise<void> {
+    const prev = this.state;
+    let state = prev;
+    const commands: Command[] = [];
+    let clearRequest: 'cancel' | 'retry' | undefined;
+    const now = this.deps.now();
+    const opts = this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {};
+    for (const q of batch) {
+      let ev: RunEvent;
+      if (q.type === 'request') {
+        clearRequest = q.what;
+        ev = q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' };
+      } else {
+        ev = q;
+      }
+      const d = decide(this.def, state, ev, now, opts);
+      state = d.state;
+      commands.push(...d.commands);
+    }
+    if (state === prev && commands.length === 0 && !clearRequest) return;
+    try {
+      await saveRunState(this.deps.pool, {
+        runId: this.run.id,
+        owner: this.deps.owner,
+        prev,
+        next: state,
+        ...(clearRequest ? { clearRequest } : {}),
+        webhooks: webhookItems(this.run, this.def, commands, now),
+      });
+    } catch (err) {
+      if (hasCode(err, 'LEASE_LOST')) {
+        this.deps.log.warn(`run ${this.run.id}: lease lost, leaving it to its new owner`);
+        this.stop();
+        this.deps.onDone(this.run.id, 'lease-lost');
+        return;
+      }
+      // Not saved: put the batch back and try again shortly (the store may be restarting).
+      this.deps.log.error(`run ${this.run.id}: saving state failed, retrying`, err);
+      this.queue.unshift(...batch);
+      await new Promise((r) => setTimeout(r, 500));
+      return;
+    }
+    this.state = state;
+    this.carryOut(commands, prev);
+    if (isTerminalRun(state.status)) {
+      this.stop();
+      void this.deps.runtime.releaseRun(String(this.run.id)).catch((e: unknown) => this.deps.log.warn(`run ${this.run.id}: releasing run resources failed: ${String(e)}`));
+      this.deps.onDone(this.run.id, 'ended');
+    }
+  }
+
+  private carryOut(commands: readonly Command[], prev: RunState): void {
+    for (const c of commands) {
+      switch (c.type) {
+        case 'attempt:start':
+          this.startAttempt(c.task, c.attempt, c.deadlineAt);
+          break;
+        case 'attempt:kill':
+          void this.deps.runtime.kill(this.key(c.task, c.attempt), c.reason).catch((e: unknown) => this.deps.log.warn(`kill ${c.task}#${c.attempt} failed: ${String(e)}`));
+          break;
+        case 'wake':
+          this.scheduleWake(c.at);
+          break;
+        default:
+          break;
+      }
+    }
+    // Attempts that ended and are saved: the runtime may drop their files / pods.
+    for (const [name, t] of Object.entries(this.state.tasks)) {
+      const before = prev.tasks[name];
+      if (before === t) continue;
+      t.attempts.forEach((a, i) => {
+        const b = before?.attempts[i];
+        if (!isActiveAttempt(a.status) && (b === undefined || isActiveAttempt(b.status))) {
+          void this.deps.runtime.release(this.key(name, a.attempt)).catch(() => undefined);
+        }
+      });
+    }
+  }
+
+  private startAttempt(task: string, attempt: number, deadlineAt: number | undefined): void {
+    const spec = this.tasks.get(task);
+    if (!spec) return;
+    const attemptSpec = buildAttemptSpec(this.run, this.def, spec, attempt, deadlineAt, this.deps.secrets);
+    this.deps.runtime.start(attemptSpec).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.log.warn(`run ${this.run.id}: ${task}#${attempt} could not start: ${message}`);
+      this.push({ type: 'attempt:exited', task, attempt, at: this.deps.now(), reason: `StartFailed: ${message}` });
+    });
+  }
+
+  private scheduleWake(at: number): void {
+    if (at >= this.wakeAt && this.wakeTimer) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    const delay = Math.max(0, Math.min(at - this.deps.now(), 2 ** 31 - 1));
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeAt = Number.POSITIVE_INFINITY;
+      this.push({ type: 'run:tick' });
+    }, delay);
+  }
+}
