@@ -40,12 +40,14 @@ function fromRow(r: Row): WebhookDelivery {
 
 /**
  * Takes up to `limit` due deliveries and hides them from other senders for `leaseMs` (by moving
- * `next_attempt_at`), so a crashed sender's deliveries come back by themselves. In order of id.
+ * `next_attempt_at`), so a crashed sender's deliveries come back by themselves. Deliveries of one run
+ * go out in order: only a run's oldest pending delivery is ever due.
  */
 export async function claimDueWebhooks(db: Queryable, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
   const { rows } = await db.query<Row>(
     `update webhook_deliveries set next_attempt_at = now() + ($2 || ' milliseconds')::interval, attempts = attempts + 1
-     where id in (select id from webhook_deliveries where status = 'pending' and next_attempt_at <= now()
+     where id in (select id from webhook_deliveries w where status = 'pending' and next_attempt_at <= now()
+                    and not exists (select 1 from webhook_deliveries p where p.run_id = w.run_id and p.status = 'pending' and p.id < w.id)
                   order by id for update skip locked limit $1)
      returning *`,
     [limit, String(leaseMs)],
