@@ -13,3 +13,4 @@ export * from './schedules.js';
 export * from './gc.js';
 export * from './listen.js';
 export { createTestDatabase, type TestDatabase } from './testing.js';
+export * from './apply.js';
