@@ -8,6 +8,14 @@ export interface SourcePosition {
   column: number;
 }
 
+/**
+ * Maps a field path of a parsed document to where it is written. A path that is not written
+ * (a missing field) maps to its nearest written ancestor. `inner` is a 1-based position inside a
+ * string value (used for DSL text): for a literal block scalar (`|`) it is translated exactly,
+ * otherwise the string's own position is returned.
+ */
+export type Locator = (path: string, inner?: SourcePosition) => SourcePosition | undefined;
+
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /**
@@ -72,7 +80,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word` when it is close enough to be a likely typo (same letters in
- * another case, or an edit distance of at most a third of the word, minimum 1); else undefined.
+ * another case, or, for words of 3+ characters, an edit distance of at most a third of the word,
+ * minimum 1); else undefined.
  */
 export function closestMatch(word: string, candidates: Iterable<string>): string | undefined {
   const lower = word.toLowerCase();
@@ -86,7 +95,8 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
       bestDistance = d;
     }
   }
-  const limit = Math.max(1, Math.floor(word.length / 3));
+  // Very short words are close to everything; only suggest a different case for them.
+  const limit = word.length < 3 ? 0 : Math.max(1, Math.floor(word.length / 3));
   return bestDistance <= limit ? best : undefined;
 }
 

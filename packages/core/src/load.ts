@@ -24,20 +24,13 @@ import {
   type YAMLMap,
 } from 'yaml';
 import type { FieldError } from './errors.js';
-import { childPath, didYouMean, parentPath, type SourcePosition } from './field-path.js';
+import { childPath, didYouMean, parentPath, type Locator, type SourcePosition } from './field-path.js';
+import { describeValue, shapeName } from './shape-check.js';
 import { SPEC_SHAPES, SUPPORTED_KINDS, resourceShape, type Shape, type SupportedKind } from './schema.js';
 import { API_VERSION, type KontrolerResource } from './spec.js';
 
 /** The path used for problems with a whole document. */
 export const ROOT_PATH = '<root>';
-
-/**
- * Maps a field path of a parsed document to where it is written. A path that is not written
- * (a missing field) maps to its nearest written ancestor. `inner` is a 1-based position inside a
- * string value (used for DSL text): for a literal block scalar (`|`) it is translated exactly,
- * otherwise the string's own position is returned.
- */
-export type Locator = (path: string, inner?: SourcePosition) => SourcePosition | undefined;
 
 /** One non-empty document of a YAML stream. */
 export interface ParsedDocument {
@@ -451,41 +444,11 @@ function blockPosition(ctx: WalkContext, node: Scalar, inner: SourcePosition): S
   return { line: header.line + inner.line, column: indent + inner.column };
 }
 
-function shapeName(shape: Shape): string {
-  switch (shape.type) {
-    case 'string':
-      return 'a string';
-    case 'boolean':
-      return 'a boolean (true or false)';
-    case 'integer':
-      return 'an integer';
-    case 'number':
-      return 'a number';
-    case 'quantity':
-      return 'a quantity (a string such as "250m" or "1Gi")';
-    case 'array':
-      return 'a list';
-    case 'map':
-    case 'object':
-      return 'a mapping';
-    case 'any':
-      return 'a value';
-  }
-}
-
 function describeNode(node: unknown): string {
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) return describeValue(node.value);
   return 'nothing';
-}
-
-function describeValue(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
-  if (typeof v === 'number') return Number.isInteger(v) ? `the integer ${v}` : `the number ${v}`;
-  if (typeof v === 'boolean') return `the boolean ${v}`;
-  return typeof v;
 }
 
 function firstLine(message: string): string {
