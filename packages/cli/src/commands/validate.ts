@@ -20,7 +20,15 @@ export function register(program: Command): void {
         }
         const parsed = parseResources(text, f);
         const errors = [...parsed.errors];
-        for (const d of parsed.documents) if (d.resource && d.errors.length === 0) errors.push(...validateResource(d.resource).map((e) => ({ ...e, path: `${d.pathPrefix}${e.path}` })));
+        for (const d of parsed.documents) {
+          if (!d.resource) continue;
+          // Semantic checks run on what parsed, so one pass reports every problem.
+          const seen = new Set(d.errors.map((e) => e.path));
+          for (const e of validateResource(d.resource, { locate: d.locate })) {
+            const path = `${d.pathPrefix}${e.path}`;
+            if (!seen.has(path)) errors.push({ source: f, ...e, path });
+          }
+        }
         if (errors.length === 0) {
           console.log(`${f}: ok (${parsed.resources.map((r) => `${r.kind} ${r.metadata.name}`).join(', ') || 'no resources'})`);
         } else {
