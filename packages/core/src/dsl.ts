@@ -53,7 +53,9 @@ class SyntaxProblem extends Error {}
 interface Edge {
   from: string;
   to: string;
+  /** Where `from` is written (runAfter entries point here). */
   pos: SourcePosition;
+  toPos: SourcePosition;
 }
 
 interface DslTask {
@@ -81,6 +83,7 @@ class Parser {
   private readonly params: { spec: DagParameterSpec; pos: SourcePosition; fields: Map<string, SourcePosition> }[] = [];
   private readonly tasks: DslTask[] = [];
   private readonly edges: Edge[] = [];
+  private readonly reported = new Set<string>();
 
   constructor(text: string) {
     this.tokens = tokenize(text);
@@ -186,7 +189,7 @@ class Parser {
     while (this.at('arrow')) {
       this.next();
       const right = this.targets();
-      for (const from of left) for (const to of right) this.edges.push({ from: from.value, to: to.value, pos: at(from) });
+      for (const from of left) for (const to of right) this.edges.push({ from: from.value, to: to.value, pos: at(from), toPos: at(to) });
       left = right;
     }
   }
@@ -307,13 +310,14 @@ class Parser {
     const defined = new Set(this.tasks.map((t) => t.spec.name));
     const deps = new Map<string, { from: string; pos: SourcePosition }[]>();
     for (const e of this.edges) {
-      for (const [name, role] of [[e.from, 'runs before'], [e.to, 'runs after']] as const) {
-        if (!defined.has(name)) {
+      for (const [name, role, pos] of [[e.from, 'runs before', e.pos], [e.to, 'runs after', e.toPos]] as const) {
+        if (!defined.has(name) && !this.reported.has(`${name}@${pos.line}:${pos.column}`)) {
+          this.reported.add(`${name}@${pos.line}:${pos.column}`);
           this.errors.push({
             path: DSL_PATH,
             message: `graph: task ${JSON.stringify(name)} is not defined${didYouMean(name, defined)} (the edge says it ${role} ${JSON.stringify(name === e.from ? e.to : e.from)}; add "task ${name} { ... }")`,
-            line: e.pos.line,
-            column: e.pos.column,
+            line: pos.line,
+            column: pos.column,
           });
         }
       }
@@ -370,6 +374,8 @@ class Parser {
   }
 
   private error(t: Token, message: string): void {
+    // An unterminated string swallowed the rest of the text: "found the end" would only echo it.
+    if (t.kind === 'eof' && this.tokens.some((x) => x.kind === 'error' && x.message?.startsWith('unterminated') === true)) return;
     if (this.errors.length < MAX_ERRORS) this.errors.push({ path: DSL_PATH, message, line: t.line, column: t.column });
   }
 
