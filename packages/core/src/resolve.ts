@@ -2,7 +2,7 @@
 
 import type { FieldError } from './errors.js';
 import type { Locator } from './field-path.js';
-import { applyDsl } from './dsl.js';
+import { applyDsl } from './dsl-merge.js';
 import { sha256Hex, stableStringify } from './hash.js';
 import {
   DEFAULT_NAMESPACE,

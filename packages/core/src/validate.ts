@@ -13,7 +13,7 @@
 
 import type { FieldError } from './errors.js';
 import { checkSchedule, isValidTimezone } from './cron.js';
-import { applyDsl } from './dsl.js';
+import { applyDsl } from './dsl-merge.js';
 import { childPath, didYouMean, type Locator } from './field-path.js';
 import { findCycles } from './graph.js';
 import { checkHttpUrl, checkNamespace, checkParameterName, checkResourceName, checkTaskName } from './names.js';

@@ -72,3 +72,13 @@ describe('local secrets from the environment', () => {
     assert.deepEqual(r.errors, [{ path: 'parameters.c', message: 'secret "api.key" is not available: set the environment variable KONTROLER_SECRET_API_KEY' }]);
   });
 });
+
+test('validationFailed carries every error and names the first ones', async () => {
+  const { validationFailed, hasCode } = await import('@kontroler/core');
+  const e = validationFailed('DAG "ns/d"', [
+    { path: 'a', message: 'x' }, { path: 'b', message: 'y' }, { path: 'c', message: 'z' }, { path: 'd', message: 'w' },
+  ]);
+  assert.ok(hasCode(e, 'VALIDATION_FAILED'));
+  assert.equal(e.details.length, 4);
+  assert.equal(e.message, 'DAG "ns/d" is invalid (fix these and try again): a: x; b: y; c: z; and 1 more');
+});
