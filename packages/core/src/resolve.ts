@@ -4,6 +4,7 @@ import type { FieldError } from './errors.js';
 import type { Locator } from './field-path.js';
 import { applyDsl } from './dsl-merge.js';
 import { sha256Hex, stableStringify } from './hash.js';
+import { setOwn } from './plain-data.js';
 import {
   DEFAULT_NAMESPACE,
   type DagDefinition,
@@ -144,7 +145,7 @@ function withoutNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutNulls);
   if (typeof v !== 'object' || v === null) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = withoutNulls(x);
+  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) setOwn(out, k, withoutNulls(x));
   return out;
 }
 

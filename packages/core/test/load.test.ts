@@ -199,3 +199,12 @@ describe('loadValidatedResources', () => {
     );
   });
 });
+
+test('keys such as __proto__ stay plain data', () => {
+  const d = only(`${HEAD}  labels: {__proto__: x}\nspec:\n  task:\n    - name: a\n      image: x\n      command: [x]\n      podTemplate:\n        securityContext: {__proto__: {polluted: true}}\n`);
+  assert.equal(Object.getPrototypeOf(d.metadata.labels), Object.prototype);
+  assert.deepEqual(Object.keys(d.metadata.labels ?? {}), ['__proto__']);
+  const sc = d.spec.task?.[0]?.podTemplate?.securityContext ?? {};
+  assert.equal((sc as { polluted?: unknown }).polluted, undefined);
+  assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+});
