@@ -71,6 +71,20 @@ export interface ParseResourcesResult {
  * `loadValidatedResources`) before trusting a resource.
  */
 export function parseResources(text: string, source?: string): ParseResourcesResult {
+  try {
+    return parseStream(text, source);
+  } catch (e) {
+    // A safety net for pathological input (e.g. nesting deep enough to exhaust the stack).
+    const error: FieldError = {
+      path: ROOT_PATH,
+      message: `could not parse the text: ${e instanceof Error ? e.message : String(e)}`,
+      ...(source === undefined ? {} : { source }),
+    };
+    return { resources: [], errors: [error], documents: [] };
+  }
+}
+
+function parseStream(text: string, source: string | undefined): ParseResourcesResult {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     version: '1.1',
