@@ -13,7 +13,7 @@
 // <stateDir>/workspaces/<runId>/                   shared by the run's tasks when asked for
 import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KontrolerError } from '@kontroler/core';
@@ -225,12 +225,6 @@ export class LocalProcessRuntime implements TaskRuntime {
       await this.adoptNow(spec, dir, 0);
       return;
     }
-    const cwd = workspace ?? join(dir, FILES.work);
-    try {
-      await mkdir(cwd, { recursive: true });
-    } catch (e) {
-      return this.failStart(spec, dir, `StartError: cannot create the working directory ${cwd}: ${messageOf(e)}`, e);
-    }
     const now = this.clock();
     if (spec.deadlineAt !== undefined && spec.deadlineAt <= now) {
       // Already too late: record it without running anything.
@@ -238,6 +232,15 @@ export class LocalProcessRuntime implements TaskRuntime {
       await this.adoptNow(spec, dir, 0);
       return;
     }
+    const cwd = workspace ?? join(dir, FILES.work);
+    // The log is the supervisor's stdout and stderr; we keep reading through the same file.
+    const [cwdMade, logOpened] = await Promise.allSettled([mkdir(cwd, { recursive: true }), open(join(dir, FILES.log), 'wx+')]);
+    if (cwdMade.status === 'rejected' || logOpened.status === 'rejected') {
+      if (logOpened.status === 'fulfilled') await logOpened.value.close();
+      const e: unknown = cwdMade.status === 'rejected' ? cwdMade.reason : (logOpened as PromiseRejectedResult).reason;
+      return this.failStart(spec, dir, `StartError: cannot prepare ${cwd} and the log: ${messageOf(e)}`, e);
+    }
+    const logFile = logOpened.value;
     let child: ChildProcess;
     try {
       child = spawnSupervisor({
@@ -248,21 +251,28 @@ export class LocalProcessRuntime implements TaskRuntime {
         argv: inv.argv,
         cwd,
         env: { ...this.inheritedEnv, ...vars },
+        logFd: logFile.fd,
       });
     } catch (e) {
+      await logFile.close();
       return this.failStart(spec, dir, `StartError: ${messageOf(e)}`, e);
     }
     const pid = child.pid;
     if (pid === undefined) {
       const err = await new Promise<Error>((res) => child.once('error', res));
+      await logFile.close();
       return this.failStart(spec, dir, `StartError: cannot run /bin/sh: ${err.message}`, err);
     }
     child.on('error', (e) => this.log(`local runtime: attempt ${describeKey(spec)}: ${e.message}`));
-    const t = this.track({ key: keyOf(spec), dir, pid, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, child }, 0);
-    child.once('exit', () => {
+    const t = this.track(
+      { key: keyOf(spec), dir, pid, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, child },
+      0,
+      logFile,
+    );
+    child.once('exit', (status) => {
       // Nothing of an ended attempt may outlive it (as in a pod): kill what is left of its group.
       signalGroup(pid, 'SIGKILL');
-      this.finish(t);
+      this.finish(t, status);
     });
     this.emit({ type: 'started', key: t.key, handle: String(pid), at: now });
   }
@@ -385,10 +395,11 @@ export class LocalProcessRuntime implements TaskRuntime {
   private track(
     fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'child'>,
     logOffset: number,
+    logFile?: FileHandle,
   ): Tracked {
     const t: Tracked = {
       ...fields,
-      tail: new LogTail(join(fields.dir, FILES.log), logOffset, this.logSink(fields.key), this.logError(fields.key)),
+      tail: new LogTail(join(fields.dir, FILES.log), logOffset, this.logSink(fields.key), this.logError(fields.key), logFile),
       watcher: undefined,
       killAt: undefined,
       killRequested: false,
@@ -461,8 +472,11 @@ export class LocalProcessRuntime implements TaskRuntime {
     );
   }
 
-  /** Delivers the rest of the log, then `exited`, then forgets the attempt. */
-  private finish(t: Tracked): void {
+  /**
+   * Delivers the rest of the log, then `exited`, then forgets the attempt. `status` is our own
+   * supervisor's exit status (= the command's), null when it was signalled, undefined when adopted.
+   */
+  private finish(t: Tracked, status?: number | null): void {
     if (t.ending) return;
     t.ending = true;
     t.watcher?.close();
@@ -471,19 +485,28 @@ export class LocalProcessRuntime implements TaskRuntime {
       (async () => {
         let outcome: Outcome;
         try {
-          await t.tail.drain();
-          const [exit, kill] = await Promise.all([readExit(t.dir), readKill(t.dir)]);
-          outcome = outcomeOf(exit, kill, exit === undefined ? await readPid(t.dir) : undefined);
+          // In parallel: on a chain of short tasks this latency is the per-hop overhead.
+          [, outcome] = await Promise.all([t.tail.drain(), this.outcomeFromDisk(t, status)]);
         } catch (e) {
           this.log(`local runtime: cannot read how ${describeKey(t.key)} ended: ${messageOf(e)}; reporting it Lost`);
           outcome = { reason: 'Lost' };
         }
-        await t.tail.close();
         this.tracked.delete(t.dir);
         this.stopTickerIfIdle();
         this.emit({ type: 'exited', key: t.key, at: this.clock(), ...outcome });
+        await t.tail.close();
       })(),
     );
+  }
+
+  /**
+   * A command that exited by itself in a supervisor we spawned needs no file read: its status is
+   * the supervisor's. Otherwise (killed, signalled, adopted, never ran) the files tell.
+   */
+  private async outcomeFromDisk(t: Tracked, status: number | null | undefined): Promise<Outcome> {
+    if (typeof status === 'number' && status <= 128 && !t.killRequested) return outcomeOf(status, undefined, undefined);
+    const [exit, kill] = await Promise.all([readExit(t.dir), readKill(t.dir)]);
+    return outcomeOf(exit, kill, exit === undefined ? await readPid(t.dir) : undefined);
   }
 
   // --- kill -------------------------------------------------------------------------------
