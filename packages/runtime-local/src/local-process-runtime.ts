@@ -340,6 +340,7 @@ export class LocalProcessRuntime implements TaskRuntime {
         logOffset,
       );
       this.emit({ type: 'started', key: k, handle, at: rec.startedAt });
+      t.tail.poke(); // what it wrote since logOffset, without waiting for more output
       const kill = await readKill(dir);
       if (kill !== undefined) {
         // A controller that died mid-kill cannot send the SIGKILL: we do, on its schedule.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hasCode } from '@kontroler/core';
 import type { LocalProcessRuntime } from '@kontroler/runtime-local';
-import { Recorder, sandbox, script, spec, type Sandbox } from './helpers.js';
+import { Recorder, TICKER, sandbox, script, spec, trackTickLatency, type Sandbox } from './helpers.js';
 
 describe('LocalProcessRuntime: running attempts', () => {
   let box: Sandbox;
@@ -115,6 +115,15 @@ describe('LocalProcessRuntime: running attempts', () => {
     const last = rec.logEvents(s).at(-1);
     assert.ok(last !== undefined && last.offset + last.data.byteLength === Buffer.byteLength(text));
     assert.ok(rec.events.indexOf(end) > rec.events.indexOf(last), 'the whole log comes before exited');
+  });
+
+  it('delivers output within moments of it being written, not at the next slow poll', async () => {
+    const s = script(TICKER(10));
+    const worst = trackTickLatency(rt, s);
+    await rt.start(s);
+    await rec.exited(s);
+    assert.equal(rec.logText(s).match(/tick/g)?.length, 10);
+    assert.ok(worst() < 400, `worst delivery delay ${worst()} ms`);
   });
 
   it('reports a command that cannot be found as an error exit, like a shell would', async () => {

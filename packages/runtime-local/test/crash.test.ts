@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Recorder, alive, sandbox, script, until, type Sandbox } from './helpers.js';
+import { Recorder, TICKER, alive, sandbox, script, trackTickLatency, until, type Sandbox } from './helpers.js';
 
 describe('LocalProcessRuntime: crash safety', () => {
   let box: Sandbox;
@@ -36,6 +36,27 @@ describe('LocalProcessRuntime: crash safety', () => {
     assert.equal(end.exitCode, 5);
     assert.equal(end.reason, 'Error');
     assert.equal(rec2.logText(s, offset), 'after\n', 'each byte once: only what came after the offset');
+  });
+
+  it('an adopter delivers what was written meanwhile at once, and new output within moments', async () => {
+    const first = box.runtime();
+    const rec1 = new Recorder(first);
+    const s = script(`echo meanwhile; ${waitForGate('latency-go')}; ${TICKER(10)}`);
+    await first.start(s);
+    await rec1.started(s);
+    await first.close();
+
+    const second = box.runtime();
+    const rec2 = new Recorder(second);
+    const worst = trackTickLatency(second, s);
+    const t0 = Date.now();
+    assert.equal((await second.adopt(s, 0)).state, 'running');
+    await rec2.logContains(s, 'meanwhile\n');
+    assert.ok(Date.now() - t0 < 400, `backlog delivered after ${Date.now() - t0} ms`);
+    await writeFile(gate('latency-go'), '');
+    await rec2.exited(s);
+    assert.equal(rec2.logText(s).match(/tick/g)?.length, 10);
+    assert.ok(worst() < 400, `worst delivery delay ${worst()} ms`);
   });
 
   it('adopts an attempt that finished while no runtime was alive', async () => {

@@ -171,3 +171,22 @@ export async function alive(pid: number): Promise<boolean> {
     return false;
   }
 }
+
+/** A script printing "tick <epoch ms>" every 50 ms, `n` times. */
+export const TICKER = (n: number) => `i=0; while [ $i -lt ${n} ]; do echo "tick $(date +%s%3N)"; i=$((i+1)); sleep 0.05; done`;
+
+/**
+ * Records, for each `tick <ms>` line delivered by a log event, how long after it was printed the
+ * event arrived. Returns the worst delay seen so far.
+ */
+export function trackTickLatency(rt: TaskRuntime, key: AttemptKey): () => number {
+  let worst = 0;
+  rt.subscribe((ev) => {
+    if (ev.type !== 'log' || !sameKey(ev.key, key)) return;
+    const now = Date.now();
+    for (const m of Buffer.from(ev.data).toString('utf8').matchAll(/tick (\d+)/g)) {
+      worst = Math.max(worst, now - Number(m[1]));
+    }
+  });
+  return () => worst;
+}
