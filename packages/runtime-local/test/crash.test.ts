@@ -43,7 +43,7 @@ describe('LocalProcessRuntime: crash safety', () => {
     const rec1 = new Recorder(first);
     const s = script(`echo meanwhile; ${waitForGate('latency-go')}; ${TICKER(10)}`);
     await first.start(s);
-    await rec1.started(s);
+    await rec1.logContains(s, 'meanwhile\n'); // written before the adopter exists: a backlog
     await first.close();
 
     const second = box.runtime();
