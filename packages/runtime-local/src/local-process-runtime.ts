@@ -32,7 +32,7 @@ import { attemptEnv, invocation, pickInherited, type Env } from './environment.j
 import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
-import { isSameProcess, signalGroup } from './proc.js';
+import { isSameProcess, pidExists, signalGroup } from './proc.js';
 import { spawnSupervisor } from './supervisor.js';
 
 export interface LocalProcessRuntimeOptions {
@@ -81,7 +81,7 @@ interface Stray {
 
 /** Polls between sightings of a supervisor that was spawned but has not written `pid` yet. */
 const SPAWN_POLL_MS = 25;
-/** With a file watcher, still read logs every this many polls, in case an inotify event was lost. */
+/** With a file watcher, still read logs and check adopted attempts fully every this many polls, in case an event was lost. */
 const SAFETY_READ_EVERY = 10;
 
 function keyOf(k: AttemptKey): AttemptKey {
@@ -441,7 +441,11 @@ export class LocalProcessRuntime implements TaskRuntime {
         t.killAt = undefined;
         this.runInBackground(this.signal(t, 'SIGKILL'));
       }
-      if (t.child === undefined) this.checkAdopted(t);
+      // Adopted: the watcher reports the exit file; polling covers a supervisor that vanished
+      // without one (kill(pid, 0) every tick, the full check with start time now and then).
+      if (t.child === undefined && (t.watcher === undefined || this.ticks % SAFETY_READ_EVERY === 0 || !pidExists(t.pid))) {
+        this.checkAdopted(t);
+      }
     }
     for (const [dir, s] of this.strays) {
       if (now < s.killAt) continue;

@@ -148,6 +148,27 @@ describe('LocalProcessRuntime: crash safety', () => {
     assert.equal(seen.state === 'exited' && seen.exitCode, undefined);
   });
 
+  it('reports Lost when a watched supervisor is killed from outside, spawned or adopted', async () => {
+    const first = box.runtime();
+    const rec1 = new Recorder(first);
+    const adopted = script('echo up; sleep 60');
+    await first.start(adopted);
+    await rec1.logContains(adopted, 'up\n');
+    await first.close();
+
+    const second = box.runtime();
+    const rec2 = new Recorder(second);
+    assert.equal((await second.adopt(adopted, 0)).state, 'running');
+    const own = script('echo up; sleep 60');
+    await second.start(own);
+    await rec2.logContains(own, 'up\n');
+    for (const key of [adopted, own]) process.kill(-Number((await rec2.started(key)).handle), 'SIGKILL');
+    for (const key of [adopted, own]) {
+      const end = await rec2.exited(key);
+      assert.deepEqual([end.reason, end.exitCode], ['Lost', undefined]);
+    }
+  });
+
   it('does not mistake a reused pid for the supervisor', async () => {
     // A record that names a live process (this test) with another start time.
     const dir = join(box.stateDir, 'attempts', 'run-reuse', 'task', '1');
