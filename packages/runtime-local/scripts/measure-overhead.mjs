@@ -43,15 +43,21 @@ async function attemptTrue() {
 async function timeSequential() {
   const base = [];
   const local = [];
+  const cpu = { base: 0, local: 0 };
+  const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   for (let i = 0; i < n; i++) {
+    let c0 = cpuMs();
     let t0 = performance.now();
     await spawnTrue();
     base.push(performance.now() - t0);
+    cpu.base += cpuMs() - c0;
+    c0 = cpuMs();
     t0 = performance.now();
     await attemptTrue();
     local.push(performance.now() - t0);
+    cpu.local += cpuMs() - c0;
   }
-  return { base, local };
+  return { base, local, cpu };
 }
 
 async function timeParallel(fn) {
@@ -70,10 +76,11 @@ if (parallel > 0) {
   const local = await timeParallel(attemptTrue);
   console.log(`${n} attempts, ${parallel} at a time: spawn('true') ${base.toFixed(0)} ms; LocalProcessRuntime ${local.toFixed(0)} ms (${(local / base).toFixed(2)}x)`);
 } else {
-  const { base, local } = await timeSequential();
+  const { base, local, cpu } = await timeSequential();
   console.log(`${n} sequential: spawn('true') ${sum(base).toFixed(0)} ms (median ${median(base).toFixed(2)} ms); ` +
     `LocalProcessRuntime ${sum(local).toFixed(0)} ms (median ${median(local).toFixed(2)} ms); ` +
-    `overhead ${((sum(local) - sum(base)) / n).toFixed(2)} ms per attempt (median ${(median(local) - median(base)).toFixed(2)} ms)`);
+    `overhead ${((sum(local) - sum(base)) / n).toFixed(2)} ms per attempt (median ${(median(local) - median(base)).toFixed(2)} ms); ` +
+    `this process's CPU per attempt: ${(cpu.local / n).toFixed(2)} ms vs ${(cpu.base / n).toFixed(2)} ms for a bare spawn`);
 }
 await rt.close();
 rmSync(dir, { recursive: true, force: true });

@@ -145,6 +145,16 @@ describe('LocalProcessRuntime: running attempts', () => {
     assert.deepEqual(await rt.adopt(s, 0), { state: 'unknown' }, 'nothing was created');
   });
 
+  it('refuses a parameter that cannot be an environment variable, without showing its value', async () => {
+    const s = spec({ command: ['true'], env: { 'BAD=NAME': 'top-secret-value' } });
+    await assert.rejects(rt.start(s), (e: unknown) => {
+      assert.ok(hasCode(e, 'VALIDATION_FAILED'));
+      assert.match((e as Error).message, /BAD=NAME/);
+      assert.doesNotMatch((e as Error).message, /top-secret-value/);
+      return true;
+    });
+  });
+
   it('keeps odd run and task names apart on disk', async () => {
     const a = spec({ runId: '../evil', task: 'a/b', command: ['echo', 'one'] });
     const b = spec({ runId: '../evil', task: 'a_b', command: ['echo', 'two'] });
