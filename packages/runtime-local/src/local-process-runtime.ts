@@ -13,22 +13,13 @@
 // <stateDir>/workspaces/<runId>/                   shared by the run's tasks when asked for
 import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
-import {
-  claimFailed,
-  isErrno,
-  mtimeOf,
-  readExit,
-  readKill,
-  readPid,
-  writeKill,
-  type PidRecord,
-} from './attempt-files.js';
+import { claimFailed, isErrno, readExit, readKill, readPid, writeKill } from './attempt-files.js';
 import { attemptEnv, invocation, pickInherited, type Env } from './environment.js';
+import { inspectAttempt, listAttemptDirs, type AttemptOnDisk } from './inspect.js';
 import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
@@ -79,8 +70,6 @@ interface Stray {
   readonly killAt: number;
 }
 
-/** Polls between sightings of a supervisor that was spawned but has not written `pid` yet. */
-const SPAWN_POLL_MS = 25;
 /** With a file watcher, still read logs and check adopted attempts fully every this many polls, in case an event was lost. */
 const SAFETY_READ_EVERY = 10;
 
@@ -164,7 +153,7 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.assertOpen();
     const dir = attemptDir(this.stateDir, key);
     await this.serial(dir, async () => {
-      if (this.tracked.has(dir) || (await this.runsOnDisk(dir))) throw this.stillRunning(describeKey(key));
+      if (this.tracked.has(dir) || (await this.inspect(dir)).state === 'running') throw this.stillRunning(describeKey(key));
       this.strays.delete(dir);
       await rm(dir, { recursive: true, force: true });
     });
@@ -178,7 +167,7 @@ export class LocalProcessRuntime implements TaskRuntime {
       if (t.key.runId === runId) throw this.stillRunning(describeKey(t.key));
     }
     for (const dir of await listAttemptDirs(runDir)) {
-      if (await this.runsOnDisk(dir)) throw this.stillRunning(dir);
+      if ((await this.inspect(dir)).state === 'running') throw this.stillRunning(dir);
     }
     for (const dir of this.strays.keys()) if (dir.startsWith(runDir + '/')) this.strays.delete(dir);
     await rm(runDir, { recursive: true, force: true });
@@ -324,70 +313,52 @@ export class LocalProcessRuntime implements TaskRuntime {
   private async adoptNow(key: AttemptKey, dir: string, logOffset: number): Promise<AttemptObservation> {
     const known = this.tracked.get(dir);
     if (known !== undefined) return { state: 'running', handle: String(known.pid), startedAt: known.startedAt };
-    const rec = await this.pidRecord(dir);
-    if (rec === undefined) return { state: 'unknown' };
+    const seen = await this.inspect(dir);
     const k = keyOf(key);
-    if (rec.kind === 'failed') {
-      const at = (await mtimeOf(join(dir, FILES.pid))) ?? this.clock();
-      this.emit({ type: 'exited', key: k, at, reason: rec.reason });
-      return { state: 'exited', handle: '', finishedAt: at, reason: rec.reason };
-    }
-    const handle = String(rec.pid);
-    let exit = await readExit(dir);
-    if (exit === undefined && (await isSameProcess(rec.pid, rec.startTime))) {
-      const t = this.track(
-        { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, child: undefined },
-        logOffset,
-      );
-      this.emit({ type: 'started', key: k, handle, at: rec.startedAt });
-      t.tail.poke(); // what it wrote since logOffset, without waiting for more output
-      const kill = await readKill(dir);
-      if (kill !== undefined) {
-        // A controller that died mid-kill cannot send the SIGKILL: we do, on its schedule.
-        t.killRequested = true;
-        t.killAt = kill.at + this.killGraceMs;
+    switch (seen.state) {
+      case 'absent':
+        return { state: 'unknown' };
+      case 'never-ran': {
+        const at = seen.at ?? this.clock();
+        this.emit({ type: 'exited', key: k, at, reason: seen.reason });
+        return { state: 'exited', handle: '', finishedAt: at, reason: seen.reason };
       }
-      return { state: 'running', handle, startedAt: rec.startedAt };
+      case 'running': {
+        const { rec } = seen;
+        const t = this.track(
+          { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, child: undefined },
+          logOffset,
+        );
+        this.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
+        t.tail.poke(); // what it wrote since logOffset, without waiting for more output
+        const kill = await readKill(dir);
+        if (kill !== undefined) {
+          // A controller that died mid-kill cannot send the SIGKILL: we do, on its schedule.
+          t.killRequested = true;
+          t.killAt = kill.at + this.killGraceMs;
+        }
+        return { state: 'running', handle: String(rec.pid), startedAt: rec.startedAt };
+      }
+      case 'ended': {
+        // Maybe while no runtime was alive: tell it all now, the log before `exited`.
+        const { rec, outcome } = seen;
+        const finishedAt = seen.finishedAt ?? this.clock();
+        this.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
+        const tail = new LogTail(join(dir, FILES.log), logOffset, this.logSink(k), this.logError(k));
+        await tail.drain();
+        await tail.close();
+        this.emit({ type: 'exited', key: k, at: finishedAt, ...outcome });
+        return { state: 'exited', handle: String(rec.pid), startedAt: rec.startedAt, finishedAt, ...outcome };
+      }
     }
-    // It ended, maybe while no runtime was alive; the exit file may be newer than our first look.
-    exit ??= await readExit(dir);
-    const outcome = outcomeOf(exit, await readKill(dir), rec);
-    const finishedAt = (exit === undefined ? undefined : await mtimeOf(join(dir, FILES.exit))) ?? this.clock();
-    this.emit({ type: 'started', key: k, handle, at: rec.startedAt });
-    const tail = new LogTail(join(dir, FILES.log), logOffset, this.logSink(k), this.logError(k));
-    await tail.drain();
-    await tail.close();
-    this.emit({ type: 'exited', key: k, at: finishedAt, ...outcome });
-    return { state: 'exited', handle, startedAt: rec.startedAt, finishedAt, ...outcome };
   }
 
-  /**
-   * The attempt's `pid` record; undefined when the attempt folder does not exist. A folder without
-   * one is either being started right now (we wait up to spawnGraceMs from its creation) or was
-   * abandoned before its supervisor ran: then we claim it as Lost with an exclusive create, which
-   * also stops a late supervisor from running the command.
-   */
-  private async pidRecord(dir: string): Promise<PidRecord | undefined> {
-    for (;;) {
-      const rec = await readPid(dir);
-      if (rec !== undefined) return rec;
-      const changed = await mtimeOf(dir);
-      if (changed === undefined) return undefined;
-      if (Date.now() - changed >= this.spawnGraceMs) {
-        try {
-          if (await claimFailed(dir, 'Lost')) this.log(`local runtime: ${dir} was never started by its creator: recorded as Lost`);
-        } catch (e) {
-          if (isErrno(e, 'ENOENT')) continue; // released meanwhile
-          throw e;
-        }
-        // Ours or the supervisor's; an unreadable record (a crash mid-write) is Lost too.
-        return (await readPid(dir)) ?? { kind: 'failed', reason: 'Lost' };
-      }
-      try {
-        await sleep(SPAWN_POLL_MS, undefined, { signal: this.abort.signal });
-      } catch (e) {
-        throw new KontrolerError('UNAVAILABLE', 'the local runtime was closed while adopting an attempt: adopt it with a new runtime', { cause: e });
-      }
+  private async inspect(dir: string): Promise<AttemptOnDisk> {
+    try {
+      return await inspectAttempt(dir, { spawnGraceMs: this.spawnGraceMs, signal: this.abort.signal, log: this.log });
+    } catch (e) {
+      if (!this.abort.signal.aborted) throw e;
+      throw new KontrolerError('UNAVAILABLE', 'the local runtime was closed while looking at an attempt: adopt it with a new runtime', { cause: e });
     }
   }
 
@@ -549,17 +520,6 @@ export class LocalProcessRuntime implements TaskRuntime {
 
   // --- plumbing ---------------------------------------------------------------------------
 
-  /** True when the folder's supervisor is alive, or may still be about to start. */
-  private async runsOnDisk(dir: string): Promise<boolean> {
-    const rec = await readPid(dir);
-    if (rec === undefined) {
-      const changed = await mtimeOf(dir);
-      return changed !== undefined && Date.now() - changed < this.spawnGraceMs;
-    }
-    if (rec.kind === 'failed' || (await readExit(dir)) !== undefined) return false;
-    return isSameProcess(rec.pid, rec.startTime);
-  }
-
   private stillRunning(what: string): KontrolerError {
     return new KontrolerError(
       'INVALID_STATE',
@@ -624,24 +584,4 @@ export class LocalProcessRuntime implements TaskRuntime {
       throw new KontrolerError('INVALID_STATE', 'this LocalProcessRuntime is closed: create a new one on the same stateDir to adopt its attempts');
     }
   }
-}
-
-/** `<runDir>/<task>/<attempt>` folders; none when the run has no folder. */
-async function listAttemptDirs(runDir: string): Promise<string[]> {
-  const out: string[] = [];
-  let tasks: string[];
-  try {
-    tasks = await readdir(runDir);
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return out;
-    throw e;
-  }
-  for (const task of tasks) {
-    try {
-      for (const attempt of await readdir(join(runDir, task))) out.push(join(runDir, task, attempt));
-    } catch (e) {
-      if (!isErrno(e, 'ENOENT') && !isErrno(e, 'ENOTDIR')) throw e;
-    }
-  }
-  return out;
 }
