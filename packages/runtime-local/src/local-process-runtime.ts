@@ -437,10 +437,12 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.runInBackground(
       (async () => {
         try {
-          if ((await readExit(t.dir)) !== undefined || !(await isSameProcess(t.pid, t.startTime))) {
-            signalGroup(t.pid, 'SIGKILL'); // stragglers keep the group (and so the pid) alive: only they are hit
-            this.finish(t);
-          }
+          const exited = (await readExit(t.dir)) !== undefined;
+          // Its supervisor wrote the status just now, so the group id is still the attempt's: kill
+          // what is left of it, as for our own children. A supervisor gone without a status is
+          // not swept: its pid may belong to someone else by now.
+          if (exited) signalGroup(t.pid, 'SIGKILL');
+          if (exited || !(await isSameProcess(t.pid, t.startTime))) this.finish(t);
         } finally {
           t.checking = false;
         }
