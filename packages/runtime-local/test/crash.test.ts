@@ -211,6 +211,29 @@ describe('LocalProcessRuntime: crash safety', () => {
     assert.equal(end.exitCode, undefined);
   });
 
+  it('kills attempts started by an earlier runtime, adopted or not', async () => {
+    const first = box.runtime();
+    const rec1 = new Recorder(first);
+    const adopted = script('echo up; exec sleep 60');
+    const notAdopted = script('echo up; exec sleep 60');
+    await Promise.all([first.start(adopted), first.start(notAdopted)]);
+    await Promise.all([rec1.logContains(adopted, 'up\n'), rec1.logContains(notAdopted, 'up\n')]);
+    await first.close();
+
+    const second = box.runtime();
+    const rec2 = new Recorder(second);
+    assert.equal((await second.adopt(adopted, 0)).state, 'running');
+    await second.kill(adopted, 'Canceled');
+    const end = await rec2.exited(adopted);
+    assert.deepEqual([end.reason, end.exitCode], ['Canceled', undefined]);
+
+    await second.kill(notAdopted, 'Canceled');
+    const pid = Number((await rec1.started(notAdopted)).handle);
+    await until(async () => !(await alive(pid)), 'the unwatched attempt is stopped');
+    const seen = await second.adopt(notAdopted, 0);
+    assert.equal(seen.state === 'exited' && seen.reason, 'Canceled');
+  });
+
   it('adopting an attempt nobody created says unknown', async () => {
     const rt = box.runtime();
     assert.deepEqual(await rt.adopt({ runId: 'nope', task: 'nope', attempt: 1 }, 0), { state: 'unknown' });
