@@ -4,7 +4,7 @@
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
 import type { AttemptState, RunState, TaskState } from './state.js';
-import { isActiveAttempt, isTerminalRun, isTerminalTask, lastAttempt } from './state.js';
+import { MAX_NOT_STARTED, NOT_STARTED, isActiveAttempt, isTerminalRun, isTerminalTask, lastAttempt, ranAttempts } from './state.js';
 import { readiness } from './readiness.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
 
@@ -132,7 +132,7 @@ function apply(def: DagDefinition, d: Draft, ev: RunEvent, now: number): void {
       const reason = a.killReason ?? ev.reason ?? (ok ? 'Completed' : 'Error');
       const ended: AttemptState = {
         ...a,
-        status: ok ? 'succeeded' : a.killReason === 'Canceled' ? 'canceled' : reason === 'Lost' ? 'lost' : 'failed',
+        status: ok ? 'succeeded' : a.killReason === 'Canceled' ? 'canceled' : reason === 'Lost' || reason === NOT_STARTED ? 'lost' : 'failed',
         finishedAt: ev.at,
         ...(a.startedAt === undefined ? { startedAt: ev.at } : {}),
         ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
@@ -157,10 +157,17 @@ function afterAttempt(
   const base = { name: t.name, attempts };
   if (ended.status === 'succeeded') return { ...base, status: 'succeeded' };
   if (ended.status === 'canceled' || canceling) return { ...base, status: 'canceled', reason: 'Canceled' };
+  if (ended.reason === NOT_STARTED) {
+    if (attempts.filter((a) => a.reason === NOT_STARTED).length < MAX_NOT_STARTED) {
+      return { ...base, status: 'waiting', retryAt: now, reason: 'the previous attempt was never started; starting the next one' };
+    }
+    return { ...base, status: 'failed', reason: `${MAX_NOT_STARTED} attempts in a row were never started by the runtime` };
+  }
   const why = ended.exitCode !== undefined ? `exit code ${ended.exitCode}` : (ended.reason ?? 'Error');
-  if (spec && shouldRetry(spec, attempts.length, ended.exitCode)) {
-    const retryAt = now + retryDelayMs(spec, attempts.length);
-    return { ...base, status: 'waiting', retryAt, reason: `retry ${attempts.length} of ${spec.retryLimit} after ${why}` };
+  const ran = ranAttempts({ attempts });
+  if (spec && shouldRetry(spec, ran, ended.exitCode)) {
+    const retryAt = now + retryDelayMs(spec, ran);
+    return { ...base, status: 'waiting', retryAt, reason: `retry ${ran} of ${spec.retryLimit} after ${why}` };
   }
   return { ...base, status: 'failed', reason: ended.reason === 'Error' ? `failed with ${why}` : (ended.reason ?? 'Error') };
 }
