@@ -3,7 +3,7 @@
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import { hasCode } from '@kontroler/core';
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
-import { decide, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
+import { decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { PoolLike, RunRecord } from '@kontroler/store';
 import { saveRunState } from '@kontroler/store';
 import { buildAttemptSpec, type SecretResolver } from './attempt-spec.js';
@@ -159,18 +159,14 @@ export class RunActor {
     let clearRequest: 'cancel' | 'retry' | undefined;
     const now = this.deps.now();
     const opts = this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {};
-    for (const q of batch) {
-      let ev: RunEvent;
-      if (q.type === 'request') {
-        clearRequest = q.what;
-        ev = q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' };
-      } else {
-        ev = q;
-      }
-      const d = decide(this.def, state, ev, now, opts);
-      state = d.state;
-      commands.push(...d.commands);
-    }
+    const events: RunEvent[] = batch.map((q) => {
+      if (q.type !== 'request') return q;
+      clearRequest = q.what;
+      return q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' };
+    });
+    const d = decideAll(this.def, state, events, now, opts);
+    state = d.state;
+    commands.push(...d.commands);
     if (state === prev && commands.length === 0 && !clearRequest) return;
     try {
       await saveRunState(this.deps.pool, {
