@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark, printed. Targets are shown next to the figures; nothing here
+// fails on a missed target (speed is measured, not asserted in tests).
+//   node scripts/bench.mjs [local] [engine] [api] [kube] [ui]   (default: all that exist)
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const want = new Set(process.argv.slice(2));
+const on = (name) => want.size === 0 || want.has(name);
+const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : String(n));
+
+console.log(`machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
+
+if (on('engine')) {
+  const { benchEngineStore } = await import('./bench/engine-store.mjs');
+  const r = await benchEngineStore();
+  console.log('\n## engine + store throughput (no-op runtime, real PostgreSQL)');
+  console.log(`${r.runs} runs × ${r.tasks / r.runs} tasks in ${fmt(r.seconds, 2)} s: ${fmt(r.taskTransitionsPerSec, 0)} task transitions/s (target ≥ 5,000/s); ${fmt(r.allTransitionsPerSec, 0)}/s counting attempt transitions`);
+}
+
+if (on('local')) {
+  const { benchLocal } = await import('./bench/local.mjs');
+  const r = await benchLocal();
+  console.log('\n## local runtime through the all-in-one process');
+  console.log(`chain of 100 × \`true\`: ${r.chain.makespanMs} ms, ${fmt(r.chain.perHopMs)} ms per hop; process start ${fmt(r.chain.processStartMs)} ms; overhead per hop ${fmt(r.chain.overheadPerHopMs)} ms (target ≤ 5 ms)`);
+  console.log(`1,000 independent \`true\`: ${r.wide.makespanMs} ms; xargs -P ${r.wide.xargsParallelism}: ${fmt(r.wide.xargsMs, 0)} ms; ratio ${fmt(r.wide.ratio, 2)}× (target ≤ 3×)`);
+  console.log(`peak RSS of the all-in-one process: ${fmt(r.peakRssMb)} MiB`);
+}
+
+for (const [name, script] of [['api', 'scripts/bench-api.mjs'], ['kube', 'scripts/bench-kube.mjs'], ['ui', 'scripts/bench-ui.mjs']]) {
+  if (!on(name) || !existsSync(join(root, script))) continue;
+  console.log(`\n## ${name} (${script})`);
+  const r = spawnSync(process.execPath, [join(root, script)], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) console.log(`(${script} exited with ${r.status})`);
+}
