@@ -1,17 +1,13 @@
-import type { DagDefinition, ResolvedTask } from '@kontroler/core';
+import { secretEnvName, type DagDefinition, type ResolvedTask } from '@kontroler/core';
 import type { AttemptSpec } from '@kontroler/engine';
 import type { RunRecord } from '@kontroler/store';
 
 /** Looks up the value of a secret parameter (never stored in the database). */
 export type SecretResolver = (namespace: string, secretName: string) => string | undefined;
 
-/**
- * Environment variables of a local secret: `KONTROLER_SECRET_<NAME>`, the name upper-cased with
- * every character other than A-Z, 0-9 turned into `_` (e.g. secret `db-pass` →
- * `KONTROLER_SECRET_DB_PASS`).
- */
+/** Local secrets from the environment (`secretEnvName`: secret `db-pass` → `KONTROLER_SECRET_DB_PASS`). */
 export function envSecretResolver(env: Readonly<Record<string, string | undefined>>): SecretResolver {
-  return (_ns, secret) => env[`KONTROLER_SECRET_${secret.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+  return (_ns, secret) => env[secretEnvName(secret)];
 }
 
 /** What the runtime needs to run attempt `attempt` of `task` in `run`. */

@@ -7,4 +7,3 @@ export { consoleLog, silentLog, type ControllerLog } from './log.js';
 export { Scheduler, type SchedulerOptions } from './scheduler.js';
 export { planFires, type CronFns, type SchedulePlan } from './plan-fires.js';
 export { WebhookSender, signBody, type WebhookSenderOptions } from './webhook-sender.js';
-export { runParameters, defaultParameters } from './run-parameters.js';

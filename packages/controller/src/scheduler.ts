@@ -1,11 +1,10 @@
 // Fires cron schedules: creates runs for due DAGs, honouring catch-up and concurrencyPolicy.
 // Several controllers may run it at once: the store hands each due DAG to one of them.
-import type { DagDefinition } from '@kontroler/core';
+import { resolveRunParameters, type DagDefinition } from '@kontroler/core';
 import type { PoolLike, Queryable } from '@kontroler/store';
 import { activeRunIds, createRun, fireDueSchedules, nextScheduleDue, requestRun } from '@kontroler/store';
 import type { ControllerLog } from './log.js';
 import { planFires, type CronFns } from './plan-fires.js';
-import { defaultParameters } from './run-parameters.js';
 
 export interface SchedulerOptions {
   readonly pool: PoolLike;
@@ -92,7 +91,7 @@ async function fireOne(tx: Queryable, dagId: number, version: number, namespace:
   const { rows } = await tx.query<{ definition: DagDefinition }>('select definition from dag_versions where dag_id = $1 and version = $2', [dagId, version]);
   const def = rows[0]?.definition;
   if (!def) return;
-  const { values, secretRefs } = defaultParameters(def);
+  const { values, secretRefs } = resolveRunParameters(def, {});
   await createRun(tx, {
     dagId,
     dagVersion: version,

@@ -20,6 +20,10 @@ export interface FieldError {
   /** Where in the source file, when known (1-based). */
   line?: number;
   column?: number;
+  /** Which document of a multi-document YAML stream (1-based), when parsed from text. */
+  document?: number;
+  /** The file or stream name given to the parser (e.g. a file path), when known. */
+  source?: string;
 }
 
 export class KontrolerError extends Error {
@@ -45,6 +49,22 @@ export function hasCode(e: unknown, code: ErrorCode): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
 }
 
+/** One line per error, `path: message`; no source locations (see `formatFieldErrorsLocated`). */
 export function formatFieldErrors(errors: readonly FieldError[]): string {
   return errors.map((e) => `${e.path}: ${e.message}`).join('\n');
+}
+
+/**
+ * One line per error in the compiler style `source:line:column: path: message`; the parts that
+ * are unknown are left out (no source: `line:column: ...`; no line: `path: message`).
+ */
+export function formatFieldErrorsLocated(errors: readonly FieldError[]): string {
+  return errors
+    .map((e) => {
+      const where: string[] = [];
+      if (e.source !== undefined) where.push(e.source);
+      if (e.line !== undefined) where.push(String(e.line), String(e.column ?? 1));
+      return `${where.length > 0 ? `${where.join(':')}: ` : ''}${e.path}: ${e.message}`;
+    })
+    .join('\n');
 }

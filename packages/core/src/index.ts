@@ -1,2 +1,62 @@
 export * from './spec.js';
 export * from './errors.js';
+export {
+  childPath,
+  parentPath,
+  closestMatch,
+  didYouMean,
+  editDistance,
+  type Locator,
+  type SourcePosition,
+} from './field-path.js';
+export {
+  DAG_RUN_SPEC_SHAPE,
+  DAG_SPEC_SHAPE,
+  DAG_TASK_SPEC_SHAPE,
+  SUPPORTED_KINDS,
+  type Shape,
+  type SupportedKind,
+} from './schema.js';
+export { checkShape } from './shape-check.js';
+export { parseResources, ROOT_PATH, type ParsedDocument, type ParseResourcesResult } from './load.js';
+export { loadValidatedResources, type LoadValidatedResult } from './load-validated.js';
+export {
+  validateDag,
+  validateDagRun,
+  validateDagTask,
+  validateResource,
+  namespaceOf,
+  MAX_CATCH_UP,
+  type DagTaskLookup,
+  type ValidationContext,
+} from './validate.js';
+export { LIMITS } from './validate-task.js';
+export { checkHttpUrl, checkNamespace, checkParameterName, checkResourceName, checkTaskName } from './names.js';
+export { applyDsl, parseDsl, DSL_DEFAULT_BACKOFF, DSL_PATH, type DslExpansion, type DslParseResult } from './dsl.js';
+export { tokenize as tokenizeDsl, type Token as DslToken } from './dsl-lexer.js';
+export { findCycles, rootTasks, topologicalOrder, type GraphNode } from './graph.js';
+export {
+  resolveDag,
+  specHash,
+  dagTaskSpecHash,
+  DEFAULT_CATCH_UP,
+  DEFAULT_RETRY_DELAY,
+  DEFAULT_TIMEZONE,
+  type ResolveResult,
+} from './resolve.js';
+export { sha256Hex, stableStringify, utf8Bytes } from './hash.js';
+export {
+  checkSchedule,
+  isValidTimezone,
+  missedFireTimes,
+  nextFireTimes,
+  SCHEDULE_DESCRIPTORS,
+  type ScheduleCheck,
+} from './cron.js';
+export {
+  dagRunOverrides,
+  resolveRunParameters,
+  resolveSecretsFromEnv,
+  secretEnvName,
+  type RunParameters,
+} from './params.js';

@@ -40,7 +40,7 @@ export interface RetryDelaySpec {
 }
 
 export interface PodTemplateSpec {
-  volumes?: Array<{ name: string; emptyDir?: Record<string, unknown>; persistentVolumeClaim?: { claimName: string } } & Record<string, unknown>>;
+  volumes?: Array<{ name: string; emptyDir?: Record<string, unknown>; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } } & Record<string, unknown>>;
   volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   imagePullSecrets?: Array<{ name: string }>;
   securityContext?: Record<string, unknown>;

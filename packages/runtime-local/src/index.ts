@@ -1,1 +1,1 @@
-export {};
+export { LocalProcessRuntime, type LocalProcessRuntimeOptions } from './local-process-runtime.js';

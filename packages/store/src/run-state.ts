@@ -6,6 +6,9 @@ import { transaction } from './db.js';
 import type { RunDetail, Row } from './records.js';
 import { attemptFromRow, ms, msOr, runFromRow, toDate } from './records.js';
 
+/** Notified (payload `<runId>:<status>`) after every saved change of a run's state. */
+export const RUN_STATE_CHANNEL = 'kontroler_run_state';
+
 /** A run with its definition snapshot and its full state, or undefined. */
 export async function loadRun(db: Queryable, runId: number): Promise<RunDetail | undefined> {
   const r = await db.query<Row>(
@@ -86,6 +89,7 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
       throw new KontrolerError('LEASE_LOST', `lease lost on run ${input.runId}: another controller owns it now`, { retryable: false });
     }
     await writeDiff(tx, input);
+    await tx.query('select pg_notify($1, $2)', [RUN_STATE_CHANNEL, `${input.runId}:${input.next.status}`]);
     if (input.webhooks && input.webhooks.length > 0) await queueWebhooks(tx, input.runId, input.webhooks);
   });
 }

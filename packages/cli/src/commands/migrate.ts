@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { migrate } from '@kontroler/store';
+import { openPool } from '../instance.js';
+import { readSettings } from '../settings.js';
+
+export function register(program: Command): void {
+  program
+    .command('migrate')
+    .description('bring the database schema up to date (DATABASE_URL); `up` and `controller` do it at start')
+    .action(async () => {
+      const pool = openPool(readSettings({}));
+      try {
+        const applied = await migrate(pool);
+        console.log(applied.length > 0 ? `applied migrations ${applied.join(', ')}` : 'schema is up to date');
+      } finally {
+        await pool.end();
+      }
+    });
+}

@@ -1,0 +1,191 @@
+// Loads DAG and DagTask files from a folder into the store, and again whenever they change.
+// A bad file is reported and skipped; it never replaces the last good version of its DAGs.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { join, relative } from 'node:path';
+import { formatFieldErrorsLocated, parseResources, type FieldError, type KontrolerResource } from '@kontroler/core';
+import { applyResource, deleteDag, listDags, type PoolLike } from '@kontroler/store';
+
+export interface FolderReport {
+  file: string;
+  errors: FieldError[];
+  applied: Array<{ kind: string; namespace: string; name: string; version: number; created: boolean }>;
+}
+
+export interface DagFolderOptions {
+  dir: string;
+  pool: PoolLike;
+  log: (line: string) => void;
+  /** Called after a pass that stored something (e.g. to wake the scheduler). */
+  onChange?: () => void;
+  /** Fallback re-scan interval (file watching is not reliable everywhere). */
+  pollMs?: number;
+}
+
+const EXTENSIONS = /\.(ya?ml|json)$/i;
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (EXTENSIONS.test(e.name)) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+const KIND_ORDER: Record<string, number> = { DagTask: 0, DAG: 1 };
+
+export class DagFolder {
+  private readonly seen = new Map<string, string>(); // file → content
+  private watcher: FSWatcher | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  private scanning: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly o: DagFolderOptions) {}
+
+  /** Loads every file once, then watches the folder. */
+  async start(): Promise<FolderReport[]> {
+    const reports = await this.scan();
+    try {
+      this.watcher = watch(this.o.dir, { recursive: true }, () => this.soon());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // folder missing or recursive watch unsupported: polling covers it
+    }
+    this.timer = setInterval(() => this.soon(), this.o.pollMs ?? 2000);
+    return reports;
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+    await this.scanning;
+  }
+
+  private soon(): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      if (this.scanning) {
+        this.again = true;
+        return;
+      }
+      this.scanning = this.scan()
+        .then(() => undefined)
+        .catch((e: unknown) => this.o.log(`DAG folder: scan failed: ${String(e)}`))
+        .finally(() => {
+          this.scanning = undefined;
+          if (this.again) {
+            this.again = false;
+            this.soon();
+          }
+        });
+    }, 150);
+  }
+
+  /** Applies the files that changed since the last scan; forgets DAGs whose file is gone. */
+  async scan(): Promise<FolderReport[]> {
+    const files = await listFiles(this.o.dir);
+    const changed: Array<{ file: string; text: string }> = [];
+    for (const f of files) {
+      let text: string;
+      try {
+        if (!(await stat(f)).isFile()) continue;
+        text = await readFile(f, 'utf8');
+      } catch {
+        continue;
+      }
+      if (this.seen.get(f) === text) continue;
+      this.seen.set(f, text);
+      changed.push({ file: f, text });
+    }
+    const removed = [...this.seen.keys()].filter((f) => !files.includes(f));
+    for (const f of removed) this.seen.delete(f);
+    if (changed.length === 0 && removed.length === 0) return [];
+
+    const reports: FolderReport[] = [];
+    const parsed: Array<{ file: string; resource: KontrolerResource }> = [];
+    for (const c of changed) {
+      const r = parseResources(c.text, c.file);
+      const rep: FolderReport = { file: c.file, errors: [...r.errors], applied: [] };
+      reports.push(rep);
+      for (const res of r.resources) parsed.push({ file: c.file, resource: res });
+    }
+    parsed.sort((a, b) => (KIND_ORDER[a.resource.kind] ?? 2) - (KIND_ORDER[b.resource.kind] ?? 2));
+    let stored = false;
+    for (const p of parsed) {
+      const rep = reports.find((x) => x.file === p.file)!;
+      if (p.resource.kind === 'DagRun') {
+        rep.errors.push({ path: 'kind', message: 'a DagRun in the DAG folder is ignored: start runs with `kontroler run` or the API' });
+        continue;
+      }
+      try {
+        const res = await applyResource(this.o.pool, p.resource, { source: `file:${p.file}` });
+        rep.applied.push({ kind: res.kind, namespace: res.namespace, name: res.name, version: res.version, created: res.created });
+        if (res.created) stored = true;
+      } catch (e) {
+        const details = (e as { details?: FieldError[] }).details;
+        if (details && details.length > 0) rep.errors.push(...details.map((d) => ({ ...d, path: `${p.resource.metadata?.name ?? '?'}: ${d.path}` })));
+        else rep.errors.push({ path: p.resource.metadata?.name ?? '<root>', message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    stored = (await this.forgetRemoved(new Set([...this.seen.keys()]))) || stored;
+    for (const rep of reports) this.report(rep);
+    if (stored) this.o.onChange?.();
+    return reports;
+  }
+
+  /** DAGs loaded from a file of this folder that no file defines any more are deleted (history kept). */
+  private async forgetRemoved(files: Set<string>): Promise<boolean> {
+    const defined = new Set<string>();
+    const broken = new Set<string>();
+    for (const [f, text] of this.seen) {
+      if (!files.has(f)) continue;
+      const parsed = parseResources(text, f);
+      if (parsed.errors.length > 0) broken.add(f);
+      for (const r of parsed.resources) if (r.kind === 'DAG') defined.add(`${r.metadata.namespace ?? 'default'}/${r.metadata.name}`);
+    }
+    let any = false;
+    for (const d of await listDags(this.o.pool, { limit: 1000 })) {
+      if (!d.source.startsWith('file:')) continue;
+      const file = d.source.slice(5);
+      if (!file.startsWith(this.o.dir) || broken.has(file)) continue;
+      if (defined.has(`${d.namespace}/${d.name}`)) continue;
+      await deleteDag(this.o.pool, d.namespace, d.name).catch(() => undefined);
+      this.o.log(`DAG ${d.namespace}/${d.name}: its file ${relative(process.cwd(), file)} no longer defines it; deleted (run history kept)`);
+      any = true;
+    }
+    return any;
+  }
+
+  private report(rep: FolderReport): void {
+    const file = relative(process.cwd(), rep.file) || rep.file;
+    for (const a of rep.applied) {
+      this.o.log(`${a.kind} ${a.namespace}/${a.name}: ${a.created ? `loaded version ${a.version}` : `unchanged (version ${a.version})`} from ${file}`);
+    }
+    if (rep.errors.length > 0) {
+      this.o.log(`${file}: skipped, ${rep.errors.length} problem(s) (the last good version stays in use):\n${indent(formatFieldErrorsLocated(rep.errors))}`);
+    }
+  }
+}
+
+function indent(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}

@@ -1,0 +1,46 @@
+// Configuration from flags and KONTROLER_* environment variables. Only entry points read env.
+import { resolve } from 'node:path';
+
+export interface Settings {
+  dataDir: string;
+  dagsDir: string;
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  webhookSecret: string | undefined;
+  controllerId: string | undefined;
+  retentionDays: number | undefined;
+  retentionRunsPerDag: number | undefined;
+  maxRunningPerRun: number | undefined;
+}
+
+export interface SettingFlags {
+  dataDir?: string;
+  dags?: string;
+  port?: string;
+  host?: string;
+}
+
+function intOrUndefined(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number ≥ 0, got "${v}"`);
+  return n;
+}
+
+export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): Settings {
+  const port = intOrUndefined('--port / PORT', flags.port ?? env.PORT ?? env.KONTROLER_PORT) ?? 8080;
+  if (port > 65535) throw new Error(`--port / PORT must be at most 65535, got ${port}`);
+  return {
+    dataDir: resolve(flags.dataDir ?? env.KONTROLER_DATA_DIR ?? '.kontroler'),
+    dagsDir: resolve(flags.dags ?? env.KONTROLER_DAGS_DIR ?? 'dags'),
+    port,
+    host: flags.host ?? env.KONTROLER_HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || env.KONTROLER_DATABASE_URL || undefined,
+    webhookSecret: env.KONTROLER_WEBHOOK_SECRET || undefined,
+    controllerId: env.KONTROLER_CONTROLLER_ID || undefined,
+    retentionDays: intOrUndefined('KONTROLER_RETENTION_DAYS', env.KONTROLER_RETENTION_DAYS),
+    retentionRunsPerDag: intOrUndefined('KONTROLER_RETENTION_RUNS_PER_DAG', env.KONTROLER_RETENTION_RUNS_PER_DAG),
+    maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
+  };
+}

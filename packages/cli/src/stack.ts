@@ -1,0 +1,180 @@
+// Wires the parts of a Kontroler process together: database, migrations, runtime, controller,
+// scheduler, webhook sender, retention, DAG folder and HTTP server. The entry point of `up`.
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { missedFireTimes, nextFireTimes } from '@kontroler/core';
+import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, type CronFns } from '@kontroler/controller';
+import { LocalProcessRuntime } from '@kontroler/runtime-local';
+import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
+import pg from 'pg';
+import { DagFolder } from './dag-folder.js';
+import { removeInstance, writeInstance } from './instance.js';
+import type { Settings } from './settings.js';
+
+export interface StackParts {
+  embedded: boolean;
+  server: boolean;
+  folder: boolean;
+}
+
+export interface Stack {
+  readonly databaseUrl: string;
+  readonly url: string | undefined;
+  stop(): Promise<void>;
+  untilSignal(): Promise<void>;
+}
+
+export const cron: CronFns = {
+  next(schedule, tz, after) {
+    const t = nextFireTimes(schedule, tz, new Date(after), 1)[0];
+    return t ? t.getTime() : null;
+  },
+  between(schedule, tz, from, to, max) {
+    return missedFireTimes(schedule, tz, new Date(from), new Date(to), max).map((d) => d.getTime());
+  },
+};
+
+export async function startStack(s: Settings, parts: StackParts): Promise<Stack> {
+  const log = consoleLog;
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        log.error('shutdown step failed', e);
+      }
+    }
+  };
+  try {
+    mkdirSync(s.dataDir, { recursive: true });
+    let databaseUrl = s.databaseUrl;
+    let pgServer: RunningPostgres | undefined;
+    if (!databaseUrl) {
+      log.info(`starting embedded PostgreSQL (data in ${join(s.dataDir, 'pg')})...`);
+      pgServer = await startEmbeddedPostgres({ dataDir: s.dataDir });
+      databaseUrl = pgServer.url;
+      const srv = pgServer;
+      cleanups.push(() => srv.stop());
+    }
+    const pool = createPool(databaseUrl, 20);
+    cleanups.push(() => pool.end());
+    const applied = await migrate(pool);
+    if (applied.length > 0) log.info(`database migrated (applied ${applied.join(', ')})`);
+
+    const id = s.controllerId ?? `${hostname()}:${s.dataDir}`;
+    const lock = await holdControllerId(databaseUrl, id);
+    cleanups.push(() => lock.end());
+
+    const runtime = new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime') });
+    cleanups.push(() => runtime.close());
+    const controller = new Controller({
+      pool,
+      databaseUrl,
+      runtime,
+      id,
+      log,
+      secrets: envSecretResolver(process.env),
+      ...(s.maxRunningPerRun ? { maxRunningPerRun: s.maxRunningPerRun } : {}),
+    });
+    await controller.start();
+    cleanups.push(() => controller.stop(true));
+    const scheduler = new Scheduler({ pool, cron, log });
+    scheduler.start();
+    cleanups.push(() => scheduler.stop());
+    const sender = new WebhookSender({ pool, log, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
+    sender.start();
+    cleanups.push(() => sender.stop());
+    if (s.retentionDays !== undefined || s.retentionRunsPerDag !== undefined) {
+      const policy = {
+        ...(s.retentionDays !== undefined ? { maxAgeMs: s.retentionDays * 86_400_000 } : {}),
+        ...(s.retentionRunsPerDag !== undefined ? { maxRunsPerDag: s.retentionRunsPerDag } : {}),
+      };
+      const gc = setInterval(() => void collectGarbage(pool, policy, Date.now()).catch((e: unknown) => log.error('retention failed', e)), 60_000);
+      cleanups.push(async () => clearInterval(gc));
+    }
+
+    if (parts.folder) {
+      mkdirSync(s.dagsDir, { recursive: true });
+      const folder = new DagFolder({ dir: s.dagsDir, pool, log: (l) => log.info(l), onChange: () => scheduler.kick() });
+      await folder.start();
+      cleanups.push(() => folder.stop());
+      log.info(`watching DAG folder ${s.dagsDir}`);
+    }
+
+    let url: string | undefined;
+    if (parts.server) {
+      const http = await listenHttp(s.host, s.port);
+      url = `http://${s.host === '0.0.0.0' ? 'localhost' : s.host}:${s.port}`;
+      cleanups.push(() => new Promise<void>((r) => http.close(() => r())));
+    }
+    if (parts.embedded || parts.server) {
+      writeInstance(s.dataDir, { pid: process.pid, databaseUrl, url: url ?? '', startedAt: new Date().toISOString() });
+      cleanups.push(async () => removeInstance(s.dataDir));
+    }
+    log.info(`Kontroler is up.${url ? ` UI and API: ${url}` : ''}`);
+    log.info(`data: ${s.dataDir}${pgServer ? ' (embedded PostgreSQL)' : ''}; DAG folder: ${parts.folder ? s.dagsDir : '(none)'}`);
+    log.info('stop with Ctrl-C');
+
+    let stopping: Promise<void> | undefined;
+    const stack: Stack = {
+      databaseUrl,
+      url,
+      stop: () => (stopping ??= stop()),
+      untilSignal: () =>
+        new Promise<void>((resolve) => {
+          const onSig = (sig: string) => {
+            log.info(`${sig}: shutting down (running tasks keep running and are picked up at the next start)...`);
+            void stack.stop().then(() => {
+              log.info('stopped');
+              resolve();
+            });
+          };
+          process.once('SIGINT', onSig);
+          process.once('SIGTERM', onSig);
+        }),
+    };
+    return stack;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/**
+ * Holds a session advisory lock named after the controller id for the life of the process, so
+ * two live processes can never act as the same controller (a restarted one reclaims its runs at
+ * once; a second copy is refused).
+ */
+async function holdControllerId(databaseUrl: string, id: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: databaseUrl, application_name: 'kontroler-id' });
+  await c.connect();
+  const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [id]);
+  if (!rows[0]?.ok) {
+    await c.end();
+    throw new Error(`another live Kontroler controller already uses the id "${id}" on this database (same data folder?). Stop it, or set KONTROLER_CONTROLLER_ID.`);
+  }
+  c.on('error', () => undefined);
+  return c;
+}
+
+function listenHttp(host: string, port: number): Promise<Server> {
+  const srv = createServer((req, res) => {
+    if (req.url === '/healthz' || req.url === '/readyz') {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"status":"ok"}');
+      return;
+    }
+    res.statusCode = 404;
+    res.setHeader('content-type', 'application/json');
+    res.end('{"code":"NOT_FOUND","message":"the API server is not part of this build yet"}');
+  });
+  return new Promise((resolve, reject) => {
+    srv.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is in use: stop what uses it or pick another with --port / PORT`) : e),
+    );
+    srv.listen(port, host, () => resolve(srv));
+  });
+}

@@ -1,0 +1,505 @@
+// The Kontroler DSL: a compact way to write a DAG's schedule, parameters, graph and tasks, in
+// `spec.dsl` or on its own. Hand-written recursive descent with error recovery, so one pass
+// reports every problem with its line and column. Grammar (compatible with the Go project's;
+// extensions marked +):
+//
+//   file       = { item }
+//   item       = "schedule" STRING
+//              | "parameters" "{" { IDENT "{" { paramField } "}" } "}"
+//              | "graph" "{" { chain } "}"
+//              | "task" IDENT "{" { taskField } "}"
+//   paramField = "default" STRING | "defaultFromSecret" STRING
+//   chain      = targets "->" targets { "->" targets }          (+ chains, + sets on the left)
+//   targets    = IDENT | "{" IDENT { "," IDENT } [","] "}"
+//   taskField  = "image" STRING | "command" strings | "args" strings | "script" STRING
+//              | "parameters" strings | "retry" ints | "backoff" INT
+//   strings    = "[" [ STRING { "," STRING } [","] ] "]"       (+ empty lists, trailing commas)
+//   ints       = "[" [ INT { "," INT } [","] ] "]"
+//
+// STRING is `"..."` (no escapes) or `"""..."""` (multi-line, dedented); `//` comments.
+// `a -> b` makes b run after a. A task defaults to `backoff 3`; `retry [codes]` retries only
+// those exit codes (conditional.enabled = true). Several `parameters` or `graph` blocks add up.
+
+import type { FieldError } from './errors.js';
+import { didYouMean, type SourcePosition } from './field-path.js';
+import { tokenize, type Token, type TokenKind } from './dsl-lexer.js';
+import type { DagParameterSpec, DagSpec, TaskSpec } from './spec.js';
+
+/** The field path DSL errors are reported at. */
+export const DSL_PATH = 'spec.dsl';
+
+/** The backoff limit a DSL task gets when it does not say `backoff N` (as in the Go project). */
+export const DSL_DEFAULT_BACKOFF = 3;
+
+export interface DslParseResult {
+  /** What the DSL sets; only the sections it contains are present. */
+  spec: Partial<Pick<DagSpec, 'schedule' | 'parameters' | 'task'>>;
+  /** Syntax and reference errors at path `spec.dsl`, line/column relative to the DSL text. */
+  errors: FieldError[];
+  /**
+   * Where each produced field was written in the DSL, keyed by its field path in the DAG
+   * (`spec.task[1].image`, `spec.task[1].runAfter[0]` → the edge's source, `spec.parameters[0]`).
+   */
+  positions: Map<string, SourcePosition>;
+}
+
+const TOP_KEYWORDS = ['schedule', 'parameters', 'graph', 'task'];
+const TASK_FIELDS = ['image', 'command', 'args', 'script', 'parameters', 'retry', 'backoff'];
+const PARAM_FIELDS = ['default', 'defaultFromSecret'];
+const MAX_ERRORS = 50;
+
+class SyntaxProblem extends Error {}
+
+interface Edge {
+  from: string;
+  to: string;
+  pos: SourcePosition;
+}
+
+interface DslTask {
+  spec: TaskSpec;
+  pos: SourcePosition;
+  fieldsSeen: Set<string>;
+}
+
+/**
+ * Parses DSL text into the DAG spec fields it describes. Collects every error (up to 50) instead
+ * of stopping at the first; what could be read is still returned. Also reports graph edges that
+ * name undefined tasks and fields set twice. Does not check the graph (cycles, roots) or
+ * parameter declarations: `validateDag` does that on the merged spec. Pure; never throws.
+ */
+export function parseDsl(text: string): DslParseResult {
+  return new Parser(text).parse();
+}
+
+class Parser {
+  private readonly tokens: Token[];
+  private pos = 0;
+  private readonly errors: FieldError[] = [];
+  private readonly positions = new Map<string, SourcePosition>();
+  private schedule: { value: string; pos: SourcePosition } | undefined;
+  private readonly params: { spec: DagParameterSpec; pos: SourcePosition; fields: Map<string, SourcePosition> }[] = [];
+  private readonly tasks: DslTask[] = [];
+  private readonly edges: Edge[] = [];
+
+  constructor(text: string) {
+    this.tokens = tokenize(text);
+  }
+
+  parse(): DslParseResult {
+    while (!this.at('eof') && this.errors.length < MAX_ERRORS) {
+      const start = this.pos;
+      try {
+        this.item();
+      } catch (e) {
+        if (!(e instanceof SyntaxProblem)) throw e;
+        this.recover(start, [], false);
+      }
+    }
+    return this.result();
+  }
+
+  // ---- items ----------------------------------------------------------------------------
+
+  private item(): void {
+    const t = this.peek();
+    if (t.kind === 'ident') {
+      switch (t.value) {
+        case 'schedule':
+          return this.scheduleItem();
+        case 'parameters':
+          return this.parametersItem();
+        case 'graph':
+          return this.graphItem();
+        case 'task':
+          return this.taskItem();
+      }
+    }
+    this.fail(t, `expected schedule, parameters, graph or task, found ${describe(t)}${keywordHint(t, TOP_KEYWORDS)}`);
+  }
+
+  /**
+   * Parses `{ entry* }` after the opening brace was consumed. An entry that fails is reported
+   * and skipped up to the next `sync` keyword or the closing brace, so later entries are still
+   * read. A line that starts a new top-level item ends the block (a forgotten `}`).
+   */
+  private block(what: string, sync: readonly string[], entry: () => void): void {
+    while (!this.at('}') && !this.at('eof') && !this.looksLikeItemStart() && this.errors.length < MAX_ERRORS) {
+      const start = this.pos;
+      try {
+        entry();
+      } catch (e) {
+        if (!(e instanceof SyntaxProblem)) throw e;
+        this.recover(start, sync, true);
+      }
+    }
+    this.expect('}', `to close ${what}`);
+  }
+
+  private scheduleItem(): void {
+    const kw = this.next();
+    const value = this.expectString('a quoted cron schedule after "schedule"');
+    if (this.schedule !== undefined) {
+      this.error(kw, `schedule is set twice (first at line ${this.schedule.pos.line})`);
+      return;
+    }
+    this.schedule = { value: value.value, pos: at(value) };
+  }
+
+  private parametersItem(): void {
+    this.next();
+    this.expect('{', 'after "parameters"');
+    this.block('"parameters"', [], () => this.parameter());
+  }
+
+  private parameter(): void {
+    const name = this.expect('ident', 'a parameter name');
+    this.expect('{', `after parameter name ${JSON.stringify(name.value)}`);
+    const param = { spec: { name: name.value } as DagParameterSpec, pos: at(name), fields: new Map<string, SourcePosition>() };
+    this.params.push(param);
+    this.block(`parameter ${JSON.stringify(name.value)}`, PARAM_FIELDS, () => {
+      const f = this.peek();
+      if (f.kind !== 'ident' || !PARAM_FIELDS.includes(f.value)) {
+        this.fail(f, `expected default or defaultFromSecret in parameter ${JSON.stringify(name.value)}, found ${describe(f)}${keywordHint(f, PARAM_FIELDS)}`);
+      }
+      this.next();
+      const v = this.expectString(`a quoted value after "${f.value}"`);
+      if (param.fields.has(f.value)) {
+        this.error(f, `${f.value} is set twice in parameter ${JSON.stringify(name.value)}`);
+        return;
+      }
+      param.fields.set(f.value, at(v));
+      if (f.value === 'default') param.spec.defaultValue = v.value;
+      else param.spec.defaultFromSecret = v.value;
+    });
+  }
+
+  private graphItem(): void {
+    this.next();
+    this.expect('{', 'after "graph"');
+    this.block('"graph"', [], () => this.chain());
+  }
+
+  private chain(): void {
+    let left = this.targets();
+    if (!this.at('arrow')) this.fail(this.peek(), `expected -> after ${left.map((t) => t.value).join(', ')}, found ${describe(this.peek())}`);
+    while (this.at('arrow')) {
+      this.next();
+      const right = this.targets();
+      for (const from of left) for (const to of right) this.edges.push({ from: from.value, to: to.value, pos: at(from) });
+      left = right;
+    }
+  }
+
+  private targets(): Token[] {
+    if (this.at('ident')) return [this.next()];
+    if (!this.at('{')) this.fail(this.peek(), `expected a task name or {a, b}, found ${describe(this.peek())}`);
+    this.next();
+    const out: Token[] = [this.expect('ident', 'a task name')];
+    while (this.at(',')) {
+      this.next();
+      if (this.at('}')) break;
+      out.push(this.expect('ident', 'a task name after ","'));
+    }
+    this.expect('}', 'to close the task set');
+    return out;
+  }
+
+  private taskItem(): void {
+    this.next();
+    const name = this.expect('ident', 'a task name after "task"');
+    this.expect('{', `after task name ${JSON.stringify(name.value)}`);
+    const task: DslTask = {
+      spec: { name: name.value, backoff: { limit: DSL_DEFAULT_BACKOFF }, conditional: { enabled: false, retryCodes: [] } },
+      pos: at(name),
+      fieldsSeen: new Set(),
+    };
+    this.tasks.push(task);
+    this.block(`task ${JSON.stringify(name.value)}`, TASK_FIELDS, () => this.taskField(task));
+  }
+
+  private taskField(task: DslTask): void {
+    const f = this.peek();
+    const taskName = JSON.stringify(task.spec.name);
+    if (f.kind !== 'ident' || !TASK_FIELDS.includes(f.value)) {
+      this.fail(f, `expected a task field (${TASK_FIELDS.join(', ')}) in task ${taskName}, found ${describe(f)}${keywordHint(f, TASK_FIELDS)}`);
+    }
+    this.next();
+    const duplicate = task.fieldsSeen.has(f.value);
+    task.fieldsSeen.add(f.value);
+    const set = (apply: () => void): void => {
+      if (duplicate) this.error(f, `${f.value} is set twice in task ${taskName}`);
+      else apply();
+    };
+    const key = (field: string): string => `task#${this.tasks.length - 1}.${field}`;
+    switch (f.value) {
+      case 'image':
+      case 'script': {
+        const v = this.expectString(`a quoted value after "${f.value}"`);
+        set(() => {
+          task.spec[f.value as 'image' | 'script'] = v.value;
+          this.positions.set(key(f.value), at(v));
+        });
+        return;
+      }
+      case 'command':
+      case 'args':
+      case 'parameters': {
+        const list = this.list('string', `quoted strings in ${f.value}`);
+        set(() => {
+          task.spec[f.value as 'command' | 'args' | 'parameters'] = list.map((t) => t.value);
+          this.positions.set(key(f.value), at(f));
+          list.forEach((t, i) => this.positions.set(`${key(f.value)}[${i}]`, at(t)));
+        });
+        return;
+      }
+      case 'retry': {
+        const list = this.list('int', 'exit codes (integers) in retry');
+        set(() => {
+          const codes = list.map((t) => Number(t.value));
+          task.spec.conditional = { enabled: codes.length > 0, retryCodes: codes };
+          this.positions.set(key('conditional'), at(f));
+          list.forEach((t, i) => this.positions.set(`${key('conditional.retryCodes')}[${i}]`, at(t)));
+        });
+        return;
+      }
+      case 'backoff': {
+        const v = this.expect('int', 'a retry count (an integer) after "backoff"');
+        set(() => {
+          task.spec.backoff = { limit: Number(v.value) };
+          this.positions.set(key('backoff.limit'), at(v));
+        });
+        return;
+      }
+    }
+  }
+
+  private list(kind: 'string' | 'int', what: string): Token[] {
+    this.expect('[', `to start a list of ${what}`);
+    const out: Token[] = [];
+    while (!this.at(']')) {
+      out.push(this.expect(kind, what));
+      if (this.at(',')) this.next();
+      else break;
+    }
+    this.expect(']', `to close the list of ${what}`);
+    return out;
+  }
+
+  // ---- result ---------------------------------------------------------------------------
+
+  private result(): DslParseResult {
+    const spec: DslParseResult['spec'] = {};
+    if (this.schedule !== undefined) {
+      spec.schedule = this.schedule.value;
+      this.positions.set('spec.schedule', this.schedule.pos);
+    }
+    if (this.params.length > 0) {
+      spec.parameters = this.params.map((p, i) => {
+        this.positions.set(`spec.parameters[${i}]`, p.pos);
+        this.positions.set(`spec.parameters[${i}].name`, p.pos);
+        for (const [field, pos] of p.fields) {
+          this.positions.set(`spec.parameters[${i}].${field === 'default' ? 'defaultValue' : field}`, pos);
+        }
+        return p.spec;
+      });
+    }
+    const defined = new Set(this.tasks.map((t) => t.spec.name));
+    const deps = new Map<string, { from: string; pos: SourcePosition }[]>();
+    for (const e of this.edges) {
+      for (const [name, role] of [[e.from, 'runs before'], [e.to, 'runs after']] as const) {
+        if (!defined.has(name)) {
+          this.errors.push({
+            path: DSL_PATH,
+            message: `graph: task ${JSON.stringify(name)} is not defined${didYouMean(name, defined)} (the edge says it ${role} ${JSON.stringify(name === e.from ? e.to : e.from)}; add "task ${name} { ... }")`,
+            line: e.pos.line,
+            column: e.pos.column,
+          });
+        }
+      }
+      const list = deps.get(e.to) ?? [];
+      if (!list.some((d) => d.from === e.from)) list.push({ from: e.from, pos: e.pos });
+      deps.set(e.to, list);
+    }
+    if (this.tasks.length > 0) {
+      spec.task = this.tasks.map((t, i) => {
+        const base = `spec.task[${i}]`;
+        this.positions.set(base, t.pos);
+        this.positions.set(`${base}.name`, t.pos);
+        for (const [k, v] of [...this.positions]) {
+          if (k.startsWith(`task#${i}.`)) {
+            this.positions.delete(k);
+            this.positions.set(`${base}.${k.slice(`task#${i}.`.length)}`, v);
+          }
+        }
+        const d = deps.get(t.spec.name) ?? [];
+        if (d.length === 0) return t.spec;
+        d.forEach((x, k) => this.positions.set(`${base}.runAfter[${k}]`, x.pos));
+        this.positions.set(`${base}.runAfter`, d[0]?.pos ?? t.pos);
+        return { ...t.spec, runAfter: d.map((x) => x.from) };
+      });
+    }
+    return { spec, errors: this.errors, positions: this.positions };
+  }
+
+  // ---- tokens and recovery ---------------------------------------------------------------
+
+  private peek(): Token {
+    return this.tokens[this.pos] ?? this.tokens[this.tokens.length - 1] ?? { kind: 'eof', value: '', line: 1, column: 1 };
+  }
+
+  private at(kind: TokenKind): boolean {
+    return this.peek().kind === kind;
+  }
+
+  private next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.pos++;
+    return t;
+  }
+
+  private expect(kind: TokenKind, what: string): Token {
+    const t = this.peek();
+    if (t.kind === kind) return this.next();
+    const wanted = kind === 'ident' || kind === 'string' || kind === 'int' ? what : `"${kind}" ${what}`;
+    return this.fail(t, `expected ${wanted}, found ${describe(t)}`);
+  }
+
+  private expectString(what: string): Token {
+    return this.expect('string', what);
+  }
+
+  private error(t: Token, message: string): void {
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ path: DSL_PATH, message, line: t.line, column: t.column });
+  }
+
+  private fail(t: Token, message: string): never {
+    this.error(t, t.kind === 'error' && t.message !== undefined ? t.message : message);
+    throw new SyntaxProblem(message);
+  }
+
+  /**
+   * Skips ahead after an error, consuming at least one token: to the closing brace of the
+   * enclosing block (`inBlock`), to the next `sync` keyword that starts a statement at the
+   * block's nesting level, or to the next top-level item.
+   */
+  private recover(start: number, sync: readonly string[], inBlock: boolean): void {
+    let level = 0;
+    for (let k = start; k < this.pos; k++) level += braceDelta(this.tokens[k]);
+    if (this.pos === start) level += braceDelta(this.next());
+    level = Math.max(level, 0);
+    while (!this.at('eof')) {
+      const t = this.peek();
+      if (this.looksLikeItemStart()) return;
+      if (level === 0) {
+        if (inBlock && t.kind === '}') return;
+        if (t.kind === 'ident' && sync.includes(t.value) && this.isStatementStart()) return;
+      }
+      level = Math.max(level + braceDelta(t), 0);
+      this.next();
+    }
+  }
+
+  /** `task NAME`, `schedule "..."`, `graph {` or `parameters {` at the start of a statement. */
+  private looksLikeItemStart(): boolean {
+    const t = this.peek();
+    const n = this.tokens[this.pos + 1];
+    if (t.kind !== 'ident' || n === undefined || !this.isStatementStart()) return false;
+    switch (t.value) {
+      case 'task':
+        return n.kind === 'ident';
+      case 'schedule':
+        return n.kind === 'string';
+      case 'graph':
+      case 'parameters':
+        return n.kind === '{';
+      default:
+        return false;
+    }
+  }
+
+  /** An identifier that follows a value, a brace or nothing: it starts a statement. */
+  private isStatementStart(): boolean {
+    const prev = this.tokens[this.pos - 1];
+    return prev === undefined || prev.kind === '}' || prev.kind === '{' || prev.kind === ']' || prev.kind === 'string' || prev.kind === 'int' || prev.kind === 'error';
+  }
+}
+
+function braceDelta(t: Token | undefined): number {
+  return t?.kind === '{' ? 1 : t?.kind === '}' ? -1 : 0;
+}
+
+function at(t: Token): SourcePosition {
+  return { line: t.line, column: t.column };
+}
+
+function describe(t: Token): string {
+  switch (t.kind) {
+    case 'eof':
+      return 'the end of the text';
+    case 'string':
+      return `the string ${JSON.stringify(t.value.length > 30 ? `${t.value.slice(0, 30)}…` : t.value)}`;
+    case 'ident':
+      return `${JSON.stringify(t.value)}`;
+    case 'int':
+      return `the number ${t.value}`;
+    case 'arrow':
+      return '"->"';
+    case 'error':
+      return t.message ?? 'an invalid character';
+    default:
+      return `"${t.kind}"`;
+  }
+}
+
+function keywordHint(t: Token, keywords: readonly string[]): string {
+  return t.kind === 'ident' ? didYouMean(t.value, keywords) : '';
+}
+
+export interface DslExpansion {
+  /** The spec with the DSL's sections merged in (the input object itself when there is no DSL). */
+  spec: DagSpec;
+  /** The DSL's errors: path `spec.dsl`, line/column relative to the DSL text. */
+  errors: FieldError[];
+  /** Positions (in the DSL text) of the fields that came from the DSL; see `DslParseResult`. */
+  positions: Map<string, SourcePosition>;
+  /** True when `spec.dsl` held DSL text. */
+  used: boolean;
+}
+
+/**
+ * Merges a DAG's `spec.dsl` into its spec the way the Go controller does: the DSL takes
+ * precedence section by section — a non-empty DSL schedule replaces `schedule`, a non-empty
+ * parameter list replaces `parameters`, a non-empty task list replaces `task` — and every other
+ * field (webhook, workspace, suspended, our additions, and any section the DSL leaves out) stays
+ * as written in YAML. So a resource the Go controller has already patched (both `dsl` and the
+ * generated fields present) reads the same. Returns the merged spec even when the DSL has errors
+ * (with what could be read). Pure; never throws; does not modify its input.
+ */
+export function applyDsl(spec: DagSpec): DslExpansion {
+  const text = (spec as { dsl?: unknown }).dsl;
+  if (typeof text !== 'string' || text.trim() === '') {
+    return { spec, errors: [], positions: new Map(), used: false };
+  }
+  const parsed = parseDsl(text);
+  const merged: DagSpec = { ...spec };
+  const keep = new Set<string>();
+  if (parsed.spec.schedule !== undefined && parsed.spec.schedule !== '') {
+    merged.schedule = parsed.spec.schedule;
+    keep.add('spec.schedule');
+  }
+  if (parsed.spec.parameters !== undefined && parsed.spec.parameters.length > 0) {
+    merged.parameters = parsed.spec.parameters;
+    keep.add('spec.parameters');
+  }
+  if (parsed.spec.task !== undefined && parsed.spec.task.length > 0) {
+    merged.task = parsed.spec.task;
+    keep.add('spec.task');
+  }
+  const positions = new Map<string, SourcePosition>();
+  for (const [path, pos] of parsed.positions) {
+    const section = /^spec\.(schedule|parameters|task)/.exec(path)?.[0];
+    if (section !== undefined && keep.has(section)) positions.set(path, pos);
+  }
+  return { spec: merged, errors: parsed.errors, positions, used: true };
+}

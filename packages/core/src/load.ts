@@ -1,0 +1,462 @@
+// Text → resources. Parses YAML (JSON is YAML too) with one or more `---` documents, checks each
+// document's structure against the resource shapes (schema.ts) while it still has the YAML nodes,
+// so every structural error carries the line and column it came from. Meaning (names, graph,
+// references, ranges) is checked by validate.ts; `loadValidatedResources` runs both.
+//
+// Error path format (documented for users in every consumer):
+//   - a field: `spec.task[2].runAfter[0]`; keys that are not plain identifiers are quoted:
+//     `metadata.labels["app.kubernetes.io/name"]`;
+//   - the whole document (YAML syntax, not a mapping): `<root>`;
+//   - in a stream of several documents every path is prefixed with `[doc N] ` (N is 1-based, the
+//     document's position in the stream counting every `---` section), and `FieldError.document`
+//     carries N as a number whatever the count;
+//   - `line`/`column` are 1-based positions in `text`; `source` is the name given to the parser.
+
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  type Document,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
+import type { FieldError } from './errors.js';
+import { childPath, didYouMean, parentPath, type Locator, type SourcePosition } from './field-path.js';
+import { describeValue, shapeName } from './shape-check.js';
+import { SPEC_SHAPES, SUPPORTED_KINDS, resourceShape, type Shape, type SupportedKind } from './schema.js';
+import { API_VERSION, type KontrolerResource } from './spec.js';
+
+/** The path used for problems with a whole document. */
+export const ROOT_PATH = '<root>';
+
+/** One non-empty document of a YAML stream. */
+export interface ParsedDocument {
+  /** 1-based position in the stream. */
+  index: number;
+  /** `[doc N] ` when the stream holds several documents, else the empty string. */
+  pathPrefix: string;
+  /**
+   * The resource, when the document names a supported apiVersion and kind: best effort even when
+   * `errors` is non-empty (fields with the wrong type are left out), so validation can still run.
+   */
+  resource?: KontrolerResource;
+  /** This document's structural errors, already prefixed and located. */
+  errors: FieldError[];
+  locate: Locator;
+}
+
+export interface ParseResourcesResult {
+  /** Resources of the documents that had no structural error, in stream order. */
+  resources: KontrolerResource[];
+  /** Every structural error of every document. */
+  errors: FieldError[];
+  documents: ParsedDocument[];
+}
+
+/**
+ * Parses YAML or JSON text holding one or more Kontroler resources (`kontroler.greedykomodo/v1alpha1`
+ * kinds DAG, DagTask, DagRun). Checks structure only: known fields and their JSON types, YAML
+ * syntax, apiVersion and kind. Unknown fields are errors naming the field with a "did you mean"
+ * hint, except in free-form Kubernetes sub-objects (pod affinity terms, other volume sources,
+ * securityContext) and server-set metadata (uid, creationTimestamp, ...), which are kept or
+ * ignored. `null` means absent, as in Kubernetes. YAML 1.1 scalars are used, as kubectl does
+ * (`yes`/`on` are booleans), except that timestamps and base-60 numbers stay strings.
+ * `status` is ignored. Empty documents are skipped.
+ *
+ * Pure and total: never throws, whatever the input. Run `validateResource` (or use
+ * `loadValidatedResources`) before trusting a resource.
+ */
+export function parseResources(text: string, source?: string): ParseResourcesResult {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    version: '1.1',
+    lineCounter,
+    prettyErrors: false,
+    customTags: (tags) => tags.filter((t) => !isDroppedTag(t)),
+  });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const nonEmpty = list.filter((d) => !isEmptyDocument(d)).length;
+  const multi = nonEmpty > 1;
+
+  const result: ParseResourcesResult = { resources: [], errors: [], documents: [] };
+  list.forEach((doc, i) => {
+    if (isEmptyDocument(doc) && doc.errors.length === 0) return;
+    const parsed = parseDocument(doc, i + 1, multi ? `[doc ${i + 1}] ` : '', text, lineCounter, source);
+    result.documents.push(parsed);
+    result.errors.push(...parsed.errors);
+    if (parsed.resource !== undefined && parsed.errors.length === 0) result.resources.push(parsed.resource);
+  });
+  return result;
+}
+
+/** kubectl's YAML reader keeps timestamps and base-60 numbers as strings; so do we. */
+function isDroppedTag(t: unknown): boolean {
+  if (typeof t === 'string') return t === 'timestamp' || t === 'intTime' || t === 'floatTime';
+  if (typeof t !== 'object' || t === null) return false;
+  const { tag, format } = t as { tag?: unknown; format?: unknown };
+  return tag === 'tag:yaml.org,2002:timestamp' || format === 'TIME';
+}
+
+function isEmptyDocument(doc: Document.Parsed): boolean {
+  const c = doc.contents;
+  return c === null || (isScalar(c) && c.value === null && (c.source ?? '') === '' && c.tag === undefined);
+}
+
+interface NodeEntry {
+  value: SourcePosition;
+  key?: SourcePosition;
+  node: unknown;
+}
+
+interface WalkContext {
+  doc: Document.Parsed;
+  text: string;
+  lineCounter: LineCounter;
+  errors: FieldError[];
+  entries: Map<string, NodeEntry>;
+}
+
+function parseDocument(
+  doc: Document.Parsed,
+  index: number,
+  pathPrefix: string,
+  text: string,
+  lineCounter: LineCounter,
+  source: string | undefined,
+): ParsedDocument {
+  const ctx: WalkContext = { doc, text, lineCounter, errors: [], entries: new Map() };
+  const locate = makeLocator(ctx);
+  const finish = (resource?: KontrolerResource): ParsedDocument => {
+    const errors = ctx.errors.map((e) => ({
+      ...e,
+      path: pathPrefix + e.path,
+      document: index,
+      ...(source === undefined ? {} : { source }),
+    }));
+    return { index, pathPrefix, errors, locate, ...(resource === undefined ? {} : { resource }) };
+  };
+
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const pos = lineCounter.linePos(e.pos[0]);
+      ctx.errors.push({
+        path: ROOT_PATH,
+        message: `invalid YAML: ${firstLine(e.message)}`,
+        line: pos.line,
+        column: pos.col,
+      });
+    }
+    return finish();
+  }
+
+  const root = doc.contents;
+  const rootPos = positionOf(ctx, root) ?? { line: 1, column: 1 };
+  ctx.entries.set('', { value: rootPos, node: root });
+  if (!isMap(root)) {
+    ctx.errors.push({
+      path: ROOT_PATH,
+      message: `expected a mapping (a Kubernetes resource with apiVersion, kind, metadata, spec), got ${describeNode(root)}`,
+      ...rootPos,
+    });
+    return finish();
+  }
+
+  const kind = checkHeader(ctx, root);
+  if (kind === undefined) return finish();
+  const value = convert(ctx, root, resourceShape(SPEC_SHAPES[kind]), '', 0);
+  const obj = isRecord(value) ? value : {};
+  const resource = {
+    apiVersion: typeof obj['apiVersion'] === 'string' ? obj['apiVersion'] : '',
+    kind,
+    metadata: isRecord(obj['metadata']) ? obj['metadata'] : {},
+    spec: isRecord(obj['spec']) ? obj['spec'] : {},
+  } as unknown as KontrolerResource;
+  return finish(resource);
+}
+
+/** Checks apiVersion and kind; returns the kind when the rest of the document can be read. */
+function checkHeader(ctx: WalkContext, root: YAMLMap): SupportedKind | undefined {
+  const apiVersion = scalarField(root, 'apiVersion');
+  const kind = scalarField(root, 'kind');
+  const kinds = SUPPORTED_KINDS.join(', ');
+  if (apiVersion === undefined) {
+    ctx.errors.push({ path: 'apiVersion', message: `required: set it to "${API_VERSION}"`, ...positionOf(ctx, root) });
+  } else if (typeof apiVersion.value === 'string' && apiVersion.value !== API_VERSION) {
+    ctx.errors.push({
+      path: 'apiVersion',
+      message: `unsupported apiVersion ${JSON.stringify(apiVersion.value)}; expected "${API_VERSION}"`,
+      ...positionOf(ctx, apiVersion.node),
+    });
+  }
+  if (kind === undefined) {
+    ctx.errors.push({ path: 'kind', message: `required: one of ${kinds}`, ...positionOf(ctx, root) });
+    return undefined;
+  }
+  if (typeof kind.value !== 'string' || !(SUPPORTED_KINDS as readonly string[]).includes(kind.value)) {
+    const name = typeof kind.value === 'string' ? kind.value : String(kind.value);
+    ctx.errors.push({
+      path: 'kind',
+      message: `kind ${name} is not supported (supported kinds: ${kinds})${didYouMean(name, SUPPORTED_KINDS)}`,
+      ...positionOf(ctx, kind.node),
+    });
+    return undefined;
+  }
+  return kind.value as SupportedKind;
+}
+
+function scalarField(map: YAMLMap, key: string): { value: unknown; node: unknown } | undefined {
+  for (const pair of map.items) {
+    if (isScalar(pair.key) && pair.key.value === key) {
+      const v = pair.value;
+      if (v === null || (isScalar(v) && v.value === null)) return undefined;
+      return { value: isScalar(v) ? v.value : v, node: v };
+    }
+  }
+  return undefined;
+}
+
+const MAX_DEPTH = 64;
+
+/** Converts a YAML node to plain data following `shape`; undefined means "absent". */
+function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, depth: number): unknown {
+  let node = raw;
+  let hops = 0;
+  while (isAlias(node) && hops++ < 32) node = node.resolve(ctx.doc);
+  if (isAlias(node)) return fail(ctx, path, node, 'alias chain too long');
+  const pos = positionOf(ctx, node);
+  if (pos !== undefined) {
+    const existing = ctx.entries.get(path);
+    if (existing === undefined) ctx.entries.set(path, { value: pos, node });
+    else if (existing.node === undefined) Object.assign(existing, { value: pos, node });
+  }
+  if (node === null || node === undefined || (isScalar(node) && node.value === null)) return undefined;
+  if (depth > MAX_DEPTH) return fail(ctx, path, node, 'nested too deeply');
+
+  switch (shape.type) {
+    case 'any':
+      return toPlain(ctx, node);
+    case 'string':
+    case 'boolean':
+    case 'integer':
+    case 'number':
+    case 'quantity':
+      return convertScalar(ctx, node, shape.type, path);
+    case 'array': {
+      if (!isSeq(node)) return fail(ctx, path, node, `expected a list, got ${describeNode(node)}`);
+      const out: unknown[] = [];
+      node.items.forEach((item, i) => {
+        const p = childPath(path, i);
+        const v = convert(ctx, item, shape.items, p, depth + 1);
+        if (v === undefined && isNullNode(ctx, item)) {
+          fail(ctx, p, item, `expected ${shapeName(shape.items)}, got null`);
+        } else if (v !== undefined) out.push(v);
+      });
+      return out;
+    }
+    case 'map': {
+      if (!isMap(node)) return fail(ctx, path, node, `expected a mapping, got ${describeNode(node)}`);
+      const out: Record<string, unknown> = {};
+      for (const { key, keyNode, value } of effectivePairs(ctx, node)) {
+        const p = childPath(path, key);
+        recordKey(ctx, p, keyNode);
+        const v = convert(ctx, value, shape.values, p, depth + 1);
+        if (v !== undefined) out[key] = v;
+      }
+      return out;
+    }
+    case 'object': {
+      if (!isMap(node)) return fail(ctx, path, node, `expected a mapping, got ${describeNode(node)}`);
+      const out: Record<string, unknown> = {};
+      const known = Object.keys(shape.fields);
+      for (const { key, keyNode, value } of effectivePairs(ctx, node)) {
+        const p = childPath(path, key);
+        recordKey(ctx, p, keyNode);
+        const fieldShape = Object.prototype.hasOwnProperty.call(shape.fields, key) ? shape.fields[key] : undefined;
+        if (fieldShape !== undefined) {
+          const v = convert(ctx, value, fieldShape, p, depth + 1);
+          if (v !== undefined) out[key] = v;
+        } else if (shape.unknown === 'keep') {
+          const v = toPlain(ctx, value);
+          if (v !== undefined && v !== null) out[key] = v;
+        } else if (shape.unknown !== 'ignore') {
+          const where = positionOf(ctx, keyNode) ?? pos;
+          ctx.errors.push({ path: p, message: `unknown field${didYouMean(key, known)}`, ...where });
+        }
+      }
+      return out;
+    }
+  }
+}
+
+function convertScalar(
+  ctx: WalkContext,
+  node: unknown,
+  type: 'string' | 'boolean' | 'integer' | 'number' | 'quantity',
+  path: string,
+): unknown {
+  const expected = shapeName({ type });
+  if (!isScalar(node)) return fail(ctx, path, node, `expected ${expected}, got ${describeNode(node)}`);
+  const v = node.value;
+  switch (type) {
+    case 'string':
+      if (typeof v === 'string') return v;
+      if (typeof v === 'number' || typeof v === 'boolean') {
+        const src = sourceText(ctx, node);
+        return fail(ctx, path, node, `expected a string, got ${describeValue(v)} (quote it: ${JSON.stringify(src)})`);
+      }
+      break;
+    case 'boolean':
+      if (typeof v === 'boolean') return v;
+      break;
+    case 'integer':
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+      break;
+    case 'number':
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+      break;
+    case 'quantity':
+      if (typeof v === 'string') return v;
+      if (typeof v === 'number' && Number.isFinite(v)) return sourceText(ctx, node);
+      break;
+  }
+  return fail(ctx, path, node, `expected ${expected}, got ${describeValue(v)}`);
+}
+
+interface EffectivePair {
+  key: string;
+  keyNode: unknown;
+  value: unknown;
+}
+
+/**
+ * The pairs of a mapping with YAML 1.1 merge keys (`<<: *base`) applied: explicit keys win over
+ * merged ones, earlier merged maps over later ones. Keys are read as written (`y:` stays "y").
+ */
+function effectivePairs(ctx: WalkContext, map: YAMLMap, depth = 0): EffectivePair[] {
+  const out: EffectivePair[] = [];
+  const merged: EffectivePair[] = [];
+  for (const pair of map.items) {
+    const k = pair.key;
+    if (isScalar(k) && typeof k.value === 'symbol') {
+      if (depth > 8) continue;
+      const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+      for (const s of sources) {
+        const target = isAlias(s) ? s.resolve(ctx.doc) : s;
+        if (isMap(target)) merged.push(...effectivePairs(ctx, target, depth + 1));
+      }
+      continue;
+    }
+    out.push({ key: keyText(ctx, k), keyNode: k, value: pair.value });
+  }
+  const seen = new Set(out.map((p) => p.key));
+  for (const p of merged) {
+    if (!seen.has(p.key)) {
+      seen.add(p.key);
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+function keyText(ctx: WalkContext, key: unknown): string {
+  if (isScalar(key)) {
+    if (typeof key.value === 'string') return key.value;
+    return sourceText(ctx, key);
+  }
+  return String(toPlain(ctx, key));
+}
+
+function recordKey(ctx: WalkContext, path: string, keyNode: unknown): void {
+  const pos = positionOf(ctx, keyNode);
+  if (pos === undefined) return;
+  const existing = ctx.entries.get(path);
+  if (existing === undefined) ctx.entries.set(path, { value: pos, key: pos, node: undefined });
+  else existing.key = pos;
+}
+
+function isNullNode(ctx: WalkContext, node: unknown): boolean {
+  const n = isAlias(node) ? node.resolve(ctx.doc) : node;
+  return n === null || n === undefined || (isScalar(n) && n.value === null);
+}
+
+function toPlain(ctx: WalkContext, node: unknown): unknown {
+  if (node === null || node === undefined) return undefined;
+  if (isScalar(node) || isMap(node) || isSeq(node) || isAlias(node)) {
+    try {
+      return node.toJS(ctx.doc, { maxAliasCount: 100 }) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function fail(ctx: WalkContext, path: string, node: unknown, message: string): undefined {
+  ctx.errors.push({ path: path === '' ? ROOT_PATH : path, message, ...positionOf(ctx, node) });
+  return undefined;
+}
+
+function positionOf(ctx: WalkContext, node: unknown): SourcePosition | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const range = (node as { range?: readonly number[] | null }).range;
+  const start = range?.[0];
+  if (start === undefined) return undefined;
+  const p = ctx.lineCounter.linePos(start);
+  return { line: p.line, column: p.col };
+}
+
+function sourceText(ctx: WalkContext, node: Scalar): string {
+  const r = node.range;
+  if (r !== undefined && r !== null) return ctx.text.slice(r[0], r[1]);
+  return String(node.value);
+}
+
+function makeLocator(ctx: WalkContext): Locator {
+  return (path, inner) => {
+    let p: string | undefined = path;
+    while (p !== undefined) {
+      const e = ctx.entries.get(p);
+      if (e !== undefined) {
+        if (inner !== undefined && p === path && isScalar(e.node) && e.node.type === 'BLOCK_LITERAL') {
+          return blockPosition(ctx, e.node, inner) ?? e.value;
+        }
+        return e.value;
+      }
+      p = parentPath(p);
+    }
+    return undefined;
+  };
+}
+
+/** Translates a position inside a literal block scalar's value to a position in the file. */
+function blockPosition(ctx: WalkContext, node: Scalar, inner: SourcePosition): SourcePosition | undefined {
+  const r = node.range;
+  if (r === undefined || r === null) return undefined;
+  const header = ctx.lineCounter.linePos(r[0]);
+  const headerEnd = ctx.text.indexOf('\n', r[0]);
+  if (headerEnd < 0) return undefined;
+  const lines = ctx.text.slice(headerEnd + 1, r[1]).split('\n');
+  const first = lines.find((l) => l.trim() !== '');
+  const indent = first === undefined ? 0 : first.length - first.trimStart().length;
+  return { line: header.line + inner.line, column: indent + inner.column };
+}
+
+function describeNode(node: unknown): string {
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return describeValue(node.value);
+  return 'nothing';
+}
+
+function firstLine(message: string): string {
+  const at = message.indexOf(' at line ');
+  const head = at >= 0 ? message.slice(0, at) : message;
+  return head.split('\n')[0] ?? head;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

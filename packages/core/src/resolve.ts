@@ -1,0 +1,145 @@
+// DAG resource → DagDefinition: the immutable, validated, fully resolved version a run snapshots.
+
+import type { FieldError } from './errors.js';
+import type { Locator } from './field-path.js';
+import { applyDsl } from './dsl.js';
+import { sha256Hex, stableStringify } from './hash.js';
+import {
+  DEFAULT_NAMESPACE,
+  type DagDefinition,
+  type DagParameterSpec,
+  type DagResource,
+  type ResolvedTask,
+  type RetryDelaySpec,
+  type TaskBodySpec,
+  type TaskSpec,
+} from './spec.js';
+import { validateDag, type DagTaskLookup } from './validate.js';
+
+/** Defaults of our retry delay fields. */
+export const DEFAULT_RETRY_DELAY: Readonly<Required<RetryDelaySpec>> = { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 };
+export const DEFAULT_TIMEZONE = 'UTC';
+export const DEFAULT_CATCH_UP = 1;
+
+export interface ResolveResult {
+  /** Present iff `errors` is empty. */
+  definition?: DagDefinition;
+  errors: FieldError[];
+}
+
+/**
+ * Validates a DAG (`validateDag`, with the lookup, so a taskRef naming a missing DagTask version
+ * is an error at `spec.task[i].taskRef`), merges its DSL (`applyDsl`), replaces every taskRef
+ * task by the referenced DagTask's body (the DAG task keeps its own name, runAfter and
+ * triggerRule; its parameters are added to the DagTask's) and fills in defaults: namespace
+ * `default`, timezone `UTC`, concurrencyPolicy `Allow`, catchUp 1, suspended false,
+ * webhook.verifySSL true; per task retryLimit = backoff.limit (0), retryCodes only when
+ * conditional.enabled, retryDelay {0 s, ×2, ≤ 300 s}, timeoutSeconds = the smaller of
+ * timeoutSeconds and podTemplate.activeDeadlineSeconds when either is set, triggerRule
+ * AllSucceeded, command/args []. `runAfter` and `parameters` are deduplicated. When `script`
+ * is set, runtimes ignore command/args (Go semantics); both are kept as written.
+ *
+ * The result shares no objects with the input. Pure; never throws unless `lookupDagTask` does.
+ */
+export function resolveDag(
+  resource: DagResource,
+  lookupDagTask: DagTaskLookup,
+  opts: { locate?: Locator } = {},
+): ResolveResult {
+  const errors = validateDag(resource, { lookupDagTask, ...(opts.locate === undefined ? {} : { locate: opts.locate }) });
+  if (errors.length > 0) return { errors };
+  const namespace = resource.metadata.namespace !== undefined && resource.metadata.namespace !== '' ? resource.metadata.namespace : DEFAULT_NAMESPACE;
+  const spec = applyDsl(resource.spec).spec;
+  const tasks: ResolvedTask[] = [];
+  for (const [i, task] of (spec.task ?? []).entries()) {
+    if (task.taskRef === undefined) {
+      tasks.push(resolveTask(task, task));
+      continue;
+    }
+    const body = lookupDagTask(namespace, task.taskRef.name, task.taskRef.version);
+    if (body === undefined) {
+      // validateDag asked the same lookup; a lookup that changes its mind is still reported.
+      errors.push({ path: `spec.task[${i}].taskRef`, message: `DagTask ${JSON.stringify(task.taskRef.name)} version ${task.taskRef.version} not found in namespace ${JSON.stringify(namespace)}` });
+      continue;
+    }
+    tasks.push(resolveTask(task, body));
+  }
+  if (errors.length > 0) return { errors };
+  const schedule = spec.schedule?.trim();
+  const definition: DagDefinition = {
+    namespace,
+    name: resource.metadata.name,
+    ...(schedule === undefined || schedule === '' ? {} : { schedule }),
+    timezone: spec.timezone ?? DEFAULT_TIMEZONE,
+    concurrencyPolicy: spec.concurrencyPolicy ?? 'Allow',
+    catchUp: spec.catchUp ?? DEFAULT_CATCH_UP,
+    suspended: spec.suspended ?? false,
+    parameters: (spec.parameters ?? []).map(normalizeParameter),
+    tasks,
+    ...(spec.webhook === undefined ? {} : { webhook: { url: spec.webhook.url, verifySSL: spec.webhook.verifySSL ?? true } }),
+    ...(spec.workspace === undefined ? {} : { workspace: clone(spec.workspace) }),
+  };
+  return { definition, errors: [] };
+}
+
+/** A parameter with exactly one of defaultValue / defaultFromSecret (Go's `""` = unset rule). */
+function normalizeParameter(p: DagParameterSpec): DagParameterSpec {
+  if (p.defaultFromSecret !== undefined && p.defaultFromSecret !== '') {
+    return { name: p.name, defaultFromSecret: p.defaultFromSecret };
+  }
+  return { name: p.name, defaultValue: p.defaultValue ?? '' };
+}
+
+function resolveTask(task: TaskSpec, body: TaskBodySpec): ResolvedTask {
+  const timeouts = [body.timeoutSeconds, body.podTemplate?.activeDeadlineSeconds].filter(
+    (t): t is number => typeof t === 'number',
+  );
+  const parameters = unique([...(task.taskRef === undefined ? [] : task.parameters ?? []), ...(body.parameters ?? [])]);
+  const r: ResolvedTask = {
+    name: task.name,
+    runAfter: unique(task.runAfter ?? []),
+    image: body.image ?? '',
+    command: [...(body.command ?? [])],
+    args: [...(body.args ?? [])],
+    retryLimit: body.backoff?.limit ?? 0,
+    retryDelay: {
+      delaySeconds: body.retry?.delaySeconds ?? DEFAULT_RETRY_DELAY.delaySeconds,
+      factor: body.retry?.factor ?? DEFAULT_RETRY_DELAY.factor,
+      maxDelaySeconds: body.retry?.maxDelaySeconds ?? DEFAULT_RETRY_DELAY.maxDelaySeconds,
+    },
+    triggerRule: task.triggerRule ?? body.triggerRule ?? 'AllSucceeded',
+    parameters,
+  };
+  if (body.script !== undefined && body.script !== '') r.script = body.script;
+  if (body.scriptInjectorImage !== undefined && body.scriptInjectorImage !== '') r.scriptInjectorImage = body.scriptInjectorImage;
+  if (body.conditional?.enabled === true) r.retryCodes = unique(body.conditional.retryCodes ?? []);
+  if (timeouts.length > 0) r.timeoutSeconds = Math.min(...timeouts);
+  if (body.podTemplate !== undefined) r.podTemplate = clone(body.podTemplate);
+  if (task.taskRef !== undefined) r.taskRef = { name: task.taskRef.name, version: task.taskRef.version };
+  return r;
+}
+
+/**
+ * A stable version hash of a definition: SHA-256 (hex) of its canonical JSON without
+ * `suspended`, `name` and `namespace` — the DAG's spec as resolved. Toggling suspension or the
+ * key order of the YAML does not change it; any change to what runs does. Changing how
+ * definitions are normalized changes hashes, so such changes need a note in the store's
+ * migration. Pure.
+ */
+export function specHash(definition: DagDefinition): string {
+  const { suspended: _s, name: _n, namespace: _ns, ...rest } = definition;
+  return sha256Hex(stableStringify(rest));
+}
+
+/** A stable hash of a DagTask spec as written (canonical JSON, SHA-256 hex): a new hash = a new version. Pure. */
+export function dagTaskSpecHash(spec: TaskBodySpec & { runAfter?: string[] }): string {
+  return sha256Hex(stableStringify(spec));
+}
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}

@@ -1,0 +1,619 @@
+// The local runtime: each attempt is a process on this machine, run by a detached /bin/sh
+// supervisor (see supervisor.ts) that outlives us. Everything we know about an attempt is in its
+// folder, so a new LocalProcessRuntime on the same stateDir can adopt whatever an earlier one
+// started, whether it is still running or ended while nobody watched.
+//
+// <stateDir>/attempts/<runId>/<task>/<attempt>/   created with an exclusive mkdir: the claim
+//   pid    "<startedAt> <deadlineAt|-> <pid> <starttime|->" by the supervisor (exclusive create),
+//          or "failed <reason>" when the attempt never ran (an adopter's claim also goes here)
+//   log    banner line, then the command's stdout and stderr
+//   exit   the command's exit status (written once it ended)
+//   kill   "<at> <reason>" when someone asked it to stop (first reason wins)
+//   work/  working directory (unless the run has a workspace)
+// <stateDir>/workspaces/<runId>/                   shared by the run's tasks when asked for
+import type { ChildProcess } from 'node:child_process';
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KontrolerError } from '@kontroler/core';
+import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
+import {
+  claimFailed,
+  isErrno,
+  mtimeOf,
+  readExit,
+  readKill,
+  readPid,
+  writeKill,
+  type PidRecord,
+} from './attempt-files.js';
+import { attemptEnv, invocation, pickInherited, type Env } from './environment.js';
+import { LogTail } from './log-tail.js';
+import { outcomeOf, type Outcome } from './outcome.js';
+import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
+import { isSameProcess, signalGroup } from './proc.js';
+import { spawnSupervisor } from './supervisor.js';
+
+export interface LocalProcessRuntimeOptions {
+  /** Folder for attempts and workspaces; one per machine (or per `kontroler up` data dir). */
+  readonly stateDir: string;
+  /** Epoch ms; deadlines, kill times and event timestamps use it. Default Date.now. */
+  readonly clock?: () => number;
+  /** Time between SIGTERM and SIGKILL when stopping an attempt. Default 5000 ms. */
+  readonly killGraceMs?: number;
+  /** Operational messages (never carries parameter values). Default: dropped. */
+  readonly log?: (msg: string) => void;
+  /** What attempts inherit besides their own variables. Default: PATH, HOME, LANG, TZ of this process. */
+  readonly inheritedEnv?: Readonly<Record<string, string>>;
+  /** How long an adopter waits for a supervisor that was spawned but has not recorded itself yet. Default 3000 ms. */
+  readonly spawnGraceMs?: number;
+  /** Poll period: adopted processes' liveness, deadlines, kill escalation, log reads without a file watcher. Default 100 ms. */
+  readonly pollMs?: number;
+}
+
+/** An attempt this runtime is watching until it ends. */
+interface Tracked {
+  readonly key: AttemptKey;
+  readonly dir: string;
+  /** The supervisor: leader of the attempt's process group. */
+  readonly pid: number;
+  readonly startTime: string | undefined;
+  readonly startedAt: number;
+  readonly deadlineAt: number | undefined;
+  /** Set when we spawned it: its exit event tells us at once. Adopted ones are polled. */
+  readonly child: ChildProcess | undefined;
+  readonly tail: LogTail;
+  watcher: FSWatcher | undefined;
+  /** A kill is in progress: SIGKILL the group at this time. */
+  killAt: number | undefined;
+  killRequested: boolean;
+  checking: boolean;
+  ending: boolean;
+}
+
+/** An attempt we were asked to kill without watching it: only the SIGKILL escalation is ours. */
+interface Stray {
+  readonly pid: number;
+  readonly startTime: string | undefined;
+  readonly killAt: number;
+}
+
+/** Polls between sightings of a supervisor that was spawned but has not written `pid` yet. */
+const SPAWN_POLL_MS = 25;
+/** With a file watcher, still read logs every this many polls, in case an inotify event was lost. */
+const SAFETY_READ_EVERY = 10;
+
+function keyOf(k: AttemptKey): AttemptKey {
+  // Never pass the spec itself along: it carries parameter values.
+  return { runId: k.runId, task: k.task, attempt: k.attempt };
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs each task attempt as a local process; see the file comment for the layout. */
+export class LocalProcessRuntime implements TaskRuntime {
+  readonly name = 'local';
+  private readonly stateDir: string;
+  private readonly clock: () => number;
+  private readonly killGraceMs: number;
+  private readonly log: (msg: string) => void;
+  private readonly inheritedEnv: Readonly<Env>;
+  private readonly spawnGraceMs: number;
+  private readonly pollMs: number;
+  private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly strays = new Map<string, Stray>();
+  /** Per attempt folder: the last queued operation, so start/adopt/kill/release of one attempt run one at a time. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly background = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private ticker: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  private closed = false;
+
+  constructor(opts: LocalProcessRuntimeOptions) {
+    this.stateDir = resolve(opts.stateDir);
+    this.clock = opts.clock ?? Date.now;
+    this.killGraceMs = opts.killGraceMs ?? 5000;
+    this.log = opts.log ?? (() => {});
+    // Like spawn's default of inheriting process.env, but only the basics: no secrets leak in.
+    this.inheritedEnv = opts.inheritedEnv ?? pickInherited(process.env);
+    this.spawnGraceMs = opts.spawnGraceMs ?? 3000;
+    this.pollMs = opts.pollMs ?? 100;
+  }
+
+  /**
+   * Creates the attempt folder exclusively and spawns its supervisor; when the folder exists the
+   * attempt is adopted instead (from log offset 0), so it never runs twice. Emits `started`
+   * before it resolves. Throws VALIDATION_FAILED (nothing to run, unusable names or env),
+   * UNAVAILABLE (state folder not writable, spawn failed: the attempt is then recorded as failed).
+   */
+  async start(spec: AttemptSpec): Promise<void> {
+    this.assertOpen();
+    const dir = attemptDir(this.stateDir, spec);
+    await this.serial(dir, () => this.startNow(spec, dir));
+  }
+
+  /**
+   * Watches an attempt again: emits `started`, the log from `logOffset`, and `exited` if it has
+   * ended (also when it ended while no runtime was alive), then resolves with what it sees.
+   * An attempt already watched by this instance keeps its current log position.
+   */
+  async adopt(key: AttemptKey, logOffset: number): Promise<AttemptObservation> {
+    this.assertOpen();
+    const dir = attemptDir(this.stateDir, key);
+    return this.serial(dir, () => this.adoptNow(key, dir, logOffset));
+  }
+
+  /**
+   * SIGTERM to the attempt's process group, SIGKILL after killGraceMs; its `exited` event then
+   * carries `reason` (recorded on disk, so an adopter reports it too; the first reason wins).
+   * Idempotent: an ended, unknown or already stopping attempt is left alone.
+   */
+  async kill(key: AttemptKey, reason: string): Promise<void> {
+    this.assertOpen();
+    const dir = attemptDir(this.stateDir, key);
+    await this.serial(dir, () => this.killNow(dir, reason));
+  }
+
+  /** Removes the attempt folder. Idempotent. Throws INVALID_STATE while the attempt still runs. */
+  async release(key: AttemptKey): Promise<void> {
+    this.assertOpen();
+    const dir = attemptDir(this.stateDir, key);
+    await this.serial(dir, async () => {
+      if (this.tracked.has(dir) || (await this.runsOnDisk(dir))) throw this.stillRunning(describeKey(key));
+      this.strays.delete(dir);
+      await rm(dir, { recursive: true, force: true });
+    });
+  }
+
+  /** Removes the run's workspace and attempt folders. Idempotent. Throws INVALID_STATE while one of its attempts runs. */
+  async releaseRun(runId: string): Promise<void> {
+    this.assertOpen();
+    const runDir = runAttemptsDir(this.stateDir, runId);
+    for (const t of this.tracked.values()) {
+      if (t.key.runId === runId) throw this.stillRunning(describeKey(t.key));
+    }
+    for (const dir of await listAttemptDirs(runDir)) {
+      if (await this.runsOnDisk(dir)) throw this.stillRunning(dir);
+    }
+    for (const dir of this.strays.keys()) if (dir.startsWith(runDir + '/')) this.strays.delete(dir);
+    await rm(runDir, { recursive: true, force: true });
+    await rm(workspaceDir(this.stateDir, runId), { recursive: true, force: true });
+  }
+
+  subscribe(listener: (ev: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Stops timers and watchers and lets go of child processes: attempts keep running and a later
+   * runtime adopts them. Pending operations finish first; no events are emitted afterwards.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    await Promise.allSettled([...this.queues.values()]);
+    this.stopTicker();
+    for (const t of this.tracked.values()) {
+      t.watcher?.close();
+      t.watcher = undefined;
+      t.child?.removeAllListeners('exit');
+      t.child?.unref();
+    }
+    await Promise.allSettled([...this.background]);
+    await Promise.allSettled([...this.tracked.values()].map((t) => t.tail.close()));
+    this.tracked.clear();
+    this.strays.clear();
+    this.listeners.clear();
+  }
+
+  // --- start ------------------------------------------------------------------------------
+
+  private async startNow(spec: AttemptSpec, dir: string): Promise<void> {
+    if (this.tracked.has(dir)) return;
+    const workspace = spec.workspace === true ? workspaceDir(this.stateDir, spec.runId) : undefined;
+    const vars = attemptEnv(spec, workspace);
+    const inv = invocation(spec, vars);
+    if (!(await this.createAttemptDir(dir))) {
+      this.log(`local runtime: attempt ${describeKey(spec)} exists already: adopting it instead of starting it again`);
+      await this.adoptNow(spec, dir, 0);
+      return;
+    }
+    const cwd = workspace ?? join(dir, FILES.work);
+    try {
+      await mkdir(cwd, { recursive: true });
+    } catch (e) {
+      return this.failStart(spec, dir, `StartError: cannot create the working directory ${cwd}: ${messageOf(e)}`, e);
+    }
+    const now = this.clock();
+    if (spec.deadlineAt !== undefined && spec.deadlineAt <= now) {
+      // Already too late: record it without running anything.
+      await claimFailed(dir, 'DeadlineExceeded');
+      await this.adoptNow(spec, dir, 0);
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      child = spawnSupervisor({
+        dir,
+        startedAt: now,
+        deadlineAt: spec.deadlineAt,
+        banner: inv.banner,
+        argv: inv.argv,
+        cwd,
+        env: { ...this.inheritedEnv, ...vars },
+      });
+    } catch (e) {
+      return this.failStart(spec, dir, `StartError: ${messageOf(e)}`, e);
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      const err = await new Promise<Error>((res) => child.once('error', res));
+      return this.failStart(spec, dir, `StartError: cannot run /bin/sh: ${err.message}`, err);
+    }
+    child.on('error', (e) => this.log(`local runtime: attempt ${describeKey(spec)}: ${e.message}`));
+    const t = this.track({ key: keyOf(spec), dir, pid, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, child }, 0);
+    child.once('exit', () => {
+      // Nothing of an ended attempt may outlive it (as in a pod): kill what is left of its group.
+      signalGroup(pid, 'SIGKILL');
+      this.finish(t);
+    });
+    this.emit({ type: 'started', key: t.key, handle: String(pid), at: now });
+  }
+
+  /** The exclusive mkdir that makes an attempt ours to start; false when it exists already. */
+  private async createAttemptDir(dir: string): Promise<boolean> {
+    for (let tries = 0; ; tries++) {
+      try {
+        await mkdir(dir);
+        return true;
+      } catch (e) {
+        if (isErrno(e, 'EEXIST')) return false;
+        if (!isErrno(e, 'ENOENT') || tries > 0) {
+          throw new KontrolerError(
+            'UNAVAILABLE',
+            `cannot create the attempt folder ${dir}: ${messageOf(e)}; check that the state folder ${this.stateDir} is writable`,
+            { cause: e, retryable: true },
+          );
+        }
+      }
+      try {
+        await mkdir(dirname(dir), { recursive: true });
+      } catch (e) {
+        throw new KontrolerError(
+          'UNAVAILABLE',
+          `cannot create ${dirname(dir)}: ${messageOf(e)}; check that the state folder ${this.stateDir} is writable`,
+          { cause: e, retryable: true },
+        );
+      }
+    }
+  }
+
+  /** Records why the attempt never ran (so a later start or adopt reports it) and throws. */
+  private async failStart(key: AttemptKey, dir: string, reason: string, cause: unknown): Promise<never> {
+    try {
+      await claimFailed(dir, reason);
+    } catch (e) {
+      this.log(`local runtime: cannot record the failed start of ${describeKey(key)}: ${messageOf(e)}`);
+    }
+    throw new KontrolerError(
+      'UNAVAILABLE',
+      `the local runtime could not start attempt ${describeKey(key)} (${reason}); the attempt is recorded as failed: check the state folder ${this.stateDir} and that /bin/sh works`,
+      { cause },
+    );
+  }
+
+  // --- adopt ------------------------------------------------------------------------------
+
+  private async adoptNow(key: AttemptKey, dir: string, logOffset: number): Promise<AttemptObservation> {
+    const known = this.tracked.get(dir);
+    if (known !== undefined) return { state: 'running', handle: String(known.pid), startedAt: known.startedAt };
+    const rec = await this.pidRecord(dir);
+    if (rec === undefined) return { state: 'unknown' };
+    const k = keyOf(key);
+    if (rec.kind === 'failed') {
+      const at = (await mtimeOf(join(dir, FILES.pid))) ?? this.clock();
+      this.emit({ type: 'exited', key: k, at, reason: rec.reason });
+      return { state: 'exited', handle: '', finishedAt: at, reason: rec.reason };
+    }
+    const handle = String(rec.pid);
+    let exit = await readExit(dir);
+    if (exit === undefined && (await isSameProcess(rec.pid, rec.startTime))) {
+      const t = this.track(
+        { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, child: undefined },
+        logOffset,
+      );
+      this.emit({ type: 'started', key: k, handle, at: rec.startedAt });
+      const kill = await readKill(dir);
+      if (kill !== undefined) {
+        // A controller that died mid-kill cannot send the SIGKILL: we do, on its schedule.
+        t.killRequested = true;
+        t.killAt = kill.at + this.killGraceMs;
+      }
+      return { state: 'running', handle, startedAt: rec.startedAt };
+    }
+    // It ended, maybe while no runtime was alive; the exit file may be newer than our first look.
+    exit ??= await readExit(dir);
+    const outcome = outcomeOf(exit, await readKill(dir), rec);
+    const finishedAt = (exit === undefined ? undefined : await mtimeOf(join(dir, FILES.exit))) ?? this.clock();
+    this.emit({ type: 'started', key: k, handle, at: rec.startedAt });
+    const tail = new LogTail(join(dir, FILES.log), logOffset, this.logSink(k), this.logError(k));
+    await tail.drain();
+    await tail.close();
+    this.emit({ type: 'exited', key: k, at: finishedAt, ...outcome });
+    return { state: 'exited', handle, startedAt: rec.startedAt, finishedAt, ...outcome };
+  }
+
+  /**
+   * The attempt's `pid` record; undefined when the attempt folder does not exist. A folder without
+   * one is either being started right now (we wait up to spawnGraceMs from its creation) or was
+   * abandoned before its supervisor ran: then we claim it as Lost with an exclusive create, which
+   * also stops a late supervisor from running the command.
+   */
+  private async pidRecord(dir: string): Promise<PidRecord | undefined> {
+    for (;;) {
+      const rec = await readPid(dir);
+      if (rec !== undefined) return rec;
+      const changed = await mtimeOf(dir);
+      if (changed === undefined) return undefined;
+      if (Date.now() - changed >= this.spawnGraceMs) {
+        try {
+          if (await claimFailed(dir, 'Lost')) this.log(`local runtime: ${dir} was never started by its creator: recorded as Lost`);
+        } catch (e) {
+          if (isErrno(e, 'ENOENT')) continue; // released meanwhile
+          throw e;
+        }
+        // Ours or the supervisor's; an unreadable record (a crash mid-write) is Lost too.
+        return (await readPid(dir)) ?? { kind: 'failed', reason: 'Lost' };
+      }
+      try {
+        await sleep(SPAWN_POLL_MS, undefined, { signal: this.abort.signal });
+      } catch (e) {
+        throw new KontrolerError('UNAVAILABLE', 'the local runtime was closed while adopting an attempt: adopt it with a new runtime', { cause: e });
+      }
+    }
+  }
+
+  // --- watching ---------------------------------------------------------------------------
+
+  private track(
+    fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'child'>,
+    logOffset: number,
+  ): Tracked {
+    const t: Tracked = {
+      ...fields,
+      tail: new LogTail(join(fields.dir, FILES.log), logOffset, this.logSink(fields.key), this.logError(fields.key)),
+      watcher: undefined,
+      killAt: undefined,
+      killRequested: false,
+      checking: false,
+      ending: false,
+    };
+    try {
+      // One inotify watch on the folder sees both log writes and the exit file appearing.
+      const w = watch(fields.dir, (_event, filename) => {
+        if (t.ending) return;
+        if (filename === FILES.log || filename === null) t.tail.poke();
+        if ((filename === FILES.exit || filename === null) && t.child === undefined) this.checkAdopted(t);
+      });
+      w.on('error', (e) => {
+        this.log(`local runtime: watching ${fields.dir} failed (${e.message}): polling it instead`);
+        w.close();
+        t.watcher = undefined;
+      });
+      t.watcher = w;
+    } catch (e) {
+      this.log(`local runtime: cannot watch ${fields.dir} (${messageOf(e)}): polling it instead`);
+    }
+    this.tracked.set(fields.dir, t);
+    this.ensureTicker();
+    return t;
+  }
+
+  private tick(): void {
+    this.ticks++;
+    const now = this.clock();
+    for (const t of this.tracked.values()) {
+      if (t.ending) continue;
+      if (t.watcher === undefined || this.ticks % SAFETY_READ_EVERY === 0) t.tail.poke();
+      if (t.deadlineAt !== undefined && now >= t.deadlineAt && !t.killRequested) {
+        this.runInBackground(this.killTracked(t, 'DeadlineExceeded'));
+      }
+      if (t.killAt !== undefined && now >= t.killAt) {
+        t.killAt = undefined;
+        this.runInBackground(this.signal(t, 'SIGKILL'));
+      }
+      if (t.child === undefined) this.checkAdopted(t);
+    }
+    for (const [dir, s] of this.strays) {
+      if (now < s.killAt) continue;
+      this.strays.delete(dir);
+      this.runInBackground(
+        isSameProcess(s.pid, s.startTime).then((alive) => {
+          if (alive) signalGroup(s.pid, 'SIGKILL');
+        }),
+      );
+    }
+    this.stopTickerIfIdle();
+  }
+
+  /** An adopted attempt ended when its exit file exists or its supervisor is gone. */
+  private checkAdopted(t: Tracked): void {
+    if (t.checking || t.ending) return;
+    t.checking = true;
+    this.runInBackground(
+      (async () => {
+        try {
+          if ((await readExit(t.dir)) !== undefined || !(await isSameProcess(t.pid, t.startTime))) {
+            signalGroup(t.pid, 'SIGKILL'); // stragglers keep the group (and so the pid) alive: only they are hit
+            this.finish(t);
+          }
+        } finally {
+          t.checking = false;
+        }
+      })(),
+    );
+  }
+
+  /** Delivers the rest of the log, then `exited`, then forgets the attempt. */
+  private finish(t: Tracked): void {
+    if (t.ending) return;
+    t.ending = true;
+    t.watcher?.close();
+    t.watcher = undefined;
+    this.runInBackground(
+      (async () => {
+        let outcome: Outcome;
+        try {
+          await t.tail.drain();
+          const [exit, kill] = await Promise.all([readExit(t.dir), readKill(t.dir)]);
+          outcome = outcomeOf(exit, kill, exit === undefined ? await readPid(t.dir) : undefined);
+        } catch (e) {
+          this.log(`local runtime: cannot read how ${describeKey(t.key)} ended: ${messageOf(e)}; reporting it Lost`);
+          outcome = { reason: 'Lost' };
+        }
+        await t.tail.close();
+        this.tracked.delete(t.dir);
+        this.stopTickerIfIdle();
+        this.emit({ type: 'exited', key: t.key, at: this.clock(), ...outcome });
+      })(),
+    );
+  }
+
+  // --- kill -------------------------------------------------------------------------------
+
+  private async killNow(dir: string, reason: string): Promise<void> {
+    const t = this.tracked.get(dir);
+    if (t !== undefined) return this.killTracked(t, reason);
+    // Not watched by us (another runtime's, or not adopted yet): stop it all the same.
+    const rec = await readPid(dir);
+    if (rec?.kind !== 'started' || (await readExit(dir)) !== undefined) return;
+    if (!(await isSameProcess(rec.pid, rec.startTime))) return;
+    await writeKill(dir, { at: this.clock(), reason });
+    signalGroup(rec.pid, 'SIGTERM');
+    this.strays.set(dir, { pid: rec.pid, startTime: rec.startTime, killAt: this.clock() + this.killGraceMs });
+    this.ensureTicker();
+  }
+
+  private async killTracked(t: Tracked, reason: string): Promise<void> {
+    if (t.ending || t.killRequested) return;
+    t.killRequested = true;
+    await writeKill(t.dir, { at: this.clock(), reason });
+    if (t.ending) return;
+    t.killAt = this.clock() + this.killGraceMs;
+    await this.signal(t, 'SIGTERM');
+  }
+
+  /** Signals the attempt's process group, unless its supervisor is provably gone (pid reuse). */
+  private async signal(t: Tracked, sig: NodeJS.Signals): Promise<void> {
+    if (t.child !== undefined) {
+      if (t.child.exitCode === null && t.child.signalCode === null) signalGroup(t.pid, sig);
+      return;
+    }
+    if (await isSameProcess(t.pid, t.startTime)) signalGroup(t.pid, sig);
+  }
+
+  // --- plumbing ---------------------------------------------------------------------------
+
+  /** True when the folder's supervisor is alive, or may still be about to start. */
+  private async runsOnDisk(dir: string): Promise<boolean> {
+    const rec = await readPid(dir);
+    if (rec === undefined) {
+      const changed = await mtimeOf(dir);
+      return changed !== undefined && Date.now() - changed < this.spawnGraceMs;
+    }
+    if (rec.kind === 'failed' || (await readExit(dir)) !== undefined) return false;
+    return isSameProcess(rec.pid, rec.startTime);
+  }
+
+  private stillRunning(what: string): KontrolerError {
+    return new KontrolerError(
+      'INVALID_STATE',
+      `attempt ${what} is still running in the local runtime: kill it and wait for its exited event before releasing it`,
+    );
+  }
+
+  private serial<T>(dir: string, op: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(dir) ?? Promise.resolve();
+    const next = prev.then(op);
+    const done = next.then(
+      () => {},
+      () => {},
+    );
+    this.queues.set(dir, done);
+    void done.then(() => {
+      if (this.queues.get(dir) === done) this.queues.delete(dir);
+    });
+    return next;
+  }
+
+  private runInBackground(p: Promise<void>): void {
+    const guarded = p.catch((e: unknown) => this.log(`local runtime: ${messageOf(e)}`));
+    this.background.add(guarded);
+    void guarded.then(() => this.background.delete(guarded));
+  }
+
+  private logSink(key: AttemptKey): (offset: number, data: Uint8Array) => void {
+    return (offset, data) => this.emit({ type: 'log', key, offset, data });
+  }
+
+  private logError(key: AttemptKey): (e: unknown) => void {
+    return (e) => this.log(`local runtime: reading the log of ${describeKey(key)} failed: ${messageOf(e)}; will retry`);
+  }
+
+  private emit(ev: RuntimeEvent): void {
+    if (this.closed) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(ev);
+      } catch (e) {
+        this.log(`local runtime: an event listener threw on ${ev.type}: ${messageOf(e)}`);
+      }
+    }
+  }
+
+  private ensureTicker(): void {
+    if (this.ticker === undefined && !this.closed) this.ticker = setInterval(() => this.tick(), this.pollMs);
+  }
+
+  private stopTickerIfIdle(): void {
+    if (this.tracked.size === 0 && this.strays.size === 0) this.stopTicker();
+  }
+
+  private stopTicker(): void {
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new KontrolerError('INVALID_STATE', 'this LocalProcessRuntime is closed: create a new one on the same stateDir to adopt its attempts');
+    }
+  }
+}
+
+/** `<runDir>/<task>/<attempt>` folders; none when the run has no folder. */
+async function listAttemptDirs(runDir: string): Promise<string[]> {
+  const out: string[] = [];
+  let tasks: string[];
+  try {
+    tasks = await readdir(runDir);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return out;
+    throw e;
+  }
+  for (const task of tasks) {
+    try {
+      for (const attempt of await readdir(join(runDir, task))) out.push(join(runDir, task, attempt));
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT') && !isErrno(e, 'ENOTDIR')) throw e;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+// The supervisor: a tiny detached /bin/sh that runs one attempt and outlives the controller. It is
+// the leader of its own process group (so a kill reaches the whole tree), records itself in `pid`,
+// runs the command with its output appended to `log`, and records the exit status in `exit`.
+// A shell costs about a millisecond per attempt; a Node shim would cost ~40 ms.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Env } from './environment.js';
+
+// $1 attempt folder, $2 "<startedAt> <deadlineAt|->", $3 log banner, then the command's argv.
+//  - `trap : TERM INT HUP` keeps the supervisor alive while a kill reaches the group, so it can
+//    record the command's status; a trapped (not ignored) signal is reset to default for the
+//    command it runs, and POSIX defers the trap until the foreground command has ended.
+//  - The start time is field 22 of /proc/$$/stat (`${p##*) }` skips pid and comm); without /proc
+//    it is "-". Builtins only: no fork before the command runs.
+//  - `set -C` makes `>pid` an exclusive create. If an adopter has already written `failed ...`
+//    there (it gave up waiting for this supervisor), the attempt must not run: exit quietly.
+//  - The exit status is written with one `echo` (a single write): readers accept a complete line.
+const SCRIPT = [
+  'd=$1 m=$2 b=$3; shift 3',
+  'trap : TERM INT HUP',
+  't=-',
+  'if read -r p </proc/$$/stat; then f() { t=${20}; }; set -f; f ${p##*) }; set +f; fi',
+  'set -C',
+  'echo "$m $$ $t" >"$d/pid" || exit 0',
+  'set +C',
+  'printf \'%s\\n\' "$b" >"$d/log"',
+  '"$@" >>"$d/log" 2>&1 </dev/null',
+  'echo $? >"$d/exit"',
+].join('\n');
+
+export interface SupervisorLaunch {
+  readonly dir: string;
+  readonly startedAt: number;
+  readonly deadlineAt: number | undefined;
+  readonly banner: string;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Env>;
+}
+
+/**
+ * Spawns the supervisor in a new session (process group = its pid), with no pipes to us, so it
+ * keeps running when we die. Throws synchronously only for invalid arguments; a failed exec is
+ * reported through the child's `error` event.
+ */
+export function spawnSupervisor(l: SupervisorLaunch): ChildProcess {
+  const meta = `${l.startedAt} ${l.deadlineAt ?? '-'}`;
+  return spawn('/bin/sh', ['-c', SCRIPT, 'kontroler-attempt', l.dir, meta, l.banner, ...l.argv], {
+    cwd: l.cwd,
+    env: l.env,
+    detached: true,
+    stdio: 'ignore',
+  });
+}
