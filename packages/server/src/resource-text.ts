@@ -1,11 +1,8 @@
 // Request body text → one Kontroler resource for a route: YAML or JSON (core's `parseResources`)
 // or the DSL (a DAG whose `spec.dsl` is the text; `applyResource` expands and validates it).
-import * as core from '@kontroler/core';
-import type { DagResource, DagTaskResource, FieldError, KontrolerResource } from '@kontroler/core';
-import { API_VERSION } from '@kontroler/core';
+import type { DagResource, DagTaskResource } from '@kontroler/core';
+import { API_VERSION, parseResources } from '@kontroler/core';
 import { apiError } from './http-errors.js';
-
-type ParseResources = (text: string, source?: string) => { resources: KontrolerResource[]; errors: FieldError[] };
 
 const DSL_TYPES = ['text/x-kontroler-dsl', 'application/vnd.kontroler.dsl', 'application/x-kontroler-dsl'];
 
@@ -19,12 +16,6 @@ export function isDsl(contentType: string | undefined, text: string): boolean {
     .map((l) => l.trim())
     .find((l) => l !== '' && !l.startsWith('//') && !l.startsWith('#'));
   return first !== undefined && /^(schedule|parameters|graph|task)\b/.test(first);
-}
-
-function parser(): ParseResources {
-  const fn = (core as Record<string, unknown>)['parseResources'];
-  if (typeof fn !== 'function') throw apiError('UNAVAILABLE', 'this build has no resource parser yet');
-  return fn as ParseResources;
 }
 
 export interface ResourceTarget {
@@ -47,7 +38,7 @@ export function resourceFromBody(text: unknown, contentType: string | undefined,
     if (!target.name) throw apiError('VALIDATION_FAILED', 'a DSL body has no name: add ?name=<dag name> or PUT to /dags/{name}', [{ path: 'query.name', message: 'is required for a DSL body' }]);
     return { apiVersion: API_VERSION, kind: 'DAG', metadata: { name: target.name, namespace: target.namespace }, spec: { dsl: text } };
   }
-  const parsed = parser()(text, 'body');
+  const parsed = parseResources(text, 'body');
   if (parsed.errors.length > 0) {
     throw apiError('VALIDATION_FAILED', `the ${target.kind} is malformed: ${parsed.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join('; ')}`, parsed.errors);
   }

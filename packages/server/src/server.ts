@@ -108,7 +108,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     bodyLimit: config.bodyLimitBytes,
     forceCloseConnections: true,
     return503OnClosing: true,
-    maxParamLength: 600,
+    routerOptions: { maxParamLength: 600 },
     ...https,
   }) as unknown as FastifyInstance;
 
