@@ -136,7 +136,8 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     const def = req.routeOptions.config.def;
     if (!def || def.access.kind === 'public' || def.access.kind === 'signed') return;
     req.principal = await authenticate(ctx, req);
-    await authorize(ctx, def.access, req.principal, req.params as Record<string, string | undefined>);
+    const runNs = await authorize(ctx, def.access, req.principal, req.params as Record<string, string | undefined>);
+    if (runNs !== undefined) req.auditNamespace = runNs;
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
@@ -145,7 +146,10 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     if (!req.principal && def.access.kind !== 'public' && def.access.kind !== 'signed') return payload; // anonymous noise
     const status = reply.statusCode;
     const params = req.params as Record<string, string | undefined>;
-    const resource = params.name ?? params.username ?? (params.id ? `run/${params.id}` : params.tokenId ? `token/${params.tokenId}` : undefined);
+    const d = req.auditDetails ?? {};
+    const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    const resource =
+      params.name ?? params.username ?? (params.id ? `run/${params.id}` : params.tokenId ? `token/${params.tokenId}` : undefined) ?? str(d.name) ?? str(d.username);
     try {
       await recordAudit(ctx.pool, {
         actor: req.principal ? actorName(req.principal) : def.access.kind === 'signed' ? 'trigger' : `anonymous`,

@@ -68,9 +68,15 @@ function forbidden(p: Principal, what: string): Error {
 
 /**
  * Checks the route's access rule for an authenticated principal (or none). For `run` routes, the
- * run must exist (NOT_FOUND otherwise, after the caller is known to be signed in).
+ * run must exist (NOT_FOUND otherwise, after the caller is known to be signed in); its namespace
+ * is returned.
  */
-export async function authorize(ctx: ServerContext, access: Access, p: Principal | undefined, params: Record<string, string | undefined>): Promise<void> {
+export async function authorize(
+  ctx: ServerContext,
+  access: Access,
+  p: Principal | undefined,
+  params: Record<string, string | undefined>,
+): Promise<string | undefined> {
   if (access.kind === 'public' || access.kind === 'signed') return;
   if (!p) throw unauthenticated('sign in first: send Authorization: Bearer <token> or use the session cookie');
   switch (access.kind) {
@@ -87,7 +93,7 @@ export async function authorize(ctx: ServerContext, access: Access, p: Principal
       const ns = await runNamespace(ctx.pool, Number(raw));
       if (ns === undefined) throw apiError('NOT_FOUND', `run ${raw} not found`);
       if (!roleAtLeast(roleIn(p, ns), access.role)) throw forbidden(p, `the ${access.role} role in namespace ${ns}`);
-      return;
+      return ns;
     }
     case 'any-namespace': {
       const nss = namespacesWith(p, access.role);
