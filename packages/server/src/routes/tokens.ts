@@ -36,7 +36,9 @@ export function tokenRoutes(): AnyRoute[] {
       url: '/api/v1/tokens',
       operationId: 'createToken',
       summary: 'Create an API token (the secret is in this response only)',
-      description: 'The token acts as its user, capped at `role` in `namespaces` (`["*"]` = all). It can never grant more than the creator has.',
+      description:
+        'The token acts as its user, capped at `role` in `namespaces` (`["*"]` = all). It never grants more than its user has at the time of use. ' +
+        'Without `role` it carries all of its user\'s roles (in `namespaces`, default all).',
       tags: ['tokens'],
       access: { kind: 'authenticated' },
       audit: 'token.create',
@@ -44,8 +46,8 @@ export function tokenRoutes(): AnyRoute[] {
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9_.@:-]*$' }),
-            role: RoleSchema,
-            namespaces: Type.Array(NamespaceOrAll, { minItems: 1, maxItems: 200, uniqueItems: true }),
+            role: Type.Optional(RoleSchema),
+            namespaces: Type.Optional(Type.Array(NamespaceOrAll, { minItems: 1, maxItems: 200, uniqueItems: true })),
             expiresInDays: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_TTL_DAYS })),
           },
           { additionalProperties: false },
@@ -54,8 +56,10 @@ export function tokenRoutes(): AnyRoute[] {
       },
       async handler(c) {
         const p = c.who;
-        const { role, namespaces } = c.body;
-        for (const ns of namespaces) {
+        const role = c.body.role ?? 'admin';
+        const namespaces = c.body.namespaces ?? [ALL_NAMESPACES];
+        // An explicit role must be one the creator has there; without one the token inherits (capped at use).
+        for (const ns of c.body.role === undefined ? [] : namespaces) {
           const have = ns === ALL_NAMESPACES ? globalRole(p) : roleIn(p, ns);
           if (!roleAtLeast(have, role)) {
             throw apiError('FORBIDDEN', `you cannot create a token with the ${role} role in ${ns === ALL_NAMESPACES ? 'all namespaces' : `namespace ${ns}`}: you do not have it`);
