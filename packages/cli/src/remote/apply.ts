@@ -100,7 +100,7 @@ export function register(program: Command): void {
       .option('-R, --recursive', 'descend into sub-folders')
       .option('--dry-run', 'validate on the server, store nothing'),
   ).action(async (o: ConnOptions & { filename: string[]; namespace: string; recursive?: boolean; dryRun?: boolean }) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const docs = files(o.filename, o.recursive === true).flatMap((f) => splitDocs(f, readFileSync(f, 'utf8')));
     if (docs.length === 0) throw new Error('no resources found in the given files');
     docs.sort((a, b) => (ORDER[a.kind] ?? 1) - (ORDER[b.kind] ?? 1));

@@ -17,7 +17,7 @@ export function register(program: Command): void {
       .option('--expires-in-days <n>', 'lifetime of the stored token', '90'),
   ).action(async (o: ConnOptions & { username?: string; passwordStdin?: boolean; expiresInDays: string }) => {
     const env = process.env;
-    const conn = connect({ ...o, token: undefined }, { ...env, KONTROLER_TOKEN: '' }, false);
+    const conn = await connect({ ...o, token: undefined }, { ...env, KONTROLER_TOKEN: '' }, false);
     const cfg = readConfig(configPath());
     const store = (token: string, tokenId: number | undefined, username: string): void => {
       cfg.servers[conn.server] = { ...conn.entry, token, username, ...(tokenId !== undefined ? { tokenId } : {}) };
@@ -51,7 +51,7 @@ export function register(program: Command): void {
   });
 
   withConn(program.command('logout').description('revoke the stored token and forget it')).action(async (o: ConnOptions) => {
-    const conn = connect(o);
+    const conn = await connect(o);
     const cfg = readConfig(configPath());
     const entry = cfg.servers[conn.server];
     if (entry?.tokenId !== undefined) {
@@ -65,7 +65,7 @@ export function register(program: Command): void {
   });
 
   withConn(program.command('whoami').description('show who you are signed in as and your roles')).action(async (o: ConnOptions) => {
-    const { client, server } = connect(o);
+    const { client, server } = await connect(o);
     const me = await client.me();
     print(o, { server, ...me }, ['SERVER', 'USER', 'VIA', 'NAMESPACE', 'ROLE'], () =>
       me.roles.map((r) => [server, me.username, me.kind === 'token' ? `token ${me.token?.name ?? ''}` : 'session', r.namespace, r.role]),

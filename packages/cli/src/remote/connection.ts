@@ -1,7 +1,6 @@
 // Which server, which credential, which TLS files: flags > environment > config file.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { KontrolerClient } from '@kontroler/client';
 import { configPath, normalizeServer, readConfig, type ServerEntry } from './config.js';
 
@@ -32,19 +31,20 @@ export interface Connection {
 }
 
 /** A fetch that presents a client certificate and trusts `ca` (undici: Node only). */
-export function tlsFetch(files: { cert?: string; key?: string; ca?: string }): typeof fetch | undefined {
+export async function tlsFetch(files: { cert?: string; key?: string; ca?: string }): Promise<typeof fetch | undefined> {
   if (!files.cert && !files.key && !files.ca) return undefined;
   if ((files.cert && !files.key) || (!files.cert && files.key)) throw new Error('--cert and --key go together');
   const read = (f: string | undefined) => (f ? readFileSync(f) : undefined);
   const cert = read(files.cert);
   const key = read(files.key);
   const ca = read(files.ca);
+  const { Agent, fetch: undiciFetch } = await import('undici');
   const dispatcher = new Agent({ connect: { ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(ca ? { ca } : {}) } });
   return ((input: string | URL | Request, init?: RequestInit) =>
     undiciFetch(input as string, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch;
 }
 
-export function connect(o: ConnOptions, env: NodeJS.ProcessEnv = process.env, requireToken = true): Connection {
+export async function connect(o: ConnOptions, env: NodeJS.ProcessEnv = process.env, requireToken = true): Promise<Connection> {
   const cfg = readConfig(configPath(env));
   const raw = o.server ?? env.KONTROLER_SERVER ?? cfg.current;
   if (!raw) throw new Error('no server: pass --server URL, set KONTROLER_SERVER, or run `kontroler login --server URL`');
@@ -53,7 +53,7 @@ export function connect(o: ConnOptions, env: NodeJS.ProcessEnv = process.env, re
   const token = o.token ?? env.KONTROLER_TOKEN ?? entry.token;
   if (requireToken && !token) throw new Error(`not logged in to ${server}: run \`kontroler login --server ${server}\` or pass --token`);
   const files = { cert: o.cert ?? env.KONTROLER_CLIENT_CERT ?? entry.cert, key: o.key ?? env.KONTROLER_CLIENT_KEY ?? entry.key, ca: o.ca ?? env.KONTROLER_CA ?? entry.ca };
-  const f = tlsFetch(files);
+  const f = await tlsFetch(files);
   const client = new KontrolerClient({ baseUrl: server, ...(token ? { token } : {}), ...(f ? { fetch: f } : {}) });
   return { client, server, entry: { ...entry, ...(files.cert ? { cert: files.cert } : {}), ...(files.key ? { key: files.key } : {}), ...(files.ca ? { ca: files.ca } : {}) } };
 }

@@ -25,7 +25,7 @@ export function register(program: Command): void {
       .option('--limit <n>', 'how many', '50')
       .option('--cursor <c>', 'continue a listing from its nextCursor'),
   ).action(async (what: string, o: GetOptions) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const limit = Number(o.limit);
     const ns = o.allNamespaces ? undefined : o.namespace;
     switch (what.toLowerCase()) {
@@ -86,7 +86,7 @@ export function register(program: Command): void {
       .argument('<id>', 'run id or DAG name')
       .option('-n, --namespace <ns>', 'namespace of the DAG', 'default'),
   ).action(async (what: string, id: string, o: ConnOptions & { namespace: string }) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     if (what === 'run') {
       const n = Number(id);
       if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`"${id}" is not a run id`);

@@ -12,7 +12,7 @@ export function register(program: Command): void {
       .option('-a, --attempt <n>', 'attempt number (default: the latest)')
       .option('-f, --follow', 'keep printing new output until the attempt ends'),
   ).action(async (id: string, task: string, o: ConnOptions & { attempt?: string; follow?: boolean }) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const run = Number(id);
     if (!Number.isSafeInteger(run) || run <= 0) throw new Error(`"${id}" is not a run id`);
     let attempt = o.attempt !== undefined ? Number(o.attempt) : undefined;

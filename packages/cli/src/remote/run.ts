@@ -59,7 +59,7 @@ export function register(program: Command): void {
       .option('--name <name>', 'run name (idempotent: a second run with the same name is not started)')
       .option('-w, --wait', 'wait for the run to end, showing progress; exit code = outcome (0 ok, 2 failed, 3 canceled)'),
   ).action(async (dag: string, o: ConnOptions & { namespace: string; param: string[]; name?: string; wait?: boolean }) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const run = await client.startRun(o.namespace, dag, { parameters: parseParams(o.param), ...(o.name ? { name: o.name } : {}) });
     if (!o.wait) {
       print(o, run, ['ID', 'NAMESPACE', 'DAG', 'VERSION', 'STATUS'], () => [[run.id, run.namespace, run.dag, run.dagVersion, run.status]]);
@@ -79,7 +79,7 @@ export function register(program: Command): void {
         .argument('<run>', 'run id')
         .option('-w, --wait', 'wait for the run to end; exit code = outcome'),
     ).action(async (id: string, o: ConnOptions & { wait?: boolean }) => {
-      const { client } = connect(o);
+      const { client } = await connect(o);
       const run = what === 'cancel' ? await client.cancelRun(runId(id)) : await client.retryRun(runId(id));
       console.log(`run ${run.id}: ${what} requested`);
       if (o.wait) process.exitCode = exitCodeOf((await waitForRun(client, run.id, (l) => console.error(l))).status);
@@ -94,7 +94,7 @@ export function register(program: Command): void {
       .option('-p, --param <NAME=VALUE>', 'override a parameter (repeatable)', collect, [])
       .option('-w, --wait', 'wait for the new run to end; exit code = outcome'),
   ).action(async (id: string, o: ConnOptions & { param: string[]; wait?: boolean }) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const run = await client.rerun(runId(id), o.param.length ? parseParams(o.param) : undefined);
     console.log(`started run ${run.id} of ${run.namespace}/${run.dag}`);
     if (o.wait) process.exitCode = exitCodeOf((await waitForRun(client, run.id, (l) => console.error(l))).status);

@@ -2,8 +2,7 @@
 // only place the server's settings are read from flags and KONTROLER_* environment variables.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { bootstrapAdmin, consoleServerLog, startServer, type ServerConfig } from '@kontroler/server';
-import { createPool, migrate } from '@kontroler/store';
+import type { ServerConfig } from '@kontroler/server';
 
 export interface ServerFlags {
   databaseUrl?: string;
@@ -48,6 +47,9 @@ export function register(program: Command): void {
     .option('--tls-key <file>', 'key of the certificate (env KONTROLER_TLS_KEY)')
     .option('--tls-client-ca <file>', 'require client certificates signed by this CA: mTLS (env KONTROLER_TLS_CLIENT_CA)')
     .action(async (o: ServerFlags) => {
+      // Loaded here, not at start-up: the other commands stay quick to start.
+      const { bootstrapAdmin, consoleServerLog, startServer } = await import('@kontroler/server');
+      const { createPool, migrate } = await import('@kontroler/store');
       const s = serverConfigFrom(o, process.env);
       if (!s.databaseUrl) throw new Error('set DATABASE_URL (or --database-url) to the PostgreSQL the controller uses; `kontroler up` runs everything in one process');
       const pool = createPool(s.databaseUrl);

@@ -19,7 +19,7 @@ export function register(program: Command): void {
       .option('--namespace <ns>', 'namespace it may act in (repeatable; default all: *)', collect, [])
       .option('--expires-in-days <n>', 'lifetime in days (default: no expiry)'),
   ).action(async (name: string, o: ConnOptions & { role?: string; namespace: string[]; expiresInDays?: string }) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     if (o.role !== undefined && !['viewer', 'editor', 'admin'].includes(o.role)) throw new Error('--role must be viewer, editor or admin');
     const t = await client.createToken({
       name,
@@ -32,14 +32,14 @@ export function register(program: Command): void {
     console.error(`token ${t.id} "${t.name}" (${t.role} in ${t.namespaces.join(',')}, expires ${t.expiresAt ?? 'never'}): store it now, it is not shown again`);
   });
   withConn(tokens.command('list').description('list your tokens').option('--all', "everyone's (admins)")).action(async (o: ConnOptions & { all?: boolean }) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const r = await client.listTokens({ all: o.all === true });
     print(o, r, ['ID', 'NAME', 'USER', 'ROLE', 'NAMESPACES', 'EXPIRES', 'LAST USED', 'AGE'], () =>
       r.items.map((t) => [t.id, t.name, t.user, t.role, t.namespaces.join(','), t.expiresAt ?? 'never', t.lastUsedAt ? `${age(t.lastUsedAt)} ago` : 'never', age(t.createdAt)]),
     );
   });
   withConn(tokens.command('revoke').description('revoke a token').argument('<id>', 'token id')).action(async (id: string, o: ConnOptions) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const n = Number(id);
     if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`"${id}" is not a token id`);
     const t = await client.revokeToken(n);

@@ -23,7 +23,7 @@ async function password(): Promise<string> {
 export function register(program: Command): void {
   const users = program.command('users').description('manage users and their roles (admin in all namespaces)');
   withConn(users.command('list').description('list users')).action(async (o: ConnOptions) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const r = await client.listUsers();
     print(o, r, ['USERNAME', 'ROLES', 'DISABLED', 'AGE'], () => r.items.map((u) => [u.username, u.roles.map((b) => `${b.namespace}=${b.role}`).join(',') || '-', String(u.disabled), age(u.createdAt)]));
   });
@@ -35,31 +35,31 @@ export function register(program: Command): void {
       .option('--role <ns=role>', 'role binding, e.g. team-a=editor or *=viewer (repeatable)', collect, []),
   ).action(async (username: string, o: ConnOptions & { role: string[] }) => {
     const roles = o.role.map(parseBinding);
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const u = await client.createUser({ username, password: await password(), roles });
     console.log(`user ${u.username} created`);
   });
   withConn(users.command('set-password').description("set a user's password (revokes their sessions)").argument('<username>')).action(async (username: string, o: ConnOptions) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     await client.updateUser(username, { password: await password() });
     console.log(`password of ${username} changed; their sessions are revoked`);
   });
   withConn(
     users.command('set-roles').description("replace a user's role bindings").argument('<username>').argument('<bindings...>', 'ns=role ...'),
   ).action(async (username: string, bindings: string[], o: ConnOptions) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     const u = await client.updateUser(username, { roles: bindings.map(parseBinding) });
     console.log(`${u.username}: ${u.roles.map((b) => `${b.namespace}=${b.role}`).join(', ') || 'no roles'}`);
   });
   for (const what of ['disable', 'enable'] as const) {
     withConn(users.command(what).description(`${what} a user${what === 'disable' ? ' (revokes their sessions)' : ''}`).argument('<username>')).action(async (username: string, o: ConnOptions) => {
-      const { client } = connect(o);
+      const { client } = await connect(o);
       await client.updateUser(username, { disabled: what === 'disable' });
       console.log(`user ${username} ${what}d`);
     });
   }
   withConn(users.command('delete').description('delete a user with their sessions and tokens').argument('<username>')).action(async (username: string, o: ConnOptions) => {
-    const { client } = connect(o);
+    const { client } = await connect(o);
     await client.deleteUser(username);
     console.log(`user ${username} deleted`);
   });
