@@ -3,7 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatFieldErrorsLocated, parseResources, type FieldError, type KontrolerResource } from '@kontroler/core';
+import { formatFieldErrorsLocated, parseResources, validateResource, type FieldError, type KontrolerResource } from '@kontroler/core';
 import { applyResource, deleteDag, listDags, type PoolLike } from '@kontroler/store';
 
 export interface FolderReport {
@@ -123,7 +123,13 @@ export class DagFolder {
       const r = parseResources(c.text, c.file);
       const rep: FolderReport = { file: c.file, errors: [...r.errors], applied: [] };
       reports.push(rep);
-      for (const res of r.resources) parsed.push({ file: c.file, resource: res });
+      for (const d of r.documents) {
+        if (!d.resource || d.errors.length > 0) continue;
+        // Checked here first so that problems carry their file:line:column.
+        const problems = validateResource(d.resource, { locate: d.locate }).map((e) => ({ source: c.file, ...e, path: `${d.pathPrefix}${e.path}` }));
+        if (problems.length > 0) rep.errors.push(...problems);
+        else parsed.push({ file: c.file, resource: d.resource });
+      }
     }
     parsed.sort((a, b) => (KIND_ORDER[a.resource.kind] ?? 2) - (KIND_ORDER[b.resource.kind] ?? 2));
     let stored = false;

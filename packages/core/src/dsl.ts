@@ -53,7 +53,9 @@ class SyntaxProblem extends Error {}
 interface Edge {
   from: string;
   to: string;
+  /** Where `from` is written (runAfter entries point here). */
   pos: SourcePosition;
+  toPos: SourcePosition;
 }
 
 interface DslTask {
@@ -81,6 +83,7 @@ class Parser {
   private readonly params: { spec: DagParameterSpec; pos: SourcePosition; fields: Map<string, SourcePosition> }[] = [];
   private readonly tasks: DslTask[] = [];
   private readonly edges: Edge[] = [];
+  private readonly reported = new Set<string>();
 
   constructor(text: string) {
     this.tokens = tokenize(text);
@@ -186,7 +189,7 @@ class Parser {
     while (this.at('arrow')) {
       this.next();
       const right = this.targets();
-      for (const from of left) for (const to of right) this.edges.push({ from: from.value, to: to.value, pos: at(from) });
+      for (const from of left) for (const to of right) this.edges.push({ from: from.value, to: to.value, pos: at(from), toPos: at(to) });
       left = right;
     }
   }
@@ -307,13 +310,14 @@ class Parser {
     const defined = new Set(this.tasks.map((t) => t.spec.name));
     const deps = new Map<string, { from: string; pos: SourcePosition }[]>();
     for (const e of this.edges) {
-      for (const [name, role] of [[e.from, 'runs before'], [e.to, 'runs after']] as const) {
-        if (!defined.has(name)) {
+      for (const [name, role, pos] of [[e.from, 'runs before', e.pos], [e.to, 'runs after', e.toPos]] as const) {
+        if (!defined.has(name) && !this.reported.has(`${name}@${pos.line}:${pos.column}`)) {
+          this.reported.add(`${name}@${pos.line}:${pos.column}`);
           this.errors.push({
             path: DSL_PATH,
             message: `graph: task ${JSON.stringify(name)} is not defined${didYouMean(name, defined)} (the edge says it ${role} ${JSON.stringify(name === e.from ? e.to : e.from)}; add "task ${name} { ... }")`,
-            line: e.pos.line,
-            column: e.pos.column,
+            line: pos.line,
+            column: pos.column,
           });
         }
       }
@@ -370,6 +374,8 @@ class Parser {
   }
 
   private error(t: Token, message: string): void {
+    // An unterminated string swallowed the rest of the text: "found the end" would only echo it.
+    if (t.kind === 'eof' && this.tokens.some((x) => x.kind === 'error' && x.message?.startsWith('unterminated') === true)) return;
     if (this.errors.length < MAX_ERRORS) this.errors.push({ path: DSL_PATH, message, line: t.line, column: t.column });
   }
 
@@ -454,52 +460,4 @@ function describe(t: Token): string {
 
 function keywordHint(t: Token, keywords: readonly string[]): string {
   return t.kind === 'ident' ? didYouMean(t.value, keywords) : '';
-}
-
-export interface DslExpansion {
-  /** The spec with the DSL's sections merged in (the input object itself when there is no DSL). */
-  spec: DagSpec;
-  /** The DSL's errors: path `spec.dsl`, line/column relative to the DSL text. */
-  errors: FieldError[];
-  /** Positions (in the DSL text) of the fields that came from the DSL; see `DslParseResult`. */
-  positions: Map<string, SourcePosition>;
-  /** True when `spec.dsl` held DSL text. */
-  used: boolean;
-}
-
-/**
- * Merges a DAG's `spec.dsl` into its spec the way the Go controller does: the DSL takes
- * precedence section by section — a non-empty DSL schedule replaces `schedule`, a non-empty
- * parameter list replaces `parameters`, a non-empty task list replaces `task` — and every other
- * field (webhook, workspace, suspended, our additions, and any section the DSL leaves out) stays
- * as written in YAML. So a resource the Go controller has already patched (both `dsl` and the
- * generated fields present) reads the same. Returns the merged spec even when the DSL has errors
- * (with what could be read). Pure; never throws; does not modify its input.
- */
-export function applyDsl(spec: DagSpec): DslExpansion {
-  const text = (spec as { dsl?: unknown }).dsl;
-  if (typeof text !== 'string' || text.trim() === '') {
-    return { spec, errors: [], positions: new Map(), used: false };
-  }
-  const parsed = parseDsl(text);
-  const merged: DagSpec = { ...spec };
-  const keep = new Set<string>();
-  if (parsed.spec.schedule !== undefined && parsed.spec.schedule !== '') {
-    merged.schedule = parsed.spec.schedule;
-    keep.add('spec.schedule');
-  }
-  if (parsed.spec.parameters !== undefined && parsed.spec.parameters.length > 0) {
-    merged.parameters = parsed.spec.parameters;
-    keep.add('spec.parameters');
-  }
-  if (parsed.spec.task !== undefined && parsed.spec.task.length > 0) {
-    merged.task = parsed.spec.task;
-    keep.add('spec.task');
-  }
-  const positions = new Map<string, SourcePosition>();
-  for (const [path, pos] of parsed.positions) {
-    const section = /^spec\.(schedule|parameters|task)/.exec(path)?.[0];
-    if (section !== undefined && keep.has(section)) positions.set(path, pos);
-  }
-  return { spec: merged, errors: parsed.errors, positions, used: true };
 }

@@ -68,3 +68,15 @@ export function formatFieldErrorsLocated(errors: readonly FieldError[]): string 
     })
     .join('\n');
 }
+
+/**
+ * The error to throw (or return) when input failed validation: code `VALIDATION_FAILED`, not
+ * retryable, every FieldError in `details`, and a message that names the first problems so a log
+ * line is useful on its own. `what` names the input, e.g. `DAG "team-a/nightly"`.
+ */
+export function validationFailed(what: string, errors: readonly FieldError[]): KontrolerError {
+  const shown = errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`);
+  const more = errors.length > 3 ? `; and ${errors.length - 3} more` : '';
+  const message = `${what} is invalid (fix these and try again): ${shown.join('; ')}${more}`;
+  return new KontrolerError('VALIDATION_FAILED', message, { details: errors });
+}

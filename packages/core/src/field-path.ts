@@ -61,21 +61,32 @@ function isEscaped(s: string, i: number): boolean {
   return n % 2 === 1;
 }
 
-/** Levenshtein distance, for "did you mean" hints. O(a·b), fine for field names. */
+/**
+ * Edit distance counting insertions, deletions, substitutions and swaps of neighbours (optimal
+ * string alignment), for "did you mean" hints: `frist` is 1 away from `first`. O(a·b).
+ */
 export function editDistance(a: string, b: string): number {
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row = new Array<number>(b.length + 1).fill(0);
+    row[0] = i;
+    rows.push(row);
+  }
+  const first = rows[0] ?? [];
+  for (let j = 0; j <= b.length; j++) first[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] ?? 0;
-    prev[0] = i;
+    const row = rows[i] ?? [];
+    const up = rows[i - 1] ?? [];
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] ?? 0;
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + cost);
-      diag = up;
+      let d = Math.min((up[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (up[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row[j] = d;
     }
   }
-  return prev[b.length] ?? 0;
+  return rows[a.length]?.[b.length] ?? 0;
 }
 
 /**

@@ -32,7 +32,8 @@ export {
 } from './validate.js';
 export { LIMITS } from './validate-task.js';
 export { checkHttpUrl, checkNamespace, checkParameterName, checkResourceName, checkTaskName } from './names.js';
-export { applyDsl, parseDsl, DSL_DEFAULT_BACKOFF, DSL_PATH, type DslExpansion, type DslParseResult } from './dsl.js';
+export { parseDsl, DSL_DEFAULT_BACKOFF, DSL_PATH, type DslParseResult } from './dsl.js';
+export { applyDsl, type DslExpansion } from './dsl-merge.js';
 export { tokenize as tokenizeDsl, type Token as DslToken } from './dsl-lexer.js';
 export { findCycles, rootTasks, topologicalOrder, type GraphNode } from './graph.js';
 export {

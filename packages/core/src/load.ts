@@ -25,6 +25,7 @@ import {
 } from 'yaml';
 import type { FieldError } from './errors.js';
 import { childPath, didYouMean, parentPath, type Locator, type SourcePosition } from './field-path.js';
+import { setOwn } from './plain-data.js';
 import { describeValue, shapeName } from './shape-check.js';
 import { SPEC_SHAPES, SUPPORTED_KINDS, resourceShape, type Shape, type SupportedKind } from './schema.js';
 import { API_VERSION, type KontrolerResource } from './spec.js';
@@ -70,6 +71,20 @@ export interface ParseResourcesResult {
  * `loadValidatedResources`) before trusting a resource.
  */
 export function parseResources(text: string, source?: string): ParseResourcesResult {
+  try {
+    return parseStream(text, source);
+  } catch (e) {
+    // A safety net for pathological input (e.g. nesting deep enough to exhaust the stack).
+    const error: FieldError = {
+      path: ROOT_PATH,
+      message: `could not parse the text: ${e instanceof Error ? e.message : String(e)}`,
+      ...(source === undefined ? {} : { source }),
+    };
+    return { resources: [], errors: [error], documents: [] };
+  }
+}
+
+function parseStream(text: string, source: string | undefined): ParseResourcesResult {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     version: '1.1',
@@ -263,7 +278,7 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
         const p = childPath(path, key);
         recordKey(ctx, p, keyNode);
         const v = convert(ctx, value, shape.values, p, depth + 1);
-        if (v !== undefined) out[key] = v;
+        if (v !== undefined) setOwn(out, key, v);
       }
       return out;
     }
@@ -277,10 +292,10 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
         const fieldShape = Object.prototype.hasOwnProperty.call(shape.fields, key) ? shape.fields[key] : undefined;
         if (fieldShape !== undefined) {
           const v = convert(ctx, value, fieldShape, p, depth + 1);
-          if (v !== undefined) out[key] = v;
+          if (v !== undefined) setOwn(out, key, v);
         } else if (shape.unknown === 'keep') {
           const v = toPlain(ctx, value);
-          if (v !== undefined && v !== null) out[key] = v;
+          if (v !== undefined && v !== null) setOwn(out, key, v);
         } else if (shape.unknown !== 'ignore') {
           const where = positionOf(ctx, keyNode) ?? pos;
           ctx.errors.push({ path: p, message: `unknown field${didYouMean(key, known)}`, ...where });

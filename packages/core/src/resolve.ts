@@ -2,8 +2,9 @@
 
 import type { FieldError } from './errors.js';
 import type { Locator } from './field-path.js';
-import { applyDsl } from './dsl.js';
+import { applyDsl } from './dsl-merge.js';
 import { sha256Hex, stableStringify } from './hash.js';
+import { setOwn } from './plain-data.js';
 import {
   DEFAULT_NAMESPACE,
   type DagDefinition,
@@ -48,15 +49,18 @@ export function resolveDag(
 ): ResolveResult {
   const errors = validateDag(resource, { lookupDagTask, ...(opts.locate === undefined ? {} : { locate: opts.locate }) });
   if (errors.length > 0) return { errors };
-  const namespace = resource.metadata.namespace !== undefined && resource.metadata.namespace !== '' ? resource.metadata.namespace : DEFAULT_NAMESPACE;
-  const spec = applyDsl(resource.spec).spec;
+  // Validation read `null` as "absent" (Kubernetes semantics); make that true for the code below.
+  const clean = withoutNulls(resource) as DagResource;
+  const namespace = clean.metadata.namespace !== undefined && clean.metadata.namespace !== '' ? clean.metadata.namespace : DEFAULT_NAMESPACE;
+  const spec = applyDsl(clean.spec).spec;
   const tasks: ResolvedTask[] = [];
   for (const [i, task] of (spec.task ?? []).entries()) {
     if (task.taskRef === undefined) {
       tasks.push(resolveTask(task, task));
       continue;
     }
-    const body = lookupDagTask(namespace, task.taskRef.name, task.taskRef.version);
+    const found = lookupDagTask(namespace, task.taskRef.name, task.taskRef.version);
+    const body = found === undefined ? undefined : (withoutNulls(found) as TaskBodySpec);
     if (body === undefined) {
       // validateDag asked the same lookup; a lookup that changes its mind is still reported.
       errors.push({ path: `spec.task[${i}].taskRef`, message: `DagTask ${JSON.stringify(task.taskRef.name)} version ${task.taskRef.version} not found in namespace ${JSON.stringify(namespace)}` });
@@ -68,7 +72,7 @@ export function resolveDag(
   const schedule = spec.schedule?.trim();
   const definition: DagDefinition = {
     namespace,
-    name: resource.metadata.name,
+    name: clean.metadata.name,
     ...(schedule === undefined || schedule === '' ? {} : { schedule }),
     timezone: spec.timezone ?? DEFAULT_TIMEZONE,
     concurrencyPolicy: spec.concurrencyPolicy ?? 'Allow',
@@ -134,6 +138,15 @@ export function specHash(definition: DagDefinition): string {
 /** A stable hash of a DagTask spec as written (canonical JSON, SHA-256 hex): a new hash = a new version. Pure. */
 export function dagTaskSpecHash(spec: TaskBodySpec & { runAfter?: string[] }): string {
   return sha256Hex(stableStringify(spec));
+}
+
+/** A deep copy without `null`/`undefined` object members (array items are kept). */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) setOwn(out, k, withoutNulls(x));
+  return out;
 }
 
 function unique<T>(xs: readonly T[]): T[] {

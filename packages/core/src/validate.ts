@@ -13,7 +13,7 @@
 
 import type { FieldError } from './errors.js';
 import { checkSchedule, isValidTimezone } from './cron.js';
-import { applyDsl } from './dsl.js';
+import { applyDsl } from './dsl-merge.js';
 import { childPath, didYouMean, type Locator } from './field-path.js';
 import { findCycles } from './graph.js';
 import { checkHttpUrl, checkNamespace, checkParameterName, checkResourceName, checkTaskName } from './names.js';
@@ -314,7 +314,13 @@ function checkTaskRef(
     report.add(`${path}.taskRef`, `DagTask ${JSON.stringify(name)} version ${String(version)} not found in namespace ${JSON.stringify(namespace)}`);
     return;
   }
-  const params = isRecord(body) && Array.isArray(body.parameters) ? body.parameters : [];
+  if (!isRecord(body)) return;
+  const inner = new Report();
+  checkRunnable(body, 'spec', inner);
+  for (const e of inner.errors) {
+    report.add(`${path}.taskRef`, `DagTask ${JSON.stringify(name)} version ${String(version)} cannot run: ${e.path.slice('spec.'.length)} ${e.message}`);
+  }
+  const params = Array.isArray(body.parameters) ? body.parameters : [];
   for (const p of params) {
     if (typeof p === 'string' && !declared.has(p)) {
       report.add(`${path}.taskRef`, `DagTask ${JSON.stringify(name)} version ${String(version)} uses ${undeclaredMessage(p, declared)}`);

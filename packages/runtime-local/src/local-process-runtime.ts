@@ -13,26 +13,17 @@
 // <stateDir>/workspaces/<runId>/                   shared by the run's tasks when asked for
 import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
-import {
-  claimFailed,
-  isErrno,
-  mtimeOf,
-  readExit,
-  readKill,
-  readPid,
-  writeKill,
-  type PidRecord,
-} from './attempt-files.js';
+import { claimFailed, isErrno, readExit, readKill, readPid, writeKill } from './attempt-files.js';
 import { attemptEnv, invocation, pickInherited, type Env } from './environment.js';
+import { inspectAttempt, listAttemptDirs, type AttemptOnDisk } from './inspect.js';
 import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
-import { isSameProcess, signalGroup } from './proc.js';
+import { isSameProcess, pidExists, signalGroup } from './proc.js';
 import { spawnSupervisor } from './supervisor.js';
 
 export interface LocalProcessRuntimeOptions {
@@ -79,9 +70,7 @@ interface Stray {
   readonly killAt: number;
 }
 
-/** Polls between sightings of a supervisor that was spawned but has not written `pid` yet. */
-const SPAWN_POLL_MS = 25;
-/** With a file watcher, still read logs every this many polls, in case an inotify event was lost. */
+/** With a file watcher, still read logs and check adopted attempts fully every this many polls, in case an event was lost. */
 const SAFETY_READ_EVERY = 10;
 
 function keyOf(k: AttemptKey): AttemptKey {
@@ -164,7 +153,7 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.assertOpen();
     const dir = attemptDir(this.stateDir, key);
     await this.serial(dir, async () => {
-      if (this.tracked.has(dir) || (await this.runsOnDisk(dir))) throw this.stillRunning(describeKey(key));
+      if (this.tracked.has(dir) || (await this.inspect(dir)).state === 'running') throw this.stillRunning(describeKey(key));
       this.strays.delete(dir);
       await rm(dir, { recursive: true, force: true });
     });
@@ -178,7 +167,7 @@ export class LocalProcessRuntime implements TaskRuntime {
       if (t.key.runId === runId) throw this.stillRunning(describeKey(t.key));
     }
     for (const dir of await listAttemptDirs(runDir)) {
-      if (await this.runsOnDisk(dir)) throw this.stillRunning(dir);
+      if ((await this.inspect(dir)).state === 'running') throw this.stillRunning(dir);
     }
     for (const dir of this.strays.keys()) if (dir.startsWith(runDir + '/')) this.strays.delete(dir);
     await rm(runDir, { recursive: true, force: true });
@@ -225,12 +214,6 @@ export class LocalProcessRuntime implements TaskRuntime {
       await this.adoptNow(spec, dir, 0);
       return;
     }
-    const cwd = workspace ?? join(dir, FILES.work);
-    try {
-      await mkdir(cwd, { recursive: true });
-    } catch (e) {
-      return this.failStart(spec, dir, `StartError: cannot create the working directory ${cwd}: ${messageOf(e)}`, e);
-    }
     const now = this.clock();
     if (spec.deadlineAt !== undefined && spec.deadlineAt <= now) {
       // Already too late: record it without running anything.
@@ -238,6 +221,15 @@ export class LocalProcessRuntime implements TaskRuntime {
       await this.adoptNow(spec, dir, 0);
       return;
     }
+    const cwd = workspace ?? join(dir, FILES.work);
+    // The log is the supervisor's stdout and stderr; we keep reading through the same file.
+    const [cwdMade, logOpened] = await Promise.allSettled([mkdir(cwd, { recursive: true }), open(join(dir, FILES.log), 'wx+')]);
+    if (cwdMade.status === 'rejected' || logOpened.status === 'rejected') {
+      if (logOpened.status === 'fulfilled') await logOpened.value.close();
+      const e: unknown = cwdMade.status === 'rejected' ? cwdMade.reason : (logOpened as PromiseRejectedResult).reason;
+      return this.failStart(spec, dir, `StartError: cannot prepare ${cwd} and the log: ${messageOf(e)}`, e);
+    }
+    const logFile = logOpened.value;
     let child: ChildProcess;
     try {
       child = spawnSupervisor({
@@ -248,21 +240,28 @@ export class LocalProcessRuntime implements TaskRuntime {
         argv: inv.argv,
         cwd,
         env: { ...this.inheritedEnv, ...vars },
+        logFd: logFile.fd,
       });
     } catch (e) {
+      await logFile.close();
       return this.failStart(spec, dir, `StartError: ${messageOf(e)}`, e);
     }
     const pid = child.pid;
     if (pid === undefined) {
       const err = await new Promise<Error>((res) => child.once('error', res));
+      await logFile.close();
       return this.failStart(spec, dir, `StartError: cannot run /bin/sh: ${err.message}`, err);
     }
     child.on('error', (e) => this.log(`local runtime: attempt ${describeKey(spec)}: ${e.message}`));
-    const t = this.track({ key: keyOf(spec), dir, pid, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, child }, 0);
-    child.once('exit', () => {
+    const t = this.track(
+      { key: keyOf(spec), dir, pid, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, child },
+      0,
+      logFile,
+    );
+    child.once('exit', (status) => {
       // Nothing of an ended attempt may outlive it (as in a pod): kill what is left of its group.
       signalGroup(pid, 'SIGKILL');
-      this.finish(t);
+      this.finish(t, status);
     });
     this.emit({ type: 'started', key: t.key, handle: String(pid), at: now });
   }
@@ -314,69 +313,52 @@ export class LocalProcessRuntime implements TaskRuntime {
   private async adoptNow(key: AttemptKey, dir: string, logOffset: number): Promise<AttemptObservation> {
     const known = this.tracked.get(dir);
     if (known !== undefined) return { state: 'running', handle: String(known.pid), startedAt: known.startedAt };
-    const rec = await this.pidRecord(dir);
-    if (rec === undefined) return { state: 'unknown' };
+    const seen = await this.inspect(dir);
     const k = keyOf(key);
-    if (rec.kind === 'failed') {
-      const at = (await mtimeOf(join(dir, FILES.pid))) ?? this.clock();
-      this.emit({ type: 'exited', key: k, at, reason: rec.reason });
-      return { state: 'exited', handle: '', finishedAt: at, reason: rec.reason };
-    }
-    const handle = String(rec.pid);
-    let exit = await readExit(dir);
-    if (exit === undefined && (await isSameProcess(rec.pid, rec.startTime))) {
-      const t = this.track(
-        { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, child: undefined },
-        logOffset,
-      );
-      this.emit({ type: 'started', key: k, handle, at: rec.startedAt });
-      const kill = await readKill(dir);
-      if (kill !== undefined) {
-        // A controller that died mid-kill cannot send the SIGKILL: we do, on its schedule.
-        t.killRequested = true;
-        t.killAt = kill.at + this.killGraceMs;
+    switch (seen.state) {
+      case 'absent':
+        return { state: 'unknown' };
+      case 'never-ran': {
+        const at = seen.at ?? this.clock();
+        this.emit({ type: 'exited', key: k, at, reason: seen.reason });
+        return { state: 'exited', handle: '', finishedAt: at, reason: seen.reason };
       }
-      return { state: 'running', handle, startedAt: rec.startedAt };
+      case 'running': {
+        const { rec } = seen;
+        const t = this.track(
+          { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, child: undefined },
+          logOffset,
+        );
+        this.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
+        t.tail.poke(); // what it wrote since logOffset, without waiting for more output
+        const kill = await readKill(dir);
+        if (kill !== undefined) {
+          // A controller that died mid-kill cannot send the SIGKILL: we do, on its schedule.
+          t.killRequested = true;
+          t.killAt = kill.at + this.killGraceMs;
+        }
+        return { state: 'running', handle: String(rec.pid), startedAt: rec.startedAt };
+      }
+      case 'ended': {
+        // Maybe while no runtime was alive: tell it all now, the log before `exited`.
+        const { rec, outcome } = seen;
+        const finishedAt = seen.finishedAt ?? this.clock();
+        this.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
+        const tail = new LogTail(join(dir, FILES.log), logOffset, this.logSink(k), this.logError(k));
+        await tail.drain();
+        await tail.close();
+        this.emit({ type: 'exited', key: k, at: finishedAt, ...outcome });
+        return { state: 'exited', handle: String(rec.pid), startedAt: rec.startedAt, finishedAt, ...outcome };
+      }
     }
-    // It ended, maybe while no runtime was alive; the exit file may be newer than our first look.
-    exit ??= await readExit(dir);
-    const outcome = outcomeOf(exit, await readKill(dir), rec);
-    const finishedAt = (exit === undefined ? undefined : await mtimeOf(join(dir, FILES.exit))) ?? this.clock();
-    this.emit({ type: 'started', key: k, handle, at: rec.startedAt });
-    const tail = new LogTail(join(dir, FILES.log), logOffset, this.logSink(k), this.logError(k));
-    await tail.drain();
-    await tail.close();
-    this.emit({ type: 'exited', key: k, at: finishedAt, ...outcome });
-    return { state: 'exited', handle, startedAt: rec.startedAt, finishedAt, ...outcome };
   }
 
-  /**
-   * The attempt's `pid` record; undefined when the attempt folder does not exist. A folder without
-   * one is either being started right now (we wait up to spawnGraceMs from its creation) or was
-   * abandoned before its supervisor ran: then we claim it as Lost with an exclusive create, which
-   * also stops a late supervisor from running the command.
-   */
-  private async pidRecord(dir: string): Promise<PidRecord | undefined> {
-    for (;;) {
-      const rec = await readPid(dir);
-      if (rec !== undefined) return rec;
-      const changed = await mtimeOf(dir);
-      if (changed === undefined) return undefined;
-      if (Date.now() - changed >= this.spawnGraceMs) {
-        try {
-          if (await claimFailed(dir, 'Lost')) this.log(`local runtime: ${dir} was never started by its creator: recorded as Lost`);
-        } catch (e) {
-          if (isErrno(e, 'ENOENT')) continue; // released meanwhile
-          throw e;
-        }
-        // Ours or the supervisor's; an unreadable record (a crash mid-write) is Lost too.
-        return (await readPid(dir)) ?? { kind: 'failed', reason: 'Lost' };
-      }
-      try {
-        await sleep(SPAWN_POLL_MS, undefined, { signal: this.abort.signal });
-      } catch (e) {
-        throw new KontrolerError('UNAVAILABLE', 'the local runtime was closed while adopting an attempt: adopt it with a new runtime', { cause: e });
-      }
+  private async inspect(dir: string): Promise<AttemptOnDisk> {
+    try {
+      return await inspectAttempt(dir, { spawnGraceMs: this.spawnGraceMs, signal: this.abort.signal, log: this.log });
+    } catch (e) {
+      if (!this.abort.signal.aborted) throw e;
+      throw new KontrolerError('UNAVAILABLE', 'the local runtime was closed while looking at an attempt: adopt it with a new runtime', { cause: e });
     }
   }
 
@@ -385,10 +367,11 @@ export class LocalProcessRuntime implements TaskRuntime {
   private track(
     fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'child'>,
     logOffset: number,
+    logFile?: FileHandle,
   ): Tracked {
     const t: Tracked = {
       ...fields,
-      tail: new LogTail(join(fields.dir, FILES.log), logOffset, this.logSink(fields.key), this.logError(fields.key)),
+      tail: new LogTail(join(fields.dir, FILES.log), logOffset, this.logSink(fields.key), this.logError(fields.key), logFile),
       watcher: undefined,
       killAt: undefined,
       killRequested: false,
@@ -429,7 +412,11 @@ export class LocalProcessRuntime implements TaskRuntime {
         t.killAt = undefined;
         this.runInBackground(this.signal(t, 'SIGKILL'));
       }
-      if (t.child === undefined) this.checkAdopted(t);
+      // Adopted: the watcher reports the exit file; polling covers a supervisor that vanished
+      // without one (kill(pid, 0) every tick, the full check with start time now and then).
+      if (t.child === undefined && (t.watcher === undefined || this.ticks % SAFETY_READ_EVERY === 0 || !pidExists(t.pid))) {
+        this.checkAdopted(t);
+      }
     }
     for (const [dir, s] of this.strays) {
       if (now < s.killAt) continue;
@@ -450,10 +437,12 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.runInBackground(
       (async () => {
         try {
-          if ((await readExit(t.dir)) !== undefined || !(await isSameProcess(t.pid, t.startTime))) {
-            signalGroup(t.pid, 'SIGKILL'); // stragglers keep the group (and so the pid) alive: only they are hit
-            this.finish(t);
-          }
+          const exited = (await readExit(t.dir)) !== undefined;
+          // Its supervisor wrote the status just now, so the group id is still the attempt's: kill
+          // what is left of it, as for our own children. A supervisor gone without a status is
+          // not swept: its pid may belong to someone else by now.
+          if (exited) signalGroup(t.pid, 'SIGKILL');
+          if (exited || !(await isSameProcess(t.pid, t.startTime))) this.finish(t);
         } finally {
           t.checking = false;
         }
@@ -461,8 +450,11 @@ export class LocalProcessRuntime implements TaskRuntime {
     );
   }
 
-  /** Delivers the rest of the log, then `exited`, then forgets the attempt. */
-  private finish(t: Tracked): void {
+  /**
+   * Delivers the rest of the log, then `exited`, then forgets the attempt. `status` is our own
+   * supervisor's exit status (= the command's), null when it was signalled, undefined when adopted.
+   */
+  private finish(t: Tracked, status?: number | null): void {
     if (t.ending) return;
     t.ending = true;
     t.watcher?.close();
@@ -471,19 +463,28 @@ export class LocalProcessRuntime implements TaskRuntime {
       (async () => {
         let outcome: Outcome;
         try {
-          await t.tail.drain();
-          const [exit, kill] = await Promise.all([readExit(t.dir), readKill(t.dir)]);
-          outcome = outcomeOf(exit, kill, exit === undefined ? await readPid(t.dir) : undefined);
+          // In parallel: on a chain of short tasks this latency is the per-hop overhead.
+          [, outcome] = await Promise.all([t.tail.drain(), this.outcomeFromDisk(t, status)]);
         } catch (e) {
           this.log(`local runtime: cannot read how ${describeKey(t.key)} ended: ${messageOf(e)}; reporting it Lost`);
           outcome = { reason: 'Lost' };
         }
-        await t.tail.close();
         this.tracked.delete(t.dir);
         this.stopTickerIfIdle();
         this.emit({ type: 'exited', key: t.key, at: this.clock(), ...outcome });
+        await t.tail.close();
       })(),
     );
+  }
+
+  /**
+   * A command that exited by itself in a supervisor we spawned needs no file read: its status is
+   * the supervisor's. Otherwise (killed, signalled, adopted, never ran) the files tell.
+   */
+  private async outcomeFromDisk(t: Tracked, status: number | null | undefined): Promise<Outcome> {
+    if (typeof status === 'number' && status <= 128 && !t.killRequested) return outcomeOf(status, undefined, undefined);
+    const [exit, kill] = await Promise.all([readExit(t.dir), readKill(t.dir)]);
+    return outcomeOf(exit, kill, exit === undefined ? await readPid(t.dir) : undefined);
   }
 
   // --- kill -------------------------------------------------------------------------------
@@ -520,17 +521,6 @@ export class LocalProcessRuntime implements TaskRuntime {
   }
 
   // --- plumbing ---------------------------------------------------------------------------
-
-  /** True when the folder's supervisor is alive, or may still be about to start. */
-  private async runsOnDisk(dir: string): Promise<boolean> {
-    const rec = await readPid(dir);
-    if (rec === undefined) {
-      const changed = await mtimeOf(dir);
-      return changed !== undefined && Date.now() - changed < this.spawnGraceMs;
-    }
-    if (rec.kind === 'failed' || (await readExit(dir)) !== undefined) return false;
-    return isSameProcess(rec.pid, rec.startTime);
-  }
 
   private stillRunning(what: string): KontrolerError {
     return new KontrolerError(
@@ -596,24 +586,4 @@ export class LocalProcessRuntime implements TaskRuntime {
       throw new KontrolerError('INVALID_STATE', 'this LocalProcessRuntime is closed: create a new one on the same stateDir to adopt its attempts');
     }
   }
-}
-
-/** `<runDir>/<task>/<attempt>` folders; none when the run has no folder. */
-async function listAttemptDirs(runDir: string): Promise<string[]> {
-  const out: string[] = [];
-  let tasks: string[];
-  try {
-    tasks = await readdir(runDir);
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return out;
-    throw e;
-  }
-  for (const task of tasks) {
-    try {
-      for (const attempt of await readdir(join(runDir, task))) out.push(join(runDir, task, attempt));
-    } catch (e) {
-      if (!isErrno(e, 'ENOENT') && !isErrno(e, 'ENOTDIR')) throw e;
-    }
-  }
-  return out;
 }

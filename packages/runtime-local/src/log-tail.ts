@@ -7,7 +7,6 @@ import { isErrno } from './attempt-files.js';
 const CHUNK = 64 * 1024;
 
 export class LogTail {
-  private fh: FileHandle | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private readonly buf = Buffer.allocUnsafe(CHUNK);
@@ -18,6 +17,8 @@ export class LogTail {
     private offset: number,
     private readonly onData: (offset: number, data: Uint8Array) => void,
     private readonly onError: (e: unknown) => void,
+    /** An open handle on the log, when the caller has one (it then need not exist by `path`). */
+    private fh?: FileHandle,
   ) {}
 
   /** Read what is new, now or right after the read in progress. Never rejects. */

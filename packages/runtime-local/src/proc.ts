@@ -16,7 +16,8 @@ export function parseStat(line: string): { state: string; startTime: string } | 
   return state === undefined || startTime === undefined ? undefined : { state, startTime };
 }
 
-function signalZero(pid: number): boolean {
+/** kill(pid, 0): a cheap first look (a syscall, no file read); says nothing about pid reuse. */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -28,7 +29,7 @@ function signalZero(pid: number): boolean {
 
 /** True when `pid` is alive and (when known) started at `startTime`. A zombie counts as dead. */
 export async function isSameProcess(pid: number, startTime: string | undefined): Promise<boolean> {
-  if (startTime === undefined) return signalZero(pid);
+  if (startTime === undefined) return pidExists(pid);
   let line: string;
   try {
     line = await readFile(`/proc/${pid}/stat`, 'utf8');

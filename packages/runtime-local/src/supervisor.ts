@@ -1,30 +1,33 @@
 // The supervisor: a tiny detached /bin/sh that runs one attempt and outlives the controller. It is
 // the leader of its own process group (so a kill reaches the whole tree), records itself in `pid`,
-// runs the command with its output appended to `log`, and records the exit status in `exit`.
+// runs the command with its output going to `log`, and records the exit status in `exit`.
 // A shell costs about a millisecond per attempt; a Node shim would cost ~40 ms.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Env } from './environment.js';
 
 // $1 attempt folder, $2 "<startedAt> <deadlineAt|->", $3 log banner, then the command's argv.
+// stdout and stderr are the log file, opened by the runtime.
 //  - `trap : TERM INT HUP` keeps the supervisor alive while a kill reaches the group, so it can
 //    record the command's status; a trapped (not ignored) signal is reset to default for the
 //    command it runs, and POSIX defers the trap until the foreground command has ended.
 //  - The start time is field 22 of /proc/$$/stat (`${p##*) }` skips pid and comm); without /proc
 //    it is "-". Builtins only: no fork before the command runs.
 //  - `set -C` makes `>pid` an exclusive create. If an adopter has already written `failed ...`
-//    there (it gave up waiting for this supervisor), the attempt must not run: exit quietly.
+//    there (it gave up waiting for this supervisor), the attempt must not run: the supervisor
+//    kills itself, which its parent reads as "look at the files".
 //  - The exit status is written with one `echo` (a single write): readers accept a complete line.
+//    The supervisor also exits with it, so its parent needs no file read in the common case.
 const SCRIPT = [
   'd=$1 m=$2 b=$3; shift 3',
   'trap : TERM INT HUP',
   't=-',
-  'if read -r p </proc/$$/stat; then f() { t=${20}; }; set -f; f ${p##*) }; set +f; fi',
+  'if read -r p </proc/$$/stat 2>/dev/null; then f() { t=${20}; }; set -f; f ${p##*) }; set +f; fi',
   'set -C',
-  'echo "$m $$ $t" >"$d/pid" || exit 0',
+  'echo "$m $$ $t" 2>/dev/null >"$d/pid" || kill -KILL $$',
   'set +C',
-  'printf \'%s\\n\' "$b" >"$d/log"',
-  '"$@" >>"$d/log" 2>&1 </dev/null',
-  'echo $? >"$d/exit"',
+  "printf '%s\\n' \"$b\"",
+  '"$@" </dev/null',
+  'c=$?; echo $c >"$d/exit"; exit $c',
 ].join('\n');
 
 export interface SupervisorLaunch {
@@ -35,6 +38,8 @@ export interface SupervisorLaunch {
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Env>;
+  /** Open file descriptor of the log: the supervisor's stdout and stderr. */
+  readonly logFd: number;
 }
 
 /**
@@ -48,6 +53,6 @@ export function spawnSupervisor(l: SupervisorLaunch): ChildProcess {
     cwd: l.cwd,
     env: l.env,
     detached: true,
-    stdio: 'ignore',
+    stdio: ['ignore', l.logFd, l.logFd],
   });
 }

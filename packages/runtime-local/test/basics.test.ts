@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hasCode } from '@kontroler/core';
 import type { LocalProcessRuntime } from '@kontroler/runtime-local';
-import { Recorder, sandbox, script, spec, type Sandbox } from './helpers.js';
+import { Recorder, TICKER, sandbox, script, spec, trackTickLatency, type Sandbox } from './helpers.js';
 
 describe('LocalProcessRuntime: running attempts', () => {
   let box: Sandbox;
@@ -117,6 +117,15 @@ describe('LocalProcessRuntime: running attempts', () => {
     assert.ok(rec.events.indexOf(end) > rec.events.indexOf(last), 'the whole log comes before exited');
   });
 
+  it('delivers output within moments of it being written, not at the next slow poll', async () => {
+    const s = script(TICKER(10));
+    const worst = trackTickLatency(rt, s);
+    await rt.start(s);
+    await rec.exited(s);
+    assert.equal(rec.logText(s).match(/tick/g)?.length, 10);
+    assert.ok(worst() < 400, `worst delivery delay ${worst()} ms`);
+  });
+
   it('reports a command that cannot be found as an error exit, like a shell would', async () => {
     const s = spec({ command: ['kontroler-no-such-command'] });
     await rt.start(s);
@@ -134,6 +143,16 @@ describe('LocalProcessRuntime: running attempts', () => {
       return true;
     });
     assert.deepEqual(await rt.adopt(s, 0), { state: 'unknown' }, 'nothing was created');
+  });
+
+  it('refuses a parameter that cannot be an environment variable, without showing its value', async () => {
+    const s = spec({ command: ['true'], env: { 'BAD=NAME': 'top-secret-value' } });
+    await assert.rejects(rt.start(s), (e: unknown) => {
+      assert.ok(hasCode(e, 'VALIDATION_FAILED'));
+      assert.match((e as Error).message, /BAD=NAME/);
+      assert.doesNotMatch((e as Error).message, /top-secret-value/);
+      return true;
+    });
   });
 
   it('keeps odd run and task names apart on disk', async () => {

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Recorder, alive, sandbox, script, until, type Sandbox } from './helpers.js';
+import { Recorder, TICKER, alive, sandbox, script, trackTickLatency, until, type Sandbox } from './helpers.js';
 
 describe('LocalProcessRuntime: crash safety', () => {
   let box: Sandbox;
@@ -36,6 +36,27 @@ describe('LocalProcessRuntime: crash safety', () => {
     assert.equal(end.exitCode, 5);
     assert.equal(end.reason, 'Error');
     assert.equal(rec2.logText(s, offset), 'after\n', 'each byte once: only what came after the offset');
+  });
+
+  it('an adopter delivers what was written meanwhile at once, and new output within moments', async () => {
+    const first = box.runtime();
+    const rec1 = new Recorder(first);
+    const s = script(`echo meanwhile; ${waitForGate('latency-go')}; ${TICKER(10)}`);
+    await first.start(s);
+    await rec1.logContains(s, 'meanwhile\n'); // written before the adopter exists: a backlog
+    await first.close();
+
+    const second = box.runtime();
+    const rec2 = new Recorder(second);
+    const worst = trackTickLatency(second, s);
+    const t0 = Date.now();
+    assert.equal((await second.adopt(s, 0)).state, 'running');
+    await rec2.logContains(s, 'meanwhile\n');
+    assert.ok(Date.now() - t0 < 400, `backlog delivered after ${Date.now() - t0} ms`);
+    await writeFile(gate('latency-go'), '');
+    await rec2.exited(s);
+    assert.equal(rec2.logText(s).match(/tick/g)?.length, 10);
+    assert.ok(worst() < 400, `worst delivery delay ${worst()} ms`);
   });
 
   it('adopts an attempt that finished while no runtime was alive', async () => {
@@ -127,6 +148,27 @@ describe('LocalProcessRuntime: crash safety', () => {
     assert.equal(seen.state === 'exited' && seen.exitCode, undefined);
   });
 
+  it('reports Lost when a watched supervisor is killed from outside, spawned or adopted', async () => {
+    const first = box.runtime();
+    const rec1 = new Recorder(first);
+    const adopted = script('echo up; sleep 60');
+    await first.start(adopted);
+    await rec1.logContains(adopted, 'up\n');
+    await first.close();
+
+    const second = box.runtime();
+    const rec2 = new Recorder(second);
+    assert.equal((await second.adopt(adopted, 0)).state, 'running');
+    const own = script('echo up; sleep 60');
+    await second.start(own);
+    await rec2.logContains(own, 'up\n');
+    for (const key of [adopted, own]) process.kill(-Number((await rec2.started(key)).handle), 'SIGKILL');
+    for (const key of [adopted, own]) {
+      const end = await rec2.exited(key);
+      assert.deepEqual([end.reason, end.exitCode], ['Lost', undefined]);
+    }
+  });
+
   it('does not mistake a reused pid for the supervisor', async () => {
     // A record that names a live process (this test) with another start time.
     const dir = join(box.stateDir, 'attempts', 'run-reuse', 'task', '1');
@@ -167,6 +209,29 @@ describe('LocalProcessRuntime: crash safety', () => {
     const end = await rec2.exited(s);
     assert.equal(end.reason, 'Canceled');
     assert.equal(end.exitCode, undefined);
+  });
+
+  it('kills attempts started by an earlier runtime, adopted or not', async () => {
+    const first = box.runtime();
+    const rec1 = new Recorder(first);
+    const adopted = script('echo up; exec sleep 60');
+    const notAdopted = script('echo up; exec sleep 60');
+    await Promise.all([first.start(adopted), first.start(notAdopted)]);
+    await Promise.all([rec1.logContains(adopted, 'up\n'), rec1.logContains(notAdopted, 'up\n')]);
+    await first.close();
+
+    const second = box.runtime();
+    const rec2 = new Recorder(second);
+    assert.equal((await second.adopt(adopted, 0)).state, 'running');
+    await second.kill(adopted, 'Canceled');
+    const end = await rec2.exited(adopted);
+    assert.deepEqual([end.reason, end.exitCode], ['Canceled', undefined]);
+
+    await second.kill(notAdopted, 'Canceled');
+    const pid = Number((await rec1.started(notAdopted)).handle);
+    await until(async () => !(await alive(pid)), 'the unwatched attempt is stopped');
+    const seen = await second.adopt(notAdopted, 0);
+    assert.equal(seen.state === 'exited' && seen.reason, 'Canceled');
   });
 
   it('adopting an attempt nobody created says unknown', async () => {

