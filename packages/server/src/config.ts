@@ -41,6 +41,11 @@ export interface ServerConfig {
   corsOrigins: string[];
   /** Most concurrent log-follow streams (default 1000). */
   maxLogFollowers: number;
+  /**
+   * How long a resolved credential is reused without a database lookup (default 5000 ms; 0 = never).
+   * Revocations clear it at once through NOTIFY; this bounds staleness when LISTEN is down.
+   */
+  authCacheMs: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -52,6 +57,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   publicMetrics: true,
   corsOrigins: [],
   maxLogFollowers: 1000,
+  authCacheMs: 5000,
 };
 
 /** Fills in defaults for everything `partial` leaves out. */

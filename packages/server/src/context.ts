@@ -1,5 +1,6 @@
 // What every route handler can reach: the store, the config, keys and shared services.
 import type { PoolLike } from '@kontroler/store';
+import type { AuthCache } from './auth/auth-cache.js';
 import type { FailureLimiter } from './auth/rate-limit.js';
 import type { SessionKeys } from './auth/secrets.js';
 import type { ServerConfig, ServerLog } from './config.js';
@@ -15,6 +16,10 @@ export interface ServerContext {
   /** Failed trigger signatures per client address. */
   readonly triggerLimits: FailureLimiter;
   readonly logHub: LogHub;
+  /** Resolved credentials, cleared on any credential or role change. */
+  readonly authCache: AuthCache;
+  /** Run id → namespace (never changes once a run exists), for permission checks. */
+  readonly runNamespaces: Map<number, string>;
   readonly metrics: Metrics;
   /** Whether cookies set for this request should be Secure. */
   secureCookies(proto: string): boolean;

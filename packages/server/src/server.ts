@@ -5,7 +5,8 @@ import swagger from '@fastify/swagger';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { PoolLike } from '@kontroler/store';
-import { getOrCreateSetting, recordAudit } from '@kontroler/store';
+import { AUTH_CHANNEL, LOGS_CHANNEL, getOrCreateSetting, listen, recordAudit, type Listener } from '@kontroler/store';
+import { AuthCache } from './auth/auth-cache.js';
 import { actorName, authenticate, authorize } from './auth/authenticate.js';
 import { FailureLimiter } from './auth/rate-limit.js';
 import { SessionKeys, randomSecret } from './auth/secrets.js';
@@ -77,7 +78,24 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
   const config = resolveConfig(o.config);
   const log = o.log ?? silentServerLog;
   const secret = config.jwtSecret ?? (await getOrCreateSetting(o.pool, 'session-key', () => randomSecret(48)));
-  const logHub = new LogHub(o.databaseUrl, log);
+  const logHub = new LogHub();
+  const authCache = new AuthCache(config.authCacheMs);
+  // One LISTEN connection: new log output wakes followers; credential changes clear the cache.
+  let listener: Listener | undefined;
+  if (o.databaseUrl) {
+    listener = await listen(
+      o.databaseUrl,
+      [LOGS_CHANNEL, AUTH_CHANNEL],
+      (channel, payload) => (channel === AUTH_CHANNEL ? authCache.clear() : logHub.notify(payload)),
+      () => {
+        authCache.clear();
+        logHub.wakeAll();
+      },
+    ).catch((e: unknown) => {
+      log.warn(`LISTEN failed (${e instanceof Error ? e.message : String(e)}): log followers poll, cached sign-ins live ${config.authCacheMs} ms`);
+      return undefined;
+    });
+  }
   const ctx: ServerContext = {
     pool: o.pool,
     config,
@@ -89,6 +107,8 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     },
     triggerLimits: new FailureLimiter(30, 300_000),
     logHub,
+    authCache,
+    runNamespaces: new Map(),
     metrics: new Metrics(o.pool, () => logHub.followers),
     secureCookies: (proto) => (config.cookieSecure === 'auto' ? config.tls !== undefined || proto === 'https' : config.cookieSecure),
   };
@@ -142,6 +162,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
 
   app.addHook('onSend', async (req, reply, payload) => {
     const def = req.routeOptions.config.def;
+    if (def?.audit && /^(auth|user|token)\./.test(def.audit) && reply.statusCode < 400) authCache.clear();
     if (!def?.audit || !MUTATING.has(req.method)) return payload;
     if (!req.principal && def.access.kind !== 'public' && def.access.kind !== 'signed') return payload; // anonymous noise
     const status = reply.statusCode;
@@ -215,8 +236,9 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
       return `${config.tls ? 'https' : 'http'}://${shownHost}:${actual}`;
     },
     async close() {
-      await logHub.close();
+      logHub.close();
       await app.close();
+      await listener?.close();
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Queryable } from './db.js';
 import type { Row } from './records.js';
 import { ms } from './records.js';
 import type { Role, UserRecord } from './users.js';
-import { getUserById } from './users.js';
+import { AUTH_CHANNEL } from './users.js';
 
 export interface ApiTokenRecord {
   id: number;
@@ -69,8 +69,14 @@ export async function getApiToken(db: Queryable, id: number): Promise<ApiTokenRe
  * Records the use at most once a minute (so a busy CI token does not write on every request).
  */
 export async function useApiToken(db: Queryable, tokenHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
+  // One round trip: the token, its user and the user's role bindings.
   const { rows } = await db.query<Row>(
-    `${TOKEN_SELECT} where t.token_hash = $1 and t.revoked_at is null and (t.expires_at is null or t.expires_at > now()) and not u.disabled`,
+    `select t.*, u.username, u.disabled as u_disabled, u.must_change_password as u_must_change, u.created_at as u_created_at,
+       u.updated_at as u_updated_at, u.password_changed_at as u_password_changed_at,
+       coalesce((select json_agg(json_build_object('namespace', b.namespace, 'role', b.role) order by b.namespace)
+                 from role_bindings b where b.user_id = u.id), '[]') as u_roles
+     from api_tokens t join users u on u.id = t.user_id
+     where t.token_hash = $1 and t.revoked_at is null and (t.expires_at is null or t.expires_at > now()) and not u.disabled`,
     [tokenHash],
   );
   const r = rows[0];
@@ -79,8 +85,17 @@ export async function useApiToken(db: Queryable, tokenHash: string): Promise<{ t
   if (token.lastUsedAt === null || token.lastUsedAt < Date.now() - 60_000) {
     await db.query('update api_tokens set last_used_at = now() where id = $1', [token.id]);
   }
-  const user = await getUserById(db, token.userId);
-  return user ? { token, user } : undefined;
+  const user: UserRecord = {
+    id: token.userId,
+    username: token.username,
+    disabled: Boolean(r.u_disabled),
+    mustChangePassword: Boolean(r.u_must_change),
+    roles: (r.u_roles as UserRecord['roles'] | null) ?? [],
+    createdAt: ms(r.u_created_at) ?? 0,
+    updatedAt: ms(r.u_updated_at) ?? 0,
+    passwordChangedAt: ms(r.u_password_changed_at) ?? 0,
+  };
+  return { token, user };
 }
 
 /** Tokens of one user (all users when `userId` is undefined), newest first; revoked ones only when asked. */
@@ -100,5 +115,6 @@ export async function revokeApiToken(db: Queryable, id: number, userId?: number)
     userId !== undefined ? [id, userId] : [id],
   );
   if (!rows[0]) throw new KontrolerError('NOT_FOUND', `token ${id} not found`);
+  await db.query('select pg_notify($1, $2)', [AUTH_CHANNEL, '']);
   return (await getApiToken(db, id))!;
 }

@@ -7,6 +7,16 @@ import type { Row } from './records.js';
 import { ms } from './records.js';
 
 export type Role = 'viewer' | 'editor' | 'admin';
+
+/**
+ * NOTIFY channel raised whenever credentials or roles change (revocation, password, roles,
+ * disable, delete): servers drop their cached sign-ins at once.
+ */
+export const AUTH_CHANNEL = 'kontroler_auth';
+
+async function authChanged(db: Queryable): Promise<void> {
+  await db.query('select pg_notify($1, $2)', [AUTH_CHANNEL, '']);
+}
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
 
 /** A role in one namespace; namespace `*` means every namespace. */
@@ -78,6 +88,7 @@ export async function setUserRoles(pool: PoolLike, username: string, roles: read
     const u = await getUser(tx, username);
     if (!u) throw new KontrolerError('NOT_FOUND', `user ${username} not found`);
     await writeBindings(tx, u.id, roles);
+    await authChanged(tx);
     return (await getUserById(tx, u.id))!;
   });
 }
@@ -123,6 +134,7 @@ export async function setUserPassword(pool: PoolLike, username: string, password
     const id = rows[0]?.id;
     if (id === undefined) throw new KontrolerError('NOT_FOUND', `user ${username} not found`);
     await tx.query('update sessions set revoked_at = now() where user_id = $1 and revoked_at is null', [id]);
+    await authChanged(tx);
     return (await getUserById(tx, Number(id)))!;
   });
 }
@@ -134,6 +146,7 @@ export async function setUserDisabled(pool: PoolLike, username: string, disabled
     const id = rows[0]?.id;
     if (id === undefined) throw new KontrolerError('NOT_FOUND', `user ${username} not found`);
     if (disabled) await tx.query('update sessions set revoked_at = now() where user_id = $1 and revoked_at is null', [id]);
+    await authChanged(tx);
     return (await getUserById(tx, Number(id)))!;
   });
 }
@@ -142,6 +155,7 @@ export async function setUserDisabled(pool: PoolLike, username: string, disabled
 export async function deleteUser(db: Queryable, username: string): Promise<void> {
   const res = await db.query('delete from users where username = $1', [username]);
   if (res.rowCount === 0) throw new KontrolerError('NOT_FOUND', `user ${username} not found`);
+  await authChanged(db);
 }
 
 export interface SessionRecord {
@@ -183,6 +197,7 @@ export async function getLiveSession(db: Queryable, id: string): Promise<{ sessi
 }
 
 /** Moves a session's expiry (refresh). False when the session is no longer live. */
+/** (Extending needs no notification: a cached sign-in is only ever shorter-lived.) */
 export async function extendSession(db: Queryable, id: string, expiresAt: number): Promise<boolean> {
   const res = await db.query('update sessions set expires_at = $2 where id = $1 and revoked_at is null and expires_at > now()', [id, new Date(expiresAt)]);
   return (res.rowCount ?? 0) > 0;
@@ -191,11 +206,13 @@ export async function extendSession(db: Queryable, id: string, expiresAt: number
 /** Revokes one session. Idempotent. */
 export async function revokeSession(db: Queryable, id: string): Promise<void> {
   await db.query('update sessions set revoked_at = now() where id = $1 and revoked_at is null', [id]);
+  await authChanged(db);
 }
 
 /** Revokes every live session of a user, except `keep`. Returns how many. */
 export async function revokeUserSessions(db: Queryable, userId: number, keep?: string): Promise<number> {
   const res = await db.query('update sessions set revoked_at = now() where user_id = $1 and revoked_at is null and id <> $2', [userId, keep ?? '']);
+  await authChanged(db);
   return res.rowCount ?? 0;
 }
 

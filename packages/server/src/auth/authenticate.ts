@@ -41,11 +41,23 @@ export async function authenticate(ctx: ServerContext, req: FastifyRequest): Pro
 }
 
 async function fromBearer(ctx: ServerContext, credential: string, via: 'bearer' | 'cookie'): Promise<Principal> {
+  const cached = ctx.authCache.get(credential);
+  if (cached) {
+    if (via === 'cookie' && cached.kind === 'token') throw unauthenticated(BAD_CREDENTIAL);
+    return cached.via === via ? cached : { ...cached, via };
+  }
+  const generation = ctx.authCache.generation();
+  const { principal, expiresAt } = await resolve(ctx, credential, via);
+  ctx.authCache.set(credential, principal, expiresAt, generation);
+  return principal;
+}
+
+async function resolve(ctx: ServerContext, credential: string, via: 'bearer' | 'cookie'): Promise<{ principal: Principal; expiresAt: number | null }> {
   if (credential.startsWith(API_TOKEN_PREFIX)) {
     if (via === 'cookie') throw unauthenticated(BAD_CREDENTIAL);
     const found = await useApiToken(ctx.pool, hashApiToken(credential));
     if (!found) throw unauthenticated(BAD_CREDENTIAL);
-    return {
+    const principal: Principal = {
       kind: 'token',
       userId: found.user.id,
       username: found.user.username,
@@ -54,12 +66,16 @@ async function fromBearer(ctx: ServerContext, credential: string, via: 'bearer' 
       tokenId: found.token.id,
       tokenName: found.token.name,
     };
+    return { principal, expiresAt: found.token.expiresAt };
   }
   const claims = await ctx.keys.verify(credential);
   if (!claims) throw unauthenticated(BAD_CREDENTIAL);
   const live = await getLiveSession(ctx.pool, claims.sessionId);
   if (!live || live.user.id !== claims.userId) throw unauthenticated(BAD_CREDENTIAL);
-  return { kind: 'user', userId: live.user.id, username: live.user.username, bindings: live.user.roles, via, sessionId: live.session.id };
+  return {
+    principal: { kind: 'user', userId: live.user.id, username: live.user.username, bindings: live.user.roles, via, sessionId: live.session.id },
+    expiresAt: live.session.expiresAt,
+  };
 }
 
 function forbidden(p: Principal, what: string): Error {
@@ -90,8 +106,14 @@ export async function authorize(
     case 'run': {
       const raw = params.id ?? '';
       if (!/^[1-9][0-9]{0,15}$/.test(raw)) return; // not an id: validation answers 400
-      const ns = await runNamespace(ctx.pool, Number(raw));
-      if (ns === undefined) throw apiError('NOT_FOUND', `run ${raw} not found`);
+      const id = Number(raw);
+      let ns = ctx.runNamespaces.get(id);
+      if (ns === undefined) {
+        ns = await runNamespace(ctx.pool, id);
+        if (ns === undefined) throw apiError('NOT_FOUND', `run ${raw} not found`);
+        if (ctx.runNamespaces.size >= 100_000) ctx.runNamespaces.clear();
+        ctx.runNamespaces.set(id, ns);
+      }
       if (!roleAtLeast(roleIn(p, ns), access.role)) throw forbidden(p, `the ${access.role} role in namespace ${ns}`);
       return ns;
     }

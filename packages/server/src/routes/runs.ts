@@ -2,7 +2,7 @@
 // retry, re-run, attempts, webhook delivery history.
 import { Type } from '@sinclair/typebox';
 import type { RunStatus } from '@kontroler/engine';
-import { getAttempt, getRun, listAttempts, listRunsPage, listWebhookDeliveries, loadRun, requestRun, startRun, taskCounts } from '@kontroler/store';
+import { getAttempt, getRun, listAttempts, listRunsWithCounts, listWebhookDeliveries, loadRun, requestRun, startRun } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
 import { namespacesWith } from '../rbac.js';
 import type { AnyRoute } from '../route.js';
@@ -78,7 +78,7 @@ export function runRoutes(): AnyRoute[] {
         if (cur !== undefined && !(typeof cur === 'number' && Number.isSafeInteger(cur) && cur > 0)) throw badCursor();
         const visible = namespacesWith(c.who, 'viewer');
         const limit = q.limit ?? 50;
-        const page = await listRunsPage(c.ctx.pool, {
+        const page = await listRunsWithCounts(c.ctx.pool, {
           ...(visible ? { namespaces: visible } : {}),
           ...(q.namespace ? { namespace: q.namespace } : {}),
           ...(q.dag ? { dagName: q.dag } : {}),
@@ -88,10 +88,9 @@ export function runRoutes(): AnyRoute[] {
           ...(typeof cur === 'number' ? { beforeId: cur } : {}),
           limit,
         });
-        const counts = await taskCounts(c.ctx.pool, page.runs.map((r) => r.id));
         const last = page.runs[page.runs.length - 1];
         return {
-          items: page.runs.map((r) => runSummary(r, counts.get(r.id) ?? {})),
+          items: page.runs.map((r) => runSummary(r, r.taskCounts)),
           ...(page.more && last ? { nextCursor: encodeCursor(last.id) } : {}),
         };
       },
