@@ -40,6 +40,8 @@ export interface ListRunsQuery {
   until?: string;
   cursor?: string;
   limit?: number;
+  /** Add each run's task status counts. */
+  taskCounts?: boolean;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;

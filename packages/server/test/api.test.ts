@@ -248,6 +248,24 @@ describe('runs', () => {
     assert.equal(plain.text, 'starting\nlive line ü\nlast\n');
   });
 
+  test('a follower that goes away is let go (no leaked stream or wait)', async () => {
+    const r = await call<{ id: number }>(h.url, 'POST', '/api/v1/namespaces/team/dags/slow/runs', { token, body: {} });
+    await rt.started(r.body.id, 'first');
+    const abort = new AbortController();
+    const res = await fetch(`${h.url}/api/v1/runs/${r.body.id}/tasks/first/attempts/1/logs?follow=true`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const followers = (): number => h.server.context.logHub.followers;
+    assert.equal(followers(), 1);
+    abort.abort();
+    await reader.read().catch(() => undefined);
+    const deadline = Date.now() + 5000;
+    while (followers() !== 0 && Date.now() < deadline) await new Promise((res2) => setTimeout(res2, 20));
+    assert.equal(followers(), 0);
+    rt.finish({ runId: String(r.body.id), task: 'first', attempt: 1 }, 0);
+    await ended(r.body.id);
+  });
+
   test('cancel, retry from failed tasks, re-run with new parameters', async () => {
     const r = await call<{ id: number }>(h.url, 'POST', '/api/v1/namespaces/team/dags/slow/runs', { token, body: {} });
     await rt.started(r.body.id, 'first');

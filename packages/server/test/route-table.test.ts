@@ -56,6 +56,19 @@ describe('route table', () => {
     assert.ok(protectedRoutes().length >= 45, `only ${protectedRoutes().length} protected routes?`);
   });
 
+  test('the OpenAPI document has every route of the table, with its operation id, access and security', async () => {
+    const doc = await call<{ paths: Record<string, Record<string, { operationId: string; description: string; security?: unknown[]; parameters?: unknown[] }>> }>(h.url, 'GET', '/api/v1/openapi.json');
+    for (const r of h.server.routes) {
+      const p = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
+      const op = doc.body.paths[p]?.[r.method.toLowerCase()];
+      assert.ok(op, `${r.method} ${p} missing from openapi.json`);
+      assert.equal(op.operationId, r.operationId);
+      assert.match(op.description, /Requires: /);
+      const open = r.access.kind === 'public' || r.access.kind === 'signed';
+      assert.equal((op.security ?? []).length === 0, open, `${r.method} ${p} security`);
+    }
+  });
+
   test('every protected route rejects missing, malformed, expired, tampered, foreign and revoked credentials with 401', async () => {
     const { rows } = await h.db.pool.query<{ id: number }>(`select id from users where username = 'admin'`);
     const adminId = Number(rows[0]!.id);

@@ -46,6 +46,7 @@ export function register(program: Command): void {
           ...(o.status ? { status: o.status.split(',') as RunStatus[] } : {}),
           ...(o.cursor ? { cursor: o.cursor } : {}),
           limit,
+          taskCounts: true,
         });
         print(o, page, ['ID', 'NAMESPACE', 'DAG', 'STATUS', 'TRIGGER', 'TASKS', 'STARTED', 'DURATION'], () =>
           page.items.map((r) => [r.id, r.namespace, r.dag, r.status, r.trigger, counts(r.taskCounts), r.startedAt ? `${age(r.startedAt)} ago` : '-', duration(r.durationMs)]),

@@ -2,7 +2,7 @@
 // retry, re-run, attempts, webhook delivery history.
 import { Type } from '@sinclair/typebox';
 import type { RunStatus } from '@kontroler/engine';
-import { getAttempt, getRun, listAttempts, listRunsWithCounts, listWebhookDeliveries, loadRun, requestRun, startRun } from '@kontroler/store';
+import { getAttempt, getRun, listAttempts, listRunsPage, listRunsWithCounts, listWebhookDeliveries, loadRun, requestRun, startRun } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
 import { namespacesWith } from '../rbac.js';
 import type { AnyRoute } from '../route.js';
@@ -66,6 +66,7 @@ export function runRoutes(): AnyRoute[] {
           until: Type.Optional(Timestamp),
           cursor: Type.Optional(Cursor),
           limit: Type.Optional(Limit),
+          taskCounts: Type.Optional(Type.Boolean({ description: 'Add each run\'s task status counts (costs more)' })),
         }),
         response: { 200: Page(RunSummary) },
       },
@@ -78,7 +79,7 @@ export function runRoutes(): AnyRoute[] {
         if (cur !== undefined && !(typeof cur === 'number' && Number.isSafeInteger(cur) && cur > 0)) throw badCursor();
         const visible = namespacesWith(c.who, 'viewer');
         const limit = q.limit ?? 50;
-        const page = await listRunsWithCounts(c.ctx.pool, {
+        const page = await (q.taskCounts === true ? listRunsWithCounts : listRunsPage)(c.ctx.pool, {
           ...(visible ? { namespaces: visible } : {}),
           ...(q.namespace ? { namespace: q.namespace } : {}),
           ...(q.dag ? { dagName: q.dag } : {}),
@@ -90,7 +91,7 @@ export function runRoutes(): AnyRoute[] {
         });
         const last = page.runs[page.runs.length - 1];
         return {
-          items: page.runs.map((r) => runSummary(r, r.taskCounts)),
+          items: page.runs.map((r) => runSummary(r, 'taskCounts' in r ? (r as { taskCounts: Record<string, number> }).taskCounts : undefined)),
           ...(page.more && last ? { nextCursor: encodeCursor(last.id) } : {}),
         };
       },
