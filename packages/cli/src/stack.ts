@@ -151,8 +151,14 @@ export async function startStack(s: Settings, parts: StackParts): Promise<Stack>
 async function holdControllerId(databaseUrl: string, id: string): Promise<pg.Client> {
   const c = new pg.Client({ connectionString: databaseUrl, application_name: 'kontroler-id' });
   await c.connect();
-  const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [id]);
-  if (!rows[0]?.ok) {
+  // A killed predecessor's session may take a moment to end on the server: try for a few seconds.
+  let ok = false;
+  for (let i = 0; i < 50 && !ok; i++) {
+    const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [id]);
+    ok = rows[0]?.ok === true;
+    if (!ok) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!ok) {
     await c.end();
     throw new Error(`another live Kontroler controller already uses the id "${id}" on this database (same data folder?). Stop it, or set KONTROLER_CONTROLLER_ID.`);
   }

@@ -3,7 +3,7 @@
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import { hasCode } from '@kontroler/core';
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
-import { decide, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
+import { decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { PoolLike, RunRecord } from '@kontroler/store';
 import { saveRunState } from '@kontroler/store';
 import { buildAttemptSpec, type SecretResolver } from './attempt-spec.js';
@@ -22,6 +22,9 @@ export interface RunActorDeps {
   readonly onDone: (runId: number, why: 'ended' | 'lease-lost') => void;
 }
 
+/** How long the save of an attempt:started may wait for company. */
+const LAZY_SAVE_MS = 50;
+
 type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' };
 
 export class RunActor {
@@ -33,6 +36,7 @@ export class RunActor {
   private wakeAt = Number.POSITIVE_INFINITY;
   private readonly tasks: Map<string, ResolvedTask>;
   private idle: Array<() => void> = [];
+  private lazyTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly run: RunRecord,
@@ -52,15 +56,36 @@ export class RunActor {
     return this.state;
   }
 
-  /** Queues an event; processing happens asynchronously, in order. */
+  /**
+   * Queues an event; processing happens asynchronously, in order. An attempt having started
+   * changes no decision, so saving it waits briefly to share a write with what comes next (often
+   * the attempt's end); a crash meanwhile is harmless: adoption finds the attempt running.
+   */
   push(ev: Queued): void {
     if (this.done) return;
     this.queue.push(ev);
-    if (!this.busy) void this.drain();
+    if (this.busy) return;
+    if (ev.type === 'attempt:started' && this.queue.every((q) => q.type === 'attempt:started')) {
+      this.lazyTimer ??= setTimeout(() => {
+        this.lazyTimer = undefined;
+        if (!this.busy) void this.drain();
+      }, LAZY_SAVE_MS);
+      return;
+    }
+    if (this.lazyTimer) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = undefined;
+    }
+    void this.drain();
   }
 
   /** Resolves when the queue is empty and nothing is being processed. */
   settled(): Promise<void> {
+    if (this.lazyTimer) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = undefined;
+      if (!this.busy) void this.drain();
+    }
     if (!this.busy && this.queue.length === 0) return Promise.resolve();
     return new Promise((r) => this.idle.push(r));
   }
@@ -105,6 +130,7 @@ export class RunActor {
   stop(): void {
     this.done = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
     this.queue = [];
   }
 
@@ -133,18 +159,14 @@ export class RunActor {
     let clearRequest: 'cancel' | 'retry' | undefined;
     const now = this.deps.now();
     const opts = this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {};
-    for (const q of batch) {
-      let ev: RunEvent;
-      if (q.type === 'request') {
-        clearRequest = q.what;
-        ev = q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' };
-      } else {
-        ev = q;
-      }
-      const d = decide(this.def, state, ev, now, opts);
-      state = d.state;
-      commands.push(...d.commands);
-    }
+    const events: RunEvent[] = batch.map((q) => {
+      if (q.type !== 'request') return q;
+      clearRequest = q.what;
+      return q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' };
+    });
+    const d = decideAll(this.def, state, events, now, opts);
+    state = d.state;
+    commands.push(...d.commands);
     if (state === prev && commands.length === 0 && !clearRequest) return;
     try {
       await saveRunState(this.deps.pool, {

@@ -4,7 +4,7 @@
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
 import type { AttemptState, RunState, TaskState } from './state.js';
-import { isActiveAttempt, isTerminalRun, isTerminalTask, lastAttempt } from './state.js';
+import { MAX_NOT_STARTED, NOT_STARTED, isActiveAttempt, isTerminalRun, isTerminalTask, lastAttempt, ranAttempts } from './state.js';
 import { readiness } from './readiness.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
 
@@ -31,8 +31,16 @@ export function initialRunState(def: DagDefinition): RunState {
  * delivered twice after a crash). Unchanged tasks keep their identity in the returned state.
  */
 export function decide(def: DagDefinition, state: RunState, event: RunEvent, now: number, opts: DecideOptions = {}): Decision {
+  return decideAll(def, state, [event], now, opts);
+}
+
+/**
+ * `decide` for several events at once: applies them in order, then evaluates the run once. The
+ * same outcome as feeding them one by one (the engine is level-based), at the cost of one pass.
+ */
+export function decideAll(def: DagDefinition, state: RunState, events: readonly RunEvent[], now: number, opts: DecideOptions = {}): Decision {
   const d = new Draft(state);
-  apply(def, d, event, now);
+  for (const ev of events) apply(def, d, ev, now);
   reconcile(def, d, now, opts.maxRunning ?? Number.POSITIVE_INFINITY);
   return { state: d.result(), commands: d.commands };
 }
@@ -44,25 +52,23 @@ class Draft {
   cancelRequested: boolean;
   startedAt: number | undefined;
   finishedAt: number | undefined;
-  private readonly tasks: Record<string, TaskState>;
-  private changed = false;
+  /** Tasks changed so far; the rest are read from the base state (no copy per decision). */
+  private readonly overlay = new Map<string, TaskState>();
 
   constructor(private readonly base: RunState) {
     this.status = base.status;
     this.cancelRequested = base.cancelRequested;
     this.startedAt = base.startedAt;
     this.finishedAt = base.finishedAt;
-    this.tasks = { ...base.tasks };
   }
 
   task(name: string): TaskState | undefined {
-    return this.tasks[name];
+    return this.overlay.get(name) ?? this.base.tasks[name];
   }
 
   setTask(t: TaskState): void {
-    const before = this.tasks[t.name];
-    this.tasks[t.name] = t;
-    this.changed = true;
+    const before = this.task(t.name);
+    this.overlay.set(t.name, t);
     if (before && before.status !== t.status) {
       const a = lastAttempt(t);
       this.commands.push({
@@ -77,13 +83,15 @@ class Draft {
   }
 
   allTasks(): TaskState[] {
-    return Object.values(this.tasks);
+    const all = Object.values(this.base.tasks);
+    if (this.overlay.size === 0) return all;
+    return all.map((t) => this.overlay.get(t.name) ?? t);
   }
 
   result(): RunState {
     const b = this.base;
     if (
-      !this.changed &&
+      this.overlay.size === 0 &&
       b.status === this.status &&
       b.cancelRequested === this.cancelRequested &&
       b.startedAt === this.startedAt &&
@@ -93,7 +101,7 @@ class Draft {
     }
     return {
       status: this.status,
-      tasks: this.changed ? this.tasks : b.tasks,
+      tasks: this.overlay.size > 0 ? { ...b.tasks, ...Object.fromEntries(this.overlay) } : b.tasks,
       cancelRequested: this.cancelRequested,
       ...(this.startedAt !== undefined ? { startedAt: this.startedAt } : {}),
       ...(this.finishedAt !== undefined ? { finishedAt: this.finishedAt } : {}),
@@ -132,7 +140,7 @@ function apply(def: DagDefinition, d: Draft, ev: RunEvent, now: number): void {
       const reason = a.killReason ?? ev.reason ?? (ok ? 'Completed' : 'Error');
       const ended: AttemptState = {
         ...a,
-        status: ok ? 'succeeded' : a.killReason === 'Canceled' ? 'canceled' : reason === 'Lost' ? 'lost' : 'failed',
+        status: ok ? 'succeeded' : a.killReason === 'Canceled' ? 'canceled' : reason === 'Lost' || reason === NOT_STARTED ? 'lost' : 'failed',
         finishedAt: ev.at,
         ...(a.startedAt === undefined ? { startedAt: ev.at } : {}),
         ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
@@ -157,10 +165,17 @@ function afterAttempt(
   const base = { name: t.name, attempts };
   if (ended.status === 'succeeded') return { ...base, status: 'succeeded' };
   if (ended.status === 'canceled' || canceling) return { ...base, status: 'canceled', reason: 'Canceled' };
+  if (ended.reason === NOT_STARTED) {
+    if (attempts.filter((a) => a.reason === NOT_STARTED).length < MAX_NOT_STARTED) {
+      return { ...base, status: 'waiting', retryAt: now, reason: 'the previous attempt was never started; starting the next one' };
+    }
+    return { ...base, status: 'failed', reason: `${MAX_NOT_STARTED} attempts in a row were never started by the runtime` };
+  }
   const why = ended.exitCode !== undefined ? `exit code ${ended.exitCode}` : (ended.reason ?? 'Error');
-  if (spec && shouldRetry(spec, attempts.length, ended.exitCode)) {
-    const retryAt = now + retryDelayMs(spec, attempts.length);
-    return { ...base, status: 'waiting', retryAt, reason: `retry ${attempts.length} of ${spec.retryLimit} after ${why}` };
+  const ran = ranAttempts({ attempts });
+  if (spec && shouldRetry(spec, ran, ended.exitCode)) {
+    const retryAt = now + retryDelayMs(spec, ran);
+    return { ...base, status: 'waiting', retryAt, reason: `retry ${ran} of ${spec.retryLimit} after ${why}` };
   }
   return { ...base, status: 'failed', reason: ended.reason === 'Error' ? `failed with ${why}` : (ended.reason ?? 'Error') };
 }

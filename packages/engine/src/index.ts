@@ -1,6 +1,6 @@
 export * from './state.js';
 export * from './events.js';
 export * from './runtime.js';
-export { decide, initialRunState, type Decision, type DecideOptions } from './decide.js';
+export { decide, decideAll, initialRunState, type Decision, type DecideOptions } from './decide.js';
 export { readiness, type Readiness } from './readiness.js';
 export { shouldRetry, retryDelayMs } from './retry.js';

@@ -53,6 +53,20 @@ export interface RunState {
   readonly finishedAt?: number;
 }
 
+/**
+ * Reason of an attempt the runtime proves never ran (its creator died before starting it). Such an
+ * attempt does not use up a retry: the task simply gets its next attempt.
+ */
+export const NOT_STARTED = 'NotStarted';
+
+/** At most this many never-started attempts per task before the task fails (a runtime that keeps dying). */
+export const MAX_NOT_STARTED = 5;
+
+/** Attempts that actually ran (never-started ones excluded). */
+export function ranAttempts(t: { attempts: readonly AttemptState[] }): number {
+  return t.attempts.filter((a) => a.reason !== NOT_STARTED).length;
+}
+
 export function isTerminalRun(s: RunStatus): boolean {
   return s === 'succeeded' || s === 'failed' || s === 'canceled';
 }

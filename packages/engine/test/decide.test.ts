@@ -174,3 +174,23 @@ describe('decide', () => {
     assert.notEqual(r2.state.tasks.a, r.state.tasks.a);
   });
 });
+
+describe('never-started attempts', () => {
+  test('an attempt the runtime proves never ran does not use up a retry', () => {
+    const def = dag([{ name: 'a' }]);
+    let r = decide(def, initialRunState(def), { type: 'run:tick' }, 0);
+    r = decide(def, r.state, { type: 'attempt:exited', task: 'a', attempt: 1, at: 1, reason: 'NotStarted' }, 1);
+    assert.deepEqual(starts(r.commands), ['a#2'], 'retryLimit 0, yet the next attempt starts');
+    assert.equal(r.state.tasks.a?.attempts[0]?.status, 'lost');
+    r = decide(def, r.state, { type: 'attempt:exited', task: 'a', attempt: 2, at: 2, exitCode: 1 }, 2);
+    assert.equal(r.state.tasks.a?.status, 'failed', 'a real failure still fails with retryLimit 0');
+  });
+
+  test('a runtime that never starts anything fails the task after a bound', () => {
+    const def = dag([{ name: 'a' }]);
+    let r = decide(def, initialRunState(def), { type: 'run:tick' }, 0);
+    for (let n = 1; n <= 5; n++) r = decide(def, r.state, { type: 'attempt:exited', task: 'a', attempt: n, at: n, reason: 'NotStarted' }, n);
+    assert.equal(r.state.tasks.a?.status, 'failed');
+    assert.equal(r.state.status, 'failed');
+  });
+});

@@ -1,5 +1,6 @@
 // What an attempt folder says about its attempt, for adopters and for release. Reads only, except
 // one decision: a folder whose supervisor never recorded itself is claimed as Lost.
+import { NOT_STARTED } from '@kontroler/engine';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,7 +60,7 @@ async function pidRecord(dir: string, opts: InspectOptions): Promise<PidRecord |
     if (changed === undefined) return undefined;
     if (Date.now() - changed >= opts.spawnGraceMs) {
       try {
-        if (await claimFailed(dir, 'Lost')) opts.log(`local runtime: ${dir} was never started by its creator: recorded as Lost`);
+        if (await claimFailed(dir, NOT_STARTED)) opts.log(`local runtime: ${dir} was never started by its creator: recorded as ${NOT_STARTED}`);
       } catch (e) {
         if (isErrno(e, 'ENOENT')) continue; // released meanwhile
         throw e;

@@ -187,8 +187,8 @@ describe('LocalProcessRuntime: crash safety', () => {
     const rec = new Recorder(rt);
     const key = { runId: 'run-orphan', task: 'task', attempt: 1 };
     const seen = await rt.adopt(key, 0);
-    assert.equal(seen.state === 'exited' && seen.reason, 'Lost');
-    assert.equal((await rec.exited(key)).reason, 'Lost');
+    assert.equal(seen.state === 'exited' && seen.reason, 'NotStarted');
+    assert.equal((await rec.exited(key)).reason, 'NotStarted');
     // A start of the same attempt now only reports that.
     const marker = join(box.dir, 'orphan-ran');
     await rt.start(script(`touch '${marker}'`, key));

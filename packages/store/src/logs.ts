@@ -1,5 +1,4 @@
 import type { PoolLike, Queryable } from './db.js';
-import { transaction } from './db.js';
 
 export const LOGS_CHANNEL = 'kontroler_logs';
 
@@ -19,29 +18,39 @@ export interface LogChunk {
  */
 export async function appendLogs(pool: PoolLike, chunks: readonly LogChunk[]): Promise<void> {
   if (chunks.length === 0) return;
-  await transaction(pool, async (tx) => {
-    await tx.query(
-      `insert into attempt_logs (run_id, task, attempt, "offset", data)
+  const ends = new Map<string, { runId: number; task: string; attempt: number; end: number }>();
+  for (const c of chunks) {
+    const k = `${c.runId}\u0000${c.task}\u0000${c.attempt}`;
+    const end = c.offset + c.data.byteLength;
+    const cur = ends.get(k);
+    if (!cur || cur.end < end) ends.set(k, { runId: c.runId, task: c.task, attempt: c.attempt, end });
+  }
+  const e = [...ends.values()];
+  // One statement (one round trip, atomic): the chunks, the sizes, the wake-up for followers.
+  await pool.query(
+    `with ins as (
+       insert into attempt_logs (run_id, task, attempt, "offset", data)
        select * from unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::bytea[])
-       on conflict do nothing`,
-      [chunks.map((c) => c.runId), chunks.map((c) => c.task), chunks.map((c) => c.attempt), chunks.map((c) => c.offset), chunks.map((c) => Buffer.from(c.data))],
-    );
-    const ends = new Map<string, { runId: number; task: string; attempt: number; end: number }>();
-    for (const c of chunks) {
-      const k = `${c.runId}\u0000${c.task}\u0000${c.attempt}`;
-      const end = c.offset + c.data.byteLength;
-      const cur = ends.get(k);
-      if (!cur || cur.end < end) ends.set(k, { runId: c.runId, task: c.task, attempt: c.attempt, end });
-    }
-    const e = [...ends.values()];
-    await tx.query(
-      `update attempts a set log_size = greatest(a.log_size, x.size)
-       from unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[]) as x(run_id, task, attempt, size)
-       where a.run_id = x.run_id and a.task = x.task and a.attempt = x.attempt`,
-      [e.map((x) => x.runId), e.map((x) => x.task), e.map((x) => x.attempt), e.map((x) => x.end)],
-    );
-    await tx.query('select pg_notify($1, $2)', [LOGS_CHANNEL, [...new Set(chunks.map((c) => c.runId))].join(',')]);
-  });
+       on conflict do nothing returning 1),
+     sizes as (
+       update attempts a set log_size = greatest(a.log_size, x.size)
+       from unnest($6::bigint[], $7::text[], $8::int[], $9::bigint[]) as x(run_id, task, attempt, size)
+       where a.run_id = x.run_id and a.task = x.task and a.attempt = x.attempt returning 1)
+     select pg_notify($10, $11), (select count(*) from ins), (select count(*) from sizes)`,
+    [
+      chunks.map((c) => c.runId),
+      chunks.map((c) => c.task),
+      chunks.map((c) => c.attempt),
+      chunks.map((c) => c.offset),
+      chunks.map((c) => Buffer.from(c.data)),
+      e.map((x) => x.runId),
+      e.map((x) => x.task),
+      e.map((x) => x.attempt),
+      e.map((x) => x.end),
+      LOGS_CHANNEL,
+      [...new Set(chunks.map((c) => c.runId))].join(','),
+    ],
+  );
 }
 
 /**

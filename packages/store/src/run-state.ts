@@ -2,7 +2,6 @@ import type { DagDefinition } from '@kontroler/core';
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptState, RunState, TaskState } from '@kontroler/engine';
 import type { PoolLike, Queryable } from './db.js';
-import { transaction } from './db.js';
 import type { RunDetail, Row } from './records.js';
 import { attemptFromRow, ms, msOr, runFromRow, toDate } from './records.js';
 
@@ -79,22 +78,12 @@ export interface SaveRunStateInput {
 
 /**
  * Writes the difference between `prev` and `next` (changed tasks and attempts, run status) and
- * queues webhooks, in one transaction, only while `owner` holds the run's lease. Throws
- * LEASE_LOST when the lease is gone: the caller must drop the run.
+ * queues webhooks, atomically and only while `owner` holds the run's lease. It is one SQL
+ * statement (one round trip): the lease check is the run update, and every other write happens
+ * only when that update matched. Throws LEASE_LOST when the lease is gone: the caller must drop
+ * the run.
  */
 export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Promise<void> {
-  await transaction(pool, async (tx) => {
-    const held = await tx.query('select 1 from runs where id = $1 and owner = $2 and lease_expires_at > now() for update', [input.runId, input.owner]);
-    if (held.rowCount === 0) {
-      throw new KontrolerError('LEASE_LOST', `lease lost on run ${input.runId}: another controller owns it now`, { retryable: false });
-    }
-    await writeDiff(tx, input);
-    await tx.query('select pg_notify($1, $2)', [RUN_STATE_CHANNEL, `${input.runId}:${input.next.status}`]);
-    if (input.webhooks && input.webhooks.length > 0) await queueWebhooks(tx, input.runId, input.webhooks);
-  });
-}
-
-async function writeDiff(tx: Queryable, input: SaveRunStateInput): Promise<void> {
   const { prev, next, runId } = input;
   const taskRows: TaskState[] = [];
   const attemptRows: Array<{ task: string; a: AttemptState }> = [];
@@ -106,62 +95,68 @@ async function writeDiff(tx: Queryable, input: SaveRunStateInput): Promise<void>
       if (before?.attempts[i] !== a) attemptRows.push({ task: name, a });
     });
   }
-  if (taskRows.length > 0) {
-    await tx.query(
-      `insert into task_states (run_id, task, status, reason, retry_at)
-       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[])
-       on conflict (run_id, task) do update set status = excluded.status, reason = excluded.reason, retry_at = excluded.retry_at`,
-      [runId, taskRows.map((t) => t.name), taskRows.map((t) => t.status), taskRows.map((t) => t.reason ?? null), taskRows.map((t) => toDate(t.retryAt))],
-    );
-  }
-  if (attemptRows.length > 0) {
-    const col = <T>(f: (x: { task: string; a: AttemptState }) => T) => attemptRows.map(f);
-    await tx.query(
-      `insert into attempts (run_id, task, attempt, status, exit_code, reason, kill_reason, handle, created_at, started_at, finished_at, deadline_at)
-       select $1, * from unnest($2::text[], $3::int[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[],
-                                $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+  const hooks = input.webhooks ?? [];
+  const col = <T>(f: (x: { task: string; a: AttemptState }) => T) => attemptRows.map(f);
+  const clear = input.clearRequest ? `, requested = case when requested = '${input.clearRequest}' then null else requested end` : '';
+  const { rows } = await pool.query<{ held: number }>(
+    `with lease as (
+       update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now() ${clear}
+       where id = $1 and owner = $2 and lease_expires_at > now() returning id),
+     ts as (
+       insert into task_states (run_id, task, status, reason, retry_at)
+       select $1, * from unnest($7::text[], $8::text[], $9::text[], $10::timestamptz[]) where exists (select 1 from lease)
+       on conflict (run_id, task) do update set status = excluded.status, reason = excluded.reason, retry_at = excluded.retry_at
+       returning 1),
+     att as (
+       insert into attempts (run_id, task, attempt, status, exit_code, reason, kill_reason, handle, created_at, started_at, finished_at, deadline_at)
+       select $1, * from unnest($11::text[], $12::int[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[],
+                                $18::timestamptz[], $19::timestamptz[], $20::timestamptz[], $21::timestamptz[])
+       where exists (select 1 from lease)
        on conflict (run_id, task, attempt) do update set status = excluded.status, exit_code = excluded.exit_code,
          reason = excluded.reason, kill_reason = excluded.kill_reason, handle = excluded.handle,
-         started_at = excluded.started_at, finished_at = excluded.finished_at, deadline_at = excluded.deadline_at`,
-      [
-        runId,
-        col((x) => x.task),
-        col((x) => x.a.attempt),
-        col((x) => x.a.status),
-        col((x) => x.a.exitCode ?? null),
-        col((x) => x.a.reason ?? null),
-        col((x) => x.a.killReason ?? null),
-        col((x) => x.a.handle ?? null),
-        col((x) => new Date(x.a.createdAt)),
-        col((x) => toDate(x.a.startedAt)),
-        col((x) => toDate(x.a.finishedAt)),
-        col((x) => toDate(x.a.deadlineAt)),
-      ],
-    );
-  }
-  const clear = input.clearRequest ? `, requested = case when requested = '${input.clearRequest}' then null else requested end` : '';
-  if (
-    prev.status !== next.status ||
-    prev.cancelRequested !== next.cancelRequested ||
-    prev.startedAt !== next.startedAt ||
-    prev.finishedAt !== next.finishedAt ||
-    clear
-  ) {
-    await tx.query(
-      `update runs set status = $2, cancel_requested = $3, started_at = $4, finished_at = $5, updated_at = now() ${clear} where id = $1`,
-      [runId, next.status, next.cancelRequested, toDate(next.startedAt), toDate(next.finishedAt)],
-    );
-  }
-}
-
-async function queueWebhooks(tx: Queryable, runId: number, items: readonly WebhookOutboxItem[]): Promise<void> {
-  await tx.query(
-    `insert into webhook_deliveries (run_id, idempotency_key, url, verify_ssl, event, payload)
-     select $1, * from unnest($2::text[], $3::text[], $4::bool[], $5::text[], $6::jsonb[])
-     on conflict (idempotency_key) do nothing`,
-    [runId, items.map((i) => i.idempotencyKey), items.map((i) => i.url), items.map((i) => i.verifySSL), items.map((i) => i.event), items.map((i) => JSON.stringify(i.payload))],
+         started_at = excluded.started_at, finished_at = excluded.finished_at, deadline_at = excluded.deadline_at
+       returning 1),
+     hooks as (
+       insert into webhook_deliveries (run_id, idempotency_key, url, verify_ssl, event, payload)
+       select $1, * from unnest($22::text[], $23::text[], $24::bool[], $25::text[], $26::jsonb[]) where exists (select 1 from lease)
+       on conflict (idempotency_key) do nothing
+       returning 1)
+     select (select count(*) from lease)::int as held,
+            case when exists (select 1 from lease) then pg_notify('${RUN_STATE_CHANNEL}', $1::text || ':' || $3) end,
+            case when exists (select 1 from hooks) then pg_notify('kontroler_webhooks', $1::text) end,
+            (select count(*) from ts) + (select count(*) from att) as written`,
+    [
+      runId,
+      input.owner,
+      next.status,
+      next.cancelRequested,
+      toDate(next.startedAt),
+      toDate(next.finishedAt),
+      taskRows.map((t) => t.name),
+      taskRows.map((t) => t.status),
+      taskRows.map((t) => t.reason ?? null),
+      taskRows.map((t) => toDate(t.retryAt)),
+      col((x) => x.task),
+      col((x) => x.a.attempt),
+      col((x) => x.a.status),
+      col((x) => x.a.exitCode ?? null),
+      col((x) => x.a.reason ?? null),
+      col((x) => x.a.killReason ?? null),
+      col((x) => x.a.handle ?? null),
+      col((x) => new Date(x.a.createdAt)),
+      col((x) => toDate(x.a.startedAt)),
+      col((x) => toDate(x.a.finishedAt)),
+      col((x) => toDate(x.a.deadlineAt)),
+      hooks.map((i) => i.idempotencyKey),
+      hooks.map((i) => i.url),
+      hooks.map((i) => i.verifySSL),
+      hooks.map((i) => i.event),
+      hooks.map((i) => JSON.stringify(i.payload)),
+    ],
   );
-  await tx.query(`select pg_notify('kontroler_webhooks', $1)`, [String(runId)]);
+  if (rows[0]?.held !== 1) {
+    throw new KontrolerError('LEASE_LOST', `lease lost on run ${runId}: another controller owns it now`, { retryable: false });
+  }
 }
 
 export { ms };
