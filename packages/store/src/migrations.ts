@@ -148,4 +148,95 @@ create index webhook_due on webhook_deliveries (next_attempt_at) where status = 
 create index webhook_by_run on webhook_deliveries (run_id, id);
 `,
   },
+  {
+    version: 2,
+    name: 'users-tokens-audit-triggers',
+    sql: `
+create table users (
+  id                  bigserial primary key,
+  username            text not null unique,
+  password_hash       text not null,
+  disabled            boolean not null default false,
+  must_change_password boolean not null default false,
+  created_at          timestamptz not null default now(),
+  updated_at          timestamptz not null default now(),
+  password_changed_at timestamptz not null default now()
+);
+
+-- A role per namespace; namespace '*' grants it in every namespace.
+create table role_bindings (
+  user_id   bigint not null references users(id) on delete cascade,
+  namespace text not null,
+  role      text not null check (role in ('viewer', 'editor', 'admin')),
+  primary key (user_id, namespace)
+);
+
+-- One row per login: a JWT names its session, and a revoked session rejects the JWT at once.
+create table sessions (
+  id          text primary key,
+  user_id     bigint not null references users(id) on delete cascade,
+  created_at  timestamptz not null default now(),
+  expires_at  timestamptz not null,
+  revoked_at  timestamptz,
+  address     text,
+  user_agent  text
+);
+create index sessions_by_user on sessions (user_id) where revoked_at is null;
+create index sessions_expiry on sessions (expires_at);
+
+-- API tokens: only a SHA-256 of the (high-entropy) secret is kept.
+create table api_tokens (
+  id           bigserial primary key,
+  user_id      bigint not null references users(id) on delete cascade,
+  name         text not null,
+  token_hash   text not null unique,
+  prefix       text not null,
+  role         text not null check (role in ('viewer', 'editor', 'admin')),
+  namespaces   text[] not null,
+  expires_at   timestamptz,
+  revoked_at   timestamptz,
+  last_used_at timestamptz,
+  created_at   timestamptz not null default now()
+);
+create unique index api_tokens_name on api_tokens (user_id, name) where revoked_at is null;
+
+create table audit_log (
+  id        bigserial primary key,
+  at        timestamptz not null default now(),
+  actor     text not null,
+  action    text not null,
+  namespace text,
+  resource  text,
+  outcome   text not null default 'ok',
+  details   jsonb not null default '{}',
+  address   text
+);
+create index audit_by_namespace on audit_log (namespace, id desc);
+create index audit_by_actor on audit_log (actor, id desc);
+
+-- Inbound webhook triggers: a DAG's HMAC secret and how payload fields map to parameters.
+create table dag_triggers (
+  dag_id        bigint primary key references dags(id) on delete cascade,
+  secret        text not null,
+  parameter_map jsonb not null default '{}',
+  enabled       boolean not null default true,
+  created_at    timestamptz not null default now(),
+  updated_at    timestamptz not null default now()
+);
+
+-- Server-wide settings that must survive restarts and be shared by replicas (e.g. the JWT key).
+create table server_settings (
+  key        text primary key,
+  value      text not null,
+  created_at timestamptz not null default now()
+);
+
+-- Listing, stats and benchmarks at 100k runs / 1M attempts.
+create index runs_by_ns_id on runs (namespace, id desc);
+create index runs_by_ns_dag_id on runs (namespace, dag_name, id desc);
+create index runs_by_dag_name on runs (dag_name, id desc);
+create index runs_finished on runs (finished_at) where finished_at is not null;
+create index attempts_failed on attempts (finished_at) where status in ('failed', 'lost');
+`,
+  },
 ];

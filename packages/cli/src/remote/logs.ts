@@ -1,0 +1,42 @@
+// kontroler logs RUN TASK [-f] [--attempt N] — from the API server; -f follows until the attempt ends.
+import type { Command } from 'commander';
+import { connect, withConn, type ConnOptions } from './connection.js';
+
+export function register(program: Command): void {
+  withConn(
+    program
+      .command('logs')
+      .description("print a task attempt's output (-f: follow live until it ends)")
+      .argument('<run>', 'run id')
+      .argument('<task>', 'task name')
+      .option('-a, --attempt <n>', 'attempt number (default: the latest)')
+      .option('-f, --follow', 'keep printing new output until the attempt ends'),
+  ).action(async (id: string, task: string, o: ConnOptions & { attempt?: string; follow?: boolean }) => {
+    const { client } = await connect(o);
+    const run = Number(id);
+    if (!Number.isSafeInteger(run) || run <= 0) throw new Error(`"${id}" is not a run id`);
+    let attempt = o.attempt !== undefined ? Number(o.attempt) : undefined;
+    if (attempt === undefined) {
+      // Wait for a first attempt when following a task that has not started yet.
+      for (;;) {
+        const list = await client.attempts(run, task);
+        attempt = list.items[list.items.length - 1]?.attempt;
+        if (attempt !== undefined || !o.follow) break;
+        const r = await client.getRun(run);
+        if (['succeeded', 'failed', 'canceled'].includes(r.status)) break;
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+      if (attempt === undefined) throw new Error(`task ${task} of run ${run} has no attempt yet`);
+    }
+    if (!o.follow) {
+      process.stdout.write(await client.logs(run, task, attempt));
+      return;
+    }
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    for await (const ev of client.followLogs(run, task, attempt, { signal: abort.signal })) {
+      if (ev.type === 'log') process.stdout.write(ev.text);
+      else console.error(`-- attempt ${attempt} ${ev.status}${ev.exitCode !== null ? ` (exit code ${ev.exitCode})` : ''}${ev.reason ? `: ${ev.reason}` : ''}`);
+    }
+  });
+}

@@ -1,0 +1,34 @@
+// A `kontroler` program with only the remote commands: for tests and for embedding.
+import { Command, CommanderError } from 'commander';
+import { ApiError } from '@kontroler/client';
+import { registerRemoteCommands } from './index.js';
+
+export function buildRemoteProgram(): Command {
+  const program = new Command('kontroler').exitOverride().showHelpAfterError();
+  registerRemoteCommands(program);
+  return program;
+}
+
+/** Runs the remote commands on `argv`, printing errors the way the CLI does; sets process.exitCode. */
+export async function runRemote(argv: string[]): Promise<void> {
+  try {
+    await buildRemoteProgram().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    printError(e);
+    process.exitCode = 1;
+  }
+}
+
+export function printError(e: unknown): void {
+  if (e instanceof ApiError) {
+    console.error(`error [${e.code}]: ${e.message}`);
+    for (const d of e.details) console.error(`  ${d.line !== undefined ? `${d.line}:${d.column ?? 1}: ` : ''}${d.path}: ${d.message}`);
+    if (e.code === 'UNAUTHENTICATED') console.error('hint: run `kontroler login` (or pass --token)');
+    return;
+  }
+  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+}

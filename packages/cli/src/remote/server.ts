@@ -1,0 +1,74 @@
+// kontroler server: the API server alone, against an existing PostgreSQL (DATABASE_URL). The
+// only place the server's settings are read from flags and KONTROLER_* environment variables.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { ServerConfig } from '@kontroler/server';
+
+export interface ServerFlags {
+  databaseUrl?: string;
+  port?: string;
+  host?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+}
+
+/** Server config from flags and environment (documented in docs/api.md). */
+export function serverConfigFrom(o: ServerFlags, env: NodeJS.ProcessEnv): { config: Partial<ServerConfig>; port: number; host: string; databaseUrl: string | undefined } {
+  const cert = o.tlsCert ?? env.KONTROLER_TLS_CERT;
+  const key = o.tlsKey ?? env.KONTROLER_TLS_KEY;
+  const clientCa = o.tlsClientCa ?? env.KONTROLER_TLS_CLIENT_CA;
+  if ((cert && !key) || (!cert && key)) throw new Error('TLS needs both a certificate and a key (--tls-cert / --tls-key)');
+  if (clientCa && !cert) throw new Error('mTLS (--tls-client-ca) needs TLS (--tls-cert and --tls-key)');
+  const bool = (v: string | undefined) => (v === undefined ? undefined : /^(1|true|yes|on)$/i.test(v));
+  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const config: Partial<ServerConfig> = {
+    ...(env.KONTROLER_JWT_SECRET ? { jwtSecret: env.KONTROLER_JWT_SECRET } : {}),
+    ...(num(env.KONTROLER_SESSION_TTL_SECONDS) ? { sessionTtlSeconds: num(env.KONTROLER_SESSION_TTL_SECONDS)! } : {}),
+    ...(env.KONTROLER_COOKIE_SECURE ? { cookieSecure: env.KONTROLER_COOKIE_SECURE === 'auto' ? 'auto' : bool(env.KONTROLER_COOKIE_SECURE)! } : {}),
+    ...(bool(env.KONTROLER_TRUST_PROXY) !== undefined ? { trustProxy: bool(env.KONTROLER_TRUST_PROXY)! } : {}),
+    ...(bool(env.KONTROLER_PUBLIC_METRICS) !== undefined ? { publicMetrics: bool(env.KONTROLER_PUBLIC_METRICS)! } : {}),
+    ...(env.KONTROLER_CORS_ORIGINS ? { corsOrigins: env.KONTROLER_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(cert && key ? { tls: { cert: readFileSync(cert), key: readFileSync(key), ...(clientCa ? { clientCa: readFileSync(clientCa) } : {}) } } : {}),
+  };
+  const port = Number(o.port ?? env.KONTROLER_PORT ?? env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${o.port ?? env.KONTROLER_PORT ?? env.PORT}`);
+  return { config, port, host: o.host ?? env.KONTROLER_HOST ?? '127.0.0.1', databaseUrl: o.databaseUrl ?? env.DATABASE_URL };
+}
+
+export function register(program: Command): void {
+  program
+    .command('server')
+    .description('run the API server against PostgreSQL (DATABASE_URL); first start creates the admin user')
+    .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL)')
+    .option('--port <port>', 'port (env KONTROLER_PORT / PORT; default 8080)')
+    .option('--host <host>', 'address to bind (env KONTROLER_HOST; default 127.0.0.1)')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (env KONTROLER_TLS_CERT)')
+    .option('--tls-key <file>', 'key of the certificate (env KONTROLER_TLS_KEY)')
+    .option('--tls-client-ca <file>', 'require client certificates signed by this CA: mTLS (env KONTROLER_TLS_CLIENT_CA)')
+    .action(async (o: ServerFlags) => {
+      // Loaded here, not at start-up: the other commands stay quick to start.
+      const { bootstrapAdmin, consoleServerLog, startServer } = await import('@kontroler/server');
+      const { createPool, migrate } = await import('@kontroler/store');
+      const s = serverConfigFrom(o, process.env);
+      if (!s.databaseUrl) throw new Error('set DATABASE_URL (or --database-url) to the PostgreSQL the controller uses; `kontroler up` runs everything in one process');
+      const pool = createPool(s.databaseUrl);
+      await migrate(pool);
+      const admin = await bootstrapAdmin(pool, { ...(process.env.KONTROLER_ADMIN_PASSWORD ? { password: process.env.KONTROLER_ADMIN_PASSWORD } : {}) });
+      if (admin.generatedPassword) {
+        console.log(`Created user "${admin.username}" with password: ${admin.generatedPassword}`);
+        console.log('It is shown only this once: sign in and change it (kontroler login; POST /api/v1/auth/password).');
+      }
+      const running = await startServer({ pool, databaseUrl: s.databaseUrl, port: s.port, host: s.host, config: s.config, log: consoleServerLog });
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          consoleServerLog.info(`${sig}: stopping`);
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await running.close();
+      await pool.end();
+    });
+}

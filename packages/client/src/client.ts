@@ -1,0 +1,278 @@
+// A typed client of the Kontroler REST API over `fetch`: works in browsers and in Node (pass a
+// `fetch` that carries client certificates for mTLS). Every failure is an ApiError with the
+// server's stable `code`.
+import type {
+  ApiToken, ApplyResult, Attempt, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
+  Run, RunDetail, RunStatus, Stats, User, ValidateResult, WebhookDelivery,
+} from './types.js';
+
+export interface ClientOptions {
+  /** e.g. `http://127.0.0.1:8080` (no trailing `/api/v1`). */
+  baseUrl: string;
+  /** A session JWT or an API token. */
+  token?: string;
+  fetch?: typeof fetch;
+  /** Extra headers on every request (e.g. X-CSRF-Token for cookie sessions in the UI). */
+  headers?: Record<string, string>;
+}
+
+/** An error answer of the API, or a transport failure (`code` NETWORK). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export type ResourceFormat = 'yaml' | 'json' | 'dsl';
+const CONTENT_TYPES: Record<ResourceFormat, string> = { yaml: 'application/yaml', json: 'application/json', dsl: 'text/x-kontroler-dsl' };
+
+export interface ListRunsQuery {
+  namespace?: string;
+  dag?: string;
+  status?: RunStatus[];
+  since?: string;
+  until?: string;
+  cursor?: string;
+  limit?: number;
+  /** Add each run's task status counts. */
+  taskCounts?: boolean;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+function qs(q: Query): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+const e = encodeURIComponent;
+
+export class KontrolerClient {
+  private readonly base: string;
+  private readonly fetchFn: typeof fetch;
+  token: string | undefined;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, '');
+    this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.token = opts.token;
+  }
+
+  /** A raw request; resolves to the Response for 2xx, throws ApiError otherwise. */
+  async request(method: string, path: string, init: { json?: unknown; text?: string; contentType?: string; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...(this.opts.headers ?? {}), ...(init.headers ?? {}) };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let body: string | undefined;
+    if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['content-type'] = 'application/json';
+    } else if (init.text !== undefined) {
+      body = init.text;
+      headers['content-type'] = init.contentType ?? 'application/yaml';
+    }
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), ...(init.signal ? { signal: init.signal } : {}) });
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string; code?: string } }).cause;
+      throw new ApiError(0, 'NETWORK', `cannot reach ${this.base}: ${cause?.message ?? cause?.code ?? (err as Error).message}`);
+    }
+    if (res.ok) return res;
+    const text = await res.text();
+    let b: Partial<ErrorBody> = {};
+    try {
+      b = JSON.parse(text) as Partial<ErrorBody>;
+    } catch {
+      b = {};
+    }
+    throw new ApiError(res.status, b.code ?? `HTTP_${res.status}`, b.message ?? (text.slice(0, 200) || res.statusText), b.details ?? []);
+  }
+
+  private async json<T>(method: string, path: string, init: Parameters<KontrolerClient['request']>[2] = {}): Promise<T> {
+    const res = await this.request(method, path, init);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  // auth
+  async login(username: string, password: string): Promise<LoginResult> {
+    const r = await this.json<LoginResult>('POST', '/api/v1/auth/login', { json: { username, password } });
+    this.token = r.token;
+    return r;
+  }
+  logout(): Promise<void> {
+    return this.json('POST', '/api/v1/auth/logout');
+  }
+  me(): Promise<Me> {
+    return this.json('GET', '/api/v1/auth/me');
+  }
+  changePassword(currentPassword: string, newPassword: string): Promise<LoginResult> {
+    return this.json('POST', '/api/v1/auth/password', { json: { currentPassword, newPassword } });
+  }
+
+  // tokens
+  listTokens(opts: { all?: boolean; includeRevoked?: boolean } = {}): Promise<{ items: ApiToken[] }> {
+    return this.json('GET', `/api/v1/tokens${qs(opts)}`);
+  }
+  createToken(input: { name: string; role?: Role; namespaces?: string[]; expiresInDays?: number }): Promise<ApiToken & { token: string }> {
+    return this.json('POST', '/api/v1/tokens', { json: input });
+  }
+  revokeToken(id: number): Promise<ApiToken> {
+    return this.json('DELETE', `/api/v1/tokens/${id}`);
+  }
+
+  // users
+  listUsers(): Promise<{ items: User[] }> {
+    return this.json('GET', '/api/v1/users');
+  }
+  createUser(input: { username: string; password: string; roles: RoleBinding[] }): Promise<User> {
+    return this.json('POST', '/api/v1/users', { json: input });
+  }
+  updateUser(username: string, input: { password?: string; disabled?: boolean; roles?: RoleBinding[] }): Promise<User> {
+    return this.json('PATCH', `/api/v1/users/${e(username)}`, { json: input });
+  }
+  deleteUser(username: string): Promise<void> {
+    return this.json('DELETE', `/api/v1/users/${e(username)}`);
+  }
+
+  // DAGs and DagTasks
+  apply(kind: 'DAG' | 'DagTask', namespace: string, text: string, format: ResourceFormat, opts: { name?: string; dryRun?: boolean } = {}): Promise<ApplyResult> {
+    const plural = kind === 'DAG' ? 'dags' : 'dagtasks';
+    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/${plural}${qs({ name: opts.name, dryRun: opts.dryRun })}`, { text, contentType: CONTENT_TYPES[format] });
+  }
+  validate(kind: 'DAG' | 'DagTask', namespace: string, text: string, format: ResourceFormat, name?: string): Promise<ValidateResult> {
+    const plural = kind === 'DAG' ? 'dags' : 'dagtasks';
+    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/${plural}/validate${qs({ name })}`, { text, contentType: CONTENT_TYPES[format] });
+  }
+  listDags(q: { namespace?: string; name?: string; label?: string; scheduled?: boolean; suspended?: boolean; cursor?: string; limit?: number } = {}): Promise<Page<Dag>> {
+    const { namespace, ...rest } = q;
+    return this.json('GET', namespace ? `/api/v1/namespaces/${e(namespace)}/dags${qs(rest)}` : `/api/v1/dags${qs(rest)}`);
+  }
+  getDag(namespace: string, name: string): Promise<Dag> {
+    return this.json('GET', `/api/v1/namespaces/${e(namespace)}/dags/${e(name)}`);
+  }
+  deleteDag(namespace: string, name: string, purge = false): Promise<void> {
+    return this.json('DELETE', `/api/v1/namespaces/${e(namespace)}/dags/${e(name)}${qs({ purge: purge || undefined })}`);
+  }
+  suspendDag(namespace: string, name: string, suspend: boolean): Promise<Dag> {
+    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/dags/${e(name)}/${suspend ? 'suspend' : 'resume'}`);
+  }
+  dagVersions(namespace: string, name: string): Promise<{ items: Array<{ version: number; hash: string; createdAt: string; current?: boolean }> }> {
+    return this.json('GET', `/api/v1/namespaces/${e(namespace)}/dags/${e(name)}/versions`);
+  }
+  listDagTasks(namespace: string, q: { name?: string; cursor?: string; limit?: number } = {}): Promise<Page<DagTaskSummary>> {
+    return this.json('GET', `/api/v1/namespaces/${e(namespace)}/dagtasks${qs(q)}`);
+  }
+  listNamespaces(): Promise<{ items: Array<{ name: string; role: Role }> }> {
+    return this.json('GET', '/api/v1/namespaces');
+  }
+
+  // runs
+  startRun(namespace: string, dag: string, input: { parameters?: Record<string, string>; name?: string } = {}): Promise<Run> {
+    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/dags/${e(dag)}/runs`, { json: input });
+  }
+  listRuns(q: ListRunsQuery = {}): Promise<Page<Run>> {
+    return this.json('GET', `/api/v1/runs${qs({ ...q, status: q.status?.join(',') })}`);
+  }
+  getRun(id: number): Promise<RunDetail> {
+    return this.json('GET', `/api/v1/runs/${id}`);
+  }
+  cancelRun(id: number): Promise<Run> {
+    return this.json('POST', `/api/v1/runs/${id}/cancel`);
+  }
+  retryRun(id: number): Promise<Run> {
+    return this.json('POST', `/api/v1/runs/${id}/retry`);
+  }
+  rerun(id: number, parameters?: Record<string, string>): Promise<Run> {
+    return this.json('POST', `/api/v1/runs/${id}/rerun`, { json: parameters ? { parameters } : {} });
+  }
+  attempts(id: number, task: string): Promise<{ items: Attempt[] }> {
+    return this.json('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts`);
+  }
+  webhooks(id: number): Promise<{ items: WebhookDelivery[] }> {
+    return this.json('GET', `/api/v1/runs/${id}/webhooks`);
+  }
+  stats(q: { namespace?: string; dag?: string; window?: string; from?: string; to?: string } = {}): Promise<Stats> {
+    return this.json('GET', `/api/v1/stats${qs(q)}`);
+  }
+
+  /** The stored log of an attempt (optionally a byte range, end inclusive). */
+  async logs(id: number, task: string, attempt: number, range?: { start: number; end?: number }): Promise<string> {
+    const headers: Record<string, string> = range ? { range: `bytes=${range.start}-${range.end ?? ''}` } : {};
+    const res = await this.request('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts/${attempt}/logs`, { headers });
+    return res.text();
+  }
+
+  /**
+   * Follows an attempt's log (Server-Sent Events): stored output, then live output, then one
+   * `end` event. Reconnects after a dropped connection from the last offset it saw.
+   */
+  async *followLogs(id: number, task: string, attempt: number, opts: { signal?: AbortSignal; offset?: number } = {}): AsyncGenerator<LogEvent> {
+    let offset = opts.offset ?? 0;
+    for (let tries = 0; ; tries++) {
+      const res = await this.request('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts/${attempt}/logs${qs({ follow: true, offset })}`, {
+        headers: { accept: 'text/event-stream' },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (!res.body) return;
+      const reader = res.body.getReader();
+      const dec = new TextDecoder();
+      let buf = '';
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += dec.decode(value, { stream: true });
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const ev = parseSse(block);
+            if (!ev) continue;
+            if (ev.event === 'log') {
+              const d = JSON.parse(ev.data) as { offset: number; text: string };
+              offset = Number(ev.id ?? offset);
+              yield { type: 'log', offset: d.offset, text: d.text };
+            } else if (ev.event === 'end') {
+              const d = JSON.parse(ev.data) as { status: string; exitCode: number | null; reason: string | null };
+              yield { type: 'end', status: d.status, exitCode: d.exitCode, reason: d.reason };
+              return;
+            }
+          }
+        }
+      } catch (err) {
+        if (opts.signal?.aborted || tries >= 5) throw err;
+      } finally {
+        reader.releaseLock();
+      }
+      if (opts.signal?.aborted) return;
+      if (tries >= 20) throw new ApiError(0, 'NETWORK', 'the log stream keeps dropping: giving up');
+      await new Promise((r) => setTimeout(r, Math.min(500 * (tries + 1), 5000)));
+    }
+  }
+}
+
+function parseSse(block: string): { event: string; data: string; id?: string } | undefined {
+  let event = 'message';
+  let id: string | undefined;
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':') || line === '') continue;
+    const i = line.indexOf(':');
+    const field = i < 0 ? line : line.slice(0, i);
+    const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+    if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+    else if (field === 'id') id = value;
+  }
+  if (data.length === 0) return undefined;
+  return { event, data: data.join('\n'), ...(id !== undefined ? { id } : {}) };
+}

@@ -1,0 +1,26 @@
+// What every route handler can reach: the store, the config, keys and shared services.
+import type { PoolLike } from '@kontroler/store';
+import type { AuthCache } from './auth/auth-cache.js';
+import type { FailureLimiter } from './auth/rate-limit.js';
+import type { SessionKeys } from './auth/secrets.js';
+import type { ServerConfig, ServerLog } from './config.js';
+import type { LogHub } from './log-hub.js';
+import type { Metrics } from './metrics.js';
+
+export interface ServerContext {
+  readonly pool: PoolLike;
+  readonly config: ServerConfig;
+  readonly log: ServerLog;
+  readonly keys: SessionKeys;
+  readonly loginLimits: { readonly user: FailureLimiter; readonly address: FailureLimiter };
+  /** Failed trigger signatures per client address. */
+  readonly triggerLimits: FailureLimiter;
+  readonly logHub: LogHub;
+  /** Resolved credentials, cleared on any credential or role change. */
+  readonly authCache: AuthCache;
+  /** Run id → namespace (never changes once a run exists), for permission checks. */
+  readonly runNamespaces: Map<number, string>;
+  readonly metrics: Metrics;
+  /** Whether cookies set for this request should be Secure. */
+  secureCookies(proto: string): boolean;
+}

@@ -1,0 +1,149 @@
+// Store records → API JSON (times as ISO 8601 strings, secrets never included).
+import type { ApiTokenRecord, AttemptRecord, DagRecord, RunDetail, RunRecord, UserRecord, WebhookDelivery } from '@kontroler/store';
+import type { AttemptState } from '@kontroler/engine';
+
+export function iso(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+}
+
+export function runSummary(r: RunRecord, taskCounts?: Record<string, number>) {
+  return {
+    id: r.id,
+    name: r.name,
+    namespace: r.namespace,
+    dag: r.dagName,
+    dagVersion: r.dagVersion,
+    status: r.status,
+    trigger: r.trigger,
+    parameters: r.parameters,
+    secretParameters: Object.keys(r.secretRefs),
+    cancelRequested: r.cancelRequested,
+    requested: r.requested,
+    scheduledFor: iso(r.scheduledFor),
+    createdAt: iso(r.createdAt),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    durationMs: r.startedAt !== null && r.finishedAt !== null ? r.finishedAt - r.startedAt : null,
+    ...(taskCounts ? { taskCounts } : {}),
+  };
+}
+
+export function attemptView(a: AttemptState | AttemptRecord, logSize: number) {
+  return {
+    attempt: a.attempt,
+    status: a.status,
+    exitCode: a.exitCode ?? null,
+    reason: a.reason ?? null,
+    handle: a.handle ?? null,
+    createdAt: iso(a.createdAt),
+    startedAt: iso(a.startedAt),
+    finishedAt: iso(a.finishedAt),
+    deadlineAt: iso(a.deadlineAt),
+    durationMs: a.startedAt !== undefined && a.finishedAt !== undefined ? a.finishedAt - a.startedAt : null,
+    logSize,
+  };
+}
+
+export function runDetail(d: RunDetail) {
+  const tasks = d.definition.tasks.map((t) => {
+    const s = d.state.tasks[t.name];
+    return {
+      name: t.name,
+      status: s?.status ?? 'pending',
+      reason: s?.reason ?? null,
+      retryAt: iso(s?.retryAt),
+      runAfter: t.runAfter,
+      image: t.image,
+      triggerRule: t.triggerRule,
+      retryLimit: t.retryLimit,
+      attempts: (s?.attempts ?? []).map((a) => attemptView(a, d.logSizes[`${t.name}#${a.attempt}`] ?? 0)),
+    };
+  });
+  const counts: Record<string, number> = {};
+  for (const t of tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
+  return {
+    ...runSummary(d.run, counts),
+    graph: {
+      nodes: d.definition.tasks.map((t) => t.name),
+      edges: d.definition.tasks.flatMap((t) => t.runAfter.map((from) => ({ from, to: t.name }))),
+    },
+    tasks,
+  };
+}
+
+export function dagView(d: DagRecord, extra: Record<string, unknown> = {}) {
+  return {
+    namespace: d.namespace,
+    name: d.name,
+    version: d.currentVersion,
+    suspended: d.suspended,
+    schedule: d.schedule,
+    timezone: d.timezone,
+    concurrencyPolicy: d.concurrencyPolicy,
+    labels: d.labels,
+    source: d.source,
+    nextFireAt: iso(d.nextFireAt),
+    lastFiredAt: iso(d.lastFiredAt),
+    createdAt: iso(d.createdAt),
+    updatedAt: iso(d.updatedAt),
+    deletedAt: iso(d.deletedAt),
+    ...extra,
+  };
+}
+
+export function tokenView(t: ApiTokenRecord) {
+  return {
+    id: t.id,
+    name: t.name,
+    user: t.username,
+    prefix: t.prefix,
+    role: t.role,
+    namespaces: t.namespaces,
+    expiresAt: iso(t.expiresAt),
+    lastUsedAt: iso(t.lastUsedAt),
+    revokedAt: iso(t.revokedAt),
+    createdAt: iso(t.createdAt),
+  };
+}
+
+export function userView(u: UserRecord) {
+  return {
+    username: u.username,
+    disabled: u.disabled,
+    mustChangePassword: u.mustChangePassword,
+    roles: u.roles,
+    createdAt: iso(u.createdAt),
+    passwordChangedAt: iso(u.passwordChangedAt),
+  };
+}
+
+export function deliveryView(w: WebhookDelivery) {
+  return {
+    id: w.id,
+    event: w.event,
+    url: w.url,
+    status: w.status,
+    attempts: w.attempts,
+    lastStatus: w.lastStatus,
+    lastError: w.lastError,
+    idempotencyKey: w.idempotencyKey,
+    createdAt: iso(w.createdAt),
+    deliveredAt: iso(w.deliveredAt),
+    nextAttemptAt: w.status === 'pending' ? iso(w.nextAttemptAt) : null,
+    payload: w.payload,
+  };
+}
+
+/** Opaque keyset cursors. */
+export function encodeCursor(v: unknown): string {
+  return Buffer.from(JSON.stringify(v)).toString('base64url');
+}
+
+export function decodeCursor(s: string | undefined): unknown {
+  if (s === undefined || s === '') return undefined;
+  try {
+    return JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,136 @@
+// Test harness: a real server on 127.0.0.1:0 over a fresh migrated database, users with roles,
+// and a small fetch helper. Sessions for matrix tests are made directly (no argon2 per request).
+import type { DagDefinition, ResolvedTask } from '@kontroler/core';
+import type { RoleBinding, TestDatabase } from '@kontroler/store';
+import { createRun, createSession, createTestDatabase, createUser, saveDag } from '@kontroler/store';
+import { bootstrapAdmin, createServer, type KontrolerServer, type ServerConfig } from '@kontroler/server';
+import { randomBytes } from 'node:crypto';
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+
+export interface Harness {
+  db: TestDatabase;
+  server: KontrolerServer;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(config: Partial<ServerConfig> = {}): Promise<Harness> {
+  const db = await createTestDatabase();
+  await bootstrapAdmin(db.pool, { password: ADMIN_PASSWORD });
+  const server = await createServer({ pool: db.pool, databaseUrl: db.url, config: { jwtSecret: 'test-secret', ...config } });
+  const url = await server.listen(0, '127.0.0.1');
+  return {
+    db,
+    server,
+    url,
+    async close() {
+      await server.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface Res<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+/** One request; JSON in and out unless `raw`/`contentType` say otherwise. */
+export async function call<T = Record<string, unknown>>(
+  url: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; raw?: string; contentType?: string; headers?: Record<string, string> } = {},
+): Promise<Res<T>> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.raw !== undefined) {
+    body = opts.raw;
+    headers['content-type'] = opts.contentType ?? 'application/yaml';
+  } else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed as T, text, headers: res.headers };
+}
+
+export async function login(url: string, username: string, password: string): Promise<string> {
+  const r = await call<{ token: string }>(url, 'POST', '/api/v1/auth/login', { body: { username, password } });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
+  return r.body.token;
+}
+
+/** A user with these bindings and a live session JWT for it (made directly: fast). */
+export async function userWithSession(h: Harness, username: string, roles: RoleBinding[]): Promise<{ userId: number; token: string; sessionId: string }> {
+  const user = await createUser(h.db.pool, { username, passwordHash: 'not-a-real-hash', roles });
+  const s = await sessionFor(h, user.id, username);
+  return { userId: user.id, ...s };
+}
+
+export async function sessionFor(h: Harness, userId: number, username: string, ttlMs = 3_600_000): Promise<{ token: string; sessionId: string }> {
+  const sessionId = randomBytes(12).toString('base64url');
+  const expiresAt = Date.now() + ttlMs;
+  await createSession(h.db.pool, { id: sessionId, userId, expiresAt });
+  const token = await h.server.context.keys.sign({ sessionId, userId, username, expiresAt });
+  return { token, sessionId };
+}
+
+export function task(name: string, runAfter: string[] = [], extra: Partial<ResolvedTask> = {}): ResolvedTask {
+  return {
+    name,
+    runAfter,
+    image: 'alpine',
+    command: ['true'],
+    args: [],
+    retryLimit: 0,
+    retryDelay: { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 },
+    triggerRule: 'AllSucceeded',
+    parameters: [],
+    ...extra,
+  };
+}
+
+export function definition(namespace: string, name: string, tasks: ResolvedTask[], extra: Partial<DagDefinition> = {}): DagDefinition {
+  return { namespace, name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended: false, parameters: [], tasks, ...extra };
+}
+
+let hashes = 0;
+/** Stores a DAG version and a pending run of it directly (no controller). */
+export async function seedRun(h: Harness, namespace: string, dag: string, tasks = [task('a'), task('b', ['a'])]): Promise<number> {
+  const def = definition(namespace, dag, tasks);
+  const saved = await saveDag(h.db.pool, { namespace, name: dag, spec: {}, definition: def, hash: `seed-${hashes++}`, source: 'test' });
+  const { run } = await createRun(h.db.pool, { dagId: saved.dag.id, dagVersion: saved.version, namespace, dagName: dag, trigger: 'manual', parameters: {} });
+  return run.id;
+}
+
+export const DAG_YAML = (name: string, extra = '') => `apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
+metadata:
+  name: ${name}
+spec:
+  parameters:
+    - name: GREETING
+      defaultValue: hello
+  task:
+    - name: first
+      image: alpine:3.20
+      command: ["sh", "-c"]
+      args: ["echo $GREETING"]
+      parameters: ["GREETING"]
+    - name: second
+      image: alpine:3.20
+      command: ["true"]
+      runAfter: ["first"]
+${extra}`;

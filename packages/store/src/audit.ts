@@ -1,0 +1,59 @@
+// The audit log: who changed what, when, from where. Append-only.
+import type { Queryable } from './db.js';
+import type { Row } from './records.js';
+import { ms } from './records.js';
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  /** `user:alice` or `token:ci-deploy (alice)` or `trigger` or `system`. */
+  actor: string;
+  /** `dag.apply`, `run.cancel`, `user.create`, `auth.login.failed`, ... */
+  action: string;
+  namespace: string | null;
+  resource: string | null;
+  outcome: string;
+  details: Record<string, unknown>;
+  address: string | null;
+}
+
+export type AuditInput = Omit<AuditEntry, 'id' | 'at' | 'outcome' | 'namespace' | 'resource' | 'details' | 'address'> &
+  Partial<Pick<AuditEntry, 'outcome' | 'namespace' | 'resource' | 'details' | 'address'>>;
+
+export async function recordAudit(db: Queryable, e: AuditInput): Promise<void> {
+  await db.query('insert into audit_log (actor, action, namespace, resource, outcome, details, address) values ($1, $2, $3, $4, $5, $6, $7)', [
+    e.actor,
+    e.action,
+    e.namespace ?? null,
+    e.resource ?? null,
+    e.outcome ?? 'ok',
+    e.details ?? {},
+    e.address ?? null,
+  ]);
+}
+
+/** Newest first; page with `beforeId` = the last id of the previous page. */
+export async function listAudit(
+  db: Queryable,
+  q: { namespace?: string; actor?: string; action?: string; beforeId?: number; limit?: number } = {},
+): Promise<AuditEntry[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
+  if (q.actor) where.push(`actor = $${args.push(q.actor)}`);
+  if (q.action) where.push(`action = $${args.push(q.action)}`);
+  if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
+  const { rows } = await db.query<Row>(`select * from audit_log ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit}`, args);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: ms(r.at) ?? 0,
+    actor: String(r.actor),
+    action: String(r.action),
+    namespace: (r.namespace as string | null) ?? null,
+    resource: (r.resource as string | null) ?? null,
+    outcome: String(r.outcome),
+    details: (r.details as Record<string, unknown>) ?? {},
+    address: (r.address as string | null) ?? null,
+  }));
+}

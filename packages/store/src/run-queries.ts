@@ -1,0 +1,180 @@
+// Read-side queries of the API: run and DAG listings with filters and keyset cursors, attempts.
+import type { RunStatus } from '@kontroler/engine';
+import type { Queryable } from './db.js';
+import type { AttemptRecord, DagRecord, Row, RunRecord } from './records.js';
+import { attemptFromRow, dagFromRow, ms, runFromRow } from './records.js';
+
+export interface RunPageQuery {
+  /** Only runs in these namespaces (RBAC); undefined = every namespace. */
+  namespaces?: readonly string[];
+  namespace?: string;
+  dagName?: string;
+  status?: readonly RunStatus[];
+  createdAfter?: number;
+  createdBefore?: number;
+  /** Runs with an id below this one (newest first). */
+  beforeId?: number;
+  limit: number;
+}
+
+const RUN_LIST_COLUMNS = `id, dag_id, dag_version, namespace, dag_name, name, status, trigger, scheduled_for, parameters,
+  '{}'::jsonb as secret_refs, cancel_requested, requested, owner, lease_expires_at, created_at, started_at, finished_at`;
+
+/**
+ * One page of runs, newest first, plus whether more follow. Served by the runs_by_* indexes for
+ * every single filter, so deep pages cost the same as the first.
+ */
+export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ runs: RunRecord[]; more: boolean }> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (q.namespaces) where.push(`namespace = any($${args.push(q.namespaces)}::text[])`);
+  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
+  if (q.dagName) where.push(`dag_name = $${args.push(q.dagName)}`);
+  if (q.status && q.status.length > 0) where.push(`status = any($${args.push(q.status)}::text[])`);
+  if (q.createdAfter !== undefined) where.push(`created_at >= $${args.push(new Date(q.createdAfter))}`);
+  if (q.createdBefore !== undefined) where.push(`created_at < $${args.push(new Date(q.createdBefore))}`);
+  if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
+  const limit = Math.min(Math.max(Math.trunc(q.limit), 1), 500);
+  const { rows } = await db.query<Row>(
+    `select ${RUN_LIST_COLUMNS} from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit + 1}`,
+    args,
+  );
+  const more = rows.length > limit;
+  return { runs: rows.slice(0, limit).map(runFromRow), more };
+}
+
+/**
+ * `listRunsPage` with each run's task status counts, in one round trip (the API's run listing).
+ */
+export async function listRunsWithCounts(db: Queryable, q: RunPageQuery): Promise<{ runs: Array<RunRecord & { taskCounts: Record<string, number> }>; more: boolean }> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (q.namespaces) where.push(`namespace = any($${args.push(q.namespaces)}::text[])`);
+  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
+  if (q.dagName) where.push(`dag_name = $${args.push(q.dagName)}`);
+  if (q.status && q.status.length > 0) where.push(`status = any($${args.push(q.status)}::text[])`);
+  if (q.createdAfter !== undefined) where.push(`created_at >= $${args.push(new Date(q.createdAfter))}`);
+  if (q.createdBefore !== undefined) where.push(`created_at < $${args.push(new Date(q.createdBefore))}`);
+  if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
+  const limit = Math.min(Math.max(Math.trunc(q.limit), 1), 500);
+  const { rows } = await db.query<Row>(
+    `select r.*, coalesce((select json_object_agg(c.status, c.n) from (select status, count(*)::int as n from task_states t where t.run_id = r.id group by status) c), '{}') as task_counts
+     from (select ${RUN_LIST_COLUMNS} from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit + 1}) r
+     order by r.id desc`,
+    args,
+  );
+  const more = rows.length > limit;
+  return { runs: rows.slice(0, limit).map((r) => ({ ...runFromRow(r), taskCounts: (r.task_counts as Record<string, number>) ?? {} })), more };
+}
+
+/** Task status counts of the given runs: run id → status → count. */
+export async function taskCounts(db: Queryable, runIds: readonly number[]): Promise<Map<number, Record<string, number>>> {
+  const out = new Map<number, Record<string, number>>();
+  if (runIds.length === 0) return out;
+  const { rows } = await db.query<Row>(
+    'select run_id, status, count(*)::int as n from task_states where run_id = any($1::bigint[]) group by run_id, status',
+    [runIds],
+  );
+  for (const r of rows) {
+    const id = Number(r.run_id);
+    const m = out.get(id) ?? {};
+    m[String(r.status)] = Number(r.n);
+    out.set(id, m);
+  }
+  return out;
+}
+
+/** The run's namespace (for permission checks before loading anything else), or undefined. */
+export async function runNamespace(db: Queryable, runId: number): Promise<string | undefined> {
+  const { rows } = await db.query<{ namespace: string }>('select namespace from runs where id = $1', [runId]);
+  return rows[0]?.namespace;
+}
+
+/** Every attempt of one task of a run, oldest first. */
+export async function listAttempts(db: Queryable, runId: number, task: string): Promise<AttemptRecord[]> {
+  const { rows } = await db.query<Row>('select * from attempts where run_id = $1 and task = $2 order by attempt', [runId, task]);
+  return rows.map(attemptFromRow);
+}
+
+export async function getAttempt(db: Queryable, runId: number, task: string, attempt: number): Promise<AttemptRecord | undefined> {
+  const { rows } = await db.query<Row>('select * from attempts where run_id = $1 and task = $2 and attempt = $3', [runId, task, attempt]);
+  return rows[0] ? attemptFromRow(rows[0]) : undefined;
+}
+
+export interface DagPageQuery {
+  namespaces?: readonly string[];
+  namespace?: string;
+  nameContains?: string;
+  /** Every label must match. */
+  labels?: Record<string, string>;
+  /** true: only DAGs with a schedule; false: only on-demand DAGs. */
+  scheduled?: boolean;
+  suspended?: boolean;
+  /** Names after this one (within the namespace order). */
+  after?: { namespace: string; name: string };
+  limit: number;
+}
+
+/** One page of live DAGs ordered by namespace and name, plus whether more follow. */
+export async function listDagsPage(db: Queryable, q: DagPageQuery): Promise<{ dags: DagRecord[]; more: boolean }> {
+  const where = ['deleted_at is null'];
+  const args: unknown[] = [];
+  if (q.namespaces) where.push(`namespace = any($${args.push(q.namespaces)}::text[])`);
+  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
+  if (q.nameContains) where.push(`name ilike $${args.push(`%${q.nameContains.replace(/[%_\\]/g, '\\$&')}%`)}`);
+  if (q.labels && Object.keys(q.labels).length > 0) where.push(`labels @> $${args.push(JSON.stringify(q.labels))}::jsonb`);
+  if (q.scheduled !== undefined) where.push(q.scheduled ? `coalesce(schedule, '') <> ''` : `coalesce(schedule, '') = ''`);
+  if (q.suspended !== undefined) where.push(`suspended = $${args.push(q.suspended)}`);
+  if (q.after) where.push(`(namespace, name) > ($${args.push(q.after.namespace)}, $${args.push(q.after.name)})`);
+  const limit = Math.min(Math.max(Math.trunc(q.limit), 1), 500);
+  const { rows } = await db.query<Row>(`select * from dags where ${where.join(' and ')} order by namespace, name limit ${limit + 1}`, args);
+  return { dags: rows.slice(0, limit).map(dagFromRow), more: rows.length > limit };
+}
+
+/** Latest run per DAG (status and time), for DAG listings. */
+export async function lastRuns(db: Queryable, dagIds: readonly number[]): Promise<Map<number, { id: number; status: RunStatus; createdAt: number }>> {
+  const out = new Map<number, { id: number; status: RunStatus; createdAt: number }>();
+  if (dagIds.length === 0) return out;
+  const { rows } = await db.query<Row>(
+    `select d.id as dag_id, r.id, r.status, r.created_at from unnest($1::bigint[]) as d(id)
+     cross join lateral (select id, status, created_at from runs where dag_id = d.id order by id desc limit 1) r`,
+    [dagIds],
+  );
+  for (const r of rows) out.set(Number(r.dag_id), { id: Number(r.id), status: r.status as RunStatus, createdAt: ms(r.created_at) ?? 0 });
+  return out;
+}
+
+/** DagTasks with their current version time, ordered by namespace and name. */
+export async function listDagTasksPage(
+  db: Queryable,
+  q: { namespaces?: readonly string[]; namespace?: string; nameContains?: string; after?: { namespace: string; name: string }; limit: number },
+): Promise<{ items: Array<{ namespace: string; name: string; currentVersion: number; createdAt: number; updatedAt: number }>; more: boolean }> {
+  const where = ['deleted_at is null'];
+  const args: unknown[] = [];
+  if (q.namespaces) where.push(`namespace = any($${args.push(q.namespaces)}::text[])`);
+  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
+  if (q.nameContains) where.push(`name ilike $${args.push(`%${q.nameContains.replace(/[%_\\]/g, '\\$&')}%`)}`);
+  if (q.after) where.push(`(namespace, name) > ($${args.push(q.after.namespace)}, $${args.push(q.after.name)})`);
+  const limit = Math.min(Math.max(Math.trunc(q.limit), 1), 500);
+  const { rows } = await db.query<Row>(`select * from dag_tasks where ${where.join(' and ')} order by namespace, name limit ${limit + 1}`, args);
+  return {
+    items: rows.slice(0, limit).map((r) => ({
+      namespace: String(r.namespace),
+      name: String(r.name),
+      currentVersion: Number(r.current_version),
+      createdAt: ms(r.created_at) ?? 0,
+      updatedAt: ms(r.updated_at) ?? 0,
+    })),
+    more: rows.length > limit,
+  };
+}
+
+/** Versions of a DagTask, newest first. */
+export async function listDagTaskVersions(db: Queryable, namespace: string, name: string): Promise<Array<{ version: number; hash: string; createdAt: number }>> {
+  const { rows } = await db.query<Row>(
+    `select v.version, v.hash, v.created_at from dag_tasks t join dag_task_versions v on v.dag_task_id = t.id
+     where t.namespace = $1 and t.name = $2 order by v.version desc`,
+    [namespace, name],
+  );
+  return rows.map((r) => ({ version: Number(r.version), hash: String(r.hash), createdAt: ms(r.created_at) ?? 0 }));
+}

@@ -1,0 +1,95 @@
+// Run statistics over a time window: runs per day by outcome, success rate, durations per DAG,
+// most failing tasks. Served by runs_by_created, runs_finished and attempts_failed.
+import type { Queryable } from './db.js';
+import type { Row } from './records.js';
+
+export interface StatsQuery {
+  from: number;
+  to: number;
+  /** Only these namespaces (RBAC); undefined = every namespace. */
+  namespaces?: readonly string[];
+  namespace?: string;
+  dagName?: string;
+  /** How many failing tasks to return. */
+  top?: number;
+}
+
+export interface RunStats {
+  from: number;
+  to: number;
+  runsPerDay: Array<{ day: string; succeeded: number; failed: number; canceled: number; running: number; pending: number }>;
+  totals: { runs: number; succeeded: number; failed: number; canceled: number; active: number };
+  /** succeeded / (succeeded + failed + canceled), or null when no run ended. */
+  successRate: number | null;
+  durations: Array<{ namespace: string; dag: string; runs: number; p50Seconds: number; p95Seconds: number }>;
+  failingTasks: Array<{ namespace: string; dag: string; task: string; failedAttempts: number; runs: number }>;
+}
+
+function filters(q: StatsQuery, alias: string, args: unknown[]): string[] {
+  const w: string[] = [];
+  if (q.namespaces) w.push(`${alias}.namespace = any($${args.push(q.namespaces)}::text[])`);
+  if (q.namespace) w.push(`${alias}.namespace = $${args.push(q.namespace)}`);
+  if (q.dagName) w.push(`${alias}.dag_name = $${args.push(q.dagName)}`);
+  return w;
+}
+
+export async function runStats(db: Queryable, q: StatsQuery): Promise<RunStats> {
+  const from = new Date(q.from);
+  const to = new Date(q.to);
+  const a1: unknown[] = [from, to];
+  const perDay = db.query<Row>(
+    `select to_char(date_trunc('day', r.created_at at time zone 'UTC'), 'YYYY-MM-DD') as day, r.status, count(*)::int as n
+     from runs r where r.created_at >= $1 and r.created_at < $2 ${filters(q, 'r', a1).map((f) => `and ${f}`).join(' ')}
+     group by 1, 2 order by 1`,
+    a1,
+  );
+  const a2: unknown[] = [from, to];
+  const durations = db.query<Row>(
+    `select r.namespace, r.dag_name, count(*)::int as n,
+       percentile_cont(0.5) within group (order by extract(epoch from r.finished_at - r.started_at)) as p50,
+       percentile_cont(0.95) within group (order by extract(epoch from r.finished_at - r.started_at)) as p95
+     from runs r where r.finished_at >= $1 and r.finished_at < $2 and r.started_at is not null
+       ${filters(q, 'r', a2).map((f) => `and ${f}`).join(' ')}
+     group by 1, 2 order by p95 desc limit 200`,
+    a2,
+  );
+  const a3: unknown[] = [from, to];
+  const failing = db.query<Row>(
+    `select r.namespace, r.dag_name, a.task, count(*)::int as n, count(distinct a.run_id)::int as runs
+     from attempts a join runs r on r.id = a.run_id
+     where a.status in ('failed', 'lost') and a.finished_at >= $1 and a.finished_at < $2
+       ${filters(q, 'r', a3).map((f) => `and ${f}`).join(' ')}
+     group by 1, 2, 3 order by n desc, 1, 2, 3 limit ${Math.min(Math.max(q.top ?? 10, 1), 100)}`,
+    a3,
+  );
+  const [pd, du, fa] = await Promise.all([perDay, durations, failing]);
+  const days = new Map<string, RunStats['runsPerDay'][number]>();
+  const totals = { runs: 0, succeeded: 0, failed: 0, canceled: 0, active: 0 };
+  for (const r of pd.rows) {
+    const day = String(r.day);
+    const d = days.get(day) ?? { day, succeeded: 0, failed: 0, canceled: 0, running: 0, pending: 0 };
+    const n = Number(r.n);
+    const status = String(r.status);
+    if (status === 'succeeded' || status === 'failed' || status === 'canceled' || status === 'running' || status === 'pending') d[status] += n;
+    days.set(day, d);
+    totals.runs += n;
+    if (status === 'succeeded' || status === 'failed' || status === 'canceled') totals[status] += n;
+    else totals.active += n;
+  }
+  const ended = totals.succeeded + totals.failed + totals.canceled;
+  return {
+    from: q.from,
+    to: q.to,
+    runsPerDay: [...days.values()],
+    totals,
+    successRate: ended === 0 ? null : totals.succeeded / ended,
+    durations: du.rows.map((r) => ({
+      namespace: String(r.namespace),
+      dag: String(r.dag_name),
+      runs: Number(r.n),
+      p50Seconds: Number(r.p50),
+      p95Seconds: Number(r.p95),
+    })),
+    failingTasks: fa.rows.map((r) => ({ namespace: String(r.namespace), dag: String(r.dag_name), task: String(r.task), failedAttempts: Number(r.n), runs: Number(r.runs) })),
+  };
+}
