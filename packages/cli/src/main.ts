@@ -5,8 +5,9 @@ import { register as registerRun } from './commands/run.js';
 import { register as registerRuns } from './commands/runs.js';
 import { register as registerLogs } from './commands/logs.js';
 import { register as registerMigrate } from './commands/migrate.js';
+import { registerRemoteCommands } from './remote/index.js';
 
-export function buildProgram(): Command {
+export function buildProgram(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Command {
   const program = new Command('kontroler')
     .description('Kontroler: DAG workflows on Kubernetes or on your laptop')
     .version('0.1.0')
@@ -18,12 +19,17 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerLogs(program);
   registerMigrate(program);
+  // Commands that talk to the API server (login, apply, get, describe, cancel, retry, tokens, ...).
+  // `run` and `logs` exist in both forms: with --server (or KONTROLER_SERVER) they go through the
+  // API server; otherwise they talk to the local instance's database.
+  const remote = Boolean(env.KONTROLER_SERVER) || argv.some((a) => a === '--server' || a.startsWith('--server='));
+  registerRemoteCommands(program, { replace: remote });
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(argv).parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode;

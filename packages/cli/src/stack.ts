@@ -1,6 +1,5 @@
 // Wires the parts of a Kontroler process together: database, migrations, runtime, controller,
 // scheduler, webhook sender, retention, DAG folder and HTTP server. The entry point of `up`.
-import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -10,6 +9,7 @@ import { LocalProcessRuntime } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import pg from 'pg';
 import { DagFolder } from './dag-folder.js';
+import { serverConfigFrom } from './remote/server.js';
 import { removeInstance, writeInstance } from './instance.js';
 import type { Settings } from './settings.js';
 
@@ -106,9 +106,18 @@ export async function startStack(s: Settings, parts: StackParts): Promise<Stack>
 
     let url: string | undefined;
     if (parts.server) {
-      const http = await listenHttp(s.host, s.port);
-      url = `http://${s.host === '0.0.0.0' ? 'localhost' : s.host}:${s.port}`;
-      cleanups.push(() => new Promise<void>((r) => http.close(() => r())));
+      const { bootstrapAdmin, consoleServerLog, startServer } = await import('@kontroler/server');
+      const admin = await bootstrapAdmin(pool, { ...(process.env.KONTROLER_ADMIN_PASSWORD ? { password: process.env.KONTROLER_ADMIN_PASSWORD } : {}) });
+      if (admin.generatedPassword) {
+        log.info(`created user "${admin.username}" with password: ${admin.generatedPassword}`);
+        log.info('it is shown only this once: sign in and change it (or set KONTROLER_ADMIN_PASSWORD before the first start)');
+      }
+      const { config } = serverConfigFrom({}, process.env);
+      const running = await startServer({ pool, databaseUrl, port: s.port, host: s.host, config, log: consoleServerLog }).catch((e: NodeJS.ErrnoException) => {
+        throw e.code === 'EADDRINUSE' ? new Error(`port ${s.port} on ${s.host} is in use: stop what uses it or pick another with --port / PORT`) : e;
+      });
+      url = running.url;
+      cleanups.push(() => running.close());
     }
     if (parts.embedded || parts.server) {
       writeInstance(s.dataDir, { pid: process.pid, databaseUrl, url: url ?? '', startedAt: new Date().toISOString() });
@@ -164,23 +173,4 @@ async function holdControllerId(databaseUrl: string, id: string): Promise<pg.Cli
   }
   c.on('error', () => undefined);
   return c;
-}
-
-function listenHttp(host: string, port: number): Promise<Server> {
-  const srv = createServer((req, res) => {
-    if (req.url === '/healthz' || req.url === '/readyz') {
-      res.setHeader('content-type', 'application/json');
-      res.end('{"status":"ok"}');
-      return;
-    }
-    res.statusCode = 404;
-    res.setHeader('content-type', 'application/json');
-    res.end('{"code":"NOT_FOUND","message":"the API server is not part of this build yet"}');
-  });
-  return new Promise((resolve, reject) => {
-    srv.once('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is in use: stop what uses it or pick another with --port / PORT`) : e),
-    );
-    srv.listen(port, host, () => resolve(srv));
-  });
 }
