@@ -14,6 +14,7 @@ import type { ServerConfig, ServerLog } from './config.js';
 import { resolveConfig, silentServerLog } from './config.js';
 import type { ServerContext } from './context.js';
 import { toApiError } from './http-errors.js';
+import { uiStatic } from './ui-static.js';
 import { LogHub } from './log-hub.js';
 import { Metrics } from './metrics.js';
 import { describeAccess } from './rbac.js';
@@ -146,7 +147,9 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     reply.code(e.status).type('application/json; charset=utf-8').send(e.body);
   });
+  const ui = config.uiDir ? uiStatic(config.uiDir) : undefined;
   app.setNotFoundHandler((req, reply) => {
+    if (ui?.handle(req, reply)) return;
     reply.code(404).type('application/json; charset=utf-8').send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: [] });
   });
 
