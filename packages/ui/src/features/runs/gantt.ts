@@ -48,7 +48,7 @@ export function tickLabel(offset: number, step: number): string {
   if (offset === 0) return '0';
   if (step < 1000) return `${(offset / 1000).toFixed(offset % 1000 === 0 ? 0 : 1)} s`;
   if (step < 60_000) return `${Math.round(offset / 1000)} s`;
-  if (step < 3_600_000) {
+  if (step < 3_600_000 && offset < 3_600_000) {
     const m = Math.floor(offset / 60_000);
     const s = Math.round((offset % 60_000) / 1000);
     return s === 0 ? `${m} m` : `${m} m ${s} s`;
