@@ -1,0 +1,104 @@
+// Read-only graph (DAG page, run page): lays out with the pure `layoutGraph` once per graph
+// shape and renders with React Flow. Live status changes only replace the nodes that changed,
+// so a 1,000-task run re-renders cheaply every second.
+import { useEffect, useMemo, useRef } from 'react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, type Edge } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { layoutGraph, type Direction } from './layout.js';
+import { edgeId, type Graph } from './model.js';
+import { nodeTypes, type TaskFlowNode } from './task-node.js';
+import { toneOf } from '../../lib/status.js';
+
+function shapeKey(g: Graph): string {
+  return `${g.nodes.map((n) => n.id).join('\u0001')}\u0002${g.edges.map(edgeId).join('\u0001')}`;
+}
+
+const TONE_VAR: Record<string, string> = { success: 'var(--success)', danger: 'var(--danger)', running: 'var(--running)', warning: 'var(--warning)', muted: 'var(--muted)', info: 'var(--info)', neutral: 'var(--border)' };
+
+export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLabel }: { graph: Graph; selected?: string; onSelect?: (id: string | undefined) => void; direction?: Direction; ariaLabel: string }) {
+  const key = shapeKey(graph);
+  const layout = useMemo(() => {
+    performance.mark('kontroler:layout:start');
+    const l = layoutGraph(graph, { direction });
+    performance.measure('kontroler:layout', 'kontroler:layout:start');
+    return l;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, direction]);
+  const big = graph.nodes.length > 150;
+
+  // Reuse node objects whose data did not change (React Flow then skips them).
+  const cache = useRef(new Map<string, TaskFlowNode>());
+  const nodes = useMemo(() => {
+    const next = new Map<string, TaskFlowNode>();
+    const out = graph.nodes.map((n) => {
+      const pos = layout.positions.get(n.id) ?? { x: 0, y: 0 };
+      const prev = cache.current.get(n.id);
+      const isSel = n.id === selected;
+      if (prev && prev.data.status === n.status && prev.data.detail === n.detail && prev.data.attempts === n.attempts && prev.selected === isSel && prev.position === pos) {
+        next.set(n.id, prev);
+        return prev;
+      }
+      const node: TaskFlowNode = {
+        id: n.id,
+        type: 'task',
+        position: pos,
+        selected: isSel,
+        draggable: false,
+        connectable: false,
+        data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}) },
+        width: layout.nodeWidth,
+        height: layout.nodeHeight,
+      };
+      next.set(n.id, node);
+      return node;
+    });
+    cache.current = next;
+    return out;
+  }, [graph, layout, selected, direction]);
+
+  const edges = useMemo<Edge[]>(() => {
+    const status = new Map(graph.nodes.map((n) => [n.id, n.status]));
+    return graph.edges.map((e) => {
+      const s = status.get(e.source);
+      const color = s ? TONE_VAR[toneOf(s)] : undefined;
+      return {
+        id: edgeId(e),
+        source: e.source,
+        target: e.target,
+        ...(big ? {} : { type: 'smoothstep' }),
+        ...(color ? { style: { stroke: color } } : {}),
+        ...(s === 'running' && !big ? { animated: true } : {}),
+      };
+    });
+  }, [graph, big]);
+
+  useEffect(() => {
+    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('kontroler:graph:painted')));
+  }, [key]);
+
+  return (
+    <div className="graph" aria-label={ariaLabel} role="group" data-testid="graph" data-nodes={graph.nodes.length}>
+      <ReactFlowProvider>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          fitView
+          fitViewOptions={big ? { maxZoom: 1, minZoom: 0.05 } : { maxZoom: 1.1, padding: 0.15 }}
+          minZoom={0.05}
+          onlyRenderVisibleElements={big}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={Boolean(onSelect)}
+          onNodeClick={(_e, n) => onSelect?.(n.id)}
+          onPaneClick={() => onSelect?.(undefined)}
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background gap={20} size={1} />
+          <Controls showInteractive={false} />
+          {graph.nodes.length > 30 ? <MiniMap pannable zoomable nodeStrokeWidth={3} /> : null}
+        </ReactFlow>
+      </ReactFlowProvider>
+    </div>
+  );
+}

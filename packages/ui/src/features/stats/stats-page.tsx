@@ -1,0 +1,3 @@
+export function StatsPage() {
+  return <div className="page"><h1>StatsPage</h1></div>;
+}
