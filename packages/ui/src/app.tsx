@@ -1,7 +1,7 @@
 // Routes, providers and the sign-in gate. Heavy pages (graph canvas, editor, charts, admin) are
 // split into their own chunks and loaded on first visit: the first page load stays small.
 import { lazy, Suspense, useCallback, useMemo, useRef } from 'react';
-import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { Navigate, Route, RouterProvider, Routes, createBrowserRouter, useLocation } from 'react-router';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiProvider, createApi, isUnauthenticated } from './api.js';
 import { LoginPage } from './features/auth/login-page.js';
@@ -68,15 +68,26 @@ export function App() {
   const register = useCallback((fn: () => void) => {
     expiredRef.current = fn;
   }, []);
+  // A data router (for the editor's unsaved-changes guard); the pages are descendant routes.
+  const router = useMemo(
+    () =>
+      createBrowserRouter([
+        {
+          path: '*',
+          element: (
+            <SessionProvider onExpired={register}>
+              <Gate />
+            </SessionProvider>
+          ),
+        },
+      ]),
+    [register],
+  );
   return (
     <ApiProvider client={api}>
       <QueryClientProvider client={qc}>
         <ToastProvider>
-          <BrowserRouter>
-            <SessionProvider onExpired={register}>
-              <Gate />
-            </SessionProvider>
-          </BrowserRouter>
+          <RouterProvider router={router} />
         </ToastProvider>
       </QueryClientProvider>
     </ApiProvider>

@@ -90,7 +90,7 @@ export function DagListPage() {
                   <td title={d.nextFireAt ?? ''}>{d.schedule && !d.suspended ? formatRelative(d.nextFireAt, now) : <span className="muted">—</span>}</td>
                   <td>
                     {d.lastRun ? (
-                      <Link to={`/runs/${d.lastRun.id}`} className="row" style={{ gap: 6, display: 'inline-flex' }}>
+                      <Link to={`/runs/${d.lastRun.id}`} style={{ display: "inline-flex", gap: 6, alignItems: "center" }}>
                         <StatusBadge status={d.lastRun.status} /> <span className="muted">{formatRelative(d.lastRun.createdAt, now)}</span>
                       </Link>
                     ) : (

@@ -46,7 +46,7 @@ export function tickStep(span: number, want = 6): number {
 /** `+0 s`, `+1.5 s`, `+2 m`, `+1 h 30 m`: offsets from the run's start. */
 export function tickLabel(offset: number, step: number): string {
   if (offset === 0) return '0';
-  if (step < 1000) return `${(offset / 1000).toFixed(offset % 1000 === 0 ? 0 : 1)} s`;
+  if (step < 1000) return `${Number((offset / 1000).toFixed(2))} s`;
   if (step < 60_000) return `${Math.round(offset / 1000)} s`;
   if (step < 3_600_000 && offset < 3_600_000) {
     const m = Math.floor(offset / 60_000);

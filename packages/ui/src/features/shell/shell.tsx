@@ -4,7 +4,7 @@ import { useSession } from '../auth/session.js';
 import { Shortcuts } from './shortcuts.js';
 import { useTheme } from './theme.js';
 
-const ICON: Record<string, string> = { dags: '◇', runs: '▶', editor: '✚', stats: '▤', users: '☺', tokens: '⚿', audit: '☰' };
+const ICON: Record<string, string> = { dags: '◇', runs: '▶', editor: '✚', stats: '▤', users: '☺', tokens: '⊡', audit: '☰' };
 
 function Item({ to, icon, children }: { to: string; icon: string; children: ReactNode }) {
   return (
