@@ -175,7 +175,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
       params.name ?? params.username ?? (params.id ? `run/${params.id}` : params.tokenId ? `token/${params.tokenId}` : undefined) ?? str(d.name) ?? str(d.username);
     try {
       await recordAudit(ctx.pool, {
-        actor: req.principal ? actorName(req.principal) : def.access.kind === 'signed' ? 'trigger' : `anonymous`,
+        actor: req.principal ? actorName(req.principal) : (req.auditActor ?? (def.access.kind === 'signed' ? 'trigger' : 'anonymous')),
         action: def.audit,
         outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'failed',
         ...(params.ns ?? req.auditNamespace ? { namespace: params.ns ?? req.auditNamespace } : {}),
