@@ -46,6 +46,8 @@ export interface ServerConfig {
    * Revocations clear it at once through NOTIFY; this bounds staleness when LISTEN is down.
    */
   authCacheMs: number;
+  /** Folder of the built web UI, served at `/` (no UI when absent). */
+  uiDir?: string;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

@@ -28,6 +28,7 @@ export function serverConfigFrom(o: ServerFlags, env: NodeJS.ProcessEnv): { conf
     ...(env.KONTROLER_COOKIE_SECURE ? { cookieSecure: env.KONTROLER_COOKIE_SECURE === 'auto' ? 'auto' : bool(env.KONTROLER_COOKIE_SECURE)! } : {}),
     ...(bool(env.KONTROLER_TRUST_PROXY) !== undefined ? { trustProxy: bool(env.KONTROLER_TRUST_PROXY)! } : {}),
     ...(bool(env.KONTROLER_PUBLIC_METRICS) !== undefined ? { publicMetrics: bool(env.KONTROLER_PUBLIC_METRICS)! } : {}),
+    ...(env.KONTROLER_UI_DIR ? { uiDir: env.KONTROLER_UI_DIR } : {}),
     ...(env.KONTROLER_CORS_ORIGINS ? { corsOrigins: env.KONTROLER_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     ...(cert && key ? { tls: { cert: readFileSync(cert), key: readFileSync(key), ...(clientCa ? { clientCa: readFileSync(clientCa) } : {}) } } : {}),
   };
