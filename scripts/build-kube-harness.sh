@@ -17,6 +17,11 @@ if ! command -v go >/dev/null 2>&1; then
   echo "build-kube-harness: the Go toolchain (go >= 1.24) is not on PATH; it is needed to build the kube-apiserver test harness" >&2
   exit 1
 fi
+goversion="$(go env GOVERSION)"
+if ! printf '%s\n' "go1.24" "$goversion" | sort -V -C; then
+  echo "build-kube-harness: $goversion is too old: k8s.io/kubernetes $(awk '$1 == "k8s.io/kubernetes" { print $2 }' "$src/go.mod") needs go >= 1.24" >&2
+  exit 1
+fi
 
 hash="$(cd "$src" && { go version; cat go.mod go.sum; for f in $(ls *.go | LC_ALL=C sort); do echo "== $f"; cat "$f"; done; } | sha256sum | cut -c1-16)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/kontroler/kube-harness/$hash"

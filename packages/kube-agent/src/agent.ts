@@ -28,6 +28,8 @@ export interface RunningAgent {
   readonly port: number;
   /** Stops watching, kills all pod processes, closes the log server. Idempotent. */
   stop(): Promise<void>;
+  /** SIGKILLs all container processes synchronously: for an `exit` hook, so none outlive the agent. */
+  killNow(): void;
 }
 
 /**
@@ -69,5 +71,5 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await stop();
     throw err;
   }
-  return { nodeName: opts.nodeName, port: logs.port, stop };
+  return { nodeName: opts.nodeName, port: logs.port, stop, killNow: () => runner?.killNow() };
 }

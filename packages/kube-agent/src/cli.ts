@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     ...(clientCA ? { clientCA: await readFile(clientCA) } : {}),
     port: Number(values.port),
   });
+  process.on('exit', () => agent.killNow());
   process.stdout.write(`READY node=${agent.nodeName} port=${agent.port}\n`);
   let stopping = false;
   const shutdown = (): void => {

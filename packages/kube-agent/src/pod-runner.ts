@@ -9,6 +9,8 @@ export interface PodRunner {
   readonly lookupLog: LogLookup;
   /** Stops watching and kills every pod's processes (no status is written). */
   stop(): Promise<void>;
+  /** SIGKILLs every container process now, synchronously (for a process `exit` hook). */
+  killNow(): void;
 }
 
 /**
@@ -67,6 +69,9 @@ export function startPodRunner(kc: KubeConfig, core: CoreV1Api, nodeName: string
       const w = byName.get(`${namespace}/${pod}`);
       if (!w) return { status: 404, message: `pod "${pod}" in namespace "${namespace}" not found on this node` };
       return w.logSource(container, previous);
+    },
+    killNow() {
+      for (const w of workers.values()) w.killNow();
     },
     async stop() {
       await reflector.stop();

@@ -115,6 +115,11 @@ export class PodWorker {
     await rm(this.podDir, { recursive: true, force: true });
   }
 
+  /** SIGKILLs every running container process at once (synchronous; for process exit). */
+  killNow(): void {
+    for (const { proc } of this.procs.values()) proc.kill('SIGKILL');
+  }
+
   logSource(container: string, previous: boolean): LogSource {
     const rec = [...this.rec.init, ...this.rec.containers].find((c) => c.name === container);
     if (!rec) return { status: 400, message: `container ${container} is not valid for pod ${this.name}` };
