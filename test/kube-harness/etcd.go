@@ -11,7 +11,7 @@ import (
 // startEtcd runs etcd in this process, on free loopback ports, without fsync
 // (test data; the same trade-off envtest makes with --unsafe-no-fsync).
 // The caller must Close the returned server.
-func startEtcd(dir string, timeout time.Duration) (*embed.Etcd, string, error) {
+func startEtcd(dir, logFile string, timeout time.Duration) (*embed.Etcd, string, error) {
 	clientPort, err := freePort()
 	if err != nil {
 		return nil, "", err
@@ -33,6 +33,7 @@ func startEtcd(dir string, timeout time.Duration) (*embed.Etcd, string, error) {
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
 	cfg.UnsafeNoFsync = true
 	cfg.LogLevel = "error"
+	cfg.LogOutputs = []string{logFile}    // etcd logs its own shutdown as errors; keep them out of stderr
 	cfg.MaxRequestBytes = 3 * 1024 * 1024 // as kube's storage testserver: objects up to 1.5 MiB plus overhead
 
 	e, err := embed.StartEtcd(cfg)

@@ -87,7 +87,10 @@ func runHarness(o runOptions) (err error) {
 	}
 	etcdDir := filepath.Join(state, "etcd")
 	_ = os.RemoveAll(etcdDir) // a fresh cluster each run: new CA, new state
-	etcd, etcdURL, err := startEtcd(etcdDir, 30*time.Second)
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return err
+	}
+	etcd, etcdURL, err := startEtcd(etcdDir, filepath.Join(logDir, "etcd.log"), 30*time.Second)
 	if err != nil {
 		return err
 	}

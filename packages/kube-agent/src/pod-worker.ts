@@ -303,7 +303,8 @@ export class PodWorker {
 
   private async deleteNow(): Promise<void> {
     try {
-      await this.deps.core.deleteNamespacedPod({ name: this.name, namespace: this.namespace, gracePeriodSeconds: 0, body: { preconditions: { uid: this.uid } } });
+      // With a body, the apiserver ignores query parameters: grace period and precondition both go in it.
+      await this.deps.core.deleteNamespacedPod({ name: this.name, namespace: this.namespace, body: { gracePeriodSeconds: 0, preconditions: { uid: this.uid } } });
     } catch (err) {
       const code = httpStatusOf(err);
       if (code !== 404 && code !== 409) this.deps.onError(new Error(`delete pod ${this.key}: ${kubeErrorMessage(err)}`, { cause: err }));

@@ -143,7 +143,10 @@ export function startReflector<T extends KubernetesObject>(opts: ReflectorOption
   return {
     async stop() {
       stopped = true;
-      abort?.abort();
+      // Not synchronously: aborting client-node's watch from inside its own line callback (where
+      // onEvent runs) makes node-fetch raise an uncaught AbortError.
+      const controller = abort;
+      if (controller) setImmediate(() => controller.abort());
       wake?.();
       await running;
     },

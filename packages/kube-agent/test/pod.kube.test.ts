@@ -1,17 +1,15 @@
 // Pods through the real apiserver and the local node agent: binding, real exit codes, logs
 // through `pods/log`, init containers and volumes, env from Secrets/ConfigMaps, restarts,
 // activeDeadlineSeconds, graceful deletion, simulated image pull errors.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { IMAGE_PULL_ERROR_ANNOTATION } from '@kontroler/kube-agent';
-import { testNamespace, type TestNamespace } from '@kontroler/kube-agent/testing';
+import { testNamespace } from '@kontroler/kube-agent/testing';
 import { followLog, recordPod, shPod, terminal, waitForPod } from './pods.js';
 
-let ns: TestNamespace;
-before(async () => {
-  ns = await testNamespace('pods');
-});
+// Top level, so the namespace is deleted after this file's tests (a root `after` hook).
+const ns = await testNamespace('pods');
 
 const create = (pod: V1Pod): Promise<V1Pod> => ns.core.createNamespacedPod({ namespace: ns.name, body: pod });
 const logOf = (name: string, container = 'main', previous = false): Promise<string> =>

@@ -1,15 +1,13 @@
 // Proves the test substrate is a real kube-apiserver: CRD establishment, status-subresource
 // semantics, 410 Gone on a compacted watch and the re-list that survives it, MicroTime on Leases.
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ApiextensionsV1Api, CoordinationV1Api, V1MicroTime, Watch, type KubernetesObject, type V1CustomResourceDefinition, type V1PodTemplate } from '@kubernetes/client-node';
-import { compactEtcd, kubeRequest, KubeHttpError, startReflector, testNamespace, waitFor, type ReflectorEvent, type TestNamespace } from '@kontroler/kube-agent/testing';
+import { compactEtcd, kubeRequest, KubeHttpError, startReflector, testNamespace, waitFor, type ReflectorEvent } from '@kontroler/kube-agent/testing';
 
-let ns: TestNamespace;
-before(async () => {
-  ns = await testNamespace('substrate');
-});
+// Top level, so the namespace is deleted after this file's tests (a root `after` hook).
+const ns = await testNamespace('substrate');
 
 interface Widget extends KubernetesObject {
   spec?: { size?: number; bogus?: string };
@@ -111,8 +109,10 @@ test('a watch resumed from a compacted resourceVersion gets 410 Gone, and the re
   });
   const a = await ns.core.createNamespacedPodTemplate({ namespace: ns.name, body: template('a') });
   const staleRV = a.metadata?.resourceVersion ?? '';
-  const b = await ns.core.createNamespacedPodTemplate({ namespace: ns.name, body: template('b') });
-  await compactEtcd(b.metadata?.resourceVersion ?? '');
+  await ns.core.createNamespacedPodTemplate({ namespace: ns.name, body: template('b') });
+  // Compact past the first event after staleRV, so resuming from staleRV cannot be served.
+  const b2 = await ns.core.replaceNamespacedPodTemplate({ name: 'b', namespace: ns.name, body: { ...template('b'), metadata: { name: 'b', labels: { touched: 'yes' } } } });
+  await compactEtcd(b2.metadata?.resourceVersion ?? '');
 
   // The raw API: the apiserver ends the watch with an ERROR event carrying 410 (Expired).
   const status = await new Promise<{ code?: number; reason?: string }>((resolve, reject) => {
@@ -120,7 +120,8 @@ test('a watch resumed from a compacted resourceVersion gets 410 Gone, and the re
     void new Watch(ns.kc)
       .watch(base, { resourceVersion: staleRV }, (type, obj: { code?: number; reason?: string }) => {
         if (type === 'ERROR') {
-          controller?.abort();
+          // Deferred: aborting inside client-node's line callback raises an uncaught AbortError.
+          setImmediate(() => controller?.abort());
           resolve(obj);
         }
       }, (err: unknown) => (err ? reject(err as Error) : undefined))

@@ -37,7 +37,9 @@ export interface TestNamespace {
 
 /**
  * Creates a fresh namespace `<prefix>-<random>` for one test file and, unless `keep` is set,
- * deletes it when the file's tests are done (node:test `after`).
+ * deletes it when the file's tests are done. Call it at the top level of the test file
+ * (`const ns = await testNamespace('pods')`): it registers a node:test `after` hook, and one
+ * registered inside a `before` hook or a test would run when that hook or test ends.
  */
 export async function testNamespace(prefix: string, opts: { keep?: boolean } = {}): Promise<TestNamespace> {
   const kc = testKubeConfig();
