@@ -33,7 +33,8 @@ try {
 if (values.json) console.log(JSON.stringify(results, null, 2));
 else {
   const b = results.coldBuild;
-  console.log(b ? `kube-harness cold build:      ${b.seconds} s (k8s ${b.kubernetes}, ${b.go}, ${b.cpus} CPUs, built ${b.builtAt})` : 'kube-harness cold build:      unknown (no build.json: built by an older script)');
+  const kind = b?.modulesCached === false ? 'cold: module download + compile' : 'modules were already cached; the Go build cache may have been warm too';
+  console.log(b ? `kube-harness build:           ${b.seconds} s (${kind}; k8s ${b.kubernetes}, ${b.go}, ${b.cpus} CPUs, built ${b.builtAt})` : 'kube-harness build:           unknown (no build.json next to the binary)');
   console.log(`start-up to ready:            apiserver ${results.startup.apiserverReadyMs} ms, node agent ${results.startup.agentReadyMs} ms`);
   const r = results.podRoundTrip;
   console.log(`no-op pod create->Succeeded:  p50 ${r.p50} ms, p95 ${r.p95} ms, min ${r.min} ms, max ${r.max} ms (n=${r.n}, sequential)`);
