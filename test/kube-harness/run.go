@@ -29,11 +29,12 @@ type harnessEnv struct {
 }
 
 type runOptions struct {
-	stateDir     string
-	keepState    bool
-	nodeName     string
-	controllers  string
-	readyTimeout time.Duration
+	stateDir       string
+	keepState      bool
+	nodeName       string
+	controllers    string
+	readyTimeout   time.Duration
+	exitWithParent bool
 }
 
 func parseRunFlags(args []string) (runOptions, error) {
@@ -45,6 +46,7 @@ func parseRunFlags(args []string) (runOptions, error) {
 	fs.StringVar(&o.controllers, "controllers", "garbage-collector-controller,namespace-controller",
 		"kube-controller-manager controllers to run (comma-separated, upstream names); empty: do not run kube-controller-manager")
 	fs.DurationVar(&o.readyTimeout, "ready-timeout", 120*time.Second, "how long to wait for the apiserver to become ready")
+	fs.BoolVar(&o.exitWithParent, "exit-with-parent", false, "shut down when the parent process dies")
 	return o, fs.Parse(args)
 }
 
@@ -67,6 +69,9 @@ func run(args []string) int {
 func runHarness(o runOptions) (err error) {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	if o.exitWithParent {
+		exitWithParent()
+	}
 
 	state := o.stateDir
 	if state == "" {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // kontroler-kube-agent: runs the local node agent until SIGTERM/SIGINT.
 //
-//   kontroler-kube-agent --harness-env <state>/env.json [--state-dir DIR] [--port N]
+//   kontroler-kube-agent --harness-env <state>/env.json [--state-dir DIR] [--port N] [--exit-with-parent]
 //   kontroler-kube-agent --kubeconfig F --node-name N --tls-cert C --tls-key K [--client-ca CA] [--state-dir DIR] [--port N]
 //
 // Prints "READY node=<name> port=<port>" on stdout once the Node is registered.
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
       'client-ca': { type: 'string' },
       'state-dir': { type: 'string' },
       port: { type: 'string', default: '0' },
+      // Stop when the process that started us is gone (e.g. a test runner killed with SIGKILL).
+      'exit-with-parent': { type: 'boolean', default: false },
     },
   });
   const h = values['harness-env'] ? await readHarnessEnv(values['harness-env']) : undefined;
@@ -60,6 +62,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  if (values['exit-with-parent']) {
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && shutdown(), 1000).unref();
+  }
 }
 
 main().catch((err: unknown) => {

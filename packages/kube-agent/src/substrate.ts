@@ -40,7 +40,7 @@ export async function startKubeSubstrate(opts: SubstrateOptions): Promise<Runnin
   const buildMs = Date.now() - t;
 
   t = Date.now();
-  const args = ['run', `--ready-timeout=${Math.round((opts.readyTimeoutMs ?? 120_000) / 1000)}s`];
+  const args = ['run', `--ready-timeout=${Math.round((opts.readyTimeoutMs ?? 120_000) / 1000)}s`, '--exit-with-parent'];
   if (opts.stateDir) args.push(`--state-dir=${opts.stateDir}`);
   if (opts.controllers !== undefined) args.push(`--controllers=${opts.controllers}`);
   const harness = spawn(harnessBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,7 +58,7 @@ export async function startKubeSubstrate(opts: SubstrateOptions): Promise<Runnin
 
     t = Date.now();
     const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
-    agent = spawn(process.execPath, [cli, '--harness-env', join(dirname(kubeconfig), 'env.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    agent = spawn(process.execPath, [cli, '--harness-env', join(dirname(kubeconfig), 'env.json'), '--exit-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const agentErr = collect(agent, 'kube-agent', log);
     const agentReady = await waitForLine(agent, /^READY node=(\S+) port=(\d+)$/, 30_000, 'kube-agent', agentErr);
     const agentReadyMs = Date.now() - t;
