@@ -27,7 +27,7 @@ function arg(name, def) {
 // ---- child mode: just the server ----------------------------------------------------------------
 if (process.argv.includes('--serve')) {
   const { createServer } = await import(join(root, 'packages/server/dist/index.js'));
-  const pool = store.createPool(process.env.BENCH_DB_URL, 20);
+  const pool = store.createPool(process.env.BENCH_DB_URL, Number(process.env.BENCH_POOL ?? 10));
   const server = await createServer({ pool, databaseUrl: process.env.BENCH_DB_URL, config: { jwtSecret: 'bench' } });
   const url = await server.listen(0, '127.0.0.1');
   process.stdout.write(`READY ${url}\n`);

@@ -6,6 +6,7 @@ import { register as registerRuns } from './commands/runs.js';
 import { register as registerLogs } from './commands/logs.js';
 import { register as registerMigrate } from './commands/migrate.js';
 import { registerRemoteCommands } from './remote/index.js';
+import { printError } from './remote/program.js';
 
 export function buildProgram(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Command {
   const program = new Command('kontroler')
@@ -35,9 +36,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    const err = e as { code?: string; message?: string; details?: Array<{ path: string; message: string }> };
-    console.error(`error${err.code ? ` [${err.code}]` : ''}: ${err.message ?? String(e)}`);
-    for (const d of err.details ?? []) console.error(`  ${d.path}: ${d.message}`);
+    printError(e);
     process.exitCode = 1;
   }
 }

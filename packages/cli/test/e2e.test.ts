@@ -91,3 +91,19 @@ test('run-status and logs show attempts, exit codes and output', async () => {
   const l1 = await run(['logs', id, 'flaky', '--attempt', '1'], env);
   assert.match(l1.out, /attempt 1 fails on purpose/);
 });
+
+test('logs -f follows a running task live and ends when the attempt ends', async () => {
+  writeFileSync(
+    join(dags, 'printer.yaml'),
+    'apiVersion: kontroler.greedykomodo/v1alpha1\nkind: DAG\nmetadata: {name: printer}\nspec:\n  task:\n    - name: print\n      image: alpine\n      script: "echo line 1; sleep 2; echo line 2; sleep 1; echo line 3"\n',
+  );
+  await up.waitFor(/DAG default\/printer: loaded version 1/);
+  const started = await run(['run', 'printer'], env);
+  const id = /started run (\d+)/.exec(started.out)?.[1];
+  assert.ok(id, started.out);
+  const follow = start(['logs', id, 'print', '-f'], env);
+  await follow.waitFor(/line 1/);
+  assert.doesNotMatch(follow.output(), /line 3/, 'line 1 arrives while the task still runs');
+  assert.equal(await follow.exited, 0);
+  assert.match(follow.output(), /line 1\nline 2\nline 3\n/);
+});

@@ -75,6 +75,8 @@ declare module 'fastify' {
     principal?: Principal;
     auditDetails?: Record<string, unknown>;
     auditNamespace?: string;
+    /** Who to record when the request has no principal (a sign-in names its user). */
+    auditActor?: string;
   }
   interface FastifyContextConfig {
     def?: AnyRoute;

@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { PoolLike } from '@kontroler/store';
-import { AUTH_CHANNEL, LOGS_CHANNEL, getOrCreateSetting, listen, recordAudit, type Listener } from '@kontroler/store';
+import { AUTH_CHANNEL, LOGS_CHANNEL, getOrCreateSetting, listen, pruneSessions, recordAudit, type Listener } from '@kontroler/store';
 import { AuthCache } from './auth/auth-cache.js';
 import { actorName, authenticate, authorize } from './auth/authenticate.js';
 import { FailureLimiter } from './auth/rate-limit.js';
@@ -14,7 +14,6 @@ import type { ServerConfig, ServerLog } from './config.js';
 import { resolveConfig, silentServerLog } from './config.js';
 import type { ServerContext } from './context.js';
 import { toApiError } from './http-errors.js';
-import { uiStatic } from './ui-static.js';
 import { LogHub } from './log-hub.js';
 import { Metrics } from './metrics.js';
 import { describeAccess } from './rbac.js';
@@ -28,6 +27,7 @@ import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { triggerRoutes } from './routes/triggers.js';
+import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
 
 // ajv and ajv-formats are CommonJS with a `default` export: take whichever shape Node hands us.
@@ -66,6 +66,7 @@ export function routeTable(openapi: () => unknown, config: ServerConfig): AnyRou
     ...logRoutes(),
     ...triggerRoutes(),
     ...statsRoutes(),
+    ...uiRoutes(config.uiDir),
   ];
 }
 
@@ -147,9 +148,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     reply.code(e.status).type('application/json; charset=utf-8').send(e.body);
   });
-  const ui = config.uiDir ? uiStatic(config.uiDir) : undefined;
   app.setNotFoundHandler((req, reply) => {
-    if (ui?.handle(req, reply)) return;
     reply.code(404).type('application/json; charset=utf-8').send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: [] });
   });
 
@@ -176,7 +175,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
       params.name ?? params.username ?? (params.id ? `run/${params.id}` : params.tokenId ? `token/${params.tokenId}` : undefined) ?? str(d.name) ?? str(d.username);
     try {
       await recordAudit(ctx.pool, {
-        actor: req.principal ? actorName(req.principal) : def.access.kind === 'signed' ? 'trigger' : `anonymous`,
+        actor: req.principal ? actorName(req.principal) : (req.auditActor ?? (def.access.kind === 'signed' ? 'trigger' : 'anonymous')),
         action: def.audit,
         outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'failed',
         ...(params.ns ?? req.auditNamespace ? { namespace: params.ns ?? req.auditNamespace } : {}),
@@ -227,6 +226,12 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
   });
   await app.ready();
 
+  // Ended sessions are kept a day (for the audit trail of who was signed in), then deleted.
+  const prune = setInterval(() => {
+    pruneSessions(o.pool, 86_400_000).catch((e: unknown) => log.warn(`pruning sessions failed: ${e instanceof Error ? e.message : String(e)}`));
+  }, 3_600_000);
+  prune.unref();
+
   return {
     app,
     routes,
@@ -239,6 +244,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
       return `${config.tls ? 'https' : 'http'}://${shownHost}:${actual}`;
     },
     async close() {
+      clearInterval(prune);
       logHub.close();
       await app.close();
       await listener?.close();

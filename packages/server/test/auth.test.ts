@@ -43,7 +43,7 @@ describe('auth', () => {
     assert.equal(limited.body.code, 'RATE_LIMITED');
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
     const audit = await listAudit(h.db.pool, { action: 'auth.login' });
-    assert.ok(audit.some((e) => e.outcome === 'denied' && e.details.username === 'limited'));
+    assert.ok(audit.some((e) => e.outcome === 'denied' && e.actor === 'user:limited' && e.details.username === 'limited'));
   });
 
   test('cookie-authenticated writes need the CSRF token; bearer requests do not', async () => {

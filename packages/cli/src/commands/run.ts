@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { collect, parseParams } from '../shared/params.js';
 import { DEFAULT_NAMESPACE } from '@kontroler/core';
 import { isTerminalRun } from '@kontroler/engine';
 import { RUN_STATE_CHANNEL, listen, loadRun, startRun, type RunDetail } from '@kontroler/store';
@@ -6,20 +7,6 @@ import { databaseUrlFor, openPool } from '../instance.js';
 import { readSettings } from '../settings.js';
 import { duration } from '../format.js';
 
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
-
-/** `K=V` pairs into a map; throws naming the bad one. */
-export function parseParams(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new Error(`--param "${p}": expected NAME=VALUE`);
-    out[p.slice(0, i)] = p.slice(i + 1);
-  }
-  return out;
-}
 
 export function register(program: Command): void {
   program

@@ -30,5 +30,13 @@ export function printError(e: unknown): void {
     if (e.code === 'UNAUTHENTICATED') console.error('hint: run `kontroler login` (or pass --token)');
     return;
   }
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+  const err = e as { code?: unknown; details?: unknown };
+  const code = typeof err.code === 'string' && /^[A-Z_]+$/.test(err.code) ? ` [${err.code}]` : '';
+  console.error(`error${code}: ${e instanceof Error ? e.message : String(e)}`);
+  if (Array.isArray(err.details)) {
+    for (const d of err.details as Array<{ path: string; message: string; line?: number; column?: number }>) {
+      if (e instanceof Error && e.message.includes(`${d.path}: ${d.message}`)) continue; // already said
+      console.error(`  ${d.line !== undefined ? `${d.line}:${d.column ?? 1}: ` : ''}${d.path}: ${d.message}`);
+    }
+  }
 }

@@ -1,23 +1,10 @@
 // kontroler run DAG [--param K=V] [--wait] / cancel / retry / rerun — against the API server.
 import type { Command } from 'commander';
+import { collect, parseParams } from '../shared/params.js';
 import type { KontrolerClient, RunDetail } from '@kontroler/client';
 import { connect, withConn, type ConnOptions } from './connection.js';
 import { print } from './output.js';
 
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
-
-/** `K=V` pairs into a map; throws naming the bad one. */
-export function parseParams(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new Error(`--param "${p}": expected NAME=VALUE`);
-    out[p.slice(0, i)] = p.slice(i + 1);
-  }
-  return out;
-}
 
 function runId(id: string): number {
   const n = Number(id);

@@ -61,6 +61,7 @@ export function authRoutes(): AnyRoute[] {
         const userKey = `user:${username.toLowerCase()}`;
         const addrKey = `addr:${req.ip}`;
         c.audit({ username });
+        req.auditActor = `user:${username.slice(0, 100)}`;
         const wait = Math.max(ctx.loginLimits.user.blockedFor(userKey), ctx.loginLimits.address.blockedFor(addrKey));
         if (wait > 0) {
           ctx.metrics.logins.inc({ outcome: 'rate_limited' });

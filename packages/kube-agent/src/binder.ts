@@ -1,0 +1,58 @@
+import type { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { httpStatusOf, kubeErrorMessage } from './kube-errors.js';
+import { startReflector, type Reflector } from './reflector.js';
+
+/**
+ * Stands in for kube-scheduler: binds every unscheduled pod (default scheduler, no scheduling
+ * gates, not being deleted) to this node with a Binding, as the scheduler does, so the apiserver
+ * sets `spec.nodeName` and `PodScheduled=True`.
+ */
+export function startBinder(kc: KubeConfig, core: CoreV1Api, nodeName: string, onError: (err: unknown) => void): Reflector {
+  const inFlight = new Set<string>();
+  const bind = async (pod: V1Pod): Promise<void> => {
+    const name = pod.metadata?.name ?? '';
+    const namespace = pod.metadata?.namespace ?? '';
+    const uid = pod.metadata?.uid ?? '';
+    if (inFlight.has(uid)) return;
+    inFlight.add(uid);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await core.createNamespacedPodBinding({
+            name,
+            namespace,
+            body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } },
+          });
+          return;
+        } catch (err) {
+          const code = httpStatusOf(err);
+          if (code === 404 || code === 409) return; // gone, or bound meanwhile
+          if (attempt >= 5) throw new Error(`bind pod ${namespace}/${name} to ${nodeName}: ${kubeErrorMessage(err)}`, { cause: err });
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        }
+      }
+    } finally {
+      inFlight.delete(uid);
+    }
+  };
+  return startReflector<V1Pod>({
+    kubeConfig: kc,
+    path: '/api/v1/pods',
+    fieldSelector: 'spec.nodeName=',
+    list: async () => {
+      const l = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=' });
+      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+    },
+    onEvent: (e) => {
+      if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
+      const pod = e.object;
+      const schedulable =
+        !pod.spec?.nodeName &&
+        !pod.metadata?.deletionTimestamp &&
+        (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' &&
+        (pod.spec?.schedulingGates ?? []).length === 0;
+      if (schedulable) bind(pod).catch(onError);
+    },
+    onError,
+  });
+}

@@ -1,0 +1,27 @@
+import { ApiException } from '@kubernetes/client-node';
+
+/** The HTTP status of a failed Kubernetes API call, or undefined for a transport error. */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The apiserver's own message (from the Status body) when there is one. */
+export function kubeErrorMessage(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body: unknown = err.body;
+    const parsed = typeof body === 'string' ? safeParse(body) : body;
+    const message = (parsed as { message?: unknown } | null)?.message;
+    return `HTTP ${err.code}: ${typeof message === 'string' ? message : String(body)}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}

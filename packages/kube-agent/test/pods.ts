@@ -1,0 +1,97 @@
+// Helpers for the pod tests: a pod builder and waiting on a pod's watch events.
+import { Writable } from 'node:stream';
+import { Log, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { startReflector, waitFor, type TestNamespace } from '@kontroler/kube-agent/testing';
+
+export function shPod(name: string, script: string, extra: Partial<V1Container> = {}, spec: Partial<NonNullable<V1Pod['spec']>> = {}): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 5,
+      containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', script], ...extra }],
+      ...spec,
+    },
+  };
+}
+
+/** Waits (on watch events) until the pod satisfies `pred`. */
+export function waitForPod(ns: TestNamespace, name: string, pred: (p: V1Pod) => boolean, what: string, timeoutMs = 60_000): Promise<V1Pod> {
+  return waitFor<V1Pod>(ns.kc, { path: `/api/v1/namespaces/${ns.name}/pods`, fieldSelector: `metadata.name=${name}` }, (p, type) => type !== 'DELETED' && pred(p), {
+    what: `pod ${name}: ${what}`,
+    timeoutMs,
+  });
+}
+
+export const terminal = (p: V1Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+
+export interface PodRecording {
+  readonly events: Array<{ type: string; pod: V1Pod }>;
+  /** Resolves with the first event (past or future) that satisfies `pred`. */
+  until(pred: (e: { type: string; pod: V1Pod }) => boolean, what: string, timeoutMs?: number): Promise<{ type: string; pod: V1Pod }>;
+  stop(): Promise<void>;
+}
+
+/** Records every watch event of one pod (start it before creating the pod) until stopped. */
+export function recordPod(ns: TestNamespace, name: string): PodRecording {
+  const events: Array<{ type: string; pod: V1Pod }> = [];
+  const waiters = new Set<() => void>();
+  const r = startReflector<V1Pod>({
+    kubeConfig: ns.kc,
+    path: `/api/v1/namespaces/${ns.name}/pods`,
+    fieldSelector: `metadata.name=${name}`,
+    list: async () => {
+      const l = await ns.core.listNamespacedPod({ namespace: ns.name, fieldSelector: `metadata.name=${name}` });
+      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+    },
+    onEvent: (e) => {
+      if (e.type !== 'SYNCED') events.push({ type: e.type, pod: e.object });
+      for (const w of waiters) w();
+    },
+  });
+  return {
+    events,
+    until(pred, what, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for pod ${name}: ${what}; events: ${events.map((e) => `${e.type}/${e.pod.status?.phase}`).join(' ')}`));
+        }, timeoutMs);
+        function check(): void {
+          const hit = events.find(pred);
+          if (!hit) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(hit);
+        }
+        waiters.add(check);
+        check();
+      });
+    },
+    stop: () => r.stop(),
+  };
+}
+
+/** Follows a container's log through the apiserver's `pods/log` until the stream ends. */
+export async function followLog(ns: TestNamespace, pod: string, container: string, onChunk: (s: string) => void = () => undefined): Promise<string> {
+  let text = '';
+  const done = new Promise<void>((resolve, reject) => {
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        text += chunk.toString();
+        onChunk(chunk.toString());
+        cb();
+      },
+      final(cb) {
+        resolve();
+        cb();
+      },
+    });
+    sink.on('error', reject);
+    new Log(ns.kc).log(ns.name, pod, container, sink, { follow: true }).catch(reject);
+  });
+  await done;
+  return text;
+}
