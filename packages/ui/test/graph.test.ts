@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cycleThrough, graphFromRun, graphFromTasks, neighbourhood } from '../dist-lib/features/graph/model.js';
-import { freeSpot, layoutGraph, NODE_WIDTH } from '../dist-lib/features/graph/layout.js';
+import { fastLayered, freeSpot, layoutGraph, NODE_WIDTH } from '../dist-lib/features/graph/layout.js';
 
 test('graphFromTasks: one edge per runAfter, unknown and repeated targets dropped', () => {
   const g = graphFromTasks([{ name: 'a' }, { name: 'b', runAfter: ['a', 'a', 'nope'] }, { name: 'c', runAfter: ['a', 'b'] }]);
@@ -66,7 +66,23 @@ test('layoutGraph lays out 1,000 tasks quickly and without overlaps in a rank', 
     assert.ok(!seen.has(k), `two nodes at ${k}`);
     seen.add(k);
   }
-  assert.ok(ms < 5000, `layout took ${ms} ms`);
+  assert.ok(ms < 2000, `layout took ${ms} ms`);
+  // Every dependency points forward (left to right).
+  for (const t of tasks) for (const r of t.runAfter) assert.ok(l.positions.get(r)!.x < l.positions.get(t.name)!.x);
+});
+
+test('fastLayered: ranks follow dependencies, a rank never overlaps, cycles still get a place', () => {
+  const g = graphFromTasks([{ name: 'a' }, { name: 'b', runAfter: ['a'] }, { name: 'c', runAfter: ['a'] }, { name: 'd', runAfter: ['b', 'c'] }]);
+  for (const direction of ['LR', 'TB'] as const) {
+    const l = fastLayered(g, { direction });
+    const along = (id: string) => (direction === 'LR' ? l.positions.get(id)!.x : l.positions.get(id)!.y);
+    const across = (id: string) => (direction === 'LR' ? l.positions.get(id)!.y : l.positions.get(id)!.x);
+    assert.ok(along('a') < along('b') && along('b') === along('c') && along('c') < along('d'));
+    assert.ok(Math.abs(across('b') - across('c')) >= (direction === 'LR' ? l.nodeHeight : l.nodeWidth));
+  }
+  const cyc = fastLayered({ nodes: [{ id: 'x' }, { id: 'y' }, { id: 'z' }], edges: [{ source: 'x', target: 'y' }, { source: 'y', target: 'x' }] });
+  assert.equal(cyc.positions.size, 3);
+  assert.equal(new Set([...cyc.positions.values()].map((p) => `${p.x},${p.y}`)).size, 3);
 });
 
 test('freeSpot: right of the rightmost node, or where asked', () => {
