@@ -83,8 +83,9 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
-          fitView
-          fitViewOptions={big ? { maxZoom: 1, minZoom: 0.05 } : { maxZoom: 1.1, padding: 0.15 }}
+          // A big graph opens readable at its start (the roots, top left) instead of zoomed out to
+          // dots: only the tasks in view are rendered; the minimap shows the whole.
+          {...(big ? { defaultViewport: { x: 24, y: 24, zoom: 0.6 } } : { fitView: true, fitViewOptions: { maxZoom: 1.1, padding: 0.15 } })}
           minZoom={0.05}
           onlyRenderVisibleElements={big}
           nodesDraggable={false}
@@ -96,7 +97,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
         >
           <Background gap={20} size={1} />
           <Controls showInteractive={false} />
-          {graph.nodes.length > 30 ? <MiniMap pannable zoomable nodeStrokeWidth={3} /> : null}
+          {graph.nodes.length > 30 && !big ? <MiniMap pannable zoomable nodeStrokeWidth={3} /> : null}
         </ReactFlow>
       </ReactFlowProvider>
     </div>
