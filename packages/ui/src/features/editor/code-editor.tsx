@@ -4,7 +4,8 @@ import { useEffect, useRef } from 'react';
 import { basicSetup } from 'codemirror';
 import { EditorState, type Extension } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
-import { StreamLanguage } from '@codemirror/language';
+import { HighlightStyle, StreamLanguage, syntaxHighlighting } from '@codemirror/language';
+import { tags as t } from '@lezer/highlight';
 import { yaml } from '@codemirror/lang-yaml';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
 import { setDiagnostics, type Diagnostic } from '@codemirror/lint';
@@ -26,6 +27,17 @@ const theme = EditorView.theme({
   '.cm-scroller': { overflow: 'auto' },
   '.cm-tooltip': { backgroundColor: 'var(--panel)', color: 'var(--text)', border: '1px solid var(--border)' },
 });
+
+// Token colours from the theme's ANSI palette: readable in light and dark alike.
+const highlight = HighlightStyle.define([
+  { tag: [t.propertyName, t.definition(t.propertyName), t.attributeName], color: 'var(--ansi-4)' },
+  { tag: [t.string, t.special(t.string)], color: 'var(--ansi-2)' },
+  { tag: [t.number, t.bool, t.null, t.atom], color: 'var(--ansi-5)' },
+  { tag: [t.keyword, t.operatorKeyword, t.controlKeyword], color: 'var(--ansi-1)' },
+  { tag: [t.comment, t.lineComment, t.blockComment], color: 'var(--muted)', fontStyle: 'italic' },
+  { tag: [t.variableName, t.special(t.variableName)], color: 'var(--ansi-6)' },
+  { tag: [t.meta, t.punctuation, t.separator], color: 'var(--muted)' },
+]);
 
 export function CodeEditor({
   value,
@@ -53,6 +65,7 @@ export function CodeEditor({
     const ext: Extension[] = [
       basicSetup,
       theme,
+      syntaxHighlighting(highlight),
       language === 'yaml' ? yaml() : StreamLanguage.define(shell),
       EditorView.updateListener.of((u) => {
         if (u.docChanged) onChangeRef.current(u.state.doc.toString());

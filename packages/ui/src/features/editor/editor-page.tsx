@@ -333,7 +333,7 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={20} size={1} />
-              <Controls showInteractive={false} />
+              <Controls showInteractive={false} fitViewOptions={{ maxZoom: 1, padding: 0.2 }} />
             </ReactFlow>
             {tasksOf(doc).length === 0 ? (
               <div className="empty" style={{ position: 'absolute', inset: '40% 0 auto', pointerEvents: 'none' }}>

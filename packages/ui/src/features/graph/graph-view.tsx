@@ -1,8 +1,8 @@
 // Read-only graph (DAG page, run page): lays out with the pure `layoutGraph` once per graph
 // shape and renders with React Flow. Live status changes only replace the nodes that changed,
 // so a 1,000-task run re-renders cheaply every second.
-import { useEffect, useMemo, useRef } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, type Edge } from '@xyflow/react';
+import { useEffect, useMemo, useRef, type RefObject } from 'react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { layoutGraph, type Direction } from './layout.js';
 import { edgeId, type Graph } from './model.js';
@@ -15,6 +15,29 @@ function shapeKey(g: Graph): string {
 
 const TONE_VAR: Record<string, string> = { success: 'var(--success)', danger: 'var(--danger)', running: 'var(--running)', warning: 'var(--warning)', muted: 'var(--muted)', info: 'var(--info)', neutral: 'var(--border)' };
 
+/** Re-fits a small graph when its box changes size (a side panel opened or closed). */
+function FitOnResize({ target }: { target: RefObject<HTMLDivElement | null> }) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    const el = target.current;
+    if (!el) return;
+    let t: ReturnType<typeof setTimeout> | undefined;
+    let last = el.clientWidth;
+    const ro = new ResizeObserver(() => {
+      if (Math.abs(el.clientWidth - last) < 40) return;
+      last = el.clientWidth;
+      clearTimeout(t);
+      t = setTimeout(() => void flow.fitView({ maxZoom: 1.1, padding: 0.15, duration: 150 }), 60);
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      clearTimeout(t);
+    };
+  }, [flow, target]);
+  return null;
+}
+
 export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLabel }: { graph: Graph; selected?: string; onSelect?: (id: string | undefined) => void; direction?: Direction; ariaLabel: string }) {
   const key = shapeKey(graph);
   const layout = useMemo(() => {
@@ -25,6 +48,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, direction]);
   const big = graph.nodes.length > 150;
+  const box = useRef<HTMLDivElement>(null);
 
   // Reuse node objects whose data did not change (React Flow then skips them).
   const cache = useRef(new Map<string, TaskFlowNode>());
@@ -77,7 +101,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
   }, [key]);
 
   return (
-    <div className="graph" aria-label={ariaLabel} role="group" data-testid="graph" data-nodes={graph.nodes.length}>
+    <div className="graph" ref={box} aria-label={ariaLabel} role="group" data-testid="graph" data-nodes={graph.nodes.length}>
       <ReactFlowProvider>
         <ReactFlow
           nodes={nodes}
@@ -97,6 +121,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
         >
           <Background gap={20} size={1} />
           <Controls showInteractive={false} />
+          {!big ? <FitOnResize target={box} /> : null}
           {graph.nodes.length > 30 && !big ? <MiniMap pannable zoomable nodeStrokeWidth={3} /> : null}
         </ReactFlow>
       </ReactFlowProvider>
