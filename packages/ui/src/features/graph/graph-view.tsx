@@ -116,6 +116,10 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
           nodesConnectable={false}
           elementsSelectable={Boolean(onSelect)}
           onNodeClick={(_e, n) => onSelect?.(n.id)}
+          // Keyboard: a focused node selected with Enter or Space opens it too.
+          onNodesChange={(changes) => {
+            for (const c of changes) if (c.type === 'select' && c.selected) onSelect?.(c.id);
+          }}
           onPaneClick={() => onSelect?.(undefined)}
           proOptions={{ hideAttribution: true }}
         >
