@@ -49,6 +49,17 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
   }, [key, direction]);
   const big = graph.nodes.length > 150;
   const box = useRef<HTMLDivElement>(null);
+  // The first root (leftmost, then topmost; topmost-leftmost top to bottom) at the top left.
+  const startViewport = useMemo(() => {
+    let first: { x: number; y: number } | undefined;
+    for (const p of layout.positions.values()) {
+      const [a, b] = direction === 'LR' ? [p.x, p.y] : [p.y, p.x];
+      const [fa, fb] = first ? (direction === 'LR' ? [first.x, first.y] : [first.y, first.x]) : [Infinity, Infinity];
+      if (a < fa || (a === fa && b < fb)) first = p;
+    }
+    const zoom = 0.6;
+    return { x: 24 - (first?.x ?? 0) * zoom, y: 24 - (first?.y ?? 0) * zoom, zoom };
+  }, [layout, direction]);
 
   // Reuse node objects whose data did not change (React Flow then skips them).
   const cache = useRef(new Map<string, TaskFlowNode>());
@@ -109,7 +120,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
           nodeTypes={nodeTypes}
           // A big graph opens readable at its start (the roots, top left) instead of zoomed out to
           // dots: only the tasks in view are rendered; the minimap shows the whole.
-          {...(big ? { defaultViewport: { x: 24, y: 24, zoom: 0.6 } } : { fitView: true, fitViewOptions: { maxZoom: 1.1, padding: 0.15 } })}
+          {...(big ? { defaultViewport: startViewport } : { fitView: true, fitViewOptions: { maxZoom: 1.1, padding: 0.15 } })}
           minZoom={0.05}
           onlyRenderVisibleElements={big}
           nodesDraggable={false}
