@@ -68,7 +68,16 @@ export function LogViewer({ runId, task, attempt, live }: Props) {
           setState('ended');
         } else {
           const text = await api.logs(runId, task, attempt);
-          log.text.append(text);
+          // Parse a big log in slices, yielding between them: the page stays responsive.
+          const SLICE = 512 * 1024;
+          for (let at = 0; at < text.length; at += SLICE) {
+            if (ctl.signal.aborted) return;
+            log.text.append(text.slice(at, at + SLICE));
+            if (text.length > SLICE) {
+              setVersion((v) => v + 1);
+              await new Promise((r) => setTimeout(r, 0));
+            }
+          }
           setVersion((v) => v + 1);
           setState('ended');
         }
@@ -108,11 +117,16 @@ export function LogViewer({ runId, task, attempt, live }: Props) {
   }, [current, matches, virt]);
   useEffect(() => setCurrent(0), [query]);
 
+  // Following stops when the user scrolls up (the position moves up), never because the log
+  // grew under the view; reaching the end again resumes it.
+  const lastTop = useRef(0);
   const onScroll = () => {
     const el = scrollRef.current;
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW * 2;
-    if (atBottom !== follow) setFollow(atBottom);
+    if (atBottom && !follow) setFollow(true);
+    else if (!atBottom && follow && el.scrollTop < lastTop.current - 2) setFollow(false);
+    lastTop.current = el.scrollTop;
   };
 
   function download() {

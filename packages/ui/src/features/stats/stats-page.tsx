@@ -70,10 +70,10 @@ export function StatsPage() {
                   <YAxis allowDecimals={false} tick={axis} stroke="var(--border)" width={36} />
                   <Tooltip {...tooltip} />
                   <Legend />
-                  <Bar dataKey="succeeded" stackId="r" fill="var(--success)" isAnimationActive={false} />
-                  <Bar dataKey="failed" stackId="r" fill="var(--danger)" isAnimationActive={false} />
-                  <Bar dataKey="canceled" stackId="r" fill="var(--muted)" isAnimationActive={false} />
-                  <Bar dataKey="active" stackId="r" fill="var(--running)" isAnimationActive={false} />
+                  <Bar dataKey="succeeded" stackId="r" fill="var(--success)" isAnimationActive={false} maxBarSize={28} />
+                  <Bar dataKey="failed" stackId="r" fill="var(--danger)" isAnimationActive={false} maxBarSize={28} />
+                  <Bar dataKey="canceled" stackId="r" fill="var(--muted)" isAnimationActive={false} maxBarSize={28} />
+                  <Bar dataKey="active" stackId="r" fill="var(--running)" isAnimationActive={false} maxBarSize={28} />
                 </BarChart>
               </ResponsiveContainer>
             </div>
@@ -105,8 +105,8 @@ export function StatsPage() {
                     <YAxis type="category" dataKey="dag" tick={axis} stroke="var(--border)" width={140} />
                     <Tooltip {...tooltip} />
                     <Legend />
-                    <Bar dataKey="p50" fill="var(--accent)" isAnimationActive={false} />
-                    <Bar dataKey="p95" fill="var(--info)" isAnimationActive={false} />
+                    <Bar dataKey="p50" fill="var(--accent)" isAnimationActive={false} maxBarSize={28} />
+                    <Bar dataKey="p95" fill="var(--info)" isAnimationActive={false} maxBarSize={28} />
                   </BarChart>
                 </ResponsiveContainer>
               )}
@@ -124,7 +124,7 @@ export function StatsPage() {
                     <XAxis type="number" allowDecimals={false} tick={axis} stroke="var(--border)" />
                     <YAxis type="category" dataKey="task" tick={axis} stroke="var(--border)" width={170} />
                     <Tooltip {...tooltip} />
-                    <Bar dataKey="failedAttempts" name="failed attempts" fill="var(--danger)" isAnimationActive={false} />
+                    <Bar dataKey="failedAttempts" name="failed attempts" fill="var(--danger)" isAnimationActive={false} maxBarSize={28} />
                   </BarChart>
                 </ResponsiveContainer>
               )}
