@@ -377,8 +377,16 @@ test('screenshots of the other main pages; no page errors; session expiry return
   await page.goto(`${base}/admin/audit`);
   await page.waitForSelector('table[aria-label="Audit log"] >> text=token.create');
   await bothThemes('audit');
-  await page.goto(`${base}/dags/default/ui-pipeline?tab=versions`);
-  await page.waitForSelector('[data-testid=diff]');
+  // Editing a saved DAG makes a new version; the versions tab diffs them.
+  await page.goto(`${base}/dags/default/ui-pipeline/edit`);
+  await page.click('.react-flow__node[data-id="load"]');
+  await page.fill('input[name=task-retries]', '2');
+  await page.waitForSelector('[data-testid=problem-count]:has-text("valid")');
+  await page.click('[data-testid=save]');
+  await page.waitForSelector('[data-testid=dag-page] >> text=version 2');
+  await page.getByRole('tab', { name: 'Versions' }).click();
+  await page.waitForSelector('[data-testid=diff] .added');
+  assert.match(await page.locator('[data-testid=diff] .added').first().innerText(), /backoff:|limit: 2/);
   await shot('dag-versions-light');
   assert.deepEqual(pageErrors, []);
 
