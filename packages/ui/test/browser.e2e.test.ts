@@ -287,6 +287,14 @@ spec:
   await page.click('[data-testid=task-panel] tr[data-attempt="1"] button');
   await page.waitForFunction(() => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes('attempt failing'));
   await shot('run-failed-retries-light');
+  // Retry failed: the failed task gets a new attempt (4) in the same run, shown live.
+  await page.getByRole('button', { name: 'Retry failed' }).click();
+  await page.waitForSelector('[data-testid=task-panel] tr[data-attempt="4"]', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
+  // Re-run: a new run of the same DAG.
+  await page.getByRole('button', { name: 'Re-run' }).click();
+  await page.waitForURL((u) => /\/runs\/\d+/.test(u.pathname) && !u.pathname.endsWith(`/runs/${id}`));
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
   // The runs list shows it, filtered by status.
   await page.goto(`${base}/runs?status=failed`);
   await page.waitForSelector(`tr[data-run="${id}"]`);
