@@ -45,11 +45,15 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
+/** Light and dark screenshots, switching with the theme button as a user would. */
 async function bothThemes(name: string): Promise<void> {
   await shot(`${name}-light`);
-  await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+  const toggle = page.locator('[data-testid=theme-toggle]');
+  await toggle.click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
   await shot(`${name}-dark`);
-  await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
+  await toggle.click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
 }
 
 /** Replaces the text of the CodeMirror editor inside `host`. */
@@ -193,7 +197,7 @@ test('build a 4-task DAG in the visual editor: drag, connect, edit, cycles refus
     await page.fill('input[name=task-name]', name);
     await page.press('input[name=task-name]', 'Enter');
     await page.waitForSelector(`.react-flow__node[data-id="${name}"]`);
-    await setCode('[data-testid=code-script]', `echo "${name} starting"\nsleep 1\necho "${name} done: \\033[32mok\\033[0m"`);
+    await setCode('[data-testid=code-script]', `echo "${name} starting"\nsleep 2\necho "${name} done: \\033[32mok\\033[0m"`);
   }
   assert.ok(box.width > 200);
   await page.click('button:has-text("Auto-layout")');
@@ -225,7 +229,7 @@ test('build a 4-task DAG in the visual editor: drag, connect, edit, cycles refus
   const shown = await page.locator('[data-testid="code-DAG YAML"] .cm-content').innerText();
   assert.match(shown, /name: ui-pipeline[\s\S]*- name: extract[\s\S]*- name: transform\s+image: alpine:3.20\s+runAfter:\s+- extract/);
   const task = (name: string, after?: string) =>
-    `    - name: ${name}\n      image: alpine:3.20\n${after ? `      runAfter:\n        - ${after}\n` : ''}      script: |\n        echo "${name} starting"\n        sleep 1\n        echo "${name} done: \\033[32mok\\033[0m"\n`;
+    `    - name: ${name}\n      image: alpine:3.20\n${after ? `      runAfter:\n        - ${after}\n` : ''}      script: |\n        echo "${name} starting"\n        sleep 2\n        echo "${name} done: \\033[32mok\\033[0m"\n`;
   const edited = `apiVersion: kontroler.greedykomodo/v1alpha1\nkind: DAG\nmetadata:\n  name: ui-pipeline\n  namespace: default\nspec:\n  task:\n${task('extract')}${task('transform', 'extract')}${task('load', 'transform')}${task('summary', 'load')}`;
   await setCode('[data-testid="code-DAG YAML"]', edited);
   await page.waitForSelector('.react-flow__node[data-id="summary"]');
