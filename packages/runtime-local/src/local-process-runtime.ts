@@ -24,6 +24,7 @@ import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
+import { Spawner, SpawnerLost } from './spawner.js';
 import { spawnSupervisor } from './supervisor.js';
 
 export interface LocalProcessRuntimeOptions {
@@ -41,6 +42,12 @@ export interface LocalProcessRuntimeOptions {
   readonly spawnGraceMs?: number;
   /** Poll period: adopted processes' liveness, deadlines, kill escalation, log reads without a file watcher. Default 100 ms. */
   readonly pollMs?: number;
+  /**
+   * Fork supervisors through a long-lived bash co-process (default true) instead of from this
+   * process, whose every fork blocks its event loop for milliseconds. Falls back to spawning
+   * directly when bash is missing or will not start.
+   */
+  readonly spawner?: boolean;
 }
 
 /** An attempt this runtime is watching until it ends. */
@@ -49,10 +56,16 @@ interface Tracked {
   readonly dir: string;
   /** The supervisor: leader of the attempt's process group. */
   readonly pid: number;
-  readonly startTime: string | undefined;
+  /** From the supervisor's pid record; for attempts we spawned, read when first needed. */
+  startTime: string | undefined;
   readonly startedAt: number;
   readonly deadlineAt: number | undefined;
-  /** Set when we spawned it: its exit event tells us at once. Adopted ones are polled. */
+  /** We started it (no other runtime had a chance to ask it to stop before we did). */
+  readonly own: boolean;
+  /**
+   * Set when we spawned it directly (fallback): its exit event tells us at once. Otherwise the
+   * watcher reports its exit file, and polling covers the rest.
+   */
   readonly child: ChildProcess | undefined;
   readonly tail: LogTail;
   watcher: FSWatcher | undefined;
@@ -60,8 +73,20 @@ interface Tracked {
   killAt: number | undefined;
   killRequested: boolean;
   checking: boolean;
+  /** Something changed while a check was running: check again right after it. */
+  recheck: boolean;
   ending: boolean;
 }
+
+/** A folder watch set up before its attempt is tracked, so an early exit is not missed. */
+interface EarlyWatch {
+  watcher: FSWatcher | undefined;
+  target: Tracked | undefined;
+  exitSeen: boolean;
+}
+
+/** Attempts known to have ended, so release need not look at their files again. */
+const MAX_ENDED = 10_000;
 
 /** An attempt we were asked to kill without watching it: only the SIGKILL escalation is ours. */
 interface Stray {
@@ -95,6 +120,9 @@ export class LocalProcessRuntime implements TaskRuntime {
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly tracked = new Map<string, Tracked>();
   private readonly strays = new Map<string, Stray>();
+  /** Attempt folders whose `exited` this runtime emitted: release skips the disk inspection. */
+  private readonly ended = new Set<string>();
+  private readonly spawner: Spawner | undefined;
   /** Per attempt folder: the last queued operation, so start/adopt/kill/release of one attempt run one at a time. */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly background = new Set<Promise<void>>();
@@ -112,6 +140,7 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.inheritedEnv = opts.inheritedEnv ?? pickInherited(process.env);
     this.spawnGraceMs = opts.spawnGraceMs ?? 3000;
     this.pollMs = opts.pollMs ?? 100;
+    this.spawner = opts.spawner === false ? undefined : new Spawner({ inheritedEnv: this.inheritedEnv, log: this.log });
   }
 
   /**
@@ -153,7 +182,8 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.assertOpen();
     const dir = attemptDir(this.stateDir, key);
     await this.serial(dir, async () => {
-      if (this.tracked.has(dir) || (await this.inspect(dir)).state === 'running') throw this.stillRunning(describeKey(key));
+      if (this.tracked.has(dir)) throw this.stillRunning(describeKey(key));
+      if (!this.ended.delete(dir) && (await this.inspect(dir)).state === 'running') throw this.stillRunning(describeKey(key));
       this.strays.delete(dir);
       await rm(dir, { recursive: true, force: true });
     });
@@ -167,9 +197,10 @@ export class LocalProcessRuntime implements TaskRuntime {
       if (t.key.runId === runId) throw this.stillRunning(describeKey(t.key));
     }
     for (const dir of await listAttemptDirs(runDir)) {
-      if ((await this.inspect(dir)).state === 'running') throw this.stillRunning(dir);
+      if (!this.ended.has(dir) && (await this.inspect(dir)).state === 'running') throw this.stillRunning(dir);
     }
     for (const dir of this.strays.keys()) if (dir.startsWith(runDir + '/')) this.strays.delete(dir);
+    for (const dir of this.ended) if (dir.startsWith(runDir + '/')) this.ended.delete(dir);
     await rm(runDir, { recursive: true, force: true });
     await rm(workspaceDir(this.stateDir, runId), { recursive: true, force: true });
   }
@@ -199,7 +230,9 @@ export class LocalProcessRuntime implements TaskRuntime {
     await Promise.allSettled([...this.tracked.values()].map((t) => t.tail.close()));
     this.tracked.clear();
     this.strays.clear();
+    this.ended.clear();
     this.listeners.clear();
+    await this.spawner?.close();
   }
 
   // --- start ------------------------------------------------------------------------------
@@ -222,48 +255,99 @@ export class LocalProcessRuntime implements TaskRuntime {
       return;
     }
     const cwd = workspace ?? join(dir, FILES.work);
+    // Watch first: a short command may write its exit file before we know its pid.
+    const early = this.watchEarly(dir);
     // The log is the supervisor's stdout and stderr; we keep reading through the same file.
     const [cwdMade, logOpened] = await Promise.allSettled([mkdir(cwd, { recursive: true }), open(join(dir, FILES.log), 'wx+')]);
     if (cwdMade.status === 'rejected' || logOpened.status === 'rejected') {
+      early.watcher?.close();
       if (logOpened.status === 'fulfilled') await logOpened.value.close();
       const e: unknown = cwdMade.status === 'rejected' ? cwdMade.reason : (logOpened as PromiseRejectedResult).reason;
       return this.failStart(spec, dir, `StartError: cannot prepare ${cwd} and the log: ${messageOf(e)}`, e);
     }
     const logFile = logOpened.value;
-    let child: ChildProcess;
+    const launch = {
+      dir,
+      startedAt: now,
+      deadlineAt: spec.deadlineAt,
+      banner: inv.banner,
+      argv: inv.argv,
+      cwd,
+      env: { ...this.inheritedEnv, ...vars },
+      logFd: logFile.fd,
+    };
+    const fields = { key: keyOf(spec), dir, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, own: true };
+    let pid: number | undefined;
     try {
-      child = spawnSupervisor({
+      pid = await this.spawner?.spawn({
         dir,
-        startedAt: now,
-        deadlineAt: spec.deadlineAt,
+        cwd,
+        logPath: join(dir, FILES.log),
+        pidPath: join(dir, FILES.pid),
+        meta: `${now} ${spec.deadlineAt ?? '-'}`,
         banner: inv.banner,
         argv: inv.argv,
-        cwd,
-        env: { ...this.inheritedEnv, ...vars },
-        logFd: logFile.fd,
+        env: launch.env,
       });
     } catch (e) {
+      if (!(e instanceof SpawnerLost) || !e.maybeSpawned) throw e;
+      // The spawner died with our request unanswered: a supervisor may be starting, or not. Ask
+      // again; of two supervisors the first to record itself runs and the other one quits (the
+      // exclusive create of `pid`), so we then watch whichever recorded itself, like an adopter.
+      this.log(`local runtime: the spawner died while starting ${describeKey(spec)}: starting it again (it still runs once)`);
+      early.watcher?.close();
+      await logFile.close();
+      const again = await this.spawner?.spawn({
+        dir,
+        cwd,
+        logPath: join(dir, FILES.log),
+        pidPath: join(dir, FILES.pid),
+        meta: `${now} ${spec.deadlineAt ?? '-'}`,
+        banner: inv.banner,
+        argv: inv.argv,
+        env: launch.env,
+      }).catch(() => undefined);
+      if (again === undefined) {
+        const fh = await open(join(dir, FILES.log), 'a');
+        try {
+          const child = spawnSupervisor({ ...launch, logFd: fh.fd });
+          child.on('error', (err) => this.log(`local runtime: attempt ${describeKey(spec)}: ${err.message}`));
+          child.unref();
+        } finally {
+          await fh.close();
+        }
+      }
+      await this.adoptNow(spec, dir, 0);
+      return;
+    }
+    if (pid !== undefined) {
+      const t = this.track({ ...fields, pid, child: undefined }, 0, logFile, early);
+      this.emit({ type: 'started', key: t.key, handle: String(pid), at: now });
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      child = spawnSupervisor(launch);
+    } catch (e) {
+      early.watcher?.close();
       await logFile.close();
       return this.failStart(spec, dir, `StartError: ${messageOf(e)}`, e);
     }
-    const pid = child.pid;
-    if (pid === undefined) {
+    const childPid = child.pid;
+    if (childPid === undefined) {
+      early.watcher?.close();
       const err = await new Promise<Error>((res) => child.once('error', res));
       await logFile.close();
       return this.failStart(spec, dir, `StartError: cannot run /bin/sh: ${err.message}`, err);
     }
     child.on('error', (e) => this.log(`local runtime: attempt ${describeKey(spec)}: ${e.message}`));
-    const t = this.track(
-      { key: keyOf(spec), dir, pid, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, child },
-      0,
-      logFile,
-    );
+    const t = this.track({ ...fields, pid: childPid, child }, 0, logFile, early);
     child.once('exit', (status) => {
       // Nothing of an ended attempt may outlive it (as in a pod): kill what is left of its group.
-      signalGroup(pid, 'SIGKILL');
+      signalGroup(childPid, 'SIGKILL');
       this.finish(t, status);
     });
-    this.emit({ type: 'started', key: t.key, handle: String(pid), at: now });
+    this.emit({ type: 'started', key: t.key, handle: String(childPid), at: now });
   }
 
   /** The exclusive mkdir that makes an attempt ours to start; false when it exists already. */
@@ -326,7 +410,7 @@ export class LocalProcessRuntime implements TaskRuntime {
       case 'running': {
         const { rec } = seen;
         const t = this.track(
-          { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, child: undefined },
+          { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, own: false, child: undefined },
           logOffset,
         );
         this.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
@@ -365,9 +449,10 @@ export class LocalProcessRuntime implements TaskRuntime {
   // --- watching ---------------------------------------------------------------------------
 
   private track(
-    fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'child'>,
+    fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'own' | 'child'>,
     logOffset: number,
     logFile?: FileHandle,
+    early?: EarlyWatch,
   ): Tracked {
     const t: Tracked = {
       ...fields,
@@ -376,27 +461,47 @@ export class LocalProcessRuntime implements TaskRuntime {
       killAt: undefined,
       killRequested: false,
       checking: false,
+      recheck: false,
       ending: false,
     };
+    const w = early ?? this.watchEarly(fields.dir);
+    w.target = t;
+    t.watcher = w.watcher;
+    this.tracked.set(fields.dir, t);
+    this.ensureTicker();
+    // Output or an exit that came before we knew the pid.
+    if (early !== undefined) {
+      t.tail.poke();
+      if (w.exitSeen && t.child === undefined) this.checkAdopted(t);
+    }
+    return t;
+  }
+
+  /** One inotify watch on the folder sees both log writes and the exit file appearing. */
+  private watchEarly(dir: string): EarlyWatch {
+    const ew: EarlyWatch = { watcher: undefined, target: undefined, exitSeen: false };
     try {
-      // One inotify watch on the folder sees both log writes and the exit file appearing.
-      const w = watch(fields.dir, (_event, filename) => {
+      const w = watch(dir, (_event, filename) => {
+        const t = ew.target;
+        if (t === undefined) {
+          if (filename === FILES.exit || filename === null) ew.exitSeen = true;
+          return;
+        }
         if (t.ending) return;
         if (filename === FILES.log || filename === null) t.tail.poke();
         if ((filename === FILES.exit || filename === null) && t.child === undefined) this.checkAdopted(t);
       });
       w.on('error', (e) => {
-        this.log(`local runtime: watching ${fields.dir} failed (${e.message}): polling it instead`);
+        this.log(`local runtime: watching ${dir} failed (${e.message}): polling it instead`);
         w.close();
-        t.watcher = undefined;
+        ew.watcher = undefined;
+        if (ew.target !== undefined) ew.target.watcher = undefined;
       });
-      t.watcher = w;
+      ew.watcher = w;
     } catch (e) {
-      this.log(`local runtime: cannot watch ${fields.dir} (${messageOf(e)}): polling it instead`);
+      this.log(`local runtime: cannot watch ${dir} (${messageOf(e)}): polling it instead`);
     }
-    this.tracked.set(fields.dir, t);
-    this.ensureTicker();
-    return t;
+    return ew;
   }
 
   private tick(): void {
@@ -430,19 +535,41 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.stopTickerIfIdle();
   }
 
-  /** An adopted attempt ended when its exit file exists or its supervisor is gone. */
+  /**
+   * An attempt not spawned as our child (adopted, or forked by the spawner) ended when its exit
+   * file exists or its supervisor is gone. Checks coalesce: a change during a check causes exactly
+   * one more (the exit file appears empty, then gets its line).
+   */
   private checkAdopted(t: Tracked): void {
-    if (t.checking || t.ending) return;
+    if (t.ending) return;
+    if (t.checking) {
+      t.recheck = true;
+      return;
+    }
     t.checking = true;
     this.runInBackground(
       (async () => {
         try {
-          const exited = (await readExit(t.dir)) !== undefined;
-          // Its supervisor wrote the status just now, so the group id is still the attempt's: kill
-          // what is left of it, as for our own children. A supervisor gone without a status is
-          // not swept: its pid may belong to someone else by now.
-          if (exited) signalGroup(t.pid, 'SIGKILL');
-          if (exited || !(await isSameProcess(t.pid, t.startTime))) this.finish(t);
+          do {
+            t.recheck = false;
+            const exit = await readExit(t.dir);
+            if (exit !== undefined) {
+              // Its supervisor wrote the status just now, so the group id is still the attempt's:
+              // kill what is left of it, as for our own children. A supervisor gone without a
+              // status is not swept: its pid may belong to someone else by now.
+              signalGroup(t.pid, 'SIGKILL');
+              this.finish(t, exit, true);
+              return;
+            }
+            if (t.startTime === undefined && t.own) {
+              const rec = await readPid(t.dir);
+              if (rec?.kind === 'started' && rec.pid === t.pid) t.startTime = rec.startTime;
+            }
+            if (!(await isSameProcess(t.pid, t.startTime))) {
+              this.finish(t);
+              return;
+            }
+          } while (t.recheck && !t.ending);
         } finally {
           t.checking = false;
         }
@@ -451,10 +578,11 @@ export class LocalProcessRuntime implements TaskRuntime {
   }
 
   /**
-   * Delivers the rest of the log, then `exited`, then forgets the attempt. `status` is our own
-   * supervisor's exit status (= the command's), null when it was signalled, undefined when adopted.
+   * Delivers the rest of the log, then `exited`, then forgets the attempt. `status` is our child
+   * supervisor's exit status (= the command's), null when it was signalled; or, `fromFile`, what
+   * its exit file says; undefined when its supervisor is gone without one.
    */
-  private finish(t: Tracked, status?: number | null): void {
+  private finish(t: Tracked, status?: number | null, fromFile = false): void {
     if (t.ending) return;
     t.ending = true;
     t.watcher?.close();
@@ -464,12 +592,14 @@ export class LocalProcessRuntime implements TaskRuntime {
         let outcome: Outcome;
         try {
           // In parallel: on a chain of short tasks this latency is the per-hop overhead.
-          [, outcome] = await Promise.all([t.tail.drain(), this.outcomeFromDisk(t, status)]);
+          [, outcome] = await Promise.all([t.tail.drain(), this.outcomeFromDisk(t, status, fromFile)]);
         } catch (e) {
           this.log(`local runtime: cannot read how ${describeKey(t.key)} ended: ${messageOf(e)}; reporting it Lost`);
           outcome = { reason: 'Lost' };
         }
         this.tracked.delete(t.dir);
+        this.ended.add(t.dir);
+        if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.values().next().value as string);
         this.stopTickerIfIdle();
         this.emit({ type: 'exited', key: t.key, at: this.clock(), ...outcome });
         await t.tail.close();
@@ -478,11 +608,12 @@ export class LocalProcessRuntime implements TaskRuntime {
   }
 
   /**
-   * A command that exited by itself in a supervisor we spawned needs no file read: its status is
-   * the supervisor's. Otherwise (killed, signalled, adopted, never ran) the files tell.
+   * A command that exited by itself in a supervisor we started needs no more file reads: its
+   * status is the supervisor's. Otherwise (killed, signalled, adopted, never ran) the files tell.
    */
-  private async outcomeFromDisk(t: Tracked, status: number | null | undefined): Promise<Outcome> {
-    if (typeof status === 'number' && status <= 128 && !t.killRequested) return outcomeOf(status, undefined, undefined);
+  private async outcomeFromDisk(t: Tracked, status: number | null | undefined, fromFile: boolean): Promise<Outcome> {
+    if (typeof status === 'number' && status <= 128 && !t.killRequested && t.own) return outcomeOf(status, undefined, undefined);
+    if (fromFile && typeof status === 'number') return outcomeOf(status, await readKill(t.dir), undefined);
     const [exit, kill] = await Promise.all([readExit(t.dir), readKill(t.dir)]);
     return outcomeOf(exit, kill, exit === undefined ? await readPid(t.dir) : undefined);
   }
