@@ -13,7 +13,7 @@
 // <stateDir>/workspaces/<runId>/                   shared by the run's tasks when asked for
 import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
@@ -25,7 +25,7 @@ import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
 import { Spawner, SpawnerLost } from './spawner.js';
-import { spawnSupervisor } from './supervisor.js';
+import { spawnSupervisor, type SupervisorLaunch } from './supervisor.js';
 
 export interface LocalProcessRuntimeOptions {
   /** Folder for attempts and workspaces; one per machine (or per `kontroler up` data dir). */
@@ -85,8 +85,8 @@ interface EarlyWatch {
   exitSeen: boolean;
 }
 
-/** Attempts known to have ended, so release need not look at their files again. */
-const MAX_ENDED = 10_000;
+/** Bound of the ended and parents sets (they only save file system calls). */
+const MAX_REMEMBERED = 10_000;
 
 /** An attempt we were asked to kill without watching it: only the SIGKILL escalation is ours. */
 interface Stray {
@@ -101,6 +101,27 @@ const SAFETY_READ_EVERY = 10;
 function keyOf(k: AttemptKey): AttemptKey {
   // Never pass the spec itself along: it carries parameter values.
   return { runId: k.runId, task: k.task, attempt: k.attempt };
+}
+
+/**
+ * Removes an attempt folder: the usual files one by one, then the folder; a folder holding more
+ * (a kill record, files the command left in work/) is removed recursively. Half the file system
+ * calls of a recursive rm, which tries rmdir, lists and stats each entry first.
+ */
+async function removeAttemptDir(dir: string): Promise<void> {
+  const ignore = () => {};
+  await Promise.all([
+    unlink(join(dir, FILES.pid)).catch(ignore),
+    unlink(join(dir, FILES.log)).catch(ignore),
+    unlink(join(dir, FILES.exit)).catch(ignore),
+    rmdir(join(dir, FILES.work)).catch(ignore),
+  ]);
+  try {
+    await rmdir(dir);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return;
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function messageOf(e: unknown): string {
@@ -122,6 +143,8 @@ export class LocalProcessRuntime implements TaskRuntime {
   private readonly strays = new Map<string, Stray>();
   /** Attempt folders whose `exited` this runtime emitted: release skips the disk inspection. */
   private readonly ended = new Set<string>();
+  /** Task folders known to exist: an attempt's exclusive mkdir needs no parent mkdir first. */
+  private readonly parents = new Set<string>();
   private readonly spawner: Spawner | undefined;
   /** Per attempt folder: the last queued operation, so start/adopt/kill/release of one attempt run one at a time. */
   private readonly queues = new Map<string, Promise<void>>();
@@ -185,7 +208,7 @@ export class LocalProcessRuntime implements TaskRuntime {
       if (this.tracked.has(dir)) throw this.stillRunning(describeKey(key));
       if (!this.ended.delete(dir) && (await this.inspect(dir)).state === 'running') throw this.stillRunning(describeKey(key));
       this.strays.delete(dir);
-      await rm(dir, { recursive: true, force: true });
+      await removeAttemptDir(dir);
     });
   }
 
@@ -257,15 +280,13 @@ export class LocalProcessRuntime implements TaskRuntime {
     const cwd = workspace ?? join(dir, FILES.work);
     // Watch first: a short command may write its exit file before we know its pid.
     const early = this.watchEarly(dir);
-    // The log is the supervisor's stdout and stderr; we keep reading through the same file.
-    const [cwdMade, logOpened] = await Promise.allSettled([mkdir(cwd, { recursive: true }), open(join(dir, FILES.log), 'wx+')]);
-    if (cwdMade.status === 'rejected' || logOpened.status === 'rejected') {
+    try {
+      await mkdir(cwd, { recursive: true });
+    } catch (e) {
       early.watcher?.close();
-      if (logOpened.status === 'fulfilled') await logOpened.value.close();
-      const e: unknown = cwdMade.status === 'rejected' ? cwdMade.reason : (logOpened as PromiseRejectedResult).reason;
-      return this.failStart(spec, dir, `StartError: cannot prepare ${cwd} and the log: ${messageOf(e)}`, e);
+      return this.failStart(spec, dir, `StartError: cannot create the working folder ${cwd}: ${messageOf(e)}`, e);
     }
-    const logFile = logOpened.value;
+    const fields = { key: keyOf(spec), dir, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, own: true };
     const launch = {
       dir,
       startedAt: now,
@@ -274,21 +295,16 @@ export class LocalProcessRuntime implements TaskRuntime {
       argv: inv.argv,
       cwd,
       env: { ...this.inheritedEnv, ...vars },
-      logFd: logFile.fd,
     };
-    const fields = { key: keyOf(spec), dir, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, own: true };
+    const request = {
+      ...launch,
+      logPath: join(dir, FILES.log),
+      pidPath: join(dir, FILES.pid),
+      meta: `${now} ${spec.deadlineAt ?? '-'}`,
+    };
     let pid: number | undefined;
     try {
-      pid = await this.spawner?.spawn({
-        dir,
-        cwd,
-        logPath: join(dir, FILES.log),
-        pidPath: join(dir, FILES.pid),
-        meta: `${now} ${spec.deadlineAt ?? '-'}`,
-        banner: inv.banner,
-        argv: inv.argv,
-        env: launch.env,
-      });
+      pid = await this.spawner?.spawn(request);
     } catch (e) {
       if (!(e instanceof SpawnerLost) || !e.maybeSpawned) throw e;
       // The spawner died with our request unanswered: a supervisor may be starting, or not. Ask
@@ -296,38 +312,28 @@ export class LocalProcessRuntime implements TaskRuntime {
       // exclusive create of `pid`), so we then watch whichever recorded itself, like an adopter.
       this.log(`local runtime: the spawner died while starting ${describeKey(spec)}: starting it again (it still runs once)`);
       early.watcher?.close();
-      await logFile.close();
-      const again = await this.spawner?.spawn({
-        dir,
-        cwd,
-        logPath: join(dir, FILES.log),
-        pidPath: join(dir, FILES.pid),
-        meta: `${now} ${spec.deadlineAt ?? '-'}`,
-        banner: inv.banner,
-        argv: inv.argv,
-        env: launch.env,
-      }).catch(() => undefined);
-      if (again === undefined) {
-        const fh = await open(join(dir, FILES.log), 'a');
-        try {
-          const child = spawnSupervisor({ ...launch, logFd: fh.fd });
-          child.on('error', (err) => this.log(`local runtime: attempt ${describeKey(spec)}: ${err.message}`));
-          child.unref();
-        } finally {
-          await fh.close();
-        }
-      }
+      const again = await this.spawner?.spawn(request).catch(() => undefined);
+      if (again === undefined) await this.spawnDetached(spec, launch);
       await this.adoptNow(spec, dir, 0);
       return;
     }
     if (pid !== undefined) {
-      const t = this.track({ ...fields, pid, child: undefined }, 0, logFile, early);
+      // The supervisor's shell creates the log (appending); our tail opens it when it appears.
+      const t = this.track({ ...fields, pid, child: undefined }, 0, undefined, early);
       this.emit({ type: 'started', key: t.key, handle: String(pid), at: now });
       return;
     }
+    // No spawner: fork the supervisor ourselves, its stdout and stderr the log we read through.
+    let logFile: FileHandle;
+    try {
+      logFile = await open(join(dir, FILES.log), 'wx+');
+    } catch (e) {
+      early.watcher?.close();
+      return this.failStart(spec, dir, `StartError: cannot create the log: ${messageOf(e)}`, e);
+    }
     let child: ChildProcess;
     try {
-      child = spawnSupervisor(launch);
+      child = spawnSupervisor({ ...launch, logFd: logFile.fd });
     } catch (e) {
       early.watcher?.close();
       await logFile.close();
@@ -350,8 +356,26 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.emit({ type: 'started', key: t.key, handle: String(childPid), at: now });
   }
 
+  /** A supervisor we do not watch as our child (an adopter watches it): after a spawner failure. */
+  private async spawnDetached(spec: AttemptSpec, launch: Omit<SupervisorLaunch, 'logFd'>): Promise<void> {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(join(launch.dir, FILES.log), 'a');
+      const child = spawnSupervisor({ ...launch, logFd: fh.fd });
+      child.on('error', (e) => this.log(`local runtime: attempt ${describeKey(spec)}: ${e.message}`));
+      child.unref();
+    } catch (e) {
+      this.log(`local runtime: cannot start ${describeKey(spec)} again: ${messageOf(e)}`);
+    } finally {
+      await fh?.close();
+    }
+  }
+
   /** The exclusive mkdir that makes an attempt ours to start; false when it exists already. */
   private async createAttemptDir(dir: string): Promise<boolean> {
+    const parent = dirname(dir);
+    // A task folder made earlier is usually still there: then one mkdir is all it takes.
+    if (!this.parents.has(parent)) await this.createParent(parent);
     for (let tries = 0; ; tries++) {
       try {
         await mkdir(dir);
@@ -366,16 +390,22 @@ export class LocalProcessRuntime implements TaskRuntime {
           );
         }
       }
-      try {
-        await mkdir(dirname(dir), { recursive: true });
-      } catch (e) {
-        throw new KontrolerError(
-          'UNAVAILABLE',
-          `cannot create ${dirname(dir)}: ${messageOf(e)}; check that the state folder ${this.stateDir} is writable`,
-          { cause: e, retryable: true },
-        );
-      }
+      await this.createParent(parent); // released meanwhile
     }
+  }
+
+  private async createParent(parent: string): Promise<void> {
+    try {
+      await mkdir(parent, { recursive: true });
+    } catch (e) {
+      throw new KontrolerError(
+        'UNAVAILABLE',
+        `cannot create ${parent}: ${messageOf(e)}; check that the state folder ${this.stateDir} is writable`,
+        { cause: e, retryable: true },
+      );
+    }
+    if (this.parents.size >= MAX_REMEMBERED) this.parents.clear();
+    this.parents.add(parent);
   }
 
   /** Records why the attempt never ran (so a later start or adopt reports it) and throws. */
@@ -599,7 +629,7 @@ export class LocalProcessRuntime implements TaskRuntime {
         }
         this.tracked.delete(t.dir);
         this.ended.add(t.dir);
-        if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.values().next().value as string);
+        if (this.ended.size > MAX_REMEMBERED) this.ended.delete(this.ended.values().next().value as string);
         this.stopTickerIfIdle();
         this.emit({ type: 'exited', key: t.key, at: this.clock(), ...outcome });
         await t.tail.close();
