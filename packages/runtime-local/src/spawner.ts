@@ -117,7 +117,7 @@ export function requestCode(l: SpawnLaunch, base: Readonly<Env>, envPath: string
     const all = Object.entries(l.env).map(([n, v]) => shQuote(`${n}=${v}`));
     lines.push(`exec ${envPath} -i -- ${all.join(' ')} ${sup}`);
   }
-  lines.push(failed('cannot run /bin/sh'));
+  lines.push(failed('cannot run /bin/sh (missing, or the arguments and environment are too large): see the log'));
   return lines.join('\n');
 }
 
@@ -142,6 +142,7 @@ class Shell {
   readonly proc: ChildProcess;
   ready = false;
   dead = false;
+  private closing = false;
   readonly pending = new Map<number, Pending>();
   /** Resolves true once it said ready, false if it died (or hung) first. */
   readonly readyOrDead: Promise<boolean>;
@@ -183,9 +184,12 @@ class Shell {
       this.die();
     });
     this.proc.once('exit', (code, signal) => {
-      if (!this.dead) this.log(`local runtime: the spawner exited (${signal ?? `status ${code}`})`);
-      this.die();
+      if (!this.closing) this.log(`local runtime: the spawner exited (${signal ?? `status ${code}`})`);
+      // Its answers may still be in the pipe: the end of stdout settles the requests. Only the
+      // spawner holds that pipe (what it forks writes to /dev/null), so the end comes at once.
+      setTimeout(() => this.die(), 1000).unref();
     });
+    this.proc.stdout!.once('close', () => this.die());
     this.updateRef();
   }
 
@@ -203,6 +207,7 @@ class Shell {
   }
 
   close(): void {
+    this.closing = true;
     this.proc.stdin!.end();
   }
 
