@@ -13,7 +13,7 @@
 // <stateDir>/workspaces/<runId>/                   shared by the run's tasks when asked for
 import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, open, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
@@ -26,6 +26,7 @@ import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
 import { Spawner, SpawnerLost } from './spawner.js';
 import { spawnSupervisor, type SupervisorLaunch } from './supervisor.js';
+import { Trash } from './trash.js';
 
 export interface LocalProcessRuntimeOptions {
   /** Folder for attempts and workspaces; one per machine (or per `kontroler up` data dir). */
@@ -83,6 +84,7 @@ interface EarlyWatch {
   watcher: FSWatcher | undefined;
   target: Tracked | undefined;
   exitSeen: boolean;
+  logSeen: boolean;
 }
 
 /** Bound of the ended and parents sets (they only save file system calls). */
@@ -101,27 +103,6 @@ const SAFETY_READ_EVERY = 10;
 function keyOf(k: AttemptKey): AttemptKey {
   // Never pass the spec itself along: it carries parameter values.
   return { runId: k.runId, task: k.task, attempt: k.attempt };
-}
-
-/**
- * Removes an attempt folder: the usual files one by one, then the folder; a folder holding more
- * (a kill record, files the command left in work/) is removed recursively. Half the file system
- * calls of a recursive rm, which tries rmdir, lists and stats each entry first.
- */
-async function removeAttemptDir(dir: string): Promise<void> {
-  const ignore = () => {};
-  await Promise.all([
-    unlink(join(dir, FILES.pid)).catch(ignore),
-    unlink(join(dir, FILES.log)).catch(ignore),
-    unlink(join(dir, FILES.exit)).catch(ignore),
-    rmdir(join(dir, FILES.work)).catch(ignore),
-  ]);
-  try {
-    await rmdir(dir);
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return;
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 function messageOf(e: unknown): string {
@@ -146,6 +127,7 @@ export class LocalProcessRuntime implements TaskRuntime {
   /** Task folders known to exist: an attempt's exclusive mkdir needs no parent mkdir first. */
   private readonly parents = new Set<string>();
   private readonly spawner: Spawner | undefined;
+  private readonly trash: Trash;
   /** Per attempt folder: the last queued operation, so start/adopt/kill/release of one attempt run one at a time. */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly background = new Set<Promise<void>>();
@@ -164,6 +146,11 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.spawnGraceMs = opts.spawnGraceMs ?? 3000;
     this.pollMs = opts.pollMs ?? 100;
     this.spawner = opts.spawner === false ? undefined : new Spawner({ inheritedEnv: this.inheritedEnv, log: this.log });
+    this.trash = new Trash({
+      dir: join(this.stateDir, 'trash'),
+      removeInBackground: async (paths) => (await this.spawner?.removeAll(paths)) ?? false,
+      log: this.log,
+    });
   }
 
   /**
@@ -208,7 +195,7 @@ export class LocalProcessRuntime implements TaskRuntime {
       if (this.tracked.has(dir)) throw this.stillRunning(describeKey(key));
       if (!this.ended.delete(dir) && (await this.inspect(dir)).state === 'running') throw this.stillRunning(describeKey(key));
       this.strays.delete(dir);
-      await removeAttemptDir(dir);
+      await this.trash.discard(dir);
     });
   }
 
@@ -224,8 +211,9 @@ export class LocalProcessRuntime implements TaskRuntime {
     }
     for (const dir of this.strays.keys()) if (dir.startsWith(runDir + '/')) this.strays.delete(dir);
     for (const dir of this.ended) if (dir.startsWith(runDir + '/')) this.ended.delete(dir);
-    await rm(runDir, { recursive: true, force: true });
-    await rm(workspaceDir(this.stateDir, runId), { recursive: true, force: true });
+    for (const dir of this.parents) if (dir.startsWith(runDir + '/')) this.parents.delete(dir);
+    await this.trash.discard(runDir);
+    await this.trash.discard(workspaceDir(this.stateDir, runId));
   }
 
   subscribe(listener: (ev: RuntimeEvent) => void): () => void {
@@ -255,6 +243,7 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.strays.clear();
     this.ended.clear();
     this.listeners.clear();
+    await this.trash.flush();
     await this.spawner?.close();
   }
 
@@ -444,7 +433,6 @@ export class LocalProcessRuntime implements TaskRuntime {
           logOffset,
         );
         this.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
-        t.tail.poke(); // what it wrote since logOffset, without waiting for more output
         const kill = await readKill(dir);
         if (kill !== undefined) {
           // A controller that died mid-kill cannot send the SIGKILL: we do, on its schedule.
@@ -499,26 +487,27 @@ export class LocalProcessRuntime implements TaskRuntime {
     t.watcher = w.watcher;
     this.tracked.set(fields.dir, t);
     this.ensureTicker();
-    // Output or an exit that came before we knew the pid.
-    if (early !== undefined) {
-      t.tail.poke();
-      if (w.exitSeen && t.child === undefined) this.checkAdopted(t);
-    }
+    // Output or an exit that came before we knew the pid (or before we watched).
+    if (early === undefined || w.logSeen || w.watcher === undefined) t.tail.poke();
+    if (early !== undefined && (w.exitSeen || w.watcher === undefined) && t.child === undefined) this.checkAdopted(t);
     return t;
   }
 
   /** One inotify watch on the folder sees both log writes and the exit file appearing. */
   private watchEarly(dir: string): EarlyWatch {
-    const ew: EarlyWatch = { watcher: undefined, target: undefined, exitSeen: false };
+    const ew: EarlyWatch = { watcher: undefined, target: undefined, exitSeen: false, logSeen: false };
     try {
-      const w = watch(dir, (_event, filename) => {
+      const w = watch(dir, (event, filename) => {
+        // The log's creation brings no bytes: its writes each bring a 'change'.
+        const logChanged = (filename === FILES.log && event === 'change') || filename === null;
         const t = ew.target;
         if (t === undefined) {
           if (filename === FILES.exit || filename === null) ew.exitSeen = true;
+          if (logChanged) ew.logSeen = true;
           return;
         }
         if (t.ending) return;
-        if (filename === FILES.log || filename === null) t.tail.poke();
+        if (logChanged) t.tail.poke();
         if ((filename === FILES.exit || filename === null) && t.child === undefined) this.checkAdopted(t);
       });
       w.on('error', (e) => {

@@ -38,6 +38,13 @@ const SPAWNER_SCRIPT = [
 /** Where bash may live; the first executable one is used. */
 const BASH_PATHS = ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'];
 const ENV_PATHS = ['/usr/bin/env', '/bin/env'];
+const RM_PATHS = ['/bin/rm', '/usr/bin/rm'];
+
+interface Tools {
+  readonly bash: string | undefined;
+  readonly env: string | undefined;
+  readonly rm: string | undefined;
+}
 /** How long the spawner may take to say it is ready before we give up on it. */
 const READY_TIMEOUT_MS = 5000;
 /** After the spawner could not start, attempts are spawned directly for this long before trying again. */
@@ -289,7 +296,7 @@ export interface SpawnerOptions {
 export class Spawner {
   private shell: Shell | undefined;
   private nextId = 1;
-  private paths: Promise<{ bash: string | undefined; env: string | undefined }> | undefined;
+  private paths: Promise<Tools> | undefined;
   private unavailableUntil = 0;
   private announced: 'spawner' | 'direct' | undefined;
   private closed = false;
@@ -317,6 +324,23 @@ export class Spawner {
       this.opts.log(`local runtime: starting attempts through a spawner shell (${bash}, pid ${shell.proc.pid})`);
     }
     return result;
+  }
+
+  /**
+   * `rm -rf` of these paths in the background (not waited for, not watched). False when the
+   * spawner is unavailable or lost the request: the caller deletes them itself.
+   */
+  async removeAll(paths: readonly string[]): Promise<boolean> {
+    if (this.closed || Date.now() < this.unavailableUntil) return false;
+    const { bash, rm } = await this.findPaths();
+    if (bash === undefined || rm === undefined) return false;
+    const shell = this.current(bash);
+    try {
+      await shell.send(this.nextId++, `exec ${[rm, '-rf', '--', ...paths].map(shQuote).join(' ')}`);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Ends the spawner (it reads EOF); running supervisors are not affected. */
@@ -354,8 +378,12 @@ export class Spawner {
     return undefined;
   }
 
-  private findPaths(): Promise<{ bash: string | undefined; env: string | undefined }> {
-    this.paths ??= (async () => ({ bash: await firstExecutable(BASH_PATHS), env: await firstExecutable(ENV_PATHS) }))();
+  private findPaths(): Promise<Tools> {
+    this.paths ??= (async () => ({
+      bash: await firstExecutable(BASH_PATHS),
+      env: await firstExecutable(ENV_PATHS),
+      rm: await firstExecutable(RM_PATHS),
+    }))();
     return this.paths;
   }
 }
