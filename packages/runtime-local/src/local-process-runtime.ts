@@ -3,6 +3,10 @@
 // folder, so a new LocalProcessRuntime on the same stateDir can adopt whatever an earlier one
 // started, whether it is still running or ended while nobody watched.
 //
+// Supervisors are forked by a long-lived bash co-process, the spawner (spawner.ts), so this big
+// process never forks per attempt; without bash, they are spawned directly. Either way the folder
+// watch (inotify) reports the exit file within moments, and a poll covers what it cannot see.
+//
 // <stateDir>/attempts/<runId>/<task>/<attempt>/   created with an exclusive mkdir: the claim
 //   pid    "<startedAt> <deadlineAt|-> <pid> <starttime|->" by the supervisor (exclusive create),
 //          or "failed <reason>" when the attempt never ran (an adopter's claim also goes here)
@@ -11,6 +15,7 @@
 //   kill   "<at> <reason>" when someone asked it to stop (first reason wins)
 //   work/  working directory (unless the run has a workspace)
 // <stateDir>/workspaces/<runId>/                   shared by the run's tasks when asked for
+// <stateDir>/trash/                                released folders, emptied in bulk (trash.ts)
 import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
@@ -24,7 +29,7 @@ import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
-import { Spawner, SpawnerLost } from './spawner.js';
+import { Spawner, SpawnerLost, type SpawnLaunch } from './spawner.js';
 import { spawnSupervisor, type SupervisorLaunch } from './supervisor.js';
 import { Trash } from './trash.js';
 
@@ -158,6 +163,8 @@ export class LocalProcessRuntime implements TaskRuntime {
    * attempt is adopted instead (from log offset 0), so it never runs twice. Emits `started`
    * before it resolves. Throws VALIDATION_FAILED (nothing to run, unusable names or env),
    * UNAVAILABLE (state folder not writable, spawn failed: the attempt is then recorded as failed).
+   * A supervisor the spawner forked but that cannot run (its folder vanished, the command line is
+   * too long) ends with reason `StartError: ...` instead.
    */
   async start(spec: AttemptSpec): Promise<void> {
     this.assertOpen();
@@ -295,16 +302,9 @@ export class LocalProcessRuntime implements TaskRuntime {
     try {
       pid = await this.spawner?.spawn(request);
     } catch (e) {
-      if (!(e instanceof SpawnerLost) || !e.maybeSpawned) throw e;
-      // The spawner died with our request unanswered: a supervisor may be starting, or not. Ask
-      // again; of two supervisors the first to record itself runs and the other one quits (the
-      // exclusive create of `pid`), so we then watch whichever recorded itself, like an adopter.
-      this.log(`local runtime: the spawner died while starting ${describeKey(spec)}: starting it again (it still runs once)`);
-      early.watcher?.close();
-      const again = await this.spawner?.spawn(request).catch(() => undefined);
-      if (again === undefined) await this.spawnDetached(spec, launch);
-      await this.adoptNow(spec, dir, 0);
-      return;
+      if (!(e instanceof SpawnerLost)) throw e;
+      if (e.maybeSpawned) return this.startAgain(spec, dir, early, launch, request);
+      this.log(`local runtime: ${e.message}: spawning ${describeKey(spec)} directly`);
     }
     if (pid !== undefined) {
       // The supervisor's shell creates the log (appending); our tail opens it when it appears.
@@ -343,6 +343,25 @@ export class LocalProcessRuntime implements TaskRuntime {
       this.finish(t, status);
     });
     this.emit({ type: 'started', key: t.key, handle: String(childPid), at: now });
+  }
+
+  /**
+   * The spawner died with our request unanswered: a supervisor may be starting, or not. Ask again;
+   * of two supervisors the first to record itself runs and the other one quits (the exclusive
+   * create of `pid`), so we then watch whichever recorded itself, as an adopter does.
+   */
+  private async startAgain(
+    spec: AttemptSpec,
+    dir: string,
+    early: EarlyWatch,
+    launch: Omit<SupervisorLaunch, 'logFd'>,
+    request: SpawnLaunch,
+  ): Promise<void> {
+    this.log(`local runtime: the spawner died while starting ${describeKey(spec)}: starting it again (it still runs once)`);
+    early.watcher?.close();
+    const again = await this.spawner?.spawn(request).catch(() => undefined);
+    if (again === undefined) await this.spawnDetached(spec, launch);
+    await this.adoptNow(spec, dir, 0);
   }
 
   /** A supervisor we do not watch as our child (an adopter watches it): after a spawner failure. */

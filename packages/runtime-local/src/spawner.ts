@@ -5,8 +5,8 @@
 //
 // Protocol, over pipes only (nothing touches disk, so parameter values never do either):
 //   request  "<id> <n>\n" then n bytes of shell code, whose last line is "#<id>"
-//   reply    "<id> <pid>" (the supervisor's pid, = its process group) or "<id> X" (bad framing:
-//            the spawner exits)
+//   reply    "<id> <pid>" (the supervisor's pid, = its process group), "<id> F" (the fork failed)
+//            or "<id> X" (bad framing: the spawner exits); nothing was forked for F and X
 // The shell code (built by `requestCode`) runs in a forked subshell: enter the working folder,
 // point stdout/stderr at the log, set the environment, exec the supervisor. Values reach the
 // supervisor's environment through `export` (or `env -i` for names bash cannot export), quoted
@@ -29,8 +29,9 @@ const SPAWNER_SCRIPT = [
   'echo ready',
   'while IFS=" " read -r i n && IFS= read -r -N "$n" r; do',
   '  case $r in *"#$i") ;; *) echo "$i X"; exit 1;; esac',
+  '  l=$!',
   '  ( eval "$r" ) </dev/null >/dev/null &',
-  '  echo "$i $!"',
+  '  if [ "$!" = "$l" ]; then echo "$i F"; else echo "$i $!"; fi',
   '  disown -a',
   'done',
 ].join('\n');
@@ -251,7 +252,7 @@ class Shell {
       }
       this.pending.delete(id);
       const pid = Number(line.slice(space + 1));
-      // "X": the request was garbled (the spawner exits); nothing was forked for it.
+      // F: the fork failed; X: the request was garbled (the spawner exits). Nothing ran.
       if (Number.isSafeInteger(pid) && pid > 0) p.resolve(pid);
       else p.reject(new SpawnerLost(`the spawner refused a request (${line.slice(0, 100)})`, false));
     }

@@ -1,7 +1,8 @@
 // The supervisor: a tiny detached /bin/sh that runs one attempt and outlives the controller. It is
 // the leader of its own process group (so a kill reaches the whole tree), records itself in `pid`,
 // runs the command with its output going to `log`, and records the exit status in `exit`.
-// A shell costs about a millisecond per attempt; a Node shim would cost ~40 ms.
+// A shell costs about a millisecond per attempt; a Node shim would cost ~40 ms. Usually the
+// spawner (spawner.ts) forks it; `spawnSupervisor` is the direct way, when there is no spawner.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Env } from './environment.js';
 
