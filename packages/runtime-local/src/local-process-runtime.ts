@@ -49,11 +49,11 @@ export interface LocalProcessRuntimeOptions {
   /** Poll period: adopted processes' liveness, deadlines, kill escalation, log reads without a file watcher. Default 100 ms. */
   readonly pollMs?: number;
   /**
-   * Fork supervisors through a long-lived bash co-process (default true) instead of from this
-   * process, whose every fork blocks its event loop for milliseconds. Falls back to spawning
-   * directly when bash is missing or will not start.
+   * Fork supervisors through a long-lived bash co-process (default true, or the path of the bash
+   * to use, 4.2 or later) instead of from this process, whose every fork blocks its event loop
+   * for milliseconds. Falls back to spawning directly when bash is missing or will not start.
    */
-  readonly spawner?: boolean;
+  readonly spawner?: boolean | string;
 }
 
 /** An attempt this runtime is watching until it ends. */
@@ -150,7 +150,10 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.inheritedEnv = opts.inheritedEnv ?? pickInherited(process.env);
     this.spawnGraceMs = opts.spawnGraceMs ?? 3000;
     this.pollMs = opts.pollMs ?? 100;
-    this.spawner = opts.spawner === false ? undefined : new Spawner({ inheritedEnv: this.inheritedEnv, log: this.log });
+    this.spawner =
+      opts.spawner === false
+        ? undefined
+        : new Spawner({ inheritedEnv: this.inheritedEnv, log: this.log, ...(typeof opts.spawner === 'string' ? { bash: opts.spawner } : {}) });
     this.trash = new Trash({
       dir: join(this.stateDir, 'trash'),
       removeInBackground: async (paths) => (await this.spawner?.removeAll(paths)) ?? false,

@@ -23,9 +23,11 @@ import type { Env } from './environment.js';
 import { SUPERVISOR_SCRIPT } from './supervisor.js';
 
 const SPAWNER_SCRIPT = [
+  // read -N (a byte count, in one read) needs bash 4.1; older ones (macOS /bin/bash) are not used.
+  '(( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2) )) || { echo "bash $BASH_VERSION is too old" >&2; exit 1; }',
   'set -m',
   'shopt -s execfail',
-  'case $- in *m*) ;; *) echo "no job control"; exit 1;; esac',
+  'case $- in *m*) ;; *) echo "job control is not available" >&2; exit 1;; esac',
   'echo ready',
   'while IFS=" " read -r i n && IFS= read -r -N "$n" r; do',
   '  case $r in *"#$i") ;; *) echo "$i X"; exit 1;; esac',
@@ -286,6 +288,8 @@ class Shell {
 export interface SpawnerOptions {
   readonly inheritedEnv: Readonly<Env>;
   readonly log: (msg: string) => void;
+  /** The bash to run (4.2 or later); default: the first of /bin/bash, /usr/bin/bash, /usr/local/bin/bash. */
+  readonly bash?: string;
 }
 
 /**
@@ -381,7 +385,7 @@ export class Spawner {
 
   private findPaths(): Promise<Tools> {
     this.paths ??= (async () => ({
-      bash: await firstExecutable(BASH_PATHS),
+      bash: await firstExecutable(this.opts.bash === undefined ? BASH_PATHS : [this.opts.bash]),
       env: await firstExecutable(ENV_PATHS),
       rm: await firstExecutable(RM_PATHS),
     }))();

@@ -226,6 +226,23 @@ describe('LocalProcessRuntime: the spawner', () => {
     assert.ok(!messages.join('\n').includes(secret));
   });
 
+  for (const [what, bash] of [
+    ['exits at once', '/bin/false'],
+    ['does not exist', '/nonexistent/bash'],
+    ['cannot do job control or read -N (a POSIX sh)', '/bin/sh'],
+  ] as const) {
+    it(`falls back to spawning directly, saying so once, when the spawner's bash ${what}`, async () => {
+      const messages: string[] = [];
+      const rt = box.runtime({ spawner: bash, log: (m) => messages.push(m) });
+      const rec = new Recorder(rt);
+      const specs = [spec({ command: ['sleep', '0.2'] }), spec({ command: ['true'] })];
+      for (const s of specs) await rt.start(s);
+      assert.equal(await supervisorParent(Number((await rec.started(specs[0]!)).handle)), process.pid);
+      for (const s of specs) assert.equal((await rec.exited(s)).reason, 'Completed');
+      assert.equal(messages.filter((m) => /spawning attempts directly/.test(m)).length, 1, messages.join('\n'));
+    });
+  }
+
   it('falls back to spawning directly when told not to use the spawner', async () => {
     const rt = box.runtime({ spawner: false });
     const rec = new Recorder(rt);
