@@ -62,8 +62,8 @@ interface Tracked {
   readonly dir: string;
   /** The supervisor: leader of the attempt's process group. */
   readonly pid: number;
-  /** From the supervisor's pid record; for attempts we spawned, read when first needed. */
-  startTime: string | undefined;
+  /** From the supervisor's pid record (adopted attempts). */
+  readonly startTime: string | undefined;
   readonly startedAt: number;
   readonly deadlineAt: number | undefined;
   /** We started it (no other runtime had a chance to ask it to stop before we did). */
@@ -602,11 +602,11 @@ export class LocalProcessRuntime implements TaskRuntime {
               this.finish(t, exit, true);
               return;
             }
-            if (t.startTime === undefined && t.own) {
-              const rec = await readPid(t.dir);
-              if (rec?.kind === 'started' && rec.pid === t.pid) t.startTime = rec.startTime;
-            }
-            if (!(await isSameProcess(t.pid, t.startTime))) {
+            // Ours: the spawner reaps its children at once, so a pid that is still there is the
+            // supervisor (reusing it would take a wrap of the pid space between two ticks).
+            // Adopted: the recorded start time tells a reused pid apart.
+            const alive = t.own ? pidExists(t.pid) : await isSameProcess(t.pid, t.startTime);
+            if (!alive) {
               this.finish(t);
               return;
             }
