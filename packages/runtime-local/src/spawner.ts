@@ -218,6 +218,7 @@ class Shell {
 
   close(): void {
     this.closing = true;
+    this.updateRef(); // so whoever awaits the close sees its end
     this.proc.stdin!.end();
   }
 
@@ -271,9 +272,9 @@ class Shell {
     }
   }
 
-  /** Keeps our event loop alive only while it starts or a request waits for its answer. */
+  /** Keeps our event loop alive only while it starts, a request waits for its answer, or it is closing. */
   private updateRef(): void {
-    const busy = !this.dead && (this.pending.size > 0 || !this.ready);
+    const busy = !this.dead && (this.pending.size > 0 || !this.ready || this.closing);
     const { stdin, stdout, stderr } = this.proc;
     for (const s of [stdin, stdout, stderr]) {
       const sock = s as unknown as { ref?: () => void; unref?: () => void } | null;
