@@ -359,11 +359,7 @@ export class Spawner {
     const timer = setTimeout(() => shell.proc.kill('SIGKILL'), 2000);
     await shell.exited;
     clearTimeout(timer);
-  }
-
-  /** The spawner's pid, for tests. */
-  get pid(): number | undefined {
-    return this.shell?.dead === false ? this.shell.proc.pid : undefined;
+    shell.die(); // settles what is left and lets go of its handles now, not at the end of its stdout
   }
 
   private current(bash: string): Shell {
