@@ -253,7 +253,13 @@ test('run it and watch it succeed live; read a task log', async () => {
   await page.waitForSelector('[data-testid=run-page][data-run-status=succeeded]', { timeout: 60_000 });
   assert.equal(await page.locator('.task-node[data-status=succeeded]').count(), 4);
 
+  // Keyboard: a focused task opens with Enter.
+  await page.focus('.react-flow__node[data-id="load"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=task-panel][data-task="load"]');
+  assert.equal(await page.locator('.react-flow__node[data-id="load"]').getAttribute('aria-label'), 'Task load, succeeded');
   await page.click('.react-flow__node[data-id="transform"]');
+  await page.waitForSelector('[data-testid=task-panel][data-task="transform"]');
   await page.waitForSelector('[data-testid=log-viewer][data-state=ended]');
   const log = page.locator('[data-testid=log-viewer] .log-scroll');
   await page.waitForFunction(() => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes('transform done: ok'));

@@ -122,6 +122,7 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
         return {
           id: t.name,
           type: 'task',
+          ariaLabel: `Task ${t.name}${errs?.length ? `, ${errs.length} problems` : ''}`,
           position: positions.get(t.name) ?? { x: 0, y: 0 },
           selected: t.name === selected,
           width: 190,
