@@ -62,6 +62,8 @@ const BASH_SPECIAL = new Set([
 ]);
 /** Names bash sets itself: never in the spawner's own environment, unset in the subshell. */
 const BASH_OWN = ['PWD', 'OLDPWD', 'SHLVL'];
+/** Names that would change how the spawner itself works (TMOUT times its `read` out, CDPATH its `cd`): sent with each request instead. */
+const AFFECTS_SPAWNER = ['TMOUT', 'CDPATH'];
 
 export function bashCanExport(name: string): boolean {
   return PLAIN_NAME.test(name) && !BASH_SPECIAL.has(name) && !name.startsWith('BASH') && !name.startsWith('COMP') && !name.startsWith('READLINE');
@@ -76,7 +78,7 @@ function isLocale(name: string): boolean {
 export function spawnerEnv(inherited: Readonly<Env>): Env {
   const env: Env = {};
   for (const [name, value] of Object.entries(inherited)) {
-    if (bashCanExport(name) && !isLocale(name) && !BASH_OWN.includes(name)) env[name] = value;
+    if (bashCanExport(name) && !isLocale(name) && !BASH_OWN.includes(name) && !AFFECTS_SPAWNER.includes(name)) env[name] = value;
   }
   return env;
 }
