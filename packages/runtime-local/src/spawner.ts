@@ -50,6 +50,8 @@ interface Tools {
 }
 /** How long the spawner may take to say it is ready before we give up on it. */
 const READY_TIMEOUT_MS = 5000;
+/** A spawner that answers nothing for this long while requests wait is killed (and replaced). */
+const STALL_MS = 60_000;
 /** After the spawner could not start, attempts are spawned directly for this long before trying again. */
 const RETRY_AFTER_MS = 30_000;
 
@@ -161,6 +163,8 @@ class Shell {
   readonly exited: Promise<void>;
   private settle: (ok: boolean) => void = () => {};
   private readonly timer: NodeJS.Timeout;
+  /** Armed while requests wait; every answer re-arms it. */
+  private stall: NodeJS.Timeout | undefined;
   private out = '';
   private err = '';
 
@@ -213,6 +217,7 @@ class Shell {
         return;
       }
       this.pending.set(id, { resolve, reject });
+      if (this.stall === undefined) this.armStall();
       this.updateRef();
       this.proc.stdin!.write(`${id} ${Buffer.byteLength(body)}\n${body}`);
     });
@@ -228,6 +233,7 @@ class Shell {
     if (this.dead) return;
     this.dead = true;
     clearTimeout(this.timer);
+    clearTimeout(this.stall);
     this.settle(false);
     const lost = [...this.pending.values()];
     this.pending.clear();
@@ -256,12 +262,23 @@ class Shell {
         continue;
       }
       this.pending.delete(id);
+      clearTimeout(this.stall);
+      this.stall = undefined;
+      if (this.pending.size > 0) this.armStall();
       const pid = Number(line.slice(space + 1));
       // F: the fork failed; X: the request was garbled (the spawner exits). Nothing ran.
       if (Number.isSafeInteger(pid) && pid > 0) p.resolve(pid);
       else p.reject(new SpawnerLost(`the spawner refused a request (${line.slice(0, 100)})`, false));
     }
     this.updateRef();
+  }
+
+  private armStall(): void {
+    this.stall = setTimeout(() => {
+      this.log(`local runtime: the spawner answered nothing for ${STALL_MS / 1000} s: replacing it`);
+      this.proc.kill('SIGKILL');
+    }, STALL_MS);
+    this.stall.unref();
   }
 
   private onErr(chunk: string): void {
