@@ -8,7 +8,9 @@
 //   reply    "<id> <pid>" (the supervisor's pid, = its process group), "<id> F" (the fork failed)
 //            or "<id> X" (bad framing: the spawner exits); nothing was forked for F and X
 // The shell code (built by `requestCode`) runs in a forked subshell: enter the working folder,
-// point stdout/stderr at the log, set the environment, exec the supervisor. Values reach the
+// point stdout/stderr at the log, set the environment, exec the supervisor. Until then its output
+// goes nowhere (a failure is recorded in the attempt's pid file instead), so no message about a
+// request, whatever its content, can reach our logs. Values reach the
 // supervisor's environment through `export` (or `env -i` for names bash cannot export), quoted
 // with single quotes, and are never echoed anywhere.
 //
@@ -32,7 +34,7 @@ const SPAWNER_SCRIPT = [
   'while IFS=" " read -r i n && IFS= read -r -N "$n" r; do',
   '  case $r in *"#$i") ;; *) echo "$i X"; exit 1;; esac',
   '  l=$!',
-  '  ( eval "$r" ) </dev/null >/dev/null &',
+  '  ( eval "$r" ) </dev/null >/dev/null 2>&1 &',
   '  if [ "$!" = "$l" ]; then echo "$i F"; else echo "$i $!"; fi',
   '  disown -a',
   'done',
@@ -111,8 +113,13 @@ export interface SpawnLaunch {
  */
 export function requestCode(l: SpawnLaunch, base: Readonly<Env>, envPath: string | undefined): string | undefined {
   const failed = (why: string) => `{ set -C; echo ${shQuote(`failed StartError: ${why}`)} >${shQuote(l.pidPath)}; exit 1; }`;
-  const sup = ['/bin/sh', '-c', '"$1"', 'kontroler-attempt', shQuote(l.dir), shQuote(l.meta), shQuote(l.banner), ...l.argv.map(shQuote)].join(' ');
-  const lines = [`cd -P -- ${shQuote(l.cwd)} && exec >>${shQuote(l.logPath)} 2>&1 || ${failed('cannot enter the working folder or open the log')}`];
+  const sup = ['/bin/sh', '-c', '"$1"', 'kontroler-attempt', shQuote(l.dir), shQuote(l.meta), shQuote(l.banner), '"$2"', ...l.argv.map(shQuote)].join(' ');
+  const lines = [
+    `cd -P -- ${shQuote(l.cwd)} && exec >>${shQuote(l.logPath)} 2>&1 || ${failed('cannot enter the working folder or open the log')}`,
+    // The supervisor's start time (it keeps this pid), for its pid record: "$2", as no exported
+    // name can shadow a positional parameter; empty without /proc (the supervisor then tries).
+    't=; read -r p </proc/$BASHPID/stat 2>/dev/null && { set -f; a=(${p##*) }); t=${a[19]}; set +f; }; set -- "$1" "$t"',
+  ];
   // What differs from the spawner's own environment; anything bash cannot export means env -i.
   const extra: [string, string][] = [];
   let plain = true;
@@ -139,7 +146,7 @@ export function requestCode(l: SpawnLaunch, base: Readonly<Env>, envPath: string
 export class SpawnerLost extends Error {
   constructor(
     message: string,
-    /** False when the spawner never read a request (it died before saying ready). */
+    /** False when nothing was forked for it: the spawner died before saying ready, or answered F or X. */
     readonly maybeSpawned: boolean,
   ) {
     super(message);
@@ -282,7 +289,7 @@ class Shell {
   }
 
   private onErr(chunk: string): void {
-    // bash's own complaints (a fork that failed, a folder that vanished): paths at most, never values.
+    // bash's own complaints (a fork that failed): the subshells it forks write nowhere.
     this.err += chunk;
     let nl: number;
     while ((nl = this.err.indexOf('\n')) !== -1) {
