@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // Per-attempt overhead of the local runtime: N sequential attempts of `true` (start → exited) vs
 // N sequential `spawn('true')` (spawn → exit). Run after `npm run build`:
-//   node packages/runtime-local/scripts/measure-overhead.mjs [N] [parallel]
+//   node packages/runtime-local/scripts/measure-overhead.mjs [N] [parallel] [direct]
+// `direct` turns the spawner off (supervisors forked by this process, as before ADR 0005).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalProcessRuntime } from '../dist/index.js';
 
 const n = Number(process.argv[2] ?? 200);
 const parallel = Number(process.argv[3] ?? 0);
+const direct = process.argv[4] === 'direct';
 
 function spawnTrue() {
   return new Promise((resolve, reject) => {
@@ -20,9 +22,30 @@ function spawnTrue() {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'kontroler-overhead-'));
-const rt = new LocalProcessRuntime({ stateDir: dir });
+const rt = new LocalProcessRuntime({ stateDir: dir, spawner: !direct });
 const waiting = new Map();
+/** CPU ms (self, reaped children) of a process, from /proc; zeros when unknown. */
+function cpuOf(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { self: (Number(f[11]) + Number(f[12])) * 10, children: (Number(f[13]) + Number(f[14])) * 10 };
+  } catch {
+    return { self: 0, children: 0 };
+  }
+}
+/** The spawner: the parent of the supervisors, when it is not this process. */
+let spawnerPid;
 rt.subscribe((ev) => {
+  if (ev.type === 'started' && spawnerPid === undefined) {
+    try {
+      const s = readFileSync(`/proc/${ev.handle}/stat`, 'utf8');
+      const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+      spawnerPid = ppid === process.pid ? 0 : ppid;
+    } catch {
+      // already gone
+    }
+  }
   if (ev.type !== 'exited') return;
   const done = waiting.get(`${ev.key.task}/${ev.key.attempt}`);
   waiting.delete(`${ev.key.task}/${ev.key.attempt}`);
@@ -76,11 +99,14 @@ if (parallel > 0) {
   const local = await timeParallel(attemptTrue);
   console.log(`${n} attempts, ${parallel} at a time: spawn('true') ${base.toFixed(0)} ms; LocalProcessRuntime ${local.toFixed(0)} ms (${(local / base).toFixed(2)}x)`);
 } else {
+  const s0 = spawnerPid ? cpuOf(spawnerPid) : { self: 0, children: 0 };
   const { base, local, cpu } = await timeSequential();
-  console.log(`${n} sequential: spawn('true') ${sum(base).toFixed(0)} ms (median ${median(base).toFixed(2)} ms); ` +
+  const s1 = spawnerPid ? cpuOf(spawnerPid) : { self: 0, children: 0 };
+  console.log(`${n} sequential${direct ? ' (direct spawn)' : ''}: spawn('true') ${sum(base).toFixed(0)} ms (median ${median(base).toFixed(2)} ms); ` +
     `LocalProcessRuntime ${sum(local).toFixed(0)} ms (median ${median(local).toFixed(2)} ms); ` +
     `overhead ${((sum(local) - sum(base)) / n).toFixed(2)} ms per attempt (median ${(median(local) - median(base)).toFixed(2)} ms); ` +
-    `this process's CPU per attempt: ${(cpu.local / n).toFixed(2)} ms vs ${(cpu.base / n).toFixed(2)} ms for a bare spawn`);
+    `this process's CPU per attempt: ${(cpu.local / n).toFixed(2)} ms vs ${(cpu.base / n).toFixed(2)} ms for a bare spawn` +
+    (spawnerPid ? `; the spawner's ${((s1.self - s0.self) / n).toFixed(2)} ms (its children, the attempts: ${((s1.children - s0.children) / n).toFixed(2)} ms)` : ''));
 }
 await rt.close();
 rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,9 @@
 //   reply    "<id> <pid>" (the supervisor's pid, = its process group), "<id> F" (the fork failed)
 //            or "<id> X" (bad framing: the spawner exits); nothing was forked for F and X
 // The shell code (built by `requestCode`) runs in a forked subshell: enter the working folder,
-// point stdout/stderr at the log, set the environment, exec the supervisor. Values reach the
+// point stdout/stderr at the log, set the environment, exec the supervisor. Until then its output
+// goes nowhere (a failure is recorded in the attempt's pid file instead), so no message about a
+// request, whatever its content, can reach our logs. Values reach the
 // supervisor's environment through `export` (or `env -i` for names bash cannot export), quoted
 // with single quotes, and are never echoed anywhere.
 //
@@ -32,7 +34,7 @@ const SPAWNER_SCRIPT = [
   'while IFS=" " read -r i n && IFS= read -r -N "$n" r; do',
   '  case $r in *"#$i") ;; *) echo "$i X"; exit 1;; esac',
   '  l=$!',
-  '  ( eval "$r" ) </dev/null >/dev/null &',
+  '  ( eval "$r" ) </dev/null >/dev/null 2>&1 &',
   '  if [ "$!" = "$l" ]; then echo "$i F"; else echo "$i $!"; fi',
   '  disown -a',
   'done',
@@ -50,6 +52,8 @@ interface Tools {
 }
 /** How long the spawner may take to say it is ready before we give up on it. */
 const READY_TIMEOUT_MS = 5000;
+/** A spawner that answers nothing for this long while requests wait is killed (and replaced). */
+const STALL_MS = 60_000;
 /** After the spawner could not start, attempts are spawned directly for this long before trying again. */
 const RETRY_AFTER_MS = 30_000;
 
@@ -62,6 +66,8 @@ const BASH_SPECIAL = new Set([
 ]);
 /** Names bash sets itself: never in the spawner's own environment, unset in the subshell. */
 const BASH_OWN = ['PWD', 'OLDPWD', 'SHLVL'];
+/** Names that would change how the spawner itself works (TMOUT times its `read` out, CDPATH its `cd`): sent with each request instead. */
+const AFFECTS_SPAWNER = ['TMOUT', 'CDPATH'];
 
 export function bashCanExport(name: string): boolean {
   return PLAIN_NAME.test(name) && !BASH_SPECIAL.has(name) && !name.startsWith('BASH') && !name.startsWith('COMP') && !name.startsWith('READLINE');
@@ -76,7 +82,7 @@ function isLocale(name: string): boolean {
 export function spawnerEnv(inherited: Readonly<Env>): Env {
   const env: Env = {};
   for (const [name, value] of Object.entries(inherited)) {
-    if (bashCanExport(name) && !isLocale(name) && !BASH_OWN.includes(name)) env[name] = value;
+    if (bashCanExport(name) && !isLocale(name) && !BASH_OWN.includes(name) && !AFFECTS_SPAWNER.includes(name)) env[name] = value;
   }
   return env;
 }
@@ -107,8 +113,13 @@ export interface SpawnLaunch {
  */
 export function requestCode(l: SpawnLaunch, base: Readonly<Env>, envPath: string | undefined): string | undefined {
   const failed = (why: string) => `{ set -C; echo ${shQuote(`failed StartError: ${why}`)} >${shQuote(l.pidPath)}; exit 1; }`;
-  const sup = ['/bin/sh', '-c', '"$1"', 'kontroler-attempt', shQuote(l.dir), shQuote(l.meta), shQuote(l.banner), ...l.argv.map(shQuote)].join(' ');
-  const lines = [`cd -P -- ${shQuote(l.cwd)} && exec >>${shQuote(l.logPath)} 2>&1 || ${failed('cannot enter the working folder or open the log')}`];
+  const sup = ['/bin/sh', '-c', '"$1"', 'kontroler-attempt', shQuote(l.dir), shQuote(l.meta), shQuote(l.banner), '"$2"', ...l.argv.map(shQuote)].join(' ');
+  const lines = [
+    `cd -P -- ${shQuote(l.cwd)} && exec >>${shQuote(l.logPath)} 2>&1 || ${failed('cannot enter the working folder or open the log')}`,
+    // The supervisor's start time (it keeps this pid), for its pid record: "$2", as no exported
+    // name can shadow a positional parameter; empty without /proc (the supervisor then tries).
+    't=; read -r p </proc/$BASHPID/stat 2>/dev/null && { set -f; a=(${p##*) }); t=${a[19]}; set +f; }; set -- "$1" "$t"',
+  ];
   // What differs from the spawner's own environment; anything bash cannot export means env -i.
   const extra: [string, string][] = [];
   let plain = true;
@@ -135,7 +146,7 @@ export function requestCode(l: SpawnLaunch, base: Readonly<Env>, envPath: string
 export class SpawnerLost extends Error {
   constructor(
     message: string,
-    /** False when the spawner never read a request (it died before saying ready). */
+    /** False when nothing was forked for it: the spawner died before saying ready, or answered F or X. */
     readonly maybeSpawned: boolean,
   ) {
     super(message);
@@ -159,6 +170,8 @@ class Shell {
   readonly exited: Promise<void>;
   private settle: (ok: boolean) => void = () => {};
   private readonly timer: NodeJS.Timeout;
+  /** Armed while requests wait; every answer re-arms it. */
+  private stall: NodeJS.Timeout | undefined;
   private out = '';
   private err = '';
 
@@ -211,6 +224,7 @@ class Shell {
         return;
       }
       this.pending.set(id, { resolve, reject });
+      if (this.stall === undefined) this.armStall();
       this.updateRef();
       this.proc.stdin!.write(`${id} ${Buffer.byteLength(body)}\n${body}`);
     });
@@ -226,6 +240,7 @@ class Shell {
     if (this.dead) return;
     this.dead = true;
     clearTimeout(this.timer);
+    clearTimeout(this.stall);
     this.settle(false);
     const lost = [...this.pending.values()];
     this.pending.clear();
@@ -254,6 +269,9 @@ class Shell {
         continue;
       }
       this.pending.delete(id);
+      clearTimeout(this.stall);
+      this.stall = undefined;
+      if (this.pending.size > 0) this.armStall();
       const pid = Number(line.slice(space + 1));
       // F: the fork failed; X: the request was garbled (the spawner exits). Nothing ran.
       if (Number.isSafeInteger(pid) && pid > 0) p.resolve(pid);
@@ -262,8 +280,16 @@ class Shell {
     this.updateRef();
   }
 
+  private armStall(): void {
+    this.stall = setTimeout(() => {
+      this.log(`local runtime: the spawner answered nothing for ${STALL_MS / 1000} s: replacing it`);
+      this.proc.kill('SIGKILL');
+    }, STALL_MS);
+    this.stall.unref();
+  }
+
   private onErr(chunk: string): void {
-    // bash's own complaints (a fork that failed, a folder that vanished): paths at most, never values.
+    // bash's own complaints (a fork that failed): the subshells it forks write nowhere.
     this.err += chunk;
     let nl: number;
     while ((nl = this.err.indexOf('\n')) !== -1) {

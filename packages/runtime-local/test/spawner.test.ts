@@ -128,6 +128,25 @@ describe('LocalProcessRuntime: the spawner', () => {
     assert.deepEqual(results[0], results[1], 'the spawner and a direct spawn give the same environment');
   });
 
+  it('keeps inherited variables that would change the spawner itself (TMOUT, CDPATH, LANG) for the attempts only', async () => {
+    const inheritedEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', TMOUT: '1', CDPATH: '/tmp', LANG: 'C.UTF-8', 'odd.inherited': 'x' };
+    const messages: string[] = [];
+    const rt = box.runtime({ inheritedEnv, log: (m) => messages.push(m) });
+    const rec = new Recorder(rt);
+    const first = dump({});
+    await rt.start(first);
+    assert.equal((await rec.exited(first)).exitCode, 0);
+    await new Promise((r) => setTimeout(r, 1500)); // longer than TMOUT: a spawner reading with it would have exited
+    const second = dump({});
+    await rt.start(second);
+    assert.equal((await rec.exited(second)).exitCode, 0);
+    for (const s of [first, second]) {
+      const dumped = JSON.parse(rec.logText(s).split('\n')[1] ?? '') as Dumped;
+      for (const name of ['TMOUT', 'CDPATH', 'LANG']) assert.equal(dumped.env[name], inheritedEnv[name as keyof typeof inheritedEnv], name);
+    }
+    assert.ok(!messages.some((m) => /spawner exited/.test(m)), messages.join('\n'));
+  });
+
   it('leaves SIGINT and SIGQUIT to the command, as a direct spawn does', async () => {
     const rt = box.runtime();
     const rec = new Recorder(rt);
