@@ -49,13 +49,15 @@ function claimMatches(v: unknown, want: string): boolean {
   return false;
 }
 
-/** Keeps the strongest role per namespace, sorted by namespace. */
+/** Keeps the strongest role per namespace, drops what a `*` binding already grants, sorted by namespace. */
 export function mergeBindings(bindings: readonly RoleBinding[]): RoleBinding[] {
   const best = new Map<string, Role>();
   for (const b of bindings) {
     const have = best.get(b.namespace);
     if (have === undefined || RANK[b.role] > RANK[have]) best.set(b.namespace, b.role);
   }
+  const everywhere = best.get('*');
+  if (everywhere !== undefined) for (const [ns, role] of best) if (ns !== '*' && RANK[role] <= RANK[everywhere]) best.delete(ns);
   return [...best].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([namespace, role]) => ({ namespace, role }));
 }
 
