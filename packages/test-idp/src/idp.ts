@@ -45,7 +45,7 @@ export interface TestIdp {
   /** The public keys currently published at the JWKS endpoint. */
   publishedKids(): string[];
   /** Signs arbitrary claims with the current private key (for tokens no real flow issues, e.g. another issuer). */
-  sign(claims: Record<string, unknown>, opts?: { kid?: string; expiresIn?: string | number }): Promise<string>;
+  sign(claims: Record<string, unknown>, opts?: { kid?: string; expiresIn?: string | number | null }): Promise<string>;
   /** The current public signing key as a JWK. */
   publicJwk(): JWK;
   close(): Promise<void>;
@@ -202,11 +202,9 @@ export async function startTestIdp(opts: { users?: readonly TestUser[] } = {}): 
     async sign(claims, o = {}) {
       const k = (o.kid ? keys.find((x) => x.kid === o.kid) : keys[0]) ?? keys[0]!;
       const key = await importJWK(k, 'RS256');
-      return new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid: k.kid!, typ: 'JWT' })
-        .setIssuedAt()
-        .setExpirationTime(o.expiresIn ?? '10m')
-        .sign(key);
+      const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: k.kid!, typ: 'JWT' }).setIssuedAt();
+      if (o.expiresIn !== null) jwt.setExpirationTime(o.expiresIn ?? '10m');
+      return jwt.sign(key);
     },
     publicJwk: () => publicPart(keys[0]!),
     close: () =>
