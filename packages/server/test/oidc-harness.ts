@@ -62,8 +62,10 @@ export interface OidcHarness {
   close(): Promise<void>;
 }
 
-export async function startOidcHarness(o: { config?: Partial<ServerConfig>; oidc?: Parameters<typeof oidcConfig>[0] extends infer T ? Partial<T> : never; admin?: boolean } = {}): Promise<OidcHarness> {
-  const idp = await startTestIdp();
+export async function startOidcHarness(
+  o: { config?: Partial<ServerConfig>; oidc?: Parameters<typeof oidcConfig>[0] extends infer T ? Partial<T> : never; admin?: boolean; idpHost?: '127.0.0.1' | 'localhost' } = {},
+): Promise<OidcHarness> {
+  const idp = await startTestIdp(o.idpHost ? { hostname: o.idpHost } : {});
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const callbackUrl = `${url}/api/v1/auth/oidc/callback`;

@@ -84,7 +84,7 @@ ${error ? `<p id="error" role="alert">${escapeHtml(error)}</p>` : ''}
 }
 
 /** Starts the provider on 127.0.0.1 (random port). Call `setClients` before any sign-in. */
-export async function startTestIdp(opts: { users?: readonly TestUser[] } = {}): Promise<TestIdp> {
+export async function startTestIdp(opts: { users?: readonly TestUser[]; hostname?: '127.0.0.1' | 'localhost' } = {}): Promise<TestIdp> {
   const users = opts.users ?? TEST_USERS;
   let keys: JWK[] = [await newKey()];
   let clients: TestClient[] = [];
@@ -93,7 +93,8 @@ export async function startTestIdp(opts: { users?: readonly TestUser[] } = {}): 
 
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  // `localhost` makes the provider another site than a relying party on 127.0.0.1 (SameSite rules apply as across domains).
+  const issuer = `http://${opts.hostname ?? '127.0.0.1'}:${(http.address() as AddressInfo).port}`;
 
   const build = (): Provider => {
     const configuration: Configuration = {
