@@ -23,6 +23,7 @@ export {
   type ServiceAccountRoleRule,
 } from './auth/role-map.js';
 export { kubeTokenReviewer, type TokenReviewer, type TokenReviewApi, type TokenReviewResult } from './auth/token-review.js';
+export { UI_CSP } from './routes/ui.js';
 export { HTTP_STATUS, toApiError, type ApiErrorBody, type ApiErrorCode } from './http-errors.js';
 export { describeAccess, type Access, type Principal } from './rbac.js';
 export type { AnyRoute, RouteDef } from './route.js';
