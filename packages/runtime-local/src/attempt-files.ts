@@ -1,6 +1,7 @@
 // The small files that record an attempt's life. Each is one newline-terminated line written with a
 // single write (by the supervisor's shell or by `writeLine`), so a reader that accepts only complete
 // lines never acts on a half-written file: an incomplete line reads as "not there yet".
+import fs from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FILES } from './paths.js';
@@ -26,11 +27,34 @@ function isErrno(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
 }
 
+/** These files are one short line: one read of this size gets all of it (longer ones are read whole). */
+const SMALL = 4096;
+
+/**
+ * Reads a small file with two round trips to the thread pool (open, read; the close is not waited
+ * for) instead of readFile's four (open, fstat, read, close): the exit file is read on the way
+ * from a command's end to its `exited` event.
+ */
+function readSmall(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    fs.open(path, 'r', (err, fd) => {
+      if (err) return reject(err);
+      const buf = Buffer.allocUnsafe(SMALL);
+      fs.read(fd, buf, 0, SMALL, 0, (e, n) => {
+        fs.close(fd, () => {});
+        if (e) return reject(e);
+        if (n < SMALL) return resolve(buf.toString('utf8', 0, n));
+        readFile(path, 'utf8').then(resolve, reject);
+      });
+    });
+  });
+}
+
 /** The file's single line, or undefined when it is missing or not yet completely written. */
 export async function readLine(path: string): Promise<string | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readSmall(path);
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return undefined;
     throw e;

@@ -3,6 +3,10 @@
 // folder, so a new LocalProcessRuntime on the same stateDir can adopt whatever an earlier one
 // started, whether it is still running or ended while nobody watched.
 //
+// Supervisors are forked by a long-lived bash co-process, the spawner (spawner.ts), so this big
+// process never forks per attempt; without bash, they are spawned directly. Either way the folder
+// watch (inotify) reports the exit file within moments, and a poll covers what it cannot see.
+//
 // <stateDir>/attempts/<runId>/<task>/<attempt>/   created with an exclusive mkdir: the claim
 //   pid    "<startedAt> <deadlineAt|-> <pid> <starttime|->" by the supervisor (exclusive create),
 //          or "failed <reason>" when the attempt never ran (an adopter's claim also goes here)
@@ -11,9 +15,10 @@
 //   kill   "<at> <reason>" when someone asked it to stop (first reason wins)
 //   work/  working directory (unless the run has a workspace)
 // <stateDir>/workspaces/<runId>/                   shared by the run's tasks when asked for
+// <stateDir>/trash/                                released folders, emptied in bulk (trash.ts)
 import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
@@ -24,7 +29,9 @@ import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
-import { spawnSupervisor } from './supervisor.js';
+import { Spawner, SpawnerLost, type SpawnLaunch } from './spawner.js';
+import { spawnSupervisor, type SupervisorLaunch } from './supervisor.js';
+import { Trash } from './trash.js';
 
 export interface LocalProcessRuntimeOptions {
   /** Folder for attempts and workspaces; one per machine (or per `kontroler up` data dir). */
@@ -41,6 +48,12 @@ export interface LocalProcessRuntimeOptions {
   readonly spawnGraceMs?: number;
   /** Poll period: adopted processes' liveness, deadlines, kill escalation, log reads without a file watcher. Default 100 ms. */
   readonly pollMs?: number;
+  /**
+   * Fork supervisors through a long-lived bash co-process (default true, or the path of the bash
+   * to use, 4.2 or later) instead of from this process, whose every fork blocks its event loop
+   * for milliseconds. Falls back to spawning directly when bash is missing or will not start.
+   */
+  readonly spawner?: boolean | string;
 }
 
 /** An attempt this runtime is watching until it ends. */
@@ -49,10 +62,16 @@ interface Tracked {
   readonly dir: string;
   /** The supervisor: leader of the attempt's process group. */
   readonly pid: number;
+  /** From the supervisor's pid record (adopted attempts). */
   readonly startTime: string | undefined;
   readonly startedAt: number;
   readonly deadlineAt: number | undefined;
-  /** Set when we spawned it: its exit event tells us at once. Adopted ones are polled. */
+  /** We started it (no other runtime had a chance to ask it to stop before we did). */
+  readonly own: boolean;
+  /**
+   * Set when we spawned it directly (fallback): its exit event tells us at once. Otherwise the
+   * watcher reports its exit file, and polling covers the rest.
+   */
   readonly child: ChildProcess | undefined;
   readonly tail: LogTail;
   watcher: FSWatcher | undefined;
@@ -60,8 +79,21 @@ interface Tracked {
   killAt: number | undefined;
   killRequested: boolean;
   checking: boolean;
+  /** Something changed while a check was running: check again right after it. */
+  recheck: boolean;
   ending: boolean;
 }
+
+/** A folder watch set up before its attempt is tracked, so an early exit is not missed. */
+interface EarlyWatch {
+  watcher: FSWatcher | undefined;
+  target: Tracked | undefined;
+  exitSeen: boolean;
+  logSeen: boolean;
+}
+
+/** Bound of the ended and parents sets (they only save file system calls). */
+const MAX_REMEMBERED = 10_000;
 
 /** An attempt we were asked to kill without watching it: only the SIGKILL escalation is ours. */
 interface Stray {
@@ -95,6 +127,12 @@ export class LocalProcessRuntime implements TaskRuntime {
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly tracked = new Map<string, Tracked>();
   private readonly strays = new Map<string, Stray>();
+  /** Attempt folders whose `exited` this runtime emitted: release skips the disk inspection. */
+  private readonly ended = new Set<string>();
+  /** Task folders known to exist: an attempt's exclusive mkdir needs no parent mkdir first. */
+  private readonly parents = new Set<string>();
+  private readonly spawner: Spawner | undefined;
+  private readonly trash: Trash;
   /** Per attempt folder: the last queued operation, so start/adopt/kill/release of one attempt run one at a time. */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly background = new Set<Promise<void>>();
@@ -112,6 +150,15 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.inheritedEnv = opts.inheritedEnv ?? pickInherited(process.env);
     this.spawnGraceMs = opts.spawnGraceMs ?? 3000;
     this.pollMs = opts.pollMs ?? 100;
+    this.spawner =
+      opts.spawner === false
+        ? undefined
+        : new Spawner({ inheritedEnv: this.inheritedEnv, log: this.log, ...(typeof opts.spawner === 'string' ? { bash: opts.spawner } : {}) });
+    this.trash = new Trash({
+      dir: join(this.stateDir, 'trash'),
+      removeInBackground: async (paths) => (await this.spawner?.removeAll(paths)) ?? false,
+      log: this.log,
+    });
   }
 
   /**
@@ -119,6 +166,8 @@ export class LocalProcessRuntime implements TaskRuntime {
    * attempt is adopted instead (from log offset 0), so it never runs twice. Emits `started`
    * before it resolves. Throws VALIDATION_FAILED (nothing to run, unusable names or env),
    * UNAVAILABLE (state folder not writable, spawn failed: the attempt is then recorded as failed).
+   * A supervisor the spawner forked but that cannot run (its folder vanished, the command line is
+   * too long) ends with reason `StartError: ...` instead.
    */
   async start(spec: AttemptSpec): Promise<void> {
     this.assertOpen();
@@ -153,9 +202,10 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.assertOpen();
     const dir = attemptDir(this.stateDir, key);
     await this.serial(dir, async () => {
-      if (this.tracked.has(dir) || (await this.inspect(dir)).state === 'running') throw this.stillRunning(describeKey(key));
+      if (this.tracked.has(dir)) throw this.stillRunning(describeKey(key));
+      if (!this.ended.delete(dir) && (await this.inspect(dir)).state === 'running') throw this.stillRunning(describeKey(key));
       this.strays.delete(dir);
-      await rm(dir, { recursive: true, force: true });
+      await this.trash.discard(dir);
     });
   }
 
@@ -167,11 +217,13 @@ export class LocalProcessRuntime implements TaskRuntime {
       if (t.key.runId === runId) throw this.stillRunning(describeKey(t.key));
     }
     for (const dir of await listAttemptDirs(runDir)) {
-      if ((await this.inspect(dir)).state === 'running') throw this.stillRunning(dir);
+      if (!this.ended.has(dir) && (await this.inspect(dir)).state === 'running') throw this.stillRunning(dir);
     }
     for (const dir of this.strays.keys()) if (dir.startsWith(runDir + '/')) this.strays.delete(dir);
-    await rm(runDir, { recursive: true, force: true });
-    await rm(workspaceDir(this.stateDir, runId), { recursive: true, force: true });
+    for (const dir of this.ended) if (dir.startsWith(runDir + '/')) this.ended.delete(dir);
+    for (const dir of this.parents) if (dir.startsWith(runDir + '/')) this.parents.delete(dir);
+    await this.trash.discard(runDir);
+    await this.trash.discard(workspaceDir(this.stateDir, runId));
   }
 
   subscribe(listener: (ev: RuntimeEvent) => void): () => void {
@@ -199,7 +251,10 @@ export class LocalProcessRuntime implements TaskRuntime {
     await Promise.allSettled([...this.tracked.values()].map((t) => t.tail.close()));
     this.tracked.clear();
     this.strays.clear();
+    this.ended.clear();
     this.listeners.clear();
+    await this.trash.flush();
+    await this.spawner?.close();
   }
 
   // --- start ------------------------------------------------------------------------------
@@ -222,52 +277,116 @@ export class LocalProcessRuntime implements TaskRuntime {
       return;
     }
     const cwd = workspace ?? join(dir, FILES.work);
-    // The log is the supervisor's stdout and stderr; we keep reading through the same file.
-    const [cwdMade, logOpened] = await Promise.allSettled([mkdir(cwd, { recursive: true }), open(join(dir, FILES.log), 'wx+')]);
-    if (cwdMade.status === 'rejected' || logOpened.status === 'rejected') {
-      if (logOpened.status === 'fulfilled') await logOpened.value.close();
-      const e: unknown = cwdMade.status === 'rejected' ? cwdMade.reason : (logOpened as PromiseRejectedResult).reason;
-      return this.failStart(spec, dir, `StartError: cannot prepare ${cwd} and the log: ${messageOf(e)}`, e);
+    // Watch first: a short command may write its exit file before we know its pid.
+    const early = this.watchEarly(dir);
+    try {
+      await mkdir(cwd, { recursive: true });
+    } catch (e) {
+      early.watcher?.close();
+      return this.failStart(spec, dir, `StartError: cannot create the working folder ${cwd}: ${messageOf(e)}`, e);
     }
-    const logFile = logOpened.value;
+    const fields = { key: keyOf(spec), dir, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, own: true };
+    const launch = {
+      dir,
+      startedAt: now,
+      deadlineAt: spec.deadlineAt,
+      banner: inv.banner,
+      argv: inv.argv,
+      cwd,
+      env: { ...this.inheritedEnv, ...vars },
+    };
+    const request = {
+      ...launch,
+      logPath: join(dir, FILES.log),
+      pidPath: join(dir, FILES.pid),
+      meta: `${now} ${spec.deadlineAt ?? '-'}`,
+    };
+    let pid: number | undefined;
+    try {
+      pid = await this.spawner?.spawn(request);
+    } catch (e) {
+      if (!(e instanceof SpawnerLost)) throw e;
+      if (e.maybeSpawned) return this.startAgain(spec, dir, early, launch, request);
+      this.log(`local runtime: ${e.message}: spawning ${describeKey(spec)} directly`);
+    }
+    if (pid !== undefined) {
+      // The supervisor's shell creates the log (appending); our tail opens it when it appears.
+      const t = this.track({ ...fields, pid, child: undefined }, 0, undefined, early);
+      this.emit({ type: 'started', key: t.key, handle: String(pid), at: now });
+      return;
+    }
+    // No spawner: fork the supervisor ourselves, its stdout and stderr the log we read through.
+    let logFile: FileHandle;
+    try {
+      logFile = await open(join(dir, FILES.log), 'wx+');
+    } catch (e) {
+      early.watcher?.close();
+      return this.failStart(spec, dir, `StartError: cannot create the log: ${messageOf(e)}`, e);
+    }
     let child: ChildProcess;
     try {
-      child = spawnSupervisor({
-        dir,
-        startedAt: now,
-        deadlineAt: spec.deadlineAt,
-        banner: inv.banner,
-        argv: inv.argv,
-        cwd,
-        env: { ...this.inheritedEnv, ...vars },
-        logFd: logFile.fd,
-      });
+      child = spawnSupervisor({ ...launch, logFd: logFile.fd });
     } catch (e) {
+      early.watcher?.close();
       await logFile.close();
       return this.failStart(spec, dir, `StartError: ${messageOf(e)}`, e);
     }
-    const pid = child.pid;
-    if (pid === undefined) {
+    const childPid = child.pid;
+    if (childPid === undefined) {
+      early.watcher?.close();
       const err = await new Promise<Error>((res) => child.once('error', res));
       await logFile.close();
       return this.failStart(spec, dir, `StartError: cannot run /bin/sh: ${err.message}`, err);
     }
     child.on('error', (e) => this.log(`local runtime: attempt ${describeKey(spec)}: ${e.message}`));
-    const t = this.track(
-      { key: keyOf(spec), dir, pid, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, child },
-      0,
-      logFile,
-    );
+    const t = this.track({ ...fields, pid: childPid, child }, 0, logFile, early);
     child.once('exit', (status) => {
       // Nothing of an ended attempt may outlive it (as in a pod): kill what is left of its group.
-      signalGroup(pid, 'SIGKILL');
+      signalGroup(childPid, 'SIGKILL');
       this.finish(t, status);
     });
-    this.emit({ type: 'started', key: t.key, handle: String(pid), at: now });
+    this.emit({ type: 'started', key: t.key, handle: String(childPid), at: now });
+  }
+
+  /**
+   * The spawner died with our request unanswered: a supervisor may be starting, or not. Ask again;
+   * of two supervisors the first to record itself runs and the other one quits (the exclusive
+   * create of `pid`), so we then watch whichever recorded itself, as an adopter does.
+   */
+  private async startAgain(
+    spec: AttemptSpec,
+    dir: string,
+    early: EarlyWatch,
+    launch: Omit<SupervisorLaunch, 'logFd'>,
+    request: SpawnLaunch,
+  ): Promise<void> {
+    this.log(`local runtime: the spawner died while starting ${describeKey(spec)}: starting it again (it still runs once)`);
+    early.watcher?.close();
+    const again = await this.spawner?.spawn(request).catch(() => undefined);
+    if (again === undefined) await this.spawnDetached(spec, launch);
+    await this.adoptNow(spec, dir, 0);
+  }
+
+  /** A supervisor we do not watch as our child (an adopter watches it): after a spawner failure. */
+  private async spawnDetached(spec: AttemptSpec, launch: Omit<SupervisorLaunch, 'logFd'>): Promise<void> {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(join(launch.dir, FILES.log), 'a');
+      const child = spawnSupervisor({ ...launch, logFd: fh.fd });
+      child.on('error', (e) => this.log(`local runtime: attempt ${describeKey(spec)}: ${e.message}`));
+      child.unref();
+    } catch (e) {
+      this.log(`local runtime: cannot start ${describeKey(spec)} again: ${messageOf(e)}`);
+    } finally {
+      await fh?.close();
+    }
   }
 
   /** The exclusive mkdir that makes an attempt ours to start; false when it exists already. */
   private async createAttemptDir(dir: string): Promise<boolean> {
+    const parent = dirname(dir);
+    // A task folder made earlier is usually still there: then one mkdir is all it takes.
+    if (!this.parents.has(parent)) await this.createParent(parent);
     for (let tries = 0; ; tries++) {
       try {
         await mkdir(dir);
@@ -282,16 +401,22 @@ export class LocalProcessRuntime implements TaskRuntime {
           );
         }
       }
-      try {
-        await mkdir(dirname(dir), { recursive: true });
-      } catch (e) {
-        throw new KontrolerError(
-          'UNAVAILABLE',
-          `cannot create ${dirname(dir)}: ${messageOf(e)}; check that the state folder ${this.stateDir} is writable`,
-          { cause: e, retryable: true },
-        );
-      }
+      await this.createParent(parent); // released meanwhile
     }
+  }
+
+  private async createParent(parent: string): Promise<void> {
+    try {
+      await mkdir(parent, { recursive: true });
+    } catch (e) {
+      throw new KontrolerError(
+        'UNAVAILABLE',
+        `cannot create ${parent}: ${messageOf(e)}; check that the state folder ${this.stateDir} is writable`,
+        { cause: e, retryable: true },
+      );
+    }
+    if (this.parents.size >= MAX_REMEMBERED) this.parents.clear();
+    this.parents.add(parent);
   }
 
   /** Records why the attempt never ran (so a later start or adopt reports it) and throws. */
@@ -326,11 +451,10 @@ export class LocalProcessRuntime implements TaskRuntime {
       case 'running': {
         const { rec } = seen;
         const t = this.track(
-          { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, child: undefined },
+          { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, own: false, child: undefined },
           logOffset,
         );
         this.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
-        t.tail.poke(); // what it wrote since logOffset, without waiting for more output
         const kill = await readKill(dir);
         if (kill !== undefined) {
           // A controller that died mid-kill cannot send the SIGKILL: we do, on its schedule.
@@ -365,9 +489,10 @@ export class LocalProcessRuntime implements TaskRuntime {
   // --- watching ---------------------------------------------------------------------------
 
   private track(
-    fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'child'>,
+    fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'own' | 'child'>,
     logOffset: number,
     logFile?: FileHandle,
+    early?: EarlyWatch,
   ): Tracked {
     const t: Tracked = {
       ...fields,
@@ -376,27 +501,48 @@ export class LocalProcessRuntime implements TaskRuntime {
       killAt: undefined,
       killRequested: false,
       checking: false,
+      recheck: false,
       ending: false,
     };
+    const w = early ?? this.watchEarly(fields.dir);
+    w.target = t;
+    t.watcher = w.watcher;
+    this.tracked.set(fields.dir, t);
+    this.ensureTicker();
+    // Output or an exit that came before we knew the pid (or before we watched).
+    if (early === undefined || w.logSeen || w.watcher === undefined) t.tail.poke();
+    if (early !== undefined && (w.exitSeen || w.watcher === undefined) && t.child === undefined) this.checkAdopted(t);
+    return t;
+  }
+
+  /** One inotify watch on the folder sees both log writes and the exit file appearing. */
+  private watchEarly(dir: string): EarlyWatch {
+    const ew: EarlyWatch = { watcher: undefined, target: undefined, exitSeen: false, logSeen: false };
     try {
-      // One inotify watch on the folder sees both log writes and the exit file appearing.
-      const w = watch(fields.dir, (_event, filename) => {
+      const w = watch(dir, (event, filename) => {
+        // The log's creation brings no bytes: its writes each bring a 'change'.
+        const logChanged = (filename === FILES.log && event === 'change') || filename === null;
+        const t = ew.target;
+        if (t === undefined) {
+          if (filename === FILES.exit || filename === null) ew.exitSeen = true;
+          if (logChanged) ew.logSeen = true;
+          return;
+        }
         if (t.ending) return;
-        if (filename === FILES.log || filename === null) t.tail.poke();
+        if (logChanged) t.tail.poke();
         if ((filename === FILES.exit || filename === null) && t.child === undefined) this.checkAdopted(t);
       });
       w.on('error', (e) => {
-        this.log(`local runtime: watching ${fields.dir} failed (${e.message}): polling it instead`);
+        this.log(`local runtime: watching ${dir} failed (${e.message}): polling it instead`);
         w.close();
-        t.watcher = undefined;
+        ew.watcher = undefined;
+        if (ew.target !== undefined) ew.target.watcher = undefined;
       });
-      t.watcher = w;
+      ew.watcher = w;
     } catch (e) {
-      this.log(`local runtime: cannot watch ${fields.dir} (${messageOf(e)}): polling it instead`);
+      this.log(`local runtime: cannot watch ${dir} (${messageOf(e)}): polling it instead`);
     }
-    this.tracked.set(fields.dir, t);
-    this.ensureTicker();
-    return t;
+    return ew;
   }
 
   private tick(): void {
@@ -430,19 +576,41 @@ export class LocalProcessRuntime implements TaskRuntime {
     this.stopTickerIfIdle();
   }
 
-  /** An adopted attempt ended when its exit file exists or its supervisor is gone. */
+  /**
+   * An attempt not spawned as our child (adopted, or forked by the spawner) ended when its exit
+   * file exists or its supervisor is gone. Checks coalesce: a change during a check causes exactly
+   * one more (the exit file appears empty, then gets its line).
+   */
   private checkAdopted(t: Tracked): void {
-    if (t.checking || t.ending) return;
+    if (t.ending) return;
+    if (t.checking) {
+      t.recheck = true;
+      return;
+    }
     t.checking = true;
     this.runInBackground(
       (async () => {
         try {
-          const exited = (await readExit(t.dir)) !== undefined;
-          // Its supervisor wrote the status just now, so the group id is still the attempt's: kill
-          // what is left of it, as for our own children. A supervisor gone without a status is
-          // not swept: its pid may belong to someone else by now.
-          if (exited) signalGroup(t.pid, 'SIGKILL');
-          if (exited || !(await isSameProcess(t.pid, t.startTime))) this.finish(t);
+          do {
+            t.recheck = false;
+            const exit = await readExit(t.dir);
+            if (exit !== undefined) {
+              // Its supervisor wrote the status just now, so the group id is still the attempt's:
+              // kill what is left of it, as for our own children. A supervisor gone without a
+              // status is not swept: its pid may belong to someone else by now.
+              signalGroup(t.pid, 'SIGKILL');
+              this.finish(t, exit, true);
+              return;
+            }
+            // Ours: the spawner reaps its children at once, so a pid that is still there is the
+            // supervisor (reusing it would take a wrap of the pid space between two ticks).
+            // Adopted: the recorded start time tells a reused pid apart.
+            const alive = t.own ? pidExists(t.pid) : await isSameProcess(t.pid, t.startTime);
+            if (!alive) {
+              this.finish(t);
+              return;
+            }
+          } while (t.recheck && !t.ending);
         } finally {
           t.checking = false;
         }
@@ -451,10 +619,11 @@ export class LocalProcessRuntime implements TaskRuntime {
   }
 
   /**
-   * Delivers the rest of the log, then `exited`, then forgets the attempt. `status` is our own
-   * supervisor's exit status (= the command's), null when it was signalled, undefined when adopted.
+   * Delivers the rest of the log, then `exited`, then forgets the attempt. `status` is our child
+   * supervisor's exit status (= the command's), null when it was signalled; or, `fromFile`, what
+   * its exit file says; undefined when its supervisor is gone without one.
    */
-  private finish(t: Tracked, status?: number | null): void {
+  private finish(t: Tracked, status?: number | null, fromFile = false): void {
     if (t.ending) return;
     t.ending = true;
     t.watcher?.close();
@@ -464,12 +633,14 @@ export class LocalProcessRuntime implements TaskRuntime {
         let outcome: Outcome;
         try {
           // In parallel: on a chain of short tasks this latency is the per-hop overhead.
-          [, outcome] = await Promise.all([t.tail.drain(), this.outcomeFromDisk(t, status)]);
+          [, outcome] = await Promise.all([t.tail.drain(), this.outcomeFromDisk(t, status, fromFile)]);
         } catch (e) {
           this.log(`local runtime: cannot read how ${describeKey(t.key)} ended: ${messageOf(e)}; reporting it Lost`);
           outcome = { reason: 'Lost' };
         }
         this.tracked.delete(t.dir);
+        this.ended.add(t.dir);
+        if (this.ended.size > MAX_REMEMBERED) this.ended.delete(this.ended.values().next().value as string);
         this.stopTickerIfIdle();
         this.emit({ type: 'exited', key: t.key, at: this.clock(), ...outcome });
         await t.tail.close();
@@ -478,11 +649,12 @@ export class LocalProcessRuntime implements TaskRuntime {
   }
 
   /**
-   * A command that exited by itself in a supervisor we spawned needs no file read: its status is
-   * the supervisor's. Otherwise (killed, signalled, adopted, never ran) the files tell.
+   * A command that exited by itself in a supervisor we started needs no more file reads: its
+   * status is the supervisor's. Otherwise (killed, signalled, adopted, never ran) the files tell.
    */
-  private async outcomeFromDisk(t: Tracked, status: number | null | undefined): Promise<Outcome> {
-    if (typeof status === 'number' && status <= 128 && !t.killRequested) return outcomeOf(status, undefined, undefined);
+  private async outcomeFromDisk(t: Tracked, status: number | null | undefined, fromFile: boolean): Promise<Outcome> {
+    if (typeof status === 'number' && status <= 128 && !t.killRequested && t.own) return outcomeOf(status, undefined, undefined);
+    if (fromFile && typeof status === 'number') return outcomeOf(status, await readKill(t.dir), undefined);
     const [exit, kill] = await Promise.all([readExit(t.dir), readKill(t.dir)]);
     return outcomeOf(exit, kill, exit === undefined ? await readPid(t.dir) : undefined);
   }

@@ -1,7 +1,8 @@
 // The supervisor: a tiny detached /bin/sh that runs one attempt and outlives the controller. It is
 // the leader of its own process group (so a kill reaches the whole tree), records itself in `pid`,
 // runs the command with its output going to `log`, and records the exit status in `exit`.
-// A shell costs about a millisecond per attempt; a Node shim would cost ~40 ms.
+// A shell costs about a millisecond per attempt; a Node shim would cost ~40 ms. Usually the
+// spawner (spawner.ts) forks it; `spawnSupervisor` is the direct way, when there is no spawner.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Env } from './environment.js';
 
@@ -17,7 +18,7 @@ import type { Env } from './environment.js';
 //    kills itself, which its parent reads as "look at the files".
 //  - The exit status is written with one `echo` (a single write): readers accept a complete line.
 //    The supervisor also exits with it, so its parent needs no file read in the common case.
-const SCRIPT = [
+export const SUPERVISOR_SCRIPT = [
   'd=$1 m=$2 b=$3; shift 3',
   'trap : TERM INT HUP',
   't=-',
@@ -49,7 +50,7 @@ export interface SupervisorLaunch {
  */
 export function spawnSupervisor(l: SupervisorLaunch): ChildProcess {
   const meta = `${l.startedAt} ${l.deadlineAt ?? '-'}`;
-  return spawn('/bin/sh', ['-c', SCRIPT, 'kontroler-attempt', l.dir, meta, l.banner, ...l.argv], {
+  return spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, 'kontroler-attempt', l.dir, meta, l.banner, ...l.argv], {
     cwd: l.cwd,
     env: l.env,
     detached: true,

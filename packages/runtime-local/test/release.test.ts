@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { access, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hasCode } from '@kontroler/core';
-import { Recorder, sandbox, script, spec, type Sandbox } from './helpers.js';
+import { Recorder, sandbox, script, spec, until, type Sandbox } from './helpers.js';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
@@ -48,6 +48,22 @@ describe('LocalProcessRuntime: releasing and closing', () => {
     assert.ok(await exists(join(box.stateDir, 'attempts', 'run-kept')));
     await rt.releaseRun('run-gone'); // idempotent
   });
+
+  for (const useSpawner of [true, false]) {
+    it(`release empties the trash in the background, leftovers of an earlier process too (${useSpawner ? 'spawner' : 'direct'})`, async () => {
+      const trash = join(box.stateDir, 'trash');
+      await mkdir(join(trash, 'left-by-a-dead-controller', 'work'), { recursive: true });
+      await writeFile(join(trash, 'left-by-a-dead-controller', 'log'), 'x');
+      const rt = box.runtime({ spawner: useSpawner });
+      const rec = new Recorder(rt);
+      const specs = Array.from({ length: 10 }, () => script('echo hi > file-left-in-work', { runId: 'run-trash' }));
+      await Promise.all(specs.map((s) => rt.start(s)));
+      for (const s of specs) await rec.exited(s);
+      await Promise.all(specs.map((s) => rt.release(s)));
+      for (const s of specs) assert.equal(await exists(join(box.stateDir, 'attempts', 'run-trash', s.task, '1')), false);
+      await until(async () => (await readdir(trash)).length === 0, 'the trash is empty');
+    });
+  }
 
   it('close leaves processes running and no timers, watchers or child handles behind', async () => {
     // Long-lived handles only: one-off fs requests of other tests come and go.

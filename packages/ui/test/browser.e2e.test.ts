@@ -45,11 +45,15 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
+/** Light and dark screenshots, switching with the theme button as a user would. */
 async function bothThemes(name: string): Promise<void> {
   await shot(`${name}-light`);
-  await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+  const toggle = page.locator('[data-testid=theme-toggle]');
+  await toggle.click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
   await shot(`${name}-dark`);
-  await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
+  await toggle.click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
 }
 
 /** Replaces the text of the CodeMirror editor inside `host`. */
@@ -193,7 +197,7 @@ test('build a 4-task DAG in the visual editor: drag, connect, edit, cycles refus
     await page.fill('input[name=task-name]', name);
     await page.press('input[name=task-name]', 'Enter');
     await page.waitForSelector(`.react-flow__node[data-id="${name}"]`);
-    await setCode('[data-testid=code-script]', `echo "${name} starting"\nsleep 1\necho "${name} done: \\033[32mok\\033[0m"`);
+    await setCode('[data-testid=code-script]', `echo "${name} starting"\nsleep 2\necho "${name} done: \\033[32mok\\033[0m"`);
   }
   assert.ok(box.width > 200);
   await page.click('button:has-text("Auto-layout")');
@@ -225,7 +229,7 @@ test('build a 4-task DAG in the visual editor: drag, connect, edit, cycles refus
   const shown = await page.locator('[data-testid="code-DAG YAML"] .cm-content').innerText();
   assert.match(shown, /name: ui-pipeline[\s\S]*- name: extract[\s\S]*- name: transform\s+image: alpine:3.20\s+runAfter:\s+- extract/);
   const task = (name: string, after?: string) =>
-    `    - name: ${name}\n      image: alpine:3.20\n${after ? `      runAfter:\n        - ${after}\n` : ''}      script: |\n        echo "${name} starting"\n        sleep 1\n        echo "${name} done: \\033[32mok\\033[0m"\n`;
+    `    - name: ${name}\n      image: alpine:3.20\n${after ? `      runAfter:\n        - ${after}\n` : ''}      script: |\n        echo "${name} starting"\n        sleep 2\n        echo "${name} done: \\033[32mok\\033[0m"\n`;
   const edited = `apiVersion: kontroler.greedykomodo/v1alpha1\nkind: DAG\nmetadata:\n  name: ui-pipeline\n  namespace: default\nspec:\n  task:\n${task('extract')}${task('transform', 'extract')}${task('load', 'transform')}${task('summary', 'load')}`;
   await setCode('[data-testid="code-DAG YAML"]', edited);
   await page.waitForSelector('.react-flow__node[data-id="summary"]');
@@ -249,7 +253,13 @@ test('run it and watch it succeed live; read a task log', async () => {
   await page.waitForSelector('[data-testid=run-page][data-run-status=succeeded]', { timeout: 60_000 });
   assert.equal(await page.locator('.task-node[data-status=succeeded]').count(), 4);
 
+  // Keyboard: a focused task opens with Enter.
+  await page.focus('.react-flow__node[data-id="load"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=task-panel][data-task="load"]');
+  assert.equal(await page.locator('.react-flow__node[data-id="load"]').getAttribute('aria-label'), 'Task load, succeeded');
   await page.click('.react-flow__node[data-id="transform"]');
+  await page.waitForSelector('[data-testid=task-panel][data-task="transform"]');
   await page.waitForSelector('[data-testid=log-viewer][data-state=ended]');
   const log = page.locator('[data-testid=log-viewer] .log-scroll');
   await page.waitForFunction(() => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes('transform done: ok'));
@@ -287,6 +297,14 @@ spec:
   await page.click('[data-testid=task-panel] tr[data-attempt="1"] button');
   await page.waitForFunction(() => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes('attempt failing'));
   await shot('run-failed-retries-light');
+  // Retry failed: the failed task gets a new attempt (4) in the same run, shown live.
+  await page.getByRole('button', { name: 'Retry failed' }).click();
+  await page.waitForSelector('[data-testid=task-panel] tr[data-attempt="4"]', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
+  // Re-run: a new run of the same DAG.
+  await page.getByRole('button', { name: 'Re-run' }).click();
+  await page.waitForURL((u) => /\/runs\/\d+/.test(u.pathname) && !u.pathname.endsWith(`/runs/${id}`));
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
   // The runs list shows it, filtered by status.
   await page.goto(`${base}/runs?status=failed`);
   await page.waitForSelector(`tr[data-run="${id}"]`);
@@ -377,8 +395,16 @@ test('screenshots of the other main pages; no page errors; session expiry return
   await page.goto(`${base}/admin/audit`);
   await page.waitForSelector('table[aria-label="Audit log"] >> text=token.create');
   await bothThemes('audit');
-  await page.goto(`${base}/dags/default/ui-pipeline?tab=versions`);
-  await page.waitForSelector('[data-testid=diff]');
+  // Editing a saved DAG makes a new version; the versions tab diffs them.
+  await page.goto(`${base}/dags/default/ui-pipeline/edit`);
+  await page.click('.react-flow__node[data-id="load"]');
+  await page.fill('input[name=task-retries]', '2');
+  await page.waitForSelector('[data-testid=problem-count]:has-text("valid")');
+  await page.click('[data-testid=save]');
+  await page.waitForSelector('[data-testid=dag-page] >> text=version 2');
+  await page.getByRole('tab', { name: 'Versions' }).click();
+  await page.waitForSelector('[data-testid=diff] .added');
+  assert.match(await page.locator('[data-testid=diff] .added').first().innerText(), /backoff:|limit: 2/);
   await shot('dag-versions-light');
   assert.deepEqual(pageErrors, []);
 

@@ -122,6 +122,7 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
         return {
           id: t.name,
           type: 'task',
+          ariaLabel: `Task ${t.name}${errs?.length ? `, ${errs.length} problems` : ''}`,
           position: positions.get(t.name) ?? { x: 0, y: 0 },
           selected: t.name === selected,
           width: 190,
@@ -213,7 +214,7 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
       const ns = doc.metadata.namespace ?? 'default';
       const r = await api.apply('DAG', ns, yamlText, 'yaml');
       setDirty(false);
-      toast(r.created ? `Created ${r.name} (version ${r.version})` : `Saved ${r.name}: version ${r.version}`);
+      toast(r.version === 1 ? `Created ${r.name}` : `Saved ${r.name}: version ${r.version}`);
       void qc.invalidateQueries({ queryKey: ['dags'] });
       void qc.invalidateQueries({ queryKey: ['dag', r.namespace, r.name] });
       setTimeout(() => nav(`/dags/${r.namespace}/${r.name}`), 0);
