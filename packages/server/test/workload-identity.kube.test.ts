@@ -68,6 +68,7 @@ before(async () => {
       { serviceAccount: `system:serviceaccount:${ns.name}:task-runner`, namespace: '$namespace', role: 'editor' as const },
       { serviceAccount: `system:serviceaccount:${ns.name}:ephemeral`, namespace: '$namespace', role: 'viewer' as const },
       { serviceAccount: `system:serviceaccount:${ns.name}:reborn`, namespace: '$namespace', role: 'viewer' as const },
+      { serviceAccount: `system:serviceaccount:${ns.name}:pod-runner`, namespace: '$namespace', role: 'viewer' as const },
     ],
   };
   reviewing = await start(workloadIdentityConfig({ ...base, tokenReviewer: kubeTokenReviewer(ns.kc.makeApiClient(AuthenticationV1Api)) }));
@@ -170,5 +171,28 @@ describe('workload identity (Kubernetes service account tokens)', () => {
     assert.notEqual(firstUid, secondUid);
     await refusedWithin(reviewing, token, /TokenReview/);
     assert.equal((await me(reviewing, await tokenFor('reborn', ['kontroler']))).status, 200, 'a token of the new account works');
+  });
+
+  test('a token bound to a pod (what a projected volume holds) works while the pod exists, not after it is deleted', async () => {
+    await serviceAccount(ns.core, 'pod-runner');
+    const pod = await ns.core.createNamespacedPod({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'token-holder' },
+        spec: { serviceAccountName: 'pod-runner', restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '600'] }] },
+      },
+    });
+    const tr = await ns.core.createNamespacedServiceAccountToken({
+      name: 'pod-runner',
+      namespace: ns.name,
+      body: { spec: { audiences: ['kontroler'], expirationSeconds: 600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'token-holder', uid: pod.metadata!.uid! } } },
+    });
+    const token = tr.status!.token!;
+    assert.equal((decodeJwt(token)['kubernetes.io'] as { pod?: { name?: string } }).pod?.name, 'token-holder');
+    const r = await me(reviewing, token);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.username, `system:serviceaccount:${ns.name}:pod-runner`);
+    await ns.core.deleteNamespacedPod({ name: 'token-holder', namespace: ns.name, gracePeriodSeconds: 0 });
+    await refusedWithin(reviewing, token, /TokenReview/);
   });
 });
