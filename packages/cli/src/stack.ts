@@ -107,12 +107,15 @@ export async function startStack(s: Settings, parts: StackParts): Promise<Stack>
     let url: string | undefined;
     if (parts.server) {
       const { bootstrapAdmin, consoleServerLog, startServer } = await import('@kontroler/server');
-      const admin = await bootstrapAdmin(pool, { ...(process.env.KONTROLER_ADMIN_PASSWORD ? { password: process.env.KONTROLER_ADMIN_PASSWORD } : {}) });
-      if (admin.generatedPassword) {
-        log.info(`created user "${admin.username}" with password: ${admin.generatedPassword}`);
-        log.info('it is shown only this once: sign in and change it (or set KONTROLER_ADMIN_PASSWORD before the first start)');
-      }
       const { config } = serverConfigFrom({}, process.env);
+      // With local accounts off (KONTROLER_PASSWORD_LOGIN=false) there is no built-in admin.
+      if (config.passwordLogin !== false) {
+        const admin = await bootstrapAdmin(pool, { ...(process.env.KONTROLER_ADMIN_PASSWORD ? { password: process.env.KONTROLER_ADMIN_PASSWORD } : {}) });
+        if (admin.generatedPassword) {
+          log.info(`created user "${admin.username}" with password: ${admin.generatedPassword}`);
+          log.info('it is shown only this once: sign in and change it (or set KONTROLER_ADMIN_PASSWORD before the first start)');
+        }
+      }
       const running = await startServer({ pool, databaseUrl, port: s.port, host: s.host, config, log: consoleServerLog }).catch((e: NodeJS.ErrnoException) => {
         throw e.code === 'EADDRINUSE' ? new Error(`port ${s.port} on ${s.host} is in use: stop what uses it or pick another with --port / PORT`) : e;
       });

@@ -2,7 +2,7 @@
 // `fetch` that carries client certificates for mTLS). Every failure is an ApiError with the
 // server's stable `code`.
 import type {
-  ApiToken, ApplyResult, Attempt, AuditEntry, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
+  ApiToken, ApplyResult, Attempt, AuditEntry, AuthProviders, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
   Run, RunDetail, RunStatus, Stats, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
@@ -124,6 +124,31 @@ export class KontrolerClient {
   }
   changePassword(currentPassword: string, newPassword: string): Promise<LoginResult> {
     return this.json('POST', '/api/v1/auth/password', { json: { currentPassword, newPassword } });
+  }
+  /** Which sign-in methods the server offers (public). */
+  authProviders(): Promise<AuthProviders> {
+    return this.json('GET', '/api/v1/auth/providers');
+  }
+  /**
+   * Where to send a browser for single sign-on. With `cli` (kontroler login --sso), the server
+   * sends a one-time code to `cli.redirect` (a loopback URL) instead of setting cookies.
+   */
+  ssoLoginUrl(opts: { returnTo?: string; cli?: { redirect: string; state: string; challenge: string } } = {}): string {
+    const q = new URLSearchParams();
+    if (opts.returnTo) q.set('returnTo', opts.returnTo);
+    if (opts.cli) {
+      q.set('cli_redirect', opts.cli.redirect);
+      q.set('cli_state', opts.cli.state);
+      q.set('cli_challenge', opts.cli.challenge);
+    }
+    const s = q.toString();
+    return `${this.base}/api/v1/auth/oidc/login${s ? `?${s}` : ''}`;
+  }
+  /** Redeems a one-time sign-in code with the PKCE verifier; the client then uses the session. */
+  async redeemSsoCode(code: string, verifier: string): Promise<LoginResult> {
+    const r = await this.json<LoginResult>('POST', '/api/v1/auth/oidc/token', { json: { code, verifier } });
+    this.token = r.token;
+    return r;
   }
 
   // tokens

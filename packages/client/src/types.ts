@@ -30,9 +30,16 @@ export interface LoginResult {
 
 export interface Me {
   username: string;
-  kind: 'user' | 'token';
+  /** `workload`: a Kubernetes service account token. */
+  kind: 'user' | 'token' | 'workload';
   roles: RoleBinding[];
   token?: { id: number; name: string };
+}
+
+/** How one signs in to a server: the password form, single sign-on, or both. */
+export interface AuthProviders {
+  password: boolean;
+  sso: { name: string; loginUrl: string } | null;
 }
 
 export interface User {

@@ -40,5 +40,6 @@ export function buildAttemptSpec(
     ...(def.workspace?.enable ? { workspace: true } : {}),
     ...(deadlineAt !== undefined ? { deadlineAt } : {}),
     ...(task.podTemplate ? { podTemplate: task.podTemplate as Record<string, unknown> } : {}),
+    ...(task.kontrolerToken ? { kontrolerToken: true } : {}),
   };
 }

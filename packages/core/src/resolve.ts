@@ -56,7 +56,7 @@ export function resolveDag(
   const tasks: ResolvedTask[] = [];
   for (const [i, task] of (spec.task ?? []).entries()) {
     if (task.taskRef === undefined) {
-      tasks.push(resolveTask(task, task));
+      tasks.push(resolveTask(task, task, spec.kontrolerToken));
       continue;
     }
     const found = lookupDagTask(namespace, task.taskRef.name, task.taskRef.version);
@@ -66,7 +66,7 @@ export function resolveDag(
       errors.push({ path: `spec.task[${i}].taskRef`, message: `DagTask ${JSON.stringify(task.taskRef.name)} version ${task.taskRef.version} not found in namespace ${JSON.stringify(namespace)}` });
       continue;
     }
-    tasks.push(resolveTask(task, body));
+    tasks.push(resolveTask(task, body, spec.kontrolerToken));
   }
   if (errors.length > 0) return { errors };
   const schedule = spec.schedule?.trim();
@@ -94,7 +94,7 @@ function normalizeParameter(p: DagParameterSpec): DagParameterSpec {
   return { name: p.name, defaultValue: p.defaultValue ?? '' };
 }
 
-function resolveTask(task: TaskSpec, body: TaskBodySpec): ResolvedTask {
+function resolveTask(task: TaskSpec, body: TaskBodySpec, dagToken: boolean | undefined): ResolvedTask {
   const timeouts = [body.timeoutSeconds, body.podTemplate?.activeDeadlineSeconds].filter(
     (t): t is number => typeof t === 'number',
   );
@@ -120,6 +120,7 @@ function resolveTask(task: TaskSpec, body: TaskBodySpec): ResolvedTask {
   if (timeouts.length > 0) r.timeoutSeconds = Math.min(...timeouts);
   if (body.podTemplate !== undefined) r.podTemplate = clone(body.podTemplate);
   if (task.taskRef !== undefined) r.taskRef = { name: task.taskRef.name, version: task.taskRef.version };
+  if ((task.kontrolerToken ?? body.kontrolerToken ?? dagToken) === true) r.kontrolerToken = true;
   return r;
 }
 

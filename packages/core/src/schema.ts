@@ -91,6 +91,7 @@ const TASK_BODY_FIELDS: Record<string, Shape> = {
   retry: obj({ delaySeconds: num, factor: num, maxDelaySeconds: num }),
   timeoutSeconds: int,
   triggerRule: str,
+  kontrolerToken: bool,
 };
 
 export const TASK_SHAPE: Shape = obj({
@@ -127,6 +128,7 @@ export const DAG_SPEC_SHAPE: Shape = obj({
   timezone: str,
   concurrencyPolicy: str,
   catchUp: int,
+  kontrolerToken: bool,
 });
 
 /** A DagTask spec: the task body plus the (unused, accepted) `runAfter`. */

@@ -74,6 +74,12 @@ export interface TaskBodySpec {
   timeoutSeconds?: number;
   /** Ours: default AllSucceeded. */
   triggerRule?: TriggerRule;
+  /**
+   * Ours: mount a Kubernetes service account token for the Kontroler API (projected, audience
+   * `kontroler`) into the task's pod, so it can call the API as its service account (workload
+   * identity). Overrides the DAG's `kontrolerToken`. Kubernetes runtime only.
+   */
+  kontrolerToken?: boolean;
 }
 
 export interface TaskSpec extends TaskBodySpec {
@@ -115,6 +121,8 @@ export interface DagSpec {
   concurrencyPolicy?: ConcurrencyPolicy;
   /** Ours: how many missed fires to run after downtime, latest first (default 1; 0 = none). */
   catchUp?: number;
+  /** Ours: `kontrolerToken` for every task that does not set its own (default false). */
+  kontrolerToken?: boolean;
 }
 
 export interface DagResource {
@@ -169,6 +177,8 @@ export interface ResolvedTask {
   parameters: string[];
   podTemplate?: PodTemplateSpec;
   taskRef?: { name: string; version: number };
+  /** The pod gets a projected service account token for the Kontroler API (set only when true). */
+  kontrolerToken?: true;
 }
 
 /** An immutable, validated, resolved DAG version: what a run snapshots. */

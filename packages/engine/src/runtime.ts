@@ -25,6 +25,11 @@ export interface AttemptSpec extends AttemptKey {
   readonly deadlineAt?: number;
   /** The task's podTemplate, for runtimes that use it. */
   readonly podTemplate?: Readonly<Record<string, unknown>>;
+  /**
+   * The DAG asks for a projected service account token for the Kontroler API (audience
+   * `kontroler`) in the pod: workload identity. Runtimes without Kubernetes ignore it.
+   */
+  readonly kontrolerToken?: boolean;
 }
 
 export type AttemptObservation =

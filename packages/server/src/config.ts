@@ -1,5 +1,7 @@
 // Server configuration: a plain object built by the entry point (flags and KONTROLER_* env there).
 // Nothing in this package reads the environment.
+import type { ClaimRoleRule, ServiceAccountRoleRule } from './auth/role-map.js';
+import type { TokenReviewer } from './auth/token-review.js';
 
 export interface TlsConfig {
   /** PEM server certificate and key. */
@@ -51,6 +53,109 @@ export interface ServerConfig {
    * index.html for the app's own paths. Absent: no UI, only the API.
    */
   uiDir?: string;
+  /**
+   * Local password accounts (default true). When false, password sign-in is refused, sessions and
+   * API tokens of local users stop working, and no local user can be created; people sign in with
+   * single sign-on (`oidc`). The entry point also skips creating the built-in admin.
+   */
+  passwordLogin: boolean;
+  /** Single sign-on with an OpenID Connect provider; absent = off. */
+  oidc?: OidcConfig;
+  /** Kubernetes service account tokens as Bearer credentials (workload identity); absent = off. */
+  workloadIdentity?: WorkloadIdentityConfig;
+}
+
+/** How outgoing HTTPS calls (discovery, JWKS, token endpoint) trust and authenticate. */
+export interface OutboundTls {
+  /** PEM CA bundle that signed the provider's certificate (default: Node's trusted roots). */
+  ca?: string | Buffer;
+}
+
+export interface OidcConfig extends OutboundTls {
+  /** Issuer URL, exactly as the provider's discovery document names it (https; http only on loopback). */
+  issuer: string;
+  clientId: string;
+  /** Confidential client: sent to the token endpoint (client_secret_basic). Absent: a public client (PKCE only). */
+  clientSecret?: string;
+  /** Scopes asked for (default `openid email profile`; add `groups` where the provider needs it). */
+  scopes: string[];
+  /** This server's callback, registered at the provider: `https://HOST/api/v1/auth/oidc/callback`. */
+  redirectUrl: string;
+  /** Claims → roles per namespace. A user no rule matches gets no session ("no access"). */
+  roleMap: ClaimRoleRule[];
+  /** Claim that names the user in Kontroler (default `email`, then `preferred_username`, then `sub`). */
+  usernameClaim: string;
+  /** ID token signature algorithms accepted (default RS256 and ES256); anything else is refused. */
+  algorithms: string[];
+  /**
+   * Accept the provider's ID tokens (audience = clientId or one of `audiences`) as Bearer
+   * credentials on the API (default true), like kube-apiserver's OIDC authenticator.
+   */
+  acceptBearer: boolean;
+  /** More audiences accepted for Bearer ID tokens (e.g. a separate CLI client id). */
+  audiences: string[];
+  /** Shown on the sign-in button ("Sign in with …"; default "single sign-on"). */
+  displayName?: string;
+  /** Clock skew allowed for exp / nbf / iat (default 30 s). */
+  clockToleranceSeconds: number;
+  /** A JWKS is re-fetched for an unknown key id at most this often (default 30 s). */
+  jwksCooldownMs: number;
+  /** Keys are re-fetched at least this often (default 10 min): a key removed from the JWKS stops working within this. */
+  jwksMaxAgeMs: number;
+}
+
+export interface WorkloadIdentityConfig extends OutboundTls {
+  /** The cluster's service account issuer (`--service-account-issuer`), e.g. `https://kubernetes.default.svc`. */
+  issuer: string;
+  /** Audience the token must be made for (default `kontroler`). */
+  audience: string;
+  /** JWKS URL; default: `jwks_uri` from `<issuer>/.well-known/openid-configuration`. */
+  jwksUri?: string;
+  /**
+   * Bearer token for fetching discovery and JWKS (kube-apiserver serves them to authenticated
+   * callers unless `system:service-account-issuer-discovery` is bound to anonymous users); read
+   * at every fetch, so a rotated projected token is picked up.
+   */
+  discoveryToken?: () => string | undefined;
+  /**
+   * Also ask the cluster (TokenReview) whether the token is still valid: this refuses tokens of
+   * deleted service accounts or pods at once, not only at expiry. Local checks still run first.
+   */
+  tokenReviewer?: TokenReviewer;
+  /** service account → roles per namespace. */
+  roleMap: ServiceAccountRoleRule[];
+  /** Signature algorithms accepted (default RS256 and ES256). */
+  algorithms: string[];
+  clockToleranceSeconds: number;
+  jwksCooldownMs: number;
+  jwksMaxAgeMs: number;
+}
+
+/** Defaults for the optional fields of an OIDC configuration. */
+export function oidcConfig(c: Pick<OidcConfig, 'issuer' | 'clientId' | 'redirectUrl' | 'roleMap'> & Partial<OidcConfig>): OidcConfig {
+  return {
+    scopes: ['openid', 'email', 'profile'],
+    usernameClaim: 'email',
+    algorithms: ['RS256', 'ES256'],
+    acceptBearer: true,
+    audiences: [],
+    clockToleranceSeconds: 30,
+    jwksCooldownMs: 30_000,
+    jwksMaxAgeMs: 600_000,
+    ...c,
+  };
+}
+
+/** Defaults for the optional fields of a workload identity configuration. */
+export function workloadIdentityConfig(c: Pick<WorkloadIdentityConfig, 'issuer' | 'roleMap'> & Partial<WorkloadIdentityConfig>): WorkloadIdentityConfig {
+  return {
+    audience: 'kontroler',
+    algorithms: ['RS256', 'ES256'],
+    clockToleranceSeconds: 30,
+    jwksCooldownMs: 30_000,
+    jwksMaxAgeMs: 600_000,
+    ...c,
+  };
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -63,6 +168,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   corsOrigins: [],
   maxLogFollowers: 1000,
   authCacheMs: 5000,
+  passwordLogin: true,
 };
 
 /** Fills in defaults for everything `partial` leaves out. */

@@ -1,7 +1,9 @@
 // What every route handler can reach: the store, the config, keys and shared services.
 import type { PoolLike } from '@kontroler/store';
 import type { AuthCache } from './auth/auth-cache.js';
+import type { OidcProvider } from './auth/oidc.js';
 import type { FailureLimiter } from './auth/rate-limit.js';
+import type { WorkloadIdentity } from './auth/workload.js';
 import type { SessionKeys } from './auth/secrets.js';
 import type { ServerConfig, ServerLog } from './config.js';
 import type { LogHub } from './log-hub.js';
@@ -21,6 +23,8 @@ export interface ServerContext {
   /** Run id → namespace (never changes once a run exists), for permission checks. */
   readonly runNamespaces: Map<number, string>;
   readonly metrics: Metrics;
+  /** External identities, when configured: single sign-on, and Kubernetes workload identity. */
+  readonly identity: { readonly oidc?: OidcProvider; readonly workload?: WorkloadIdentity };
   /** Whether cookies set for this request should be Secure. */
   secureCookies(proto: string): boolean;
 }

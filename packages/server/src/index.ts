@@ -1,7 +1,28 @@
 export { createServer, routeTable, type CreateServerOptions, type KontrolerServer } from './server.js';
 export { startServer, type StartServerOptions, type RunningServer } from './start.js';
 export { bootstrapAdmin, type BootstrapResult } from './bootstrap.js';
-export { DEFAULT_CONFIG, resolveConfig, consoleServerLog, silentServerLog, type ServerConfig, type ServerLog, type TlsConfig } from './config.js';
+export {
+  DEFAULT_CONFIG,
+  resolveConfig,
+  consoleServerLog,
+  silentServerLog,
+  oidcConfig,
+  workloadIdentityConfig,
+  type ServerConfig,
+  type ServerLog,
+  type TlsConfig,
+  type OidcConfig,
+  type WorkloadIdentityConfig,
+} from './config.js';
+export {
+  parseClaimRoleMap,
+  parseServiceAccountRoleMap,
+  bindingsForClaims,
+  bindingsForServiceAccount,
+  type ClaimRoleRule,
+  type ServiceAccountRoleRule,
+} from './auth/role-map.js';
+export { kubeTokenReviewer, type TokenReviewer, type TokenReviewApi, type TokenReviewResult } from './auth/token-review.js';
 export { UI_CSP } from './routes/ui.js';
 export { HTTP_STATUS, toApiError, type ApiErrorBody, type ApiErrorCode } from './http-errors.js';
 export { describeAccess, type Access, type Principal } from './rbac.js';

@@ -14,9 +14,13 @@ export function minRole(a: Role, b: Role): Role {
   return RANK[a] <= RANK[b] ? a : b;
 }
 
-/** Who is calling, as the auth step found them. */
+/**
+ * Who is calling, as the auth step found them: a user (password or single sign-on session, or an
+ * identity provider's ID token), an API token of a user, or a workload (a Kubernetes service
+ * account token; no user row: `userId` 0, `username` = `system:serviceaccount:<ns>:<name>`).
+ */
 export interface Principal {
-  kind: 'user' | 'token';
+  kind: 'user' | 'token' | 'workload';
   userId: number;
   username: string;
   /** Effective bindings: for a token, its scope capped by its user's own roles. */
@@ -26,6 +30,8 @@ export interface Principal {
   sessionId?: string;
   tokenId?: number;
   tokenName?: string;
+  /** A workload's pod, when its token is bound to one. */
+  pod?: string;
 }
 
 /** The strongest role the principal has in `namespace` (`*` bindings included). */

@@ -5,11 +5,13 @@ import swagger from '@fastify/swagger';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { PoolLike } from '@kontroler/store';
-import { AUTH_CHANNEL, LOGS_CHANNEL, getOrCreateSetting, listen, pruneSessions, recordAudit, type Listener } from '@kontroler/store';
+import { AUTH_CHANNEL, LOGS_CHANNEL, getOrCreateSetting, listen, pruneLoginHandoffs, pruneSessions, recordAudit, type Listener } from '@kontroler/store';
 import { AuthCache } from './auth/auth-cache.js';
 import { actorName, authenticate, authorize } from './auth/authenticate.js';
 import { FailureLimiter } from './auth/rate-limit.js';
+import { OidcProvider } from './auth/oidc.js';
 import { SessionKeys, randomSecret } from './auth/secrets.js';
+import { WorkloadIdentity } from './auth/workload.js';
 import type { ServerConfig, ServerLog } from './config.js';
 import { resolveConfig, silentServerLog } from './config.js';
 import type { ServerContext } from './context.js';
@@ -21,6 +23,7 @@ import type { AnyRoute, Call, RouteSchemas } from './route.js';
 import { whoOf } from './route.js';
 import { authRoutes } from './routes/auth.js';
 import { logRoutes } from './routes/logs.js';
+import { oidcRoutes } from './routes/oidc.js';
 import { resourceRoutes } from './routes/resources.js';
 import { runRoutes } from './routes/runs.js';
 import { statsRoutes } from './routes/stats.js';
@@ -59,6 +62,7 @@ export function routeTable(openapi: () => unknown, config: ServerConfig): AnyRou
   return [
     ...systemRoutes(openapi, config.publicMetrics),
     ...authRoutes(),
+    ...oidcRoutes(),
     ...userRoutes(),
     ...tokenRoutes(),
     ...resourceRoutes(),
@@ -112,6 +116,10 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     authCache,
     runNamespaces: new Map(),
     metrics: new Metrics(o.pool, () => logHub.followers),
+    identity: {
+      ...(config.oidc ? { oidc: new OidcProvider(config.oidc) } : {}),
+      ...(config.workloadIdentity ? { workload: new WorkloadIdentity(config.workloadIdentity) } : {}),
+    },
     secureCookies: (proto) => (config.cookieSecure === 'auto' ? config.tls !== undefined || proto === 'https' : config.cookieSecure),
   };
 
@@ -228,6 +236,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
 
   // Ended sessions are kept a day (for the audit trail of who was signed in), then deleted.
   const prune = setInterval(() => {
+    pruneLoginHandoffs(o.pool).catch(() => undefined);
     pruneSessions(o.pool, 86_400_000).catch((e: unknown) => log.warn(`pruning sessions failed: ${e instanceof Error ? e.message : String(e)}`));
   }, 3_600_000);
   prune.unref();

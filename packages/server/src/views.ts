@@ -109,6 +109,7 @@ export function tokenView(t: ApiTokenRecord) {
 export function userView(u: UserRecord) {
   return {
     username: u.username,
+    source: u.source,
     disabled: u.disabled,
     mustChangePassword: u.mustChangePassword,
     roles: u.roles,

@@ -21,7 +21,18 @@ before(async () => {
 });
 after(async () => h.close());
 
-const PUBLIC = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/login'];
+const PUBLIC = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /api/v1/openapi.json',
+  'POST /api/v1/auth/login',
+  // Single sign-on: which methods exist, the redirect, the provider's return, the CLI's one-time code.
+  'GET /api/v1/auth/providers',
+  'GET /api/v1/auth/oidc/login',
+  'GET /api/v1/auth/oidc/callback',
+  'POST /api/v1/auth/oidc/token',
+];
 const SIGNED = ['POST /api/v1/triggers/:ns/:name'];
 
 function pathOf(r: AnyRoute, ns = 'default'): string {

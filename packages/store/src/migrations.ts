@@ -239,4 +239,28 @@ create index runs_finished on runs (finished_at) where finished_at is not null;
 create index attempts_failed on attempts (finished_at) where status in ('failed', 'lost');
 `,
   },
+  {
+    version: 3,
+    name: 'external-identities',
+    sql: `
+-- Users from single sign-on (OpenID Connect): identified by issuer + subject, no password; their
+-- role bindings are rewritten from the identity provider's claims at every sign-in.
+alter table users alter column password_hash drop not null;
+alter table users add column source text not null default 'local' check (source in ('local', 'oidc'));
+alter table users add column external_issuer text;
+alter table users add column external_subject text;
+alter table users add constraint users_external_identity check ((source = 'local') = (external_subject is null));
+create unique index users_by_external_identity on users (external_issuer, external_subject) where external_subject is not null;
+
+-- kontroler login --sso: the server finishes the browser sign-in, then hands the new session to
+-- the CLI's loopback listener as a one-time code, redeemable once, with the CLI's PKCE verifier.
+create table login_handoffs (
+  code_hash   text primary key,
+  session_id  text not null references sessions(id) on delete cascade,
+  challenge   text not null,
+  expires_at  timestamptz not null,
+  created_at  timestamptz not null default now()
+);
+`,
+  },
 ];

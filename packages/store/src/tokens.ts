@@ -71,7 +71,7 @@ export async function getApiToken(db: Queryable, id: number): Promise<ApiTokenRe
 export async function useApiToken(db: Queryable, tokenHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
   // One round trip: the token, its user and the user's role bindings.
   const { rows } = await db.query<Row>(
-    `select t.*, u.username, u.disabled as u_disabled, u.must_change_password as u_must_change, u.created_at as u_created_at,
+    `select t.*, u.username, u.source as u_source, u.disabled as u_disabled, u.must_change_password as u_must_change, u.created_at as u_created_at,
        u.updated_at as u_updated_at, u.password_changed_at as u_password_changed_at,
        coalesce((select json_agg(json_build_object('namespace', b.namespace, 'role', b.role) order by b.namespace)
                  from role_bindings b where b.user_id = u.id), '[]') as u_roles
@@ -88,6 +88,7 @@ export async function useApiToken(db: Queryable, tokenHash: string): Promise<{ t
   const user: UserRecord = {
     id: token.userId,
     username: token.username,
+    source: r.u_source === 'oidc' ? 'oidc' : 'local',
     disabled: Boolean(r.u_disabled),
     mustChangePassword: Boolean(r.u_must_change),
     roles: (r.u_roles as UserRecord['roles'] | null) ?? [],

@@ -14,7 +14,8 @@ export type Role = 'viewer' | 'editor' | 'admin';
  */
 export const AUTH_CHANNEL = 'kontroler_auth';
 
-async function authChanged(db: Queryable): Promise<void> {
+/** Raises AUTH_CHANNEL: every server drops its cached sign-ins. */
+export async function authChanged(db: Queryable): Promise<void> {
   await db.query('select pg_notify($1, $2)', [AUTH_CHANNEL, '']);
 }
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
@@ -25,9 +26,13 @@ export interface RoleBinding {
   role: Role;
 }
 
+/** Where a user's identity lives: a local password, or an OpenID Connect provider (no password). */
+export type UserSource = 'local' | 'oidc';
+
 export interface UserRecord {
   id: number;
   username: string;
+  source: UserSource;
   disabled: boolean;
   mustChangePassword: boolean;
   roles: RoleBinding[];
@@ -40,6 +45,7 @@ function userFromRow(r: Row): UserRecord {
   return {
     id: Number(r.id),
     username: String(r.username),
+    source: r.source === 'oidc' ? 'oidc' : 'local',
     disabled: Boolean(r.disabled),
     mustChangePassword: Boolean(r.must_change_password),
     roles: ((r.roles as RoleBinding[] | null) ?? []).filter((b) => b !== null && b.namespace !== null),
@@ -103,11 +109,11 @@ export async function getUserById(db: Queryable, id: number): Promise<UserRecord
   return rows[0] ? userFromRow(rows[0]) : undefined;
 }
 
-/** The user and its password hash, for checking a login. */
-export async function getUserCredentials(db: Queryable, username: string): Promise<{ user: UserRecord; passwordHash: string } | undefined> {
+/** The user and its password hash (undefined for single sign-on users), for checking a login. */
+export async function getUserCredentials(db: Queryable, username: string): Promise<{ user: UserRecord; passwordHash: string | undefined } | undefined> {
   const { rows } = await db.query<Row>(`${USER_SELECT} where u.username = $1`, [username]);
   const r = rows[0];
-  return r ? { user: userFromRow(r), passwordHash: String(r.password_hash) } : undefined;
+  return r ? { user: userFromRow(r), passwordHash: typeof r.password_hash === 'string' ? r.password_hash : undefined } : undefined;
 }
 
 export async function listUsers(db: Queryable): Promise<UserRecord[]> {

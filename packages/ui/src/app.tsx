@@ -5,6 +5,7 @@ import { Navigate, Route, RouterProvider, Routes, createBrowserRouter, useLocati
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiProvider, createApi, isUnauthenticated } from './api.js';
 import { LoginPage } from './features/auth/login-page.js';
+import { NoAccessPage } from './features/auth/no-access-page.js';
 import { SessionProvider, useSession } from './features/auth/session.js';
 import { Shell } from './features/shell/shell.js';
 import { DagListPage } from './features/dags/dag-list-page.js';
@@ -25,9 +26,10 @@ function Gate() {
   if (loading) return <Skeleton rows={3} />;
   if (!me) {
     if (loc.pathname === '/login') return <LoginPage />;
+    if (loc.pathname === '/no-access') return <NoAccessPage />;
     return <Navigate to="/login" replace state={{ from: loc.pathname + loc.search }} />;
   }
-  if (loc.pathname === '/login') return <Navigate to={(loc.state as { from?: string } | null)?.from ?? '/dags'} replace />;
+  if (loc.pathname === '/login' || loc.pathname === '/no-access') return <Navigate to={(loc.state as { from?: string } | null)?.from ?? '/dags'} replace />;
   return (
     <Shell>
       <Suspense fallback={<Skeleton rows={6} />}>

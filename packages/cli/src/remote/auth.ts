@@ -6,6 +6,7 @@ import { configPath, readConfig, writeConfig } from './config.js';
 import { connect, withConn, type ConnOptions } from './connection.js';
 import { print } from './output.js';
 import { readLine, readSecret } from './prompt.js';
+import { ssoLogin } from './sso.js';
 
 export function register(program: Command): void {
   withConn(
@@ -14,8 +15,11 @@ export function register(program: Command): void {
       .description('sign in to a Kontroler server and store an API token in your config (~/.config/kontroler/config.json)')
       .option('-u, --username <name>', 'username (env KONTROLER_USERNAME; prompted when absent)')
       .option('--password-stdin', 'read the password from stdin (env KONTROLER_PASSWORD also works)')
+      .option('--sso', 'sign in with single sign-on in a browser (the server\'s identity provider)')
+      .option('--no-browser', 'with --sso: only print the URL to open, do not start a browser')
+      .option('--sso-timeout <seconds>', 'with --sso: how long to wait for the browser', '300')
       .option('--expires-in-days <n>', 'lifetime of the stored token', '90'),
-  ).action(async (o: ConnOptions & { username?: string; passwordStdin?: boolean; expiresInDays: string }) => {
+  ).action(async (o: ConnOptions & { username?: string; passwordStdin?: boolean; sso?: boolean; browser: boolean; ssoTimeout: string; expiresInDays: string }) => {
     const env = process.env;
     const conn = await connect({ ...o, token: undefined }, { ...env, KONTROLER_TOKEN: '' }, false);
     const cfg = readConfig(configPath());
@@ -32,11 +36,21 @@ export function register(program: Command): void {
       console.log(`Logged in to ${conn.server} as ${me.username} (token${me.token ? ` ${me.token.name}` : ''}).`);
       return;
     }
-    const username = o.username ?? env.KONTROLER_USERNAME ?? (await readLine('Username: '));
-    const password = env.KONTROLER_PASSWORD ?? (await readSecret('Password: '));
-    await conn.client.login(username, password);
     const days = Number(o.expiresInDays);
     if (!(days > 0)) throw new Error('--expires-in-days must be a positive number');
+    let username: string;
+    if (o.sso) {
+      const providers = await conn.client.authProviders();
+      if (!providers.sso) throw new Error(`${conn.server} has no single sign-on: sign in with a username and password (without --sso)`);
+      const timeout = Number(o.ssoTimeout);
+      if (!(timeout > 0)) throw new Error('--sso-timeout must be a positive number of seconds');
+      const session = await ssoLogin(conn.client, { openBrowser: o.browser, timeoutMs: timeout * 1000, say: (l) => console.error(l) });
+      username = session.user.username;
+    } else {
+      username = o.username ?? env.KONTROLER_USERNAME ?? (await readLine('Username: '));
+      const password = env.KONTROLER_PASSWORD ?? (await readSecret('Password: '));
+      await conn.client.login(username, password);
+    }
     const base = `cli@${hostname()}`.replace(/[^A-Za-z0-9_.@:-]/g, '-').slice(0, 80);
     let created;
     try {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { ServerConfig } from '@kontroler/server';
+import { identityConfigFrom } from './identity-config.js';
 
 export interface ServerFlags {
   databaseUrl?: string;
@@ -32,6 +33,7 @@ export function serverConfigFrom(o: ServerFlags, env: NodeJS.ProcessEnv): { conf
     ...(env.KONTROLER_CORS_ORIGINS ? { corsOrigins: env.KONTROLER_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     ...(uiDirFrom(env) ? { uiDir: uiDirFrom(env)! } : {}),
     ...(cert && key ? { tls: { cert: readFileSync(cert), key: readFileSync(key), ...(clientCa ? { clientCa: readFileSync(clientCa) } : {}) } } : {}),
+    ...identityConfigFrom(env),
   };
   const port = Number(o.port ?? env.KONTROLER_PORT ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${o.port ?? env.KONTROLER_PORT ?? env.PORT}`);
@@ -68,10 +70,13 @@ export function register(program: Command): void {
       if (!s.databaseUrl) throw new Error('set DATABASE_URL (or --database-url) to the PostgreSQL the controller uses; `kontroler up` runs everything in one process');
       const pool = createPool(s.databaseUrl);
       await migrate(pool);
-      const admin = await bootstrapAdmin(pool, { ...(process.env.KONTROLER_ADMIN_PASSWORD ? { password: process.env.KONTROLER_ADMIN_PASSWORD } : {}) });
-      if (admin.generatedPassword) {
-        console.log(`Created user "${admin.username}" with password: ${admin.generatedPassword}`);
-        console.log('It is shown only this once: sign in and change it (kontroler login; POST /api/v1/auth/password).');
+      // With local accounts off (KONTROLER_PASSWORD_LOGIN=false) there is no built-in admin: admins come from the SSO role map.
+      if (s.config.passwordLogin !== false) {
+        const admin = await bootstrapAdmin(pool, { ...(process.env.KONTROLER_ADMIN_PASSWORD ? { password: process.env.KONTROLER_ADMIN_PASSWORD } : {}) });
+        if (admin.generatedPassword) {
+          console.log(`Created user "${admin.username}" with password: ${admin.generatedPassword}`);
+          console.log('It is shown only this once: sign in and change it (kontroler login; POST /api/v1/auth/password).');
+        }
       }
       const running = await startServer({ pool, databaseUrl: s.databaseUrl, port: s.port, host: s.host, config: s.config, log: consoleServerLog });
       await new Promise<void>((resolve) => {

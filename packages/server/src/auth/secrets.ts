@@ -1,17 +1,41 @@
 // Session JWTs (HS256 via jose), CSRF tokens, and API token secrets.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
+import { EncryptJWT, SignJWT, jwtDecrypt, jwtVerify, type JWTPayload } from 'jose';
 
-const ISSUER = 'kontroler';
+/** The `iss` of session JWTs: tells them apart from tokens of an identity provider or a cluster. */
+export const SESSION_ISSUER = 'kontroler';
+const ISSUER = SESSION_ISSUER;
 const AUDIENCE = 'kontroler-api';
 /** API tokens start with this, so a leaked one is easy to recognise (and to scan for). */
 export const API_TOKEN_PREFIX = 'kt_';
 
 export class SessionKeys {
   private readonly key: Uint8Array;
+  /** Encrypts short-lived browser state (the OIDC state cookie): confidential and tamper-proof. */
+  private readonly sealKey: Uint8Array;
 
   constructor(secret: string) {
     this.key = createHash('sha256').update(`kontroler-session:${secret}`).digest();
+    this.sealKey = createHash('sha256').update(`kontroler-sealed-state:${secret}`).digest();
+  }
+
+  /** `claims` encrypted (A256GCM) and bound to `purpose`, valid for `ttlSeconds`. */
+  async seal(purpose: string, claims: Record<string, unknown>, ttlSeconds: number): Promise<string> {
+    return new EncryptJWT({ ...claims, purpose })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .encrypt(this.sealKey);
+  }
+
+  /** The claims of a `seal`ed value for `purpose`, or undefined (tampered, expired, other purpose). */
+  async unseal(purpose: string, sealed: string): Promise<JWTPayload | undefined> {
+    try {
+      const { payload } = await jwtDecrypt(sealed, this.sealKey, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+      return payload.purpose === purpose ? payload : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async sign(input: { sessionId: string; userId: number; username: string; expiresAt: number }): Promise<string> {

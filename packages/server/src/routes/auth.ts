@@ -15,7 +15,7 @@ import type { FastifyRequest } from 'fastify';
 
 const LoginResult = Type.Object({ token: Type.String(), expiresAt: Timestamp, csrfToken: Type.String(), user: UserView });
 
-function setSessionCookies(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, jwt: string, csrf: string, maxAgeSeconds: number): void {
+export function setSessionCookies(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, jwt: string, csrf: string, maxAgeSeconds: number): void {
   const secure = ctx.secureCookies(req.protocol);
   reply.header('set-cookie', [
     serializeCookie(SESSION_COOKIE, jwt, { httpOnly: true, secure, maxAgeSeconds }),
@@ -27,16 +27,25 @@ function clearSessionCookies(ctx: ServerContext, req: FastifyRequest, reply: Fas
   setSessionCookies(ctx, req, reply, '', '', 0);
 }
 
-/** Starts a session for `userId` and answers with its JWT (also as the UI's cookie). */
-async function issueSession(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, user: { id: number; username: string }) {
+/** Starts a session for `user`: its row, its JWT and its CSRF token (no cookies). */
+export async function startSession(ctx: ServerContext, req: FastifyRequest, user: { id: number; username: string }) {
   const sessionId = newSessionId();
-  const ttl = ctx.config.sessionTtlSeconds;
-  const expiresAt = Date.now() + ttl * 1000;
+  const expiresAt = Date.now() + ctx.config.sessionTtlSeconds * 1000;
   await createSession(ctx.pool, { id: sessionId, userId: user.id, expiresAt, address: req.ip, userAgent: req.headers['user-agent'] ?? '' });
   const token = await ctx.keys.sign({ sessionId, userId: user.id, username: user.username, expiresAt });
-  const csrfToken = ctx.keys.csrfToken(sessionId);
-  setSessionCookies(ctx, req, reply, token, csrfToken, ttl);
-  return { token, expiresAt: iso(expiresAt), csrfToken };
+  return { sessionId, token, expiresAt, csrfToken: ctx.keys.csrfToken(sessionId) };
+}
+
+/** Starts a session for `user` and answers with its JWT (also as the UI's cookie). */
+export async function issueSession(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, user: { id: number; username: string }) {
+  const s = await startSession(ctx, req, user);
+  setSessionCookies(ctx, req, reply, s.token, s.csrfToken, ctx.config.sessionTtlSeconds);
+  return { token: s.token, expiresAt: iso(s.expiresAt), csrfToken: s.csrfToken };
+}
+
+/** Refuses password operations when local accounts are disabled (KONTROLER_PASSWORD_LOGIN=false). */
+export function requirePasswordLogin(ctx: ServerContext): void {
+  if (!ctx.config.passwordLogin) throw apiError('FORBIDDEN', 'password sign-in is disabled on this server: sign in with single sign-on');
 }
 
 export function authRoutes(): AnyRoute[] {
@@ -58,6 +67,7 @@ export function authRoutes(): AnyRoute[] {
       async handler(c) {
         const { ctx, req, reply } = c;
         const username = c.body.username;
+        requirePasswordLogin(ctx);
         const userKey = `user:${username.toLowerCase()}`;
         const addrKey = `addr:${req.ip}`;
         c.audit({ username });
@@ -95,6 +105,7 @@ export function authRoutes(): AnyRoute[] {
         if (p.sessionId) await revokeSession(c.ctx.pool, p.sessionId);
         clearSessionCookies(c.ctx, c.req, c.reply);
         if (p.kind === 'token') throw apiError('BAD_REQUEST', 'an API token has no session: revoke it with DELETE /api/v1/tokens/{id}');
+        if (p.kind === 'workload') throw apiError('BAD_REQUEST', 'a service account token has no session');
         c.reply.code(204);
         return undefined;
       },
@@ -154,9 +165,11 @@ export function authRoutes(): AnyRoute[] {
       async handler(c) {
         const p = c.who;
         if (p.kind !== 'user') throw apiError('FORBIDDEN', 'sign in with your password to change it (API tokens cannot)');
+        requirePasswordLogin(c.ctx);
         const problem = passwordProblem(c.body.newPassword);
         if (problem) throw apiError('VALIDATION_FAILED', `new password ${problem}`, [{ path: 'body.newPassword', message: problem }]);
         const cred = await getUserCredentials(c.ctx.pool, p.username);
+        if (cred?.user.source === 'oidc') throw apiError('INVALID_STATE', `${p.username} signs in with single sign-on and has no password here`);
         if (!cred || !(await verifyPassword(cred.passwordHash, c.body.currentPassword))) {
           throw apiError('VALIDATION_FAILED', 'the current password is wrong', [{ path: 'body.currentPassword', message: 'is wrong' }]);
         }

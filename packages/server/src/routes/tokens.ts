@@ -56,6 +56,8 @@ export function tokenRoutes(): AnyRoute[] {
       },
       async handler(c) {
         const p = c.who;
+        // A workload's short-lived, cluster-verified identity must not become a long-lived secret.
+        if (p.kind === 'workload') throw apiError('FORBIDDEN', 'a service account cannot create API tokens: it authenticates with its own Kubernetes token');
         const role = c.body.role ?? 'admin';
         const namespaces = c.body.namespaces ?? [ALL_NAMESPACES];
         // An explicit role must be one the creator has there; without one the token inherits (capped at use).

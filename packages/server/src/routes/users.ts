@@ -46,6 +46,7 @@ export function userRoutes(): AnyRoute[] {
         response: { 201: UserView },
       },
       async handler(c) {
+        if (!c.ctx.config.passwordLogin) throw apiError('INVALID_STATE', 'local accounts are disabled on this server (KONTROLER_PASSWORD_LOGIN=false): people sign in with single sign-on');
         checkPassword(c.body.password, 'body.password');
         c.audit({ username: c.body.username, roles: c.body.roles });
         const user = await createUser(c.ctx.pool, {
@@ -90,7 +91,16 @@ export function userRoutes(): AnyRoute[] {
       },
       async handler(c) {
         const name = c.params.username;
-        if (!(await getUser(c.ctx.pool, name))) throw apiError('NOT_FOUND', `user ${name} not found`);
+        const existing = await getUser(c.ctx.pool, name);
+        if (!existing) throw apiError('NOT_FOUND', `user ${name} not found`);
+        if (c.body.password !== undefined && existing.source === 'oidc') {
+          throw apiError('INVALID_STATE', `${name} signs in with single sign-on: it cannot have a password`, [{ path: 'body.password', message: 'not for single sign-on users' }]);
+        }
+        if (c.body.roles !== undefined && existing.source === 'oidc') {
+          throw apiError('INVALID_STATE', `the roles of ${name} come from the identity provider's claims (KONTROLER_OIDC_ROLE_MAP) at every sign-in: change the mapping or the user's groups, or disable the user`, [
+            { path: 'body.roles', message: 'not for single sign-on users' },
+          ]);
+        }
         if (name === c.who.username && (c.body.disabled === true || c.body.roles !== undefined)) {
           throw apiError('INVALID_STATE', 'you cannot disable yourself or change your own roles: ask another admin');
         }

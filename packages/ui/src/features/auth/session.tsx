@@ -70,8 +70,10 @@ export function SessionProvider({ children, onExpired }: { children: ReactNode; 
   );
   const signOut = useCallback(async () => {
     await api.logout().catch(() => undefined);
-    qc.clear();
+    // Keep the `me` query object: `qc.clear()` would drop the one the provider observes, and the
+    // null set afterwards would land in a new query nobody watches (the app stayed "signed in").
     qc.setQueryData(['me'], null);
+    qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
   }, [api, qc]);
 
   const value = useMemo<Session>(() => {
