@@ -7,3 +7,4 @@ export { KubePodRuntime, type KubePodRuntimeOptions } from './pods/kube-pod-runt
 export { buildPod, buildWorkspaceClaim, literalEnvValue, secretRef, DEFAULT_SCRIPT_INJECTOR_IMAGE } from './pods/pod-spec.js';
 export { viewPod, type PodView } from './pods/pod-view.js';
 export { ANNOTATIONS, LABELS, LOG_FINALIZER, keyOfPod, podName, workspaceClaimName, dnsPart, labelValue } from './pods/naming.js';
+export { crdManifests, shapeToSchema, API_VERSION as CRD_API_VERSION, CRD_GROUP, CRD_VERSION } from './crd/crd-schema.js';

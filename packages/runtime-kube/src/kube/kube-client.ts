@@ -88,7 +88,7 @@ export class KubeClient {
   async bytes(path: string, query: Query = {}): Promise<Buffer> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.once('GET', path, { query }, 'text/plain')).body;
+        return (await this.once('GET', path, { query }, '*/*')).body;
       } catch (err) {
         const delay = retryDelay(err, attempt);
         if (delay === undefined) throw err;
@@ -104,7 +104,7 @@ export class KubeClient {
   async stream(path: string, query: Query, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
     await this.bucket.take();
     this.stats.streams++;
-    const res = await this.open('GET', path, { query }, 'text/plain', signal, 0);
+    const res = await this.open('GET', path, { query }, '*/*', signal, 0);
     if ((res.statusCode ?? 0) >= 300) throw await this.failure(res, 'GET', path);
     await new Promise<void>((resolve, reject) => {
       res.on('data', (c: Buffer) => onData(c));

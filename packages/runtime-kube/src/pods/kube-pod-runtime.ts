@@ -22,6 +22,8 @@ export interface KubePodRuntimeOptions {
   readonly namespaceFilter?: (namespace: string) => boolean;
   /** Extra labels on every pod and in the informer's selector (e.g. the shard label). */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Extra annotations on every pod. */
+  readonly annotations?: Readonly<Record<string, string>>;
   /** The owner of a run's pods (its DagRun), resolved once per run. */
   readonly owner?: (runId: string, namespace: string) => Promise<OwnerReference | undefined>;
   /** Keep pods until their log is archived (default true). */
@@ -141,6 +143,7 @@ export class KubePodRuntime implements TaskRuntime {
       const opts = {
         ...(owner ? { owner } : {}),
         ...(this.o.labels ? { labels: this.o.labels } : {}),
+        ...(this.o.annotations ? { annotations: this.o.annotations } : {}),
         ...(this.o.logFinalizer === false ? { logFinalizer: false } : {}),
         terminationGraceSeconds: this.killGrace,
       };
@@ -335,7 +338,7 @@ export class KubePodRuntime implements TaskRuntime {
       complete = await Promise.race([t.follow.done, timeout]);
     }
     t.follow?.abort.abort();
-    if (!complete && !t.gone && view.logContainer !== undefined) {
+    if (!complete && !t.gone && view.logContainer !== undefined && t.stuckReason === undefined) {
       try {
         const data = await this.client.bytes(`/api/v1/namespaces/${t.namespace}/pods/${t.name}/log`, { container: view.logContainer });
         this.feed(t, 0, data);

@@ -21,6 +21,8 @@ export interface PodOptions {
   readonly owner?: OwnerReference;
   /** Extra labels on every pod (e.g. the shard label). */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Extra annotations on every pod (e.g. `sidecar.istio.io/inject: "false"`). */
+  readonly annotations?: Readonly<Record<string, string>>;
   /** Hold the pod until its log is archived (default true). */
   readonly logFinalizer?: boolean;
   /** Seconds between SIGTERM and SIGKILL when a pod is stopped (pod terminationGracePeriodSeconds). */
@@ -117,7 +119,7 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
       name: podName(spec),
       namespace: spec.namespace,
       labels: { ...(opts.labels ?? {}), ...attemptLabels(spec, spec.dagName) },
-      annotations: attemptAnnotations(spec, spec.dagName),
+      annotations: { ...(opts.annotations ?? {}), ...attemptAnnotations(spec, spec.dagName) },
       ...(opts.logFinalizer === false ? {} : { finalizers: [LOG_FINALIZER] }),
       ...(opts.owner ? { ownerReferences: [{ ...opts.owner, controller: true, blockOwnerDeletion: false }] } : {}),
     },
