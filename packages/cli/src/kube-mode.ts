@@ -1,0 +1,116 @@
+// Kubernetes mode of `kontroler controller`: settings (flags and KONTROLER_* variables) and the
+// parts it adds to the stack: the pod runtime, the CRD adapter, leader election, the admission
+// webhook server. Only this entry point builds Kubernetes clients.
+import { KubeConfig } from '@kubernetes/client-node';
+import type { PoolLike } from '@kontroler/store';
+import type { ControllerLog } from '@kontroler/controller';
+import { KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
+
+export interface KubeSettings {
+  readonly runtime: 'local' | 'kubernetes';
+  /** Kubeconfig file; undefined = KUBECONFIG, ~/.kube/config, or in-cluster. */
+  readonly kubeconfig: string | undefined;
+  /** Namespaces to work in; undefined = all (or the shard's). */
+  readonly namespaces: readonly string[] | undefined;
+  /** Work only in namespaces labelled kontroler.greedykomodo/shard=<shard>. */
+  readonly shard: string | undefined;
+  readonly leaderElect: boolean;
+  /** Namespace of the leader Lease; default: this pod's namespace, the kubeconfig's, or default. */
+  readonly leaseNamespace: string | undefined;
+  readonly webhookPort: number | undefined;
+  readonly webhookHost: string;
+  readonly webhookCertDir: string | undefined;
+  /** Run the CRD adapter (DAG/DagTask/DagRun objects ↔ store); default true. */
+  readonly crds: boolean;
+  readonly qps: number;
+  readonly burst: number;
+}
+
+export interface KubeFlags {
+  runtime?: string;
+  kubeconfig?: string;
+  namespaces?: string;
+  shard?: string;
+  leaderElect?: boolean;
+  webhookPort?: string;
+  webhookHost?: string;
+  webhookCertDir?: string;
+  crds?: boolean;
+  kubeQps?: string;
+  kubeBurst?: string;
+}
+
+function num(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0, got "${v}"`);
+  return n;
+}
+
+function bool(v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  return ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+/** Kubernetes-mode settings from flags, then KONTROLER_* variables. Throws on bad values. */
+export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.env): KubeSettings {
+  const runtime = f.runtime ?? env.KONTROLER_RUNTIME ?? 'local';
+  if (runtime !== 'local' && runtime !== 'kubernetes') throw new Error(`--runtime must be local or kubernetes, got "${runtime}"`);
+  const list = f.namespaces ?? env.KONTROLER_NAMESPACES;
+  const namespaces = list ? list.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const port = f.webhookPort ?? env.KONTROLER_WEBHOOK_PORT;
+  return {
+    runtime,
+    kubeconfig: f.kubeconfig ?? (env.KONTROLER_KUBECONFIG || undefined),
+    namespaces: namespaces && namespaces.length > 0 ? namespaces : undefined,
+    shard: f.shard ?? (env.KONTROLER_SHARD || undefined),
+    leaderElect: f.leaderElect ?? bool(env.KONTROLER_LEADER_ELECT) ?? false,
+    leaseNamespace: env.KONTROLER_LEASE_NAMESPACE || env.POD_NAMESPACE || undefined,
+    webhookPort: port === undefined || port === '' ? undefined : num('--webhook-port / KONTROLER_WEBHOOK_PORT', port, 0),
+    webhookHost: f.webhookHost ?? env.KONTROLER_WEBHOOK_HOST ?? '0.0.0.0',
+    webhookCertDir: f.webhookCertDir ?? (env.KONTROLER_WEBHOOK_CERT_DIR || undefined),
+    // commander sets crds: true unless --no-crds is given, so only false is a choice.
+    crds: f.crds === false ? false : (bool(env.KONTROLER_CRDS) ?? true),
+    qps: num('--kube-qps / KONTROLER_KUBE_QPS', f.kubeQps ?? env.KONTROLER_KUBE_QPS, 20),
+    burst: num('--kube-burst / KONTROLER_KUBE_BURST', f.kubeBurst ?? env.KONTROLER_KUBE_BURST, 30),
+  };
+}
+
+/** The kubeconfig: --kubeconfig, else KUBECONFIG / ~/.kube/config / the in-cluster service account. */
+export function loadKubeConfig(file: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  if (!kc.getCurrentCluster()) {
+    throw new Error('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run in a cluster (service account)');
+  }
+  return kc;
+}
+
+export interface KubeParts {
+  readonly client: KubeClient;
+  readonly runtime: KubePodRuntime;
+  stop(): Promise<void>;
+}
+
+/** The pod runtime and its client. */
+export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; log: ControllerLog }): Promise<KubeParts> {
+  const kc = loadKubeConfig(k.kubeconfig);
+  const client = new KubeClient(kc, { qps: k.qps, burst: k.burst, userAgent: 'kontroler-controller' });
+  const runtime = new KubePodRuntime({
+    client,
+    ...(k.namespaces ? { namespaces: k.namespaces } : {}),
+    ...(k.shard ? { labels: { 'kontroler.greedykomodo/shard': k.shard } } : {}),
+    log: (m) => deps.log.warn(m),
+  });
+  await runtime.sync();
+  deps.log.info(`Kubernetes runtime: ${kc.getCurrentCluster()?.server}, ${k.namespaces ? `namespaces ${k.namespaces.join(', ')}` : 'all namespaces'}, client QPS ${k.qps} burst ${k.burst}`);
+  return {
+    client,
+    runtime,
+    async stop() {
+      await runtime.close();
+      client.close();
+    },
+  };
+}
