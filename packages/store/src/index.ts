@@ -21,3 +21,4 @@ export * from './settings.js';
 export * from './triggers.js';
 export * from './run-queries.js';
 export * from './stats.js';
+export * from './kube-objects.js';

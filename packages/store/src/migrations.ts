@@ -239,4 +239,14 @@ create index runs_finished on runs (finished_at) where finished_at is not null;
 create index attempts_failed on attempts (finished_at) where status in ('failed', 'lost');
 `,
   },
+  {
+    // 3 is taken by the external-identities migration of the oidc branch.
+    version: 4,
+    name: 'kube-objects',
+    sql: `
+-- Kubernetes mode: the DagRun object that mirrors a run (null: none yet; '' : none will be made).
+alter table runs add column kube_object text;
+create index runs_without_kube_object on runs (id) where kube_object is null;
+`,
+  },
 ];
