@@ -8,3 +8,9 @@ export { buildPod, buildWorkspaceClaim, literalEnvValue, secretRef, DEFAULT_SCRI
 export { viewPod, type PodView } from './pods/pod-view.js';
 export { ANNOTATIONS, LABELS, LOG_FINALIZER, keyOfPod, podName, workspaceClaimName, dnsPart, labelValue } from './pods/naming.js';
 export { crdManifests, shapeToSchema, API_VERSION as CRD_API_VERSION, CRD_GROUP, CRD_VERSION } from './crd/crd-schema.js';
+export { CrdAdapter, type CrdAdapterOptions, type AdapterLog } from './crd/crd-adapter.js';
+export { WorkQueue } from './crd/work-queue.js';
+export { dagRunStatus, dagRunObjectFor, dagRunNameFor, storedStatus, invalidStatus, failedRunStatus, statusDiffers, toResource, runIdOf, RUN_ID_ANNOTATION, PURGE_ANNOTATION, type CustomObject } from './crd/crd-objects.js';
+export { LeaderElector, type LeaderElectorOptions } from './leader/leader-elector.js';
+export { decideLease, nextLeaseSpec, microTime, type LeaseSpec } from './leader/lease-decision.js';
+export { ShardNamespaces } from './leader/shard-namespaces.js';
