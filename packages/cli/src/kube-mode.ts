@@ -4,7 +4,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { PoolLike } from '@kontroler/store';
 import type { ControllerLog } from '@kontroler/controller';
-import { KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CrdAdapter, KubeClient, KubePodRuntime, LeaderElector, ShardNamespaces } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
   readonly runtime: 'local' | 'kubernetes';
@@ -90,27 +92,78 @@ export function loadKubeConfig(file: string | undefined): KubeConfig {
 export interface KubeParts {
   readonly client: KubeClient;
   readonly runtime: KubePodRuntime;
+  /** The namespaces this controller works in (a shard's, current), or undefined for all. */
+  namespaces(): readonly string[] | undefined;
+  /** Starts the CRD adapter and leader election (after the controller is up). */
+  startControlPlane(onDagChange: () => void): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The pod runtime and its client. */
-export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; log: ControllerLog }): Promise<KubeParts> {
+/** The pod runtime, its client, the shard's namespaces, the CRD adapter and leader election. */
+export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; databaseUrl: string; log: ControllerLog }): Promise<KubeParts> {
   const kc = loadKubeConfig(k.kubeconfig);
   const client = new KubeClient(kc, { qps: k.qps, burst: k.burst, userAgent: 'kontroler-controller' });
+  const stops: Array<() => Promise<void>> = [];
+  const shard = k.shard ? new ShardNamespaces(client, k.shard, (m) => deps.log.warn(m)) : undefined;
+  if (shard) {
+    await shard.start();
+    stops.push(() => shard.stop());
+    deps.log.info(`shard ${k.shard}: namespaces ${shard.list().join(', ') || '(none yet)'}`);
+  }
+  const inScope = shard ? (ns: string) => shard.has(ns) : undefined;
+  let dagChanged: () => void = () => undefined;
+  const adapter = k.crds
+    ? new CrdAdapter({
+        client,
+        pool: deps.pool,
+        databaseUrl: deps.databaseUrl,
+        ...(k.namespaces ? { namespaces: k.namespaces } : {}),
+        ...(inScope ? { namespaceFilter: inScope } : {}),
+        log: deps.log,
+        onDagChange: () => dagChanged(),
+      })
+    : undefined;
   const runtime = new KubePodRuntime({
     client,
     ...(k.namespaces ? { namespaces: k.namespaces } : {}),
+    ...(inScope ? { namespaceFilter: inScope } : {}),
     ...(k.shard ? { labels: { 'kontroler.greedykomodo/shard': k.shard } } : {}),
+    ...(adapter ? { owner: (runId: string, ns: string) => adapter.ownerOf(runId, ns) } : {}),
     log: (m) => deps.log.warn(m),
   });
+  stops.push(async () => {
+    await runtime.close();
+    client.close();
+  });
   await runtime.sync();
-  deps.log.info(`Kubernetes runtime: ${kc.getCurrentCluster()?.server}, ${k.namespaces ? `namespaces ${k.namespaces.join(', ')}` : 'all namespaces'}, client QPS ${k.qps} burst ${k.burst}`);
+  deps.log.info(`Kubernetes runtime: ${kc.getCurrentCluster()?.server}, ${k.namespaces ? `namespaces ${k.namespaces.join(', ')}` : k.shard ? `shard ${k.shard}` : 'all namespaces'}, client QPS ${k.qps} burst ${k.burst}`);
   return {
     client,
     runtime,
+    namespaces: () => (shard ? shard.list() : k.namespaces),
+    async startControlPlane(onDagChange) {
+      dagChanged = onDagChange;
+      if (!adapter) return;
+      await adapter.start();
+      stops.push(() => adapter.stop());
+      if (!k.leaderElect) {
+        adapter.setLeading(true);
+        return;
+      }
+      const elector = new LeaderElector({
+        client,
+        namespace: k.leaseNamespace ?? client.contextNamespace ?? 'default',
+        name: `kontroler-controller${k.shard ? `-${k.shard}` : ''}`,
+        identity: `${process.env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`,
+        onStartedLeading: () => adapter.setLeading(true),
+        onStoppedLeading: () => adapter.setLeading(false),
+        log: (m) => deps.log.info(m),
+      });
+      elector.start();
+      stops.push(() => elector.stop());
+    },
     async stop() {
-      await runtime.close();
-      client.close();
+      for (const s of stops.splice(0).reverse()) await s();
     },
   };
 }

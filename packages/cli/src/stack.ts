@@ -69,7 +69,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     const lock = await holdControllerId(databaseUrl, id);
     cleanups.push(() => lock.end());
 
-    const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, log }) : undefined;
+    const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
     const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime') });
     if (!kubeParts) cleanups.push(() => runtime.close());
@@ -82,12 +82,14 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       // In a cluster, secret parameters are read by the pods (secretKeyRef), never by the controller.
       secrets: kubeParts ? () => undefined : envSecretResolver(process.env),
       ...(s.maxRunningPerRun ? { maxRunningPerRun: s.maxRunningPerRun } : {}),
+      ...(kubeParts ? { namespaces: () => kubeParts.namespaces() } : {}),
     });
     await controller.start();
     cleanups.push(() => controller.stop(true));
     const scheduler = new Scheduler({ pool, cron, log });
     scheduler.start();
     cleanups.push(() => scheduler.stop());
+    if (kubeParts) await kubeParts.startControlPlane(() => scheduler.kick());
     const sender = new WebhookSender({ pool, log, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
     sender.start();
     cleanups.push(() => sender.stop());

@@ -14,3 +14,6 @@ export { dagRunStatus, dagRunObjectFor, dagRunNameFor, storedStatus, invalidStat
 export { LeaderElector, type LeaderElectorOptions } from './leader/leader-elector.js';
 export { decideLease, nextLeaseSpec, microTime, type LeaseSpec } from './leader/lease-decision.js';
 export { ShardNamespaces } from './leader/shard-namespaces.js';
+export { startWebhookServer, webhookConfiguration, type RunningWebhookServer, type WebhookServerOptions } from './webhook/webhook-server.js';
+export { validateAdmission, admissionResponse, type AdmissionRequest, type AdmissionReview, type Verdict } from './webhook/admission.js';
+export { certFromDir, selfSignedCert, type ServingCert } from './webhook/certs.js';
