@@ -2,9 +2,9 @@
 // present, e.g. a Secret made by the Helm chart), or self-signed at start (a CA and a serving
 // certificate for the given DNS names and IPs) when no files are given.
 import { readFile } from 'node:fs/promises';
-import { webcrypto } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import forge from 'node-forge';
 
 export interface ServingCert {
   /** PEM serving certificate (chain). */
@@ -22,55 +22,47 @@ export async function certFromDir(dir: string): Promise<ServingCert> {
   return { cert, key, ca };
 }
 
-function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+/** An RSA key pair made by Node's native crypto (fast), as node-forge keys. */
+function rsaKeys(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const priv = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+  return { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e), pem: privateKey };
 }
 
-/** A fresh CA and a serving certificate for `dnsNames` and `ips`, valid `days` days (ECDSA P-256). */
+/** A fresh CA and a serving certificate for `dnsNames` and `ips`, valid `days` days (RSA 2048, SHA-256). */
 export async function selfSignedCert(opts: { dnsNames: readonly string[]; ips?: readonly string[]; days?: number; now?: Date }): Promise<ServingCert> {
-  const crypto = webcrypto;
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const notBefore = new Date((opts.now ?? new Date()).getTime() - 60_000);
   const notAfter = new Date(notBefore.getTime() + (opts.days ?? 365) * 86_400_000);
-  const caKeys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const ca = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      name: 'CN=kontroler-webhook-ca',
-      keys: caKeys,
-      notBefore,
-      notAfter,
-      signingAlgorithm: alg,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey, false, crypto),
-      ],
-    },
-    crypto,
-  );
-  const keys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const leaf = await x509.X509CertificateGenerator.create(
-    {
-      subject: `CN=${opts.dnsNames[0] ?? 'kontroler-webhook'}`,
-      issuer: ca.subject,
-      publicKey: keys.publicKey,
-      signingKey: caKeys.privateKey,
-      notBefore,
-      notAfter,
-      signingAlgorithm: alg,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension([
-          ...opts.dnsNames.map((value) => ({ type: 'dns' as const, value })),
-          ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
-        ]),
-      ],
-    },
-    crypto,
-  );
-  const key = await crypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { cert: leaf.toString('pem') + '\n', key: pem('PRIVATE KEY', key), ca: ca.toString('pem') + '\n' };
+  const caKeys = rsaKeys();
+  const ca = forge.pki.createCertificate();
+  ca.publicKey = caKeys.publicKey;
+  ca.serialNumber = `01${randomBytes(8).toString('hex')}`;
+  ca.validity.notBefore = notBefore;
+  ca.validity.notAfter = notAfter;
+  const caName = [{ name: 'commonName', value: 'kontroler-webhook-ca' }];
+  ca.setSubject(caName);
+  ca.setIssuer(caName);
+  ca.setExtensions([
+    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  ca.sign(caKeys.privateKey, forge.md.sha256.create());
+
+  const keys = rsaKeys();
+  const leaf = forge.pki.createCertificate();
+  leaf.publicKey = keys.publicKey;
+  leaf.serialNumber = `02${randomBytes(8).toString('hex')}`;
+  leaf.validity.notBefore = notBefore;
+  leaf.validity.notAfter = notAfter;
+  leaf.setSubject([{ name: 'commonName', value: opts.dnsNames[0] ?? 'kontroler-webhook' }]);
+  leaf.setIssuer(caName);
+  leaf.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: [...opts.dnsNames.map((value) => ({ type: 2, value })), ...(opts.ips ?? []).map((ip) => ({ type: 7, ip }))] },
+  ]);
+  leaf.sign(caKeys.privateKey, forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(leaf), key: keys.pem, ca: forge.pki.certificateToPem(ca) };
 }
