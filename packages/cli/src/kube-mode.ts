@@ -6,7 +6,7 @@ import type { PoolLike } from '@kontroler/store';
 import type { ControllerLog } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CrdAdapter, KubeClient, KubePodRuntime, LeaderElector, ShardNamespaces } from '@kontroler/runtime-kube';
+import { CrdAdapter, KubeClient, KubePodRuntime, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
   readonly runtime: 'local' | 'kubernetes';
@@ -143,6 +143,14 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
     namespaces: () => (shard ? shard.list() : k.namespaces),
     async startControlPlane(onDagChange) {
       dagChanged = onDagChange;
+      if (k.webhookPort !== undefined) {
+        const cert = k.webhookCertDir
+          ? await certFromDir(k.webhookCertDir)
+          : await selfSignedCert({ dnsNames: [hostname(), 'localhost'], ips: ['127.0.0.1'] });
+        const server = await startWebhookServer({ cert, port: k.webhookPort, host: k.webhookHost, pool: deps.pool, log: (m) => deps.log.info(m) });
+        stops.push(() => server.close());
+        deps.log.info(`admission webhooks on https://${k.webhookHost}:${server.port}/validate-{dag,dagtask,dagrun} (${k.webhookCertDir ? `certificate from ${k.webhookCertDir}` : 'self-signed certificate'})`);
+      }
       if (!adapter) return;
       await adapter.start();
       stops.push(() => adapter.stop());
