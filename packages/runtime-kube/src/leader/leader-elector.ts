@@ -31,6 +31,7 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private observed: { record: string; at: number } | undefined;
   private lastRenew = 0;
@@ -59,6 +60,7 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
     await this.loop;
     if (this.leading) {
       await this.release().catch((err: unknown) => this.o.log?.(`leader election: releasing the lease failed: ${String(err)}`));
@@ -71,7 +73,10 @@ export class LeaderElector {
   }
 
   private async tick(): Promise<void> {
-    if (this.stopped) return;
+    while (!this.stopped) await this.once();
+  }
+
+  private async once(): Promise<void> {
     let ok = false;
     try {
       ok = await this.tryAcquireOrRenew();
@@ -87,9 +92,10 @@ export class LeaderElector {
     }
     if (this.stopped) return;
     await new Promise<void>((resolve) => {
+      this.wake = resolve;
       this.timer = setTimeout(resolve, this.o.retryPeriodMs ?? 2_000);
     });
-    return this.tick();
+    this.wake = undefined;
   }
 
   private setLeading(v: boolean): void {
