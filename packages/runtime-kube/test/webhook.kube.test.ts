@@ -3,7 +3,7 @@
 // pass; DagTask and DagRun problems are refused too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { testNamespace } from '@kontroler/kube-agent/testing';
 import { KubeApiError, selfSignedCert, startWebhookServer, webhookConfiguration, type KubeClient, type RunningWebhookServer } from '@kontroler/runtime-kube';
 import { applyResource, createTestDatabase, type TestDatabase } from '@kontroler/store';
@@ -61,9 +61,23 @@ after(async () => {
   await db.drop();
 });
 
-test('kubectl apply of a cyclic DAG is refused by the admission webhook, naming the cycle and its field path', () => {
+/** kubectl, asynchronously: the webhook server answers from this very process. */
+function kubectl(args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: process.env.KONTROLER_TEST_KUBECONFIG } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+test('kubectl apply of a cyclic DAG is refused by the admission webhook, naming the cycle and its field path', async () => {
   const doc = JSON.stringify({ ...cyclic, metadata: { name: 'cyclic', namespace: ns.name } });
-  const r = spawnSync('kubectl', ['apply', '-f', '-'], { input: doc, encoding: 'utf8', env: { ...process.env, KUBECONFIG: process.env.KONTROLER_TEST_KUBECONFIG } });
+  const r = await kubectl(['apply', '-f', '-'], doc);
   assert.notEqual(r.status, 0, r.stdout);
   assert.match(r.stderr, /admission webhook "validate-dag\.kontroler\.greedykomodo" denied the request/);
   assert.match(r.stderr, /spec\.task\[\d\]\.runAfter.*cycle/);
