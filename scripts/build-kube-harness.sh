@@ -26,7 +26,11 @@ if ! printf '%s\n' "go1.24" "$goversion" | sort -V -C; then
   exit 1
 fi
 
-hash="$(cd "$src" && { go version; echo "$recipe"; cat go.mod go.sum; for f in $(ls *.go | LC_ALL=C sort); do echo "== $f"; cat "$f"; done; } | sha256sum | cut -c1-16)"
+# Build from a snapshot, so the binary always matches the hash even if the sources change meanwhile.
+snap="$(mktemp -d "${TMPDIR:-/tmp}/kube-harness-src.XXXXXX")"
+trap 'rm -rf "$snap"' EXIT
+cp "$src"/go.mod "$src"/go.sum "$src"/*.go "$snap"/
+hash="$(cd "$snap" && { go version; echo "$recipe"; cat go.mod go.sum; for f in $(ls *.go | LC_ALL=C sort); do echo "== $f"; cat "$f"; done; } | sha256sum | cut -c1-16)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/kontroler/kube-harness/$hash"
 bin="$cache/kube-harness"
 mkdir -p "$cache"
@@ -40,7 +44,7 @@ if [ -x "$bin" ]; then
   exit 0
 fi
 
-k8s="$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$src/go.mod")"
+k8s="$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$snap/go.mod")"
 minor="$(echo "$k8s" | cut -d. -f2)"
 pkg="k8s.io/component-base/version"
 ldflags="-s -w -X $pkg.gitVersion=$k8s -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
@@ -51,7 +55,7 @@ modules_cached=false
 [ -d "$(go env GOMODCACHE)/k8s.io/kubernetes@$k8s" ] && modules_cached=true
 start=$(date +%s)
 (
-  cd "$src"
+  cd "$snap"
   echo "build-kube-harness: go mod download..." >&2
   go mod download
   echo "build-kube-harness: go build -p ${KUBE_HARNESS_BUILD_JOBS:-2}..." >&2

@@ -2,7 +2,7 @@
 // `fetch` that carries client certificates for mTLS). Every failure is an ApiError with the
 // server's stable `code`.
 import type {
-  ApiToken, ApplyResult, Attempt, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
+  ApiToken, ApplyResult, Attempt, AuditEntry, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
   Run, RunDetail, RunStatus, Stats, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
@@ -12,8 +12,11 @@ export interface ClientOptions {
   /** A session JWT or an API token. */
   token?: string;
   fetch?: typeof fetch;
-  /** Extra headers on every request (e.g. X-CSRF-Token for cookie sessions in the UI). */
-  headers?: Record<string, string>;
+  /**
+   * Extra headers on every request (e.g. X-CSRF-Token for cookie sessions in the UI); a function
+   * is called per request, so a value that changes (a new session's CSRF token) is always current.
+   */
+  headers?: Record<string, string> | (() => Record<string, string>);
 }
 
 /** An error answer of the API, or a transport failure (`code` NETWORK). */
@@ -68,7 +71,8 @@ export class KontrolerClient {
 
   /** A raw request; resolves to the Response for 2xx, throws ApiError otherwise. */
   async request(method: string, path: string, init: { json?: unknown; text?: string; contentType?: string; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json', ...(this.opts.headers ?? {}), ...(init.headers ?? {}) };
+    const extra = typeof this.opts.headers === 'function' ? this.opts.headers() : (this.opts.headers ?? {});
+    const headers: Record<string, string> = { accept: 'application/json', ...extra, ...(init.headers ?? {}) };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | undefined;
     if (init.json !== undefined) {
@@ -110,6 +114,10 @@ export class KontrolerClient {
   }
   logout(): Promise<void> {
     return this.json('POST', '/api/v1/auth/logout');
+  }
+  /** Extends the current session (cookie or JWT); the answer carries a fresh JWT and CSRF token. */
+  refresh(): Promise<{ token: string; expiresAt: string; csrfToken: string }> {
+    return this.json('POST', '/api/v1/auth/refresh');
   }
   me(): Promise<Me> {
     return this.json('GET', '/api/v1/auth/me');
@@ -168,11 +176,21 @@ export class KontrolerClient {
   dagVersions(namespace: string, name: string): Promise<{ items: Array<{ version: number; hash: string; createdAt: string; current?: boolean }> }> {
     return this.json('GET', `/api/v1/namespaces/${e(namespace)}/dags/${e(name)}/versions`);
   }
+  /** One stored version of a DAG: its spec and resolved definition. */
+  getDagVersion(namespace: string, name: string, version: number): Promise<DagVersion> {
+    return this.json('GET', `/api/v1/namespaces/${e(namespace)}/dags/${e(name)}/versions/${version}`);
+  }
   listDagTasks(namespace: string, q: { name?: string; cursor?: string; limit?: number } = {}): Promise<Page<DagTaskSummary>> {
     return this.json('GET', `/api/v1/namespaces/${e(namespace)}/dagtasks${qs(q)}`);
   }
   listNamespaces(): Promise<{ items: Array<{ name: string; role: Role }> }> {
     return this.json('GET', '/api/v1/namespaces');
+  }
+
+  // audit
+  /** The audit log, newest first (admin on every namespace). */
+  listAudit(q: { namespace?: string; actor?: string; action?: string; cursor?: string; limit?: number } = {}): Promise<Page<AuditEntry>> {
+    return this.json('GET', `/api/v1/audit${qs(q)}`);
   }
 
   // runs

@@ -77,6 +77,8 @@ export interface Dag {
   createdAt: string;
   updatedAt: string;
   lastRun?: { id: number; status: RunStatus; createdAt: string } | null;
+  /** The DAG's parameters (single-DAG reads): a default value or the secret it comes from. */
+  parameters?: Array<{ name: string; defaultValue?: string; defaultFromSecret?: string }>;
   spec?: Record<string, unknown>;
   definition?: Record<string, unknown>;
 }
@@ -174,3 +176,25 @@ export interface Stats {
 }
 
 export type LogEvent = { type: 'log'; offset: number; text: string } | { type: 'end'; status: string; exitCode: number | null; reason: string | null };
+
+export interface DagVersion {
+  namespace: string;
+  name: string;
+  version: number;
+  hash: string;
+  createdAt: string;
+  spec: Record<string, unknown>;
+  definition: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  outcome: 'ok' | 'denied' | 'failed';
+  namespace: string | null;
+  resource: string | null;
+  details: Record<string, unknown>;
+  address: string | null;
+}

@@ -87,7 +87,7 @@ export class Controller {
     await this.claiming;
     await Promise.all([...this.actors.values()].map((a) => a.settled()));
     for (const a of this.actors.values()) a.stop();
-    await this.logs.flush();
+    await this.logs.close();
     if (release) await releaseRuns(this.o.pool, this.o.id, [...this.actors.keys()]).catch(() => undefined);
     this.actors.clear();
     await this.listener?.close();

@@ -3,13 +3,15 @@ import { appendLogs } from '@kontroler/store';
 
 /**
  * Buffers attempt output and writes it to the store in batches (every `intervalMs`, or sooner when
- * `maxBytes` are waiting). `flush()` resolves once everything handed in before it is stored.
+ * `maxBytes` are waiting). `flush()` resolves once everything handed in before it has been written,
+ * or, if the store failed, put back to be written again a second later: output is never dropped.
  */
 export class LogWriter {
   private buf: LogChunk[] = [];
   private bytes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly pool: PoolLike,
@@ -25,6 +27,14 @@ export class LogWriter {
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.intervalMs);
   }
 
+  /** Writes what is buffered (one try) and stops retrying: for shutdown. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -38,7 +48,11 @@ export class LogWriter {
       try {
         await appendLogs(this.pool, batch);
       } catch (err) {
+        // Keep the output: put it back in front and try again shortly (appends are idempotent).
         this.onError(err);
+        this.buf.unshift(...batch);
+        this.bytes += batch.reduce((n, c) => n + c.data.byteLength, 0);
+        if (!this.timer && !this.closed) this.timer = setTimeout(() => void this.flush(), 1000);
       }
     });
     return this.writing;

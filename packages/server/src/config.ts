@@ -46,7 +46,10 @@ export interface ServerConfig {
    * Revocations clear it at once through NOTIFY; this bounds staleness when LISTEN is down.
    */
   authCacheMs: number;
-  /** Folder of the built web UI, served at `/` (no UI when absent). */
+  /**
+   * Folder of the built web UI (index.html + assets/), served at `/` with a fallback to
+   * index.html for the app's own paths. Absent: no UI, only the API.
+   */
   uiDir?: string;
 }
 

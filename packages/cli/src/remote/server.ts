@@ -1,6 +1,7 @@
 // kontroler server: the API server alone, against an existing PostgreSQL (DATABASE_URL). The
 // only place the server's settings are read from flags and KONTROLER_* environment variables.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { ServerConfig } from '@kontroler/server';
 
@@ -28,13 +29,25 @@ export function serverConfigFrom(o: ServerFlags, env: NodeJS.ProcessEnv): { conf
     ...(env.KONTROLER_COOKIE_SECURE ? { cookieSecure: env.KONTROLER_COOKIE_SECURE === 'auto' ? 'auto' : bool(env.KONTROLER_COOKIE_SECURE)! } : {}),
     ...(bool(env.KONTROLER_TRUST_PROXY) !== undefined ? { trustProxy: bool(env.KONTROLER_TRUST_PROXY)! } : {}),
     ...(bool(env.KONTROLER_PUBLIC_METRICS) !== undefined ? { publicMetrics: bool(env.KONTROLER_PUBLIC_METRICS)! } : {}),
-    ...(env.KONTROLER_UI_DIR ? { uiDir: env.KONTROLER_UI_DIR } : {}),
     ...(env.KONTROLER_CORS_ORIGINS ? { corsOrigins: env.KONTROLER_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(uiDirFrom(env) ? { uiDir: uiDirFrom(env)! } : {}),
     ...(cert && key ? { tls: { cert: readFileSync(cert), key: readFileSync(key), ...(clientCa ? { clientCa: readFileSync(clientCa) } : {}) } } : {}),
   };
   const port = Number(o.port ?? env.KONTROLER_PORT ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${o.port ?? env.KONTROLER_PORT ?? env.PORT}`);
   return { config, port, host: o.host ?? env.KONTROLER_HOST ?? '127.0.0.1', databaseUrl: o.databaseUrl ?? env.DATABASE_URL };
+}
+
+/**
+ * The web UI bundle to serve at `/`: KONTROLER_UI_DIR (empty = none), else the UI built in this
+ * repository (packages/ui/dist, made by `npm run build:ui`, which npm start runs).
+ */
+export function uiDirFrom(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.KONTROLER_UI_DIR !== undefined) return env.KONTROLER_UI_DIR === '' ? undefined : env.KONTROLER_UI_DIR;
+  // Inside this repository the UI package sits next to the CLI; when its bundle is missing the
+  // server says how to build it instead of a bare 404.
+  const pkg = fileURLToPath(new URL('../../../ui/', import.meta.url));
+  return existsSync(pkg) ? `${pkg}dist` : undefined;
 }
 
 export function register(program: Command): void {

@@ -1,0 +1,126 @@
+// The graph the canvas draws, as plain data: nodes (tasks) and edges (runAfter dependencies),
+// built from a DAG spec or from a run. React Flow only renders what these functions return.
+import type { RunDetail } from '@kontroler/client';
+
+export interface GraphNode {
+  id: string;
+  /** Task status for run graphs; undefined for a DAG's own graph. */
+  status?: string;
+  /** Attempts made so far (run graphs). */
+  attempts?: number;
+  /** Shown under the name: the image, or the exit code of a failed attempt. */
+  detail?: string;
+  /** Validation problems of this task (editor). */
+  errors?: string[];
+}
+
+export interface GraphEdge {
+  /** The task that must finish first. */
+  source: string;
+  target: string;
+}
+
+export interface Graph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export function edgeId(e: GraphEdge): string {
+  return `${e.source}->${e.target}`;
+}
+
+/** A DAG's tasks (spec `task[]`) as a graph; runAfter entries naming no task are dropped. */
+export function graphFromTasks(tasks: ReadonlyArray<{ name: string; runAfter?: string[]; image?: string }>): Graph {
+  const names = new Set(tasks.map((t) => t.name));
+  const nodes = tasks.map((t) => ({ id: t.name, ...(t.image ? { detail: t.image } : {}) }));
+  const edges: GraphEdge[] = [];
+  const seen = new Set<string>();
+  for (const t of tasks) {
+    for (const from of t.runAfter ?? []) {
+      const e = { source: from, target: t.name };
+      if (!names.has(from) || seen.has(edgeId(e))) continue;
+      seen.add(edgeId(e));
+      edges.push(e);
+    }
+  }
+  return { nodes, edges };
+}
+
+/** A run's graph with every task's live status, attempt count and last exit code. */
+export function graphFromRun(run: Pick<RunDetail, 'graph' | 'tasks'>): Graph {
+  const byName = new Map(run.tasks.map((t) => [t.name, t]));
+  const nodes = run.graph.nodes.map((id) => {
+    const t = byName.get(id);
+    const last = t?.attempts[t.attempts.length - 1];
+    const detail =
+      last && last.exitCode !== null && last.exitCode !== 0
+        ? `exit ${last.exitCode}`
+        : t?.reason && t.status !== 'succeeded' && t.status !== 'running'
+          ? t.reason
+          : (t?.image ?? undefined);
+    return { id, status: t?.status ?? 'pending', attempts: t?.attempts.length ?? 0, ...(detail ? { detail } : {}) };
+  });
+  return { nodes, edges: run.graph.edges.map((e) => ({ source: e.from, target: e.to })) };
+}
+
+/**
+ * Would adding `source → target` close a cycle? True when `target` already reaches `source`
+ * (or they are the same task). Returns the cycle as a path `[source, …, source]`, else undefined.
+ */
+export function cycleThrough(edges: readonly GraphEdge[], source: string, target: string): string[] | undefined {
+  if (source === target) return [source, source];
+  const out = new Map<string, string[]>();
+  for (const e of edges) {
+    const l = out.get(e.source);
+    if (l) l.push(e.target);
+    else out.set(e.source, [e.target]);
+  }
+  // Breadth-first from target looking for source, remembering parents to name the cycle.
+  const parent = new Map<string, string>();
+  const queue = [target];
+  const seen = new Set([target]);
+  while (queue.length > 0) {
+    const n = queue.shift()!;
+    if (n === source) {
+      const path = [source];
+      let cur = source;
+      while (cur !== target) {
+        cur = parent.get(cur)!;
+        path.unshift(cur);
+      }
+      return [source, ...path];
+    }
+    for (const m of out.get(n) ?? []) {
+      if (seen.has(m)) continue;
+      seen.add(m);
+      parent.set(m, n);
+      queue.push(m);
+    }
+  }
+  return undefined;
+}
+
+/** Tasks upstream (ancestors) and downstream (descendants) of `id`, for highlighting. */
+export function neighbourhood(edges: readonly GraphEdge[], id: string): { upstream: Set<string>; downstream: Set<string> } {
+  const walk = (next: (e: GraphEdge) => [string, string]) => {
+    const adj = new Map<string, string[]>();
+    for (const e of edges) {
+      const [a, b] = next(e);
+      const l = adj.get(a);
+      if (l) l.push(b);
+      else adj.set(a, [b]);
+    }
+    const seen = new Set<string>();
+    const stack = [id];
+    while (stack.length > 0) {
+      for (const m of adj.get(stack.pop()!) ?? []) {
+        if (!seen.has(m)) {
+          seen.add(m);
+          stack.push(m);
+        }
+      }
+    }
+    return seen;
+  };
+  return { downstream: walk((e) => [e.source, e.target]), upstream: walk((e) => [e.target, e.source]) };
+}

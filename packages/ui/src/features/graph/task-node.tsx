@@ -1,0 +1,41 @@
+// One task on the canvas: name, status colour, a detail line (image / exit code / reason),
+// attempt count on run graphs, problem count in the editor.
+import { memo } from 'react';
+import { Handle, Position, type NodeProps, type Node } from '@xyflow/react';
+import { toneOf } from '../../lib/status.js';
+
+export interface TaskNodeData extends Record<string, unknown> {
+  label: string;
+  status?: string;
+  detail?: string;
+  attempts?: number;
+  errors?: string[];
+  direction: 'LR' | 'TB';
+}
+
+export type TaskFlowNode = Node<TaskNodeData, 'task'>;
+
+export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>) {
+  const tone = data.status ? toneOf(data.status) : 'info';
+  const errs = data.errors?.length ?? 0;
+  const lr = data.direction === 'LR';
+  return (
+    <div
+      className={`task-node tone-${tone}${errs ? ' has-errors' : ''}`}
+      data-task={data.label}
+      data-status={data.status}
+      title={errs ? data.errors!.join('\n') : `${data.label}${data.status ? ` — ${data.status}` : ''}${data.detail ? `\n${data.detail}` : ''}`}
+    >
+      <Handle type="target" position={lr ? Position.Left : Position.Top} />
+      <div className="name">
+        <span style={{ overflow: 'hidden', textOverflow: 'ellipsis' }}>{data.label}</span>
+        {errs ? <span className="err-count" aria-label={`${errs} problems`}>{errs}</span> : null}
+        {!errs && data.attempts !== undefined && data.attempts > 1 ? <span className="att" title={`${data.attempts} attempts`}>×{data.attempts}</span> : null}
+      </div>
+      <div className="detail">{data.status ? `${data.status}${data.detail ? ` · ${data.detail}` : ''}` : (data.detail ?? '')}</div>
+      <Handle type="source" position={lr ? Position.Right : Position.Bottom} />
+    </div>
+  );
+});
+
+export const nodeTypes = { task: TaskNode };
