@@ -79,6 +79,7 @@ try {
 
   // 1. Requests per attempt (one warm-up run first: the pod watch and connections are set up).
   await runDag('warmup', 2);
+  await new Promise((r) => setTimeout(r, 1500)); // the warm-up's releases are sent after its run ended
   const before = { requests: client.stats.requests, streams: client.stats.streams, watches: runtime.informerCounters.watches, byKind: { ...client.stats.byKind } };
   const sample = await runDag('sample', Number(values.sample));
   await new Promise((r) => setTimeout(r, 1500)); // the last releases (delete + finalizer) are sent after the run ends

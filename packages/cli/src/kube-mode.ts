@@ -2,7 +2,7 @@
 // parts it adds to the stack: the pod runtime, the CRD adapter, leader election, the admission
 // webhook server. Only this entry point builds Kubernetes clients.
 import { KubeConfig } from '@kubernetes/client-node';
-import type { PoolLike } from '@kontroler/store';
+import { getAttempt, type PoolLike } from '@kontroler/store';
 import type { ControllerLog } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -129,6 +129,11 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
     ...(inScope ? { namespaceFilter: inScope } : {}),
     ...(k.shard ? { labels: { 'kontroler.greedykomodo/shard': k.shard } } : {}),
     ...(adapter ? { owner: (runId: string, ns: string) => adapter.ownerOf(runId, ns) } : {}),
+    // Pods whose attempt the store has recorded (or forgotten) but nobody released: swept.
+    accounted: async (key) => {
+      const a = await getAttempt(deps.pool, Number(key.runId), key.task, key.attempt);
+      return a === undefined || (a.status !== 'starting' && a.status !== 'running');
+    },
     log: (m) => deps.log.warn(m),
   });
   stops.push(async () => {

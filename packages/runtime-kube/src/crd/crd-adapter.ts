@@ -49,6 +49,7 @@ import {
   type CustomObject,
 } from './crd-objects.js';
 import { API_VERSION, CRD_GROUP, CRD_VERSION } from './crd-schema.js';
+import { recordEvent } from './events.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
 export interface AdapterLog {
@@ -343,6 +344,7 @@ export class CrdAdapter {
             ? `DAG "${dagName}" in namespace ${ns} is invalid (${String(dag.status.message ?? '')}): fix it, then re-create this DagRun`
             : `DAG "${dagName}" not found in namespace ${ns}: apply the DAG first, then re-create this DagRun`;
         await this.writeStatus('dagrun', obj, failedRunStatus(generation, message));
+        await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: 'Warning', reason: 'UnknownDAG', message }, (m) => this.o.log.warn(m));
         return;
       }
       if (hasCode(err, 'UNKNOWN_PARAMETER') || hasCode(err, 'VALIDATION_FAILED')) {
@@ -370,7 +372,12 @@ export class CrdAdapter {
     if (!detail) return;
     const status = dagRunStatus(detail.run, detail.state, obj.metadata?.generation);
     await this.writeStatus('dagrun', obj, status);
-    if (status.phase !== obj.status?.phase) this.queue.add(`dag/${ref.namespace}/${ref.dagName}`);
+    if (status.phase !== obj.status?.phase) {
+      this.queue.add(`dag/${ref.namespace}/${ref.dagName}`);
+      const phase = String(status.phase);
+      const reason = { Running: 'RunStarted', Succeeded: 'RunSucceeded', Failed: 'RunFailed', Canceled: 'RunCanceled' }[phase];
+      if (reason) await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: phase === 'Failed' ? 'Warning' : 'Normal', reason, message: `run ${id}: ${String(status.message)}` }, (m) => this.o.log.warn(m));
+    }
   }
 
   /** Finds or creates the DagRun object of a run and records it; undefined when there cannot be one. */

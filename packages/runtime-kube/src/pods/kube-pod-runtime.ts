@@ -34,6 +34,13 @@ export interface KubePodRuntimeOptions {
   readonly followLogs?: boolean;
   /** A pod being deleted that shows no terminal status after its grace period plus this is given up (default 30 s). */
   readonly deletionTimeoutMs?: number;
+  /**
+   * Whether the store has fully recorded an attempt (its end and log). Pods of such attempts that
+   * nobody releases (the controller died between recording and `release`) are removed by a sweep.
+   */
+  readonly accounted?: (key: AttemptKey) => Promise<boolean>;
+  /** How often the sweep looks for such pods (default 60 s). */
+  readonly sweepMs?: number;
   readonly clock?: () => number;
   readonly log?: (msg: string) => void;
 }
@@ -89,6 +96,8 @@ export class KubePodRuntime implements TaskRuntime {
   private readonly log: (msg: string) => void;
   private readonly killGrace: number;
   private ticker: ReturnType<typeof setInterval> | undefined;
+  private lastSweep = 0;
+  private sweeping = false;
   private closed = false;
   private started = false;
 
@@ -406,16 +415,38 @@ export class KubePodRuntime implements TaskRuntime {
     return end;
   }
 
-  /** Gives up on pods whose deletion does not end (a node that is gone). */
+  /** Gives up on pods whose deletion does not end (a node that is gone); sweeps now and then. */
   private tick(): void {
     const limit = this.o.deletionTimeoutMs ?? 30_000;
     const now = this.clock();
+    if (this.o.accounted && !this.sweeping && now - this.lastSweep >= (this.o.sweepMs ?? 60_000)) {
+      this.lastSweep = now;
+      this.sweeping = true;
+      this.runInBackground(this.sweep().finally(() => (this.sweeping = false)));
+    }
     for (const t of this.tracked.values()) {
       if (t.ended || t.ending || t.deleteRequestedAt === undefined) continue;
       if (now - t.deleteRequestedAt < this.killGrace * 1000 + limit) continue;
       this.log(`kube runtime: pod ${t.namespace}/${t.name} did not terminate ${Math.round((now - t.deleteRequestedAt) / 1000)} s after its deletion: recording it as ended`);
       t.gone = true;
       this.runInBackground(this.finish(t, { state: 'exited', reason: t.killReason ?? t.stuckReason ?? 'Lost' }));
+    }
+  }
+
+  /** Removes ended pods of attempts the store has recorded that no runtime tracks. */
+  private async sweep(): Promise<void> {
+    const accounted = this.o.accounted;
+    if (!accounted) return;
+    let removed = 0;
+    for (const [id, pod] of [...this.byKey]) {
+      if (this.closed || removed >= 100) break;
+      if (this.tracked.has(id)) continue;
+      const ended = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || pod.metadata?.deletionTimestamp !== undefined;
+      const key = keyOfPod(pod);
+      if (!ended || !key || !(await accounted(key))) continue;
+      this.log(`kube runtime: removing pod ${pod.metadata?.namespace}/${pod.metadata?.name}: its attempt is recorded and nobody released it`);
+      await this.removePod(pod);
+      removed++;
     }
   }
 
