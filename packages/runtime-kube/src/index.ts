@@ -17,3 +17,4 @@ export { ShardNamespaces } from './leader/shard-namespaces.js';
 export { startWebhookServer, webhookConfiguration, type RunningWebhookServer, type WebhookServerOptions } from './webhook/webhook-server.js';
 export { validateAdmission, admissionResponse, type AdmissionRequest, type AdmissionReview, type Verdict } from './webhook/admission.js';
 export { certFromDir, selfSignedCert, type ServingCert } from './webhook/certs.js';
+export { eventFor, recordEvent } from './crd/events.js';

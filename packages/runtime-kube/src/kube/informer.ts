@@ -26,6 +26,8 @@ export interface InformerOptions<T extends KubeObject> {
   readonly onError?: (err: unknown) => void;
   /** Items per list page (default 500). */
   readonly pageSize?: number;
+  /** Server-side watch timeout; default 5-10 minutes (randomised, as client-go), then the watch resumes. */
+  readonly watchTimeoutSeconds?: number;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -156,7 +158,7 @@ export class Informer<T extends KubeObject> {
           labelSelector: this.o.labelSelector,
           fieldSelector: this.o.fieldSelector,
           // As client-go: the server ends the watch after 5-10 minutes and we resume.
-          timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+          timeoutSeconds: this.o.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
         },
         (ev: WatchEvent) => {
           if (ev.type === 'ERROR') {
