@@ -129,10 +129,11 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
     ...(inScope ? { namespaceFilter: inScope } : {}),
     ...(k.shard ? { labels: { 'kontroler.greedykomodo/shard': k.shard } } : {}),
     ...(adapter ? { owner: (runId: string, ns: string) => adapter.ownerOf(runId, ns) } : {}),
-    // Pods whose attempt the store has recorded (or forgotten) but nobody released: swept.
+    // Pods whose attempt this store has recorded as ended but nobody released: swept. Pods of
+    // attempts this store does not know are left alone (another installation's, or purged).
     accounted: async (key) => {
       const a = await getAttempt(deps.pool, Number(key.runId), key.task, key.attempt);
-      return a === undefined || (a.status !== 'starting' && a.status !== 'running');
+      return a !== undefined && a.status !== 'starting' && a.status !== 'running';
     },
     log: (m) => deps.log.warn(m),
   });

@@ -101,3 +101,75 @@ test('per-namespace (Roles) and shard setups render and are accepted too', async
   assert.ok(deploy.spec.template.spec.containers[0]?.args.includes('--shard=blue'));
   await dryRunApply(shard.filter((o) => o.kind !== 'CustomResourceDefinition'));
 });
+
+test("the controller works with nothing but the chart's RBAC (impersonating its service account)", async (t) => {
+  const bin = helm();
+  // Per-namespace mode: only namespaced objects (Roles, not a ClusterRole) are applied for real.
+  const release = 'kontroler';
+  const objs = render(bin, [`controller.namespaces={${ns.name}}`, 'webhook.enabled=false', 'server.enabled=false']);
+  const rbac = objs.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
+  const admin = testClient();
+  for (const o of rbac) {
+    const p = PATHS[o.kind]!;
+    const body = o;
+    await admin.request('PATCH', `${p.base}/namespaces/${ns.name}/${p.plural}/${body.metadata.name}`, {
+      query: { fieldManager: 'kontroler-deploy-test', force: true },
+      contentType: 'application/apply-patch+yaml',
+      body,
+    });
+  }
+  await installCrds(admin);
+  // A kubeconfig that acts as the controller's service account.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawn } = await import('node:child_process');
+  const { createTestDatabase } = await import('@kontroler/store');
+  const { waitFor } = await import('@kontroler/kube-agent/testing');
+  const kc = new KubeConfig();
+  kc.loadFromFile(process.env.KONTROLER_TEST_KUBECONFIG ?? '');
+  const user = kc.getCurrentUser()!;
+  kc.users = kc.users.map((u) => (u.name === user.name ? { ...u, impersonateUser: `system:serviceaccount:${ns.name}:${release}-controller` } : u));
+  const dir = mkdtempSync(join(tmpdir(), 'kontroler-sa-'));
+  const kubeconfig = join(dir, 'sa.kubeconfig');
+  writeFileSync(kubeconfig, kc.exportConfig());
+  const db = await createTestDatabase();
+  t.after(async () => {
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const { KONTROLER_TEST_DATABASE_URL: _t, ...env } = process.env;
+  let out = '';
+  const proc = spawn(process.execPath, [`${repoRoot}packages/cli/bin/kontroler.js`, 'controller', '--runtime', 'kubernetes', '--kubeconfig', kubeconfig, '--namespaces', ns.name, '--leader-elect'], {
+    env: { ...env, DATABASE_URL: db.url, KONTROLER_CONTROLLER_ID: 'rbac-test', KONTROLER_LEASE_NAMESPACE: ns.name },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  t.after(async () => {
+    if (proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  });
+  // A DAG with a workspace claim and a run, made by an admin; everything else by the controller.
+  const base = `/apis/kontroler.greedykomodo/v1alpha1/namespaces/${ns.name}`;
+  await admin.request('POST', `${base}/dags`, {
+    body: {
+      apiVersion: 'kontroler.greedykomodo/v1alpha1',
+      kind: 'DAG',
+      metadata: { name: 'rbac-check' },
+      spec: { workspace: { enable: true, pvc: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }, task: [{ name: 'w', image: 'alpine', script: 'echo ok > /workspace/f' }, { name: 'r', image: 'alpine', runAfter: ['w'], script: 'cat /workspace/f' }] },
+    },
+  });
+  await admin.request('POST', `${base}/dagruns`, { body: { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagRun', metadata: { name: 'rbac-run' }, spec: { dagName: 'rbac-check' } } });
+  const done = await waitFor<{ metadata?: { name?: string }; status?: { phase?: string } } & import('@kubernetes/client-node').KubernetesObject>(
+    ns.kc,
+    { path: `${base}/dagruns`, fieldSelector: 'metadata.name=rbac-run' },
+    (o) => o.status?.phase === 'Succeeded' || o.status?.phase === 'Failed',
+    { what: `DagRun rbac-run ended; controller output:\n${out}`, timeoutMs: 120_000 },
+  );
+  assert.equal(done.status?.phase, 'Succeeded', out);
+  assert.doesNotMatch(out, /forbidden/i, 'no request was refused');
+  assert.match(out, /is now the leader/);
+});
