@@ -1,4 +1,4 @@
-export { KubeClient, type KubeClientOptions, type ClientStats } from './kube/kube-client.js';
+export { KubeClient, resourceOf, type KubeClientOptions, type ClientStats } from './kube/kube-client.js';
 export { KubeApiError, isAlreadyExists, isNotFound, retryDelay } from './kube/kube-error.js';
 export { Informer, type InformerEvent, type InformerOptions } from './kube/informer.js';
 export { TokenBucket } from './kube/rate-limiter.js';

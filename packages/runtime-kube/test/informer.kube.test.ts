@@ -30,9 +30,12 @@ test('watches resume from their resourceVersion and re-list after 410 Gone, keep
   const until = (pred: () => boolean, what: string): Promise<void> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out: ${what}; counters ${JSON.stringify(informer.counters)}`)), 60_000);
+      // Watch restarts emit no event: counters are also looked at every 100 ms.
+      const poll = setInterval(() => check(), 100);
       const check = (): void => {
         if (!pred()) return;
         clearTimeout(timer);
+        clearInterval(poll);
         waiters.delete(check);
         resolve();
       };

@@ -1,8 +1,7 @@
 // Pure parts of the Kubernetes client: the token bucket, retry decisions, request statistics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KubeApiError, TokenBucket, retryDelay } from '@kontroler/runtime-kube';
-import { resourceOf } from '../dist/kube/kube-client.js';
+import { KubeApiError, TokenBucket, resourceOf, retryDelay } from '@kontroler/runtime-kube';
 
 test('token bucket: a burst at once, then qps per second', () => {
   let now = 0;
