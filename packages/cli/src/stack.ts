@@ -9,6 +9,7 @@ import { LocalProcessRuntime } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import pg from 'pg';
 import { DagFolder } from './dag-folder.js';
+import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
 import { removeInstance, writeInstance } from './instance.js';
 import type { Settings } from './settings.js';
@@ -36,7 +37,7 @@ export const cron: CronFns = {
   },
 };
 
-export async function startStack(s: Settings, parts: StackParts): Promise<Stack> {
+export async function startStack(s: Settings, parts: StackParts, kube?: KubeSettings): Promise<Stack> {
   const log = consoleLog;
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -68,22 +69,27 @@ export async function startStack(s: Settings, parts: StackParts): Promise<Stack>
     const lock = await holdControllerId(databaseUrl, id);
     cleanups.push(() => lock.end());
 
-    const runtime = new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime') });
-    cleanups.push(() => runtime.close());
+    const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
+    if (kubeParts) cleanups.push(() => kubeParts.stop());
+    const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime') });
+    if (!kubeParts) cleanups.push(() => runtime.close());
     const controller = new Controller({
       pool,
       databaseUrl,
       runtime,
       id,
       log,
-      secrets: envSecretResolver(process.env),
+      // In a cluster, secret parameters are read by the pods (secretKeyRef), never by the controller.
+      secrets: kubeParts ? () => undefined : envSecretResolver(process.env),
       ...(s.maxRunningPerRun ? { maxRunningPerRun: s.maxRunningPerRun } : {}),
+      ...(kubeParts ? { namespaces: () => kubeParts.namespaces() } : {}),
     });
     await controller.start();
     cleanups.push(() => controller.stop(true));
     const scheduler = new Scheduler({ pool, cron, log });
     scheduler.start();
     cleanups.push(() => scheduler.stop());
+    if (kubeParts) await kubeParts.startControlPlane(() => scheduler.kick());
     const sender = new WebhookSender({ pool, log, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
     sender.start();
     cleanups.push(() => sender.stop());

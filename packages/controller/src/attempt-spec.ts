@@ -2,7 +2,11 @@ import { secretEnvName, type DagDefinition, type ResolvedTask } from '@kontroler
 import type { AttemptSpec } from '@kontroler/engine';
 import type { RunRecord } from '@kontroler/store';
 
-/** Looks up the value of a secret parameter (never stored in the database). */
+/**
+ * Looks up the value of a secret parameter (never stored in the database). Undefined means the
+ * controller cannot read it: the attempt then names the secret in `secretEnv` for runtimes that
+ * read secrets themselves (Kubernetes), and local attempts run without the variable.
+ */
 export type SecretResolver = (namespace: string, secretName: string) => string | undefined;
 
 /** Local secrets from the environment (`secretEnvName`: secret `db-pass` → `KONTROLER_SECRET_DB_PASS`). */
@@ -20,10 +24,12 @@ export function buildAttemptSpec(
   secrets: SecretResolver,
 ): AttemptSpec {
   const env: Record<string, string> = {};
+  const secretEnv: Record<string, string> = {};
   for (const p of task.parameters) {
     const secret = run.secretRefs[p];
     const value = secret !== undefined ? secrets(run.namespace, secret) : run.parameters[p];
     if (value !== undefined) env[p] = value;
+    else if (secret !== undefined) secretEnv[p] = secret;
   }
   return {
     runId: String(run.id),
@@ -35,9 +41,11 @@ export function buildAttemptSpec(
     command: task.command,
     args: task.args,
     env,
+    ...(Object.keys(secretEnv).length > 0 ? { secretEnv } : {}),
     ...(task.script !== undefined ? { script: task.script } : {}),
     ...(task.scriptInjectorImage !== undefined ? { scriptInjectorImage: task.scriptInjectorImage } : {}),
     ...(def.workspace?.enable ? { workspace: true } : {}),
+    ...(def.workspace?.enable && def.workspace.pvc ? { workspaceClaim: def.workspace.pvc as Record<string, unknown> } : {}),
     ...(deadlineAt !== undefined ? { deadlineAt } : {}),
     ...(task.podTemplate ? { podTemplate: task.podTemplate as Record<string, unknown> } : {}),
     ...(task.kontrolerToken ? { kontrolerToken: true } : {}),

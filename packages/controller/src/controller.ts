@@ -24,6 +24,8 @@ export interface ControllerOptions {
   readonly maxRuns?: number;
   /** Most attempts of one run running at once. */
   readonly maxRunningPerRun?: number;
+  /** Claim only runs in these namespaces (a shard's; read at every claim); undefined = all. */
+  readonly namespaces?: () => readonly string[] | undefined;
 }
 
 export class Controller {
@@ -122,7 +124,8 @@ export class Controller {
   private async claim(): Promise<void> {
     const room = (this.o.maxRuns ?? 1000) - this.actors.size;
     if (room <= 0) return;
-    const runs = await claimRuns(this.o.pool, this.o.id, this.leaseMs, room, [...this.actors.keys()]);
+    const namespaces = this.o.namespaces?.();
+    const runs = await claimRuns(this.o.pool, this.o.id, this.leaseMs, room, [...this.actors.keys()], namespaces);
     for (const r of runs) {
       if (this.stopped) return;
       const detail = await loadRun(this.o.pool, r.id);

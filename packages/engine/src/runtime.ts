@@ -19,8 +19,16 @@ export interface AttemptSpec extends AttemptKey {
   readonly scriptInjectorImage?: string;
   /** Parameters as environment variables (name → value). Values may be secret: never log them. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Secret-backed parameters (variable name → secret name) whose value is not in `env`: runtimes
+   * that can read secrets themselves (a pod's `secretKeyRef`) take them from here, so the value
+   * never passes through the controller. Absent for runtimes given every value in `env`.
+   */
+  readonly secretEnv?: Readonly<Record<string, string>>;
   /** Per-run shared folder when the DAG asks for a workspace. */
   readonly workspace?: boolean;
+  /** The DAG's `workspace.pvc` (claim spec fields), for runtimes that create a volume claim. */
+  readonly workspaceClaim?: Readonly<Record<string, unknown>>;
   /** Epoch ms after which the runtime must stop the attempt (also enforced by the engine). */
   readonly deadlineAt?: number;
   /** The task's podTemplate, for runtimes that use it. */

@@ -6,8 +6,25 @@ import { runFromRow } from './records.js';
  * Takes up to `limit` runs that need a controller (pending, running, or with a request) and are
  * not held by a live lease, and leases them to `owner` for `leaseMs`. Concurrent callers never get
  * the same run (`for update skip locked`). Runs already leased to `owner` are not returned again.
+ * With `namespaces`, only runs in those namespaces (a shard's) are taken.
  */
-export async function claimRuns(db: Queryable, owner: string, leaseMs: number, limit: number, exclude: readonly number[] = []): Promise<RunRecord[]> {
+export async function claimRuns(db: Queryable, owner: string, leaseMs: number, limit: number, exclude: readonly number[] = [], namespaces?: readonly string[]): Promise<RunRecord[]> {
+  if (namespaces) {
+    const { rows } = await db.query<Row>(
+      `update runs set owner = $1, lease_expires_at = now() + ($2 || ' milliseconds')::interval
+       where id in (
+         select id from runs
+         where (status in ('pending', 'running') or requested is not null)
+           and (owner is null or lease_expires_at < now() or (owner = $1 and not (id = any($4))))
+           and namespace = any($5::text[])
+         order by id
+         for update skip locked
+         limit $3)
+       returning *`,
+      [owner, String(leaseMs), limit, exclude, namespaces],
+    );
+    return rows.map(runFromRow);
+  }
   const { rows } = await db.query<Row>(
     `update runs set owner = $1, lease_expires_at = now() + ($2 || ' milliseconds')::interval
      where id in (

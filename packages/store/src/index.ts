@@ -22,3 +22,4 @@ export * from './triggers.js';
 export * from './run-queries.js';
 export * from './stats.js';
 export * from './external-users.js';
+export * from './kube-objects.js';

@@ -263,4 +263,13 @@ create table login_handoffs (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'kube-objects',
+    sql: `
+-- Kubernetes mode: the DagRun object that mirrors a run (null: none yet; '' : none will be made).
+alter table runs add column kube_object text;
+create index runs_without_kube_object on runs (id) where kube_object is null;
+`,
+  },
 ];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readSettings, type SettingFlags } from '../settings.js';
 import { startStack } from '../stack.js';
+import { readKubeSettings, type KubeFlags } from '../kube-mode.js';
 
 export function register(program: Command): void {
   program
@@ -20,10 +21,23 @@ export function register(program: Command): void {
     .description('run the controller only (needs DATABASE_URL); several may share one database')
     .option('--data-dir <dir>', 'local runtime state (KONTROLER_DATA_DIR, default ./.kontroler)')
     .option('--dags <dir>', 'also load and watch this DAG folder')
-    .action(async (o: SettingFlags) => {
+    // Kubernetes mode (README "Kubernetes mode").
+    .option('--runtime <local|kubernetes>', 'where tasks run (KONTROLER_RUNTIME, default local)')
+    .option('--kubeconfig <file>', 'kubeconfig (KONTROLER_KUBECONFIG; default KUBECONFIG, ~/.kube/config or in-cluster)')
+    .option('--namespaces <a,b>', 'work only in these namespaces (KONTROLER_NAMESPACES, default all)')
+    .option('--shard <name>', 'work only in namespaces labelled kontroler.greedykomodo/shard=<name> (KONTROLER_SHARD)')
+    .option('--leader-elect', 'elect one leader (Lease) for the CRD status writer among replicas (KONTROLER_LEADER_ELECT)')
+    .option('--no-crds', 'do not sync DAG/DagTask/DagRun objects (KONTROLER_CRDS=false)')
+    .option('--webhook-port <n>', 'serve the validating admission webhooks over TLS on this port (KONTROLER_WEBHOOK_PORT)')
+    .option('--webhook-host <addr>', 'listen address of the webhook server (KONTROLER_WEBHOOK_HOST, default 0.0.0.0)')
+    .option('--webhook-cert-dir <dir>', 'tls.crt and tls.key for the webhook server (KONTROLER_WEBHOOK_CERT_DIR; default self-signed)')
+    .option('--kube-qps <n>', 'Kubernetes client requests per second (KONTROLER_KUBE_QPS, default 20)')
+    .option('--kube-burst <n>', 'Kubernetes client burst (KONTROLER_KUBE_BURST, default 30)')
+    .action(async (o: SettingFlags & KubeFlags) => {
       const s = readSettings(o);
       if (!s.databaseUrl) throw new Error('kontroler controller needs DATABASE_URL (a PostgreSQL connection string)');
-      const stack = await startStack(s, { embedded: false, server: false, folder: o.dags !== undefined });
+      const kube = readKubeSettings(o);
+      const stack = await startStack(s, { embedded: false, server: false, folder: o.dags !== undefined }, kube);
       await stack.untilSignal();
     });
 }

@@ -1,0 +1,23 @@
+// Kubernetes-mode settings of `kontroler controller`: flags win over KONTROLER_* variables.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readKubeSettings } from '../dist/kube-mode.js';
+
+test('defaults: local runtime, CRDs on, QPS 20 / burst 30, no webhook, no leader election', () => {
+  const s = readKubeSettings({}, {});
+  assert.equal(s.runtime, 'local');
+  assert.equal(s.crds, true);
+  assert.equal(s.qps, 20);
+  assert.equal(s.burst, 30);
+  assert.equal(s.webhookPort, undefined);
+  assert.equal(s.leaderElect, false);
+});
+
+test('environment, then flags', () => {
+  const env = { KONTROLER_RUNTIME: 'kubernetes', KONTROLER_NAMESPACES: 'a, b', KONTROLER_LEADER_ELECT: 'true', KONTROLER_WEBHOOK_PORT: '9443', KONTROLER_KUBE_QPS: '5', KONTROLER_CRDS: 'false', POD_NAMESPACE: 'sys' };
+  const s = readKubeSettings({}, env);
+  assert.deepEqual([s.runtime, s.namespaces, s.leaderElect, s.webhookPort, s.qps, s.crds, s.leaseNamespace], ['kubernetes', ['a', 'b'], true, 9443, 5, false, 'sys']);
+  const f = readKubeSettings({ runtime: 'local', namespaces: 'c', kubeQps: '0', crds: true, shard: 'blue' }, env);
+  assert.deepEqual([f.runtime, f.namespaces, f.qps, f.crds, f.shard], ['local', ['c'], 0, false, 'blue']);
+  assert.throws(() => readKubeSettings({ runtime: 'docker' }, {}), /--runtime must be local or kubernetes/);
+});

@@ -1,0 +1,432 @@
+// The CRD adapter: keeps DAG, DagTask and DagRun objects and the store in step, level-based.
+//   DAG / DagTask object   → applyResource (a new version when the spec changed) → status
+//   DagRun object          → startRun (idempotent by name) → status from the run, until it ends
+//   run started elsewhere  → a DagRun object (annotated with the run id, so it is not started
+//                            again), once; a DagRun a user deleted is not made again
+//   object deleted         → DAG / DagTask marked deleted (history kept; annotation
+//                            kontroler.greedykomodo/purge-on-delete: "true" purges), run canceled
+// Informers run on every replica (the pod runtime asks `ownerOf`); the work queue that writes
+// runs only while this replica leads (`setLeading`).
+import { dagRunOverrides, hasCode, validateDagRun, type DagResource, type DagRunResource, type DagTaskResource, type FieldError } from '@kontroler/core';
+import type { PoolLike } from '@kontroler/store';
+import {
+  RUNS_CHANNEL,
+  RUN_STATE_CHANNEL,
+  applyResource,
+  deleteDag,
+  deleteDagTask,
+  getDag,
+  getDagTaskVersion,
+  getRun,
+  getRunObjectRef,
+  lastRuns,
+  listDags,
+  listRuns,
+  listen,
+  loadRun,
+  requestRun,
+  runsWithoutKubeObject,
+  setRunKubeObject,
+  startRun,
+  type Listener,
+  type RunObjectRef,
+} from '@kontroler/store';
+import { Informer, type InformerEvent } from '../kube/informer.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { isAlreadyExists, isNotFound } from '../kube/kube-error.js';
+import { objectKey, type OwnerReference } from '../kube/objects.js';
+import {
+  PURGE_ANNOTATION,
+  dagRunNameFor,
+  dagRunObjectFor,
+  dagRunStatus,
+  failedRunStatus,
+  invalidStatus,
+  runIdOf,
+  statusDiffers,
+  storedStatus,
+  toResource,
+  type CustomObject,
+} from './crd-objects.js';
+import { API_VERSION, CRD_GROUP, CRD_VERSION } from './crd-schema.js';
+import { recordEvent } from './events.js';
+import { WorkQueue, type Outcome } from './work-queue.js';
+
+export interface AdapterLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string, err?: unknown): void;
+}
+
+export interface CrdAdapterOptions {
+  readonly client: KubeClient;
+  readonly pool: PoolLike;
+  /** For LISTEN (run changes wake the status writer). */
+  readonly databaseUrl: string;
+  readonly namespaces?: readonly string[];
+  readonly namespaceFilter?: (namespace: string) => boolean;
+  readonly log: AdapterLog;
+  /** Called after a DAG version was stored (e.g. to wake the scheduler). */
+  readonly onDagChange?: () => void;
+  /** At most one status write per object per this many ms (default 1000). */
+  readonly statusIntervalMs?: number;
+  /** Make DagRun objects for runs started elsewhere (default true). */
+  readonly mirrorRuns?: boolean;
+  /** How long a DagRun waits for its DAG to appear before it fails (default 15 s). */
+  readonly dagRunGraceMs?: number;
+  /** Full resync period (default 30 s). */
+  readonly resyncMs?: number;
+  readonly workers?: number;
+}
+
+const SOURCE = 'kubernetes';
+const KINDS = { dag: 'dags', dagtask: 'dagtasks', dagrun: 'dagruns' } as const;
+type Kind = keyof typeof KINDS;
+
+function base(ns: string | undefined, plural: string): string {
+  return ns === undefined ? `/apis/${CRD_GROUP}/${CRD_VERSION}/${plural}` : `/apis/${CRD_GROUP}/${CRD_VERSION}/namespaces/${ns}/${plural}`;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class CrdAdapter {
+  private readonly informers: Record<Kind, Informer<CustomObject>>;
+  private readonly queue: WorkQueue;
+  private listener: Listener | undefined;
+  private resync: ReturnType<typeof setInterval> | undefined;
+  private leading = false;
+  /** uid → generation last applied, and what it gave. */
+  private readonly applied = new Map<string, { generation: number | undefined; ok: boolean; message?: string; errors?: readonly FieldError[] }>();
+  /** DagRun objects this process created, until the informer has them. */
+  private readonly created = new Map<string, CustomObject>();
+  private crdMissingLogged = false;
+
+  constructor(private readonly o: CrdAdapterOptions) {
+    const make = (kind: Kind): Informer<CustomObject> =>
+      new Informer<CustomObject>({
+        client: o.client,
+        path: (ns) => base(ns, KINDS[kind]),
+        ...(o.namespaces ? { namespaces: o.namespaces } : {}),
+        ...(o.namespaceFilter ? { filter: (x: CustomObject) => o.namespaceFilter!(x.metadata?.namespace ?? '') } : {}),
+        onEvent: (ev) => this.onEvent(kind, ev),
+        onError: (err) => this.onInformerError(kind, err),
+      });
+    this.informers = { dag: make('dag'), dagtask: make('dagtask'), dagrun: make('dagrun') };
+    this.queue = new WorkQueue((key) => this.reconcile(key), {
+      workers: o.workers ?? 4,
+      minIntervalMs: o.statusIntervalMs ?? 1000,
+      onError: (key, err) => o.log.warn(`crd adapter: ${key}: ${messageOf(err)}; retrying`),
+    });
+  }
+
+  /** Starts the informers and the LISTEN connection; resolves once the objects are listed (or after 10 s). */
+  async start(): Promise<void> {
+    for (const i of Object.values(this.informers)) i.start();
+    this.listener = await listen(this.o.databaseUrl, [RUNS_CHANNEL, RUN_STATE_CHANNEL], (_ch, payload) => {
+      const id = Number(payload.split(':')[0]);
+      if (Number.isInteger(id) && id > 0) this.queue.add(`run/${id}`);
+    }, () => this.resyncAll());
+    const synced = Promise.all(Object.values(this.informers).map((i) => i.synced()));
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref?.());
+    if ((await Promise.race([synced, timeout])) === 'timeout') {
+      this.o.log.error('crd adapter: DAG/DagTask/DagRun objects could not be listed within 10 s: are the CRDs installed (kubectl apply -f deploy/crds/) and may the controller list them?');
+    }
+    this.resync = setInterval(() => this.resyncAll(), this.o.resyncMs ?? 30_000);
+    this.resync.unref?.();
+  }
+
+  /** Leader only: process the queue (statuses, runs, applies). */
+  setLeading(leading: boolean): void {
+    if (leading === this.leading) return;
+    this.leading = leading;
+    if (leading) {
+      this.o.log.info('crd adapter: leading: syncing DAG, DagTask and DagRun objects with the store');
+      this.queue.resume();
+      this.resyncAll();
+    } else {
+      this.queue.pause();
+    }
+  }
+
+  get isLeading(): boolean {
+    return this.leading;
+  }
+
+  /** Resolves when the queue has nothing due (tests). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async stop(): Promise<void> {
+    if (this.resync) clearInterval(this.resync);
+    await this.queue.stop();
+    await Promise.all(Object.values(this.informers).map((i) => i.stop()));
+    await this.listener?.close();
+  }
+
+  /**
+   * The DagRun object that owns a run's pods (created when missing, on any replica). Undefined
+   * when there is none (the CRDs are not installed, or a user deleted it).
+   */
+  async ownerOf(runId: string, namespace: string): Promise<OwnerReference | undefined> {
+    const ref = await getRunObjectRef(this.o.pool, Number(runId));
+    if (!ref || ref.namespace !== namespace) return undefined;
+    const name = ref.kubeObject ?? (await this.ensureDagRunObject(ref));
+    if (!name) return undefined;
+    let obj = this.informers.dagrun.get(namespace, name) ?? this.created.get(`${namespace}/${name}`);
+    if (!obj) {
+      try {
+        obj = await this.o.client.request<CustomObject>('GET', `${base(namespace, 'dagruns')}/${name}`);
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    }
+    const uid = obj.metadata?.uid;
+    return uid ? { apiVersion: API_VERSION, kind: 'DagRun', name, uid } : undefined;
+  }
+
+  // --- events ---------------------------------------------------------------------------
+
+  private inScope(ns: string): boolean {
+    return (this.o.namespaces ? this.o.namespaces.includes(ns) : true) && (this.o.namespaceFilter ? this.o.namespaceFilter(ns) : true);
+  }
+
+  private onEvent(kind: Kind, ev: InformerEvent<CustomObject>): void {
+    if (ev.type === 'synced') return;
+    const key = `${kind}/${objectKey(ev.object)}`;
+    if (ev.type !== 'deleted') {
+      if (kind === 'dagrun') this.created.delete(objectKey(ev.object));
+      // A status write of ours changes only the status: nothing to do for it.
+      if (ev.type === 'updated' && ev.old && ev.old.metadata?.generation === ev.object.metadata?.generation && kind !== 'dagrun') return;
+      this.queue.add(key);
+      return;
+    }
+    if (!this.leading) return; // the leader's resync catches deletions it missed
+    void this.onDeleted(kind, ev.object).catch((err: unknown) => this.o.log.warn(`crd adapter: handling the deletion of ${key}: ${messageOf(err)}`));
+  }
+
+  private onInformerError(kind: Kind, err: unknown): void {
+    const status = (err as { cause?: { status?: number } }).cause?.status;
+    if (status === 404) {
+      if (!this.crdMissingLogged) this.o.log.error(`crd adapter: the ${KINDS[kind]}.${CRD_GROUP} CRD is not installed: kubectl apply -f deploy/crds/`);
+      this.crdMissingLogged = true;
+      return;
+    }
+    this.o.log.warn(`crd adapter: ${messageOf(err)}`);
+  }
+
+  private async onDeleted(kind: Kind, obj: CustomObject): Promise<void> {
+    const ns = obj.metadata?.namespace ?? 'default';
+    const name = obj.metadata?.name ?? '';
+    if (obj.metadata?.uid) this.applied.delete(obj.metadata.uid);
+    if (kind === 'dag') {
+      const dag = await getDag(this.o.pool, ns, name);
+      if (!dag || dag.source !== SOURCE) return;
+      const purge = obj.metadata?.annotations?.[PURGE_ANNOTATION] === 'true';
+      await deleteDag(this.o.pool, ns, name, purge).catch((e: unknown) => (hasCode(e, 'NOT_FOUND') ? undefined : Promise.reject(e)));
+      this.o.log.info(`crd adapter: DAG ${ns}/${name} deleted${purge ? ' with its history' : ' (run history kept)'}`);
+      this.o.onDagChange?.();
+    } else if (kind === 'dagtask') {
+      await deleteDagTask(this.o.pool, ns, name).catch((e: unknown) => (hasCode(e, 'NOT_FOUND') ? undefined : Promise.reject(e)));
+    } else {
+      const id = runIdOf(obj);
+      const run = id !== undefined ? await getRun(this.o.pool, id) : undefined;
+      if (run && (run.status === 'pending' || run.status === 'running')) {
+        await requestRun(this.o.pool, run.id, 'cancel').catch(() => undefined);
+        this.o.log.info(`crd adapter: DagRun ${ns}/${name} deleted: canceling run ${run.id} (its history is kept)`);
+      }
+    }
+  }
+
+  /** Everything again: objects, runs without objects, active runs, DAGs whose object is gone. */
+  private resyncAll(): void {
+    if (!this.leading) return;
+    for (const kind of Object.keys(KINDS) as Kind[]) for (const o of this.informers[kind].list()) this.queue.add(`${kind}/${objectKey(o)}`);
+    void (async () => {
+      const scope = this.o.namespaces ? { namespaces: this.o.namespaces } : {};
+      if (this.o.mirrorRuns !== false) for (const r of await runsWithoutKubeObject(this.o.pool, scope)) if (this.inScope(r.namespace)) this.queue.add(`run/${r.id}`);
+      for (const r of await listRuns(this.o.pool, { status: ['pending', 'running'], limit: 1000 })) if (this.inScope(r.namespace)) this.queue.add(`run/${r.id}`);
+      if (this.informers.dag.isSynced) {
+        for (const d of await listDags(this.o.pool, { limit: 1000 })) {
+          if (d.source === SOURCE && this.inScope(d.namespace) && !this.informers.dag.get(d.namespace, d.name)) {
+            await this.onDeleted('dag', { metadata: { namespace: d.namespace, name: d.name } });
+          }
+        }
+      }
+    })().catch((err: unknown) => this.o.log.warn(`crd adapter: resync: ${messageOf(err)}`));
+  }
+
+  // --- reconcilers ------------------------------------------------------------------------
+
+  private async reconcile(key: string): Promise<Outcome> {
+    const slash = key.indexOf('/');
+    const kind = key.slice(0, slash);
+    const rest = key.slice(slash + 1);
+    if (kind === 'run') return this.reconcileRun(Number(rest));
+    const [ns = '', name = ''] = rest.split('/');
+    if (kind === 'dag') return this.reconcileDefinition('dag', ns, name);
+    if (kind === 'dagtask') return this.reconcileDefinition('dagtask', ns, name);
+    if (kind === 'dagrun') return this.reconcileDagRun(ns, name);
+  }
+
+  /** DAG or DagTask: store a new version when the spec changed since we last applied it; write status. */
+  private async reconcileDefinition(kind: 'dag' | 'dagtask', ns: string, name: string): Promise<Outcome> {
+    const obj = this.informers[kind].get(ns, name);
+    if (!obj || obj.metadata?.deletionTimestamp) return;
+    const uid = obj.metadata?.uid ?? `${ns}/${name}`;
+    const generation = obj.metadata?.generation;
+    let result = this.applied.get(uid);
+    if (!result || result.generation !== generation) {
+      const resource = kind === 'dag' ? toResource<DagResource>(obj, 'DAG') : toResource<DagTaskResource>(obj, 'DagTask');
+      try {
+        const r = await applyResource(this.o.pool, resource, { source: SOURCE });
+        result = { generation, ok: true };
+        if (r.created) this.o.log.info(`crd adapter: ${kind === 'dag' ? 'DAG' : 'DagTask'} ${ns}/${name}: stored version ${r.version}`);
+        if (kind === 'dag') this.o.onDagChange?.();
+        else for (const d of this.informers.dag.list()) if (d.metadata?.namespace === ns) this.queue.add(`dag/${objectKey(d)}`);
+      } catch (err) {
+        if (!hasCode(err, 'VALIDATION_FAILED') && !hasCode(err, 'UNKNOWN_PARAMETER')) throw err;
+        result = { generation, ok: false, message: messageOf(err), errors: (err as { details?: readonly FieldError[] }).details ?? [] };
+      }
+      this.applied.set(uid, result);
+    }
+    let status: Record<string, unknown>;
+    if (kind === 'dag') {
+      const dag = await getDag(this.o.pool, ns, name);
+      if (result.ok && dag) {
+        const last = (await lastRuns(this.o.pool, [dag.id])).get(dag.id);
+        status = storedStatus(generation, dag.currentVersion, { nextFireAt: dag.nextFireAt, lastRun: last ? { ...last, name: null } : undefined });
+      } else {
+        status = invalidStatus(generation, result.message ?? 'not stored', result.errors ?? [], dag?.currentVersion);
+      }
+    } else {
+      const cur = await getDagTaskVersion(this.o.pool, ns, name);
+      status = result.ok && cur ? storedStatus(generation, cur.version) : invalidStatus(generation, result.message ?? 'not stored', result.errors ?? [], cur?.version);
+    }
+    await this.writeStatus(kind, obj, status);
+  }
+
+  /** A DagRun: start its run (once), then its status follows the run. */
+  private async reconcileDagRun(ns: string, name: string): Promise<Outcome> {
+    const obj = this.informers.dagrun.get(ns, name);
+    if (!obj || obj.metadata?.deletionTimestamp) return;
+    const known = runIdOf(obj);
+    if (known !== undefined) {
+      this.queue.add(`run/${known}`);
+      return;
+    }
+    const generation = obj.metadata?.generation;
+    if (obj.status?.phase === 'Failed' && obj.status.observedGeneration === generation) return; // refused before; an edit retries
+    const resource = toResource<DagRunResource>(obj, 'DagRun');
+    const errors = validateDagRun(resource);
+    if (errors.length > 0) {
+      await this.writeStatus('dagrun', obj, failedRunStatus(generation, `DagRun is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors));
+      return;
+    }
+    const { values, secrets } = dagRunOverrides(resource);
+    const dagName = resource.spec.dagName;
+    try {
+      const { run, created } = await startRun(this.o.pool, { namespace: ns, dagName, parameters: values, secretParameters: secrets, name, trigger: 'crd' });
+      await setRunKubeObject(this.o.pool, run.id, name);
+      if (created) this.o.log.info(`crd adapter: DagRun ${ns}/${name} started run ${run.id} of DAG ${dagName}`);
+      return this.reconcileRun(run.id);
+    } catch (err) {
+      if (hasCode(err, 'NOT_FOUND')) {
+        const dag = this.informers.dag.get(ns, dagName);
+        const dagPending = dag !== undefined && (dag.status?.observedGeneration !== dag.metadata?.generation || !this.applied.has(dag.metadata?.uid ?? ''));
+        const age = Date.now() - new Date(obj.metadata?.creationTimestamp ?? Date.now()).getTime();
+        if (dagPending || (dag === undefined && age < (this.o.dagRunGraceMs ?? 15_000))) return { requeueAfterMs: 1000 };
+        const message =
+          dag?.status?.phase === 'Failed'
+            ? `DAG "${dagName}" in namespace ${ns} is invalid (${String(dag.status.message ?? '')}): fix it, then re-create this DagRun`
+            : `DAG "${dagName}" not found in namespace ${ns}: apply the DAG first, then re-create this DagRun`;
+        await this.writeStatus('dagrun', obj, failedRunStatus(generation, message));
+        await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: 'Warning', reason: 'UnknownDAG', message }, (m) => this.o.log.warn(m));
+        return;
+      }
+      if (hasCode(err, 'UNKNOWN_PARAMETER') || hasCode(err, 'VALIDATION_FAILED')) {
+        await this.writeStatus('dagrun', obj, failedRunStatus(generation, messageOf(err), (err as { details?: readonly FieldError[] }).details ?? []));
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /** A run: make its DagRun object if it has none, and write the object's status. */
+  private async reconcileRun(id: number): Promise<Outcome> {
+    const ref = await getRunObjectRef(this.o.pool, id);
+    if (!ref || !this.inScope(ref.namespace) || ref.kubeObject === '') return;
+    let name = ref.kubeObject;
+    if (name === null) {
+      if (this.o.mirrorRuns === false) return;
+      // A DagRun of a user that has not been started yet is started by its own reconcile.
+      name = (await this.ensureDagRunObject(ref)) ?? null;
+      if (name === null) return;
+    }
+    const obj = this.informers.dagrun.get(ref.namespace, name) ?? this.created.get(`${ref.namespace}/${name}`);
+    if (!obj) return; // deleted by someone: not made again
+    const detail = await loadRun(this.o.pool, id);
+    if (!detail) return;
+    const status = dagRunStatus(detail.run, detail.state, obj.metadata?.generation);
+    await this.writeStatus('dagrun', obj, status);
+    if (status.phase !== obj.status?.phase) {
+      this.queue.add(`dag/${ref.namespace}/${ref.dagName}`);
+      const phase = String(status.phase);
+      const reason = { Running: 'RunStarted', Succeeded: 'RunSucceeded', Failed: 'RunFailed', Canceled: 'RunCanceled' }[phase];
+      if (reason) await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: phase === 'Failed' ? 'Warning' : 'Normal', reason, message: `run ${id}: ${String(status.message)}` }, (m) => this.o.log.warn(m));
+    }
+  }
+
+  /** Finds or creates the DagRun object of a run and records it; undefined when there cannot be one. */
+  private async ensureDagRunObject(ref: RunObjectRef): Promise<string | undefined> {
+    const name = dagRunNameFor(ref);
+    const adopt = async (obj: CustomObject): Promise<string | undefined> => {
+      const rid = runIdOf(obj);
+      if (rid === ref.id || (rid === undefined && ref.name === name)) {
+        await setRunKubeObject(this.o.pool, ref.id, name);
+        return name;
+      }
+      this.o.log.warn(`crd adapter: run ${ref.id} gets no DagRun object: ${ref.namespace}/${name} exists and belongs to another run`);
+      await setRunKubeObject(this.o.pool, ref.id, '');
+      return undefined;
+    };
+    const cached = this.informers.dagrun.get(ref.namespace, name) ?? this.created.get(`${ref.namespace}/${name}`);
+    if (cached) return adopt(cached);
+    const run = await getRun(this.o.pool, ref.id);
+    if (!run) return undefined;
+    try {
+      const obj = await this.o.client.request<CustomObject>('POST', base(ref.namespace, 'dagruns'), { body: dagRunObjectFor(run, name) });
+      this.created.set(`${ref.namespace}/${name}`, obj);
+      await setRunKubeObject(this.o.pool, ref.id, name);
+      return name;
+    } catch (err) {
+      if (isAlreadyExists(err)) return adopt(await this.o.client.request<CustomObject>('GET', `${base(ref.namespace, 'dagruns')}/${name}`));
+      if (isNotFound(err)) {
+        if (!this.crdMissingLogged) this.o.log.error(`crd adapter: cannot create DagRun objects in ${ref.namespace}: ${messageOf(err)} (CRDs installed?)`);
+        this.crdMissingLogged = true;
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  private async writeStatus(kind: Kind, obj: CustomObject, status: Record<string, unknown>): Promise<void> {
+    if (!statusDiffers(obj.status, status)) return;
+    const removed = Object.fromEntries(Object.keys(obj.status ?? {}).filter((k) => !(k in status)).map((k) => [k, null]));
+    const ns = obj.metadata?.namespace ?? 'default';
+    const name = obj.metadata?.name ?? '';
+    try {
+      const updated = await this.o.client.request<CustomObject>('PATCH', `${base(ns, KINDS[kind])}/${name}/status`, {
+        contentType: 'application/merge-patch+json',
+        body: { status: { ...removed, ...status } },
+      });
+      if (kind === 'dagrun' && this.created.has(`${ns}/${name}`)) this.created.set(`${ns}/${name}`, updated);
+    } catch (err) {
+      if (isNotFound(err)) return; // deleted meanwhile
+      throw err;
+    }
+  }
+}

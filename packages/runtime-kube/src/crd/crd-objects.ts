@@ -1,0 +1,169 @@
+// Pure conversions between Kubernetes custom objects and Kontroler's records: objects to
+// resources, and what each object's status should say.
+import type { DagResource, DagRunResource, DagTaskResource, FieldError } from '@kontroler/core';
+import type { RunState, TaskState } from '@kontroler/engine';
+import type { KubeObject } from '../kube/objects.js';
+import { GROUP } from '../pods/naming.js';
+import { API_VERSION } from './crd-schema.js';
+
+export interface CustomObject extends KubeObject {
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+/** On a DagRun made for a run started elsewhere: the run's id (so it is not started again). */
+export const RUN_ID_ANNOTATION = `${GROUP}/run-id`;
+/** On a DAG: delete its versions and runs too when the object is deleted ("true"). */
+export const PURGE_ANNOTATION = `${GROUP}/purge-on-delete`;
+
+/** The resource Kontroler validates and stores, from a custom object (server fields dropped). */
+export function toResource<R extends DagResource | DagTaskResource | DagRunResource>(obj: CustomObject, kind: R['kind']): R {
+  const m = obj.metadata ?? {};
+  return {
+    apiVersion: API_VERSION,
+    kind,
+    metadata: {
+      name: m.name ?? '',
+      namespace: m.namespace ?? 'default',
+      ...(m.labels ? { labels: m.labels } : {}),
+      ...(m.annotations ? { annotations: m.annotations } : {}),
+    },
+    spec: obj.spec ?? {},
+  } as unknown as R;
+}
+
+function iso(t: number | undefined | null): string | undefined {
+  return t === undefined || t === null ? undefined : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function clean(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** DAG / DagTask status after a successful store (phase as the Go project: Successful). */
+export function storedStatus(generation: number | undefined, version: number, extra: { nextFireAt?: number | null; lastRun?: { id: number; name: string | null; status: string; createdAt: number } | undefined } = {}): Record<string, unknown> {
+  return clean({
+    phase: 'Successful',
+    message: `stored as version ${version}`,
+    observedGeneration: generation,
+    version,
+    errors: [],
+    nextFireTime: iso(extra.nextFireAt),
+    lastRun: extra.lastRun
+      ? clean({ id: extra.lastRun.id, name: extra.lastRun.name ?? undefined, phase: runPhase(extra.lastRun.status), startTime: iso(extra.lastRun.createdAt) })
+      : undefined,
+  });
+}
+
+/** DAG / DagTask status of an invalid object: every problem with its path; the last good version stays. */
+export function invalidStatus(generation: number | undefined, message: string, errors: readonly FieldError[], currentVersion: number | undefined): Record<string, unknown> {
+  return clean({
+    phase: 'Failed',
+    message: currentVersion !== undefined ? `${message} (version ${currentVersion} stays current)` : message,
+    observedGeneration: generation,
+    version: currentVersion,
+    errors: errors.map((e) => ({ path: e.path, message: e.message })),
+  });
+}
+
+const PHASES: Record<string, string> = { pending: 'Pending', running: 'Running', succeeded: 'Succeeded', failed: 'Failed', canceled: 'Canceled' };
+
+export function runPhase(status: string): string {
+  return PHASES[status] ?? status;
+}
+
+const TASK_PHASES: Record<string, string> = {
+  pending: 'Pending',
+  waiting: 'Waiting',
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  skipped: 'Skipped',
+  canceled: 'Canceled',
+};
+
+function taskStatus(t: TaskState): Record<string, unknown> {
+  const last = t.attempts[t.attempts.length - 1];
+  const active = last?.status === 'starting' || last?.status === 'running';
+  return clean({
+    name: t.name,
+    phase: active ? 'Running' : (TASK_PHASES[t.status] ?? t.status),
+    attempts: t.attempts.length,
+    exitCode: last?.exitCode,
+    reason: t.reason ?? (last && !active ? last.reason : undefined),
+    startTime: iso(t.attempts[0]?.startedAt ?? t.attempts[0]?.createdAt),
+    completionTime: active ? undefined : iso(last?.finishedAt),
+    pod: last?.handle?.split('/')[1],
+  });
+}
+
+/** A DagRun's status from the run's state: phase, per-task states and attempts, times, message. */
+export function dagRunStatus(run: { id: number; dagVersion: number; status: string; createdAt: number }, state: RunState, generation: number | undefined): Record<string, unknown> {
+  const tasks = Object.values(state.tasks).sort((a, b) => a.name.localeCompare(b.name));
+  const done = tasks.filter((t) => t.status === 'succeeded').length;
+  const failed = tasks.filter((t) => t.status === 'failed').map((t) => t.name);
+  const message =
+    run.status === 'succeeded'
+      ? `all ${tasks.length} tasks succeeded`
+      : run.status === 'failed'
+        ? `failed: ${failed.length > 0 ? failed.slice(0, 5).join(', ') + (failed.length > 5 ? ` and ${failed.length - 5} more` : '') : 'see tasks'}`
+        : run.status === 'canceled'
+          ? 'canceled'
+          : `${done}/${tasks.length} tasks succeeded`;
+  return clean({
+    dagRunId: run.id,
+    phase: runPhase(run.status),
+    message,
+    observedGeneration: generation,
+    dagVersion: run.dagVersion,
+    startTime: iso(state.startedAt ?? run.createdAt),
+    completionTime: iso(state.finishedAt),
+    progress: `${done}/${tasks.length}`,
+    tasks: tasks.map(taskStatus),
+  });
+}
+
+/** The status of a DagRun that could not start (unknown DAG, bad parameters). */
+export function failedRunStatus(generation: number | undefined, message: string, errors: readonly FieldError[] = []): Record<string, unknown> {
+  return clean({ phase: 'Failed', message, observedGeneration: generation, ...(errors.length > 0 ? { errors: errors.map((e) => ({ path: e.path, message: e.message })) } : {}) });
+}
+
+/** The DagRun object that mirrors a run started elsewhere (API, schedule, webhook). */
+export function dagRunObjectFor(run: { id: number; namespace: string; dagName: string; parameters: Record<string, string>; secretRefs: Record<string, string>; trigger: string }, name: string): CustomObject {
+  const parameters = [
+    ...Object.entries(run.parameters).map(([n, value]) => ({ name: n, value })),
+    ...Object.entries(run.secretRefs).map(([n, fromSecret]) => ({ name: n, fromSecret })),
+  ].sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    apiVersion: API_VERSION,
+    kind: 'DagRun',
+    metadata: {
+      name,
+      namespace: run.namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'kontroler', [`${GROUP}/dag`]: run.dagName.slice(0, 63), [`${GROUP}/trigger`]: run.trigger },
+      annotations: { [RUN_ID_ANNOTATION]: String(run.id) },
+    },
+    spec: { dagName: run.dagName, ...(parameters.length > 0 ? { parameters } : {}) },
+  };
+}
+
+/** The name of the DagRun object of a run: its own name, else `<dag>-<id>`. */
+export function dagRunNameFor(run: { id: number; dagName: string; name: string | null }): string {
+  if (run.name) return run.name;
+  const suffix = `-${run.id}`;
+  return `${run.dagName.slice(0, 253 - suffix.length)}${suffix}`;
+}
+
+/** The run id a DagRun object stands for (made for a run, or started by us), if any. */
+export function runIdOf(obj: CustomObject): number | undefined {
+  const a = obj.metadata?.annotations?.[RUN_ID_ANNOTATION];
+  const s = obj.status?.dagRunId;
+  const id = a !== undefined ? Number(a) : typeof s === 'number' ? s : undefined;
+  return id !== undefined && Number.isInteger(id) && id > 0 ? id : undefined;
+}
+
+/** Whether writing `next` would change `current` (JSON equality of the fields we own). */
+export function statusDiffers(current: Record<string, unknown> | undefined, next: Record<string, unknown>): boolean {
+  const cur = current ?? {};
+  return Object.keys(next).some((k) => JSON.stringify(cur[k]) !== JSON.stringify(next[k])) || Object.keys(cur).some((k) => !(k in next));
+}

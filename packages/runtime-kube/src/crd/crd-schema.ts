@@ -1,0 +1,226 @@
+// The CustomResourceDefinitions of DAG, DagRun and DagTask, generated from core's resource shapes
+// (the same ones the YAML loader checks), so the apiserver and Kontroler agree on every field.
+// Structural schemas: free-form Kubernetes sub-objects keep unknown fields, everything else is
+// pruned (kubectl reports unknown fields). `scripts/gen-crds.mjs` writes them to deploy/crds/.
+import { DAG_RUN_SPEC_SHAPE, DAG_SPEC_SHAPE, DAG_TASK_SPEC_SHAPE, type Shape } from '@kontroler/core';
+
+export const CRD_GROUP = 'kontroler.greedykomodo';
+export const CRD_VERSION = 'v1alpha1';
+export const API_VERSION = `${CRD_GROUP}/${CRD_VERSION}`;
+
+export type JsonSchema = { [k: string]: unknown };
+
+/** Descriptions by field path (`[]` = array items); ours are marked so users can tell. */
+const DESCRIPTIONS: Record<string, string> = {
+  'spec.schedule': '5-field cron (or @hourly/@daily/@weekly/@monthly/@yearly); empty = on demand only.',
+  'spec.suspended': 'Stops scheduled runs; not a new version.',
+  'spec.task': 'The tasks (singular key, as in the Go project).',
+  'spec.task[].runAfter': 'Tasks that must succeed first (see triggerRule).',
+  'spec.task[].backoff.limit': 'Retries after the first attempt (limit N = at most N retries).',
+  'spec.task[].conditional': 'When enabled, only the exit codes in retryCodes are retried.',
+  'spec.task[].parameters': 'Names of DAG parameters injected as environment variables.',
+  'spec.task[].script': 'Run with /bin/sh; written into the pod by an init container (scriptInjectorImage). command/args are ignored.',
+  'spec.task[].taskRef': 'Use a DagTask version instead of inline fields.',
+  'spec.task[].retry': 'Kontroler TS addition: delay before retry n is delaySeconds × factor^(n-1), capped at maxDelaySeconds (defaults 0, 2, 300).',
+  'spec.task[].timeoutSeconds': 'Kontroler TS addition: per-attempt timeout; podTemplate.activeDeadlineSeconds is honoured too (the smaller wins).',
+  'spec.task[].triggerRule': 'Kontroler TS addition: AllSucceeded (default), AllDone, AnySucceeded or AnyFailed.',
+  'spec.task[].podTemplate': 'Pod fields applied to the task pod.',
+  'spec.timezone': 'Kontroler TS addition: IANA time zone of schedule (default UTC).',
+  'spec.concurrencyPolicy': 'Kontroler TS addition: Allow (default), Forbid (skip a fire while a run is active) or Replace (cancel the active run).',
+  'spec.catchUp': 'Kontroler TS addition: missed fires to run after downtime, latest first (default 1; 0 = none).',
+  'spec.workspace': 'A volume claim shared by the tasks of a run, mounted at /workspace, deleted when the run ends.',
+  'spec.webhook': 'Notified on every task state change and run end (signed with HMAC-SHA256, retried).',
+  'spec.dsl': 'The DAG in the text DSL; merged with the other fields.',
+  'spec.dagName': 'The DAG (in this namespace) to run.',
+  'spec.parameters[].fromSecret': 'Secret (key "secret", or "name/key") holding the value; read by the pod, never stored.',
+  'spec.parameters[].defaultFromSecret': 'Secret (key "secret", or "name/key") holding the default; read by the pod, never stored.',
+};
+
+function describe(path: string, schema: JsonSchema): JsonSchema {
+  const d = DESCRIPTIONS[path];
+  return d ? { description: d, ...schema } : schema;
+}
+
+/** OpenAPI v3 (structural) schema of a core shape. */
+export function shapeToSchema(shape: Shape, path = ''): JsonSchema {
+  switch (shape.type) {
+    case 'string':
+    case 'boolean':
+    case 'number':
+      return describe(path, { type: shape.type });
+    case 'integer':
+      return describe(path, { type: 'integer', format: 'int64' });
+    case 'quantity':
+      return describe(path, { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true });
+    case 'array':
+      return describe(path, { type: 'array', items: shapeToSchema(shape.items, `${path}[]`) });
+    case 'map':
+      return describe(path, { type: 'object', additionalProperties: shapeToSchema(shape.values, `${path}.*`) });
+    case 'any':
+      return describe(path, { 'x-kubernetes-preserve-unknown-fields': true });
+    case 'object': {
+      const properties: Record<string, JsonSchema> = {};
+      for (const [k, v] of Object.entries(shape.fields)) properties[k] = shapeToSchema(v, path ? `${path}.${k}` : k);
+      return describe(path, {
+        type: 'object',
+        ...(Object.keys(properties).length > 0 ? { properties } : {}),
+        ...(shape.unknown === 'keep' || shape.unknown === 'ignore' ? { 'x-kubernetes-preserve-unknown-fields': true } : {}),
+      });
+    }
+  }
+}
+
+const str = { type: 'string' };
+const int = { type: 'integer', format: 'int64' };
+const time = { type: 'string', format: 'date-time' };
+const fieldErrors = {
+  type: 'array',
+  description: 'Every validation problem, by field path.',
+  items: { type: 'object', properties: { path: str, message: str } },
+};
+
+const DAG_STATUS: JsonSchema = {
+  type: 'object',
+  properties: {
+    phase: { type: 'string', description: 'Successful (stored as a version) or Failed (invalid: see errors), as in the Go project.' },
+    message: str,
+    observedGeneration: int,
+    version: { ...int, description: 'Current version in the store.' },
+    errors: fieldErrors,
+    nextFireTime: time,
+    lastRun: {
+      type: 'object',
+      properties: { id: int, name: str, phase: str, startTime: time },
+    },
+  },
+};
+
+const DAG_TASK_STATUS: JsonSchema = {
+  type: 'object',
+  properties: { phase: str, message: str, observedGeneration: int, version: int, errors: fieldErrors },
+};
+
+const DAG_RUN_STATUS: JsonSchema = {
+  type: 'object',
+  properties: {
+    dagRunId: { ...int, description: 'The run id in the store (as in the Go project).' },
+    phase: { type: 'string', description: 'Pending, Running, Succeeded, Failed or Canceled.' },
+    message: str,
+    observedGeneration: int,
+    dagVersion: int,
+    startTime: time,
+    completionTime: time,
+    progress: { type: 'string', description: 'Succeeded tasks / all tasks.' },
+    tasks: {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: str,
+          phase: str,
+          attempts: int,
+          exitCode: { type: 'integer', format: 'int32' },
+          reason: str,
+          startTime: time,
+          completionTime: time,
+          pod: str,
+        },
+      },
+    },
+  },
+};
+
+interface KindDef {
+  kind: string;
+  plural: string;
+  shortNames: string[];
+  spec: Shape;
+  status: JsonSchema;
+  columns: Array<{ name: string; type: string; jsonPath: string; priority?: number; description?: string }>;
+}
+
+const KINDS: KindDef[] = [
+  {
+    kind: 'DAG',
+    plural: 'dags',
+    shortNames: ['kdag'],
+    spec: DAG_SPEC_SHAPE,
+    status: DAG_STATUS,
+    columns: [
+      { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+      { name: 'Last Run', type: 'date', jsonPath: '.status.lastRun.startTime' },
+      { name: 'Last Status', type: 'string', jsonPath: '.status.lastRun.phase' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Version', type: 'integer', jsonPath: '.status.version', priority: 1 },
+      { name: 'Next', type: 'date', jsonPath: '.status.nextFireTime', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+  },
+  {
+    kind: 'DagRun',
+    plural: 'dagruns',
+    shortNames: ['kdr'],
+    spec: DAG_RUN_SPEC_SHAPE,
+    status: DAG_RUN_STATUS,
+    columns: [
+      { name: 'DAG', type: 'string', jsonPath: '.spec.dagName' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Progress', type: 'string', jsonPath: '.status.progress' },
+      { name: 'Run', type: 'integer', jsonPath: '.status.dagRunId', priority: 1 },
+      { name: 'Started', type: 'date', jsonPath: '.status.startTime' },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+  },
+  {
+    kind: 'DagTask',
+    plural: 'dagtasks',
+    shortNames: ['kdt'],
+    spec: DAG_TASK_SPEC_SHAPE,
+    status: DAG_TASK_STATUS,
+    columns: [
+      { name: 'Version', type: 'integer', jsonPath: '.status.version' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+  },
+];
+
+/** The three CustomResourceDefinitions, as objects ready to apply. */
+export function crdManifests(): JsonSchema[] {
+  return KINDS.map((k) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${k.plural}.${CRD_GROUP}`, labels: { 'app.kubernetes.io/part-of': 'kontroler' } },
+    spec: {
+      group: CRD_GROUP,
+      names: { kind: k.kind, listKind: `${k.kind}List`, plural: k.plural, singular: k.kind.toLowerCase(), shortNames: k.shortNames, categories: ['kontroler'] },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: CRD_VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: k.columns,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: `Kontroler ${k.kind} (${API_VERSION}); compatible with the Go project's resources.`,
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: shapeToSchema(k.spec, 'spec'),
+                status: k.status,
+              },
+            },
+          },
+        },
+      ],
+    },
+  }));
+}

@@ -1,0 +1,546 @@
+// The Kubernetes runtime: one pod per attempt, named after (run, task, attempt), created once
+// (a second create answers AlreadyExists and the pod is adopted instead), watched through one
+// shared pod informer, its log streamed while it runs and read to the end before `exited` is
+// emitted. The pod carries a finalizer until `release`, so its log outlives any deletion until
+// the store holds it.
+import { KontrolerError } from '@kontroler/core';
+import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
+import type { V1Pod } from '@kubernetes/client-node';
+import { Informer, type InformerEvent } from '../kube/informer.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { isAlreadyExists, isConflict, isNotFound, toKontrolerError } from '../kube/kube-error.js';
+import type { OwnerReference } from '../kube/objects.js';
+import { LABELS, LOG_FINALIZER, MANAGED_BY, keyOfPod, keyString, podName, workspaceClaimName } from './naming.js';
+import { MAIN_CONTAINER, buildPod, buildWorkspaceClaim } from './pod-spec.js';
+import { mainStarted, viewPod, type PodView } from './pod-view.js';
+
+export interface KubePodRuntimeOptions {
+  readonly client: KubeClient;
+  /** Namespaces to watch (one watch each); undefined = the whole cluster. */
+  readonly namespaces?: readonly string[];
+  /** Pods in namespaces this rejects are ignored (a shard's namespaces). */
+  readonly namespaceFilter?: (namespace: string) => boolean;
+  /** Extra labels on every pod and in the informer's selector (e.g. the shard label). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Extra annotations on every pod. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** The owner of a run's pods (its DagRun), resolved once per run. */
+  readonly owner?: (runId: string, namespace: string) => Promise<OwnerReference | undefined>;
+  /** Keep pods until their log is archived (default true). */
+  readonly logFinalizer?: boolean;
+  /** Grace period of a kill (SIGTERM → SIGKILL), seconds (default 5). */
+  readonly killGraceSeconds?: number;
+  /** Stream logs of running pods into the store (default true); otherwise read them at the end. */
+  readonly followLogs?: boolean;
+  /** A pod being deleted that shows no terminal status after its grace period plus this is given up (default 30 s). */
+  readonly deletionTimeoutMs?: number;
+  /**
+   * Whether the store has fully recorded an attempt (its end and log). Pods of such attempts that
+   * nobody releases (the controller died between recording and `release`) are removed by a sweep.
+   */
+  readonly accounted?: (key: AttemptKey) => Promise<boolean>;
+  /** How often the sweep looks for such pods (default 60 s). */
+  readonly sweepMs?: number;
+  readonly clock?: () => number;
+  readonly log?: (msg: string) => void;
+}
+
+/** An attempt this runtime watches until it has reported its end. */
+interface Tracked {
+  readonly key: AttemptKey;
+  readonly id: string;
+  readonly name: string;
+  readonly namespace: string;
+  pod: V1Pod | undefined;
+  created: boolean;
+  gone: boolean;
+  /** Log bytes already delivered (or held by the store when adopted). */
+  logged: number;
+  follow: { readonly abort: AbortController; readonly done: Promise<boolean> } | undefined;
+  killReason: string | undefined;
+  stuckReason: string | undefined;
+  deleteRequestedAt: number | undefined;
+  ending: boolean;
+  ended: boolean;
+}
+
+function plainKey(k: AttemptKey): AttemptKey {
+  return { runId: k.runId, task: k.task, attempt: k.attempt };
+}
+
+function describe(k: AttemptKey): string {
+  return `run ${k.runId} task ${k.task} attempt ${k.attempt}`;
+}
+
+function ms(t: Date | string | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  const v = new Date(t).getTime();
+  return Number.isNaN(v) ? undefined : v;
+}
+
+const FOLLOW_END_WAIT_MS = 10_000;
+
+export class KubePodRuntime implements TaskRuntime {
+  readonly name = 'kubernetes';
+  private readonly client: KubeClient;
+  private readonly informer: Informer<V1Pod>;
+  private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
+  private readonly tracked = new Map<string, Tracked>();
+  /** Every pod of ours the informer knows, by attempt. */
+  private readonly byKey = new Map<string, V1Pod>();
+  /** Runs with a workspace claim: run id → namespace. */
+  private readonly workspaces = new Map<string, string>();
+  private readonly owners = new Map<string, Promise<OwnerReference | undefined>>();
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly clock: () => number;
+  private readonly log: (msg: string) => void;
+  private readonly killGrace: number;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private lastSweep = 0;
+  private sweeping = false;
+  private closed = false;
+  private started = false;
+
+  constructor(private readonly o: KubePodRuntimeOptions) {
+    this.client = o.client;
+    this.clock = o.clock ?? Date.now;
+    this.log = o.log ?? (() => undefined);
+    this.killGrace = o.killGraceSeconds ?? 5;
+    const selector = [`${LABELS.managedBy}=${MANAGED_BY}`, ...Object.entries(o.labels ?? {}).map(([k, v]) => `${k}=${v}`)].join(',');
+    this.informer = new Informer<V1Pod>({
+      client: o.client,
+      path: (ns) => (ns === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${ns}/pods`),
+      ...(o.namespaces ? { namespaces: o.namespaces } : {}),
+      labelSelector: selector,
+      ...(o.namespaceFilter ? { filter: (p: V1Pod) => o.namespaceFilter!(p.metadata?.namespace ?? '') } : {}),
+      onEvent: (ev) => this.onPodEvent(ev),
+      onError: (err) => this.log(`kube runtime: ${err instanceof Error ? err.message : String(err)}`),
+    });
+  }
+
+  /** Starts the shared pod watch (also done by the first start/adopt). Resolves once listed. */
+  async sync(): Promise<void> {
+    this.assertOpen();
+    if (!this.started) {
+      this.started = true;
+      this.informer.start();
+      this.ticker = setInterval(() => this.tick(), 1000);
+      this.ticker.unref?.();
+    }
+    await this.informer.synced();
+  }
+
+  /** Watch and list counters of the pod informer (benchmarks, tests). */
+  get informerCounters(): { lists: number; watches: number; expired: number } {
+    return this.informer.counters;
+  }
+
+  /**
+   * Creates the attempt's pod (and the run's workspace claim); when the pod exists already it is
+   * adopted instead, so an attempt never gets two pods. Emits `started` before it resolves.
+   * Throws VALIDATION_FAILED when the apiserver refuses the pod, FORBIDDEN, NOT_FOUND (namespace)
+   * or UNAVAILABLE otherwise: the attempt then fails with that reason.
+   */
+  async start(spec: AttemptSpec): Promise<void> {
+    await this.sync();
+    const id = keyString(spec);
+    if (this.tracked.has(id)) return;
+    const t = this.track(spec, spec.namespace, 0);
+    const name = t.name;
+    try {
+      const owner = await this.ownerOf(spec.runId, spec.namespace);
+      const opts = {
+        ...(owner ? { owner } : {}),
+        ...(this.o.labels ? { labels: this.o.labels } : {}),
+        ...(this.o.annotations ? { annotations: this.o.annotations } : {}),
+        ...(this.o.logFinalizer === false ? { logFinalizer: false } : {}),
+        terminationGraceSeconds: this.killGrace,
+      };
+      if (spec.workspace) await this.ensureClaim(spec, opts);
+      const created = await this.client.request<V1Pod>('POST', `/api/v1/namespaces/${spec.namespace}/pods`, { body: buildPod(spec, opts) });
+      t.pod ??= created;
+      t.created = true;
+      this.emit({ type: 'started', key: t.key, handle: `${spec.namespace}/${name}`, at: this.clock() });
+    } catch (err) {
+      if (!isAlreadyExists(err)) {
+        this.tracked.delete(id);
+        throw toKontrolerError(err, `the pod ${spec.namespace}/${name} for ${describe(spec)} could not be created`);
+      }
+      this.log(`kube runtime: pod ${spec.namespace}/${name} exists already: adopting it instead of creating it again`);
+      try {
+        t.pod = this.byKey.get(id) ?? (await this.client.request<V1Pod>('GET', `/api/v1/namespaces/${spec.namespace}/pods/${name}`));
+      } catch (e) {
+        this.tracked.delete(id);
+        throw toKontrolerError(e, `the pod ${spec.namespace}/${name} exists but cannot be read`);
+      }
+      t.created = true;
+      this.emit({ type: 'started', key: t.key, handle: `${spec.namespace}/${name}`, at: ms(t.pod.metadata?.creationTimestamp) ?? this.clock() });
+    }
+    this.reconcile(t);
+  }
+
+  /**
+   * Watches an attempt's pod again: emits `started`, the log after `logOffset`, and `exited` if
+   * the pod has ended (also while no controller watched), then resolves with what it sees.
+   * `unknown` when there is no pod.
+   */
+  async adopt(key: AttemptKey, logOffset: number): Promise<AttemptObservation> {
+    await this.sync();
+    const id = keyString(key);
+    const known = this.tracked.get(id);
+    if (known) return this.observe(known);
+    const pod = this.byKey.get(id);
+    if (!pod) return { state: 'unknown' };
+    const ns = pod.metadata?.namespace ?? '';
+    const t = this.track(key, ns, logOffset);
+    t.pod = pod;
+    t.created = true;
+    if (pod.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === workspaceClaimName(key.runId))) this.workspaces.set(key.runId, ns);
+    this.emit({ type: 'started', key: t.key, handle: `${ns}/${t.name}`, at: ms(pod.metadata?.creationTimestamp) ?? this.clock() });
+    const view = viewPod(pod);
+    if (view.state === 'exited') {
+      await this.finish(t, view);
+      return this.observe(t);
+    }
+    this.reconcile(t);
+    return this.observe(t);
+  }
+
+  /**
+   * Stops the attempt: deletes its pod with the kill grace period (the finalizer keeps it, and
+   * its log, until `release`). Its `exited` event carries `reason`. Idempotent.
+   */
+  async kill(key: AttemptKey, reason: string): Promise<void> {
+    await this.sync();
+    const id = keyString(key);
+    const t = this.tracked.get(id);
+    if (t) {
+      if (t.ended || t.killReason !== undefined) return;
+      t.killReason = reason;
+      this.reconcile(t);
+      return;
+    }
+    const pod = this.byKey.get(id);
+    if (!pod || pod.metadata?.deletionTimestamp) return;
+    await this.deletePod(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', this.killGrace);
+  }
+
+  /**
+   * Deletes the pod of an attempt the store has fully recorded, removing its log finalizer.
+   * Idempotent. Throws INVALID_STATE while this runtime has not reported the attempt's end.
+   */
+  async release(key: AttemptKey): Promise<void> {
+    this.assertOpen();
+    const id = keyString(key);
+    const t = this.tracked.get(id);
+    if (t && !t.ended) {
+      throw new KontrolerError('INVALID_STATE', `attempt ${describe(key)} is still running in Kubernetes: kill it and wait for its exited event before releasing it`);
+    }
+    const pod = t?.pod ?? this.byKey.get(id);
+    this.tracked.delete(id);
+    this.endedView.delete(id);
+    if (!pod) return;
+    await this.removePod(pod);
+  }
+
+  /** Deletes the run's workspace claim, if this runtime made one. Idempotent. */
+  async releaseRun(runId: string): Promise<void> {
+    this.assertOpen();
+    this.owners.delete(runId);
+    const ns = this.workspaces.get(runId);
+    if (ns === undefined) return;
+    try {
+      await this.client.request('DELETE', `/api/v1/namespaces/${ns}/persistentvolumeclaims/${workspaceClaimName(runId)}`);
+    } catch (err) {
+      if (!isNotFound(err)) throw toKontrolerError(err, `deleting the workspace claim of run ${runId}`);
+    }
+    this.workspaces.delete(runId);
+  }
+
+  subscribe(listener: (ev: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops watching; pods keep running and a later runtime adopts them. No events afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ticker) clearInterval(this.ticker);
+    for (const t of this.tracked.values()) t.follow?.abort.abort();
+    await this.informer.stop();
+    await Promise.allSettled([...this.background]);
+    this.tracked.clear();
+    this.listeners.clear();
+  }
+
+  // --- reconciling one attempt ----------------------------------------------------------
+
+  private track(key: AttemptKey, namespace: string, logged: number): Tracked {
+    const t: Tracked = {
+      key: plainKey(key),
+      id: keyString(key),
+      name: podName(key),
+      namespace,
+      pod: undefined,
+      created: false,
+      gone: false,
+      logged,
+      follow: undefined,
+      killReason: undefined,
+      stuckReason: undefined,
+      deleteRequestedAt: undefined,
+      ending: false,
+      ended: false,
+    };
+    this.tracked.set(t.id, t);
+    return t;
+  }
+
+  private onPodEvent(ev: InformerEvent<V1Pod>): void {
+    if (ev.type === 'synced') return;
+    const key = keyOfPod(ev.object);
+    if (!key) return;
+    const id = keyString(key);
+    if (ev.type === 'deleted') this.byKey.delete(id);
+    else this.byKey.set(id, ev.object);
+    const t = this.tracked.get(id);
+    if (!t || t.ended) return;
+    if (ev.type === 'deleted') {
+      if (t.pod?.metadata?.uid === undefined || t.pod.metadata.uid === ev.object.metadata?.uid) t.gone = true;
+    } else {
+      t.pod = ev.object;
+      t.created = true;
+    }
+    this.reconcile(t);
+  }
+
+  /** Level-based: looks at the latest pod and does what is due. Never throws. */
+  private reconcile(t: Tracked): void {
+    if (t.ended || t.ending || !t.created || !t.pod || this.closed) return;
+    const view: PodView = t.gone ? { state: 'exited', reason: 'Lost' } : viewPod(t.pod);
+    if (view.state === 'exited') {
+      this.runInBackground(this.finish(t, t.gone ? this.lastView(t) : view));
+      return;
+    }
+    if (view.state === 'stuck' && t.stuckReason === undefined) t.stuckReason = view.reason;
+    if ((t.killReason !== undefined || t.stuckReason !== undefined) && t.deleteRequestedAt === undefined && !t.pod.metadata?.deletionTimestamp) {
+      t.deleteRequestedAt = this.clock();
+      this.runInBackground(this.deletePod(t.namespace, t.name, t.stuckReason !== undefined ? 0 : this.killGrace));
+    }
+    if (view.state === 'running' && !t.follow && this.o.followLogs !== false && mainStarted(t.pod)) this.startFollow(t, MAIN_CONTAINER);
+  }
+
+  /** The pod vanished: what its last known state said, or Lost. */
+  private lastView(t: Tracked): PodView & { state: 'exited' } {
+    const v = t.pod ? viewPod(t.pod) : undefined;
+    return v?.state === 'exited' ? v : { state: 'exited', reason: 'Lost' };
+  }
+
+  /** Reads the rest of the log, then emits `exited`. */
+  private async finish(t: Tracked, view: PodView & { state: 'exited' }): Promise<void> {
+    if (t.ending || t.ended) return;
+    t.ending = true;
+    let complete = false;
+    if (t.follow && view.logContainer === MAIN_CONTAINER) {
+      const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), FOLLOW_END_WAIT_MS).unref?.());
+      complete = await Promise.race([t.follow.done, timeout]);
+    }
+    t.follow?.abort.abort();
+    if (!complete && !t.gone && view.logContainer !== undefined && t.stuckReason === undefined) {
+      try {
+        const data = await this.client.bytes(`/api/v1/namespaces/${t.namespace}/pods/${t.name}/log`, { container: view.logContainer });
+        this.feed(t, 0, data);
+      } catch (err) {
+        this.log(`kube runtime: reading the log of pod ${t.namespace}/${t.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const deleted = t.pod?.metadata?.deletionTimestamp !== undefined && t.killReason === undefined && t.stuckReason === undefined;
+    let reason = t.killReason ?? t.stuckReason ?? (deleted && view.exitCode !== 0 ? 'PodDeleted' : view.reason);
+    let exitCode = view.exitCode;
+    if (t.stuckReason !== undefined) exitCode = undefined;
+    if (t.killReason !== undefined && exitCode !== undefined && exitCode > 128) exitCode = undefined;
+    if (view.reason === 'DeadlineExceeded' && t.killReason === undefined) reason = 'DeadlineExceeded';
+    t.ended = true;
+    t.ending = false;
+    this.endedView.set(t.id, { view, reason, ...(exitCode !== undefined ? { exitCode } : {}) });
+    this.emit({ type: 'exited', key: t.key, at: view.finishedAt ?? this.clock(), reason, ...(exitCode !== undefined ? { exitCode } : {}) });
+  }
+
+  private readonly endedView = new Map<string, { view: PodView & { state: 'exited' }; reason: string; exitCode?: number }>();
+
+  private observe(t: Tracked): AttemptObservation {
+    const handle = `${t.namespace}/${t.name}`;
+    const created = ms(t.pod?.metadata?.creationTimestamp) ?? this.clock();
+    const end = this.endedView.get(t.id);
+    if (t.ended && end) {
+      return {
+        state: 'exited',
+        handle,
+        startedAt: end.view.startedAt ?? created,
+        finishedAt: end.view.finishedAt ?? this.clock(),
+        reason: end.reason,
+        ...(end.exitCode !== undefined ? { exitCode: end.exitCode } : {}),
+      };
+    }
+    return { state: 'running', handle, startedAt: created };
+  }
+
+  private startFollow(t: Tracked, container: string): void {
+    const abort = new AbortController();
+    let pos = 0;
+    const done = this.client
+      .stream(`/api/v1/namespaces/${t.namespace}/pods/${t.name}/log`, { container, follow: true }, (chunk) => (pos = this.feed(t, pos, chunk)), abort.signal)
+      .then(
+        () => !abort.signal.aborted,
+        (err: unknown) => {
+          if (!abort.signal.aborted) this.log(`kube runtime: following the log of ${t.namespace}/${t.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+          return false;
+        },
+      );
+    t.follow = { abort, done };
+    this.background.add(done);
+    void done.then(() => this.background.delete(done));
+  }
+
+  /** Delivers the part of `chunk` (at byte `pos` of the log) that was not delivered yet; returns the position after it. */
+  private feed(t: Tracked, pos: number, chunk: Uint8Array): number {
+    const end = pos + chunk.byteLength;
+    if (end > t.logged && !t.ended) {
+      const from = Math.max(pos, t.logged);
+      const data = chunk.subarray(from - pos);
+      t.logged = end;
+      this.emit({ type: 'log', key: t.key, offset: from, data });
+    }
+    return end;
+  }
+
+  /** Gives up on pods whose deletion does not end (a node that is gone); sweeps now and then. */
+  private tick(): void {
+    const limit = this.o.deletionTimeoutMs ?? 30_000;
+    const now = this.clock();
+    if (this.o.accounted && !this.sweeping && now - this.lastSweep >= (this.o.sweepMs ?? 60_000)) {
+      this.lastSweep = now;
+      this.sweeping = true;
+      this.runInBackground(this.sweep().finally(() => (this.sweeping = false)));
+    }
+    for (const t of this.tracked.values()) {
+      if (t.ended || t.ending || t.deleteRequestedAt === undefined) continue;
+      if (now - t.deleteRequestedAt < this.killGrace * 1000 + limit) continue;
+      this.log(`kube runtime: pod ${t.namespace}/${t.name} did not terminate ${Math.round((now - t.deleteRequestedAt) / 1000)} s after its deletion: recording it as ended`);
+      t.gone = true;
+      this.runInBackground(this.finish(t, { state: 'exited', reason: t.killReason ?? t.stuckReason ?? 'Lost' }));
+    }
+  }
+
+  /** Removes ended pods of attempts the store has recorded that no runtime tracks. */
+  private async sweep(): Promise<void> {
+    const accounted = this.o.accounted;
+    if (!accounted) return;
+    let removed = 0;
+    for (const [id, pod] of [...this.byKey]) {
+      if (this.closed || removed >= 100) break;
+      if (this.tracked.has(id)) continue;
+      const ended = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || pod.metadata?.deletionTimestamp !== undefined;
+      const key = keyOfPod(pod);
+      if (!ended || !key || !(await accounted(key))) continue;
+      this.log(`kube runtime: removing pod ${pod.metadata?.namespace}/${pod.metadata?.name}: its attempt is recorded and nobody released it`);
+      await this.removePod(pod);
+      removed++;
+    }
+  }
+
+  // --- API calls ------------------------------------------------------------------------
+
+  private ownerOf(runId: string, namespace: string): Promise<OwnerReference | undefined> {
+    const resolve = this.o.owner;
+    if (!resolve) return Promise.resolve(undefined);
+    let p = this.owners.get(runId);
+    if (!p) {
+      p = resolve(runId, namespace).catch((err: unknown) => {
+        this.owners.delete(runId);
+        this.log(`kube runtime: no owner for the pods of run ${runId}: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      });
+      this.owners.set(runId, p);
+    }
+    return p;
+  }
+
+  private async ensureClaim(spec: AttemptSpec, opts: Parameters<typeof buildWorkspaceClaim>[1]): Promise<void> {
+    if (this.workspaces.get(spec.runId) === spec.namespace) return;
+    try {
+      await this.client.request('POST', `/api/v1/namespaces/${spec.namespace}/persistentvolumeclaims`, { body: buildWorkspaceClaim(spec, opts) });
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+    this.workspaces.set(spec.runId, spec.namespace);
+  }
+
+  private async deletePod(namespace: string, name: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.client.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, { body: { gracePeriodSeconds: graceSeconds } });
+    } catch (err) {
+      if (!isNotFound(err)) this.log(`kube runtime: deleting pod ${namespace}/${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Delete (grace 0) and let go of the log finalizer: the pod then disappears. */
+  private async removePod(pod: V1Pod): Promise<void> {
+    const ns = pod.metadata?.namespace ?? '';
+    const name = pod.metadata?.name ?? '';
+    const path = `/api/v1/namespaces/${ns}/pods/${name}`;
+    try {
+      if (!pod.metadata?.deletionTimestamp) await this.client.request('DELETE', path, { body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata?.uid } } });
+      if (pod.metadata?.finalizers?.includes(LOG_FINALIZER)) await this.dropFinalizer(path, pod);
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) return;
+      throw toKontrolerError(err, `deleting pod ${ns}/${name}`);
+    }
+  }
+
+  private async dropFinalizer(path: string, pod: V1Pod): Promise<void> {
+    let current = pod;
+    for (let i = 0; i < 3; i++) {
+      const idx = current.metadata?.finalizers?.indexOf(LOG_FINALIZER) ?? -1;
+      if (idx < 0) return;
+      try {
+        await this.client.request('PATCH', path, {
+          contentType: 'application/json-patch+json',
+          body: [
+            { op: 'test', path: `/metadata/finalizers/${idx}`, value: LOG_FINALIZER },
+            { op: 'remove', path: `/metadata/finalizers/${idx}` },
+          ],
+        });
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!(err as { status?: number }).status || ![409, 422].includes((err as { status: number }).status)) throw err;
+        current = await this.client.request<V1Pod>('GET', path);
+      }
+    }
+  }
+
+  // --- plumbing -------------------------------------------------------------------------
+
+  private runInBackground(p: Promise<unknown>): void {
+    const guarded = p.catch((e: unknown) => this.log(`kube runtime: ${e instanceof Error ? e.message : String(e)}`));
+    this.background.add(guarded);
+    void guarded.then(() => this.background.delete(guarded));
+  }
+
+  private emit(ev: RuntimeEvent): void {
+    if (this.closed) return;
+    for (const l of this.listeners) {
+      try {
+        l(ev);
+      } catch (err) {
+        this.log(`kube runtime: an event listener threw on ${ev.type}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KontrolerError('INVALID_STATE', 'this KubePodRuntime is closed: create a new one to adopt its pods');
+  }
+}

@@ -1,0 +1,171 @@
+// The pod of one attempt, built from the attempt spec. Pure.
+import type { AttemptSpec } from '@kontroler/engine';
+import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { OwnerReference } from '../kube/objects.js';
+import { LABELS, LOG_FINALIZER, attemptAnnotations, attemptLabels, labelValue, podName, workspaceClaimName } from './naming.js';
+
+/** The Go project's default image for the init container that writes a task's script. */
+export const DEFAULT_SCRIPT_INJECTOR_IMAGE = 'registry.access.redhat.com/ubi9/ubi-micro:latest';
+export const MAIN_CONTAINER = 'main';
+export const SCRIPT_INJECTOR_CONTAINER = 'script-injector';
+export const SCRIPT_DIR = '/kontroler/script';
+export const SCRIPT_PATH = `${SCRIPT_DIR}/task.sh`;
+export const WORKSPACE_PATH = '/workspace';
+const SCRIPT_VOLUME = 'kontroler-script';
+const WORKSPACE_VOLUME = 'workspace';
+/** Key read from a parameter's Secret, as in the Go project; `secret-name/key` picks another key. */
+export const DEFAULT_SECRET_KEY = 'secret';
+
+export interface PodOptions {
+  /** The DagRun that owns the pod (garbage collection, `kubectl get`), when there is one. */
+  readonly owner?: OwnerReference;
+  /** Extra labels on every pod (e.g. the shard label). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Extra annotations on every pod (e.g. `sidecar.istio.io/inject: "false"`). */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Hold the pod until its log is archived (default true). */
+  readonly logFinalizer?: boolean;
+  /** Seconds between SIGTERM and SIGKILL when a pod is stopped (pod terminationGracePeriodSeconds). */
+  readonly terminationGraceSeconds?: number;
+}
+
+/**
+ * Kubernetes expands `$(VAR)` in env values; parameter values and scripts are data, so every `$`
+ * is escaped (`$$` is a literal `$`).
+ */
+export function literalEnvValue(v: string): string {
+  return v.replace(/\$/g, '$$$$');
+}
+
+/** `name` or `name/key` → the Secret and key to read. */
+export function secretRef(ref: string): { name: string; key: string } {
+  const i = ref.indexOf('/');
+  return i > 0 ? { name: ref.slice(0, i), key: ref.slice(i + 1) } : { name: ref, key: DEFAULT_SECRET_KEY };
+}
+
+function envOf(spec: AttemptSpec): V1EnvVar[] {
+  const env: V1EnvVar[] = [];
+  for (const [name, value] of Object.entries(spec.env)) env.push({ name, value: literalEnvValue(value) });
+  for (const [name, secret] of Object.entries(spec.secretEnv ?? {})) {
+    if (Object.hasOwn(spec.env, name)) continue;
+    env.push({ name, valueFrom: { secretKeyRef: secretRef(secret) } });
+  }
+  // Last, so a parameter cannot fake the attempt's identity.
+  const own: Record<string, string> = {
+    KONTROLER_RUN_ID: spec.runId,
+    KONTROLER_TASK: spec.task,
+    KONTROLER_ATTEMPT: String(spec.attempt),
+    KONTROLER_DAG: spec.dagName,
+    KONTROLER_NAMESPACE: spec.namespace,
+    ...(spec.workspace ? { KONTROLER_WORKSPACE: WORKSPACE_PATH } : {}),
+  };
+  const out = env.filter((e) => !Object.hasOwn(own, e.name));
+  for (const [name, value] of Object.entries(own)) out.push({ name, value: literalEnvValue(value) });
+  return out;
+}
+
+type Template = {
+  volumes?: V1Volume[];
+  volumeMounts?: V1VolumeMount[];
+  imagePullSecrets?: Array<{ name: string }>;
+  securityContext?: Record<string, unknown>;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Array<Record<string, unknown>>;
+  affinity?: Record<string, unknown>;
+  serviceAccountName?: string;
+  activeDeadlineSeconds?: number;
+  automountServiceAccountToken?: boolean;
+  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+};
+
+/** The pod that runs attempt `spec`: see README "Kubernetes mode" for its shape. */
+export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
+  const t = (spec.podTemplate ?? {}) as Template;
+  const mounts: V1VolumeMount[] = [...(t.volumeMounts ?? [])];
+  const volumes: V1Volume[] = [...(t.volumes ?? [])];
+  const main: V1Container = {
+    name: MAIN_CONTAINER,
+    image: spec.image,
+    env: envOf(spec),
+    ...(t.resources ? { resources: t.resources } : {}),
+  };
+  let initContainers: V1Container[] | undefined;
+  if (spec.script !== undefined) {
+    main.command = ['/bin/sh', SCRIPT_PATH];
+    volumes.push({ name: SCRIPT_VOLUME, emptyDir: {} });
+    mounts.push({ name: SCRIPT_VOLUME, mountPath: SCRIPT_DIR, readOnly: true });
+    initContainers = [
+      {
+        name: SCRIPT_INJECTOR_CONTAINER,
+        image: spec.scriptInjectorImage || DEFAULT_SCRIPT_INJECTOR_IMAGE,
+        command: ['/bin/sh', '-c', `printf '%s\\n' "$KONTROLER_SCRIPT" > ${SCRIPT_PATH} && chmod 0555 ${SCRIPT_PATH}`],
+        env: [{ name: 'KONTROLER_SCRIPT', value: literalEnvValue(spec.script) }],
+        volumeMounts: [{ name: SCRIPT_VOLUME, mountPath: SCRIPT_DIR }],
+      },
+    ];
+  } else {
+    if (spec.command.length > 0) main.command = [...spec.command];
+    if (spec.args.length > 0) main.args = [...spec.args];
+  }
+  if (spec.workspace) {
+    volumes.push({ name: WORKSPACE_VOLUME, persistentVolumeClaim: { claimName: workspaceClaimName(spec.runId) } });
+    mounts.push({ name: WORKSPACE_VOLUME, mountPath: WORKSPACE_PATH });
+  }
+  if (mounts.length > 0) main.volumeMounts = mounts;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: podName(spec),
+      namespace: spec.namespace,
+      labels: { ...(opts.labels ?? {}), ...attemptLabels(spec, spec.dagName) },
+      annotations: { ...(opts.annotations ?? {}), ...attemptAnnotations(spec, spec.dagName) },
+      ...(opts.logFinalizer === false ? {} : { finalizers: [LOG_FINALIZER] }),
+      ...(opts.owner ? { ownerReferences: [{ ...opts.owner, controller: true, blockOwnerDeletion: false }] } : {}),
+    },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [main],
+      ...(initContainers ? { initContainers } : {}),
+      ...(volumes.length > 0 ? { volumes } : {}),
+      ...(t.imagePullSecrets ? { imagePullSecrets: t.imagePullSecrets } : {}),
+      ...(t.securityContext ? { securityContext: t.securityContext } : {}),
+      ...(t.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
+      ...(t.tolerations ? { tolerations: t.tolerations } : {}),
+      ...(t.affinity ? { affinity: t.affinity } : {}),
+      ...(t.serviceAccountName ? { serviceAccountName: t.serviceAccountName } : {}),
+      ...(t.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: t.activeDeadlineSeconds } : {}),
+      ...(t.automountServiceAccountToken !== undefined ? { automountServiceAccountToken: t.automountServiceAccountToken } : {}),
+      ...(opts.terminationGraceSeconds !== undefined ? { terminationGracePeriodSeconds: opts.terminationGraceSeconds } : {}),
+    },
+  } as V1Pod;
+}
+
+/** The run's workspace claim (the DAG's `workspace.pvc`, 1Gi ReadWriteOnce by default). */
+export function buildWorkspaceClaim(spec: AttemptSpec, opts: PodOptions = {}): V1PersistentVolumeClaim {
+  const pvc = (spec.workspaceClaim ?? {}) as {
+    accessModes?: string[];
+    selector?: Record<string, unknown>;
+    resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+    storageClassName?: string;
+    volumeMode?: string;
+  };
+  const requests = { storage: '1Gi', ...(pvc.resources?.requests ?? {}) };
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: workspaceClaimName(spec.runId),
+      namespace: spec.namespace,
+      labels: { ...(opts.labels ?? {}), [LABELS.managedBy]: 'kontroler', [LABELS.runId]: labelValue(spec.runId), [LABELS.dag]: labelValue(spec.dagName) },
+      ...(opts.owner ? { ownerReferences: [{ ...opts.owner, controller: true, blockOwnerDeletion: false }] } : {}),
+    },
+    spec: {
+      accessModes: pvc.accessModes && pvc.accessModes.length > 0 ? pvc.accessModes : ['ReadWriteOnce'],
+      resources: { requests, ...(pvc.resources?.limits ? { limits: pvc.resources.limits } : {}) },
+      ...(pvc.selector ? { selector: pvc.selector } : {}),
+      ...(pvc.storageClassName ? { storageClassName: pvc.storageClassName } : {}),
+      ...(pvc.volumeMode ? { volumeMode: pvc.volumeMode } : {}),
+    },
+  } as V1PersistentVolumeClaim;
+}

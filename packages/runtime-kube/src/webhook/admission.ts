@@ -1,0 +1,95 @@
+// Validating admission for DAG, DagTask and DagRun objects with the same validation as the API
+// (the store's applyResource in dry-run mode, which also resolves taskRefs), answered as an
+// AdmissionReview v1 response with every problem as a field-path cause.
+import { dagRunOverrides, hasCode, resolveRunParameters, validateDagRun, type DagResource, type DagRunResource, type DagTaskResource, type FieldError } from '@kontroler/core';
+import { applyResource, getDagVersion, type PoolLike } from '@kontroler/store';
+import { toResource, type CustomObject } from '../crd/crd-objects.js';
+
+export interface AdmissionRequest {
+  uid: string;
+  kind?: { group?: string; version?: string; kind?: string };
+  operation?: string;
+  namespace?: string;
+  name?: string;
+  object?: CustomObject | null;
+}
+
+export interface AdmissionReview {
+  apiVersion?: string;
+  kind?: string;
+  request?: AdmissionRequest;
+  response?: unknown;
+}
+
+export interface Verdict {
+  readonly allowed: boolean;
+  readonly message?: string;
+  readonly errors?: readonly FieldError[];
+}
+
+/** The AdmissionReview answer for a verdict (HTTP 200 in every case, as the API expects). */
+export function admissionResponse(uid: string, v: Verdict): AdmissionReview {
+  if (v.allowed) return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } };
+  const errors = v.errors ?? [];
+  const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: {
+      uid,
+      allowed: false,
+      status: {
+        code: 422,
+        reason: 'Invalid',
+        message: detail ? `${v.message ?? 'invalid'}: ${detail}` : (v.message ?? 'invalid'),
+        details: { causes: errors.map((e) => ({ field: e.path, message: e.message, reason: 'FieldValueInvalid' })) },
+      },
+    },
+  };
+}
+
+function denial(err: unknown): Verdict {
+  const e = err as { message?: string; details?: readonly FieldError[] };
+  return { allowed: false, message: String(e.message ?? err), errors: e.details ?? [] };
+}
+
+/**
+ * Validates the object of a CREATE or UPDATE; everything else is allowed. Throws only when the
+ * store cannot be reached (the API server then applies the webhook's failurePolicy).
+ */
+export async function validateAdmission(req: AdmissionRequest, pool: PoolLike | undefined): Promise<Verdict> {
+  const op = req.operation ?? 'CREATE';
+  const obj = req.object;
+  if ((op !== 'CREATE' && op !== 'UPDATE') || !obj) return { allowed: true };
+  const kind = req.kind?.kind ?? obj.kind;
+  const withNs: CustomObject = { ...obj, metadata: { ...obj.metadata, namespace: obj.metadata?.namespace ?? req.namespace ?? 'default', name: obj.metadata?.name ?? req.name ?? '' } };
+  if (kind === 'DAG' || kind === 'DagTask') {
+    const resource = kind === 'DAG' ? toResource<DagResource>(withNs, 'DAG') : toResource<DagTaskResource>(withNs, 'DagTask');
+    if (!pool) {
+      const { validateResource } = await import('@kontroler/core');
+      const errors = validateResource(resource);
+      return errors.length === 0 ? { allowed: true } : { allowed: false, message: `${kind} ${resource.metadata.name} is invalid`, errors };
+    }
+    try {
+      await applyResource(pool, resource, { source: 'admission', dryRun: true });
+      return { allowed: true };
+    } catch (err) {
+      if (hasCode(err, 'VALIDATION_FAILED') || hasCode(err, 'UNKNOWN_PARAMETER')) return denial(err);
+      throw err;
+    }
+  }
+  if (kind === 'DagRun') {
+    const resource = toResource<DagRunResource>(withNs, 'DagRun');
+    const errors = validateDagRun(resource);
+    if (errors.length > 0) return { allowed: false, message: `DagRun ${resource.metadata.name} is invalid`, errors };
+    // Parameters are checked when the DAG is known; a DagRun may arrive before its DAG (GitOps).
+    const dag = pool ? await getDagVersion(pool, resource.metadata.namespace ?? 'default', resource.spec.dagName) : undefined;
+    if (dag && dag.dag.deletedAt === null) {
+      const o = dagRunOverrides(resource);
+      const p = resolveRunParameters(dag.definition, o.values, o.secrets);
+      if (p.errors.length > 0) return { allowed: false, message: `DagRun ${resource.metadata.name} does not fit DAG ${resource.spec.dagName}`, errors: p.errors.map((e) => ({ ...e, path: `spec.${e.path}` })) };
+    }
+    return { allowed: true };
+  }
+  return { allowed: true };
+}

@@ -1,0 +1,68 @@
+// TLS material of the admission webhook server: from files (tls.crt, tls.key, and ca.crt when
+// present, e.g. a Secret made by the Helm chart), or self-signed at start (a CA and a serving
+// certificate for the given DNS names and IPs) when no files are given.
+import { readFile } from 'node:fs/promises';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import forge from 'node-forge';
+
+export interface ServingCert {
+  /** PEM serving certificate (chain). */
+  readonly cert: string;
+  /** PEM private key. */
+  readonly key: string;
+  /** PEM CA that signed `cert`: the webhook configuration's caBundle. */
+  readonly ca: string;
+}
+
+/** Reads `tls.crt`, `tls.key` and (if present) `ca.crt` from `dir`; ca defaults to the certificate itself. */
+export async function certFromDir(dir: string): Promise<ServingCert> {
+  const [cert, key] = await Promise.all([readFile(join(dir, 'tls.crt'), 'utf8'), readFile(join(dir, 'tls.key'), 'utf8')]);
+  const ca = await readFile(join(dir, 'ca.crt'), 'utf8').catch(() => cert);
+  return { cert, key, ca };
+}
+
+/** An RSA key pair made by Node's native crypto (fast), as node-forge keys. */
+function rsaKeys(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const priv = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+  return { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e), pem: privateKey };
+}
+
+/** A fresh CA and a serving certificate for `dnsNames` and `ips`, valid `days` days (RSA 2048, SHA-256). */
+export async function selfSignedCert(opts: { dnsNames: readonly string[]; ips?: readonly string[]; days?: number; now?: Date }): Promise<ServingCert> {
+  const notBefore = new Date((opts.now ?? new Date()).getTime() - 60_000);
+  const notAfter = new Date(notBefore.getTime() + (opts.days ?? 365) * 86_400_000);
+  const caKeys = rsaKeys();
+  const ca = forge.pki.createCertificate();
+  ca.publicKey = caKeys.publicKey;
+  ca.serialNumber = `01${randomBytes(8).toString('hex')}`;
+  ca.validity.notBefore = notBefore;
+  ca.validity.notAfter = notAfter;
+  const caName = [{ name: 'commonName', value: 'kontroler-webhook-ca' }];
+  ca.setSubject(caName);
+  ca.setIssuer(caName);
+  ca.setExtensions([
+    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  ca.sign(caKeys.privateKey, forge.md.sha256.create());
+
+  const keys = rsaKeys();
+  const leaf = forge.pki.createCertificate();
+  leaf.publicKey = keys.publicKey;
+  leaf.serialNumber = `02${randomBytes(8).toString('hex')}`;
+  leaf.validity.notBefore = notBefore;
+  leaf.validity.notAfter = notAfter;
+  leaf.setSubject([{ name: 'commonName', value: opts.dnsNames[0] ?? 'kontroler-webhook' }]);
+  leaf.setIssuer(caName);
+  leaf.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: [...opts.dnsNames.map((value) => ({ type: 2, value })), ...(opts.ips ?? []).map((ip) => ({ type: 7, ip }))] },
+  ]);
+  leaf.sign(caKeys.privateKey, forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(leaf), key: keys.pem, ca: forge.pki.certificateToPem(ca) };
+}

@@ -1,0 +1,25 @@
+// Admission verdicts without a database (core validation) and the AdmissionReview answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { admissionResponse, validateAdmission } from '@kontroler/runtime-kube';
+
+const dag = (task: unknown[]) => ({ apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DAG', metadata: { name: 'd', namespace: 'n' }, spec: { task } });
+
+test('a cyclic DAG is refused with field paths; a valid one and deletes are allowed', async () => {
+  const bad = await validateAdmission({ uid: '1', kind: { kind: 'DAG' }, operation: 'CREATE', object: dag([{ name: 'a', image: 'x', command: ['true'], runAfter: ['a'] }]) }, undefined);
+  assert.equal(bad.allowed, false);
+  assert.ok(bad.errors?.some((e) => e.path.startsWith('spec.task[0].runAfter')));
+  assert.equal((await validateAdmission({ uid: '2', kind: { kind: 'DAG' }, operation: 'CREATE', object: dag([{ name: 'a', image: 'x', command: ['true'] }]) }, undefined)).allowed, true);
+  assert.equal((await validateAdmission({ uid: '3', kind: { kind: 'DAG' }, operation: 'DELETE', object: null }, undefined)).allowed, true);
+  const run = await validateAdmission({ uid: '4', kind: { kind: 'DagRun' }, operation: 'CREATE', object: { metadata: { name: 'r' }, spec: { dagName: 'd', parameters: [{ name: 'p', value: 'a', fromSecret: 's' }] } } }, undefined);
+  assert.equal(run.allowed, false);
+});
+
+test('admissionResponse: allowed, or 422 Invalid with every cause', () => {
+  assert.deepEqual(admissionResponse('u', { allowed: true }), { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u', allowed: true } });
+  const r = admissionResponse('u', { allowed: false, message: 'DAG d is invalid', errors: [{ path: 'spec.task', message: 'no root task' }] }) as { response: { allowed: boolean; status: { code: number; message: string; details: { causes: unknown[] } } } };
+  assert.equal(r.response.allowed, false);
+  assert.equal(r.response.status.code, 422);
+  assert.equal(r.response.status.message, 'DAG d is invalid: spec.task: no root task');
+  assert.deepEqual(r.response.status.details.causes, [{ field: 'spec.task', message: 'no root task', reason: 'FieldValueInvalid' }]);
+});

@@ -1,0 +1,71 @@
+// Pure parts of the CRD adapter: objects to resources, statuses, mirrored DagRuns, events.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunState } from '@kontroler/engine';
+import { dagRunNameFor, dagRunObjectFor, dagRunStatus, eventFor, failedRunStatus, invalidStatus, runIdOf, statusDiffers, storedStatus, toResource } from '@kontroler/runtime-kube';
+
+test('toResource keeps name, namespace, labels, annotations and spec; drops server fields', () => {
+  const r = toResource(
+    { apiVersion: 'x', kind: 'DAG', metadata: { name: 'd', namespace: 'n', uid: 'u', resourceVersion: '5', labels: { a: 'b' } }, spec: { task: [] }, status: { phase: 'Failed' } },
+    'DAG',
+  );
+  assert.deepEqual(r, { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DAG', metadata: { name: 'd', namespace: 'n', labels: { a: 'b' } }, spec: { task: [] } });
+});
+
+test('DAG statuses: Successful with version and last run, or Failed with every error and the current version', () => {
+  assert.deepEqual(storedStatus(3, 2, { nextFireAt: Date.UTC(2026, 0, 1), lastRun: { id: 7, name: null, status: 'running', createdAt: Date.UTC(2025, 11, 31, 23, 0, 0, 500) } }), {
+    phase: 'Successful',
+    message: 'stored as version 2',
+    observedGeneration: 3,
+    version: 2,
+    errors: [],
+    nextFireTime: '2026-01-01T00:00:00Z',
+    lastRun: { id: 7, phase: 'Running', startTime: '2025-12-31T23:00:00Z' },
+  });
+  const bad = invalidStatus(4, 'DAG d is invalid', [{ path: 'spec.task[0].image', message: 'required' }], 2);
+  assert.equal(bad.phase, 'Failed');
+  assert.match(String(bad.message), /version 2 stays current/);
+  assert.deepEqual(bad.errors, [{ path: 'spec.task[0].image', message: 'required' }]);
+  assert.deepEqual(failedRunStatus(1, 'nope'), { phase: 'Failed', message: 'nope', observedGeneration: 1 });
+});
+
+test('DagRun status: phase, progress, per-task phase, attempts, exit code, pod', () => {
+  const state: RunState = {
+    status: 'failed',
+    cancelRequested: false,
+    startedAt: 1000,
+    finishedAt: 9000,
+    tasks: {
+      b: { name: 'b', status: 'failed', reason: 'failed with exit code 2', attempts: [{ attempt: 1, status: 'failed', createdAt: 2000, startedAt: 2100, finishedAt: 3000, exitCode: 2, reason: 'Error', handle: 'ns/kr-5-b-1' }] },
+      a: { name: 'a', status: 'succeeded', attempts: [{ attempt: 1, status: 'succeeded', createdAt: 1000, startedAt: 1100, finishedAt: 1900, exitCode: 0, reason: 'Completed', handle: 'ns/kr-5-a-1' }] },
+      c: { name: 'c', status: 'skipped', reason: 'UpstreamFailed', attempts: [] },
+    },
+  };
+  const s = dagRunStatus({ id: 5, dagVersion: 2, status: 'failed', createdAt: 500 }, state, 1);
+  assert.equal(s.phase, 'Failed');
+  assert.equal(s.progress, '1/3');
+  assert.equal(s.message, 'failed: b');
+  assert.equal(s.dagRunId, 5);
+  const tasks = s.tasks as Array<Record<string, unknown>>;
+  assert.deepEqual(tasks.map((t) => [t.name, t.phase, t.attempts, t.exitCode, t.pod]), [['a', 'Succeeded', 1, 0, 'kr-5-a-1'], ['b', 'Failed', 1, 2, 'kr-5-b-1'], ['c', 'Skipped', 0, undefined, undefined]]);
+  assert.equal(tasks[2]?.reason, 'UpstreamFailed');
+  assert.ok(!statusDiffers(s, JSON.parse(JSON.stringify(s))), 'a status equal to the written one is not written again');
+  assert.ok(statusDiffers({ ...s, extra: 1 }, s));
+});
+
+test('DagRun objects for runs from elsewhere carry the run id and its parameters; names', () => {
+  const obj = dagRunObjectFor({ id: 9, namespace: 'n', dagName: 'etl', parameters: { A: '1' }, secretRefs: { P: 'pw' }, trigger: 'schedule' }, 'etl-1700000000');
+  assert.equal(runIdOf(obj), 9);
+  assert.deepEqual(obj.spec, { dagName: 'etl', parameters: [{ name: 'A', value: '1' }, { name: 'P', fromSecret: 'pw' }] });
+  assert.equal(dagRunNameFor({ id: 9, dagName: 'etl', name: null }), 'etl-9');
+  assert.equal(dagRunNameFor({ id: 9, dagName: 'etl', name: 'mine' }), 'mine');
+  assert.equal(runIdOf({ status: { dagRunId: 4 } }), 4);
+  assert.equal(runIdOf({}), undefined);
+});
+
+test('events name the object they are about', () => {
+  const e = eventFor({ apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagRun', metadata: { name: 'r', namespace: 'n', uid: 'u' } }, { type: 'Warning', reason: 'RunFailed', message: 'x' }, new Date(0));
+  assert.deepEqual(e.involvedObject, { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagRun', name: 'r', namespace: 'n', uid: 'u', resourceVersion: undefined });
+  assert.equal(e.reason, 'RunFailed');
+  assert.equal((e.metadata as { generateName: string }).generateName, 'r.');
+});

@@ -1,0 +1,175 @@
+// The Helm chart renders (helm template, with Helm built from the Go module proxy by
+// scripts/build-helm.sh) to manifests the real apiserver accepts (server-side apply, dry run),
+// for the cluster-wide, per-namespace and shard setups; its RBAC is least-privilege: the
+// controller reads no Secrets, the API server gets no cluster access at all.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { testNamespace } from '@kontroler/kube-agent/testing';
+import { installCrds } from './crds.js';
+import { testClient } from './helpers.js';
+import { repoRoot } from './repo.js';
+
+const ns = await testNamespace('deploy');
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
+
+function helm(): string {
+  try {
+    return execFileSync(join(repoRoot, 'scripts/build-helm.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 540_000 }).trim();
+  } catch (err) {
+    throw new Error(`helm is needed to render deploy/helm/kontroler and could not be built (scripts/build-helm.sh): ${String(err)}`);
+  }
+}
+
+function render(bin: string, sets: string[]): Obj[] {
+  const out = execFileSync(bin, ['template', 'kontroler', join(repoRoot, 'deploy/helm/kontroler'), '--namespace', ns.name, '--include-crds', ...sets.flatMap((s) => ['--set', s])], { encoding: 'utf8' });
+  return parseAllDocuments(out)
+    .map((d) => d.toJSON() as Obj | null)
+    .filter((d): d is Obj => d !== null && typeof d === 'object');
+}
+
+const PATHS: Record<string, { base: string; plural: string; namespaced: boolean }> = {
+  CustomResourceDefinition: { base: '/apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
+  ServiceAccount: { base: '/api/v1', plural: 'serviceaccounts', namespaced: true },
+  Secret: { base: '/api/v1', plural: 'secrets', namespaced: true },
+  Service: { base: '/api/v1', plural: 'services', namespaced: true },
+  Deployment: { base: '/apis/apps/v1', plural: 'deployments', namespaced: true },
+  ClusterRole: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings', namespaced: false },
+  Role: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'roles', namespaced: true },
+  RoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
+  ValidatingWebhookConfiguration: { base: '/apis/admissionregistration.k8s.io/v1', plural: 'validatingwebhookconfigurations', namespaced: false },
+};
+
+async function dryRunApply(objs: Obj[]): Promise<string[]> {
+  const client = testClient();
+  const accepted: string[] = [];
+  for (const o of objs) {
+    const p = PATHS[o.kind];
+    assert.ok(p, `no API path known for ${o.kind}`);
+    const nsPart = p.namespaced ? `/namespaces/${o.metadata.namespace ?? ns.name}` : '';
+    await client.request('PATCH', `${p.base}${nsPart}/${p.plural}/${o.metadata.name}`, {
+      query: { dryRun: 'All', fieldManager: 'kontroler-deploy-test', force: true, fieldValidation: 'Strict' },
+      contentType: 'application/apply-patch+yaml',
+      body: o,
+    });
+    accepted.push(`${o.kind}/${o.metadata.name}`);
+  }
+  return accepted;
+}
+
+test('the Helm chart renders manifests the apiserver accepts (server-side dry run), with least-privilege RBAC', async () => {
+  await installCrds(testClient());
+  const bin = helm();
+  const objs = render(bin, []);
+  const accepted = await dryRunApply(objs);
+  for (const want of ['CustomResourceDefinition/dags.kontroler.greedykomodo', 'Deployment/kontroler-controller', 'Deployment/kontroler-server', 'ValidatingWebhookConfiguration/kontroler-' + ns.name, 'Secret/kontroler-webhook-tls', 'ClusterRole/kontroler-controller']) {
+    assert.ok(accepted.includes(want), `${want} in ${accepted.join(', ')}`);
+  }
+  // The webhook configuration trusts the CA that signed the serving certificate in the Secret.
+  const secret = objs.find((o) => o.kind === 'Secret') as Obj & { data: Record<string, string> };
+  const hook = objs.find((o) => o.kind === 'ValidatingWebhookConfiguration') as Obj & { webhooks: Array<{ clientConfig: { caBundle: string } }> };
+  assert.ok(hook.webhooks.length === 3 && hook.webhooks.every((w) => w.clientConfig.caBundle === secret.data['ca.crt']));
+  const { X509Certificate } = await import('node:crypto');
+  const leaf = new X509Certificate(Buffer.from(secret.data['tls.crt'] ?? '', 'base64'));
+  assert.ok(leaf.verify(new X509Certificate(Buffer.from(secret.data['ca.crt'] ?? '', 'base64')).publicKey));
+  assert.match(leaf.subjectAltName ?? '', new RegExp(`DNS:kontroler-webhook\\.${ns.name}\\.svc`));
+
+  // Least privilege: no Secrets for the controller; nothing at all for the server.
+  const rules = (objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as Array<Obj & { rules: Array<{ resources: string[]; verbs: string[] }> }>).flatMap((r) => r.rules);
+  assert.ok(!rules.some((r) => r.resources.includes('secrets')), 'the controller reads no Secrets');
+  assert.ok(!rules.some((r) => r.verbs.includes('*') || r.resources.includes('*')), 'no wildcards');
+  const bindings = objs.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') as Array<Obj & { subjects: Array<{ name: string }> }>;
+  assert.ok(bindings.every((b) => b.subjects.every((s) => s.name === 'kontroler-controller')), 'only the controller is bound to a role');
+  const serverSa = objs.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'kontroler-server') as Obj & { automountServiceAccountToken?: boolean };
+  assert.equal(serverSa.automountServiceAccountToken, false);
+  const server = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'kontroler-server') as Obj & { spec: { template: { spec: { automountServiceAccountToken?: boolean } } } };
+  assert.equal(server.spec.template.spec.automountServiceAccountToken, false);
+});
+
+test('per-namespace (Roles) and shard setups render and are accepted too', async () => {
+  const bin = helm();
+  const perNs = render(bin, [`controller.namespaces={${ns.name}}`, 'controller.leaderElect=false', 'server.enabled=false']);
+  assert.ok(!perNs.some((o) => o.kind === 'ClusterRole'), 'no cluster-wide role when namespaces are listed');
+  await dryRunApply(perNs.filter((o) => o.kind !== 'CustomResourceDefinition'));
+  const shard = render(bin, ['controller.shard=blue', 'webhook.enabled=false']);
+  const role = shard.find((o) => o.kind === 'ClusterRole') as Obj & { rules: Array<{ resources: string[] }> };
+  assert.ok(role.rules.some((r) => r.resources.includes('namespaces')), 'a shard reads namespace labels');
+  const deploy = shard.find((o) => o.kind === 'Deployment' && o.metadata.name === 'kontroler-controller') as Obj & { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
+  assert.ok(deploy.spec.template.spec.containers[0]?.args.includes('--shard=blue'));
+  await dryRunApply(shard.filter((o) => o.kind !== 'CustomResourceDefinition'));
+});
+
+test("the controller works with nothing but the chart's RBAC (impersonating its service account)", async (t) => {
+  const bin = helm();
+  // Per-namespace mode: only namespaced objects (Roles, not a ClusterRole) are applied for real.
+  const release = 'kontroler';
+  const objs = render(bin, [`controller.namespaces={${ns.name}}`, 'webhook.enabled=false', 'server.enabled=false']);
+  const rbac = objs.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
+  const admin = testClient();
+  for (const o of rbac) {
+    const p = PATHS[o.kind]!;
+    const body = o;
+    await admin.request('PATCH', `${p.base}/namespaces/${ns.name}/${p.plural}/${body.metadata.name}`, {
+      query: { fieldManager: 'kontroler-deploy-test', force: true },
+      contentType: 'application/apply-patch+yaml',
+      body,
+    });
+  }
+  await installCrds(admin);
+  // A kubeconfig that acts as the controller's service account.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawn } = await import('node:child_process');
+  const { createTestDatabase } = await import('@kontroler/store');
+  const { waitFor } = await import('@kontroler/kube-agent/testing');
+  const kc = new KubeConfig();
+  kc.loadFromFile(process.env.KONTROLER_TEST_KUBECONFIG ?? '');
+  const user = kc.getCurrentUser()!;
+  kc.users = kc.users.map((u) => (u.name === user.name ? { ...u, impersonateUser: `system:serviceaccount:${ns.name}:${release}-controller` } : u));
+  const dir = mkdtempSync(join(tmpdir(), 'kontroler-sa-'));
+  const kubeconfig = join(dir, 'sa.kubeconfig');
+  writeFileSync(kubeconfig, kc.exportConfig());
+  const db = await createTestDatabase();
+  t.after(async () => {
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const { KONTROLER_TEST_DATABASE_URL: _t, ...env } = process.env;
+  let out = '';
+  const proc = spawn(process.execPath, [`${repoRoot}packages/cli/bin/kontroler.js`, 'controller', '--runtime', 'kubernetes', '--kubeconfig', kubeconfig, '--namespaces', ns.name, '--leader-elect'], {
+    env: { ...env, DATABASE_URL: db.url, KONTROLER_CONTROLLER_ID: 'rbac-test', KONTROLER_LEASE_NAMESPACE: ns.name },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  t.after(async () => {
+    if (proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  });
+  // A DAG with a workspace claim and a run, made by an admin; everything else by the controller.
+  const base = `/apis/kontroler.greedykomodo/v1alpha1/namespaces/${ns.name}`;
+  await admin.request('POST', `${base}/dags`, {
+    body: {
+      apiVersion: 'kontroler.greedykomodo/v1alpha1',
+      kind: 'DAG',
+      metadata: { name: 'rbac-check' },
+      spec: { workspace: { enable: true, pvc: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }, task: [{ name: 'w', image: 'alpine', script: 'echo ok > /workspace/f' }, { name: 'r', image: 'alpine', runAfter: ['w'], script: 'cat /workspace/f' }] },
+    },
+  });
+  await admin.request('POST', `${base}/dagruns`, { body: { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagRun', metadata: { name: 'rbac-run' }, spec: { dagName: 'rbac-check' } } });
+  const done = await waitFor<{ metadata?: { name?: string }; status?: { phase?: string } } & import('@kubernetes/client-node').KubernetesObject>(
+    ns.kc,
+    { path: `${base}/dagruns`, fieldSelector: 'metadata.name=rbac-run' },
+    (o) => o.status?.phase === 'Succeeded' || o.status?.phase === 'Failed',
+    { what: `DagRun rbac-run ended; controller output:\n${out}`, timeoutMs: 120_000 },
+  );
+  assert.equal(done.status?.phase, 'Succeeded', out);
+  assert.doesNotMatch(out, /forbidden/i, 'no request was refused');
+  assert.match(out, /is now the leader/);
+});

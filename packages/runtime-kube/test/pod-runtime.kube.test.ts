@@ -1,0 +1,186 @@
+// KubePodRuntime against the real apiserver and node agent: one pod per attempt with a
+// deterministic name, exit codes and logs (kept by the finalizer until release), parameters and
+// Secrets as env, scripts through the init container, workspaces, stuck pods, kill, and adoption
+// by a second runtime that never creates a second pod.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { IMAGE_PULL_ERROR_ANNOTATION } from '@kontroler/kube-agent';
+import { testNamespace, waitFor } from '@kontroler/kube-agent/testing';
+import { KubePodRuntime, LOG_FINALIZER, podName } from '@kontroler/runtime-kube';
+import { attempt, record, testClient } from './helpers.js';
+
+const ns = await testNamespace('pod-runtime');
+
+function runtime(extra: Partial<ConstructorParameters<typeof KubePodRuntime>[0]> = {}): KubePodRuntime {
+  return new KubePodRuntime({ client: testClient(), namespaces: [ns.name], killGraceSeconds: 2, log: (m) => process.stderr.write(`${m}\n`), ...extra });
+}
+
+function podGone(name: string): Promise<V1Pod> {
+  return waitFor<V1Pod>(ns.kc, { path: `/api/v1/namespaces/${ns.name}/pods`, fieldSelector: `metadata.name=${name}` }, (_p, type) => type === 'DELETED', { what: `pod ${name} deleted` });
+}
+
+test('a failing attempt: one pod with a deterministic name, exit code and log reported before exited, the pod kept until release', async (t) => {
+  const rt = runtime();
+  t.after(() => rt.close());
+  const rec = record(rt);
+  const spec = attempt(ns.name, '101', 'Fail_Task', 1, '', { command: ['sh', '-c', 'echo "to stdout"; echo "to stderr" >&2; exit 3'] });
+  await rt.start(spec);
+  assert.equal(rec.events[0]?.type, 'started');
+  const exited = await rec.exited(spec);
+  assert.equal(exited.exitCode, 3);
+  assert.equal(exited.reason, 'Error');
+  const log = rec.log(spec);
+  assert.match(log, /to stdout\n/);
+  assert.match(log, /to stderr\n/);
+  const exitedAt = rec.events.indexOf(exited);
+  assert.ok(rec.events.slice(exitedAt).every((e) => e.type !== 'log'), 'no log after exited');
+
+  const name = podName(spec);
+  assert.match(name, /^kr-101-fail-task-[0-9a-f]{8}-1$/);
+  const pod = await ns.core.readNamespacedPod({ name, namespace: ns.name });
+  assert.deepEqual(pod.metadata?.finalizers, [LOG_FINALIZER], 'the finalizer holds the pod until its log is archived');
+  assert.equal(pod.spec?.restartPolicy, 'Never');
+  assert.equal(pod.metadata?.labels?.['kontroler.greedykomodo/run-id'], '101');
+  assert.equal(pod.metadata?.annotations?.['kontroler.greedykomodo/task'], 'Fail_Task');
+
+  const gone = podGone(name);
+  await rt.release(spec);
+  await gone;
+});
+
+test('scripts run through the init container; parameters are literal env values; Secrets come through secretKeyRef', async (t) => {
+  await ns.core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'db-pass' }, stringData: { secret: 's3cret', other: 'o' } } });
+  const rt = runtime();
+  t.after(() => rt.close());
+  const rec = record(rt);
+  const spec = attempt(ns.name, '102', 'script', 1, 'echo "greeting=$GREETING"\necho "pass=$PASS other=$OTHER"\necho "$KONTROLER_RUN_ID $KONTROLER_TASK $KONTROLER_ATTEMPT $KONTROLER_DAG $KONTROLER_NAMESPACE" | sed "s/$KONTROLER_NAMESPACE/NS/"\necho "$(echo computed)"', {
+    env: { GREETING: 'a $(HOME) $$ b' },
+    secretEnv: { PASS: 'db-pass', OTHER: 'db-pass/other' },
+  });
+  await rt.start(spec);
+  const exited = await rec.exited(spec);
+  assert.equal(exited.exitCode, 0, rec.log(spec));
+  assert.equal(rec.log(spec), 'greeting=a $(HOME) $$ b\npass=s3cret other=o\n102 script 1 test-dag NS\ncomputed\n');
+  await rt.release(spec);
+});
+
+test('a workspace claim is shared by the attempts of a run and removed by releaseRun', async (t) => {
+  const rt = runtime();
+  t.after(() => rt.close());
+  const rec = record(rt);
+  const claim = { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } };
+  const a = attempt(ns.name, '103', 'write', 1, 'echo shared > "$KONTROLER_WORKSPACE/file"', { workspace: true, workspaceClaim: claim });
+  const b = attempt(ns.name, '103', 'read', 1, 'cat /workspace/file', { workspace: true, workspaceClaim: claim });
+  await rt.start(a);
+  assert.equal((await rec.exited(a)).exitCode, 0, rec.log(a));
+  await rt.start(b);
+  assert.equal((await rec.exited(b)).exitCode, 0, rec.log(b));
+  assert.equal(rec.log(b), 'shared\n');
+  const pvc = await ns.core.readNamespacedPersistentVolumeClaim({ name: 'kr-103-workspace', namespace: ns.name });
+  assert.equal(pvc.spec?.resources?.requests?.storage, '2Gi');
+  await rt.release(a);
+  await rt.release(b);
+  await rt.releaseRun('103');
+  await waitFor<V1PersistentVolumeClaim>(
+    ns.kc,
+    { path: `/api/v1/namespaces/${ns.name}/persistentvolumeclaims`, fieldSelector: 'metadata.name=kr-103-workspace' },
+    (p, type) => type === 'DELETED' || p.metadata?.deletionTimestamp !== undefined,
+    { what: 'workspace claim deleted' },
+  );
+});
+
+test('image pull and configuration errors fail the attempt with a clear reason', async (t) => {
+  const pull = runtime({ annotations: { [IMAGE_PULL_ERROR_ANNOTATION]: 'main' } });
+  t.after(() => pull.close());
+  const rec = record(pull);
+  const spec = attempt(ns.name, '104', 'pull', 1, '', { command: ['true'], image: 'registry.invalid/nope:1' });
+  await pull.start(spec);
+  const ex = await rec.exited(spec);
+  assert.equal(ex.exitCode, undefined);
+  assert.match(ex.reason, /^ImagePullBackOff: Back-off pulling image "registry.invalid\/nope:1"/);
+  await pull.release(spec);
+
+  const rt = runtime();
+  t.after(() => rt.close());
+  const rec2 = record(rt);
+  const missing = attempt(ns.name, '104', 'config', 1, '', { command: ['true'], secretEnv: { X: 'no-such-secret' } });
+  await rt.start(missing);
+  const ex2 = await rec2.exited(missing);
+  assert.match(ex2.reason, /^CreateContainerConfigError: .*no-such-secret/);
+  await rt.release(missing);
+});
+
+test('kill stops a running pod; its log up to then is delivered and the kill reason reported', async (t) => {
+  const rt = runtime();
+  t.after(() => rt.close());
+  const rec = record(rt);
+  const spec = attempt(ns.name, '105', 'sleepy', 1, 'echo before; exec sleep 600');
+  await rt.start(spec);
+  await rec.until((e) => e.type === 'log' && e.key.task === 'sleepy', 'first log line (streamed while running)');
+  await rt.kill(spec, 'Canceled');
+  const ex = await rec.exited(spec);
+  assert.equal(ex.reason, 'Canceled');
+  assert.equal(rec.log(spec), 'before\n');
+  const gone = podGone(podName(spec));
+  await rt.release(spec);
+  await gone;
+});
+
+test('a second runtime adopts a running pod (log from the stored offset) and never creates a second pod', async (t) => {
+  const first = runtime();
+  t.after(() => first.close());
+  const rec1 = record(first);
+  const spec = attempt(ns.name, '106', 'long', 1, 'echo one; sleep 3; echo two');
+  await first.start(spec);
+  await rec1.until((e) => e.type === 'log', 'first line');
+  const uid = (await ns.core.readNamespacedPod({ name: podName(spec), namespace: ns.name })).metadata?.uid;
+  const stored = Buffer.from(rec1.log(spec)).length;
+  await first.close();
+
+  const second = runtime();
+  t.after(() => second.close());
+  const rec2 = record(second);
+  const seen = await second.adopt(spec, stored);
+  assert.equal(seen.state, 'running');
+  await second.start(spec); // a repeated start is a no-op for a tracked attempt
+  const ex = await rec2.exited(spec);
+  assert.equal(ex.exitCode, 0);
+  const logs = rec2.events.filter((e) => e.type === 'log');
+  assert.ok(logs.every((e) => e.type === 'log' && e.offset >= stored), 'only bytes after the stored offset');
+  const later = Buffer.concat(logs.map((e) => (e.type === 'log' ? Buffer.from(e.data) : Buffer.alloc(0)))).toString();
+  assert.equal(rec1.log(spec) + later, 'one\ntwo\n');
+
+  // A third runtime told to start the same attempt finds the pod (AlreadyExists) and adopts it.
+  const third = runtime();
+  t.after(() => third.close());
+  const rec3 = record(third);
+  await third.start(spec);
+  const ex3 = await rec3.exited(spec);
+  assert.equal(ex3.exitCode, 0);
+  const pods = await ns.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'kontroler.greedykomodo/run-id=106' });
+  assert.equal(pods.items.length, 1);
+  assert.equal(pods.items[0]?.metadata?.uid, uid);
+  await second.release(spec);
+});
+
+test('adopt reports an attempt that ended while no runtime watched, with its whole log', async (t) => {
+  const first = runtime();
+  t.after(() => first.close());
+  const rec1 = record(first);
+  const spec = attempt(ns.name, '107', 'quick', 1, 'echo done; exit 4');
+  await first.start(spec);
+  await first.close();
+  rec1.stop();
+  await waitFor<V1Pod>(ns.kc, { path: `/api/v1/namespaces/${ns.name}/pods`, fieldSelector: `metadata.name=${podName(spec)}` }, (p) => p.status?.phase === 'Failed', { what: 'pod failed' });
+
+  const second = runtime();
+  t.after(() => second.close());
+  const rec2 = record(second);
+  const seen = await second.adopt(spec, 0);
+  assert.equal(seen.state, 'exited');
+  assert.equal(seen.state === 'exited' ? seen.exitCode : undefined, 4);
+  assert.equal(rec2.log(spec), 'done\n');
+  assert.equal((await second.adopt({ runId: '107', task: 'nope', attempt: 1 }, 0)).state, 'unknown');
+  await second.release(spec);
+});

@@ -1,0 +1,123 @@
+// Pure parts of the pod runtime: names, the pod built for an attempt, and what a pod status means.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Pod } from '@kubernetes/client-node';
+import fc from 'fast-check';
+import { buildPod, buildWorkspaceClaim, dnsPart, keyOfPod, labelValue, literalEnvValue, podName, secretRef, viewPod } from '@kontroler/runtime-kube';
+import { attempt } from './helpers.js';
+
+test('pod names are deterministic DNS labels, distinct for distinct attempts', () => {
+  assert.equal(podName({ runId: '12', task: 'extract', attempt: 1 }), 'kr-12-extract-1');
+  assert.match(podName({ runId: '12', task: 'Extract', attempt: 1 }), /^kr-12-extract-[0-9a-f]{8}-1$/);
+  const long = podName({ runId: '123456789', task: 'x'.repeat(63), attempt: 10 });
+  assert.ok(long.length <= 63, long);
+  fc.assert(
+    fc.property(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,61}[A-Za-z0-9_]$/), fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,61}[A-Za-z0-9_]$/), fc.integer({ min: 1, max: 1000 }), (a, b, n) => {
+      const pa = podName({ runId: '7', task: a, attempt: n });
+      assert.ok(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(pa) && pa.length <= 63, pa);
+      if (a !== b) assert.notEqual(pa, podName({ runId: '7', task: b, attempt: n }));
+    }),
+  );
+  assert.equal(dnsPart('ok-name', 20), 'ok-name');
+  assert.equal(labelValue('fine.value_1'), 'fine.value_1');
+  assert.ok(labelValue('x'.repeat(80)).length <= 63);
+});
+
+test('buildPod: restartPolicy Never, labels and annotations that find the attempt again, script init container, env, podTemplate', () => {
+  const spec = attempt('team', '5', 'load', 2, 'echo "$(date)"', {
+    env: { P: 'v $(X)' },
+    secretEnv: { S: 'creds', K: 'creds/key' },
+    workspace: true,
+    scriptInjectorImage: 'busybox:1.36',
+    podTemplate: {
+      serviceAccountName: 'runner',
+      nodeSelector: { pool: 'batch' },
+      resources: { limits: { cpu: '1' } },
+      volumes: [{ name: 'data', emptyDir: {} }],
+      volumeMounts: [{ name: 'data', mountPath: '/data' }],
+      activeDeadlineSeconds: 60,
+      securityContext: { fsGroup: 1000 },
+    },
+  });
+  const pod = buildPod(spec, { owner: { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagRun', name: 'r', uid: 'u-1' }, labels: { shard: 'a' } });
+  assert.equal(pod.metadata?.name, 'kr-5-load-2');
+  assert.equal(pod.metadata?.namespace, 'team');
+  assert.equal(pod.spec?.restartPolicy, 'Never');
+  assert.deepEqual(keyOfPod(pod), { runId: '5', task: 'load', attempt: 2 });
+  assert.equal(pod.metadata?.labels?.shard, 'a');
+  assert.equal(pod.metadata?.ownerReferences?.[0]?.uid, 'u-1');
+  assert.equal(pod.metadata?.ownerReferences?.[0]?.controller, true);
+  const init = pod.spec?.initContainers?.[0];
+  assert.equal(init?.image, 'busybox:1.36');
+  assert.equal(init?.env?.[0]?.value, 'echo "$$(date)"');
+  const main = pod.spec?.containers[0];
+  assert.deepEqual(main?.command, ['/bin/sh', '/kontroler/script/task.sh']);
+  const env = Object.fromEntries((main?.env ?? []).map((e) => [e.name, e]));
+  assert.equal(env.P?.value, 'v $$(X)');
+  assert.deepEqual(env.S?.valueFrom?.secretKeyRef, { name: 'creds', key: 'secret' });
+  assert.deepEqual(env.K?.valueFrom?.secretKeyRef, { name: 'creds', key: 'key' });
+  assert.equal(env.KONTROLER_ATTEMPT?.value, '2');
+  assert.equal(env.KONTROLER_WORKSPACE?.value, '/workspace');
+  assert.deepEqual(main?.resources, { limits: { cpu: '1' } });
+  assert.deepEqual(
+    main?.volumeMounts?.map((m) => m.mountPath),
+    ['/data', '/kontroler/script', '/workspace'],
+  );
+  assert.equal(pod.spec?.volumes?.find((v) => v.name === 'workspace')?.persistentVolumeClaim?.claimName, 'kr-5-workspace');
+  assert.equal(pod.spec?.serviceAccountName, 'runner');
+  assert.equal(pod.spec?.activeDeadlineSeconds, 60);
+  assert.deepEqual(pod.spec?.nodeSelector, { pool: 'batch' });
+
+  const plain = buildPod(attempt('d', '1', 't', 1, '', { script: undefined, command: ['echo'], args: ['hi'] }), { logFinalizer: false });
+  assert.deepEqual(plain.spec?.containers[0]?.command, ['echo']);
+  assert.deepEqual(plain.spec?.containers[0]?.args, ['hi']);
+  assert.equal(plain.spec?.initContainers, undefined);
+  assert.equal(plain.metadata?.finalizers, undefined);
+});
+
+test('parameters cannot impersonate the attempt; `$` is literal; secret refs', () => {
+  const pod = buildPod(attempt('d', '1', 't', 1, '', { command: ['true'], env: { KONTROLER_RUN_ID: 'fake' } }));
+  const ids = (pod.spec?.containers[0]?.env ?? []).filter((e) => e.name === 'KONTROLER_RUN_ID');
+  assert.deepEqual(ids, [{ name: 'KONTROLER_RUN_ID', value: '1' }]);
+  assert.equal(literalEnvValue('$$(A)$'), '$$$$(A)$$');
+  assert.deepEqual(secretRef('a/b/c'), { name: 'a', key: 'b/c' });
+});
+
+test('workspace claims default to 1Gi ReadWriteOnce and take the DAG workspace.pvc fields', () => {
+  const c = buildWorkspaceClaim(attempt('d', '9', 't', 1, 'x', { workspace: true }));
+  assert.equal(c.metadata?.name, 'kr-9-workspace');
+  assert.deepEqual(c.spec?.accessModes, ['ReadWriteOnce']);
+  assert.deepEqual(c.spec?.resources?.requests, { storage: '1Gi' });
+  const d = buildWorkspaceClaim(attempt('d', '9', 't', 1, 'x', { workspace: true, workspaceClaim: { accessModes: ['ReadWriteMany'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } } }));
+  assert.deepEqual(d.spec?.accessModes, ['ReadWriteMany']);
+  assert.equal(d.spec?.storageClassName, 'fast');
+  assert.equal(d.spec?.resources?.requests?.storage, '5Gi');
+});
+
+const pod = (status: V1Pod['status']): V1Pod => ({ metadata: { name: 'p' }, status }) as V1Pod;
+
+test('viewPod: pending, running, stuck, and ended pods', () => {
+  assert.deepEqual(viewPod(pod({ phase: 'Pending' })), { state: 'pending' });
+  assert.equal(viewPod(pod({ phase: 'Running', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date(1000) } } }] })).state, 'running');
+  const stuck = viewPod(pod({ phase: 'Pending', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } } }] }));
+  assert.deepEqual(stuck, { state: 'stuck', reason: 'ImagePullBackOff: Back-off pulling image "x"' });
+  assert.equal(viewPod(pod({ phase: 'Pending', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull' } } }] })).state, 'pending');
+  const failed = viewPod(pod({ phase: 'Failed', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 3, reason: 'Error', startedAt: new Date(1000), finishedAt: new Date(2000) } } }] }));
+  assert.deepEqual(failed, { state: 'exited', exitCode: 3, reason: 'Error', startedAt: 1000, finishedAt: 2000, logContainer: 'main' });
+  const ok = viewPod(pod({ phase: 'Succeeded', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] }));
+  assert.equal(ok.state === 'exited' && ok.reason, 'Completed');
+  const oom = viewPod(pod({ phase: 'Failed', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }] }));
+  assert.equal(oom.state === 'exited' && oom.reason, 'OOMKilled');
+  const deadline = viewPod(pod({ phase: 'Failed', reason: 'DeadlineExceeded', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 143, reason: 'Error' } } }] }));
+  assert.equal(deadline.state === 'exited' && deadline.reason, 'DeadlineExceeded');
+  const init = viewPod(
+    pod({
+      phase: 'Failed',
+      initContainerStatuses: [{ name: 'script-injector', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 127 } } }],
+      containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+    }),
+  );
+  assert.deepEqual(init, { state: 'exited', reason: 'InitContainerFailed: the script injector exited with code 127', logContainer: 'script-injector' });
+  const evicted = viewPod(pod({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' }));
+  assert.deepEqual(evicted, { state: 'exited', reason: 'Evicted: low on memory' });
+});

@@ -1,0 +1,56 @@
+// Kubernetes mode: which DagRun object mirrors each run, so runs started from the API or a
+// schedule get a DagRun too, exactly once (a DagRun a user deleted is not made again).
+import type { Queryable } from './db.js';
+import type { Row } from './records.js';
+import { ms } from './records.js';
+
+export interface RunObjectRef {
+  id: number;
+  namespace: string;
+  dagName: string;
+  /** The run's name (a DagRun's, or a scheduled run's), if any. */
+  name: string | null;
+  status: string;
+  /** The DagRun object's name; null while none was made; '' when none will be. */
+  kubeObject: string | null;
+  createdAt: number;
+}
+
+function refFromRow(r: Row): RunObjectRef {
+  return {
+    id: Number(r.id),
+    namespace: String(r.namespace),
+    dagName: String(r.dag_name),
+    name: (r.name as string | null) ?? null,
+    status: String(r.status),
+    kubeObject: (r.kube_object as string | null) ?? null,
+    createdAt: ms(r.created_at) ?? 0,
+  };
+}
+
+/** The run's namespace, names and DagRun object, or undefined. */
+export async function getRunObjectRef(db: Queryable, runId: number): Promise<RunObjectRef | undefined> {
+  const { rows } = await db.query<Row>('select id, namespace, dag_name, name, status, kube_object, created_at from runs where id = $1', [runId]);
+  return rows[0] ? refFromRow(rows[0]) : undefined;
+}
+
+/** Records the DagRun object of a run ('' = none will be made). Idempotent; the first name wins. */
+export async function setRunKubeObject(db: Queryable, runId: number, objectName: string): Promise<void> {
+  await db.query('update runs set kube_object = $2 where id = $1 and kube_object is null', [runId, objectName]);
+}
+
+/**
+ * Runs that have no DagRun object yet and still matter: active ones, and ones that ended in the
+ * last `recentMs` (a run can end before its object is made). Oldest first.
+ */
+export async function runsWithoutKubeObject(db: Queryable, opts: { namespaces?: readonly string[]; recentMs?: number; limit?: number } = {}): Promise<RunObjectRef[]> {
+  const args: unknown[] = [new Date(Date.now() - (opts.recentMs ?? 10 * 60_000))];
+  const nsFilter = opts.namespaces ? `and namespace = any($${args.push(opts.namespaces)}::text[])` : '';
+  const { rows } = await db.query<Row>(
+    `select id, namespace, dag_name, name, status, kube_object, created_at from runs
+     where kube_object is null and (status in ('pending', 'running') or finished_at > $1) ${nsFilter}
+     order by id limit ${Math.min(Math.max(opts.limit ?? 500, 1), 5000)}`,
+    args,
+  );
+  return rows.map(refFromRow);
+}
