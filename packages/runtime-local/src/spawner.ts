@@ -307,7 +307,9 @@ class Shell {
       if (busy) sock?.ref?.();
       else sock?.unref?.();
     }
-    if (busy) this.proc.ref();
+    // Closing: its pipes keep us waiting for its end, not the process handle, which Node closes
+    // only after the exit event (still counted as active until then).
+    if (busy && !this.closing) this.proc.ref();
     else this.proc.unref();
   }
 }
