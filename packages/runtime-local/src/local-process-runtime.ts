@@ -29,7 +29,7 @@ import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
-import { Spawner, SpawnerLost, type SpawnLaunch } from './spawner.js';
+import { Spawner, SpawnerLost, type Forked, type SpawnLaunch } from './spawner.js';
 import { spawnSupervisor, type SupervisorLaunch } from './supervisor.js';
 import { Trash } from './trash.js';
 
@@ -62,12 +62,14 @@ interface Tracked {
   readonly dir: string;
   /** The supervisor: leader of the attempt's process group. */
   readonly pid: number;
-  /** From the supervisor's pid record (adopted attempts). */
-  readonly startTime: string | undefined;
+  /** From the supervisor's pid record; for attempts we started, read when first needed. */
+  startTime: string | undefined;
   readonly startedAt: number;
   readonly deadlineAt: number | undefined;
   /** We started it (no other runtime had a chance to ask it to stop before we did). */
   readonly own: boolean;
+  /** Forked by the spawner: true while the spawner that reaps it lives (kill(pid, 0) then suffices). */
+  readonly reaped: (() => boolean) | undefined;
   /**
    * Set when we spawned it directly (fallback): its exit event tells us at once. Otherwise the
    * watcher reports its exit file, and polling covers the rest.
@@ -285,7 +287,7 @@ export class LocalProcessRuntime implements TaskRuntime {
       early.watcher?.close();
       return this.failStart(spec, dir, `StartError: cannot create the working folder ${cwd}: ${messageOf(e)}`, e);
     }
-    const fields = { key: keyOf(spec), dir, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, own: true };
+    const fields = { key: keyOf(spec), dir, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, own: true, reaped: undefined };
     const launch = {
       dir,
       startedAt: now,
@@ -301,18 +303,18 @@ export class LocalProcessRuntime implements TaskRuntime {
       pidPath: join(dir, FILES.pid),
       meta: `${now} ${spec.deadlineAt ?? '-'}`,
     };
-    let pid: number | undefined;
+    let forked: Forked | undefined;
     try {
-      pid = await this.spawner?.spawn(request);
+      forked = await this.spawner?.spawn(request);
     } catch (e) {
       if (!(e instanceof SpawnerLost)) throw e;
       if (e.maybeSpawned) return this.startAgain(spec, dir, early, launch, request);
       this.log(`local runtime: ${e.message}: spawning ${describeKey(spec)} directly`);
     }
-    if (pid !== undefined) {
+    if (forked !== undefined) {
       // The supervisor's shell creates the log (appending); our tail opens it when it appears.
-      const t = this.track({ ...fields, pid, child: undefined }, 0, undefined, early);
-      this.emit({ type: 'started', key: t.key, handle: String(pid), at: now });
+      const t = this.track({ ...fields, pid: forked.pid, reaped: forked.reaped, child: undefined }, 0, undefined, early);
+      this.emit({ type: 'started', key: t.key, handle: String(forked.pid), at: now });
       return;
     }
     // No spawner: fork the supervisor ourselves, its stdout and stderr the log we read through.
@@ -451,7 +453,7 @@ export class LocalProcessRuntime implements TaskRuntime {
       case 'running': {
         const { rec } = seen;
         const t = this.track(
-          { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, own: false, child: undefined },
+          { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, own: false, reaped: undefined, child: undefined },
           logOffset,
         );
         this.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
@@ -489,7 +491,7 @@ export class LocalProcessRuntime implements TaskRuntime {
   // --- watching ---------------------------------------------------------------------------
 
   private track(
-    fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'own' | 'child'>,
+    fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'own' | 'reaped' | 'child'>,
     logOffset: number,
     logFile?: FileHandle,
     early?: EarlyWatch,
@@ -602,11 +604,7 @@ export class LocalProcessRuntime implements TaskRuntime {
               this.finish(t, exit, true);
               return;
             }
-            // Ours: the spawner reaps its children at once, so a pid that is still there is the
-            // supervisor (reusing it would take a wrap of the pid space between two ticks).
-            // Adopted: the recorded start time tells a reused pid apart.
-            const alive = t.own ? pidExists(t.pid) : await isSameProcess(t.pid, t.startTime);
-            if (!alive) {
+            if (!(await this.stillRuns(t))) {
               this.finish(t);
               return;
             }
@@ -616,6 +614,21 @@ export class LocalProcessRuntime implements TaskRuntime {
         }
       })(),
     );
+  }
+
+  /**
+   * Whether the supervisor still runs. While the spawner that forked it lives, it reaps it at
+   * once, so a pid that is still there is the supervisor (reusing it would take a wrap of the pid
+   * space between two ticks). Otherwise (adopted; or orphaned, maybe a zombie of an init that
+   * reaps nothing) /proc tells, with the recorded start time against a reused pid.
+   */
+  private async stillRuns(t: Tracked): Promise<boolean> {
+    if (t.reaped?.() === true) return pidExists(t.pid);
+    if (t.startTime === undefined && t.own) {
+      const rec = await readPid(t.dir);
+      if (rec?.kind === 'started' && rec.pid === t.pid) t.startTime = rec.startTime;
+    }
+    return isSameProcess(t.pid, t.startTime);
   }
 
   /**

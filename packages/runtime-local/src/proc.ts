@@ -2,6 +2,7 @@
 // Pids are reused (pid_max is often 32768), so a pid alone proves nothing: the supervisor records
 // its start time from /proc/<pid>/stat and we compare it. Without /proc (macOS) we fall back to
 // kill(pid, 0), which cannot tell a reused pid apart.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isErrno } from './attempt-files.js';
 
@@ -27,9 +28,12 @@ export function pidExists(pid: number): boolean {
   }
 }
 
+let procMounted: boolean | undefined;
+
 /** True when `pid` is alive and (when known) started at `startTime`. A zombie counts as dead. */
 export async function isSameProcess(pid: number, startTime: string | undefined): Promise<boolean> {
-  if (startTime === undefined) return pidExists(pid);
+  procMounted ??= existsSync('/proc/self/stat');
+  if (!procMounted) return pidExists(pid);
   let line: string;
   try {
     line = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -38,7 +42,7 @@ export async function isSameProcess(pid: number, startTime: string | undefined):
     throw e;
   }
   const stat = parseStat(line);
-  return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
+  return stat !== undefined && (startTime === undefined || stat.startTime === startTime) && stat.state !== 'Z' && stat.state !== 'X';
 }
 
 /** Sends `signal` to the process group `pgid`; false when the group no longer exists. */

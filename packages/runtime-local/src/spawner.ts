@@ -142,6 +142,17 @@ export function requestCode(l: SpawnLaunch, base: Readonly<Env>, envPath: string
   return lines.join('\n');
 }
 
+/** A supervisor the spawner forked. */
+export interface Forked {
+  readonly pid: number;
+  /**
+   * True while the shell that forked it lives: it reaps the supervisor the moment it ends, so
+   * kill(pid, 0) says whether it runs. Once that shell is gone the supervisor's parent is init,
+   * which may leave it a zombie (in a container whose pid 1 reaps nothing, for one).
+   */
+  readonly reaped: () => boolean;
+}
+
 /** The spawner went away with this request unanswered: its supervisor may or may not have been forked. */
 export class SpawnerLost extends Error {
   constructor(
@@ -307,7 +318,9 @@ class Shell {
       if (busy) sock?.ref?.();
       else sock?.unref?.();
     }
-    if (busy) this.proc.ref();
+    // Closing: its pipes keep us waiting for its end, not the process handle, which Node closes
+    // only after the exit event (still counted as active until then).
+    if (busy && !this.closing) this.proc.ref();
     else this.proc.unref();
   }
 }
@@ -321,8 +334,8 @@ export interface SpawnerOptions {
 
 /**
  * Forks supervisors through a bash co-process, started on first use and again after it dies.
- * `spawn` resolves with the supervisor's pid, or undefined when the spawner is unavailable (no
- * bash, it would not start): the caller then spawns directly. It rejects with SpawnerLost when the
+ * `spawn` resolves with the supervisor, or undefined when the spawner is unavailable (no bash, it
+ * would not start): the caller then spawns directly. It rejects with SpawnerLost when the
  * spawner died with the request unanswered.
  */
 export class Spawner {
@@ -338,7 +351,7 @@ export class Spawner {
     this.base = spawnerEnv(opts.inheritedEnv);
   }
 
-  async spawn(l: SpawnLaunch): Promise<number | undefined> {
+  async spawn(l: SpawnLaunch): Promise<Forked | undefined> {
     if (this.closed || Date.now() < this.unavailableUntil) return undefined;
     const { bash, env } = await this.findPaths();
     if (bash === undefined) return this.unavailable('bash was not found');
@@ -355,7 +368,7 @@ export class Spawner {
       this.announced = 'spawner';
       this.opts.log(`local runtime: starting attempts through a spawner shell (${bash}, pid ${shell.proc.pid})`);
     }
-    return result;
+    return { pid: result, reaped: () => !shell.dead };
   }
 
   /**

@@ -212,6 +212,21 @@ describe('LocalProcessRuntime: the spawner', () => {
     assert.ok(messages.some((m) => /spawner exited/.test(m)), messages.join('\n'));
   });
 
+  it('reports Lost for a supervisor killed after its spawner died, even when init leaves it a zombie', async () => {
+    const rt = box.runtime();
+    const rec = new Recorder(rt);
+    const s = script('echo up; sleep 60');
+    await rt.start(s);
+    await rec.logContains(s, 'up\n');
+    const pid = Number((await rec.started(s)).handle);
+    const spawner = await supervisorParent(pid);
+    process.kill(spawner, 'SIGKILL');
+    await until(async () => (await supervisorParent(pid)) !== spawner, 'the supervisor is orphaned');
+    process.kill(-pid, 'SIGKILL'); // no exit file; its new parent may never reap it
+    const end = await rec.exited(s);
+    assert.deepEqual([end.reason, end.exitCode], ['Lost', undefined]);
+  });
+
   it('never writes a parameter value to disk or to its log messages', async () => {
     const secret = `s3cr3t-${process.pid}-${Date.now()}`;
     const messages: string[] = [];
