@@ -26,6 +26,8 @@ export interface KubeSettings {
   readonly crds: boolean;
   readonly qps: number;
   readonly burst: number;
+  /** The Kontroler API token of tasks whose DAG sets `kontrolerToken` (workload identity). */
+  readonly taskToken: { readonly audience: string; readonly expirationSeconds: number; readonly serverUrl?: string };
 }
 
 export interface KubeFlags {
@@ -75,6 +77,24 @@ export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.
     crds: f.crds === false ? false : (bool(env.KONTROLER_CRDS) ?? true),
     qps: num('--kube-qps / KONTROLER_KUBE_QPS', f.kubeQps ?? env.KONTROLER_KUBE_QPS, 20),
     burst: num('--kube-burst / KONTROLER_KUBE_BURST', f.kubeBurst ?? env.KONTROLER_KUBE_BURST, 30),
+    taskToken: taskTokenSettings(env),
+  };
+}
+
+/**
+ * `kontrolerToken` pods: the audience the server expects (KONTROLER_TASK_TOKEN_AUDIENCE, else the
+ * server's KONTROLER_K8S_AUDIENCE, else `kontroler`), the lifetime the kubelet should request
+ * (KONTROLER_TASK_TOKEN_EXPIRATION_SECONDS, ≥ 600, default 3600) and the URL tasks reach the API at
+ * (KONTROLER_TASK_SERVER_URL, given to them as KONTROLER_SERVER).
+ */
+function taskTokenSettings(env: NodeJS.ProcessEnv): KubeSettings['taskToken'] {
+  const expirationSeconds = num('KONTROLER_TASK_TOKEN_EXPIRATION_SECONDS', env.KONTROLER_TASK_TOKEN_EXPIRATION_SECONDS, 3600);
+  if (expirationSeconds < 600) throw new Error(`KONTROLER_TASK_TOKEN_EXPIRATION_SECONDS must be at least 600 (Kubernetes' minimum), got ${expirationSeconds}`);
+  const serverUrl = env.KONTROLER_TASK_SERVER_URL || undefined;
+  return {
+    audience: env.KONTROLER_TASK_TOKEN_AUDIENCE || env.KONTROLER_K8S_AUDIENCE || 'kontroler',
+    expirationSeconds,
+    ...(serverUrl ? { serverUrl } : {}),
   };
 }
 
@@ -129,6 +149,7 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
     ...(inScope ? { namespaceFilter: inScope } : {}),
     ...(k.shard ? { labels: { 'kontroler.greedykomodo/shard': k.shard } } : {}),
     ...(adapter ? { owner: (runId: string, ns: string) => adapter.ownerOf(runId, ns) } : {}),
+    kontrolerToken: k.taskToken,
     // Pods whose attempt this store has recorded as ended but nobody released: swept. Pods of
     // attempts this store does not know are left alone (another installation's, or purged).
     accounted: async (key) => {

@@ -21,3 +21,14 @@ test('environment, then flags', () => {
   assert.deepEqual([f.runtime, f.namespaces, f.qps, f.crds, f.shard], ['local', ['c'], 0, false, 'blue']);
   assert.throws(() => readKubeSettings({ runtime: 'docker' }, {}), /--runtime must be local or kubernetes/);
 });
+
+test('the token of kontrolerToken tasks: the server\'s audience by default, lifetime at least 600 s, the API URL for tasks', () => {
+  assert.deepEqual(readKubeSettings({}, {}).taskToken, { audience: 'kontroler', expirationSeconds: 3600 });
+  assert.deepEqual(readKubeSettings({}, { KONTROLER_K8S_AUDIENCE: 'k-prod', KONTROLER_TASK_SERVER_URL: 'http://kontroler:8080' }).taskToken, {
+    audience: 'k-prod',
+    expirationSeconds: 3600,
+    serverUrl: 'http://kontroler:8080',
+  });
+  assert.equal(readKubeSettings({}, { KONTROLER_TASK_TOKEN_AUDIENCE: 'a', KONTROLER_K8S_AUDIENCE: 'b', KONTROLER_TASK_TOKEN_EXPIRATION_SECONDS: '900' }).taskToken.audience, 'a');
+  assert.throws(() => readKubeSettings({}, { KONTROLER_TASK_TOKEN_EXPIRATION_SECONDS: '60' }), /at least 600/);
+});

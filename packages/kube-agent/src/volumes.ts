@@ -21,13 +21,15 @@ export interface VolumeDirs {
 /**
  * Maps each pod volume to a host directory, creating it: emptyDir → per pod; PVC → per claim
  * (the claim must exist; a Pending claim is marked Bound, as a provisioner would); hostPath →
- * itself; configMap / secret → files written into a per-pod directory. Throws
+ * itself; configMap / secret → files written into a per-pod directory; projected
+ * serviceAccountToken → a token from the TokenRequest API bound to the pod, as the kubelet writes
+ * it (once: the agent does not refresh it; test pods are short-lived). Throws
  * ContainerConfigError for a missing source or an unsupported volume type (the pod waits).
  */
 export async function prepareVolumes(core: CoreV1Api, pod: V1Pod, dirs: VolumeDirs): Promise<Map<string, string>> {
   const ns = pod.metadata?.namespace ?? 'default';
   const out = new Map<string, string>();
-  for (const v of pod.spec?.volumes ?? []) out.set(v.name, await prepareVolume(core, ns, v, dirs));
+  for (const v of pod.spec?.volumes ?? []) out.set(v.name, v.projected ? await prepareProjected(core, pod, v, dirs) : await prepareVolume(core, ns, v, dirs));
   return out;
 }
 
@@ -63,7 +65,39 @@ async function prepareVolume(core: CoreV1Api, ns: string, v: V1Volume, dirs: Vol
     }
     return perPod;
   }
-  throw new ContainerConfigError(`volume ${v.name}: only emptyDir, persistentVolumeClaim, hostPath, configMap and secret volumes are supported by the local node agent`);
+  throw new ContainerConfigError(`volume ${v.name}: only emptyDir, persistentVolumeClaim, hostPath, configMap, secret and projected service account token volumes are supported by the local node agent`);
+}
+
+async function prepareProjected(core: CoreV1Api, pod: V1Pod, v: V1Volume, dirs: VolumeDirs): Promise<string> {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const dir = join(dirs.podDir, 'volumes', v.name);
+  await mkdir(dir, { recursive: true });
+  for (const src of v.projected?.sources ?? []) {
+    const t = src.serviceAccountToken;
+    if (!t) throw new ContainerConfigError(`volume ${v.name}: only serviceAccountToken sources of projected volumes are supported by the local node agent`);
+    const sa = pod.spec?.serviceAccountName || 'default';
+    let token: string | undefined;
+    try {
+      const tr = await core.createNamespacedServiceAccountToken({
+        name: sa,
+        namespace: ns,
+        body: {
+          spec: {
+            audiences: t.audience ? [t.audience] : [],
+            expirationSeconds: t.expirationSeconds ?? 3600,
+            boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' },
+          },
+        },
+      });
+      token = tr.status?.token;
+    } catch (err) {
+      throw new ContainerConfigError(`volume ${v.name}: token of service account "${sa}": ${kubeErrorMessage(err)}`, { cause: err });
+    }
+    if (!token) throw new ContainerConfigError(`volume ${v.name}: the TokenRequest for service account "${sa}" returned no token`);
+    await mkdir(join(dir, t.path, '..'), { recursive: true });
+    await writeFile(join(dir, t.path), token, { mode: 0o644 });
+  }
+  return dir;
 }
 
 async function bindClaim(core: CoreV1Api, namespace: string, name: string): Promise<void> {

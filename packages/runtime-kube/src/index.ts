@@ -4,7 +4,7 @@ export { Informer, type InformerEvent, type InformerOptions } from './kube/infor
 export { TokenBucket } from './kube/rate-limiter.js';
 export type { KubeObject, ObjectMeta, OwnerReference } from './kube/objects.js';
 export { KubePodRuntime, type KubePodRuntimeOptions } from './pods/kube-pod-runtime.js';
-export { buildPod, buildWorkspaceClaim, literalEnvValue, secretRef, DEFAULT_SCRIPT_INJECTOR_IMAGE } from './pods/pod-spec.js';
+export { buildPod, buildWorkspaceClaim, literalEnvValue, secretRef, DEFAULT_SCRIPT_INJECTOR_IMAGE, DEFAULT_KONTROLER_TOKEN, KONTROLER_TOKEN_PATH, type KontrolerTokenOptions } from './pods/pod-spec.js';
 export { viewPod, type PodView } from './pods/pod-view.js';
 export { ANNOTATIONS, LABELS, LOG_FINALIZER, keyOfPod, podName, workspaceClaimName, dnsPart, labelValue } from './pods/naming.js';
 export { crdManifests, shapeToSchema, API_VERSION as CRD_API_VERSION, CRD_GROUP, CRD_VERSION } from './crd/crd-schema.js';

@@ -25,6 +25,9 @@ const DESCRIPTIONS: Record<string, string> = {
   'spec.task[].timeoutSeconds': 'Kontroler TS addition: per-attempt timeout; podTemplate.activeDeadlineSeconds is honoured too (the smaller wins).',
   'spec.task[].triggerRule': 'Kontroler TS addition: AllSucceeded (default), AllDone, AnySucceeded or AnyFailed.',
   'spec.task[].podTemplate': 'Pod fields applied to the task pod.',
+  'spec.task[].kontrolerToken': 'Kontroler TS addition: mount a projected service account token for the Kontroler API into this task\'s pod (KONTROLER_TOKEN_FILE; workload identity); overrides spec.kontrolerToken.',
+  'spec.kontrolerToken':
+    'Kontroler TS addition: mount a projected service account token for the Kontroler API (audience kontroler) into the task pods at /var/run/secrets/kontroler/token (KONTROLER_TOKEN_FILE), so tasks call the API as their service account (workload identity). In a DAG: every task; a task\'s own kontrolerToken wins.',
   'spec.timezone': 'Kontroler TS addition: IANA time zone of schedule (default UTC).',
   'spec.concurrencyPolicy': 'Kontroler TS addition: Allow (default), Forbid (skip a fire while a run is active) or Replace (cancel the active run).',
   'spec.catchUp': 'Kontroler TS addition: missed fires to run after downtime, latest first (default 1; 0 = none).',

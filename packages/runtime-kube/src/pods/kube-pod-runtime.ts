@@ -11,7 +11,7 @@ import type { KubeClient } from '../kube/kube-client.js';
 import { isAlreadyExists, isConflict, isNotFound, toKontrolerError } from '../kube/kube-error.js';
 import type { OwnerReference } from '../kube/objects.js';
 import { LABELS, LOG_FINALIZER, MANAGED_BY, keyOfPod, keyString, podName, workspaceClaimName } from './naming.js';
-import { MAIN_CONTAINER, buildPod, buildWorkspaceClaim } from './pod-spec.js';
+import { MAIN_CONTAINER, buildPod, buildWorkspaceClaim, type KontrolerTokenOptions } from './pod-spec.js';
 import { mainStarted, viewPod, type PodView } from './pod-view.js';
 
 export interface KubePodRuntimeOptions {
@@ -30,6 +30,8 @@ export interface KubePodRuntimeOptions {
   readonly logFinalizer?: boolean;
   /** Grace period of a kill (SIGTERM → SIGKILL), seconds (default 5). */
   readonly killGraceSeconds?: number;
+  /** The Kontroler API token of tasks that ask for `kontrolerToken` (audience, lifetime, server URL). */
+  readonly kontrolerToken?: KontrolerTokenOptions;
   /** Stream logs of running pods into the store (default true); otherwise read them at the end. */
   readonly followLogs?: boolean;
   /** A pod being deleted that shows no terminal status after its grace period plus this is given up (default 30 s). */
@@ -154,6 +156,7 @@ export class KubePodRuntime implements TaskRuntime {
         ...(this.o.labels ? { labels: this.o.labels } : {}),
         ...(this.o.annotations ? { annotations: this.o.annotations } : {}),
         ...(this.o.logFinalizer === false ? { logFinalizer: false } : {}),
+        ...(this.o.kontrolerToken ? { kontrolerToken: this.o.kontrolerToken } : {}),
         terminationGraceSeconds: this.killGrace,
       };
       if (spec.workspace) await this.ensureClaim(spec, opts);

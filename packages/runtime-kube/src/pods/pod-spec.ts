@@ -12,6 +12,10 @@ export const SCRIPT_DIR = '/kontroler/script';
 export const SCRIPT_PATH = `${SCRIPT_DIR}/task.sh`;
 export const WORKSPACE_PATH = '/workspace';
 const SCRIPT_VOLUME = 'kontroler-script';
+/** Where a task that asks for `kontrolerToken` finds its token for the Kontroler API. */
+export const KONTROLER_TOKEN_DIR = '/var/run/secrets/kontroler';
+export const KONTROLER_TOKEN_PATH = `${KONTROLER_TOKEN_DIR}/token`;
+const KONTROLER_TOKEN_VOLUME = 'kontroler-token';
 const WORKSPACE_VOLUME = 'workspace';
 /** Key read from a parameter's Secret, as in the Go project; `secret-name/key` picks another key. */
 export const DEFAULT_SECRET_KEY = 'secret';
@@ -27,7 +31,25 @@ export interface PodOptions {
   readonly logFinalizer?: boolean;
   /** Seconds between SIGTERM and SIGKILL when a pod is stopped (pod terminationGracePeriodSeconds). */
   readonly terminationGraceSeconds?: number;
+  /** The token of tasks that ask for `kontrolerToken` (default audience `kontroler`, 3600 s). */
+  readonly kontrolerToken?: KontrolerTokenOptions;
 }
+
+/**
+ * A projected service account token for the Kontroler API (workload identity): the kubelet writes
+ * it to KONTROLER_TOKEN_PATH and refreshes it before it expires; the server verifies it against
+ * the cluster's issuer and maps the pod's service account to roles.
+ */
+export interface KontrolerTokenOptions {
+  /** Must equal the server's KONTROLER_K8S_AUDIENCE (default `kontroler`). */
+  readonly audience: string;
+  /** Token lifetime requested from the kubelet (≥ 600; default 3600). */
+  readonly expirationSeconds: number;
+  /** The API's URL as tasks reach it, given to them as KONTROLER_SERVER. */
+  readonly serverUrl?: string;
+}
+
+export const DEFAULT_KONTROLER_TOKEN: KontrolerTokenOptions = { audience: 'kontroler', expirationSeconds: 3600 };
 
 /**
  * Kubernetes expands `$(VAR)` in env values; parameter values and scripts are data, so every `$`
@@ -43,7 +65,7 @@ export function secretRef(ref: string): { name: string; key: string } {
   return i > 0 ? { name: ref.slice(0, i), key: ref.slice(i + 1) } : { name: ref, key: DEFAULT_SECRET_KEY };
 }
 
-function envOf(spec: AttemptSpec): V1EnvVar[] {
+function envOf(spec: AttemptSpec, token: KontrolerTokenOptions | undefined): V1EnvVar[] {
   const env: V1EnvVar[] = [];
   for (const [name, value] of Object.entries(spec.env)) env.push({ name, value: literalEnvValue(value) });
   for (const [name, secret] of Object.entries(spec.secretEnv ?? {})) {
@@ -58,6 +80,7 @@ function envOf(spec: AttemptSpec): V1EnvVar[] {
     KONTROLER_DAG: spec.dagName,
     KONTROLER_NAMESPACE: spec.namespace,
     ...(spec.workspace ? { KONTROLER_WORKSPACE: WORKSPACE_PATH } : {}),
+    ...(token ? { KONTROLER_TOKEN_FILE: KONTROLER_TOKEN_PATH, ...(token.serverUrl ? { KONTROLER_SERVER: token.serverUrl } : {}) } : {}),
   };
   const out = env.filter((e) => !Object.hasOwn(own, e.name));
   for (const [name, value] of Object.entries(own)) out.push({ name, value: literalEnvValue(value) });
@@ -83,10 +106,11 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
   const t = (spec.podTemplate ?? {}) as Template;
   const mounts: V1VolumeMount[] = [...(t.volumeMounts ?? [])];
   const volumes: V1Volume[] = [...(t.volumes ?? [])];
+  const token = spec.kontrolerToken ? (opts.kontrolerToken ?? DEFAULT_KONTROLER_TOKEN) : undefined;
   const main: V1Container = {
     name: MAIN_CONTAINER,
     image: spec.image,
-    env: envOf(spec),
+    env: envOf(spec, token),
     ...(t.resources ? { resources: t.resources } : {}),
   };
   let initContainers: V1Container[] | undefined;
@@ -110,6 +134,13 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
   if (spec.workspace) {
     volumes.push({ name: WORKSPACE_VOLUME, persistentVolumeClaim: { claimName: workspaceClaimName(spec.runId) } });
     mounts.push({ name: WORKSPACE_VOLUME, mountPath: WORKSPACE_PATH });
+  }
+  if (token) {
+    volumes.push({
+      name: KONTROLER_TOKEN_VOLUME,
+      projected: { sources: [{ serviceAccountToken: { audience: token.audience, expirationSeconds: token.expirationSeconds, path: 'token' } }] },
+    });
+    mounts.push({ name: KONTROLER_TOKEN_VOLUME, mountPath: KONTROLER_TOKEN_DIR, readOnly: true });
   }
   if (mounts.length > 0) main.volumeMounts = mounts;
   return {
