@@ -16,8 +16,22 @@ function runtime(extra: Partial<ConstructorParameters<typeof KubePodRuntime>[0]>
   return new KubePodRuntime({ client: testClient(), namespaces: [ns.name], killGraceSeconds: 2, log: (m) => process.stderr.write(`${m}\n`), ...extra });
 }
 
-function podGone(name: string): Promise<V1Pod> {
-  return waitFor<V1Pod>(ns.kc, { path: `/api/v1/namespaces/${ns.name}/pods`, fieldSelector: `metadata.name=${name}` }, (_p, type) => type === 'DELETED', { what: `pod ${name} deleted` });
+/**
+ * Resolves once the pod no longer exists. (A watch started just before the delete can miss it:
+ * its initial list may already come back empty; so this asks the apiserver until it says 404.)
+ */
+async function podGone(name: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await ns.core.readNamespacedPod({ name, namespace: ns.name });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return;
+      throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`pod ${name} still exists after 60 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 test('a failing attempt: one pod with a deterministic name, exit code and log reported before exited, the pod kept until release', async (t) => {
@@ -44,9 +58,8 @@ test('a failing attempt: one pod with a deterministic name, exit code and log re
   assert.equal(pod.metadata?.labels?.['kontroler.greedykomodo/run-id'], '101');
   assert.equal(pod.metadata?.annotations?.['kontroler.greedykomodo/task'], 'Fail_Task');
 
-  const gone = podGone(name);
   await rt.release(spec);
-  await gone;
+  await podGone(name);
 });
 
 test('scripts run through the init container; parameters are literal env values; Secrets come through secretKeyRef', async (t) => {
@@ -122,9 +135,8 @@ test('kill stops a running pod; its log up to then is delivered and the kill rea
   const ex = await rec.exited(spec);
   assert.equal(ex.reason, 'Canceled');
   assert.equal(rec.log(spec), 'before\n');
-  const gone = podGone(podName(spec));
   await rt.release(spec);
-  await gone;
+  await podGone(podName(spec));
 });
 
 test('a second runtime adopts a running pod (log from the stored offset) and never creates a second pod', async (t) => {
