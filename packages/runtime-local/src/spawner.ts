@@ -1,7 +1,7 @@
 // The spawner: one long-lived bash co-process that forks the attempts' supervisors, so this (big)
 // process never forks itself. Spawning from Node costs ~6 ms of blocked event loop per attempt
 // (it forks its own ~130 MB address space); forking a ~3 MB shell costs a fraction of that, off
-// our main thread. See docs/adr/0005-local-runtime-spawner.md.
+// our main thread. See docs/adr/0006-local-runtime-spawner.md.
 //
 // Protocol, over pipes only (nothing touches disk, so parameter values never do either):
 //   request  "<id> <n>\n" then n bytes of shell code, whose last line is "#<id>"
