@@ -2,7 +2,7 @@
 // Per-attempt overhead of the local runtime: N sequential attempts of `true` (start → exited) vs
 // N sequential `spawn('true')` (spawn → exit). Run after `npm run build`:
 //   node packages/runtime-local/scripts/measure-overhead.mjs [N] [parallel] [direct]
-// `direct` turns the spawner off (supervisors forked by this process, as before ADR 0005).
+// `direct` turns the spawner off (supervisors forked by this process, as before ADR 0006).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -10,9 +10,8 @@
 // The shell code (built by `requestCode`) runs in a forked subshell: enter the working folder,
 // point stdout/stderr at the log, set the environment, exec the supervisor. Until then its output
 // goes nowhere (a failure is recorded in the attempt's pid file instead), so no message about a
-// request, whatever its content, can reach our logs. Values reach the
-// supervisor's environment through `export` (or `env -i` for names bash cannot export), quoted
-// with single quotes, and are never echoed anywhere.
+// request, whatever its content, can reach our logs. Values reach the supervisor's environment
+// through `export` (or `env -i` for names bash cannot export), single-quoted, never echoed.
 //
 // Why bash: `set -m` (job control) makes each background job the leader of its own process group,
 // so a kill reaches the attempt's whole tree; dash cannot enable job control without a terminal,
@@ -25,7 +24,8 @@ import type { Env } from './environment.js';
 import { SUPERVISOR_SCRIPT } from './supervisor.js';
 
 const SPAWNER_SCRIPT = [
-  // read -N (a byte count, in one read) needs bash 4.1; older ones (macOS /bin/bash) are not used.
+  // read -N (a byte count, in one read) needs bash 4.1 (4.2 asked, to be safe); older ones
+  // (macOS /bin/bash is 3.2) are not used.
   '(( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2) )) || { echo "bash $BASH_VERSION is too old" >&2; exit 1; }',
   'set -m',
   'shopt -s execfail',
@@ -50,6 +50,7 @@ interface Tools {
   readonly env: string | undefined;
   readonly rm: string | undefined;
 }
+
 /** How long the spawner may take to say it is ready before we give up on it. */
 const READY_TIMEOUT_MS = 5000;
 /** A spawner that answers nothing for this long while requests wait is killed (and replaced). */
