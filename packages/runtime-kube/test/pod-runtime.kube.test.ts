@@ -196,3 +196,22 @@ test('adopt reports an attempt that ended while no runtime watched, with its who
   assert.equal((await second.adopt({ runId: '107', task: 'nope', attempt: 1 }, 0)).state, 'unknown');
   await second.release(spec);
 });
+
+test('a sweep removes the ended pod of an attempt the store has recorded but nobody released', async (t) => {
+  const first = runtime();
+  t.after(() => first.close());
+  const rec = record(first);
+  const spec = attempt(ns.name, '108', 'left-over', 1, 'echo bye');
+  await first.start(spec);
+  await rec.exited(spec);
+  await first.close(); // died before release: the pod stays, held by its finalizer
+  const name = podName(spec);
+  assert.deepEqual((await ns.core.readNamespacedPod({ name, namespace: ns.name })).metadata?.finalizers, [LOG_FINALIZER]);
+  const asked: string[] = [];
+  const sweeper = runtime({ accounted: async (k) => (asked.push(k.task), k.runId === '108'), sweepMs: 100 });
+  t.after(() => sweeper.close());
+  const gone = podGone(name);
+  await sweeper.sync();
+  await gone;
+  assert.ok(asked.includes('left-over'));
+});

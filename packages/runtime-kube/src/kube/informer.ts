@@ -28,6 +28,8 @@ export interface InformerOptions<T extends KubeObject> {
   readonly pageSize?: number;
   /** Server-side watch timeout; default 5-10 minutes (randomised, as client-go), then the watch resumes. */
   readonly watchTimeoutSeconds?: number;
+  /** Ask for bookmarks (progress of the resourceVersion without changes); default true. */
+  readonly bookmarks?: boolean;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -154,7 +156,7 @@ export class Informer<T extends KubeObject> {
         this.o.path(ns),
         {
           resourceVersion: rv,
-          allowWatchBookmarks: true,
+          allowWatchBookmarks: this.o.bookmarks !== false,
           labelSelector: this.o.labelSelector,
           fieldSelector: this.o.fieldSelector,
           // As client-go: the server ends the watch after 5-10 minutes and we resume.

@@ -8,10 +8,11 @@ import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRun
 import type { V1Pod } from '@kubernetes/client-node';
 import { Informer, type InformerEvent } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { isAlreadyExists, isConflict, isNotFound, toKontrolerError } from '../kube/kube-error.js';
+import { isAlreadyExists, isNotFound, toKontrolerError } from '../kube/kube-error.js';
 import type { OwnerReference } from '../kube/objects.js';
-import { LABELS, LOG_FINALIZER, MANAGED_BY, keyOfPod, keyString, podName, workspaceClaimName } from './naming.js';
-import { MAIN_CONTAINER, buildPod, buildWorkspaceClaim, type KontrolerTokenOptions } from './pod-spec.js';
+import { LABELS, MANAGED_BY, keyOfPod, keyString, podName, workspaceClaimName } from './naming.js';
+import { deletePod, ensureClaim, removePod } from './pod-api.js';
+import { MAIN_CONTAINER, buildPod, type KontrolerTokenOptions } from './pod-spec.js';
 import { mainStarted, viewPod, type PodView } from './pod-view.js';
 
 export interface KubePodRuntimeOptions {
@@ -59,6 +60,8 @@ interface Tracked {
   /** Log bytes already delivered (or held by the store when adopted). */
   logged: number;
   follow: { readonly abort: AbortController; readonly done: Promise<boolean> } | undefined;
+  /** When the follow stream ended by itself (normally: the container ended). */
+  followEndedAt: number | undefined;
   killReason: string | undefined;
   stuckReason: string | undefined;
   deleteRequestedAt: number | undefined;
@@ -159,7 +162,10 @@ export class KubePodRuntime implements TaskRuntime {
         ...(this.o.kontrolerToken ? { kontrolerToken: this.o.kontrolerToken } : {}),
         terminationGraceSeconds: this.killGrace,
       };
-      if (spec.workspace) await this.ensureClaim(spec, opts);
+      if (spec.workspace && this.workspaces.get(spec.runId) !== spec.namespace) {
+        await ensureClaim(this.client, spec, opts);
+        this.workspaces.set(spec.runId, spec.namespace);
+      }
       const created = await this.client.request<V1Pod>('POST', `/api/v1/namespaces/${spec.namespace}/pods`, { body: buildPod(spec, opts) });
       t.pod ??= created;
       t.created = true;
@@ -225,7 +231,7 @@ export class KubePodRuntime implements TaskRuntime {
     }
     const pod = this.byKey.get(id);
     if (!pod || pod.metadata?.deletionTimestamp) return;
-    await this.deletePod(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', this.killGrace);
+    await deletePod(this.client, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', this.killGrace, this.log);
   }
 
   /**
@@ -243,7 +249,7 @@ export class KubePodRuntime implements TaskRuntime {
     this.tracked.delete(id);
     this.endedView.delete(id);
     if (!pod) return;
-    await this.removePod(pod);
+    await removePod(this.client, pod);
   }
 
   /** Deletes the run's workspace claim, if this runtime made one. Idempotent. */
@@ -290,6 +296,7 @@ export class KubePodRuntime implements TaskRuntime {
       gone: false,
       logged,
       follow: undefined,
+      followEndedAt: undefined,
       killReason: undefined,
       stuckReason: undefined,
       deleteRequestedAt: undefined,
@@ -329,7 +336,7 @@ export class KubePodRuntime implements TaskRuntime {
     if (view.state === 'stuck' && t.stuckReason === undefined) t.stuckReason = view.reason;
     if ((t.killReason !== undefined || t.stuckReason !== undefined) && t.deleteRequestedAt === undefined && !t.pod.metadata?.deletionTimestamp) {
       t.deleteRequestedAt = this.clock();
-      this.runInBackground(this.deletePod(t.namespace, t.name, t.stuckReason !== undefined ? 0 : this.killGrace));
+      this.runInBackground(deletePod(this.client, t.namespace, t.name, t.stuckReason !== undefined ? 0 : this.killGrace, this.log));
     }
     if (view.state === 'running' && !t.follow && this.o.followLogs !== false && mainStarted(t.pod)) this.startFollow(t, MAIN_CONTAINER);
   }
@@ -348,6 +355,8 @@ export class KubePodRuntime implements TaskRuntime {
     if (t.follow && view.logContainer === MAIN_CONTAINER) {
       const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), FOLLOW_END_WAIT_MS).unref?.());
       complete = await Promise.race([t.follow.done, timeout]);
+      // A stream the server ended well before the container did missed the end of the log.
+      if (complete && view.finishedAt !== undefined && t.followEndedAt !== undefined && view.finishedAt > t.followEndedAt + 2000) complete = false;
     }
     t.follow?.abort.abort();
     if (!complete && !t.gone && view.logContainer !== undefined && t.stuckReason === undefined) {
@@ -395,9 +404,16 @@ export class KubePodRuntime implements TaskRuntime {
     const done = this.client
       .stream(`/api/v1/namespaces/${t.namespace}/pods/${t.name}/log`, { container, follow: true }, (chunk) => (pos = this.feed(t, pos, chunk)), abort.signal)
       .then(
-        () => !abort.signal.aborted,
+        () => {
+          if (abort.signal.aborted) return false;
+          t.followEndedAt = this.clock();
+          return true;
+        },
         (err: unknown) => {
-          if (!abort.signal.aborted) this.log(`kube runtime: following the log of ${t.namespace}/${t.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+          if (!abort.signal.aborted) {
+            this.log(`kube runtime: following the log of ${t.namespace}/${t.name} failed: ${err instanceof Error ? err.message : String(err)}; will follow again`);
+            t.followEndedAt = this.clock();
+          }
           return false;
         },
       );
@@ -428,6 +444,12 @@ export class KubePodRuntime implements TaskRuntime {
       this.runInBackground(this.sweep().finally(() => (this.sweeping = false)));
     }
     for (const t of this.tracked.values()) {
+      // A follow stream ended while the container still runs (server timeout): follow again.
+      if (t.followEndedAt !== undefined && !t.ended && !t.ending && now - t.followEndedAt > 5000 && t.pod && viewPod(t.pod).state === 'running') {
+        t.follow = undefined;
+        t.followEndedAt = undefined;
+        this.reconcile(t);
+      }
       if (t.ended || t.ending || t.deleteRequestedAt === undefined) continue;
       if (now - t.deleteRequestedAt < this.killGrace * 1000 + limit) continue;
       this.log(`kube runtime: pod ${t.namespace}/${t.name} did not terminate ${Math.round((now - t.deleteRequestedAt) / 1000)} s after its deletion: recording it as ended`);
@@ -448,7 +470,7 @@ export class KubePodRuntime implements TaskRuntime {
       const key = keyOfPod(pod);
       if (!ended || !key || !(await accounted(key))) continue;
       this.log(`kube runtime: removing pod ${pod.metadata?.namespace}/${pod.metadata?.name}: its attempt is recorded and nobody released it`);
-      await this.removePod(pod);
+      await removePod(this.client, pod);
       removed++;
     }
   }
@@ -468,60 +490,6 @@ export class KubePodRuntime implements TaskRuntime {
       this.owners.set(runId, p);
     }
     return p;
-  }
-
-  private async ensureClaim(spec: AttemptSpec, opts: Parameters<typeof buildWorkspaceClaim>[1]): Promise<void> {
-    if (this.workspaces.get(spec.runId) === spec.namespace) return;
-    try {
-      await this.client.request('POST', `/api/v1/namespaces/${spec.namespace}/persistentvolumeclaims`, { body: buildWorkspaceClaim(spec, opts) });
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-    this.workspaces.set(spec.runId, spec.namespace);
-  }
-
-  private async deletePod(namespace: string, name: string, graceSeconds: number): Promise<void> {
-    try {
-      await this.client.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, { body: { gracePeriodSeconds: graceSeconds } });
-    } catch (err) {
-      if (!isNotFound(err)) this.log(`kube runtime: deleting pod ${namespace}/${name} failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  /** Delete (grace 0) and let go of the log finalizer: the pod then disappears. */
-  private async removePod(pod: V1Pod): Promise<void> {
-    const ns = pod.metadata?.namespace ?? '';
-    const name = pod.metadata?.name ?? '';
-    const path = `/api/v1/namespaces/${ns}/pods/${name}`;
-    try {
-      if (!pod.metadata?.deletionTimestamp) await this.client.request('DELETE', path, { body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata?.uid } } });
-      if (pod.metadata?.finalizers?.includes(LOG_FINALIZER)) await this.dropFinalizer(path, pod);
-    } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return;
-      throw toKontrolerError(err, `deleting pod ${ns}/${name}`);
-    }
-  }
-
-  private async dropFinalizer(path: string, pod: V1Pod): Promise<void> {
-    let current = pod;
-    for (let i = 0; i < 3; i++) {
-      const idx = current.metadata?.finalizers?.indexOf(LOG_FINALIZER) ?? -1;
-      if (idx < 0) return;
-      try {
-        await this.client.request('PATCH', path, {
-          contentType: 'application/json-patch+json',
-          body: [
-            { op: 'test', path: `/metadata/finalizers/${idx}`, value: LOG_FINALIZER },
-            { op: 'remove', path: `/metadata/finalizers/${idx}` },
-          ],
-        });
-        return;
-      } catch (err) {
-        if (isNotFound(err)) return;
-        if (!(err as { status?: number }).status || ![409, 422].includes((err as { status: number }).status)) throw err;
-        current = await this.client.request<V1Pod>('GET', path);
-      }
-    }
   }
 
   // --- plumbing -------------------------------------------------------------------------
