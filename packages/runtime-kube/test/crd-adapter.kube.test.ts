@@ -11,7 +11,7 @@ import { startReflector, testNamespace, waitFor, type Reflector } from '@kontrol
 import { CrdAdapter, KubePodRuntime, type KubeClient } from '@kontroler/runtime-kube';
 
 type CustomObject = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
-import { RUN_STATE_CHANNEL, createTestDatabase, getDag, getRun, listAttempts, listRuns, listen, readLog, startRun, type TestDatabase } from '@kontroler/store';
+import { createTestDatabase, getDag, listRuns, readLog, startRun, type TestDatabase } from '@kontroler/store';
 import { GROUP_PATH, installCrds } from './crds.js';
 import { testClient, untilGone } from './helpers.js';
 
@@ -157,31 +157,4 @@ test('a DagTask becomes a version that DAGs reference; deleting a DAG object kee
   assert.equal(await getDag(db.pool, ns.name, 'uses-ref'), undefined, 'marked deleted');
   assert.ok((await getDag(db.pool, ns.name, 'uses-ref', true))?.deletedAt, 'history kept');
   assert.equal((await listRuns(db.pool, { namespace: ns.name, dagName: 'uses-ref' })).length, 1, 'the run is kept');
-});
-
-test('deleting a running DagRun cancels its run; the run and its attempts stay in the store', async () => {
-  await create('dags', { kind: 'DAG', metadata: { name: 'slow' }, spec: { task: [{ name: 'wait', image: 'alpine', script: 'echo waiting; exec sleep 600' }] } });
-  await until('dags', 'slow', (o) => o.status?.phase === 'Successful', 'Successful');
-  await create('dagruns', { kind: 'DagRun', metadata: { name: 'slow-1' }, spec: { dagName: 'slow' } });
-  const running = await until('dagruns', 'slow-1', (o) => ((o.status?.tasks as Array<{ phase: string }> | undefined) ?? []).some((t) => t.phase === 'Running'), 'task running');
-  const runId = running.status?.dagRunId as number;
-  await waitFor<V1Pod>(ns.kc, { path: `/api/v1/namespaces/${ns.name}/pods`, fieldSelector: `metadata.name=kr-${runId}-wait-1` }, (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined, {
-    what: 'the container runs',
-  });
-  await client.request('DELETE', `${path('dagruns')}/slow-1`);
-  let ended: (s: string) => void = () => undefined;
-  const status = new Promise<string>((r) => (ended = r));
-  const listener = await listen(db.url, [RUN_STATE_CHANNEL], (_c, p) => {
-    const [id, s] = p.split(':');
-    if (Number(id) === runId && ['succeeded', 'failed', 'canceled'].includes(s ?? '')) ended(s!);
-  });
-  try {
-    const current = (await getRun(db.pool, runId))?.status;
-    assert.equal(['succeeded', 'failed'].includes(current ?? '') ? current : await (current === 'canceled' ? 'canceled' : status), 'canceled');
-  } finally {
-    await listener.close();
-  }
-  const attempts = await listAttempts(db.pool, runId, 'wait');
-  assert.equal(attempts.length, 1);
-  assert.equal((await readLog(db.pool, { runId, task: 'wait', attempt: 1 })).data.toString(), 'waiting\n');
 });
