@@ -30,7 +30,7 @@ if (on('local')) {
   console.log(`peak RSS of the all-in-one process: ${fmt(r.peakRssMb)} MiB`);
 }
 
-for (const [name, script] of [['api', 'scripts/bench-api.mjs'], ['kube', 'scripts/bench-kube.mjs'], ['ui', 'scripts/bench-ui.mjs']]) {
+for (const [name, script] of [['api', 'scripts/bench-api.mjs'], ['kube', 'scripts/bench-kube.mjs'], ['kube-runtime', 'scripts/bench-kube-runtime.mjs'], ['ui', 'scripts/bench-ui.mjs']]) {
   if (!on(name) || !existsSync(join(root, script))) continue;
   console.log(`\n## ${name} (${script})`);
   const r = spawnSync(process.execPath, [join(root, script)], { stdio: 'inherit', cwd: root });
