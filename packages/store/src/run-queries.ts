@@ -20,11 +20,8 @@ export interface RunPageQuery {
 const RUN_LIST_COLUMNS = `id, dag_id, dag_version, namespace, dag_name, name, status, trigger, scheduled_for, parameters,
   '{}'::jsonb as secret_refs, cancel_requested, requested, owner, lease_expires_at, created_at, started_at, finished_at`;
 
-/**
- * One page of runs, newest first, plus whether more follow. Served by the runs_by_* indexes for
- * every single filter, so deep pages cost the same as the first.
- */
-export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ runs: RunRecord[]; more: boolean }> {
+/** The WHERE terms, their arguments and the bounded limit of a run page query. */
+function runPageFilter(q: RunPageQuery): { where: string[]; args: unknown[]; limit: number } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (q.namespaces) where.push(`namespace = any($${args.push(q.namespaces)}::text[])`);
@@ -35,6 +32,15 @@ export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ ru
   if (q.createdBefore !== undefined) where.push(`created_at < $${args.push(new Date(q.createdBefore))}`);
   if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
   const limit = Math.min(Math.max(Math.trunc(q.limit), 1), 500);
+  return { where, args, limit };
+}
+
+/**
+ * One page of runs, newest first, plus whether more follow. Served by the runs_by_* indexes for
+ * every single filter, so deep pages cost the same as the first.
+ */
+export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ runs: RunRecord[]; more: boolean }> {
+  const { where, args, limit } = runPageFilter(q);
   const { rows } = await db.query<Row>(
     `select ${RUN_LIST_COLUMNS} from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit + 1}`,
     args,
@@ -47,16 +53,7 @@ export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ ru
  * `listRunsPage` with each run's task status counts, in one round trip (the API's run listing).
  */
 export async function listRunsWithCounts(db: Queryable, q: RunPageQuery): Promise<{ runs: Array<RunRecord & { taskCounts: Record<string, number> }>; more: boolean }> {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (q.namespaces) where.push(`namespace = any($${args.push(q.namespaces)}::text[])`);
-  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
-  if (q.dagName) where.push(`dag_name = $${args.push(q.dagName)}`);
-  if (q.status && q.status.length > 0) where.push(`status = any($${args.push(q.status)}::text[])`);
-  if (q.createdAfter !== undefined) where.push(`created_at >= $${args.push(new Date(q.createdAfter))}`);
-  if (q.createdBefore !== undefined) where.push(`created_at < $${args.push(new Date(q.createdBefore))}`);
-  if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
-  const limit = Math.min(Math.max(Math.trunc(q.limit), 1), 500);
+  const { where, args, limit } = runPageFilter(q);
   const { rows } = await db.query<Row>(
     `select r.*, coalesce((select json_object_agg(c.status, c.n) from (select status, count(*)::int as n from task_states t where t.run_id = r.id group by status) c), '{}') as task_counts
      from (select ${RUN_LIST_COLUMNS} from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit + 1}) r

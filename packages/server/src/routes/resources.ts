@@ -76,6 +76,16 @@ function validationOutcome(e: unknown): { valid: false; code: string; message: s
   return { valid: false, code: String(err.code), message: String(err.message), errors: Array.isArray(err.details) ? (err.details as FieldError[]) : [] };
 }
 
+
+/** Filters of both DAG listings (one namespace, or every namespace you can see). */
+const DAG_LIST_FILTERS = {
+  name: Type.Optional(Type.String({ maxLength: 253, description: 'Substring of the name' })),
+  label: Type.Optional(Type.String({ maxLength: 1000, description: 'key=value[,key=value]' })),
+  scheduled: Type.Optional(Type.Boolean()),
+  suspended: Type.Optional(Type.Boolean()),
+  cursor: Type.Optional(Cursor),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+};
 export function resourceRoutes(): AnyRoute[] {
   const nsViewer = { kind: 'namespace', role: 'viewer' } as const;
   const nsEditor = { kind: 'namespace', role: 'editor' } as const;
@@ -190,14 +200,7 @@ export function resourceRoutes(): AnyRoute[] {
       access: nsViewer,
       schema: {
         params: NsParams,
-        querystring: Type.Object({
-          name: Type.Optional(Type.String({ maxLength: 253, description: 'Substring of the name' })),
-          label: Type.Optional(Type.String({ maxLength: 1000, description: 'key=value[,key=value]' })),
-          scheduled: Type.Optional(Type.Boolean()),
-          suspended: Type.Optional(Type.Boolean()),
-          cursor: Type.Optional(Cursor),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-        }),
+        querystring: Type.Object(DAG_LIST_FILTERS),
         response: { 200: Page(DagView) },
       },
       async handler(c) {
@@ -212,15 +215,7 @@ export function resourceRoutes(): AnyRoute[] {
       tags: ['dags'],
       access: { kind: 'any-namespace', role: 'viewer' },
       schema: {
-        querystring: Type.Object({
-          namespace: Type.Optional(Namespace),
-          name: Type.Optional(Type.String({ maxLength: 253 })),
-          label: Type.Optional(Type.String({ maxLength: 1000 })),
-          scheduled: Type.Optional(Type.Boolean()),
-          suspended: Type.Optional(Type.Boolean()),
-          cursor: Type.Optional(Cursor),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-        }),
+        querystring: Type.Object({ namespace: Type.Optional(Namespace), ...DAG_LIST_FILTERS }),
         response: { 200: Page(DagView) },
       },
       async handler(c) {
