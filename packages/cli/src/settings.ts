@@ -12,6 +12,8 @@ export interface Settings {
   retentionDays: number | undefined;
   retentionRunsPerDag: number | undefined;
   maxRunningPerRun: number | undefined;
+  /** Local runtime: run tasks as this user (name or uid); needs root. */
+  taskUser: string | undefined;
 }
 
 export interface SettingFlags {
@@ -42,5 +44,6 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     retentionDays: intOrUndefined('KONTROLER_RETENTION_DAYS', env.KONTROLER_RETENTION_DAYS),
     retentionRunsPerDag: intOrUndefined('KONTROLER_RETENTION_RUNS_PER_DAG', env.KONTROLER_RETENTION_RUNS_PER_DAG),
     maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
+    taskUser: env.KONTROLER_TASK_USER || undefined,
   };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, type CronFns } from '@kontroler/controller';
-import { LocalProcessRuntime } from '@kontroler/runtime-local';
+import { LocalProcessRuntime, resolveTaskUser } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import pg from 'pg';
 import { DagFolder } from './dag-folder.js';
@@ -50,6 +50,9 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     }
   };
   try {
+    // A bad KONTROLER_TASK_USER stops us before anything starts.
+    const taskUser = kube?.runtime !== 'kubernetes' && s.taskUser ? resolveTaskUser(s.taskUser, process.getuid?.() ?? -1) : undefined;
+    if (taskUser) log.info(`local tasks run as user ${taskUser.name} (uid ${taskUser.uid})`);
     mkdirSync(s.dataDir, { recursive: true });
     let databaseUrl = s.databaseUrl;
     let pgServer: RunningPostgres | undefined;
@@ -71,7 +74,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
 
     const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
-    const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime') });
+    const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime'), ...(taskUser ? { taskUser } : {}) });
     if (!kubeParts) cleanups.push(() => runtime.close());
     const controller = new Controller({
       pool,
