@@ -6,8 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, type CronFns } from '@kontroler/controller';
 import { LocalProcessRuntime, resolveTaskUser } from '@kontroler/runtime-local';
-import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
-import pg from 'pg';
+import { collectGarbage, createPool, holdControllerId, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import { DagFolder } from './dag-folder.js';
 import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
@@ -70,7 +69,12 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
 
     const id = s.controllerId ?? `${hostname()}:${s.dataDir}`;
     const lock = await holdControllerId(databaseUrl, id);
-    cleanups.push(() => lock.end());
+    cleanups.push(() => lock.release());
+    lock.watch((state, cause) => {
+      if (state !== 'taken') return; // 'lost' / 'held': the controller pauses and resumes claims
+      log.error(`${cause instanceof Error ? cause.message : String(cause)} (it was taken while this process's lock connection was broken): exiting`);
+      void stop().finally(() => process.exit(1));
+    });
 
     const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
@@ -81,6 +85,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       databaseUrl,
       runtime,
       id,
+      idLock: lock,
       log,
       // In a cluster, secret parameters are read by the pods (secretKeyRef), never by the controller.
       secrets: kubeParts ? () => undefined : envSecretResolver(process.env),
@@ -162,27 +167,4 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     await stop();
     throw e;
   }
-}
-
-/**
- * Holds a session advisory lock named after the controller id for the life of the process, so
- * two live processes can never act as the same controller (a restarted one reclaims its runs at
- * once; a second copy is refused).
- */
-async function holdControllerId(databaseUrl: string, id: string): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: databaseUrl, application_name: 'kontroler-id' });
-  await c.connect();
-  // A killed predecessor's session may take a moment to end on the server: try for a few seconds.
-  let ok = false;
-  for (let i = 0; i < 50 && !ok; i++) {
-    const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [id]);
-    ok = rows[0]?.ok === true;
-    if (!ok) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!ok) {
-    await c.end();
-    throw new Error(`another live Kontroler controller already uses the id "${id}" on this database (same data folder?). Stop it, or set KONTROLER_CONTROLLER_ID.`);
-  }
-  c.on('error', () => undefined);
-  return c;
 }

@@ -20,6 +20,7 @@ import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { chown, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
 import { claimFailed, isErrno, readExit, readKill, readPid, writeKill } from './attempt-files.js';
@@ -37,6 +38,8 @@ import { Trash } from './trash.js';
 export interface LocalProcessRuntimeOptions {
   /** Folder for attempts and workspaces; one per machine (or per `kontroler up` data dir). */
   readonly stateDir: string;
+  /** Where its attempts live, for `TaskRuntime.host`. Default `<hostname>:<absolute stateDir>`. */
+  readonly host?: string;
   /** Epoch ms; deadlines, kill times and event timestamps use it. Default Date.now. */
   readonly clock?: () => number;
   /** Time between SIGTERM and SIGKILL when stopping an attempt. Default 5000 ms. */
@@ -125,6 +128,8 @@ function messageOf(e: unknown): string {
 /** Runs each task attempt as a local process; see the file comment for the layout. */
 export class LocalProcessRuntime implements TaskRuntime {
   readonly name = 'local';
+  /** Attempts are visible only on this machine, in this state folder: `<hostname>:<stateDir>`. */
+  readonly host: string;
   private readonly stateDir: string;
   private readonly clock: () => number;
   private readonly killGraceMs: number;
@@ -154,6 +159,7 @@ export class LocalProcessRuntime implements TaskRuntime {
 
   constructor(opts: LocalProcessRuntimeOptions) {
     this.stateDir = resolve(opts.stateDir);
+    this.host = opts.host ?? `${hostname()}:${this.stateDir}`;
     this.clock = opts.clock ?? Date.now;
     this.killGraceMs = opts.killGraceMs ?? 5000;
     this.log = opts.log ?? (() => {});

@@ -1,5 +1,6 @@
 // The subset of node-postgres this package uses (a port owned by its consumer).
 import pg from 'pg';
+import { isConnectionError, retryKind } from '@kontroler/core';
 
 export interface QueryResultLike<R> {
   rows: R[];
@@ -29,9 +30,15 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   return pool;
 }
 
+/** How many times `transaction` runs `fn` when the database keeps reporting conflicts. */
+export const TRANSACTION_MAX_TRIES = 5;
+
 /**
- * Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. Serialization
- * failures and deadlocks are retried (with jitter) up to 5 times: `fn` must be safe to repeat.
+ * Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. Conflicts
+ * (serialization failures, deadlocks: `retryKind(err) === 'conflict'`) are retried with jitter,
+ * `TRANSACTION_MAX_TRIES` runs in all: `fn` must be safe to repeat. Anything else is thrown to the
+ * caller, who decides (a broken connection is not retried here: whether a failed commit landed
+ * is unknown). A client whose connection broke is destroyed, never given back to the pool.
  */
 export async function transaction<T>(pool: PoolLike, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -43,10 +50,14 @@ export async function transaction<T>(pool: PoolLike, fn: (tx: Queryable) => Prom
       client.release();
       return out;
     } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      client.release();
-      const code = (err as { code?: string }).code;
-      if ((code === '40001' || code === '40P01') && attempt < 5) {
+      const rollback = await client.query('rollback').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      // A connection-level failure (or a rollback that failed) leaves the client unusable.
+      const broken = isConnectionError(err) ? err : rollback;
+      client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
+      if (retryKind(err) === 'conflict' && attempt < TRANSACTION_MAX_TRIES) {
         await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
         continue;
       }
