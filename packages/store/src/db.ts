@@ -17,7 +17,11 @@ export interface PoolLike extends Queryable {
 }
 
 export interface ClientLike extends Queryable {
+  /** Gives the client back; with an error the pool destroys it instead of reusing it. */
   release(err?: Error | boolean): void;
+  /** A checked-out client whose connection breaks between queries emits 'error' (unheard: a crash). */
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  off(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 // bigint columns (ids, offsets) as JS numbers: they stay far below 2^53 here.
@@ -43,11 +47,17 @@ export const TRANSACTION_MAX_TRIES = 5;
 export async function transaction<T>(pool: PoolLike, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
+    let broke: Error | undefined;
+    const onError = (e: Error): void => {
+      broke = e;
+    };
+    client.on('error', onError);
     try {
       await client.query('begin');
       const out = await fn(client);
       await client.query('commit');
-      client.release();
+      client.off('error', onError);
+      client.release(broke);
       return out;
     } catch (err) {
       const rollback = await client.query('rollback').then(
@@ -55,7 +65,8 @@ export async function transaction<T>(pool: PoolLike, fn: (tx: Queryable) => Prom
         (e: unknown) => e,
       );
       // A connection-level failure (or a rollback that failed) leaves the client unusable.
-      const broken = isConnectionError(err) ? err : rollback;
+      const broken = broke ?? (isConnectionError(err) ? err : rollback);
+      client.off('error', onError);
       client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
       if (retryKind(err) === 'conflict' && attempt < TRANSACTION_MAX_TRIES) {
         await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
