@@ -174,7 +174,7 @@ export class Controller {
       (r) => {
         if (r?.requested) actor.push({ type: 'request', what: r.requested });
       },
-      // The request stays on the run: the next tick or claim sees it.
+      // The request stays on the run: it is acted on at its next NOTIFY or when the run is next claimed.
       (e: unknown) => this.o.log.error(`run ${id}: reading a request failed`, e),
     );
   }
