@@ -54,6 +54,7 @@ export class Controller {
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   /** Claims are paused (the controller id's lock is lost; see `pauseClaims`). */
   private claimsPaused = false;
   private readonly heldBack = new HoldBack();
@@ -103,7 +104,12 @@ export class Controller {
    * Stops driving runs. Attempts keep running; with `release` the leases are given back so another
    * controller takes the runs at once, otherwise they expire.
    */
-  async stop(release = true): Promise<void> {
+  stop(release = true): Promise<void> {
+    // Once: the id lock's 'taken' and the process's shutdown may both stop it.
+    return (this.stopping ??= this.halt(release));
+  }
+
+  private async halt(release: boolean): Promise<void> {
     this.stopped = true;
     this.unwatchLock?.();
     if (this.pollTimer) clearInterval(this.pollTimer);
