@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
-import { Controller, WebhookSender, silentLog, envSecretResolver } from '@kontroler/controller';
+import { Controller, WebhookSender, destinationPolicy, silentLog, envSecretResolver } from '@kontroler/controller';
 import { createTestDatabase, loadRun, requestRun, listWebhookDeliveries, readLog, type TestDatabase } from '@kontroler/store';
 import { ScriptedRuntime } from './scripted-runtime.js';
 import { chain, definition, startRun, task, waitForRunEnd } from './fixtures.js';
@@ -144,7 +144,8 @@ describe('controller', () => {
     const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/hook`;
     const rt = new ScriptedRuntime();
     const c = controller(rt, 'c-hook');
-    const sender = new WebhookSender({ pool: db.pool, secret: 'topsecret', log: silentLog, baseDelayMs: 50, pollMs: 50 });
+    // The receiver is on loopback, refused unless allowed (as KONTROLER_WEBHOOK_ALLOW=127.0.0.1 does).
+    const sender = new WebhookSender({ pool: db.pool, secret: 'topsecret', log: silentLog, baseDelayMs: 50, pollMs: 50, policy: destinationPolicy('127.0.0.1') });
     await c.start();
     sender.start();
     const run = await startRun(db.pool, definition('hooked', [task('a')], { webhook: { url, verifySSL: false } }));
