@@ -15,9 +15,14 @@ export interface TlsConfig {
 }
 
 export interface RateLimitConfig {
-  /** Failed logins allowed per window before answering 429. */
+  /** Failures answered normally per key before delays (429 with Retry-After) start. */
   max: number;
+  /** A key with no failure for this long is forgotten. */
   windowSeconds: number;
+  /** The first delay after `max` failures, doubled at each further failure (default 1 s). */
+  baseDelaySeconds?: number;
+  /** The longest delay (default `windowSeconds`). */
+  maxDelaySeconds?: number;
 }
 
 export interface ServerConfig {
@@ -31,8 +36,14 @@ export interface ServerConfig {
   /** Mark cookies Secure: true, false, or 'auto' (when serving TLS or behind an https proxy). */
   cookieSecure: boolean | 'auto';
   tls?: TlsConfig;
-  /** Failed logins per username and per client address. */
+  /**
+   * Failed logins: `perUser` throttles each (username, client address) pair, so wrong passwords
+   * from one address never slow the user down from another; `perAddress` each address over all
+   * usernames. Growing delays, never a lockout.
+   */
   loginRateLimit: { perUser: RateLimitConfig; perAddress: RateLimitConfig };
+  /** Badly signed inbound trigger requests, per (client address, DAG) (default 30 free, then delays up to 300 s). */
+  triggerRateLimit: RateLimitConfig;
   /** Honour X-Forwarded-For / -Proto from a reverse proxy. */
   trustProxy: boolean;
   /** Largest request body accepted (default 4 MiB). */
@@ -162,6 +173,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sessionTtlSeconds: 3600,
   cookieSecure: 'auto',
   loginRateLimit: { perUser: { max: 10, windowSeconds: 900 }, perAddress: { max: 50, windowSeconds: 900 } },
+  triggerRateLimit: { max: 30, windowSeconds: 300 },
   trustProxy: false,
   bodyLimitBytes: 4 * 1024 * 1024,
   publicMetrics: true,

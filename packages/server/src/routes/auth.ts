@@ -56,7 +56,7 @@ export function authRoutes(): AnyRoute[] {
       operationId: 'login',
       summary: 'Sign in with username and password',
       description:
-        'Returns a short-lived JWT for `Authorization: Bearer` and sets the HttpOnly session cookie (SameSite=Strict) plus a readable CSRF cookie for the UI. Wrong credentials answer 401; repeated failures per username and per address answer 429 with Retry-After.',
+        'Returns a short-lived JWT for `Authorization: Bearer` and sets the HttpOnly session cookie (SameSite=Strict) plus a readable CSRF cookie for the UI. Wrong credentials answer 401. Repeated failures per (username, client address) and per client address are throttled with growing delays: while one lasts, login answers 429 with Retry-After (the account is never locked).',
       tags: ['auth'],
       access: { kind: 'public' },
       audit: 'auth.login',
@@ -68,11 +68,12 @@ export function authRoutes(): AnyRoute[] {
         const { ctx, req, reply } = c;
         const username = c.body.username;
         requirePasswordLogin(ctx);
-        const userKey = `user:${username.toLowerCase()}`;
-        const addrKey = `addr:${req.ip}`;
+        // Per (user, address): a third party's wrong passwords slow down only their own address.
+        const userKey = `${req.ip} ${username.toLowerCase()}`;
+        const addrKey = req.ip;
         c.audit({ username });
         req.auditActor = `user:${username.slice(0, 100)}`;
-        const wait = Math.max(ctx.loginLimits.user.blockedFor(userKey), ctx.loginLimits.address.blockedFor(addrKey));
+        const wait = Math.max(ctx.loginLimits.user.retryAfter(userKey), ctx.loginLimits.address.retryAfter(addrKey));
         if (wait > 0) {
           ctx.metrics.logins.inc({ outcome: 'rate_limited' });
           throw apiError('RATE_LIMITED', `too many failed sign-ins: try again in ${wait} s`, [], { 'retry-after': String(wait) });

@@ -130,8 +130,9 @@ export function triggerRoutes(): AnyRoute[] {
       async handler(c) {
         const { ctx, req } = c;
         const { ns, name } = c.params;
-        const addrKey = `addr:${req.ip}`;
-        const wait = ctx.triggerLimits.blockedFor(addrKey);
+        // Per (address, DAG): bad signatures from one sender do not hold up another's deliveries.
+        const addrKey = `${req.ip} ${ns}/${name}`;
+        const wait = ctx.triggerLimits.retryAfter(addrKey);
         if (wait > 0) throw apiError('RATE_LIMITED', `too many badly signed requests: try again in ${wait} s`, [], { 'retry-after': String(wait) });
         const body = typeof c.body === 'string' ? c.body : '';
         const t = await getDagTrigger(ctx.pool, ns, name);
