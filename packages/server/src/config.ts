@@ -2,6 +2,7 @@
 // Nothing in this package reads the environment.
 import type { ClaimRoleRule, ServiceAccountRoleRule } from './auth/role-map.js';
 import type { TokenReviewer } from './auth/token-review.js';
+import { DEFAULT_TRIGGER_WINDOW_SECONDS } from './auth/trigger-signature.js';
 
 export interface TlsConfig {
   /** PEM server certificate and key. */
@@ -44,6 +45,11 @@ export interface ServerConfig {
   loginRateLimit: { perUser: RateLimitConfig; perAddress: RateLimitConfig };
   /** Badly signed inbound trigger requests, per (client address, DAG) (default 30 free, then delays up to 300 s). */
   triggerRateLimit: RateLimitConfig;
+  /**
+   * How far an inbound trigger delivery's signed timestamp may be from the server's clock (default
+   * 300 s); delivery ids are kept for twice this, so a replay is refused either way.
+   */
+  triggerWindowSeconds: number;
   /** Honour X-Forwarded-For / -Proto from a reverse proxy. */
   trustProxy: boolean;
   /** Largest request body accepted (default 4 MiB). */
@@ -174,6 +180,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   cookieSecure: 'auto',
   loginRateLimit: { perUser: { max: 10, windowSeconds: 900 }, perAddress: { max: 50, windowSeconds: 900 } },
   triggerRateLimit: { max: 30, windowSeconds: 300 },
+  triggerWindowSeconds: DEFAULT_TRIGGER_WINDOW_SECONDS,
   trustProxy: false,
   bodyLimitBytes: 4 * 1024 * 1024,
   publicMetrics: true,

@@ -23,3 +23,4 @@ export * from './run-queries.js';
 export * from './stats.js';
 export * from './external-users.js';
 export * from './kube-objects.js';
+export * from './trigger-deliveries.js';
