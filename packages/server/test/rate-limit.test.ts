@@ -2,7 +2,7 @@
 // window; at most maxKeys keys, the least recently failed evicted first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FailureThrottle, throttleFrom } from '../dist/auth/rate-limit.js';
+import { FailureThrottle, addressKey, throttleFrom } from '../dist/auth/rate-limit.js';
 
 function clock() {
   let t = 1_000_000;
@@ -49,4 +49,14 @@ test('memory is bounded: at maxKeys the least recently failed key is evicted', (
   assert.equal(th.size, 3);
   assert.equal(th.retryAfter('b'), 0, 'b (oldest) was evicted');
   assert.ok(th.retryAfter('a') > 0 && th.retryAfter('c') > 0 && th.retryAfter('d') > 0);
+});
+
+test('address keys: IPv4 (also mapped) as is, IPv6 by its /64', () => {
+  assert.equal(addressKey('127.0.0.2'), '127.0.0.2');
+  assert.equal(addressKey('::ffff:10.1.2.3'), '10.1.2.3');
+  assert.equal(addressKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee'), '2001:db8:1:2::/64');
+  assert.equal(addressKey('2001:0db8::1'), '2001:db8:0:0::/64');
+  assert.equal(addressKey('::1'), '0:0:0:0::/64');
+  assert.equal(addressKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
 });

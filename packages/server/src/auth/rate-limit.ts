@@ -5,6 +5,7 @@
 // In memory, per server process (several replicas each throttle, which still bounds guessing).
 // Memory is bounded: at most `maxKeys` keys, the one that failed least recently evicted first.
 
+import { isIPv6 } from 'node:net';
 import type { RateLimitConfig } from '../config.js';
 
 /** Most keys a throttle tracks (default). */
@@ -103,4 +104,19 @@ export function throttleFrom(c: RateLimitConfig, now?: () => number): FailureThr
     forgetAfterMs: c.windowSeconds * 1000,
     ...(now ? { now } : {}),
   });
+}
+
+/**
+ * The client address as a throttle key: IPv4 as is (also when IPv4-mapped), IPv6 by its /64
+ * prefix, since one host usually holds a whole /64 and could otherwise try from endless addresses.
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  const h = head === '' ? [] : head.split(':');
+  const t = ip.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = ip.includes('::') ? [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

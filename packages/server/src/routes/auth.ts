@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { createSession, extendSession, getUserCredentials, revokeSession, setUserPassword } from '@kontroler/store';
 import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from '../auth/cookies.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
+import { addressKey } from '../auth/rate-limit.js';
 import { newSessionId } from '../auth/secrets.js';
 import type { ServerContext } from '../context.js';
 import { apiError } from '../http-errors.js';
@@ -69,8 +70,8 @@ export function authRoutes(): AnyRoute[] {
         const username = c.body.username;
         requirePasswordLogin(ctx);
         // Per (user, address): a third party's wrong passwords slow down only their own address.
-        const userKey = `${req.ip} ${username.toLowerCase()}`;
-        const addrKey = req.ip;
+        const addrKey = addressKey(req.ip);
+        const userKey = `${addrKey} ${username.toLowerCase()}`;
         c.audit({ username });
         req.auditActor = `user:${username.slice(0, 100)}`;
         const wait = Math.max(ctx.loginLimits.user.retryAfter(userKey), ctx.loginLimits.address.retryAfter(addrKey));

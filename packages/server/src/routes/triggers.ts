@@ -4,6 +4,7 @@
 // run, and a replay answers 200 with that run.
 import { Type } from '@sinclair/typebox';
 import { deleteDagTrigger, getDagTrigger, startTriggeredRun, upsertDagTrigger } from '@kontroler/store';
+import { addressKey } from '../auth/rate-limit.js';
 import { randomSecret } from '../auth/secrets.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, SIGNING_HINT, TIMESTAMP_HEADER, checkTriggerDelivery } from '../auth/trigger-signature.js';
 import { apiError } from '../http-errors.js';
@@ -123,7 +124,7 @@ export function triggerRoutes(): AnyRoute[] {
         const { ctx, req } = c;
         const { ns, name } = c.params;
         // Per (address, DAG): bad signatures from one sender do not hold up another's deliveries.
-        const addrKey = `${req.ip} ${ns}/${name}`;
+        const addrKey = `${addressKey(req.ip)} ${ns}/${name}`;
         const wait = ctx.triggerLimits.retryAfter(addrKey);
         if (wait > 0) throw apiError('RATE_LIMITED', `too many badly signed requests: try again in ${wait} s`, [], { 'retry-after': String(wait) });
         const body = typeof c.body === 'string' ? c.body : '';
