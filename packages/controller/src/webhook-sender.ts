@@ -149,9 +149,16 @@ export class WebhookSender {
   private async post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, verifySSL: boolean): Promise<number> {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`unsupported scheme ${u.protocol}`);
+    const auth: Record<string, string> = {};
+    // Credentials in the URL (https://user:pass@host/) are sent as Basic auth, as node:http did.
+    if (u.username || u.password) {
+      auth.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+      u.username = '';
+      u.password = '';
+    }
     const res = await request(u, {
       method: 'POST',
-      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      headers: { ...headers, ...auth, 'content-length': String(Buffer.byteLength(body)) },
       body,
       dispatcher: verifySSL ? this.agents.verify : this.agents.noVerify,
       headersTimeout: timeoutMs,
