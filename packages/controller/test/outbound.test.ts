@@ -40,7 +40,7 @@ describe('destination policy', () => {
   test('refuses loopback, private, link-local, unspecified, mapped and special ranges; allows public unicast', () => {
     const p = destinationPolicy();
     for (const ip of ['127.0.0.1', '127.1.2.3', '0.0.0.0', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '224.0.0.1', '255.255.255.255',
-      '::1', '::', '::ffff:127.0.0.1', '::ffff:a9fe:a9fe', 'fe80::1', 'fd00::1', '64:ff9b::a9fe:a9fe', '2002:7f00:1::1', 'ff02::1']) {
+      '::1', '::', '::7f00:1', '::ffff:127.0.0.1', '::ffff:a9fe:a9fe', 'fe80::1', 'fd00::1', '64:ff9b::a9fe:a9fe', '2002:7f00:1::1', 'ff02::1']) {
       assert.equal(addressAllowed(p, ip, 80), false, ip);
     }
     for (const ip of ['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111', '[2606:4700:4700::1111]']) assert.equal(addressAllowed(p, ip, 443), true, ip);

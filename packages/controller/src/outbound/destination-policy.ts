@@ -24,6 +24,7 @@ export const REFUSED_RANGES: readonly string[] = [
   '240.0.0.0/4', // reserved, broadcast
   '::/128',
   '::1/128',
+  '::/96', // IPv4-compatible (deprecated): ::7f00:1 must not mean 127.0.0.1 anywhere
   // IPv4-mapped addresses (::ffff:a.b.c.d) need no rule: BlockList checks them as their IPv4 form.
   '64:ff9b::/96', // NAT64: may embed any IPv4 address
   '64:ff9b:1::/48',
