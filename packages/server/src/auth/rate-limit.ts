@@ -60,7 +60,7 @@ export class FailureThrottle {
     if (over >= 0) e.blockedUntil = t + Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(over, 40));
     this.entries.delete(key);
     this.entries.set(key, e);
-    this.evict(t);
+    this.evict();
     return e.blockedUntil > t ? Math.ceil((e.blockedUntil - t) / 1000) : 0;
   }
 
@@ -87,9 +87,15 @@ export class FailureThrottle {
     return e.lastFailure + this.o.forgetAfterMs <= t && e.blockedUntil <= t;
   }
 
-  private evict(t: number): void {
-    for (const [k, e] of this.entries) {
-      if (this.entries.size <= this.maxKeys && !this.expired(e, t)) break;
+  /**
+   * Over the bound: drops the least recently failed keys, 1% of the bound at a time, so the scan
+   * from the map's head (which may skip deleted slots) is paid once per many failures.
+   */
+  private evict(): void {
+    if (this.entries.size <= this.maxKeys) return;
+    let drop = this.entries.size - this.maxKeys + Math.floor(this.maxKeys / 100);
+    for (const k of this.entries.keys()) {
+      if (drop-- <= 0) break;
       this.entries.delete(k);
     }
   }
