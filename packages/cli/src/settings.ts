@@ -1,6 +1,6 @@
 // Configuration from flags and KONTROLER_* environment variables. Only entry points read env.
 import { resolve } from 'node:path';
-import { destinationPolicy } from '@kontroler/controller';
+import { destinationPolicy, type DestinationPolicy } from '@kontroler/controller';
 
 export interface Settings {
   dataDir: string;
@@ -9,8 +9,8 @@ export interface Settings {
   host: string;
   databaseUrl: string | undefined;
   webhookSecret: string | undefined;
-  /** KONTROLER_WEBHOOK_ALLOW: destinations webhooks may reach besides public addresses (checked when read). */
-  webhookAllow: string;
+  /** KONTROLER_WEBHOOK_ALLOW parsed: destinations webhooks may reach besides public addresses. */
+  webhookPolicy: DestinationPolicy;
   controllerId: string | undefined;
   retentionDays: number | undefined;
   retentionRunsPerDag: number | undefined;
@@ -41,16 +41,11 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     host: flags.host ?? env.KONTROLER_HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || env.KONTROLER_DATABASE_URL || undefined,
     webhookSecret: env.KONTROLER_WEBHOOK_SECRET || undefined,
-    webhookAllow: checkedAllowList(env.KONTROLER_WEBHOOK_ALLOW ?? ''),
+    // A bad entry stops the process at startup (naming it) rather than failing every delivery.
+    webhookPolicy: destinationPolicy(env.KONTROLER_WEBHOOK_ALLOW ?? '', 'KONTROLER_WEBHOOK_ALLOW'),
     controllerId: env.KONTROLER_CONTROLLER_ID || undefined,
     retentionDays: intOrUndefined('KONTROLER_RETENTION_DAYS', env.KONTROLER_RETENTION_DAYS),
     retentionRunsPerDag: intOrUndefined('KONTROLER_RETENTION_RUNS_PER_DAG', env.KONTROLER_RETENTION_RUNS_PER_DAG),
     maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
   };
-}
-
-/** The allow-list text, refused at startup (naming the bad entry) rather than at the first delivery. */
-function checkedAllowList(text: string): string {
-  destinationPolicy(text, 'KONTROLER_WEBHOOK_ALLOW');
-  return text;
 }

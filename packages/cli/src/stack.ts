@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { missedFireTimes, nextFireTimes } from '@kontroler/core';
-import { Controller, Scheduler, WebhookSender, consoleLog, destinationPolicy, envSecretResolver, type CronFns } from '@kontroler/controller';
+import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, type CronFns } from '@kontroler/controller';
 import { LocalProcessRuntime } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import pg from 'pg';
@@ -90,7 +90,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     scheduler.start();
     cleanups.push(() => scheduler.stop());
     if (kubeParts) await kubeParts.startControlPlane(() => scheduler.kick());
-    const sender = new WebhookSender({ pool, log, policy: destinationPolicy(s.webhookAllow), ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
+    const sender = new WebhookSender({ pool, log, policy: s.webhookPolicy, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
     sender.start();
     cleanups.push(() => sender.stop());
     if (s.retentionDays !== undefined || s.retentionRunsPerDag !== undefined) {
