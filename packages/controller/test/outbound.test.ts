@@ -58,10 +58,14 @@ describe('destination policy', () => {
     assert.equal(hostAllowed(p, 'hooks.internal', 443), false);
     assert.equal(hostAllowed(p, 'other.internal', 1), true);
     assert.equal(addressAllowed(destinationPolicy('127.0.0.1'), '127.0.0.1', 1234), true);
+    const w = destinationPolicy('*.svc.cluster.local');
+    assert.equal(hostAllowed(w, 'hooks.team-a.svc.cluster.local', 80), true);
+    assert.equal(hostAllowed(w, 'svc.cluster.local', 80), false, 'a wildcard covers names below the domain only');
+    assert.equal(hostAllowed(w, 'evilsvc.cluster.local', 80), false);
   });
 
   test('a bad allow-list entry is refused with a message naming it', () => {
-    for (const [text, bad] of [['10.0.0.0/33', '10.0.0.0/33'], ['10.0.0.0/8,nope/8', 'nope/8'], ['127.0.0.1:0', '127.0.0.1:0'], ['host:99999', 'host:99999'], ['a b:c:d', 'b:c:d'], ['http://x', 'http://x']]) {
+    for (const [text, bad] of [['10.0.0.0/33', '10.0.0.0/33'], ['10.0.0.0/8,nope/8', 'nope/8'], ['127.0.0.1:0', '127.0.0.1:0'], ['host:99999', 'host:99999'], ['a b:c:d', 'b:c:d'], ['http://x', 'http://x'], ['*.', '*.'], ['a.*.b', 'a.*.b']]) {
       assert.throws(() => destinationPolicy(text!), (e: Error & { code?: string }) => {
         assert.equal(e.code, 'VALIDATION_FAILED');
         assert.ok(e.message.includes(`KONTROLER_WEBHOOK_ALLOW: "${bad}"`), e.message);

@@ -55,7 +55,7 @@ export interface DestinationPolicy {
   readonly allowedNets: BlockList;
   /** Addresses allowed on one port. */
   readonly allowedAddressPorts: readonly HostEntry[];
-  /** Host names allowed (on one port or every port): their addresses are not checked. */
+  /** Host names allowed (on one port or every port): their addresses are not checked. A leading "." (from `*.`) matches every name below. */
   readonly allowedHosts: readonly HostEntry[];
 }
 
@@ -77,7 +77,7 @@ const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0
 function badEntry(setting: string, entry: string, why: string): KontrolerError {
   return new KontrolerError(
     'VALIDATION_FAILED',
-    `${setting}: "${entry}" ${why}; entries are CIDRs (10.0.0.0/8, fd00::/8), addresses (127.0.0.1, [::1]) or host[:port] (127.0.0.1:9000, hooks.internal:8443), separated by commas`,
+    `${setting}: "${entry}" ${why}; entries are CIDRs (10.0.0.0/8, fd00::/8), addresses (127.0.0.1, [::1]) or host[:port] (127.0.0.1:9000, hooks.internal:8443, *.svc.cluster.local), separated by commas`,
     { details: [{ path: setting, message: `"${entry}" ${why}` }] },
   );
 }
@@ -131,8 +131,10 @@ export function destinationPolicy(allowText = '', setting = 'KONTROLER_WEBHOOK_A
       allowedAddressPorts.push({ host, port });
       continue;
     }
-    if (!HOST_NAME.test(host)) throw badEntry(setting, entry, 'is not a CIDR, an IP address or a host name');
-    allowedHosts.push({ host, port });
+    // `*.svc.cluster.local`: every name below that domain (not the domain itself).
+    const wildcard = host.startsWith('*.');
+    if (!HOST_NAME.test(wildcard ? host.slice(2) : host)) throw badEntry(setting, entry, 'is not a CIDR, an IP address or a host name');
+    allowedHosts.push({ host: wildcard ? host.slice(1) : host, port });
   }
   return { allow: entries, refused, allowedNets, allowedAddressPorts, allowedHosts };
 }
@@ -144,7 +146,7 @@ function portMatches(e: HostEntry, port: number): boolean {
 /** Whether the allow-list names this host (so its addresses are not checked). */
 export function hostAllowed(p: DestinationPolicy, hostname: string, port: number): boolean {
   const h = normalizeHost(hostname);
-  return p.allowedHosts.some((e) => e.host === h && portMatches(e, port));
+  return p.allowedHosts.some((e) => (e.host.startsWith('.') ? h.endsWith(e.host) && h.length > e.host.length : e.host === h) && portMatches(e, port));
 }
 
 /** Whether a connection to `address` (an IP) on `port` is allowed. */
