@@ -24,3 +24,4 @@ export * from './stats.js';
 export * from './external-users.js';
 export * from './kube-objects.js';
 export * from './controller-lock.js';
+export * from './trigger-deliveries.js';
