@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { start, type Proc } from '../proc.js';
 
+/** How long `stop()` waits after SIGINT before it kills the instance and fails. */
+const STOP_LIMIT_MS = 30_000;
+
 export const ADMIN_PASSWORD = 'security-test-admin-password-1';
 
 export interface Instance {
@@ -88,8 +91,16 @@ export async function startInstance(o: InstanceOptions = {}): Promise<Instance> 
     },
     async stop() {
       proc.signal('SIGINT');
-      await proc.exited;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), STOP_LIMIT_MS)));
+      const outcome = await Promise.race([proc.exited, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        proc.signal('SIGKILL');
+        await proc.exited;
+      }
       if (!o.dir) rmSync(dir, { recursive: true, force: true });
+      if (outcome === 'late') throw new Error(`kontroler up did not stop within ${STOP_LIMIT_MS} ms of SIGINT (killed); its output:\n${proc.output().slice(-4000)}`);
     },
   };
 }
