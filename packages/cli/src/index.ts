@@ -1,1 +1,1 @@
-export {};
+export { lockDataDir, LOCK_FILE, type DataDirLock } from './data-dir-lock.js';

@@ -13,7 +13,7 @@ import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
 import { removeInstance, writeInstance } from './instance.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { preparePrivateDir } from './private-dir.js';
+import { PRIVATE_DIR_MODE, preparePrivateDir } from './private-dir.js';
 import { untilSignal } from './shutdown.js';
 import type { Settings } from './settings.js';
 
@@ -55,12 +55,14 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
   let fail: (e: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
   try {
-    await preparePrivateDir(s.dataDir);
-    // Before anything in the data dir is touched: a second process on it must not stop our PostgreSQL.
+    mkdirSync(s.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Before anything else in the data dir is touched: a second process on it must not stop our
+    // PostgreSQL, change modes under it, or remove our instance file.
     if (kube?.runtime !== 'kubernetes') {
       const held = await lockDataDir(s.dataDir);
       cleanups.push(async () => held.release());
     }
+    await preparePrivateDir(s.dataDir);
     let databaseUrl = s.databaseUrl;
     let pgServer: RunningPostgres | undefined;
     if (!databaseUrl) {

