@@ -56,9 +56,11 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
   const failed = new Promise<Error>((resolve) => (fail = resolve));
   try {
     mkdirSync(s.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-    // Before anything else in the data dir is touched: a second process on it must not stop our
-    // PostgreSQL, change modes under it, or remove our instance file.
-    if (kube?.runtime !== 'kubernetes') {
+    // Before anything else in the data dir is touched: a second `up` on it must not stop our
+    // PostgreSQL, change modes under it, or remove our instance file. (Several `kontroler
+    // controller` processes on one machine may share a data dir: their local runtimes adopt each
+    // other's attempts.)
+    if (parts.embedded) {
       const held = await lockDataDir(s.dataDir);
       cleanups.push(async () => held.release());
     }
