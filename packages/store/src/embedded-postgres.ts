@@ -254,7 +254,7 @@ async function ensureReachable(dir: string, log: (line: string) => void): Promis
     try {
       st = await stat(cur);
     } catch {
-      return; // not created yet: mkdir makes it 0755
+      return; // not created yet
     }
     if ((st.mode & 0o001) === 0) {
       await chmod(cur, (st.mode & 0o7777) | 0o001);
