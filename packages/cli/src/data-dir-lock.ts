@@ -52,9 +52,11 @@ function readLock(path: string): LockRecord | undefined {
 }
 
 function inUse(dataDir: string, holder: LockRecord): KontrolerError {
+  const foreign = holder.host !== '' && holder.host !== hostname();
   return new KontrolerError(
     'CONFLICT',
-    `data dir ${dataDir} is in use by pid ${holder.pid}${holder.host && holder.host !== hostname() ? ` on ${holder.host}` : ''} (since ${holder.since}): stop that Kontroler first, or use another --data-dir / KONTROLER_DATA_DIR`,
+    `data dir ${dataDir} is in use by pid ${holder.pid}${foreign ? ` on host ${holder.host}` : ''} (since ${holder.since}): stop that Kontroler first, ` +
+      `or use another --data-dir / KONTROLER_DATA_DIR${foreign ? `; if that host is gone for good, remove ${join(dataDir, LOCK_FILE)}` : ''}`,
   );
 }
 

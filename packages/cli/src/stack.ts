@@ -151,6 +151,11 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       writeInstance(s.dataDir, { pid: process.pid, databaseUrl, url: url ?? '', startedAt: new Date().toISOString() });
       cleanups.push(async () => removeInstance(s.dataDir, process.pid));
     }
+    // Runs first at shutdown: from then on an exit of the embedded PostgreSQL is no crash.
+    if (pgServer) {
+      const srv = pgServer;
+      cleanups.push(async () => srv.unsupervise());
+    }
     log.info(`Kontroler is up.${url ? ` UI and API: ${url}` : ''}`);
     log.info(`data: ${s.dataDir}${pgServer ? ' (embedded PostgreSQL)' : ''}; DAG folder: ${parts.folder ? s.dagsDir : '(none)'}`);
     log.info('stop with Ctrl-C');

@@ -42,6 +42,11 @@ export interface RunningPostgres {
   readonly pid: number | undefined;
   /** Times the server was restarted after it died on its own. */
   readonly restarts: number;
+  /**
+   * Stops restarting the server when it exits. Call it when a shutdown begins: a Ctrl-C in a
+   * terminal reaches the server too (same process group), and that exit is no crash.
+   */
+  unsupervise(): void;
   /** Fast shutdown; idempotent. Stops supervising first. */
   stop(): Promise<void>;
 }
@@ -122,20 +127,21 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
 
   let stopped = false;
+  let supervising = true;
   let restarts = 0;
   let restarting: Promise<void> | undefined;
   const supervise = (child: ChildProcess | undefined) => {
     if (!opts.onGiveUp || !child) return;
     const onGiveUp = opts.onGiveUp;
     child.once('exit', (code, signal) => {
-      if (stopped || pg.process !== child) return;
+      if (stopped || !supervising || pg.process !== child) return;
       notice(`[kontroler] embedded PostgreSQL (pid ${child.pid}) exited on its own (${signal ?? `code ${code}`}): restarting it`);
       restarting = (async () => {
         const policy = opts.restart ?? RESTART_POLICY;
         let delay = policy.firstDelayMs;
         for (let failures = 0; !stopped; failures++) {
           await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
-          if (stopped) return;
+          if (stopped || !supervising) return;
           try {
             pg.process = undefined;
             await pg.start();
@@ -167,6 +173,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     },
     get restarts() {
       return restarts;
+    },
+    unsupervise() {
+      supervising = false;
     },
     async stop() {
       if (stopped) return;
