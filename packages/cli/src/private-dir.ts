@@ -7,9 +7,13 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 
 export const PRIVATE_DIR_MODE = 0o700;
 
-/** Creates `dir` (0700) or takes away group and other permissions from an existing one. */
-export async function preparePrivateDir(dir: string): Promise<void> {
+/**
+ * Creates `dir` (0700) or takes away group and other permissions from an existing one; with
+ * `keepOthersSearch` (root starting the embedded PostgreSQL) a search bit for others stays.
+ */
+export async function preparePrivateDir(dir: string, keepOthersSearch = false): Promise<void> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const mode = (await stat(dir)).mode & 0o777;
-  if ((mode & 0o077) !== 0) await chmod(dir, mode & 0o700);
+  const allowed = keepOthersSearch ? 0o701 : 0o700;
+  if ((mode & ~allowed) !== 0) await chmod(dir, mode & allowed);
 }

@@ -64,7 +64,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       const held = await lockDataDir(s.dataDir);
       cleanups.push(async () => held.release());
     }
-    await preparePrivateDir(s.dataDir);
+    await preparePrivateDir(s.dataDir, parts.embedded && !s.databaseUrl && process.getuid?.() === 0);
     let databaseUrl = s.databaseUrl;
     let pgServer: RunningPostgres | undefined;
     if (!databaseUrl) {
