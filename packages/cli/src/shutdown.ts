@@ -13,19 +13,28 @@ export const EXIT_FORCED = 1;
 export const EXIT_FAILED = 1;
 
 /**
+ * A repeated signal sooner than this is the same Ctrl-C arriving twice (the terminal signals the
+ * whole process group, and `npm start` forwards it to us as well), not a request to hurry.
+ */
+export const REPEAT_SIGNAL_GRACE_MS = 1000;
+
+/**
  * Resolves once `stop` finished after the first SIGINT/SIGTERM or after `failed` settled (then
  * with exit code EXIT_FAILED). Exits the process when `stop` takes longer than `timeoutSeconds`,
- * or at a second signal.
+ * or at a second signal (one more than REPEAT_SIGNAL_GRACE_MS after the first).
  */
 export function untilSignal(stop: () => Promise<void>, failed: Promise<Error>, timeoutSeconds: number, log: Log): Promise<void> {
   return new Promise<void>((resolve) => {
     let shuttingDown = false;
+    let since = 0;
     const begin = (why: string) => {
       if (shuttingDown) {
+        if (Date.now() - since < REPEAT_SIGNAL_GRACE_MS) return;
         log.error(`${why} again: exiting now without finishing the shutdown`);
         process.exit(EXIT_FORCED);
       }
       shuttingDown = true;
+      since = Date.now();
       const deadline = setTimeout(() => {
         log.error(`shutdown took longer than ${timeoutSeconds} s (KONTROLER_SHUTDOWN_TIMEOUT_SECONDS): exiting anyway`);
         process.exit(EXIT_FORCED);
