@@ -15,6 +15,8 @@ export interface Settings {
   maxRunningPerRun: number | undefined;
   /** Time limit of a shutdown (KONTROLER_SHUTDOWN_TIMEOUT_SECONDS); the process exits anyway after it. */
   shutdownTimeoutSeconds: number;
+  /** Local runtime: run tasks as this user (name or uid); needs root. */
+  taskUser: string | undefined;
 }
 
 export interface SettingFlags {
@@ -46,5 +48,6 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     retentionRunsPerDag: intOrUndefined('KONTROLER_RETENTION_RUNS_PER_DAG', env.KONTROLER_RETENTION_RUNS_PER_DAG),
     maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
     shutdownTimeoutSeconds: intOrUndefined('KONTROLER_SHUTDOWN_TIMEOUT_SECONDS', env.KONTROLER_SHUTDOWN_TIMEOUT_SECONDS) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+    taskUser: env.KONTROLER_TASK_USER || undefined,
   };
 }

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, type CronFns } from '@kontroler/controller';
-import { LocalProcessRuntime, tightenStateDir } from '@kontroler/runtime-local';
-import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
-import pg from 'pg';
+import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
+import { collectGarbage, createPool, holdControllerId, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import { DagFolder } from './dag-folder.js';
 import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
@@ -55,6 +54,9 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
   let fail: (e: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
   try {
+    // A bad KONTROLER_TASK_USER stops us before anything starts.
+    const taskUser = kube?.runtime !== 'kubernetes' && s.taskUser ? resolveTaskUser(s.taskUser, process.getuid?.() ?? -1) : undefined;
+    if (taskUser) log.info(`local tasks run as user ${taskUser.name} (uid ${taskUser.uid})`);
     mkdirSync(s.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     // Before anything else in the data dir is touched: a second `up` on it must not stop our
     // PostgreSQL, change modes under it, or remove our instance file. (Several `kontroler
@@ -85,18 +87,24 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
 
     const id = s.controllerId ?? `${hostname()}:${s.dataDir}`;
     const lock = await holdControllerId(databaseUrl, id);
-    cleanups.push(() => lock.end());
+    cleanups.push(() => lock.release());
+    lock.watch((state, cause) => {
+      if (state !== 'taken') return; // 'lost' / 'held': the controller pauses and resumes claims
+      log.error(`${cause instanceof Error ? cause.message : String(cause)} (it was taken while this process's lock connection was broken): exiting`);
+      void stop().finally(() => process.exit(1));
+    });
 
     const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
     if (!kubeParts) await tightenStateDir(join(s.dataDir, 'runtime'));
-    const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime') });
+    const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime'), ...(taskUser ? { taskUser } : {}) });
     if (!kubeParts) cleanups.push(() => runtime.close());
     const controller = new Controller({
       pool,
       databaseUrl,
       runtime,
       id,
+      idLock: lock,
       log,
       // In a cluster, secret parameters are read by the pods (secretKeyRef), never by the controller.
       secrets: kubeParts ? () => undefined : envSecretResolver(process.env),
@@ -172,27 +180,4 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     await stop();
     throw e;
   }
-}
-
-/**
- * Holds a session advisory lock named after the controller id for the life of the process, so
- * two live processes can never act as the same controller (a restarted one reclaims its runs at
- * once; a second copy is refused).
- */
-async function holdControllerId(databaseUrl: string, id: string): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: databaseUrl, application_name: 'kontroler-id' });
-  await c.connect();
-  // A killed predecessor's session may take a moment to end on the server: try for a few seconds.
-  let ok = false;
-  for (let i = 0; i < 50 && !ok; i++) {
-    const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [id]);
-    ok = rows[0]?.ok === true;
-    if (!ok) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!ok) {
-    await c.end();
-    throw new Error(`another live Kontroler controller already uses the id "${id}" on this database (same data folder?). Stop it, or set KONTROLER_CONTROLLER_ID.`);
-  }
-  c.on('error', () => undefined);
-  return c;
 }

@@ -1,5 +1,6 @@
 export { Controller, type ControllerOptions } from './controller.js';
-export { RunActor } from './run-actor.js';
+export { RunActor, SAVE_BACKOFF } from './run-actor.js';
+export { HoldBack, HAND_BACK_BACKOFF } from './hold-back.js';
 export { LogWriter } from './log-writer.js';
 export { buildAttemptSpec, envSecretResolver, type SecretResolver } from './attempt-spec.js';
 export { webhookItems } from './webhook-payload.js';

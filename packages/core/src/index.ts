@@ -61,3 +61,4 @@ export {
   secretEnvName,
   type RunParameters,
 } from './params.js';
+export { backoffMs, isConnectionError, isRetryable, retryKind, type BackoffPolicy, type RetryKind } from './retryable.js';

@@ -272,4 +272,14 @@ alter table runs add column kube_object text;
 create index runs_without_kube_object on runs (id) where kube_object is null;
 `,
   },
+  {
+    version: 7,
+    name: 'run-host',
+    sql: `
+-- The machine whose local runtime runs the run's attempts, recorded by the claiming controller
+-- (null: a runtime whose attempts are reachable from anywhere, e.g. pods). While attempts are
+-- active, only a controller on that host may take the run over (claims.ts).
+alter table runs add column host text;
+`,
+  },
 ];
