@@ -33,6 +33,13 @@ function intOrUndefined(name: string, v: string | undefined): number | undefined
   return n;
 }
 
+/** KONTROLER_SHUTDOWN_TIMEOUT_SECONDS (default DEFAULT_SHUTDOWN_TIMEOUT_SECONDS); 0 is refused: a shutdown needs some time. */
+export function shutdownTimeoutFrom(env: NodeJS.ProcessEnv): number {
+  const n = intOrUndefined('KONTROLER_SHUTDOWN_TIMEOUT_SECONDS', env.KONTROLER_SHUTDOWN_TIMEOUT_SECONDS) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
+  if (n < 1) throw new Error(`KONTROLER_SHUTDOWN_TIMEOUT_SECONDS must be at least 1, got ${n}`);
+  return n;
+}
+
 export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): Settings {
   const port = intOrUndefined('--port / PORT', flags.port ?? env.PORT ?? env.KONTROLER_PORT) ?? 8080;
   if (port > 65535) throw new Error(`--port / PORT must be at most 65535, got ${port}`);
@@ -47,7 +54,7 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     retentionDays: intOrUndefined('KONTROLER_RETENTION_DAYS', env.KONTROLER_RETENTION_DAYS),
     retentionRunsPerDag: intOrUndefined('KONTROLER_RETENTION_RUNS_PER_DAG', env.KONTROLER_RETENTION_RUNS_PER_DAG),
     maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
-    shutdownTimeoutSeconds: intOrUndefined('KONTROLER_SHUTDOWN_TIMEOUT_SECONDS', env.KONTROLER_SHUTDOWN_TIMEOUT_SECONDS) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+    shutdownTimeoutSeconds: shutdownTimeoutFrom(env),
     taskUser: env.KONTROLER_TASK_USER || undefined,
   };
 }
