@@ -88,6 +88,8 @@ test('external database down then back: /readyz 503 → 200, /healthz 200 throug
   }, 30_000);
   assert.equal(await readyz(), 200);
 
+  const downAt = Date.now();
+  const outBefore = proc.output().split('\n').length;
   await db.stop();
   await until('/readyz answers 503', async () => ((await readyz()) === 503 ? true : undefined), 10_000);
   assert.equal((await fetch(`${url}/healthz`)).status, 200, '/healthz is liveness only');
@@ -96,6 +98,11 @@ test('external database down then back: /readyz 503 → 200, /healthz 200 throug
   writeFileSync(gate(), ''); // the task ends while the database is away
   await until('the task ended', async () => (existsSync(gate()) ? true : undefined), 1000);
 
+  // Let the outage last a few seconds, as a real one would, to see how hard the process retries.
+  const lastFor = Date.now() + 4000;
+  await until('4 s of outage', async () => (Date.now() >= lastFor ? true : undefined), 5000);
+  const errorLines = proc.output().split('\n').length - outBefore;
+  process.stderr.write(`outage: ${errorLines} log lines in ${Date.now() - downAt} ms with the database gone\n`);
   db = await startEmbeddedPostgres({ dataDir: join(dir, 'db'), port: db.port, onNotice: () => undefined });
   await until('/readyz answers 200 again', async () => ((await readyz()) === 200 ? true : undefined), 30_000);
   const status = await until('the run ends', async () => {
