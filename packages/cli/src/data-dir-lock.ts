@@ -75,7 +75,14 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     for (let tries = 0; tries < 5; tries++) {
       try {
         linkSync(tmp, path); // atomic: fails with EEXIST when a lock is there, never half-written
-        return ownLock(path, text);
+        const lock = ownLock(path, text);
+        try {
+          assertNoUnlockedInstance(dataDir);
+        } catch (e) {
+          lock.release();
+          throw e;
+        }
+        return lock;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
@@ -110,6 +117,28 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       // gone already
     }
   }
+}
+
+/**
+ * Versions before the lock left only `instance.json` (pid, no start time). While such an instance
+ * still runs (its pid is alive and runs a `kontroler` command line), the data dir is in use even
+ * though no lock says so: throws CONFLICT like a held lock. For the first start after an upgrade.
+ */
+export function assertNoUnlockedInstance(dataDir: string): void {
+  let pid: number;
+  try {
+    pid = Number((JSON.parse(readFileSync(join(dataDir, 'instance.json'), 'utf8')) as { pid?: unknown }).pid);
+  } catch {
+    return;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // gone (or no /proc: nothing to tell a reused pid apart with)
+  }
+  if (cmdline.includes('kontroler')) throw inUse(dataDir, { pid, startTime: null, host: hostname(), since: 'before this version' });
 }
 
 function ownLock(path: string, text: string): DataDirLock {

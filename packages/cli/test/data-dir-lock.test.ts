@@ -1,7 +1,7 @@
 // The data-dir lock on its own: a live holder refuses, a provably dead one is taken over.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,4 +56,18 @@ test('an unreadable lock file is stale', async () => {
   const d = sub('garbage');
   writeFileSync(join(d, LOCK_FILE), 'not json');
   (await lockDataDir(d)).release();
+});
+
+test('an instance of a version before the lock (instance.json only) that still runs keeps the data dir', async () => {
+  const d = sub('unlocked');
+  const old = spawn('/bin/sh', ['-c', 'read x', 'kontroler-up-old'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  try {
+    writeFileSync(join(d, 'instance.json'), JSON.stringify({ pid: old.pid, databaseUrl: 'x', url: '', startedAt: 'earlier' }));
+    await assert.rejects(lockDataDir(d), new RegExp(`is in use by pid ${old.pid}`));
+    assert.throws(() => readFileSync(join(d, LOCK_FILE)), /ENOENT/, 'the lock is not left behind');
+  } finally {
+    old.kill();
+  }
+  await new Promise((r) => old.once('exit', r));
+  (await lockDataDir(d)).release(); // gone: the stale instance.json no longer counts
 });
