@@ -117,7 +117,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     scheduler.start();
     cleanups.push(() => scheduler.stop());
     if (kubeParts) await kubeParts.startControlPlane(() => scheduler.kick());
-    const sender = new WebhookSender({ pool, log, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
+    const sender = new WebhookSender({ pool, log, policy: s.webhookPolicy, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
     sender.start();
     cleanups.push(() => sender.stop());
     if (s.retentionDays !== undefined || s.retentionRunsPerDag !== undefined) {

@@ -8,3 +8,5 @@ export { consoleLog, silentLog, type ControllerLog } from './log.js';
 export { Scheduler, type SchedulerOptions } from './scheduler.js';
 export { planFires, type CronFns, type SchedulePlan } from './plan-fires.js';
 export { WebhookSender, signBody, type WebhookSenderOptions } from './webhook-sender.js';
+export { UNREACHABLE, MAX_RESPONSE_BYTES } from './webhook-sender.js';
+export * from './outbound/index.js';

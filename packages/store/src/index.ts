@@ -26,3 +26,4 @@ export * from './kube-objects.js';
 export * from './controller-lock.js';
 export { APP_ROLE, LEGACY_SUPERUSER_PASSWORD, secretsDir } from './embedded-access.js';
 export { backoffDelay, RECONNECT_BACKOFF, type Backoff } from './backoff.js';
+export * from './trigger-deliveries.js';

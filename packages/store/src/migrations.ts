@@ -273,6 +273,24 @@ create index runs_without_kube_object on runs (id) where kube_object is null;
 `,
   },
   {
+    version: 5,
+    name: 'trigger-deliveries',
+    sql: `
+-- Inbound trigger deliveries seen, by their signed delivery id, so a replayed delivery starts
+-- nothing (across restarts and server replicas). Kept until expires_at (twice the timestamp
+-- window: after that a replay is refused by its old timestamp anyway).
+create table trigger_deliveries (
+  dag_id       bigint not null references dags(id) on delete cascade,
+  delivery_id  text not null,
+  run_id       bigint references runs(id) on delete set null,
+  received_at  timestamptz not null default now(),
+  expires_at   timestamptz not null,
+  primary key (dag_id, delivery_id)
+);
+create index trigger_deliveries_expiry on trigger_deliveries (expires_at);
+`,
+  },
+  {
     version: 7,
     name: 'run-host',
     sql: `
