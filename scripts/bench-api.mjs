@@ -53,7 +53,7 @@ if (!baseUrl) {
   pgDir = mkdtempSync(join(tmpdir(), 'kontroler-bench-pg-'));
   chmodSync(pgDir, 0o755);
   pg = await store.startEmbeddedPostgres({ dataDir: pgDir });
-  baseUrl = pg.url;
+  baseUrl = pg.superuserUrl; // it creates a database
 }
 const dbName = `kontroler_bench_${Date.now().toString(36)}`;
 const admin = store.createPool(baseUrl, 1);

@@ -15,14 +15,21 @@ export interface InstanceInfo {
 }
 
 export function writeInstance(dataDir: string, info: InstanceInfo): void {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const p = join(dataDir, 'instance.json');
   writeFileSync(`${p}.tmp`, JSON.stringify(info, null, 2), { mode: 0o600 });
   renameSync(`${p}.tmp`, p);
 }
 
-export function removeInstance(dataDir: string): void {
-  rmSync(join(dataDir, 'instance.json'), { force: true });
+/** Removes instance.json if `pid` wrote it (never another live instance's). */
+export function removeInstance(dataDir: string, pid: number): void {
+  const p = join(dataDir, 'instance.json');
+  try {
+    if ((JSON.parse(readFileSync(p, 'utf8')) as Partial<InstanceInfo>).pid !== pid) return;
+  } catch {
+    return; // gone or not ours to judge
+  }
+  rmSync(p, { force: true });
 }
 
 function alive(pid: number): boolean {

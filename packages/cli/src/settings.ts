@@ -1,5 +1,6 @@
 // Configuration from flags and KONTROLER_* environment variables. Only entry points read env.
 import { resolve } from 'node:path';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from './shutdown.js';
 import { destinationPolicy, type DestinationPolicy } from '@kontroler/controller';
 
 export interface Settings {
@@ -15,6 +16,8 @@ export interface Settings {
   retentionDays: number | undefined;
   retentionRunsPerDag: number | undefined;
   maxRunningPerRun: number | undefined;
+  /** Time limit of a shutdown (KONTROLER_SHUTDOWN_TIMEOUT_SECONDS); the process exits anyway after it. */
+  shutdownTimeoutSeconds: number;
   /** Local runtime: run tasks as this user (name or uid); needs root. */
   taskUser: string | undefined;
 }
@@ -30,6 +33,13 @@ function intOrUndefined(name: string, v: string | undefined): number | undefined
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number ≥ 0, got "${v}"`);
+  return n;
+}
+
+/** KONTROLER_SHUTDOWN_TIMEOUT_SECONDS (default DEFAULT_SHUTDOWN_TIMEOUT_SECONDS); 0 is refused: a shutdown needs some time. */
+export function shutdownTimeoutFrom(env: NodeJS.ProcessEnv): number {
+  const n = intOrUndefined('KONTROLER_SHUTDOWN_TIMEOUT_SECONDS', env.KONTROLER_SHUTDOWN_TIMEOUT_SECONDS) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
+  if (n < 1) throw new Error(`KONTROLER_SHUTDOWN_TIMEOUT_SECONDS must be at least 1, got ${n}`);
   return n;
 }
 
@@ -49,6 +59,7 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     retentionDays: intOrUndefined('KONTROLER_RETENTION_DAYS', env.KONTROLER_RETENTION_DAYS),
     retentionRunsPerDag: intOrUndefined('KONTROLER_RETENTION_RUNS_PER_DAG', env.KONTROLER_RETENTION_RUNS_PER_DAG),
     maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
+    shutdownTimeoutSeconds: shutdownTimeoutFrom(env),
     taskUser: env.KONTROLER_TASK_USER || undefined,
   };
 }

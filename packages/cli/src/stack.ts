@@ -5,12 +5,15 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, type CronFns } from '@kontroler/controller';
-import { LocalProcessRuntime, resolveTaskUser } from '@kontroler/runtime-local';
+import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, holdControllerId, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import { DagFolder } from './dag-folder.js';
 import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
 import { removeInstance, writeInstance } from './instance.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { PRIVATE_DIR_MODE, preparePrivateDir } from './private-dir.js';
+import { untilSignal } from './shutdown.js';
 import type { Settings } from './settings.js';
 
 export interface StackParts {
@@ -48,16 +51,31 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       }
     }
   };
+  let fail: (e: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
   try {
     // A bad KONTROLER_TASK_USER stops us before anything starts.
     const taskUser = kube?.runtime !== 'kubernetes' && s.taskUser ? resolveTaskUser(s.taskUser, process.getuid?.() ?? -1) : undefined;
     if (taskUser) log.info(`local tasks run as user ${taskUser.name} (uid ${taskUser.uid})`);
-    mkdirSync(s.dataDir, { recursive: true });
+    mkdirSync(s.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Before anything else in the data dir is touched: a second `up` on it must not stop our
+    // PostgreSQL, change modes under it, or remove our instance file. (Several `kontroler
+    // controller` processes on one machine may share a data dir: their local runtimes adopt each
+    // other's attempts.)
+    if (parts.embedded) {
+      const held = await lockDataDir(s.dataDir);
+      cleanups.push(async () => held.release());
+    }
+    await preparePrivateDir(s.dataDir, parts.embedded && !s.databaseUrl && process.getuid?.() === 0);
     let databaseUrl = s.databaseUrl;
     let pgServer: RunningPostgres | undefined;
     if (!databaseUrl) {
       log.info(`starting embedded PostgreSQL (data in ${join(s.dataDir, 'pg')})...`);
-      pgServer = await startEmbeddedPostgres({ dataDir: s.dataDir });
+      pgServer = await startEmbeddedPostgres({
+        dataDir: s.dataDir,
+        onNotice: (l) => log.info(l),
+        onGiveUp: (e) => fail(new Error(`the embedded PostgreSQL died and could not be restarted: ${e.message}`, { cause: e })),
+      });
       databaseUrl = pgServer.url;
       const srv = pgServer;
       cleanups.push(() => srv.stop());
@@ -78,6 +96,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
 
     const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
+    if (!kubeParts) await tightenStateDir(join(s.dataDir, 'runtime'));
     const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime'), ...(taskUser ? { taskUser } : {}) });
     if (!kubeParts) cleanups.push(() => runtime.close());
     const controller = new Controller({
@@ -138,7 +157,12 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     }
     if (parts.embedded || parts.server) {
       writeInstance(s.dataDir, { pid: process.pid, databaseUrl, url: url ?? '', startedAt: new Date().toISOString() });
-      cleanups.push(async () => removeInstance(s.dataDir));
+      cleanups.push(async () => removeInstance(s.dataDir, process.pid));
+    }
+    // Runs first at shutdown: from then on an exit of the embedded PostgreSQL is no crash.
+    if (pgServer) {
+      const srv = pgServer;
+      cleanups.push(async () => srv.unsupervise());
     }
     log.info(`Kontroler is up.${url ? ` UI and API: ${url}` : ''}`);
     log.info(`data: ${s.dataDir}${pgServer ? ' (embedded PostgreSQL)' : ''}; DAG folder: ${parts.folder ? s.dagsDir : '(none)'}`);
@@ -149,18 +173,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       databaseUrl,
       url,
       stop: () => (stopping ??= stop()),
-      untilSignal: () =>
-        new Promise<void>((resolve) => {
-          const onSig = (sig: string) => {
-            log.info(`${sig}: shutting down (running tasks keep running and are picked up at the next start)...`);
-            void stack.stop().then(() => {
-              log.info('stopped');
-              resolve();
-            });
-          };
-          process.once('SIGINT', onSig);
-          process.once('SIGTERM', onSig);
-        }),
+      untilSignal: () => untilSignal(() => stack.stop(), failed, s.shutdownTimeoutSeconds, log),
     };
     return stack;
   } catch (e) {

@@ -6,7 +6,7 @@
 // controller a port scanner for whoever can edit a DAG. The raw error goes to the operator's log.
 import { createHmac } from 'node:crypto';
 import type { PoolLike, WebhookDelivery } from '@kontroler/store';
-import { claimDueWebhooks, recordWebhookAttempt } from '@kontroler/store';
+import { backoffDelay, claimDueWebhooks, recordWebhookAttempt } from '@kontroler/store';
 import { request, type Agent } from 'undici';
 import type { ControllerLog } from './log.js';
 import { destinationPolicy, type DestinationPolicy } from './outbound/destination-policy.js';
@@ -47,6 +47,9 @@ export class WebhookSender {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** The delivery loop's failures in a row (the database is away): polls wait `backoffDelay` after one. */
+  private loopFailures = 0;
+  private notBefore = 0;
   private readonly agents: { verify: Agent; noVerify: Agent };
 
   constructor(private readonly o: WebhookSenderOptions) {
@@ -72,13 +75,17 @@ export class WebhookSender {
 
   /** Send what is due now (coalesces concurrent calls). */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || Date.now() < this.notBefore) return;
     if (this.running) {
       this.again = true;
       return;
     }
     this.running = this.sendDue()
-      .catch((e: unknown) => this.o.log.error('webhook delivery loop failed', e))
+      .then(() => void (this.loopFailures = 0))
+      .catch((e: unknown) => {
+        this.notBefore = Date.now() + backoffDelay(++this.loopFailures);
+        this.o.log.error('webhook delivery loop failed', e);
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again) {

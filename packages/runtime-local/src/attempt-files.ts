@@ -69,7 +69,7 @@ export async function readLine(path: string): Promise<string | undefined> {
 export async function writeLineExclusive(path: string, line: string): Promise<boolean> {
   let fh;
   try {
-    fh = await open(path, 'wx');
+    fh = await open(path, 'wx', 0o600);
   } catch (e) {
     if (isErrno(e, 'EEXIST')) return false;
     throw e;

@@ -29,6 +29,7 @@ import { inspectAttempt, listAttemptDirs, type AttemptOnDisk } from './inspect.j
 import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from './private-modes.js';
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
 import { Spawner, SpawnerLost, type Forked, type SpawnLaunch } from './spawner.js';
 import { spawnSupervisor, type SupervisorLaunch } from './supervisor.js';
@@ -298,7 +299,7 @@ export class LocalProcessRuntime implements TaskRuntime {
     // Watch first: a short command may write its exit file before we know its pid.
     const early = this.watchEarly(dir);
     try {
-      await mkdir(cwd, { recursive: true });
+      await mkdir(cwd, { recursive: true, mode: PRIVATE_DIR });
       if (this.taskUser) await this.handOver(cwd, workspace !== undefined);
     } catch (e) {
       early.watcher?.close();
@@ -337,7 +338,7 @@ export class LocalProcessRuntime implements TaskRuntime {
     // No spawner: fork the supervisor ourselves, its stdout and stderr the log we read through.
     let logFile: FileHandle;
     try {
-      logFile = await open(join(dir, FILES.log), 'wx+');
+      logFile = await open(join(dir, FILES.log), 'wx+', PRIVATE_FILE);
     } catch (e) {
       early.watcher?.close();
       return this.failStart(spec, dir, `StartError: cannot create the log: ${messageOf(e)}`, e);
@@ -390,7 +391,7 @@ export class LocalProcessRuntime implements TaskRuntime {
   private async spawnDetached(spec: AttemptSpec, launch: Omit<SupervisorLaunch, 'logFd'>): Promise<void> {
     let fh: FileHandle | undefined;
     try {
-      fh = await open(join(launch.dir, FILES.log), 'a');
+      fh = await open(join(launch.dir, FILES.log), 'a', PRIVATE_FILE);
       const child = spawnSupervisor({ ...launch, logFd: fh.fd });
       child.on('error', (e) => this.log(`local runtime: attempt ${describeKey(spec)}: ${e.message}`));
       child.unref();
@@ -419,7 +420,7 @@ export class LocalProcessRuntime implements TaskRuntime {
     if (!this.parents.has(parent)) await this.createParent(parent);
     for (let tries = 0; ; tries++) {
       try {
-        await mkdir(dir);
+        await mkdir(dir, PRIVATE_DIR);
         return true;
       } catch (e) {
         if (isErrno(e, 'EEXIST')) return false;
@@ -437,7 +438,7 @@ export class LocalProcessRuntime implements TaskRuntime {
 
   private async createParent(parent: string): Promise<void> {
     try {
-      await mkdir(parent, { recursive: true });
+      await mkdir(parent, { recursive: true, mode: PRIVATE_DIR });
     } catch (e) {
       throw new KontrolerError(
         'UNAVAILABLE',

@@ -28,6 +28,8 @@ const SPAWNER_SCRIPT = [
   // (macOS /bin/bash is 3.2) are not used.
   '(( BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 2) )) || { echo "bash $BASH_VERSION is too old" >&2; exit 1; }',
   'set -m',
+  // Logs it opens for supervisors and everything they write are private to this user.
+  'umask 077',
   'shopt -s execfail',
   'case $- in *m*) ;; *) echo "job control is not available" >&2; exit 1;; esac',
   'echo ready',

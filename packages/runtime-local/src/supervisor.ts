@@ -17,10 +17,13 @@ import type { Env } from './environment.js';
 //  - `set -C` makes `>pid` an exclusive create. If an adopter has already written `failed ...`
 //    there (it gave up waiting for this supervisor), the attempt must not run: the supervisor
 //    kills itself, which its parent reads as "look at the files".
+//  - `umask 077`: its files (pid, exit) and whatever the command creates are private to this user,
+//    whatever umask the controller was started with (a builtin: no fork).
 //  - The exit status is written with one `echo` (a single write): readers accept a complete line.
 //    The supervisor also exits with it, so its parent needs no file read in the common case.
 export const SUPERVISOR_SCRIPT = [
   'd=$1 m=$2 b=$3 t=$4; shift 4',
+  'umask 077',
   'trap : TERM INT HUP',
   'if [ -z "$t" ]; then',
   '  t=-',

@@ -3,6 +3,7 @@
 // call: from then on it is gone from where anyone looks) and trash is emptied in bulk, by one
 // `rm -rf` forked by the spawner for many folders, or by us when there is no spawner.
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { PRIVATE_DIR } from './private-modes.js';
 import { join } from 'node:path';
 import { isErrno } from './attempt-files.js';
 
@@ -40,7 +41,7 @@ export class Trash {
       } catch (e) {
         // ENOENT: the source is gone (already released) or the trash folder does not exist yet.
         if (isErrno(e, 'ENOENT') && tries === 0) {
-          await mkdir(this.opts.dir, { recursive: true });
+          await mkdir(this.opts.dir, { recursive: true, mode: PRIVATE_DIR });
           continue;
         }
         if (isErrno(e, 'ENOENT')) return;

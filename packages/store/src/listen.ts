@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { backoffDelay } from './backoff.js';
 
 export interface Listener {
   close(): Promise<void>;
@@ -6,8 +7,8 @@ export interface Listener {
 
 /**
  * LISTENs on `channels` with a dedicated connection and calls `onNotify(channel, payload)`.
- * Reconnects after a lost connection (calling `onReconnect`, since notifications may have been
- * missed meanwhile). Polling stays the caller's fallback.
+ * Reconnects after a lost connection, with jittered backoff (RECONNECT_BACKOFF), calling
+ * `onReconnect` since notifications may have been missed meanwhile. Polling stays the caller's fallback.
  */
 export async function listen(
   connectionString: string,
@@ -18,6 +19,7 @@ export async function listen(
   let closed = false;
   let client: pg.Client | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString, application_name: 'kontroler-listen' });
     c.on('notification', (n) => onNotify(n.channel, n.payload ?? ''));
@@ -32,10 +34,14 @@ export async function listen(
   };
   const schedule = (): void => {
     if (closed || retry) return;
+    failures++;
     retry = setTimeout(() => {
       retry = undefined;
-      connect().then(onReconnect, schedule);
-    }, 1000);
+      connect().then(() => {
+        failures = 0;
+        onReconnect();
+      }, schedule);
+    }, backoffDelay(failures));
   };
   await connect();
   return {

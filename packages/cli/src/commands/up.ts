@@ -1,7 +1,21 @@
 import type { Command } from 'commander';
 import { readSettings, type SettingFlags } from '../settings.js';
-import { startStack } from '../stack.js';
+import { startStack, type Stack } from '../stack.js';
+import { printError } from '../remote/program.js';
 import { readKubeSettings, type KubeFlags } from '../kube-mode.js';
+
+/**
+ * A process that failed to start exits at once, non-zero: whatever a half-started stack left
+ * behind (a reconnect timer, a socket) must not keep it hanging after the message.
+ */
+async function startOrExit(...args: Parameters<typeof startStack>): Promise<Stack> {
+  try {
+    return await startStack(...args);
+  } catch (e) {
+    printError(e);
+    process.exit(1);
+  }
+}
 
 export function register(program: Command): void {
   program
@@ -12,7 +26,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'HTTP port (PORT, default 8080)')
     .option('--host <addr>', 'HTTP listen address (KONTROLER_HOST, default 127.0.0.1)')
     .action(async (o: SettingFlags) => {
-      const stack = await startStack(readSettings(o), { embedded: true, server: true, folder: true });
+      const stack = await startOrExit(readSettings(o), { embedded: true, server: true, folder: true });
       await stack.untilSignal();
     });
 
@@ -37,7 +51,7 @@ export function register(program: Command): void {
       const s = readSettings(o);
       if (!s.databaseUrl) throw new Error('kontroler controller needs DATABASE_URL (a PostgreSQL connection string)');
       const kube = readKubeSettings(o);
-      const stack = await startStack(s, { embedded: false, server: false, folder: o.dags !== undefined }, kube);
+      const stack = await startOrExit(s, { embedded: false, server: false, folder: o.dags !== undefined }, kube);
       await stack.untilSignal();
     });
 }

@@ -87,15 +87,17 @@ export function register(program: Command): void {
         }
       }
       const running = await startServer({ pool, databaseUrl: s.databaseUrl, port: s.port, host: s.host, config: s.config, log: consoleServerLog });
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          consoleServerLog.info(`${sig}: stopping`);
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await running.close();
-      await pool.end();
+      // Shutdown within KONTROLER_SHUTDOWN_TIMEOUT_SECONDS, like `up` (a gone database cannot hold it).
+      const { untilSignal } = await import('../shutdown.js');
+      const { shutdownTimeoutFrom } = await import('../settings.js');
+      await untilSignal(
+        async () => {
+          await running.close();
+          await pool.end();
+        },
+        new Promise<Error>(() => undefined),
+        shutdownTimeoutFrom(process.env),
+        consoleServerLog,
+      );
     });
 }

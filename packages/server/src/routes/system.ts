@@ -6,6 +6,19 @@ import { ALL_NAMESPACES } from '../rbac.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
 
+/** How long /readyz waits for the database before it answers 503. */
+export const READY_TIMEOUT_MS = 2000;
+
+/** Rejects when `p` has not settled within `ms`; `p` itself runs on (a late answer is dropped). */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  p.catch(() => undefined);
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 export function systemRoutes(openapi: () => unknown, metricsPublic: boolean): AnyRoute[] {
   return [
     route({
@@ -24,7 +37,7 @@ export function systemRoutes(openapi: () => unknown, metricsPublic: boolean): An
       method: 'GET',
       url: '/readyz',
       operationId: 'ready',
-      summary: 'Readiness: the database answers and its schema is current (503 otherwise)',
+      summary: 'Readiness: the database answers within READY_TIMEOUT_MS and its schema is current (503 otherwise)',
       tags: ['system'],
       access: { kind: 'public' },
       schema: {},
@@ -32,10 +45,14 @@ export function systemRoutes(openapi: () => unknown, metricsPublic: boolean): An
         const want = Math.max(...MIGRATIONS.map((m) => m.version));
         let have: number;
         try {
-          const { rows } = await c.ctx.pool.query<{ v: number | null }>('select max(version) as v from schema_migrations');
+          const rows = await withTimeout(
+            c.ctx.pool.query<{ v: number | null }>('select max(version) as v from schema_migrations').then((r) => r.rows),
+            READY_TIMEOUT_MS,
+          );
           have = Number(rows[0]?.v ?? 0);
-        } catch (e) {
-          throw apiError('UNAVAILABLE', `database unreachable: ${e instanceof Error ? e.message : String(e)}`);
+        } catch {
+          // Public route: no connection details (addresses, ports) in the answer.
+          throw apiError('UNAVAILABLE', `database unreachable (no answer within ${READY_TIMEOUT_MS} ms)`);
         }
         if (have < want) throw apiError('UNAVAILABLE', `database schema is at version ${have}, this server needs ${want}: run kontroler migrate`);
         return { status: 'ready', schemaVersion: have };
