@@ -347,8 +347,6 @@ export class CrdAdapter {
     }
     const generation = obj.metadata?.generation;
     if (obj.status?.phase === 'Failed' && obj.status.observedGeneration === generation) return; // refused before; an edit retries
-    // Held before the run exists, so that no deletion from now on can miss the run.
-    await this.holdFinalizer(obj);
     const resource = toResource<DagRunResource>(obj, 'DagRun');
     const errors = validateDagRun(resource);
     if (errors.length > 0) {
@@ -357,6 +355,8 @@ export class CrdAdapter {
     }
     const { values, secrets } = dagRunOverrides(resource);
     const dagName = resource.spec.dagName;
+    // Held before the run exists, so that no deletion from now on can miss the run.
+    await this.holdFinalizer(obj);
     try {
       const { run, created } = await startRun(this.o.pool, { namespace: ns, dagName, parameters: values, secretParameters: secrets, name, trigger: 'crd' });
       await setRunKubeObject(this.o.pool, run.id, name);
