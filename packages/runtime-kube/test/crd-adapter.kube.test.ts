@@ -16,6 +16,8 @@ type CustomObject = KubernetesObject & { spec?: Record<string, unknown>; status?
 import { createTestDatabase, getDag, getRun, listAttempts, listRuns, readLog, startRun, type TestDatabase } from '@kontroler/store';
 import { GROUP_PATH, installCrds } from './crds.js';
 import { testClient, untilGone } from './helpers.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient as Client } from '@kontroler/runtime-kube';
 
 const ns = await testNamespace('crd-adapter');
 const path = (plural: string): string => `${GROUP_PATH}/namespaces/${ns.name}/${plural}`;
@@ -272,4 +274,47 @@ test('a DagRun deleted while the controller is down waits terminating; the contr
     await new Promise((r) => setTimeout(r, 100));
   }
   await assertCanceledWithHistory(orphanId);
+});
+
+test('with RBAC from before the finalizer (no patch on dagruns) DagRuns still run, and deleting one cancels its run', { timeout: 120_000 }, async () => {
+  // The chart's rules before this change, for a service account the adapter impersonates.
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  const group = 'kontroler.greedykomodo';
+  await client.request('POST', `${rbac}/namespaces/${ns.name}/roles`, {
+    body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'old-controller' },
+      rules: [
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: [group], resources: ['dags', 'dagtasks', 'dagruns'], verbs: ['get', 'list', 'watch', 'create'] },
+        { apiGroups: [group], resources: ['dags/status', 'dagtasks/status', 'dagruns/status'], verbs: ['get', 'patch', 'update'] },
+      ],
+    },
+  });
+  const user = `system:serviceaccount:${ns.name}:old-controller`;
+  await client.request('POST', `${rbac}/namespaces/${ns.name}/rolebindings`, {
+    body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'old-controller' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'old-controller' }, subjects: [{ kind: 'User', name: user }] },
+  });
+  const kc = new KubeConfig();
+  kc.loadFromFile(process.env.KONTROLER_TEST_KUBECONFIG ?? '');
+  const me = kc.getCurrentUser()!;
+  kc.users = kc.users.map((u) => (u.name === me.name ? { ...u, impersonateUser: user } : u));
+  const errors: string[] = [];
+  await adapter.stop();
+  adapter = new CrdAdapter({ ...adapterOptions, client: new Client(kc, { qps: 0, burst: 100 }), log: { ...adapterOptions.log, error: (m) => errors.push(m) } });
+  await adapter.start();
+  adapter.setLeading(true);
+
+  const runId = await runningSlow('slow-4');
+  assert.deepEqual(finalizers(await client.request<CustomObject>('GET', `${path('dagruns')}/slow-4`)), [], 'no finalizer without the permission');
+  assert.equal(errors.filter((m) => /grant the controller "patch" on dagruns/.test(m)).length, 1, `said once what to grant: ${errors.join(' | ')}`);
+  await client.request('DELETE', `${path('dagruns')}/slow-4`);
+  await untilGone(ns.kc, path('dagruns'), 'slow-4', 10_000);
+  const deadline = Date.now() + DELETION_BOUND_MS;
+  while ((await getRun(db.pool, runId))?.status !== 'canceled') {
+    assert.ok(Date.now() < deadline, `run ${runId} canceled within ${DELETION_BOUND_MS} ms of its DagRun's delete`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await assertCanceledWithHistory(runId);
 });

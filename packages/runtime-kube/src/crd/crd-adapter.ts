@@ -38,7 +38,7 @@ import {
 } from '@kontroler/store';
 import { Informer, type InformerEvent } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { isAlreadyExists, isNotFound } from '../kube/kube-error.js';
+import { isAlreadyExists, isNotFound, statusOf } from '../kube/kube-error.js';
 import { addFinalizer, removeFinalizer } from '../kube/finalizers.js';
 import { objectKey, type OwnerReference } from '../kube/objects.js';
 import {
@@ -126,6 +126,7 @@ export class CrdAdapter {
   /** DagRun objects this process created, until the informer has them. */
   private readonly created = new Map<string, CustomObject>();
   private crdMissingLogged = false;
+  private finalizerForbiddenLogged = false;
   private readonly stats: CrdAdapterCounters = { dagRunReconciles: 0, runStatusComputations: 0, deletionCancels: 0, finalizersRemoved: 0 };
 
   constructor(private readonly o: CrdAdapterOptions) {
@@ -234,8 +235,14 @@ export class CrdAdapter {
       this.queue.add(key);
       return;
     }
-    // A DagRun is finalized while it still exists (deletionTimestamp set), not here.
-    if (kind === 'dagrun' || !this.leading) return; // the leader's resync catches DAG deletions it missed
+    if (kind === 'dagrun') {
+      // A DagRun is finalized while it still exists (deletionTimestamp set), not here. One that
+      // went without us (no finalizer) wakes its run's reconcile, which cancels an active run.
+      const id = runIdOf(ev.object);
+      if (id !== undefined) this.queue.add(`run/${id}`);
+      return;
+    }
+    if (!this.leading) return; // the leader's resync catches DAG deletions it missed
     void this.onDeleted(kind, ev.object).catch((err: unknown) => this.o.log.warn(`crd adapter: handling the deletion of ${key}: ${messageOf(err)}`));
   }
 
@@ -423,7 +430,12 @@ export class CrdAdapter {
       const updated = await addFinalizer(this.o.client, `${base(ns, 'dagruns')}/${name}`, obj, DAGRUN_FINALIZER);
       if (updated && this.created.has(`${ns}/${name}`)) this.created.set(`${ns}/${name}`, updated);
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return;
+      if (statusOf(err) !== 403) throw err;
+      // RBAC from before the finalizer: run anyway; a deleted DagRun's run is then canceled once
+      // the adapter sees the object gone (cancelOrphan), without waiting for it to end.
+      if (!this.finalizerForbiddenLogged) this.o.log.error(`crd adapter: may not patch DagRun ${ns}/${name} to add its finalizer (${messageOf(err)}): grant the controller "patch" on dagruns.kontroler.greedykomodo (deploy/helm/kontroler/templates/rbac.yaml); until then a deleted DagRun goes before its run is canceled`);
+      this.finalizerForbiddenLogged = true;
     }
   }
 
