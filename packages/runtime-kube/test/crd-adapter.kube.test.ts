@@ -229,6 +229,13 @@ test('an ended DagRun holds its finalizer; its status is not recomputed on every
   assert.equal(adapter.counters.finalizersRemoved, before.finalizersRemoved + 1);
   assert.equal(adapter.counters.deletionCancels, before.deletionCancels, 'nothing to cancel');
   assert.equal((await getRun(db.pool, done.status?.dagRunId as number))?.status, 'succeeded', 'its run is kept');
+
+  // A DagRun whose DAG does not exist never got a run: nothing to cancel either.
+  const orphan = await until('dagruns', 'orphan', (o) => o.status?.phase === 'Failed', 'Failed');
+  assert.deepEqual(finalizers(orphan), [DAGRUN_FINALIZER]);
+  await client.request('DELETE', `${path('dagruns')}/orphan`);
+  await untilGone(ns.kc, path('dagruns'), 'orphan', DELETION_BOUND_MS);
+  assert.equal(adapter.counters.deletionCancels, before.deletionCancels);
 });
 
 test('deleting a running DagRun cancels its run and keeps its history and log', { timeout: 120_000 }, async () => {
