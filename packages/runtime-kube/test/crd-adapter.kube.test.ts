@@ -187,7 +187,7 @@ async function dropFinalizerByHand(name: string): Promise<void> {
   await client.request('PATCH', `${path('dagruns')}/${name}`, { contentType: 'application/json-patch+json', body: [{ op: 'remove', path: `/metadata/finalizers/${idx}` }] });
 }
 
-/** Starts a DagRun of the slow DAG and resolves once its container runs and its first line is logged. */
+/** Starts a DagRun of the slow DAG and resolves once its container runs and its line is in the store. */
 async function runningSlow(name: string): Promise<number> {
   await until('dags', 'slow', (o) => o.status?.phase === 'Successful', 'Successful');
   await create('dagruns', { kind: 'DagRun', metadata: { name }, spec: { dagName: 'slow' } });
@@ -197,6 +197,11 @@ async function runningSlow(name: string): Promise<number> {
     what: 'the container runs',
     timeoutMs: 60_000,
   });
+  // A container that just started may not have printed yet: a cancel then leaves an empty log.
+  for (const deadline = Date.now() + 30_000; (await readLog(db.pool, { runId, task: 'wait', attempt: 1 })).data.toString() !== 'waiting\n'; ) {
+    assert.ok(Date.now() < deadline, `run ${runId}: "waiting" reached the store within 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return runId;
 }
 
@@ -226,6 +231,7 @@ test('an ended DagRun holds its finalizer; its status is not recomputed on every
   await client.request('DELETE', `${path('dagruns')}/chain-run-1`);
   await untilGone(ns.kc, path('dagruns'), 'chain-run-1', DELETION_BOUND_MS);
   process.stderr.write(`crd adapter test: an ended DagRun went ${Date.now() - t0} ms after its delete\n`);
+  await adapter.idle(); // the DELETED event can come before the adapter has the answer to its patch
   assert.equal(adapter.counters.finalizersRemoved, before.finalizersRemoved + 1);
   assert.equal(adapter.counters.deletionCancels, before.deletionCancels, 'nothing to cancel');
   assert.equal((await getRun(db.pool, done.status?.dagRunId as number))?.status, 'succeeded', 'its run is kept');
@@ -283,7 +289,7 @@ test('a DagRun deleted while the controller is down waits terminating; the contr
   await assertCanceledWithHistory(orphanId);
 });
 
-test('with RBAC from before the finalizer (no patch on dagruns) DagRuns still run, and deleting one cancels its run', { timeout: 120_000 }, async () => {
+test('with RBAC from before the finalizer (no patch on dagruns) DagRuns still run, and deleting one cancels its run', { timeout: 120_000 }, async (t) => {
   // The chart's rules before this change, for a service account the adapter impersonates.
   const rbac = '/apis/rbac.authorization.k8s.io/v1';
   const group = 'kontroler.greedykomodo';
@@ -309,7 +315,12 @@ test('with RBAC from before the finalizer (no patch on dagruns) DagRuns still ru
   kc.users = kc.users.map((u) => (u.name === me.name ? { ...u, impersonateUser: user } : u));
   const errors: string[] = [];
   await adapter.stop();
-  adapter = new CrdAdapter({ ...adapterOptions, client: new Client(kc, { qps: 0, burst: 100 }), log: { ...adapterOptions.log, error: (m) => errors.push(m) } });
+  const limited = new Client(kc, { qps: 0, burst: 100 });
+  t.after(async () => {
+    await adapter.stop();
+    limited.close();
+  });
+  adapter = new CrdAdapter({ ...adapterOptions, client: limited, log: { ...adapterOptions.log, error: (m) => errors.push(m) } });
   await adapter.start();
   adapter.setLeading(true);
 
