@@ -64,7 +64,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const r = runner;
     stops.push(() => r.stop());
     if (opts.bindPods ?? true) {
-      const binder = startBinder(kc, core, opts.nodeName, onError);
+      const binder = startBinder(kc, core, opts.nodeName, onError, node.metadata?.labels ?? {});
       stops.push(() => binder.stop());
     }
   } catch (err) {

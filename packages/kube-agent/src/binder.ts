@@ -3,11 +3,19 @@ import { httpStatusOf, kubeErrorMessage } from './kube-errors.js';
 import { startReflector, type Reflector } from './reflector.js';
 
 /**
- * Stands in for kube-scheduler: binds every unscheduled pod (default scheduler, no scheduling
- * gates, not being deleted) to this node with a Binding, as the scheduler does, so the apiserver
- * sets `spec.nodeName` and `PodScheduled=True`.
+ * Whether the node's labels satisfy a pod's `nodeSelector` (kube-scheduler's NodeSelector
+ * filter), so a pod asking for a node that does not exist stays Pending as in a real cluster. Pure.
  */
-export function startBinder(kc: KubeConfig, core: CoreV1Api, nodeName: string, onError: (err: unknown) => void): Reflector {
+export function nodeSelectorMatches(selector: Record<string, string> | undefined, nodeLabels: Record<string, string>): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => nodeLabels[k] === v);
+}
+
+/**
+ * Stands in for kube-scheduler: binds every unscheduled pod (default scheduler, no scheduling
+ * gates, not being deleted, a `nodeSelector` this node satisfies) to this node with a Binding,
+ * as the scheduler does, so the apiserver sets `spec.nodeName` and `PodScheduled=True`.
+ */
+export function startBinder(kc: KubeConfig, core: CoreV1Api, nodeName: string, onError: (err: unknown) => void, nodeLabels: Record<string, string> = {}): Reflector {
   const inFlight = new Set<string>();
   const bind = async (pod: V1Pod): Promise<void> => {
     const name = pod.metadata?.name ?? '';
@@ -50,7 +58,8 @@ export function startBinder(kc: KubeConfig, core: CoreV1Api, nodeName: string, o
         !pod.spec?.nodeName &&
         !pod.metadata?.deletionTimestamp &&
         (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' &&
-        (pod.spec?.schedulingGates ?? []).length === 0;
+        (pod.spec?.schedulingGates ?? []).length === 0 &&
+        nodeSelectorMatches(pod.spec?.nodeSelector, nodeLabels);
       if (schedulable) bind(pod).catch(onError);
     },
     onError,

@@ -1,7 +1,7 @@
 // Admission verdicts without a database (core validation) and the AdmissionReview answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { admissionResponse, validateAdmission } from '@kontroler/runtime-kube';
+import { DAGRUN_FINALIZER, admissionResponse, onlyFinalizersChanged, validateAdmission } from '@kontroler/runtime-kube';
 
 const dag = (task: unknown[]) => ({ apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DAG', metadata: { name: 'd', namespace: 'n' }, spec: { task } });
 
@@ -22,4 +22,21 @@ test('admissionResponse: allowed, or 422 Invalid with every cause', () => {
   assert.equal(r.response.status.code, 422);
   assert.equal(r.response.status.message, 'DAG d is invalid: spec.task: no root task');
   assert.deepEqual(r.response.status.details.causes, [{ field: 'spec.task', message: 'no root task', reason: 'FieldValueInvalid' }]);
+});
+
+test('an UPDATE that only adds or removes a finalizer is allowed, even when the object would be refused now', async () => {
+  // A DagRun whose spec no longer passes (here: a parameter with both value and fromSecret; in a
+  // cluster more often: its DAG changed since) must still let the controller finalize it.
+  const spec = { dagName: 'd', parameters: [{ name: 'p', value: 'a', fromSecret: 's' }] };
+  const old = { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagRun', metadata: { name: 'r', namespace: 'n', resourceVersion: '5', generation: 1 }, spec, status: { phase: 'Running' } };
+  const held = { ...old, metadata: { ...old.metadata, resourceVersion: '6', finalizers: ['other', DAGRUN_FINALIZER] } };
+  const deleting = { ...held, metadata: { ...held.metadata, resourceVersion: '7', deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['other'] } };
+  const req = (oldObject: object, object: object) => ({ uid: 'u', kind: { kind: 'DagRun' }, operation: 'UPDATE', oldObject, object });
+  assert.equal((await validateAdmission(req(old, held), undefined)).allowed, true, 'adding');
+  assert.equal((await validateAdmission(req(held, deleting), undefined)).allowed, true, 'removing while deleted');
+  const edited = { ...held, metadata: { ...held.metadata, labels: { x: 'y' } } };
+  assert.equal((await validateAdmission(req(old, edited), undefined)).allowed, false, 'any other change is validated');
+  assert.equal((await validateAdmission(req(old, { ...held, spec: { ...spec, dagName: 'e' } }), undefined)).allowed, false, 'a spec change is validated');
+  assert.equal((await validateAdmission({ uid: 'u', kind: { kind: 'DagRun' }, operation: 'UPDATE', object: held }, undefined)).allowed, false, 'no old object: validated');
+  assert.equal(onlyFinalizersChanged({ metadata: { name: 'a', labels: { k: '1', j: '2' } } }, { metadata: { labels: { j: '2', k: '1' }, name: 'a' } }), true, 'key order does not matter');
 });

@@ -110,10 +110,11 @@ test('SIGKILL the controller 5 times during a 50-task run: the run completes and
     await current.kill();
     current = controller();
   }
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const status = await Promise.race([
     runEnded,
-    new Promise<string>((_r, reject) => setTimeout(() => reject(new Error(`run did not end; controller output:\n${current.out}`)), 300_000)),
-  ]);
+    new Promise<string>((_r, reject) => (timer = setTimeout(() => reject(new Error(`run did not end; controller output:\n${current.out}`)), 300_000))),
+  ]).finally(() => clearTimeout(timer)); // a pending timer kept the file alive 5 minutes after the test
   const detail = await loadRun(db.pool, run.id);
   assert.equal(status, 'succeeded', JSON.stringify(detail?.state.tasks));
   const twice = [...uids].filter(([, s]) => s.size > 1);

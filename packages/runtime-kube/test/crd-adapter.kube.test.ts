@@ -2,18 +2,22 @@
 // store with a status saying so (or why not); a DagRun starts a run (parameters, fromSecret) and
 // its status follows the run; a DagRun naming an unknown DAG fails with a clear message; runs
 // started elsewhere appear as DagRun objects; pods are owned by their DagRun; deleting a DAG
-// keeps its history.
+// keeps its history; an ended DagRun's status is not recomputed on every event; a DagRun is held
+// by its finalizer while its run is active: deleting it cancels the run first (also when the
+// controller was down during the delete), and its history and log stay.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { Controller, silentLog } from '@kontroler/controller';
 import { startReflector, testNamespace, waitFor, type Reflector } from '@kontroler/kube-agent/testing';
-import { CrdAdapter, KubePodRuntime, type KubeClient } from '@kontroler/runtime-kube';
+import { CrdAdapter, DAGRUN_FINALIZER, KubePodRuntime, type CrdAdapterOptions, type KubeClient } from '@kontroler/runtime-kube';
 
 type CustomObject = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
-import { createTestDatabase, getDag, listRuns, readLog, startRun, type TestDatabase } from '@kontroler/store';
+import { createTestDatabase, getDag, getRun, listAttempts, listRuns, readLog, startRun, type TestDatabase } from '@kontroler/store';
 import { GROUP_PATH, installCrds } from './crds.js';
 import { testClient, untilGone } from './helpers.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient as Client } from '@kontroler/runtime-kube';
 
 const ns = await testNamespace('crd-adapter');
 const path = (plural: string): string => `${GROUP_PATH}/namespaces/${ns.name}/${plural}`;
@@ -25,12 +29,15 @@ let controller: Controller;
 const pods: V1Pod[] = [];
 let podWatch: Reflector;
 
+let adapterOptions: CrdAdapterOptions;
+
 before(async () => {
   client = testClient();
   await installCrds(client);
   db = await createTestDatabase();
   const log = { info: () => undefined, warn: (m: string) => process.stderr.write(`${m}\n`), error: (m: string) => process.stderr.write(`${m}\n`) };
-  adapter = new CrdAdapter({ client, pool: db.pool, databaseUrl: db.url, namespaces: [ns.name], log, dagRunGraceMs: 1000, statusIntervalMs: 200 });
+  adapterOptions = { client, pool: db.pool, databaseUrl: db.url, namespaces: [ns.name], log, dagRunGraceMs: 1000, statusIntervalMs: 200 };
+  adapter = new CrdAdapter(adapterOptions);
   runtime = new KubePodRuntime({ client, namespaces: [ns.name], owner: (id, n) => adapter.ownerOf(id, n) });
   controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'crd-adapter-test', log: silentLog, secrets: () => undefined, pollMs: 1000 });
   await adapter.start();
@@ -157,4 +164,175 @@ test('a DagTask becomes a version that DAGs reference; deleting a DAG object kee
   assert.equal(await getDag(db.pool, ns.name, 'uses-ref'), undefined, 'marked deleted');
   assert.ok((await getDag(db.pool, ns.name, 'uses-ref', true))?.deletedAt, 'history kept');
   assert.equal((await listRuns(db.pool, { namespace: ns.name, dagName: 'uses-ref' })).length, 1, 'the run is kept');
+});
+
+/** How long one deletion may take here: the kill grace (5 s) and the run's end, with room for a loaded machine. */
+const DELETION_BOUND_MS = 45_000;
+
+/** A fresh adapter, as a restarted controller has (the old one stopped). */
+async function restartAdapter(): Promise<void> {
+  adapter = new CrdAdapter(adapterOptions);
+  await adapter.start();
+  adapter.setLeading(true);
+}
+
+function finalizers(o: CustomObject): string[] {
+  return o.metadata?.finalizers ?? [];
+}
+
+async function dropFinalizerByHand(name: string): Promise<void> {
+  const o = await client.request<CustomObject>('GET', `${path('dagruns')}/${name}`);
+  const idx = finalizers(o).indexOf(DAGRUN_FINALIZER);
+  assert.ok(idx >= 0, `${name} holds ${DAGRUN_FINALIZER}`);
+  await client.request('PATCH', `${path('dagruns')}/${name}`, { contentType: 'application/json-patch+json', body: [{ op: 'remove', path: `/metadata/finalizers/${idx}` }] });
+}
+
+/** Starts a DagRun of the slow DAG and resolves once its container runs and its line is in the store. */
+async function runningSlow(name: string): Promise<number> {
+  await until('dags', 'slow', (o) => o.status?.phase === 'Successful', 'Successful');
+  await create('dagruns', { kind: 'DagRun', metadata: { name }, spec: { dagName: 'slow' } });
+  const running = await until('dagruns', name, (o) => ((o.status?.tasks as Array<{ phase: string }> | undefined) ?? []).some((t) => t.phase === 'Running'), 'task running');
+  const runId = running.status?.dagRunId as number;
+  await waitFor<V1Pod>(ns.kc, { path: `/api/v1/namespaces/${ns.name}/pods`, fieldSelector: `metadata.name=kr-${runId}-wait-1` }, (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined, {
+    what: 'the container runs',
+    timeoutMs: 60_000,
+  });
+  // A container that just started may not have printed yet: a cancel then leaves an empty log.
+  for (const deadline = Date.now() + 30_000; (await readLog(db.pool, { runId, task: 'wait', attempt: 1 })).data.toString() !== 'waiting\n'; ) {
+    assert.ok(Date.now() < deadline, `run ${runId}: "waiting" reached the store within 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return runId;
+}
+
+/** The run ended canceled, with its one attempt and the log it wrote before the cancel. */
+async function assertCanceledWithHistory(runId: number): Promise<void> {
+  assert.equal((await getRun(db.pool, runId))?.status, 'canceled', 'the run ended before its DagRun went');
+  const attempts = await listAttempts(db.pool, runId, 'wait');
+  assert.equal(attempts.length, 1);
+  assert.equal((await readLog(db.pool, { runId, task: 'wait', attempt: 1 })).data.toString(), 'waiting\n');
+}
+
+test('an ended DagRun holds its finalizer; its status is not recomputed on every event; deleting it removes the finalizer at once', async () => {
+  const done = await until('dagruns', 'chain-run-1', (o) => o.status?.phase === 'Succeeded', 'Succeeded');
+  assert.deepEqual(finalizers(done), [DAGRUN_FINALIZER], 'held since before its run started');
+  await adapter.idle();
+  const before = adapter.counters;
+  await client.request('PATCH', `${path('dagruns')}/chain-run-1`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { touched: 'yes' } } } });
+  const deadline = Date.now() + 30_000;
+  while (adapter.counters.dagRunReconciles === before.dagRunReconciles) {
+    assert.ok(Date.now() < deadline, 'the label change reached the adapter within 30 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await adapter.idle();
+  assert.equal(adapter.counters.runStatusComputations, before.runStatusComputations, 'the run of an ended DagRun was not loaded again');
+
+  const t0 = Date.now();
+  await client.request('DELETE', `${path('dagruns')}/chain-run-1`);
+  await untilGone(ns.kc, path('dagruns'), 'chain-run-1', DELETION_BOUND_MS);
+  process.stderr.write(`crd adapter test: an ended DagRun went ${Date.now() - t0} ms after its delete\n`);
+  await adapter.idle(); // the DELETED event can come before the adapter has the answer to its patch
+  assert.equal(adapter.counters.finalizersRemoved, before.finalizersRemoved + 1);
+  assert.equal(adapter.counters.deletionCancels, before.deletionCancels, 'nothing to cancel');
+  assert.equal((await getRun(db.pool, done.status?.dagRunId as number))?.status, 'succeeded', 'its run is kept');
+
+  // A DagRun whose DAG does not exist never got a run: nothing to cancel either.
+  const orphan = await until('dagruns', 'orphan', (o) => o.status?.phase === 'Failed', 'Failed');
+  assert.deepEqual(finalizers(orphan), [DAGRUN_FINALIZER]);
+  await client.request('DELETE', `${path('dagruns')}/orphan`);
+  await untilGone(ns.kc, path('dagruns'), 'orphan', DELETION_BOUND_MS);
+  assert.equal(adapter.counters.deletionCancels, before.deletionCancels);
+});
+
+test('deleting a running DagRun cancels its run and keeps its history and log', { timeout: 120_000 }, async () => {
+  await create('dags', { kind: 'DAG', metadata: { name: 'slow' }, spec: { task: [{ name: 'wait', image: 'alpine', script: 'echo waiting; exec sleep 600' }] } });
+  const runId = await runningSlow('slow-1');
+  const t0 = Date.now();
+  await client.request('DELETE', `${path('dagruns')}/slow-1`);
+  // The finalizer is removed only once the run has ended: when the object is gone, the run is over.
+  await untilGone(ns.kc, path('dagruns'), 'slow-1', DELETION_BOUND_MS);
+  process.stderr.write(`crd adapter test: a running DagRun went ${Date.now() - t0} ms after its delete (kill grace 5 s)\n`);
+  await assertCanceledWithHistory(runId);
+});
+
+test('a DagRun deleted while the controller is down waits terminating; the controller cancels its run when it is back; DagRuns from before the finalizer get it', { timeout: 180_000 }, async () => {
+  const runId = await runningSlow('slow-2');
+  // As if made before the finalizer existed: a restarted controller puts it on the active run's object.
+  await adapter.stop();
+  await dropFinalizerByHand('slow-2');
+  await restartAdapter();
+  await until('dagruns', 'slow-2', (o) => finalizers(o).includes(DAGRUN_FINALIZER), 'finalizer added to an active DagRun from before');
+
+  await adapter.stop();
+  await client.request('DELETE', `${path('dagruns')}/slow-2`);
+  const held = await client.request<CustomObject>('GET', `${path('dagruns')}/slow-2`);
+  assert.ok(held.metadata?.deletionTimestamp, 'terminating');
+  assert.deepEqual(finalizers(held), [DAGRUN_FINALIZER], 'held while no controller runs');
+  assert.equal((await getRun(db.pool, runId))?.status, 'running', 'not canceled while no controller saw the delete');
+  await restartAdapter();
+  await untilGone(ns.kc, path('dagruns'), 'slow-2', DELETION_BOUND_MS);
+  await assertCanceledWithHistory(runId);
+
+  // Its finalizer removed by hand while no controller ran: the object is gone at once, and the
+  // controller cancels the run of the missing object when it is back.
+  const orphanId = await runningSlow('slow-3');
+  await adapter.stop();
+  await dropFinalizerByHand('slow-3');
+  await client.request('DELETE', `${path('dagruns')}/slow-3`);
+  await untilGone(ns.kc, path('dagruns'), 'slow-3', 10_000);
+  await restartAdapter();
+  const deadline = Date.now() + DELETION_BOUND_MS;
+  while (!['canceled', 'failed', 'succeeded'].includes((await getRun(db.pool, orphanId))?.status ?? '')) {
+    assert.ok(Date.now() < deadline, `run ${orphanId} ended within ${DELETION_BOUND_MS} ms of the controller's return`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await assertCanceledWithHistory(orphanId);
+});
+
+test('with RBAC from before the finalizer (no patch on dagruns) DagRuns still run, and deleting one cancels its run', { timeout: 120_000 }, async (t) => {
+  // The chart's rules before this change, for a service account the adapter impersonates.
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  const group = 'kontroler.greedykomodo';
+  await client.request('POST', `${rbac}/namespaces/${ns.name}/roles`, {
+    body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'old-controller' },
+      rules: [
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: [group], resources: ['dags', 'dagtasks', 'dagruns'], verbs: ['get', 'list', 'watch', 'create'] },
+        { apiGroups: [group], resources: ['dags/status', 'dagtasks/status', 'dagruns/status'], verbs: ['get', 'patch', 'update'] },
+      ],
+    },
+  });
+  const user = `system:serviceaccount:${ns.name}:old-controller`;
+  await client.request('POST', `${rbac}/namespaces/${ns.name}/rolebindings`, {
+    body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'old-controller' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'old-controller' }, subjects: [{ kind: 'User', name: user }] },
+  });
+  const kc = new KubeConfig();
+  kc.loadFromFile(process.env.KONTROLER_TEST_KUBECONFIG ?? '');
+  const me = kc.getCurrentUser()!;
+  kc.users = kc.users.map((u) => (u.name === me.name ? { ...u, impersonateUser: user } : u));
+  const errors: string[] = [];
+  await adapter.stop();
+  const limited = new Client(kc, { qps: 0, burst: 100 });
+  t.after(async () => {
+    await adapter.stop();
+    limited.close();
+  });
+  adapter = new CrdAdapter({ ...adapterOptions, client: limited, log: { ...adapterOptions.log, error: (m) => errors.push(m) } });
+  await adapter.start();
+  adapter.setLeading(true);
+
+  const runId = await runningSlow('slow-4');
+  assert.deepEqual(finalizers(await client.request<CustomObject>('GET', `${path('dagruns')}/slow-4`)), [], 'no finalizer without the permission');
+  assert.equal(errors.filter((m) => /grant the controller "patch" on dagruns/.test(m)).length, 1, `said once what to grant: ${errors.join(' | ')}`);
+  await client.request('DELETE', `${path('dagruns')}/slow-4`);
+  await untilGone(ns.kc, path('dagruns'), 'slow-4', 10_000);
+  const deadline = Date.now() + DELETION_BOUND_MS;
+  while ((await getRun(db.pool, runId))?.status !== 'canceled') {
+    assert.ok(Date.now() < deadline, `run ${runId} canceled within ${DELETION_BOUND_MS} ms of its DagRun's delete`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await assertCanceledWithHistory(runId);
 });

@@ -2,7 +2,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunState } from '@kontroler/engine';
-import { dagRunNameFor, dagRunObjectFor, dagRunStatus, eventFor, failedRunStatus, invalidStatus, runIdOf, statusDiffers, storedStatus, toResource } from '@kontroler/runtime-kube';
+import {
+  DAGRUN_FINALIZER,
+  addFinalizerPatch,
+  dagRunNameFor,
+  dagRunObjectFor,
+  dagRunSettled,
+  dagRunStatus,
+  eventFor,
+  failedRunStatus,
+  invalidStatus,
+  removeFinalizerPatch,
+  runIdOf,
+  statusDiffers,
+  storedStatus,
+  toResource,
+} from '@kontroler/runtime-kube';
 
 test('toResource keeps name, namespace, labels, annotations and spec; drops server fields', () => {
   const r = toResource(
@@ -53,9 +68,13 @@ test('DagRun status: phase, progress, per-task phase, attempts, exit code, pod',
   assert.ok(statusDiffers({ ...s, extra: 1 }, s));
 });
 
-test('DagRun objects for runs from elsewhere carry the run id and its parameters; names', () => {
-  const obj = dagRunObjectFor({ id: 9, namespace: 'n', dagName: 'etl', parameters: { A: '1' }, secretRefs: { P: 'pw' }, trigger: 'schedule' }, 'etl-1700000000');
+test('DagRun objects for runs from elsewhere carry the run id and its parameters, and the finalizer while the run is active; names', () => {
+  const obj = dagRunObjectFor({ id: 9, namespace: 'n', dagName: 'etl', status: 'running', parameters: { A: '1' }, secretRefs: { P: 'pw' }, trigger: 'schedule' }, 'etl-1700000000');
   assert.equal(runIdOf(obj), 9);
+  assert.deepEqual(obj.metadata?.finalizers, [DAGRUN_FINALIZER]);
+  assert.equal(DAGRUN_FINALIZER, 'kontroler.greedykomodo/dagrun.finalizer', "the Go project's name: its DagRuns are finalized by us too");
+  const ended = dagRunObjectFor({ id: 9, namespace: 'n', dagName: 'etl', status: 'succeeded', parameters: {}, secretRefs: {}, trigger: 'api' }, 'etl-9');
+  assert.equal(ended.metadata?.finalizers, undefined, 'nothing to cancel: no finalizer');
   assert.deepEqual(obj.spec, { dagName: 'etl', parameters: [{ name: 'A', value: '1' }, { name: 'P', fromSecret: 'pw' }] });
   assert.equal(dagRunNameFor({ id: 9, dagName: 'etl', name: null }), 'etl-9');
   assert.equal(dagRunNameFor({ id: 9, dagName: 'etl', name: 'mine' }), 'mine');
@@ -68,4 +87,32 @@ test('events name the object they are about', () => {
   assert.deepEqual(e.involvedObject, { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagRun', name: 'r', namespace: 'n', uid: 'u', resourceVersion: undefined });
   assert.equal(e.reason, 'RunFailed');
   assert.equal((e.metadata as { generateName: string }).generateName, 'r.');
+});
+
+test('a DagRun is settled once its status tells how its run ended, for its current generation', () => {
+  const meta = { name: 'r', generation: 2 };
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Succeeded', observedGeneration: 2 } }), true);
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Canceled', observedGeneration: 2 } }), true);
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Running', observedGeneration: 2 } }), false);
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Failed', observedGeneration: 1 } }), false, 'edited since');
+  assert.equal(dagRunSettled({ metadata: meta, status: { phase: 'Failed', observedGeneration: 2 } }), false, 'never started (unknown DAG): not a run status');
+  assert.equal(dagRunSettled({ metadata: meta }), false);
+});
+
+test('finalizer patches test what they change and leave other finalizers alone', () => {
+  const F = DAGRUN_FINALIZER;
+  assert.deepEqual(addFinalizerPatch({ metadata: { resourceVersion: '7' } }, F), [
+    { op: 'test', path: '/metadata/resourceVersion', value: '7' },
+    { op: 'add', path: '/metadata/finalizers', value: [F] },
+  ]);
+  assert.deepEqual(addFinalizerPatch({ metadata: { finalizers: ['other'] } }, F), [
+    { op: 'test', path: '/metadata/finalizers', value: ['other'] },
+    { op: 'add', path: '/metadata/finalizers/-', value: F },
+  ]);
+  assert.equal(addFinalizerPatch({ metadata: { finalizers: [F] } }, F), undefined);
+  assert.deepEqual(removeFinalizerPatch({ metadata: { finalizers: ['other', F, 'third'] } }, F), [
+    { op: 'test', path: '/metadata/finalizers/1', value: F },
+    { op: 'remove', path: '/metadata/finalizers/1' },
+  ]);
+  assert.equal(removeFinalizerPatch({ metadata: { finalizers: ['other'] } }, F), undefined);
 });

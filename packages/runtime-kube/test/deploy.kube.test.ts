@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { testNamespace } from '@kontroler/kube-agent/testing';
 import { installCrds } from './crds.js';
-import { testClient } from './helpers.js';
+import { testClient, untilGone } from './helpers.js';
 import { repoRoot } from './repo.js';
 
 const ns = await testNamespace('deploy');
@@ -170,6 +170,9 @@ test("the controller works with nothing but the chart's RBAC (impersonating its 
     { what: `DagRun rbac-run ended; controller output:\n${out}`, timeoutMs: 120_000 },
   );
   assert.equal(done.status?.phase, 'Succeeded', out);
+  // Its finalizer (put on and taken off by the controller) lets a delete through.
+  await admin.request('DELETE', `${base}/dagruns/rbac-run`);
+  await untilGone(ns.kc, `${base}/dagruns`, 'rbac-run', 60_000);
   assert.doesNotMatch(out, /forbidden/i, 'no request was refused');
   assert.match(out, /is now the leader/);
 });

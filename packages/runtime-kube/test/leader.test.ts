@@ -1,7 +1,7 @@
 // Lease decisions (client-go's rules) and the keyed work queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkQueue, decideLease, microTime, nextLeaseSpec } from '@kontroler/runtime-kube';
+import { QUEUE_RETRY_BASE_MS, QUEUE_RETRY_MAX_MS, WorkQueue, decideLease, microTime, nextLeaseSpec, retryBackoffMs } from '@kontroler/runtime-kube';
 
 test('decideLease: renew our own, take a free or expired one, wait for a live holder', () => {
   assert.equal(decideLease(undefined, 'me', 0, 0, 15_000), 'acquire');
@@ -44,4 +44,34 @@ test('work queue: a key is queued once, re-run when added while running, and rat
   await q.idle();
   assert.deepEqual(seen.sort(), ['a', 'a', 'b']);
   await q.stop();
+});
+
+test('work queue: a failing key is retried with a delay doubling per failure in a row, up to the maximum; a success resets it', async () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => retryBackoffMs(n)), [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000]);
+  assert.equal(retryBackoffMs(1000), QUEUE_RETRY_MAX_MS, 'no overflow far past the limit');
+  assert.equal(QUEUE_RETRY_BASE_MS, 1000);
+  const calls: number[] = [];
+  const delays: number[] = [];
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (done = r));
+  const q = new WorkQueue(
+    async () => {
+      calls.push(Date.now());
+      if (calls.length < 5 || calls.length === 6) throw new Error('not yet');
+      if (calls.length === 5) done();
+    },
+    { retryBaseMs: 20, retryMaxMs: 60, onError: (_k, _e, _n, ms) => delays.push(ms) },
+  );
+  const alive = setTimeout(() => undefined, 10_000); // the queue's timers are unref'd
+  q.resume();
+  q.add('k');
+  await finished;
+  q.add('k'); // a new failure after the success starts again at the base delay
+  const deadline = Date.now() + 5000;
+  while (delays.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  await q.stop();
+  clearTimeout(alive);
+  assert.deepEqual(delays, [20, 40, 60, 60, 20]);
+  const gaps = calls.slice(1, 5).map((t, i) => t - calls[i]!);
+  gaps.forEach((g, i) => assert.ok(g >= [20, 40, 60, 60][i]! - 2, `retry ${i + 1} waited ${g} ms`));
 });

@@ -1,7 +1,8 @@
 // KubePodRuntime against the real apiserver and node agent: one pod per attempt with a
 // deterministic name, exit codes and logs (kept by the finalizer until release), parameters and
 // Secrets as env, scripts through the init container, workspaces, stuck pods, kill, and adoption
-// by a second runtime that never creates a second pod.
+// by a second runtime that never creates a second pod; a pod deleted before any node took it
+// ends its attempt at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
@@ -214,4 +215,39 @@ test('a sweep removes the ended pod of an attempt the store has recorded but nob
   await sweeper.sync();
   await gone;
   assert.ok(asked.includes('left-over'));
+});
+
+test('a pod deleted before any node took it ends its attempt at once, by a user (PodDeleted) or by kill', async (t) => {
+  const rt = runtime();
+  t.after(() => rt.close());
+  const rec = record(rt);
+  // No node has this label: the pod stays Pending and unbound, as in a cluster without room for it.
+  const unschedulable = { podTemplate: { nodeSelector: { 'kontroler.test/node': 'none' } } };
+  const byUser = attempt(ns.name, '109', 'unbound', 1, '', { command: ['true'], ...unschedulable });
+  const byKill = attempt(ns.name, '109', 'unbound-killed', 1, '', { command: ['true'], ...unschedulable });
+  await rt.start(byUser);
+  await rt.start(byKill);
+  const pod = await ns.core.readNamespacedPod({ name: podName(byUser), namespace: ns.name });
+  assert.equal(pod.spec?.nodeName, undefined, 'not bound');
+  assert.equal(pod.status?.phase, 'Pending');
+
+  let t0 = Date.now();
+  await ns.core.deleteNamespacedPod({ name: podName(byUser), namespace: ns.name });
+  const deleted = await rec.exited(byUser, 15_000);
+  const userMs = Date.now() - t0;
+  assert.equal(deleted.reason, 'PodDeleted');
+  assert.equal(deleted.exitCode, undefined);
+
+  t0 = Date.now();
+  await rt.kill(byKill, 'Canceled');
+  const killed = await rec.exited(byKill, 15_000);
+  const killMs = Date.now() - t0;
+  assert.equal(killed.reason, 'Canceled');
+  assert.equal(killed.exitCode, undefined);
+  process.stderr.write(`pod runtime test: an unbound pod's attempt ended ${userMs} ms after a user's delete, ${killMs} ms after kill (deletion timeout 30 s)\n`);
+  assert.ok(userMs < 10_000 && killMs < 10_000, 'well before the kill grace plus the deletion timeout (35 s)');
+  await rt.release(byUser);
+  await rt.release(byKill);
+  await podGone(podName(byUser));
+  await podGone(podName(byKill));
 });

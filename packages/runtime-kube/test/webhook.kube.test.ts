@@ -1,14 +1,15 @@
 // The validating admission webhooks, called by the real apiserver over TLS (self-signed CA in the
 // caBundle): a cyclic DAG is refused at `kubectl apply` time with field paths; valid objects
-// pass; DagTask and DagRun problems are refused too.
+// pass; DagTask and DagRun problems are refused too; adding and removing the DagRun finalizer is
+// never refused, even when the DagRun no longer fits its DAG.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { testNamespace } from '@kontroler/kube-agent/testing';
-import { KubeApiError, selfSignedCert, startWebhookServer, webhookConfiguration, type KubeClient, type RunningWebhookServer } from '@kontroler/runtime-kube';
+import { DAGRUN_FINALIZER, KubeApiError, type KubeObject, addFinalizer, removeFinalizer, selfSignedCert, startWebhookServer, webhookConfiguration, type KubeClient, type RunningWebhookServer } from '@kontroler/runtime-kube';
 import { applyResource, createTestDatabase, type TestDatabase } from '@kontroler/store';
 import { GROUP_PATH, installCrds } from './crds.js';
-import { testClient } from './helpers.js';
+import { testClient, untilGone } from './helpers.js';
 
 const ns = await testNamespace('webhook');
 const configName = `kontroler-test-${ns.name}`;
@@ -106,4 +107,26 @@ test('a valid DAG is admitted; an invalid DagTask and DagRuns that cannot run ar
     (err: Error) => /denied the request.*spec\.parameters\.Q: unknown parameter; the DAG declares: P/.test(err.message),
   );
   await client.request('POST', `${GROUP_PATH}/namespaces/${ns.name}/dagruns`, { body: { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagRun', metadata: { name: 'goodparam' }, spec: { dagName: 'fine', parameters: [{ name: 'P', value: '1' }] } } });
+});
+
+test('the DagRun finalizer is added and removed through the webhook even when the DagRun no longer fits its DAG', async () => {
+  const spec = { parameters: [{ name: 'P', defaultValue: 'x' }], task: [{ name: 't', image: 'alpine', command: ['true'], parameters: ['P'] }] };
+  const dag = { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DAG' as const, metadata: { name: 'shifting', namespace: ns.name }, spec };
+  await applyResource(db.pool, dag, { source: 'test' });
+  const dagruns = `${GROUP_PATH}/namespaces/${ns.name}/dagruns`;
+  const obj = await client.request<KubeObject>('POST', dagruns, { body: { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagRun', metadata: { name: 'held' }, spec: { dagName: 'shifting', parameters: [{ name: 'P', value: '1' }] } } });
+  // The DAG drops the parameter: the DagRun's spec would be refused now.
+  await applyResource(db.pool, { ...dag, spec: { task: [{ name: 't', image: 'alpine', command: ['true'] }] } }, { source: 'test' });
+  await assert.rejects(
+    client.request('PATCH', `${dagruns}/held`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { edited: 'yes' } } } }),
+    (err: Error) => /validate-dagrun.*denied the request.*spec\.parameters\.P/.test(err.message),
+    'other updates are still validated',
+  );
+  const held = await addFinalizer(client, `${dagruns}/held`, obj, DAGRUN_FINALIZER);
+  assert.deepEqual(held?.metadata?.finalizers, [DAGRUN_FINALIZER]);
+  await client.request('DELETE', `${dagruns}/held`);
+  const deleting = await client.request<{ metadata: { deletionTimestamp?: string; finalizers?: string[] } }>('GET', `${dagruns}/held`);
+  assert.ok(deleting.metadata.deletionTimestamp, 'held by the finalizer');
+  await removeFinalizer(client, `${dagruns}/held`, deleting, DAGRUN_FINALIZER);
+  await untilGone(ns.kc, dagruns, 'held', 30_000);
 });

@@ -34,6 +34,12 @@ export async function getRunObjectRef(db: Queryable, runId: number): Promise<Run
   return rows[0] ? refFromRow(rows[0]) : undefined;
 }
 
+/** The run a DagRun object named `name` started in `namespace` (run names are unique per namespace), or undefined. */
+export async function getRunObjectRefByName(db: Queryable, namespace: string, name: string): Promise<RunObjectRef | undefined> {
+  const { rows } = await db.query<Row>('select id, namespace, dag_name, name, status, kube_object, created_at from runs where namespace = $1 and name = $2', [namespace, name]);
+  return rows[0] ? refFromRow(rows[0]) : undefined;
+}
+
 /** Records the DagRun object of a run ('' = none will be made). Idempotent; the first name wins. */
 export async function setRunKubeObject(db: Queryable, runId: number, objectName: string): Promise<void> {
   await db.query('update runs set kube_object = $2 where id = $1 and kube_object is null', [runId, objectName]);

@@ -4,7 +4,11 @@
 //   run started elsewhere  → a DagRun object (annotated with the run id, so it is not started
 //                            again), once; a DagRun a user deleted is not made again
 //   object deleted         → DAG / DagTask marked deleted (history kept; annotation
-//                            kontroler.greedykomodo/purge-on-delete: "true" purges), run canceled
+//                            kontroler.greedykomodo/purge-on-delete: "true" purges)
+//   DagRun deleted         → a finalizer holds it while its run is active: the run is canceled,
+//                            and the finalizer removed once the run has ended (history and logs
+//                            kept); errors retry through the work queue. A DagRun that vanished
+//                            without us (finalizer removed by hand) cancels its run too.
 // Informers run on every replica (the pod runtime asks `ownerOf`); the work queue that writes
 // runs only while this replica leads (`setLeading`).
 import { dagRunOverrides, hasCode, validateDagRun, type DagResource, type DagRunResource, type DagTaskResource, type FieldError } from '@kontroler/core';
@@ -19,6 +23,7 @@ import {
   getDagTaskVersion,
   getRun,
   getRunObjectRef,
+  getRunObjectRefByName,
   lastRuns,
   listDags,
   listRuns,
@@ -33,16 +38,21 @@ import {
 } from '@kontroler/store';
 import { Informer, type InformerEvent } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { isAlreadyExists, isNotFound } from '../kube/kube-error.js';
+import { isAlreadyExists, isNotFound, statusOf } from '../kube/kube-error.js';
+import { addFinalizer, removeFinalizer } from '../kube/finalizers.js';
 import { objectKey, type OwnerReference } from '../kube/objects.js';
 import {
+  DAGRUN_FINALIZER,
   PURGE_ANNOTATION,
+  dagRunSettled,
   dagRunNameFor,
   dagRunObjectFor,
   dagRunStatus,
   failedRunStatus,
   invalidStatus,
+  runEnded,
   runIdOf,
+  runPhase,
   statusDiffers,
   storedStatus,
   toResource,
@@ -80,6 +90,20 @@ export interface CrdAdapterOptions {
 }
 
 const SOURCE = 'kubernetes';
+/** While a deleted DagRun waits for its canceled run to end: look again this often (its end also wakes us). */
+export const DAGRUN_FINALIZE_RECHECK_MS = 5000;
+
+/** What the adapter did, for tests and metrics. */
+export interface CrdAdapterCounters {
+  /** DagRun objects reconciled (each event, resync or retry of one). */
+  dagRunReconciles: number;
+  /** DagRun statuses computed from a run's full state (a run loaded from the store). */
+  runStatusComputations: number;
+  /** Runs canceled because their DagRun was deleted. */
+  deletionCancels: number;
+  /** DagRun finalizers removed. */
+  finalizersRemoved: number;
+}
 const KINDS = { dag: 'dags', dagtask: 'dagtasks', dagrun: 'dagruns' } as const;
 type Kind = keyof typeof KINDS;
 
@@ -102,6 +126,8 @@ export class CrdAdapter {
   /** DagRun objects this process created, until the informer has them. */
   private readonly created = new Map<string, CustomObject>();
   private crdMissingLogged = false;
+  private finalizerForbiddenLogged = false;
+  private readonly stats: CrdAdapterCounters = { dagRunReconciles: 0, runStatusComputations: 0, deletionCancels: 0, finalizersRemoved: 0 };
 
   constructor(private readonly o: CrdAdapterOptions) {
     const make = (kind: Kind): Informer<CustomObject> =>
@@ -117,7 +143,7 @@ export class CrdAdapter {
     this.queue = new WorkQueue((key) => this.reconcile(key), {
       workers: o.workers ?? 4,
       minIntervalMs: o.statusIntervalMs ?? 1000,
-      onError: (key, err) => o.log.warn(`crd adapter: ${key}: ${messageOf(err)}; retrying`),
+      onError: (key, err, failures, retryInMs) => o.log.warn(`crd adapter: ${key}: ${messageOf(err)}; retrying in ${Math.round(retryInMs / 1000)} s (failure ${failures} in a row)`),
     });
   }
 
@@ -152,6 +178,11 @@ export class CrdAdapter {
 
   get isLeading(): boolean {
     return this.leading;
+  }
+
+  /** A copy of the counters. */
+  get counters(): CrdAdapterCounters {
+    return { ...this.stats };
   }
 
   /** Resolves when the queue has nothing due (tests). */
@@ -204,7 +235,14 @@ export class CrdAdapter {
       this.queue.add(key);
       return;
     }
-    if (!this.leading) return; // the leader's resync catches deletions it missed
+    if (kind === 'dagrun') {
+      // A DagRun is finalized while it still exists (deletionTimestamp set), not here. One that
+      // went without us (no finalizer) wakes its run's reconcile, which cancels an active run.
+      const id = runIdOf(ev.object);
+      if (id !== undefined) this.queue.add(`run/${id}`);
+      return;
+    }
+    if (!this.leading) return; // the leader's resync catches DAG deletions it missed
     void this.onDeleted(kind, ev.object).catch((err: unknown) => this.o.log.warn(`crd adapter: handling the deletion of ${key}: ${messageOf(err)}`));
   }
 
@@ -218,7 +256,7 @@ export class CrdAdapter {
     this.o.log.warn(`crd adapter: ${messageOf(err)}`);
   }
 
-  private async onDeleted(kind: Kind, obj: CustomObject): Promise<void> {
+  private async onDeleted(kind: 'dag' | 'dagtask', obj: CustomObject): Promise<void> {
     const ns = obj.metadata?.namespace ?? 'default';
     const name = obj.metadata?.name ?? '';
     if (obj.metadata?.uid) this.applied.delete(obj.metadata.uid);
@@ -229,15 +267,8 @@ export class CrdAdapter {
       await deleteDag(this.o.pool, ns, name, purge).catch((e: unknown) => (hasCode(e, 'NOT_FOUND') ? undefined : Promise.reject(e)));
       this.o.log.info(`crd adapter: DAG ${ns}/${name} deleted${purge ? ' with its history' : ' (run history kept)'}`);
       this.o.onDagChange?.();
-    } else if (kind === 'dagtask') {
-      await deleteDagTask(this.o.pool, ns, name).catch((e: unknown) => (hasCode(e, 'NOT_FOUND') ? undefined : Promise.reject(e)));
     } else {
-      const id = runIdOf(obj);
-      const run = id !== undefined ? await getRun(this.o.pool, id) : undefined;
-      if (run && (run.status === 'pending' || run.status === 'running')) {
-        await requestRun(this.o.pool, run.id, 'cancel').catch(() => undefined);
-        this.o.log.info(`crd adapter: DagRun ${ns}/${name} deleted: canceling run ${run.id} (its history is kept)`);
-      }
+      await deleteDagTask(this.o.pool, ns, name).catch((e: unknown) => (hasCode(e, 'NOT_FOUND') ? undefined : Promise.reject(e)));
     }
   }
 
@@ -312,10 +343,13 @@ export class CrdAdapter {
   /** A DagRun: start its run (once), then its status follows the run. */
   private async reconcileDagRun(ns: string, name: string): Promise<Outcome> {
     const obj = this.informers.dagrun.get(ns, name);
-    if (!obj || obj.metadata?.deletionTimestamp) return;
+    if (!obj) return;
+    this.stats.dagRunReconciles++;
+    if (obj.metadata?.deletionTimestamp) return this.finalizeDagRun(obj);
     const known = runIdOf(obj);
     if (known !== undefined) {
-      this.queue.add(`run/${known}`);
+      // An ended run's status is written once; a retry of the run wakes us through the store.
+      if (!dagRunSettled(obj)) this.queue.add(`run/${known}`);
       return;
     }
     const generation = obj.metadata?.generation;
@@ -328,6 +362,8 @@ export class CrdAdapter {
     }
     const { values, secrets } = dagRunOverrides(resource);
     const dagName = resource.spec.dagName;
+    // Held before the run exists, so that no deletion from now on can miss the run.
+    await this.holdFinalizer(obj);
     try {
       const { run, created } = await startRun(this.o.pool, { namespace: ns, dagName, parameters: values, secretParameters: secrets, name, trigger: 'crd' });
       await setRunKubeObject(this.o.pool, run.id, name);
@@ -367,17 +403,83 @@ export class CrdAdapter {
       if (name === null) return;
     }
     const obj = this.informers.dagrun.get(ref.namespace, name) ?? this.created.get(`${ref.namespace}/${name}`);
-    if (!obj) return; // deleted by someone: not made again
+    if (!obj) return this.cancelOrphan(ref, name); // deleted by someone: not made again
+    // Its status already tells how the run ended: nothing to load (a retry changes the run's status).
+    if (!obj.metadata?.deletionTimestamp && dagRunSettled(obj) && obj.status?.phase === runPhase(ref.status)) return;
     const detail = await loadRun(this.o.pool, id);
     if (!detail) return;
+    this.stats.runStatusComputations++;
     const status = dagRunStatus(detail.run, detail.state, obj.metadata?.generation);
     await this.writeStatus('dagrun', obj, status);
+    if (obj.metadata?.deletionTimestamp) this.queue.add(`dagrun/${ref.namespace}/${name}`);
+    else if (!runEnded(detail.run.status)) await this.holdFinalizer(obj); // a DagRun from before the finalizer, or a retried run
     if (status.phase !== obj.status?.phase) {
       this.queue.add(`dag/${ref.namespace}/${ref.dagName}`);
       const phase = String(status.phase);
       const reason = { Running: 'RunStarted', Succeeded: 'RunSucceeded', Failed: 'RunFailed', Canceled: 'RunCanceled' }[phase];
       if (reason) await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: phase === 'Failed' ? 'Warning' : 'Normal', reason, message: `run ${id}: ${String(status.message)}` }, (m) => this.o.log.warn(m));
     }
+  }
+
+  /** Puts our finalizer on a DagRun that does not have it (never on one being deleted: the apiserver refuses that). */
+  private async holdFinalizer(obj: CustomObject): Promise<void> {
+    if (obj.metadata?.deletionTimestamp || obj.metadata?.finalizers?.includes(DAGRUN_FINALIZER)) return;
+    const ns = obj.metadata?.namespace ?? 'default';
+    const name = obj.metadata?.name ?? '';
+    try {
+      const updated = await addFinalizer(this.o.client, `${base(ns, 'dagruns')}/${name}`, obj, DAGRUN_FINALIZER);
+      if (updated && this.created.has(`${ns}/${name}`)) this.created.set(`${ns}/${name}`, updated);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (statusOf(err) !== 403) throw err;
+      // RBAC from before the finalizer: run anyway; a deleted DagRun's run is then canceled once
+      // the adapter sees the object gone (cancelOrphan), without waiting for it to end.
+      if (!this.finalizerForbiddenLogged) this.o.log.error(`crd adapter: may not patch DagRun ${ns}/${name} to add its finalizer (${messageOf(err)}): grant the controller "patch" on dagruns.kontroler.greedykomodo (deploy/helm/kontroler/templates/rbac.yaml); until then a deleted DagRun goes before its run is canceled`);
+      this.finalizerForbiddenLogged = true;
+    }
+  }
+
+  /**
+   * A DagRun being deleted: cancel its run while it is active and come back until it has ended;
+   * then let the object go. Its run, attempts and logs stay in the store. Level-based and
+   * idempotent; a failure is retried by the work queue (the object waits, terminating).
+   */
+  private async finalizeDagRun(obj: CustomObject): Promise<Outcome> {
+    if (!obj.metadata?.finalizers?.includes(DAGRUN_FINALIZER)) return; // not ours to hold
+    const ns = obj.metadata.namespace ?? 'default';
+    const name = obj.metadata.name ?? '';
+    const id = runIdOf(obj) ?? (await getRunObjectRefByName(this.o.pool, ns, name))?.id;
+    const run = id !== undefined ? await getRun(this.o.pool, id) : undefined;
+    if (run && !runEnded(run.status)) {
+      await setRunKubeObject(this.o.pool, run.id, name); // a run started just before its id reached the object: never mirrored again
+      if (run.requested !== 'cancel') {
+        await requestRun(this.o.pool, run.id, 'cancel').catch((e: unknown) => (hasCode(e, 'INVALID_STATE') ? undefined : Promise.reject(e)));
+        this.stats.deletionCancels++;
+        this.o.log.info(`crd adapter: DagRun ${ns}/${name} is being deleted: canceling run ${run.id}; the object goes once the run has ended (its history is kept)`);
+        await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: 'Normal', reason: 'Canceling', message: `run ${run.id}: the DagRun is being deleted; it goes once the run has ended` }, (m) => this.o.log.warn(m));
+      }
+      return { requeueAfterMs: DAGRUN_FINALIZE_RECHECK_MS };
+    }
+    try {
+      await removeFinalizer(this.o.client, `${base(ns, 'dagruns')}/${name}`, obj, DAGRUN_FINALIZER);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.stats.finalizersRemoved++;
+    this.o.log.info(`crd adapter: DagRun ${ns}/${name} deleted${run ? ` (run ${run.id} ${run.status}; its history is kept)` : ''}`);
+  }
+
+  /**
+   * A run whose DagRun object is gone while it still runs (its finalizer was removed by hand, or
+   * it was deleted before it got one): cancel it, as deleting the object asks.
+   */
+  private async cancelOrphan(ref: RunObjectRef, name: string): Promise<void> {
+    if (ref.kubeObject !== name || runEnded(ref.status) || !this.informers.dagrun.isSynced) return;
+    const run = await getRun(this.o.pool, ref.id);
+    if (!run || runEnded(run.status) || run.requested === 'cancel') return;
+    await requestRun(this.o.pool, run.id, 'cancel').catch((e: unknown) => (hasCode(e, 'INVALID_STATE') ? undefined : Promise.reject(e)));
+    this.stats.deletionCancels++;
+    this.o.log.info(`crd adapter: the DagRun ${ref.namespace}/${name} of run ${run.id} is gone: canceling the run (its history is kept)`);
   }
 
   /** Finds or creates the DagRun object of a run and records it; undefined when there cannot be one. */

@@ -15,6 +15,32 @@ export interface CustomObject extends KubeObject {
 export const RUN_ID_ANNOTATION = `${GROUP}/run-id`;
 /** On a DAG: delete its versions and runs too when the object is deleted ("true"). */
 export const PURGE_ANNOTATION = `${GROUP}/purge-on-delete`;
+/**
+ * Held on a DagRun while its run may still be active: deleting the object then cancels the run
+ * first, and the object goes once the run has ended. The Go project's name, so DagRuns it made
+ * are finalized by us too instead of waiting forever.
+ */
+export const DAGRUN_FINALIZER = `${GROUP}/dagrun.finalizer`;
+
+const ENDED = new Set(['succeeded', 'failed', 'canceled']);
+
+/** Whether a run status is final (nothing to cancel; a retry makes it active again). */
+export function runEnded(status: string): boolean {
+  return ENDED.has(status);
+}
+
+/** DagRun phases of an ended run. */
+const ENDED_PHASES = new Set(['Succeeded', 'Failed', 'Canceled']);
+
+/**
+ * Whether a DagRun's status already says how its run ended, for its current generation: then
+ * there is nothing to recompute when the object changes (a retried run wakes us through the
+ * store instead).
+ */
+export function dagRunSettled(obj: CustomObject): boolean {
+  const s = obj.status;
+  return s !== undefined && typeof s.dagRunId === 'number' && ENDED_PHASES.has(String(s.phase)) && s.observedGeneration === obj.metadata?.generation;
+}
 
 /** The resource Kontroler validates and stores, from a custom object (server fields dropped). */
 export function toResource<R extends DagResource | DagTaskResource | DagRunResource>(obj: CustomObject, kind: R['kind']): R {
@@ -129,7 +155,7 @@ export function failedRunStatus(generation: number | undefined, message: string,
 }
 
 /** The DagRun object that mirrors a run started elsewhere (API, schedule, webhook). */
-export function dagRunObjectFor(run: { id: number; namespace: string; dagName: string; parameters: Record<string, string>; secretRefs: Record<string, string>; trigger: string }, name: string): CustomObject {
+export function dagRunObjectFor(run: { id: number; namespace: string; dagName: string; status: string; parameters: Record<string, string>; secretRefs: Record<string, string>; trigger: string }, name: string): CustomObject {
   const parameters = [
     ...Object.entries(run.parameters).map(([n, value]) => ({ name: n, value })),
     ...Object.entries(run.secretRefs).map(([n, fromSecret]) => ({ name: n, fromSecret })),
@@ -142,6 +168,7 @@ export function dagRunObjectFor(run: { id: number; namespace: string; dagName: s
       namespace: run.namespace,
       labels: { 'app.kubernetes.io/managed-by': 'kontroler', [`${GROUP}/dag`]: run.dagName.slice(0, 63), [`${GROUP}/trigger`]: run.trigger },
       annotations: { [RUN_ID_ANNOTATION]: String(run.id) },
+      ...(runEnded(run.status) ? {} : { finalizers: [DAGRUN_FINALIZER] }),
     },
     spec: { dagName: run.dagName, ...(parameters.length > 0 ? { parameters } : {}) },
   };

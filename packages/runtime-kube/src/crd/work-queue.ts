@@ -1,12 +1,29 @@
 // A keyed work queue in the style of client-go's: a key is queued at most once, processed by one
 // worker at a time, may be re-queued after a delay, and is processed at most once per
-// `minIntervalMs` (so a burst of changes to one object becomes one write).
+// `minIntervalMs` (so a burst of changes to one object becomes one write). A key whose handler
+// throws is retried after a delay that doubles with each failure in a row, up to a maximum
+// (client-go's per-item exponential backoff), so a persistent error does not spin.
+
+/** Delay before the first retry of a failed key (doubles per failure in a row). */
+export const QUEUE_RETRY_BASE_MS = 1000;
+/** Longest delay between retries of a key that keeps failing. */
+export const QUEUE_RETRY_MAX_MS = 60_000;
+
+/** The delay before retry number `failures` (1-based) of a key. Pure. */
+export function retryBackoffMs(failures: number, baseMs = QUEUE_RETRY_BASE_MS, maxMs = QUEUE_RETRY_MAX_MS): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures, 1) - 1, 30));
+}
 
 export interface WorkQueueOptions {
   readonly workers?: number;
   readonly minIntervalMs?: number;
-  readonly onError?: (key: string, err: unknown) => void;
+  /** Called with the failure count in a row and the delay before the retry. */
+  readonly onError?: (key: string, err: unknown, failures: number, retryInMs: number) => void;
   readonly now?: () => number;
+  /** Default QUEUE_RETRY_BASE_MS. */
+  readonly retryBaseMs?: number;
+  /** Default QUEUE_RETRY_MAX_MS. */
+  readonly retryMaxMs?: number;
 }
 
 /** What a handler asks for: nothing, or to be called again after `ms`. */
@@ -17,6 +34,8 @@ export class WorkQueue {
   private readonly busy = new Set<string>();
   private readonly again = new Set<string>();
   private readonly lastRun = new Map<string, number>();
+  /** Failures in a row, per key (cleared by a success). */
+  private readonly failures = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = 0;
   private paused = true;
@@ -105,11 +124,15 @@ export class WorkQueue {
     void this.handler(key)
       .then(
         (out) => {
+          this.failures.delete(key);
           if (out && typeof out === 'object') this.due.set(key, Math.min(this.due.get(key) ?? Infinity, this.now() + out.requeueAfterMs));
         },
         (err: unknown) => {
-          this.o.onError?.(key, err);
-          this.due.set(key, Math.min(this.due.get(key) ?? Infinity, this.now() + 1000));
+          const n = (this.failures.get(key) ?? 0) + 1;
+          if (this.failures.size < 10_000 || this.failures.has(key)) this.failures.set(key, n);
+          const delay = retryBackoffMs(n, this.o.retryBaseMs, this.o.retryMaxMs);
+          this.o.onError?.(key, err, n, delay);
+          this.due.set(key, Math.min(this.due.get(key) ?? Infinity, this.now() + delay));
         },
       )
       .finally(() => {

@@ -69,6 +69,11 @@ interface Tracked {
   ended: boolean;
 }
 
+/** Being deleted and bound to no node: it never ran and never will (no log, no exit code). */
+function deletedUnscheduled(pod: V1Pod): boolean {
+  return pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null && !pod.spec?.nodeName;
+}
+
 function plainKey(k: AttemptKey): AttemptKey {
   return { runId: k.runId, task: k.task, attempt: k.attempt };
 }
@@ -331,6 +336,12 @@ export class KubePodRuntime implements TaskRuntime {
     const view: PodView = t.gone ? { state: 'exited', reason: 'Lost' } : viewPod(t.pod);
     if (view.state === 'exited') {
       this.runInBackground(this.finish(t, t.gone ? this.lastView(t) : view));
+      return;
+    }
+    if (deletedUnscheduled(t.pod)) {
+      // Deleted before any node took it: the apiserver binds no pod being deleted, so nothing will
+      // ever run it; waiting for a kubelet would only hold the attempt until the deletion timeout.
+      this.runInBackground(this.finish(t, { state: 'exited', reason: 'PodDeleted' }));
       return;
     }
     if (view.state === 'stuck' && t.stuckReason === undefined) t.stuckReason = view.reason;

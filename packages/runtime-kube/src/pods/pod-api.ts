@@ -3,7 +3,8 @@
 import type { AttemptSpec } from '@kontroler/engine';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/kube-client.js';
-import { isAlreadyExists, isConflict, isNotFound, statusOf, toKontrolerError } from '../kube/kube-error.js';
+import { removeFinalizer } from '../kube/finalizers.js';
+import { isAlreadyExists, isConflict, isNotFound, toKontrolerError } from '../kube/kube-error.js';
 import { LOG_FINALIZER } from './naming.js';
 import { buildWorkspaceClaim, type PodOptions } from './pod-spec.js';
 
@@ -37,31 +38,8 @@ export async function removePod(client: KubeClient, pod: V1Pod): Promise<void> {
     if (!isConflict(err)) throw toKontrolerError(err, `deleting pod ${ns}/${name}`);
   }
   try {
-    if (pod.metadata?.finalizers?.includes(LOG_FINALIZER)) await dropFinalizer(client, path, pod);
+    await removeFinalizer(client, path, pod, LOG_FINALIZER);
   } catch (err) {
     if (!isNotFound(err)) throw toKontrolerError(err, `removing the log finalizer of pod ${ns}/${name}`);
-  }
-}
-
-/** Removes our finalizer with a test-and-remove JSON patch, re-reading the pod when it changed meanwhile. */
-async function dropFinalizer(client: KubeClient, path: string, pod: V1Pod): Promise<void> {
-  let current = pod;
-  for (let i = 0; i < 3; i++) {
-    const idx = current.metadata?.finalizers?.indexOf(LOG_FINALIZER) ?? -1;
-    if (idx < 0) return;
-    try {
-      await client.request('PATCH', path, {
-        contentType: 'application/json-patch+json',
-        body: [
-          { op: 'test', path: `/metadata/finalizers/${idx}`, value: LOG_FINALIZER },
-          { op: 'remove', path: `/metadata/finalizers/${idx}` },
-        ],
-      });
-      return;
-    } catch (err) {
-      const status = statusOf(err);
-      if (status !== 409 && status !== 422) throw err;
-      current = await client.request<V1Pod>('GET', path);
-    }
   }
 }

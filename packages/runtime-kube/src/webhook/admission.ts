@@ -12,6 +12,8 @@ export interface AdmissionRequest {
   namespace?: string;
   name?: string;
   object?: CustomObject | null;
+  /** The object before an UPDATE. */
+  oldObject?: CustomObject | null;
 }
 
 export interface AdmissionReview {
@@ -48,19 +50,45 @@ export function admissionResponse(uid: string, v: Verdict): AdmissionReview {
   };
 }
 
+/** Metadata the apiserver or finalizing controllers change without the user's content changing. */
+const BOOKKEEPING = new Set(['finalizers', 'resourceVersion', 'managedFields', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds']);
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+function content(o: CustomObject): string {
+  const meta = Object.fromEntries(Object.entries(o.metadata ?? {}).filter(([k]) => !BOOKKEEPING.has(k)));
+  const { status: _status, metadata: _metadata, ...rest } = o;
+  return JSON.stringify(canonical({ ...rest, metadata: meta }));
+}
+
+/**
+ * Whether an UPDATE changes nothing but finalizers (and server bookkeeping): a controller adding or
+ * removing its finalizer must never be refused, or a deleted object would wait forever because
+ * its spec no longer fits a DAG that changed meanwhile. Pure.
+ */
+export function onlyFinalizersChanged(oldObject: CustomObject | null | undefined, object: CustomObject): boolean {
+  return oldObject !== null && oldObject !== undefined && content(oldObject) === content(object);
+}
+
 function denial(err: unknown): Verdict {
   const e = err as { message?: string; details?: readonly FieldError[] };
   return { allowed: false, message: String(e.message ?? err), errors: e.details ?? [] };
 }
 
 /**
- * Validates the object of a CREATE or UPDATE; everything else is allowed. Throws only when the
+ * Validates the object of a CREATE or UPDATE; everything else is allowed, and so is an UPDATE that
+ * only adds or removes finalizers (see `onlyFinalizersChanged`). Throws only when the
  * store cannot be reached (the API server then applies the webhook's failurePolicy).
  */
 export async function validateAdmission(req: AdmissionRequest, pool: PoolLike | undefined): Promise<Verdict> {
   const op = req.operation ?? 'CREATE';
   const obj = req.object;
   if ((op !== 'CREATE' && op !== 'UPDATE') || !obj) return { allowed: true };
+  if (op === 'UPDATE' && onlyFinalizersChanged(req.oldObject, obj)) return { allowed: true };
   const kind = req.kind?.kind ?? obj.kind;
   const withNs: CustomObject = { ...obj, metadata: { ...obj.metadata, namespace: obj.metadata?.namespace ?? req.namespace ?? 'default', name: obj.metadata?.name ?? req.name ?? '' } };
   if (kind === 'DAG' || kind === 'DagTask') {
