@@ -18,7 +18,8 @@ export {
   type SupportedKind,
 } from './schema.js';
 export { checkShape } from './shape-check.js';
-export { parseResources, ROOT_PATH, type ParsedDocument, type ParseResourcesResult } from './load.js';
+export { findExcessNesting, MAX_NESTING_DEPTH, type NestingViolation } from './nesting.js';
+export { nestingError, parseResources, ROOT_PATH, type ParsedDocument, type ParseResourcesResult } from './load.js';
 export { loadValidatedResources, type LoadValidatedResult } from './load-validated.js';
 export {
   validateDag,

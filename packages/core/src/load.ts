@@ -25,6 +25,7 @@ import {
 } from 'yaml';
 import type { FieldError } from './errors.js';
 import { childPath, didYouMean, parentPath, type Locator, type SourcePosition } from './field-path.js';
+import { findExcessNesting } from './nesting.js';
 import { setOwn } from './plain-data.js';
 import { describeValue, shapeName } from './shape-check.js';
 import { SPEC_SHAPES, SUPPORTED_KINDS, resourceShape, type Shape, type SupportedKind } from './schema.js';
@@ -71,6 +72,8 @@ export interface ParseResourcesResult {
  * `loadValidatedResources`) before trusting a resource.
  */
 export function parseResources(text: string, source?: string): ParseResourcesResult {
+  const tooDeep = nestingError(text, source);
+  if (tooDeep !== undefined) return { resources: [], errors: [tooDeep], documents: [] };
   try {
     return parseStream(text, source);
   } catch (e) {
@@ -82,6 +85,22 @@ export function parseResources(text: string, source?: string): ParseResourcesRes
     };
     return { resources: [], errors: [error], documents: [] };
   }
+}
+
+/**
+ * The error for text nested deeper than MAX_NESTING_DEPTH (checked before the YAML parser runs,
+ * which recurses per level), or undefined. Linear in the text; never throws.
+ */
+export function nestingError(text: string, source?: string): FieldError | undefined {
+  const v = findExcessNesting(text);
+  if (v === undefined) return undefined;
+  return {
+    path: ROOT_PATH,
+    message: `nested deeper than ${v.limit} levels of mappings/lists (the limit is ${v.limit}): flatten the document`,
+    line: v.line,
+    column: v.column,
+    ...(source === undefined ? {} : { source }),
+  };
 }
 
 function parseStream(text: string, source: string | undefined): ParseResourcesResult {
