@@ -1,10 +1,10 @@
 // Loads DAG and DagTask files from a folder into the store, and again whenever they change.
 // A bad file is reported and skipped; it never replaces the last good version of its DAGs.
-import { readdir, readFile, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatFieldErrorsLocated, parseResources, validateResource, type FieldError, type KontrolerResource } from '@kontroler/core';
 import { applyResource, deleteDag, listDags, type PoolLike } from '@kontroler/store';
+import { listDagFolder, readDagFile } from './dag-folder-files.js';
 
 export interface FolderReport {
   file: string;
@@ -22,32 +22,14 @@ export interface DagFolderOptions {
   pollMs?: number;
 }
 
-const EXTENSIONS = /\.(ya?ml|json)$/i;
-
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (EXTENSIONS.test(e.name)) out.push(p);
-    }
-  };
-  await walk(dir);
-  return out.sort();
-}
-
 const KIND_ORDER: Record<string, number> = { DagTask: 0, DAG: 1 };
 
 export class DagFolder {
   private readonly seen = new Map<string, string>(); // file → content
+  /** Files not read (too large, unreadable): their DAGs are kept, like those of a broken file. */
+  private readonly unread = new Set<string>();
+  /** Entries skipped (links, FIFOs, ...) and already reported: path → reason. */
+  private readonly skipped = new Map<string, string>();
   private watcher: FSWatcher | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
@@ -99,25 +81,36 @@ export class DagFolder {
 
   /** Applies the files that changed since the last scan; forgets DAGs whose file is gone. */
   async scan(): Promise<FolderReport[]> {
-    const files = await listFiles(this.o.dir);
+    const listing = await listDagFolder(this.o.dir);
+    this.reportSkipped(listing.skipped);
+    const files = listing.files;
+    const reports: FolderReport[] = [];
     const changed: Array<{ file: string; text: string }> = [];
     for (const f of files) {
-      let text: string;
-      try {
-        if (!(await stat(f)).isFile()) continue;
-        text = await readFile(f, 'utf8');
-      } catch {
+      const read = await readDagFile(f);
+      if (!read.ok) {
+        // Reported once per distinct reason; the file's DAGs stay as they were.
+        const marker = `\u0000unread:${read.reason}`;
+        this.unread.add(f);
+        if (this.seen.get(f) === marker) continue;
+        this.seen.set(f, marker);
+        reports.push({ file: f, errors: [{ path: '<root>', message: read.reason, source: f }], applied: [] });
         continue;
       }
+      this.unread.delete(f);
+      const text = read.text;
       if (this.seen.get(f) === text) continue;
       this.seen.set(f, text);
       changed.push({ file: f, text });
     }
-    const removed = [...this.seen.keys()].filter((f) => !files.includes(f));
-    for (const f of removed) this.seen.delete(f);
-    if (changed.length === 0 && removed.length === 0) return [];
+    const listed = new Set(files);
+    const removed = [...this.seen.keys()].filter((f) => !listed.has(f));
+    for (const f of removed) {
+      this.seen.delete(f);
+      this.unread.delete(f);
+    }
+    if (changed.length === 0 && removed.length === 0 && reports.length === 0) return [];
 
-    const reports: FolderReport[] = [];
     const parsed: Array<{ file: string; resource: KontrolerResource }> = [];
     for (const c of changed) {
       const r = parseResources(c.text, c.file);
@@ -161,6 +154,10 @@ export class DagFolder {
     const broken = new Set<string>();
     for (const [f, text] of this.seen) {
       if (!files.has(f)) continue;
+      if (this.unread.has(f)) {
+        broken.add(f);
+        continue;
+      }
       const parsed = parseResources(text, f);
       if (parsed.errors.length > 0) broken.add(f);
       for (const r of parsed.resources) if (r.kind === 'DAG') defined.add(`${r.metadata.namespace ?? 'default'}/${r.metadata.name}`);
@@ -176,6 +173,18 @@ export class DagFolder {
       any = true;
     }
     return any;
+  }
+
+  /** Logs each skipped entry once (again if its reason changes); forgets entries that are gone. */
+  private reportSkipped(entries: readonly { path: string; reason: string }[]): void {
+    const now = new Set<string>();
+    for (const e of entries) {
+      now.add(e.path);
+      if (this.skipped.get(e.path) === e.reason) continue;
+      this.skipped.set(e.path, e.reason);
+      this.o.log(`${relative(process.cwd(), e.path) || e.path}: skipped, ${e.reason}`);
+    }
+    for (const p of [...this.skipped.keys()]) if (!now.has(p)) this.skipped.delete(p);
   }
 
   private report(rep: FolderReport): void {
