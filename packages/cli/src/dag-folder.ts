@@ -2,13 +2,15 @@
 // A bad file is reported and skipped; it never replaces the last good version of its DAGs.
 import { watch, type FSWatcher } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatFieldErrorsLocated, parseResources, validateResource, type FieldError, type KontrolerResource } from '@kontroler/core';
+import { formatFieldErrorsLocated, parseResources, shellParameterWarnings, validateResource, type FieldError, type KontrolerResource } from '@kontroler/core';
 import { applyResource, deleteDag, listDags, type PoolLike } from '@kontroler/store';
 import { listDagFolder, readDagFile } from './dag-folder-files.js';
 
 export interface FolderReport {
   file: string;
   errors: FieldError[];
+  /** Problems that do not stop the file (e.g. a parameter substituted into a `sh -c` script). */
+  warnings: FieldError[];
   applied: Array<{ kind: string; namespace: string; name: string; version: number; created: boolean }>;
 }
 
@@ -94,7 +96,7 @@ export class DagFolder {
         this.unread.add(f);
         if (this.seen.get(f) === marker) continue;
         this.seen.set(f, marker);
-        reports.push({ file: f, errors: [{ path: '<root>', message: read.reason, source: f }], applied: [] });
+        reports.push({ file: f, errors: [{ path: '<root>', message: read.reason, source: f }], warnings: [], applied: [] });
         continue;
       }
       this.unread.delete(f);
@@ -114,7 +116,7 @@ export class DagFolder {
     const parsed: Array<{ file: string; resource: KontrolerResource }> = [];
     for (const c of changed) {
       const r = parseResources(c.text, c.file);
-      const rep: FolderReport = { file: c.file, errors: [...r.errors], applied: [] };
+      const rep: FolderReport = { file: c.file, errors: [...r.errors], warnings: [], applied: [] };
       reports.push(rep);
       for (const d of r.documents) {
         if (!d.resource || d.errors.length > 0) continue;
@@ -122,6 +124,7 @@ export class DagFolder {
         const problems = validateResource(d.resource, { locate: d.locate }).map((e) => ({ source: c.file, ...e, path: `${d.pathPrefix}${e.path}` }));
         if (problems.length > 0) rep.errors.push(...problems);
         else parsed.push({ file: c.file, resource: d.resource });
+        rep.warnings.push(...shellParameterWarnings(d.resource, { locate: d.locate }).map((e) => ({ source: c.file, ...e, path: `${d.pathPrefix}${e.path}` })));
       }
     }
     parsed.sort((a, b) => (KIND_ORDER[a.resource.kind] ?? 2) - (KIND_ORDER[b.resource.kind] ?? 2));
@@ -192,6 +195,7 @@ export class DagFolder {
     for (const a of rep.applied) {
       this.o.log(`${a.kind} ${a.namespace}/${a.name}: ${a.created ? `loaded version ${a.version}` : `unchanged (version ${a.version})`} from ${file}`);
     }
+    if (rep.warnings.length > 0) this.o.log(`${file}: ${rep.warnings.length} warning(s):\n${indent(formatFieldErrorsLocated(rep.warnings))}`);
     if (rep.errors.length > 0) {
       this.o.log(`${file}: skipped, ${rep.errors.length} problem(s) (the last good version stays in use):\n${indent(formatFieldErrorsLocated(rep.errors))}`);
     }

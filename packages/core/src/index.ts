@@ -36,6 +36,9 @@ export { checkHttpUrl, checkNamespace, checkParameterName, checkResourceName, ch
 export { parseDsl, DSL_DEFAULT_BACKOFF, DSL_PATH, type DslParseResult } from './dsl.js';
 export { applyDsl, type DslExpansion } from './dsl-merge.js';
 export { tokenize as tokenizeDsl, type Token as DslToken } from './dsl-lexer.js';
+export { shellParameterWarnings, MAX_SHELL_WARNINGS } from './shell-warnings.js';
+export { MAX_HINT_COMPARISONS } from './report.js';
+export { MAX_ALIAS_EXPANSIONS, MAX_ALIAS_EXPANDED_CHARS } from './load.js';
 export { findCycles, rootTasks, topologicalOrder, type GraphNode } from './graph.js';
 export {
   resolveDag,
