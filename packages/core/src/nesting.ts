@@ -80,8 +80,11 @@ export function findExcessNesting(text: string, limit: number = MAX_NESTING_DEPT
         p++;
         while (p < n && text.charCodeAt(p) === 32) p++;
         if (p >= n || text[p] === '\n' || text[p] === '\r' || text[p] === '#') break;
+        // What follows opens a level if it is another entry indicator or a mapping key; a
+        // scalar item (`- x`) does not.
         const c = p - lineStart;
-        if ((block[block.length - 1] ?? -1) < c) block.push(c);
+        const nested = ((text[p] === '-' || text[p] === '?') && isSpaceOrEnd(text, p + 1)) || startsMappingEntry(text, p);
+        if (nested && (block[block.length - 1] ?? -1) < c) block.push(c);
         if (block.length + flow > limit) return violation(p);
       }
     }
@@ -164,6 +167,24 @@ export function findExcessNesting(text: string, limit: number = MAX_NESTING_DEPT
 
 const FLOW_END = new Set([...',]}'].map((c) => c.charCodeAt(0)));
 const FLOW_PLAIN_STOP = new Set([...'\n,]}[{:#"\''].map((c) => c.charCodeAt(0)));
+
+/** Whether the line from `p` holds a block mapping key (`key:` followed by a space or the end). */
+function startsMappingEntry(text: string, p: number): boolean {
+  const c = text[p];
+  if (c === '{' || c === '[' || c === '"' || c === "'" || c === '|' || c === '>') return c === '"' || c === "'" ? quotedKey(text, p) : false;
+  for (let k = p; k < text.length && text[k] !== '\n'; k++) {
+    if (text[k] === ':' && isSpaceOrEnd(text, k + 1)) return true;
+    if (text[k] === '#' && (text[k - 1] === ' ' || text[k - 1] === '\t')) return false;
+  }
+  return false;
+}
+
+function quotedKey(text: string, p: number): boolean {
+  const end = skipQuoted(text, p, text[p] ?? '"');
+  let k = end;
+  while (text[k] === ' ') k++;
+  return text[k] === ':';
+}
 
 function nextLine(text: string, i: number): number {
   const nl = text.indexOf('\n', i);

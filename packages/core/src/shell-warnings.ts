@@ -81,6 +81,7 @@ function shellScripts(argv: ReadonlyArray<{ value: string; path: string }>): Arr
       if (/^-[a-z]*c[a-z]*$/i.test(a)) {
         const script = argv[j + 1];
         if (script !== undefined) out.push(script);
+        i = j + 1; // `busybox sh -c X` is one shell
         break;
       }
     }
