@@ -4,7 +4,7 @@
 //   node scripts/bench/validate-large.mjs [N...]       (default: 5000 20000)
 // Not a test: figures are printed, nothing is asserted.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -45,9 +45,10 @@ async function child(n, format) {
   process.stdout.write(JSON.stringify({ n, format, bytes: text.length, ms, peakMb: peak, baseMb: before / 1048576 }));
 }
 
-if (process.argv[2] === '--child') {
+const main = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (main && process.argv[2] === '--child') {
   await child(Number(process.argv[3]), process.argv[4]);
-} else {
+} else if (main) {
   const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
   for (const n of sizes.length > 0 ? sizes : [5000, 20000]) {
     for (const format of ['json', 'yaml', 'json-broken']) {

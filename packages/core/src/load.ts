@@ -109,6 +109,9 @@ function parseStream(text: string, source: string | undefined): ParseResourcesRe
     version: '1.1',
     lineCounter,
     prettyErrors: false,
+    // yaml checks each key against every earlier key of its map (quadratic in a 100,000-key
+    // map); duplicateKeys() below does the same check in linear time.
+    uniqueKeys: false,
     customTags: (tags) => tags.filter((t) => !isDroppedTag(t)),
   });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -197,6 +200,12 @@ function parseDocument(
     return finish();
   }
 
+  const duplicates = duplicateKeys(doc.contents);
+  if (duplicates.length > 0) {
+    for (const key of duplicates) ctx.errors.push({ path: ROOT_PATH, message: 'invalid YAML: Map keys must be unique', ...positionOf(ctx, key) });
+    return finish();
+  }
+
   const root = doc.contents;
   const rootPos = positionOf(ctx, root) ?? { line: 1, column: 1 };
   ctx.entries.set('', { value: rootPos, node: root });
@@ -220,6 +229,37 @@ function parseDocument(
     spec: isRecord(obj['spec']) ? obj['spec'] : {},
   } as unknown as KontrolerResource;
   return finish(resource);
+}
+
+/** Most duplicate keys reported per document. */
+const MAX_DUPLICATE_KEY_ERRORS = 20;
+
+/**
+ * Keys that repeat an earlier scalar key of the same mapping (as yaml's `uniqueKeys` would
+ * report), anywhere in the document: one iterative walk, a Set per mapping. Aliases are not
+ * followed; merge keys (`<<`) may repeat.
+ */
+function duplicateKeys(root: unknown): unknown[] {
+  const out: unknown[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0 && out.length < MAX_DUPLICATE_KEY_ERRORS) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const k = pair.key;
+        if (isScalar(k) && typeof k.value !== 'symbol') {
+          if (seen.has(k.value)) out.push(k);
+          else seen.add(k.value);
+        } else if (k !== null && typeof k === 'object') stack.push(k);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  const start = (n: unknown) => (n as { range?: readonly number[] | null }).range?.[0] ?? 0;
+  return out.sort((a, b) => start(a) - start(b));
 }
 
 /** Checks apiVersion and kind; returns the kind when the rest of the document can be read. */
