@@ -32,6 +32,7 @@ async function child(n, format) {
   const text = format.startsWith('json') ? JSON.stringify(dag) : stringify(dag);
   const before = process.memoryUsage().rss;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = loadValidatedResources(text, { source: 'bench' });
   // What the API does next (store's applyResource, less the database): resolve and hash.
   if (!broken) {
@@ -41,8 +42,10 @@ async function child(n, format) {
     specHash(resolved.definition);
   } else if (r.errors.length < n - 10) throw new Error(`expected ${n - 10} errors, got ${r.errors.length}`);
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const cpuMs = (c.user + c.system) / 1000;
   const peak = process.resourceUsage().maxRSS / 1024; // KiB → MiB
-  process.stdout.write(JSON.stringify({ n, format, bytes: text.length, ms, peakMb: peak, baseMb: before / 1048576 }));
+  process.stdout.write(JSON.stringify({ n, format, bytes: text.length, ms, cpuMs, peakMb: peak, baseMb: before / 1048576 }));
 }
 
 const main = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
@@ -58,7 +61,7 @@ if (main && process.argv[2] === '--child') {
         continue;
       }
       const o = JSON.parse(r.stdout);
-      console.log(`${String(n).padStart(6)} tasks, ${format.padEnd(11)} ${(o.bytes / 1048576).toFixed(2)} MiB: parse+validate ${o.ms.toFixed(0)} ms, peak RSS ${o.peakMb.toFixed(0)} MiB (before: ${o.baseMb.toFixed(0)} MiB)`);
+      console.log(`${String(n).padStart(6)} tasks, ${format.padEnd(11)} ${(o.bytes / 1048576).toFixed(2)} MiB: parse+validate ${o.ms.toFixed(0)} ms (CPU ${o.cpuMs.toFixed(0)} ms), peak RSS ${o.peakMb.toFixed(0)} MiB (before: ${o.baseMb.toFixed(0)} MiB)`);
     }
   }
 }
