@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, printed. Targets are shown next to the figures; nothing here
 // fails on a missed target (speed is measured, not asserted in tests).
-//   node scripts/bench.mjs [local] [engine] [api] [kube] [ui]   (default: all that exist)
+//   node scripts/bench.mjs [local] [engine] [validate] [api] [kube] [ui]   (default: all that exist)
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,12 @@ if (on('local')) {
   console.log(`chain of 100 × \`true\`: ${r.chain.makespanMs} ms, ${fmt(r.chain.perHopMs)} ms per hop; process start ${fmt(r.chain.processStartMs)} ms; overhead per hop ${fmt(r.chain.overheadPerHopMs)} ms (target ≤ 5 ms)`);
   console.log(`1,000 independent \`true\`: ${r.wide.makespanMs} ms; xargs -P ${r.wide.xargsParallelism}: ${fmt(r.wide.xargsMs, 0)} ms; ratio ${fmt(r.wide.ratio, 2)}× (target ≤ 3×)`);
   console.log(`peak RSS of the all-in-one process: ${fmt(r.peakRssMb)} MiB`);
+}
+
+if (on('validate')) {
+  console.log('\n## parse + validate of large DAGs (scripts/bench/validate-large.mjs; each row its own process)');
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/validate-large.mjs'), '5000', '20000'], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) console.log(`(validate-large.mjs exited with ${r.status})`);
 }
 
 for (const [name, script] of [['api', 'scripts/bench-api.mjs'], ['kube', 'scripts/bench-kube.mjs'], ['kube-runtime', 'scripts/bench-kube-runtime.mjs'], ['ui', 'scripts/bench-ui.mjs']]) {

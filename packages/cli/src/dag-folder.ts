@@ -1,14 +1,16 @@
 // Loads DAG and DagTask files from a folder into the store, and again whenever they change.
 // A bad file is reported and skipped; it never replaces the last good version of its DAGs.
-import { readdir, readFile, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatFieldErrorsLocated, parseResources, validateResource, type FieldError, type KontrolerResource } from '@kontroler/core';
+import { formatFieldErrorsLocated, parseResources, shellParameterWarnings, validateResource, type FieldError, type KontrolerResource } from '@kontroler/core';
 import { applyResource, deleteDag, listDags, type PoolLike } from '@kontroler/store';
+import { listDagFolder, readDagFile } from './dag-folder-files.js';
 
 export interface FolderReport {
   file: string;
   errors: FieldError[];
+  /** Problems that do not stop the file (e.g. a parameter substituted into a `sh -c` script). */
+  warnings: FieldError[];
   applied: Array<{ kind: string; namespace: string; name: string; version: number; created: boolean }>;
 }
 
@@ -22,32 +24,14 @@ export interface DagFolderOptions {
   pollMs?: number;
 }
 
-const EXTENSIONS = /\.(ya?ml|json)$/i;
-
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (EXTENSIONS.test(e.name)) out.push(p);
-    }
-  };
-  await walk(dir);
-  return out.sort();
-}
-
 const KIND_ORDER: Record<string, number> = { DagTask: 0, DAG: 1 };
 
 export class DagFolder {
   private readonly seen = new Map<string, string>(); // file → content
+  /** Files not read (too large, unreadable): their DAGs are kept, like those of a broken file. */
+  private readonly unread = new Set<string>();
+  /** Entries skipped (links, FIFOs, ...) and already reported: path → reason. */
+  private readonly skipped = new Map<string, string>();
   private watcher: FSWatcher | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
@@ -99,29 +83,40 @@ export class DagFolder {
 
   /** Applies the files that changed since the last scan; forgets DAGs whose file is gone. */
   async scan(): Promise<FolderReport[]> {
-    const files = await listFiles(this.o.dir);
+    const listing = await listDagFolder(this.o.dir);
+    this.reportSkipped(listing.skipped);
+    const files = listing.files;
+    const reports: FolderReport[] = [];
     const changed: Array<{ file: string; text: string }> = [];
     for (const f of files) {
-      let text: string;
-      try {
-        if (!(await stat(f)).isFile()) continue;
-        text = await readFile(f, 'utf8');
-      } catch {
+      const read = await readDagFile(f);
+      if (!read.ok) {
+        // Reported once per distinct reason; the file's DAGs stay as they were.
+        const marker = `\u0000unread:${read.reason}`;
+        this.unread.add(f);
+        if (this.seen.get(f) === marker) continue;
+        this.seen.set(f, marker);
+        reports.push({ file: f, errors: [{ path: '<root>', message: read.reason, source: f }], warnings: [], applied: [] });
         continue;
       }
+      this.unread.delete(f);
+      const text = read.text;
       if (this.seen.get(f) === text) continue;
       this.seen.set(f, text);
       changed.push({ file: f, text });
     }
-    const removed = [...this.seen.keys()].filter((f) => !files.includes(f));
-    for (const f of removed) this.seen.delete(f);
-    if (changed.length === 0 && removed.length === 0) return [];
+    const listed = new Set(files);
+    const removed = [...this.seen.keys()].filter((f) => !listed.has(f));
+    for (const f of removed) {
+      this.seen.delete(f);
+      this.unread.delete(f);
+    }
+    if (changed.length === 0 && removed.length === 0 && reports.length === 0) return [];
 
-    const reports: FolderReport[] = [];
     const parsed: Array<{ file: string; resource: KontrolerResource }> = [];
     for (const c of changed) {
       const r = parseResources(c.text, c.file);
-      const rep: FolderReport = { file: c.file, errors: [...r.errors], applied: [] };
+      const rep: FolderReport = { file: c.file, errors: [...r.errors], warnings: [], applied: [] };
       reports.push(rep);
       for (const d of r.documents) {
         if (!d.resource || d.errors.length > 0) continue;
@@ -129,6 +124,7 @@ export class DagFolder {
         const problems = validateResource(d.resource, { locate: d.locate }).map((e) => ({ source: c.file, ...e, path: `${d.pathPrefix}${e.path}` }));
         if (problems.length > 0) rep.errors.push(...problems);
         else parsed.push({ file: c.file, resource: d.resource });
+        rep.warnings.push(...shellParameterWarnings(d.resource, { locate: d.locate }).map((e) => ({ source: c.file, ...e, path: `${d.pathPrefix}${e.path}` })));
       }
     }
     parsed.sort((a, b) => (KIND_ORDER[a.resource.kind] ?? 2) - (KIND_ORDER[b.resource.kind] ?? 2));
@@ -161,6 +157,10 @@ export class DagFolder {
     const broken = new Set<string>();
     for (const [f, text] of this.seen) {
       if (!files.has(f)) continue;
+      if (this.unread.has(f)) {
+        broken.add(f);
+        continue;
+      }
       const parsed = parseResources(text, f);
       if (parsed.errors.length > 0) broken.add(f);
       for (const r of parsed.resources) if (r.kind === 'DAG') defined.add(`${r.metadata.namespace ?? 'default'}/${r.metadata.name}`);
@@ -178,11 +178,24 @@ export class DagFolder {
     return any;
   }
 
+  /** Logs each skipped entry once (again if its reason changes); forgets entries that are gone. */
+  private reportSkipped(entries: readonly { path: string; reason: string }[]): void {
+    const now = new Set<string>();
+    for (const e of entries) {
+      now.add(e.path);
+      if (this.skipped.get(e.path) === e.reason) continue;
+      this.skipped.set(e.path, e.reason);
+      this.o.log(`${relative(process.cwd(), e.path) || e.path}: skipped, ${e.reason}`);
+    }
+    for (const p of [...this.skipped.keys()]) if (!now.has(p)) this.skipped.delete(p);
+  }
+
   private report(rep: FolderReport): void {
     const file = relative(process.cwd(), rep.file) || rep.file;
     for (const a of rep.applied) {
       this.o.log(`${a.kind} ${a.namespace}/${a.name}: ${a.created ? `loaded version ${a.version}` : `unchanged (version ${a.version})`} from ${file}`);
     }
+    if (rep.warnings.length > 0) this.o.log(`${file}: ${rep.warnings.length} warning(s):\n${indent(formatFieldErrorsLocated(rep.warnings))}`);
     if (rep.errors.length > 0) {
       this.o.log(`${file}: skipped, ${rep.errors.length} problem(s) (the last good version stays in use):\n${indent(formatFieldErrorsLocated(rep.errors))}`);
     }

@@ -22,6 +22,7 @@
 
 import type { FieldError } from './errors.js';
 import { didYouMean, type SourcePosition } from './field-path.js';
+import { MAX_HINT_COMPARISONS } from './report.js';
 import { tokenize, type Token, type TokenKind } from './dsl-lexer.js';
 import type { DagParameterSpec, DagSpec, TaskSpec } from './spec.js';
 
@@ -309,33 +310,44 @@ class Parser {
     }
     const defined = new Set(this.tasks.map((t) => t.spec.name));
     const deps = new Map<string, { from: string; pos: SourcePosition }[]>();
+    let hintBudget = MAX_HINT_COMPARISONS; // as in Report: hints stop before they cost O(n²)
+    const seenEdges = new Set<string>(); // a Set, not a scan of the list: a wide fan-in stays linear
     for (const e of this.edges) {
       for (const [name, role, pos] of [[e.from, 'runs before', e.pos], [e.to, 'runs after', e.toPos]] as const) {
         if (!defined.has(name) && !this.reported.has(`${name}@${pos.line}:${pos.column}`)) {
           this.reported.add(`${name}@${pos.line}:${pos.column}`);
           this.errors.push({
             path: DSL_PATH,
-            message: `graph: task ${JSON.stringify(name)} is not defined${didYouMean(name, defined)} (the edge says it ${role} ${JSON.stringify(name === e.from ? e.to : e.from)}; add "task ${name} { ... }")`,
+            message: `graph: task ${JSON.stringify(name)} is not defined${(hintBudget -= defined.size) >= 0 ? didYouMean(name, defined) : ''} (the edge says it ${role} ${JSON.stringify(name === e.from ? e.to : e.from)}; add "task ${name} { ... }")`,
             line: pos.line,
             column: pos.column,
           });
         }
       }
+      const key = `${e.from}\u0000${e.to}`;
+      if (seenEdges.has(key)) continue;
+      seenEdges.add(key);
       const list = deps.get(e.to) ?? [];
-      if (!list.some((d) => d.from === e.from)) list.push({ from: e.from, pos: e.pos });
+      list.push({ from: e.from, pos: e.pos });
       deps.set(e.to, list);
     }
     if (this.tasks.length > 0) {
+      // Positions recorded as `task#i.field` move under `spec.task[i]`: grouped in one pass.
+      const byTask = new Map<number, Array<[string, SourcePosition]>>();
+      for (const [k, v] of [...this.positions]) {
+        const m = /^task#(\d+)\.(.*)$/s.exec(k);
+        if (m === null) continue;
+        this.positions.delete(k);
+        const i = Number(m[1]);
+        const group = byTask.get(i) ?? [];
+        group.push([m[2] ?? '', v]);
+        byTask.set(i, group);
+      }
       spec.task = this.tasks.map((t, i) => {
         const base = `spec.task[${i}]`;
         this.positions.set(base, t.pos);
         this.positions.set(`${base}.name`, t.pos);
-        for (const [k, v] of [...this.positions]) {
-          if (k.startsWith(`task#${i}.`)) {
-            this.positions.delete(k);
-            this.positions.set(`${base}.${k.slice(`task#${i}.`.length)}`, v);
-          }
-        }
+        for (const [rest, v] of byTask.get(i) ?? []) this.positions.set(`${base}.${rest}`, v);
         const d = deps.get(t.spec.name) ?? [];
         if (d.length === 0) return t.spec;
         d.forEach((x, k) => this.positions.set(`${base}.runAfter[${k}]`, x.pos));

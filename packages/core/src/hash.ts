@@ -6,19 +6,28 @@
  * gives equal text whatever the key order. Throws TypeError on cycles and BigInt (not data).
  */
 export function stableStringify(value: unknown): string {
+  // Pieces are appended to one list and joined once: building each subtree's text and then
+  // copying it into its parent's would cost O(size × depth) in memory churn.
+  const out: string[] = [];
   const seen = new Set<object>();
-  const go = (v: unknown): string | undefined => {
-    if (v === null) return 'null';
+  /** Appends `v`'s text; false (nothing appended) for values JSON leaves out. */
+  const go = (v: unknown): boolean => {
+    if (v === null) {
+      out.push('null');
+      return true;
+    }
     switch (typeof v) {
       case 'string':
       case 'boolean':
-        return JSON.stringify(v);
+        out.push(JSON.stringify(v));
+        return true;
       case 'number':
-        return Number.isFinite(v) ? JSON.stringify(v) : 'null';
+        out.push(Number.isFinite(v) ? JSON.stringify(v) : 'null');
+        return true;
       case 'undefined':
       case 'function':
       case 'symbol':
-        return undefined;
+        return false;
       case 'bigint':
         throw new TypeError('stableStringify: BigInt is not JSON data');
       case 'object': {
@@ -26,25 +35,32 @@ export function stableStringify(value: unknown): string {
         const toJSON = (v as { toJSON?: unknown }).toJSON;
         if (typeof toJSON === 'function') return go((toJSON as () => unknown).call(v));
         seen.add(v);
-        let out: string;
         if (Array.isArray(v)) {
-          out = `[${v.map((x: unknown) => go(x) ?? 'null').join(',')}]`;
+          out.push('[');
+          v.forEach((x: unknown, i) => {
+            if (i > 0) out.push(',');
+            if (!go(x)) out.push('null');
+          });
+          out.push(']');
         } else {
           const rec = v as Record<string, unknown>;
-          const parts: string[] = [];
+          out.push('{');
+          let first = true;
           for (const k of Object.keys(rec).sort()) {
-            const s = go(rec[k]);
-            if (s !== undefined) parts.push(`${JSON.stringify(k)}:${s}`);
+            const mark = out.length;
+            out.push(first ? '' : ',', JSON.stringify(k), ':');
+            if (go(rec[k])) first = false;
+            else out.length = mark; // a member JSON drops: take its key back out
           }
-          out = `{${parts.join(',')}}`;
+          out.push('}');
         }
         seen.delete(v);
-        return out;
+        return true;
       }
     }
-    return undefined;
+    return false;
   };
-  return go(value) ?? 'null';
+  return go(value) ? out.join('') : 'null';
 }
 
 const K = new Uint32Array([
@@ -60,7 +76,9 @@ const K = new Uint32Array([
 
 /** UTF-8 bytes of a string (lone surrogates become U+FFFD, as TextEncoder does). */
 export function utf8Bytes(text: string): Uint8Array {
-  const out: number[] = [];
+  // At most 3 bytes per UTF-16 unit (a surrogate pair, 2 units, makes 4 bytes).
+  const out = new Uint8Array(text.length * 3);
+  let n = 0;
   for (let i = 0; i < text.length; i++) {
     let cp = text.charCodeAt(i);
     if (cp >= 0xd800 && cp <= 0xdbff) {
@@ -70,12 +88,22 @@ export function utf8Bytes(text: string): Uint8Array {
         i++;
       } else cp = 0xfffd;
     } else if (cp >= 0xdc00 && cp <= 0xdfff) cp = 0xfffd;
-    if (cp < 0x80) out.push(cp);
-    else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
-    else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-    else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    if (cp < 0x80) out[n++] = cp;
+    else if (cp < 0x800) {
+      out[n++] = 0xc0 | (cp >> 6);
+      out[n++] = 0x80 | (cp & 63);
+    } else if (cp < 0x10000) {
+      out[n++] = 0xe0 | (cp >> 12);
+      out[n++] = 0x80 | ((cp >> 6) & 63);
+      out[n++] = 0x80 | (cp & 63);
+    } else {
+      out[n++] = 0xf0 | (cp >> 18);
+      out[n++] = 0x80 | ((cp >> 12) & 63);
+      out[n++] = 0x80 | ((cp >> 6) & 63);
+      out[n++] = 0x80 | (cp & 63);
+    }
   }
-  return Uint8Array.from(out);
+  return out.slice(0, n);
 }
 
 /** SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, or of bytes, as 64 lower-case hex digits. */

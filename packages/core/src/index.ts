@@ -18,7 +18,8 @@ export {
   type SupportedKind,
 } from './schema.js';
 export { checkShape } from './shape-check.js';
-export { parseResources, ROOT_PATH, type ParsedDocument, type ParseResourcesResult } from './load.js';
+export { findExcessNesting, MAX_NESTING_DEPTH, type NestingViolation } from './nesting.js';
+export { nestingError, parseResources, ROOT_PATH, type ParsedDocument, type ParseResourcesResult } from './load.js';
 export { loadValidatedResources, type LoadValidatedResult } from './load-validated.js';
 export {
   validateDag,
@@ -35,6 +36,9 @@ export { checkHttpUrl, checkNamespace, checkParameterName, checkResourceName, ch
 export { parseDsl, DSL_DEFAULT_BACKOFF, DSL_PATH, type DslParseResult } from './dsl.js';
 export { applyDsl, type DslExpansion } from './dsl-merge.js';
 export { tokenize as tokenizeDsl, type Token as DslToken } from './dsl-lexer.js';
+export { shellParameterWarnings, MAX_SHELL_WARNINGS } from './shell-warnings.js';
+export { MAX_HINT_COMPARISONS } from './report.js';
+export { MAX_ALIAS_EXPANSIONS, MAX_ALIAS_EXPANDED_CHARS } from './load.js';
 export { findCycles, rootTasks, topologicalOrder, type GraphNode } from './graph.js';
 export {
   resolveDag,

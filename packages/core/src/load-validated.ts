@@ -1,6 +1,7 @@
 // Text → validated resources in one step: what `kontroler apply -f` and the API need.
 
 import type { FieldError } from './errors.js';
+import { parentPath } from './field-path.js';
 import { parseResources, type ParsedDocument } from './load.js';
 import type { KontrolerResource } from './spec.js';
 import { validateResource, type DagTaskLookup } from './validate.js';
@@ -29,13 +30,13 @@ export function loadValidatedResources(
   for (const doc of parsed.documents) {
     const errors = [...doc.errors];
     if (doc.resource !== undefined) {
-      const structural = doc.errors.map((e) => e.path.slice(doc.pathPrefix.length));
+      const structural = new Set(doc.errors.map((e) => e.path.slice(doc.pathPrefix.length)));
       const validation = validateResource(doc.resource, {
         locate: doc.locate,
         ...(opts.lookupDagTask === undefined ? {} : { lookupDagTask: opts.lookupDagTask }),
       });
       for (const e of validation) {
-        if (structural.some((s) => e.path === s || e.path.startsWith(`${s}.`) || e.path.startsWith(`${s}[`))) continue;
+        if (atOrBelow(e.path, structural)) continue;
         errors.push({
           ...e,
           path: doc.pathPrefix + e.path,
@@ -48,4 +49,10 @@ export function loadValidatedResources(
     out.errors.push(...errors);
   }
   return out;
+}
+
+/** Whether `path` or one of its ancestors is in `paths` (a walk up the path: linear in its depth). */
+function atOrBelow(path: string, paths: ReadonlySet<string>): boolean {
+  for (let p: string | undefined = path; p !== undefined && p !== ''; p = parentPath(p)) if (paths.has(p)) return true;
+  return false;
 }

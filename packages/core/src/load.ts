@@ -25,6 +25,7 @@ import {
 } from 'yaml';
 import type { FieldError } from './errors.js';
 import { childPath, didYouMean, parentPath, type Locator, type SourcePosition } from './field-path.js';
+import { findExcessNesting } from './nesting.js';
 import { setOwn } from './plain-data.js';
 import { describeValue, shapeName } from './shape-check.js';
 import { SPEC_SHAPES, SUPPORTED_KINDS, resourceShape, type Shape, type SupportedKind } from './schema.js';
@@ -71,6 +72,8 @@ export interface ParseResourcesResult {
  * `loadValidatedResources`) before trusting a resource.
  */
 export function parseResources(text: string, source?: string): ParseResourcesResult {
+  const tooDeep = nestingError(text, source);
+  if (tooDeep !== undefined) return { resources: [], errors: [tooDeep], documents: [] };
   try {
     return parseStream(text, source);
   } catch (e) {
@@ -84,12 +87,31 @@ export function parseResources(text: string, source?: string): ParseResourcesRes
   }
 }
 
+/**
+ * The error for text nested deeper than MAX_NESTING_DEPTH (checked before the YAML parser runs,
+ * which recurses per level), or undefined. Linear in the text; never throws.
+ */
+export function nestingError(text: string, source?: string): FieldError | undefined {
+  const v = findExcessNesting(text);
+  if (v === undefined) return undefined;
+  return {
+    path: ROOT_PATH,
+    message: `nested deeper than ${v.limit} levels of mappings/lists (the limit is ${v.limit}): flatten the document`,
+    line: v.line,
+    column: v.column,
+    ...(source === undefined ? {} : { source }),
+  };
+}
+
 function parseStream(text: string, source: string | undefined): ParseResourcesResult {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     version: '1.1',
     lineCounter,
     prettyErrors: false,
+    // yaml checks each key against every earlier key of its map (quadratic in a 100,000-key
+    // map); duplicateKeys() below does the same check in linear time.
+    uniqueKeys: false,
     customTags: (tags) => tags.filter((t) => !isDroppedTag(t)),
   });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -132,7 +154,18 @@ interface WalkContext {
   lineCounter: LineCounter;
   errors: FieldError[];
   entries: Map<string, NodeEntry>;
+  /** Alias expansions so far in this document, and the source characters they stood for. */
+  aliases: { count: number; chars: number; refused: boolean };
 }
+
+/**
+ * Aliases (`*name`) are expanded, as kubectl does, within bounds: at most this many expansions
+ * per document (inside free-form fields such as podTemplate.affinity, yaml's own `maxAliasCount`
+ * applies with the same number)...
+ */
+export const MAX_ALIAS_EXPANSIONS = 100;
+/** ...standing for at most this many characters of source text in all. */
+export const MAX_ALIAS_EXPANDED_CHARS = 1024 * 1024;
 
 function parseDocument(
   doc: Document.Parsed,
@@ -142,7 +175,7 @@ function parseDocument(
   lineCounter: LineCounter,
   source: string | undefined,
 ): ParsedDocument {
-  const ctx: WalkContext = { doc, text, lineCounter, errors: [], entries: new Map() };
+  const ctx: WalkContext = { doc, text, lineCounter, errors: [], entries: new Map(), aliases: { count: 0, chars: 0, refused: false } };
   const locate = makeLocator(ctx);
   const finish = (resource?: KontrolerResource): ParsedDocument => {
     const errors = ctx.errors.map((e) => ({
@@ -164,6 +197,12 @@ function parseDocument(
         column: pos.col,
       });
     }
+    return finish();
+  }
+
+  const duplicates = duplicateKeys(doc.contents);
+  if (duplicates.length > 0) {
+    for (const key of duplicates) ctx.errors.push({ path: ROOT_PATH, message: 'invalid YAML: Map keys must be unique', ...positionOf(ctx, key) });
     return finish();
   }
 
@@ -190,6 +229,37 @@ function parseDocument(
     spec: isRecord(obj['spec']) ? obj['spec'] : {},
   } as unknown as KontrolerResource;
   return finish(resource);
+}
+
+/** Most duplicate keys reported per document. */
+const MAX_DUPLICATE_KEY_ERRORS = 20;
+
+/**
+ * Keys that repeat an earlier scalar key of the same mapping (as yaml's `uniqueKeys` would
+ * report), anywhere in the document: one iterative walk, a Set per mapping. Aliases are not
+ * followed; merge keys (`<<`) may repeat.
+ */
+function duplicateKeys(root: unknown): unknown[] {
+  const out: unknown[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0 && out.length < MAX_DUPLICATE_KEY_ERRORS) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const k = pair.key;
+        if (isScalar(k) && typeof k.value !== 'symbol') {
+          if (seen.has(k.value)) out.push(k);
+          else seen.add(k.value);
+        } else if (k !== null && typeof k === 'object') stack.push(k);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  const start = (n: unknown) => (n as { range?: readonly number[] | null }).range?.[0] ?? 0;
+  return out.sort((a, b) => start(a) - start(b));
 }
 
 /** Checks apiVersion and kind; returns the kind when the rest of the document can be read. */
@@ -239,8 +309,17 @@ const MAX_DEPTH = 64;
 function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, depth: number): unknown {
   let node = raw;
   let hops = 0;
-  while (isAlias(node) && hops++ < 32) node = node.resolve(ctx.doc);
-  if (isAlias(node)) return fail(ctx, path, node, 'alias chain too long');
+  if (isAlias(raw)) {
+    while (isAlias(node) && hops++ < 32) node = node.resolve(ctx.doc);
+    if (isAlias(node)) return fail(ctx, path, node, 'alias chain too long');
+    const over = countAlias(ctx, node);
+    if (over !== undefined) {
+      // One error per document is enough: the document is refused either way.
+      if (ctx.aliases.refused) return undefined;
+      ctx.aliases.refused = true;
+      return fail(ctx, path, raw, over);
+    }
+  }
   const pos = positionOf(ctx, node);
   if (pos !== undefined) {
     const existing = ctx.entries.get(path);
@@ -252,7 +331,7 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
 
   switch (shape.type) {
     case 'any':
-      return toPlain(ctx, node);
+      return toPlain(ctx, node, path);
     case 'string':
     case 'boolean':
     case 'integer':
@@ -274,7 +353,7 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
     case 'map': {
       if (!isMap(node)) return fail(ctx, path, node, `expected a mapping, got ${describeNode(node)}`);
       const out: Record<string, unknown> = {};
-      for (const { key, keyNode, value } of effectivePairs(ctx, node)) {
+      for (const { key, keyNode, value } of effectivePairs(ctx, node, path)) {
         const p = childPath(path, key);
         recordKey(ctx, p, keyNode);
         const v = convert(ctx, value, shape.values, p, depth + 1);
@@ -286,7 +365,7 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
       if (!isMap(node)) return fail(ctx, path, node, `expected a mapping, got ${describeNode(node)}`);
       const out: Record<string, unknown> = {};
       const known = Object.keys(shape.fields);
-      for (const { key, keyNode, value } of effectivePairs(ctx, node)) {
+      for (const { key, keyNode, value } of effectivePairs(ctx, node, path)) {
         const p = childPath(path, key);
         recordKey(ctx, p, keyNode);
         const fieldShape = Object.prototype.hasOwnProperty.call(shape.fields, key) ? shape.fields[key] : undefined;
@@ -294,7 +373,7 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
           const v = convert(ctx, value, fieldShape, p, depth + 1);
           if (v !== undefined) setOwn(out, key, v);
         } else if (shape.unknown === 'keep') {
-          const v = toPlain(ctx, value);
+          const v = toPlain(ctx, value, p);
           if (v !== undefined && v !== null) setOwn(out, key, v);
         } else if (shape.unknown !== 'ignore') {
           const where = positionOf(ctx, keyNode) ?? pos;
@@ -350,7 +429,7 @@ interface EffectivePair {
  * The pairs of a mapping with YAML 1.1 merge keys (`<<: *base`) applied: explicit keys win over
  * merged ones, earlier merged maps over later ones. Keys are read as written (`y:` stays "y").
  */
-function effectivePairs(ctx: WalkContext, map: YAMLMap, depth = 0): EffectivePair[] {
+function effectivePairs(ctx: WalkContext, map: YAMLMap, path: string, depth = 0): EffectivePair[] {
   const out: EffectivePair[] = [];
   const merged: EffectivePair[] = [];
   for (const pair of map.items) {
@@ -360,7 +439,15 @@ function effectivePairs(ctx: WalkContext, map: YAMLMap, depth = 0): EffectivePai
       const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
       for (const s of sources) {
         const target = isAlias(s) ? s.resolve(ctx.doc) : s;
-        if (isMap(target)) merged.push(...effectivePairs(ctx, target, depth + 1));
+        if (isAlias(s)) {
+          const over = countAlias(ctx, target);
+          if (over !== undefined) {
+            if (!ctx.aliases.refused) fail(ctx, path, s, over);
+            ctx.aliases.refused = true;
+            return out;
+          }
+        }
+        if (isMap(target)) merged.push(...effectivePairs(ctx, target, path, depth + 1));
       }
       continue;
     }
@@ -397,14 +484,32 @@ function isNullNode(ctx: WalkContext, node: unknown): boolean {
   return n === null || n === undefined || (isScalar(n) && n.value === null);
 }
 
-function toPlain(ctx: WalkContext, node: unknown): unknown {
+/** Free-form data as plain values; an expansion over the alias bound is an error at `path`, never a silent drop. */
+function toPlain(ctx: WalkContext, node: unknown, path?: string): unknown {
   if (node === null || node === undefined) return undefined;
   if (isScalar(node) || isMap(node) || isSeq(node) || isAlias(node)) {
     try {
-      return node.toJS(ctx.doc, { maxAliasCount: 100 }) as unknown;
-    } catch {
-      return undefined;
+      return node.toJS(ctx.doc, { maxAliasCount: MAX_ALIAS_EXPANSIONS }) as unknown;
+    } catch (e) {
+      if (path === undefined) return undefined;
+      const why = e instanceof Error ? firstLine(e.message) : String(e);
+      return fail(ctx, path, node, `cannot expand the YAML aliases here (${why}); at most ${MAX_ALIAS_EXPANSIONS} alias expansions are allowed (MAX_ALIAS_EXPANSIONS): write the content out or use fewer aliases`);
     }
+  }
+  return undefined;
+}
+
+/** Counts one alias expansion of `target`; the error message when a bound is passed. */
+function countAlias(ctx: WalkContext, target: unknown): string | undefined {
+  const range = typeof target === 'object' && target !== null ? (target as { range?: readonly number[] | null }).range : undefined;
+  const chars = range?.[0] !== undefined && range[1] !== undefined ? range[1] - range[0] : 0;
+  ctx.aliases.count += 1;
+  ctx.aliases.chars += chars;
+  if (ctx.aliases.count > MAX_ALIAS_EXPANSIONS) {
+    return `more than ${MAX_ALIAS_EXPANSIONS} YAML alias expansions in one document (MAX_ALIAS_EXPANSIONS): write the content out or use fewer aliases`;
+  }
+  if (ctx.aliases.chars > MAX_ALIAS_EXPANDED_CHARS) {
+    return `YAML aliases in this document expand to more than ${MAX_ALIAS_EXPANDED_CHARS} characters of source (MAX_ALIAS_EXPANDED_CHARS): write the content out or use fewer aliases`;
   }
   return undefined;
 }

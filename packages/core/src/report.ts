@@ -2,11 +2,19 @@
 // when a locator is known, and from the DSL text for fields that came from `spec.dsl`.
 
 import type { FieldError } from './errors.js';
-import { parentPath, type Locator, type SourcePosition } from './field-path.js';
+import { didYouMean, parentPath, type Locator, type SourcePosition } from './field-path.js';
+
+/**
+ * How many candidate names all the "did you mean" hints of one validation may compare against
+ * in total. A hint costs one edit distance per candidate, so 20,000 unknown task names in a
+ * 20,000-task DAG would cost 400 million; past the budget, errors simply come without a hint.
+ */
+export const MAX_HINT_COMPARISONS = 200_000;
 
 /** An append-only list of located FieldErrors. Not exported from the package. */
 export class Report {
   readonly errors: FieldError[] = [];
+  private hintBudget = MAX_HINT_COMPARISONS;
 
   constructor(
     private readonly locate?: Locator,
@@ -22,6 +30,14 @@ export class Report {
       return;
     }
     this.errors.push({ path, message, ...this.locate?.(path) });
+  }
+
+  /** ` (did you mean "x"?)` for a name picked from a large list (e.g. task names), within the budget; else ''. */
+  hint(word: string, candidates: readonly string[] | ReadonlySet<string>): string {
+    const size = 'size' in candidates ? candidates.size : candidates.length;
+    if (size > this.hintBudget) return '';
+    this.hintBudget -= size;
+    return didYouMean(word, candidates);
   }
 
   /** Adds errors that already have paths, locating those that have no position yet. */

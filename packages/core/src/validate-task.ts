@@ -114,14 +114,26 @@ export function checkParameterRefs(
       if (bad !== undefined) report.add(at, bad);
       return;
     }
-    if (!declared.has(p)) report.add(at, undeclaredMessage(p, declared));
+    if (!declared.has(p)) report.add(at, undeclaredMessage(p, declared, report));
   });
 }
 
-/** "parameter "x" is not declared in spec.parameters (declared: a, b)" with a did-you-mean. */
-export function undeclaredMessage(name: string, declared: ReadonlySet<string>): string {
-  const list = declared.size === 0 ? 'the DAG declares no parameters' : `declared: ${[...declared].join(', ')}`;
-  return `parameter ${JSON.stringify(name)} is not declared in spec.parameters${didYouMean(name, declared)} (${list})`;
+/** How many declared names an "is not declared" message lists (the rest is "..."). */
+const LISTED_NAMES = 12;
+
+/**
+ * "parameter "x" is not declared in spec.parameters (declared: a, b)" with a did-you-mean (while
+ * the report's hint budget lasts). Lists at most LISTED_NAMES names, so many errors stay linear.
+ */
+export function undeclaredMessage(name: string, declared: ReadonlySet<string>, report: Report): string {
+  const first: string[] = [];
+  for (const n of declared) {
+    if (first.length === LISTED_NAMES) break;
+    first.push(n);
+  }
+  const shown = declared.size > LISTED_NAMES ? `${first.join(', ')}, ...` : first.join(', ');
+  const list = declared.size === 0 ? 'the DAG declares no parameters' : `declared: ${shown}`;
+  return `parameter ${JSON.stringify(name)} is not declared in spec.parameters${report.hint(name, declared)} (${list})`;
 }
 
 function checkRetryDelay(retry: unknown, path: string, report: Report): void {

@@ -323,7 +323,7 @@ function checkTaskRef(
   const params = Array.isArray(body.parameters) ? body.parameters : [];
   for (const p of params) {
     if (typeof p === 'string' && !declared.has(p)) {
-      report.add(`${path}.taskRef`, `DagTask ${JSON.stringify(name)} version ${String(version)} uses ${undeclaredMessage(p, declared)}`);
+      report.add(`${path}.taskRef`, `DagTask ${JSON.stringify(name)} version ${String(version)} uses ${undeclaredMessage(p, declared, report)}`);
     }
   }
 }
@@ -339,15 +339,22 @@ function checkGraph(list: unknown[], tasks: TaskInfo[], firstAt: ReadonlyMap<str
       if (dep === t.name) report.add(path, `task ${JSON.stringify(t.name)} cannot run after itself (cycle ${t.name} -> ${t.name})`);
       else if (!firstAt.has(dep)) {
         const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, ...` : names.join(', ');
-        report.add(path, `unknown task ${JSON.stringify(dep)}${didYouMean(dep, names)} (tasks: ${shown})`);
+        report.add(path, `unknown task ${JSON.stringify(dep)}${report.hint(dep, names)} (tasks: ${shown})`);
       }
     });
+  }
+  const byName = new Map<string, TaskInfo[]>();
+  for (const t of tasks) {
+    const same = byName.get(t.name);
+    if (same === undefined) byName.set(t.name, [t]);
+    else same.push(t);
   }
   for (const cycle of findCycles(tasks)) {
     if (cycle.length <= 2) continue; // self-dependencies are reported above
     const first = cycle[0] ?? '';
     const closing = cycle[cycle.length - 2] ?? '';
-    const task = tasks.find((t) => t.name === first && t.runAfter.includes(closing)) ?? tasks.find((t) => t.name === first);
+    const named = byName.get(first) ?? [];
+    const task = named.find((t) => t.runAfter.includes(closing)) ?? named[0];
     if (task === undefined) continue;
     const raw = (list[task.index] as Record<string, unknown>)['runAfter'];
     const k = Array.isArray(raw) ? raw.indexOf(closing) : -1;

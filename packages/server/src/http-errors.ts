@@ -118,7 +118,10 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody; 
     const known = PG_CLIENT_ERRORS[fcode];
     if (known) return make(known.code, known.message);
     // Class 22 (data exception) and 54 (limits) are caused by the input: a NUL byte, a number out of range.
-    if (fcode.startsWith('22') || fcode.startsWith('54')) return make('VALIDATION_FAILED', `the database rejected a value: ${message}`);
+    // The driver's text is not passed on (it can quote internals); the SQLSTATE class is enough.
+    if (fcode.startsWith('22') || fcode.startsWith('54')) {
+      return make('VALIDATION_FAILED', 'the database rejected a value of the request (e.g. a NUL byte, text that is not UTF-8, or a number out of range): check the values you sent');
+    }
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status === 401) return make('UNAUTHENTICATED', message);

@@ -1,7 +1,7 @@
 // Request body text → one Kontroler resource for a route: YAML or JSON (core's `parseResources`)
 // or the DSL (a DAG whose `spec.dsl` is the text; `applyResource` expands and validates it).
 import type { DagResource, DagTaskResource } from '@kontroler/core';
-import { API_VERSION, parseResources } from '@kontroler/core';
+import { API_VERSION, nestingError, parseResources } from '@kontroler/core';
 import { apiError } from './http-errors.js';
 
 const DSL_TYPES = ['text/x-kontroler-dsl', 'application/vnd.kontroler.dsl', 'application/x-kontroler-dsl'];
@@ -27,7 +27,7 @@ export interface ResourceTarget {
 
 /**
  * Parses the body into exactly one resource of `target.kind` in `target.namespace`. Throws
- * VALIDATION_FAILED with field paths (and lines) for malformed text, another kind, several
+ * BAD_REQUEST for text nested deeper than MAX_NESTING_DEPTH, VALIDATION_FAILED with field paths (and lines) for malformed text, another kind, several
  * documents, a namespace or name that disagrees with the URL.
  */
 export function resourceFromBody(text: unknown, contentType: string | undefined, target: ResourceTarget): DagResource | DagTaskResource {
@@ -38,6 +38,9 @@ export function resourceFromBody(text: unknown, contentType: string | undefined,
     if (!target.name) throw apiError('VALIDATION_FAILED', 'a DSL body has no name: add ?name=<dag name> or PUT to /dags/{name}', [{ path: 'query.name', message: 'is required for a DSL body' }]);
     return { apiVersion: API_VERSION, kind: 'DAG', metadata: { name: target.name, namespace: target.namespace }, spec: { dsl: text } };
   }
+  // Refused as a bad request (400 even on /validate) before any parser sees it: see core's MAX_NESTING_DEPTH.
+  const tooDeep = nestingError(text, 'body');
+  if (tooDeep !== undefined) throw apiError('BAD_REQUEST', `the ${target.kind} is ${tooDeep.message}`, [tooDeep]);
   const parsed = parseResources(text, 'body');
   if (parsed.errors.length > 0) {
     throw apiError('VALIDATION_FAILED', `the ${target.kind} is malformed: ${parsed.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join('; ')}`, parsed.errors);

@@ -84,7 +84,19 @@ export const RunDetailView = Type.Intersect([
 ]);
 
 export const ApplyResultView = Type.Object(
-  { kind: Type.String(), namespace: Type.String(), name: Type.String(), version: Type.Integer(), created: Type.Boolean(), dryRun: Type.Boolean() },
+  {
+    kind: Type.String(),
+    namespace: Type.String(),
+    name: Type.String(),
+    version: Type.Integer(),
+    created: Type.Boolean(),
+    dryRun: Type.Boolean(),
+    warnings: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: true }), {
+        description: 'Problems that do not stop the resource, e.g. a parameter substituted into a `sh -c` script',
+      }),
+    ),
+  },
   { additionalProperties: true },
 );
 

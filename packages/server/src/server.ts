@@ -19,6 +19,7 @@ import { toApiError } from './http-errors.js';
 import { LogHub } from './log-hub.js';
 import { Metrics } from './metrics.js';
 import { describeAccess } from './rbac.js';
+import { installRequestGuards } from './request-guards.js';
 import type { AnyRoute, Call, RouteSchemas } from './route.js';
 import { whoOf } from './route.js';
 import { authRoutes } from './routes/auth.js';
@@ -160,6 +161,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     reply.code(404).type('application/json; charset=utf-8').send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: [] });
   });
 
+  installRequestGuards(app);
   if (config.corsOrigins.length > 0) installCors(app, config.corsOrigins);
 
   app.addHook('onRequest', async (req) => {

@@ -46,7 +46,8 @@ test('serves the UI: files, client-side routes, cache headers; API paths stay JS
   assert.equal((await call(h.url, 'GET', '/healthz')).status, 200);
   for (const p of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/%00x']) {
     const status = await rawGet(p);
-    assert.ok(status === 200 || status === 404, `${p}: ${status}`);
+    // A NUL byte anywhere in a URL is refused up front (400) by the request guards.
+    assert.ok(status === 200 || status === 404 || (p.includes('%00') && status === 400), `${p}: ${status}`);
   }
   const traversal = await call(h.url, 'GET', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd');
   assert.ok(!traversal.text.includes('root:'), 'never a file outside the UI folder');

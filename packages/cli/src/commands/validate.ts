@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { formatFieldErrorsLocated, parseResources, validateResource } from '@kontroler/core';
+import { formatFieldErrorsLocated, parseResources, shellParameterWarnings, validateResource, type FieldError } from '@kontroler/core';
 
 export function register(program: Command): void {
   program
@@ -20,8 +20,10 @@ export function register(program: Command): void {
         }
         const parsed = parseResources(text, f);
         const errors = [...parsed.errors];
+        const warnings: FieldError[] = [];
         for (const d of parsed.documents) {
           if (!d.resource) continue;
+          for (const w of shellParameterWarnings(d.resource, { locate: d.locate })) warnings.push({ source: f, ...w, path: `${d.pathPrefix}${w.path}` });
           // Semantic checks run on what parsed, so one pass reports every problem.
           const seen = new Set(d.errors.map((e) => e.path));
           for (const e of validateResource(d.resource, { locate: d.locate })) {
@@ -29,6 +31,7 @@ export function register(program: Command): void {
             if (!seen.has(path)) errors.push({ source: f, ...e, path });
           }
         }
+        if (warnings.length > 0) console.error(formatFieldErrorsLocated(warnings).split('\n').map((l) => `  ${l}`).join('\n'));
         if (errors.length === 0) {
           console.log(`${f}: ok (${parsed.resources.map((r) => `${r.kind} ${r.metadata.name}`).join(', ') || 'no resources'})`);
         } else {

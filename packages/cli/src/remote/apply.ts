@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
+import { findExcessNesting } from '@kontroler/core';
 import { ApiError, type KontrolerClient } from '@kontroler/client';
 import { connect, withConn, type ConnOptions } from './connection.js';
 
@@ -47,7 +48,8 @@ export function splitDocs(file: string, text: string): Doc[] {
     if (body.trim() !== '' && !/^(\s*#.*|\s*)$/s.test(body.replace(/^\s*#.*$/gm, ''))) {
       let meta: { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } = {};
       try {
-        meta = (parse(body) ?? {}) as typeof meta;
+        // Too deep for the parser's stack: the server refuses it with the limit named.
+        if (findExcessNesting(body) === undefined) meta = (parse(body) ?? {}) as typeof meta;
       } catch {
         meta = {};
       }
@@ -77,7 +79,7 @@ const ORDER: Record<string, number> = { DagTask: 0, DAG: 1, DagRun: 2 };
 
 async function applyDoc(client: KontrolerClient, d: Doc, ns: string, dryRun: boolean): Promise<string> {
   if (d.kind === 'DagRun') {
-    const spec = (parse(d.text) as { spec?: { dagName?: string; parameters?: Array<{ name: string; value?: string }> } }).spec ?? {};
+    const spec = ((findExcessNesting(d.text) === undefined ? parse(d.text) : {}) as { spec?: { dagName?: string; parameters?: Array<{ name: string; value?: string }> } }).spec ?? {};
     if (!spec.dagName) throw new ApiError(400, 'VALIDATION_FAILED', 'spec.dagName is required', [{ path: 'spec.dagName', message: 'is required' }]);
     if (dryRun) return `dagrun/${d.name ?? '(unnamed)'} would start a run of ${spec.dagName} (dry run)`;
     const parameters = Object.fromEntries((spec.parameters ?? []).filter((p) => p.value !== undefined).map((p) => [p.name, String(p.value)]));

@@ -1,7 +1,7 @@
 // DAGs and DagTasks by namespace: apply (create or update) from YAML, JSON or the DSL, get, list,
 // delete, versions, validate. Creation and validation go through the store's `applyResource` only.
 import { Type } from '@sinclair/typebox';
-import type { FieldError } from '@kontroler/core';
+import { shellParameterWarnings, type FieldError } from '@kontroler/core';
 import {
   applyResource,
   deleteDag,
@@ -67,7 +67,8 @@ async function apply<S extends RouteSchemas>(c: Call<S>, kind: 'DAG' | 'DagTask'
   c.audit({ kind, name: resource.metadata.name, dryRun });
   const result = await applyResource(c.ctx.pool, resource, { source: 'api', dryRun });
   if (!dryRun && result.created && result.version === 1) c.reply.code(201);
-  return applyView(result, dryRun);
+  const warnings = shellParameterWarnings(resource);
+  return { ...applyView(result, dryRun), ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 function validationOutcome(e: unknown): { valid: false; code: string; message: string; errors: FieldError[] } {
@@ -131,7 +132,8 @@ export function resourceRoutes(): AnyRoute[] {
         url: `/api/v1/namespaces/:ns/${plural}/validate`,
         operationId: `validate${kind === 'DAG' ? 'Dag' : 'DagTask'}`,
         summary: `Validate a ${kind} without saving it`,
-        description: 'Always 200 for a readable request: `{valid: true, ...}` or `{valid: false, errors: [{path, message, line, column}]}`.',
+        description:
+          'Always 200 for a readable request: `{valid: true, ...}` (with `warnings` when a parameter is substituted into a `sh -c` script) or `{valid: false, errors: [{path, message, line, column}]}`. 400 for text nested deeper than 64 levels.',
         tags: [tag],
         access: nsViewer,
         audit: `${action}.validate`,
