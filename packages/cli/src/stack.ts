@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { missedFireTimes, nextFireTimes } from '@kontroler/core';
-import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, type CronFns } from '@kontroler/controller';
+import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, runtimeReadsSecrets, type CronFns } from '@kontroler/controller';
 import { LocalProcessRuntime } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import pg from 'pg';
@@ -80,7 +80,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       id,
       log,
       // In a cluster, secret parameters are read by the pods (secretKeyRef), never by the controller.
-      secrets: kubeParts ? () => undefined : envSecretResolver(process.env),
+      secrets: kubeParts ? runtimeReadsSecrets : envSecretResolver(process.env),
       ...(s.maxRunningPerRun ? { maxRunningPerRun: s.maxRunningPerRun } : {}),
       ...(kubeParts ? { namespaces: () => kubeParts.namespaces() } : {}),
     });

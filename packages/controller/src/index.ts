@@ -1,7 +1,7 @@
 export { Controller, type ControllerOptions } from './controller.js';
 export { RunActor } from './run-actor.js';
 export { LogWriter } from './log-writer.js';
-export { buildAttemptSpec, envSecretResolver, type SecretResolver } from './attempt-spec.js';
+export { SECRET_NOT_FOUND, buildAttemptSpec, envSecretResolver, runtimeReadsSecrets, type SecretLookup, type SecretResolver } from './attempt-spec.js';
 export { webhookItems } from './webhook-payload.js';
 export { consoleLog, silentLog, type ControllerLog } from './log.js';
 export { Scheduler, type SchedulerOptions } from './scheduler.js';

@@ -59,5 +59,8 @@ export {
   resolveRunParameters,
   resolveSecretsFromEnv,
   secretEnvName,
+  legacySecretEnvName,
+  lookupEnvSecret,
+  type EnvSecretLookup,
   type RunParameters,
 } from './params.js';
