@@ -1,5 +1,6 @@
 // Configuration from flags and KONTROLER_* environment variables. Only entry points read env.
 import { resolve } from 'node:path';
+import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINE_BYTES, checkLogLimits, type LogLimits } from '@kontroler/controller';
 
 export interface Settings {
   dataDir: string;
@@ -12,6 +13,8 @@ export interface Settings {
   retentionDays: number | undefined;
   retentionRunsPerDag: number | undefined;
   maxRunningPerRun: number | undefined;
+  /** KONTROLER_MAX_LOG_BYTES / KONTROLER_MAX_LOG_LINE_BYTES. */
+  logLimits: LogLimits;
 }
 
 export interface SettingFlags {
@@ -42,5 +45,16 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     retentionDays: intOrUndefined('KONTROLER_RETENTION_DAYS', env.KONTROLER_RETENTION_DAYS),
     retentionRunsPerDag: intOrUndefined('KONTROLER_RETENTION_RUNS_PER_DAG', env.KONTROLER_RETENTION_RUNS_PER_DAG),
     maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
+    logLimits: readLogLimits(env),
   };
+}
+
+function readLogLimits(env: NodeJS.ProcessEnv): LogLimits {
+  const limits = {
+    maxBytes: intOrUndefined('KONTROLER_MAX_LOG_BYTES', env.KONTROLER_MAX_LOG_BYTES) ?? DEFAULT_MAX_LOG_BYTES,
+    maxLineBytes: intOrUndefined('KONTROLER_MAX_LOG_LINE_BYTES', env.KONTROLER_MAX_LOG_LINE_BYTES) ?? DEFAULT_MAX_LOG_LINE_BYTES,
+  };
+  const problem = checkLogLimits(limits);
+  if (problem) throw new Error(`KONTROLER_MAX_LOG_BYTES / KONTROLER_MAX_LOG_LINE_BYTES: ${problem} (got ${limits.maxBytes} / ${limits.maxLineBytes})`);
+  return limits;
 }

@@ -82,6 +82,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       // In a cluster, secret parameters are read by the pods (secretKeyRef), never by the controller.
       secrets: kubeParts ? runtimeReadsSecrets : envSecretResolver(process.env),
       ...(s.maxRunningPerRun ? { maxRunningPerRun: s.maxRunningPerRun } : {}),
+      logLimits: s.logLimits,
       ...(kubeParts ? { namespaces: () => kubeParts.namespaces() } : {}),
     });
     await controller.start();

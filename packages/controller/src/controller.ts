@@ -5,6 +5,7 @@ import type { Listener, PoolLike } from '@kontroler/store';
 import { LOGS_CHANNEL, RUNS_CHANNEL, claimRuns, getRun, listen, loadRun, releaseRuns, renewLeases } from '@kontroler/store';
 import type { SecretResolver } from './attempt-spec.js';
 import type { ControllerLog } from './log.js';
+import type { LogLimits } from './log-shaper.js';
 import { LogWriter } from './log-writer.js';
 import { RunActor } from './run-actor.js';
 
@@ -26,6 +27,8 @@ export interface ControllerOptions {
   readonly maxRunningPerRun?: number;
   /** Claim only runs in these namespaces (a shard's; read at every claim); undefined = all. */
   readonly namespaces?: () => readonly string[] | undefined;
+  /** Caps of stored attempt logs (default: 64 MiB, lines of 64 KiB). */
+  readonly logLimits?: LogLimits;
 }
 
 export class Controller {
@@ -47,7 +50,7 @@ export class Controller {
     this.now = o.now ?? Date.now;
     this.leaseMs = o.leaseMs ?? 15_000;
     this.pollMs = o.pollMs ?? 2_000;
-    this.logs = new LogWriter(o.pool, (e) => o.log.error('writing logs failed', e));
+    this.logs = new LogWriter(o.pool, (e) => o.log.error('writing logs failed', e), o.logLimits ? { limits: o.logLimits } : {});
   }
 
   /** Runs currently driven by this controller. */
@@ -179,16 +182,20 @@ export class Controller {
       actor.push({ type: 'attempt:started', task: ev.key.task, attempt: ev.key.attempt, at: ev.at, handle: ev.handle });
       return;
     }
-    // The whole log is stored before the attempt is recorded as ended.
-    void this.logs.flush().then(() =>
-      actor.push({
-        type: 'attempt:exited',
-        task: ev.key.task,
-        attempt: ev.key.attempt,
-        at: ev.at,
-        reason: ev.reason,
-        ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
-      }),
+    // The whole log (with its kept tail) is stored before the attempt is recorded as ended:
+    // flush resolves only once written, retrying while the store is down.
+    this.logs.end({ runId, task: ev.key.task, attempt: ev.key.attempt });
+    this.logs.flush().then(
+      () =>
+        actor.push({
+          type: 'attempt:exited',
+          task: ev.key.task,
+          attempt: ev.key.attempt,
+          at: ev.at,
+          reason: ev.reason,
+          ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
+        }),
+      (e: unknown) => this.o.log.warn(`run ${runId}: ${ev.key.task}#${ev.key.attempt} ended, but its log is not stored yet; leaving it to whoever adopts it: ${String(e)}`),
     );
   }
 }
