@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { missedFireTimes, nextFireTimes } from '@kontroler/core';
+import { legacySecretVariables, missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, runtimeReadsSecrets, type CronFns } from '@kontroler/controller';
 import { LocalProcessRuntime } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
@@ -80,7 +80,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       id,
       log,
       // In a cluster, secret parameters are read by the pods (secretKeyRef), never by the controller.
-      secrets: kubeParts ? runtimeReadsSecrets : envSecretResolver(process.env),
+      secrets: kubeParts ? runtimeReadsSecrets : localSecrets(log),
       ...(s.maxRunningPerRun ? { maxRunningPerRun: s.maxRunningPerRun } : {}),
       logLimits: s.logLimits,
       ...(kubeParts ? { namespaces: () => kubeParts.namespaces() } : {}),
@@ -183,4 +183,13 @@ async function holdControllerId(databaseUrl: string, id: string): Promise<pg.Cli
   }
   c.on('error', () => undefined);
   return c;
+}
+
+/** Local-mode secrets from the environment; warns once about variables of the old unscoped form. */
+function localSecrets(log: { warn(msg: string): void }): ReturnType<typeof envSecretResolver> {
+  for (const name of legacySecretVariables(process.env)) {
+    const secret = name.slice('KONTROLER_SECRET_'.length);
+    log.warn(`${name} is no longer read: local secrets are scoped by namespace; rename it to KONTROLER_SECRET_<NAMESPACE>__${secret} (e.g. KONTROLER_SECRET_DEFAULT__${secret})`);
+  }
+  return envSecretResolver(process.env);
 }

@@ -150,6 +150,7 @@ export class Controller {
 
   private onActorDone(runId: number, why: 'ended' | 'lease-lost'): void {
     this.actors.delete(runId);
+    if (why === 'lease-lost') this.logs.forgetRun(runId); // its new owner writes its logs now
     if (why === 'ended') for (const fn of this.ended) fn(runId);
     this.kick();
   }

@@ -100,6 +100,14 @@ export class LogWriter {
     this.schedule(this.pendingBytes >= BATCH_BYTES);
   }
 
+  /**
+   * Drops the shaping state (and any kept tail) of a run's attempts, e.g. once its lease is lost;
+   * output that still arrives for them starts again from what the store holds.
+   */
+  forgetRun(runId: number): void {
+    for (const k of [...this.shapers.keys()]) if (k.startsWith(`${runId}\u0000`)) this.shapers.delete(k);
+  }
+
   /** The attempt ended: its kept tail (past the cap) is stored with the next write. */
   end(key: AttemptLogKey): void {
     if (this.closing) return;
@@ -209,10 +217,12 @@ export class LogWriter {
       n++;
     }
     const entries = this.pending.slice(0, n);
-    const unknown = new Map<string, AttemptLogKey>();
-    for (const e of entries) if (!this.shapers.has(id(e.key))) unknown.set(id(e.key), e.key);
-    if (unknown.size > 0) {
-      // Throws when the store is down: nothing is taken off the queue yet.
+    // Until every attempt of the batch has a shaper (a forgetRun may drop one meanwhile); from
+    // then on all is synchronous. Throws when the store is down: nothing is taken off the queue.
+    for (;;) {
+      const unknown = new Map<string, AttemptLogKey>();
+      for (const e of entries) if (!this.shapers.has(id(e.key))) unknown.set(id(e.key), e.key);
+      if (unknown.size === 0) break;
       for (const s of await getLogStates(this.pool, [...unknown.values()])) {
         this.shapers.set(id(s), new LogShaper(this.limits, { stored: s.size, received: s.received, line: s.line }));
       }

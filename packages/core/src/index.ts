@@ -60,6 +60,7 @@ export {
   resolveSecretsFromEnv,
   secretEnvName,
   legacySecretEnvName,
+  legacySecretVariables,
   lookupEnvSecret,
   type EnvSecretLookup,
   type RunParameters,

@@ -104,6 +104,14 @@ export function legacySecretEnvName(secretName: string): string {
   return `KONTROLER_SECRET_${envPart(secretName)}`;
 }
 
+/**
+ * Variables of the old unscoped form (`KONTROLER_SECRET_<NAME>`, no `__`) present in `env`: no
+ * longer read; an entry point warns about each at startup. Pure.
+ */
+export function legacySecretVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.keys(env).filter((k) => k.startsWith('KONTROLER_SECRET_') && !k.slice('KONTROLER_SECRET_'.length).includes('__')).sort();
+}
+
 /** A secret looked up in local mode: its value, or why it is not available (never the value). */
 export type EnvSecretLookup = { readonly found: true; readonly value: string } | { readonly found: false; readonly message: string };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dagRunOverrides, resolveDag, resolveRunParameters, resolveSecretsFromEnv, secretEnvName, type DagDefinition } from '@kontroler/core';
+import { legacySecretVariables, dagRunOverrides, resolveDag, resolveRunParameters, resolveSecretsFromEnv, secretEnvName, type DagDefinition } from '@kontroler/core';
 import { dag } from './helpers.js';
 
 function definition(): DagDefinition {
@@ -86,5 +86,8 @@ describe('local secrets from the environment', () => {
         message: 'secret "old" of namespace "default" is not set: set the environment variable KONTROLER_SECRET_DEFAULT__OLD; KONTROLER_SECRET_OLD is no longer read (secrets are scoped by namespace): rename it to KONTROLER_SECRET_DEFAULT__OLD',
       },
     ]);
+  });
+  test('old unscoped variables are found for a startup warning', () => {
+    assert.deepEqual(legacySecretVariables({ KONTROLER_SECRET_DB_PASS: 'x', KONTROLER_SECRET_DEFAULT__DB_PASS: 'y', KONTROLER_PORT: '1' }), ['KONTROLER_SECRET_DB_PASS']);
   });
 });
