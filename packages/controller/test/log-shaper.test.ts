@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogShaper, cutMarker, headBytesFor, splitMarker, tailBytesFor, type LogLimits, type StoredPiece } from '@kontroler/controller';
+import { LogShaper, MIN_LOG_BYTES, MIN_LOG_LINE_BYTES, checkLogLimits, cutMarker, headBytesFor, splitMarker, tailBytesFor, type LogLimits, type StoredPiece } from '@kontroler/controller';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -152,5 +152,21 @@ describe('log shaper', () => {
     sink.take(sh.finish());
     assert.equal(sink.bytes().toString(), 'a\n[kontroler: 8 bytes missing: the runtime never delivered them]\nb\n[kontroler: 5 bytes dropped: the database was unavailable]\nc\n');
     assert.equal(sh.durable.received, 19);
+  });
+
+  test('the caps are checked at their limits', () => {
+    assert.equal(checkLogLimits({ maxBytes: MIN_LOG_BYTES, maxLineBytes: MIN_LOG_LINE_BYTES }), undefined);
+    assert.match(checkLogLimits({ maxBytes: MIN_LOG_BYTES - 1, maxLineBytes: MIN_LOG_LINE_BYTES }) ?? '', /at least 4096/);
+    assert.match(checkLogLimits({ maxBytes: MIN_LOG_BYTES, maxLineBytes: MIN_LOG_LINE_BYTES - 1 }) ?? '', /at least 80/);
+    assert.match(checkLogLimits({ maxBytes: MIN_LOG_BYTES, maxLineBytes: MIN_LOG_BYTES + 1 }) ?? '', /must not exceed/);
+    // The smallest cap still holds: a log of 100 KB stored in at most 4 KiB, head and tail.
+    const limits = { maxBytes: MIN_LOG_BYTES, maxLineBytes: MIN_LOG_LINE_BYTES };
+    const sh = new LogShaper(limits);
+    const sink = new Sink();
+    feedAll(sh, sink, enc(Array.from({ length: 10_000 }, (_, i) => `l${i}`).join('\n')), 333);
+    sink.take(sh.finish());
+    assert.ok(sink.end <= MIN_LOG_BYTES);
+    assert.ok(sink.bytes().toString().startsWith('l0\nl1\n'));
+    assert.ok(sink.bytes().toString().endsWith('\nl9999'));
   });
 });

@@ -29,3 +29,4 @@ export { describeAccess, type Access, type Principal } from './rbac.js';
 export type { AnyRoute, RouteDef } from './route.js';
 export { signTrigger } from './routes/triggers.js';
 export { parseRange } from './routes/logs.js';
+export { LogHub } from './log-hub.js';
