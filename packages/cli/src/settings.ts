@@ -1,6 +1,6 @@
 // Configuration from flags and KONTROLER_* environment variables. Only entry points read env.
 import { resolve } from 'node:path';
-import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINE_BYTES, checkLogLimits, type LogLimits } from '@kontroler/controller';
+import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINE_BYTES, checkLogLimits, destinationPolicy, type DestinationPolicy, type LogLimits } from '@kontroler/controller';
 
 export interface Settings {
   dataDir: string;
@@ -9,10 +9,14 @@ export interface Settings {
   host: string;
   databaseUrl: string | undefined;
   webhookSecret: string | undefined;
+  /** KONTROLER_WEBHOOK_ALLOW parsed: destinations webhooks may reach besides public addresses. */
+  webhookPolicy: DestinationPolicy;
   controllerId: string | undefined;
   retentionDays: number | undefined;
   retentionRunsPerDag: number | undefined;
   maxRunningPerRun: number | undefined;
+  /** Local runtime: run tasks as this user (name or uid); needs root. */
+  taskUser: string | undefined;
   /** KONTROLER_MAX_LOG_BYTES / KONTROLER_MAX_LOG_LINE_BYTES. */
   logLimits: LogLimits;
 }
@@ -41,10 +45,13 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     host: flags.host ?? env.KONTROLER_HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || env.KONTROLER_DATABASE_URL || undefined,
     webhookSecret: env.KONTROLER_WEBHOOK_SECRET || undefined,
+    // A bad entry stops the process at startup (naming it) rather than failing every delivery.
+    webhookPolicy: destinationPolicy(env.KONTROLER_WEBHOOK_ALLOW ?? '', 'KONTROLER_WEBHOOK_ALLOW'),
     controllerId: env.KONTROLER_CONTROLLER_ID || undefined,
     retentionDays: intOrUndefined('KONTROLER_RETENTION_DAYS', env.KONTROLER_RETENTION_DAYS),
     retentionRunsPerDag: intOrUndefined('KONTROLER_RETENTION_RUNS_PER_DAG', env.KONTROLER_RETENTION_RUNS_PER_DAG),
     maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
+    taskUser: env.KONTROLER_TASK_USER || undefined,
     logLimits: readLogLimits(env),
   };
 }

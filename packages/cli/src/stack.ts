@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { legacySecretVariables, missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, runtimeReadsSecrets, type CronFns } from '@kontroler/controller';
-import { LocalProcessRuntime } from '@kontroler/runtime-local';
-import { collectGarbage, createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
-import pg from 'pg';
+import { LocalProcessRuntime, resolveTaskUser } from '@kontroler/runtime-local';
+import { collectGarbage, createPool, holdControllerId, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import { DagFolder } from './dag-folder.js';
 import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
@@ -50,6 +49,9 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     }
   };
   try {
+    // A bad KONTROLER_TASK_USER stops us before anything starts.
+    const taskUser = kube?.runtime !== 'kubernetes' && s.taskUser ? resolveTaskUser(s.taskUser, process.getuid?.() ?? -1) : undefined;
+    if (taskUser) log.info(`local tasks run as user ${taskUser.name} (uid ${taskUser.uid})`);
     mkdirSync(s.dataDir, { recursive: true });
     let databaseUrl = s.databaseUrl;
     let pgServer: RunningPostgres | undefined;
@@ -67,17 +69,23 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
 
     const id = s.controllerId ?? `${hostname()}:${s.dataDir}`;
     const lock = await holdControllerId(databaseUrl, id);
-    cleanups.push(() => lock.end());
+    cleanups.push(() => lock.release());
+    lock.watch((state, cause) => {
+      if (state !== 'taken') return; // 'lost' / 'held': the controller pauses and resumes claims
+      log.error(`${cause instanceof Error ? cause.message : String(cause)} (it was taken while this process's lock connection was broken): exiting`);
+      void stop().finally(() => process.exit(1));
+    });
 
     const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
-    const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime') });
+    const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime'), ...(taskUser ? { taskUser } : {}) });
     if (!kubeParts) cleanups.push(() => runtime.close());
     const controller = new Controller({
       pool,
       databaseUrl,
       runtime,
       id,
+      idLock: lock,
       log,
       // In a cluster, secret parameters are read by the pods (secretKeyRef), never by the controller.
       secrets: kubeParts ? runtimeReadsSecrets : localSecrets(log),
@@ -91,7 +99,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     scheduler.start();
     cleanups.push(() => scheduler.stop());
     if (kubeParts) await kubeParts.startControlPlane(() => scheduler.kick());
-    const sender = new WebhookSender({ pool, log, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
+    const sender = new WebhookSender({ pool, log, policy: s.webhookPolicy, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
     sender.start();
     cleanups.push(() => sender.stop());
     if (s.retentionDays !== undefined || s.retentionRunsPerDag !== undefined) {
@@ -160,29 +168,6 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     await stop();
     throw e;
   }
-}
-
-/**
- * Holds a session advisory lock named after the controller id for the life of the process, so
- * two live processes can never act as the same controller (a restarted one reclaims its runs at
- * once; a second copy is refused).
- */
-async function holdControllerId(databaseUrl: string, id: string): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: databaseUrl, application_name: 'kontroler-id' });
-  await c.connect();
-  // A killed predecessor's session may take a moment to end on the server: try for a few seconds.
-  let ok = false;
-  for (let i = 0; i < 50 && !ok; i++) {
-    const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [id]);
-    ok = rows[0]?.ok === true;
-    if (!ok) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!ok) {
-    await c.end();
-    throw new Error(`another live Kontroler controller already uses the id "${id}" on this database (same data folder?). Stop it, or set KONTROLER_CONTROLLER_ID.`);
-  }
-  c.on('error', () => undefined);
-  return c;
 }
 
 /** Local-mode secrets from the environment; warns once about variables of the old unscoped form. */

@@ -1,10 +1,11 @@
 // The controller process: claims runs from the store, drives each with a RunActor, routes runtime
 // events to them, keeps leases alive, and wakes up on NOTIFY (polling as the fallback).
 import type { RuntimeEvent, TaskRuntime } from '@kontroler/engine';
-import type { Listener, PoolLike } from '@kontroler/store';
+import type { ControllerIdLock, Listener, PoolLike } from '@kontroler/store';
 import { LOGS_CHANNEL, RUNS_CHANNEL, claimRuns, getRun, listen, loadRun, releaseRuns, renewLeases } from '@kontroler/store';
 import type { SecretResolver } from './attempt-spec.js';
 import type { ControllerLog } from './log.js';
+import { HoldBack } from './hold-back.js';
 import type { LogLimits } from './log-shaper.js';
 import { LogWriter } from './log-writer.js';
 import { RunActor } from './run-actor.js';
@@ -27,6 +28,18 @@ export interface ControllerOptions {
   readonly maxRunningPerRun?: number;
   /** Claim only runs in these namespaces (a shard's; read at every claim); undefined = all. */
   readonly namespaces?: () => readonly string[] | undefined;
+  /**
+   * Where this controller's attempts live (default: the runtime's `host`). Runs whose attempts are
+   * active on another host are never taken over (see `claimRuns`). Tests set it to act as a
+   * second machine.
+   */
+  readonly host?: string;
+  /**
+   * The lock on `id` (`holdControllerId`). While it is lost no run is claimed; once another
+   * process has taken the id this controller stops driving runs (without releasing leases, which
+   * are that process's now). Without it, nothing guards the id.
+   */
+  readonly idLock?: ControllerIdLock;
   /** Caps of stored attempt logs (default: 64 MiB, lines of 64 KiB). */
   readonly logLimits?: LogLimits;
 }
@@ -44,6 +57,13 @@ export class Controller {
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
+  /** Claims are paused (the controller id's lock is lost; see `pauseClaims`). */
+  private claimsPaused = false;
+  private readonly heldBack = new HoldBack();
+  /** Another process holds our id: never release "our" leases, they are its. */
+  private idTaken = false;
+  private unwatchLock: (() => void) | undefined;
   private readonly ended = new Set<(runId: number) => void>();
 
   constructor(private readonly o: ControllerOptions) {
@@ -65,6 +85,11 @@ export class Controller {
   }
 
   async start(): Promise<void> {
+    const lock = this.o.idLock;
+    if (lock) {
+      if (!lock.held) this.claimsPaused = true;
+      this.unwatchLock = lock.watch((state) => this.onLockChange(state));
+    }
     this.unsubscribe = this.o.runtime.subscribe((ev) => this.route(ev));
     this.listener = await listen(
       this.o.databaseUrl,
@@ -82,8 +107,14 @@ export class Controller {
    * Stops driving runs. Attempts keep running; with `release` the leases are given back so another
    * controller takes the runs at once, otherwise they expire.
    */
-  async stop(release = true): Promise<void> {
+  stop(release = true): Promise<void> {
+    // Once: the id lock's 'taken' and the process's shutdown may both stop it.
+    return (this.stopping ??= this.halt(release));
+  }
+
+  private async halt(release: boolean): Promise<void> {
     this.stopped = true;
+    this.unwatchLock?.();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.unsubscribe?.();
@@ -91,14 +122,43 @@ export class Controller {
     await Promise.all([...this.actors.values()].map((a) => a.settled()));
     for (const a of this.actors.values()) a.stop();
     await this.logs.close();
-    if (release) await releaseRuns(this.o.pool, this.o.id, [...this.actors.keys()]).catch(() => undefined);
+    if (release && !this.idTaken) await releaseRuns(this.o.pool, this.o.id, [...this.actors.keys()]).catch(() => undefined);
     this.actors.clear();
     await this.listener?.close();
   }
 
+  /**
+   * Stops taking new runs (the runs already driven go on) and resolves once no claim is in flight.
+   * Called when this process may no longer own its controller id (its lock was lost).
+   */
+  async pauseClaims(): Promise<void> {
+    this.claimsPaused = true;
+    await this.claiming;
+  }
+
+  /** Takes new runs again after `pauseClaims`, starting at once. */
+  resumeClaims(): void {
+    this.claimsPaused = false;
+    this.kick();
+  }
+
+  private onLockChange(state: 'lost' | 'held' | 'taken'): Promise<void> | void {
+    if (state === 'lost') {
+      this.o.log.error(`controller id "${this.o.id}": its lock was lost (database connection broken); claiming no new runs until it is held again`);
+      return this.pauseClaims();
+    }
+    if (state === 'held') {
+      this.o.log.info(`controller id "${this.o.id}": lock held again, claiming runs`);
+      return this.resumeClaims();
+    }
+    this.idTaken = true;
+    this.o.log.error(`controller id "${this.o.id}": another process took it while its lock was lost; this controller stops driving runs`);
+    return this.stop(false);
+  }
+
   /** Look for work now (coalesces concurrent calls). */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.claimsPaused) return;
     if (this.claiming) {
       this.claimAgain = true;
       return;
@@ -119,16 +179,22 @@ export class Controller {
     const actor = this.actors.get(id);
     if (!actor) return this.kick();
     // A run we drive: a cancel or retry may have been requested.
-    void getRun(this.o.pool, id).then((r) => {
-      if (r?.requested) actor.push({ type: 'request', what: r.requested });
-    });
+    getRun(this.o.pool, id).then(
+      (r) => {
+        if (r?.requested) actor.push({ type: 'request', what: r.requested });
+      },
+      // The request stays on the run: it is acted on at its next NOTIFY or when the run is next claimed.
+      (e: unknown) => this.o.log.error(`run ${id}: reading a request failed`, e),
+    );
   }
 
   private async claim(): Promise<void> {
     const room = (this.o.maxRuns ?? 1000) - this.actors.size;
     if (room <= 0) return;
     const namespaces = this.o.namespaces?.();
-    const runs = await claimRuns(this.o.pool, this.o.id, this.leaseMs, room, [...this.actors.keys()], namespaces);
+    const exclude = [...this.actors.keys(), ...this.heldBack.held(this.now())];
+    const host = this.o.host ?? this.o.runtime.host;
+    const runs = await claimRuns(this.o.pool, this.o.id, this.leaseMs, room, exclude, namespaces, host);
     for (const r of runs) {
       if (this.stopped) return;
       const detail = await loadRun(this.o.pool, r.id);
@@ -144,11 +210,34 @@ export class Controller {
         onDone: (id, why) => this.onActorDone(id, why),
       });
       this.actors.set(r.id, actor);
-      await actor.resume(detail.logSizes);
+      try {
+        await actor.resume(detail.logSizes);
+        this.heldBack.clear(r.id);
+      } catch (e) {
+        // Not driven: hand the run back instead of keeping its lease with no actor ticking it.
+        this.o.log.error(`run ${r.id}: resuming failed, handing the run back`, e);
+        await this.handBack(r.id);
+      }
     }
   }
 
-  private onActorDone(runId: number, why: 'ended' | 'lease-lost'): void {
+  /** Stops driving `runId`, releases its lease and leaves it alone for a backoff delay. */
+  private async handBack(runId: number): Promise<void> {
+    const actor = this.actors.get(runId);
+    actor?.stop();
+    await actor?.settled();
+    this.actors.delete(runId);
+    this.logs.forgetRun(runId);
+    const delay = this.heldBack.hold(runId, this.now());
+    this.o.log.warn(`run ${runId}: handed back; this controller retries it in ${delay} ms if no other takes it`);
+    await releaseRuns(this.o.pool, this.o.id, [runId]).catch((e: unknown) => this.o.log.error(`run ${runId}: releasing the lease failed (it expires instead)`, e));
+  }
+
+  private onActorDone(runId: number, why: 'ended' | 'lease-lost' | 'gave-up'): void {
+    if (why === 'gave-up') {
+      void this.handBack(runId).then(() => this.kick());
+      return;
+    }
     this.actors.delete(runId);
     if (why === 'lease-lost') this.logs.forgetRun(runId); // its new owner writes its logs now
     if (why === 'ended') for (const fn of this.ended) fn(runId);
@@ -165,6 +254,7 @@ export class Controller {
         this.o.log.warn(`run ${id}: lease expired, dropping it`);
         this.actors.get(id)?.stop();
         this.actors.delete(id);
+        this.logs.forgetRun(id);
       }
     } catch (e) {
       this.o.log.error('renewing leases failed', e);

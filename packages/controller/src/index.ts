@@ -1,5 +1,6 @@
 export { Controller, type ControllerOptions } from './controller.js';
-export { RunActor } from './run-actor.js';
+export { RunActor, SAVE_BACKOFF } from './run-actor.js';
+export { HoldBack, HAND_BACK_BACKOFF } from './hold-back.js';
 export { DEFAULT_LOG_BUFFER_BYTES, LOG_CHUNK_BYTES, LogWriter, type LogWriterOptions } from './log-writer.js';
 export {
   DEFAULT_MAX_LOG_BYTES,
@@ -23,3 +24,5 @@ export { consoleLog, silentLog, type ControllerLog } from './log.js';
 export { Scheduler, type SchedulerOptions } from './scheduler.js';
 export { planFires, type CronFns, type SchedulePlan } from './plan-fires.js';
 export { WebhookSender, signBody, type WebhookSenderOptions } from './webhook-sender.js';
+export { UNREACHABLE, MAX_RESPONSE_BYTES } from './webhook-sender.js';
+export * from './outbound/index.js';

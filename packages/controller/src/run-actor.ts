@@ -1,7 +1,7 @@
 // Drives one claimed run: events in, decide(), save the difference, carry out the commands.
 // Events are processed one batch at a time, so a run never has two writers in this process.
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
-import { hasCode } from '@kontroler/core';
+import { backoffMs, hasCode, isRetryable, type BackoffPolicy } from '@kontroler/core';
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
 import { decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { PoolLike, RunRecord } from '@kontroler/store';
@@ -18,12 +18,20 @@ export interface RunActorDeps {
   readonly secrets: SecretResolver;
   readonly log: ControllerLog;
   readonly maxRunning?: number;
-  /** Called once the run ended and is saved, or when the lease was lost. */
-  readonly onDone: (runId: number, why: 'ended' | 'lease-lost') => void;
+  /**
+   * Called once the run ended and is saved, when the lease was lost, or when a save failed in a
+   * way retrying cannot fix ('gave-up': the caller hands the run back).
+   */
+  readonly onDone: (runId: number, why: 'ended' | 'lease-lost' | 'gave-up') => void;
+  /** For the jitter of save retries; default Math.random. */
+  readonly random?: () => number;
 }
 
 /** How long the save of an attempt:started may wait for company. */
 const LAZY_SAVE_MS = 50;
+
+/** Delay between tries of a save that failed transiently: 100 ms, doubling, at most 30 s, jittered. */
+export const SAVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 30_000 };
 
 type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' };
 
@@ -37,6 +45,9 @@ export class RunActor {
   private readonly tasks: Map<string, ResolvedTask>;
   private idle: Array<() => void> = [];
   private lazyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Failed tries of the save being retried (0: the last save went through). */
+  private saveFailures = 0;
+  private retryWait: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
 
   constructor(
     readonly run: RunRecord,
@@ -119,7 +130,8 @@ export class RunActor {
           ...(seen.exitCode !== undefined ? { exitCode: seen.exitCode } : {}),
         });
       } else if (a.killReason !== undefined) {
-        void this.deps.runtime.kill(key, a.killReason); // a kill asked for before the crash
+        const reason = a.killReason; // a kill asked for before the crash
+        void this.deps.runtime.kill(key, reason).catch((e: unknown) => this.deps.log.warn(`kill ${t.name}#${a.attempt} failed: ${String(e)}`));
       }
     }
     if (this.run.requested) this.push({ type: 'request', what: this.run.requested });
@@ -131,6 +143,11 @@ export class RunActor {
     this.done = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    if (this.retryWait) {
+      clearTimeout(this.retryWait.timer);
+      this.retryWait.resolve();
+      this.retryWait = undefined;
+    }
     this.queue = [];
   }
 
@@ -184,12 +201,26 @@ export class RunActor {
         this.deps.onDone(this.run.id, 'lease-lost');
         return;
       }
-      // Not saved: put the batch back and try again shortly (the store may be restarting).
-      this.deps.log.error(`run ${this.run.id}: saving state failed, retrying`, err);
+      if (!isRetryable(err)) {
+        // Trying again would fail the same way: give the run back (a new owner resumes it from
+        // what is stored, as after a crash) rather than spin on it.
+        this.deps.log.error(`run ${this.run.id}: saving state failed and cannot succeed by retrying`, err);
+        this.stop();
+        this.deps.onDone(this.run.id, 'gave-up');
+        return;
+      }
+      // Not saved: put the batch back and try again after a backoff (the store may be restarting).
+      this.saveFailures++;
+      const delay = backoffMs(this.saveFailures, SAVE_BACKOFF, this.deps.random ?? Math.random);
+      this.deps.log.error(`run ${this.run.id}: saving state failed (try ${this.saveFailures}), retrying in ${delay} ms`, err);
       this.queue.unshift(...batch);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise<void>((resolve) => {
+        this.retryWait = { timer: setTimeout(resolve, delay), resolve };
+      });
+      this.retryWait = undefined;
       return;
     }
+    this.saveFailures = 0;
     this.state = state;
     this.carryOut(commands, prev);
     if (isTerminalRun(state.status)) {

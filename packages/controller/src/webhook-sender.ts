@@ -1,11 +1,22 @@
 // Delivers queued webhooks: signed (HMAC-SHA256 of the raw body), retried with exponential
-// backoff when the receiver fails, every attempt recorded in the store.
+// backoff when the receiver fails, every attempt recorded in the store. Destinations are checked
+// by a DestinationPolicy at connect time (no loopback, private, link-local or unspecified
+// addresses unless allowed); redirects are not followed. What the store records (and the API
+// shows editors) is a generic reason, never the raw connection error: that would make the
+// controller a port scanner for whoever can edit a DAG. The raw error goes to the operator's log.
 import { createHmac } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { PoolLike, WebhookDelivery } from '@kontroler/store';
 import { claimDueWebhooks, recordWebhookAttempt } from '@kontroler/store';
+import { request, type Agent } from 'undici';
 import type { ControllerLog } from './log.js';
+import { destinationPolicy, type DestinationPolicy } from './outbound/destination-policy.js';
+import { DESTINATION_REFUSED, guardedAgent, isDestinationRefused } from './outbound/guarded-agent.js';
+
+/** Recorded for every failure to connect or to get an answer (the cause goes to the log only). */
+export const UNREACHABLE = 'could not deliver: the receiver could not be reached or did not answer in time';
+
+/** Most bytes of a receiver's answer read (the rest is discarded). */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface WebhookSenderOptions {
   readonly pool: PoolLike;
@@ -19,6 +30,11 @@ export interface WebhookSenderOptions {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly pollMs?: number;
+  /**
+   * Which destinations may be reached (default: public addresses only). Build it from
+   * KONTROLER_WEBHOOK_ALLOW with `destinationPolicy(text)`.
+   */
+  readonly policy?: DestinationPolicy;
 }
 
 /** `sha256=<hex>` over the exact body bytes, as GitHub-style receivers expect. */
@@ -31,8 +47,16 @@ export class WebhookSender {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private readonly agents: { verify: Agent; noVerify: Agent };
 
-  constructor(private readonly o: WebhookSenderOptions) {}
+  constructor(private readonly o: WebhookSenderOptions) {
+    const policy = o.policy ?? destinationPolicy();
+    const connectTimeoutMs = o.timeoutMs ?? 10_000;
+    this.agents = {
+      verify: guardedAgent(policy, { rejectUnauthorized: true, connectTimeoutMs }),
+      noVerify: guardedAgent(policy, { rejectUnauthorized: false, connectTimeoutMs }),
+    };
+  }
 
   start(): void {
     this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 1000);
@@ -43,6 +67,7 @@ export class WebhookSender {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    await Promise.all([this.agents.verify.close(), this.agents.noVerify.close()]);
   }
 
   /** Send what is due now (coalesces concurrent calls). */
@@ -92,11 +117,15 @@ export class WebhookSender {
     if (this.o.secret) headers['x-kontroler-signature'] = signBody(this.o.secret, body);
     let status: number | undefined;
     let error: string | undefined;
+    let cause: string | undefined;
+    let refused = false;
     try {
-      status = await post(d.url, body, headers, timeoutMs, d.verifySSL);
+      status = await this.post(d.url, body, headers, timeoutMs, d.verifySSL);
       if (status < 200 || status >= 300) error = `receiver answered HTTP ${status}`;
     } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
+      refused = isDestinationRefused(e);
+      error = refused ? DESTINATION_REFUSED : UNREACHABLE;
+      cause = describe(e);
     }
     if (error === undefined && status !== undefined) {
       await recordWebhookAttempt(this.o.pool, d.id, { delivered: true, status });
@@ -105,14 +134,39 @@ export class WebhookSender {
     const max = this.o.maxAttempts ?? 8;
     const delay = Math.min(this.o.maxDelayMs ?? 300_000, (this.o.baseDelayMs ?? 1000) * 2 ** (d.attempts - 1));
     const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
-    const retryAt = d.attempts < max ? Date.now() + jittered : undefined;
-    this.o.log.warn(`webhook ${d.id} to ${redactUrl(d.url)} failed (attempt ${d.attempts}/${max}): ${error}`);
+    // A refused destination stays refused: failed for good, no retries.
+    const retryAt = d.attempts < max && !refused ? Date.now() + jittered : undefined;
+    this.o.log.warn(`webhook ${d.id} to ${redactUrl(d.url)} failed (attempt ${d.attempts}/${max}): ${error}${cause ? ` (${cause})` : ''}`);
     await recordWebhookAttempt(this.o.pool, d.id, {
       delivered: false,
       error: error ?? 'unknown error',
       ...(status !== undefined ? { status } : {}),
       ...(retryAt !== undefined ? { retryAt } : {}),
     });
+  }
+
+  /** POSTs once, never following a redirect (a 3xx is a failed delivery); resolves the status. */
+  private async post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, verifySSL: boolean): Promise<number> {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`unsupported scheme ${u.protocol}`);
+    const auth: Record<string, string> = {};
+    // Credentials in the URL (https://user:pass@host/) are sent as Basic auth, as node:http did.
+    if (u.username || u.password) {
+      auth.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+      u.username = '';
+      u.password = '';
+    }
+    const res = await request(u, {
+      method: 'POST',
+      headers: { ...headers, ...auth, 'content-length': String(Buffer.byteLength(body)) },
+      body,
+      dispatcher: verifySSL ? this.agents.verify : this.agents.noVerify,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => undefined);
+    return res.statusCode;
   }
 }
 
@@ -128,21 +182,8 @@ function redactUrl(u: string): string {
   }
 }
 
-function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, verifySSL: boolean): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const fn = u.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = fn(
-      u,
-      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: timeoutMs, ...(u.protocol === 'https:' ? { rejectUnauthorized: verifySSL } : {}) },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+function describe(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur = e, depth = 0; cur instanceof Error && depth < 4; depth++, cur = cur.cause) parts.push(cur.message);
+  return parts.join(': ') || String(e);
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
-import { Controller, WebhookSender, silentLog, envSecretResolver } from '@kontroler/controller';
+import { Controller, WebhookSender, destinationPolicy, silentLog, envSecretResolver } from '@kontroler/controller';
 import { createTestDatabase, loadRun, requestRun, listWebhookDeliveries, readLog, type TestDatabase } from '@kontroler/store';
 import { ScriptedRuntime } from './scripted-runtime.js';
 import { chain, definition, startRun, task, waitForRunEnd } from './fixtures.js';
@@ -156,22 +156,23 @@ describe('controller', () => {
   });
 
   test('webhooks: signed, retried after a failure, every delivery recorded', async () => {
-    const got: Array<{ body: string; sig: string | undefined; key: string | undefined }> = [];
+    const got: Array<{ body: string; sig: string | undefined; key: string | undefined; auth: string | undefined }> = [];
     let fails = 1;
     const srv = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         if (fails-- > 0) { res.statusCode = 500; res.end(); return; }
-        got.push({ body, sig: req.headers['x-kontroler-signature'] as string | undefined, key: req.headers['x-kontroler-idempotency-key'] as string | undefined });
+        got.push({ body, sig: req.headers['x-kontroler-signature'] as string | undefined, key: req.headers['x-kontroler-idempotency-key'] as string | undefined, auth: req.headers.authorization });
         res.end('ok');
       });
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/hook`;
+    const url = `http://hook:p%40ss@127.0.0.1:${(srv.address() as AddressInfo).port}/hook`;
     const rt = new ScriptedRuntime();
     const c = controller(rt, 'c-hook');
-    const sender = new WebhookSender({ pool: db.pool, secret: 'topsecret', log: silentLog, baseDelayMs: 50, pollMs: 50 });
+    // The receiver is on loopback, refused unless allowed (as KONTROLER_WEBHOOK_ALLOW=127.0.0.1 does).
+    const sender = new WebhookSender({ pool: db.pool, secret: 'topsecret', log: silentLog, baseDelayMs: 50, pollMs: 50, policy: destinationPolicy('127.0.0.1') });
     await c.start();
     sender.start();
     const run = await startRun(db.pool, definition('hooked', [task('a')], { webhook: { url, verifySSL: false } }));
@@ -193,6 +194,7 @@ describe('controller', () => {
     for (const g of got) {
       assert.equal(g.sig, `sha256=${createHmac('sha256', 'topsecret').update(g.body).digest('hex')}`);
       assert.ok(g.key);
+      assert.equal(g.auth, `Basic ${Buffer.from('hook:p@ss').toString('base64')}`, 'URL credentials are sent as Basic auth');
     }
   });
 });

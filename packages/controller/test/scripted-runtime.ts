@@ -5,6 +5,7 @@ const k = (key: AttemptKey) => `${key.runId}/${key.task}/${key.attempt}`;
 
 export class ScriptedRuntime implements TaskRuntime {
   readonly name = 'scripted';
+  /** Every start call, in order, recorded before it is deduplicated: a repeated start shows here. */
   readonly starts: string[] = [];
   readonly specs = new Map<string, AttemptSpec>();
   readonly kills: string[] = [];
@@ -16,8 +17,8 @@ export class ScriptedRuntime implements TaskRuntime {
 
   async start(spec: AttemptSpec): Promise<void> {
     const id = k(spec);
-    if (this.specs.has(id)) return; // create-or-adopt: never twice
-    this.starts.push(id);
+    this.starts.push(id); // record first (STYLE.md 20), then decide
+    if (this.specs.has(id)) return; // create-or-adopt: never runs twice
     this.specs.set(id, spec);
     queueMicrotask(() => {
       this.emit({ type: 'started', key: spec, handle: `h-${id}`, at: Date.now() });

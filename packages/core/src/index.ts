@@ -65,3 +65,4 @@ export {
   type EnvSecretLookup,
   type RunParameters,
 } from './params.js';
+export { backoffMs, isConnectionError, isRetryable, retryKind, type BackoffPolicy, type RetryKind } from './retryable.js';

@@ -69,6 +69,12 @@ export interface TaskRuntime {
   /** Short name for logs and status ("local", "kubernetes"). */
   readonly name: string;
   /**
+   * The machine whose attempts this runtime can see, for a runtime whose state is per machine (local
+   * processes); undefined when attempts are reachable from anywhere (pods). A controller never takes
+   * over a run whose attempts are active on another host: there they would look lost and run twice.
+   */
+  readonly host?: string;
+  /**
    * Create the attempt, or adopt it when it already exists (never runs it twice). Resolves once
    * the attempt is created; `started` / `exited` / `log` events follow through `subscribe`.
    * Throws a KontrolerError when it cannot be created (the attempt then fails with that reason).

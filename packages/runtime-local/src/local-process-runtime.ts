@@ -18,8 +18,9 @@
 // <stateDir>/trash/                                released folders, emptied in bulk (trash.ts)
 import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { chown, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
 import { claimFailed, isErrno, readExit, readKill, readPid, writeKill } from './attempt-files.js';
@@ -31,11 +32,14 @@ import { FILES, attemptDir, describeKey, runAttemptsDir, workspaceDir } from './
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
 import { Spawner, SpawnerLost, type Forked, type SpawnLaunch } from './spawner.js';
 import { spawnSupervisor, type SupervisorLaunch } from './supervisor.js';
+import { asTaskUser, ensureSearchable, taskUserEnv, type TaskUser } from './task-user.js';
 import { Trash } from './trash.js';
 
 export interface LocalProcessRuntimeOptions {
   /** Folder for attempts and workspaces; one per machine (or per `kontroler up` data dir). */
   readonly stateDir: string;
+  /** Where its attempts live, for `TaskRuntime.host`. Default `<hostname>:<absolute stateDir>`. */
+  readonly host?: string;
   /** Epoch ms; deadlines, kill times and event timestamps use it. Default Date.now. */
   readonly clock?: () => number;
   /** Time between SIGTERM and SIGKILL when stopping an attempt. Default 5000 ms. */
@@ -54,6 +58,11 @@ export interface LocalProcessRuntimeOptions {
    * for milliseconds. Falls back to spawning directly when bash is missing or will not start.
    */
   readonly spawner?: boolean | string;
+  /**
+   * Run each attempt's command as this (unprivileged) user (KONTROLER_TASK_USER; see
+   * task-user.ts). Needs this process to run as root. Default: the user that runs Kontroler.
+   */
+  readonly taskUser?: TaskUser;
 }
 
 /** An attempt this runtime is watching until it ends. */
@@ -119,12 +128,17 @@ function messageOf(e: unknown): string {
 /** Runs each task attempt as a local process; see the file comment for the layout. */
 export class LocalProcessRuntime implements TaskRuntime {
   readonly name = 'local';
+  /** Attempts are visible only on this machine, in this state folder: `<hostname>:<stateDir>`. */
+  readonly host: string;
   private readonly stateDir: string;
   private readonly clock: () => number;
   private readonly killGraceMs: number;
   private readonly log: (msg: string) => void;
   private readonly inheritedEnv: Readonly<Env>;
   private readonly spawnGraceMs: number;
+  private readonly taskUser: TaskUser | undefined;
+  /** Set once the folders above the workspaces can be searched by the task user. */
+  private searchable: Promise<void> | undefined;
   private readonly pollMs: number;
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly tracked = new Map<string, Tracked>();
@@ -145,12 +159,14 @@ export class LocalProcessRuntime implements TaskRuntime {
 
   constructor(opts: LocalProcessRuntimeOptions) {
     this.stateDir = resolve(opts.stateDir);
+    this.host = opts.host ?? `${hostname()}:${this.stateDir}`;
     this.clock = opts.clock ?? Date.now;
     this.killGraceMs = opts.killGraceMs ?? 5000;
     this.log = opts.log ?? (() => {});
     // Like spawn's default of inheriting process.env, but only the basics: no secrets leak in.
     this.inheritedEnv = opts.inheritedEnv ?? pickInherited(process.env);
     this.spawnGraceMs = opts.spawnGraceMs ?? 3000;
+    this.taskUser = opts.taskUser;
     this.pollMs = opts.pollMs ?? 100;
     this.spawner =
       opts.spawner === false
@@ -283,6 +299,7 @@ export class LocalProcessRuntime implements TaskRuntime {
     const early = this.watchEarly(dir);
     try {
       await mkdir(cwd, { recursive: true });
+      if (this.taskUser) await this.handOver(cwd, workspace !== undefined);
     } catch (e) {
       early.watcher?.close();
       return this.failStart(spec, dir, `StartError: cannot create the working folder ${cwd}: ${messageOf(e)}`, e);
@@ -293,9 +310,9 @@ export class LocalProcessRuntime implements TaskRuntime {
       startedAt: now,
       deadlineAt: spec.deadlineAt,
       banner: inv.banner,
-      argv: inv.argv,
+      argv: this.taskUser ? asTaskUser(this.taskUser, inv.argv) : inv.argv,
       cwd,
-      env: { ...this.inheritedEnv, ...vars },
+      env: { ...this.inheritedEnv, ...(this.taskUser ? taskUserEnv(this.taskUser) : {}), ...vars },
     };
     const request = {
       ...launch,
@@ -382,6 +399,17 @@ export class LocalProcessRuntime implements TaskRuntime {
     } finally {
       await fh?.close();
     }
+  }
+
+  /**
+   * Gives the task user its working folder (it owns it; the attempt folder around it stays ours).
+   * A run's workspace must also be reachable by its absolute path (KONTROLER_WORKSPACE).
+   */
+  private async handOver(cwd: string, isWorkspace: boolean): Promise<void> {
+    const user = this.taskUser;
+    if (!user) return;
+    await chown(cwd, user.uid, user.gid);
+    if (isWorkspace) await (this.searchable ??= ensureSearchable(dirname(cwd), this.log));
   }
 
   /** The exclusive mkdir that makes an attempt ours to start; false when it exists already. */

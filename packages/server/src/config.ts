@@ -2,6 +2,7 @@
 // Nothing in this package reads the environment.
 import type { ClaimRoleRule, ServiceAccountRoleRule } from './auth/role-map.js';
 import type { TokenReviewer } from './auth/token-review.js';
+import { DEFAULT_TRIGGER_WINDOW_SECONDS } from './auth/trigger-signature.js';
 
 export interface TlsConfig {
   /** PEM server certificate and key. */
@@ -15,9 +16,14 @@ export interface TlsConfig {
 }
 
 export interface RateLimitConfig {
-  /** Failed logins allowed per window before answering 429. */
+  /** Failures answered normally per key before delays (429 with Retry-After) start. */
   max: number;
+  /** A key with no failure for this long is forgotten. */
   windowSeconds: number;
+  /** The first delay after `max` failures, doubled at each further failure (default 1 s). */
+  baseDelaySeconds?: number;
+  /** The longest delay (default `windowSeconds`). */
+  maxDelaySeconds?: number;
 }
 
 export interface ServerConfig {
@@ -31,8 +37,19 @@ export interface ServerConfig {
   /** Mark cookies Secure: true, false, or 'auto' (when serving TLS or behind an https proxy). */
   cookieSecure: boolean | 'auto';
   tls?: TlsConfig;
-  /** Failed logins per username and per client address. */
+  /**
+   * Failed logins: `perUser` throttles each (username, client address) pair, so wrong passwords
+   * from one address never slow the user down from another; `perAddress` each address over all
+   * usernames. Growing delays, never a lockout.
+   */
   loginRateLimit: { perUser: RateLimitConfig; perAddress: RateLimitConfig };
+  /** Badly signed inbound trigger requests, per (client address, DAG) (default 30 free, then delays up to 300 s). */
+  triggerRateLimit: RateLimitConfig;
+  /**
+   * How far an inbound trigger delivery's signed timestamp may be from the server's clock (default
+   * 300 s); delivery ids are kept for twice this, so a replay is refused either way.
+   */
+  triggerWindowSeconds: number;
   /** Honour X-Forwarded-For / -Proto from a reverse proxy. */
   trustProxy: boolean;
   /** Largest request body accepted (default 4 MiB). */
@@ -162,6 +179,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sessionTtlSeconds: 3600,
   cookieSecure: 'auto',
   loginRateLimit: { perUser: { max: 10, windowSeconds: 900 }, perAddress: { max: 50, windowSeconds: 900 } },
+  triggerRateLimit: { max: 30, windowSeconds: 300 },
+  triggerWindowSeconds: DEFAULT_TRIGGER_WINDOW_SECONDS,
   trustProxy: false,
   bodyLimitBytes: 4 * 1024 * 1024,
   publicMetrics: true,

@@ -2,7 +2,7 @@
 import type { PoolLike } from '@kontroler/store';
 import type { AuthCache } from './auth/auth-cache.js';
 import type { OidcProvider } from './auth/oidc.js';
-import type { FailureLimiter } from './auth/rate-limit.js';
+import type { FailureThrottle } from './auth/rate-limit.js';
 import type { WorkloadIdentity } from './auth/workload.js';
 import type { SessionKeys } from './auth/secrets.js';
 import type { ServerConfig, ServerLog } from './config.js';
@@ -14,9 +14,10 @@ export interface ServerContext {
   readonly config: ServerConfig;
   readonly log: ServerLog;
   readonly keys: SessionKeys;
-  readonly loginLimits: { readonly user: FailureLimiter; readonly address: FailureLimiter };
-  /** Failed trigger signatures per client address. */
-  readonly triggerLimits: FailureLimiter;
+  /** Failed sign-ins per (username, client address) and per client address. */
+  readonly loginLimits: { readonly user: FailureThrottle; readonly address: FailureThrottle };
+  /** Badly signed trigger requests per (client address, DAG). */
+  readonly triggerLimits: FailureThrottle;
   readonly logHub: LogHub;
   /** Resolved credentials, cleared on any credential or role change. */
   readonly authCache: AuthCache;

@@ -27,6 +27,7 @@ export { UI_CSP } from './routes/ui.js';
 export { HTTP_STATUS, toApiError, type ApiErrorBody, type ApiErrorCode } from './http-errors.js';
 export { describeAccess, type Access, type Principal } from './rbac.js';
 export type { AnyRoute, RouteDef } from './route.js';
-export { signTrigger } from './routes/triggers.js';
+export { signTrigger, signedTriggerHeaders, triggerSignedString, checkTriggerDelivery, DEFAULT_TRIGGER_WINDOW_SECONDS, TIMESTAMP_HEADER, DELIVERY_HEADER, SIGNATURE_HEADER } from './auth/trigger-signature.js';
+export { FailureThrottle, throttleFrom, MAX_THROTTLE_KEYS } from './auth/rate-limit.js';
 export { parseRange } from './routes/logs.js';
 export { LogHub } from './log-hub.js';

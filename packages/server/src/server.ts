@@ -8,7 +8,7 @@ import type { PoolLike } from '@kontroler/store';
 import { AUTH_CHANNEL, LOGS_CHANNEL, getOrCreateSetting, listen, pruneLoginHandoffs, pruneSessions, recordAudit, type Listener } from '@kontroler/store';
 import { AuthCache } from './auth/auth-cache.js';
 import { actorName, authenticate, authorize } from './auth/authenticate.js';
-import { FailureLimiter } from './auth/rate-limit.js';
+import { throttleFrom } from './auth/rate-limit.js';
 import { OidcProvider } from './auth/oidc.js';
 import { SessionKeys, randomSecret } from './auth/secrets.js';
 import { WorkloadIdentity } from './auth/workload.js';
@@ -108,10 +108,10 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     log,
     keys: new SessionKeys(secret),
     loginLimits: {
-      user: new FailureLimiter(config.loginRateLimit.perUser.max, config.loginRateLimit.perUser.windowSeconds * 1000),
-      address: new FailureLimiter(config.loginRateLimit.perAddress.max, config.loginRateLimit.perAddress.windowSeconds * 1000),
+      user: throttleFrom(config.loginRateLimit.perUser),
+      address: throttleFrom(config.loginRateLimit.perAddress),
     },
-    triggerLimits: new FailureLimiter(30, 300_000),
+    triggerLimits: throttleFrom(config.triggerRateLimit),
     logHub,
     authCache,
     runNamespaces: new Map(),

@@ -1,8 +1,9 @@
 // Every route's happy path over real HTTP, with a real controller driving runs to completion.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
-import { signTrigger } from '@kontroler/server';
+import { signTrigger, signedTriggerHeaders } from '@kontroler/server';
 import { getRun } from '@kontroler/store';
 import { ADMIN_PASSWORD, DAG_YAML, call, login, startHarness, type Harness } from './harness.js';
 import { TestRuntime } from './test-runtime.js';
@@ -298,14 +299,22 @@ describe('runs', () => {
     const body = JSON.stringify({ head_commit: { message: 'from-push' } });
     const unsigned = await call(h.url, 'POST', put.body.url, { raw: body, contentType: 'application/json' });
     assert.equal(unsigned.status, 401);
-    const wrong = await call(h.url, 'POST', put.body.url, { raw: body, contentType: 'application/json', headers: { 'x-kontroler-signature': signTrigger('wrong', body) } });
+    const wrong = await call(h.url, 'POST', put.body.url, { raw: body, contentType: 'application/json', headers: signedTriggerHeaders('wrong', 'abc-123', body) });
     assert.equal(wrong.status, 401);
-    const headers = { 'x-kontroler-signature': signTrigger(put.body.secret, body), 'x-kontroler-delivery': 'abc-123' };
+    const bodyOnly = await call(h.url, 'POST', put.body.url, { raw: body, contentType: 'application/json', headers: { 'x-kontroler-signature': `sha256=${createHmac('sha256', put.body.secret).update(body).digest('hex')}` } });
+    assert.equal(bodyOnly.status, 401, 'a body-only signature (replayable) is no longer accepted');
+    const headers = signedTriggerHeaders(put.body.secret, 'abc-123', body);
     const fired = await call<{ id: number; parameters: Record<string, string>; trigger: string }>(h.url, 'POST', put.body.url, { raw: body, contentType: 'application/json', headers });
     assert.equal(fired.status, 202, fired.text);
     assert.deepEqual([fired.body.parameters.GREETING, fired.body.trigger], ['from-push', 'webhook']);
     const again = await call<{ id: number }>(h.url, 'POST', put.body.url, { raw: body, contentType: 'application/json', headers });
+    assert.equal(again.status, 200, 'a replay answers 200 and starts nothing');
+    assert.equal(again.headers.get('x-kontroler-replay'), 'true');
     assert.equal(again.body.id, fired.body.id, 'a redelivery is idempotent');
+    const later = Math.floor(Date.now() / 1000);
+    const redelivered = await call<{ id: number }>(h.url, 'POST', put.body.url, { raw: body, contentType: 'application/json', headers: signedTriggerHeaders(put.body.secret, 'abc-123', body, later + 1) });
+    assert.equal(redelivered.body.id, fired.body.id, 'the same delivery id freshly signed is still the same delivery');
+    assert.equal(signTrigger('k', 1, 'd', 'b'), `v1=${createHmac('sha256', 'k').update('v1:1:d:b').digest('hex')}`, 'the documented signed string');
     await ended(fired.body.id);
     const hooks = await call<{ items: Array<{ event: string }> }>(h.url, 'GET', `/api/v1/runs/${fired.body.id}/webhooks`, { token });
     assert.equal(hooks.status, 200);

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { bootstrapAdmin } from '@kontroler/server';
 import { countUsers, listAudit } from '@kontroler/store';
 import { ADMIN_PASSWORD, call, login, startHarness, type Harness } from './harness.js';
@@ -44,6 +45,26 @@ describe('auth', () => {
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
     const audit = await listAudit(h.db.pool, { action: 'auth.login' });
     assert.ok(audit.some((e) => e.outcome === 'denied' && e.actor === 'user:limited' && e.details.username === 'limited'));
+  });
+
+  test('failures are throttled per (user, address): wrong passwords from 127.0.0.2 do not stop admin on 127.0.0.1', async () => {
+    const from = (localAddress: string, password: string) =>
+      new Promise<{ status: number; retryAfter: number }>((resolve, reject) => {
+        const body = JSON.stringify({ username: 'admin', password });
+        const req = request(`${h.url}/api/v1/auth/login`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after'] ?? 0) }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await from('127.0.0.2', 'wrong-password')).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+    const limited = await from('127.0.0.2', ADMIN_PASSWORD);
+    assert.equal(limited.status, 429, 'the attacker\'s own address waits, even with the right password');
+    assert.ok(limited.retryAfter > 0);
+    assert.equal((await from('127.0.0.1', ADMIN_PASSWORD)).status, 200, 'admin signs in from another address');
   });
 
   test('cookie-authenticated writes need the CSRF token; bearer requests do not', async () => {

@@ -2,7 +2,7 @@
 // REST API, CRD adapter, CLI).
 import type { DagDefinition, DagResource, DagTaskResource, FieldError, KontrolerResource, TaskBodySpec } from '@kontroler/core';
 import { DEFAULT_NAMESPACE, KontrolerError, dagTaskSpecHash, resolveDag, resolveRunParameters, specHash, validateDagTask } from '@kontroler/core';
-import type { PoolLike } from './db.js';
+import type { PoolLike, Queryable } from './db.js';
 import { getDagTaskVersion, getDagVersion, saveDag, saveDagTask } from './dags.js';
 import type { DagRecord, RunRecord, RunTrigger } from './records.js';
 import { createRun } from './runs.js';
@@ -92,7 +92,7 @@ export interface StartRunInput {
  * Starts a run of the DAG's current version. Throws NOT_FOUND for an unknown (or deleted) DAG,
  * UNKNOWN_PARAMETER (with `details`) for parameters the DAG does not declare. Idempotent by `name`.
  */
-export async function startRun(pool: PoolLike, input: StartRunInput): Promise<{ run: RunRecord; created: boolean }> {
+export async function startRun(pool: Queryable, input: StartRunInput): Promise<{ run: RunRecord; created: boolean }> {
   const v = await getDagVersion(pool, input.namespace, input.dagName);
   if (!v || v.dag.deletedAt !== null) {
     throw new KontrolerError('NOT_FOUND', `DAG ${input.namespace}/${input.dagName} not found: apply it first (e.g. put its YAML in the DAG folder)`);

@@ -5,37 +5,39 @@ import { runFromRow } from './records.js';
 /**
  * Takes up to `limit` runs that need a controller (pending, running, or with a request) and are
  * not held by a live lease, and leases them to `owner` for `leaseMs`. Concurrent callers never get
- * the same run (`for update skip locked`). Runs already leased to `owner` are not returned again.
- * With `namespaces`, only runs in those namespaces (a shard's) are taken.
+ * the same run (`for update skip locked`). Runs in `exclude` (those `owner` drives already, or
+ * holds back) are never returned; other runs already leased to `owner` are (a restart reclaims
+ * them at once). With `namespaces`, only runs in those namespaces (a shard's) are taken.
+ *
+ * `host` is the machine of a runtime whose attempts live on one machine (undefined: reachable from
+ * anywhere). A run whose attempts are active on a recorded host is taken only by a caller on that
+ * host, so a takeover never marks another machine's running attempts lost and runs them again; the
+ * claim records the caller's host on the run. Not idempotent (it moves leases); callers retry.
  */
-export async function claimRuns(db: Queryable, owner: string, leaseMs: number, limit: number, exclude: readonly number[] = [], namespaces?: readonly string[]): Promise<RunRecord[]> {
-  if (namespaces) {
-    const { rows } = await db.query<Row>(
-      `update runs set owner = $1, lease_expires_at = now() + ($2 || ' milliseconds')::interval
-       where id in (
-         select id from runs
-         where (status in ('pending', 'running') or requested is not null)
-           and (owner is null or lease_expires_at < now() or (owner = $1 and not (id = any($4))))
-           and namespace = any($5::text[])
-         order by id
-         for update skip locked
-         limit $3)
-       returning *`,
-      [owner, String(leaseMs), limit, exclude, namespaces],
-    );
-    return rows.map(runFromRow);
-  }
+export async function claimRuns(
+  db: Queryable,
+  owner: string,
+  leaseMs: number,
+  limit: number,
+  exclude: readonly number[] = [],
+  namespaces?: readonly string[],
+  host?: string,
+): Promise<RunRecord[]> {
   const { rows } = await db.query<Row>(
-    `update runs set owner = $1, lease_expires_at = now() + ($2 || ' milliseconds')::interval
+    `update runs set owner = $1, lease_expires_at = now() + ($2 || ' milliseconds')::interval, host = $6::text
      where id in (
-       select id from runs
-       where (status in ('pending', 'running') or requested is not null)
-         and (owner is null or lease_expires_at < now() or (owner = $1 and not (id = any($4))))
-       order by id
+       select r.id from runs r
+       where (r.status in ('pending', 'running') or r.requested is not null)
+         and (r.owner is null or r.lease_expires_at < now() or r.owner = $1)
+         and not (r.id = any($4))
+         and ($5::text[] is null or r.namespace = any($5::text[]))
+         and (r.host is null or r.host = $6::text
+              or not exists (select 1 from attempts a where a.run_id = r.id and a.status in ('starting', 'running')))
+       order by r.id
        for update skip locked
        limit $3)
      returning *`,
-    [owner, String(leaseMs), limit, exclude],
+    [owner, String(leaseMs), limit, exclude, namespaces ?? null, host ?? null],
   );
   return rows.map(runFromRow);
 }

@@ -1,6 +1,6 @@
 export { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
-export { createPool, transaction, type Queryable, type PoolLike, type ClientLike } from './db.js';
-export { migrate } from './migrate.js';
+export { createPool, transaction, TRANSACTION_MAX_TRIES, type Queryable, type PoolLike, type ClientLike } from './db.js';
+export { migrate, SCHEMA_VERSION } from './migrate.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export * from './records.js';
 export * from './dags.js';
@@ -23,3 +23,5 @@ export * from './run-queries.js';
 export * from './stats.js';
 export * from './external-users.js';
 export * from './kube-objects.js';
+export * from './controller-lock.js';
+export * from './trigger-deliveries.js';

@@ -1,3 +1,4 @@
+import { KontrolerError } from '@kontroler/core';
 import type { PoolLike } from './db.js';
 import { transaction } from './db.js';
 import { MIGRATIONS } from './migrations.js';
@@ -5,6 +6,10 @@ import { MIGRATIONS } from './migrations.js';
 /**
  * Brings the schema up to date. Safe to call from several processes at once (an advisory lock
  * serialises them) and on every start. Returns the versions it applied.
+ *
+ * Refuses (KontrolerError INVALID_STATE, nothing applied) a database that holds a migration this
+ * code does not know: its schema was written by a newer (or a different) Kontroler, and running
+ * older code against it could corrupt it.
  */
 export async function migrate(pool: PoolLike): Promise<number[]> {
   return transaction(pool, async (tx) => {
@@ -13,6 +18,7 @@ export async function migrate(pool: PoolLike): Promise<number[]> {
       version int primary key, name text not null, applied_at timestamptz not null default now())`);
     const { rows } = await tx.query<{ version: number }>('select version from schema_migrations');
     const done = new Set(rows.map((r) => r.version));
+    refuseUnknownVersions([...done]);
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
@@ -22,4 +28,19 @@ export async function migrate(pool: PoolLike): Promise<number[]> {
     }
     return applied;
   });
+}
+
+/** The schema version this code writes: its highest migration. */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+function refuseUnknownVersions(applied: readonly number[]): void {
+  const known = new Set(MIGRATIONS.map((m) => m.version));
+  const unknown = applied.filter((v) => !known.has(v)).sort((a, b) => a - b);
+  if (unknown.length === 0) return;
+  const dbVersion = Math.max(...applied);
+  throw new KontrolerError(
+    'INVALID_STATE',
+    `the database schema is at version ${dbVersion} and has migration(s) ${unknown.join(', ')} that this Kontroler does not know ` +
+      `(its schema version is ${SCHEMA_VERSION}): it was written by a newer Kontroler. Run that version (or newer), or point this one at another database.`,
+  );
 }

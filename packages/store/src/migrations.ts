@@ -273,6 +273,24 @@ create index runs_without_kube_object on runs (id) where kube_object is null;
 `,
   },
   {
+    version: 5,
+    name: 'trigger-deliveries',
+    sql: `
+-- Inbound trigger deliveries seen, by their signed delivery id, so a replayed delivery starts
+-- nothing (across restarts and server replicas). Kept until expires_at (twice the timestamp
+-- window: after that a replay is refused by its old timestamp anyway).
+create table trigger_deliveries (
+  dag_id       bigint not null references dags(id) on delete cascade,
+  delivery_id  text not null,
+  run_id       bigint references runs(id) on delete set null,
+  received_at  timestamptz not null default now(),
+  expires_at   timestamptz not null,
+  primary key (dag_id, delivery_id)
+);
+create index trigger_deliveries_expiry on trigger_deliveries (expires_at);
+`,
+  },
+  {
     version: 6,
     name: 'bounded-logs',
     sql: `
@@ -283,6 +301,16 @@ create index runs_without_kube_object on runs (id) where kube_object is null;
 alter table attempts add column log_received bigint not null default 0;
 alter table attempts add column log_line int not null default 0;
 update attempts set log_received = log_size where log_size > 0;
+`,
+  },
+  {
+    version: 7,
+    name: 'run-host',
+    sql: `
+-- The machine whose local runtime runs the run's attempts, recorded by the claiming controller
+-- (null: a runtime whose attempts are reachable from anywhere, e.g. pods). While attempts are
+-- active, only a controller on that host may take the run over (claims.ts).
+alter table runs add column host text;
 `,
   },
 ];

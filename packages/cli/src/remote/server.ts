@@ -30,6 +30,7 @@ export function serverConfigFrom(o: ServerFlags, env: NodeJS.ProcessEnv): { conf
     ...(env.KONTROLER_COOKIE_SECURE ? { cookieSecure: env.KONTROLER_COOKIE_SECURE === 'auto' ? 'auto' : bool(env.KONTROLER_COOKIE_SECURE)! } : {}),
     ...(bool(env.KONTROLER_TRUST_PROXY) !== undefined ? { trustProxy: bool(env.KONTROLER_TRUST_PROXY)! } : {}),
     ...(bool(env.KONTROLER_PUBLIC_METRICS) !== undefined ? { publicMetrics: bool(env.KONTROLER_PUBLIC_METRICS)! } : {}),
+    ...(env.KONTROLER_TRIGGER_WINDOW_SECONDS ? { triggerWindowSeconds: triggerWindowFrom(env.KONTROLER_TRIGGER_WINDOW_SECONDS) } : {}),
     ...(env.KONTROLER_CORS_ORIGINS ? { corsOrigins: env.KONTROLER_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     ...(uiDirFrom(env) ? { uiDir: uiDirFrom(env)! } : {}),
     ...(cert && key ? { tls: { cert: readFileSync(cert), key: readFileSync(key), ...(clientCa ? { clientCa: readFileSync(clientCa) } : {}) } } : {}),
@@ -38,6 +39,13 @@ export function serverConfigFrom(o: ServerFlags, env: NodeJS.ProcessEnv): { conf
   const port = Number(o.port ?? env.KONTROLER_PORT ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${o.port ?? env.KONTROLER_PORT ?? env.PORT}`);
   return { config, port, host: o.host ?? env.KONTROLER_HOST ?? '127.0.0.1', databaseUrl: o.databaseUrl ?? env.DATABASE_URL };
+}
+
+/** KONTROLER_TRIGGER_WINDOW_SECONDS: a whole number of seconds, 1 to 86400. */
+function triggerWindowFrom(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1 || n > 86_400) throw new Error(`KONTROLER_TRIGGER_WINDOW_SECONDS must be a whole number of seconds from 1 to 86400, got "${v}"`);
+  return n;
 }
 
 /**

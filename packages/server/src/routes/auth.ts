@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { createSession, extendSession, getUserCredentials, revokeSession, setUserPassword } from '@kontroler/store';
 import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from '../auth/cookies.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
+import { addressKey } from '../auth/rate-limit.js';
 import { newSessionId } from '../auth/secrets.js';
 import type { ServerContext } from '../context.js';
 import { apiError } from '../http-errors.js';
@@ -56,7 +57,7 @@ export function authRoutes(): AnyRoute[] {
       operationId: 'login',
       summary: 'Sign in with username and password',
       description:
-        'Returns a short-lived JWT for `Authorization: Bearer` and sets the HttpOnly session cookie (SameSite=Strict) plus a readable CSRF cookie for the UI. Wrong credentials answer 401; repeated failures per username and per address answer 429 with Retry-After.',
+        'Returns a short-lived JWT for `Authorization: Bearer` and sets the HttpOnly session cookie (SameSite=Strict) plus a readable CSRF cookie for the UI. Wrong credentials answer 401. Repeated failures per (username, client address) and per client address are throttled with growing delays: while one lasts, login answers 429 with Retry-After (the account is never locked).',
       tags: ['auth'],
       access: { kind: 'public' },
       audit: 'auth.login',
@@ -68,11 +69,12 @@ export function authRoutes(): AnyRoute[] {
         const { ctx, req, reply } = c;
         const username = c.body.username;
         requirePasswordLogin(ctx);
-        const userKey = `user:${username.toLowerCase()}`;
-        const addrKey = `addr:${req.ip}`;
+        // Per (user, address): a third party's wrong passwords slow down only their own address.
+        const addrKey = addressKey(req.ip);
+        const userKey = `${addrKey} ${username.toLowerCase()}`;
         c.audit({ username });
         req.auditActor = `user:${username.slice(0, 100)}`;
-        const wait = Math.max(ctx.loginLimits.user.blockedFor(userKey), ctx.loginLimits.address.blockedFor(addrKey));
+        const wait = Math.max(ctx.loginLimits.user.retryAfter(userKey), ctx.loginLimits.address.retryAfter(addrKey));
         if (wait > 0) {
           ctx.metrics.logins.inc({ outcome: 'rate_limited' });
           throw apiError('RATE_LIMITED', `too many failed sign-ins: try again in ${wait} s`, [], { 'retry-after': String(wait) });

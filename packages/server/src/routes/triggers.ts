@@ -1,9 +1,12 @@
 // Inbound webhooks (Kargo-style external triggers): a request signed with a DAG's trigger secret
-// starts a run of it, with payload fields mapped to parameters.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// starts a run of it, with payload fields mapped to parameters. The signature covers a timestamp
+// and a delivery id with the body (auth/trigger-signature.ts); each delivery id starts at most one
+// run, and a replay answers 200 with that run.
 import { Type } from '@sinclair/typebox';
-import { deleteDagTrigger, getDagTrigger, startRun, upsertDagTrigger } from '@kontroler/store';
+import { deleteDagTrigger, getDagTrigger, startTriggeredRun, upsertDagTrigger } from '@kontroler/store';
+import { addressKey } from '../auth/rate-limit.js';
 import { randomSecret } from '../auth/secrets.js';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, SIGNING_HINT, TIMESTAMP_HEADER, checkTriggerDelivery } from '../auth/trigger-signature.js';
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
@@ -14,18 +17,6 @@ const ParameterMap = Type.Record(Type.String({ minLength: 1, maxLength: 253 }), 
   maxProperties: 100,
   description: 'Parameter name → dotted path into the JSON payload (`head_commit.id`, `items.0.name`)',
 });
-
-/** `sha256=<hex>` HMAC of the exact body bytes, as GitHub and Kontroler's outgoing webhooks sign. */
-export function signTrigger(secret: string, body: string | Buffer): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-function signatureOk(secret: string, body: string, given: string | undefined): boolean {
-  if (!given) return false;
-  const want = Buffer.from(signTrigger(secret, body));
-  const got = Buffer.from(given.trim());
-  return want.length === got.length && timingSafeEqual(want, got);
-}
 
 /** The value at a dotted path of a JSON value, as a parameter string; undefined when absent. */
 export function pick(payload: unknown, path: string): string | undefined {
@@ -93,7 +84,7 @@ export function triggerRoutes(): AnyRoute[] {
           parameterMap: t.parameterMap,
           enabled: t.enabled,
           ...(secret !== undefined ? { secret } : {}),
-          signature: 'X-Kontroler-Signature: sha256=<hex HMAC-SHA256 of the body with the secret> (X-Hub-Signature-256 also accepted)',
+          signature: SIGNING_HINT,
         };
       },
     }),
@@ -119,27 +110,36 @@ export function triggerRoutes(): AnyRoute[] {
       operationId: 'fireTrigger',
       summary: 'Inbound webhook: start a run when the body is signed with the DAG\'s trigger secret',
       description:
-        'Send `X-Kontroler-Signature: sha256=<hex>` (or GitHub\'s `X-Hub-Signature-256`) over the exact body. A JSON body\'s fields are mapped ' +
-        'to parameters by the trigger\'s parameterMap. `X-Kontroler-Delivery` (or `X-GitHub-Delivery`) makes redelivery idempotent.',
+        'Send `X-Kontroler-Timestamp` (Unix seconds), `X-Kontroler-Delivery` (a unique id) and `X-Kontroler-Signature: v1=<hex HMAC-SHA256(secret, ' +
+        '"v1:<timestamp>:<delivery>:<body>")>`. A timestamp more than the window (default 300 s) from the server\'s clock is refused (401). ' +
+        'A JSON body\'s fields are mapped to parameters by the trigger\'s parameterMap. A new delivery answers 202 with its run; a delivery id ' +
+        'seen before starts nothing and answers 200 with the original run (`X-Kontroler-Replay: true`), or 409 when that run has been deleted.',
       tags: ['webhooks'],
       access: { kind: 'signed' },
       audit: 'run.trigger',
       body: 'raw',
       consumes: ['application/json', '*/*'],
-      schema: { params: NsNameParams, response: { 202: RunSummary } },
+      schema: { params: NsNameParams, response: { 200: RunSummary, 202: RunSummary } },
       async handler(c) {
         const { ctx, req } = c;
         const { ns, name } = c.params;
-        const addrKey = `addr:${req.ip}`;
-        const wait = ctx.triggerLimits.blockedFor(addrKey);
+        // Per (address, DAG): bad signatures from one sender do not hold up another's deliveries.
+        const addrKey = `${addressKey(req.ip)} ${ns}/${name}`;
+        const wait = ctx.triggerLimits.retryAfter(addrKey);
         if (wait > 0) throw apiError('RATE_LIMITED', `too many badly signed requests: try again in ${wait} s`, [], { 'retry-after': String(wait) });
         const body = typeof c.body === 'string' ? c.body : '';
         const t = await getDagTrigger(ctx.pool, ns, name);
-        const sig = header(req.headers['x-kontroler-signature']) ?? header(req.headers['x-hub-signature-256']);
         // One answer for "no such trigger" and "bad signature": the endpoint reveals nothing unsigned.
-        if (!t || !t.enabled || !signatureOk(t.secret, body, sig)) {
+        const check = checkTriggerDelivery(
+          t && t.enabled ? t.secret : undefined,
+          { timestamp: header(req.headers[TIMESTAMP_HEADER]), delivery: header(req.headers[DELIVERY_HEADER]), signature: header(req.headers[SIGNATURE_HEADER]) },
+          body,
+          Math.floor(Date.now() / 1000),
+          ctx.config.triggerWindowSeconds,
+        );
+        if (!check.ok || !t) {
           ctx.triggerLimits.fail(addrKey);
-          throw apiError('UNAUTHENTICATED', 'missing or wrong signature (or no enabled trigger for this DAG)');
+          throw apiError('UNAUTHENTICATED', check.ok ? 'no enabled trigger for this DAG' : check.message);
         }
         let payload: unknown = undefined;
         if (body.trim() !== '') {
@@ -154,10 +154,23 @@ export function triggerRoutes(): AnyRoute[] {
           const v = pick(payload, path);
           if (v !== undefined) parameters[param] = v;
         }
-        const delivery = header(req.headers['x-kontroler-delivery']) ?? header(req.headers['x-github-delivery']);
-        const runName = delivery ? `trigger-${delivery.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 200)}`.replace(/-+$/, '') : undefined;
-        const { run, created } = await startRun(ctx.pool, { namespace: ns, dagName: name, parameters, ...(runName ? { name: runName } : {}), trigger: 'webhook' });
-        c.audit({ dag: name, runId: run.id, delivery: delivery ?? null, created });
+        const delivery = check.deliveryId;
+        const started = await startTriggeredRun(ctx.pool, {
+          namespace: ns,
+          dagName: name,
+          parameters,
+          trigger: 'webhook',
+          deliveryId: delivery,
+          keepSeconds: 2 * ctx.config.triggerWindowSeconds,
+        });
+        c.audit({ dag: name, runId: started.run?.id ?? null, delivery, replay: started.replay });
+        if (started.replay) {
+          if (!started.run) throw apiError('CONFLICT', `delivery ${delivery} was received before; its run has been deleted since, so nothing was started`);
+          c.reply.header('x-kontroler-replay', 'true');
+          c.reply.code(200);
+          return runSummary(started.run);
+        }
+        const run = started.run;
         c.reply.code(202);
         return runSummary(run);
       },
