@@ -1,7 +1,7 @@
 // Configuration from flags and KONTROLER_* environment variables. Only entry points read env.
 import { resolve } from 'node:path';
 import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from './shutdown.js';
-import { destinationPolicy, type DestinationPolicy } from '@kontroler/controller';
+import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINE_BYTES, checkLogLimits, destinationPolicy, type DestinationPolicy, type LogLimits } from '@kontroler/controller';
 
 export interface Settings {
   dataDir: string;
@@ -20,6 +20,8 @@ export interface Settings {
   shutdownTimeoutSeconds: number;
   /** Local runtime: run tasks as this user (name or uid); needs root. */
   taskUser: string | undefined;
+  /** KONTROLER_MAX_LOG_BYTES / KONTROLER_MAX_LOG_LINE_BYTES. */
+  logLimits: LogLimits;
 }
 
 export interface SettingFlags {
@@ -61,5 +63,16 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     maxRunningPerRun: intOrUndefined('KONTROLER_MAX_PARALLEL_TASKS', env.KONTROLER_MAX_PARALLEL_TASKS),
     shutdownTimeoutSeconds: shutdownTimeoutFrom(env),
     taskUser: env.KONTROLER_TASK_USER || undefined,
+    logLimits: readLogLimits(env),
   };
+}
+
+function readLogLimits(env: NodeJS.ProcessEnv): LogLimits {
+  const limits = {
+    maxBytes: intOrUndefined('KONTROLER_MAX_LOG_BYTES', env.KONTROLER_MAX_LOG_BYTES) ?? DEFAULT_MAX_LOG_BYTES,
+    maxLineBytes: intOrUndefined('KONTROLER_MAX_LOG_LINE_BYTES', env.KONTROLER_MAX_LOG_LINE_BYTES) ?? DEFAULT_MAX_LOG_LINE_BYTES,
+  };
+  const problem = checkLogLimits(limits);
+  if (problem) throw new Error(`KONTROLER_MAX_LOG_BYTES / KONTROLER_MAX_LOG_LINE_BYTES: ${problem} (got ${limits.maxBytes} / ${limits.maxLineBytes})`);
+  return limits;
 }

@@ -3,8 +3,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { missedFireTimes, nextFireTimes } from '@kontroler/core';
-import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, type CronFns } from '@kontroler/controller';
+import { legacySecretVariables, missedFireTimes, nextFireTimes } from '@kontroler/core';
+import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, runtimeReadsSecrets, type CronFns } from '@kontroler/controller';
 import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, holdControllerId, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import { DagFolder } from './dag-folder.js';
@@ -107,8 +107,9 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       idLock: lock,
       log,
       // In a cluster, secret parameters are read by the pods (secretKeyRef), never by the controller.
-      secrets: kubeParts ? () => undefined : envSecretResolver(process.env),
+      secrets: kubeParts ? runtimeReadsSecrets : localSecrets(log),
       ...(s.maxRunningPerRun ? { maxRunningPerRun: s.maxRunningPerRun } : {}),
+      logLimits: s.logLimits,
       ...(kubeParts ? { namespaces: () => kubeParts.namespaces() } : {}),
     });
     await controller.start();
@@ -180,4 +181,13 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     await stop();
     throw e;
   }
+}
+
+/** Local-mode secrets from the environment; warns once about variables of the old unscoped form. */
+function localSecrets(log: { warn(msg: string): void }): ReturnType<typeof envSecretResolver> {
+  for (const name of legacySecretVariables(process.env)) {
+    const secret = name.slice('KONTROLER_SECRET_'.length);
+    log.warn(`${name} is no longer read: local secrets are scoped by namespace; rename it to KONTROLER_SECRET_<NAMESPACE>__${secret} (e.g. KONTROLER_SECRET_DEFAULT__${secret})`);
+  }
+  return envSecretResolver(process.env);
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { decodeJwt } from 'jose';
 import { AuthenticationV1Api } from '@kubernetes/client-node';
-import { Controller, silentLog } from '@kontroler/controller';
+import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import type { DagResource } from '@kontroler/core';
 import { KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 import { createServer, kubeTokenReviewer, workloadIdentityConfig, type KontrolerServer } from '@kontroler/server';
@@ -53,7 +53,7 @@ before(async () => {
     killGraceSeconds: 2,
     kontrolerToken: { audience: 'kontroler', expirationSeconds: 3600, serverUrl: url },
   });
-  controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'ktoken', log: silentLog, secrets: () => undefined, pollMs: 500 });
+  controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'ktoken', log: silentLog, secrets: runtimeReadsSecrets, pollMs: 500 });
   controller.onRunEnded((id) => ended.get(id)?.());
   await controller.start();
 });

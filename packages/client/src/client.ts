@@ -20,6 +20,9 @@ export interface ClientOptions {
 }
 
 /** An error answer of the API, or a transport failure (`code` NETWORK). */
+/** Bytes per request when reading a stored log page by page. */
+export const LOG_PAGE_BYTES = 1024 * 1024;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -252,6 +255,41 @@ export class KontrolerClient {
     const headers: Record<string, string> = range ? { range: `bytes=${range.start}-${range.end ?? ''}` } : {};
     const res = await this.request('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts/${attempt}/logs`, { headers });
     return res.text();
+  }
+
+  /**
+   * One page of an attempt's stored log: up to `length` bytes from byte `start` (an HTTP Range
+   * request), the log's stored size, and whether the attempt has ended (nothing more will come).
+   * An empty page means `start` is at or past the end.
+   */
+  async logPage(id: number, task: string, attempt: number, start: number, length: number): Promise<{ data: Uint8Array; size: number; complete: boolean }> {
+    try {
+      const res = await this.request('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts/${attempt}/logs`, { headers: { range: `bytes=${start}-${start + Math.max(1, length) - 1}` } });
+      const data = new Uint8Array(await res.arrayBuffer());
+      const total = /\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1];
+      return { data, size: total !== undefined ? Number(total) : start + data.length, complete: res.headers.get('x-log-complete') === 'true' };
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 416) return { data: new Uint8Array(0), size: start, complete: false };
+      throw err;
+    }
+  }
+
+  /**
+   * An attempt's stored log as text, page by page (`pageBytes` per request), so a large log is
+   * never held whole; a UTF-8 character split between pages is decoded whole.
+   */
+  async *logText(id: number, task: string, attempt: number, opts: { pageBytes?: number; signal?: AbortSignal } = {}): AsyncGenerator<string> {
+    const page = opts.pageBytes ?? LOG_PAGE_BYTES;
+    const dec = new TextDecoder();
+    for (let start = 0; !opts.signal?.aborted; ) {
+      const p = await this.logPage(id, task, attempt, start, page);
+      if (p.data.length === 0) break;
+      start += p.data.length;
+      const last = start >= p.size;
+      const text = dec.decode(p.data, { stream: !last });
+      if (text) yield text;
+      if (last) break;
+    }
   }
 
   /**

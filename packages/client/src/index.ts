@@ -1,2 +1,2 @@
-export { KontrolerClient, ApiError, type ClientOptions, type ListRunsQuery, type ResourceFormat } from './client.js';
+export { KontrolerClient, ApiError, LOG_PAGE_BYTES, type ClientOptions, type ListRunsQuery, type ResourceFormat } from './client.js';
 export type * from './types.js';

@@ -6,6 +6,7 @@ import { LOGS_CHANNEL, RUNS_CHANNEL, claimRuns, getRun, listen, loadRun, release
 import type { SecretResolver } from './attempt-spec.js';
 import type { ControllerLog } from './log.js';
 import { HoldBack } from './hold-back.js';
+import type { LogLimits } from './log-shaper.js';
 import { LogWriter } from './log-writer.js';
 import { RunActor } from './run-actor.js';
 
@@ -39,6 +40,8 @@ export interface ControllerOptions {
    * are that process's now). Without it, nothing guards the id.
    */
   readonly idLock?: ControllerIdLock;
+  /** Caps of stored attempt logs (default: 64 MiB, lines of 64 KiB). */
+  readonly logLimits?: LogLimits;
 }
 
 export class Controller {
@@ -67,7 +70,7 @@ export class Controller {
     this.now = o.now ?? Date.now;
     this.leaseMs = o.leaseMs ?? 15_000;
     this.pollMs = o.pollMs ?? 2_000;
-    this.logs = new LogWriter(o.pool, (e) => o.log.error('writing logs failed', e));
+    this.logs = new LogWriter(o.pool, (e) => o.log.error('writing logs failed', e), o.logLimits ? { limits: o.logLimits } : {});
   }
 
   /** Runs currently driven by this controller. */
@@ -224,6 +227,7 @@ export class Controller {
     actor?.stop();
     await actor?.settled();
     this.actors.delete(runId);
+    this.logs.forgetRun(runId);
     const delay = this.heldBack.hold(runId, this.now());
     this.o.log.warn(`run ${runId}: handed back; this controller retries it in ${delay} ms if no other takes it`);
     await releaseRuns(this.o.pool, this.o.id, [runId]).catch((e: unknown) => this.o.log.error(`run ${runId}: releasing the lease failed (it expires instead)`, e));
@@ -235,6 +239,7 @@ export class Controller {
       return;
     }
     this.actors.delete(runId);
+    if (why === 'lease-lost') this.logs.forgetRun(runId); // its new owner writes its logs now
     if (why === 'ended') for (const fn of this.ended) fn(runId);
     this.kick();
   }
@@ -249,6 +254,7 @@ export class Controller {
         this.o.log.warn(`run ${id}: lease expired, dropping it`);
         this.actors.get(id)?.stop();
         this.actors.delete(id);
+        this.logs.forgetRun(id);
       }
     } catch (e) {
       this.o.log.error('renewing leases failed', e);
@@ -267,16 +273,20 @@ export class Controller {
       actor.push({ type: 'attempt:started', task: ev.key.task, attempt: ev.key.attempt, at: ev.at, handle: ev.handle });
       return;
     }
-    // The whole log is stored before the attempt is recorded as ended.
-    void this.logs.flush().then(() =>
-      actor.push({
-        type: 'attempt:exited',
-        task: ev.key.task,
-        attempt: ev.key.attempt,
-        at: ev.at,
-        reason: ev.reason,
-        ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
-      }),
+    // The whole log (with its kept tail) is stored before the attempt is recorded as ended:
+    // flush resolves only once written, retrying while the store is down.
+    this.logs.end({ runId, task: ev.key.task, attempt: ev.key.attempt });
+    this.logs.flush().then(
+      () =>
+        actor.push({
+          type: 'attempt:exited',
+          task: ev.key.task,
+          attempt: ev.key.attempt,
+          at: ev.at,
+          reason: ev.reason,
+          ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
+        }),
+      (e: unknown) => this.o.log.warn(`run ${runId}: ${ev.key.task}#${ev.key.attempt} ended, but its log is not stored yet; leaving it to whoever adopts it: ${String(e)}`),
     );
   }
 }

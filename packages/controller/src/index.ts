@@ -1,8 +1,24 @@
 export { Controller, type ControllerOptions } from './controller.js';
 export { RunActor, SAVE_BACKOFF } from './run-actor.js';
 export { HoldBack, HAND_BACK_BACKOFF } from './hold-back.js';
-export { LogWriter } from './log-writer.js';
-export { buildAttemptSpec, envSecretResolver, type SecretResolver } from './attempt-spec.js';
+export { DEFAULT_LOG_BUFFER_BYTES, LOG_CHUNK_BYTES, LogWriter, type LogWriterOptions } from './log-writer.js';
+export {
+  DEFAULT_MAX_LOG_BYTES,
+  DEFAULT_MAX_LOG_LINE_BYTES,
+  LogShaper,
+  MAX_LOG_TAIL_BYTES,
+  MIN_LOG_BYTES,
+  MIN_LOG_LINE_BYTES,
+  checkLogLimits,
+  cutMarker,
+  headBytesFor,
+  splitMarker,
+  tailBytesFor,
+  type DurableLogState,
+  type LogLimits,
+  type StoredPiece,
+} from './log-shaper.js';
+export { SECRET_NOT_FOUND, buildAttemptSpec, envSecretResolver, runtimeReadsSecrets, type SecretLookup, type SecretResolver } from './attempt-spec.js';
 export { webhookItems } from './webhook-payload.js';
 export { consoleLog, silentLog, type ControllerLog } from './log.js';
 export { Scheduler, type SchedulerOptions } from './scheduler.js';

@@ -262,7 +262,16 @@ export class RunActor {
   private startAttempt(task: string, attempt: number, deadlineAt: number | undefined): void {
     const spec = this.tasks.get(task);
     if (!spec) return;
-    const attemptSpec = buildAttemptSpec(this.run, this.def, spec, attempt, deadlineAt, this.deps.secrets);
+    let attemptSpec: ReturnType<typeof buildAttemptSpec>;
+    try {
+      attemptSpec = buildAttemptSpec(this.run, this.def, spec, attempt, deadlineAt, this.deps.secrets);
+    } catch (err) {
+      // A missing secret: the attempt fails before it starts, and retrying cannot help.
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.log.warn(`run ${this.run.id}: ${task}#${attempt} not started: ${message}`);
+      this.push({ type: 'attempt:exited', task, attempt, at: this.deps.now(), reason: message, noRetry: true });
+      return;
+    }
     this.deps.runtime.start(attemptSpec).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       this.deps.log.warn(`run ${this.run.id}: ${task}#${attempt} could not start: ${message}`);

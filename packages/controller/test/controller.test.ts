@@ -13,7 +13,7 @@ before(async () => { db = await createTestDatabase(); });
 after(async () => { await db.drop(); });
 
 function controller(runtime: ScriptedRuntime, id: string, extra: { leaseMs?: number } = {}) {
-  return new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id, log: silentLog, secrets: envSecretResolver({ KONTROLER_SECRET_DB_PASS: 's3cret' }), pollMs: 200, ...extra });
+  return new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id, log: silentLog, secrets: envSecretResolver({ KONTROLER_SECRET_DEFAULT__DB_PASS: 's3cret', KONTROLER_SECRET_OTHER__API_KEY: 'not-yours', KONTROLER_SECRET_API_KEY: 'old-style' }), pollMs: 200, ...extra });
 }
 
 function ended(c: Controller, runId: number): Promise<void> {
@@ -64,6 +64,33 @@ describe('controller', () => {
     assert.deepEqual(rt.specs.get(`${run.id}/a/1`)?.env, { GREETING: 'hello', DB_PASSWORD: 's3cret' });
     const { rows } = await db.pool.query(`select count(*)::int as n from runs where id = $1 and (parameters::text like '%s3cret%' or secret_refs::text like '%s3cret%')`, [run.id]);
     assert.equal(rows[0]?.n, 0, 'the secret value is not in the database');
+  });
+
+  test('a missing secret fails the attempt before it starts, naming the secret, without retries', async () => {
+    const rt = new ScriptedRuntime();
+    const c = controller(rt, 'c-missing-secret');
+    await c.start();
+    const def = definition('secret-missing', [task('a', [], { parameters: ['P', 'K'], retryLimit: 3 }), task('b', ['a'])], {
+      parameters: [{ name: 'P', defaultFromSecret: 'no-such-secret' }, { name: 'K', defaultFromSecret: 'api-key' }],
+    });
+    const run = await startRun(db.pool, def, {}, { P: 'no-such-secret', K: 'api-key' });
+    await ended(c, run.id);
+    await c.stop();
+    assert.equal(rt.specs.has(`${run.id}/a/1`), false, 'the runtime was never asked to start it');
+    const d = await loadRun(db.pool, run.id);
+    const a = d?.state.tasks.a;
+    assert.equal(d?.state.status, 'failed');
+    assert.equal(a?.status, 'failed');
+    assert.equal(a?.attempts.length, 1, 'no retry: retrying cannot help');
+    const reason = a?.attempts[0]?.reason ?? '';
+    assert.equal(a?.attempts[0]?.exitCode, undefined);
+    assert.match(reason, /^SecretNotFound: /);
+    assert.match(reason, /"no-such-secret"/);
+    assert.match(reason, /KONTROLER_SECRET_DEFAULT__NO_SUCH_SECRET/);
+    // api-key exists for namespace "other" and unscoped (old style): neither is visible to "default".
+    assert.match(reason, /"api-key" of namespace "default" is not set: set the environment variable KONTROLER_SECRET_DEFAULT__API_KEY; KONTROLER_SECRET_API_KEY is no longer read/);
+    assert.doesNotMatch(reason, /not-yours|old-style/, 'no secret value in the reason');
+    assert.equal(d?.state.tasks.b?.status, 'skipped');
   });
 
   test('cancel kills running attempts and ends the run canceled; retry resumes from failed tasks', async () => {

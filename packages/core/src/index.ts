@@ -63,6 +63,10 @@ export {
   resolveRunParameters,
   resolveSecretsFromEnv,
   secretEnvName,
+  legacySecretEnvName,
+  legacySecretVariables,
+  lookupEnvSecret,
+  type EnvSecretLookup,
   type RunParameters,
 } from './params.js';
 export { backoffMs, isConnectionError, isRetryable, retryKind, type BackoffPolicy, type RetryKind } from './retryable.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dagRunOverrides, resolveDag, resolveRunParameters, resolveSecretsFromEnv, secretEnvName, type DagDefinition } from '@kontroler/core';
+import { legacySecretVariables, dagRunOverrides, resolveDag, resolveRunParameters, resolveSecretsFromEnv, secretEnvName, type DagDefinition } from '@kontroler/core';
 import { dag } from './helpers.js';
 
 function definition(): DagDefinition {
@@ -62,23 +62,32 @@ test('dagRunOverrides splits a DagRun into values and secrets', () => {
 });
 
 describe('local secrets from the environment', () => {
-  test('KONTROLER_SECRET_<NAME>, upper case, other characters to _', () => {
-    assert.equal(secretEnvName('db-pass'), 'KONTROLER_SECRET_DB_PASS');
-    assert.equal(secretEnvName('etl.db-secret2'), 'KONTROLER_SECRET_ETL_DB_SECRET2');
+  test('KONTROLER_SECRET_<NAMESPACE>__<NAME>, upper case, other characters to _', () => {
+    assert.equal(secretEnvName('default', 'db-pass'), 'KONTROLER_SECRET_DEFAULT__DB_PASS');
+    assert.equal(secretEnvName('team-a', 'etl.db-secret2'), 'KONTROLER_SECRET_TEAM_A__ETL_DB_SECRET2');
   });
-  test('reads the refs, and says which variable is missing', () => {
-    const r = resolveSecretsFromEnv({ b: 'db-pass', c: 'api.key' }, { KONTROLER_SECRET_DB_PASS: 'hunter2' });
+  test('no two namespaces share a variable: "--" namespaces have none', () => {
+    // etl + db-pass vs etl-db + pass would collide with a single "_" separator.
+    assert.notEqual(secretEnvName('etl', 'db-pass'), secretEnvName('etl-db', 'pass'));
+    assert.equal(secretEnvName('a--b', 'c'), undefined);
+    assert.notEqual(secretEnvName('a', 'b--c'), secretEnvName('a-b', '-c'));
+  });
+  test('reads the refs of the namespace, and says which variable is missing', () => {
+    const r = resolveSecretsFromEnv('default', { b: 'db-pass', c: 'api.key', d: 'old' }, {
+      KONTROLER_SECRET_DEFAULT__DB_PASS: 'hunter2',
+      KONTROLER_SECRET_OTHER__API_KEY: 'other-namespace',
+      KONTROLER_SECRET_OLD: 'unscoped',
+    });
     assert.deepEqual(r.values, { b: 'hunter2' });
-    assert.deepEqual(r.errors, [{ path: 'parameters.c', message: 'secret "api.key" is not available: set the environment variable KONTROLER_SECRET_API_KEY' }]);
+    assert.deepEqual(r.errors, [
+      { path: 'parameters.c', message: 'secret "api.key" of namespace "default" is not set: set the environment variable KONTROLER_SECRET_DEFAULT__API_KEY' },
+      {
+        path: 'parameters.d',
+        message: 'secret "old" of namespace "default" is not set: set the environment variable KONTROLER_SECRET_DEFAULT__OLD; KONTROLER_SECRET_OLD is no longer read (secrets are scoped by namespace): rename it to KONTROLER_SECRET_DEFAULT__OLD',
+      },
+    ]);
   });
-});
-
-test('validationFailed carries every error and names the first ones', async () => {
-  const { validationFailed, hasCode } = await import('@kontroler/core');
-  const e = validationFailed('DAG "ns/d"', [
-    { path: 'a', message: 'x' }, { path: 'b', message: 'y' }, { path: 'c', message: 'z' }, { path: 'd', message: 'w' },
-  ]);
-  assert.ok(hasCode(e, 'VALIDATION_FAILED'));
-  assert.equal(e.details.length, 4);
-  assert.equal(e.message, 'DAG "ns/d" is invalid (fix these and try again): a: x; b: y; c: z; and 1 more');
+  test('old unscoped variables are found for a startup warning', () => {
+    assert.deepEqual(legacySecretVariables({ KONTROLER_SECRET_DB_PASS: 'x', KONTROLER_SECRET_DEFAULT__DB_PASS: 'y', KONTROLER_PORT: '1' }), ['KONTROLER_SECRET_DB_PASS']);
+  });
 });

@@ -147,7 +147,7 @@ function apply(def: DagDefinition, d: Draft, ev: RunEvent, now: number): void {
         reason,
       };
       const spec = def.tasks.find((x) => x.name === t.name);
-      d.setTask(afterAttempt(spec, t, replaceLast(t, ended), ended, now, d.cancelRequested));
+      d.setTask(afterAttempt(spec, t, replaceLast(t, ended), ended, now, d.cancelRequested, ev.noRetry === true));
       return;
     }
   }
@@ -161,10 +161,12 @@ function afterAttempt(
   ended: AttemptState,
   now: number,
   canceling: boolean,
+  noRetry: boolean,
 ): TaskState {
   const base = { name: t.name, attempts };
   if (ended.status === 'succeeded') return { ...base, status: 'succeeded' };
   if (ended.status === 'canceled' || canceling) return { ...base, status: 'canceled', reason: 'Canceled' };
+  if (noRetry) return { ...base, status: 'failed', reason: ended.reason ?? 'Error' };
   if (ended.reason === NOT_STARTED) {
     if (attempts.filter((a) => a.reason === NOT_STARTED).length < MAX_NOT_STARTED) {
       return { ...base, status: 'waiting', retryAt: now, reason: 'the previous attempt was never started; starting the next one' };

@@ -21,6 +21,12 @@ export type RunEvent =
       readonly at: number;
       readonly exitCode?: number;
       readonly reason?: string;
+      /**
+       * Retrying cannot help (the attempt failed before starting on a configuration error, e.g. a
+       * missing secret): the task fails at once without using its retries; "retry run" after the
+       * fix starts it again.
+       */
+      readonly noRetry?: boolean;
     };
 
 export type Command =

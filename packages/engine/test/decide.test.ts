@@ -194,3 +194,26 @@ describe('never-started attempts', () => {
     assert.equal(r.state.status, 'failed');
   });
 });
+
+describe('attempts that cannot start (noRetry)', () => {
+  test('a configuration error fails the task at once despite retries left; retry run starts it again', () => {
+    const def = dag([{ name: 'a', retryLimit: 3 }, { name: 'b', runAfter: ['a'] }]);
+    let r = decide(def, initialRunState(def), { type: 'run:tick' }, 0);
+    r = decide(def, r.state, { type: 'attempt:exited', task: 'a', attempt: 1, at: 1, reason: 'SecretNotFound: secret "x"', noRetry: true }, 1);
+    assert.deepEqual(starts(r.commands), []);
+    assert.equal(r.state.tasks.a?.status, 'failed');
+    assert.equal(r.state.tasks.a?.reason, 'SecretNotFound: secret "x"');
+    assert.equal(r.state.tasks.a?.attempts[0]?.status, 'failed');
+    assert.equal(r.state.tasks.b?.status, 'skipped');
+    assert.equal(r.state.status, 'failed');
+    r = decide(def, r.state, { type: 'run:retry' }, 2);
+    assert.deepEqual(starts(r.commands), ['a#2']);
+  });
+
+  test('without noRetry the same failure uses the retry policy', () => {
+    const def = dag([{ name: 'a', retryLimit: 3 }]);
+    let r = decide(def, initialRunState(def), { type: 'run:tick' }, 0);
+    r = decide(def, r.state, { type: 'attempt:exited', task: 'a', attempt: 1, at: 1, reason: 'StartFailed: x' }, 1);
+    assert.deepEqual(starts(r.commands), ['a#2']);
+  });
+});

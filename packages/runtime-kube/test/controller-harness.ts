@@ -1,5 +1,5 @@
 // A Controller on a fresh test database driving pods through KubePodRuntime, in-process.
-import { Controller, silentLog } from '@kontroler/controller';
+import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import type { DagResource, DagTaskResource } from '@kontroler/core';
 import { KubePodRuntime } from '@kontroler/runtime-kube';
 import { applyResource, createTestDatabase, startRun, type RunRecord, type TestDatabase } from '@kontroler/store';
@@ -19,7 +19,7 @@ export interface KubeController {
 export async function startKubeController(namespace: string, id: string): Promise<KubeController> {
   const db = await createTestDatabase();
   const runtime = new KubePodRuntime({ client: testClient(), namespaces: [namespace], killGraceSeconds: 2 });
-  const controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id, log: silentLog, secrets: () => undefined, pollMs: 1000 });
+  const controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id, log: silentLog, secrets: runtimeReadsSecrets, pollMs: 1000 });
   const ended = new Set<number>();
   const waiters = new Map<number, () => void>();
   controller.onRunEnded((rid) => {

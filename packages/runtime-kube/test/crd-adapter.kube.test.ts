@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import { Controller, silentLog } from '@kontroler/controller';
+import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { startReflector, testNamespace, waitFor, type Reflector } from '@kontroler/kube-agent/testing';
 import { CrdAdapter, DAGRUN_FINALIZER, KubePodRuntime, type CrdAdapterOptions, type KubeClient } from '@kontroler/runtime-kube';
 
@@ -39,7 +39,7 @@ before(async () => {
   adapterOptions = { client, pool: db.pool, databaseUrl: db.url, namespaces: [ns.name], log, dagRunGraceMs: 1000, statusIntervalMs: 200 };
   adapter = new CrdAdapter(adapterOptions);
   runtime = new KubePodRuntime({ client, namespaces: [ns.name], owner: (id, n) => adapter.ownerOf(id, n) });
-  controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'crd-adapter-test', log: silentLog, secrets: () => undefined, pollMs: 1000 });
+  controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'crd-adapter-test', log: silentLog, secrets: runtimeReadsSecrets, pollMs: 1000 });
   await adapter.start();
   adapter.setLeading(true);
   await controller.start();

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { Controller, silentLog } from '@kontroler/controller';
+import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { testNamespace, waitFor } from '@kontroler/kube-agent/testing';
 import { CrdAdapter, KubePodRuntime, LeaderElector } from '@kontroler/runtime-kube';
 import { createTestDatabase, loadRun, type TestDatabase } from '@kontroler/store';
@@ -33,7 +33,7 @@ async function replica(name: string): Promise<Replica> {
   const log = { info: () => undefined, warn: () => undefined, error: (m: string) => process.stderr.write(`${name}: ${m}\n`) };
   const adapter = new CrdAdapter({ client, pool: db.pool, databaseUrl: db.url, namespaces: [ns.name], log, statusIntervalMs: 200 });
   const runtime = new KubePodRuntime({ client, namespaces: [ns.name], owner: (id, n) => adapter.ownerOf(id, n) });
-  const controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: name, log: silentLog, secrets: () => undefined, pollMs: 500, maxRuns: 2 });
+  const controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: name, log: silentLog, secrets: runtimeReadsSecrets, pollMs: 500, maxRuns: 2 });
   const elector = new LeaderElector({
     client,
     namespace: ns.name,

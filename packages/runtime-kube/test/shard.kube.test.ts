@@ -3,7 +3,7 @@
 // runs elsewhere are left to other controllers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Controller, silentLog } from '@kontroler/controller';
+import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { testNamespace } from '@kontroler/kube-agent/testing';
 import { KubePodRuntime, LABELS, ShardNamespaces, type KubeClient } from '@kontroler/runtime-kube';
 import { applyResource, createTestDatabase, getRun, startRun, type TestDatabase } from '@kontroler/store';
@@ -26,7 +26,7 @@ before(async () => {
   shard = new ShardNamespaces(client, shardName);
   await shard.start();
   runtime = new KubePodRuntime({ client, namespaceFilter: (n) => shard.has(n), labels: { [LABELS.shard]: shardName } });
-  controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'blue', log: silentLog, secrets: () => undefined, pollMs: 300, namespaces: () => shard.list() });
+  controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'blue', log: silentLog, secrets: runtimeReadsSecrets, pollMs: 300, namespaces: () => shard.list() });
   controller.onRunEnded((id) => ended.get(id)?.());
   await controller.start();
 });

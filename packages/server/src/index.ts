@@ -30,3 +30,4 @@ export type { AnyRoute, RouteDef } from './route.js';
 export { signTrigger, signedTriggerHeaders, triggerSignedString, checkTriggerDelivery, DEFAULT_TRIGGER_WINDOW_SECONDS, TIMESTAMP_HEADER, DELIVERY_HEADER, SIGNATURE_HEADER } from './auth/trigger-signature.js';
 export { FailureThrottle, throttleFrom, MAX_THROTTLE_KEYS } from './auth/rate-limit.js';
 export { parseRange } from './routes/logs.js';
+export { LogHub } from './log-hub.js';

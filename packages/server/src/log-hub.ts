@@ -30,8 +30,12 @@ export class LogHub {
     });
   }
 
-  /** A LOGS_CHANNEL payload: the comma-separated run ids that got output. */
+  /** A LOGS_CHANNEL payload: the comma-separated run ids that got output; '' (a list too long to send) wakes everyone. */
   notify(payload: string): void {
+    if (payload === '') {
+      this.wakeAll();
+      return;
+    }
     for (const id of payload.split(',')) {
       const set = this.waiters.get(Number(id));
       if (set) for (const w of [...set]) w();

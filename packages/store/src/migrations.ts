@@ -291,6 +291,19 @@ create index trigger_deliveries_expiry on trigger_deliveries (expires_at);
 `,
   },
   {
+    version: 6,
+    name: 'bounded-logs',
+    sql: `
+-- Logs are shaped before they are stored (long lines split, capped with the tail kept, markers
+-- for what was cut), so the stored size (log_size) and the raw output accounted for differ:
+-- log_received is where a controller taking over resumes the runtime's output; log_line is the
+-- length of the stored log's unterminated last line (for the line cap).
+alter table attempts add column log_received bigint not null default 0;
+alter table attempts add column log_line int not null default 0;
+update attempts set log_received = log_size where log_size > 0;
+`,
+  },
+  {
     version: 7,
     name: 'run-host',
     sql: `

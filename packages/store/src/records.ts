@@ -72,6 +72,7 @@ export interface RunDetail {
   run: RunRecord;
   definition: DagDefinition;
   state: RunState;
+  /** Per attempt (`task#attempt`): raw output bytes accounted for in the store, where a runtime resumes the output on adoption. */
   logSizes: Record<string, number>;
 }
 

@@ -27,7 +27,8 @@ export async function loadRun(db: Queryable, runId: number): Promise<RunDetail |
   for (const a of as.rows) {
     const rec = attemptFromRow(a);
     const { task, logSize, ...state } = rec;
-    logSizes[`${task}#${rec.attempt}`] = logSize;
+    // Where the runtime resumes the output: the raw bytes accounted for, not the stored size.
+    logSizes[`${task}#${rec.attempt}`] = Number(a.log_received ?? logSize);
     const list = attempts.get(task) ?? [];
     list.push(state);
     attempts.set(task, list);

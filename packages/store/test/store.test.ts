@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { DagDefinition } from '@kontroler/core';
 import { decide, initialRunState } from '@kontroler/engine';
 import {
-  appendLogs, claimDueWebhooks, claimRuns, collectGarbage, createRun, createTestDatabase, deleteDag, getDag, getDagVersion,
+  appendLogs, getLogStates, claimDueWebhooks, claimRuns, collectGarbage, createRun, createTestDatabase, deleteDag, getDag, getDagVersion,
   listRuns, loadRun, readLog, recordWebhookAttempt, renewLeases, requestRun, saveDag, saveRunState, setSuspended, type TestDatabase,
 } from '@kontroler/store';
 
@@ -113,12 +113,45 @@ describe('logs', () => {
     await saveRunState(db.pool, { runId: run.id, owner: 'owner-l', prev: s0, next: decide(d, s0, { type: 'run:tick' }, 1).state });
     const key = { runId: run.id, task: 'a', attempt: 1 };
     const enc = (s: string) => new TextEncoder().encode(s);
-    await appendLogs(db.pool, [{ ...key, offset: 0, data: enc('hello ') }, { ...key, offset: 6, data: enc('world\n') }]);
-    await appendLogs(db.pool, [{ ...key, offset: 6, data: enc('world\n') }]);
+    const put = (from: number, text: string, received = from + text.length) =>
+      appendLogs(db.pool, [{ from, state: { ...key, size: from + text.length, received, line: 0 }, chunks: [{ ...key, offset: from, data: enc(text) }] }]);
+    assert.deepEqual((await put(0, 'hello ')).appended, [key]);
+    assert.deepEqual((await put(6, 'world\n', 20)).appended, [key]);
+    // A repeated write (its reply was lost) is recognised and changes nothing.
+    const again = await put(6, 'world\n', 20);
+    assert.deepEqual([again.appended, again.alreadyStored], [[], [key]]);
+    // A write that does not continue where the log ends is refused: no gap, the size stays.
+    const gap = await put(20, 'later');
+    assert.deepEqual(gap.refused, [{ ...key, size: 12 }]);
     assert.equal((await readLog(db.pool, key)).data.toString(), 'hello world\n');
     assert.equal((await readLog(db.pool, key, 3, 8)).data.toString(), 'lo wo');
     assert.equal((await readLog(db.pool, key, 12)).data.length, 0);
-    assert.equal((await loadRun(db.pool, run.id))!.logSizes['a#1'], 12);
+    assert.equal((await loadRun(db.pool, run.id))!.logSizes['a#1'], 20, 'adoption resumes at the raw bytes accounted for');
+    const [st] = await getLogStates(db.pool, [key]);
+    assert.deepEqual(st, { ...key, size: 12, received: 20, line: 0 });
+  });
+
+  test('reads are paged: many rows, a cap per read, a start inside a chunk', async () => {
+    const { run, d } = await newRun('logs-paged');
+    await claimRuns(db.pool, 'owner-p', 60_000, 1000);
+    const s0 = (await loadRun(db.pool, run.id))!.state;
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-p', prev: s0, next: decide(d, s0, { type: 'run:tick' }, 1).state });
+    const key = { runId: run.id, task: 'a', attempt: 1 };
+    // 200 chunks of 1,000 bytes (more than one query's rows), each a distinct byte.
+    const chunks = Array.from({ length: 200 }, (_, i) => ({ ...key, offset: i * 1000, data: new Uint8Array(1000).fill(i % 251) }));
+    await appendLogs(db.pool, [{ from: 0, state: { ...key, size: 200_000, received: 200_000, line: 1000 }, chunks }]);
+    const all = await readLog(db.pool, key);
+    assert.equal(all.data.length, 200_000);
+    assert.equal(all.next, 200_000);
+    for (let i = 0; i < 200; i++) assert.equal(all.data[i * 1000 + 999], i % 251);
+    const page = await readLog(db.pool, key, 1500, undefined, 70_000);
+    assert.equal(page.data.length, 70_000);
+    assert.equal(page.next, 71_500);
+    assert.equal(page.data[0], 1);
+    assert.equal(page.data[499], 1);
+    assert.equal(page.data[500], 2);
+    const tail = await readLog(db.pool, key, 199_999, 300_000);
+    assert.deepEqual([...tail.data], [199 % 251]);
   });
 });
 

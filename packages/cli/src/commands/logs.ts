@@ -4,6 +4,9 @@ import { LOGS_CHANNEL, RUN_STATE_CHANNEL, listen, loadRun, readLog } from '@kont
 import { databaseUrlFor, openPool } from '../instance.js';
 import { readSettings } from '../settings.js';
 
+/** Bytes read from the store per page. */
+const LOG_PAGE_BYTES = 1024 * 1024;
+
 export function register(program: Command): void {
   program
     .command('logs')
@@ -20,7 +23,8 @@ export function register(program: Command): void {
       let wake: () => void = () => undefined;
       const listener = o.follow
         ? await listen(databaseUrlFor(s), [LOGS_CHANNEL, RUN_STATE_CHANNEL], (_c, p) => {
-            if (p.split(/[,:]/).includes(String(runId))) wake();
+            // '' : a write for too many runs to list (the payload is bounded): maybe ours.
+            if (p === '' || p.split(/[,:]/).includes(String(runId))) wake();
           })
         : undefined;
       try {
@@ -41,7 +45,8 @@ export function register(program: Command): void {
           }
           const active = isActiveAttempt(a.status);
           for (;;) {
-            const { data, next } = await readLog(pool, { runId, task, attempt: n }, offset);
+            // Page by page: a large log is never held in memory whole.
+            const { data, next } = await readLog(pool, { runId, task, attempt: n }, offset, undefined, LOG_PAGE_BYTES);
             if (data.length === 0) break;
             process.stdout.write(data);
             offset = next;

@@ -29,7 +29,10 @@ export function register(program: Command): void {
       if (attempt === undefined) throw new Error(`task ${task} of run ${run} has no attempt yet`);
     }
     if (!o.follow) {
-      process.stdout.write(await client.logs(run, task, attempt));
+      // Page by page (HTTP Range): a large log is never held in memory whole.
+      for await (const text of client.logText(run, task, attempt)) {
+        if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+      }
       return;
     }
     const abort = new AbortController();

@@ -111,7 +111,9 @@ export function logRoutes(): AnyRoute[] {
         'Without `follow`: the stored bytes as text/plain, with `Range: bytes=a-b` (206) support. With `follow=true`: ' +
         'stored output then live output until the attempt ends, as Server-Sent Events when the request accepts ' +
         '`text/event-stream` (`log` events `{offset, text}` with the byte offset as event id, then one `end` event; ' +
-        'resume with `Last-Event-ID`), otherwise as chunked text/plain. `offset` starts a follow at a byte offset.',
+        'resume with `Last-Event-ID`), otherwise as chunked text/plain. `offset` starts a follow at a byte offset. ' +
+        'Stored logs are bounded: lines longer than KONTROLER_MAX_LOG_LINE_BYTES are split after a `[kontroler: line split at N bytes]` line, ' +
+        'and past KONTROLER_MAX_LOG_BYTES the head and the tail are kept with a `[kontroler: N bytes cut]` line between them (the tail is stored when the attempt ends).',
       tags: ['runs', 'logs'],
       access: { kind: 'run', role: 'viewer' },
       produces: ['text/plain', 'text/event-stream'],

@@ -67,16 +67,12 @@ export function LogViewer({ runId, task, attempt, live }: Props) {
           flush();
           setState('ended');
         } else {
-          const text = await api.logs(runId, task, attempt);
-          // Parse a big log in slices, yielding between them: the page stays responsive.
-          const SLICE = 512 * 1024;
-          for (let at = 0; at < text.length; at += SLICE) {
+          // Read a big log page by page (HTTP Range), yielding between pages: the page stays responsive.
+          for await (const text of api.logText(runId, task, attempt, { signal: ctl.signal })) {
             if (ctl.signal.aborted) return;
-            log.text.append(text.slice(at, at + SLICE));
-            if (text.length > SLICE) {
-              setVersion((v) => v + 1);
-              await new Promise((r) => setTimeout(r, 0));
-            }
+            log.text.append(text);
+            setVersion((v) => v + 1);
+            await new Promise((r) => setTimeout(r, 0));
           }
           setVersion((v) => v + 1);
           setState('ended');
