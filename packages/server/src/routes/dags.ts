@@ -6,7 +6,7 @@ import { apiError } from '../http-errors.js';
 import { namespacesWith } from '../rbac.js';
 import type { AnyRoute, Call, RouteSchemas } from '../route.js';
 import { route } from '../route.js';
-import { DagView, Namespace, NsNameParams, NsParams, Page } from '../schemas.js';
+import { DagVersionView, DagView, Namespace, NsNameParams, NsParams, Page } from '../schemas.js';
 import { dagView, iso } from '../views.js';
 import { DEFAULT_LIST_LIMIT, LIST_QUERY, VersionParams, deleteAndAudit, nameCursor, nextNameCursor, nsEditor, nsViewer } from './resource-common.js';
 
@@ -80,7 +80,7 @@ export function dagRoutes(): AnyRoute[] {
       summary: 'One version of a DAG: its spec and resolved definition',
       tags: ['dags'],
       access: nsViewer,
-      schema: { params: VersionParams },
+      schema: { params: VersionParams, response: { 200: DagVersionView } },
       async handler(c) {
         const { ns, name, version } = c.params;
         const v = await getDagVersion(c.ctx.pool, ns, name, version);

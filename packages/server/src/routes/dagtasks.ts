@@ -4,7 +4,7 @@ import { deleteDagTask, getDagTaskVersion, listDagTaskVersions, listDagTasksPage
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
-import { NsNameParams, NsParams } from '../schemas.js';
+import { DagTaskSummaryView, NsNameParams, NsParams, Page } from '../schemas.js';
 import { iso } from '../views.js';
 import { DEFAULT_LIST_LIMIT, LIST_QUERY, VersionParams, deleteAndAudit, nameCursor, nextNameCursor, nsEditor, nsViewer } from './resource-common.js';
 
@@ -47,7 +47,7 @@ export function dagTaskRoutes(): AnyRoute[] {
       summary: 'List DagTasks of a namespace',
       tags: ['dagtasks'],
       access: nsViewer,
-      schema: { params: NsParams, querystring: Type.Object(LIST_QUERY) },
+      schema: { params: NsParams, querystring: Type.Object(LIST_QUERY), response: { 200: Page(DagTaskSummaryView) } },
       async handler(c) {
         const after = nameCursor(c.query.cursor);
         const page = await listDagTasksPage(c.ctx.pool, {

@@ -8,7 +8,7 @@ import { apiError } from '../http-errors.js';
 import type { AnyRoute, Call, RouteSchemas } from '../route.js';
 import { route } from '../route.js';
 import { resourceFromBody } from '../resource-text.js';
-import { ApplyResultView, Cursor, Name, Namespace, NsNameParams, NsParams, RESOURCE_CONTENT_TYPES } from '../schemas.js';
+import { ApplyResultView, Cursor, Name, Namespace, NsNameParams, NsParams, RESOURCE_CONTENT_TYPES, ValidateResultView } from '../schemas.js';
 import { dagView, decodeCursor, encodeCursor } from '../views.js';
 
 export type ResourceKind = 'DAG' | 'DagTask';
@@ -118,7 +118,7 @@ export function applyRoutes(kind: ResourceKind): AnyRoute[] {
       audit: `${action}.validate`,
       body: 'text',
       consumes: RESOURCE_CONTENT_TYPES,
-      schema: { params: NsParams, querystring: Type.Object({ name: Type.Optional(Name) }), body: TextBody },
+      schema: { params: NsParams, querystring: Type.Object({ name: Type.Optional(Name) }), body: TextBody, response: { 200: ValidateResultView } },
       async handler(c) {
         try {
           return { valid: true, ...(await apply(c, kind, c.params.ns, c.query.name, true)) };
