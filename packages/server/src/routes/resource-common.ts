@@ -39,7 +39,7 @@ function idPart(kind: ResourceKind): string {
 }
 
 /** The URL segment and tag of a kind: `dags` or `dagtasks`. */
-export function pluralOf(kind: ResourceKind): 'dags' | 'dagtasks' {
+function pluralOf(kind: ResourceKind): 'dags' | 'dagtasks' {
   return kind === 'DAG' ? 'dags' : 'dagtasks';
 }
 
