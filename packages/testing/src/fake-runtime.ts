@@ -2,6 +2,7 @@
 // until the test finishes or kills them. It records every call before it decides what to do
 // with it, so a repeated start shows in `starts` although it runs nothing.
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
+import { EVENT_WAIT_LIMIT_MS } from './event-recorder.js';
 
 /** What one fake attempt does once started. */
 export interface FakeAttempt {
@@ -30,8 +31,13 @@ export interface FakeRuntimeOptions {
   readonly clock?: () => number;
 }
 
-/** Prints `hello from <task>` and exits 0. */
-export const helloAndExit: FakeScript = (spec) => ({ output: `hello from ${spec.task}\n`, exitCode: 0 });
+/** Prints `hello from <task>`, then exits with `exitCode(spec)` (default 0; undefined: keeps running). */
+export function hello(exitCode: (spec: AttemptSpec) => number | undefined = () => 0): FakeScript {
+  return (spec) => {
+    const code = exitCode(spec);
+    return { output: `hello from ${spec.task}\n`, ...(code !== undefined ? { exitCode: code } : {}) };
+  };
+}
 
 interface Ended {
   readonly code?: number;
@@ -64,22 +70,22 @@ export class FakeRuntime implements TaskRuntime {
   readonly starts: string[] = [];
   /** Every kill call, as `runId/task/attempt:reason`. */
   readonly kills: string[] = [];
-  /** The spec of each attempt that was created (once each). */
-  readonly specs: Map<string, AttemptSpec>;
+  /** The spec of each attempt this instance created (once each); kept after `release`, as a record. */
+  readonly specs = new Map<string, AttemptSpec>();
   private readonly state: FakeState;
   private readonly clock: () => number;
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
+  private readonly startWaiters = new Map<string, Array<() => void>>();
 
   constructor(
-    private readonly script: FakeScript = helloAndExit,
+    private readonly script: FakeScript = hello(),
     private readonly opts: FakeRuntimeOptions = {},
     state?: FakeState,
   ) {
     this.name = opts.name ?? 'fake';
     this.clock = opts.clock ?? Date.now;
     this.state = state ?? { specs: new Map(), startedAt: new Map(), logs: new Map(), exited: new Map() };
-    this.specs = this.state.specs;
   }
 
   /** A new runtime over the same attempts, as a restarted process would see them. */
@@ -93,19 +99,37 @@ export class FakeRuntime implements TaskRuntime {
     this.starts.push(id); // record first, then decide
     if (this.state.specs.has(id)) return; // create-or-adopt: never runs twice
     this.state.specs.set(id, spec);
+    this.specs.set(id, spec);
     const key = keyOf(spec);
     const now = this.clock();
     if (spec.deadlineAt !== undefined && spec.deadlineAt <= now) {
       queueMicrotask(() => this.finish(key, undefined, 'DeadlineExceeded'));
       return;
     }
-    this.state.startedAt.set(id, now);
     queueMicrotask(() => {
+      this.state.startedAt.set(id, now);
       this.emit({ type: 'started', key, handle: `h-${id}`, at: now });
+      for (const resolve of this.startWaiters.get(id) ?? []) resolve();
+      this.startWaiters.delete(id);
       const behaviour = this.script(spec);
       if (behaviour.output) this.write(key, behaviour.output);
       if (behaviour.exitCode !== undefined) this.finish(key, behaviour.exitCode);
       else this.watchDeadline(key, spec.deadlineAt);
+    });
+  }
+
+  /** Resolves once the attempt has started (its `started` event is out). Fails after EVENT_WAIT_LIMIT_MS. */
+  started(key: AttemptKey): Promise<void> {
+    const id = attemptId(key);
+    if (this.state.startedAt.has(id)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`fake runtime: attempt ${id} did not start within ${EVENT_WAIT_LIMIT_MS} ms`)), EVENT_WAIT_LIMIT_MS);
+      const waiters = this.startWaiters.get(id) ?? [];
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.startWaiters.set(id, waiters);
     });
   }
 
