@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
 import { bootstrapAdmin, createServer, type KontrolerServer, type ServerConfig } from '@kontroler/server';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { FakeRuntime } from '@kontroler/testing';
 
 export const ADMIN_PASSWORD = 'cli-admin-password';

@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { Controller, WebhookSender, destinationPolicy, silentLog, envSecretResolver } from '@kontroler/controller';
-import { createTestDatabase, loadRun, requestRun, listWebhookDeliveries, readLog, type TestDatabase } from '@kontroler/store';
+import { loadRun, requestRun, listWebhookDeliveries, readLog } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { FakeRuntime, hello } from '@kontroler/testing';
 import { chain, definition, startRun, task, waitForRunEnd } from './fixtures.js';
 
