@@ -45,6 +45,9 @@ function contractSpec(output: string, exitCode: number | undefined, over: Partia
   });
 }
 
+/** An attempt no runtime was asked to start. */
+const NEVER_STARTED: AttemptKey = { runId: `contract-${process.pid}`, task: 'never-started', attempt: 1 };
+
 const keyOf = (s: AttemptSpec): AttemptKey => ({ runId: s.runId, task: s.task, attempt: s.attempt });
 
 /** Registers the contract's tests (node:test) for the runtime `makeSubject` builds, one per test. */
@@ -57,6 +60,15 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
     after(async () => {
       await subject.cleanup();
     });
+
+    /** Opens a runtime, records its events and starts one contract attempt on it. */
+    async function startOne(output: string, exitCode: number | undefined, over: Partial<AttemptSpec> = {}) {
+      const rt = subject.open();
+      const rec = new EventRecorder(rt);
+      const s = contractSpec(output, exitCode, over);
+      await rt.start(s);
+      return { rt, rec, s };
+    }
 
     test('start: started, the output as log events, exited with the exit code', async () => {
       const rt = subject.open();
@@ -96,29 +108,23 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
     });
 
     test('kill: a running attempt ends with the kill reason; killing again or an unknown attempt is a no-op', async () => {
-      const rt = subject.open();
-      const rec = new EventRecorder(rt);
-      const s = contractSpec('waiting\n', undefined);
-      await rt.start(s);
+      const { rt, rec, s } = await startOne('waiting\n', undefined);
       await rec.logContains(s, 'waiting\n');
       await rt.kill(keyOf(s), 'Canceled');
       const e = await rec.exited(s);
       assert.equal(e.reason, 'Canceled');
       assert.notEqual(e.exitCode, 0, 'a killed attempt does not report success');
       await rt.kill(keyOf(s), 'Again');
-      await rt.kill({ runId: `contract-${process.pid}`, task: 'never-started', attempt: 1 }, 'Canceled');
+      await rt.kill(NEVER_STARTED, 'Canceled');
       const seen = await rt.adopt(keyOf(s), 0);
       assert.equal(seen.state === 'exited' && seen.reason, 'Canceled', 'the first reason wins');
       await rec.exited(s);
-      assert.equal(rec.events.filter((ev) => ev.type === 'exited' && ev.key.task === 'never-started').length, 0);
+      assert.equal(rec.events.filter((ev) => ev.type === 'exited' && ev.key.task === NEVER_STARTED.task).length, 0);
       rec.unsubscribe();
     });
 
     test('deadline: an attempt still running at deadlineAt is stopped with DeadlineExceeded', async () => {
-      const rt = subject.open();
-      const rec = new EventRecorder(rt);
-      const s = contractSpec('slow\n', undefined, { deadlineAt: Date.now() + CONTRACT_DEADLINE_MS });
-      await rt.start(s);
+      const { rec, s } = await startOne('slow\n', undefined, { deadlineAt: Date.now() + CONTRACT_DEADLINE_MS });
       const e = await rec.exited(s);
       assert.equal(e.reason, 'DeadlineExceeded');
       assert.notEqual(e.exitCode, 0);
@@ -127,10 +133,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
     });
 
     test('deadline already passed: the attempt never runs and ends with DeadlineExceeded', async () => {
-      const rt = subject.open();
-      const rec = new EventRecorder(rt);
-      const s = contractSpec('must not run\n', 0, { deadlineAt: Date.now() - 1 });
-      await rt.start(s);
+      const { rec, s } = await startOne('must not run\n', 0, { deadlineAt: Date.now() - 1 });
       const e = await rec.exited(s);
       assert.equal(e.reason, 'DeadlineExceeded');
       assert.equal(e.exitCode, undefined);
@@ -139,10 +142,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
     });
 
     test('adopt: a new instance sees a running attempt, can kill it, and knows nothing of an unknown one', async () => {
-      const first = subject.open();
-      const rec1 = new EventRecorder(first);
-      const s = contractSpec('adopt me\n', undefined);
-      await first.start(s);
+      const { rt: first, rec: rec1, s } = await startOne('adopt me\n', undefined);
       await rec1.logContains(s, 'adopt me\n');
       rec1.unsubscribe();
       await first.close();
@@ -152,16 +152,13 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       assert.equal(seen.state, 'running');
       await second.kill(keyOf(s), 'Canceled');
       assert.equal((await rec2.exited(s)).reason, 'Canceled');
-      const unknown = await second.adopt({ runId: `contract-${process.pid}`, task: 'never-started', attempt: 1 }, 0);
+      const unknown = await second.adopt(NEVER_STARTED, 0);
       assert.equal(unknown.state, 'unknown');
       rec2.unsubscribe();
     });
 
     test('logs: adopt delivers the log from the offset the store already holds', async () => {
-      const rt = subject.open();
-      const rec = new EventRecorder(rt);
-      const s = contractSpec('first line\nsecond line\n', 0);
-      await rt.start(s);
+      const { rt, rec, s } = await startOne('first line\nsecond line\n', 0);
       await rec.exited(s);
       await rec.logContains(s, 'second line\n');
       const whole = rec.logText(s);
@@ -178,10 +175,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
     });
 
     test('release: an ended attempt is forgotten', async () => {
-      const rt = subject.open();
-      const rec = new EventRecorder(rt);
-      const s = contractSpec('bye\n', 0);
-      await rt.start(s);
+      const { rt, rec, s } = await startOne('bye\n', 0);
       await rec.exited(s);
       await rt.release(keyOf(s));
       await rt.release(keyOf(s));
