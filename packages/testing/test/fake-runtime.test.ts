@@ -64,3 +64,15 @@ test('ManualClock moves only when told, never back with advance', () => {
   assert.equal(now(), 5);
   assert.throws(() => c.advance(-1), /does not go back/);
 });
+
+test('started() resolves once the started event is out, also when asked before the start', async () => {
+  const rt = new FakeRuntime(() => ({}));
+  const rec = new EventRecorder(rt);
+  const s = attemptSpec();
+  const early = rt.started(s).then(() => rec.count('started', s));
+  await rt.start(s);
+  assert.equal(await early, 1, 'the started event came first');
+  await rt.started(s);
+  rt.finish(s, 0);
+  rec.unsubscribe();
+});
