@@ -4,7 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { CONTROLLER_LOCK_APPLICATION, createTestDatabase, type TestDatabase } from '@kontroler/store';
+import { CONTROLLER_LOCK_APPLICATION } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { startInstance, type Instance } from './security/instance.js';
 
 const ID = 'lock-test-controller';

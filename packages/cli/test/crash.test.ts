@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DagResource, TaskSpec } from '@kontroler/core';
-import { applyResource, createTestDatabase, getRun, startRun, type TestDatabase } from '@kontroler/store';
+import { applyResource, getRun, startRun } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { start, type Proc } from './proc.js';
 
 let db: TestDatabase;

@@ -14,7 +14,8 @@ import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controlle
 import type { DagResource } from '@kontroler/core';
 import { KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 import { createServer, kubeTokenReviewer, workloadIdentityConfig, type KontrolerServer } from '@kontroler/server';
-import { applyResource, createTestDatabase, getRun, listRuns, readLog, startRun, type TestDatabase } from '@kontroler/store';
+import { applyResource, getRun, listRuns, readLog, startRun } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { testHarnessEnv, testNamespace } from '@kontroler/kube-agent/testing';
 
 const ns = await testNamespace('ktoken');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, oidcConfig, type KontrolerServer } from '@kontroler/server';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { HttpBrowser, signInThroughIdp, startTestIdp, type TestIdp } from '@kontroler/test-idp';
 
 let idp: TestIdp;

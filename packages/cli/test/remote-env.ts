@@ -6,57 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
-import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
 import { bootstrapAdmin, createServer, type KontrolerServer, type ServerConfig } from '@kontroler/server';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { FakeRuntime } from '@kontroler/testing';
 
 export const ADMIN_PASSWORD = 'cli-admin-password';
 
 /** Attempts print a line and exit 0; tasks named `fail*` exit 1; DAGs named `forever*` never end until killed. */
-export class QuickRuntime implements TaskRuntime {
-  readonly name = 'quick';
-  private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
-  private readonly ended = new Map<string, { code?: number; reason: string; at: number }>();
-  private readonly known = new Set<string>();
-
-  async start(spec: AttemptSpec): Promise<void> {
-    const id = `${spec.runId}/${spec.task}/${spec.attempt}`;
-    if (this.known.has(id)) return;
-    this.known.add(id);
-    queueMicrotask(() => {
-      this.emit({ type: 'started', key: spec, handle: id, at: Date.now() });
-      this.emit({ type: 'log', key: spec, offset: 0, data: new TextEncoder().encode(`${spec.task} says ${spec.env.MSG ?? 'hi'}\n`) });
-      if (spec.dagName.startsWith('forever')) return;
-      this.end(spec, spec.task.startsWith('fail') ? 1 : 0);
-    });
-  }
-  private end(key: AttemptKey, code: number | undefined, reason = code === 0 ? 'Completed' : 'Error'): void {
-    const id = `${key.runId}/${key.task}/${key.attempt}`;
-    if (this.ended.has(id)) return;
-    this.ended.set(id, { ...(code !== undefined ? { code } : {}), reason, at: Date.now() });
-    this.emit({ type: 'exited', key, at: Date.now(), reason, ...(code !== undefined ? { exitCode: code } : {}) });
-  }
-  async adopt(key: AttemptKey): Promise<AttemptObservation> {
-    const id = `${key.runId}/${key.task}/${key.attempt}`;
-    if (!this.known.has(id)) return { state: 'unknown' };
-    const e = this.ended.get(id);
-    return e ? { state: 'exited', handle: id, finishedAt: e.at, reason: e.reason, ...(e.code !== undefined ? { exitCode: e.code } : {}) } : { state: 'running', handle: id, startedAt: Date.now() };
-  }
-  async kill(key: AttemptKey): Promise<void> {
-    queueMicrotask(() => this.end(key, undefined, 'Killed'));
-  }
-  async release(): Promise<void> {}
-  async releaseRun(): Promise<void> {}
-  subscribe(l: (ev: RuntimeEvent) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  async close(): Promise<void> {
-    this.listeners.clear();
-  }
-  private emit(ev: RuntimeEvent): void {
-    for (const l of this.listeners) l(ev);
-  }
+export function quickRuntime(): FakeRuntime {
+  return new FakeRuntime((spec) => ({
+    output: `${spec.task} says ${spec.env.MSG ?? 'hi'}\n`,
+    ...(spec.dagName.startsWith('forever') ? {} : { exitCode: spec.task.startsWith('fail') ? 1 : 0 }),
+  }), { name: 'quick' });
 }
 
 export interface RemoteEnv {
@@ -74,7 +35,7 @@ export async function startRemoteEnv(config: Partial<ServerConfig> = {}, withCon
   const server = await createServer({ pool: db.pool, databaseUrl: db.url, config });
   const url = await server.listen(0, '127.0.0.1');
   const controller = withController
-    ? new Controller({ pool: db.pool, databaseUrl: db.url, runtime: new QuickRuntime(), id: `cli-${Math.random()}`, log: silentLog, secrets: envSecretResolver({}), pollMs: 200 })
+    ? new Controller({ pool: db.pool, databaseUrl: db.url, runtime: quickRuntime(), id: `cli-${Math.random()}`, log: silentLog, secrets: envSecretResolver({}), pollMs: 200 })
     : undefined;
   await controller?.start();
   const dir = mkdtempSync(join(tmpdir(), 'kontroler-cli-'));

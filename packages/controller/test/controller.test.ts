@@ -4,15 +4,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { Controller, WebhookSender, destinationPolicy, silentLog, envSecretResolver } from '@kontroler/controller';
-import { createTestDatabase, loadRun, requestRun, listWebhookDeliveries, readLog, type TestDatabase } from '@kontroler/store';
-import { ScriptedRuntime } from './scripted-runtime.js';
+import { loadRun, requestRun, listWebhookDeliveries, readLog } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { FakeRuntime, hello } from '@kontroler/testing';
 import { chain, definition, startRun, task, waitForRunEnd } from './fixtures.js';
 
 let db: TestDatabase;
 before(async () => { db = await createTestDatabase(); });
 after(async () => { await db.drop(); });
 
-function controller(runtime: ScriptedRuntime, id: string, extra: { leaseMs?: number } = {}) {
+function controller(runtime: FakeRuntime, id: string, extra: { leaseMs?: number } = {}) {
   return new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id, log: silentLog, secrets: envSecretResolver({ KONTROLER_SECRET_DEFAULT__DB_PASS: 's3cret', KONTROLER_SECRET_OTHER__API_KEY: 'not-yours', KONTROLER_SECRET_API_KEY: 'old-style' }), pollMs: 200, ...extra });
 }
 
@@ -22,7 +23,7 @@ function ended(c: Controller, runId: number): Promise<void> {
 
 describe('controller', () => {
   test('runs a chain to success, recording every attempt and its log', async () => {
-    const rt = new ScriptedRuntime();
+    const rt = new FakeRuntime();
     const c = controller(rt, 'c-chain');
     await c.start();
     const run = await startRun(db.pool, chain('chain5', 5));
@@ -39,7 +40,7 @@ describe('controller', () => {
   });
 
   test('retries failed attempts up to the limit and fails the run', async () => {
-    const rt = new ScriptedRuntime((s) => (s.task === 'flaky' ? 3 : 0));
+    const rt = new FakeRuntime(hello((s) => (s.task === 'flaky' ? 3 : 0)));
     const c = controller(rt, 'c-retry');
     await c.start();
     const run = await startRun(db.pool, definition('retry', [task('flaky', [], { retryLimit: 2 }), task('after', ['flaky'])]));
@@ -52,7 +53,7 @@ describe('controller', () => {
   });
 
   test('passes parameters (secrets resolved at start, never stored) to attempts', async () => {
-    const rt = new ScriptedRuntime();
+    const rt = new FakeRuntime();
     const c = controller(rt, 'c-params');
     await c.start();
     const def = definition('params', [task('a', [], { parameters: ['GREETING', 'DB_PASSWORD'] })], {
@@ -67,7 +68,7 @@ describe('controller', () => {
   });
 
   test('a missing secret fails the attempt before it starts, naming the secret, without retries', async () => {
-    const rt = new ScriptedRuntime();
+    const rt = new FakeRuntime();
     const c = controller(rt, 'c-missing-secret');
     await c.start();
     const def = definition('secret-missing', [task('a', [], { parameters: ['P', 'K'], retryLimit: 3 }), task('b', ['a'])], {
@@ -94,7 +95,7 @@ describe('controller', () => {
   });
 
   test('cancel kills running attempts and ends the run canceled; retry resumes from failed tasks', async () => {
-    const rt = new ScriptedRuntime(() => undefined); // attempts run until told otherwise
+    const rt = new FakeRuntime(hello(() => undefined)); // attempts run until told otherwise
     const c = controller(rt, 'c-cancel');
     await c.start();
     const run = await startRun(db.pool, chain('cancel', 3));
@@ -122,7 +123,7 @@ describe('controller', () => {
   });
 
   test('a second controller takes over a crashed one and adopts its attempts without starting them again', async () => {
-    const rt = new ScriptedRuntime(() => undefined);
+    const rt = new FakeRuntime(hello(() => undefined));
     const a = controller(rt, 'c-a', { leaseMs: 1000 });
     await a.start();
     const run = await startRun(db.pool, chain('takeover', 2));
@@ -142,7 +143,7 @@ describe('controller', () => {
   });
 
   test('two controllers on one database never run a task twice', async () => {
-    const rt = new ScriptedRuntime();
+    const rt = new FakeRuntime();
     const c1 = controller(rt, 'c-1');
     const c2 = controller(rt, 'c-2');
     await Promise.all([c1.start(), c2.start()]);
@@ -169,7 +170,7 @@ describe('controller', () => {
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const url = `http://hook:p%40ss@127.0.0.1:${(srv.address() as AddressInfo).port}/hook`;
-    const rt = new ScriptedRuntime();
+    const rt = new FakeRuntime();
     const c = controller(rt, 'c-hook');
     // The receiver is on loopback, refused unless allowed (as KONTROLER_WEBHOOK_ALLOW=127.0.0.1 does).
     const sender = new WebhookSender({ pool: db.pool, secret: 'topsecret', log: silentLog, baseDelayMs: 50, pollMs: 50, policy: destinationPolicy('127.0.0.1') });

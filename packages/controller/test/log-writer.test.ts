@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { LogWriter, type LogLimits } from '@kontroler/controller';
 import pg from 'pg';
-import { LOGS_CHANNEL, createTestDatabase, getLogStates, listen, logsNotifyPayload, readLog, MAX_NOTIFY_PAYLOAD, type PoolLike, type TestDatabase } from '@kontroler/store';
+import { LOGS_CHANNEL, getLogStates, listen, logsNotifyPayload, readLog, MAX_NOTIFY_PAYLOAD, type PoolLike } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { definition, startRun, task } from './fixtures.js';
 
 let db: TestDatabase;

@@ -5,9 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AttemptKey, AttemptObservation } from '@kontroler/engine';
 import { Controller, envSecretResolver, type ControllerLog } from '@kontroler/controller';
-import { CONTROLLER_LOCK_APPLICATION, createTestDatabase, getRun, holdControllerId, loadRun, requestRun, type ControllerLockState, type PoolLike, type TestDatabase } from '@kontroler/store';
+import { CONTROLLER_LOCK_APPLICATION, getRun, holdControllerId, loadRun, requestRun, type ControllerLockState, type PoolLike } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import pg from 'pg';
-import { ScriptedRuntime } from './scripted-runtime.js';
+import { FakeRuntime, attemptId, hello } from '@kontroler/testing';
 import { chain, startRun } from './fixtures.js';
 
 let db: TestDatabase;
@@ -22,24 +23,26 @@ after(async () => {
   await db.drop();
 });
 
-/** The scripted runtime, with adoption and kills that can be made to fail. */
-class FaultyRuntime extends ScriptedRuntime {
+/** The kit's fake runtime, with adoption and kills that can be made to fail. */
+class FaultyRuntime extends FakeRuntime {
   adoptFailures = 0;
   adoptCalls = 0;
   killMode: 'finish' | 'hang' | 'reject' = 'finish';
 
-  override async adopt(key: AttemptKey): Promise<AttemptObservation> {
+  override async adopt(key: AttemptKey, logOffset: number): Promise<AttemptObservation> {
     this.adoptCalls++;
     if (this.adoptFailures > 0) {
       this.adoptFailures--;
       throw new Error('adopt failed (injected)');
     }
-    return super.adopt(key);
+    return super.adopt(key, logOffset);
   }
 
   override async kill(key: AttemptKey, reason: string): Promise<void> {
     if (this.killMode === 'finish') return super.kill(key, reason);
-    this.kills.push(`${key.runId}/${key.task}/${key.attempt}:${reason}`);
+    const id = attemptId(key);
+    this.calls.push({ method: 'kill', key: id, reason }); // recorded first, like the fake's own kill
+    this.kills.push(`${id}:${reason}`);
     if (this.killMode === 'reject') throw new Error('kill failed (injected)');
   }
 }
@@ -80,7 +83,7 @@ interface Extra {
   idLock?: Awaited<ReturnType<typeof holdControllerId>>;
 }
 
-function controller(runtime: ScriptedRuntime, id: string, extra: Extra = {}) {
+function controller(runtime: FakeRuntime, id: string, extra: Extra = {}) {
   return new Controller({
     pool: extra.pool ?? db.pool, databaseUrl: db.url, runtime, id, log: extra.log ?? recordingLog(), secrets: envSecretResolver({}), pollMs: 200,
     ...(extra.leaseMs !== undefined ? { leaseMs: extra.leaseMs } : {}),
@@ -114,7 +117,7 @@ async function crashedWithRunningAttempt(rt: FaultyRuntime, name: string, id: st
 
 describe('controller resilience', () => {
   test('an adoption that throws hands the run back; it is picked up again and completes, each attempt started once', async () => {
-    const rt = new FaultyRuntime(() => undefined);
+    const rt = new FaultyRuntime(hello(() => undefined));
     const run = await crashedWithRunningAttempt(rt, 'adopt-fails', 'rs-a');
     rt.adoptFailures = 1;
     const log = recordingLog();
@@ -134,7 +137,7 @@ describe('controller resilience', () => {
   });
 
   test('a kill that rejects while resuming is logged, not an unhandled rejection', async () => {
-    const rt = new FaultyRuntime(() => undefined);
+    const rt = new FaultyRuntime(hello(() => undefined));
     const a = controller(rt, 'rk-a', { leaseMs: 1000 });
     await a.start();
     const run = await startRun(db.pool, chain('kill-rejects', 1));
@@ -161,7 +164,7 @@ describe('controller resilience', () => {
   });
 
   test('reading a run\'s request after a NOTIFY fails: logged, not an unhandled rejection', async () => {
-    const rt = new FaultyRuntime(() => undefined);
+    const rt = new FaultyRuntime(hello(() => undefined));
     let failReads = false;
     const log = recordingLog();
     const pool = faultyPool((text) => (failReads && text.startsWith('select * from runs where id') ? withCode('Connection terminated unexpectedly', 'ECONNRESET') : undefined));
@@ -263,7 +266,7 @@ describe('controller id lock', () => {
       states.push(s);
       if (s === 'lost') await until('the rival to take the id', async () => (await rival.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', ['lk-taken'])).rows[0]?.ok === true);
     });
-    const rt = new FaultyRuntime(() => undefined);
+    const rt = new FaultyRuntime(hello(() => undefined));
     const c = controller(rt, 'lk-taken', { idLock: lock });
     await c.start();
     try {
@@ -284,7 +287,7 @@ describe('controller id lock', () => {
 
 describe('takeover across hosts', () => {
   test('a controller on another host never takes over running attempts; one on the same host does, starting nothing twice', async () => {
-    const rt = new FaultyRuntime(() => undefined);
+    const rt = new FaultyRuntime(hello(() => undefined));
     const run = await crashedWithRunningAttempt(rt, 'two-hosts', 'h-a', 'host-a');
     const b = controller(rt, 'h-b', { leaseMs: 1000, host: 'host-b' });
     await b.start();

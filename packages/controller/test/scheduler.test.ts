@@ -2,7 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Scheduler, planFires, silentLog, type CronFns } from '@kontroler/controller';
-import { createTestDatabase, getDag, listRuns, saveDag, setSuspended, type TestDatabase } from '@kontroler/store';
+import { getDag, listRuns, saveDag, setSuspended } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { ManualClock } from '@kontroler/testing';
 import { definition, task } from './fixtures.js';
 
 const cron: CronFns = {
@@ -58,17 +60,17 @@ describe('Scheduler (real PostgreSQL)', () => {
   after(async () => { await db.drop(); });
 
   test('fires each due time once, never every minute, and honours suspended', async () => {
-    let now = T('2026-03-01T10:00:30Z');
-    const s = new Scheduler({ pool: db.pool, cron, log: silentLog, now: () => now });
+    const clock = new ManualClock(T('2026-03-01T10:00:30Z'));
+    const s = new Scheduler({ pool: db.pool, cron, log: silentLog, now: clock.now });
     const def = definition('hourly', [task('a')], { schedule: '0 * * * *' });
     await saveDag(db.pool, { namespace: 'default', name: 'hourly', spec: {}, definition: def, hash: 'h', source: 'test' });
     assert.equal(await s.tick(), 0, 'first sight: next fire computed, nothing fired');
     assert.equal((await getDag(db.pool, 'default', 'hourly'))?.nextFireAt, T('2026-03-01T11:00:00Z'));
     for (const m of [1, 5, 30, 59]) {
-      now = T(`2026-03-01T10:${String(m).padStart(2, '0')}:00Z`);
+      clock.set(T(`2026-03-01T10:${String(m).padStart(2, '0')}:00Z`));
       assert.equal(await s.tick(), 0, `nothing due at 10:${m}`);
     }
-    now = T('2026-03-01T11:00:02Z');
+    clock.set(T('2026-03-01T11:00:02Z'));
     assert.equal(await s.tick(), 1);
     assert.equal(await s.tick(), 0, 'the same fire is not taken twice');
     const runs = await listRuns(db.pool, { dagName: 'hourly' });
@@ -76,12 +78,12 @@ describe('Scheduler (real PostgreSQL)', () => {
     assert.equal(runs[0]?.trigger, 'schedule');
     assert.equal(runs[0]?.scheduledFor, T('2026-03-01T11:00:00Z'));
     await setSuspended(db.pool, 'default', 'hourly', true);
-    now = T('2026-03-01T12:00:01Z');
+    clock.set(T('2026-03-01T12:00:01Z'));
     assert.equal(await s.tick(), 0, 'suspended: no fire');
     await setSuspended(db.pool, 'default', 'hourly', false);
-    now = T('2026-03-01T15:20:00Z');
+    clock.set(T('2026-03-01T15:20:00Z'));
     assert.equal(await s.tick(), 0, 'resumed: next fire recomputed, missed fires while suspended are not run');
-    now = T('2026-03-01T16:00:00Z');
+    clock.set(T('2026-03-01T16:00:00Z'));
     assert.equal(await s.tick(), 1);
     await s.stop();
   });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { testNamespace, waitFor } from '@kontroler/kube-agent/testing';
 import { selfSignedCert, webhookConfiguration, type KubeClient } from '@kontroler/runtime-kube';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { GROUP_PATH, installCrds } from './crds.js';
 import { testClient } from './helpers.js';
 import { repoRoot } from './repo.js';

@@ -2,7 +2,8 @@
 import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import type { DagResource, DagTaskResource } from '@kontroler/core';
 import { KubePodRuntime } from '@kontroler/runtime-kube';
-import { applyResource, createTestDatabase, startRun, type RunRecord, type TestDatabase } from '@kontroler/store';
+import { applyResource, startRun, type RunRecord } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { getRun } from '@kontroler/store';
 import { testClient } from './helpers.js';
 

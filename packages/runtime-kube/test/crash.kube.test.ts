@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { DagResource, TaskSpec } from '@kontroler/core';
 import { startReflector, testNamespace, type Reflector } from '@kontroler/kube-agent/testing';
-import { RUN_STATE_CHANNEL, applyResource, createTestDatabase, listen, loadRun, startRun, type TestDatabase } from '@kontroler/store';
+import { RUN_STATE_CHANNEL, applyResource, listen, loadRun, startRun } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { repoRoot } from './repo.js';
 
 const ns = await testNamespace('crash');

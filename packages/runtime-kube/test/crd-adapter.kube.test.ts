@@ -13,7 +13,8 @@ import { startReflector, testNamespace, waitFor, type Reflector } from '@kontrol
 import { CrdAdapter, DAGRUN_FINALIZER, KubePodRuntime, type CrdAdapterOptions, type KubeClient } from '@kontroler/runtime-kube';
 
 type CustomObject = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
-import { createTestDatabase, getDag, getRun, listAttempts, listRuns, readLog, startRun, type TestDatabase } from '@kontroler/store';
+import { getDag, getRun, listAttempts, listRuns, readLog, startRun } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { GROUP_PATH, installCrds } from './crds.js';
 import { testClient, untilGone } from './helpers.js';
 import { KubeConfig } from '@kubernetes/client-node';

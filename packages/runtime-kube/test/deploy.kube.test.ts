@@ -124,7 +124,7 @@ test("the controller works with nothing but the chart's RBAC (impersonating its 
   const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { spawn } = await import('node:child_process');
-  const { createTestDatabase } = await import('@kontroler/store');
+  const { createTestDatabase } = await import('@kontroler/store/testing');
   const { waitFor } = await import('@kontroler/kube-agent/testing');
   const kc = new KubeConfig();
   kc.loadFromFile(process.env.KONTROLER_TEST_KUBECONFIG ?? '');

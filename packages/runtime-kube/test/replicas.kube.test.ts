@@ -7,7 +7,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { testNamespace, waitFor } from '@kontroler/kube-agent/testing';
 import { CrdAdapter, KubePodRuntime, LeaderElector } from '@kontroler/runtime-kube';
-import { createTestDatabase, loadRun, type TestDatabase } from '@kontroler/store';
+import { loadRun } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { GROUP_PATH, installCrds } from './crds.js';
 import { testClient } from './helpers.js';
 

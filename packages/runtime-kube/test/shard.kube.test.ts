@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { testNamespace } from '@kontroler/kube-agent/testing';
 import { KubePodRuntime, LABELS, ShardNamespaces, type KubeClient } from '@kontroler/runtime-kube';
-import { applyResource, createTestDatabase, getRun, startRun, type TestDatabase } from '@kontroler/store';
+import { applyResource, getRun, startRun } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { testClient } from './helpers.js';
 
 const blue = await testNamespace('shard-blue');

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { testNamespace } from '@kontroler/kube-agent/testing';
 import { DAGRUN_FINALIZER, KubeApiError, type KubeObject, addFinalizer, removeFinalizer, selfSignedCert, startWebhookServer, webhookConfiguration, type KubeClient, type RunningWebhookServer } from '@kontroler/runtime-kube';
-import { applyResource, createTestDatabase, type TestDatabase } from '@kontroler/store';
+import { applyResource } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { GROUP_PATH, installCrds } from './crds.js';
 import { testClient, untilGone } from './helpers.js';
 

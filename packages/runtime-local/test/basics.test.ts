@@ -4,17 +4,18 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hasCode } from '@kontroler/core';
 import type { LocalProcessRuntime } from '@kontroler/runtime-local';
-import { Recorder, TICKER, sandbox, script, spec, trackTickLatency, type Sandbox } from './helpers.js';
+import { EventRecorder, attemptSpec as spec } from '@kontroler/testing';
+import { TICKER, sandbox, script, trackTickLatency, type Sandbox } from './helpers.js';
 
 describe('LocalProcessRuntime: running attempts', () => {
   let box: Sandbox;
   let rt: LocalProcessRuntime;
-  let rec: Recorder;
+  let rec: EventRecorder;
 
   before(async () => {
     box = await sandbox();
     rt = box.runtime();
-    rec = new Recorder(rt);
+    rec = new EventRecorder(rt);
   });
   after(() => box.cleanup());
 
@@ -68,7 +69,7 @@ describe('LocalProcessRuntime: running attempts', () => {
     process.env.KONTROLER_TEST_SHOULD_NOT_LEAK = 'leak';
     const local = box.runtime();
     delete process.env.KONTROLER_TEST_SHOULD_NOT_LEAK;
-    const r = new Recorder(local);
+    const r = new EventRecorder(local);
     const s = spec({ runId: 'run-env', command: ['env'], env: { DB_PASSWORD: 's3cret value', PATH: '/usr/bin:/bin' } });
     await local.start(s);
     assert.equal((await r.exited(s)).exitCode, 0);

@@ -4,7 +4,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Recorder, TICKER, alive, sandbox, script, trackTickLatency, until, type Sandbox } from './helpers.js';
+import { EventRecorder } from '@kontroler/testing';
+import { TICKER, alive, sandbox, script, trackTickLatency, until, type Sandbox } from './helpers.js';
 
 describe('LocalProcessRuntime: crash safety', () => {
   let box: Sandbox;
@@ -19,7 +20,7 @@ describe('LocalProcessRuntime: crash safety', () => {
 
   it('a new runtime adopts a running attempt and gets the rest of its log and its exit', async () => {
     const first = box.runtime();
-    const rec1 = new Recorder(first);
+    const rec1 = new EventRecorder(first);
     const s = script(`echo before; ${waitForGate('adopt-go')}; echo after; exit 5`);
     await first.start(s);
     await rec1.logContains(s, 'before\n');
@@ -27,7 +28,7 @@ describe('LocalProcessRuntime: crash safety', () => {
     await first.close(); // the controller dies; the attempt keeps running
 
     const second = box.runtime();
-    const rec2 = new Recorder(second);
+    const rec2 = new EventRecorder(second);
     const seen = await second.adopt(s, offset);
     assert.equal(seen.state, 'running');
     assert.equal(seen.state === 'running' && seen.handle, (await rec1.started(s)).handle);
@@ -40,14 +41,14 @@ describe('LocalProcessRuntime: crash safety', () => {
 
   it('an adopter delivers what was written meanwhile at once, and new output within moments', async () => {
     const first = box.runtime();
-    const rec1 = new Recorder(first);
+    const rec1 = new EventRecorder(first);
     const s = script(`echo meanwhile; ${waitForGate('latency-go')}; ${TICKER(10)}`);
     await first.start(s);
     await rec1.logContains(s, 'meanwhile\n'); // written before the adopter exists: a backlog
     await first.close();
 
     const second = box.runtime();
-    const rec2 = new Recorder(second);
+    const rec2 = new EventRecorder(second);
     const worst = trackTickLatency(second, s);
     const t0 = Date.now();
     assert.equal((await second.adopt(s, 0)).state, 'running');
@@ -61,7 +62,7 @@ describe('LocalProcessRuntime: crash safety', () => {
 
   it('adopts an attempt that finished while no runtime was alive', async () => {
     const first = box.runtime();
-    const rec1 = new Recorder(first);
+    const rec1 = new EventRecorder(first);
     const s = script(`echo one; ${waitForGate('finish-go')}; echo two; exit 3`);
     await first.start(s);
     await rec1.logContains(s, 'one\n');
@@ -71,7 +72,7 @@ describe('LocalProcessRuntime: crash safety', () => {
     await waitForFile(join(attemptDir, 'exit'));
 
     const second = box.runtime();
-    const rec2 = new Recorder(second);
+    const rec2 = new EventRecorder(second);
     const seen = await second.adopt(s, 0);
     assert.equal(seen.state, 'exited');
     assert.equal(seen.state === 'exited' && seen.exitCode, 3);
@@ -86,8 +87,8 @@ describe('LocalProcessRuntime: crash safety', () => {
     const s = script(`echo ran >> '${count}'; ${waitForGate('twice-go')}`);
     const a = box.runtime();
     const b = box.runtime();
-    const recA = new Recorder(a);
-    const recB = new Recorder(b);
+    const recA = new EventRecorder(a);
+    const recB = new EventRecorder(b);
     await Promise.all([a.start(s), a.start(s), b.start(s)]);
     await b.start(s);
     await writeFile(gate('twice-go'), '');
@@ -96,7 +97,7 @@ describe('LocalProcessRuntime: crash safety', () => {
     assert.equal(endB.reason, 'Completed');
     // A restarted controller starting it once more, after it ended, just learns the outcome.
     const c = box.runtime();
-    const recC = new Recorder(c);
+    const recC = new EventRecorder(c);
     await c.start(s);
     assert.equal((await recC.exited(s)).reason, 'Completed');
     assert.equal(await readFile(count, 'utf8'), 'ran\n');
@@ -120,7 +121,7 @@ describe('LocalProcessRuntime: crash safety', () => {
     await gone;
 
     const rt = box.runtime();
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const seen = await rt.adopt(s, 0);
     assert.equal(seen.state, 'running');
     await rec.logContains(s, 'before\n');
@@ -133,7 +134,7 @@ describe('LocalProcessRuntime: crash safety', () => {
   it('reports Lost when the supervisor vanished without recording an exit (e.g. a reboot)', async () => {
     const first = box.runtime();
     const s = script('echo up; sleep 60');
-    const rec1 = new Recorder(first);
+    const rec1 = new EventRecorder(first);
     await first.start(s);
     await rec1.logContains(s, 'up\n');
     const pid = Number((await rec1.started(s)).handle);
@@ -150,14 +151,14 @@ describe('LocalProcessRuntime: crash safety', () => {
 
   it('reports Lost when a watched supervisor is killed from outside, spawned or adopted', async () => {
     const first = box.runtime();
-    const rec1 = new Recorder(first);
+    const rec1 = new EventRecorder(first);
     const adopted = script('echo up; sleep 60');
     await first.start(adopted);
     await rec1.logContains(adopted, 'up\n');
     await first.close();
 
     const second = box.runtime();
-    const rec2 = new Recorder(second);
+    const rec2 = new EventRecorder(second);
     assert.equal((await second.adopt(adopted, 0)).state, 'running');
     const own = script('echo up; sleep 60');
     await second.start(own);
@@ -184,7 +185,7 @@ describe('LocalProcessRuntime: crash safety', () => {
     const dir = join(box.stateDir, 'attempts', 'run-orphan', 'task', '1');
     await mkdir(dir, { recursive: true });
     const rt = box.runtime({ spawnGraceMs: 200 });
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const key = { runId: 'run-orphan', task: 'task', attempt: 1 };
     const seen = await rt.adopt(key, 0);
     assert.equal(seen.state === 'exited' && seen.reason, 'NotStarted');
@@ -197,14 +198,14 @@ describe('LocalProcessRuntime: crash safety', () => {
 
   it('continues a kill that a dead controller began: SIGKILL after the grace period', async () => {
     const first = box.runtime({ killGraceMs: 60_000 });
-    const rec1 = new Recorder(first);
+    const rec1 = new EventRecorder(first);
     const s = script("trap '' TERM; echo up; sleep 60");
     await first.start(s);
     await rec1.logContains(s, 'up\n');
     await first.kill(s, 'Canceled');
     await first.close();
     const second = box.runtime({ killGraceMs: 300 });
-    const rec2 = new Recorder(second);
+    const rec2 = new EventRecorder(second);
     assert.equal((await second.adopt(s, 0)).state, 'running');
     const end = await rec2.exited(s);
     assert.equal(end.reason, 'Canceled');
@@ -213,7 +214,7 @@ describe('LocalProcessRuntime: crash safety', () => {
 
   it('kills attempts started by an earlier runtime, adopted or not', async () => {
     const first = box.runtime();
-    const rec1 = new Recorder(first);
+    const rec1 = new EventRecorder(first);
     const adopted = script('echo up; exec sleep 60');
     const notAdopted = script('echo up; exec sleep 60');
     await Promise.all([first.start(adopted), first.start(notAdopted)]);
@@ -221,7 +222,7 @@ describe('LocalProcessRuntime: crash safety', () => {
     await first.close();
 
     const second = box.runtime();
-    const rec2 = new Recorder(second);
+    const rec2 = new EventRecorder(second);
     assert.equal((await second.adopt(adopted, 0)).state, 'running');
     await second.kill(adopted, 'Canceled');
     const end = await rec2.exited(adopted);

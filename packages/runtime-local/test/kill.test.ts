@@ -3,19 +3,20 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LocalProcessRuntime } from '@kontroler/runtime-local';
-import { Recorder, alive, sandbox, script, spec, until, type Sandbox } from './helpers.js';
+import { EventRecorder, attemptSpec as spec } from '@kontroler/testing';
+import { alive, sandbox, script, until, type Sandbox } from './helpers.js';
 
 const GRACE_MS = 1000;
 
 describe('LocalProcessRuntime: stopping attempts', () => {
   let box: Sandbox;
   let rt: LocalProcessRuntime;
-  let rec: Recorder;
+  let rec: EventRecorder;
 
   before(async () => {
     box = await sandbox();
     rt = box.runtime({ killGraceMs: GRACE_MS });
-    rec = new Recorder(rt);
+    rec = new EventRecorder(rt);
   });
   after(() => box.cleanup());
 

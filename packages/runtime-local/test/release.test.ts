@@ -3,7 +3,8 @@ import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hasCode } from '@kontroler/core';
-import { Recorder, sandbox, script, spec, until, type Sandbox } from './helpers.js';
+import { EventRecorder, attemptSpec as spec } from '@kontroler/testing';
+import { sandbox, script, until, type Sandbox } from './helpers.js';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
@@ -17,7 +18,7 @@ describe('LocalProcessRuntime: releasing and closing', () => {
 
   it('release removes an ended attempt folder and refuses a running one', async () => {
     const rt = box.runtime();
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const go = join(box.dir, 'release-go');
     const s = script(`while [ ! -f '${go}' ]; do sleep 0.02; done`, { runId: 'run-rel' });
     await rt.start(s);
@@ -35,7 +36,7 @@ describe('LocalProcessRuntime: releasing and closing', () => {
 
   it('releaseRun removes the workspace and every attempt of the run, and nothing else', async () => {
     const rt = box.runtime();
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const a = script('echo a > a.txt', { runId: 'run-gone', workspace: true });
     const b = spec({ runId: 'run-gone', command: ['true'] });
     const other = spec({ runId: 'run-kept', command: ['true'] });
@@ -55,7 +56,7 @@ describe('LocalProcessRuntime: releasing and closing', () => {
       await mkdir(join(trash, 'left-by-a-dead-controller', 'work'), { recursive: true });
       await writeFile(join(trash, 'left-by-a-dead-controller', 'log'), 'x');
       const rt = box.runtime({ spawner: useSpawner });
-      const rec = new Recorder(rt);
+      const rec = new EventRecorder(rt);
       const specs = Array.from({ length: 10 }, () => script('echo hi > file-left-in-work', { runId: 'run-trash' }));
       await Promise.all(specs.map((s) => rt.start(s)));
       for (const s of specs) await rec.exited(s);
@@ -71,7 +72,7 @@ describe('LocalProcessRuntime: releasing and closing', () => {
     const resources = () => process.getActiveResourcesInfo().filter((r) => held.has(r));
     const baseline = resources();
     const rt = box.runtime();
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const go = join(box.dir, 'close-go');
     const s = script(`echo up; while [ ! -f '${go}' ]; do sleep 0.02; done`);
     await rt.start(s);
@@ -82,7 +83,7 @@ describe('LocalProcessRuntime: releasing and closing', () => {
     await assert.rejects(rt.start(s), (e: unknown) => hasCode(e, 'INVALID_STATE'));
     // Still running: a new runtime sees it, then its end.
     const next = box.runtime();
-    const recNext = new Recorder(next);
+    const recNext = new EventRecorder(next);
     assert.equal((await next.adopt(s, 0)).state, 'running');
     await writeFile(go, '');
     assert.equal((await recNext.exited(s)).reason, 'Completed');

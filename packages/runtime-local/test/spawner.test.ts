@@ -3,7 +3,8 @@ import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AttemptSpec } from '@kontroler/engine';
-import { Recorder, alive, sandbox, script, spec, until, type Sandbox } from './helpers.js';
+import { EventRecorder, attemptSpec as spec } from '@kontroler/testing';
+import { alive, sandbox, script, until, type Sandbox } from './helpers.js';
 
 /** Values a shell would mangle if they were ever interpreted rather than passed through. */
 const NASTY = [
@@ -59,7 +60,7 @@ describe('LocalProcessRuntime: the spawner', () => {
   it('forks supervisors from a shell, not from this process, and says so once', async () => {
     const messages: string[] = [];
     const rt = box.runtime({ log: (m) => messages.push(m) });
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const a = spec({ command: ['true'] });
     const b = spec({ command: ['sleep', '0.2'] });
     await rt.start(a);
@@ -79,7 +80,7 @@ describe('LocalProcessRuntime: the spawner', () => {
     const results: Dumped[] = [];
     for (const useSpawner of [true, false]) {
       const rt = box.runtime({ spawner: useSpawner });
-      const rec = new Recorder(rt);
+      const rec = new EventRecorder(rt);
       const s = dump({ env });
       await rt.start(s);
       assert.equal((await rec.exited(s)).exitCode, 0, rec.logText(s).slice(0, 500));
@@ -113,7 +114,7 @@ describe('LocalProcessRuntime: the spawner', () => {
     const results: Record<string, string>[] = [];
     for (const useSpawner of [true, false]) {
       const rt = box.runtime({ spawner: useSpawner });
-      const rec = new Recorder(rt);
+      const rec = new EventRecorder(rt);
       const s = dump({ env });
       await rt.start(s);
       assert.equal((await rec.exited(s)).exitCode, 0, rec.logText(s).slice(0, 500));
@@ -132,7 +133,7 @@ describe('LocalProcessRuntime: the spawner', () => {
     const inheritedEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', TMOUT: '1', CDPATH: '/tmp', LANG: 'C.UTF-8', 'odd.inherited': 'x' };
     const messages: string[] = [];
     const rt = box.runtime({ inheritedEnv, log: (m) => messages.push(m) });
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const first = dump({});
     await rt.start(first);
     assert.equal((await rec.exited(first)).exitCode, 0);
@@ -149,7 +150,7 @@ describe('LocalProcessRuntime: the spawner', () => {
 
   it('leaves SIGINT and SIGQUIT to the command, as a direct spawn does', async () => {
     const rt = box.runtime();
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const s = script('grep SigIgn /proc/$$/status');
     await rt.start(s);
     await rec.exited(s);
@@ -158,7 +159,7 @@ describe('LocalProcessRuntime: the spawner', () => {
 
   it('runs each attempt in its own process group', async () => {
     const rt = box.runtime();
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const s = script('ps -o pgid= -p $$');
     await rt.start(s);
     await rec.exited(s);
@@ -167,7 +168,7 @@ describe('LocalProcessRuntime: the spawner', () => {
 
   it('sees an exit through the folder watch at once, not at the next poll', async () => {
     const rt = box.runtime({ pollMs: 600_000 });
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const specs = Array.from({ length: 20 }, () => spec({ command: ['true'] }));
     const t0 = Date.now();
     await Promise.all(specs.map((s) => rt.start(s)));
@@ -178,7 +179,7 @@ describe('LocalProcessRuntime: the spawner', () => {
   it('restarts a spawner that was killed, even mid-request; every attempt runs once and completes', async () => {
     const messages: string[] = [];
     const rt = box.runtime({ log: (m) => messages.push(m) });
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const gate = join(box.dir, 'spawner-gate');
     const count = join(box.dir, 'spawner-count');
     const make = () => script(`echo "$KONTROLER_TASK" >> '${count}'; while [ ! -f '${gate}' ]; do sleep 0.02; done; echo done`);
@@ -214,7 +215,7 @@ describe('LocalProcessRuntime: the spawner', () => {
 
   it('reports Lost for a supervisor killed after its spawner died, even when init leaves it a zombie', async () => {
     const rt = box.runtime();
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const s = script('echo up; sleep 60');
     await rt.start(s);
     await rec.logContains(s, 'up\n');
@@ -231,7 +232,7 @@ describe('LocalProcessRuntime: the spawner', () => {
     const secret = `s3cr3t-${process.pid}-${Date.now()}`;
     const messages: string[] = [];
     const rt = box.runtime({ log: (m) => messages.push(m) });
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const runId = 'run-secret';
     const specs = [
       spec({ runId, command: ['true'], env: { TOKEN: secret } }),
@@ -246,7 +247,7 @@ describe('LocalProcessRuntime: the spawner', () => {
     assert.equal((await rec.exited(failing!)).exitCode, 3);
     // The spawner's own environment and command line hold no values either.
     const parent = box.runtime();
-    const precs = new Recorder(parent);
+    const precs = new EventRecorder(parent);
     const probe = spec({ command: ['sleep', '0.2'] });
     await parent.start(probe);
     const spawner = await supervisorParent(Number((await precs.started(probe)).handle));
@@ -268,7 +269,7 @@ describe('LocalProcessRuntime: the spawner', () => {
     it(`falls back to spawning directly, saying so once, when the spawner's bash ${what}`, async () => {
       const messages: string[] = [];
       const rt = box.runtime({ spawner: bash, log: (m) => messages.push(m) });
-      const rec = new Recorder(rt);
+      const rec = new EventRecorder(rt);
       const specs = [spec({ command: ['sleep', '0.2'] }), spec({ command: ['true'] })];
       for (const s of specs) await rt.start(s);
       assert.equal(await supervisorParent(Number((await rec.started(specs[0]!)).handle)), process.pid);
@@ -279,7 +280,7 @@ describe('LocalProcessRuntime: the spawner', () => {
 
   it('falls back to spawning directly when told not to use the spawner', async () => {
     const rt = box.runtime({ spawner: false });
-    const rec = new Recorder(rt);
+    const rec = new EventRecorder(rt);
     const s = spec({ command: ['sleep', '0.2'] });
     await rt.start(s);
     assert.equal(await supervisorParent(Number((await rec.started(s)).handle)), process.pid);

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hasCode } from '@kontroler/core';
 import { resolveTaskUser, type LocalProcessRuntime, type TaskUser } from '@kontroler/runtime-local';
-import { Recorder, sandbox, script, spec, type Sandbox } from './helpers.js';
+import { EventRecorder, attemptSpec as spec } from '@kontroler/testing';
+import { sandbox, script, type Sandbox } from './helpers.js';
 
 describe('LocalProcessRuntime with a task user', () => {
   let box: Sandbox;
   let rt: LocalProcessRuntime;
-  let rec: Recorder;
+  let rec: EventRecorder;
   let nobody: TaskUser;
   let secret: string;
 
@@ -20,7 +21,7 @@ describe('LocalProcessRuntime with a task user', () => {
     nobody = resolveTaskUser('nobody', 0);
     box = await sandbox();
     rt = box.runtime({ taskUser: nobody });
-    rec = new Recorder(rt);
+    rec = new EventRecorder(rt);
     await mkdir(box.stateDir, { recursive: true, mode: 0o700 });
     secret = join(box.dir, 'secret');
     await writeFile(secret, 'the signing key\n', { mode: 0o600 });

@@ -5,18 +5,18 @@ import { createHmac } from 'node:crypto';
 import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
 import { signTrigger, signedTriggerHeaders } from '@kontroler/server';
 import { getRun } from '@kontroler/store';
+import { FakeRuntime } from '@kontroler/testing';
 import { ADMIN_PASSWORD, DAG_YAML, call, login, startHarness, type Harness } from './harness.js';
-import { TestRuntime } from './test-runtime.js';
 
 let h: Harness;
 let token: string;
-let rt: TestRuntime;
+let rt: FakeRuntime;
 let controller: Controller;
 
 before(async () => {
   h = await startHarness();
   token = await login(h.url, 'admin', ADMIN_PASSWORD);
-  rt = new TestRuntime((spec) => {
+  rt = new FakeRuntime((spec) => {
     if (spec.dagName === 'slow') return { output: 'starting\n' }; // the test drives it
     if (spec.task === 'first' && spec.env.GREETING === 'fail') return { output: 'boom\n', exitCode: 3 };
     return { output: `hello from ${spec.task}: ${spec.env.GREETING ?? ''}\n`, exitCode: 0 };
@@ -214,7 +214,7 @@ describe('runs', () => {
   test('follow (SSE) continues from archived to live output and ends with the attempt', async () => {
     await call(h.url, 'POST', '/api/v1/namespaces/team/dags', { token, raw: DAG_YAML('slow').replace(/    - name: second[\s\S]*$/, '') });
     const r = await call<{ id: number }>(h.url, 'POST', '/api/v1/namespaces/team/dags/slow/runs', { token, body: {} });
-    await rt.started(r.body.id, 'first');
+    await rt.started({ runId: String(r.body.id), task: 'first', attempt: 1 });
     const key = { runId: String(r.body.id), task: 'first', attempt: 1 };
     const res = await fetch(`${h.url}/api/v1/runs/${r.body.id}/tasks/first/attempts/1/logs?follow=true`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
     assert.equal(res.status, 200);
@@ -251,7 +251,7 @@ describe('runs', () => {
 
   test('a follower that goes away is let go (no leaked stream or wait)', async () => {
     const r = await call<{ id: number }>(h.url, 'POST', '/api/v1/namespaces/team/dags/slow/runs', { token, body: {} });
-    await rt.started(r.body.id, 'first');
+    await rt.started({ runId: String(r.body.id), task: 'first', attempt: 1 });
     const abort = new AbortController();
     const res = await fetch(`${h.url}/api/v1/runs/${r.body.id}/tasks/first/attempts/1/logs?follow=true`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
     const reader = res.body!.getReader();
@@ -269,7 +269,7 @@ describe('runs', () => {
 
   test('cancel, retry from failed tasks, re-run with new parameters', async () => {
     const r = await call<{ id: number }>(h.url, 'POST', '/api/v1/namespaces/team/dags/slow/runs', { token, body: {} });
-    await rt.started(r.body.id, 'first');
+    await rt.started({ runId: String(r.body.id), task: 'first', attempt: 1 });
     const c = await call<{ requested: string }>(h.url, 'POST', `/api/v1/runs/${r.body.id}/cancel`, { token });
     assert.equal(c.status, 202);
     await ended(r.body.id);

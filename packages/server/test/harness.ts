@@ -1,8 +1,10 @@
 // Test harness: a real server on 127.0.0.1:0 over a fresh migrated database, users with roles,
 // and a small fetch helper. Sessions for matrix tests are made directly (no argon2 per request).
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
-import type { RoleBinding, TestDatabase } from '@kontroler/store';
-import { createRun, createSession, createTestDatabase, createUser, saveDag } from '@kontroler/store';
+import type { RoleBinding } from '@kontroler/store';
+import type { TestDatabase } from '@kontroler/store/testing';
+import { createRun, createSession, createUser, saveDag } from '@kontroler/store';
+import { createTestDatabase } from '@kontroler/store/testing';
 import { bootstrapAdmin, createServer, type KontrolerServer, type ServerConfig } from '@kontroler/server';
 import { randomBytes } from 'node:crypto';
 

@@ -4,7 +4,7 @@
 import { createServer as createNetServer } from 'node:net';
 import * as client from 'openid-client';
 import { bootstrapAdmin, createServer, oidcConfig, type KontrolerServer, type ServerConfig, type ServerLog } from '@kontroler/server';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { HttpBrowser, signInThroughIdp, startTestIdp, type TestIdp, type TestUser } from '@kontroler/test-idp';
 import { ADMIN_PASSWORD } from './harness.js';
 

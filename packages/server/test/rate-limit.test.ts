@@ -2,12 +2,10 @@
 // window; at most maxKeys keys, the least recently failed evicted first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ManualClock } from '@kontroler/testing';
 import { FailureThrottle, addressKey, throttleFrom } from '../dist/auth/rate-limit.js';
 
-function clock() {
-  let t = 1_000_000;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
+const clock = () => new ManualClock(1_000_000);
 
 test('free failures, then delays of 1 s, 2 s, 4 s ... capped; never a lockout', () => {
   const c = clock();

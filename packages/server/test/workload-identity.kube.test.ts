@@ -10,7 +10,7 @@ import { decodeJwt } from 'jose';
 import { AuthenticationV1Api, type CoreV1Api } from '@kubernetes/client-node';
 import { testHarnessEnv, testNamespace } from '@kontroler/kube-agent/testing';
 import { createServer, kubeTokenReviewer, workloadIdentityConfig, type KontrolerServer, type WorkloadIdentityConfig } from '@kontroler/server';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { call, seedRun } from './harness.js';
 import { MemoryLog } from './oidc-harness.js';
 

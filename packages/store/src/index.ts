@@ -12,7 +12,6 @@ export * from './webhooks.js';
 export * from './schedules.js';
 export * from './gc.js';
 export * from './listen.js';
-export { createTestDatabase, type TestDatabase } from './testing.js';
 export * from './apply.js';
 export * from './users.js';
 export * from './tokens.js';

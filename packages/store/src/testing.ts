@@ -1,6 +1,7 @@
-// Test support: a fresh, migrated database per test file, cloned from a template for speed.
+// Test support (the `@kontroler/store/testing` export, for tests only: production code never
+// imports it): a fresh, migrated database per test file, cloned from a template for speed.
 import pg from 'pg';
-import { createPool, type PoolLike } from './db.js';
+import { createPool } from './db.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -60,4 +61,3 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
 }
 
-export type { PoolLike };

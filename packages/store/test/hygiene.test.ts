@@ -5,10 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { DagDefinition } from '@kontroler/core';
-import {
-  CONTROLLER_LOCK_APPLICATION, SCHEMA_VERSION, claimRuns, createPool, createRun, createTestDatabase, holdControllerId, migrate, saveDag, transaction,
-  type ClientLike, type ControllerLockState, type PoolLike, type TestDatabase,
-} from '@kontroler/store';
+import { CONTROLLER_LOCK_APPLICATION, SCHEMA_VERSION, claimRuns, createPool, createRun, holdControllerId, migrate, saveDag, transaction, type ClientLike, type ControllerLockState, type PoolLike } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 
 let db: TestDatabase;
 before(async () => { db = await createTestDatabase(); });

@@ -2,10 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DagDefinition } from '@kontroler/core';
 import { decide, initialRunState } from '@kontroler/engine';
-import {
-  appendLogs, getLogStates, claimDueWebhooks, claimRuns, collectGarbage, createRun, createTestDatabase, deleteDag, getDag, getDagVersion,
-  listRuns, loadRun, readLog, recordWebhookAttempt, renewLeases, requestRun, saveDag, saveRunState, setSuspended, type TestDatabase,
-} from '@kontroler/store';
+import { appendLogs, getLogStates, claimDueWebhooks, claimRuns, collectGarbage, createRun, deleteDag, getDag, getDagVersion, listRuns, loadRun, readLog, recordWebhookAttempt, renewLeases, requestRun, saveDag, saveRunState, setSuspended } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 
 const def = (name: string, tasks: string[] = ['a', 'b'], suspended = false): DagDefinition => ({
   namespace: 'default', name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended, parameters: [],

@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DagDefinition } from '@kontroler/core';
-import { countTriggerDeliveries, createTestDatabase, listRuns, saveDag, startTriggeredRun, EXPIRED_DELIVERIES_PER_CALL, type TestDatabase } from '@kontroler/store';
+import { countTriggerDeliveries, listRuns, saveDag, startTriggeredRun, EXPIRED_DELIVERIES_PER_CALL } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 
 const def = (name: string): DagDefinition => ({
   namespace: 'default', name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended: false, parameters: [],

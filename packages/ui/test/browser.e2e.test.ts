@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHROMIUM = process.env.KONTROLER_CHROMIUM ?? '/usr/bin/chromium';

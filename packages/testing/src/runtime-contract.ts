@@ -1,0 +1,186 @@
+// The contract every TaskRuntime keeps (local processes, pods, the fake): start, exit codes,
+// logs, kill, deadlines, adoption by a new instance, never running an attempt twice. Each
+// runtime's test folder runs it with a factory for its runtime.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AttemptKey, AttemptSpec, TaskRuntime } from '@kontroler/engine';
+import { attemptSpec } from './attempt-spec.js';
+import { EventRecorder } from './event-recorder.js';
+import type { FakeScript } from './fake-runtime.js';
+
+/** A runtime under test; `reopen` makes another instance over the same attempts (a restart). */
+export interface ContractSubject {
+  /** A runtime over the subject's attempts. Each call may return a new instance; all see the same attempts. */
+  open(): TaskRuntime;
+  /** Closes every runtime opened and removes what the subject made. */
+  cleanup(): Promise<void>;
+}
+
+/** How far in the future the deadline test sets `deadlineAt`. */
+export const CONTRACT_DEADLINE_MS = 300;
+
+/** The attempts' behaviour travels in their environment, so every runtime runs the same script. */
+const OUTPUT_VAR = 'CONTRACT_OUTPUT';
+const EXIT_VAR = 'CONTRACT_EXIT';
+
+/**
+ * The shell script of every contract attempt: prints $CONTRACT_OUTPUT, then exits with
+ * $CONTRACT_EXIT, or waits to be stopped when it is empty.
+ */
+export const CONTRACT_SCRIPT = `printf '%s' "$${OUTPUT_VAR}"; if [ -z "$${EXIT_VAR}" ]; then exec sleep 600; fi; exit "$${EXIT_VAR}"`;
+
+/** The same behaviour for a FakeRuntime: `new FakeRuntime(contractFakeScript)`. */
+export const contractFakeScript: FakeScript = (spec) => {
+  const exit = spec.env[EXIT_VAR];
+  return { output: spec.env[OUTPUT_VAR] ?? '', ...(exit ? { exitCode: Number(exit) } : {}) };
+};
+
+function contractSpec(output: string, exitCode: number | undefined, over: Partial<AttemptSpec> = {}): AttemptSpec {
+  return attemptSpec({
+    runId: `contract-${process.pid}`,
+    image: 'busybox:1.36',
+    script: CONTRACT_SCRIPT,
+    env: { [OUTPUT_VAR]: output, [EXIT_VAR]: exitCode === undefined ? '' : String(exitCode) },
+    ...over,
+  });
+}
+
+/** An attempt no runtime was asked to start. */
+const NEVER_STARTED: AttemptKey = { runId: `contract-${process.pid}`, task: 'never-started', attempt: 1 };
+
+const keyOf = (s: AttemptSpec): AttemptKey => ({ runId: s.runId, task: s.task, attempt: s.attempt });
+
+/** Registers the contract's tests (node:test) for the runtime `makeSubject` builds, one per test. */
+export function runtimeContract(name: string, makeSubject: () => Promise<ContractSubject>): void {
+  describe(`TaskRuntime contract: ${name}`, () => {
+    let subject: ContractSubject;
+    before(async () => {
+      subject = await makeSubject();
+    });
+    after(async () => {
+      await subject.cleanup();
+    });
+
+    /** Opens a runtime, records its events and starts one contract attempt on it. */
+    async function startOne(output: string, exitCode: number | undefined, over: Partial<AttemptSpec> = {}) {
+      const rt = subject.open();
+      const rec = new EventRecorder(rt);
+      const s = contractSpec(output, exitCode, over);
+      await rt.start(s);
+      return { rt, rec, s };
+    }
+
+    test('start: started, the output as log events, exited with the exit code', async () => {
+      const rt = subject.open();
+      const rec = new EventRecorder(rt);
+      const s0 = contractSpec('all good\n', 0);
+      const s3 = contractSpec('not good\n', 3);
+      await Promise.all([rt.start(s0), rt.start(s3)]);
+      const [e0, e3] = await Promise.all([rec.exited(s0), rec.exited(s3)]);
+      await rec.started(s0);
+      await rec.logContains(s0, 'all good\n');
+      await rec.logContains(s3, 'not good\n');
+      assert.equal(e0.exitCode, 0);
+      assert.equal(e0.reason, 'Completed');
+      assert.equal(e3.exitCode, 3);
+      assert.equal(e3.reason, 'Error');
+      assert.equal(rec.count('exited', s0), 1, 'one exited event');
+      assert.equal(rec.count('started', s0), 1, 'one started event');
+      rec.unsubscribe();
+    });
+
+    test('never twice: starting an attempt again adopts it, its command runs once', async () => {
+      const rt = subject.open();
+      const rec = new EventRecorder(rt);
+      const s = contractSpec('once\n', 0);
+      await Promise.all([rt.start(s), rt.start(s)]);
+      await rec.exited(s);
+      await rt.start(s);
+      rec.unsubscribe();
+      const again = subject.open();
+      const rec2 = new EventRecorder(again);
+      const seen = await again.adopt(keyOf(s), 0);
+      assert.equal(seen.state, 'exited');
+      assert.equal(seen.state === 'exited' && seen.exitCode, 0);
+      await rec2.logContains(s, 'once\n');
+      assert.equal(rec2.logText(s).split('once\n').length - 1, 1, `the output appears once in the log: ${JSON.stringify(rec2.logText(s))}`);
+      rec2.unsubscribe();
+    });
+
+    test('kill: a running attempt ends with the kill reason; killing again or an unknown attempt is a no-op', async () => {
+      const { rt, rec, s } = await startOne('waiting\n', undefined);
+      await rec.logContains(s, 'waiting\n');
+      await rt.kill(keyOf(s), 'Canceled');
+      const e = await rec.exited(s);
+      assert.equal(e.reason, 'Canceled');
+      assert.notEqual(e.exitCode, 0, 'a killed attempt does not report success');
+      await rt.kill(keyOf(s), 'Again');
+      await rt.kill(NEVER_STARTED, 'Canceled');
+      const seen = await rt.adopt(keyOf(s), 0);
+      assert.equal(seen.state === 'exited' && seen.reason, 'Canceled', 'the first reason wins');
+      await rec.exited(s);
+      assert.equal(rec.events.filter((ev) => ev.type === 'exited' && ev.key.task === NEVER_STARTED.task).length, 0);
+      rec.unsubscribe();
+    });
+
+    test('deadline: an attempt still running at deadlineAt is stopped with DeadlineExceeded', async () => {
+      const { rec, s } = await startOne('slow\n', undefined, { deadlineAt: Date.now() + CONTRACT_DEADLINE_MS });
+      const e = await rec.exited(s);
+      assert.equal(e.reason, 'DeadlineExceeded');
+      assert.notEqual(e.exitCode, 0);
+      assert.ok(e.at >= (s.deadlineAt ?? 0), `stopped at ${e.at}, not before the deadline ${s.deadlineAt}`);
+      rec.unsubscribe();
+    });
+
+    test('deadline already passed: the attempt never runs and ends with DeadlineExceeded', async () => {
+      const { rec, s } = await startOne('must not run\n', 0, { deadlineAt: Date.now() - 1 });
+      const e = await rec.exited(s);
+      assert.equal(e.reason, 'DeadlineExceeded');
+      assert.equal(e.exitCode, undefined);
+      assert.equal(rec.logText(s).includes('must not run'), false);
+      rec.unsubscribe();
+    });
+
+    test('adopt: a new instance sees a running attempt, can kill it, and knows nothing of an unknown one', async () => {
+      const { rt: first, rec: rec1, s } = await startOne('adopt me\n', undefined);
+      await rec1.logContains(s, 'adopt me\n');
+      rec1.unsubscribe();
+      await first.close();
+      const second = subject.open();
+      const rec2 = new EventRecorder(second);
+      const seen = await second.adopt(keyOf(s), 0);
+      assert.equal(seen.state, 'running');
+      await second.kill(keyOf(s), 'Canceled');
+      assert.equal((await rec2.exited(s)).reason, 'Canceled');
+      const unknown = await second.adopt(NEVER_STARTED, 0);
+      assert.equal(unknown.state, 'unknown');
+      rec2.unsubscribe();
+    });
+
+    test('logs: adopt delivers the log from the offset the store already holds', async () => {
+      const { rt, rec, s } = await startOne('first line\nsecond line\n', 0);
+      await rec.exited(s);
+      await rec.logContains(s, 'second line\n');
+      const whole = rec.logText(s);
+      rec.unsubscribe();
+      const offset = Buffer.byteLength(whole.slice(0, whole.indexOf('second line')));
+      const again = subject.open();
+      const rec2 = new EventRecorder(again);
+      const seen = await again.adopt(keyOf(s), offset);
+      assert.equal(seen.state, 'exited');
+      await rec2.exited(s);
+      assert.equal(rec2.logEvents(s)[0]?.offset, offset, 'the first log event starts at the offset');
+      assert.equal(rec2.logText(s, offset), 'second line\n');
+      rec2.unsubscribe();
+    });
+
+    test('release: an ended attempt is forgotten', async () => {
+      const { rt, rec, s } = await startOne('bye\n', 0);
+      await rec.exited(s);
+      await rt.release(keyOf(s));
+      await rt.release(keyOf(s));
+      assert.equal((await rt.adopt(keyOf(s), 0)).state, 'unknown');
+      rec.unsubscribe();
+    });
+  });
+}
