@@ -33,7 +33,9 @@ before(async () => {
       '  task:',
       '    - name: writes',
       '      image: alpine',
-      '      script: "echo secret-output; echo data > made-by-task.txt; mkdir made-dir"',
+      // It waits for the test's gate file: the controller releases an attempt's folder (and the
+      // run's workspace) once the attempt is recorded as ended, so the files are checked while it runs.
+      `      script: "echo secret-output; echo data > made-by-task.txt; mkdir made-dir; while [ ! -e ${join(dir, 'gate')} ]; do sleep 0.05; done"`,
       '',
     ].join('\n'),
   );
@@ -74,19 +76,20 @@ test('every file under the data dir (but PostgreSQL\'s own) is 0600 and every fo
   const body = await res.text();
   assert.equal(res.status, 201, body);
   const runId = (JSON.parse(body) as { id: number }).id;
+  // While the task waits on its gate: its attempt folder, log and pid file and the workspace exist.
+  const ours = () => walk(dataDir).filter((p) => !relative(dataDir, p).startsWith(`pg`));
   const deadline = Date.now() + 30_000;
-  for (;;) {
+  while (!ours().some((p) => p.endsWith('made-dir'))) {
     const r = (await (await fetch(`${url}/api/v1/runs/${runId}`, { headers: auth })).json()) as { status: string };
-    if (r.status === 'succeeded') break;
-    assert.ok(r.status === 'pending' || r.status === 'running', `run ended ${r.status}`);
-    assert.ok(Date.now() < deadline, 'the run did not end in 30 s');
-    await new Promise((r2) => setTimeout(r2, 100));
+    assert.ok(r.status === 'pending' || r.status === 'running', `run ended ${r.status} before the task made its files`);
+    assert.ok(Date.now() < deadline, 'the task did not make its files in 30 s');
+    await new Promise((r2) => setTimeout(r2, 50));
   }
-  const paths = walk(dataDir).filter((p) => !relative(dataDir, p).startsWith(`pg`));
+  const paths = ours();
   const names = paths.map((p) => relative(dataDir, p));
   // What there is to check: the lock, the instance file, the passwords, an attempt's files and log, the task's own files.
   for (const want of ['kontroler.lock', 'instance.json', 'secrets/postgres-app-password', 'runtime/attempts']) assert.ok(names.includes(want), `${want} in ${names.join(', ')}`);
-  for (const want of [/\/log$/, /\/pid$/, /\/exit$/, /made-by-task\.txt$/, /made-dir$/]) assert.ok(names.some((n) => want.test(n)), `${want} among ${names.join(', ')}`);
+  for (const want of [/\/log$/, /\/pid$/, /made-by-task\.txt$/, /made-dir$/]) assert.ok(names.some((n) => want.test(n)), `${want} among ${names.join(', ')}`);
   const wrong = paths
     .map((p) => {
       const st = lstatSync(p);
@@ -99,4 +102,13 @@ test('every file under the data dir (but PostgreSQL\'s own) is 0600 and every fo
   // pass through to its own folder; it cannot list the data dir).
   assert.equal(lstatSync(dataDir).mode & 0o777, isRoot ? 0o701 : 0o700);
   assert.equal(lstatSync(join(dataDir, 'pg')).mode & 0o077, 0, 'PostgreSQL keeps its own folder private');
+  // Then the run ends normally.
+  writeFileSync(join(dir, 'gate'), '');
+  for (;;) {
+    const r = (await (await fetch(`${url}/api/v1/runs/${runId}`, { headers: auth })).json()) as { status: string };
+    if (r.status === 'succeeded') break;
+    assert.ok(r.status === 'pending' || r.status === 'running', `run ended ${r.status}`);
+    assert.ok(Date.now() < deadline, 'the run did not end in 30 s');
+    await new Promise((r2) => setTimeout(r2, 100));
+  }
 });
