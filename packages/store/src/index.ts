@@ -1,4 +1,3 @@
-export { startEmbeddedPostgres, RESTART_POLICY, type EmbeddedPostgresOptions, type RestartPolicy, type RunningPostgres } from './embedded-postgres.js';
 export { createPool, transaction, TRANSACTION_MAX_TRIES, type Queryable, type PoolLike, type ClientLike } from './db.js';
 export { migrate, SCHEMA_VERSION } from './migrate.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
@@ -24,6 +23,5 @@ export * from './stats.js';
 export * from './external-users.js';
 export * from './kube-objects.js';
 export * from './controller-lock.js';
-export { APP_ROLE, LEGACY_SUPERUSER_PASSWORD, secretsDir } from './embedded-access.js';
 export { backoffDelay, RECONNECT_BACKOFF, type Backoff } from './backoff.js';
 export * from './trigger-deliveries.js';
