@@ -4,6 +4,7 @@ import type { PoolLike, Queryable } from './db.js';
 import { transaction } from './db.js';
 import type { DagRecord, DagTaskVersionRecord, DagVersionRecord, Row } from './records.js';
 import { dagFromRow, ms } from './records.js';
+import { pageSize } from './run-filter.js';
 
 export interface SaveDagInput {
   namespace: string;
@@ -86,14 +87,19 @@ export interface ListDagsQuery {
   after?: string;
 }
 
+/** DAGs `listDags` returns when no limit is asked for. */
+export const LIST_DAGS_DEFAULT_LIMIT = 100;
+/** The most DAGs one `listDags` call returns. */
+export const LIST_DAGS_MAX_LIMIT = 1000;
+
 export async function listDags(db: Queryable, q: ListDagsQuery = {}): Promise<DagRecord[]> {
   const where = ['deleted_at is null'];
   const args: unknown[] = [];
   if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
   if (q.nameContains) where.push(`name ilike $${args.push(`%${q.nameContains.replace(/[%_\\]/g, '\\$&')}%`)}`);
   if (q.after) where.push(`(namespace || '/' || name) > $${args.push(q.after)}`);
-  const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
-  const { rows } = await db.query<Row>(`select * from dags where ${where.join(' and ')} order by namespace, name limit ${limit}`, args);
+  const limit = pageSize(q.limit ?? LIST_DAGS_DEFAULT_LIMIT, LIST_DAGS_MAX_LIMIT);
+  const { rows } = await db.query<Row>(`select * from dags where ${where.join(' and ')} order by namespace, name limit $${args.push(limit)}`, args);
   return rows.map(dagFromRow);
 }
 

@@ -1,6 +1,7 @@
 // Kubernetes mode: which DagRun object mirrors each run, so runs started from the API or a
 // schedule get a DagRun too, exactly once (a DagRun a user deleted is not made again).
 import type { Queryable } from './db.js';
+import { pageSize } from './run-filter.js';
 import type { Row } from './records.js';
 import { ms } from './records.js';
 
@@ -49,13 +50,17 @@ export async function setRunKubeObject(db: Queryable, runId: number, objectName:
  * Runs that have no DagRun object yet and still matter: active ones, and ones that ended in the
  * last `recentMs` (a run can end before its object is made). Oldest first.
  */
+/** Runs one `runsWithoutKubeObject` call returns by default, and at the most. */
+export const RUNS_WITHOUT_OBJECT_DEFAULT = 500;
+export const RUNS_WITHOUT_OBJECT_MAX = 5000;
+
 export async function runsWithoutKubeObject(db: Queryable, opts: { namespaces?: readonly string[]; recentMs?: number; limit?: number } = {}): Promise<RunObjectRef[]> {
   const args: unknown[] = [new Date(Date.now() - (opts.recentMs ?? 10 * 60_000))];
   const nsFilter = opts.namespaces ? `and namespace = any($${args.push(opts.namespaces)}::text[])` : '';
   const { rows } = await db.query<Row>(
     `select id, namespace, dag_name, name, status, kube_object, created_at from runs
      where kube_object is null and (status in ('pending', 'running') or finished_at > $1) ${nsFilter}
-     order by id limit ${Math.min(Math.max(opts.limit ?? 500, 1), 5000)}`,
+     order by id limit $${args.push(pageSize(opts.limit ?? RUNS_WITHOUT_OBJECT_DEFAULT, RUNS_WITHOUT_OBJECT_MAX))}`,
     args,
   );
   return rows.map(refFromRow);

@@ -98,10 +98,10 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
   }
   const hooks = input.webhooks ?? [];
   const col = <T>(f: (x: { task: string; a: AttemptState }) => T) => attemptRows.map(f);
-  const clear = input.clearRequest ? `, requested = case when requested = '${input.clearRequest}' then null else requested end` : '';
   const { rows } = await pool.query<{ held: number }>(
     `with lease as (
-       update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now() ${clear}
+       update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(),
+         requested = case when requested = $27::text then null else requested end
        where id = $1 and owner = $2 and lease_expires_at > now() returning id),
      ts as (
        insert into task_states (run_id, task, status, reason, retry_at)
@@ -123,7 +123,7 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
        on conflict (idempotency_key) do nothing
        returning 1)
      select (select count(*) from lease)::int as held,
-            case when exists (select 1 from lease) then pg_notify('${RUN_STATE_CHANNEL}', $1::text || ':' || $3) end,
+            case when exists (select 1 from lease) then pg_notify($28, $1::text || ':' || $3) end,
             case when exists (select 1 from hooks) then pg_notify('kontroler_webhooks', $1::text) end,
             (select count(*) from ts) + (select count(*) from att) as written`,
     [
@@ -153,6 +153,8 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
       hooks.map((i) => i.verifySSL),
       hooks.map((i) => i.event),
       hooks.map((i) => JSON.stringify(i.payload)),
+      input.clearRequest ?? null,
+      RUN_STATE_CHANNEL,
     ],
   );
   if (rows[0]?.held !== 1) {

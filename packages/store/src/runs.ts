@@ -1,8 +1,8 @@
 import { KontrolerError } from '@kontroler/core';
-import type { RunStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
 import type { RunRecord, RunTrigger, Row } from './records.js';
 import { runFromRow } from './records.js';
+import { pageSize, runWhere, type RunFilter } from './run-filter.js';
 
 export const RUNS_CHANNEL = 'kontroler_runs';
 
@@ -54,32 +54,22 @@ export async function getRun(db: Queryable, id: number): Promise<RunRecord | und
   return rows[0] ? runFromRow(rows[0]) : undefined;
 }
 
-export interface ListRunsQuery {
-  namespace?: string;
-  dagName?: string;
-  status?: RunStatus[];
-  createdAfter?: number;
-  createdBefore?: number;
-  /** Runs with an id below this one (cursor pagination, newest first). */
-  beforeId?: number;
+export interface ListRunsQuery extends RunFilter {
+  /** Page size, default LIST_RUNS_DEFAULT_LIMIT, at most LIST_RUNS_MAX_LIMIT. */
   limit?: number;
 }
 
-/** Newest first; page with `beforeId` = the last id of the previous page. */
+/** Runs `listRuns` returns when no limit is asked for. */
+export const LIST_RUNS_DEFAULT_LIMIT = 50;
+/** The most runs one `listRuns` call returns. */
+export const LIST_RUNS_MAX_LIMIT = 1000;
+
+/** Newest first, with every column; page with `beforeId` = the last id of the previous page. */
 export async function listRuns(db: Queryable, q: ListRunsQuery = {}): Promise<RunRecord[]> {
-  const where: string[] = [];
   const args: unknown[] = [];
-  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
-  if (q.dagName) where.push(`dag_name = $${args.push(q.dagName)}`);
-  if (q.status && q.status.length > 0) where.push(`status = any($${args.push(q.status)})`);
-  if (q.createdAfter !== undefined) where.push(`created_at >= $${args.push(new Date(q.createdAfter))}`);
-  if (q.createdBefore !== undefined) where.push(`created_at < $${args.push(new Date(q.createdBefore))}`);
-  if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
-  const limit = Math.min(Math.max(q.limit ?? 50, 1), 1000);
-  const { rows } = await db.query<Row>(
-    `select * from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit}`,
-    args,
-  );
+  const where = runWhere(q, args);
+  const limit = pageSize(q.limit ?? LIST_RUNS_DEFAULT_LIMIT, LIST_RUNS_MAX_LIMIT);
+  const { rows } = await db.query<Row>(`select * from runs ${where} order by id desc limit $${args.push(limit)}`, args);
   return rows.map(runFromRow);
 }
 
