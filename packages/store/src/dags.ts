@@ -5,6 +5,7 @@ import { transaction } from './db.js';
 import type { DagRecord, DagTaskVersionRecord, DagVersionRecord, Row } from './records.js';
 import { dagFromRow, ms } from './records.js';
 import { pageSize } from './run-filter.js';
+import { DEFINITION_FORMAT, readDefinition } from './definition-format.js';
 
 export interface SaveDagInput {
   namespace: string;
@@ -61,12 +62,13 @@ export async function saveDag(pool: PoolLike, input: SaveDagInput): Promise<Save
 }
 
 async function insertVersion(tx: Queryable, dagId: number, version: number, input: SaveDagInput): Promise<void> {
-  await tx.query('insert into dag_versions (dag_id, version, hash, spec, definition) values ($1, $2, $3, $4, $5)', [
+  await tx.query('insert into dag_versions (dag_id, version, hash, spec, definition, definition_format) values ($1, $2, $3, $4, $5, $6)', [
     dagId,
     version,
     input.hash,
     input.spec,
     input.definition,
+    DEFINITION_FORMAT,
   ]);
 }
 
@@ -103,10 +105,20 @@ export async function listDags(db: Queryable, q: ListDagsQuery = {}): Promise<Da
   return rows.map(dagFromRow);
 }
 
+/**
+ * The definition of one stored DAG version, or undefined when there is none. Throws INVALID_STATE
+ * for a definition in a format this code does not read.
+ */
+export async function getDagDefinition(db: Queryable, dagId: number, version: number): Promise<DagDefinition | undefined> {
+  const { rows } = await db.query<Row>('select definition, definition_format from dag_versions where dag_id = $1 and version = $2', [dagId, version]);
+  const r = rows[0];
+  return r ? readDefinition(r.definition_format, r.definition, `DAG ${dagId} version ${version}`) : undefined;
+}
+
 /** One version of a DAG (the current one when `version` is omitted). */
 export async function getDagVersion(db: Queryable, namespace: string, name: string, version?: number): Promise<(DagVersionRecord & { dag: DagRecord }) | undefined> {
   const { rows } = await db.query<Row>(
-    `select d.*, v.version as v_version, v.hash as v_hash, v.spec as v_spec, v.definition as v_definition, v.created_at as v_created_at
+    `select d.*, v.version as v_version, v.hash as v_hash, v.spec as v_spec, v.definition as v_definition, v.definition_format as v_definition_format, v.created_at as v_created_at
      from dags d join dag_versions v on v.dag_id = d.id and v.version = coalesce($3, d.current_version)
      where d.namespace = $1 and d.name = $2`,
     [namespace, name, version ?? null],
@@ -119,7 +131,7 @@ export async function getDagVersion(db: Queryable, namespace: string, name: stri
     version: Number(r.v_version),
     hash: String(r.v_hash),
     spec: r.v_spec as DagSpec,
-    definition: r.v_definition as DagDefinition,
+    definition: readDefinition(r.v_definition_format, r.v_definition, `DAG ${namespace}/${name} version ${Number(r.v_version)}`),
     createdAt: ms(r.v_created_at) ?? 0,
   };
 }

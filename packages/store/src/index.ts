@@ -3,6 +3,7 @@ export { migrate, SCHEMA_VERSION } from './migrate.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export * from './records.js';
 export * from './dags.js';
+export { DEFINITION_FORMAT } from './definition-format.js';
 export * from './runs.js';
 export * from './claims.js';
 export * from './run-state.js';

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { DagDefinition } from '@kontroler/core';
 import { decide } from '@kontroler/engine';
 import {
-  LIST_RUNS_MAX_LIMIT, PAGE_MAX_LIMIT, claimRuns, createRun, createTestDatabase, listRuns, listRunsPage, listRunsWithCounts, loadRun,
+  DEFINITION_FORMAT, LIST_RUNS_MAX_LIMIT, PAGE_MAX_LIMIT, claimRuns, createRun, createTestDatabase, getDagDefinition, getDagVersion, listRuns,
+  listRunsPage, listRunsWithCounts, loadRun,
   requestRun, saveDag, saveRunState, type TestDatabase,
 } from '@kontroler/store';
 
@@ -72,5 +73,24 @@ describe('clearing a request', () => {
     assert.equal((await loadRun(db.pool, run.id))!.run.requested, 'cancel', 'no clear keeps it');
     await saveRunState(db.pool, { runId: run.id, owner: 'owner-q', prev: s1, next: s1, clearRequest: 'cancel' });
     assert.equal((await loadRun(db.pool, run.id))!.run.requested, null);
+  });
+});
+
+describe('definition snapshots carry their format', () => {
+  test('a new version is stored in DEFINITION_FORMAT and reads back', async () => {
+    const { rows } = await db.pool.query('select definition_format from dag_versions where dag_id = $1', [dagId]);
+    assert.deepEqual(rows, [{ definition_format: DEFINITION_FORMAT }]);
+    assert.equal((await getDagDefinition(db.pool, dagId, 1))?.name, 'many');
+    assert.equal(await getDagDefinition(db.pool, dagId, 99), undefined);
+  });
+
+  test('a format this code does not know is a clear error, for the version and for its runs', async () => {
+    const saved = await saveDag(db.pool, { namespace: 'default', name: 'future', spec: {}, definition: def('future'), hash: 'h-future', source: 'test' });
+    const { run } = await createRun(db.pool, { dagId: saved.dag.id, dagVersion: 1, namespace: 'default', dagName: 'future', trigger: 'manual', parameters: {} });
+    await db.pool.query('update dag_versions set definition_format = $2 where dag_id = $1', [saved.dag.id, DEFINITION_FORMAT + 1]);
+    const unknown = { code: 'INVALID_STATE', message: new RegExp(`stored in format ${DEFINITION_FORMAT + 1}.*newer Kontroler`) };
+    await assert.rejects(loadRun(db.pool, run.id), unknown);
+    await assert.rejects(getDagVersion(db.pool, 'default', 'future'), unknown);
+    await assert.rejects(getDagDefinition(db.pool, saved.dag.id, 1), unknown);
   });
 });
