@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { legacySecretVariables, missedFireTimes, nextFireTimes } from '@kontroler/core';
+import { legacySecretVariables, messageOf, missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, runtimeReadsSecrets, type CronFns } from '@kontroler/controller';
 import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, holdControllerId, migrate } from '@kontroler/store';
@@ -91,7 +91,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     cleanups.push(() => lock.release());
     lock.watch((state, cause) => {
       if (state !== 'taken') return; // 'lost' / 'held': the controller pauses and resumes claims
-      log.error(`${cause instanceof Error ? cause.message : String(cause)} (it was taken while this process's lock connection was broken): exiting`);
+      log.error(`${messageOf(cause)} (it was taken while this process's lock connection was broken): exiting`);
       void stop().finally(() => process.exit(1));
     });
 

@@ -21,7 +21,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { chown, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { KontrolerError } from '@kontroler/core';
+import { KontrolerError, messageOf } from '@kontroler/core';
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
 import { claimFailed, isErrno, readExit, readKill, readPid, writeKill } from './attempt-files.js';
 import { attemptEnv, invocation, pickInherited, type Env } from './environment.js';
@@ -120,10 +120,6 @@ const SAFETY_READ_EVERY = 10;
 function keyOf(k: AttemptKey): AttemptKey {
   // Never pass the spec itself along: it carries parameter values.
   return { runId: k.runId, task: k.task, attempt: k.attempt };
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Runs each task attempt as a local process; see the file comment for the layout. */
