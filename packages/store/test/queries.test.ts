@@ -2,21 +2,14 @@
 // request a controller clears is a bound value too.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DagDefinition } from '@kontroler/core';
 import { decide } from '@kontroler/engine';
 import {
   DEFINITION_FORMAT, LIST_RUNS_MAX_LIMIT, PAGE_MAX_LIMIT, claimRuns, createRun, createTestDatabase, getDagDefinition, getDagVersion, listRuns,
-  listRunsPage, listRunsWithCounts, loadRun,
-  requestRun, saveDag, saveRunState, type TestDatabase,
+  listRunsPage, listRunsWithCounts, loadRun, requestRun, saveDag, saveRunState, type TestDatabase,
 } from '@kontroler/store';
+import { chainDefinition } from './definitions.js';
 
-const def = (name: string): DagDefinition => ({
-  namespace: 'default', name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended: false, parameters: [],
-  tasks: [{
-    name: 'a', runAfter: [], image: 'alpine', command: ['true'], args: [], retryLimit: 0,
-    retryDelay: { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 }, triggerRule: 'AllSucceeded', parameters: [],
-  }],
-});
+const def = (name: string) => chainDefinition(name);
 
 let db: TestDatabase;
 let dagId: number;

@@ -6,14 +6,9 @@ import {
   appendLogs, getLogStates, claimDueWebhooks, claimRuns, collectGarbage, createRun, createTestDatabase, deleteDag, getDag, getDagVersion,
   listRuns, loadRun, readLog, recordWebhookAttempt, renewLeases, requestRun, saveDag, saveRunState, setSuspended, type TestDatabase,
 } from '@kontroler/store';
+import { chainDefinition } from './definitions.js';
 
-const def = (name: string, tasks: string[] = ['a', 'b'], suspended = false): DagDefinition => ({
-  namespace: 'default', name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended, parameters: [],
-  tasks: tasks.map((t, i) => ({
-    name: t, runAfter: i === 0 ? [] : [tasks[i - 1]!], image: 'alpine', command: ['true'], args: [], retryLimit: 0,
-    retryDelay: { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 }, triggerRule: 'AllSucceeded', parameters: [],
-  })),
-});
+const def = (name: string, tasks: string[] = ['a', 'b'], suspended = false): DagDefinition => chainDefinition(name, tasks, suspended);
 
 let db: TestDatabase;
 before(async () => { db = await createTestDatabase(); });
