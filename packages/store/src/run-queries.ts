@@ -4,6 +4,7 @@ import type { Queryable } from './db.js';
 import type { AttemptRecord, DagRecord, Row, RunRecord } from './records.js';
 import { attemptFromRow, dagFromRow, ms, runFromRow } from './records.js';
 import { pageSize, runWhere, type RunFilter } from './run-filter.js';
+import type { AttemptsRow, DagsRow, RunRow } from './rows.js';
 
 export interface RunPageQuery extends RunFilter {
   /** Page size, at most PAGE_MAX_LIMIT. */
@@ -30,7 +31,7 @@ function runPage(q: RunPageQuery): { text: string; args: unknown[]; limit: numbe
  */
 export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ runs: RunRecord[]; more: boolean }> {
   const { text, args, limit } = runPage(q);
-  const { rows } = await db.query<Row>(text, args);
+  const { rows } = await db.query<RunRow>(text, args);
   const more = rows.length > limit;
   return { runs: rows.slice(0, limit).map(runFromRow), more };
 }
@@ -40,14 +41,14 @@ export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ ru
  */
 export async function listRunsWithCounts(db: Queryable, q: RunPageQuery): Promise<{ runs: Array<RunRecord & { taskCounts: Record<string, number> }>; more: boolean }> {
   const { text, args, limit } = runPage(q);
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<RunRow & { task_counts: Record<string, number> | null }>(
     `select r.*, coalesce((select json_object_agg(c.status, c.n) from (select status, count(*)::int as n from task_states t where t.run_id = r.id group by status) c), '{}') as task_counts
      from (${text}) r
      order by r.id desc`,
     args,
   );
   const more = rows.length > limit;
-  return { runs: rows.slice(0, limit).map((r) => ({ ...runFromRow(r), taskCounts: (r.task_counts as Record<string, number>) ?? {} })), more };
+  return { runs: rows.slice(0, limit).map((r) => ({ ...runFromRow(r), taskCounts: r.task_counts ?? {} })), more };
 }
 
 /** Task status counts of the given runs: run id → status → count. */
@@ -75,12 +76,12 @@ export async function runNamespace(db: Queryable, runId: number): Promise<string
 
 /** Every attempt of one task of a run, oldest first. */
 export async function listAttempts(db: Queryable, runId: number, task: string): Promise<AttemptRecord[]> {
-  const { rows } = await db.query<Row>('select * from attempts where run_id = $1 and task = $2 order by attempt', [runId, task]);
+  const { rows } = await db.query<AttemptsRow>('select * from attempts where run_id = $1 and task = $2 order by attempt', [runId, task]);
   return rows.map(attemptFromRow);
 }
 
 export async function getAttempt(db: Queryable, runId: number, task: string, attempt: number): Promise<AttemptRecord | undefined> {
-  const { rows } = await db.query<Row>('select * from attempts where run_id = $1 and task = $2 and attempt = $3', [runId, task, attempt]);
+  const { rows } = await db.query<AttemptsRow>('select * from attempts where run_id = $1 and task = $2 and attempt = $3', [runId, task, attempt]);
   return rows[0] ? attemptFromRow(rows[0]) : undefined;
 }
 
@@ -110,7 +111,7 @@ export async function listDagsPage(db: Queryable, q: DagPageQuery): Promise<{ da
   if (q.suspended !== undefined) where.push(`suspended = $${args.push(q.suspended)}`);
   if (q.after) where.push(`(namespace, name) > ($${args.push(q.after.namespace)}, $${args.push(q.after.name)})`);
   const limit = pageSize(q.limit, PAGE_MAX_LIMIT);
-  const { rows } = await db.query<Row>(`select * from dags where ${where.join(' and ')} order by namespace, name limit $${args.push(limit + 1)}`, args);
+  const { rows } = await db.query<DagsRow>(`select * from dags where ${where.join(' and ')} order by namespace, name limit $${args.push(limit + 1)}`, args);
   return { dags: rows.slice(0, limit).map(dagFromRow), more: rows.length > limit };
 }
 

@@ -4,13 +4,14 @@ import type { PoolLike, Queryable } from './db.js';
 import type { RunDetail, Row } from './records.js';
 import { attemptFromRow, ms, msOr, runFromRow, toDate } from './records.js';
 import { readDefinition } from './definition-format.js';
+import type { AttemptsRow, RunsRow } from './rows.js';
 
 /** Notified (payload `<runId>:<status>`) after every saved change of a run's state. */
 export const RUN_STATE_CHANNEL = 'kontroler_run_state';
 
 /** A run with its definition snapshot and its full state, or undefined. */
 export async function loadRun(db: Queryable, runId: number): Promise<RunDetail | undefined> {
-  const r = await db.query<Row>(
+  const r = await db.query<RunsRow & { definition: unknown; definition_format: number }>(
     `select r.*, v.definition, v.definition_format from runs r join dag_versions v on v.dag_id = r.dag_id and v.version = r.dag_version where r.id = $1`,
     [runId],
   );
@@ -20,7 +21,7 @@ export async function loadRun(db: Queryable, runId: number): Promise<RunDetail |
   const definition = readDefinition(row.definition_format, row.definition, `run ${runId}`);
   const [ts, as] = await Promise.all([
     db.query<Row>('select * from task_states where run_id = $1', [runId]),
-    db.query<Row>('select * from attempts where run_id = $1 order by task, attempt', [runId]),
+    db.query<AttemptsRow>('select * from attempts where run_id = $1 order by task, attempt', [runId]),
   ]);
   const attempts = new Map<string, AttemptState[]>();
   const logSizes: Record<string, number> = {};
