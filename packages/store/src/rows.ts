@@ -71,3 +71,34 @@ export interface AttemptsRow {
   log_received: number;
   log_line: number;
 }
+
+/** `webhook_deliveries` (migration 1). */
+export interface WebhookDeliveriesRow {
+  id: number;
+  run_id: number;
+  idempotency_key: string;
+  url: string;
+  verify_ssl: boolean;
+  event: string;
+  payload: Record<string, unknown>;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: Date;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Date;
+  delivered_at: Date | null;
+}
+
+/** `audit_log` (migration 2). */
+export interface AuditLogRow {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  namespace: string | null;
+  resource: string | null;
+  outcome: string;
+  details: Record<string, unknown> | null;
+  address: string | null;
+}
