@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { KontrolerError } from '@kontroler/core';
+import { KontrolerError, messageOf } from '@kontroler/core';
 import type { AttemptKey, RuntimeEvent } from '@kontroler/engine';
 import { pickInherited, type Env } from './environment.js';
 import { inspectAttempt, type AttemptOnDisk } from './inspect.js';
