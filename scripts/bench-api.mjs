@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const store = await import(join(root, 'packages/store/dist/index.js'));
+const { startEmbeddedPostgres } = await import(join(root, 'packages/cli/dist/embedded/index.js'));
 
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,7 +53,7 @@ let baseUrl = process.env.KONTROLER_BENCH_DATABASE_URL;
 if (!baseUrl) {
   pgDir = mkdtempSync(join(tmpdir(), 'kontroler-bench-pg-'));
   chmodSync(pgDir, 0o755);
-  pg = await store.startEmbeddedPostgres({ dataDir: pgDir });
+  pg = await startEmbeddedPostgres({ dataDir: pgDir });
   baseUrl = pg.superuserUrl; // it creates a database
 }
 const dbName = `kontroler_bench_${Date.now().toString(36)}`;

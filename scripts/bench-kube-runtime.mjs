@@ -27,6 +27,7 @@ const { values } = parseArgs({
 const dist = (p) => import(join(root, 'packages', p));
 const agent = await dist('kube-agent/dist/index.js');
 const store = await dist('store/dist/index.js');
+const { startEmbeddedPostgres } = await dist('cli/dist/embedded/index.js');
 const kube = await dist('runtime-kube/dist/index.js');
 const { Controller, silentLog } = await dist('controller/dist/index.js');
 const { KubeConfig } = await import('@kubernetes/client-node');
@@ -34,7 +35,7 @@ const { KubeConfig } = await import('@kubernetes/client-node');
 const log = (m) => values.json || process.stderr.write(`${m}\n`);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-kube-runtime-'));
 log('starting PostgreSQL and the Kubernetes substrate...');
-const pg = await store.startEmbeddedPostgres({ dataDir });
+const pg = await startEmbeddedPostgres({ dataDir });
 const substrate = await agent.startKubeSubstrate({ root, log: () => undefined });
 const results = { qps: Number(values.qps), burst: Number(values.burst) };
 try {

@@ -56,7 +56,7 @@ let ctx;
 try {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    const { startEmbeddedPostgres } = await import(pathToFileURL(join(root, 'packages/store/dist/index.js')).href);
+    const { startEmbeddedPostgres } = await import(pathToFileURL(join(root, 'packages/cli/dist/embedded/index.js')).href);
     pg = await startEmbeddedPostgres({ dataDir: join(tmp, 'pg') });
     databaseUrl = pg.url;
   }

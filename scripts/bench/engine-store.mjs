@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
 const store = await import(join(root, 'packages/store/dist/index.js'));
+const { startEmbeddedPostgres } = await import(join(root, 'packages/cli/dist/embedded/index.js'));
 const { Controller, silentLog, envSecretResolver } = await import(join(root, 'packages/controller/dist/index.js'));
 
 class NoopRuntime {
@@ -28,7 +29,7 @@ class NoopRuntime {
 
 export async function benchEngineStore({ runs = 20, width = 50, depth = 5 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kontroler-bench-es-'));
-  const pg = await store.startEmbeddedPostgres({ dataDir: dir });
+  const pg = await startEmbeddedPostgres({ dataDir: dir });
   const pool = store.createPool(pg.url, 20);
   try {
     await store.migrate(pool);

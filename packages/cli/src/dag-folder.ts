@@ -2,7 +2,7 @@
 // A bad file is reported and skipped; it never replaces the last good version of its DAGs.
 import { watch, type FSWatcher } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatFieldErrorsLocated, parseResources, shellParameterWarnings, validateResource, type FieldError, type KontrolerResource } from '@kontroler/core';
+import { type FieldError, formatFieldErrorsLocated, type KontrolerResource, messageOf, parseResources, shellParameterWarnings, validateResource } from '@kontroler/core';
 import { applyResource, deleteDag, listDags, type PoolLike } from '@kontroler/store';
 import { listDagFolder, readDagFile } from './dag-folder-files.js';
 
@@ -142,7 +142,7 @@ export class DagFolder {
       } catch (e) {
         const details = (e as { details?: FieldError[] }).details;
         if (details && details.length > 0) rep.errors.push(...details.map((d) => ({ ...d, path: `${p.resource.metadata?.name ?? '?'}: ${d.path}` })));
-        else rep.errors.push({ path: p.resource.metadata?.name ?? '<root>', message: e instanceof Error ? e.message : String(e) });
+        else rep.errors.push({ path: p.resource.metadata?.name ?? '<root>', message: messageOf(e) });
       }
     }
     stored = (await this.forgetRemoved(new Set([...this.seen.keys()]))) || stored;

@@ -3,10 +3,11 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { legacySecretVariables, missedFireTimes, nextFireTimes } from '@kontroler/core';
+import { legacySecretVariables, messageOf, missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, runtimeReadsSecrets, type CronFns } from '@kontroler/controller';
 import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
-import { collectGarbage, createPool, holdControllerId, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
+import { collectGarbage, createPool, holdControllerId, migrate } from '@kontroler/store';
+import { startEmbeddedPostgres, type RunningPostgres } from './embedded/index.js';
 import { DagFolder } from './dag-folder.js';
 import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
@@ -90,7 +91,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     cleanups.push(() => lock.release());
     lock.watch((state, cause) => {
       if (state !== 'taken') return; // 'lost' / 'held': the controller pauses and resumes claims
-      log.error(`${cause instanceof Error ? cause.message : String(cause)} (it was taken while this process's lock connection was broken): exiting`);
+      log.error(`${messageOf(cause)} (it was taken while this process's lock connection was broken): exiting`);
       void stop().finally(() => process.exit(1));
     });
 

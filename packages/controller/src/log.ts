@@ -1,3 +1,4 @@
+import { messageOf } from '@kontroler/core';
 /** Where the controller reports what it does. Secrets never reach it. */
 export interface ControllerLog {
   info(msg: string): void;
@@ -8,7 +9,7 @@ export interface ControllerLog {
 export const consoleLog: ControllerLog = {
   info: (m) => console.log(`[controller] ${m}`),
   warn: (m) => console.warn(`[controller] ${m}`),
-  error: (m, e) => console.error(`[controller] ${m}${e ? `: ${e instanceof Error ? e.message : String(e)}` : ''}`),
+  error: (m, e) => console.error(`[controller] ${m}${e ? `: ${messageOf(e)}` : ''}`),
 };
 
 export const silentLog: ControllerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,7 +1,7 @@
 // Drives one claimed run: events in, decide(), save the difference, carry out the commands.
 // Events are processed one batch at a time, so a run never has two writers in this process.
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
-import { backoffMs, hasCode, isRetryable, type BackoffPolicy } from '@kontroler/core';
+import { backoffMs, type BackoffPolicy, hasCode, isRetryable, messageOf } from '@kontroler/core';
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
 import { decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { PoolLike, RunRecord } from '@kontroler/store';
@@ -267,13 +267,13 @@ export class RunActor {
       attemptSpec = buildAttemptSpec(this.run, this.def, spec, attempt, deadlineAt, this.deps.secrets);
     } catch (err) {
       // A missing secret: the attempt fails before it starts, and retrying cannot help.
-      const message = err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       this.deps.log.warn(`run ${this.run.id}: ${task}#${attempt} not started: ${message}`);
       this.push({ type: 'attempt:exited', task, attempt, at: this.deps.now(), reason: message, noRetry: true });
       return;
     }
     this.deps.runtime.start(attemptSpec).catch((err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       this.deps.log.warn(`run ${this.run.id}: ${task}#${attempt} could not start: ${message}`);
       this.push({ type: 'attempt:exited', task, attempt, at: this.deps.now(), reason: `StartFailed: ${message}` });
     });

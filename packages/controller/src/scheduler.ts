@@ -1,8 +1,8 @@
 // Fires cron schedules: creates runs for due DAGs, honouring catch-up and concurrencyPolicy.
 // Several controllers may run it at once: the store hands each due DAG to one of them.
-import { resolveRunParameters, type DagDefinition } from '@kontroler/core';
+import { resolveRunParameters } from '@kontroler/core';
 import type { PoolLike, Queryable } from '@kontroler/store';
-import { activeRunIds, createRun, fireDueSchedules, nextScheduleDue, requestRun } from '@kontroler/store';
+import { activeRunIds, createRun, fireDueSchedules, getDagDefinition, nextScheduleDue, requestRun } from '@kontroler/store';
 import type { ControllerLog } from './log.js';
 import { planFires, type CronFns } from './plan-fires.js';
 
@@ -88,8 +88,7 @@ export class Scheduler {
 }
 
 async function fireOne(tx: Queryable, dagId: number, version: number, namespace: string, name: string, at: number): Promise<void> {
-  const { rows } = await tx.query<{ definition: DagDefinition }>('select definition from dag_versions where dag_id = $1 and version = $2', [dagId, version]);
-  const def = rows[0]?.definition;
+  const def = await getDagDefinition(tx, dagId, version);
   if (!def) return;
   const { values, secretRefs } = resolveRunParameters(def, {});
   await createRun(tx, {

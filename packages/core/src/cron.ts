@@ -3,7 +3,7 @@
 // pattern is refused by name. Pure: time is always passed in.
 
 import { Cron } from 'croner';
-import { KontrolerError } from './errors.js';
+import { KontrolerError, messageOf } from './errors.js';
 
 /** Descriptors accepted in `schedule`, and the 5-field pattern each stands for. */
 export const SCHEDULE_DESCRIPTORS: Readonly<Record<string, string>> = {
@@ -133,6 +133,6 @@ function makeCron(pattern: string, timezone: string | undefined): Cron {
 }
 
 function cronMessage(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
+  const m = messageOf(e);
   return m.replace(/^CronPattern:\s*/, '');
 }

@@ -44,6 +44,11 @@ export class KontrolerError extends Error {
   }
 }
 
+/** The message of a thrown value: an Error's `message`, anything else as text. Pure. */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** True when `e` carries `code`; works across package copies (no instanceof). */
 export function hasCode(e: unknown, code: ErrorCode): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;

@@ -30,6 +30,7 @@ import { setOwn } from './plain-data.js';
 import { describeValue, shapeName } from './shape-check.js';
 import { SPEC_SHAPES, SUPPORTED_KINDS, resourceShape, type Shape, type SupportedKind } from './schema.js';
 import { API_VERSION, type KontrolerResource } from './spec.js';
+import { messageOf } from './errors.js';
 
 /** The path used for problems with a whole document. */
 export const ROOT_PATH = '<root>';
@@ -80,7 +81,7 @@ export function parseResources(text: string, source?: string): ParseResourcesRes
     // A safety net for pathological input (e.g. nesting deep enough to exhaust the stack).
     const error: FieldError = {
       path: ROOT_PATH,
-      message: `could not parse the text: ${e instanceof Error ? e.message : String(e)}`,
+      message: `could not parse the text: ${messageOf(e)}`,
       ...(source === undefined ? {} : { source }),
     };
     return { resources: [], errors: [error], documents: [] };

@@ -4,6 +4,7 @@ import { startBinder } from './binder.js';
 import { startLogServer } from './log-server.js';
 import { registerNode, startNodeLease } from './node-registration.js';
 import { startPodRunner } from './pod-runner.js';
+import { messageOf } from './kube-errors.js';
 
 export interface AgentOptions {
   kubeConfig: KubeConfig;
@@ -38,7 +39,7 @@ export interface RunningAgent {
  * Throws when the log server cannot listen or the Node cannot be registered.
  */
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
-  const onError = opts.onError ?? ((err: unknown) => process.stderr.write(`kube-agent: ${err instanceof Error ? err.message : String(err)}\n`));
+  const onError = opts.onError ?? ((err: unknown) => process.stderr.write(`kube-agent: ${messageOf(err)}\n`));
   const kc = opts.kubeConfig;
   const core = kc.makeApiClient(CoreV1Api);
   await mkdir(opts.stateDir, { recursive: true });

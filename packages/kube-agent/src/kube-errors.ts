@@ -7,6 +7,14 @@ export function httpStatusOf(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/**
+ * The message of a thrown value (core's `messageOf`: this test agent depends on no Kontroler
+ * package, so it keeps its own copy).
+ */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** The apiserver's own message (from the Status body) when there is one. */
 export function kubeErrorMessage(err: unknown): string {
   if (err instanceof ApiException) {
@@ -15,7 +23,7 @@ export function kubeErrorMessage(err: unknown): string {
     const message = (parsed as { message?: unknown } | null)?.message;
     return `HTTP ${err.code}: ${typeof message === 'string' ? message : String(body)}`;
   }
-  return err instanceof Error ? err.message : String(err);
+  return messageOf(err);
 }
 
 function safeParse(s: string): unknown {

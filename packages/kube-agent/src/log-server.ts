@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ContainerLog } from './container-log.js';
 import { readContainerLog, type LogQuery } from './log-reader.js';
+import { messageOf } from './kube-errors.js';
 
 export type LogSource = { path: string; live?: ContainerLog } | { status: 400 | 404; message: string };
 
@@ -38,7 +39,7 @@ export async function startLogServer(opts: LogServerOptions): Promise<RunningLog
       open.add(res);
       res.on('close', () => open.delete(res));
       handle(req, res, opts.lookup).catch((err: unknown) => {
-        if (!res.headersSent) reply(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+        if (!res.headersSent) reply(res, 500, `internal error: ${messageOf(err)}`);
         else res.destroy();
       });
     },

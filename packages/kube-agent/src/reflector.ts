@@ -1,4 +1,5 @@
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { messageOf } from './kube-errors.js';
 
 export type ReflectorEvent<T> =
   | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T }
@@ -123,7 +124,7 @@ export function startReflector<T extends KubernetesObject>(opts: ReflectorOption
       } catch (err) {
         if (stopped) break;
         failures++;
-        opts.onError?.(new Error(`reflector ${opts.path}: ${err instanceof Error ? err.message : String(err)}; retrying`, { cause: err }));
+        opts.onError?.(new Error(`reflector ${opts.path}: ${messageOf(err)}; retrying`, { cause: err }));
         await pause(Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures));
       }
     }

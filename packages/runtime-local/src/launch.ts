@@ -3,14 +3,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { chown, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { KontrolerError } from '@kontroler/core';
+import { KontrolerError, messageOf } from '@kontroler/core';
 import type { AttemptKey, AttemptSpec } from '@kontroler/engine';
 import { claimFailed, isErrno } from './attempt-files.js';
 import { attemptEnv, invocation } from './environment.js';
 import { FILES, describeKey, workspaceDir } from './paths.js';
 import { PRIVATE_DIR, PRIVATE_FILE } from './private-modes.js';
 import { signalGroup } from './proc.js';
-import { MAX_REMEMBERED, keyOf, messageOf, type EarlyWatch, type RuntimeState } from './runtime-state.js';
+import { MAX_REMEMBERED, keyOf, type EarlyWatch, type RuntimeState } from './runtime-state.js';
 import { SpawnerLost, type Forked, type SpawnLaunch } from './spawner.js';
 import { spawnSupervisor, type SupervisorLaunch } from './supervisor.js';
 import { asTaskUser, ensureSearchable, taskUserEnv } from './task-user.js';

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { KontrolerError } from '@kontroler/core';
+import { KontrolerError, messageOf } from '@kontroler/core';
 import type { AttemptKey, RuntimeEvent } from '@kontroler/engine';
 import { pickInherited, type Env } from './environment.js';
 import { inspectAttempt, type AttemptOnDisk } from './inspect.js';
@@ -99,11 +99,6 @@ export function keyOf(k: AttemptKey): AttemptKey {
   // Never pass the spec itself along: it carries parameter values.
   return { runId: k.runId, task: k.task, attempt: k.attempt };
 }
-
-export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 
 /**
  * The state and plumbing of one LocalProcessRuntime, shared by its launch, watch and kill parts.

@@ -3,6 +3,7 @@
 import { watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { messageOf } from '@kontroler/core';
 import type { AttemptKey, AttemptObservation } from '@kontroler/engine';
 import { readExit, readKill, readPid } from './attempt-files.js';
 import { killTracked, signalAttempt } from './kill.js';
@@ -10,7 +11,7 @@ import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
 import { FILES, describeKey } from './paths.js';
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
-import { MAX_REMEMBERED, SAFETY_READ_EVERY, keyOf, messageOf, type EarlyWatch, type RuntimeState, type Tracked } from './runtime-state.js';
+import { MAX_REMEMBERED, SAFETY_READ_EVERY, keyOf, type EarlyWatch, type RuntimeState, type Tracked } from './runtime-state.js';
 
 export async function adoptAttempt(rt: RuntimeState, key: AttemptKey, dir: string, logOffset: number): Promise<AttemptObservation> {
   const known = rt.tracked.get(dir);

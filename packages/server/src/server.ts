@@ -33,6 +33,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
+import { messageOf } from '@kontroler/core';
 
 // ajv and ajv-formats are CommonJS with a `default` export: take whichever shape Node hands us.
 type AjvCtor = typeof AjvModule.default;
@@ -99,7 +100,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
         logHub.wakeAll();
       },
     ).catch((e: unknown) => {
-      log.warn(`LISTEN failed (${e instanceof Error ? e.message : String(e)}): log followers poll, cached sign-ins live ${config.authCacheMs} ms`);
+      log.warn(`LISTEN failed (${messageOf(e)}): log followers poll, cached sign-ins live ${config.authCacheMs} ms`);
       return undefined;
     });
   }
@@ -239,7 +240,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
   // Ended sessions are kept a day (for the audit trail of who was signed in), then deleted.
   const prune = setInterval(() => {
     pruneLoginHandoffs(o.pool).catch(() => undefined);
-    pruneSessions(o.pool, 86_400_000).catch((e: unknown) => log.warn(`pruning sessions failed: ${e instanceof Error ? e.message : String(e)}`));
+    pruneSessions(o.pool, 86_400_000).catch((e: unknown) => log.warn(`pruning sessions failed: ${messageOf(e)}`));
   }, 3_600_000);
   prune.unref();
 

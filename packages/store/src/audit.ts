@@ -1,7 +1,8 @@
 // The audit log: who changed what, when, from where. Append-only.
 import type { Queryable } from './db.js';
-import type { Row } from './records.js';
 import { ms } from './records.js';
+import { pageSize } from './run-filter.js';
+import type { AuditLogRow } from './rows.js';
 
 export interface AuditEntry {
   id: number;
@@ -32,6 +33,11 @@ export async function recordAudit(db: Queryable, e: AuditInput): Promise<void> {
   ]);
 }
 
+/** Audit entries `listAudit` returns when no limit is asked for. */
+export const AUDIT_DEFAULT_LIMIT = 50;
+/** The most audit entries one `listAudit` call returns. */
+export const AUDIT_MAX_LIMIT = 500;
+
 /** Newest first; page with `beforeId` = the last id of the previous page. */
 export async function listAudit(
   db: Queryable,
@@ -43,17 +49,17 @@ export async function listAudit(
   if (q.actor) where.push(`actor = $${args.push(q.actor)}`);
   if (q.action) where.push(`action = $${args.push(q.action)}`);
   if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
-  const limit = Math.min(Math.max(q.limit ?? 50, 1), 500);
-  const { rows } = await db.query<Row>(`select * from audit_log ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit}`, args);
+  const limit = pageSize(q.limit ?? AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT);
+  const { rows } = await db.query<AuditLogRow>(`select * from audit_log ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit $${args.push(limit)}`, args);
   return rows.map((r) => ({
-    id: Number(r.id),
+    id: r.id,
     at: ms(r.at) ?? 0,
-    actor: String(r.actor),
-    action: String(r.action),
-    namespace: (r.namespace as string | null) ?? null,
-    resource: (r.resource as string | null) ?? null,
-    outcome: String(r.outcome),
-    details: (r.details as Record<string, unknown>) ?? {},
-    address: (r.address as string | null) ?? null,
+    actor: r.actor,
+    action: r.action,
+    namespace: r.namespace,
+    resource: r.resource,
+    outcome: r.outcome,
+    details: r.details ?? {},
+    address: r.address,
   }));
 }

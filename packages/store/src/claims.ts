@@ -1,6 +1,7 @@
 import type { Queryable } from './db.js';
-import type { RunRecord, Row } from './records.js';
+import type { RunRecord } from './records.js';
 import { runFromRow } from './records.js';
+import type { RunsRow } from './rows.js';
 
 /**
  * Takes up to `limit` runs that need a controller (pending, running, or with a request) and are
@@ -23,7 +24,7 @@ export async function claimRuns(
   namespaces?: readonly string[],
   host?: string,
 ): Promise<RunRecord[]> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<RunsRow>(
     `update runs set owner = $1, lease_expires_at = now() + ($2 || ' milliseconds')::interval, host = $6::text
      where id in (
        select r.id from runs r

@@ -4,6 +4,9 @@ import type { PoolLike, Queryable } from './db.js';
 import { transaction } from './db.js';
 import type { DagRecord, DagTaskVersionRecord, DagVersionRecord, Row } from './records.js';
 import { dagFromRow, ms } from './records.js';
+import { pageSize } from './run-filter.js';
+import { DEFINITION_FORMAT, readDefinition } from './definition-format.js';
+import type { DagsRow } from './rows.js';
 
 export interface SaveDagInput {
   namespace: string;
@@ -30,10 +33,10 @@ export interface SaveDagResult {
 export async function saveDag(pool: PoolLike, input: SaveDagInput): Promise<SaveDagResult> {
   return transaction(pool, async (tx) => {
     const def = input.definition;
-    const cur = await tx.query<Row>('select * from dags where namespace = $1 and name = $2 for update', [input.namespace, input.name]);
+    const cur = await tx.query<DagsRow>('select * from dags where namespace = $1 and name = $2 for update', [input.namespace, input.name]);
     const existing = cur.rows[0];
     if (!existing) {
-      const ins = await tx.query<Row>(
+      const ins = await tx.query<DagsRow>(
         `insert into dags (namespace, name, current_version, suspended, schedule, timezone, concurrency_policy, catch_up, source, labels)
          values ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9) returning *`,
         [input.namespace, input.name, def.suspended, def.schedule ?? null, def.timezone, def.concurrencyPolicy, def.catchUp, input.source, input.labels ?? {}],
@@ -48,7 +51,7 @@ export async function saveDag(pool: PoolLike, input: SaveDagInput): Promise<Save
     const version = same ? Number(existing.current_version) : Number(existing.current_version) + 1;
     if (!same) await insertVersion(tx, dagId, version, input);
     const scheduleChanged = (existing.schedule ?? null) !== (def.schedule ?? null) || existing.timezone !== def.timezone;
-    const upd = await tx.query<Row>(
+    const upd = await tx.query<DagsRow>(
       `update dags set current_version = $2, suspended = $3, schedule = $4, timezone = $5, concurrency_policy = $6,
          catch_up = $7, source = $8, labels = $9, deleted_at = null, updated_at = now(),
          next_fire_at = case when $10 then null else next_fire_at end
@@ -60,18 +63,19 @@ export async function saveDag(pool: PoolLike, input: SaveDagInput): Promise<Save
 }
 
 async function insertVersion(tx: Queryable, dagId: number, version: number, input: SaveDagInput): Promise<void> {
-  await tx.query('insert into dag_versions (dag_id, version, hash, spec, definition) values ($1, $2, $3, $4, $5)', [
+  await tx.query('insert into dag_versions (dag_id, version, hash, spec, definition, definition_format) values ($1, $2, $3, $4, $5, $6)', [
     dagId,
     version,
     input.hash,
     input.spec,
     input.definition,
+    DEFINITION_FORMAT,
   ]);
 }
 
 /** The DAG (deleted ones only when `includeDeleted`), or undefined. */
 export async function getDag(db: Queryable, namespace: string, name: string, includeDeleted = false): Promise<DagRecord | undefined> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<DagsRow>(
     `select * from dags where namespace = $1 and name = $2 ${includeDeleted ? '' : 'and deleted_at is null'}`,
     [namespace, name],
   );
@@ -86,21 +90,36 @@ export interface ListDagsQuery {
   after?: string;
 }
 
+/** DAGs `listDags` returns when no limit is asked for. */
+export const LIST_DAGS_DEFAULT_LIMIT = 100;
+/** The most DAGs one `listDags` call returns. */
+export const LIST_DAGS_MAX_LIMIT = 1000;
+
 export async function listDags(db: Queryable, q: ListDagsQuery = {}): Promise<DagRecord[]> {
   const where = ['deleted_at is null'];
   const args: unknown[] = [];
   if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
   if (q.nameContains) where.push(`name ilike $${args.push(`%${q.nameContains.replace(/[%_\\]/g, '\\$&')}%`)}`);
   if (q.after) where.push(`(namespace || '/' || name) > $${args.push(q.after)}`);
-  const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
-  const { rows } = await db.query<Row>(`select * from dags where ${where.join(' and ')} order by namespace, name limit ${limit}`, args);
+  const limit = pageSize(q.limit ?? LIST_DAGS_DEFAULT_LIMIT, LIST_DAGS_MAX_LIMIT);
+  const { rows } = await db.query<DagsRow>(`select * from dags where ${where.join(' and ')} order by namespace, name limit $${args.push(limit)}`, args);
   return rows.map(dagFromRow);
+}
+
+/**
+ * The definition of one stored DAG version, or undefined when there is none. Throws INVALID_STATE
+ * for a definition in a format this code does not read.
+ */
+export async function getDagDefinition(db: Queryable, dagId: number, version: number): Promise<DagDefinition | undefined> {
+  const { rows } = await db.query<Row>('select definition, definition_format from dag_versions where dag_id = $1 and version = $2', [dagId, version]);
+  const r = rows[0];
+  return r ? readDefinition(r.definition_format, r.definition, `DAG ${dagId} version ${version}`) : undefined;
 }
 
 /** One version of a DAG (the current one when `version` is omitted). */
 export async function getDagVersion(db: Queryable, namespace: string, name: string, version?: number): Promise<(DagVersionRecord & { dag: DagRecord }) | undefined> {
-  const { rows } = await db.query<Row>(
-    `select d.*, v.version as v_version, v.hash as v_hash, v.spec as v_spec, v.definition as v_definition, v.created_at as v_created_at
+  const { rows } = await db.query<DagsRow & { v_version: number; v_hash: string; v_spec: DagSpec; v_definition: unknown; v_definition_format: number; v_created_at: Date }>(
+    `select d.*, v.version as v_version, v.hash as v_hash, v.spec as v_spec, v.definition as v_definition, v.definition_format as v_definition_format, v.created_at as v_created_at
      from dags d join dag_versions v on v.dag_id = d.id and v.version = coalesce($3, d.current_version)
      where d.namespace = $1 and d.name = $2`,
     [namespace, name, version ?? null],
@@ -109,11 +128,11 @@ export async function getDagVersion(db: Queryable, namespace: string, name: stri
   if (!r) return undefined;
   return {
     dag: dagFromRow(r),
-    dagId: Number(r.id),
-    version: Number(r.v_version),
-    hash: String(r.v_hash),
-    spec: r.v_spec as DagSpec,
-    definition: r.v_definition as DagDefinition,
+    dagId: r.id,
+    version: r.v_version,
+    hash: r.v_hash,
+    spec: r.v_spec,
+    definition: readDefinition(r.v_definition_format, r.v_definition, `DAG ${namespace}/${name} version ${r.v_version}`),
     createdAt: ms(r.v_created_at) ?? 0,
   };
 }
@@ -136,7 +155,7 @@ export async function deleteDag(db: Queryable, namespace: string, name: string, 
 
 /** Pauses or resumes a DAG's schedule (not a new version). Throws NOT_FOUND. */
 export async function setSuspended(db: Queryable, namespace: string, name: string, suspended: boolean): Promise<DagRecord> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<DagsRow>(
     'update dags set suspended = $3, next_fire_at = null, updated_at = now() where namespace = $1 and name = $2 and deleted_at is null returning *',
     [namespace, name, suspended],
   );

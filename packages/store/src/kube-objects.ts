@@ -1,7 +1,8 @@
 // Kubernetes mode: which DagRun object mirrors each run, so runs started from the API or a
 // schedule get a DagRun too, exactly once (a DagRun a user deleted is not made again).
 import type { Queryable } from './db.js';
-import type { Row } from './records.js';
+import { pageSize } from './run-filter.js';
+import type { RunsRow } from './rows.js';
 import { ms } from './records.js';
 
 export interface RunObjectRef {
@@ -16,27 +17,30 @@ export interface RunObjectRef {
   createdAt: number;
 }
 
-function refFromRow(r: Row): RunObjectRef {
+/** The columns of `runs` a RunObjectRef is made of. */
+type RunObjectRow = Pick<RunsRow, 'id' | 'namespace' | 'dag_name' | 'name' | 'status' | 'kube_object' | 'created_at'>;
+
+function refFromRow(r: RunObjectRow): RunObjectRef {
   return {
-    id: Number(r.id),
-    namespace: String(r.namespace),
-    dagName: String(r.dag_name),
-    name: (r.name as string | null) ?? null,
-    status: String(r.status),
-    kubeObject: (r.kube_object as string | null) ?? null,
+    id: r.id,
+    namespace: r.namespace,
+    dagName: r.dag_name,
+    name: r.name,
+    status: r.status,
+    kubeObject: r.kube_object,
     createdAt: ms(r.created_at) ?? 0,
   };
 }
 
 /** The run's namespace, names and DagRun object, or undefined. */
 export async function getRunObjectRef(db: Queryable, runId: number): Promise<RunObjectRef | undefined> {
-  const { rows } = await db.query<Row>('select id, namespace, dag_name, name, status, kube_object, created_at from runs where id = $1', [runId]);
+  const { rows } = await db.query<RunObjectRow>('select id, namespace, dag_name, name, status, kube_object, created_at from runs where id = $1', [runId]);
   return rows[0] ? refFromRow(rows[0]) : undefined;
 }
 
 /** The run a DagRun object named `name` started in `namespace` (run names are unique per namespace), or undefined. */
 export async function getRunObjectRefByName(db: Queryable, namespace: string, name: string): Promise<RunObjectRef | undefined> {
-  const { rows } = await db.query<Row>('select id, namespace, dag_name, name, status, kube_object, created_at from runs where namespace = $1 and name = $2', [namespace, name]);
+  const { rows } = await db.query<RunObjectRow>('select id, namespace, dag_name, name, status, kube_object, created_at from runs where namespace = $1 and name = $2', [namespace, name]);
   return rows[0] ? refFromRow(rows[0]) : undefined;
 }
 
@@ -49,13 +53,17 @@ export async function setRunKubeObject(db: Queryable, runId: number, objectName:
  * Runs that have no DagRun object yet and still matter: active ones, and ones that ended in the
  * last `recentMs` (a run can end before its object is made). Oldest first.
  */
+/** Runs one `runsWithoutKubeObject` call returns by default, and at the most. */
+export const RUNS_WITHOUT_OBJECT_DEFAULT = 500;
+export const RUNS_WITHOUT_OBJECT_MAX = 5000;
+
 export async function runsWithoutKubeObject(db: Queryable, opts: { namespaces?: readonly string[]; recentMs?: number; limit?: number } = {}): Promise<RunObjectRef[]> {
   const args: unknown[] = [new Date(Date.now() - (opts.recentMs ?? 10 * 60_000))];
   const nsFilter = opts.namespaces ? `and namespace = any($${args.push(opts.namespaces)}::text[])` : '';
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<RunObjectRow>(
     `select id, namespace, dag_name, name, status, kube_object, created_at from runs
      where kube_object is null and (status in ('pending', 'running') or finished_at > $1) ${nsFilter}
-     order by id limit ${Math.min(Math.max(opts.limit ?? 500, 1), 5000)}`,
+     order by id limit $${args.push(pageSize(opts.limit ?? RUNS_WITHOUT_OBJECT_DEFAULT, RUNS_WITHOUT_OBJECT_MAX))}`,
     args,
   );
   return rows.map(refFromRow);

@@ -155,8 +155,8 @@ export async function readLog(
        where run_id = $1 and task = $2 and attempt = $3
          and "offset" >= coalesce((select max("offset") from attempt_logs where run_id = $1 and task = $2 and attempt = $3 and "offset" <= $4), 0)
          and "offset" < $6
-       order by "offset" limit ${READ_ROWS}`,
-      [key.runId, key.task, key.attempt, pos, want, pos + want],
+       order by "offset" limit $7`,
+      [key.runId, key.task, key.attempt, pos, want, pos + want, READ_ROWS],
     );
     if (rows.length === 0) break;
     let progressed = false;

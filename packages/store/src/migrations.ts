@@ -313,4 +313,13 @@ update attempts set log_received = log_size where log_size > 0;
 alter table runs add column host text;
 `,
   },
+  {
+    version: 8,
+    name: 'definition-format',
+    sql: `
+-- The format of each stored definition snapshot (definition-format.ts), so a later change of the
+-- definition's shape can still read the runs of older versions. Every snapshot so far is format 1.
+alter table dag_versions add column definition_format int not null default 1;
+`,
+  },
 ];

@@ -1,6 +1,7 @@
 // What the store returns: plain records, times as epoch ms.
 import type { DagDefinition, DagSpec, TaskBodySpec } from '@kontroler/core';
 import type { AttemptState, RunState, RunStatus } from '@kontroler/engine';
+import type { AttemptsRow, DagsRow, RunRow } from './rows.js';
 
 export interface DagRecord {
   id: number;
@@ -92,43 +93,43 @@ export function toDate(v: number | undefined | null): Date | null {
 
 export type Row = Record<string, unknown>;
 
-export function dagFromRow(r: Row): DagRecord {
+export function dagFromRow(r: DagsRow): DagRecord {
   return {
-    id: Number(r.id),
-    namespace: String(r.namespace),
-    name: String(r.name),
-    currentVersion: Number(r.current_version),
-    suspended: Boolean(r.suspended),
-    schedule: (r.schedule as string | null) ?? null,
-    timezone: String(r.timezone),
-    concurrencyPolicy: String(r.concurrency_policy),
-    catchUp: Number(r.catch_up),
+    id: r.id,
+    namespace: r.namespace,
+    name: r.name,
+    currentVersion: r.current_version,
+    suspended: r.suspended,
+    schedule: r.schedule,
+    timezone: r.timezone,
+    concurrencyPolicy: r.concurrency_policy,
+    catchUp: r.catch_up,
     nextFireAt: ms(r.next_fire_at),
     lastFiredAt: ms(r.last_fired_at),
-    source: String(r.source),
-    labels: (r.labels as Record<string, string>) ?? {},
+    source: r.source,
+    labels: r.labels ?? {},
     deletedAt: ms(r.deleted_at),
     createdAt: ms(r.created_at) ?? 0,
     updatedAt: ms(r.updated_at) ?? 0,
   };
 }
 
-export function runFromRow(r: Row): RunRecord {
+export function runFromRow(r: RunRow): RunRecord {
   return {
-    id: Number(r.id),
-    dagId: Number(r.dag_id),
-    dagVersion: Number(r.dag_version),
-    namespace: String(r.namespace),
-    dagName: String(r.dag_name),
-    name: (r.name as string | null) ?? null,
-    status: r.status as RunStatus,
-    trigger: r.trigger as RunTrigger,
+    id: r.id,
+    dagId: r.dag_id,
+    dagVersion: r.dag_version,
+    namespace: r.namespace,
+    dagName: r.dag_name,
+    name: r.name,
+    status: r.status,
+    trigger: r.trigger,
     scheduledFor: ms(r.scheduled_for),
-    parameters: (r.parameters as Record<string, string>) ?? {},
-    secretRefs: (r.secret_refs as Record<string, string>) ?? {},
-    cancelRequested: Boolean(r.cancel_requested),
-    requested: (r.requested as 'cancel' | 'retry' | null) ?? null,
-    owner: (r.owner as string | null) ?? null,
+    parameters: r.parameters ?? {},
+    secretRefs: r.secret_refs ?? {},
+    cancelRequested: r.cancel_requested,
+    requested: r.requested,
+    owner: r.owner,
     leaseExpiresAt: ms(r.lease_expires_at),
     createdAt: ms(r.created_at) ?? 0,
     startedAt: ms(r.started_at),
@@ -136,20 +137,20 @@ export function runFromRow(r: Row): RunRecord {
   };
 }
 
-export function attemptFromRow(r: Row): AttemptRecord {
+export function attemptFromRow(r: AttemptsRow): AttemptRecord {
   const opt = <K extends string, V>(k: K, v: V | null | undefined) => (v === null || v === undefined ? {} : ({ [k]: v } as Record<K, V>));
   return {
-    task: String(r.task),
-    attempt: Number(r.attempt),
-    status: r.status as AttemptState['status'],
+    task: r.task,
+    attempt: r.attempt,
+    status: r.status,
     createdAt: ms(r.created_at) ?? 0,
-    logSize: Number(r.log_size ?? 0),
+    logSize: r.log_size ?? 0,
     ...opt('startedAt', ms(r.started_at)),
     ...opt('finishedAt', ms(r.finished_at)),
     ...opt('deadlineAt', ms(r.deadline_at)),
-    ...opt('exitCode', r.exit_code as number | null),
-    ...opt('reason', r.reason as string | null),
-    ...opt('killReason', r.kill_reason as string | null),
-    ...opt('handle', r.handle as string | null),
+    ...opt('exitCode', r.exit_code),
+    ...opt('reason', r.reason),
+    ...opt('killReason', r.kill_reason),
+    ...opt('handle', r.handle),
   };
 }

@@ -3,36 +3,26 @@ import type { RunStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
 import type { AttemptRecord, DagRecord, Row, RunRecord } from './records.js';
 import { attemptFromRow, dagFromRow, ms, runFromRow } from './records.js';
+import { pageSize, runWhere, type RunFilter } from './run-filter.js';
+import type { AttemptsRow, DagsRow, RunRow } from './rows.js';
 
-export interface RunPageQuery {
-  /** Only runs in these namespaces (RBAC); undefined = every namespace. */
-  namespaces?: readonly string[];
-  namespace?: string;
-  dagName?: string;
-  status?: readonly RunStatus[];
-  createdAfter?: number;
-  createdBefore?: number;
-  /** Runs with an id below this one (newest first). */
-  beforeId?: number;
+export interface RunPageQuery extends RunFilter {
+  /** Page size, at most PAGE_MAX_LIMIT. */
   limit: number;
 }
+
+/** The most items one page of the API's listings (runs, DAGs, DagTasks) holds. */
+export const PAGE_MAX_LIMIT = 500;
 
 const RUN_LIST_COLUMNS = `id, dag_id, dag_version, namespace, dag_name, name, status, trigger, scheduled_for, parameters,
   '{}'::jsonb as secret_refs, cancel_requested, requested, owner, lease_expires_at, created_at, started_at, finished_at`;
 
-/** The WHERE terms, their arguments and the bounded limit of a run page query. */
-function runPageFilter(q: RunPageQuery): { where: string[]; args: unknown[]; limit: number } {
-  const where: string[] = [];
+/** The inner query of a run page: one row more than `limit`, to tell whether more follow. */
+function runPage(q: RunPageQuery): { text: string; args: unknown[]; limit: number } {
   const args: unknown[] = [];
-  if (q.namespaces) where.push(`namespace = any($${args.push(q.namespaces)}::text[])`);
-  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
-  if (q.dagName) where.push(`dag_name = $${args.push(q.dagName)}`);
-  if (q.status && q.status.length > 0) where.push(`status = any($${args.push(q.status)}::text[])`);
-  if (q.createdAfter !== undefined) where.push(`created_at >= $${args.push(new Date(q.createdAfter))}`);
-  if (q.createdBefore !== undefined) where.push(`created_at < $${args.push(new Date(q.createdBefore))}`);
-  if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
-  const limit = Math.min(Math.max(Math.trunc(q.limit), 1), 500);
-  return { where, args, limit };
+  const where = runWhere(q, args);
+  const limit = pageSize(q.limit, PAGE_MAX_LIMIT);
+  return { text: `select ${RUN_LIST_COLUMNS} from runs ${where} order by id desc limit $${args.push(limit + 1)}`, args, limit };
 }
 
 /**
@@ -40,11 +30,8 @@ function runPageFilter(q: RunPageQuery): { where: string[]; args: unknown[]; lim
  * every single filter, so deep pages cost the same as the first.
  */
 export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ runs: RunRecord[]; more: boolean }> {
-  const { where, args, limit } = runPageFilter(q);
-  const { rows } = await db.query<Row>(
-    `select ${RUN_LIST_COLUMNS} from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit + 1}`,
-    args,
-  );
+  const { text, args, limit } = runPage(q);
+  const { rows } = await db.query<RunRow>(text, args);
   const more = rows.length > limit;
   return { runs: rows.slice(0, limit).map(runFromRow), more };
 }
@@ -53,15 +40,15 @@ export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ ru
  * `listRunsPage` with each run's task status counts, in one round trip (the API's run listing).
  */
 export async function listRunsWithCounts(db: Queryable, q: RunPageQuery): Promise<{ runs: Array<RunRecord & { taskCounts: Record<string, number> }>; more: boolean }> {
-  const { where, args, limit } = runPageFilter(q);
-  const { rows } = await db.query<Row>(
+  const { text, args, limit } = runPage(q);
+  const { rows } = await db.query<RunRow & { task_counts: Record<string, number> | null }>(
     `select r.*, coalesce((select json_object_agg(c.status, c.n) from (select status, count(*)::int as n from task_states t where t.run_id = r.id group by status) c), '{}') as task_counts
-     from (select ${RUN_LIST_COLUMNS} from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit + 1}) r
+     from (${text}) r
      order by r.id desc`,
     args,
   );
   const more = rows.length > limit;
-  return { runs: rows.slice(0, limit).map((r) => ({ ...runFromRow(r), taskCounts: (r.task_counts as Record<string, number>) ?? {} })), more };
+  return { runs: rows.slice(0, limit).map((r) => ({ ...runFromRow(r), taskCounts: r.task_counts ?? {} })), more };
 }
 
 /** Task status counts of the given runs: run id → status → count. */
@@ -89,12 +76,12 @@ export async function runNamespace(db: Queryable, runId: number): Promise<string
 
 /** Every attempt of one task of a run, oldest first. */
 export async function listAttempts(db: Queryable, runId: number, task: string): Promise<AttemptRecord[]> {
-  const { rows } = await db.query<Row>('select * from attempts where run_id = $1 and task = $2 order by attempt', [runId, task]);
+  const { rows } = await db.query<AttemptsRow>('select * from attempts where run_id = $1 and task = $2 order by attempt', [runId, task]);
   return rows.map(attemptFromRow);
 }
 
 export async function getAttempt(db: Queryable, runId: number, task: string, attempt: number): Promise<AttemptRecord | undefined> {
-  const { rows } = await db.query<Row>('select * from attempts where run_id = $1 and task = $2 and attempt = $3', [runId, task, attempt]);
+  const { rows } = await db.query<AttemptsRow>('select * from attempts where run_id = $1 and task = $2 and attempt = $3', [runId, task, attempt]);
   return rows[0] ? attemptFromRow(rows[0]) : undefined;
 }
 
@@ -123,8 +110,8 @@ export async function listDagsPage(db: Queryable, q: DagPageQuery): Promise<{ da
   if (q.scheduled !== undefined) where.push(q.scheduled ? `coalesce(schedule, '') <> ''` : `coalesce(schedule, '') = ''`);
   if (q.suspended !== undefined) where.push(`suspended = $${args.push(q.suspended)}`);
   if (q.after) where.push(`(namespace, name) > ($${args.push(q.after.namespace)}, $${args.push(q.after.name)})`);
-  const limit = Math.min(Math.max(Math.trunc(q.limit), 1), 500);
-  const { rows } = await db.query<Row>(`select * from dags where ${where.join(' and ')} order by namespace, name limit ${limit + 1}`, args);
+  const limit = pageSize(q.limit, PAGE_MAX_LIMIT);
+  const { rows } = await db.query<DagsRow>(`select * from dags where ${where.join(' and ')} order by namespace, name limit $${args.push(limit + 1)}`, args);
   return { dags: rows.slice(0, limit).map(dagFromRow), more: rows.length > limit };
 }
 
@@ -152,8 +139,8 @@ export async function listDagTasksPage(
   if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
   if (q.nameContains) where.push(`name ilike $${args.push(`%${q.nameContains.replace(/[%_\\]/g, '\\$&')}%`)}`);
   if (q.after) where.push(`(namespace, name) > ($${args.push(q.after.namespace)}, $${args.push(q.after.name)})`);
-  const limit = Math.min(Math.max(Math.trunc(q.limit), 1), 500);
-  const { rows } = await db.query<Row>(`select * from dag_tasks where ${where.join(' and ')} order by namespace, name limit ${limit + 1}`, args);
+  const limit = pageSize(q.limit, PAGE_MAX_LIMIT);
+  const { rows } = await db.query<Row>(`select * from dag_tasks where ${where.join(' and ')} order by namespace, name limit $${args.push(limit + 1)}`, args);
   return {
     items: rows.slice(0, limit).map((r) => ({
       namespace: String(r.namespace),

@@ -1,26 +1,27 @@
-import type { DagDefinition } from '@kontroler/core';
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptState, RunState, TaskState } from '@kontroler/engine';
 import type { PoolLike, Queryable } from './db.js';
 import type { RunDetail, Row } from './records.js';
 import { attemptFromRow, ms, msOr, runFromRow, toDate } from './records.js';
+import { readDefinition } from './definition-format.js';
+import type { AttemptsRow, RunsRow } from './rows.js';
 
 /** Notified (payload `<runId>:<status>`) after every saved change of a run's state. */
 export const RUN_STATE_CHANNEL = 'kontroler_run_state';
 
 /** A run with its definition snapshot and its full state, or undefined. */
 export async function loadRun(db: Queryable, runId: number): Promise<RunDetail | undefined> {
-  const r = await db.query<Row>(
-    `select r.*, v.definition from runs r join dag_versions v on v.dag_id = r.dag_id and v.version = r.dag_version where r.id = $1`,
+  const r = await db.query<RunsRow & { definition: unknown; definition_format: number }>(
+    `select r.*, v.definition, v.definition_format from runs r join dag_versions v on v.dag_id = r.dag_id and v.version = r.dag_version where r.id = $1`,
     [runId],
   );
   const row = r.rows[0];
   if (!row) return undefined;
   const run = runFromRow(row);
-  const definition = row.definition as DagDefinition;
+  const definition = readDefinition(row.definition_format, row.definition, `run ${runId}`);
   const [ts, as] = await Promise.all([
     db.query<Row>('select * from task_states where run_id = $1', [runId]),
-    db.query<Row>('select * from attempts where run_id = $1 order by task, attempt', [runId]),
+    db.query<AttemptsRow>('select * from attempts where run_id = $1 order by task, attempt', [runId]),
   ]);
   const attempts = new Map<string, AttemptState[]>();
   const logSizes: Record<string, number> = {};
@@ -98,10 +99,10 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
   }
   const hooks = input.webhooks ?? [];
   const col = <T>(f: (x: { task: string; a: AttemptState }) => T) => attemptRows.map(f);
-  const clear = input.clearRequest ? `, requested = case when requested = '${input.clearRequest}' then null else requested end` : '';
   const { rows } = await pool.query<{ held: number }>(
     `with lease as (
-       update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now() ${clear}
+       update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(),
+         requested = case when requested = $27::text then null else requested end
        where id = $1 and owner = $2 and lease_expires_at > now() returning id),
      ts as (
        insert into task_states (run_id, task, status, reason, retry_at)
@@ -123,7 +124,7 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
        on conflict (idempotency_key) do nothing
        returning 1)
      select (select count(*) from lease)::int as held,
-            case when exists (select 1 from lease) then pg_notify('${RUN_STATE_CHANNEL}', $1::text || ':' || $3) end,
+            case when exists (select 1 from lease) then pg_notify($28, $1::text || ':' || $3) end,
             case when exists (select 1 from hooks) then pg_notify('kontroler_webhooks', $1::text) end,
             (select count(*) from ts) + (select count(*) from att) as written`,
     [
@@ -153,6 +154,8 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
       hooks.map((i) => i.verifySSL),
       hooks.map((i) => i.event),
       hooks.map((i) => JSON.stringify(i.payload)),
+      input.clearRequest ?? null,
+      RUN_STATE_CHANNEL,
     ],
   );
   if (rows[0]?.held !== 1) {

@@ -1,8 +1,9 @@
 import { KontrolerError } from '@kontroler/core';
-import type { RunStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
-import type { RunRecord, RunTrigger, Row } from './records.js';
+import type { RunRecord, RunTrigger } from './records.js';
 import { runFromRow } from './records.js';
+import { pageSize, runWhere, type RunFilter } from './run-filter.js';
+import type { RunsRow } from './rows.js';
 
 export const RUNS_CHANNEL = 'kontroler_runs';
 
@@ -24,7 +25,7 @@ export interface CreateRunInput {
  * creating a run whose name exists in the namespace returns the existing run.
  */
 export async function createRun(db: Queryable, input: CreateRunInput): Promise<{ run: RunRecord; created: boolean }> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<RunsRow>(
     `insert into runs (dag_id, dag_version, namespace, dag_name, name, trigger, scheduled_for, parameters, secret_refs)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      on conflict (namespace, name) where name is not null do nothing
@@ -45,41 +46,31 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
     await db.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(rows[0].id)]);
     return { run: runFromRow(rows[0]), created: true };
   }
-  const ex = await db.query<Row>('select * from runs where namespace = $1 and name = $2', [input.namespace, input.name]);
+  const ex = await db.query<RunsRow>('select * from runs where namespace = $1 and name = $2', [input.namespace, input.name]);
   return { run: runFromRow(ex.rows[0]!), created: false };
 }
 
 export async function getRun(db: Queryable, id: number): Promise<RunRecord | undefined> {
-  const { rows } = await db.query<Row>('select * from runs where id = $1', [id]);
+  const { rows } = await db.query<RunsRow>('select * from runs where id = $1', [id]);
   return rows[0] ? runFromRow(rows[0]) : undefined;
 }
 
-export interface ListRunsQuery {
-  namespace?: string;
-  dagName?: string;
-  status?: RunStatus[];
-  createdAfter?: number;
-  createdBefore?: number;
-  /** Runs with an id below this one (cursor pagination, newest first). */
-  beforeId?: number;
+export interface ListRunsQuery extends RunFilter {
+  /** Page size, default LIST_RUNS_DEFAULT_LIMIT, at most LIST_RUNS_MAX_LIMIT. */
   limit?: number;
 }
 
-/** Newest first; page with `beforeId` = the last id of the previous page. */
+/** Runs `listRuns` returns when no limit is asked for. */
+export const LIST_RUNS_DEFAULT_LIMIT = 50;
+/** The most runs one `listRuns` call returns. */
+export const LIST_RUNS_MAX_LIMIT = 1000;
+
+/** Newest first, with every column; page with `beforeId` = the last id of the previous page. */
 export async function listRuns(db: Queryable, q: ListRunsQuery = {}): Promise<RunRecord[]> {
-  const where: string[] = [];
   const args: unknown[] = [];
-  if (q.namespace) where.push(`namespace = $${args.push(q.namespace)}`);
-  if (q.dagName) where.push(`dag_name = $${args.push(q.dagName)}`);
-  if (q.status && q.status.length > 0) where.push(`status = any($${args.push(q.status)})`);
-  if (q.createdAfter !== undefined) where.push(`created_at >= $${args.push(new Date(q.createdAfter))}`);
-  if (q.createdBefore !== undefined) where.push(`created_at < $${args.push(new Date(q.createdBefore))}`);
-  if (q.beforeId !== undefined) where.push(`id < $${args.push(q.beforeId)}`);
-  const limit = Math.min(Math.max(q.limit ?? 50, 1), 1000);
-  const { rows } = await db.query<Row>(
-    `select * from runs ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit}`,
-    args,
-  );
+  const where = runWhere(q, args);
+  const limit = pageSize(q.limit ?? LIST_RUNS_DEFAULT_LIMIT, LIST_RUNS_MAX_LIMIT);
+  const { rows } = await db.query<RunsRow>(`select * from runs ${where} order by id desc limit $${args.push(limit)}`, args);
   return rows.map(runFromRow);
 }
 
@@ -89,7 +80,7 @@ export async function listRuns(db: Queryable, q: ListRunsQuery = {}): Promise<Ru
  */
 export async function requestRun(db: Queryable, id: number, what: 'cancel' | 'retry'): Promise<RunRecord> {
   const allowed = what === 'cancel' ? ['pending', 'running'] : ['failed', 'canceled'];
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<RunsRow>(
     `update runs set requested = $2, updated_at = now() where id = $1 and status = any($3) returning *`,
     [id, what, allowed],
   );

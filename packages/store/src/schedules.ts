@@ -1,7 +1,8 @@
 import type { PoolLike, Queryable } from './db.js';
 import { transaction } from './db.js';
-import type { DagRecord, Row } from './records.js';
+import type { DagRecord } from './records.js';
 import { dagFromRow } from './records.js';
+import type { DagsRow } from './rows.js';
 
 /**
  * Locks up to `limit` DAGs whose schedule is due (or not yet computed) and hands each to `fire`
@@ -16,7 +17,7 @@ export async function fireDueSchedules(
   fire: (tx: Queryable, dag: DagRecord) => Promise<{ nextFireAt: number | null; firedAt?: number }>,
 ): Promise<number> {
   return transaction(pool, async (tx) => {
-    const { rows } = await tx.query<Row>(
+    const { rows } = await tx.query<DagsRow>(
       `select * from dags where schedule is not null and not suspended and deleted_at is null
          and (next_fire_at is null or next_fire_at <= $1)
        order by next_fire_at nulls first for update skip locked limit $2`,

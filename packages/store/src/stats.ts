@@ -2,6 +2,13 @@
 // most failing tasks. Served by runs_by_created, runs_finished and attempts_failed.
 import type { Queryable } from './db.js';
 import type { Row } from './records.js';
+import { pageSize } from './run-filter.js';
+
+/** DAGs in the durations table at the most (slowest p95 first). */
+export const STATS_MAX_DAGS = 200;
+/** Failing tasks returned by default, and at the most. */
+export const STATS_DEFAULT_TOP = 10;
+export const STATS_MAX_TOP = 100;
 
 export interface StatsQuery {
   from: number;
@@ -50,7 +57,7 @@ export async function runStats(db: Queryable, q: StatsQuery): Promise<RunStats> 
        percentile_cont(0.95) within group (order by extract(epoch from r.finished_at - r.started_at)) as p95
      from runs r where r.finished_at >= $1 and r.finished_at < $2 and r.started_at is not null
        ${filters(q, 'r', a2).map((f) => `and ${f}`).join(' ')}
-     group by 1, 2 order by p95 desc limit 200`,
+     group by 1, 2 order by p95 desc limit $${a2.push(STATS_MAX_DAGS)}`,
     a2,
   );
   const a3: unknown[] = [from, to];
@@ -59,7 +66,7 @@ export async function runStats(db: Queryable, q: StatsQuery): Promise<RunStats> 
      from attempts a join runs r on r.id = a.run_id
      where a.status in ('failed', 'lost') and a.finished_at >= $1 and a.finished_at < $2
        ${filters(q, 'r', a3).map((f) => `and ${f}`).join(' ')}
-     group by 1, 2, 3 order by n desc, 1, 2, 3 limit ${Math.min(Math.max(q.top ?? 10, 1), 100)}`,
+     group by 1, 2, 3 order by n desc, 1, 2, 3 limit $${a3.push(pageSize(q.top ?? STATS_DEFAULT_TOP, STATS_MAX_TOP))}`,
     a3,
   );
   const [pd, du, fa] = await Promise.all([perDay, durations, failing]);

@@ -1,6 +1,6 @@
 import type { Queryable } from './db.js';
-import type { Row } from './records.js';
 import { ms } from './records.js';
+import type { WebhookDeliveriesRow } from './rows.js';
 
 export interface WebhookDelivery {
   id: number;
@@ -19,20 +19,20 @@ export interface WebhookDelivery {
   deliveredAt: number | null;
 }
 
-function fromRow(r: Row): WebhookDelivery {
+function fromRow(r: WebhookDeliveriesRow): WebhookDelivery {
   return {
-    id: Number(r.id),
-    runId: Number(r.run_id),
-    idempotencyKey: String(r.idempotency_key),
-    url: String(r.url),
-    verifySSL: Boolean(r.verify_ssl),
-    event: String(r.event),
-    payload: r.payload as Record<string, unknown>,
-    status: r.status as WebhookDelivery['status'],
-    attempts: Number(r.attempts),
+    id: r.id,
+    runId: r.run_id,
+    idempotencyKey: r.idempotency_key,
+    url: r.url,
+    verifySSL: r.verify_ssl,
+    event: r.event,
+    payload: r.payload,
+    status: r.status,
+    attempts: r.attempts,
     nextAttemptAt: ms(r.next_attempt_at) ?? 0,
-    lastStatus: (r.last_status as number | null) ?? null,
-    lastError: (r.last_error as string | null) ?? null,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
     createdAt: ms(r.created_at) ?? 0,
     deliveredAt: ms(r.delivered_at),
   };
@@ -44,7 +44,7 @@ function fromRow(r: Row): WebhookDelivery {
  * go out in order: only a run's oldest pending delivery is ever due.
  */
 export async function claimDueWebhooks(db: Queryable, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<WebhookDeliveriesRow>(
     `update webhook_deliveries set next_attempt_at = now() + ($2 || ' milliseconds')::interval, attempts = attempts + 1
      where id in (select id from webhook_deliveries w where status = 'pending' and next_attempt_at <= now()
                     and not exists (select 1 from webhook_deliveries p where p.run_id = w.run_id and p.status = 'pending' and p.id < w.id)
@@ -72,12 +72,12 @@ export async function recordWebhookAttempt(
 }
 
 export async function listWebhookDeliveries(db: Queryable, runId: number): Promise<WebhookDelivery[]> {
-  const { rows } = await db.query<Row>('select * from webhook_deliveries where run_id = $1 order by id', [runId]);
+  const { rows } = await db.query<WebhookDeliveriesRow>('select * from webhook_deliveries where run_id = $1 order by id', [runId]);
   return rows.map(fromRow);
 }
 
 /** When the next pending delivery is due (epoch ms), if any. */
 export async function nextWebhookDue(db: Queryable): Promise<number | undefined> {
-  const { rows } = await db.query<Row>(`select min(next_attempt_at) as t from webhook_deliveries where status = 'pending'`);
+  const { rows } = await db.query<{ t: Date | null }>(`select min(next_attempt_at) as t from webhook_deliveries where status = 'pending'`);
   return ms(rows[0]?.t) ?? undefined;
 }

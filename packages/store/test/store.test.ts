@@ -2,16 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DagDefinition } from '@kontroler/core';
 import { decide, initialRunState } from '@kontroler/engine';
-import { appendLogs, getLogStates, claimDueWebhooks, claimRuns, collectGarbage, createRun, deleteDag, getDag, getDagVersion, listRuns, loadRun, readLog, recordWebhookAttempt, renewLeases, requestRun, saveDag, saveRunState, setSuspended } from '@kontroler/store';
+import {
+  appendLogs, getLogStates, claimDueWebhooks, claimRuns, collectGarbage, createRun, deleteDag, getDag, getDagVersion,
+  listRuns, loadRun, readLog, recordWebhookAttempt, renewLeases, requestRun, saveDag, saveRunState, setSuspended,
+} from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { chainDefinition } from './definitions.js';
 
-const def = (name: string, tasks: string[] = ['a', 'b'], suspended = false): DagDefinition => ({
-  namespace: 'default', name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended, parameters: [],
-  tasks: tasks.map((t, i) => ({
-    name: t, runAfter: i === 0 ? [] : [tasks[i - 1]!], image: 'alpine', command: ['true'], args: [], retryLimit: 0,
-    retryDelay: { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 }, triggerRule: 'AllSucceeded', parameters: [],
-  })),
-});
+const def = (name: string, tasks: string[] = ['a', 'b'], suspended = false): DagDefinition => chainDefinition(name, tasks, suspended);
 
 let db: TestDatabase;
 before(async () => { db = await createTestDatabase(); });

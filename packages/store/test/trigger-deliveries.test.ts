@@ -2,17 +2,11 @@
 // a failed start records nothing; expired ids are removed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DagDefinition } from '@kontroler/core';
 import { countTriggerDeliveries, listRuns, saveDag, startTriggeredRun, EXPIRED_DELIVERIES_PER_CALL } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { chainDefinition } from './definitions.js';
 
-const def = (name: string): DagDefinition => ({
-  namespace: 'default', name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended: false, parameters: [],
-  tasks: [{
-    name: 'a', runAfter: [], image: 'alpine', command: ['true'], args: [], retryLimit: 0,
-    retryDelay: { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 }, triggerRule: 'AllSucceeded', parameters: [],
-  }],
-});
+const def = (name: string) => chainDefinition(name);
 
 let db: TestDatabase;
 before(async () => {

@@ -2,6 +2,7 @@
 // and small hooks around it. Every network call of the UI goes through `useApi()`.
 import { createContext, useContext, type ReactNode } from 'react';
 import { ApiError, KontrolerClient } from '@kontroler/client';
+import { messageOf } from '@kontroler/core';
 
 const CSRF_COOKIE = 'kontroler_csrf';
 
@@ -50,7 +51,7 @@ export function errorText(e: unknown): string {
     const details = e.details.slice(0, 5).map((d) => `${d.path}: ${d.message}`);
     return [e.message, ...details].join('\n');
   }
-  return e instanceof Error ? e.message : String(e);
+  return messageOf(e);
 }
 
 export { ApiError };

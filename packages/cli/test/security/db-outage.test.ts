@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
+import { startEmbeddedPostgres, type RunningPostgres } from '@kontroler/cli/embedded';
 import { start, type Proc } from '../proc.js';
 import { ADMIN_PASSWORD, cleanEnv, freePort, loginAdmin } from './instance.js';
 

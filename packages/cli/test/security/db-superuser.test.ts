@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { APP_ROLE, LEGACY_SUPERUSER_PASSWORD } from '@kontroler/store';
+import { APP_ROLE, LEGACY_SUPERUSER_PASSWORD } from '@kontroler/cli/embedded';
 import { startInstance, type Instance } from './instance.js';
 
 let a: Instance;

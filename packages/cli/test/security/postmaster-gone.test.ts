@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RESTART_POLICY } from '@kontroler/store';
+import { RESTART_POLICY } from '@kontroler/cli/embedded';
 import { startInstance, type Instance } from './instance.js';
 
 let a: Instance;

@@ -9,6 +9,7 @@ import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
 import { AttemptParams } from '../schemas.js';
+import { messageOf } from '@kontroler/core';
 
 const CHUNK = 256 * 1024;
 const KEEPALIVE_MS = 15_000;
@@ -144,7 +145,7 @@ export function logRoutes(): AnyRoute[] {
             abort.abort();
           };
           stream.on('close', done);
-          stream.on('error', (e) => ctx.log.warn(`log follow of run ${key.runId} ended with an error: ${e instanceof Error ? e.message : String(e)}`));
+          stream.on('error', (e) => ctx.log.warn(`log follow of run ${key.runId} ended with an error: ${messageOf(e)}`));
           reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
           reply.type(sse ? 'text/event-stream; charset=utf-8' : 'text/plain; charset=utf-8');
           return reply.send(stream);

@@ -7,7 +7,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createPool, migrate, startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
+import { createPool, migrate } from '@kontroler/store';
+import { startEmbeddedPostgres, type RunningPostgres } from '@kontroler/cli/embedded';
 
 let dir: string;
 let server: RunningPostgres;
