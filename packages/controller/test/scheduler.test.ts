@@ -100,7 +100,7 @@ describe('Scheduler (real PostgreSQL)', () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 
-  test('a fire starts its run through startRun: named <dag>-<unix time>, parameter defaults, once per fire even if the name exists', async () => {
+  test('a fire\'s run: named <dag>-<unix time>, with the parameter defaults, one per fire even when its name exists', async () => {
     const at = T('2026-05-01T00:00:00Z');
     const now = at + 30_000;
     const def = definition('withparams', [task('a', [], { parameters: ['GREETING'] })], { schedule: '0 * * * *', parameters: [{ name: 'GREETING', defaultValue: 'hi' }] });
