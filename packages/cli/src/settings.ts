@@ -1,6 +1,7 @@
 // Configuration from flags and KONTROLER_* environment variables. Only entry points read env.
 import { resolve } from 'node:path';
 import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from './shutdown.js';
+import { dataDirFrom } from './data-dir.js';
 import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINE_BYTES, checkLogLimits, destinationPolicy, type DestinationPolicy, type LogLimits } from '@kontroler/controller';
 
 export interface Settings {
@@ -49,7 +50,7 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
   const port = intOrUndefined('--port / PORT', flags.port ?? env.PORT ?? env.KONTROLER_PORT) ?? 8080;
   if (port > 65535) throw new Error(`--port / PORT must be at most 65535, got ${port}`);
   return {
-    dataDir: resolve(flags.dataDir ?? env.KONTROLER_DATA_DIR ?? '.kontroler'),
+    dataDir: dataDirFrom(flags.dataDir, env),
     dagsDir: resolve(flags.dags ?? env.KONTROLER_DAGS_DIR ?? 'dags'),
     port,
     host: flags.host ?? env.KONTROLER_HOST ?? '127.0.0.1',

@@ -12,6 +12,7 @@ import { DagFolder } from './dag-folder.js';
 import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
 import { removeInstance, writeInstance } from './instance.js';
+import { holdLocalToken } from './local-token.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PRIVATE_DIR_MODE, preparePrivateDir } from './private-dir.js';
 import { untilSignal } from './shutdown.js';
@@ -140,6 +141,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     }
 
     let url: string | undefined;
+    let localToken: string | undefined;
     if (parts.server) {
       const { bootstrapAdmin, consoleServerLog, startServer } = await import('@kontroler/server');
       const { config } = serverConfigFrom({}, process.env);
@@ -150,6 +152,10 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
           log.info(`created user "${admin.username}" with password: ${admin.generatedPassword}`);
           log.info('it is shown only this once: sign in and change it (or set KONTROLER_ADMIN_PASSWORD before the first start)');
         }
+        // Revoked after the server has closed (cleanups run in reverse).
+        const held = await holdLocalToken(pool, admin.username, s.dataDir, log);
+        localToken = held.token;
+        cleanups.push(() => held.revoke());
       }
       const running = await startServer({ pool, databaseUrl, port: s.port, host: s.host, config, log: consoleServerLog }).catch((e: NodeJS.ErrnoException) => {
         throw e.code === 'EADDRINUSE' ? new Error(`port ${s.port} on ${s.host} is in use: stop what uses it or pick another with --port / PORT`) : e;
@@ -158,7 +164,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       cleanups.push(() => running.close());
     }
     if (parts.embedded || parts.server) {
-      writeInstance(s.dataDir, { pid: process.pid, databaseUrl, url: url ?? '', startedAt: new Date().toISOString() });
+      writeInstance(s.dataDir, { pid: process.pid, databaseUrl, url: url ?? '', startedAt: new Date().toISOString(), ...(localToken ? { token: localToken } : {}) });
       cleanups.push(async () => removeInstance(s.dataDir, process.pid));
     }
     // Runs first at shutdown: from then on an exit of the embedded PostgreSQL is no crash.

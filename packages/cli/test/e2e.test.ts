@@ -25,7 +25,8 @@ before(async () => {
   dags = join(dir, 'dags');
   cpSync(join(ROOT, 'examples'), dags, { recursive: true });
   const { DATABASE_URL: _a, KONTROLER_TEST_DATABASE_URL: _b, ...rest } = process.env;
-  env = { ...rest, KONTROLER_DATA_DIR: join(dir, 'data') };
+  // No login of the user running the tests may redirect the CLI: it finds the instance by its data dir.
+  env = { ...rest, KONTROLER_DATA_DIR: join(dir, 'data'), KONTROLER_CONFIG: join(dir, 'cli-config.json') };
   const port = await freePort();
   up = start(['start', '--silent', '--', '--dags', dags, '--port', String(port)], env, ROOT, 'npm', []);
   await up.waitFor(/Kontroler is up/, 120_000);
@@ -90,6 +91,22 @@ test('run-status and logs show attempts, exit codes and output', async () => {
   assert.match(l.out, /bonjour, world/);
   const l1 = await run(['logs', id, 'flaky', '--attempt', '1'], env);
   assert.match(l1.out, /attempt 1 fails on purpose/);
+});
+
+test('runs lists newest first and pages with --before; get dags needs no login', async () => {
+  const all = await run(['runs', '-o', 'json'], env);
+  assert.equal(all.code, 0, all.out);
+  const ids = (JSON.parse(all.out) as { items: Array<{ id: number }> }).items.map((r) => r.id);
+  assert.ok(ids.length >= 3, all.out);
+  assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
+  const older = await run(['runs', '--before', String(ids[1]), '-o', 'json'], env);
+  assert.deepEqual((JSON.parse(older.out) as { items: Array<{ id: number }> }).items.map((r) => r.id), ids.slice(2));
+  const page = await run(['runs', '-l', '1', '-s', 'succeeded'], env);
+  assert.match(page.out, /^ID\s+NAMESPACE\s+DAG\s+STATUS/m);
+  assert.match(page.out, /more: --before \d+/);
+  const dags = await run(['get', 'dags'], env);
+  assert.equal(dags.code, 0, dags.out);
+  assert.match(dags.out, /default\s+hello-chain\s+1/);
 });
 
 test('logs -f follows a running task live and ends when the attempt ends', async () => {

@@ -222,8 +222,13 @@ export class KontrolerClient {
   }
 
   // runs
-  startRun(namespace: string, dag: string, input: { parameters?: Record<string, string>; name?: string } = {}): Promise<Run> {
-    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/dags/${e(dag)}/runs`, { json: input });
+  async startRun(namespace: string, dag: string, input: { parameters?: Record<string, string>; name?: string } = {}): Promise<Run> {
+    return (await this.startRunResult(namespace, dag, input)).run;
+  }
+  /** Like `startRun`, and says whether this call created the run (false: a run of that `name` existed). */
+  async startRunResult(namespace: string, dag: string, input: { parameters?: Record<string, string>; name?: string } = {}): Promise<{ run: Run; created: boolean }> {
+    const res = await this.request('POST', `/api/v1/namespaces/${e(namespace)}/dags/${e(dag)}/runs`, { json: input });
+    return { run: (await res.json()) as Run, created: res.status === 201 };
   }
   listRuns(q: ListRunsQuery = {}): Promise<Page<Run>> {
     return this.json('GET', `/api/v1/runs${qs({ ...q, status: q.status?.join(',') })}`);

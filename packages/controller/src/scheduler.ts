@@ -1,8 +1,7 @@
 // Fires cron schedules: creates runs for due DAGs, honouring catch-up and concurrencyPolicy.
 // Several controllers may run it at once: the store hands each due DAG to one of them.
-import { resolveRunParameters } from '@kontroler/core';
 import type { PoolLike, Queryable } from '@kontroler/store';
-import { activeRunIds, createRun, fireDueSchedules, getDagDefinition, nextScheduleDue, requestRun } from '@kontroler/store';
+import { activeRunIds, fireDueSchedules, nextScheduleDue, requestRun, startRun } from '@kontroler/store';
 import type { ControllerLog } from './log.js';
 import { planFires, type CronFns } from './plan-fires.js';
 
@@ -60,8 +59,7 @@ export class Scheduler {
         for (const id of plan.cancel) await requestRun(tx, id, 'cancel').catch(() => undefined);
         if (plan.skipped > 0) this.o.log.info(`${dag.namespace}/${dag.name}: ${plan.skipped} fire(s) skipped, a run is active (concurrencyPolicy Forbid)`);
         for (const at of plan.fires) {
-          await fireOne(tx, dag.id, dag.currentVersion, dag.namespace, dag.name, at);
-          created++;
+          if (await fireOne(tx, dag.namespace, dag.name, at)) created++;
         }
         const last = plan.fires[plan.fires.length - 1];
         return { nextFireAt: plan.nextFireAt, ...(last !== undefined ? { firedAt: last } : {}) };
@@ -87,19 +85,13 @@ export class Scheduler {
   }
 }
 
-async function fireOne(tx: Queryable, dagId: number, version: number, namespace: string, name: string, at: number): Promise<void> {
-  const def = await getDagDefinition(tx, dagId, version);
-  if (!def) return;
-  const { values, secretRefs } = resolveRunParameters(def, {});
-  await createRun(tx, {
-    dagId,
-    dagVersion: version,
-    namespace,
-    dagName: name,
-    name: `${name}-${Math.floor(at / 1000)}`,
-    trigger: 'schedule',
-    scheduledFor: at,
-    parameters: values,
-    secretRefs,
-  });
+/** The name of the run a schedule starts for fire time `at`: one run per DAG and fire, even when two controllers fire. */
+export function scheduledRunName(dagName: string, at: number): string {
+  return `${dagName}-${Math.floor(at / 1000)}`;
+}
+
+/** Starts the run of one fire (with the DAG's parameter defaults); false when it existed already. */
+async function fireOne(tx: Queryable, namespace: string, dagName: string, at: number): Promise<boolean> {
+  const { created } = await startRun(tx, { namespace, dagName, name: scheduledRunName(dagName, at), trigger: 'schedule', scheduledFor: at });
+  return created;
 }

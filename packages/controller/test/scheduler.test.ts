@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { missedFireTimes, nextFireTimes } from '@kontroler/core';
 import { Scheduler, planFires, silentLog, type CronFns } from '@kontroler/controller';
-import { getDag, listRuns, saveDag, setSuspended } from '@kontroler/store';
+import { getDag, listRuns, saveDag, setSuspended, startRun } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { ManualClock } from '@kontroler/testing';
 import { definition, task } from './fixtures.js';
@@ -100,5 +100,32 @@ describe('Scheduler (real PostgreSQL)', () => {
     assert.equal(x + y, 1);
     assert.equal((await listRuns(db.pool, { dagName: 'minutely' })).length, 1);
     await Promise.all([a.stop(), b.stop()]);
+  });
+
+  test('a fire\'s run: named <dag>-<unix time>, with the parameter defaults, one per fire even when its name exists', async () => {
+    const at = T('2026-05-01T00:00:00Z');
+    const now = at + 30_000;
+    const def = definition('withparams', [task('a', [], { parameters: ['GREETING'] })], { schedule: '0 * * * *', parameters: [{ name: 'GREETING', defaultValue: 'hi' }] });
+    await saveDag(db.pool, { namespace: 'default', name: 'withparams', spec: {}, definition: def, hash: 'h3', source: 'test' });
+    for (const other of ['hourly', 'minutely']) await setSuspended(db.pool, 'default', other, true); // only `withparams` is due
+    await db.pool.query(`update dags set next_fire_at = $1 where name = 'withparams'`, [new Date(at)]);
+    const s = new Scheduler({ pool: db.pool, cron, log: silentLog, now: () => now });
+    assert.equal(await s.tick(), 1);
+    const [run] = await listRuns(db.pool, { dagName: 'withparams' });
+    assert.equal(run?.name, `withparams-${at / 1000}`);
+    assert.equal(run?.trigger, 'schedule');
+    assert.equal(run?.scheduledFor, at);
+    assert.deepEqual(run?.parameters, { GREETING: 'hi' });
+    // The same fire again (e.g. the DAG's next fire reset by another controller): the name makes it a no-op.
+    await db.pool.query(`update dags set next_fire_at = $1 where name = 'withparams'`, [new Date(at)]);
+    assert.equal(await s.tick(), 0, 'no second run for the same fire');
+    assert.equal((await listRuns(db.pool, { dagName: 'withparams' })).length, 1);
+    // A run started by hand under the name of a coming fire is that fire's run.
+    const next = at + 3_600_000;
+    const { run: byHand } = await startRun(db.pool, { namespace: 'default', dagName: 'withparams', name: `withparams-${next / 1000}`, trigger: 'manual' });
+    const later = new Scheduler({ pool: db.pool, cron, log: silentLog, now: () => next + 1_000 });
+    assert.equal(await later.tick(), 0);
+    assert.deepEqual((await listRuns(db.pool, { dagName: 'withparams' })).map((r) => r.id).sort(), [run?.id, byHand.id].sort());
+    await Promise.all([s.stop(), later.stop()]);
   });
 });

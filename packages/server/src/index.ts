@@ -31,3 +31,4 @@ export { signTrigger, signedTriggerHeaders, triggerSignedString, checkTriggerDel
 export { FailureThrottle, throttleFrom, MAX_THROTTLE_KEYS } from './auth/rate-limit.js';
 export { parseRange } from './routes/logs.js';
 export { LogHub } from './log-hub.js';
+export { issueLocalToken, revokeLocalToken, localTokenName, LOCAL_TOKEN_PREFIX, type LocalToken } from './local-credential.js';

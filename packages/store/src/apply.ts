@@ -83,14 +83,19 @@ export interface StartRunInput {
   parameters?: Record<string, string>;
   /** Parameters to take from a secret instead (name → secret name). */
   secretParameters?: Record<string, string>;
-  /** Unique per namespace; makes the call idempotent (a DagRun's name). */
+  /** Unique per namespace; makes the call idempotent (a DagRun's name, a schedule's `<dag>-<unix time>`). */
   name?: string;
   trigger: RunTrigger;
+  /** The cron fire time a scheduled run stands for (epoch ms). */
+  scheduledFor?: number;
 }
 
 /**
- * Starts a run of the DAG's current version. Throws NOT_FOUND for an unknown (or deleted) DAG,
- * UNKNOWN_PARAMETER (with `details`) for parameters the DAG does not declare. Idempotent by `name`.
+ * Starts a run of the DAG's current version: the one way every run begins (API, CLI, schedule,
+ * trigger, DagRun). Throws NOT_FOUND for an unknown (or deleted) DAG, UNKNOWN_PARAMETER (with
+ * `details`) for parameters the DAG does not declare. Idempotent by `name`: a second start with
+ * the same name returns the first run with `created: false`. Pass a transaction as `pool` to
+ * start the run together with other writes (the scheduler advances the DAG's next fire in it).
  */
 export async function startRun(pool: Queryable, input: StartRunInput): Promise<{ run: RunRecord; created: boolean }> {
   const v = await getDagVersion(pool, input.namespace, input.dagName);
@@ -110,5 +115,6 @@ export async function startRun(pool: Queryable, input: StartRunInput): Promise<{
     parameters: p.values,
     secretRefs: p.secretRefs,
     ...(input.name ? { name: input.name } : {}),
+    ...(input.scheduledFor !== undefined ? { scheduledFor: input.scheduledFor } : {}),
   });
 }

@@ -1,6 +1,6 @@
 // kontroler get dags|runs|dagtasks|users|tokens, kontroler describe run|dag
 import type { Command } from 'commander';
-import type { RunDetail, RunStatus } from '@kontroler/client';
+import type { KontrolerClient, ListRunsQuery, Page, Run, RunDetail, RunStatus } from '@kontroler/client';
 import { connect, withConn, type ConnOptions } from './connection.js';
 import { age, duration, print, table } from './output.js';
 
@@ -40,17 +40,13 @@ export function register(program: Command): void {
       }
       case 'run':
       case 'runs': {
-        const page = await client.listRuns({
+        const page = await printRuns(client, o, {
           ...(ns ? { namespace: ns } : {}),
           ...(o.dag ? { dag: o.dag } : {}),
           ...(o.status ? { status: o.status.split(',') as RunStatus[] } : {}),
           ...(o.cursor ? { cursor: o.cursor } : {}),
           limit,
-          taskCounts: true,
         });
-        print(o, page, ['ID', 'NAMESPACE', 'DAG', 'STATUS', 'TRIGGER', 'TASKS', 'STARTED', 'DURATION'], () =>
-          page.items.map((r) => [r.id, r.namespace, r.dag, r.status, r.trigger, counts(r.taskCounts), r.startedAt ? `${age(r.startedAt)} ago` : '-', duration(r.durationMs)]),
-        );
         if (page.nextCursor && o.output === 'table') console.error(`more: --cursor ${page.nextCursor}`);
         return;
       }
@@ -114,6 +110,15 @@ export function register(program: Command): void {
     }
     throw new Error(`cannot describe "${what}": use run or dag`);
   });
+}
+
+/** Lists runs (newest first, with task counts) as `get runs` and `runs` print them; returns the page. */
+export async function printRuns(client: KontrolerClient, o: { output?: string }, q: Omit<ListRunsQuery, 'taskCounts'>): Promise<Page<Run>> {
+  const page = await client.listRuns({ ...q, taskCounts: true });
+  print(o, page, ['ID', 'NAMESPACE', 'DAG', 'STATUS', 'TRIGGER', 'TASKS', 'STARTED', 'DURATION'], () =>
+    page.items.map((r) => [r.id, r.namespace, r.dag, r.status, r.trigger, counts(r.taskCounts), r.startedAt ? `${age(r.startedAt)} ago` : '-', duration(r.durationMs)]),
+  );
+  return page;
 }
 
 export function describeRun(r: RunDetail): string {

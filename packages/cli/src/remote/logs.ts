@@ -1,4 +1,4 @@
-// kontroler logs RUN TASK [-f] [--attempt N] — from the API server; -f follows until the attempt ends.
+// kontroler logs RUN TASK [-f] [--attempt N] — through the API (a server, or the local instance); -f follows until the attempt ends.
 import type { Command } from 'commander';
 import { connect, withConn, type ConnOptions } from './connection.js';
 
@@ -23,7 +23,10 @@ export function register(program: Command): void {
         attempt = list.items[list.items.length - 1]?.attempt;
         if (attempt !== undefined || !o.follow) break;
         const r = await client.getRun(run);
-        if (['succeeded', 'failed', 'canceled'].includes(r.status)) break;
+        const t = r.tasks.find((x) => x.name === task);
+        if (!t) throw new Error(`run ${run} has no task "${task}"; its tasks: ${r.tasks.map((x) => x.name).join(', ')}`);
+        // Ended without an attempt (skipped after an upstream failure, canceled): nothing will come.
+        if (['succeeded', 'failed', 'canceled'].includes(r.status) || ['skipped', 'canceled', 'failed'].includes(t.status)) break;
         await new Promise((res) => setTimeout(res, 1000));
       }
       if (attempt === undefined) throw new Error(`task ${task} of run ${run} has no attempt yet`);

@@ -1,10 +1,13 @@
-// kontroler run DAG [--param K=V] [--wait] / cancel / retry / rerun — against the API server.
+// kontroler run DAG [--param K=V] [--wait] / cancel / retry / rerun — through the API (a server, or the local instance).
 import type { Command } from 'commander';
+import { DEFAULT_NAMESPACE } from '@kontroler/core';
 import { collect, parseParams } from '../shared/params.js';
 import type { KontrolerClient, RunDetail } from '@kontroler/client';
 import { connect, withConn, type ConnOptions } from './connection.js';
-import { print } from './output.js';
+import { duration, format, print } from './output.js';
 
+/** How often `--wait` reads the run. */
+export const WAIT_POLL_MS = 500;
 
 function runId(id: string): number {
   const n = Number(id);
@@ -12,7 +15,7 @@ function runId(id: string): number {
   return n;
 }
 
-/** Exit code of a finished run: 0 succeeded, 2 failed, 3 canceled (same as the local `run`). */
+/** Exit code of a finished run: 0 succeeded, 2 failed, 3 canceled (1 is left for errors). */
 export function exitCodeOf(status: string): number {
   return status === 'succeeded' ? 0 : status === 'canceled' ? 3 : 2;
 }
@@ -22,8 +25,18 @@ function progress(d: RunDetail): string {
   return `run ${d.id}: ${d.status} — ${c('succeeded')}/${d.tasks.length} succeeded, ${c('running')} running, ${c('waiting')} waiting to retry, ${c('failed')} failed, ${c('skipped')} skipped`;
 }
 
+/** The lines that end `run --wait`: the outcome and its duration, and where to look for each failed task. */
+export function outcomeLines(d: RunDetail): string[] {
+  const lines = [`run ${d.id} ${d.status}${d.durationMs !== null ? ` in ${duration(d.durationMs)}` : ''}`];
+  for (const t of d.tasks.filter((x) => x.status === 'failed')) {
+    const a = t.attempts[t.attempts.length - 1];
+    lines.push(`  ${t.name}: failed after ${t.attempts.length} attempt(s): ${t.reason ?? a?.reason ?? ''} — see: kontroler logs ${d.id} ${t.name}`);
+  }
+  return lines;
+}
+
 /** Polls the run until it ends, printing a line whenever its progress changes. */
-export async function waitForRun(client: KontrolerClient, id: number, out: (line: string) => void, intervalMs = 1000): Promise<RunDetail> {
+export async function waitForRun(client: KontrolerClient, id: number, out: (line: string) => void, intervalMs = WAIT_POLL_MS): Promise<RunDetail> {
   let last = '';
   for (;;) {
     const d = await client.getRun(id);
@@ -39,22 +52,27 @@ export function register(program: Command): void {
   withConn(
     program
       .command('run')
-      .description('start a run of a DAG on the server')
+      .description('start a run of a DAG (on the server, or on the local instance)')
       .argument('<dag>', 'DAG name')
-      .option('-n, --namespace <ns>', 'namespace', 'default')
+      .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
       .option('-p, --param <NAME=VALUE>', 'override a parameter (repeatable)', collect, [])
       .option('--name <name>', 'run name (idempotent: a second run with the same name is not started)')
       .option('-w, --wait', 'wait for the run to end, showing progress; exit code = outcome (0 ok, 2 failed, 3 canceled)'),
   ).action(async (dag: string, o: ConnOptions & { namespace: string; param: string[]; name?: string; wait?: boolean }) => {
     const { client } = await connect(o);
-    const run = await client.startRun(o.namespace, dag, { parameters: parseParams(o.param), ...(o.name ? { name: o.name } : {}) });
+    const table = format(o) === 'table';
+    const { run, created } = await client.startRunResult(o.namespace, dag, { parameters: parseParams(o.param), ...(o.name ? { name: o.name } : {}) });
+    const head = `${created ? 'started' : 'exists:'} run ${run.id} of ${run.namespace}/${run.dag} (version ${run.dagVersion})`;
     if (!o.wait) {
-      print(o, run, ['ID', 'NAMESPACE', 'DAG', 'VERSION', 'STATUS'], () => [[run.id, run.namespace, run.dag, run.dagVersion, run.status]]);
+      if (table) console.log(head);
+      else print(o, run, [], () => []);
       return;
     }
-    console.error(`started run ${run.id} of ${run.namespace}/${run.dag} (version ${run.dagVersion})`);
+    // Progress on stderr; stdout carries the outcome (a table's lines, or the run as JSON / YAML).
+    console.error(head);
     const end = await waitForRun(client, run.id, (l) => console.error(l));
-    if (o.output && o.output !== 'table') print(o, end, [], () => []);
+    if (table) for (const l of outcomeLines(end)) console.log(l);
+    else print(o, end, [], () => []);
     process.exitCode = exitCodeOf(end.status);
   });
 
