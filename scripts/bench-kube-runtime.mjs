@@ -28,6 +28,7 @@ const dist = (p) => import(join(root, 'packages', p));
 const agent = await dist('kube-agent/dist/index.js');
 const store = await dist('store/dist/index.js');
 const kube = await dist('runtime-kube/dist/index.js');
+const operator = await dist('kube-operator/dist/index.js');
 const { Controller, silentLog } = await dist('controller/dist/index.js');
 const { KubeConfig } = await import('@kubernetes/client-node');
 
@@ -48,7 +49,7 @@ try {
   const client = new kube.KubeClient(kc, { qps: Number(values.qps), burst: Number(values.burst) });
   let adapter;
   if (values.crds) {
-    for (const crd of kube.crdManifests()) {
+    for (const crd of operator.crdManifests()) {
       await admin.request('PATCH', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, {
         query: { fieldManager: 'bench', force: true },
         contentType: 'application/apply-patch+yaml',
@@ -56,7 +57,7 @@ try {
       });
     }
     await new Promise((r) => setTimeout(r, 2000)); // CRDs being established
-    adapter = new kube.CrdAdapter({ client, pool, databaseUrl: pg.url, namespaces: [ns], log: { info() {}, warn() {}, error: (m) => log(m) } });
+    adapter = new operator.CrdAdapter({ client, pool, databaseUrl: pg.url, namespaces: [ns], log: { info() {}, warn() {}, error: (m) => log(m) } });
     await adapter.start();
     adapter.setLeading(true);
   }

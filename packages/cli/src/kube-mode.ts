@@ -6,7 +6,8 @@ import { getAttempt, type PoolLike } from '@kontroler/store';
 import type { ControllerLog } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CrdAdapter, KubeClient, KubePodRuntime, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/runtime-kube';
+import { CrdAdapter, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/kube-operator';
+import { KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
   readonly runtime: 'local' | 'kubernetes';

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { startReflector, testNamespace, waitFor, type Reflector } from '@kontroler/kube-agent/testing';
-import { CrdAdapter, DAGRUN_FINALIZER, KubePodRuntime, type CrdAdapterOptions, type KubeClient } from '@kontroler/runtime-kube';
+import { KubePodRuntime, type KubeClient } from '@kontroler/runtime-kube';
+import { CrdAdapter, DAGRUN_FINALIZER, type CrdAdapterOptions } from '@kontroler/kube-operator';
 
 type CustomObject = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 import { createTestDatabase, getDag, getRun, listAttempts, listRuns, readLog, startRun, type TestDatabase } from '@kontroler/store';

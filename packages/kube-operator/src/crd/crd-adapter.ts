@@ -36,11 +36,7 @@ import {
   type Listener,
   type RunObjectRef,
 } from '@kontroler/store';
-import { Informer, type InformerEvent } from '../kube/informer.js';
-import type { KubeClient } from '../kube/kube-client.js';
-import { isAlreadyExists, isNotFound, statusOf } from '../kube/kube-error.js';
-import { addFinalizer, removeFinalizer } from '../kube/finalizers.js';
-import { objectKey, type OwnerReference } from '../kube/objects.js';
+import { Informer, type InformerEvent, type KubeClient, isAlreadyExists, isNotFound, statusOf, addFinalizer, removeFinalizer, objectKey, type OwnerReference } from '@kontroler/runtime-kube';
 import {
   DAGRUN_FINALIZER,
   PURGE_ANNOTATION,

@@ -5,7 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { testNamespace } from '@kontroler/kube-agent/testing';
-import { KubePodRuntime, LABELS, ShardNamespaces, type KubeClient } from '@kontroler/runtime-kube';
+import { KubePodRuntime, LABELS, type KubeClient } from '@kontroler/runtime-kube';
+import { ShardNamespaces } from '@kontroler/kube-operator';
 import { applyResource, createTestDatabase, getRun, startRun, type TestDatabase } from '@kontroler/store';
 import { testClient } from './helpers.js';
 
