@@ -61,7 +61,7 @@ try {
     await adapter.start();
     adapter.setLeading(true);
   }
-  const runtime = new kube.KubePodRuntime({ client, namespaces: [ns], ...(adapter ? { owner: (id, n) => adapter.ownerOf(id, n) } : {}) });
+  const runtime = new kube.KubePodRuntime({ client, namespaces: [ns] });
   const controller = new Controller({ pool, databaseUrl: pg.url, runtime, id: 'bench', log: silentLog, secrets: () => undefined, pollMs: 1000 });
   const ended = new Map();
   controller.onRunEnded((id) => ended.get(id)?.());

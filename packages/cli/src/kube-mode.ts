@@ -149,7 +149,6 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
     ...(k.namespaces ? { namespaces: k.namespaces } : {}),
     ...(inScope ? { namespaceFilter: inScope } : {}),
     ...(k.shard ? { labels: { 'kontroler.greedykomodo/shard': k.shard } } : {}),
-    ...(adapter ? { owner: (runId: string, ns: string) => adapter.ownerOf(runId, ns) } : {}),
     kontrolerToken: k.taskToken,
     // Pods whose attempt this store has recorded as ended but nobody released: swept. Pods of
     // attempts this store does not know are left alone (another installation's, or purged).

@@ -78,5 +78,7 @@ export function buildAttemptSpec(
     ...(deadlineAt !== undefined ? { deadlineAt } : {}),
     ...(task.podTemplate ? { podTemplate: task.podTemplate as Record<string, unknown> } : {}),
     ...(task.kontrolerToken ? { kontrolerToken: true } : {}),
+    // A run a DagRun object started is named after it (the CRD adapter's startRun).
+    ...(run.trigger === 'crd' && run.name ? { runObject: run.name } : {}),
   };
 }

@@ -38,6 +38,12 @@ export interface AttemptSpec extends AttemptKey {
    * `kontroler`) in the pod: workload identity. Runtimes without Kubernetes ignore it.
    */
   readonly kontrolerToken?: boolean;
+  /**
+   * The name of the Kubernetes DagRun object (in `namespace`) the run was started from, when it
+   * was: runtimes that create Kubernetes objects make it their owner. Absent for runs started
+   * otherwise (API, schedule, webhook); their mirror DagRun object, if any, owns no pods.
+   */
+  readonly runObject?: string;
 }
 
 export type AttemptObservation =

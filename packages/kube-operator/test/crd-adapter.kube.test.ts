@@ -39,7 +39,7 @@ before(async () => {
   const log = { info: () => undefined, warn: (m: string) => process.stderr.write(`${m}\n`), error: (m: string) => process.stderr.write(`${m}\n`) };
   adapterOptions = { client, pool: db.pool, databaseUrl: db.url, namespaces: [ns.name], log, dagRunGraceMs: 1000, statusIntervalMs: 200 };
   adapter = new CrdAdapter(adapterOptions);
-  runtime = new KubePodRuntime({ client, namespaces: [ns.name], owner: (id, n) => adapter.ownerOf(id, n) });
+  runtime = new KubePodRuntime({ client, namespaces: [ns.name] });
   controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'crd-adapter-test', log: silentLog, secrets: runtimeReadsSecrets, pollMs: 1000 });
   await adapter.start();
   adapter.setLeading(true);
