@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { startReflector, testNamespace, waitFor, type Reflector } from '@kontroler/kube-agent/testing';
-import { KubePodRuntime, type KubeClient } from '@kontroler/runtime-kube';
+import { KubePodRuntime, isNotFound, podName, type KubeClient } from '@kontroler/runtime-kube';
 import { CrdAdapter, DAGRUN_FINALIZER, type CrdAdapterOptions } from '@kontroler/kube-operator';
 
 type CustomObject = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
@@ -336,4 +336,23 @@ test('with RBAC from before the finalizer (no patch on dagruns) DagRuns still ru
     await new Promise((r) => setTimeout(r, 100));
   }
   await assertCanceledWithHistory(runId);
+});
+
+test('the pod runtime only reads its owner: a run whose DagRun is gone gets unowned pods, and no DagRun object is made for it', async () => {
+  // A replica that does not lead must not write DagRun objects (ADR 0008): the runtime asks neither
+  // the adapter nor the store, it reads the DagRun the attempt spec names.
+  const solo = new KubePodRuntime({ client, namespaces: [ns.name] });
+  const spec = { runId: '990001', task: 'solo', attempt: 1, namespace: ns.name, dagName: 'chain', image: 'alpine', command: [], args: [], script: 'true', env: {}, runObject: 'gone-run' };
+  try {
+    const exited = new Promise<void>((resolve) => solo.subscribe((e) => e.type === 'exited' && e.key.runId === spec.runId && resolve()));
+    await solo.start(spec);
+    await exited;
+    const pod = pods.find((p) => p.metadata?.name === podName(spec));
+    assert.ok(pod, 'the pod was created');
+    assert.equal(pod.metadata?.ownerReferences, undefined);
+    await assert.rejects(client.request('GET', `${path('dagruns')}/gone-run`), (e: unknown) => isNotFound(e));
+    await solo.release(spec);
+  } finally {
+    await solo.close();
+  }
 });
