@@ -47,7 +47,7 @@ before(async () => {
   podWatch = startReflector<V1Pod>({
     kubeConfig: ns.kc,
     path: `/api/v1/namespaces/${ns.name}/pods`,
-    list: async () => ({ items: [], resourceVersion: '0' }),
+    resourceVersion: '0',
     onEvent: (e) => {
       if (e.type === 'ADDED') pods.push(e.object);
     },

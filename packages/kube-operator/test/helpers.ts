@@ -1,6 +1,6 @@
 // Test support: a KubeClient on the test apiserver, and waiting for an object to go.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { kubeRequest, startReflector, testKubeConfig } from '@kontroler/kube-agent/testing';
+import { startReflector, testKubeConfig } from '@kontroler/kube-agent/testing';
 import { KubeClient } from '@kontroler/runtime-kube';
 
 export function testClient(opts: { qps?: number; burst?: number } = {}): KubeClient {
@@ -23,10 +23,6 @@ export function untilGone(kc: KubeConfig, collection: string, name: string, time
       kubeConfig: kc,
       path: collection,
       fieldSelector: `metadata.name=${name}`,
-      list: async () => {
-        const l = await kubeRequest<{ items: Array<{ metadata?: { name?: string } }>; metadata: { resourceVersion: string } }>(kc, 'GET', collection, { query: { fieldSelector: `metadata.name=${name}` } });
-        return { items: l.items, resourceVersion: l.metadata.resourceVersion };
-      },
       onEvent: (e) => {
         if (e.type === 'ADDED' || e.type === 'MODIFIED') present = true;
         if (e.type === 'DELETED' || (e.type === 'SYNCED' && !present)) finish();
