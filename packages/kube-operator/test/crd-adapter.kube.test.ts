@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { startReflector, testNamespace, waitFor, type Reflector } from '@kontroler/kube-agent/testing';
-import { KubePodRuntime, isNotFound, podName, type KubeClient } from '@kontroler/runtime-kube';
+import { KubePodRuntime, type KubeClient } from '@kontroler/runtime-kube';
 import { CrdAdapter, DAGRUN_FINALIZER, type CrdAdapterOptions } from '@kontroler/kube-operator';
 
 type CustomObject = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
@@ -290,6 +290,32 @@ test('a DagRun deleted while the controller is down waits terminating; the contr
   await assertCanceledWithHistory(orphanId);
 });
 
+test('a replica that does not lead writes no DagRun object: the pods of a run started elsewhere are unowned, and its DagRun appears once the replica leads', async () => {
+  // Before ADR 0008 amendment 1, the pod runtime asked the adapter for an owner, which made the
+  // run's DagRun object on any replica. Now the runtime only reads the DagRun the spec names.
+  await until('dags', 'chain', (o) => o.status?.phase === 'Successful', 'Successful');
+  adapter.setLeading(false);
+  let runId: number;
+  try {
+    const { run } = await startRun(db.pool, { namespace: ns.name, dagName: 'chain', trigger: 'api' });
+    runId = run.id;
+    const deadline = Date.now() + 60_000;
+    while ((await getRun(db.pool, runId))?.status !== 'succeeded') {
+      assert.ok(Date.now() < deadline, `run ${runId} succeeded within 60 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const runPods = pods.filter((p) => p.metadata?.labels?.['kontroler.greedykomodo/run-id'] === String(runId));
+    assert.equal(runPods.length, 2);
+    for (const p of runPods) assert.equal(p.metadata?.ownerReferences, undefined, `pod ${p.metadata?.name} has no owner`);
+    const objects = await client.request<{ items: CustomObject[] }>('GET', path('dagruns'));
+    assert.deepEqual(objects.items.filter((o) => o.metadata?.annotations?.['kontroler.greedykomodo/run-id'] === String(runId)), [], 'no DagRun object while not leading');
+  } finally {
+    adapter.setLeading(true);
+  }
+  const mirror = await until('dagruns', `chain-${runId}`, (o) => o.status?.phase === 'Succeeded', 'Succeeded (mirrored by the leader)');
+  assert.equal(mirror.metadata?.annotations?.['kontroler.greedykomodo/run-id'], String(runId));
+});
+
 test('with RBAC from before the finalizer (no patch on dagruns) DagRuns still run, and deleting one cancels its run', { timeout: 120_000 }, async (t) => {
   // The chart's rules before this change, for a service account the adapter impersonates.
   const rbac = '/apis/rbac.authorization.k8s.io/v1';
@@ -336,23 +362,4 @@ test('with RBAC from before the finalizer (no patch on dagruns) DagRuns still ru
     await new Promise((r) => setTimeout(r, 100));
   }
   await assertCanceledWithHistory(runId);
-});
-
-test('the pod runtime only reads its owner: a run whose DagRun is gone gets unowned pods, and no DagRun object is made for it', async () => {
-  // A replica that does not lead must not write DagRun objects (ADR 0008): the runtime asks neither
-  // the adapter nor the store, it reads the DagRun the attempt spec names.
-  const solo = new KubePodRuntime({ client, namespaces: [ns.name] });
-  const spec = { runId: '990001', task: 'solo', attempt: 1, namespace: ns.name, dagName: 'chain', image: 'alpine', command: [], args: [], script: 'true', env: {}, runObject: 'gone-run' };
-  try {
-    const exited = new Promise<void>((resolve) => solo.subscribe((e) => e.type === 'exited' && e.key.runId === spec.runId && resolve()));
-    await solo.start(spec);
-    await exited;
-    const pod = pods.find((p) => p.metadata?.name === podName(spec));
-    assert.ok(pod, 'the pod was created');
-    assert.equal(pod.metadata?.ownerReferences, undefined);
-    await assert.rejects(client.request('GET', `${path('dagruns')}/gone-run`), (e: unknown) => isNotFound(e));
-    await solo.release(spec);
-  } finally {
-    await solo.close();
-  }
 });
