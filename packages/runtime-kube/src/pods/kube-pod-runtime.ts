@@ -18,6 +18,17 @@ import { attemptOutcome, deletedUnscheduled, lastExitedView, mainStarted, viewPo
 import { readDagRunOwner } from './run-owner.js';
 import { sweepAccounted } from './sweep.js';
 
+/** Grace period of a kill (SIGTERM → SIGKILL), seconds, unless `killGraceSeconds` says otherwise. */
+export const DEFAULT_KILL_GRACE_SECONDS = 5;
+/** A pod being deleted with no terminal status this long after its grace period is given up, unless `deletionTimeoutMs` says otherwise. */
+export const DEFAULT_DELETION_TIMEOUT_MS = 30_000;
+/** How often the sweep looks for pods nobody released, unless `sweepMs` says otherwise. */
+export const DEFAULT_SWEEP_MS = 60_000;
+/** A follow stream that ended while its container still runs is opened again after this long. */
+export const REFOLLOW_AFTER_MS = 5000;
+/** How often the runtime checks deletions, re-follows and the sweep. */
+const TICK_MS = 1000;
+
 export interface KubePodRuntimeOptions {
   readonly client: KubeClient;
   /** Namespaces to watch (one watch each); undefined = the whole cluster. */
@@ -109,7 +120,7 @@ export class KubePodRuntime implements TaskRuntime {
     this.client = o.client;
     this.clock = o.clock ?? Date.now;
     this.log = o.log ?? (() => undefined);
-    this.killGrace = o.killGraceSeconds ?? 5;
+    this.killGrace = o.killGraceSeconds ?? DEFAULT_KILL_GRACE_SECONDS;
     const selector = [`${LABELS.managedBy}=${MANAGED_BY}`, ...Object.entries(o.labels ?? {}).map(([k, v]) => `${k}=${v}`)].join(',');
     this.informer = new Informer<V1Pod>({
       client: o.client,
@@ -128,7 +139,7 @@ export class KubePodRuntime implements TaskRuntime {
     if (!this.started) {
       this.started = true;
       this.informer.start();
-      this.ticker = setInterval(() => this.tick(), 1000);
+      this.ticker = setInterval(() => this.tick(), TICK_MS);
       this.ticker.unref?.();
     }
     await this.informer.synced();
@@ -410,16 +421,16 @@ export class KubePodRuntime implements TaskRuntime {
 
   /** Gives up on pods whose deletion does not end (a node that is gone); sweeps now and then. */
   private tick(): void {
-    const limit = this.o.deletionTimeoutMs ?? 30_000;
+    const limit = this.o.deletionTimeoutMs ?? DEFAULT_DELETION_TIMEOUT_MS;
     const now = this.clock();
-    if (this.o.accounted && !this.sweeping && now - this.lastSweep >= (this.o.sweepMs ?? 60_000)) {
+    if (this.o.accounted && !this.sweeping && now - this.lastSweep >= (this.o.sweepMs ?? DEFAULT_SWEEP_MS)) {
       this.lastSweep = now;
       this.sweeping = true;
       this.runInBackground(this.sweep().finally(() => (this.sweeping = false)));
     }
     for (const t of this.tracked.values()) {
       // A follow stream ended while the container still runs (server timeout): follow again.
-      if (t.followEndedAt !== undefined && !t.ended && !t.ending && now - t.followEndedAt > 5000 && t.pod && viewPod(t.pod).state === 'running') {
+      if (t.followEndedAt !== undefined && !t.ended && !t.ending && now - t.followEndedAt > REFOLLOW_AFTER_MS && t.pod && viewPod(t.pod).state === 'running') {
         t.follow = undefined;
         t.followEndedAt = undefined;
         this.reconcile(t);
