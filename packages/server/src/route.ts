@@ -60,8 +60,13 @@ export interface RouteDef<S extends RouteSchemas = RouteSchemas> {
 /** A route with its input types erased, as the table keeps it (Fastify validates the inputs). */
 export type AnyRoute = RouteDef<RouteSchemas>;
 
+/**
+ * Puts a route into the table. Its handler is typed by its own schemas (`Static<S>`); the table
+ * holds every route at one type, so the handler is wrapped: the request parts it receives are the
+ * ones Fastify validated against these same schemas, which is what the one cast below relies on.
+ */
 export function route<S extends RouteSchemas>(def: RouteDef<S>): AnyRoute {
-  return def as unknown as AnyRoute;
+  return { ...def, handler: (call) => def.handler(call as Call<S>) };
 }
 
 export function whoOf(req: FastifyRequest): Principal {

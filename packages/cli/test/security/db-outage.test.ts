@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type RunningPostgres } from '@kontroler/store';
 import { start, type Proc } from '../proc.js';
-import { ADMIN_PASSWORD, cleanEnv, freePort } from './instance.js';
+import { ADMIN_PASSWORD, cleanEnv, freePort, loginAdmin } from './instance.js';
 
 /** Shutdown time limit given to the instance; it must exit within it (plus slack) with the database gone. */
 const SHUTDOWN_TIMEOUT_S = 4;
@@ -33,12 +33,7 @@ before(async () => {
     cleanEnv({ DATABASE_URL: db.url, KONTROLER_DATA_DIR: join(dir, 'data'), KONTROLER_ADMIN_PASSWORD: ADMIN_PASSWORD, KONTROLER_SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_S) }),
   );
   await proc.waitFor(/Kontroler is up/, 60_000);
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  token = ((await login.json()) as { token: string }).token;
+  token = await loginAdmin(url);
 });
 after(async () => {
   proc.signal('SIGKILL');

@@ -8,7 +8,7 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { BIN, start, type Proc } from '../proc.js';
-import { ADMIN_PASSWORD, cleanEnv, freePort } from './instance.js';
+import { ADMIN_PASSWORD, cleanEnv, freePort, loginAdmin } from './instance.js';
 
 const isRoot = process.getuid?.() === 0;
 let dir: string;
@@ -51,12 +51,7 @@ before(async () => {
     ['-c', 'umask 000; exec "$0" "$@"', process.execPath, BIN],
   );
   await proc.waitFor(/Kontroler is up/, 120_000);
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  token = ((await login.json()) as { token: string }).token;
+  token = await loginAdmin(url);
 });
 after(async () => {
   proc.signal('SIGINT');

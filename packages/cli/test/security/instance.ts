@@ -45,6 +45,17 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...rest, ...extra };
 }
 
+/** Signs in as the built-in admin (password ADMIN_PASSWORD) at `url`; resolves with its Bearer token. */
+export async function loginAdmin(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
 export interface InstanceOptions {
   env?: NodeJS.ProcessEnv;
   args?: string[];
@@ -64,14 +75,7 @@ export async function startInstance(o: InstanceOptions = {}): Promise<Instance> 
   const url = `http://127.0.0.1:${port}`;
   let token: string | undefined;
   const adminToken = async () => {
-    if (token) return token;
-    const res = await fetch(`${url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${await res.text()}`);
-    token = ((await res.json()) as { token: string }).token;
+    token ??= await loginAdmin(url);
     return token;
   };
   return {

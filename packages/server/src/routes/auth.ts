@@ -10,11 +10,10 @@ import type { ServerContext } from '../context.js';
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
-import { Password, Timestamp, UserView } from '../schemas.js';
+import { LoginResultView as LoginResult, MeView, Password, Timestamp } from '../schemas.js';
 import { iso, userView } from '../views.js';
 import type { FastifyRequest } from 'fastify';
 
-const LoginResult = Type.Object({ token: Type.String(), expiresAt: Timestamp, csrfToken: Type.String(), user: UserView });
 
 export function setSessionCookies(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, jwt: string, csrf: string, maxAgeSeconds: number): void {
   const secure = ctx.secureCookies(req.protocol);
@@ -140,7 +139,7 @@ export function authRoutes(): AnyRoute[] {
       summary: 'The caller: user, credential kind and effective roles',
       tags: ['auth'],
       access: { kind: 'authenticated' },
-      schema: {},
+      schema: { response: { 200: MeView } },
       async handler(c) {
         const p = c.who;
         return {

@@ -12,7 +12,7 @@ import type { ServerContext } from '../context.js';
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
-import { Timestamp, UserView } from '../schemas.js';
+import { AuthProvidersView, LoginResultView } from '../schemas.js';
 import { iso, userView } from '../views.js';
 import { setSessionCookies, startSession } from './auth.js';
 
@@ -97,12 +97,7 @@ export function oidcRoutes(): AnyRoute[] {
       tags: ['auth'],
       access: { kind: 'public' },
       schema: {
-        response: {
-          200: Type.Object({
-            password: Type.Boolean(),
-            sso: Type.Union([Type.Object({ name: Type.String(), loginUrl: Type.String() }), Type.Null()]),
-          }),
-        },
+        response: { 200: AuthProvidersView },
       },
       async handler(c) {
         const o = c.ctx.identity.oidc;
@@ -256,7 +251,7 @@ export function oidcRoutes(): AnyRoute[] {
           { code: Type.String({ minLength: 20, maxLength: 200 }), verifier: Type.String({ minLength: 43, maxLength: 128, pattern: '^[A-Za-z0-9._~-]+$' }) },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ token: Type.String(), expiresAt: Timestamp, csrfToken: Type.String(), user: UserView }) },
+        response: { 200: LoginResultView },
       },
       async handler(c) {
         const h = await takeLoginHandoff(c.ctx.pool, sha256b64url(c.body.code));

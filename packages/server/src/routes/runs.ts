@@ -7,7 +7,7 @@ import { apiError } from '../http-errors.js';
 import { namespacesWith } from '../rbac.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
-import { AttemptParams, AttemptView, Cursor, Limit, Name, Namespace, NsNameParams, Page, Parameters, RunDetailView, RunParams, RunStatusSchema, RunSummary, TaskParams, Timestamp } from '../schemas.js';
+import { AttemptParams, AttemptView, DeliveryView, Cursor, Limit, Name, Namespace, NsNameParams, Page, Parameters, RunDetailView, RunParams, RunStatusSchema, RunSummary, TaskParams, Timestamp } from '../schemas.js';
 import { attemptView, decodeCursor, deliveryView, encodeCursor, runDetail, runSummary } from '../views.js';
 
 const StartBody = Type.Object(
@@ -185,7 +185,7 @@ export function runRoutes(): AnyRoute[] {
       summary: 'Webhook delivery history of a run',
       tags: ['runs', 'webhooks'],
       access: runViewer,
-      schema: { params: RunParams },
+      schema: { params: RunParams, response: { 200: Type.Object({ items: Type.Array(DeliveryView) }) } },
       async handler(c) {
         return { items: (await listWebhookDeliveries(c.ctx.pool, c.params.id)).map(deliveryView) };
       },

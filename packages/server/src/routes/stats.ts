@@ -1,11 +1,11 @@
 // Run statistics over a chosen window.
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { runStats } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
 import { namespacesWith } from '../rbac.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
-import { Name, Namespace, Timestamp } from '../schemas.js';
+import { Name, Namespace, StatsView, Timestamp } from '../schemas.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -34,6 +34,7 @@ export function statsRoutes(): AnyRoute[] {
           to: Type.Optional(Timestamp),
           top: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
         }),
+        response: { 200: StatsView },
       },
       async handler(c) {
         const q = c.query;
@@ -50,7 +51,9 @@ export function statsRoutes(): AnyRoute[] {
           ...(q.dag ? { dagName: q.dag } : {}),
           top: q.top ?? 10,
         });
-        return { ...s, from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString() };
+        // Typed by the schema: the store's RunStats and the client's Stats cannot drift apart.
+        const body: Static<typeof StatsView> = { ...s, from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString() };
+        return body;
       },
     }),
   ];

@@ -5,7 +5,7 @@ import { hashPassword, passwordProblem } from '../auth/passwords.js';
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
-import { Binding, Cursor, Namespace, Password, UserView, Username, Page } from '../schemas.js';
+import { AuditEntryView, Binding, Cursor, Namespace, Password, UserView, Username, Page } from '../schemas.js';
 import { decodeCursor, encodeCursor, iso, userView } from '../views.js';
 
 const UserParams = Type.Object({ username: Username });
@@ -146,7 +146,7 @@ export function userRoutes(): AnyRoute[] {
           cursor: Type.Optional(Cursor),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
         }),
-        response: { 200: Page(Type.Object({}, { additionalProperties: true })) },
+        response: { 200: Page(AuditEntryView) },
       },
       async handler(c) {
         const cur = decodeCursor(c.query.cursor);

@@ -102,7 +102,14 @@ export function useNow(ms = 1000): number {
 }
 
 /** Keyset pagination state: a stack of cursors (Prev pops, Next pushes the page's nextCursor). */
-export function useCursorPages(resetKey: string) {
+export interface CursorPages {
+  cursor: string | undefined;
+  page: number;
+  next: (c: string | undefined) => void;
+  prev: () => void;
+}
+
+export function useCursorPages(resetKey: string): CursorPages {
   const [stack, setStack] = useState<string[]>([]);
   const [key, setKey] = useState(resetKey);
   if (key !== resetKey) {
@@ -112,7 +119,9 @@ export function useCursorPages(resetKey: string) {
   return {
     cursor: stack[stack.length - 1],
     page: stack.length + 1,
-    next: (c: string | undefined) => c && setStack((s) => [...s, c]),
+    next: (c: string | undefined) => {
+      if (c) setStack((s) => [...s, c]);
+    },
     prev: () => setStack((s) => s.slice(0, -1)),
   };
 }

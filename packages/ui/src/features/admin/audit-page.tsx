@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useApi } from '../../api.js';
 import { formatTimestamp } from '../../lib/format.js';
-import { ErrorBox, Pager, Skeleton, StatusBadge, useCursorPages, useDebounced } from '../../lib/ui.js';
+import { StatusBadge, useCursorPages, useDebounced } from '../../lib/ui.js';
+import { ListCard } from '../../lib/list-card.js';
 
 export function AuditPage() {
   const api = useApi();
@@ -28,44 +29,36 @@ export function AuditPage() {
         <input placeholder="Action, e.g. token.create" aria-label="Filter by action" value={action} onChange={(e) => setAction(e.target.value)} />
         <input placeholder="Namespace" aria-label="Filter by namespace" value={namespace} onChange={(e) => setNamespace(e.target.value)} />
       </div>
-      <ErrorBox error={list.error} />
-      <div className="card">
-        {list.isLoading ? (
-          <Skeleton />
-        ) : list.data?.items.length === 0 ? (
-          <div className="empty">Nothing recorded for these filters.</div>
-        ) : (
-          <table className="data" aria-label="Audit log">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Actor</th>
-                <th>Action</th>
-                <th>Outcome</th>
-                <th>Namespace</th>
-                <th>Resource</th>
-                <th>Address</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.items.map((a) => (
-                <tr key={a.id} title={JSON.stringify(a.details)}>
-                  <td className="mono">{formatTimestamp(a.at)}</td>
-                  <td>{a.actor}</td>
-                  <td className="mono">{a.action}</td>
-                  <td>
-                    <StatusBadge status={a.outcome === 'ok' ? 'succeeded' : a.outcome === 'denied' ? 'waiting' : 'failed'} label={a.outcome} />
-                  </td>
-                  <td>{a.namespace ?? '—'}</td>
-                  <td>{a.resource ?? '—'}</td>
-                  <td className="muted">{a.address ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <ListCard
+        list={list}
+        label="Audit log"
+        empty="Nothing recorded for these filters."
+        pages={pages}
+        columns={
+          <>
+            <th>When</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Outcome</th>
+            <th>Namespace</th>
+            <th>Resource</th>
+            <th>Address</th>
+          </>
+        }
+        row={(a) => (
+          <tr key={a.id} title={JSON.stringify(a.details)}>
+            <td className="mono">{formatTimestamp(a.at)}</td>
+            <td>{a.actor}</td>
+            <td className="mono">{a.action}</td>
+            <td>
+              <StatusBadge status={a.outcome === 'ok' ? 'succeeded' : a.outcome === 'denied' ? 'waiting' : 'failed'} label={a.outcome} />
+            </td>
+            <td>{a.namespace ?? '—'}</td>
+            <td>{a.resource ?? '—'}</td>
+            <td className="muted">{a.address ?? ''}</td>
+          </tr>
         )}
-        <Pager page={pages.page} hasNext={Boolean(list.data?.nextCursor)} onPrev={pages.prev} onNext={() => pages.next(list.data?.nextCursor)} />
-      </div>
+      />
     </div>
   );
 }

@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Role } from '@kontroler/client';
 import { useApi, errorText } from '../../api.js';
 import { formatRelative, formatTimestamp } from '../../lib/format.js';
-import { Dialog, ErrorBox, Skeleton, StatusBadge, useNow, useToast } from '../../lib/ui.js';
+import { Dialog, ErrorBox, StatusBadge, useNow, useToast } from '../../lib/ui.js';
+import { ListCard } from '../../lib/list-card.js';
 import { useSession } from '../auth/session.js';
 
 export function TokensPage() {
@@ -42,55 +43,47 @@ export function TokensPage() {
       <p className="muted" style={{ margin: 0 }}>
         Tokens authenticate the CLI, CI jobs and scripts: <code>Authorization: Bearer kt_…</code>. A token never grants more than its user has.
       </p>
-      <ErrorBox error={list.error} />
-      <div className="card">
-        {list.isLoading ? (
-          <Skeleton />
-        ) : list.data?.items.length === 0 ? (
-          <div className="empty">No tokens yet.</div>
-        ) : (
-          <table className="data" aria-label="Tokens">
-            <thead>
-              <tr>
-                <th>Name</th>
-                {all ? <th>User</th> : null}
-                <th>Prefix</th>
-                <th>Role</th>
-                <th>Namespaces</th>
-                <th>Expires</th>
-                <th>Last used</th>
-                <th>State</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.items.map((t) => (
-                <tr key={t.id} data-token={t.name}>
-                  <td style={{ fontWeight: 600 }}>{t.name}</td>
-                  {all ? <td>{t.user}</td> : null}
-                  <td className="mono">{t.prefix}…</td>
-                  <td>{t.role}</td>
-                  <td>{t.namespaces.length ? t.namespaces.join(', ') : 'all of yours'}</td>
-                  <td title={formatTimestamp(t.expiresAt)}>{t.expiresAt ? formatRelative(t.expiresAt, now) : 'never'}</td>
-                  <td>{t.lastUsedAt ? formatRelative(t.lastUsedAt, now) : 'never'}</td>
-                  <td>{t.revokedAt ? <StatusBadge status="canceled" label="revoked" /> : <StatusBadge status="succeeded" label="active" />}</td>
-                  <td style={{ textAlign: 'right' }}>
-                    {!t.revokedAt ? (
-                      <button
-                        className="small danger"
-                        disabled={revoke.isPending}
-                        onClick={() => window.confirm(`Revoke token “${t.name}”? Anything using it stops working at once.`) && revoke.mutate(t.id)}
-                      >
-                        Revoke
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <ListCard
+        list={list}
+        label="Tokens"
+        empty="No tokens yet."
+        columns={
+          <>
+            <th>Name</th>
+            {all ? <th>User</th> : null}
+            <th>Prefix</th>
+            <th>Role</th>
+            <th>Namespaces</th>
+            <th>Expires</th>
+            <th>Last used</th>
+            <th>State</th>
+            <th />
+          </>
+        }
+        row={(t) => (
+          <tr key={t.id} data-token={t.name}>
+            <td style={{ fontWeight: 600 }}>{t.name}</td>
+            {all ? <td>{t.user}</td> : null}
+            <td className="mono">{t.prefix}…</td>
+            <td>{t.role}</td>
+            <td>{t.namespaces.length ? t.namespaces.join(', ') : 'all of yours'}</td>
+            <td title={formatTimestamp(t.expiresAt)}>{t.expiresAt ? formatRelative(t.expiresAt, now) : 'never'}</td>
+            <td>{t.lastUsedAt ? formatRelative(t.lastUsedAt, now) : 'never'}</td>
+            <td>{t.revokedAt ? <StatusBadge status="canceled" label="revoked" /> : <StatusBadge status="succeeded" label="active" />}</td>
+            <td style={{ textAlign: 'right' }}>
+              {!t.revokedAt ? (
+                <button
+                  className="small danger"
+                  disabled={revoke.isPending}
+                  onClick={() => window.confirm(`Revoke token “${t.name}”? Anything using it stops working at once.`) && revoke.mutate(t.id)}
+                >
+                  Revoke
+                </button>
+              ) : null}
+            </td>
+          </tr>
         )}
-      </div>
+      />
       {creating ? (
         <CreateToken
           onClose={() => setCreating(false)}

@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Role, RoleBinding, User } from '@kontroler/client';
 import { useApi, errorText } from '../../api.js';
 import { formatRelative } from '../../lib/format.js';
-import { Dialog, ErrorBox, Skeleton, StatusBadge, useNow, useToast } from '../../lib/ui.js';
+import { Dialog, ErrorBox, StatusBadge, useNow, useToast } from '../../lib/ui.js';
+import { ListCard } from '../../lib/list-card.js';
 import { useSession } from '../auth/session.js';
 
 export function UsersPage() {
@@ -37,58 +38,51 @@ export function UsersPage() {
           New user
         </button>
       </div>
-      <ErrorBox error={list.error} />
-      <div className="card">
-        {list.isLoading ? (
-          <Skeleton />
-        ) : (
-          <table className="data" aria-label="Users">
-            <thead>
-              <tr>
-                <th>Username</th>
-                <th>Roles</th>
-                <th>State</th>
-                <th>Created</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.items.map((u) => (
-                <tr key={u.username} data-user={u.username}>
-                  <td style={{ fontWeight: 600 }}>{u.username}</td>
-                  <td className="wrap">
-                    {u.roles.length === 0 ? <span className="muted">no roles</span> : null}
-                    {u.roles.map((r) => (
-                      <span key={`${r.namespace}:${r.role}`} className="chip" style={{ marginRight: 4 }}>
-                        {r.role} · {r.namespace === '*' ? 'all namespaces' : r.namespace}
-                      </span>
-                    ))}
-                  </td>
-                  <td>{u.disabled ? <StatusBadge status="canceled" label="disabled" /> : <StatusBadge status="succeeded" label="active" />}</td>
-                  <td>{formatRelative(u.createdAt, now)}</td>
-                  <td style={{ textAlign: 'right' }}>
-                    <span className="row" style={{ justifyContent: 'flex-end' }}>
-                      <button className="small" onClick={() => setEditing(u)}>
-                        Edit roles
-                      </button>
-                      {u.username !== me?.username ? (
-                        <>
-                          <button className="small" onClick={() => update.mutate({ username: u.username, disabled: !u.disabled })}>
-                            {u.disabled ? 'Enable' : 'Disable'}
-                          </button>
-                          <button className="small danger" onClick={() => window.confirm(`Delete user ${u.username}?`) && remove.mutate(u.username)}>
-                            Delete
-                          </button>
-                        </>
-                      ) : null}
-                    </span>
-                  </td>
-                </tr>
+      <ListCard
+        list={list}
+        label="Users"
+        columns={
+          <>
+            <th>Username</th>
+            <th>Roles</th>
+            <th>State</th>
+            <th>Created</th>
+            <th />
+          </>
+        }
+        row={(u) => (
+          <tr key={u.username} data-user={u.username}>
+            <td style={{ fontWeight: 600 }}>{u.username}</td>
+            <td className="wrap">
+              {u.roles.length === 0 ? <span className="muted">no roles</span> : null}
+              {u.roles.map((r) => (
+                <span key={`${r.namespace}:${r.role}`} className="chip" style={{ marginRight: 4 }}>
+                  {r.role} · {r.namespace === '*' ? 'all namespaces' : r.namespace}
+                </span>
               ))}
-            </tbody>
-          </table>
+            </td>
+            <td>{u.disabled ? <StatusBadge status="canceled" label="disabled" /> : <StatusBadge status="succeeded" label="active" />}</td>
+            <td>{formatRelative(u.createdAt, now)}</td>
+            <td style={{ textAlign: 'right' }}>
+              <span className="row" style={{ justifyContent: 'flex-end' }}>
+                <button className="small" onClick={() => setEditing(u)}>
+                  Edit roles
+                </button>
+                {u.username !== me?.username ? (
+                  <>
+                    <button className="small" onClick={() => update.mutate({ username: u.username, disabled: !u.disabled })}>
+                      {u.disabled ? 'Enable' : 'Disable'}
+                    </button>
+                    <button className="small danger" onClick={() => window.confirm(`Delete user ${u.username}?`) && remove.mutate(u.username)}>
+                      Delete
+                    </button>
+                  </>
+                ) : null}
+              </span>
+            </td>
+          </tr>
         )}
-      </div>
+      />
       {editing ? <UserDialog user={editing === 'new' ? undefined : editing} onClose={() => setEditing(undefined)} /> : null}
     </div>
   );

@@ -6,7 +6,8 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import type { Dag } from '@kontroler/client';
 import { useApi } from '../../api.js';
 import { formatRelative } from '../../lib/format.js';
-import { ErrorBox, Pager, Skeleton, StatusBadge, useCursorPages, useDebounced, useNow, useToast } from '../../lib/ui.js';
+import { StatusBadge, useCursorPages, useDebounced, useNow, useToast } from '../../lib/ui.js';
+import { ListCard } from '../../lib/list-card.js';
 import { useSession } from '../auth/session.js';
 import { RunDialog } from './run-dialog.js';
 
@@ -55,73 +56,63 @@ export function DagListPage() {
           ✚ New DAG
         </Link>
       </div>
-      <ErrorBox error={list.error} />
-      <div className="card">
-        {list.isLoading ? (
-          <Skeleton />
-        ) : list.data && list.data.items.length === 0 ? (
-          <div className="empty">
-            {q ? `No DAG name contains “${q}”.` : 'No DAGs yet. Create one in the editor, drop YAML files in the DAG folder, or use `kontroler apply`.'}
-          </div>
-        ) : (
-          <table className="data" aria-label="DAGs">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Namespace</th>
-                <th>Schedule</th>
-                <th>Next run</th>
-                <th>Last run</th>
-                <th>State</th>
-                <th style={{ textAlign: 'right' }}>Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.items.map((d) => (
-                <tr key={`${d.namespace}/${d.name}`} data-dag={d.name}>
-                  <td>
-                    <Link to={`/dags/${d.namespace}/${d.name}`} style={{ fontWeight: 600 }}>
-                      {d.name}
-                    </Link>{' '}
-                    <span className="muted">v{d.version}</span>
-                  </td>
-                  <td className="muted">{d.namespace}</td>
-                  <td>{d.schedule ? <code title={`time zone ${d.timezone}`}>{d.schedule}</code> : <span className="muted">on demand</span>}</td>
-                  <td title={d.nextFireAt ?? ''}>{d.schedule && !d.suspended ? formatRelative(d.nextFireAt, now) : <span className="muted">—</span>}</td>
-                  <td>
-                    {d.lastRun ? (
-                      <Link to={`/runs/${d.lastRun.id}`} style={{ display: "inline-flex", gap: 6, alignItems: "center" }}>
-                        <StatusBadge status={d.lastRun.status} /> <span className="muted">{formatRelative(d.lastRun.createdAt, now)}</span>
-                      </Link>
-                    ) : (
-                      <span className="muted">never</span>
-                    )}
-                  </td>
-                  <td>{d.suspended ? <StatusBadge status="canceled" label="suspended" /> : <StatusBadge status="succeeded" label="active" />}</td>
-                  <td style={{ textAlign: 'right' }}>
-                    <span className="row" style={{ justifyContent: 'flex-end', gap: 6 }}>
-                      {canEdit(d.namespace) ? (
-                        <>
-                          <button className="small" onClick={() => setRunning(d)} aria-label={`Run ${d.name}`}>
-                            ▶ Run
-                          </button>
-                          <button className="small" onClick={() => suspend.mutate(d)} disabled={suspend.isPending} aria-label={`${d.suspended ? 'Resume' : 'Suspend'} ${d.name}`}>
-                            {d.suspended ? 'Resume' : 'Suspend'}
-                          </button>
-                          <Link className="btn small" to={`/dags/${d.namespace}/${d.name}/edit`} aria-label={`Edit ${d.name}`}>
-                            Edit
-                          </Link>
-                        </>
-                      ) : null}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <ListCard
+        list={list}
+        label="DAGs"
+        empty={q ? `No DAG name contains “${q}”.` : 'No DAGs yet. Create one in the editor, drop YAML files in the DAG folder, or use `kontroler apply`.'}
+        pages={pages}
+        columns={
+          <>
+            <th>Name</th>
+            <th>Namespace</th>
+            <th>Schedule</th>
+            <th>Next run</th>
+            <th>Last run</th>
+            <th>State</th>
+            <th style={{ textAlign: 'right' }}>Actions</th>
+          </>
+        }
+        row={(d) => (
+          <tr key={`${d.namespace}/${d.name}`} data-dag={d.name}>
+            <td>
+              <Link to={`/dags/${d.namespace}/${d.name}`} style={{ fontWeight: 600 }}>
+                {d.name}
+              </Link>{' '}
+              <span className="muted">v{d.version}</span>
+            </td>
+            <td className="muted">{d.namespace}</td>
+            <td>{d.schedule ? <code title={`time zone ${d.timezone}`}>{d.schedule}</code> : <span className="muted">on demand</span>}</td>
+            <td title={d.nextFireAt ?? ''}>{d.schedule && !d.suspended ? formatRelative(d.nextFireAt, now) : <span className="muted">—</span>}</td>
+            <td>
+              {d.lastRun ? (
+                <Link to={`/runs/${d.lastRun.id}`} style={{ display: "inline-flex", gap: 6, alignItems: "center" }}>
+                  <StatusBadge status={d.lastRun.status} /> <span className="muted">{formatRelative(d.lastRun.createdAt, now)}</span>
+                </Link>
+              ) : (
+                <span className="muted">never</span>
+              )}
+            </td>
+            <td>{d.suspended ? <StatusBadge status="canceled" label="suspended" /> : <StatusBadge status="succeeded" label="active" />}</td>
+            <td style={{ textAlign: 'right' }}>
+              <span className="row" style={{ justifyContent: 'flex-end', gap: 6 }}>
+                {canEdit(d.namespace) ? (
+                  <>
+                    <button className="small" onClick={() => setRunning(d)} aria-label={`Run ${d.name}`}>
+                      ▶ Run
+                    </button>
+                    <button className="small" onClick={() => suspend.mutate(d)} disabled={suspend.isPending} aria-label={`${d.suspended ? 'Resume' : 'Suspend'} ${d.name}`}>
+                      {d.suspended ? 'Resume' : 'Suspend'}
+                    </button>
+                    <Link className="btn small" to={`/dags/${d.namespace}/${d.name}/edit`} aria-label={`Edit ${d.name}`}>
+                      Edit
+                    </Link>
+                  </>
+                ) : null}
+              </span>
+            </td>
+          </tr>
         )}
-        <Pager page={pages.page} hasNext={Boolean(list.data?.nextCursor)} onPrev={pages.prev} onNext={() => pages.next(list.data?.nextCursor)} />
-      </div>
+      />
       {running ? <RunDialog namespace={running.namespace} name={running.name} open onClose={() => setRunning(undefined)} /> : null}
     </div>
   );

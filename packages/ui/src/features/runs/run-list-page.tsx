@@ -6,7 +6,8 @@ import type { RunStatus } from '@kontroler/client';
 import { useApi } from '../../api.js';
 import { formatDuration, formatRelative, formatTimestamp } from '../../lib/format.js';
 import { RUN_STATUSES } from '../../lib/status.js';
-import { CountsBar, ErrorBox, Pager, Skeleton, StatusBadge, useCursorPages, useDebounced, useNow } from '../../lib/ui.js';
+import { CountsBar, StatusBadge, useCursorPages, useDebounced, useNow } from '../../lib/ui.js';
+import { ListCard } from '../../lib/list-card.js';
 import { SINCE_CHOICES, filtersFromQuery, filtersToQuery, runsQuery, type RunFilters } from './filters.js';
 
 const SINCE_LABEL: Record<string, string> = { '': 'Any time', '1h': 'Last hour', '24h': 'Last 24 h', '7d': 'Last 7 days', '30d': 'Last 30 days' };
@@ -63,53 +64,45 @@ export function RunListPage() {
           </button>
         ) : null}
       </div>
-      <ErrorBox error={list.error} />
-      <div className="card">
-        {list.isLoading ? (
-          <Skeleton />
-        ) : list.data?.items.length === 0 ? (
-          <div className="empty">No runs match these filters.</div>
-        ) : (
-          <table className="data" aria-label="Runs">
-            <thead>
-              <tr>
-                <th>Run</th>
-                <th>DAG</th>
-                <th>Status</th>
-                <th>Tasks</th>
-                <th>Trigger</th>
-                <th>Created</th>
-                <th>Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.items.map((r) => (
-                <tr key={r.id} data-run={r.id}>
-                  <td>
-                    <Link to={`/runs/${r.id}`} style={{ fontWeight: 600 }}>
-                      #{r.id}
-                    </Link>
-                    {r.name ? <span className="muted"> {r.name}</span> : null}
-                  </td>
-                  <td>
-                    <Link to={`/dags/${r.namespace}/${r.dag}`}>{r.dag}</Link> <span className="muted">v{r.dagVersion}{r.namespace !== 'default' ? ` · ${r.namespace}` : ''}</span>
-                  </td>
-                  <td>
-                    <StatusBadge status={r.status} />
-                  </td>
-                  <td>
-                    <CountsBar counts={r.taskCounts} />
-                  </td>
-                  <td className="muted">{r.trigger}</td>
-                  <td title={formatTimestamp(r.createdAt)}>{formatRelative(r.createdAt, now)}</td>
-                  <td>{r.durationMs !== null ? formatDuration(r.durationMs) : r.startedAt ? formatDuration(now - Date.parse(r.startedAt)) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <ListCard
+        list={list}
+        label="Runs"
+        empty="No runs match these filters."
+        pages={pages}
+        columns={
+          <>
+            <th>Run</th>
+            <th>DAG</th>
+            <th>Status</th>
+            <th>Tasks</th>
+            <th>Trigger</th>
+            <th>Created</th>
+            <th>Duration</th>
+          </>
+        }
+        row={(r) => (
+          <tr key={r.id} data-run={r.id}>
+            <td>
+              <Link to={`/runs/${r.id}`} style={{ fontWeight: 600 }}>
+                #{r.id}
+              </Link>
+              {r.name ? <span className="muted"> {r.name}</span> : null}
+            </td>
+            <td>
+              <Link to={`/dags/${r.namespace}/${r.dag}`}>{r.dag}</Link> <span className="muted">v{r.dagVersion}{r.namespace !== 'default' ? ` · ${r.namespace}` : ''}</span>
+            </td>
+            <td>
+              <StatusBadge status={r.status} />
+            </td>
+            <td>
+              <CountsBar counts={r.taskCounts} />
+            </td>
+            <td className="muted">{r.trigger}</td>
+            <td title={formatTimestamp(r.createdAt)}>{formatRelative(r.createdAt, now)}</td>
+            <td>{r.durationMs !== null ? formatDuration(r.durationMs) : r.startedAt ? formatDuration(now - Date.parse(r.startedAt)) : '—'}</td>
+          </tr>
         )}
-        <Pager page={pages.page} hasNext={Boolean(list.data?.nextCursor)} onPrev={pages.prev} onNext={() => pages.next(list.data?.nextCursor)} />
-      </div>
+      />
     </div>
   );
 }

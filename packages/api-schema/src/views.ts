@@ -1,0 +1,232 @@
+// Response bodies of the API (TypeBox). They document the API (the OpenAPI document) and are the
+// one source of the client's types (`Static<typeof X>` in @kontroler/client); the server does not
+// serialise through them. Objects allow more properties than they list: a client must ignore
+// fields it does not know. Times are ISO 8601 strings.
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Binding, FieldErrorView, RoleSchema, RunStatusSchema, Timestamp } from './schemas.js';
+
+const open = { additionalProperties: true } as const;
+
+function Nullable<T extends TSchema>(t: T) {
+  return Type.Union([t, Type.Null()]);
+}
+
+export const UserView = Type.Object(
+  {
+    username: Type.String(),
+    disabled: Type.Boolean(),
+    mustChangePassword: Type.Boolean(),
+    roles: Type.Array(Binding),
+    createdAt: Timestamp,
+    passwordChangedAt: Timestamp,
+  },
+  open,
+);
+
+export const LoginResultView = Type.Object({ token: Type.String(), expiresAt: Timestamp, csrfToken: Type.String(), user: UserView });
+
+export const MeView = Type.Object(
+  {
+    username: Type.String(),
+    kind: Type.Union([Type.Literal('user'), Type.Literal('token'), Type.Literal('workload')], { description: '`workload`: a Kubernetes service account token' }),
+    roles: Type.Array(Binding),
+    token: Type.Optional(Type.Object({ id: Type.Integer(), name: Type.String() })),
+  },
+  open,
+);
+
+/** How one signs in to a server: the password form, single sign-on, or both. */
+export const AuthProvidersView = Type.Object({
+  password: Type.Boolean(),
+  sso: Nullable(Type.Object({ name: Type.String(), loginUrl: Type.String() })),
+});
+
+export const TokenView = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.String(),
+    user: Type.String(),
+    prefix: Type.String(),
+    role: RoleSchema,
+    namespaces: Type.Array(Type.String()),
+    expiresAt: Nullable(Timestamp),
+    lastUsedAt: Nullable(Timestamp),
+    revokedAt: Nullable(Timestamp),
+    createdAt: Timestamp,
+  },
+  open,
+);
+
+export const DagView = Type.Object(
+  {
+    namespace: Type.String(),
+    name: Type.String(),
+    version: Type.Integer(),
+    suspended: Type.Boolean(),
+    schedule: Nullable(Type.String()),
+    timezone: Type.String(),
+    concurrencyPolicy: Type.String(),
+    labels: Type.Record(Type.String(), Type.String()),
+    source: Type.String(),
+    nextFireAt: Nullable(Timestamp),
+    lastFiredAt: Nullable(Timestamp),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    lastRun: Type.Optional(Nullable(Type.Object({ id: Type.Integer(), status: RunStatusSchema, createdAt: Timestamp }))),
+    parameters: Type.Optional(
+      Type.Array(Type.Object({ name: Type.String(), defaultValue: Type.Optional(Type.String()), defaultFromSecret: Type.Optional(Type.String()) }, open), {
+        description: "The DAG's parameters (single-DAG reads): a default value or the secret it comes from",
+      }),
+    ),
+    spec: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    definition: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  open,
+);
+
+export const DagVersionView = Type.Object(
+  {
+    namespace: Type.String(),
+    name: Type.String(),
+    version: Type.Integer(),
+    hash: Type.String(),
+    createdAt: Timestamp,
+    spec: Type.Record(Type.String(), Type.Unknown()),
+    definition: Type.Record(Type.String(), Type.Unknown()),
+  },
+  open,
+);
+
+export const DagTaskSummaryView = Type.Object(
+  { namespace: Type.String(), name: Type.String(), version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp },
+  open,
+);
+
+export const ApplyResultView = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('DAG'), Type.Literal('DagTask')]),
+    namespace: Type.String(),
+    name: Type.String(),
+    version: Type.Integer(),
+    created: Type.Boolean(),
+    dryRun: Type.Boolean(),
+    warnings: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }, open), {
+        description: 'Problems that do not stop the resource, e.g. a parameter substituted into a `sh -c` script',
+      }),
+    ),
+  },
+  open,
+);
+
+export const ValidateResultView = Type.Object(
+  { valid: Type.Boolean(), errors: Type.Optional(Type.Array(FieldErrorView)), message: Type.Optional(Type.String()) },
+  open,
+);
+
+export const RunSummary = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Nullable(Type.String()),
+    namespace: Type.String(),
+    dag: Type.String(),
+    dagVersion: Type.Integer(),
+    status: RunStatusSchema,
+    trigger: Type.String(),
+    parameters: Type.Record(Type.String(), Type.String()),
+    secretParameters: Type.Array(Type.String()),
+    cancelRequested: Type.Boolean(),
+    requested: Nullable(Type.Union([Type.Literal('cancel'), Type.Literal('retry')])),
+    createdAt: Timestamp,
+    startedAt: Nullable(Timestamp),
+    finishedAt: Nullable(Timestamp),
+    durationMs: Nullable(Type.Integer()),
+    taskCounts: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+  },
+  open,
+);
+
+export const AttemptView = Type.Object(
+  {
+    attempt: Type.Integer(),
+    status: Type.String(),
+    exitCode: Nullable(Type.Integer()),
+    reason: Nullable(Type.String()),
+    handle: Nullable(Type.String()),
+    createdAt: Timestamp,
+    startedAt: Nullable(Timestamp),
+    finishedAt: Nullable(Timestamp),
+    durationMs: Nullable(Type.Integer()),
+    logSize: Type.Integer(),
+  },
+  open,
+);
+
+export const RunTaskView = Type.Object(
+  {
+    name: Type.String(),
+    status: Type.String(),
+    reason: Nullable(Type.String()),
+    retryAt: Nullable(Timestamp),
+    runAfter: Type.Array(Type.String()),
+    image: Type.String(),
+    attempts: Type.Array(AttemptView),
+  },
+  open,
+);
+
+export const RunDetailView = Type.Intersect([
+  RunSummary,
+  Type.Object({
+    graph: Type.Object({ nodes: Type.Array(Type.String()), edges: Type.Array(Type.Object({ from: Type.String(), to: Type.String() })) }),
+    tasks: Type.Array(RunTaskView),
+  }),
+]);
+
+export const DeliveryView = Type.Object(
+  {
+    id: Type.Integer(),
+    event: Type.String(),
+    url: Type.String(),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+    attempts: Type.Integer(),
+    lastStatus: Nullable(Type.Integer()),
+    lastError: Nullable(Type.String()),
+    createdAt: Timestamp,
+    deliveredAt: Nullable(Timestamp),
+  },
+  open,
+);
+
+const Count = Type.Integer({ minimum: 0 });
+
+export const StatsView = Type.Object({
+  from: Timestamp,
+  to: Timestamp,
+  runsPerDay: Type.Array(Type.Object({ day: Type.String(), succeeded: Count, failed: Count, canceled: Count, running: Count, pending: Count })),
+  totals: Type.Object({ runs: Count, succeeded: Count, failed: Count, canceled: Count, active: Count }),
+  successRate: Nullable(Type.Number({ description: 'succeeded / (succeeded + failed + canceled), or null when no run ended' })),
+  durations: Type.Array(Type.Object({ namespace: Type.String(), dag: Type.String(), runs: Count, p50Seconds: Type.Number(), p95Seconds: Type.Number() })),
+  failingTasks: Type.Array(Type.Object({ namespace: Type.String(), dag: Type.String(), task: Type.String(), failedAttempts: Count, runs: Count })),
+});
+
+/** One event of a log stream: a chunk of text at its byte offset, or the end of the attempt. */
+export const LogEventView = Type.Union([
+  Type.Object({ type: Type.Literal('log'), offset: Type.Integer(), text: Type.String() }),
+  Type.Object({ type: Type.Literal('end'), status: Type.String(), exitCode: Nullable(Type.Integer()), reason: Nullable(Type.String()) }),
+]);
+
+export const AuditEntryView = Type.Object(
+  {
+    id: Type.Integer(),
+    at: Timestamp,
+    actor: Type.String(),
+    action: Type.String(),
+    outcome: Type.Union([Type.Literal('ok'), Type.Literal('denied'), Type.Literal('failed')]),
+    namespace: Nullable(Type.String()),
+    resource: Nullable(Type.String()),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    address: Nullable(Type.String()),
+  },
+  open,
+);
