@@ -29,6 +29,7 @@ const agent = await dist('kube-agent/dist/index.js');
 const store = await dist('store/dist/index.js');
 const { startEmbeddedPostgres } = await dist('cli/dist/embedded/index.js');
 const kube = await dist('runtime-kube/dist/index.js');
+const operator = await dist('kube-operator/dist/index.js');
 const { Controller, silentLog } = await dist('controller/dist/index.js');
 const { KubeConfig } = await import('@kubernetes/client-node');
 
@@ -49,7 +50,7 @@ try {
   const client = new kube.KubeClient(kc, { qps: Number(values.qps), burst: Number(values.burst) });
   let adapter;
   if (values.crds) {
-    for (const crd of kube.crdManifests()) {
+    for (const crd of operator.crdManifests()) {
       await admin.request('PATCH', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, {
         query: { fieldManager: 'bench', force: true },
         contentType: 'application/apply-patch+yaml',
@@ -57,11 +58,11 @@ try {
       });
     }
     await new Promise((r) => setTimeout(r, 2000)); // CRDs being established
-    adapter = new kube.CrdAdapter({ client, pool, databaseUrl: pg.url, namespaces: [ns], log: { info() {}, warn() {}, error: (m) => log(m) } });
+    adapter = new operator.CrdAdapter({ client, pool, databaseUrl: pg.url, namespaces: [ns], log: { info() {}, warn() {}, error: (m) => log(m) } });
     await adapter.start();
     adapter.setLeading(true);
   }
-  const runtime = new kube.KubePodRuntime({ client, namespaces: [ns], ...(adapter ? { owner: (id, n) => adapter.ownerOf(id, n) } : {}) });
+  const runtime = new kube.KubePodRuntime({ client, namespaces: [ns] });
   const controller = new Controller({ pool, databaseUrl: pg.url, runtime, id: 'bench', log: silentLog, secrets: () => undefined, pollMs: 1000 });
   const ended = new Map();
   controller.onRunEnded((id) => ended.get(id)?.());

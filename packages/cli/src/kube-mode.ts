@@ -6,7 +6,8 @@ import { getAttempt, type PoolLike } from '@kontroler/store';
 import type { ControllerLog } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CrdAdapter, KubeClient, KubePodRuntime, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/runtime-kube';
+import { CrdAdapter, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/kube-operator';
+import { KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
   readonly runtime: 'local' | 'kubernetes';
@@ -148,7 +149,6 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
     ...(k.namespaces ? { namespaces: k.namespaces } : {}),
     ...(inScope ? { namespaceFilter: inScope } : {}),
     ...(k.shard ? { labels: { 'kontroler.greedykomodo/shard': k.shard } } : {}),
-    ...(adapter ? { owner: (runId: string, ns: string) => adapter.ownerOf(runId, ns) } : {}),
     kontrolerToken: k.taskToken,
     // Pods whose attempt this store has recorded as ended but nobody released: swept. Pods of
     // attempts this store does not know are left alone (another installation's, or purged).

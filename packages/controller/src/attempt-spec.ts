@@ -76,7 +76,9 @@ export function buildAttemptSpec(
     ...(def.workspace?.enable ? { workspace: true } : {}),
     ...(def.workspace?.enable && def.workspace.pvc ? { workspaceClaim: def.workspace.pvc as Record<string, unknown> } : {}),
     ...(deadlineAt !== undefined ? { deadlineAt } : {}),
-    ...(task.podTemplate ? { podTemplate: task.podTemplate as Record<string, unknown> } : {}),
+    ...(task.podTemplate ? { podTemplate: task.podTemplate } : {}),
     ...(task.kontrolerToken ? { kontrolerToken: true } : {}),
+    // A run a DagRun object started is named after it (the CRD adapter's startRun).
+    ...(run.trigger === 'crd' && run.name ? { runObject: run.name } : {}),
   };
 }

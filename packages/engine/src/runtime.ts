@@ -1,6 +1,7 @@
 // The port every task runtime implements (local processes, Kubernetes pods). The controller is its
 // only caller. An attempt is named by (runId, task, attempt): runtimes derive deterministic
 // handles from it, so starting the same attempt twice adopts the first one instead.
+import type { PodTemplateSpec } from '@kontroler/core';
 
 export interface AttemptKey {
   readonly runId: string;
@@ -32,12 +33,18 @@ export interface AttemptSpec extends AttemptKey {
   /** Epoch ms after which the runtime must stop the attempt (also enforced by the engine). */
   readonly deadlineAt?: number;
   /** The task's podTemplate, for runtimes that use it. */
-  readonly podTemplate?: Readonly<Record<string, unknown>>;
+  readonly podTemplate?: Readonly<PodTemplateSpec>;
   /**
    * The DAG asks for a projected service account token for the Kontroler API (audience
    * `kontroler`) in the pod: workload identity. Runtimes without Kubernetes ignore it.
    */
   readonly kontrolerToken?: boolean;
+  /**
+   * The name of the Kubernetes DagRun object (in `namespace`) the run was started from, when it
+   * was: runtimes that create Kubernetes objects make it their owner. Absent for runs started
+   * otherwise (API, schedule, webhook); their mirror DagRun object, if any, owns no pods.
+   */
+  readonly runObject?: string;
 }
 
 export type AttemptObservation =

@@ -47,10 +47,6 @@ export function startBinder(kc: KubeConfig, core: CoreV1Api, nodeName: string, o
     kubeConfig: kc,
     path: '/api/v1/pods',
     fieldSelector: 'spec.nodeName=',
-    list: async () => {
-      const l = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=' });
-      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
-    },
     onEvent: (e) => {
       if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
       const pod = e.object;

@@ -53,10 +53,6 @@ export function startPodRunner(kc: KubeConfig, core: CoreV1Api, nodeName: string
     kubeConfig: kc,
     path: '/api/v1/pods',
     fieldSelector: `spec.nodeName=${nodeName}`,
-    list: async () => {
-      const l = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` });
-      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
-    },
     onEvent: (e) => {
       if (e.type === 'ADDED' || e.type === 'MODIFIED') onPod(e.object);
       else if (e.type === 'DELETED') remove(e.object.metadata?.uid ?? '');

@@ -15,6 +15,18 @@ const create = (pod: V1Pod): Promise<V1Pod> => ns.core.createNamespacedPod({ nam
 const logOf = (name: string, container = 'main', previous = false): Promise<string> =>
   ns.core.readNamespacedPodLog({ name, namespace: ns.name, container, previous });
 
+/**
+ * Resolves once the pod's log has a line `ready`: its shell has set its TERM trap. (Running only
+ * says the process started; a signal before the trap would end it as the default action does.)
+ */
+async function untilReady(name: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await logOf(name).catch(() => '')).split('\n').includes('ready')) {
+    if (Date.now() > deadline) throw new Error(`pod ${name} did not log "ready" within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test("sh -c 'echo hi; exit 3' ends Failed with exit code 3, in one status write, and its log is readable through the API", async (t) => {
   const rec = recordPod(ns, 'exit3');
   t.after(() => rec.stop());
@@ -156,6 +168,7 @@ test('graceful deletion: SIGTERM, final status, then the agent deletes the pod',
   t.after(() => rec.stop());
   await create(shPod('graceful', "trap 'echo got TERM; exit 0' TERM; echo ready; while :; do sleep 0.1; done", {}, { terminationGracePeriodSeconds: 30 }));
   await waitForPod(ns, 'graceful', (p) => p.status?.phase === 'Running', 'Running');
+  await untilReady('graceful');
   await ns.core.deleteNamespacedPod({ name: 'graceful', namespace: ns.name });
   const gone = await rec.until((e) => e.type === 'DELETED', 'DELETED');
   const final = gone.pod;
@@ -169,6 +182,7 @@ test('a container that ignores SIGTERM is killed after the grace period', async 
   t.after(() => rec.stop());
   await create(shPod('stubborn', "trap '' TERM; echo ready; while :; do sleep 0.1; done"));
   await waitForPod(ns, 'stubborn', (p) => p.status?.phase === 'Running', 'Running');
+  await untilReady('stubborn');
   await ns.core.deleteNamespacedPod({ name: 'stubborn', namespace: ns.name, gracePeriodSeconds: 1 });
   const final = await waitForPod(ns, 'stubborn', terminal, 'terminal phase');
   assert.equal(final.status?.phase, 'Failed');

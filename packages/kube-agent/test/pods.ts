@@ -42,10 +42,6 @@ export function recordPod(ns: TestNamespace, name: string): PodRecording {
     kubeConfig: ns.kc,
     path: `/api/v1/namespaces/${ns.name}/pods`,
     fieldSelector: `metadata.name=${name}`,
-    list: async () => {
-      const l = await ns.core.listNamespacedPod({ namespace: ns.name, fieldSelector: `metadata.name=${name}` });
-      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
-    },
     onEvent: (e) => {
       if (e.type !== 'SYNCED') events.push({ type: e.type, pod: e.object });
       for (const w of waiters) w();

@@ -137,10 +137,6 @@ test('a watch resumed from a compacted resourceVersion gets 410 Gone, and the re
     kubeConfig: ns.kc,
     path: base,
     resourceVersion: staleRV,
-    list: async () => {
-      const l = await ns.core.listNamespacedPodTemplate({ namespace: ns.name });
-      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
-    },
     onEvent: (e) => {
       events.push(e);
       notify();

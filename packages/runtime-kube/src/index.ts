@@ -1,21 +1,16 @@
+// The pod runtime of Kubernetes mode: one pod per attempt (pods/), over a small API client and
+// informer (kube/). No store: the Kubernetes front end (CRD adapter, admission, leader election)
+// is @kontroler/kube-operator.
 export { KubeClient, resourceOf, type KubeClientOptions, type ClientStats } from './kube/kube-client.js';
-export { KubeApiError, isAlreadyExists, isNotFound, retryDelay } from './kube/kube-error.js';
+export { KubeApiError, isAlreadyExists, isConflict, isNotFound, retryDelay, statusOf, toKontrolerError } from './kube/kube-error.js';
 export { Informer, type InformerEvent, type InformerOptions } from './kube/informer.js';
 export { TokenBucket } from './kube/rate-limiter.js';
-export type { KubeObject, ObjectMeta, OwnerReference } from './kube/objects.js';
-export { KubePodRuntime, type KubePodRuntimeOptions } from './pods/kube-pod-runtime.js';
+export { objectKey, type KubeList, type KubeObject, type ObjectMeta, type OwnerReference } from './kube/objects.js';
+export { DEFAULT_DELETION_TIMEOUT_MS, DEFAULT_KILL_GRACE_SECONDS, DEFAULT_SWEEP_MS, KubePodRuntime, REFOLLOW_AFTER_MS, type KubePodRuntimeOptions } from './pods/kube-pod-runtime.js';
 export { buildPod, buildWorkspaceClaim, literalEnvValue, secretRef, DEFAULT_SCRIPT_INJECTOR_IMAGE, DEFAULT_KONTROLER_TOKEN, KONTROLER_TOKEN_PATH, type KontrolerTokenOptions } from './pods/pod-spec.js';
-export { viewPod, type PodView } from './pods/pod-view.js';
-export { ANNOTATIONS, LABELS, LOG_FINALIZER, keyOfPod, podName, workspaceClaimName, dnsPart, labelValue } from './pods/naming.js';
-export { crdManifests, shapeToSchema, API_VERSION as CRD_API_VERSION, CRD_GROUP, CRD_VERSION } from './crd/crd-schema.js';
-export { CrdAdapter, DAGRUN_FINALIZE_RECHECK_MS, type CrdAdapterOptions, type CrdAdapterCounters, type AdapterLog } from './crd/crd-adapter.js';
-export { WorkQueue, retryBackoffMs, QUEUE_RETRY_BASE_MS, QUEUE_RETRY_MAX_MS } from './crd/work-queue.js';
+export { attemptOutcome, deletedUnscheduled, lastExitedView, viewPod, type AttemptOutcome, type EndCircumstances, type ExitedView, type PodView } from './pods/pod-view.js';
+export { FOLLOW_END_SLACK_MS, FOLLOW_END_WAIT_MS, streamCoversEnd, unseenPart } from './pods/log-follow.js';
+export { SWEEP_MAX_PODS, podEnded, sweepAccounted, type SweepDeps } from './pods/sweep.js';
+export { dagRunOwnerReference, readDagRunOwner } from './pods/run-owner.js';
+export { ANNOTATIONS, CRD_API_VERSION, CRD_VERSION, GROUP, LABELS, MANAGED_BY, LOG_FINALIZER, keyOfPod, podName, workspaceClaimName, dnsPart, labelValue } from './pods/naming.js';
 export { addFinalizer, removeFinalizer, addFinalizerPatch, removeFinalizerPatch, FINALIZER_PATCH_ATTEMPTS } from './kube/finalizers.js';
-export { dagRunStatus, dagRunObjectFor, dagRunNameFor, storedStatus, invalidStatus, failedRunStatus, statusDiffers, toResource, runIdOf, runEnded, dagRunSettled, RUN_ID_ANNOTATION, PURGE_ANNOTATION, DAGRUN_FINALIZER, type CustomObject } from './crd/crd-objects.js';
-export { LeaderElector, type LeaderElectorOptions } from './leader/leader-elector.js';
-export { decideLease, nextLeaseSpec, microTime, type LeaseSpec } from './leader/lease-decision.js';
-export { ShardNamespaces } from './leader/shard-namespaces.js';
-export { startWebhookServer, webhookConfiguration, type RunningWebhookServer, type WebhookServerOptions } from './webhook/webhook-server.js';
-export { validateAdmission, admissionResponse, onlyFinalizersChanged, type AdmissionRequest, type AdmissionReview, type Verdict } from './webhook/admission.js';
-export { certFromDir, selfSignedCert, type ServingCert } from './webhook/certs.js';
-export { eventFor, recordEvent } from './crd/events.js';

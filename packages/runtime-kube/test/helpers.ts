@@ -1,6 +1,6 @@
 // Test support: a KubeClient on the test apiserver, attempt specs, and waiting on runtime events.
 import type { AttemptKey, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
-import { kubeRequest, startReflector, testKubeConfig } from '@kontroler/kube-agent/testing';
+import { testKubeConfig } from '@kontroler/kube-agent/testing';
 import { KubeClient } from '@kontroler/runtime-kube';
 
 export function testClient(opts: { qps?: number; burst?: number } = {}): KubeClient {
@@ -64,32 +64,4 @@ export function record(rt: TaskRuntime): Recorder {
     stop: unsubscribe,
   };
   return r;
-}
-
-/** Resolves once the named object is absent from the collection (already, or by a DELETED event). */
-export function untilGone(kc: import('@kubernetes/client-node').KubeConfig, collection: string, name: string, timeoutMs = 60_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let present = false;
-    let done = false;
-    const finish = (err?: Error): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      void r.stop().then(() => (err ? reject(err) : resolve()));
-    };
-    const timer = setTimeout(() => finish(new Error(`timed out waiting for ${collection}/${name} to go`)), timeoutMs);
-    const r = startReflector<{ metadata?: { name?: string } }>({
-      kubeConfig: kc,
-      path: collection,
-      fieldSelector: `metadata.name=${name}`,
-      list: async () => {
-        const l = await kubeRequest<{ items: Array<{ metadata?: { name?: string } }>; metadata: { resourceVersion: string } }>(kc, 'GET', collection, { query: { fieldSelector: `metadata.name=${name}` } });
-        return { items: l.items, resourceVersion: l.metadata.resourceVersion };
-      },
-      onEvent: (e) => {
-        if (e.type === 'ADDED' || e.type === 'MODIFIED') present = true;
-        if (e.type === 'DELETED' || (e.type === 'SYNCED' && !present)) finish();
-      },
-    });
-  });
 }

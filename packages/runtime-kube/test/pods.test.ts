@@ -1,9 +1,8 @@
 // Pure parts of the pod runtime: names, the pod built for an attempt, and what a pod status means.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Pod } from '@kubernetes/client-node';
 import fc from 'fast-check';
-import { buildPod, buildWorkspaceClaim, dnsPart, keyOfPod, labelValue, literalEnvValue, podName, secretRef, viewPod } from '@kontroler/runtime-kube';
+import { buildPod, buildWorkspaceClaim, dnsPart, keyOfPod, labelValue, literalEnvValue, podName, secretRef } from '@kontroler/runtime-kube';
 import { attempt } from './helpers.js';
 
 test('pod names are deterministic DNS labels, distinct for distinct attempts', () => {
@@ -94,30 +93,3 @@ test('workspace claims default to 1Gi ReadWriteOnce and take the DAG workspace.p
   assert.equal(d.spec?.resources?.requests?.storage, '5Gi');
 });
 
-const pod = (status: V1Pod['status']): V1Pod => ({ metadata: { name: 'p' }, status }) as V1Pod;
-
-test('viewPod: pending, running, stuck, and ended pods', () => {
-  assert.deepEqual(viewPod(pod({ phase: 'Pending' })), { state: 'pending' });
-  assert.equal(viewPod(pod({ phase: 'Running', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date(1000) } } }] })).state, 'running');
-  const stuck = viewPod(pod({ phase: 'Pending', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } } }] }));
-  assert.deepEqual(stuck, { state: 'stuck', reason: 'ImagePullBackOff: Back-off pulling image "x"' });
-  assert.equal(viewPod(pod({ phase: 'Pending', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull' } } }] })).state, 'pending');
-  const failed = viewPod(pod({ phase: 'Failed', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 3, reason: 'Error', startedAt: new Date(1000), finishedAt: new Date(2000) } } }] }));
-  assert.deepEqual(failed, { state: 'exited', exitCode: 3, reason: 'Error', startedAt: 1000, finishedAt: 2000, logContainer: 'main' });
-  const ok = viewPod(pod({ phase: 'Succeeded', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] }));
-  assert.equal(ok.state === 'exited' && ok.reason, 'Completed');
-  const oom = viewPod(pod({ phase: 'Failed', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }] }));
-  assert.equal(oom.state === 'exited' && oom.reason, 'OOMKilled');
-  const deadline = viewPod(pod({ phase: 'Failed', reason: 'DeadlineExceeded', containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 143, reason: 'Error' } } }] }));
-  assert.equal(deadline.state === 'exited' && deadline.reason, 'DeadlineExceeded');
-  const init = viewPod(
-    pod({
-      phase: 'Failed',
-      initContainerStatuses: [{ name: 'script-injector', image: '', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 127 } } }],
-      containerStatuses: [{ name: 'main', image: '', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
-    }),
-  );
-  assert.deepEqual(init, { state: 'exited', reason: 'InitContainerFailed: the script injector exited with code 127', logContainer: 'script-injector' });
-  const evicted = viewPod(pod({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' }));
-  assert.deepEqual(evicted, { state: 'exited', reason: 'Evicted: low on memory' });
-});

@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { httpStatusOf } from '../kube-errors.js';
-import { kubeRequest } from '../raw-request.js';
 import { startReflector } from '../reflector.js';
 
 export { kubeRequest, KubeHttpError } from '../raw-request.js';
@@ -103,16 +102,11 @@ export function waitFor<T extends KubernetesObject>(
         ),
       timeoutMs,
     );
-    const query = { fieldSelector: target.fieldSelector, labelSelector: target.labelSelector };
     const reflector = startReflector<T>({
       kubeConfig: kc,
       path: target.path,
       ...(target.fieldSelector ? { fieldSelector: target.fieldSelector } : {}),
       ...(target.labelSelector ? { labelSelector: target.labelSelector } : {}),
-      list: async () => {
-        const l = await kubeRequest<{ items: T[]; metadata: { resourceVersion: string } }>(kc, 'GET', target.path, { query });
-        return { items: l.items, resourceVersion: l.metadata.resourceVersion };
-      },
       onEvent: (e) => {
         if (e.type === 'SYNCED' || settled) return;
         last = e.object;

@@ -2,6 +2,7 @@
 // the list's resourceVersion, follow bookmarks, resume from the last seen resourceVersion when
 // the server closes the stream, and list again (emitting the differences) on 410 Gone. One
 // informer per kind and scope, shared by everything in the process that needs that kind.
+import { KontrolerError } from '@kontroler/core';
 import type { KubeClient, WatchEvent } from './kube-client.js';
 import { statusOf } from './kube-error.js';
 import { objectKey, type KubeList, type KubeObject } from './objects.js';
@@ -9,8 +10,11 @@ import { objectKey, type KubeList, type KubeObject } from './objects.js';
 export type InformerEvent<T> =
   | { readonly type: 'added' | 'updated'; readonly object: T; readonly old?: T }
   | { readonly type: 'deleted'; readonly object: T }
-  /** A (re-)list of one scope finished; every difference was emitted before it. */
-  | { readonly type: 'synced'; readonly namespace: string | undefined };
+  /**
+   * A (re-)list of one scope finished; every difference was emitted before it. `relist`: the
+   * scope was listed or watched before (a 410 Gone, or a start from `resourceVersion`).
+   */
+  | { readonly type: 'synced'; readonly namespace: string | undefined; readonly resourceVersion: string; readonly relist: boolean };
 
 export interface InformerOptions<T extends KubeObject> {
   readonly client: KubeClient;
@@ -30,6 +34,11 @@ export interface InformerOptions<T extends KubeObject> {
   readonly watchTimeoutSeconds?: number;
   /** Ask for bookmarks (progress of the resourceVersion without changes); default true. */
   readonly bookmarks?: boolean;
+  /**
+   * Watch from this resourceVersion first instead of listing (one scope only): a resumed watch,
+   * or `'0'` for every object as ADDED, then every change. Lists when it has expired (410).
+   */
+  readonly resourceVersion?: string;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -38,6 +47,8 @@ export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
   private readonly scopes: Array<string | undefined>;
   private readonly pendingSync: Set<string | undefined>;
+  /** Scopes listed (or watched from a given resourceVersion) at least once. */
+  private readonly watched = new Set<string | undefined>();
   private readonly aborts = new Set<AbortController>();
   private readonly stopping = new AbortController();
   private syncWaiters: Array<() => void> = [];
@@ -49,6 +60,9 @@ export class Informer<T extends KubeObject> {
 
   constructor(private readonly o: InformerOptions<T>) {
     this.scopes = o.namespaces ? [...new Set(o.namespaces)] : [undefined];
+    if (o.resourceVersion !== undefined && this.scopes.length > 1) {
+      throw new KontrolerError('VALIDATION_FAILED', `informer ${o.path(undefined)}: a start resourceVersion needs one scope, not ${this.scopes.length} namespaces`);
+    }
     this.pendingSync = new Set(this.scopes);
   }
 
@@ -86,7 +100,8 @@ export class Informer<T extends KubeObject> {
   }
 
   private async loop(ns: string | undefined): Promise<void> {
-    let rv: string | undefined;
+    let rv: string | undefined = this.o.resourceVersion;
+    if (rv !== undefined) this.watched.add(ns);
     let failures = 0;
     while (!this.stopped) {
       try {
@@ -140,7 +155,9 @@ export class Informer<T extends KubeObject> {
     }
     this.pendingSync.delete(ns);
     if (this.pendingSync.size === 0) for (const w of this.syncWaiters.splice(0)) w();
-    this.emit({ type: 'synced', namespace: ns });
+    const relist = this.watched.has(ns);
+    this.watched.add(ns);
+    this.emit({ type: 'synced', namespace: ns, resourceVersion: rv, relist });
     return rv;
   }
 

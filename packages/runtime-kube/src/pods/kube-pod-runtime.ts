@@ -10,10 +10,24 @@ import { Informer, type InformerEvent } from '../kube/informer.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { isAlreadyExists, isNotFound, toKontrolerError } from '../kube/kube-error.js';
 import type { OwnerReference } from '../kube/objects.js';
+import { followLog, logComplete, unseenPart, type Follow } from './log-follow.js';
 import { LABELS, MANAGED_BY, keyOfPod, keyString, podName, workspaceClaimName } from './naming.js';
 import { deletePod, ensureClaim, removePod } from './pod-api.js';
 import { MAIN_CONTAINER, buildPod, type KontrolerTokenOptions } from './pod-spec.js';
-import { mainStarted, viewPod, type PodView } from './pod-view.js';
+import { attemptOutcome, deletedUnscheduled, lastExitedView, mainStarted, viewPod, type ExitedView, type PodView } from './pod-view.js';
+import { readDagRunOwner } from './run-owner.js';
+import { sweepAccounted } from './sweep.js';
+
+/** Grace period of a kill (SIGTERM → SIGKILL), seconds, unless `killGraceSeconds` says otherwise. */
+export const DEFAULT_KILL_GRACE_SECONDS = 5;
+/** A pod being deleted with no terminal status this long after its grace period is given up, unless `deletionTimeoutMs` says otherwise. */
+export const DEFAULT_DELETION_TIMEOUT_MS = 30_000;
+/** How often the sweep looks for pods nobody released, unless `sweepMs` says otherwise. */
+export const DEFAULT_SWEEP_MS = 60_000;
+/** A follow stream that ended while its container still runs is opened again after this long. */
+export const REFOLLOW_AFTER_MS = 5000;
+/** How often the runtime checks deletions, re-follows and the sweep. */
+const TICK_MS = 1000;
 
 export interface KubePodRuntimeOptions {
   readonly client: KubeClient;
@@ -25,8 +39,6 @@ export interface KubePodRuntimeOptions {
   readonly labels?: Readonly<Record<string, string>>;
   /** Extra annotations on every pod. */
   readonly annotations?: Readonly<Record<string, string>>;
-  /** The owner of a run's pods (its DagRun), resolved once per run. */
-  readonly owner?: (runId: string, namespace: string) => Promise<OwnerReference | undefined>;
   /** Keep pods until their log is archived (default true). */
   readonly logFinalizer?: boolean;
   /** Grace period of a kill (SIGTERM → SIGKILL), seconds (default 5). */
@@ -59,7 +71,7 @@ interface Tracked {
   gone: boolean;
   /** Log bytes already delivered (or held by the store when adopted). */
   logged: number;
-  follow: { readonly abort: AbortController; readonly done: Promise<boolean> } | undefined;
+  follow: Follow | undefined;
   /** When the follow stream ended by itself (normally: the container ended). */
   followEndedAt: number | undefined;
   killReason: string | undefined;
@@ -67,11 +79,6 @@ interface Tracked {
   deleteRequestedAt: number | undefined;
   ending: boolean;
   ended: boolean;
-}
-
-/** Being deleted and bound to no node: it never ran and never will (no log, no exit code). */
-function deletedUnscheduled(pod: V1Pod): boolean {
-  return pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null && !pod.spec?.nodeName;
 }
 
 function plainKey(k: AttemptKey): AttemptKey {
@@ -87,8 +94,6 @@ function ms(t: Date | string | undefined): number | undefined {
   const v = new Date(t).getTime();
   return Number.isNaN(v) ? undefined : v;
 }
-
-const FOLLOW_END_WAIT_MS = 10_000;
 
 export class KubePodRuntime implements TaskRuntime {
   readonly name = 'kubernetes';
@@ -115,7 +120,7 @@ export class KubePodRuntime implements TaskRuntime {
     this.client = o.client;
     this.clock = o.clock ?? Date.now;
     this.log = o.log ?? (() => undefined);
-    this.killGrace = o.killGraceSeconds ?? 5;
+    this.killGrace = o.killGraceSeconds ?? DEFAULT_KILL_GRACE_SECONDS;
     const selector = [`${LABELS.managedBy}=${MANAGED_BY}`, ...Object.entries(o.labels ?? {}).map(([k, v]) => `${k}=${v}`)].join(',');
     this.informer = new Informer<V1Pod>({
       client: o.client,
@@ -134,7 +139,7 @@ export class KubePodRuntime implements TaskRuntime {
     if (!this.started) {
       this.started = true;
       this.informer.start();
-      this.ticker = setInterval(() => this.tick(), 1000);
+      this.ticker = setInterval(() => this.tick(), TICK_MS);
       this.ticker.unref?.();
     }
     await this.informer.synced();
@@ -158,7 +163,7 @@ export class KubePodRuntime implements TaskRuntime {
     const t = this.track(spec, spec.namespace, 0);
     const name = t.name;
     try {
-      const owner = await this.ownerOf(spec.runId, spec.namespace);
+      const owner = await this.ownerOf(spec);
       const opts = {
         ...(owner ? { owner } : {}),
         ...(this.o.labels ? { labels: this.o.labels } : {}),
@@ -335,7 +340,7 @@ export class KubePodRuntime implements TaskRuntime {
     if (t.ended || t.ending || !t.created || !t.pod || this.closed) return;
     const view: PodView = t.gone ? { state: 'exited', reason: 'Lost' } : viewPod(t.pod);
     if (view.state === 'exited') {
-      this.runInBackground(this.finish(t, t.gone ? this.lastView(t) : view));
+      this.runInBackground(this.finish(t, t.gone ? lastExitedView(t.pod) : view));
       return;
     }
     if (deletedUnscheduled(t.pod)) {
@@ -352,23 +357,11 @@ export class KubePodRuntime implements TaskRuntime {
     if (view.state === 'running' && !t.follow && this.o.followLogs !== false && mainStarted(t.pod)) this.startFollow(t, MAIN_CONTAINER);
   }
 
-  /** The pod vanished: what its last known state said, or Lost. */
-  private lastView(t: Tracked): PodView & { state: 'exited' } {
-    const v = t.pod ? viewPod(t.pod) : undefined;
-    return v?.state === 'exited' ? v : { state: 'exited', reason: 'Lost' };
-  }
-
   /** Reads the rest of the log, then emits `exited`. */
-  private async finish(t: Tracked, view: PodView & { state: 'exited' }): Promise<void> {
+  private async finish(t: Tracked, view: ExitedView): Promise<void> {
     if (t.ending || t.ended) return;
     t.ending = true;
-    let complete = false;
-    if (t.follow && view.logContainer === MAIN_CONTAINER) {
-      const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), FOLLOW_END_WAIT_MS).unref?.());
-      complete = await Promise.race([t.follow.done, timeout]);
-      // A stream the server ended well before the container did missed the end of the log.
-      if (complete && view.finishedAt !== undefined && t.followEndedAt !== undefined && view.finishedAt > t.followEndedAt + 2000) complete = false;
-    }
+    const complete = t.follow !== undefined && view.logContainer === MAIN_CONTAINER && (await logComplete(t.follow, view.finishedAt, () => t.followEndedAt));
     t.follow?.abort.abort();
     if (!complete && !t.gone && view.logContainer !== undefined && t.stuckReason === undefined) {
       try {
@@ -378,19 +371,14 @@ export class KubePodRuntime implements TaskRuntime {
         this.log(`kube runtime: reading the log of pod ${t.namespace}/${t.name} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    const deleted = t.pod?.metadata?.deletionTimestamp !== undefined && t.killReason === undefined && t.stuckReason === undefined;
-    let reason = t.killReason ?? t.stuckReason ?? (deleted && view.exitCode !== 0 ? 'PodDeleted' : view.reason);
-    let exitCode = view.exitCode;
-    if (t.stuckReason !== undefined) exitCode = undefined;
-    if (t.killReason !== undefined && exitCode !== undefined && exitCode > 128) exitCode = undefined;
-    if (view.reason === 'DeadlineExceeded' && t.killReason === undefined) reason = 'DeadlineExceeded';
+    const { reason, exitCode } = attemptOutcome(view, { killReason: t.killReason, stuckReason: t.stuckReason, deleted: t.pod?.metadata?.deletionTimestamp !== undefined });
     t.ended = true;
     t.ending = false;
     this.endedView.set(t.id, { view, reason, ...(exitCode !== undefined ? { exitCode } : {}) });
     this.emit({ type: 'exited', key: t.key, at: view.finishedAt ?? this.clock(), reason, ...(exitCode !== undefined ? { exitCode } : {}) });
   }
 
-  private readonly endedView = new Map<string, { view: PodView & { state: 'exited' }; reason: string; exitCode?: number }>();
+  private readonly endedView = new Map<string, { view: ExitedView; reason: string; exitCode?: number }>();
 
   private observe(t: Tracked): AttemptObservation {
     const handle = `${t.namespace}/${t.name}`;
@@ -410,53 +398,39 @@ export class KubePodRuntime implements TaskRuntime {
   }
 
   private startFollow(t: Tracked, container: string): void {
-    const abort = new AbortController();
     let pos = 0;
-    const done = this.client
-      .stream(`/api/v1/namespaces/${t.namespace}/pods/${t.name}/log`, { container, follow: true }, (chunk) => (pos = this.feed(t, pos, chunk)), abort.signal)
-      .then(
-        () => {
-          if (abort.signal.aborted) return false;
-          t.followEndedAt = this.clock();
-          return true;
-        },
-        (err: unknown) => {
-          if (!abort.signal.aborted) {
-            this.log(`kube runtime: following the log of ${t.namespace}/${t.name} failed: ${err instanceof Error ? err.message : String(err)}; will follow again`);
-            t.followEndedAt = this.clock();
-          }
-          return false;
-        },
-      );
-    t.follow = { abort, done };
-    this.background.add(done);
-    void done.then(() => this.background.delete(done));
+    const follow = followLog(this.client, t.namespace, t.name, container, {
+      onChunk: (chunk) => (pos = this.feed(t, pos, chunk)),
+      onEnd: () => (t.followEndedAt = this.clock()),
+      log: this.log,
+    });
+    t.follow = follow;
+    this.background.add(follow.done);
+    void follow.done.then(() => this.background.delete(follow.done));
   }
 
   /** Delivers the part of `chunk` (at byte `pos` of the log) that was not delivered yet; returns the position after it. */
   private feed(t: Tracked, pos: number, chunk: Uint8Array): number {
-    const end = pos + chunk.byteLength;
-    if (end > t.logged && !t.ended) {
-      const from = Math.max(pos, t.logged);
-      const data = chunk.subarray(from - pos);
-      t.logged = end;
-      this.emit({ type: 'log', key: t.key, offset: from, data });
+    const part = t.ended ? undefined : unseenPart(t.logged, pos, chunk);
+    if (part) {
+      t.logged = pos + chunk.byteLength;
+      this.emit({ type: 'log', key: t.key, offset: part.offset, data: part.data });
     }
-    return end;
+    return pos + chunk.byteLength;
   }
 
   /** Gives up on pods whose deletion does not end (a node that is gone); sweeps now and then. */
   private tick(): void {
-    const limit = this.o.deletionTimeoutMs ?? 30_000;
+    const limit = this.o.deletionTimeoutMs ?? DEFAULT_DELETION_TIMEOUT_MS;
     const now = this.clock();
-    if (this.o.accounted && !this.sweeping && now - this.lastSweep >= (this.o.sweepMs ?? 60_000)) {
+    if (this.o.accounted && !this.sweeping && now - this.lastSweep >= (this.o.sweepMs ?? DEFAULT_SWEEP_MS)) {
       this.lastSweep = now;
       this.sweeping = true;
       this.runInBackground(this.sweep().finally(() => (this.sweeping = false)));
     }
     for (const t of this.tracked.values()) {
       // A follow stream ended while the container still runs (server timeout): follow again.
-      if (t.followEndedAt !== undefined && !t.ended && !t.ending && now - t.followEndedAt > 5000 && t.pod && viewPod(t.pod).state === 'running') {
+      if (t.followEndedAt !== undefined && !t.ended && !t.ending && now - t.followEndedAt > REFOLLOW_AFTER_MS && t.pod && viewPod(t.pod).state === 'running') {
         t.follow = undefined;
         t.followEndedAt = undefined;
         this.reconcile(t);
@@ -471,34 +445,24 @@ export class KubePodRuntime implements TaskRuntime {
 
   /** Removes ended pods of attempts the store has recorded that no runtime tracks. */
   private async sweep(): Promise<void> {
-    const accounted = this.o.accounted;
-    if (!accounted) return;
-    let removed = 0;
-    for (const [id, pod] of [...this.byKey]) {
-      if (this.closed || removed >= 100) break;
-      if (this.tracked.has(id)) continue;
-      const ended = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || pod.metadata?.deletionTimestamp !== undefined;
-      const key = keyOfPod(pod);
-      if (!ended || !key || !(await accounted(key))) continue;
-      this.log(`kube runtime: removing pod ${pod.metadata?.namespace}/${pod.metadata?.name}: its attempt is recorded and nobody released it`);
-      await removePod(this.client, pod);
-      removed++;
-    }
+    if (!this.o.accounted) return;
+    await sweepAccounted(this.client, this.byKey, { tracked: (id) => this.tracked.has(id), accounted: this.o.accounted, closed: () => this.closed, log: this.log });
   }
 
   // --- API calls ------------------------------------------------------------------------
 
-  private ownerOf(runId: string, namespace: string): Promise<OwnerReference | undefined> {
-    const resolve = this.o.owner;
-    if (!resolve) return Promise.resolve(undefined);
-    let p = this.owners.get(runId);
+  /** The DagRun the attempt's run was started from, as its pods' owner; looked up once per run. */
+  private ownerOf(spec: AttemptSpec): Promise<OwnerReference | undefined> {
+    const name = spec.runObject;
+    if (name === undefined) return Promise.resolve(undefined);
+    let p = this.owners.get(spec.runId);
     if (!p) {
-      p = resolve(runId, namespace).catch((err: unknown) => {
-        this.owners.delete(runId);
-        this.log(`kube runtime: no owner for the pods of run ${runId}: ${err instanceof Error ? err.message : String(err)}`);
+      p = readDagRunOwner(this.client, spec.namespace, name).catch((err: unknown) => {
+        this.owners.delete(spec.runId);
+        this.log(`kube runtime: no owner for the pods of run ${spec.runId} (DagRun ${spec.namespace}/${name}): ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
       });
-      this.owners.set(runId, p);
+      this.owners.set(spec.runId, p);
     }
     return p;
   }

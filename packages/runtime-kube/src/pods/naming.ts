@@ -5,6 +5,9 @@ import { createHash } from 'node:crypto';
 import type { AttemptKey } from '@kontroler/engine';
 
 export const GROUP = 'kontroler.greedykomodo';
+/** The version of Kontroler's custom resources (DAG, DagRun, DagTask). */
+export const CRD_VERSION = 'v1alpha1';
+export const CRD_API_VERSION = `${GROUP}/${CRD_VERSION}`;
 export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
   runId: `${GROUP}/run-id`,

@@ -87,25 +87,13 @@ function envOf(spec: AttemptSpec, token: KontrolerTokenOptions | undefined): V1E
   return out;
 }
 
-type Template = {
-  volumes?: V1Volume[];
-  volumeMounts?: V1VolumeMount[];
-  imagePullSecrets?: Array<{ name: string }>;
-  securityContext?: Record<string, unknown>;
-  nodeSelector?: Record<string, string>;
-  tolerations?: Array<Record<string, unknown>>;
-  affinity?: Record<string, unknown>;
-  serviceAccountName?: string;
-  activeDeadlineSeconds?: number;
-  automountServiceAccountToken?: boolean;
-  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
-};
-
 /** The pod that runs attempt `spec`: see README "Kubernetes mode" for its shape. */
 export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
-  const t = (spec.podTemplate ?? {}) as Template;
+  // The task's podTemplate (core's PodTemplateSpec, checked by core's validation): its volumes
+  // are Kubernetes volume sources, passed on as they are.
+  const t = spec.podTemplate ?? {};
   const mounts: V1VolumeMount[] = [...(t.volumeMounts ?? [])];
-  const volumes: V1Volume[] = [...(t.volumes ?? [])];
+  const volumes: V1Volume[] = [...((t.volumes ?? []) as readonly V1Volume[])];
   const token = spec.kontrolerToken ? (opts.kontrolerToken ?? DEFAULT_KONTROLER_TOKEN) : undefined;
   const main: V1Container = {
     name: MAIN_CONTAINER,

@@ -90,3 +90,48 @@ export function mainStarted(pod: V1Pod): boolean {
   const main = pod.status?.containerStatuses?.find((c) => c.name === MAIN_CONTAINER);
   return Boolean(main?.state?.running || main?.state?.terminated);
 }
+
+export type ExitedView = PodView & { readonly state: 'exited' };
+
+/** Being deleted and bound to no node: it never ran and never will (no log, no exit code). */
+export function deletedUnscheduled(pod: V1Pod): boolean {
+  return pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null && !pod.spec?.nodeName;
+}
+
+/** The pod vanished: what its last known state said, or Lost. */
+export function lastExitedView(pod: V1Pod | undefined): ExitedView {
+  const v = pod ? viewPod(pod) : undefined;
+  return v?.state === 'exited' ? v : { state: 'exited', reason: 'Lost' };
+}
+
+/** What the runtime did to the attempt's pod, or saw done to it, besides what the pod says. */
+export interface EndCircumstances {
+  /** Killed by the runtime (`kill`), with this reason. */
+  readonly killReason: string | undefined;
+  /** Deleted by the runtime because it could not start (a stuck view's reason). */
+  readonly stuckReason: string | undefined;
+  /** The pod has a deletion timestamp (someone deleted it). */
+  readonly deleted: boolean;
+}
+
+/** The reason and exit code of an attempt whose pod ended as `view`. */
+export interface AttemptOutcome {
+  readonly reason: string;
+  readonly exitCode?: number;
+}
+
+/**
+ * The attempt's end from the pod's last view and what happened to it: a kill's or a stuck pod's
+ * reason wins (a stuck pod has no exit code; a killed one none from its signal, > 128); a pod
+ * deleted by someone else that did not succeed ended as PodDeleted; an active deadline stays
+ * DeadlineExceeded unless the runtime killed it first.
+ */
+export function attemptOutcome(view: ExitedView, c: EndCircumstances): AttemptOutcome {
+  const deletedByOthers = c.deleted && c.killReason === undefined && c.stuckReason === undefined;
+  let reason = c.killReason ?? c.stuckReason ?? (deletedByOthers && view.exitCode !== 0 ? 'PodDeleted' : view.reason);
+  let exitCode = view.exitCode;
+  if (c.stuckReason !== undefined) exitCode = undefined;
+  if (c.killReason !== undefined && exitCode !== undefined && exitCode > 128) exitCode = undefined;
+  if (view.reason === 'DeadlineExceeded' && c.killReason === undefined) reason = 'DeadlineExceeded';
+  return { reason, ...(exitCode !== undefined ? { exitCode } : {}) };
+}

@@ -9,8 +9,9 @@
 //                            and the finalizer removed once the run has ended (history and logs
 //                            kept); errors retry through the work queue. A DagRun that vanished
 //                            without us (finalizer removed by hand) cancels its run too.
-// Informers run on every replica (the pod runtime asks `ownerOf`); the work queue that writes
-// runs only while this replica leads (`setLeading`).
+// Informers run on every replica; the work queue that writes runs only while this replica leads
+// (`setLeading`). The pod runtime never calls in here: a run's pods name their owner DagRun from
+// the attempt spec (`runObject`, ADR 0008 amendment 1).
 import { dagRunOverrides, hasCode, validateDagRun, type DagResource, type DagRunResource, type DagTaskResource, type FieldError } from '@kontroler/core';
 import type { PoolLike } from '@kontroler/store';
 import {
@@ -36,11 +37,7 @@ import {
   type Listener,
   type RunObjectRef,
 } from '@kontroler/store';
-import { Informer, type InformerEvent } from '../kube/informer.js';
-import type { KubeClient } from '../kube/kube-client.js';
-import { isAlreadyExists, isNotFound, statusOf } from '../kube/kube-error.js';
-import { addFinalizer, removeFinalizer } from '../kube/finalizers.js';
-import { objectKey, type OwnerReference } from '../kube/objects.js';
+import { Informer, type InformerEvent, type KubeClient, isAlreadyExists, isNotFound, statusOf, addFinalizer, removeFinalizer, objectKey } from '@kontroler/runtime-kube';
 import {
   DAGRUN_FINALIZER,
   PURGE_ANNOTATION,
@@ -195,28 +192,6 @@ export class CrdAdapter {
     await this.queue.stop();
     await Promise.all(Object.values(this.informers).map((i) => i.stop()));
     await this.listener?.close();
-  }
-
-  /**
-   * The DagRun object that owns a run's pods (created when missing, on any replica). Undefined
-   * when there is none (the CRDs are not installed, or a user deleted it).
-   */
-  async ownerOf(runId: string, namespace: string): Promise<OwnerReference | undefined> {
-    const ref = await getRunObjectRef(this.o.pool, Number(runId));
-    if (!ref || ref.namespace !== namespace) return undefined;
-    const name = ref.kubeObject ?? (await this.ensureDagRunObject(ref));
-    if (!name) return undefined;
-    let obj = this.informers.dagrun.get(namespace, name) ?? this.created.get(`${namespace}/${name}`);
-    if (!obj) {
-      try {
-        obj = await this.o.client.request<CustomObject>('GET', `${base(namespace, 'dagruns')}/${name}`);
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    }
-    const uid = obj.metadata?.uid;
-    return uid ? { apiVersion: API_VERSION, kind: 'DagRun', name, uid } : undefined;
   }
 
   // --- events ---------------------------------------------------------------------------

@@ -69,10 +69,6 @@ test('SIGKILL the controller 5 times during a 50-task run: the run completes and
   const reflector: Reflector = startReflector<V1Pod>({
     kubeConfig: ns.kc,
     path: `/api/v1/namespaces/${ns.name}/pods`,
-    list: async () => {
-      const l = await ns.core.listNamespacedPod({ namespace: ns.name });
-      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
-    },
     onEvent: (e) => {
       if (e.type !== 'ADDED') return;
       const name = e.object.metadata?.name ?? '';

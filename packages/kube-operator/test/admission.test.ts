@@ -1,7 +1,7 @@
 // Admission verdicts without a database (core validation) and the AdmissionReview answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DAGRUN_FINALIZER, admissionResponse, onlyFinalizersChanged, validateAdmission } from '@kontroler/runtime-kube';
+import { DAGRUN_FINALIZER, admissionResponse, onlyFinalizersChanged, validateAdmission } from '@kontroler/kube-operator';
 
 const dag = (task: unknown[]) => ({ apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DAG', metadata: { name: 'd', namespace: 'n' }, spec: { task } });
 

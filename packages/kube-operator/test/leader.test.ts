@@ -1,7 +1,7 @@
 // Lease decisions (client-go's rules) and the keyed work queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { QUEUE_RETRY_BASE_MS, QUEUE_RETRY_MAX_MS, WorkQueue, decideLease, microTime, nextLeaseSpec, retryBackoffMs } from '@kontroler/runtime-kube';
+import { QUEUE_RETRY_BASE_MS, QUEUE_RETRY_MAX_MS, WorkQueue, decideLease, microTime, nextLeaseSpec, retryBackoffMs } from '@kontroler/kube-operator';
 
 test('decideLease: renew our own, take a free or expired one, wait for a live holder', () => {
   assert.equal(decideLease(undefined, 'me', 0, 0, 15_000), 'acquire');

@@ -3,8 +3,7 @@
 // expired), with optimistic concurrency (resourceVersion) so two candidates never both win. A
 // leader that cannot renew for `renewDeadlineMs` stops leading before its lease can expire
 // elsewhere. `stop()` releases the lease so another replica takes over at once.
-import type { KubeClient } from '../kube/kube-client.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../kube/kube-error.js';
+import { type KubeClient, isAlreadyExists, isConflict, isNotFound } from '@kontroler/runtime-kube';
 import { decideLease, nextLeaseSpec, type LeaseSpec } from './lease-decision.js';
 
 export interface LeaderElectorOptions {

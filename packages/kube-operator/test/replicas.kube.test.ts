@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { testNamespace, waitFor } from '@kontroler/kube-agent/testing';
-import { CrdAdapter, KubePodRuntime, LeaderElector } from '@kontroler/runtime-kube';
+import { KubePodRuntime } from '@kontroler/runtime-kube';
+import { CrdAdapter, LeaderElector } from '@kontroler/kube-operator';
 import { loadRun } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { GROUP_PATH, installCrds } from './crds.js';
@@ -33,7 +34,7 @@ async function replica(name: string): Promise<Replica> {
   const client = testClient();
   const log = { info: () => undefined, warn: () => undefined, error: (m: string) => process.stderr.write(`${name}: ${m}\n`) };
   const adapter = new CrdAdapter({ client, pool: db.pool, databaseUrl: db.url, namespaces: [ns.name], log, statusIntervalMs: 200 });
-  const runtime = new KubePodRuntime({ client, namespaces: [ns.name], owner: (id, n) => adapter.ownerOf(id, n) });
+  const runtime = new KubePodRuntime({ client, namespaces: [ns.name] });
   const controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: name, log: silentLog, secrets: runtimeReadsSecrets, pollMs: 500, maxRuns: 2 });
   const elector = new LeaderElector({
     client,

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { startReflector, testNamespace, waitFor, type Reflector } from '@kontroler/kube-agent/testing';
-import { CrdAdapter, DAGRUN_FINALIZER, KubePodRuntime, type CrdAdapterOptions, type KubeClient } from '@kontroler/runtime-kube';
+import { KubePodRuntime, type KubeClient } from '@kontroler/runtime-kube';
+import { CrdAdapter, DAGRUN_FINALIZER, type CrdAdapterOptions } from '@kontroler/kube-operator';
 
 type CustomObject = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 import { getDag, getRun, listAttempts, listRuns, readLog, startRun } from '@kontroler/store';
@@ -39,7 +40,7 @@ before(async () => {
   const log = { info: () => undefined, warn: (m: string) => process.stderr.write(`${m}\n`), error: (m: string) => process.stderr.write(`${m}\n`) };
   adapterOptions = { client, pool: db.pool, databaseUrl: db.url, namespaces: [ns.name], log, dagRunGraceMs: 1000, statusIntervalMs: 200 };
   adapter = new CrdAdapter(adapterOptions);
-  runtime = new KubePodRuntime({ client, namespaces: [ns.name], owner: (id, n) => adapter.ownerOf(id, n) });
+  runtime = new KubePodRuntime({ client, namespaces: [ns.name] });
   controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'crd-adapter-test', log: silentLog, secrets: runtimeReadsSecrets, pollMs: 1000 });
   await adapter.start();
   adapter.setLeading(true);
@@ -47,7 +48,7 @@ before(async () => {
   podWatch = startReflector<V1Pod>({
     kubeConfig: ns.kc,
     path: `/api/v1/namespaces/${ns.name}/pods`,
-    list: async () => ({ items: [], resourceVersion: '0' }),
+    resourceVersion: '0',
     onEvent: (e) => {
       if (e.type === 'ADDED') pods.push(e.object);
     },
@@ -288,6 +289,32 @@ test('a DagRun deleted while the controller is down waits terminating; the contr
     await new Promise((r) => setTimeout(r, 100));
   }
   await assertCanceledWithHistory(orphanId);
+});
+
+test('a replica that does not lead writes no DagRun object: the pods of a run started elsewhere are unowned, and its DagRun appears once the replica leads', async () => {
+  // Before ADR 0008 amendment 1, the pod runtime asked the adapter for an owner, which made the
+  // run's DagRun object on any replica. Now the runtime only reads the DagRun the spec names.
+  await until('dags', 'chain', (o) => o.status?.phase === 'Successful', 'Successful');
+  adapter.setLeading(false);
+  let runId: number;
+  try {
+    const { run } = await startRun(db.pool, { namespace: ns.name, dagName: 'chain', trigger: 'api' });
+    runId = run.id;
+    const deadline = Date.now() + 60_000;
+    while ((await getRun(db.pool, runId))?.status !== 'succeeded') {
+      assert.ok(Date.now() < deadline, `run ${runId} succeeded within 60 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const runPods = pods.filter((p) => p.metadata?.labels?.['kontroler.greedykomodo/run-id'] === String(runId));
+    assert.equal(runPods.length, 2);
+    for (const p of runPods) assert.equal(p.metadata?.ownerReferences, undefined, `pod ${p.metadata?.name} has no owner`);
+    const objects = await client.request<{ items: CustomObject[] }>('GET', path('dagruns'));
+    assert.deepEqual(objects.items.filter((o) => o.metadata?.annotations?.['kontroler.greedykomodo/run-id'] === String(runId)), [], 'no DagRun object while not leading');
+  } finally {
+    adapter.setLeading(true);
+  }
+  const mirror = await until('dagruns', `chain-${runId}`, (o) => o.status?.phase === 'Succeeded', 'Succeeded (mirrored by the leader)');
+  assert.equal(mirror.metadata?.annotations?.['kontroler.greedykomodo/run-id'], String(runId));
 });
 
 test('with RBAC from before the finalizer (no patch on dagruns) DagRuns still run, and deleting one cancels its run', { timeout: 120_000 }, async (t) => {

@@ -2,22 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunState } from '@kontroler/engine';
-import {
-  DAGRUN_FINALIZER,
-  addFinalizerPatch,
-  dagRunNameFor,
-  dagRunObjectFor,
-  dagRunSettled,
-  dagRunStatus,
-  eventFor,
-  failedRunStatus,
-  invalidStatus,
-  removeFinalizerPatch,
-  runIdOf,
-  statusDiffers,
-  storedStatus,
-  toResource,
-} from '@kontroler/runtime-kube';
+import { addFinalizerPatch, removeFinalizerPatch } from '@kontroler/runtime-kube';
+import { DAGRUN_FINALIZER, dagRunNameFor, dagRunObjectFor, dagRunSettled, dagRunStatus, eventFor, failedRunStatus, invalidStatus, runIdOf, statusDiffers, storedStatus, toResource } from '@kontroler/kube-operator';
 
 test('toResource keeps name, namespace, labels, annotations and spec; drops server fields', () => {
   const r = toResource(

@@ -2,8 +2,7 @@
 // resources, and what each object's status should say.
 import type { DagResource, DagRunResource, DagTaskResource, FieldError } from '@kontroler/core';
 import type { RunState, TaskState } from '@kontroler/engine';
-import type { KubeObject } from '../kube/objects.js';
-import { GROUP } from '../pods/naming.js';
+import { type KubeObject, GROUP } from '@kontroler/runtime-kube';
 import { API_VERSION } from './crd-schema.js';
 
 export interface CustomObject extends KubeObject {

@@ -1,5 +1,5 @@
 // Kubernetes Events on Kontroler objects, so `kubectl describe dagrun X` tells what happened.
-import type { KubeClient } from '../kube/kube-client.js';
+import { type KubeClient } from '@kontroler/runtime-kube';
 import type { CustomObject } from './crd-objects.js';
 
 export interface EventInput {

@@ -1,9 +1,6 @@
 // A shard's namespaces: those labelled kontroler.greedykomodo/shard=<shard>, kept current by a
 // namespace informer (Kargo's agent model: one database, namespaces split between controllers).
-import { Informer } from '../kube/informer.js';
-import type { KubeClient } from '../kube/kube-client.js';
-import type { KubeObject } from '../kube/objects.js';
-import { LABELS } from '../pods/naming.js';
+import { Informer, type KubeClient, type KubeObject, LABELS } from '@kontroler/runtime-kube';
 
 export class ShardNamespaces {
   private readonly informer: Informer<KubeObject>;

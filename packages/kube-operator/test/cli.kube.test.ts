@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { testNamespace, waitFor } from '@kontroler/kube-agent/testing';
-import { selfSignedCert, webhookConfiguration, type KubeClient } from '@kontroler/runtime-kube';
+import { type KubeClient } from '@kontroler/runtime-kube';
+import { selfSignedCert, webhookConfiguration } from '@kontroler/kube-operator';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { GROUP_PATH, installCrds } from './crds.js';
-import { testClient } from './helpers.js';
+import { kubectl, testClient } from './helpers.js';
 import { repoRoot } from './repo.js';
 
 const ns = await testNamespace('cli');
@@ -24,18 +25,6 @@ let proc: ChildProcess;
 let out = '';
 let certDir: string;
 
-function kubectl(args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
 
 function untilOutput(re: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {

@@ -4,13 +4,13 @@
 // never refused, even when the DagRun no longer fits its DAG.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { testNamespace } from '@kontroler/kube-agent/testing';
-import { DAGRUN_FINALIZER, KubeApiError, type KubeObject, addFinalizer, removeFinalizer, selfSignedCert, startWebhookServer, webhookConfiguration, type KubeClient, type RunningWebhookServer } from '@kontroler/runtime-kube';
+import { KubeApiError, type KubeObject, addFinalizer, removeFinalizer, type KubeClient } from '@kontroler/runtime-kube';
+import { DAGRUN_FINALIZER, selfSignedCert, startWebhookServer, webhookConfiguration, type RunningWebhookServer } from '@kontroler/kube-operator';
 import { applyResource } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { GROUP_PATH, installCrds } from './crds.js';
-import { testClient, untilGone } from './helpers.js';
+import { kubectl, testClient, untilGone } from './helpers.js';
 
 const ns = await testNamespace('webhook');
 const configName = `kontroler-test-${ns.name}`;
@@ -63,19 +63,6 @@ after(async () => {
   await db.drop();
 });
 
-/** kubectl, asynchronously: the webhook server answers from this very process. */
-function kubectl(args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: process.env.KONTROLER_TEST_KUBECONFIG } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 test('kubectl apply of a cyclic DAG is refused by the admission webhook, naming the cycle and its field path', async () => {
   const doc = JSON.stringify({ ...cyclic, metadata: { name: 'cyclic', namespace: ns.name } });

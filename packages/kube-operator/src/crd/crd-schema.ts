@@ -3,10 +3,11 @@
 // Structural schemas: free-form Kubernetes sub-objects keep unknown fields, everything else is
 // pruned (kubectl reports unknown fields). `scripts/gen-crds.mjs` writes them to deploy/crds/.
 import { DAG_RUN_SPEC_SHAPE, DAG_SPEC_SHAPE, DAG_TASK_SPEC_SHAPE, type Shape } from '@kontroler/core';
+import { CRD_API_VERSION, CRD_VERSION, GROUP } from '@kontroler/runtime-kube';
 
-export const CRD_GROUP = 'kontroler.greedykomodo';
-export const CRD_VERSION = 'v1alpha1';
-export const API_VERSION = `${CRD_GROUP}/${CRD_VERSION}`;
+export { CRD_VERSION };
+export const CRD_GROUP = GROUP;
+export const API_VERSION = CRD_API_VERSION;
 
 export type JsonSchema = { [k: string]: unknown };
 

@@ -1,0 +1,14 @@
+// The Kubernetes front end of Kontroler, a peer of the server: the CRD adapter (DAG / DagTask /
+// DagRun objects and the store in step), admission webhooks, leader election and shards. Pods are
+// run by @kontroler/runtime-kube.
+export { crdManifests, shapeToSchema, API_VERSION as CRD_API_VERSION, CRD_GROUP, CRD_VERSION } from './crd/crd-schema.js';
+export { CrdAdapter, DAGRUN_FINALIZE_RECHECK_MS, type CrdAdapterOptions, type CrdAdapterCounters, type AdapterLog } from './crd/crd-adapter.js';
+export { WorkQueue, retryBackoffMs, QUEUE_RETRY_BASE_MS, QUEUE_RETRY_MAX_MS } from './crd/work-queue.js';
+export { dagRunStatus, dagRunObjectFor, dagRunNameFor, storedStatus, invalidStatus, failedRunStatus, statusDiffers, toResource, runIdOf, runEnded, dagRunSettled, RUN_ID_ANNOTATION, PURGE_ANNOTATION, DAGRUN_FINALIZER, type CustomObject } from './crd/crd-objects.js';
+export { LeaderElector, type LeaderElectorOptions } from './leader/leader-elector.js';
+export { decideLease, nextLeaseSpec, microTime, type LeaseSpec } from './leader/lease-decision.js';
+export { ShardNamespaces } from './leader/shard-namespaces.js';
+export { startWebhookServer, webhookConfiguration, type RunningWebhookServer, type WebhookServerOptions } from './webhook/webhook-server.js';
+export { validateAdmission, admissionResponse, onlyFinalizersChanged, type AdmissionRequest, type AdmissionReview, type Verdict } from './webhook/admission.js';
+export { certFromDir, selfSignedCert, type ServingCert } from './webhook/certs.js';
+export { eventFor, recordEvent } from './crd/events.js';
