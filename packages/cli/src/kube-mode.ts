@@ -7,7 +7,7 @@ import type { ControllerLog } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CrdAdapter, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/kube-operator';
-import { KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
+import { DEFAULT_KUBE_BURST, DEFAULT_KUBE_QPS, KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
   readonly runtime: 'local' | 'kubernetes';
@@ -76,8 +76,8 @@ export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.
     webhookCertDir: f.webhookCertDir ?? (env.KONTROLER_WEBHOOK_CERT_DIR || undefined),
     // commander sets crds: true unless --no-crds is given, so only false is a choice.
     crds: f.crds === false ? false : (bool(env.KONTROLER_CRDS) ?? true),
-    qps: num('--kube-qps / KONTROLER_KUBE_QPS', f.kubeQps ?? env.KONTROLER_KUBE_QPS, 20),
-    burst: num('--kube-burst / KONTROLER_KUBE_BURST', f.kubeBurst ?? env.KONTROLER_KUBE_BURST, 30),
+    qps: num('--kube-qps / KONTROLER_KUBE_QPS', f.kubeQps ?? env.KONTROLER_KUBE_QPS, DEFAULT_KUBE_QPS),
+    burst: num('--kube-burst / KONTROLER_KUBE_BURST', f.kubeBurst ?? env.KONTROLER_KUBE_BURST, DEFAULT_KUBE_BURST),
     taskToken: taskTokenSettings(env),
   };
 }

@@ -1,7 +1,7 @@
 // The pod runtime of Kubernetes mode: one pod per attempt (pods/), over a small API client and
 // informer (kube/). No store: the Kubernetes front end (CRD adapter, admission, leader election)
 // is @kontroler/kube-operator.
-export { KubeClient, resourceOf, type KubeClientOptions, type ClientStats } from './kube/kube-client.js';
+export { DEFAULT_KUBE_BURST, DEFAULT_KUBE_QPS, KubeClient, resourceOf, type KubeClientOptions, type ClientStats } from './kube/kube-client.js';
 export { KubeApiError, isAlreadyExists, isConflict, isNotFound, retryDelay, statusOf, toKontrolerError } from './kube/kube-error.js';
 export { Informer, type InformerEvent, type InformerOptions } from './kube/informer.js';
 export { TokenBucket } from './kube/rate-limiter.js';

@@ -8,10 +8,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, retryDelay } from './kube-error.js';
 import { TokenBucket } from './rate-limiter.js';
 
+/** Client-side rate limit defaults: client-go's usual controller settings (Argo's too), also `kontroler controller`'s. */
+export const DEFAULT_KUBE_QPS = 20;
+export const DEFAULT_KUBE_BURST = 30;
+
 export interface KubeClientOptions {
-  /** Client-side rate limit, as client-go's: requests per second (default 50; 0 = unlimited). */
+  /** Client-side rate limit, as client-go's: requests per second (default `DEFAULT_KUBE_QPS`; 0 = unlimited). */
   readonly qps?: number;
-  /** Burst above `qps` (default 100). */
+  /** Burst above `qps` (default `DEFAULT_KUBE_BURST`). */
   readonly burst?: number;
   /** Per-request timeout for non-streaming calls (default 30 s). */
   readonly timeoutMs?: number;
@@ -56,7 +60,7 @@ export class KubeClient {
     readonly kc: KubeConfig,
     private readonly o: KubeClientOptions = {},
   ) {
-    this.bucket = new TokenBucket({ qps: o.qps ?? 50, burst: o.burst ?? 100 });
+    this.bucket = new TokenBucket({ qps: o.qps ?? DEFAULT_KUBE_QPS, burst: o.burst ?? DEFAULT_KUBE_BURST });
     this.timeoutMs = o.timeoutMs ?? 30_000;
   }
 
