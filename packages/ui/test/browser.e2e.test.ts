@@ -339,6 +339,18 @@ spec:
   await page.locator('.log-scroll').hover();
   await page.mouse.wheel(0, -2000);
   await page.waitForSelector('button:has-text("⇣ Follow")');
+  // The wheel scrolls smoothly (animated): let it settle, or its rest would move the view away
+  // from the match the search scrolls to (under load the animation outlasts the typing).
+  await page.waitForFunction(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const el = document.querySelector('.log-scroll');
+        const top = el?.scrollTop;
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve(el !== null && el.scrollTop === top)));
+      }),
+    null,
+    { timeout: 10_000 },
+  );
   await page.fill('input[aria-label="Search the log"]', 'line 12345 of');
   await page.waitForSelector('[data-testid=log-viewer] mark.current');
   assert.match(await page.locator('.log-toolbar').innerText(), /1 \/ 1/);
