@@ -209,8 +209,9 @@ async function runningSlow(name: string): Promise<number> {
 
 /** The run ended canceled, with its one attempt and the log it wrote before the cancel. */
 async function assertCanceledWithHistory(runId: number): Promise<void> {
-  assert.equal((await getRun(db.pool, runId))?.status, 'canceled', 'the run ended before its DagRun went');
   const attempts = await listAttempts(db.pool, runId, 'wait');
+  // The attempts say why, should the run have ended otherwise (e.g. its pod failed or vanished).
+  assert.equal((await getRun(db.pool, runId))?.status, 'canceled', `the run ended before its DagRun went; attempts: ${JSON.stringify(attempts)}`);
   assert.equal(attempts.length, 1);
   assert.equal((await readLog(db.pool, { runId, task: 'wait', attempt: 1 })).data.toString(), 'waiting\n');
 }
