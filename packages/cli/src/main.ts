@@ -1,9 +1,9 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { register as registerUp } from './commands/up.js';
 import { register as registerValidate } from './commands/validate.js';
 import { register as registerMigrate } from './commands/migrate.js';
 import { registerRemoteCommands } from './remote/index.js';
-import { printError } from './remote/program.js';
+import { runProgram } from './remote/program.js';
 
 export function buildProgram(): Command {
   const program = new Command('kontroler')
@@ -21,15 +21,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  try {
-    await buildProgram().parseAsync(argv);
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      process.exitCode = e.exitCode;
-      return;
-    }
-    printError(e);
-    process.exitCode = 1;
-  }
+export function main(argv: string[]): Promise<void> {
+  return runProgram(buildProgram(), argv);
 }

@@ -1,6 +1,7 @@
 // A `kontroler` program with only the remote commands: for tests and for embedding.
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '@kontroler/client';
+import { messageOf } from '@kontroler/core';
 import { registerRemoteCommands } from './index.js';
 
 export function buildRemoteProgram(): Command {
@@ -10,9 +11,14 @@ export function buildRemoteProgram(): Command {
 }
 
 /** Runs the remote commands on `argv`, printing errors the way the CLI does; sets process.exitCode. */
-export async function runRemote(argv: string[]): Promise<void> {
+export function runRemote(argv: string[]): Promise<void> {
+  return runProgram(buildRemoteProgram(), argv);
+}
+
+/** Parses `argv` with `program`, printing errors the way the CLI does; sets process.exitCode. */
+export async function runProgram(program: Command, argv: string[]): Promise<void> {
   try {
-    await buildRemoteProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode;
@@ -32,7 +38,7 @@ export function printError(e: unknown): void {
   }
   const err = e as { code?: unknown; details?: unknown };
   const code = typeof err.code === 'string' && /^[A-Z_]+$/.test(err.code) ? ` [${err.code}]` : '';
-  console.error(`error${code}: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`error${code}: ${messageOf(e)}`);
   if (Array.isArray(err.details)) {
     for (const d of err.details as Array<{ path: string; message: string; line?: number; column?: number }>) {
       if (e instanceof Error && e.message.includes(`${d.path}: ${d.message}`)) continue; // already said
