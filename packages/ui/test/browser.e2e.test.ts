@@ -65,7 +65,23 @@ async function setCode(host: string, text: string): Promise<void> {
 }
 
 /** Drags from one node's output handle to another node's input handle, as a person would. */
+/** Resolves once the canvas stands still (fit-view and layout animate the viewport for a while). */
+async function canvasSettled(): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const el = document.querySelector('.react-flow__viewport');
+        const before = el ? getComputedStyle(el).transform : '';
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve(el !== null && getComputedStyle(el).transform === before)));
+      }),
+    null,
+    { timeout: 10_000 },
+  );
+}
+
 async function drawEdge(from: string, to: string): Promise<void> {
+  // The handles are measured first: if the viewport still moves, the drag would miss them.
+  await canvasSettled();
   const src = page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`);
   const dst = page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`);
   const a = (await src.boundingBox())!;
