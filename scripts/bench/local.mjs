@@ -40,12 +40,16 @@ function peakRssMb(pid) {
 function cli(args, env) {
   const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`kontroler ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
-  return r.stdout;
+  // `run --wait` reports progress ("started run N", ...) on stderr, results on stdout.
+  return `${r.stdout}${r.stderr}`;
 }
 
 function runTimes(id, env) {
-  const j = JSON.parse(cli(['run-status', String(id), '-o', 'json'], env));
-  return { status: j.run.status, ms: j.state.finishedAt - j.state.startedAt };
+  const r = spawnSync(process.execPath, [bin, 'run-status', String(id), '-o', 'json'], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`kontroler run-status ${id} failed: ${r.stdout}${r.stderr}`);
+  // The API's run detail: ISO start and end of the run.
+  const j = JSON.parse(r.stdout);
+  return { status: j.status, ms: Date.parse(j.finishedAt) - Date.parse(j.startedAt) };
 }
 
 /** Mean time to spawn and reap `true`, sequentially, from Node (process start cost). */
