@@ -1,12 +1,37 @@
-// decide(): the run state machine. Pure: no I/O, no clock (time is `now`), no randomness.
-// Level-based: an event first updates the state it is about, then `reconcile` looks at the whole
-// run and computes what should happen next, whatever woke it.
+// decide(): the run state machine. Pure at its interface: no I/O, no clock (time is `now`), no
+// randomness; the same inputs give the same state and commands.
+//
+// Level-based and incremental: an event first updates the task it is about, then `reconcile`
+// settles the run — skips what can no longer run, starts what is ready, enforces deadlines, asks
+// to be woken, finishes the run. It does so from an index of the run (run-index.ts: counts per
+// status, per task the count of its upstream tasks that are terminal / succeeded / failed, the
+// tasks that may start by position, heaps of retry times and deadlines), so a decision costs
+// O(events + tasks whose state or readiness they change), never O(tasks in the DAG).
+//
+// The index is a cache beside the immutable RunState: `decideAll` takes it from the state it is
+// given and hands it to the state it returns (a WeakMap keyed by the state object). A state that
+// comes without one — loaded from the store, built by hand, or an older state passed in again
+// after its index moved on — gets one built from scratch in O(tasks + edges). So an index is never
+// shared by two live states, and results never depend on whether it was cached.
+//
+// Order of a decision's commands (canonical; the tests' whole-run reference follows it too):
+//  1. the events' own commands, in event order: `notify:task` for each task an event changed the
+//     status of (a run retry: its reset tasks in definition order);
+//  2. canceling: for each task the cancel acts on, in definition order, `attempt:kill` (an active
+//     attempt) or `notify:task` canceled (the rest);
+//     otherwise: `notify:task` skipped for every task skipped, in definition order; then for each
+//     task started, in definition order, `notify:task` running and `attempt:start` — the tasks
+//     that may start (pending and ready once every skip has settled, or waiting with their retry
+//     due) start in definition order up to `maxRunning`; then `attempt:kill` DeadlineExceeded
+//     for each attempt past its deadline, in definition order;
+//  3. `notify:run` when the run ended, else `wake` when something is due later.
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
-import type { AttemptState, RunState, TaskState } from './state.js';
-import { MAX_NOT_STARTED, NOT_STARTED, isActiveAttempt, isTerminalRun, isTerminalTask, lastAttempt, ranAttempts, taskMap, withTasks } from './state.js';
-import { readiness } from './readiness.js';
-import { retryDelayMs, shouldRetry } from './retry.js';
+import type { RunState, TaskState } from './state.js';
+import { isTerminalRun, taskMap, withTasks } from './state.js';
+import { dagIndexOf, type DagIndex } from './dag-index.js';
+import { RunIndex } from './run-index.js';
+import { attemptExited, attemptStarted, canceledTask, killedTask, resetTask, skippedTask, startedTask, taskNotification } from './transitions.js';
 
 export interface DecideOptions {
   /** At most this many attempts of the run run at once (default: no limit). */
@@ -37,15 +62,36 @@ export function decide(def: DagDefinition, state: RunState, event: RunEvent, now
 /**
  * `decide` for several events at once: applies them in order, then evaluates the run once. The
  * same outcome as feeding them one by one (the engine is level-based), at the cost of one pass.
+ * Cost: O(events + tasks whose state or readiness they change) when `state` is the one the
+ * previous decision returned; O(tasks + edges) more otherwise (its index is rebuilt).
  */
 export function decideAll(def: DagDefinition, state: RunState, events: readonly RunEvent[], now: number, opts: DecideOptions = {}): Decision {
-  const d = new Draft(def, state);
-  for (const ev of events) apply(def, d, ev, now);
-  reconcile(def, d, now, opts.maxRunning ?? Number.POSITIVE_INFINITY);
-  return { state: d.result(), commands: d.commands, changed: d.changed() };
+  const dag = dagIndexOf(def);
+  const run = takeRunIndex(dag, state, now);
+  const d = new Draft(dag, run, state);
+  for (const ev of events) apply(d, ev, now);
+  reconcile(d, now, opts.maxRunning ?? Number.POSITIVE_INFINITY);
+  const next = d.result();
+  runIndexes.set(next, run);
+  return { state: next, commands: d.commands, changed: d.changed() };
 }
 
-/** Mutable working copy that copies a task only when it changes. */
+/** Each live state's index (see the header). A cache: losing an entry only costs a rebuild. */
+const runIndexes = new WeakMap<RunState, RunIndex>();
+
+function takeRunIndex(dag: DagIndex, state: RunState, now: number): RunIndex {
+  const run = runIndexes.get(state);
+  // Taken out first: should the decision throw half-way, the state is left without an index.
+  runIndexes.delete(state);
+  // Time going back would make retries already counted as due not due: rebuild (rare).
+  if (run && run.dag === dag && now >= run.movedDueAt) {
+    run.grow(state.tasks);
+    return run;
+  }
+  return RunIndex.build(dag, state.tasks);
+}
+
+/** Mutable working copy that copies a task only when it changes, keeping the run index in step. */
 class Draft {
   readonly commands: Command[] = [];
   status: RunState['status'];
@@ -56,7 +102,8 @@ class Draft {
   private readonly overlay = new Map<string, TaskState>();
 
   constructor(
-    private readonly def: DagDefinition,
+    readonly dag: DagIndex,
+    readonly run: RunIndex,
     private readonly base: RunState,
   ) {
     this.status = base.status;
@@ -66,33 +113,23 @@ class Draft {
   }
 
   task(name: string): TaskState | undefined {
+    const i = this.dag.position.get(name);
+    if (i !== undefined) return this.run.current[i];
     return this.overlay.get(name) ?? this.base.tasks.get(name);
   }
 
-  setTask(t: TaskState): void {
-    const before = this.task(t.name);
-    this.overlay.set(t.name, t);
-    if (before && before.status !== t.status) {
-      const a = lastAttempt(t);
-      this.commands.push({
-        type: 'notify:task',
-        task: t.name,
-        status: t.status,
-        ...(a ? { attempt: a.attempt } : {}),
-        ...(a?.exitCode !== undefined ? { exitCode: a.exitCode } : {}),
-        ...(t.reason !== undefined ? { reason: t.reason } : a?.reason !== undefined ? { reason: a.reason } : {}),
-      });
-    }
+  spec(name: string): ResolvedTask | undefined {
+    const i = this.dag.position.get(name);
+    return i === undefined ? undefined : this.dag.specs[i];
   }
 
-  /** Every task, in definition order. */
-  allTasks(): TaskState[] {
-    const out: TaskState[] = [];
-    for (const spec of this.def.tasks) {
-      const t = this.task(spec.name);
-      if (t) out.push(t);
-    }
-    return out;
+  /** Records the task's new state; `notify`: push its `notify:task` now when its status changed. */
+  setTask(t: TaskState, notify = true): void {
+    const before = this.task(t.name);
+    this.overlay.set(t.name, t);
+    const i = this.dag.position.get(t.name);
+    if (i !== undefined) this.run.update(i, t);
+    if (notify && before && before.status !== t.status) this.commands.push(taskNotification(t));
   }
 
   changed(): string[] {
@@ -120,11 +157,7 @@ class Draft {
   }
 }
 
-function replaceLast(t: TaskState, a: AttemptState): readonly AttemptState[] {
-  return [...t.attempts.slice(0, -1), a];
-}
-
-function apply(def: DagDefinition, d: Draft, ev: RunEvent, now: number): void {
+function apply(d: Draft, ev: RunEvent, now: number): void {
   switch (ev.type) {
     case 'run:tick':
       return;
@@ -135,144 +168,49 @@ function apply(def: DagDefinition, d: Draft, ev: RunEvent, now: number): void {
       return retryRun(d);
     case 'attempt:started': {
       const t = d.task(ev.task);
-      const a = t && lastAttempt(t);
-      if (!t || !a || a.attempt !== ev.attempt || a.status !== 'starting') return;
-      d.setTask({
-        ...t,
-        attempts: replaceLast(t, { ...a, status: 'running', startedAt: ev.at, ...(ev.handle !== undefined ? { handle: ev.handle } : {}) }),
-      });
+      const next = t && attemptStarted(t, ev.attempt, ev.at, ev.handle);
+      if (next) d.setTask(next);
       return;
     }
     case 'attempt:exited': {
       const t = d.task(ev.task);
-      const a = t && lastAttempt(t);
-      if (!t || !a || a.attempt !== ev.attempt || !isActiveAttempt(a.status)) return;
-      const ok = ev.exitCode === 0 && a.killReason === undefined;
-      const reason = a.killReason ?? ev.reason ?? (ok ? 'Completed' : 'Error');
-      const ended: AttemptState = {
-        ...a,
-        status: ok ? 'succeeded' : a.killReason === 'Canceled' ? 'canceled' : reason === 'Lost' || reason === NOT_STARTED ? 'lost' : 'failed',
-        finishedAt: ev.at,
-        ...(a.startedAt === undefined ? { startedAt: ev.at } : {}),
-        ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
-        reason,
-      };
-      const spec = def.tasks.find((x) => x.name === t.name);
-      d.setTask(afterAttempt(spec, t, replaceLast(t, ended), ended, now, d.cancelRequested, ev.noRetry === true));
+      const next = t && attemptExited(d.spec(ev.task), t, ev, now, d.cancelRequested);
+      if (next) d.setTask(next);
       return;
     }
   }
 }
 
-/** The task's next state once its last attempt ended: done, a delayed retry, or failed for good. */
-function afterAttempt(
-  spec: ResolvedTask | undefined,
-  t: TaskState,
-  attempts: readonly AttemptState[],
-  ended: AttemptState,
-  now: number,
-  canceling: boolean,
-  noRetry: boolean,
-): TaskState {
-  const base = { name: t.name, attempts };
-  if (ended.status === 'succeeded') return { ...base, status: 'succeeded' };
-  if (ended.status === 'canceled' || canceling) return { ...base, status: 'canceled', reason: 'Canceled' };
-  if (noRetry) return { ...base, status: 'failed', reason: ended.reason ?? 'Error' };
-  if (ended.reason === NOT_STARTED) {
-    if (attempts.filter((a) => a.reason === NOT_STARTED).length < MAX_NOT_STARTED) {
-      return { ...base, status: 'waiting', retryAt: now, reason: 'the previous attempt was never started; starting the next one' };
-    }
-    return { ...base, status: 'failed', reason: `${MAX_NOT_STARTED} attempts in a row were never started by the runtime` };
-  }
-  const why = ended.exitCode !== undefined ? `exit code ${ended.exitCode}` : (ended.reason ?? 'Error');
-  const ran = ranAttempts({ attempts });
-  if (spec && shouldRetry(spec, ran, ended.exitCode)) {
-    const retryAt = now + retryDelayMs(spec, ran);
-    return { ...base, status: 'waiting', retryAt, reason: `retry ${ran} of ${spec.retryLimit} after ${why}` };
-  }
-  return { ...base, status: 'failed', reason: ended.reason === 'Error' ? `failed with ${why}` : (ended.reason ?? 'Error') };
-}
-
-/** Failed, skipped and canceled tasks go back to pending; their attempt history stays. */
+/** Failed, skipped and canceled tasks go back to pending; their attempt history stays. O(those tasks). */
 function retryRun(d: Draft): void {
   if (d.status !== 'failed' && d.status !== 'canceled') return;
-  for (const t of d.allTasks()) {
-    if (t.status === 'failed' || t.status === 'skipped' || t.status === 'canceled') {
-      d.setTask({ name: t.name, status: 'pending', attempts: t.attempts });
-    }
+  for (const i of d.run.retryTargets()) {
+    const t = d.run.current[i];
+    if (t) d.setTask(resetTask(t));
   }
   d.status = 'running';
   d.cancelRequested = false;
   d.finishedAt = undefined;
 }
 
-function reconcile(def: DagDefinition, d: Draft, now: number, maxRunning: number): void {
+function reconcile(d: Draft, now: number, maxRunning: number): void {
   if (isTerminalRun(d.status)) return;
   if (d.status === 'pending') {
     d.status = 'running';
     d.startedAt = now;
   }
   let wakeAt = Number.POSITIVE_INFINITY;
-
   if (d.cancelRequested) {
-    for (const t of d.allTasks()) {
-      const a = lastAttempt(t);
-      if (t.status === 'running' && a && isActiveAttempt(a.status)) {
-        if (a.killReason === undefined) {
-          d.setTask({ ...t, attempts: replaceLast(t, { ...a, killReason: 'Canceled' }) });
-          d.commands.push({ type: 'attempt:kill', task: t.name, attempt: a.attempt, reason: 'Canceled' });
-        }
-      } else if (!isTerminalTask(t.status)) {
-        d.setTask({ name: t.name, status: 'canceled', attempts: t.attempts, reason: 'Canceled' });
-      }
-    }
+    cancelAll(d);
   } else {
-    // Start what is ready, in DAG order, up to the parallelism limit.
-    let running = d.allTasks().filter((t) => t.status === 'running').length;
-    let progressed = true;
-    while (progressed) {
-      progressed = false;
-      for (const spec of def.tasks) {
-        const t = d.task(spec.name);
-        if (!t) continue;
-        if (t.status === 'waiting') {
-          if (t.retryAt !== undefined && t.retryAt > now) {
-            wakeAt = Math.min(wakeAt, t.retryAt);
-            continue;
-          }
-          if (running >= maxRunning) continue;
-          startAttempt(d, spec, t, now);
-          running++;
-          continue;
-        }
-        if (t.status !== 'pending') continue;
-        const r = readiness(spec, (n) => d.task(n)?.status);
-        if (r.kind === 'skip') {
-          d.setTask({ name: t.name, status: 'skipped', attempts: t.attempts, reason: r.reason });
-          progressed = true; // a skip can make downstream tasks decidable
-        } else if (r.kind === 'ready' && running < maxRunning) {
-          startAttempt(d, spec, t, now);
-          running++;
-        }
-      }
-    }
-    // Deadlines of running attempts (including the ones just started).
-    for (const t of d.allTasks()) {
-      const a = lastAttempt(t);
-      if (t.status === 'running' && a && isActiveAttempt(a.status) && a.deadlineAt !== undefined && a.killReason === undefined) {
-        if (now >= a.deadlineAt) {
-          d.setTask({ ...t, attempts: replaceLast(t, { ...a, killReason: 'DeadlineExceeded' }) });
-          d.commands.push({ type: 'attempt:kill', task: t.name, attempt: a.attempt, reason: 'DeadlineExceeded' });
-        } else {
-          wakeAt = Math.min(wakeAt, a.deadlineAt);
-        }
-      }
-    }
+    settleSkips(d);
+    startReady(d, now, maxRunning);
+    enforceDeadlines(d, now);
+    wakeAt = Math.min(d.run.retries.topKey(), d.run.deadlines.topKey());
   }
-
-  const tasks = d.allTasks();
-  if (tasks.every((t) => isTerminalTask(t.status))) {
-    d.status = d.cancelRequested ? 'canceled' : tasks.some((t) => t.status === 'failed') ? 'failed' : tasks.some((t) => t.status === 'canceled') ? 'canceled' : 'succeeded';
+  const run = d.run;
+  if (run.unfinished() === 0) {
+    d.status = d.cancelRequested ? 'canceled' : run.counts.failed > 0 ? 'failed' : run.counts.canceled > 0 ? 'canceled' : 'succeeded';
     d.finishedAt = now;
     d.commands.push({ type: 'notify:run', status: d.status });
     return;
@@ -280,10 +218,84 @@ function reconcile(def: DagDefinition, d: Draft, now: number, maxRunning: number
   if (wakeAt !== Number.POSITIVE_INFINITY) d.commands.push({ type: 'wake', at: wakeAt });
 }
 
-function startAttempt(d: Draft, spec: ResolvedTask, t: TaskState, now: number): void {
-  const n = t.attempts.length + 1;
-  const deadlineAt = spec.timeoutSeconds !== undefined ? now + spec.timeoutSeconds * 1000 : undefined;
-  const attempt: AttemptState = { attempt: n, status: 'starting', createdAt: now, ...(deadlineAt !== undefined ? { deadlineAt } : {}) };
-  d.setTask({ name: t.name, status: 'running', attempts: [...t.attempts, attempt] });
-  d.commands.push({ type: 'attempt:start', task: t.name, attempt: n, ...(deadlineAt !== undefined ? { deadlineAt } : {}) });
+/** Kills active attempts not yet asked to stop and cancels the other unfinished tasks. O(those tasks). */
+function cancelAll(d: Draft): void {
+  for (const i of d.run.cancelTargets()) {
+    const t = d.run.current[i];
+    if (!t) continue;
+    const kill = killedTask(t, 'Canceled');
+    if (kill) {
+      d.setTask(kill.task);
+      d.commands.push(kill.command);
+    } else {
+      d.setTask(canceledTask(t));
+    }
+  }
+}
+
+/**
+ * Evaluates the pending tasks whose upstream changed: ready ones join the startable set, ruled-out
+ * ones are skipped (which may rule out or ready the tasks after them, evaluated in turn).
+ */
+function settleSkips(d: Draft): void {
+  const run = d.run;
+  const skipped: number[] = [];
+  for (let batch = run.takeDirty(); batch.length > 0; batch = run.takeDirty()) {
+    for (const i of batch) {
+      const t = run.current[i];
+      if (t?.status !== 'pending') continue;
+      const r = run.readiness(i);
+      if (r.kind === 'ready') run.startable.set(i, i);
+      else if (r.kind === 'wait') run.startable.remove(i);
+      else {
+        d.setTask(skippedTask(t, r.reason), false);
+        skipped.push(i);
+      }
+    }
+  }
+  skipped.sort((a, b) => a - b);
+  for (const i of skipped) {
+    const t = run.current[i];
+    if (t) d.commands.push(taskNotification(t));
+  }
+}
+
+/** Starts the startable tasks in definition order up to the parallelism limit. */
+function startReady(d: Draft, now: number, maxRunning: number): void {
+  const run = d.run;
+  while (run.retries.size > 0 && run.retries.topKey() <= now) {
+    const i = run.retries.pop();
+    if (i !== undefined) run.startable.set(i, i);
+  }
+  run.movedDueAt = now;
+  let slots = maxRunning - run.counts.running;
+  while (slots > 0) {
+    const i = run.startable.pop();
+    if (i === undefined) return;
+    const t = run.current[i];
+    const spec = d.dag.specs[i];
+    if (!t || !spec) continue;
+    const s = startedTask(spec, t, now);
+    d.setTask(s.task);
+    d.commands.push(s.command);
+    slots--;
+  }
+}
+
+/** Asks to stop every attempt past its deadline (including ones just started), in definition order. */
+function enforceDeadlines(d: Draft, now: number): void {
+  const run = d.run;
+  const due: number[] = [];
+  while (run.deadlines.size > 0 && run.deadlines.topKey() <= now) {
+    const i = run.deadlines.pop();
+    if (i !== undefined) due.push(i);
+  }
+  due.sort((a, b) => a - b);
+  for (const i of due) {
+    const t = run.current[i];
+    const kill = t && killedTask(t, 'DeadlineExceeded');
+    if (!kill) continue;
+    d.setTask(kill.task);
+    d.commands.push(kill.command);
+  }
 }

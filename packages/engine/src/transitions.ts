@@ -1,0 +1,141 @@
+// What happens to one task: the pure per-task transitions `decide` is made of. They look at one
+// TaskState (and its spec) only; deciding *which* tasks change is decide.ts's job. Exported so the
+// whole-run reference evaluation in the engine's tests builds the same task states.
+import type { ResolvedTask } from '@kontroler/core';
+import type { Command } from './events.js';
+import type { AttemptState, TaskState } from './state.js';
+import { MAX_NOT_STARTED, NOT_STARTED, isActiveAttempt, lastAttempt, ranAttempts } from './state.js';
+import { retryDelayMs, shouldRetry } from './retry.js';
+
+function replaceLast(t: TaskState, a: AttemptState): readonly AttemptState[] {
+  return [...t.attempts.slice(0, -1), a];
+}
+
+/** The task once the runtime reports its attempt `attempt` started; undefined when stale. */
+export function attemptStarted(t: TaskState, attempt: number, at: number, handle: string | undefined): TaskState | undefined {
+  const a = lastAttempt(t);
+  if (!a || a.attempt !== attempt || a.status !== 'starting') return undefined;
+  return { ...t, attempts: replaceLast(t, { ...a, status: 'running', startedAt: at, ...(handle !== undefined ? { handle } : {}) }) };
+}
+
+/** What the runtime says about an ended attempt. */
+export interface AttemptExit {
+  readonly attempt: number;
+  readonly at: number;
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly noRetry?: boolean;
+}
+
+/**
+ * The task once attempt `ev.attempt` ended: done, a delayed retry, or failed for good; undefined
+ * when the event is stale (not the task's active attempt). `canceling`: the run is being canceled.
+ */
+export function attemptExited(spec: ResolvedTask | undefined, t: TaskState, ev: AttemptExit, now: number, canceling: boolean): TaskState | undefined {
+  const a = lastAttempt(t);
+  if (!a || a.attempt !== ev.attempt || !isActiveAttempt(a.status)) return undefined;
+  const ok = ev.exitCode === 0 && a.killReason === undefined;
+  const reason = a.killReason ?? ev.reason ?? (ok ? 'Completed' : 'Error');
+  const ended: AttemptState = {
+    ...a,
+    status: ok ? 'succeeded' : a.killReason === 'Canceled' ? 'canceled' : reason === 'Lost' || reason === NOT_STARTED ? 'lost' : 'failed',
+    finishedAt: ev.at,
+    ...(a.startedAt === undefined ? { startedAt: ev.at } : {}),
+    ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
+    reason,
+  };
+  return afterAttempt(spec, t, replaceLast(t, ended), ended, now, canceling, ev.noRetry === true);
+}
+
+/** The task's next state once its last attempt ended: done, a delayed retry, or failed for good. */
+function afterAttempt(
+  spec: ResolvedTask | undefined,
+  t: TaskState,
+  attempts: readonly AttemptState[],
+  ended: AttemptState,
+  now: number,
+  canceling: boolean,
+  noRetry: boolean,
+): TaskState {
+  const base = { name: t.name, attempts };
+  if (ended.status === 'succeeded') return { ...base, status: 'succeeded' };
+  if (ended.status === 'canceled' || canceling) return { ...base, status: 'canceled', reason: 'Canceled' };
+  if (noRetry) return { ...base, status: 'failed', reason: ended.reason ?? 'Error' };
+  if (ended.reason === NOT_STARTED) {
+    if (attempts.filter((a) => a.reason === NOT_STARTED).length < MAX_NOT_STARTED) {
+      return { ...base, status: 'waiting', retryAt: now, reason: 'the previous attempt was never started; starting the next one' };
+    }
+    return { ...base, status: 'failed', reason: `${MAX_NOT_STARTED} attempts in a row were never started by the runtime` };
+  }
+  const why = ended.exitCode !== undefined ? `exit code ${ended.exitCode}` : (ended.reason ?? 'Error');
+  const ran = ranAttempts({ attempts });
+  if (spec && shouldRetry(spec, ran, ended.exitCode)) {
+    const retryAt = now + retryDelayMs(spec, ran);
+    return { ...base, status: 'waiting', retryAt, reason: `retry ${ran} of ${spec.retryLimit} after ${why}` };
+  }
+  return { ...base, status: 'failed', reason: ended.reason === 'Error' ? `failed with ${why}` : (ended.reason ?? 'Error') };
+}
+
+/** The task with a new attempt recorded as starting, and the command that starts it. */
+export function startedTask(spec: ResolvedTask, t: TaskState, now: number): { task: TaskState; command: Command } {
+  const n = t.attempts.length + 1;
+  const deadlineAt = spec.timeoutSeconds !== undefined ? now + spec.timeoutSeconds * 1000 : undefined;
+  const attempt: AttemptState = { attempt: n, status: 'starting', createdAt: now, ...(deadlineAt !== undefined ? { deadlineAt } : {}) };
+  return {
+    task: { name: t.name, status: 'running', attempts: [...t.attempts, attempt] },
+    command: { type: 'attempt:start', task: t.name, attempt: n, ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
+  };
+}
+
+/**
+ * The running task once the engine asked the runtime to stop its active attempt, and that command;
+ * undefined when there is no active attempt or a stop was already asked.
+ */
+export function killedTask(t: TaskState, reason: string): { task: TaskState; command: Command } | undefined {
+  const a = lastAttempt(t);
+  if (t.status !== 'running' || !a || !isActiveAttempt(a.status) || a.killReason !== undefined) return undefined;
+  return { task: { ...t, attempts: replaceLast(t, { ...a, killReason: reason }) }, command: { type: 'attempt:kill', task: t.name, attempt: a.attempt, reason } };
+}
+
+/** Whether the task runs an attempt that has not been asked to stop yet. */
+export function isKillable(t: TaskState): boolean {
+  const a = lastAttempt(t);
+  return t.status === 'running' && a !== undefined && isActiveAttempt(a.status) && a.killReason === undefined;
+}
+
+/** Whether the task runs an active attempt (possibly asked to stop already). */
+export function hasActiveAttempt(t: TaskState): boolean {
+  const a = lastAttempt(t);
+  return t.status === 'running' && a !== undefined && isActiveAttempt(a.status);
+}
+
+/** The deadline the engine enforces on the task's active attempt, if it must still enforce one. */
+export function pendingDeadline(t: TaskState): number | undefined {
+  return isKillable(t) ? lastAttempt(t)?.deadlineAt : undefined;
+}
+
+export function canceledTask(t: TaskState): TaskState {
+  return { name: t.name, status: 'canceled', attempts: t.attempts, reason: 'Canceled' };
+}
+
+export function skippedTask(t: TaskState, reason: string): TaskState {
+  return { name: t.name, status: 'skipped', attempts: t.attempts, reason };
+}
+
+/** A failed, skipped or canceled task back to pending for a retry of the run; its attempts stay. */
+export function resetTask(t: TaskState): TaskState {
+  return { name: t.name, status: 'pending', attempts: t.attempts };
+}
+
+/** The `notify:task` command for a task that just changed status to `t.status`. */
+export function taskNotification(t: TaskState): Command {
+  const a = lastAttempt(t);
+  return {
+    type: 'notify:task',
+    task: t.name,
+    status: t.status,
+    ...(a ? { attempt: a.attempt } : {}),
+    ...(a?.exitCode !== undefined ? { exitCode: a.exitCode } : {}),
+    ...(t.reason !== undefined ? { reason: t.reason } : a?.reason !== undefined ? { reason: a.reason } : {}),
+  };
+}
