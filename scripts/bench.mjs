@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, printed. Targets are shown next to the figures; nothing here
 // fails on a missed target (speed is measured, not asserted in tests).
-//   node scripts/bench.mjs [local] [engine] [validate] [api] [kube] [ui]   (default: all that exist)
+//   node scripts/bench.mjs [local] [engine] [engine-scale] [validate] [api] [kube] [ui]   (default: all that exist)
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,12 @@ if (on('local')) {
   console.log(`chain of 100 × \`true\`: ${r.chain.makespanMs} ms, ${fmt(r.chain.perHopMs)} ms per hop; process start ${fmt(r.chain.processStartMs)} ms; overhead per hop ${fmt(r.chain.overheadPerHopMs)} ms (target ≤ 5 ms)`);
   console.log(`1,000 independent \`true\`: ${r.wide.makespanMs} ms; xargs -P ${r.wide.xargsParallelism}: ${fmt(r.wide.xargsMs, 0)} ms; ratio ${fmt(r.wide.ratio, 2)}× (target ≤ 3×)`);
   console.log(`peak RSS of the all-in-one process: ${fmt(r.peakRssMb)} MiB`);
+}
+
+if (on('engine-scale')) {
+  console.log('\n## engine-only scaling (scripts/bench/engine-scaling.mjs; µs of engine CPU per task, every attempt exiting at once)');
+  const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'scripts/bench/engine-scaling.mjs')], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) console.log(`(engine-scaling.mjs exited with ${r.status})`);
 }
 
 if (on('validate')) {

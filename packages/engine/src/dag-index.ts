@@ -4,13 +4,16 @@
 // of that definition grow with it.
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 
+/** The downstream list of a task nothing runs after (most tasks of a wide DAG): one shared empty list. */
+const NONE: readonly number[] = [];
+
 export class DagIndex {
   /** The definition's task list this index mirrors (a different list means a new index). */
   readonly source: readonly ResolvedTask[];
   readonly specs: ResolvedTask[] = [];
   readonly position = new Map<string, number>();
-  /** Per task: the tasks that run after it, one entry per `runAfter` entry naming it. */
-  readonly downstream: number[][] = [];
+  /** Per task: the tasks that run after it, one entry per `runAfter` entry naming it (NONE when none). */
+  readonly downstream: (readonly number[])[] = [];
   /** `runAfter` names not (yet) defined → the tasks naming them; such an upstream counts as pending. */
   private readonly unresolved = new Map<string, number[]>();
 
@@ -31,21 +34,27 @@ export class DagIndex {
     }
   }
 
+  private link(up: number, down: number): void {
+    const list = this.downstream[up];
+    if (list === undefined || list === NONE) this.downstream[up] = [down];
+    else (list as number[]).push(down);
+  }
+
   private add(spec: ResolvedTask): void {
     const i = this.specs.length;
     this.specs.push(spec);
-    this.downstream.push([]);
+    this.downstream.push(NONE);
     // Names are unique in a valid definition; should one repeat, events reach its first task.
     if (!this.position.has(spec.name)) this.position.set(spec.name, i);
     const waiting = this.unresolved.get(spec.name);
     if (waiting) {
       this.unresolved.delete(spec.name);
-      for (const d of waiting) this.downstream[i]?.push(d);
+      for (const d of waiting) this.link(i, d);
     }
     for (const up of spec.runAfter) {
       const u = this.position.get(up);
       if (u !== undefined) {
-        this.downstream[u]?.push(i);
+        this.link(u, i);
       } else {
         const list = this.unresolved.get(up);
         if (list) list.push(i);

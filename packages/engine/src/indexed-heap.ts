@@ -27,12 +27,17 @@ export class IndexedHeap {
     return top === undefined ? Number.POSITIVE_INFINITY : this.key(top);
   }
 
-  /** Adds node `i` with `key`, or moves it to `key` when present. */
-  set(i: number, key: number): void {
-    while (this.where.length <= i) {
+  /** Makes room for nodes below `n` (so membership reads stay in bounds). */
+  grow(n: number): void {
+    while (this.where.length < n) {
       this.where.push(-1);
       this.keys.push(0);
     }
+  }
+
+  /** Adds node `i` with `key`, or moves it to `key` when present. */
+  set(i: number, key: number): void {
+    this.grow(i + 1);
     const at = this.where[i] ?? -1;
     const old = this.keys[i] ?? 0;
     this.keys[i] = key;

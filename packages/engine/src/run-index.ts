@@ -8,6 +8,7 @@ import type { DagIndex } from './dag-index.js';
 import type { Readiness } from './readiness.js';
 import { readinessFromCounts } from './readiness.js';
 import { IndexedHeap } from './indexed-heap.js';
+import { IndexedSet } from './indexed-set.js';
 import { hasActiveAttempt, isKillable, pendingDeadline } from './transitions.js';
 
 const TERMINAL = 1;
@@ -45,9 +46,9 @@ export class RunIndex {
   /** Tasks per status (tasks of the definition present in the run state). */
   readonly counts: Record<TaskStatus, number> = { pending: 0, waiting: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, canceled: 0 };
   /** Non-terminal tasks a cancel still has to act on (all but attempts already asked to stop). */
-  private readonly cancelable = new Set<number>();
+  private readonly cancelable = new IndexedSet();
   /** Failed, skipped and canceled tasks: what a retry of the run resets. */
-  private readonly retryable = new Set<number>();
+  private readonly retryable = new IndexedSet();
   /** Waiting tasks whose retry is not due yet, by retryAt (absent retryAt: due at once). */
   readonly retries = new IndexedHeap();
   /** Tasks that may start now, by position: pending and ready, or waiting and due. */
@@ -81,6 +82,7 @@ export class RunIndex {
       this.isDirty.push(false);
     }
     this.size = to;
+    for (const s of [this.cancelable, this.retryable, this.retries, this.startable, this.deadlines]) s.grow(to);
     // A new task's state reaches the counts of the tasks after it, older ones included (an
     // upstream name defined only now counted as pending until then).
     for (let i = from; i < to; i++) {
@@ -163,12 +165,12 @@ export class RunIndex {
 
   /** Non-terminal tasks a cancel acts on, by position: O(k log k). */
   cancelTargets(): number[] {
-    return [...this.cancelable].sort((a, b) => a - b);
+    return this.cancelable.sorted();
   }
 
   /** Failed, skipped and canceled tasks, by position: O(k log k). */
   retryTargets(): number[] {
-    return [...this.retryable].sort((a, b) => a - b);
+    return this.retryable.sorted();
   }
 
   /** Tasks not yet terminal (pending, waiting, running). */
