@@ -28,10 +28,11 @@
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
 import type { RunState, TaskState } from './state.js';
-import { isTerminalRun, taskMap, withTasks } from './state.js';
+import { isTerminalRun, taskMap } from './state.js';
+import { RunDraft } from './draft.js';
 import { dagIndexOf, type DagIndex } from './dag-index.js';
 import { RunIndex } from './run-index.js';
-import { attemptExited, attemptStarted, canceledTask, killedTask, resetTask, skippedTask, startedTask, taskNotification } from './transitions.js';
+import { canceledTask, skippedTask, taskNotification } from './transitions.js';
 
 export interface DecideOptions {
   /** At most this many attempts of the run run at once (default: no limit). */
@@ -69,7 +70,7 @@ export function decideAll(def: DagDefinition, state: RunState, events: readonly 
   const dag = dagIndexOf(def);
   const run = takeRunIndex(dag, state, now);
   const d = new Draft(dag, run, state);
-  for (const ev of events) apply(d, ev, now);
+  for (const ev of events) d.apply(ev, now);
   reconcile(d, now, opts.maxRunning ?? Number.POSITIVE_INFINITY);
   const next = d.result();
   runIndexes.set(next, run);
@@ -91,114 +92,42 @@ function takeRunIndex(dag: DagIndex, state: RunState, now: number): RunIndex {
   return RunIndex.build(dag, state.tasks);
 }
 
-/** Mutable working copy that copies a task only when it changes, keeping the run index in step. */
-class Draft {
-  readonly commands: Command[] = [];
-  status: RunState['status'];
-  cancelRequested: boolean;
-  startedAt: number | undefined;
-  finishedAt: number | undefined;
-  /** Tasks changed so far; the rest are read from the base state (no copy per decision). */
-  private readonly overlay = new Map<string, TaskState>();
-
+/** The decision's working copy, keeping the run index in step with every task it sets. */
+class Draft extends RunDraft {
   constructor(
     readonly dag: DagIndex,
     readonly run: RunIndex,
-    private readonly base: RunState,
+    base: RunState,
   ) {
-    this.status = base.status;
-    this.cancelRequested = base.cancelRequested;
-    this.startedAt = base.startedAt;
-    this.finishedAt = base.finishedAt;
+    super(base);
   }
 
-  task(name: string): TaskState | undefined {
+  override task(name: string): TaskState | undefined {
     const i = this.dag.position.get(name);
-    if (i !== undefined) return this.run.current[i];
-    return this.overlay.get(name) ?? this.base.tasks.get(name);
+    return i !== undefined ? this.run.current[i] : super.task(name);
   }
 
-  spec(name: string): ResolvedTask | undefined {
+  protected override spec(name: string): ResolvedTask | undefined {
     const i = this.dag.position.get(name);
     return i === undefined ? undefined : this.dag.specs[i];
   }
 
-  /** Records the task's new state; `notify`: push its `notify:task` now when its status changed. */
-  setTask(t: TaskState, notify = true): void {
-    const before = this.task(t.name);
-    this.overlay.set(t.name, t);
+  /** O(those tasks): the run index keeps them. */
+  protected override *retryTargets(): Iterable<TaskState> {
+    for (const i of this.run.retryTargets()) {
+      const t = this.run.current[i];
+      if (t) yield t;
+    }
+  }
+
+  protected override taskChanged(t: TaskState): void {
     const i = this.dag.position.get(t.name);
     if (i !== undefined) this.run.update(i, t);
-    if (notify && before && before.status !== t.status) this.commands.push(taskNotification(t));
   }
-
-  changed(): string[] {
-    return [...this.overlay.keys()];
-  }
-
-  result(): RunState {
-    const b = this.base;
-    if (
-      this.overlay.size === 0 &&
-      b.status === this.status &&
-      b.cancelRequested === this.cancelRequested &&
-      b.startedAt === this.startedAt &&
-      b.finishedAt === this.finishedAt
-    ) {
-      return b;
-    }
-    return {
-      status: this.status,
-      tasks: this.overlay.size > 0 ? withTasks(b.tasks, this.overlay.values()) : b.tasks,
-      cancelRequested: this.cancelRequested,
-      ...(this.startedAt !== undefined ? { startedAt: this.startedAt } : {}),
-      ...(this.finishedAt !== undefined ? { finishedAt: this.finishedAt } : {}),
-    };
-  }
-}
-
-function apply(d: Draft, ev: RunEvent, now: number): void {
-  switch (ev.type) {
-    case 'run:tick':
-      return;
-    case 'run:cancel':
-      if (!isTerminalRun(d.status)) d.cancelRequested = true;
-      return;
-    case 'run:retry':
-      return retryRun(d);
-    case 'attempt:started': {
-      const t = d.task(ev.task);
-      const next = t && attemptStarted(t, ev.attempt, ev.at, ev.handle);
-      if (next) d.setTask(next);
-      return;
-    }
-    case 'attempt:exited': {
-      const t = d.task(ev.task);
-      const next = t && attemptExited(d.spec(ev.task), t, ev, now, d.cancelRequested);
-      if (next) d.setTask(next);
-      return;
-    }
-  }
-}
-
-/** Failed, skipped and canceled tasks go back to pending; their attempt history stays. O(those tasks). */
-function retryRun(d: Draft): void {
-  if (d.status !== 'failed' && d.status !== 'canceled') return;
-  for (const i of d.run.retryTargets()) {
-    const t = d.run.current[i];
-    if (t) d.setTask(resetTask(t));
-  }
-  d.status = 'running';
-  d.cancelRequested = false;
-  d.finishedAt = undefined;
 }
 
 function reconcile(d: Draft, now: number, maxRunning: number): void {
-  if (isTerminalRun(d.status)) return;
-  if (d.status === 'pending') {
-    d.status = 'running';
-    d.startedAt = now;
-  }
+  if (!d.begin(now)) return;
   let wakeAt = Number.POSITIVE_INFINITY;
   if (d.cancelRequested) {
     cancelAll(d);
@@ -209,13 +138,7 @@ function reconcile(d: Draft, now: number, maxRunning: number): void {
     wakeAt = Math.min(d.run.retries.topKey(), d.run.deadlines.topKey());
   }
   const run = d.run;
-  if (run.unfinished() === 0) {
-    d.status = d.cancelRequested ? 'canceled' : run.counts.failed > 0 ? 'failed' : run.counts.canceled > 0 ? 'canceled' : 'succeeded';
-    d.finishedAt = now;
-    d.commands.push({ type: 'notify:run', status: d.status });
-    return;
-  }
-  if (wakeAt !== Number.POSITIVE_INFINITY) d.commands.push({ type: 'wake', at: wakeAt });
+  d.settle(now, run.unfinished() > 0, run.counts.failed > 0, run.counts.canceled > 0, wakeAt);
 }
 
 /** Kills active attempts not yet asked to stop and cancels the other unfinished tasks. O(those tasks). */
@@ -223,13 +146,7 @@ function cancelAll(d: Draft): void {
   for (const i of d.run.cancelTargets()) {
     const t = d.run.current[i];
     if (!t) continue;
-    const kill = killedTask(t, 'Canceled');
-    if (kill) {
-      d.setTask(kill.task);
-      d.commands.push(kill.command);
-    } else {
-      d.setTask(canceledTask(t));
-    }
+    if (!d.kill(t, 'Canceled')) d.setTask(canceledTask(t));
   }
 }
 
@@ -275,9 +192,7 @@ function startReady(d: Draft, now: number, maxRunning: number): void {
     const t = run.current[i];
     const spec = d.dag.specs[i];
     if (!t || !spec) continue;
-    const s = startedTask(spec, t, now);
-    d.setTask(s.task);
-    d.commands.push(s.command);
+    d.start(spec, t, now);
     slots--;
   }
 }
@@ -293,9 +208,6 @@ function enforceDeadlines(d: Draft, now: number): void {
   due.sort((a, b) => a - b);
   for (const i of due) {
     const t = run.current[i];
-    const kill = t && killedTask(t, 'DeadlineExceeded');
-    if (!kill) continue;
-    d.setTask(kill.task);
-    d.commands.push(kill.command);
+    if (t) d.kill(t, 'DeadlineExceeded');
   }
 }

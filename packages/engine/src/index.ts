@@ -5,3 +5,4 @@ export { decide, decideAll, initialRunState, type Decision, type DecideOptions }
 export { readiness, readinessFromCounts, type Readiness } from './readiness.js';
 export { shouldRetry, retryDelayMs } from './retry.js';
 export * from './transitions.js';
+export { RunDraft } from './draft.js';

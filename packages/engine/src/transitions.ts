@@ -6,7 +6,7 @@
 // the spread-then-add literal costs ~10 µs each (a slow path of V8's object cloning), Object.assign
 // ~0.2 µs, and this is the engine's hot path.
 import type { ResolvedTask } from '@kontroler/core';
-import type { Command } from './events.js';
+import type { Command, RunEvent } from './events.js';
 import type { AttemptState, TaskState } from './state.js';
 import { MAX_NOT_STARTED, NOT_STARTED, isActiveAttempt, lastAttempt, ranAttempts } from './state.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
@@ -23,14 +23,8 @@ export function attemptStarted(t: TaskState, attempt: number, at: number, handle
   return { ...t, attempts: replaceLast(t, started) };
 }
 
-/** What the runtime says about an ended attempt. */
-export interface AttemptExit {
-  readonly attempt: number;
-  readonly at: number;
-  readonly exitCode?: number;
-  readonly reason?: string;
-  readonly noRetry?: boolean;
-}
+/** What the runtime says about an ended attempt: an `attempt:exited` event's fields. */
+export type AttemptExit = Omit<Extract<RunEvent, { type: 'attempt:exited' }>, 'type' | 'task'>;
 
 /**
  * The task once attempt `ev.attempt` ended: done, a delayed retry, or failed for good; undefined
