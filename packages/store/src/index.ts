@@ -19,6 +19,7 @@ export * from './audit.js';
 export * from './settings.js';
 export * from './triggers.js';
 export * from './run-queries.js';
+export * from './run-task-summary.js';
 export type { RunFilter } from './run-filter.js';
 export * from './stats.js';
 export * from './external-users.js';
