@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, printed. Targets are shown next to the figures; nothing here
 // fails on a missed target (speed is measured, not asserted in tests).
-//   node scripts/bench.mjs [local] [engine] [validate] [api] [kube] [ui]   (default: all that exist)
+//   node scripts/bench.mjs [local] [engine] [validate] [dagrun-status] [api] [kube] [ui]   (default: all that exist)
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,13 @@ if (on('validate')) {
   console.log('\n## parse + validate of large DAGs (scripts/bench/validate-large.mjs; each row its own process)');
   const r = spawnSync(process.execPath, [join(root, 'scripts/bench/validate-large.mjs'), '5000', '20000'], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) console.log(`(validate-large.mjs exited with ${r.status})`);
+}
+
+if (on('dagrun-status')) {
+  const { benchDagRunStatus } = await import('./bench/dagrun-status.mjs');
+  const r = await benchDagRunStatus();
+  console.log('\n## DagRun status write: what the CRD adapter reads and writes per status, by run size (real PostgreSQL)');
+  for (const row of r.rows) console.log(`${row.tasks.toLocaleString('en')} tasks: summary + status ${fmt(row.summaryMs)} ms (whole-run load ${fmt(row.fullLoadMs)} ms); status ${row.statusBytes.toLocaleString('en')} bytes (bound ${r.maxBytes.toLocaleString('en')})`);
 }
 
 for (const [name, script] of [['api', 'scripts/bench-api.mjs'], ['kube', 'scripts/bench-kube.mjs'], ['kube-runtime', 'scripts/bench-kube-runtime.mjs'], ['ui', 'scripts/bench-ui.mjs']]) {

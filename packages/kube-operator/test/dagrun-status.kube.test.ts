@@ -8,12 +8,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { DagSpec } from '@kontroler/core';
-import { Controller, runtimeReadsSecrets, silentLog } from '@kontroler/controller';
 import { testNamespace, waitFor } from '@kontroler/kube-agent/testing';
-import { KubePodRuntime, type KubeClient } from '@kontroler/runtime-kube';
+import type { KubeClient } from '@kontroler/runtime-kube';
 import { CrdAdapter, DAGRUN_STATUS_LIST_CAP, DAGRUN_STATUS_MAX_BYTES } from '@kontroler/kube-operator';
 import { applyResource, getRun } from '@kontroler/store';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { startKubeController, type KubeController } from './controller-harness.js';
 import { GROUP_PATH, installCrds } from './crds.js';
 import { kubectl, testClient } from './helpers.js';
 
@@ -31,29 +30,23 @@ const DAGRUN_OBJECT_MAX_BYTES = DAGRUN_STATUS_MAX_BYTES;
 
 const ns = await testNamespace('dagrun-status');
 const path = `${GROUP_PATH}/namespaces/${ns.name}/dagruns`;
-let db: TestDatabase;
 let client: KubeClient;
+let kube: KubeController;
 let adapter: CrdAdapter;
-let runtime: KubePodRuntime;
-let controller: Controller;
 
 before(async () => {
   client = testClient();
   await installCrds(client);
-  db = await createTestDatabase();
+  kube = await startKubeController(ns.name, 'dagrun-status-test');
   const log = { info: () => undefined, warn: (m: string) => process.stderr.write(`${m}\n`), error: (m: string) => process.stderr.write(`${m}\n`) };
-  adapter = new CrdAdapter({ client, pool: db.pool, databaseUrl: db.url, namespaces: [ns.name], log, publicUrl: 'https://kontroler.example.com' });
-  runtime = new KubePodRuntime({ client, namespaces: [ns.name] });
-  controller = new Controller({ pool: db.pool, databaseUrl: db.url, runtime, id: 'dagrun-status-test', log: silentLog, secrets: runtimeReadsSecrets, pollMs: 1000 });
+  adapter = new CrdAdapter({ client, pool: kube.db.pool, databaseUrl: kube.db.url, namespaces: [ns.name], log, publicUrl: 'https://kontroler.example.com' });
   await adapter.start();
   adapter.setLeading(true);
-  await controller.start();
 });
 after(async () => {
-  await controller.stop();
-  await runtime.close();
   await adapter.stop();
-  await db.drop();
+  await kube.stop();
+  client.close();
 });
 
 test(`a DagRun of a ${TASKS.toLocaleString('en')}-task run stays under ${DAGRUN_OBJECT_MAX_BYTES} bytes, with its counts and its failed task`, async () => {
@@ -62,7 +55,7 @@ test(`a DagRun of a ${TASKS.toLocaleString('en')}-task run stays under ${DAGRUN_
   for (let i = 0; i < ROOTS; i++) task.push({ name: root(i), image: 'alpine', command: ['sh', '-c', 'exit 3'] });
   for (let i = ROOTS; i < TASKS; i++) task.push({ name: `shard-${String(i).padStart(6, '0')}`, image: 'alpine', command: ['true'], runAfter: [root(i % ROOTS)] });
   const t0 = Date.now();
-  await applyResource(db.pool, { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DAG', metadata: { name: 'wide', namespace: ns.name }, spec: { task } }, { source: 'api' });
+  await applyResource(kube.db.pool, { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DAG', metadata: { name: 'wide', namespace: ns.name }, spec: { task } }, { source: 'api' });
   const stored = Date.now() - t0;
 
   let largest = 0;
@@ -93,7 +86,7 @@ test(`a DagRun of a ${TASKS.toLocaleString('en')}-task run stays under ${DAGRUN_
 
   const s = read.status!;
   const runId = s.dagRunId as number;
-  assert.equal((await getRun(db.pool, runId))?.status, 'failed');
+  assert.equal((await getRun(kube.db.pool, runId))?.status, 'failed');
   assert.equal(s.taskTotal, TASKS);
   assert.deepEqual(s.taskCounts, { pending: 0, waiting: 0, running: 0, succeeded: 0, failed: ROOTS, skipped: TASKS - ROOTS, canceled: 0 });
   assert.equal(s.progress, `0/${TASKS}`);
