@@ -2,7 +2,7 @@
 // failed and running tasks by name with their attempts, capped, on a real PostgreSQL.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunState, TaskState } from '@kontroler/engine';
+import { taskMap, type RunState, type TaskState } from '@kontroler/engine';
 import { RUN_TASK_SUMMARY_MAX_LIST, claimRuns, createRun, loadRun, loadRunTaskSummary, saveDag, saveRunState } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { chainDefinition } from './definitions.js';
@@ -25,13 +25,13 @@ test('counts every status, pending included; lists the first failed and running 
   assert.deepEqual((await claimRuns(db.pool, 'summary-test', 60_000, 10)).map((r) => r.id), [run.id]);
   const prev = (await loadRun(db.pool, run.id))!.state;
   // 600 failed (one attempt each), 120 running, 300 skipped, the rest (480) without a row: pending.
-  const tasks: Record<string, TaskState> = { ...prev.tasks };
+  const tasks = new Map(prev.tasks);
   names.forEach((n, i) => {
-    if (i < 600) tasks[n] = { name: n, status: 'failed', reason: `exit ${i % 7}`, attempts: [{ attempt: 1, status: 'failed', createdAt: 1000, startedAt: 1100, finishedAt: 2000, exitCode: i % 7, reason: 'Error', handle: `ns/kr-${run.id}-${n}-1` }] };
-    else if (i < 720) tasks[n] = { name: n, status: 'running', attempts: [{ attempt: 1, status: 'running', createdAt: 1000, startedAt: 1100, handle: `ns/kr-${run.id}-${n}-1` }] };
-    else if (i < 1020) tasks[n] = { name: n, status: 'skipped', reason: 'UpstreamFailed', attempts: [] };
+    if (i < 600) tasks.set(n, { name: n, status: 'failed', reason: `exit ${i % 7}`, attempts: [{ attempt: 1, status: 'failed', createdAt: 1000, startedAt: 1100, finishedAt: 2000, exitCode: i % 7, reason: 'Error', handle: `ns/kr-${run.id}-${n}-1` }] });
+    else if (i < 720) tasks.set(n, { name: n, status: 'running', attempts: [{ attempt: 1, status: 'running', createdAt: 1000, startedAt: 1100, handle: `ns/kr-${run.id}-${n}-1` }] });
+    else if (i < 1020) tasks.set(n, { name: n, status: 'skipped', reason: 'UpstreamFailed', attempts: [] });
   });
-  const next: RunState = { ...prev, status: 'running', startedAt: 1000, tasks };
+  const next: RunState = { ...prev, status: 'running', startedAt: 1000, tasks: taskMap(tasks.values()) };
   await saveRunState(db.pool, { runId: run.id, owner: 'summary-test', prev, next });
 
   const s = await loadRunTaskSummary(db.pool, run.id, 50);
@@ -60,7 +60,7 @@ test(`a list holds at most RUN_TASK_SUMMARY_MAX_LIST (${RUN_TASK_SUMMARY_MAX_LIS
   const { run } = await createRun(db.pool, { dagId: saved.dag.id, dagVersion: 1, namespace: 'default', dagName: 'many-failed', trigger: 'manual', parameters: {} });
   await claimRuns(db.pool, 'summary-test', 60_000, 10);
   const prev = (await loadRun(db.pool, run.id))!.state;
-  const tasks = Object.fromEntries(many.map((n) => [n, { name: n, status: 'failed', attempts: [] } satisfies TaskState]));
+  const tasks = taskMap(many.map((n): TaskState => ({ name: n, status: 'failed', attempts: [] })));
   await saveRunState(db.pool, { runId: run.id, owner: 'summary-test', prev, next: { ...prev, status: 'failed', tasks } });
   const at = await loadRunTaskSummary(db.pool, run.id, RUN_TASK_SUMMARY_MAX_LIST);
   assert.equal(at!.failed.length, RUN_TASK_SUMMARY_MAX_LIST);

@@ -413,7 +413,7 @@ export class CrdAdapter {
     const detail = await loadRun(this.o.pool, id);
     if (!detail) return undefined;
     this.stats.fullRunLoads++;
-    return { run: detail.run, tasks: summarizeTasks(Object.values(detail.state.tasks)) };
+    return { run: detail.run, tasks: summarizeTasks(detail.state.tasks.values()) };
   }
 
   /** Puts our finalizer on a DagRun that does not have it (never on one being deleted: the apiserver refuses that). */
