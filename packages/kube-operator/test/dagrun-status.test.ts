@@ -4,7 +4,7 @@
 // 100,000-task run). Pure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TaskState } from '@kontroler/engine';
+import { taskMap, type RunState, type TaskState } from '@kontroler/engine';
 import {
   DAGRUN_STATUS_DETAIL_MAX_TASKS,
   DAGRUN_STATUS_LIST_CAP,
@@ -69,7 +69,8 @@ function hugeRun(n: number): TaskState[] {
 test(`a 100,000-task run: counts and the first ${DAGRUN_STATUS_LIST_CAP} failed and running tasks, under ${DAGRUN_STATUS_MAX_BYTES} bytes`, () => {
   const n = 100_000;
   const tasks = hugeRun(n);
-  const s = dagRunStatus(run('failed', 1), summarizeTasks(tasks), 3, { publicUrl: 'https://kontroler.example.com' });
+  const state: RunState = { status: 'failed', cancelRequested: false, startedAt: 1000, finishedAt: 9000, tasks: taskMap(tasks) };
+  const s = dagRunStatus(run('failed', 1), summarizeTasks(state.tasks.values()), 3, { publicUrl: 'https://kontroler.example.com' });
   const size = bytes(s);
   assert.ok(size <= DAGRUN_STATUS_MAX_BYTES, `status of ${n} tasks is ${size} bytes`);
   assert.equal(s.taskTotal, n);
