@@ -21,6 +21,13 @@ if (on('engine')) {
   console.log(`${r.runs} runs × ${r.tasks / r.runs} tasks in ${fmt(r.seconds, 2)} s: ${fmt(r.taskTransitionsPerSec, 0)} task transitions/s (target ≥ 5,000/s); ${fmt(r.allTransitionsPerSec, 0)}/s counting attempt transitions`);
 }
 
+if (on('dagrun-status')) {
+  const { benchDagRunStatus } = await import('./bench/dagrun-status.mjs');
+  const r = await benchDagRunStatus();
+  console.log('\n## DagRun status write: what the CRD adapter reads and writes per status, by run size (real PostgreSQL)');
+  for (const row of r.rows) console.log(`${row.tasks.toLocaleString('en')} tasks: summary + status ${fmt(row.summaryMs)} ms (whole-run load ${fmt(row.fullLoadMs)} ms); status ${row.statusBytes.toLocaleString('en')} bytes (bound ${r.maxBytes.toLocaleString('en')})`);
+}
+
 if (on('local')) {
   const { benchLocal } = await import('./bench/local.mjs');
   const r = await benchLocal();
@@ -34,13 +41,6 @@ if (on('validate')) {
   console.log('\n## parse + validate of large DAGs (scripts/bench/validate-large.mjs; each row its own process)');
   const r = spawnSync(process.execPath, [join(root, 'scripts/bench/validate-large.mjs'), '5000', '20000'], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) console.log(`(validate-large.mjs exited with ${r.status})`);
-}
-
-if (on('dagrun-status')) {
-  const { benchDagRunStatus } = await import('./bench/dagrun-status.mjs');
-  const r = await benchDagRunStatus();
-  console.log('\n## DagRun status write: what the CRD adapter reads and writes per status, by run size (real PostgreSQL)');
-  for (const row of r.rows) console.log(`${row.tasks.toLocaleString('en')} tasks: summary + status ${fmt(row.summaryMs)} ms (whole-run load ${fmt(row.fullLoadMs)} ms); status ${row.statusBytes.toLocaleString('en')} bytes (bound ${r.maxBytes.toLocaleString('en')})`);
 }
 
 for (const [name, script] of [['api', 'scripts/bench-api.mjs'], ['kube', 'scripts/bench-kube.mjs'], ['kube-runtime', 'scripts/bench-kube-runtime.mjs'], ['ui', 'scripts/bench-ui.mjs']]) {
