@@ -169,6 +169,13 @@ describe('row types against the migrated schema', () => {
     assert.deepEqual(drift(interfaces, await columns(db.pool)), []);
   });
 
+  test('a statement without a row type has no readable column (a compile error, kept by @ts-expect-error)', async () => {
+    const q: Queryable = db.pool;
+    const { rows } = await q.query('select 1 as x');
+    // @ts-expect-error: without `query<Row>` a column cannot be read; this line stops compiling if that changes.
+    assert.equal(rows[0]?.x, 1);
+  });
+
   test('a schema change the row types do not follow is reported, column by column', async () => {
     const other = await createTestDatabase();
     try {
