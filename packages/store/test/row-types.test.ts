@@ -77,6 +77,7 @@ function rowInterfaces(): RowInterfaces {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     types: ['node'],
+    typeRoots: [fileURLToPath(new URL('../../../node_modules/@types', import.meta.url))],
     skipLibCheck: true,
     noEmit: true,
   });
@@ -85,6 +86,8 @@ function rowInterfaces(): RowInterfaces {
   for (const file of files) {
     const sf = program.getSourceFile(file);
     assert.ok(sf, `${file} was not read`);
+    const errors = program.getSemanticDiagnostics(sf).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    assert.deepEqual(errors, [], `${file} does not type-check here, so its row types cannot be read`);
     for (const st of sf.statements) {
       if (!ts.isInterfaceDeclaration(st) || !st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
       const doc = ts.getJSDocCommentsAndTags(st).map((d) => (typeof d.comment === 'string' ? d.comment : '')).join(' ');
