@@ -20,6 +20,7 @@ export type UserRecordRow = Pick<UsersRow, 'id' | 'username' | 'source' | 'disab
 /** What USER_SELECT returns per user. */
 export type UserSelectRow = UsersRow & { roles: RoleBinding[] };
 
+/** The UserRecord of a row with its bindings (times as epoch ms). Pure. */
 export function userFromRow(r: UserRecordRow): UserRecord {
   return {
     id: r.id,
