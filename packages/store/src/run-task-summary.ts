@@ -6,6 +6,7 @@ import { TASK_STATUSES } from '@kontroler/engine';
 import type { Queryable } from './db.js';
 import { attemptFromRow, msOr, runFromRow, type RunRecord } from './records.js';
 import type { AttemptsRow, RunRow } from './rows.js';
+import type { TaskStatesRow } from './rows/run-parts.js';
 
 /** The most failed (and running) tasks `loadRunTaskSummary` returns, whatever it is asked. */
 export const RUN_TASK_SUMMARY_MAX_LIST = 1000;
@@ -22,12 +23,8 @@ export interface RunTaskSummary {
   readonly running: readonly TaskState[];
 }
 
-interface TaskStatesRow {
-  task: string;
-  status: TaskStatus;
-  reason: string | null;
-  retry_at: Date | null;
-}
+/** The columns of task_states the summary selects. */
+type TaskRow = Omit<TaskStatesRow, 'run_id'>;
 
 /**
  * The run, its task count, its counts per task status and its first `listCap` (at most
@@ -44,7 +41,7 @@ export async function loadRunTaskSummary(db: Queryable, runId: number, listCap: 
       [runId],
     ),
     db.query<{ status: string; n: number }>('select status, count(*)::int as n from task_states where run_id = $1 group by status', [runId]),
-    db.query<TaskStatesRow>(
+    db.query<TaskRow>(
       `(select task, status, reason, retry_at from task_states where run_id = $1 and status = 'failed' order by task collate "C" limit $2)
        union all
        (select task, status, reason, retry_at from task_states where run_id = $1 and status = 'running' order by task collate "C" limit $2)`,
@@ -72,7 +69,7 @@ export async function loadRunTaskSummary(db: Queryable, runId: number, listCap: 
       attempts.set(task, list);
     }
   }
-  const task = (t: TaskStatesRow): TaskState => {
+  const task = (t: TaskRow): TaskState => {
     const retryAt = msOr(t.retry_at);
     return { name: t.task, status: t.status, attempts: attempts.get(t.task) ?? [], ...(retryAt !== undefined ? { retryAt } : {}), ...(t.reason ? { reason: t.reason } : {}) };
   };
