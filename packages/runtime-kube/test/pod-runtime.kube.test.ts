@@ -45,7 +45,7 @@ test('a failing attempt: one pod with a deterministic name, exit code and log re
   const exited = await rec.exited(spec);
   assert.equal(exited.exitCode, 3);
   assert.equal(exited.reason, 'Error');
-  const log = rec.log(spec);
+  const log = rec.logText(spec);
   assert.match(log, /to stdout\n/);
   assert.match(log, /to stderr\n/);
   const exitedAt = rec.events.indexOf(exited);
@@ -74,8 +74,8 @@ test('scripts run through the init container; parameters are literal env values;
   });
   await rt.start(spec);
   const exited = await rec.exited(spec);
-  assert.equal(exited.exitCode, 0, rec.log(spec));
-  assert.equal(rec.log(spec), 'greeting=a $(HOME) $$ b\npass=s3cret other=o\n102 script 1 test-dag NS\ncomputed\n');
+  assert.equal(exited.exitCode, 0, rec.logText(spec));
+  assert.equal(rec.logText(spec), 'greeting=a $(HOME) $$ b\npass=s3cret other=o\n102 script 1 test-dag NS\ncomputed\n');
   await rt.release(spec);
 });
 
@@ -87,10 +87,10 @@ test('a workspace claim is shared by the attempts of a run and removed by releas
   const a = attempt(ns.name, '103', 'write', 1, 'echo shared > "$KONTROLER_WORKSPACE/file"', { workspace: true, workspaceClaim: claim });
   const b = attempt(ns.name, '103', 'read', 1, 'cat /workspace/file', { workspace: true, workspaceClaim: claim });
   await rt.start(a);
-  assert.equal((await rec.exited(a)).exitCode, 0, rec.log(a));
+  assert.equal((await rec.exited(a)).exitCode, 0, rec.logText(a));
   await rt.start(b);
-  assert.equal((await rec.exited(b)).exitCode, 0, rec.log(b));
-  assert.equal(rec.log(b), 'shared\n');
+  assert.equal((await rec.exited(b)).exitCode, 0, rec.logText(b));
+  assert.equal(rec.logText(b), 'shared\n');
   const pvc = await ns.core.readNamespacedPersistentVolumeClaim({ name: 'kr-103-workspace', namespace: ns.name });
   assert.equal(pvc.spec?.resources?.requests?.storage, '2Gi');
   await rt.release(a);
@@ -131,11 +131,11 @@ test('kill stops a running pod; its log up to then is delivered and the kill rea
   const rec = record(rt);
   const spec = attempt(ns.name, '105', 'sleepy', 1, 'echo before; exec sleep 600');
   await rt.start(spec);
-  await rec.until((e) => e.type === 'log' && e.key.task === 'sleepy', 'first log line (streamed while running)');
+  await rec.waitFor((e) => e.type === 'log' && e.key.task === 'sleepy', 'first log line (streamed while running)');
   await rt.kill(spec, 'Canceled');
   const ex = await rec.exited(spec);
   assert.equal(ex.reason, 'Canceled');
-  assert.equal(rec.log(spec), 'before\n');
+  assert.equal(rec.logText(spec), 'before\n');
   await rt.release(spec);
   await podGone(podName(spec));
 });
@@ -146,9 +146,9 @@ test('a second runtime adopts a running pod (log from the stored offset) and nev
   const rec1 = record(first);
   const spec = attempt(ns.name, '106', 'long', 1, 'echo one; sleep 3; echo two');
   await first.start(spec);
-  await rec1.until((e) => e.type === 'log', 'first line');
+  await rec1.waitFor((e) => e.type === 'log', 'first line');
   const uid = (await ns.core.readNamespacedPod({ name: podName(spec), namespace: ns.name })).metadata?.uid;
-  const stored = Buffer.from(rec1.log(spec)).length;
+  const stored = Buffer.from(rec1.logText(spec)).length;
   await first.close();
 
   const second = runtime();
@@ -162,7 +162,7 @@ test('a second runtime adopts a running pod (log from the stored offset) and nev
   const logs = rec2.events.filter((e) => e.type === 'log');
   assert.ok(logs.every((e) => e.type === 'log' && e.offset >= stored), 'only bytes after the stored offset');
   const later = Buffer.concat(logs.map((e) => (e.type === 'log' ? Buffer.from(e.data) : Buffer.alloc(0)))).toString();
-  assert.equal(rec1.log(spec) + later, 'one\ntwo\n');
+  assert.equal(rec1.logText(spec) + later, 'one\ntwo\n');
 
   // A third runtime told to start the same attempt finds the pod (AlreadyExists) and adopts it.
   const third = runtime();
@@ -184,7 +184,7 @@ test('adopt reports an attempt that ended while no runtime watched, with its who
   const spec = attempt(ns.name, '107', 'quick', 1, 'echo done; exit 4');
   await first.start(spec);
   await first.close();
-  rec1.stop();
+  rec1.unsubscribe();
   await waitFor<V1Pod>(ns.kc, { path: `/api/v1/namespaces/${ns.name}/pods`, fieldSelector: `metadata.name=${podName(spec)}` }, (p) => p.status?.phase === 'Failed', { what: 'pod failed' });
 
   const second = runtime();
@@ -193,7 +193,7 @@ test('adopt reports an attempt that ended while no runtime watched, with its who
   const seen = await second.adopt(spec, 0);
   assert.equal(seen.state, 'exited');
   assert.equal(seen.state === 'exited' ? seen.exitCode : undefined, 4);
-  assert.equal(rec2.log(spec), 'done\n');
+  assert.equal(rec2.logText(spec), 'done\n');
   assert.equal((await second.adopt({ runId: '107', task: 'nope', attempt: 1 }, 0)).state, 'unknown');
   await second.release(spec);
 });
