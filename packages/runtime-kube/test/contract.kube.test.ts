@@ -12,7 +12,9 @@ import { POD_EVENT_WAIT_MS, testClient } from './helpers.js';
 const POD_TIME_RESOLUTION_MS = 1000;
 
 runtimeContract('KubePodRuntime', async () => {
-  const ns = await testNamespace('runtime-contract');
+  // Kept until cleanup: the contract makes its subject in a `before` hook, whose own `after` would
+  // delete the namespace before the first test.
+  const ns = await testNamespace('runtime-contract', { keep: true });
   const client = testClient();
   const opened: KubePodRuntime[] = [];
   const open = (): KubePodRuntime => {
@@ -36,6 +38,7 @@ runtimeContract('KubePodRuntime', async () => {
         if (key) await rt.release(key);
       }
       await rt.close();
+      await ns.delete();
     },
   };
 });
