@@ -6,3 +6,4 @@ export { EVENT_WAIT_LIMIT_MS, Recording, type RecordingOptions } from './recordi
 export { FakeRuntime, attemptId, hello, type FakeAttempt, type FakeCall, type FakeRuntimeOptions, type FakeScript } from './fake-runtime.js';
 export { ManualClock } from './manual-clock.js';
 export { CONTRACT_DEADLINE_MS, CONTRACT_SCRIPT, contractFakeScript, runtimeContract, truncatedTime, type ContractSubject, type RuntimeDifferences } from './runtime-contract.js';
+export { compatDir, repoRoot, yamlFilesUnder } from './repo-files.js';
