@@ -13,7 +13,7 @@ import type { OwnerReference } from '../kube/objects.js';
 import { followLog, logComplete, unseenPart, type Follow } from './log-follow.js';
 import { LABELS, MANAGED_BY, keyOfPod, keyString, podName, workspaceClaimName } from './naming.js';
 import { deletePod, ensureClaim, removePod } from './pod-api.js';
-import { MAIN_CONTAINER, buildPod, type KontrolerTokenOptions } from './pod-spec.js';
+import { MAIN_CONTAINER, buildPod, type PodOptions } from './pod-spec.js';
 import { attemptOutcome, deletedUnscheduled, lastExitedView, mainStarted, viewPod, type ExitedView, type PodView } from './pod-view.js';
 import { readDagRunOwner } from './run-owner.js';
 import { sweepAccounted } from './sweep.js';
@@ -29,7 +29,8 @@ export const REFOLLOW_AFTER_MS = 5000;
 /** How often the runtime checks deletions, re-follows and the sweep. */
 const TICK_MS = 1000;
 
-export interface KubePodRuntimeOptions {
+/** The pods' own options (annotations, log finalizer, Kontroler API token) are PodOptions'. */
+export interface KubePodRuntimeOptions extends Pick<PodOptions, 'annotations' | 'logFinalizer' | 'kontrolerToken'> {
   readonly client: KubeClient;
   /** Namespaces to watch (one watch each); undefined = the whole cluster. */
   readonly namespaces?: readonly string[];
@@ -37,14 +38,8 @@ export interface KubePodRuntimeOptions {
   readonly namespaceFilter?: (namespace: string) => boolean;
   /** Extra labels on every pod and in the informer's selector (e.g. the shard label). */
   readonly labels?: Readonly<Record<string, string>>;
-  /** Extra annotations on every pod. */
-  readonly annotations?: Readonly<Record<string, string>>;
-  /** Keep pods until their log is archived (default true). */
-  readonly logFinalizer?: boolean;
   /** Grace period of a kill (SIGTERM → SIGKILL), seconds (default 5). */
   readonly killGraceSeconds?: number;
-  /** The Kontroler API token of tasks that ask for `kontrolerToken` (audience, lifetime, server URL). */
-  readonly kontrolerToken?: KontrolerTokenOptions;
   /** Stream logs of running pods into the store (default true); otherwise read them at the end. */
   readonly followLogs?: boolean;
   /** A pod being deleted that shows no terminal status after its grace period plus this is given up (default 30 s). */
