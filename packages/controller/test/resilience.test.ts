@@ -185,20 +185,29 @@ describe('controller resilience', () => {
     }
   });
 
-  test('a save that fails transiently is retried with a growing, jittered delay, and the run completes', async () => {
+  /**
+   * Runs a one-task DAG `dag` on a controller whose first `failures` saves of run state fail with
+   * a new `error()`; resolves once the run succeeded and the controller stopped.
+   */
+  async function runWithFailingSaves(dag: string, id: string, failures: number, error: () => Error) {
     const rt = new FaultyRuntime();
-    let failures = 3;
+    let left = failures;
     const log = recordingLog();
-    const pool = faultyPool((text) => (text.includes('with lease as') && failures-- > 0 ? withCode('terminating connection due to administrator command', '57P01') : undefined));
-    const c = controller(rt, 'rb-a', { pool, log });
+    const pool = faultyPool((text) => (text.includes('with lease as') && left-- > 0 ? error() : undefined));
+    const c = controller(rt, id, { pool, log });
     await c.start();
     try {
-      const run = await startRun(db.pool, chain('save-backoff', 1));
+      const run = await startRun(db.pool, chain(dag, 1));
       await ended(run.id);
       assert.equal(await statusOf(run.id), 'succeeded');
+      return { rt, log, run };
     } finally {
       await c.stop();
     }
+  }
+
+  test('a save that fails transiently is retried with a growing, jittered delay, and the run completes', async () => {
+    const { log } = await runWithFailingSaves('save-backoff', 'rb-a', 3, () => withCode('terminating connection due to administrator command', '57P01'));
     const delays = log.lines.flatMap((l) => {
       const m = /saving state failed \(try (\d+)\), retrying in (\d+) ms/.exec(l);
       return m ? [[Number(m[1]), Number(m[2])] as const] : [];
@@ -212,22 +221,10 @@ describe('controller resilience', () => {
   });
 
   test('a save that cannot succeed by retrying hands the run back; it is taken again and completes', async () => {
-    const rt = new FaultyRuntime();
-    let failures = 1;
-    const log = recordingLog();
-    const pool = faultyPool((text) => (text.includes('with lease as') && failures-- > 0 ? withCode('duplicate key value violates unique constraint', '23505') : undefined));
-    const c = controller(rt, 'rg-a', { pool, log });
-    await c.start();
-    try {
-      const run = await startRun(db.pool, chain('save-gives-up', 1));
-      await ended(run.id);
-      assert.equal(await statusOf(run.id), 'succeeded');
-      assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: saving state failed and cannot succeed by retrying`)));
-      assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: handed back`)));
-      assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${run.id}/`)), [`${run.id}/t0/1`], 'each attempt started once');
-    } finally {
-      await c.stop();
-    }
+    const { rt, log, run } = await runWithFailingSaves('save-gives-up', 'rg-a', 1, () => withCode('duplicate key value violates unique constraint', '23505'));
+    assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: saving state failed and cannot succeed by retrying`)));
+    assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: handed back`)));
+    assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${run.id}/`)), [`${run.id}/t0/1`], 'each attempt started once');
   });
 });
 
