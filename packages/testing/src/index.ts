@@ -7,3 +7,4 @@ export { FakeRuntime, attemptId, hello, type FakeAttempt, type FakeCall, type Fa
 export { ManualClock } from './manual-clock.js';
 export { CONTRACT_DEADLINE_MS, CONTRACT_SCRIPT, contractFakeScript, runtimeContract, truncatedTime, type ContractSubject, type RuntimeDifferences } from './runtime-contract.js';
 export { compatDir, repoRoot, yamlFilesUnder } from './repo-files.js';
+export { dagDefinition, resolvedTask } from './definitions.js';
