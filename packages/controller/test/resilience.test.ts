@@ -75,6 +75,11 @@ function faultyPool(fail: (text: string) => Error | undefined): PoolLike {
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
+/** The one-task run started its only attempt once. */
+function assertStartedOnce(rt: FaultyRuntime, runId: number): void {
+  assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${runId}/`)), [`${runId}/t0/1`], 'each attempt started once');
+}
+
 interface Extra {
   leaseMs?: number;
   host?: string;
@@ -101,6 +106,11 @@ async function until(what: string, cond: () => Promise<boolean> | boolean, timeo
 }
 
 const statusOf = async (id: number) => (await getRun(db.pool, id))?.status;
+/** The run succeeded and started its only attempt once. */
+const succeededStartingOnce = async (rt: FaultyRuntime, id: number) => {
+  assert.equal(await statusOf(id), 'succeeded');
+  assertStartedOnce(rt, id);
+};
 const ended = (id: number) => until(`run ${id} to end`, async () => ['succeeded', 'failed', 'canceled'].includes((await statusOf(id)) ?? ''));
 const t0 = (runId: number): AttemptKey => ({ runId: String(runId), task: 't0', attempt: 1 });
 
@@ -131,8 +141,7 @@ describe('controller resilience', () => {
     } finally {
       await b.stop();
     }
-    assert.equal(await statusOf(run.id), 'succeeded');
-    assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${run.id}/`)), [`${run.id}/t0/1`], 'each attempt started once');
+    await succeededStartingOnce(rt, run.id);
     assert.deepEqual(unhandled, []);
   });
 
@@ -224,7 +233,7 @@ describe('controller resilience', () => {
     const { rt, log, run } = await runWithFailingSaves('save-gives-up', 'rg-a', 1, () => withCode('duplicate key value violates unique constraint', '23505'));
     assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: saving state failed and cannot succeed by retrying`)));
     assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: handed back`)));
-    assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${run.id}/`)), [`${run.id}/t0/1`], 'each attempt started once');
+    assertStartedOnce(rt, run.id);
   });
 });
 
@@ -312,7 +321,6 @@ describe('takeover across hosts', () => {
     } finally {
       await a2.stop();
     }
-    assert.equal(await statusOf(run.id), 'succeeded');
-    assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${run.id}/`)), [`${run.id}/t0/1`], 'each attempt started once');
+    await succeededStartingOnce(rt, run.id);
   });
 });

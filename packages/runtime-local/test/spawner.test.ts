@@ -62,6 +62,16 @@ describe('LocalProcessRuntime: the spawner', () => {
   });
   after(() => box.cleanup());
 
+  /** Runs the script `text` on a fresh runtime until it ended: the attempt and its events. */
+  async function ranToEnd(text: string): Promise<{ rec: EventRecorder; s: AttemptSpec }> {
+    const rt = box.runtime();
+    const rec = new EventRecorder(rt);
+    const s = script(text);
+    await rt.start(s);
+    await rec.exited(s);
+    return { rec, s };
+  }
+
   /** Runs the dump attempt with `env` through the spawner, then spawned directly: what each printed. */
   async function dumpBothWays(env: Record<string, string>): Promise<Dumped[]> {
     const out: Dumped[] = [];
@@ -154,20 +164,12 @@ describe('LocalProcessRuntime: the spawner', () => {
   });
 
   it('leaves SIGINT and SIGQUIT to the command, as a direct spawn does', async () => {
-    const rt = box.runtime();
-    const rec = new EventRecorder(rt);
-    const s = script('grep SigIgn /proc/$$/status');
-    await rt.start(s);
-    await rec.exited(s);
+    const { rec, s } = await ranToEnd('grep SigIgn /proc/$$/status');
     assert.match(rec.logText(s), /SigIgn:\s+0+\n/);
   });
 
   it('runs each attempt in its own process group', async () => {
-    const rt = box.runtime();
-    const rec = new EventRecorder(rt);
-    const s = script('ps -o pgid= -p $$');
-    await rt.start(s);
-    await rec.exited(s);
+    const { rec, s } = await ranToEnd('ps -o pgid= -p $$');
     assert.equal(Number(rec.logText(s).split('\n')[1]), Number((await rec.started(s)).handle));
   });
 
