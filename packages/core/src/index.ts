@@ -21,6 +21,7 @@ export { checkShape } from './shape-check.js';
 export { findExcessNesting, MAX_NESTING_DEPTH, type NestingViolation } from './nesting.js';
 export { nestingError, parseResources, ROOT_PATH, type ParsedDocument, type ParseResourcesResult } from './load.js';
 export { loadValidatedResources, type LoadValidatedResult } from './load-validated.js';
+export { parseJsonTree, JsonMap, JsonScalar, JsonSeq, type JsonNode, type JsonPair, type JsonTree } from './json-tree.js';
 export {
   validateDag,
   validateDagRun,
