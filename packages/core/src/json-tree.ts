@@ -7,20 +7,32 @@
 // yaml package would read it (not JSON, a top level that is not an object, a duplicate key, a raw
 // carriage return, ...) makes it answer undefined, and the text goes through the yaml package.
 
-/** A string, number, boolean or null; `range` is [start, end) in the text, as yaml's. */
+/** A string, number, boolean or null; `start`/`end`: where it is written, [start, end). */
 export class JsonScalar {
   constructor(
     readonly value: string | number | boolean | null,
-    readonly range: readonly [number, number],
+    readonly start: number,
+    readonly end: number,
   ) {}
+
+  /** [start, end), as yaml's nodes have it (made when asked: positions are rarely needed). */
+  get range(): readonly [number, number] {
+    return [this.start, this.end];
+  }
 }
 
 /** A `[...]` list. */
 export class JsonSeq {
   constructor(
     readonly items: JsonNode[],
-    readonly range: readonly [number, number],
+    readonly start: number,
+    readonly end: number,
   ) {}
+
+  /** [start, end), as yaml's nodes have it (made when asked: positions are rarely needed). */
+  get range(): readonly [number, number] {
+    return [this.start, this.end];
+  }
 }
 
 /** One `"key": value` member of an object. */
@@ -33,8 +45,14 @@ export interface JsonPair {
 export class JsonMap {
   constructor(
     readonly items: JsonPair[],
-    readonly range: readonly [number, number],
+    readonly start: number,
+    readonly end: number,
   ) {}
+
+  /** [start, end), as yaml's nodes have it (made when asked: positions are rarely needed). */
+  get range(): readonly [number, number] {
+    return [this.start, this.end];
+  }
 }
 
 export type JsonNode = JsonScalar | JsonSeq | JsonMap;
@@ -104,13 +122,13 @@ class Reader {
     const m = NUMBER.exec(t);
     if (m === null) throw new NotPlainJson();
     this.at = start + m[0].length;
-    return new JsonScalar(Number(m[0]), [start, this.at]);
+    return new JsonScalar(Number(m[0]), start, this.at);
   }
 
   private literal(value: boolean | null, length: number): JsonScalar {
     const start = this.at;
     this.at += length;
-    return new JsonScalar(value, [start, this.at]);
+    return new JsonScalar(value, start, this.at);
   }
 
   object(): JsonMap {
@@ -121,7 +139,7 @@ class Reader {
     this.space();
     if (t.charCodeAt(this.at) === 0x7d /* } */) {
       this.at++;
-      return new JsonMap(items, [start, this.at]);
+      return new JsonMap(items, start, this.at);
     }
     for (;;) {
       if (t.charCodeAt(this.at) !== 0x22) throw new NotPlainJson();
@@ -137,7 +155,7 @@ class Reader {
       items.push({ key, value: this.value() });
       this.space();
       const c = t.charCodeAt(this.at++);
-      if (c === 0x7d) return new JsonMap(items, [start, this.at]);
+      if (c === 0x7d) return new JsonMap(items, start, this.at);
       if (c !== 0x2c /* , */) throw new NotPlainJson();
       this.space();
     }
@@ -150,13 +168,13 @@ class Reader {
     this.space();
     if (t.charCodeAt(this.at) === 0x5d /* ] */) {
       this.at++;
-      return new JsonSeq(items, [start, this.at]);
+      return new JsonSeq(items, start, this.at);
     }
     for (;;) {
       items.push(this.value());
       this.space();
       const c = t.charCodeAt(this.at++);
-      if (c === 0x5d) return new JsonSeq(items, [start, this.at]);
+      if (c === 0x5d) return new JsonSeq(items, start, this.at);
       if (c !== 0x2c) throw new NotPlainJson();
       this.space();
     }
@@ -170,7 +188,7 @@ class Reader {
       const c = t.charCodeAt(i);
       if (c === 0x22) {
         this.at = i + 1;
-        return new JsonScalar(escaped ? decodeString(t.slice(start, i + 1)) : t.slice(start + 1, i), [start, this.at]);
+        return new JsonScalar(escaped ? decodeString(t.slice(start, i + 1)) : t.slice(start + 1, i), start, this.at);
       }
       if (c === 0x5c /* \ */) {
         escaped = true;

@@ -27,6 +27,7 @@ import {
 } from 'yaml';
 import type { FieldError } from './errors.js';
 import { childPath, didYouMean, parentPath, type Locator, type SourcePosition } from './field-path.js';
+import { jsonPathFinder } from './json-locator.js';
 import { JsonMap, JsonScalar, JsonSeq, parseJsonTree, type JsonTree } from './json-tree.js';
 import { findExcessNesting } from './nesting.js';
 import { setOwn } from './plain-data.js';
@@ -179,7 +180,13 @@ interface WalkContext {
   text: string;
   lineCounter: LineCounter;
   errors: FieldError[];
+  /**
+   * Where each path read is written (YAML). JSON (`doc` undefined) records nothing: its locator
+   * finds a path's node in the JSON tree when asked (json-locator.ts).
+   */
   entries: Map<string, NodeEntry>;
+  /** The shape the root was read with, once the header is known (for the JSON locator). */
+  rootShape?: Shape;
   /** Alias expansions so far in this document, and the source characters they stood for. */
   aliases: { count: number; chars: number; refused: boolean };
 }
@@ -229,21 +236,22 @@ function newContext(doc: Document.Parsed | undefined, text: string, lineCounter:
   return { doc, text, lineCounter, errors: [], entries: new Map(), aliases: { count: 0, chars: 0, refused: false } };
 }
 
-function finishDocument(ctx: WalkContext, index: number, pathPrefix: string, source: string | undefined, resource?: KontrolerResource): ParsedDocument {
+function finishDocument(ctx: WalkContext, index: number, pathPrefix: string, source: string | undefined, resource?: KontrolerResource, root?: unknown): ParsedDocument {
   const errors = ctx.errors.map((e) => ({
     ...e,
     path: pathPrefix + e.path,
     document: index,
     ...(source === undefined ? {} : { source }),
   }));
-  return { index, pathPrefix, errors, locate: makeLocator(ctx), ...(resource === undefined ? {} : { resource }) };
+  const locate = ctx.doc === undefined && root instanceof JsonMap ? jsonLocator(ctx, root) : makeLocator(ctx);
+  return { index, pathPrefix, errors, locate, ...(resource === undefined ? {} : { resource }) };
 }
 
 /** The resource of a document whose YAML (or JSON) syntax is sound, from its root node. */
 function readDocument(ctx: WalkContext, root: unknown, index: number, pathPrefix: string, source: string | undefined): ParsedDocument {
-  const finish = (resource?: KontrolerResource): ParsedDocument => finishDocument(ctx, index, pathPrefix, source, resource);
+  const finish = (resource?: KontrolerResource): ParsedDocument => finishDocument(ctx, index, pathPrefix, source, resource, root);
   const rootPos = positionOf(ctx, root) ?? { line: 1, column: 1 };
-  ctx.entries.set('', { value: rootPos, node: root });
+  if (ctx.doc !== undefined) ctx.entries.set('', { value: rootPos, node: root });
   if (!isMapNode(root)) {
     ctx.errors.push({
       path: ROOT_PATH,
@@ -255,7 +263,8 @@ function readDocument(ctx: WalkContext, root: unknown, index: number, pathPrefix
 
   const kind = checkHeader(ctx, root);
   if (kind === undefined) return finish();
-  const value = convert(ctx, root, resourceShape(SPEC_SHAPES[kind]), '', 0);
+  ctx.rootShape = resourceShape(SPEC_SHAPES[kind]);
+  const value = convert(ctx, root, ctx.rootShape, '', 0);
   const obj = isRecord(value) ? value : {};
   const resource = {
     apiVersion: typeof obj['apiVersion'] === 'string' ? obj['apiVersion'] : '',
@@ -355,7 +364,7 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
       return fail(ctx, path, raw, over);
     }
   }
-  const pos = positionOf(ctx, node);
+  const pos = ctx.doc === undefined ? undefined : positionOf(ctx, node);
   if (pos !== undefined) {
     const existing = ctx.entries.get(path);
     if (existing === undefined) ctx.entries.set(path, { value: pos, node });
@@ -400,7 +409,6 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
     case 'object': {
       if (!isMapNode(node)) return fail(ctx, path, node, `expected a mapping, got ${describeNode(node)}`);
       const out: Record<string, unknown> = {};
-      const known = Object.keys(shape.fields);
       for (const { key, keyNode, value } of effectivePairs(ctx, node, path)) {
         const p = childPath(path, key);
         recordKey(ctx, p, keyNode);
@@ -412,8 +420,8 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
           const v = toPlain(ctx, value, p);
           if (v !== undefined && v !== null) setOwn(out, key, v);
         } else if (shape.unknown !== 'ignore') {
-          const where = positionOf(ctx, keyNode) ?? pos;
-          ctx.errors.push({ path: p, message: `unknown field${didYouMean(key, known)}`, ...where });
+          const where = positionOf(ctx, keyNode) ?? pos ?? positionOf(ctx, node);
+          ctx.errors.push({ path: p, message: `unknown field${didYouMean(key, Object.keys(shape.fields))}`, ...where });
         }
       }
       return out;
@@ -466,6 +474,7 @@ interface EffectivePair {
  * merged ones, earlier merged maps over later ones. Keys are read as written (`y:` stays "y").
  */
 function effectivePairs(ctx: WalkContext, map: YAMLMap | JsonMap, path: string, depth = 0): EffectivePair[] {
+  if (map instanceof JsonMap) return map.items.map((p) => ({ key: p.key.value as string, keyNode: p.key, value: p.value })); // no merge keys in JSON
   const out: EffectivePair[] = [];
   const merged: EffectivePair[] = [];
   const pairs: readonly { key: unknown; value: unknown }[] = map.items;
@@ -490,6 +499,7 @@ function effectivePairs(ctx: WalkContext, map: YAMLMap | JsonMap, path: string, 
     }
     out.push({ key: keyText(ctx, k), keyNode: k, value: pair.value });
   }
+  if (merged.length === 0) return out;
   const seen = new Set(out.map((p) => p.key));
   for (const p of merged) {
     if (!seen.has(p.key)) {
@@ -509,6 +519,7 @@ function keyText(ctx: WalkContext, key: unknown): string {
 }
 
 function recordKey(ctx: WalkContext, path: string, keyNode: unknown): void {
+  if (ctx.doc === undefined) return; // JSON: see WalkContext.entries
   const pos = positionOf(ctx, keyNode);
   if (pos === undefined) return;
   const existing = ctx.entries.get(path);
@@ -572,6 +583,15 @@ function sourceText(ctx: WalkContext, node: Scalar | JsonScalar): string {
   const r = node.range;
   if (r !== undefined && r !== null) return ctx.text.slice(r[0], r[1]);
   return String(node.value);
+}
+
+/** The locator of a JSON document (no block scalars: `inner` positions are the string's own). */
+function jsonLocator(ctx: WalkContext, root: JsonMap): Locator {
+  const find = jsonPathFinder(root, ctx.rootShape, MAX_DEPTH);
+  return (path) => {
+    const p = ctx.lineCounter.linePos(find(path).at);
+    return { line: p.line, column: p.col };
+  };
 }
 
 function makeLocator(ctx: WalkContext): Locator {
