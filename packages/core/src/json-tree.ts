@@ -86,6 +86,9 @@ export function parseJsonTree(text: string): JsonTree | undefined {
   }
 }
 
+/** Objects with fewer keys are checked for duplicates by a scan instead of a Set. */
+const SMALL_OBJECT = 12;
+
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
 class Reader {
@@ -135,7 +138,7 @@ class Reader {
     const t = this.text;
     const start = this.at++;
     const items: JsonPair[] = [];
-    const seen = new Set<string>();
+    let seen: Set<string> | undefined; // made once an object has many keys; small ones are scanned
     this.space();
     if (t.charCodeAt(this.at) === 0x7d /* } */) {
       this.at++;
@@ -146,8 +149,13 @@ class Reader {
       const key = this.string();
       const name = key.value as string;
       // yaml reports a duplicate key as a YAML error; leave the whole text to it.
-      if (seen.has(name)) throw new NotPlainJson();
-      seen.add(name);
+      if (items.length < SMALL_OBJECT) {
+        for (const p of items) if (p.key.value === name) throw new NotPlainJson();
+      } else {
+        seen ??= new Set(items.map((p) => p.key.value as string));
+        if (seen.has(name)) throw new NotPlainJson();
+        seen.add(name);
+      }
       this.space();
       if (t.charCodeAt(this.at) !== 0x3a /* : */) throw new NotPlainJson();
       this.at++;

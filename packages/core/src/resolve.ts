@@ -3,7 +3,7 @@
 import type { FieldError } from './errors.js';
 import type { Locator } from './field-path.js';
 import { applyDsl } from './dsl-merge.js';
-import { sha256Hex, stableStringify } from './hash.js';
+import { stableSha256Hex } from './hash.js';
 import { setOwn } from './plain-data.js';
 import {
   DEFAULT_NAMESPACE,
@@ -133,12 +133,12 @@ function resolveTask(task: TaskSpec, body: TaskBodySpec, dagToken: boolean | und
  */
 export function specHash(definition: DagDefinition): string {
   const { suspended: _s, name: _n, namespace: _ns, ...rest } = definition;
-  return sha256Hex(stableStringify(rest));
+  return stableSha256Hex(rest);
 }
 
 /** A stable hash of a DagTask spec as written (canonical JSON, SHA-256 hex): a new hash = a new version. Pure. */
 export function dagTaskSpecHash(spec: TaskBodySpec & { runAfter?: string[] }): string {
-  return sha256Hex(stableStringify(spec));
+  return stableSha256Hex(spec);
 }
 
 /** A deep copy without `null`/`undefined` object members (array items are kept). */
