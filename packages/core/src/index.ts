@@ -29,6 +29,7 @@ export {
   validateResource,
   namespaceOf,
   MAX_CATCH_UP,
+  MAX_TASKS_PER_DAG,
   type DagTaskLookup,
   type ValidationContext,
 } from './validate.js';

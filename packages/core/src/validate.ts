@@ -58,6 +58,13 @@ export interface ValidationContext {
 /** Highest `catchUp`: more missed fires than this after downtime is almost surely a mistake. */
 export const MAX_CATCH_UP = 100;
 
+/**
+ * Most tasks in one DAG (YAML, JSON or DSL). Validation, resolution and the engine's index are
+ * linear in tasks + edges; this bounds the work one definition can ask for. Past it, the DAG is
+ * refused with one error at `spec.task` and its tasks are not checked one by one.
+ */
+export const MAX_TASKS_PER_DAG = 100_000;
+
 const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
 const VOLUME_MODES = ['Filesystem', 'Block'];
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -253,6 +260,10 @@ function checkTasks(
 ): void {
   if (!Array.isArray(list) || list.length === 0) {
     if (list === undefined || list === null || Array.isArray(list)) report.add('spec.task', 'at least one task is required');
+    return;
+  }
+  if (list.length > MAX_TASKS_PER_DAG) {
+    report.add('spec.task', `too many tasks: ${list.length}, the limit is ${MAX_TASKS_PER_DAG} per DAG (MAX_TASKS_PER_DAG): split the DAG into several`);
     return;
   }
   const tasks: TaskInfo[] = [];
