@@ -118,7 +118,7 @@ describe('errors from the worker are the inline path\'s', () => {
     const started = worker.server.context.dagWorker.started;
     const [a, b] = await Promise.all([worker, inline].map((x) => call(x.url, 'POST', `/api/v1/namespaces/${NS}/dags`, { token: tokens.get(x) ?? '', raw: body, contentType: 'application/json' })));
     assert.equal(a?.status, 201, a?.text);
-    const untimed = (r: typeof a) => {
+    const untimed = (r: { body: unknown } | undefined) => {
       const { dag, ...rest } = (r?.body ?? {}) as { dag?: Record<string, unknown> };
       const { createdAt: _c, updatedAt: _u, ...dagRest } = dag ?? {};
       return { ...rest, dag: dagRest };
