@@ -9,61 +9,89 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
  * gives equal text whatever the key order. Throws TypeError on cycles and BigInt (not data).
  */
 export function stableStringify(value: unknown): string {
-  // Pieces are appended to one list and joined once: building each subtree's text and then
+  // Text is handed over in chunks and joined once: building each subtree's text and then
   // copying it into its parent's would cost O(size × depth) in memory churn.
   const out: string[] = [];
-  return writeStable(value, (piece) => out.push(piece)) ? out.join('') : 'null';
+  const w = new StableWriter((chunk) => out.push(chunk));
+  if (!w.write(value)) return 'null';
+  w.flush();
+  return out.join('');
 }
 
 /**
- * SHA-256 (hex) of `stableStringify(value)`'s UTF-8 bytes, without building the text: pieces are
- * hashed in chunks as they are made (a 100,000-task definition is tens of MB of JSON). Throws as
+ * SHA-256 (hex) of `stableStringify(value)`'s UTF-8 bytes, without building the text: chunks are
+ * hashed as they are made (a 100,000-task definition is tens of MB of JSON). Throws as
  * stableStringify does.
  */
-export function stableSha256Hex(value: unknown): string {
-  const hash = sha256.create();
-  let chunk = '';
-  const written = writeStable(value, (piece) => {
-    chunk += piece;
-    // Pieces are whole JSON tokens (JSON.stringify escapes lone surrogates), so a chunk never
-    // ends inside a surrogate pair and its UTF-8 bytes are the text's.
-    if (chunk.length >= HASH_CHUNK_CHARS) {
-      hash.update(utf8ToBytes(chunk));
-      chunk = '';
-    }
-  });
-  if (!written) chunk = 'null';
-  if (chunk !== '') hash.update(utf8ToBytes(chunk));
-  return bytesToHex(hash.digest());
+export function stableSha256Hex(value: unknown, impl: Sha256 = PURE_SHA256): string {
+  const hash = impl.create();
+  // Chunks end between JSON tokens (JSON.stringify escapes lone surrogates), so a chunk never
+  // ends inside a surrogate pair and its UTF-8 bytes are the text's.
+  const w = new StableWriter((chunk) => hash.update(chunk));
+  if (!w.write(value)) hash.update('null');
+  w.flush();
+  return hash.digestHex();
 }
 
-const HASH_CHUNK_CHARS = 64 * 1024;
+/**
+ * A SHA-256 implementation over UTF-8 text given in pieces (each piece well-formed UTF-16).
+ * Core's own is pure JavaScript (browsers, the UI); Node's `crypto` gives the same digests several
+ * times faster, and the store passes it for large definitions.
+ */
+export interface Sha256 {
+  create(): { update(text: string): void; digestHex(): string };
+}
 
-/** Emits `value`'s canonical JSON in pieces; false (nothing emitted) for values JSON leaves out. */
-function writeStable(value: unknown, emit: (piece: string) => void): boolean {
-  const seen = new Set<object>();
-  const quotedKeys = new Map<string, string>();
-  const quoteKey = (k: string): string => {
-    let q = quotedKeys.get(k);
+/** SHA-256 of @noble/hashes (pure JavaScript). */
+export const PURE_SHA256: Sha256 = {
+  create() {
+    const h = sha256.create();
+    return {
+      update: (text) => void h.update(utf8ToBytes(text)),
+      digestHex: () => bytesToHex(h.digest()),
+    };
+  },
+};
+
+/** Characters of canonical JSON collected before they are handed on. */
+const CHUNK_CHARS = 64 * 1024;
+
+/** Writes canonical JSON into a string, handing it on in chunks of about CHUNK_CHARS. */
+class StableWriter {
+  private buf = '';
+  private readonly seen = new Set<object>();
+  private readonly quotedKeys = new Map<string, string>();
+
+  constructor(private readonly onChunk: (chunk: string) => void) {}
+
+  flush(): void {
+    if (this.buf !== '') this.onChunk(this.buf);
+    this.buf = '';
+  }
+
+  private quoteKey(k: string): string {
+    let q = this.quotedKeys.get(k);
     if (q === undefined) {
       q = JSON.stringify(k);
-      if (quotedKeys.size < 10_000) quotedKeys.set(k, q);
+      if (this.quotedKeys.size < 10_000) this.quotedKeys.set(k, q);
     }
     return q;
-  };
-  const go = (v: unknown): boolean => {
-    v = unwrap(v, seen);
+  }
+
+  /** Appends `v`'s text; false (nothing appended) for values JSON leaves out. */
+  write(value: unknown): boolean {
+    const v = unwrap(value, this.seen);
     if (v === null) {
-      emit('null');
+      this.buf += 'null';
       return true;
     }
     switch (typeof v) {
       case 'string':
       case 'boolean':
-        emit(JSON.stringify(v));
+        this.buf += JSON.stringify(v);
         return true;
       case 'number':
-        emit(Number.isFinite(v) ? JSON.stringify(v) : 'null');
+        this.buf += Number.isFinite(v) ? JSON.stringify(v) : 'null';
         return true;
       case 'undefined':
       case 'function':
@@ -72,34 +100,34 @@ function writeStable(value: unknown, emit: (piece: string) => void): boolean {
       case 'bigint':
         throw new TypeError('stableStringify: BigInt is not JSON data');
       case 'object': {
-        seen.add(v);
+        this.seen.add(v);
         if (Array.isArray(v)) {
-          emit('[');
-          v.forEach((x: unknown, i) => {
-            if (i > 0) emit(',');
-            if (!go(x)) emit('null');
-          });
-          emit(']');
+          this.buf += '[';
+          for (let i = 0; i < v.length; i++) {
+            if (i > 0) this.buf += ',';
+            if (!this.write(v[i])) this.buf += 'null';
+          }
+          this.buf += ']';
         } else {
           const rec = v as Record<string, unknown>;
-          emit('{');
+          this.buf += '{';
           let first = true;
           for (const k of Object.keys(rec).sort()) {
-            const x = unwrap(rec[k], seen);
+            const x = unwrap(rec[k], this.seen);
             if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue; // JSON drops the member
-            emit(first ? `${quoteKey(k)}:` : `,${quoteKey(k)}:`);
+            this.buf += first ? `${this.quoteKey(k)}:` : `,${this.quoteKey(k)}:`;
             first = false;
-            go(x);
+            this.write(x);
           }
-          emit('}');
+          this.buf += '}';
         }
-        seen.delete(v);
+        this.seen.delete(v);
+        if (this.buf.length >= CHUNK_CHARS) this.flush();
         return true;
       }
     }
     return false;
-  };
-  return go(value);
+  }
 }
 
 /** What JSON text stands for `v`: its `toJSON()` result (again while that has one); throws on cycles. */

@@ -51,7 +51,7 @@ export {
   DEFAULT_TIMEZONE,
   type ResolveResult,
 } from './resolve.js';
-export { sha256Hex, stableStringify, utf8Bytes } from './hash.js';
+export { PURE_SHA256, sha256Hex, stableStringify, utf8Bytes, type Sha256 } from './hash.js';
 export {
   checkSchedule,
   isValidTimezone,

@@ -3,7 +3,7 @@
 // (dag-worker.ts) so the event loop keeps answering; its input and output are plain data.
 import type { DagResource, FieldError, TaskBodySpec } from '@kontroler/core';
 import { resolveDag, shellParameterWarnings, specHash } from '@kontroler/core';
-import { taskRefsOf, type DagSettings } from '@kontroler/store';
+import { NODE_SHA256, taskRefsOf, type DagSettings } from '@kontroler/store';
 import { HttpError, type ApiErrorCode } from './http-errors.js';
 import { resourceFromBody, type ResourceTarget } from './resource-text.js';
 
@@ -56,7 +56,7 @@ export function prepareDag(job: PrepareDagJob): PrepareDagResult {
     name: d.name,
     ...(resource.metadata.labels ? { labels: resource.metadata.labels } : {}),
     settings: { suspended: d.suspended, ...(d.schedule === undefined ? {} : { schedule: d.schedule }), timezone: d.timezone, concurrencyPolicy: d.concurrencyPolicy, catchUp: d.catchUp },
-    hash: specHash(d),
+    hash: specHash(d, NODE_SHA256),
     specJson: JSON.stringify(resource.spec),
     definitionJson: JSON.stringify(d),
     warnings: shellParameterWarnings(resource),

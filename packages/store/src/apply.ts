@@ -5,6 +5,7 @@ import { DEFAULT_NAMESPACE, KontrolerError, dagTaskSpecHash, resolveDag, resolve
 import type { PoolLike, Queryable } from './db.js';
 import { getDagTaskVersion, getDagVersion, saveDag, saveDagTask, type DagSettings, type JsonText } from './dags.js';
 import type { DagRecord, RunRecord, RunTrigger } from './records.js';
+import { NODE_SHA256 } from './node-sha256.js';
 import { createRun } from './runs.js';
 
 export interface ApplyResult {
@@ -55,7 +56,7 @@ export async function applyResource(
   const resolved = resolveDag(resource, (_ns, n, v) => refs.get(`${n}@${v}`));
   if (!resolved.definition) throw invalidResource('DAG', name, resolved.errors);
   const definition = resolved.definition;
-  const r = await storeDag(pool, { namespace, name, labels: resource.metadata.labels, spec: resource.spec, definition, hash: specHash(definition) }, opts);
+  const r = await storeDag(pool, { namespace, name, labels: resource.metadata.labels, spec: resource.spec, definition, hash: specHash(definition, NODE_SHA256) }, opts);
   return { ...r, definition };
 }
 
