@@ -9,7 +9,7 @@ import type { DagResource, TaskSpec } from '@kontroler/core';
 import { startReflector, testNamespace, type Reflector } from '@kontroler/kube-agent/testing';
 import { RUN_STATE_CHANNEL, applyResource, listen, loadRun, startRun } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '@kontroler/testing';
 
 const ns = await testNamespace('crash');
 let db: TestDatabase;
@@ -116,7 +116,7 @@ test('SIGKILL the controller 5 times during a 50-task run: the run completes and
   assert.equal(status, 'succeeded', JSON.stringify(detail?.state.tasks));
   const twice = [...uids].filter(([, s]) => s.size > 1);
   assert.deepEqual(twice, [], 'an attempt got a second pod');
-  for (const task of Object.values(detail!.state.tasks)) {
+  for (const task of [...detail!.state.tasks.values()]) {
     assert.equal(task.status, 'succeeded');
     assert.equal(task.attempts.filter((a) => a.status === 'succeeded').length, 1, task.name);
   }

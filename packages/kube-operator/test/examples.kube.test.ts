@@ -10,7 +10,8 @@ import { testNamespace } from '@kontroler/kube-agent/testing';
 import { listAttempts, loadRun, readLog } from '@kontroler/store';
 import { startKubeController, type KubeController } from './controller-harness.js';
 import { untilGone } from './helpers.js';
-import { compatDir, readYamlDocs, repoRoot, yamlFilesUnder } from './repo.js';
+import { compatDir, repoRoot, yamlFilesUnder } from '@kontroler/testing';
+import { readYamlDocs } from './repo.js';
 
 const ns = await testNamespace('examples');
 let kc: KubeController;
@@ -21,7 +22,7 @@ after(() => kc.stop());
 
 async function podsGone(runId: number): Promise<void> {
   const detail = await loadRun(kc.db.pool, runId);
-  for (const t of Object.values(detail!.state.tasks)) {
+  for (const t of [...detail!.state.tasks.values()]) {
     for (const a of t.attempts) await untilGone(ns.kc, `/api/v1/namespaces/${ns.name}/pods`, a.handle!.split('/')[1]!);
   }
 }

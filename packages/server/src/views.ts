@@ -46,7 +46,7 @@ export function attemptView(a: AttemptState | AttemptRecord, logSize: number) {
 
 export function runDetail(d: RunDetail) {
   const tasks = d.definition.tasks.map((t) => {
-    const s = d.state.tasks[t.name];
+    const s = d.state.tasks.get(t.name);
     return {
       name: t.name,
       status: s?.status ?? 'pending',
