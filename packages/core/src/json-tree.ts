@@ -7,10 +7,9 @@
 // yaml package would read it (not JSON, a top level that is not an object, a duplicate key, a raw
 // carriage return, ...) makes it answer undefined, and the text goes through the yaml package.
 
-/** A string, number, boolean or null; `start`/`end`: where it is written, [start, end). */
-export class JsonScalar {
+/** Where a node is written: [start, end) offsets in the text. */
+abstract class Placed {
   constructor(
-    readonly value: string | number | boolean | null,
     readonly start: number,
     readonly end: number,
   ) {}
@@ -21,17 +20,17 @@ export class JsonScalar {
   }
 }
 
-/** A `[...]` list. */
-export class JsonSeq {
-  constructor(
-    readonly items: JsonNode[],
-    readonly start: number,
-    readonly end: number,
-  ) {}
+/** A string, number, boolean or null. */
+export class JsonScalar extends Placed {
+  constructor(readonly value: string | number | boolean | null, start: number, end: number) {
+    super(start, end);
+  }
+}
 
-  /** [start, end), as yaml's nodes have it (made when asked: positions are rarely needed). */
-  get range(): readonly [number, number] {
-    return [this.start, this.end];
+/** A `[...]` list. */
+export class JsonSeq extends Placed {
+  constructor(readonly items: JsonNode[], start: number, end: number) {
+    super(start, end);
   }
 }
 
@@ -42,16 +41,9 @@ export interface JsonPair {
 }
 
 /** A `{...}` object; keys are unique. */
-export class JsonMap {
-  constructor(
-    readonly items: JsonPair[],
-    readonly start: number,
-    readonly end: number,
-  ) {}
-
-  /** [start, end), as yaml's nodes have it (made when asked: positions are rarely needed). */
-  get range(): readonly [number, number] {
-    return [this.start, this.end];
+export class JsonMap extends Placed {
+  constructor(readonly items: JsonPair[], start: number, end: number) {
+    super(start, end);
   }
 }
 
