@@ -1,9 +1,9 @@
 // The CPU-heavy part of applying a DAG from request text, as one plain-data job: parse, validate,
 // resolve, hash, warn, and serialize what will be stored. Large bodies run it in a worker thread
 // (dag-worker.ts) so the event loop keeps answering; its input and output are plain data.
-import type { DagResource, FieldError, TaskBodySpec } from '@kontroler/core';
+import type { DagDefinition, DagResource, FieldError, TaskBodySpec } from '@kontroler/core';
 import { resolveDag, shellParameterWarnings, specHash } from '@kontroler/core';
-import { NODE_SHA256, taskRefsOf, type DagSettings } from '@kontroler/store';
+import { JsonText, NODE_SHA256, storeDag, taskRefsOf, type ApplyResult, type DagSettings, type PoolLike } from '@kontroler/store';
 import { HttpError, type ApiErrorCode } from './http-errors.js';
 import { resourceFromBody, type ResourceTarget } from './resource-text.js';
 
@@ -22,17 +22,7 @@ export type PrepareDagResult =
   | { kind: 'refused'; code: ApiErrorCode; message: string; details: FieldError[]; headers: Record<string, string> }
   /** The DAG is invalid: `invalidResource('DAG', name, errors)`. */
   | { kind: 'invalid'; name: string; errors: FieldError[] }
-  | {
-      kind: 'resolved';
-      namespace: string;
-      name: string;
-      labels?: Record<string, string>;
-      settings: DagSettings;
-      hash: string;
-      specJson: string;
-      definitionJson: string;
-      warnings: FieldError[];
-    };
+  | ({ kind: 'resolved'; warnings: FieldError[] } & PreparedDag);
 
 /** Runs the job. Pure apart from CPU; throws only on a bug (errors of the input are results). */
 export function prepareDag(job: PrepareDagJob): PrepareDagResult {
@@ -50,8 +40,23 @@ export function prepareDag(job: PrepareDagJob): PrepareDagResult {
   const resolved = resolveDag(resource, (_ns, n, v) => refs.get(`${n}@${v}`));
   const d = resolved.definition;
   if (d === undefined) return { kind: 'invalid', name, errors: resolved.errors };
+  return { kind: 'resolved', ...preparedDag(resource, d), warnings: shellParameterWarnings(resource) };
+}
+
+/** A resolved DAG as plain data for the store (`storeDag` with JsonText), made where it was resolved. */
+export interface PreparedDag {
+  namespace: string;
+  name: string;
+  labels?: Record<string, string>;
+  settings: DagSettings;
+  hash: string;
+  specJson: string;
+  definitionJson: string;
+}
+
+/** The store's view of a resolved DAG, its spec and definition already serialized. */
+export function preparedDag(resource: DagResource, d: DagDefinition): PreparedDag {
   return {
-    kind: 'resolved',
     namespace: d.namespace,
     name: d.name,
     ...(resource.metadata.labels ? { labels: resource.metadata.labels } : {}),
@@ -59,6 +64,10 @@ export function prepareDag(job: PrepareDagJob): PrepareDagResult {
     hash: specHash(d, NODE_SHA256),
     specJson: JSON.stringify(resource.spec),
     definitionJson: JSON.stringify(d),
-    warnings: shellParameterWarnings(resource),
   };
+}
+
+/** Stores a prepared DAG (see `storeDag`). */
+export function storePreparedDag(pool: PoolLike, p: PreparedDag, opts: { source: string; dryRun?: boolean }): Promise<ApplyResult> {
+  return storeDag(pool, { namespace: p.namespace, name: p.name, labels: p.labels, spec: new JsonText(p.specJson), definition: { ...p.settings, json: new JsonText(p.definitionJson) }, hash: p.hash }, opts);
 }

@@ -3,7 +3,7 @@
 // request meanwhile. One thread, started on first use and kept; jobs wait in a bounded queue and
 // run one at a time; a job that runs past its time limit stops the thread (a new one starts for
 // the next job) and is answered with an error, as is a job whose thread dies (e.g. out of memory).
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import { messageOf } from '@kontroler/core';
 import type { PrepareDagJob, PrepareDagResult } from './dag-prepare.js';
 import { apiError } from './http-errors.js';
@@ -23,18 +23,21 @@ export interface DagWorkerConfig {
 
 export const DEFAULT_DAG_WORKER: DagWorkerConfig = { inlineMaxBytes: 256 * 1024, timeoutMs: 30_000, startTimeoutMs: 30_000, maxQueued: 8, maxOldGenerationMb: 2048 };
 
-interface Pending {
+interface Pending<J, R> {
   id: number;
-  job: PrepareDagJob;
-  resolve(r: PrepareDagResult): void;
+  job: J;
+  resolve(r: R): void;
   reject(e: unknown): void;
 }
 
-/** The thread and its queue. `close()` stops the thread; jobs still waiting are refused. */
-export class DagWorker {
+/**
+ * The thread and its queue. `close()` stops the thread; jobs still waiting are refused. The
+ * thread runs `threadUrl`, a module that calls `serveJobs` (by default the API's DAG jobs).
+ */
+export class DagWorker<J = PrepareDagJob, R = PrepareDagResult> {
   private worker: Worker | undefined;
-  private running: (Pending & { timer: NodeJS.Timeout }) | undefined;
-  private readonly queue: Pending[] = [];
+  private running: (Pending<J, R> & { timer: NodeJS.Timeout }) | undefined;
+  private readonly queue: Pending<J, R>[] = [];
   private nextId = 1;
   private closed = false;
   /** Threads started so far (a replaced thread counts again). */
@@ -51,7 +54,7 @@ export class DagWorker {
   }
 
   /** Runs a job in the thread. Rejects with UNAVAILABLE when the queue is full, the job times out or the thread dies. */
-  run(job: PrepareDagJob): Promise<PrepareDagResult> {
+  run(job: J): Promise<R> {
     if (this.closed) return Promise.reject(apiError('UNAVAILABLE', 'the server is shutting down'));
     if (this.queue.length >= this.config.maxQueued) {
       return Promise.reject(apiError('UNAVAILABLE', `${this.queue.length} large DAGs are waiting to be validated (dagWorker.maxQueued): retry later`, [], { 'retry-after': '5' }));
@@ -101,7 +104,7 @@ export class DagWorker {
     const w = new Worker(this.threadUrl, { resourceLimits: { maxOldGenerationSizeMb: this.config.maxOldGenerationMb } });
     this.started++;
     w.unref(); // an idle thread never keeps the process alive
-    w.on('message', (m: { id: number; taken: true } | { id: number; ok: true; result: PrepareDagResult } | { id: number; ok: false; message: string }) => {
+    w.on('message', (m: { id: number; taken: true } | { id: number; ok: true; result: R } | { id: number; ok: false; message: string }) => {
       if ('taken' in m) return this.taken(w, m.id);
       const r = this.running;
       if (r === undefined || r.id !== m.id) return;
@@ -136,4 +139,20 @@ export class DagWorker {
     r.reject(e);
     this.pump();
   }
+}
+
+/**
+ * The body of a worker thread module: runs `run` for each job the DagWorker sends, telling it when
+ * a job is taken (its time limit starts then) and sending back the result or the error's message.
+ */
+export function serveJobs<J, R>(port: MessagePort | null, run: (job: J) => R): void {
+  if (port === null) throw new Error('this module runs as a worker thread (node:worker_threads)');
+  port.on('message', (m: { id: number; job: J }) => {
+    port.postMessage({ id: m.id, taken: true });
+    try {
+      port.postMessage({ id: m.id, ok: true, result: run(m.job) });
+    } catch (e) {
+      port.postMessage({ id: m.id, ok: false, message: messageOf(e) });
+    }
+  });
 }

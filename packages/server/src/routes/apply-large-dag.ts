@@ -2,9 +2,9 @@
 // thread (dag-worker.ts); the database steps stay here. Same answers and errors as the inline
 // path (resourceFromBody + the store's applyResource).
 import type { FieldError } from '@kontroler/core';
-import { JsonText, invalidResource, loadTaskRefs, storeDag, type ApplyResult } from '@kontroler/store';
+import { invalidResource, loadTaskRefs, type ApplyResult } from '@kontroler/store';
 import type { ServerContext } from '../context.js';
-import type { PrepareDagJob } from '../dag-prepare.js';
+import { storePreparedDag, type PrepareDagJob } from '../dag-prepare.js';
 import { apiError } from '../http-errors.js';
 
 /**
@@ -32,13 +32,7 @@ export async function applyDagInWorker(
       throw apiError('INTERNAL', 'the DAG worker asked for DagTasks twice');
     case 'invalid':
       throw invalidResource('DAG', r.name, r.errors);
-    case 'resolved': {
-      const result = await storeDag(
-        ctx.pool,
-        { namespace: r.namespace, name: r.name, labels: r.labels, spec: new JsonText(r.specJson), definition: { ...r.settings, json: new JsonText(r.definitionJson) }, hash: r.hash },
-        { source: 'api', dryRun },
-      );
-      return { result, warnings: r.warnings };
-    }
+    case 'resolved':
+      return { result: await storePreparedDag(ctx.pool, r, { source: 'api', dryRun }), warnings: r.warnings };
   }
 }
