@@ -2,9 +2,11 @@
 // A bad file is reported and skipped; it never replaces the last good version of its DAGs.
 import { watch, type FSWatcher } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type FieldError, formatFieldErrorsLocated, type KontrolerResource, messageOf, parseResources, shellParameterWarnings, validateResource } from '@kontroler/core';
+import { type FieldError, formatFieldErrorsLocated, messageOf } from '@kontroler/core';
+import { DagWorker, DEFAULT_DAG_WORKER, storePreparedDag, type DagWorkerConfig } from '@kontroler/server';
 import { applyResource, deleteDag, listDags, type PoolLike } from '@kontroler/store';
 import { listDagFolder, readDagFile } from './dag-folder-files.js';
+import { prepareFolderFile, type PreparedFile } from './dag-folder-prepare.js';
 
 export interface FolderReport {
   file: string;
@@ -22,12 +24,24 @@ export interface DagFolderOptions {
   onChange?: () => void;
   /** Fallback re-scan interval (file watching is not reliable everywhere). */
   pollMs?: number;
+  /**
+   * A worker thread (running dag-folder-thread.js) for files larger than its `inlineMaxBytes`:
+   * their parse, validation and resolution then keep off the event loop. Absent: all inline.
+   */
+  worker?: DagWorker<{ file: string; text: string }, PreparedFile>;
 }
 
 const KIND_ORDER: Record<string, number> = { DagTask: 0, DAG: 1 };
 
+/** The worker thread for large DAG-folder files (the API's bounds: over 256 KiB, 30 s per file). Close it after `stop()`. */
+export function dagFolderWorker(config: DagWorkerConfig = DEFAULT_DAG_WORKER): DagWorker<{ file: string; text: string }, PreparedFile> {
+  return new DagWorker(config, new URL('./dag-folder-thread.js', import.meta.url));
+}
+
 export class DagFolder {
   private readonly seen = new Map<string, string>(); // file → content
+  /** What each seen file defines, from its last preparation (so unchanged files are never parsed again). */
+  private readonly defines = new Map<string, { broken: boolean; dags: string[] }>();
   /** Files not read (too large, unreadable): their DAGs are kept, like those of a broken file. */
   private readonly unread = new Set<string>();
   /** Entries skipped (links, FIFOs, ...) and already reported: path → reason. */
@@ -109,40 +123,38 @@ export class DagFolder {
     const removed = [...this.seen.keys()].filter((f) => !listed.has(f));
     for (const f of removed) {
       this.seen.delete(f);
+      this.defines.delete(f);
       this.unread.delete(f);
     }
     if (changed.length === 0 && removed.length === 0 && reports.length === 0) return [];
 
-    const parsed: Array<{ file: string; resource: KontrolerResource }> = [];
+    const parsed: Array<{ file: string; item: PreparedFile['items'][number] }> = [];
     for (const c of changed) {
-      const r = parseResources(c.text, c.file);
-      const rep: FolderReport = { file: c.file, errors: [...r.errors], warnings: [], applied: [] };
-      reports.push(rep);
-      for (const d of r.documents) {
-        if (!d.resource || d.errors.length > 0) continue;
-        // Checked here first so that problems carry their file:line:column.
-        const problems = validateResource(d.resource, { locate: d.locate }).map((e) => ({ source: c.file, ...e, path: `${d.pathPrefix}${e.path}` }));
-        if (problems.length > 0) rep.errors.push(...problems);
-        else parsed.push({ file: c.file, resource: d.resource });
-        rep.warnings.push(...shellParameterWarnings(d.resource, { locate: d.locate }).map((e) => ({ source: c.file, ...e, path: `${d.pathPrefix}${e.path}` })));
-      }
+      const prep = await this.prepare(c);
+      this.defines.set(c.file, { broken: prep.broken, dags: prep.defines });
+      reports.push({ file: c.file, errors: prep.errors, warnings: prep.warnings, applied: [] });
+      for (const item of prep.items) parsed.push({ file: c.file, item });
     }
-    parsed.sort((a, b) => (KIND_ORDER[a.resource.kind] ?? 2) - (KIND_ORDER[b.resource.kind] ?? 2));
+    const kindOf = (i: PreparedFile['items'][number]): string => (i.kind === 'prepared' ? 'DAG' : i.resource.kind);
+    parsed.sort((a, b) => (KIND_ORDER[kindOf(a.item)] ?? 2) - (KIND_ORDER[kindOf(b.item)] ?? 2));
     let stored = false;
     for (const p of parsed) {
       const rep = reports.find((x) => x.file === p.file)!;
-      if (p.resource.kind === 'DagRun') {
+      const item = p.item;
+      if (item.kind === 'resource' && item.resource.kind === 'DagRun') {
         rep.errors.push({ path: 'kind', message: 'a DagRun in the DAG folder is ignored: start runs with `kontroler run` or the API' });
         continue;
       }
+      const name = item.kind === 'prepared' ? item.dag.name : item.resource.metadata?.name;
       try {
-        const res = await applyResource(this.o.pool, p.resource, { source: `file:${p.file}` });
+        const source = `file:${p.file}`;
+        const res = item.kind === 'prepared' ? await storePreparedDag(this.o.pool, item.dag, { source }) : await applyResource(this.o.pool, item.resource, { source });
         rep.applied.push({ kind: res.kind, namespace: res.namespace, name: res.name, version: res.version, created: res.created });
         if (res.created) stored = true;
       } catch (e) {
         const details = (e as { details?: FieldError[] }).details;
-        if (details && details.length > 0) rep.errors.push(...details.map((d) => ({ ...d, path: `${p.resource.metadata?.name ?? '?'}: ${d.path}` })));
-        else rep.errors.push({ path: p.resource.metadata?.name ?? '<root>', message: messageOf(e) });
+        if (details && details.length > 0) rep.errors.push(...details.map((d) => ({ ...d, path: `${name ?? '?'}: ${d.path}` })));
+        else rep.errors.push({ path: name ?? '<root>', message: messageOf(e) });
       }
     }
     stored = (await this.forgetRemoved(new Set([...this.seen.keys()]))) || stored;
@@ -151,19 +163,31 @@ export class DagFolder {
     return reports;
   }
 
+  /** One file's parse, validation and resolution: in the worker thread when the file is large. */
+  private async prepare(c: { file: string; text: string }): Promise<PreparedFile> {
+    const w = this.o.worker;
+    if (w === undefined || !w.takes(c.text)) return prepareFolderFile(c);
+    try {
+      return await w.run(c);
+    } catch (e) {
+      // Reported once (again when the file changes); its DAGs stay as they were.
+      return { errors: [{ path: '<root>', message: messageOf(e), source: c.file }], warnings: [], items: [], broken: true, defines: [] };
+    }
+  }
+
   /** DAGs loaded from a file of this folder that no file defines any more are deleted (history kept). */
   private async forgetRemoved(files: Set<string>): Promise<boolean> {
     const defined = new Set<string>();
     const broken = new Set<string>();
-    for (const [f, text] of this.seen) {
+    for (const f of this.seen.keys()) {
       if (!files.has(f)) continue;
-      if (this.unread.has(f)) {
+      const d = this.defines.get(f);
+      if (this.unread.has(f) || d === undefined) {
         broken.add(f);
         continue;
       }
-      const parsed = parseResources(text, f);
-      if (parsed.errors.length > 0) broken.add(f);
-      for (const r of parsed.resources) if (r.kind === 'DAG') defined.add(`${r.metadata.namespace ?? 'default'}/${r.metadata.name}`);
+      if (d.broken) broken.add(f);
+      for (const name of d.dags) defined.add(name);
     }
     let any = false;
     for (const d of await listDags(this.o.pool, { limit: 1000 })) {

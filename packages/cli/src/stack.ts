@@ -8,7 +8,7 @@ import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, ru
 import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, holdControllerId, migrate } from '@kontroler/store';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded/index.js';
-import { DagFolder } from './dag-folder.js';
+import { DagFolder, dagFolderWorker } from './dag-folder.js';
 import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
 import { serverConfigFrom } from './remote/server.js';
 import { removeInstance, writeInstance } from './instance.js';
@@ -134,9 +134,13 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
 
     if (parts.folder) {
       mkdirSync(s.dagsDir, { recursive: true });
-      const folder = new DagFolder({ dir: s.dagsDir, pool, log: (l) => log.info(l), onChange: () => scheduler.kick() });
+      const worker = dagFolderWorker();
+      const folder = new DagFolder({ dir: s.dagsDir, pool, log: (l) => log.info(l), onChange: () => scheduler.kick(), worker });
       await folder.start();
-      cleanups.push(() => folder.stop());
+      cleanups.push(async () => {
+        await folder.stop();
+        await worker.close();
+      });
       log.info(`watching DAG folder ${s.dagsDir}`);
     }
 

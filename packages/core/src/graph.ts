@@ -19,22 +19,40 @@ interface Adjacency {
 function adjacency(nodes: readonly GraphNode[]): Adjacency {
   const index = new Map<string, number>();
   const names: string[] = [];
+  const members: number[] = []; // members[k]: the node index of nodes[k]
   for (const n of nodes) {
-    if (!index.has(n.name)) {
-      index.set(n.name, names.length);
+    let i = index.get(n.name);
+    if (i === undefined) {
+      i = names.length;
+      index.set(n.name, i);
       names.push(n.name);
     }
+    members.push(i);
   }
-  const predSets = names.map(() => new Set<number>());
-  for (const n of nodes) {
-    const to = index.get(n.name) ?? 0;
+  const predecessors: number[][] = names.map((): number[] => []);
+  // Deduplication without a Set per node: the node each predecessor was last added to. Only
+  // when names repeat (their nodes are merged) does a node need a Set of its own.
+  const lastAddedTo = new Int32Array(names.length).fill(-1);
+  const merged = members.length !== names.length;
+  const perNode = merged ? names.map(() => new Set<number>()) : undefined;
+  nodes.forEach((n, k) => {
+    const to = members[k] ?? 0;
+    const preds = predecessors[to] ?? [];
     for (const dep of n.runAfter ?? []) {
       const from = index.get(dep);
-      if (from !== undefined) predSets[to]?.add(from);
+      if (from === undefined) continue;
+      if (perNode !== undefined) {
+        const set = perNode[to];
+        if (set === undefined || set.has(from)) continue;
+        set.add(from);
+      } else {
+        if (lastAddedTo[from] === to) continue;
+        lastAddedTo[from] = to;
+      }
+      preds.push(from);
     }
-  }
+  });
   const successors = names.map((): number[] => []);
-  const predecessors = predSets.map((s) => [...s]);
   predecessors.forEach((preds, to) => {
     for (const from of preds) successors[from]?.push(to);
   });
@@ -44,20 +62,18 @@ function adjacency(nodes: readonly GraphNode[]): Adjacency {
 /**
  * A topological order of the task names (every task after all tasks it runs after; ties keep
  * the input order), or undefined when the graph has a cycle (a self-dependency counts).
- * Duplicate names are merged into one node.
+ * Duplicate names are merged into one node. O((nodes + edges) · log nodes): the ready tasks
+ * wait in a binary heap by input position.
  */
 export function topologicalOrder(nodes: readonly GraphNode[]): string[] | undefined {
   const { names, successors, predecessors } = adjacency(nodes);
   const indegree = predecessors.map((p) => p.length);
-  const ready: number[] = [];
+  const ready = new MinHeap();
   indegree.forEach((d, i) => {
     if (d === 0) ready.push(i);
   });
   const order: string[] = [];
-  // A simple sorted queue keeps ties in input order; graphs are small (hundreds of tasks).
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const i = ready.shift() ?? 0;
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
     order.push(names[i] ?? '');
     for (const s of successors[i] ?? []) {
       const d = (indegree[s] ?? 0) - 1;
@@ -66,6 +82,62 @@ export function topologicalOrder(nodes: readonly GraphNode[]): string[] | undefi
     }
   }
   return order.length === names.length ? order : undefined;
+}
+
+/** A binary min-heap of integers. */
+class MinHeap {
+  private readonly items: number[] = [];
+
+  push(x: number): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(x);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = a[parent] ?? 0;
+      if (p <= x) break;
+      a[i] = p;
+      i = parent;
+    }
+    a[i] = x;
+  }
+
+  pop(): number | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (top === undefined || last === undefined || a.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const r = l + 1;
+      const c = r < a.length && (a[r] ?? 0) < (a[l] ?? 0) ? r : l;
+      const cv = a[c] ?? 0;
+      if (cv >= last) break;
+      a[i] = cv;
+      i = c;
+    }
+    a[i] = last;
+    return top;
+  }
+}
+
+/** Whether every node can be ordered (Kahn's algorithm, linear): no cycle at all. */
+function isAcyclic(adj: Adjacency): boolean {
+  const indegree = Int32Array.from(adj.predecessors, (p) => p.length);
+  const queue: number[] = [];
+  indegree.forEach((d, i) => {
+    if (d === 0) queue.push(i);
+  });
+  for (let qi = 0; qi < queue.length; qi++) {
+    for (const s of adj.successors[queue[qi] ?? 0] ?? []) {
+      const d = (indegree[s] ?? 0) - 1;
+      indegree[s] = d;
+      if (d === 0) queue.push(s);
+    }
+  }
+  return queue.length === adj.names.length;
 }
 
 /**
@@ -77,10 +149,11 @@ export function topologicalOrder(nodes: readonly GraphNode[]): string[] | undefi
  */
 export function findCycles(nodes: readonly GraphNode[]): string[][] {
   const adj = adjacency(nodes);
+  if (isAcyclic(adj)) return [];
   const components = stronglyConnected(adj.successors);
   const cycles: { first: number; path: string[] }[] = [];
   for (const comp of components) {
-    const first = Math.min(...comp);
+    const first = comp.reduce((m, x) => (x < m ? x : m), Number.POSITIVE_INFINITY);
     if (comp.length === 1) {
       if ((adj.successors[first] ?? []).includes(first)) {
         const n = adj.names[first] ?? '';

@@ -21,6 +21,7 @@ export { checkShape } from './shape-check.js';
 export { findExcessNesting, MAX_NESTING_DEPTH, type NestingViolation } from './nesting.js';
 export { nestingError, parseResources, ROOT_PATH, type ParsedDocument, type ParseResourcesResult } from './load.js';
 export { loadValidatedResources, type LoadValidatedResult } from './load-validated.js';
+export { parseJsonTree, JsonMap, JsonScalar, JsonSeq, type JsonNode, type JsonPair, type JsonTree } from './json-tree.js';
 export {
   validateDag,
   validateDagRun,
@@ -28,6 +29,7 @@ export {
   validateResource,
   namespaceOf,
   MAX_CATCH_UP,
+  MAX_TASKS_PER_DAG,
   type DagTaskLookup,
   type ValidationContext,
 } from './validate.js';
@@ -49,7 +51,7 @@ export {
   DEFAULT_TIMEZONE,
   type ResolveResult,
 } from './resolve.js';
-export { sha256Hex, stableStringify, utf8Bytes } from './hash.js';
+export { PURE_SHA256, sha256Hex, stableStringify, utf8Bytes, type Sha256 } from './hash.js';
 export {
   checkSchedule,
   isValidTimezone,

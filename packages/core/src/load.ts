@@ -19,12 +19,16 @@ import {
   isScalar,
   isSeq,
   parseAllDocuments,
+  type Alias,
   type Document,
   type Scalar,
   type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 import type { FieldError } from './errors.js';
 import { childPath, didYouMean, parentPath, type Locator, type SourcePosition } from './field-path.js';
+import { jsonPathFinder } from './json-locator.js';
+import { JsonMap, JsonScalar, JsonSeq, parseJsonTree, type JsonTree } from './json-tree.js';
 import { findExcessNesting } from './nesting.js';
 import { setOwn } from './plain-data.js';
 import { describeValue, shapeName } from './shape-check.js';
@@ -105,6 +109,8 @@ export function nestingError(text: string, source?: string): FieldError | undefi
 }
 
 function parseStream(text: string, source: string | undefined): ParseResourcesResult {
+  const json = parseJsonTree(text);
+  if (json !== undefined && !hasCollectionKind(json.root)) return parseJson(json, text, source);
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     version: '1.1',
@@ -130,6 +136,25 @@ function parseStream(text: string, source: string | undefined): ParseResourcesRe
   return result;
 }
 
+/** One JSON object (see json-tree.ts): read as the yaml package would read it, without it. */
+function parseJson(json: JsonTree, text: string, source: string | undefined): ParseResourcesResult {
+  const lineCounter = new LineCounter();
+  for (const offset of json.lineStarts) lineCounter.addNewLine(offset);
+  const ctx = newContext(undefined, text, lineCounter);
+  const parsed = readDocument(ctx, json.root, 1, '', source);
+  return {
+    resources: parsed.resource !== undefined && parsed.errors.length === 0 ? [parsed.resource] : [],
+    errors: [...parsed.errors],
+    documents: [parsed],
+  };
+}
+
+/** `kind: [...]` is reported with the value in YAML syntax (yaml's own stringifier): rare, so left to yaml. */
+function hasCollectionKind(root: JsonMap): boolean {
+  const kind = root.items.find((p) => p.key.value === 'kind');
+  return kind !== undefined && !(kind.value instanceof JsonScalar);
+}
+
 /** kubectl's YAML reader keeps timestamps and base-60 numbers as strings; so do we. */
 function isDroppedTag(t: unknown): boolean {
   if (typeof t === 'string') return t === 'timestamp' || t === 'intTime' || t === 'floatTime';
@@ -150,11 +175,18 @@ interface NodeEntry {
 }
 
 interface WalkContext {
-  doc: Document.Parsed;
+  /** The yaml document (undefined for JSON read by json-tree.ts, which has no aliases). */
+  doc: Document.Parsed | undefined;
   text: string;
   lineCounter: LineCounter;
   errors: FieldError[];
+  /**
+   * Where each path read is written (YAML). JSON (`doc` undefined) records nothing: its locator
+   * finds a path's node in the JSON tree when asked (json-locator.ts).
+   */
   entries: Map<string, NodeEntry>;
+  /** The shape the root was read with, once the header is known (for the JSON locator). */
+  rootShape?: Shape;
   /** Alias expansions so far in this document, and the source characters they stood for. */
   aliases: { count: number; chars: number; refused: boolean };
 }
@@ -176,17 +208,8 @@ function parseDocument(
   lineCounter: LineCounter,
   source: string | undefined,
 ): ParsedDocument {
-  const ctx: WalkContext = { doc, text, lineCounter, errors: [], entries: new Map(), aliases: { count: 0, chars: 0, refused: false } };
-  const locate = makeLocator(ctx);
-  const finish = (resource?: KontrolerResource): ParsedDocument => {
-    const errors = ctx.errors.map((e) => ({
-      ...e,
-      path: pathPrefix + e.path,
-      document: index,
-      ...(source === undefined ? {} : { source }),
-    }));
-    return { index, pathPrefix, errors, locate, ...(resource === undefined ? {} : { resource }) };
-  };
+  const ctx = newContext(doc, text, lineCounter);
+  const finish = (): ParsedDocument => finishDocument(ctx, index, pathPrefix, source);
 
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
@@ -206,11 +229,30 @@ function parseDocument(
     for (const key of duplicates) ctx.errors.push({ path: ROOT_PATH, message: 'invalid YAML: Map keys must be unique', ...positionOf(ctx, key) });
     return finish();
   }
+  return readDocument(ctx, doc.contents, index, pathPrefix, source);
+}
 
-  const root = doc.contents;
+function newContext(doc: Document.Parsed | undefined, text: string, lineCounter: LineCounter): WalkContext {
+  return { doc, text, lineCounter, errors: [], entries: new Map(), aliases: { count: 0, chars: 0, refused: false } };
+}
+
+function finishDocument(ctx: WalkContext, index: number, pathPrefix: string, source: string | undefined, resource?: KontrolerResource, root?: unknown): ParsedDocument {
+  const errors = ctx.errors.map((e) => ({
+    ...e,
+    path: pathPrefix + e.path,
+    document: index,
+    ...(source === undefined ? {} : { source }),
+  }));
+  const locate = ctx.doc === undefined && root instanceof JsonMap ? jsonLocator(ctx, root) : makeLocator(ctx);
+  return { index, pathPrefix, errors, locate, ...(resource === undefined ? {} : { resource }) };
+}
+
+/** The resource of a document whose YAML (or JSON) syntax is sound, from its root node. */
+function readDocument(ctx: WalkContext, root: unknown, index: number, pathPrefix: string, source: string | undefined): ParsedDocument {
+  const finish = (resource?: KontrolerResource): ParsedDocument => finishDocument(ctx, index, pathPrefix, source, resource, root);
   const rootPos = positionOf(ctx, root) ?? { line: 1, column: 1 };
-  ctx.entries.set('', { value: rootPos, node: root });
-  if (!isMap(root)) {
+  if (ctx.doc !== undefined) ctx.entries.set('', { value: rootPos, node: root });
+  if (!isMapNode(root)) {
     ctx.errors.push({
       path: ROOT_PATH,
       message: `expected a mapping (a Kubernetes resource with apiVersion, kind, metadata, spec), got ${describeNode(root)}`,
@@ -221,7 +263,8 @@ function parseDocument(
 
   const kind = checkHeader(ctx, root);
   if (kind === undefined) return finish();
-  const value = convert(ctx, root, resourceShape(SPEC_SHAPES[kind]), '', 0);
+  ctx.rootShape = resourceShape(SPEC_SHAPES[kind]);
+  const value = convert(ctx, root, ctx.rootShape, '', 0);
   const obj = isRecord(value) ? value : {};
   const resource = {
     apiVersion: typeof obj['apiVersion'] === 'string' ? obj['apiVersion'] : '',
@@ -264,7 +307,7 @@ function duplicateKeys(root: unknown): unknown[] {
 }
 
 /** Checks apiVersion and kind; returns the kind when the rest of the document can be read. */
-function checkHeader(ctx: WalkContext, root: YAMLMap): SupportedKind | undefined {
+function checkHeader(ctx: WalkContext, root: YAMLMap | JsonMap): SupportedKind | undefined {
   const apiVersion = scalarField(root, 'apiVersion');
   const kind = scalarField(root, 'kind');
   const kinds = SUPPORTED_KINDS.join(', ');
@@ -293,12 +336,12 @@ function checkHeader(ctx: WalkContext, root: YAMLMap): SupportedKind | undefined
   return kind.value as SupportedKind;
 }
 
-function scalarField(map: YAMLMap, key: string): { value: unknown; node: unknown } | undefined {
+function scalarField(map: YAMLMap | JsonMap, key: string): { value: unknown; node: unknown } | undefined {
   for (const pair of map.items) {
-    if (isScalar(pair.key) && pair.key.value === key) {
+    if (isScalarNode(pair.key) && pair.key.value === key) {
       const v = pair.value;
-      if (v === null || (isScalar(v) && v.value === null)) return undefined;
-      return { value: isScalar(v) ? v.value : v, node: v };
+      if (v === null || (isScalarNode(v) && v.value === null)) return undefined;
+      return { value: isScalarNode(v) ? v.value : v, node: v };
     }
   }
   return undefined;
@@ -311,7 +354,7 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
   let node = raw;
   let hops = 0;
   if (isAlias(raw)) {
-    while (isAlias(node) && hops++ < 32) node = node.resolve(ctx.doc);
+    while (isAlias(node) && hops++ < 32) node = resolveAlias(ctx, node);
     if (isAlias(node)) return fail(ctx, path, node, 'alias chain too long');
     const over = countAlias(ctx, node);
     if (over !== undefined) {
@@ -321,13 +364,13 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
       return fail(ctx, path, raw, over);
     }
   }
-  const pos = positionOf(ctx, node);
+  const pos = ctx.doc === undefined ? undefined : positionOf(ctx, node);
   if (pos !== undefined) {
     const existing = ctx.entries.get(path);
     if (existing === undefined) ctx.entries.set(path, { value: pos, node });
     else if (existing.node === undefined) Object.assign(existing, { value: pos, node });
   }
-  if (node === null || node === undefined || (isScalar(node) && node.value === null)) return undefined;
+  if (node === null || node === undefined || (isScalarNode(node) && node.value === null)) return undefined;
   if (depth > MAX_DEPTH) return fail(ctx, path, node, 'nested too deeply');
 
   switch (shape.type) {
@@ -340,9 +383,10 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
     case 'quantity':
       return convertScalar(ctx, node, shape.type, path);
     case 'array': {
-      if (!isSeq(node)) return fail(ctx, path, node, `expected a list, got ${describeNode(node)}`);
+      if (!isSeqNode(node)) return fail(ctx, path, node, `expected a list, got ${describeNode(node)}`);
       const out: unknown[] = [];
-      node.items.forEach((item, i) => {
+      const items: readonly unknown[] = node.items;
+      items.forEach((item, i) => {
         const p = childPath(path, i);
         const v = convert(ctx, item, shape.items, p, depth + 1);
         if (v === undefined && isNullNode(ctx, item)) {
@@ -352,7 +396,7 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
       return out;
     }
     case 'map': {
-      if (!isMap(node)) return fail(ctx, path, node, `expected a mapping, got ${describeNode(node)}`);
+      if (!isMapNode(node)) return fail(ctx, path, node, `expected a mapping, got ${describeNode(node)}`);
       const out: Record<string, unknown> = {};
       for (const { key, keyNode, value } of effectivePairs(ctx, node, path)) {
         const p = childPath(path, key);
@@ -363,9 +407,8 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
       return out;
     }
     case 'object': {
-      if (!isMap(node)) return fail(ctx, path, node, `expected a mapping, got ${describeNode(node)}`);
+      if (!isMapNode(node)) return fail(ctx, path, node, `expected a mapping, got ${describeNode(node)}`);
       const out: Record<string, unknown> = {};
-      const known = Object.keys(shape.fields);
       for (const { key, keyNode, value } of effectivePairs(ctx, node, path)) {
         const p = childPath(path, key);
         recordKey(ctx, p, keyNode);
@@ -377,8 +420,8 @@ function convert(ctx: WalkContext, raw: unknown, shape: Shape, path: string, dep
           const v = toPlain(ctx, value, p);
           if (v !== undefined && v !== null) setOwn(out, key, v);
         } else if (shape.unknown !== 'ignore') {
-          const where = positionOf(ctx, keyNode) ?? pos;
-          ctx.errors.push({ path: p, message: `unknown field${didYouMean(key, known)}`, ...where });
+          const where = positionOf(ctx, keyNode) ?? pos ?? positionOf(ctx, node);
+          ctx.errors.push({ path: p, message: `unknown field${didYouMean(key, Object.keys(shape.fields))}`, ...where });
         }
       }
       return out;
@@ -393,7 +436,7 @@ function convertScalar(
   path: string,
 ): unknown {
   const expected = shapeName({ type });
-  if (!isScalar(node)) return fail(ctx, path, node, `expected ${expected}, got ${describeNode(node)}`);
+  if (!isScalarNode(node)) return fail(ctx, path, node, `expected ${expected}, got ${describeNode(node)}`);
   const v = node.value;
   switch (type) {
     case 'string':
@@ -430,16 +473,18 @@ interface EffectivePair {
  * The pairs of a mapping with YAML 1.1 merge keys (`<<: *base`) applied: explicit keys win over
  * merged ones, earlier merged maps over later ones. Keys are read as written (`y:` stays "y").
  */
-function effectivePairs(ctx: WalkContext, map: YAMLMap, path: string, depth = 0): EffectivePair[] {
+function effectivePairs(ctx: WalkContext, map: YAMLMap | JsonMap, path: string, depth = 0): EffectivePair[] {
+  if (map instanceof JsonMap) return map.items.map((p) => ({ key: p.key.value as string, keyNode: p.key, value: p.value })); // no merge keys in JSON
   const out: EffectivePair[] = [];
   const merged: EffectivePair[] = [];
-  for (const pair of map.items) {
+  const pairs: readonly { key: unknown; value: unknown }[] = map.items;
+  for (const pair of pairs) {
     const k = pair.key;
     if (isScalar(k) && typeof k.value === 'symbol') {
       if (depth > 8) continue;
       const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
       for (const s of sources) {
-        const target = isAlias(s) ? s.resolve(ctx.doc) : s;
+        const target = isAlias(s) ? resolveAlias(ctx, s) : s;
         if (isAlias(s)) {
           const over = countAlias(ctx, target);
           if (over !== undefined) {
@@ -454,6 +499,7 @@ function effectivePairs(ctx: WalkContext, map: YAMLMap, path: string, depth = 0)
     }
     out.push({ key: keyText(ctx, k), keyNode: k, value: pair.value });
   }
+  if (merged.length === 0) return out;
   const seen = new Set(out.map((p) => p.key));
   for (const p of merged) {
     if (!seen.has(p.key)) {
@@ -465,7 +511,7 @@ function effectivePairs(ctx: WalkContext, map: YAMLMap, path: string, depth = 0)
 }
 
 function keyText(ctx: WalkContext, key: unknown): string {
-  if (isScalar(key)) {
+  if (isScalarNode(key)) {
     if (typeof key.value === 'string') return key.value;
     return sourceText(ctx, key);
   }
@@ -473,6 +519,7 @@ function keyText(ctx: WalkContext, key: unknown): string {
 }
 
 function recordKey(ctx: WalkContext, path: string, keyNode: unknown): void {
+  if (ctx.doc === undefined) return; // JSON: see WalkContext.entries
   const pos = positionOf(ctx, keyNode);
   if (pos === undefined) return;
   const existing = ctx.entries.get(path);
@@ -481,14 +528,17 @@ function recordKey(ctx: WalkContext, path: string, keyNode: unknown): void {
 }
 
 function isNullNode(ctx: WalkContext, node: unknown): boolean {
-  const n = isAlias(node) ? node.resolve(ctx.doc) : node;
-  return n === null || n === undefined || (isScalar(n) && n.value === null);
+  const n = isAlias(node) ? resolveAlias(ctx, node) : node;
+  return n === null || n === undefined || (isScalarNode(n) && n.value === null);
 }
 
 /** Free-form data as plain values; an expansion over the alias bound is an error at `path`, never a silent drop. */
 function toPlain(ctx: WalkContext, node: unknown, path?: string): unknown {
   if (node === null || node === undefined) return undefined;
-  if (isScalar(node) || isMap(node) || isSeq(node) || isAlias(node)) {
+  if (node instanceof JsonScalar) return node.value;
+  // JSON has no aliases, and JSON.parse reads `__proto__` as an own key, as yaml's toJS does.
+  if (node instanceof JsonMap || node instanceof JsonSeq) return JSON.parse(ctx.text.slice(node.range[0], node.range[1])) as unknown;
+  if (ctx.doc !== undefined && (isScalar(node) || isMap(node) || isSeq(node) || isAlias(node))) {
     try {
       return node.toJS(ctx.doc, { maxAliasCount: MAX_ALIAS_EXPANSIONS }) as unknown;
     } catch (e) {
@@ -529,10 +579,19 @@ function positionOf(ctx: WalkContext, node: unknown): SourcePosition | undefined
   return { line: p.line, column: p.col };
 }
 
-function sourceText(ctx: WalkContext, node: Scalar): string {
+function sourceText(ctx: WalkContext, node: Scalar | JsonScalar): string {
   const r = node.range;
   if (r !== undefined && r !== null) return ctx.text.slice(r[0], r[1]);
   return String(node.value);
+}
+
+/** The locator of a JSON document (no block scalars: `inner` positions are the string's own). */
+function jsonLocator(ctx: WalkContext, root: JsonMap): Locator {
+  const find = jsonPathFinder(root, ctx.rootShape, MAX_DEPTH);
+  return (path) => {
+    const p = ctx.lineCounter.linePos(find(path).at);
+    return { line: p.line, column: p.col };
+  };
 }
 
 function makeLocator(ctx: WalkContext): Locator {
@@ -566,9 +625,9 @@ function blockPosition(ctx: WalkContext, node: Scalar, inner: SourcePosition): S
 }
 
 function describeNode(node: unknown): string {
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return describeValue(node.value);
+  if (isMapNode(node)) return 'a mapping';
+  if (isSeqNode(node)) return 'a list';
+  if (isScalarNode(node)) return describeValue(node.value);
   return 'nothing';
 }
 
@@ -576,6 +635,23 @@ function firstLine(message: string): string {
   const at = message.indexOf(' at line ');
   const head = at >= 0 ? message.slice(0, at) : message;
   return head.split('\n')[0] ?? head;
+}
+
+// yaml's node guards, extended to json-tree.ts's nodes (which have the fields read here).
+function isMapNode(n: unknown): n is YAMLMap | JsonMap {
+  return n instanceof JsonMap || isMap(n);
+}
+
+function isSeqNode(n: unknown): n is YAMLSeq | JsonSeq {
+  return n instanceof JsonSeq || isSeq(n);
+}
+
+function isScalarNode(n: unknown): n is Scalar | JsonScalar {
+  return n instanceof JsonScalar || isScalar(n);
+}
+
+function resolveAlias(ctx: WalkContext, alias: Alias): unknown {
+  return ctx.doc === undefined ? undefined : alias.resolve(ctx.doc);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

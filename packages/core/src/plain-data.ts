@@ -5,5 +5,8 @@
  * change the object's prototype instead). Use it wherever keys come from user input.
  */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // `__proto__` is the only accessor on Object.prototype: every other key assigns an own data
+  // property, and assignment is many times faster than defineProperty (a 100,000-task DAG).
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }

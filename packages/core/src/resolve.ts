@@ -3,7 +3,7 @@
 import type { FieldError } from './errors.js';
 import type { Locator } from './field-path.js';
 import { applyDsl } from './dsl-merge.js';
-import { sha256Hex, stableStringify } from './hash.js';
+import { stableSha256Hex, type Sha256 } from './hash.js';
 import { setOwn } from './plain-data.js';
 import {
   DEFAULT_NAMESPACE,
@@ -129,16 +129,16 @@ function resolveTask(task: TaskSpec, body: TaskBodySpec, dagToken: boolean | und
  * `suspended`, `name` and `namespace` — the DAG's spec as resolved. Toggling suspension or the
  * key order of the YAML does not change it; any change to what runs does. Changing how
  * definitions are normalized changes hashes, so such changes need a note in the store's
- * migration. Pure.
+ * migration. Pure. `sha256` picks the implementation (the same digest; see `Sha256`).
  */
-export function specHash(definition: DagDefinition): string {
+export function specHash(definition: DagDefinition, sha256?: Sha256): string {
   const { suspended: _s, name: _n, namespace: _ns, ...rest } = definition;
-  return sha256Hex(stableStringify(rest));
+  return stableSha256Hex(rest, sha256);
 }
 
 /** A stable hash of a DagTask spec as written (canonical JSON, SHA-256 hex): a new hash = a new version. Pure. */
 export function dagTaskSpecHash(spec: TaskBodySpec & { runAfter?: string[] }): string {
-  return sha256Hex(stableStringify(spec));
+  return stableSha256Hex(spec);
 }
 
 /** A deep copy without `null`/`undefined` object members (array items are kept). */

@@ -14,8 +14,52 @@ import type { Shape } from './schema.js';
  */
 export function checkShape(value: unknown, shape: Shape, path: string): FieldError[] {
   const errors: FieldError[] = [];
-  walk(value, shape, path, errors, 0);
+  // Most values conform (the loader already dropped what does not): a first pass builds no
+  // paths; only a value that fails it is walked again with paths, for the messages.
+  if (!conforms(value, shape, 0)) walk(value, shape, path, errors, 0);
   return errors;
+}
+
+/** Whether `walk` would report nothing for `value` (the same rules, no paths, no allocation). */
+function conforms(value: unknown, shape: Shape, depth: number): boolean {
+  if (value === undefined || value === null) return true;
+  if (depth > 64) return false;
+  switch (shape.type) {
+    case 'any':
+      return true;
+    case 'string':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'integer':
+      return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'quantity':
+      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+    case 'array':
+      if (!Array.isArray(value)) return false;
+      for (const item of value as unknown[]) {
+        if (item === null || item === undefined || !conforms(item, shape.items, depth + 1)) return false;
+      }
+      return true;
+    case 'map':
+      if (!isPlainObject(value)) return false;
+      for (const k in value) if (Object.prototype.hasOwnProperty.call(value, k) && !conforms(value[k], shape.values, depth + 1)) return false;
+      return true;
+    case 'object': {
+      if (!isPlainObject(value)) return false;
+      for (const k in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+        const v = value[k];
+        const field = Object.prototype.hasOwnProperty.call(shape.fields, k) ? shape.fields[k] : undefined;
+        if (field !== undefined) {
+          if (!conforms(v, field, depth + 1)) return false;
+        } else if ((shape.unknown ?? 'error') === 'error' && v !== undefined) return false;
+      }
+      return true;
+    }
+  }
 }
 
 function walk(value: unknown, shape: Shape, path: string, errors: FieldError[], depth: number): void {

@@ -108,13 +108,12 @@ export function checkParameterRefs(
   if (!Array.isArray(list)) return;
   list.forEach((p: unknown, k) => {
     if (typeof p !== 'string') return;
-    const at = `${path}[${k}]`;
     if (declared === undefined) {
       const bad = checkParameterName(p);
-      if (bad !== undefined) report.add(at, bad);
+      if (bad !== undefined) report.add(`${path}[${k}]`, bad);
       return;
     }
-    if (!declared.has(p)) report.add(at, undeclaredMessage(p, declared, report));
+    if (!declared.has(p)) report.add(`${path}[${k}]`, undeclaredMessage(p, declared, report));
   });
 }
 

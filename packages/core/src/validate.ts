@@ -58,6 +58,13 @@ export interface ValidationContext {
 /** Highest `catchUp`: more missed fires than this after downtime is almost surely a mistake. */
 export const MAX_CATCH_UP = 100;
 
+/**
+ * Most tasks in one DAG (YAML, JSON or DSL). Validation, resolution and the engine's index are
+ * linear in tasks + edges; this bounds the work one definition can ask for. Past it, the DAG is
+ * refused with one error at `spec.task` and its tasks are not checked one by one.
+ */
+export const MAX_TASKS_PER_DAG = 100_000;
+
 const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
 const VOLUME_MODES = ['Filesystem', 'Block'];
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -255,6 +262,10 @@ function checkTasks(
     if (list === undefined || list === null || Array.isArray(list)) report.add('spec.task', 'at least one task is required');
     return;
   }
+  if (list.length > MAX_TASKS_PER_DAG) {
+    report.add('spec.task', `too many tasks: ${list.length}, the limit is ${MAX_TASKS_PER_DAG} per DAG (MAX_TASKS_PER_DAG): split the DAG into several`);
+    return;
+  }
   const tasks: TaskInfo[] = [];
   const firstAt = new Map<string, number>();
   list.forEach((t: unknown, i) => {
@@ -335,22 +346,24 @@ function checkGraph(list: unknown[], tasks: TaskInfo[], firstAt: ReadonlyMap<str
     if (!Array.isArray(raw)) continue;
     raw.forEach((dep: unknown, k) => {
       if (typeof dep !== 'string') return;
-      const path = `spec.task[${t.index}].runAfter[${k}]`;
-      if (dep === t.name) report.add(path, `task ${JSON.stringify(t.name)} cannot run after itself (cycle ${t.name} -> ${t.name})`);
+      // Paths are built for errors only: a 100,000-task DAG has hundreds of thousands of edges.
+      if (dep === t.name) report.add(`spec.task[${t.index}].runAfter[${k}]`, `task ${JSON.stringify(t.name)} cannot run after itself (cycle ${t.name} -> ${t.name})`);
       else if (!firstAt.has(dep)) {
         const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, ...` : names.join(', ');
-        report.add(path, `unknown task ${JSON.stringify(dep)}${report.hint(dep, names)} (tasks: ${shown})`);
+        report.add(`spec.task[${t.index}].runAfter[${k}]`, `unknown task ${JSON.stringify(dep)}${report.hint(dep, names)} (tasks: ${shown})`);
       }
     });
   }
+  const cycles = findCycles(tasks).filter((c) => c.length > 2); // self-dependencies are reported above
   const byName = new Map<string, TaskInfo[]>();
-  for (const t of tasks) {
-    const same = byName.get(t.name);
-    if (same === undefined) byName.set(t.name, [t]);
-    else same.push(t);
+  if (cycles.length > 0) {
+    for (const t of tasks) {
+      const same = byName.get(t.name);
+      if (same === undefined) byName.set(t.name, [t]);
+      else same.push(t);
+    }
   }
-  for (const cycle of findCycles(tasks)) {
-    if (cycle.length <= 2) continue; // self-dependencies are reported above
+  for (const cycle of cycles) {
     const first = cycle[0] ?? '';
     const closing = cycle[cycle.length - 2] ?? '';
     const named = byName.get(first) ?? [];

@@ -3,6 +3,7 @@
 import type { ClaimRoleRule, ServiceAccountRoleRule } from './auth/role-map.js';
 import type { TokenReviewer } from './auth/token-review.js';
 import { DEFAULT_TRIGGER_WINDOW_SECONDS } from './auth/trigger-signature.js';
+import { DEFAULT_DAG_WORKER, type DagWorkerConfig } from './dag-worker.js';
 
 export interface TlsConfig {
   /** PEM server certificate and key. */
@@ -54,6 +55,8 @@ export interface ServerConfig {
   trustProxy: boolean;
   /** Largest request body accepted (default 4 MiB). */
   bodyLimitBytes: number;
+  /** The worker thread for large DAG bodies: size threshold, time limit, queue, memory (see dag-worker.ts). */
+  dagWorker: DagWorkerConfig;
   /** Serve /metrics without credentials (default true: Prometheus scrapes it). */
   publicMetrics: boolean;
   /** Origins allowed to call the API from a browser with credentials (CORS); none by default. */
@@ -183,6 +186,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   triggerWindowSeconds: DEFAULT_TRIGGER_WINDOW_SECONDS,
   trustProxy: false,
   bodyLimitBytes: 4 * 1024 * 1024,
+  dagWorker: DEFAULT_DAG_WORKER,
   publicMetrics: true,
   corsOrigins: [],
   maxLogFollowers: 1000,
@@ -196,6 +200,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
     ...DEFAULT_CONFIG,
     ...partial,
     loginRateLimit: { ...DEFAULT_CONFIG.loginRateLimit, ...partial.loginRateLimit },
+    dagWorker: { ...DEFAULT_CONFIG.dagWorker, ...partial.dagWorker },
   };
 }
 

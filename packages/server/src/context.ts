@@ -6,6 +6,7 @@ import type { FailureThrottle } from './auth/rate-limit.js';
 import type { WorkloadIdentity } from './auth/workload.js';
 import type { SessionKeys } from './auth/secrets.js';
 import type { ServerConfig, ServerLog } from './config.js';
+import type { DagWorker } from './dag-worker.js';
 import type { LogHub } from './log-hub.js';
 import type { Metrics } from './metrics.js';
 
@@ -24,6 +25,8 @@ export interface ServerContext {
   /** Run id → namespace (never changes once a run exists), for permission checks. */
   readonly runNamespaces: Map<number, string>;
   readonly metrics: Metrics;
+  /** The worker thread that parses, validates and resolves large DAG bodies. */
+  readonly dagWorker: DagWorker;
   /** External identities, when configured: single sign-on, and Kubernetes workload identity. */
   readonly identity: { readonly oidc?: OidcProvider; readonly workload?: WorkloadIdentity };
   /** Whether cookies set for this request should be Secure. */

@@ -32,3 +32,5 @@ export { FailureThrottle, throttleFrom, MAX_THROTTLE_KEYS } from './auth/rate-li
 export { parseRange } from './routes/logs.js';
 export { LogHub } from './log-hub.js';
 export { issueLocalToken, revokeLocalToken, localTokenName, LOCAL_TOKEN_PREFIX, type LocalToken } from './local-credential.js';
+export { DagWorker, DEFAULT_DAG_WORKER, serveJobs, type DagWorkerConfig } from './dag-worker.js';
+export { preparedDag, storePreparedDag, type PreparedDag } from './dag-prepare.js';

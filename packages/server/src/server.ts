@@ -34,6 +34,7 @@ import { triggerRoutes } from './routes/triggers.js';
 import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
 import { messageOf } from '@kontroler/core';
+import { DagWorker } from './dag-worker.js';
 
 // ajv and ajv-formats are CommonJS with a `default` export: take whichever shape Node hands us.
 type AjvCtor = typeof AjvModule.default;
@@ -118,6 +119,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     authCache,
     runNamespaces: new Map(),
     metrics: new Metrics(o.pool, () => logHub.followers),
+    dagWorker: new DagWorker(config.dagWorker),
     identity: {
       ...(config.oidc ? { oidc: new OidcProvider(config.oidc) } : {}),
       ...(config.workloadIdentity ? { workload: new WorkloadIdentity(config.workloadIdentity) } : {}),
@@ -259,6 +261,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
       clearInterval(prune);
       logHub.close();
       await app.close();
+      await ctx.dagWorker.close();
       await listener?.close();
     },
   };

@@ -1,10 +1,11 @@
 // Applying resources and starting runs: the operations every front door shares (DAG folder,
 // REST API, CRD adapter, CLI).
-import type { DagDefinition, DagResource, DagTaskResource, FieldError, KontrolerResource, TaskBodySpec } from '@kontroler/core';
+import type { DagDefinition, DagResource, DagSpec, DagTaskResource, FieldError, KontrolerResource, TaskBodySpec } from '@kontroler/core';
 import { DEFAULT_NAMESPACE, KontrolerError, dagTaskSpecHash, resolveDag, resolveRunParameters, specHash, validateDagTask } from '@kontroler/core';
 import type { PoolLike, Queryable } from './db.js';
-import { getDagTaskVersion, getDagVersion, saveDag, saveDagTask } from './dags.js';
+import { getDagTaskVersion, getDagVersion, saveDag, saveDagTask, type DagSettings, type JsonText } from './dags.js';
 import type { DagRecord, RunRecord, RunTrigger } from './records.js';
+import { NODE_SHA256 } from './node-sha256.js';
 import { createRun } from './runs.js';
 
 export interface ApplyResult {
@@ -18,7 +19,8 @@ export interface ApplyResult {
   definition?: DagDefinition;
 }
 
-function invalid(kind: string, name: string, errors: FieldError[]): KontrolerError {
+/** The VALIDATION_FAILED error of an invalid resource (every front door answers this one). */
+export function invalidResource(kind: string, name: string, errors: FieldError[]): KontrolerError {
   return new KontrolerError('VALIDATION_FAILED', `${kind} ${name || '(unnamed)'} is invalid: ${errors.length} problem(s); the first: ${errors[0]?.path}: ${errors[0]?.message}`, {
     details: errors,
   });
@@ -39,7 +41,7 @@ export async function applyResource(
   const name = resource.metadata?.name ?? '';
   if (resource.kind === 'DagTask') {
     const errors = validateDagTask(resource);
-    if (errors.length > 0) throw invalid('DagTask', name, errors);
+    if (errors.length > 0) throw invalidResource('DagTask', name, errors);
     if (opts.dryRun) {
       const cur = await getDagTaskVersion(pool, namespace, name);
       return { kind: 'DagTask', namespace, name, version: cur ? cur.version + 1 : 1, created: false };
@@ -50,30 +52,69 @@ export async function applyResource(
   if (resource.kind !== 'DAG') {
     throw new KontrolerError('VALIDATION_FAILED', `kind ${resource.kind} cannot be applied here; DagRuns start runs`, { details: [{ path: 'kind', message: 'expected DAG or DagTask' }] });
   }
-  const refs = new Map<string, TaskBodySpec>();
+  const refs = await loadTaskRefs(pool, namespace, taskRefsOf(resource));
+  const resolved = resolveDag(resource, (_ns, n, v) => refs.get(`${n}@${v}`));
+  if (!resolved.definition) throw invalidResource('DAG', name, resolved.errors);
+  const definition = resolved.definition;
+  const r = await storeDag(pool, { namespace, name, labels: resource.metadata.labels, spec: resource.spec, definition, hash: specHash(definition, NODE_SHA256) }, opts);
+  return { ...r, definition };
+}
+
+/** The DagTask versions a DAG's taskRef tasks name (`name`, `version`), each once. Pure. */
+export function taskRefsOf(resource: DagResource): { name: string; version: number }[] {
+  const out = new Map<string, { name: string; version: number }>();
   for (const t of resource.spec?.task ?? []) {
     if (!t.taskRef || typeof t.taskRef.name !== 'string' || !Number.isInteger(t.taskRef.version)) continue;
-    const v = await getDagTaskVersion(pool, namespace, t.taskRef.name, t.taskRef.version);
-    if (v) refs.set(`${t.taskRef.name}@${t.taskRef.version}`, v.spec);
+    out.set(`${t.taskRef.name}@${t.taskRef.version}`, { name: t.taskRef.name, version: t.taskRef.version });
   }
-  const resolved = resolveDag(resource, (_ns, n, v) => refs.get(`${n}@${v}`));
-  if (!resolved.definition) throw invalid('DAG', name, resolved.errors);
-  const definition = resolved.definition;
+  return [...out.values()];
+}
+
+/** The stored DagTask specs of `refs`, keyed `name@version` (missing ones are left out). */
+export async function loadTaskRefs(pool: PoolLike, namespace: string, refs: readonly { name: string; version: number }[]): Promise<Map<string, TaskBodySpec>> {
+  const out = new Map<string, TaskBodySpec>();
+  for (const r of refs) {
+    const v = await getDagTaskVersion(pool, namespace, r.name, r.version);
+    if (v) out.set(`${r.name}@${r.version}`, v.spec);
+  }
+  return out;
+}
+
+/**
+ * A DAG resolved elsewhere (the API resolves large DAGs in a worker thread and sends the JSON
+ * text of its spec and definition): what `applyResource` stores for a DAG.
+ */
+export interface ResolvedDag {
+  namespace: string;
+  name: string;
+  labels?: Record<string, string> | undefined;
+  spec: DagSpec | JsonText;
+  definition: DagDefinition | (DagSettings & { json: JsonText });
+  /** `specHash` of the definition. */
+  hash: string;
+}
+
+/**
+ * Stores a resolved DAG as `applyResource` does (a new version when the hash changed; with
+ * `dryRun`, only the version it would get). Idempotent.
+ */
+export async function storeDag(pool: PoolLike, dag: ResolvedDag, opts: { source: string; dryRun?: boolean }): Promise<ApplyResult> {
+  const { namespace, name } = dag;
   if (opts.dryRun) {
     const cur = await getDagVersion(pool, namespace, name);
-    const same = cur?.hash === specHash(definition);
-    return { kind: 'DAG', namespace, name, version: cur ? (same ? cur.version : cur.version + 1) : 1, created: false, definition };
+    const same = cur?.hash === dag.hash;
+    return { kind: 'DAG', namespace, name, version: cur ? (same ? cur.version : cur.version + 1) : 1, created: false };
   }
   const saved = await saveDag(pool, {
     namespace,
     name,
-    spec: resource.spec,
-    definition,
-    hash: specHash(definition),
+    spec: dag.spec,
+    definition: dag.definition,
+    hash: dag.hash,
     source: opts.source,
-    ...(resource.metadata.labels ? { labels: resource.metadata.labels } : {}),
+    ...(dag.labels ? { labels: dag.labels } : {}),
   });
-  return { kind: 'DAG', namespace, name, version: saved.version, created: saved.created, dag: saved.dag, definition };
+  return { kind: 'DAG', namespace, name, version: saved.version, created: saved.created, dag: saved.dag };
 }
 
 export interface StartRunInput {

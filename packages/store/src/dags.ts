@@ -9,11 +9,23 @@ import { DEFINITION_FORMAT, readDefinition } from './definition-format.js';
 import type { DagsRow } from './rows.js';
 import type { DagTasksRow, DagTaskVersionsRow, DagVersionsRow } from './rows/definitions.js';
 
+/**
+ * A value already serialized as JSON (by a worker thread, for a large DAG), stored as this text
+ * so the caller's thread never serializes it. The text must be what JSON.stringify gives.
+ */
+export class JsonText {
+  constructor(readonly json: string) {}
+}
+
+/** What saveDag reads of a definition besides storing it. */
+export type DagSettings = Pick<DagDefinition, 'suspended' | 'schedule' | 'timezone' | 'concurrencyPolicy' | 'catchUp'>;
+
 export interface SaveDagInput {
   namespace: string;
   name: string;
-  spec: DagSpec;
-  definition: DagDefinition;
+  spec: DagSpec | JsonText;
+  /** The definition, or its settings and its JSON text. */
+  definition: DagDefinition | (DagSettings & { json: JsonText });
   /** Hash of the definition without `suspended`: equal hash = same version. */
   hash: string;
   source: string;
@@ -68,8 +80,8 @@ async function insertVersion(tx: Queryable, dagId: number, version: number, inpu
     dagId,
     version,
     input.hash,
-    input.spec,
-    input.definition,
+    input.spec instanceof JsonText ? input.spec.json : input.spec,
+    'json' in input.definition && input.definition.json instanceof JsonText ? input.definition.json.json : input.definition,
     DEFINITION_FORMAT,
   ]);
 }

@@ -13,6 +13,7 @@ export * from './schedules.js';
 export * from './gc.js';
 export * from './listen.js';
 export * from './apply.js';
+export { NODE_SHA256 } from './node-sha256.js';
 export * from './users.js';
 export * from './tokens.js';
 export * from './audit.js';

@@ -2,12 +2,13 @@
 // schema, name cursors and the delete-and-audit step (which the user and trigger routes use too).
 // Creation and validation go through the store's `applyResource` only.
 import { Type } from '@sinclair/typebox';
-import { shellParameterWarnings, type FieldError } from '@kontroler/core';
+import { shellParameterWarnings, type DagResource, type DagTaskResource, type FieldError } from '@kontroler/core';
 import { applyResource, type ApplyResult } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
 import type { AnyRoute, Call, RouteSchemas } from '../route.js';
 import { route } from '../route.js';
 import { resourceFromBody } from '../resource-text.js';
+import { applyDagInWorker } from './apply-large-dag.js';
 import { ApplyResultView, Cursor, Name, Namespace, NsNameParams, NsParams, RESOURCE_CONTENT_TYPES, ValidateResultView } from '../schemas.js';
 import { dagView, decodeCursor, encodeCursor } from '../views.js';
 
@@ -56,12 +57,19 @@ function applyView(r: ApplyResult, dryRun: boolean) {
 }
 
 async function apply<S extends RouteSchemas>(c: Call<S>, kind: ResourceKind, ns: string, name: string | undefined, dryRun: boolean) {
-  const resource = resourceFromBody(c.body, c.req.headers['content-type'], { kind, namespace: ns, ...(name !== undefined ? { name } : {}) });
-  c.audit({ kind, name: resource.metadata.name, dryRun });
-  const result = await applyResource(c.ctx.pool, resource, { source: 'api', dryRun });
+  const target = { kind, namespace: ns, ...(name !== undefined ? { name } : {}) };
+  const contentType = c.req.headers['content-type'];
+  const { result, warnings } =
+    kind === 'DAG' && typeof c.body === 'string' && c.ctx.dagWorker.takes(c.body)
+      ? await applyDagInWorker(c.ctx, { text: c.body, contentType, target: { ...target, kind } }, dryRun, (n) => c.audit({ kind, name: n, dryRun }))
+      : await applyInline(c, resourceFromBody(c.body, contentType, target), dryRun);
   if (!dryRun && result.created && result.version === 1) c.reply.code(201);
-  const warnings = shellParameterWarnings(resource);
   return { ...applyView(result, dryRun), ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+async function applyInline<S extends RouteSchemas>(c: Call<S>, resource: DagResource | DagTaskResource, dryRun: boolean): Promise<{ result: ApplyResult; warnings: FieldError[] }> {
+  c.audit({ kind: resource.kind, name: resource.metadata.name, dryRun });
+  return { result: await applyResource(c.ctx.pool, resource, { source: 'api', dryRun }), warnings: shellParameterWarnings(resource) };
 }
 
 function validationOutcome(e: unknown): { valid: false; code: string; message: string; errors: FieldError[] } {
