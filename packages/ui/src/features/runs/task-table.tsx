@@ -58,6 +58,14 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
     };
   }, []);
 
+  // The first rows are on screen (the UI benchmark reads this mark).
+  const painted = useRef(false);
+  useEffect(() => {
+    if (painted.current || win.loaded === 0) return;
+    painted.current = true;
+    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('kontroler:tasks:painted')));
+  }, [win.loaded]);
+
   // A live refresh: the seed page is replaced, the other pages in view become stale.
   const seen = useRef(refreshKey);
   useEffect(() => {
