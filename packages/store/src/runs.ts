@@ -4,7 +4,7 @@ import type { RunRecord, RunTrigger } from './records.js';
 import { runFromRow } from './records.js';
 import { pageSize, runWhere, type RunFilter } from './run-filter.js';
 import type { RunsRow } from './rows.js';
-import { readDefinition } from './definition-format.js';
+import { getDagDefinition } from './dags.js';
 
 export const RUNS_CHANNEL = 'kontroler_runs';
 
@@ -67,13 +67,9 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
 
 /** The task names of a stored DAG version, in definition order. */
 async function versionTaskNames(db: Queryable, dagId: number, version: number): Promise<string[]> {
-  const { rows } = await db.query<{ definition: unknown; definition_format: number }>(
-    'select definition, definition_format from dag_versions where dag_id = $1 and version = $2',
-    [dagId, version],
-  );
-  const row = rows[0];
-  if (!row) throw new KontrolerError('NOT_FOUND', `DAG version ${dagId}@${version} not found: save the DAG first`);
-  return readDefinition(row.definition_format, row.definition, `DAG version ${dagId}@${version}`).tasks.map((t) => t.name);
+  const def = await getDagDefinition(db, dagId, version);
+  if (!def) throw new KontrolerError('NOT_FOUND', `DAG version ${dagId}@${version} not found: save the DAG first`);
+  return def.tasks.map((t) => t.name);
 }
 
 export async function getRun(db: Queryable, id: number): Promise<RunRecord | undefined> {
