@@ -114,6 +114,7 @@ export async function startRun(pool: Queryable, input: StartRunInput): Promise<{
     trigger: input.trigger,
     parameters: p.values,
     secretRefs: p.secretRefs,
+    taskNames: v.definition.tasks.map((t) => t.name),
     ...(input.name ? { name: input.name } : {}),
     ...(input.scheduledFor !== undefined ? { scheduledFor: input.scheduledFor } : {}),
   });

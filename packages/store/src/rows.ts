@@ -2,7 +2,7 @@
 // db.ts), timestamptz as Date, jsonb parsed, text as string. Migrations are the truth; a column a
 // migration adds is added here. Queries name the row type they select (`db.query<RunsRow>`), so
 // the mappers in records.ts read typed fields instead of casting unknowns.
-import type { AttemptState, RunStatus } from '@kontroler/engine';
+import type { AttemptState, RunStatus, TaskStatus } from '@kontroler/engine';
 import type { RunTrigger } from './records.js';
 
 /** `dags` (migration 1). */
@@ -25,7 +25,7 @@ export interface DagsRow {
   updated_at: Date;
 }
 
-/** `runs` (migrations 1, 4: kube_object, 7: host). */
+/** `runs` (migrations 1, 4: kube_object, 7: host, 9: task_counts). */
 export interface RunsRow {
   id: number;
   dag_id: number;
@@ -48,10 +48,23 @@ export interface RunsRow {
   updated_at: Date;
   kube_object: string | null;
   host: string | null;
+  /** Task status → number of tasks with it (statuses with none may be absent or 0). */
+  task_counts: Record<string, number>;
 }
 
 /** The columns of `runs` a RunRecord is made of (what run listings select). */
-export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'host'>;
+export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'host' | 'task_counts'>;
+
+/** `task_states` (migrations 1, 9: position). */
+export interface TaskStatesRow {
+  run_id: number;
+  task: string;
+  status: TaskStatus;
+  reason: string | null;
+  retry_at: Date | null;
+  /** The task's index in the run's definition (0-based). */
+  position: number;
+}
 
 /** `attempts` (migrations 1, 6: log_received, log_line). */
 export interface AttemptsRow {

@@ -60,6 +60,19 @@ export async function loadRun(db: Queryable, runId: number): Promise<RunDetail |
   return { run, definition, state, logSizes };
 }
 
+/**
+ * runs.task_counts after saveRunState writes its task rows (every task of a run has a row from
+ * createRun on, migration 9): the stored counts, minus the old status of each written row
+ * (old_ts reads the statement's snapshot, before the write), plus its new one. O(tasks written);
+ * statuses left with no task are dropped.
+ */
+const TASK_COUNTS_AFTER_WRITE = `(select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
+           select k, sum(n)::int as n from (
+             select key as k, value::int as n from jsonb_each_text(runs.task_counts)
+             union all select new, 1 from old_ts
+             union all select old, -1 from old_ts) d
+           group by k having sum(n) <> 0) c)`;
+
 export interface WebhookOutboxItem {
   idempotencyKey: string;
   url: string;
@@ -80,7 +93,8 @@ export interface SaveRunStateInput {
 
 /**
  * Writes the difference between `prev` and `next` (changed tasks and attempts, run status) and
- * queues webhooks, atomically and only while `owner` holds the run's lease. It is one SQL
+ * queues webhooks, atomically and only while `owner` holds the run's lease, and keeps runs.task_counts
+ * current from the status changes it writes. It is one SQL
  * statement (one round trip): the lease check is the run update, and every other write happens
  * only when that update matched. Throws LEASE_LOST when the lease is gone: the caller must drop
  * the run.
@@ -100,14 +114,18 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
   const hooks = input.webhooks ?? [];
   const col = <T>(f: (x: { task: string; a: AttemptState }) => T) => attemptRows.map(f);
   const { rows } = await pool.query<{ held: number }>(
-    `with lease as (
+    `with old_ts as (
+       select t.status as old, u.status as new from task_states t join unnest($7::text[], $8::text[]) as u(task, status) on u.task = t.task
+       where t.run_id = $1),
+     lease as (
        update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(),
-         requested = case when requested = $27::text then null else requested end
+         requested = case when requested = $27::text then null else requested end,
+         task_counts = ${TASK_COUNTS_AFTER_WRITE}
        where id = $1 and owner = $2 and lease_expires_at > now() returning id),
      ts as (
-       insert into task_states (run_id, task, status, reason, retry_at)
-       select $1, * from unnest($7::text[], $8::text[], $9::text[], $10::timestamptz[]) where exists (select 1 from lease)
-       on conflict (run_id, task) do update set status = excluded.status, reason = excluded.reason, retry_at = excluded.retry_at
+       update task_states t set status = u.status, reason = u.reason, retry_at = u.retry_at
+       from unnest($7::text[], $8::text[], $9::text[], $10::timestamptz[]) as u(task, status, reason, retry_at)
+       where t.run_id = $1 and t.task = u.task and exists (select 1 from lease)
        returning 1),
      att as (
        insert into attempts (run_id, task, attempt, status, exit_code, reason, kill_reason, handle, created_at, started_at, finished_at, deadline_at)
