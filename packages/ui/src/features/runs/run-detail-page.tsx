@@ -12,7 +12,7 @@ import { formatDuration, formatRelative, formatTimestamp } from '../../lib/forma
 import { isActive } from '../../lib/status.js';
 import { ErrorBox, Skeleton, StatusBadge, useNow, useToast } from '../../lib/ui.js';
 import { useSession } from '../auth/session.js';
-import type { RunTask } from '@kontroler/client';
+import type { RunDetail, RunTask } from '@kontroler/client';
 import { GraphView } from '../graph/graph-view.js';
 import { graphFromRun } from '../graph/model.js';
 import { graphFromSummary } from '../graph/group-graph.js';
@@ -22,7 +22,7 @@ import { TaskTable } from './task-table.js';
 import { StatusCounts } from './status-counts.js';
 import { TaskFilterBar } from './task-filter-bar.js';
 import { filterKey, filteredTotal, isFiltered, taskFilterFromQuery, taskFilterIntoQuery, toggleStatus, NO_FILTER, type TaskFilter } from './task-filter.js';
-import { hasAllTasks, isLargeRun, taskCountsOf, type RunData } from './run-view.js';
+import { hasAllTasks, isLargeRun, taskCountsOf } from './run-view.js';
 import { allRunTasks, findRunTask, listRunTasks } from './run-tasks-api.js';
 
 /** Pages of 1,000 read to colour a small run's graph (the server draws graphs up to 2,000 tasks). */
@@ -42,11 +42,10 @@ export function RunDetailPage() {
   const attempt = params.get('attempt') ? Number(params.get('attempt')) : undefined;
   const filter = taskFilterFromQuery(params);
   const fkey = filterKey(filter);
-  const poll = (d: RunData | undefined) => (d && !isActive(d.status) && !d.requested ? false : 1000);
+  const poll = (d: RunDetail | undefined) => (d && !isActive(d.status) && !d.requested ? false : 1000);
   const run = useQuery({
     queryKey: ['run', id],
-    // The client's type is the server's; a run above GRAPH_MAX_NODES has graphSummary instead of graph.
-    queryFn: () => api.getRun(id) as Promise<RunData>,
+    queryFn: () => api.getRun(id),
     refetchInterval: (q) => poll(q.state.data),
     refetchIntervalInBackground: false,
   });
