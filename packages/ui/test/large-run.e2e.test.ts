@@ -7,15 +7,16 @@
 // (PerformanceObserver 'longtask') after the first render is over 200 ms.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { assertBrowserParts, freePort, launchChromium, startKontroler, stopKontroler, type Started } from './e2e-kit.js';
+import { assertBrowserParts, freePort, launchChromium, ROOT, startKontroler, stopKontroler, type Started } from './e2e-kit.js';
 import { createLargeRun, LARGE_COUNTS, LARGE_TASKS, recount } from './large-run-fixture.js';
 
 const PASSWORD = 'large-run-admin-password';
+const SHOTS = join(ROOT, 'test-output', 'screenshots');
 /** The longest main-thread task allowed after the first render (issue 13). */
 const LONG_TASK_LIMIT_MS = 200;
 /** Rows in the DOM at most: the rows in view (800 px / 32 px) plus overscan, never the run. */
@@ -68,6 +69,12 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+/** A screenshot for a reviewer (test-output/screenshots/large-run-NAME.png). */
+async function shot(name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `large-run-${name}.png`) });
+}
+
 /** Rows of the task table in the DOM (placeholders included). */
 const domRows = () => page.locator('[data-testid=task-table] .task-row:not(.head)').count();
 
@@ -94,11 +101,12 @@ test('the page of a 100,000-task run opens on the counts and the first rows of t
     if (n === 0) continue;
     assert.equal(await page.locator(`[data-count-status=${status}]`).getAttribute('data-count'), String(n), status);
   }
-  assert.match(await page.locator('[data-testid=task-counts]').innerText(), /all 100,000/);
+  assert.match(await page.locator('[data-testid=task-counts]').innerText(), /all\s+100,000/);
   assert.equal(await page.getByRole('tab', { name: 'Tasks' }).getAttribute('aria-selected'), 'true', 'a large run opens on the table');
   assert.equal(await page.getByRole('tab', { name: 'Timeline' }).count(), 0);
   assert.equal(await page.locator('[data-testid=task-table]').getAttribute('data-rows'), String(LARGE_TASKS));
   assert.ok((await domRows()) <= MAX_DOM_ROWS);
+  await shot('table');
 });
 
 test('scrolling: rows load as the view reaches them; the DOM holds only the rows in view', async () => {
@@ -129,6 +137,7 @@ test('filter by status (a count is a toggle) and by name prefix', async () => {
   await page.fill('input[aria-label="Filter tasks by name prefix"]', 'transform-0');
   await page.waitForSelector('[data-testid=task-table][data-rows="10"]');
   const names = await page.locator('[data-testid=task-table] .task-row[data-task]').evaluateAll((els) => els.map((e) => e.getAttribute('data-task')));
+  await shot('filtered');
   assert.deepEqual(names, ['transform-00007', 'transform-01007', 'transform-02007', 'transform-03007', 'transform-04007', 'transform-05007', 'transform-06007', 'transform-07007', 'transform-08007', 'transform-09007']);
   // Only a prefix: its size is not in the counts; the table grows as its pages arrive.
   await page.click('button:has-text("Clear filters")');
@@ -146,6 +155,7 @@ test('open a task: its attempts and log, looked up by name', async () => {
   await page.waitForSelector('[data-testid=task-panel] tr[data-attempt="1"]');
   assert.match(await page.locator('[data-testid=task-panel] tr[data-attempt="1"]').innerText(), /failed\s+3/);
   await page.waitForFunction(() => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes('extract-00007 failing'));
+  await shot('task-panel');
   // A link to the task opens the same panel after a reload (found by name, not from the table).
   await assertNoLongTask();
   await page.reload();
@@ -160,6 +170,7 @@ test('the grouped graph: a node per name prefix with the notice; a group filters
   await page.waitForSelector('.react-flow__node[data-id="transform"]');
   const ids = await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')).sort());
   assert.deepEqual(ids, ['extract', 'prep', 'report', 'transform']);
+  await shot('grouped-graph');
   assert.equal(await page.locator('.react-flow__node[data-id="extract"]').getAttribute('aria-label'), 'Group extract, 50000 tasks, failed');
   await page.click('.react-flow__node[data-id="transform"]');
   await page.waitForSelector('[data-testid=task-table] .task-row[data-task="transform-00000"]');
