@@ -79,9 +79,10 @@ async function shot(name: string): Promise<void> {
 const domRows = () => page.locator('[data-testid=task-table] .task-row:not(.head)').count();
 
 /** No long task of this page load since its first render was over LONG_TASK_LIMIT_MS (checked before each reload too). */
-async function assertNoLongTask(): Promise<void> {
+async function assertNoLongTask(): Promise<number> {
   const long = await page.evaluate(() => window.__longTasks.filter((t) => t.start + t.duration > (window.__firstRender ?? Infinity)).sort((a, b) => b.duration - a.duration));
   assert.ok(long.every((t) => t.duration <= LONG_TASK_LIMIT_MS), `long tasks after the first render: ${JSON.stringify(long.slice(0, 5))}`);
+  return long[0]?.duration ?? 0;
 }
 
 test('sign in', async () => {
@@ -90,6 +91,12 @@ test('sign in', async () => {
   await page.fill('input[name=password]', PASSWORD);
   await page.click('button[type=submit]');
   await page.waitForSelector('h1:has-text("DAGs")');
+  // The observer sees long tasks in this browser: a 120 ms busy loop is recorded.
+  await page.evaluate(() => {
+    const t = performance.now();
+    while (performance.now() - t < 120);
+  });
+  await page.waitForFunction(() => window.__longTasks.some((t) => t.duration >= 100), null, { timeout: 5000 });
 });
 
 test('the page of a 100,000-task run opens on the counts and the first rows of the table', async () => {
@@ -187,8 +194,8 @@ test('live: a status change in the run shows in the counts and the rows in view'
   await page.waitForSelector('[data-testid=task-table] .task-row[data-task="extract-00001"][data-status=failed]');
 });
 
-test('no long task over 200 ms after the first render; the DOM row count stayed bounded; no page error', async () => {
-  await assertNoLongTask();
+test('no long task over 200 ms after the first render; the DOM row count stayed bounded; no page error', async (t) => {
+  t.diagnostic(`longest task after the first render (last page load): ${(await assertNoLongTask()).toFixed(0)} ms`);
   assert.ok((await domRows()) <= MAX_DOM_ROWS);
   assert.deepEqual(pageErrors, []);
 });
