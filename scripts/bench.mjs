@@ -36,6 +36,12 @@ if (on('validate')) {
   if (r.status !== 0) console.log(`(validate-large.mjs exited with ${r.status})`);
 }
 
+if (on('run-api')) {
+  console.log('\n## API on a 100,000-task run (scripts/bench/run-api.mjs): GET /runs/{id} and pages of /runs/{id}/tasks');
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/run-api.mjs')], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) console.log(`(run-api.mjs exited with ${r.status})`);
+}
+
 for (const [name, script] of [['api', 'scripts/bench-api.mjs'], ['kube', 'scripts/bench-kube.mjs'], ['kube-runtime', 'scripts/bench-kube-runtime.mjs'], ['ui', 'scripts/bench-ui.mjs']]) {
   if (!on(name) || !existsSync(join(root, script))) continue;
   console.log(`\n## ${name} (${script})`);
