@@ -1,5 +1,6 @@
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptState, RunState, TaskState } from '@kontroler/engine';
+import { taskMap } from '@kontroler/engine';
 import type { PoolLike, Queryable } from './db.js';
 import type { RunDetail, Row } from './records.js';
 import { attemptFromRow, ms, msOr, runFromRow, toDate } from './records.js';
@@ -35,19 +36,20 @@ export async function loadRun(db: Queryable, runId: number): Promise<RunDetail |
     attempts.set(task, list);
   }
   const byTask = new Map(ts.rows.map((t) => [String(t.task), t]));
-  const tasks: Record<string, TaskState> = {};
+  const list: TaskState[] = [];
   for (const t of definition.tasks) {
     const row = byTask.get(t.name);
     const retryAt = msOr(row?.retry_at);
     const reason = row?.reason as string | null | undefined;
-    tasks[t.name] = {
+    list.push({
       name: t.name,
       status: (row?.status as TaskState['status'] | undefined) ?? 'pending',
       attempts: attempts.get(t.name) ?? [],
       ...(retryAt !== undefined ? { retryAt } : {}),
       ...(reason ? { reason } : {}),
-    };
+    });
   }
+  const tasks = taskMap(list);
   const startedAt = msOr(row.started_at);
   const finishedAt = msOr(row.finished_at);
   const state: RunState = {
@@ -103,11 +105,11 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
   const { prev, next, runId } = input;
   const taskRows: TaskState[] = [];
   const attemptRows: Array<{ task: string; a: AttemptState }> = [];
-  for (const [name, t] of Object.entries(next.tasks)) {
-    const before = prev.tasks[name];
+  for (const [name, t] of next.tasks.entries()) {
+    const before = prev.tasks.get(name);
     if (before === t) continue;
     if (!before || before.status !== t.status || before.reason !== t.reason || before.retryAt !== t.retryAt) taskRows.push(t);
-    t.attempts.forEach((a, i) => {
+    t.attempts.forEach((a: AttemptState, i: number) => {
       if (before?.attempts[i] !== a) attemptRows.push({ task: name, a });
     });
   }
