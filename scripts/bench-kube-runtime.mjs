@@ -76,7 +76,7 @@ try {
     await new Promise((resolve) => ended.set(run.id, resolve));
     const ms = performance.now() - t0;
     const detail = await store.loadRun(pool, run.id);
-    return { runId: run.id, ms, status: detail.run.status, attempts: Object.values(detail.state.tasks).reduce((s, t) => s + t.attempts.length, 0) };
+    return { runId: run.id, ms, status: detail.run.status, attempts: [...detail.state.tasks.values()].reduce((s, t) => s + t.attempts.length, 0) };
   };
 
   // 1. Requests per attempt (one warm-up run first: the pod watch and connections are set up).

@@ -106,7 +106,7 @@ export class RunActor {
    * (adopting them in the runtime, or starting one the runtime never saw), then evaluates.
    */
   async resume(logSizes: Record<string, number>): Promise<void> {
-    for (const t of Object.values(this.state.tasks)) {
+    for (const t of [...this.state.tasks.values()]) {
       const a = t.attempts[t.attempts.length - 1];
       if (!a || !isActiveAttempt(a.status)) continue;
       const key = this.key(t.name, a.attempt);
@@ -247,8 +247,8 @@ export class RunActor {
       }
     }
     // Attempts that ended and are saved: the runtime may drop their files / pods.
-    for (const [name, t] of Object.entries(this.state.tasks)) {
-      const before = prev.tasks[name];
+    for (const [name, t] of this.state.tasks.entries()) {
+      const before = prev.tasks.get(name);
       if (before === t) continue;
       t.attempts.forEach((a, i) => {
         const b = before?.attempts[i];

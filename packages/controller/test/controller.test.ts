@@ -32,8 +32,8 @@ describe('controller', () => {
     const d = (await loadRun(db.pool, run.id))!;
     assert.equal(d.run.status, 'succeeded');
     for (const t of ['t0', 't1', 't2', 't3', 't4']) {
-      assert.equal(d.state.tasks[t]?.attempts.length, 1);
-      assert.equal(d.state.tasks[t]?.attempts[0]?.exitCode, 0);
+      assert.equal(d.state.tasks.get(t)?.attempts.length, 1);
+      assert.equal(d.state.tasks.get(t)?.attempts[0]?.exitCode, 0);
       assert.equal((await readLog(db.pool, { runId: run.id, task: t, attempt: 1 })).data.toString(), `hello from ${t}\n`);
     }
     assert.deepEqual(rt.starts, [0, 1, 2, 3, 4].map((i) => `${run.id}/t${i}/1`), 'dependency order');
@@ -48,8 +48,8 @@ describe('controller', () => {
     await c.stop();
     const d = (await loadRun(db.pool, run.id))!;
     assert.equal(d.run.status, 'failed');
-    assert.deepEqual(d.state.tasks.flaky?.attempts.map((a) => [a.attempt, a.status, a.exitCode]), [[1, 'failed', 3], [2, 'failed', 3], [3, 'failed', 3]]);
-    assert.equal(d.state.tasks.after?.status, 'skipped');
+    assert.deepEqual(d.state.tasks.get('flaky')?.attempts.map((a) => [a.attempt, a.status, a.exitCode]), [[1, 'failed', 3], [2, 'failed', 3], [3, 'failed', 3]]);
+    assert.equal(d.state.tasks.get('after')?.status, 'skipped');
   });
 
   test('passes parameters (secrets resolved at start, never stored) to attempts', async () => {
@@ -79,7 +79,7 @@ describe('controller', () => {
     await c.stop();
     assert.equal(rt.specs.has(`${run.id}/a/1`), false, 'the runtime was never asked to start it');
     const d = await loadRun(db.pool, run.id);
-    const a = d?.state.tasks.a;
+    const a = d?.state.tasks.get('a');
     assert.equal(d?.state.status, 'failed');
     assert.equal(a?.status, 'failed');
     assert.equal(a?.attempts.length, 1, 'no retry: retrying cannot help');
@@ -91,7 +91,7 @@ describe('controller', () => {
     // api-key exists for namespace "other" and unscoped (old style): neither is visible to "default".
     assert.match(reason, /"api-key" of namespace "default" is not set: set the environment variable KONTROLER_SECRET_DEFAULT__API_KEY; KONTROLER_SECRET_API_KEY is no longer read/);
     assert.doesNotMatch(reason, /not-yours|old-style/, 'no secret value in the reason');
-    assert.equal(d?.state.tasks.b?.status, 'skipped');
+    assert.equal(d?.state.tasks.get('b')?.status, 'skipped');
   });
 
   test('cancel kills running attempts and ends the run canceled; retry resumes from failed tasks', async () => {
@@ -105,7 +105,7 @@ describe('controller', () => {
     let d = (await loadRun(db.pool, run.id))!;
     assert.equal(d.run.status, 'canceled');
     assert.deepEqual(rt.kills, [`${run.id}/t0/1:Canceled`]);
-    assert.equal(d.state.tasks.t2?.status, 'canceled');
+    assert.equal(d.state.tasks.get('t2')?.status, 'canceled');
     const done = ended(c, run.id);
     await requestRun(db.pool, run.id, 'retry');
     const t0 = `${run.id}/t0/2`;

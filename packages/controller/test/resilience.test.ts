@@ -110,7 +110,7 @@ async function crashedWithRunningAttempt(rt: FaultyRuntime, name: string, id: st
   await a.start();
   const run = await startRun(db.pool, chain(name, 1));
   await until('the attempt to start', () => rt.starts.includes(`${run.id}/t0/1`));
-  await until('the start to be saved', async () => (await loadRun(db.pool, run.id))?.state.tasks.t0?.attempts[0]?.status === 'running');
+  await until('the start to be saved', async () => (await loadRun(db.pool, run.id))?.state.tasks.get('t0')?.attempts[0]?.status === 'running');
   await a.stop(false);
   return run;
 }
@@ -145,7 +145,7 @@ describe('controller resilience', () => {
     rt.killMode = 'hang'; // the kill is asked for and saved, but the attempt does not end before the crash
     await requestRun(db.pool, run.id, 'cancel');
     await until('the kill to be asked for', () => rt.kills.length === 1);
-    await until('the kill to be saved', async () => (await loadRun(db.pool, run.id))?.state.tasks.t0?.attempts[0]?.killReason !== undefined);
+    await until('the kill to be saved', async () => (await loadRun(db.pool, run.id))?.state.tasks.get('t0')?.attempts[0]?.killReason !== undefined);
     await a.stop(false);
     rt.killMode = 'reject';
     const log = recordingLog();
@@ -301,7 +301,7 @@ describe('takeover across hosts', () => {
       assert.equal((await getRun(db.pool, other.id))?.owner, 'h-b', 'host-b claims runs with nothing active elsewhere');
       const r = await loadRun(db.pool, run.id);
       assert.equal(r?.run.owner, 'h-a', 'not taken over from host-a');
-      assert.equal(r?.state.tasks.t0?.attempts[0]?.status, 'running', 'its attempt is not marked lost');
+      assert.equal(r?.state.tasks.get('t0')?.attempts[0]?.status, 'running', 'its attempt is not marked lost');
       assert.ok(!b.runIds.includes(run.id));
     } finally {
       await b.stop();

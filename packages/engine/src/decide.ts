@@ -4,7 +4,7 @@
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
 import type { AttemptState, RunState, TaskState } from './state.js';
-import { MAX_NOT_STARTED, NOT_STARTED, isActiveAttempt, isTerminalRun, isTerminalTask, lastAttempt, ranAttempts } from './state.js';
+import { MAX_NOT_STARTED, NOT_STARTED, isActiveAttempt, isTerminalRun, isTerminalTask, lastAttempt, ranAttempts, taskMap, withTasks } from './state.js';
 import { readiness } from './readiness.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
 
@@ -16,13 +16,13 @@ export interface DecideOptions {
 export interface Decision {
   readonly state: RunState;
   readonly commands: readonly Command[];
+  /** Names of the tasks whose state changed in this decision, each once. */
+  readonly changed: readonly string[];
 }
 
 /** The state of a run that has not started anything yet. */
 export function initialRunState(def: DagDefinition): RunState {
-  const tasks: Record<string, TaskState> = {};
-  for (const t of def.tasks) tasks[t.name] = { name: t.name, status: 'pending', attempts: [] };
-  return { status: 'pending', tasks, cancelRequested: false };
+  return { status: 'pending', tasks: taskMap(def.tasks.map((t): TaskState => ({ name: t.name, status: 'pending', attempts: [] }))), cancelRequested: false };
 }
 
 /**
@@ -39,10 +39,10 @@ export function decide(def: DagDefinition, state: RunState, event: RunEvent, now
  * same outcome as feeding them one by one (the engine is level-based), at the cost of one pass.
  */
 export function decideAll(def: DagDefinition, state: RunState, events: readonly RunEvent[], now: number, opts: DecideOptions = {}): Decision {
-  const d = new Draft(state);
+  const d = new Draft(def, state);
   for (const ev of events) apply(def, d, ev, now);
   reconcile(def, d, now, opts.maxRunning ?? Number.POSITIVE_INFINITY);
-  return { state: d.result(), commands: d.commands };
+  return { state: d.result(), commands: d.commands, changed: d.changed() };
 }
 
 /** Mutable working copy that copies a task only when it changes. */
@@ -55,7 +55,10 @@ class Draft {
   /** Tasks changed so far; the rest are read from the base state (no copy per decision). */
   private readonly overlay = new Map<string, TaskState>();
 
-  constructor(private readonly base: RunState) {
+  constructor(
+    private readonly def: DagDefinition,
+    private readonly base: RunState,
+  ) {
     this.status = base.status;
     this.cancelRequested = base.cancelRequested;
     this.startedAt = base.startedAt;
@@ -63,7 +66,7 @@ class Draft {
   }
 
   task(name: string): TaskState | undefined {
-    return this.overlay.get(name) ?? this.base.tasks[name];
+    return this.overlay.get(name) ?? this.base.tasks.get(name);
   }
 
   setTask(t: TaskState): void {
@@ -82,10 +85,18 @@ class Draft {
     }
   }
 
+  /** Every task, in definition order. */
   allTasks(): TaskState[] {
-    const all = Object.values(this.base.tasks);
-    if (this.overlay.size === 0) return all;
-    return all.map((t) => this.overlay.get(t.name) ?? t);
+    const out: TaskState[] = [];
+    for (const spec of this.def.tasks) {
+      const t = this.task(spec.name);
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
+  changed(): string[] {
+    return [...this.overlay.keys()];
   }
 
   result(): RunState {
@@ -101,7 +112,7 @@ class Draft {
     }
     return {
       status: this.status,
-      tasks: this.overlay.size > 0 ? { ...b.tasks, ...Object.fromEntries(this.overlay) } : b.tasks,
+      tasks: this.overlay.size > 0 ? withTasks(b.tasks, this.overlay.values()) : b.tasks,
       cancelRequested: this.cancelRequested,
       ...(this.startedAt !== undefined ? { startedAt: this.startedAt } : {}),
       ...(this.finishedAt !== undefined ? { finishedAt: this.finishedAt } : {}),

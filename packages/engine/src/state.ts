@@ -1,5 +1,7 @@
-// The state of one run, as the engine sees it. Plain data: serialisable, compared by reference
-// (the engine shares unchanged parts, so `next.tasks[n] !== prev.tasks[n]` means task n changed).
+// The state of one run, as the engine sees it. Plain data compared by reference: the engine shares
+// unchanged parts, so `next.tasks.get(n) !== prev.tasks.get(n)` means task n changed. The tasks
+// live in a persistent map (structural sharing), so a decision never copies the whole run.
+import { Map as PersistentMap } from 'immutable';
 
 export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'canceled';
 export const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'succeeded', 'failed', 'canceled'];
@@ -47,7 +49,8 @@ export interface TaskState {
 
 export interface RunState {
   readonly status: RunStatus;
-  readonly tasks: Readonly<Record<string, TaskState>>;
+  /** Every task of the run by name; build one with `taskMap`. */
+  readonly tasks: ReadonlyMap<string, TaskState>;
   readonly cancelRequested: boolean;
   readonly startedAt?: number;
   readonly finishedAt?: number;
@@ -81,4 +84,22 @@ export function isActiveAttempt(s: AttemptStatus): boolean {
 
 export function lastAttempt(t: TaskState): AttemptState | undefined {
   return t.attempts[t.attempts.length - 1];
+}
+
+/** The tasks of a run as the persistent map `RunState.tasks` holds. */
+export function taskMap(tasks: Iterable<TaskState>): ReadonlyMap<string, TaskState> {
+  return PersistentMap<string, TaskState>().withMutations((m) => {
+    for (const t of tasks) m.set(t.name, t);
+  });
+}
+
+/**
+ * `tasks` with `changed` set: O(changed × log n), sharing everything else. A map that is not one of
+ * ours (built by hand, e.g. in a test) is converted once.
+ */
+export function withTasks(tasks: ReadonlyMap<string, TaskState>, changed: Iterable<TaskState>): ReadonlyMap<string, TaskState> {
+  const base = PersistentMap.isMap(tasks) ? (tasks as PersistentMap<string, TaskState>) : PersistentMap<string, TaskState>(tasks);
+  return base.withMutations((m) => {
+    for (const t of changed) m.set(t.name, t);
+  });
 }

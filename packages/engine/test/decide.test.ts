@@ -19,8 +19,8 @@ describe('decide', () => {
     assert.equal(r.state.status, 'running');
     assert.deepEqual(starts(r.commands), ['a#1']);
     r = step(def, r.state, { type: 'attempt:started', task: 'a', attempt: 1, at: 1, handle: '42' });
-    assert.equal(r.state.tasks.a?.attempts[0]?.status, 'running');
-    assert.equal(r.state.tasks.a?.attempts[0]?.handle, '42');
+    assert.equal(r.state.tasks.get('a')?.attempts[0]?.status, 'running');
+    assert.equal(r.state.tasks.get('a')?.attempts[0]?.handle, '42');
     r = step(def, r.state, exited('a', 1, 0));
     assert.deepEqual(starts(r.commands), ['b#1']);
     r = step(def, r.state, exited('b', 1, 0));
@@ -46,10 +46,10 @@ describe('decide', () => {
     const def = dag([{ name: 'a' }, { name: 'x' }, { name: 'b', runAfter: ['a'] }, { name: 'c', runAfter: ['b'] }]);
     let r = step(def, initialRunState(def), { type: 'run:tick' });
     r = step(def, r.state, exited('a', 1, 2));
-    assert.equal(r.state.tasks.a?.status, 'failed');
-    assert.equal(r.state.tasks.b?.status, 'skipped');
-    assert.equal(r.state.tasks.c?.status, 'skipped');
-    assert.equal(r.state.tasks.b?.reason, 'UpstreamFailed');
+    assert.equal(r.state.tasks.get('a')?.status, 'failed');
+    assert.equal(r.state.tasks.get('b')?.status, 'skipped');
+    assert.equal(r.state.tasks.get('c')?.status, 'skipped');
+    assert.equal(r.state.tasks.get('b')?.reason, 'UpstreamFailed');
     assert.equal(r.state.status, 'running', 'x is still running');
     r = step(def, r.state, exited('x', 1, 0));
     assert.equal(r.state.status, 'failed');
@@ -59,8 +59,8 @@ describe('decide', () => {
     const def = dag([{ name: 'a', retryLimit: 2, retryDelay: { delaySeconds: 10, factor: 3, maxDelaySeconds: 20 } }]);
     let r = step(def, initialRunState(def), { type: 'run:tick' }, 0);
     r = step(def, r.state, exited('a', 1, 1, 100), 100);
-    assert.equal(r.state.tasks.a?.status, 'waiting');
-    assert.equal(r.state.tasks.a?.retryAt, 10_100);
+    assert.equal(r.state.tasks.get('a')?.status, 'waiting');
+    assert.equal(r.state.tasks.get('a')?.retryAt, 10_100);
     assert.ok(r.commands.some((c) => c.type === 'wake' && c.at === 10_100));
     assert.deepEqual(starts(r.commands), []);
     r = step(def, r.state, { type: 'run:tick' }, 10_099);
@@ -68,12 +68,12 @@ describe('decide', () => {
     r = step(def, r.state, { type: 'run:tick' }, 10_100);
     assert.deepEqual(starts(r.commands), ['a#2']);
     r = step(def, r.state, exited('a', 2, 1, 11_000), 11_000);
-    assert.equal(r.state.tasks.a?.retryAt, 11_000 + 20_000, 'capped at maxDelaySeconds (10*3=30 > 20)');
+    assert.equal(r.state.tasks.get('a')?.retryAt, 11_000 + 20_000, 'capped at maxDelaySeconds (10*3=30 > 20)');
     r = step(def, r.state, { type: 'run:tick' }, 31_000);
     assert.deepEqual(starts(r.commands), ['a#3']);
     r = step(def, r.state, exited('a', 3, 1, 32_000), 32_000);
-    assert.equal(r.state.tasks.a?.status, 'failed');
-    assert.equal(r.state.tasks.a?.attempts.length, 3);
+    assert.equal(r.state.tasks.get('a')?.status, 'failed');
+    assert.equal(r.state.tasks.get('a')?.attempts.length, 3);
     assert.equal(r.state.status, 'failed');
   });
 
@@ -83,8 +83,8 @@ describe('decide', () => {
     r = step(def, r.state, exited('a', 1, 1));
     assert.deepEqual(starts(r.commands), ['a#2'], 'no delay configured: the retry starts at once');
     r = step(def, r.state, exited('a', 2, 7));
-    assert.equal(r.state.tasks.a?.status, 'failed');
-    assert.equal(r.state.tasks.a?.attempts.length, 2);
+    assert.equal(r.state.tasks.get('a')?.status, 'failed');
+    assert.equal(r.state.tasks.get('a')?.attempts.length, 2);
   });
 
   test('a deadline kills the attempt, which then fails with DeadlineExceeded', () => {
@@ -97,7 +97,7 @@ describe('decide', () => {
     r = step(def, r.state, { type: 'run:tick' }, 6001);
     assert.ok(!r.commands.some((c) => c.type === 'attempt:kill'), 'kill asked once');
     r = step(def, r.state, exited('a', 1, undefined, 6100, 'Killed'), 6100);
-    assert.equal(r.state.tasks.a?.attempts[0]?.reason, 'DeadlineExceeded');
+    assert.equal(r.state.tasks.get('a')?.attempts[0]?.reason, 'DeadlineExceeded');
     assert.equal(r.state.status, 'failed');
   });
 
@@ -106,10 +106,10 @@ describe('decide', () => {
     let r = step(def, initialRunState(def), { type: 'run:tick' });
     r = step(def, r.state, { type: 'run:cancel' });
     assert.ok(r.commands.some((c) => c.type === 'attempt:kill' && c.task === 'a' && c.reason === 'Canceled'));
-    assert.equal(r.state.tasks.b?.status, 'canceled');
+    assert.equal(r.state.tasks.get('b')?.status, 'canceled');
     assert.equal(r.state.status, 'running');
     r = step(def, r.state, exited('a', 1, undefined, 2, 'Killed'));
-    assert.equal(r.state.tasks.a?.status, 'canceled');
+    assert.equal(r.state.tasks.get('a')?.status, 'canceled');
     assert.equal(r.state.status, 'canceled');
   });
 
@@ -150,11 +150,11 @@ describe('decide', () => {
     let r = step(def, initialRunState(def), { type: 'run:tick' });
     r = step(def, r.state, exited('a', 1, 1));
     assert.deepEqual(starts(r.commands).sort(), ['alert#1', 'cleanup#1']);
-    assert.equal(r.state.tasks.next?.status, 'skipped');
+    assert.equal(r.state.tasks.get('next')?.status, 'skipped');
     const ok = dag([{ name: 'a' }, { name: 'alert', runAfter: ['a'], triggerRule: 'AnyFailed' }]);
     let q = step(ok, initialRunState(ok), { type: 'run:tick' });
     q = step(ok, q.state, exited('a', 1, 0));
-    assert.equal(q.state.tasks.alert?.status, 'skipped');
+    assert.equal(q.state.tasks.get('alert')?.status, 'skipped');
     assert.equal(q.state.status, 'succeeded');
   });
 
@@ -170,8 +170,8 @@ describe('decide', () => {
     const def = dag([{ name: 'a' }, { name: 'b' }]);
     const r = step(def, initialRunState(def), { type: 'run:tick' });
     const r2 = step(def, r.state, exited('a', 1, 0));
-    assert.equal(r2.state.tasks.b, r.state.tasks.b);
-    assert.notEqual(r2.state.tasks.a, r.state.tasks.a);
+    assert.equal(r2.state.tasks.get('b'), r.state.tasks.get('b'));
+    assert.notEqual(r2.state.tasks.get('a'), r.state.tasks.get('a'));
   });
 });
 
@@ -181,16 +181,16 @@ describe('never-started attempts', () => {
     let r = decide(def, initialRunState(def), { type: 'run:tick' }, 0);
     r = decide(def, r.state, { type: 'attempt:exited', task: 'a', attempt: 1, at: 1, reason: 'NotStarted' }, 1);
     assert.deepEqual(starts(r.commands), ['a#2'], 'retryLimit 0, yet the next attempt starts');
-    assert.equal(r.state.tasks.a?.attempts[0]?.status, 'lost');
+    assert.equal(r.state.tasks.get('a')?.attempts[0]?.status, 'lost');
     r = decide(def, r.state, { type: 'attempt:exited', task: 'a', attempt: 2, at: 2, exitCode: 1 }, 2);
-    assert.equal(r.state.tasks.a?.status, 'failed', 'a real failure still fails with retryLimit 0');
+    assert.equal(r.state.tasks.get('a')?.status, 'failed', 'a real failure still fails with retryLimit 0');
   });
 
   test('a runtime that never starts anything fails the task after a bound', () => {
     const def = dag([{ name: 'a' }]);
     let r = decide(def, initialRunState(def), { type: 'run:tick' }, 0);
     for (let n = 1; n <= 5; n++) r = decide(def, r.state, { type: 'attempt:exited', task: 'a', attempt: n, at: n, reason: 'NotStarted' }, n);
-    assert.equal(r.state.tasks.a?.status, 'failed');
+    assert.equal(r.state.tasks.get('a')?.status, 'failed');
     assert.equal(r.state.status, 'failed');
   });
 });
@@ -201,10 +201,10 @@ describe('attempts that cannot start (noRetry)', () => {
     let r = decide(def, initialRunState(def), { type: 'run:tick' }, 0);
     r = decide(def, r.state, { type: 'attempt:exited', task: 'a', attempt: 1, at: 1, reason: 'SecretNotFound: secret "x"', noRetry: true }, 1);
     assert.deepEqual(starts(r.commands), []);
-    assert.equal(r.state.tasks.a?.status, 'failed');
-    assert.equal(r.state.tasks.a?.reason, 'SecretNotFound: secret "x"');
-    assert.equal(r.state.tasks.a?.attempts[0]?.status, 'failed');
-    assert.equal(r.state.tasks.b?.status, 'skipped');
+    assert.equal(r.state.tasks.get('a')?.status, 'failed');
+    assert.equal(r.state.tasks.get('a')?.reason, 'SecretNotFound: secret "x"');
+    assert.equal(r.state.tasks.get('a')?.attempts[0]?.status, 'failed');
+    assert.equal(r.state.tasks.get('b')?.status, 'skipped');
     assert.equal(r.state.status, 'failed');
     r = decide(def, r.state, { type: 'run:retry' }, 2);
     assert.deepEqual(starts(r.commands), ['a#2']);

@@ -56,20 +56,20 @@ test('invariants: dependencies first, bounded attempts, one active attempt per t
           if (c.type !== 'attempt:start') continue;
           const t = spec.get(c.task)!;
           // A task starts only once its trigger rule is met by upstream outcomes.
-          const ups = t.runAfter.map((u) => s.tasks[u]!.status);
+          const ups = t.runAfter.map((u) => s.tasks.get(u)!.status);
           if (t.triggerRule === 'AllSucceeded') assert.ok(ups.every((u) => u === 'succeeded'), `${c.task} started before its dependencies`);
           else assert.ok(ups.length === 0 || ups.some((u) => isTerminalTask(u)), `${c.task} started with no upstream done`);
           assert.ok(c.attempt <= t.retryLimit + 1, 'attempts bounded by backoff.limit');
-          const all = s.tasks[c.task]!.attempts;
+          const all = s.tasks.get(c.task)!.attempts;
           assert.equal(c.attempt, all.length, 'the started attempt is the newest one');
           assert.ok(all.slice(0, -1).every((a) => !isActiveAttempt(a.status)), 'attempt N+1 only after attempt N ended');
-          assert.ok(prev.tasks[c.task]!.attempts.length < c.attempt, 'each attempt started once');
+          assert.ok(prev.tasks.get(c.task)!.attempts.length < c.attempt, 'each attempt started once');
         }
-        for (const t of Object.values(s.tasks)) {
+        for (const t of [...s.tasks.values()]) {
           assert.ok(t.attempts.filter((a) => isActiveAttempt(a.status)).length <= 1);
         }
         const w = world[i % world.length]!;
-        const active = Object.values(s.tasks).filter((t) => t.status === 'running');
+        const active = [...s.tasks.values()].filter((t) => t.status === 'running');
         if (mayCancel && w.cancel < 0.02) {
           r = decide(def, s, { type: 'run:cancel' }, now);
         } else if (active.length > 0) {
@@ -85,8 +85,8 @@ test('invariants: dependencies first, bounded attempts, one active attempt per t
         }
       }
       const end = r.state;
-      assert.ok(Object.values(end.tasks).every((t) => isTerminalTask(t.status)), 'terminal run: every task terminal');
-      const anyFailed = Object.values(end.tasks).some((t) => t.status === 'failed');
+      assert.ok([...end.tasks.values()].every((t) => isTerminalTask(t.status)), 'terminal run: every task terminal');
+      const anyFailed = [...end.tasks.values()].some((t) => t.status === 'failed');
       if (end.status === 'succeeded') assert.ok(!anyFailed);
       if (end.status === 'failed') assert.ok(anyFailed);
     }),

@@ -116,7 +116,7 @@ test('SIGKILL the controller 5 times during a 50-task run: the run completes and
   assert.equal(status, 'succeeded', JSON.stringify(detail?.state.tasks));
   const twice = [...uids].filter(([, s]) => s.size > 1);
   assert.deepEqual(twice, [], 'an attempt got a second pod');
-  for (const task of Object.values(detail!.state.tasks)) {
+  for (const task of [...detail!.state.tasks.values()]) {
     assert.equal(task.status, 'succeeded');
     assert.equal(task.attempts.filter((a) => a.status === 'succeeded').length, 1, task.name);
   }

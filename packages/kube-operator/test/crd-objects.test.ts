@@ -1,7 +1,7 @@
 // Pure parts of the CRD adapter: objects to resources, statuses, mirrored DagRuns, events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunState } from '@kontroler/engine';
+import { taskMap, type RunState } from '@kontroler/engine';
 import { addFinalizerPatch, removeFinalizerPatch } from '@kontroler/runtime-kube';
 import { DAGRUN_FINALIZER, dagRunNameFor, dagRunObjectFor, dagRunSettled, dagRunStatus, eventFor, failedRunStatus, invalidStatus, runIdOf, statusDiffers, storedStatus, toResource } from '@kontroler/kube-operator';
 
@@ -36,11 +36,11 @@ test('DagRun status: phase, progress, per-task phase, attempts, exit code, pod',
     cancelRequested: false,
     startedAt: 1000,
     finishedAt: 9000,
-    tasks: {
-      b: { name: 'b', status: 'failed', reason: 'failed with exit code 2', attempts: [{ attempt: 1, status: 'failed', createdAt: 2000, startedAt: 2100, finishedAt: 3000, exitCode: 2, reason: 'Error', handle: 'ns/kr-5-b-1' }] },
-      a: { name: 'a', status: 'succeeded', attempts: [{ attempt: 1, status: 'succeeded', createdAt: 1000, startedAt: 1100, finishedAt: 1900, exitCode: 0, reason: 'Completed', handle: 'ns/kr-5-a-1' }] },
-      c: { name: 'c', status: 'skipped', reason: 'UpstreamFailed', attempts: [] },
-    },
+    tasks: taskMap([
+      { name: 'b', status: 'failed', reason: 'failed with exit code 2', attempts: [{ attempt: 1, status: 'failed', createdAt: 2000, startedAt: 2100, finishedAt: 3000, exitCode: 2, reason: 'Error', handle: 'ns/kr-5-b-1' }] },
+      { name: 'a', status: 'succeeded', attempts: [{ attempt: 1, status: 'succeeded', createdAt: 1000, startedAt: 1100, finishedAt: 1900, exitCode: 0, reason: 'Completed', handle: 'ns/kr-5-a-1' }] },
+      { name: 'c', status: 'skipped', reason: 'UpstreamFailed', attempts: [] },
+    ]),
   };
   const s = dagRunStatus({ id: 5, dagVersion: 2, status: 'failed', createdAt: 500 }, state, 1);
   assert.equal(s.phase, 'Failed');

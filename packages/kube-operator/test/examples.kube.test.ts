@@ -21,7 +21,7 @@ after(() => kc.stop());
 
 async function podsGone(runId: number): Promise<void> {
   const detail = await loadRun(kc.db.pool, runId);
-  for (const t of Object.values(detail!.state.tasks)) {
+  for (const t of [...detail!.state.tasks.values()]) {
     for (const a of t.attempts) await untilGone(ns.kc, `/api/v1/namespaces/${ns.name}/pods`, a.handle!.split('/')[1]!);
   }
 }

@@ -6,6 +6,7 @@ import type { PoolLike, Queryable } from './db.js';
 import { getDagTaskVersion, getDagVersion, saveDag, saveDagTask } from './dags.js';
 import type { DagRecord, RunRecord, RunTrigger } from './records.js';
 import { createRun } from './runs.js';
+import { taskRowsOf } from './run-index.js';
 
 export interface ApplyResult {
   kind: 'DAG' | 'DagTask';
@@ -114,7 +115,7 @@ export async function startRun(pool: Queryable, input: StartRunInput): Promise<{
     trigger: input.trigger,
     parameters: p.values,
     secretRefs: p.secretRefs,
-    taskNames: v.definition.tasks.map((t) => t.name),
+    taskRows: taskRowsOf(v.definition),
     ...(input.name ? { name: input.name } : {}),
     ...(input.scheduledFor !== undefined ? { scheduledFor: input.scheduledFor } : {}),
   });

@@ -350,6 +350,26 @@ update runs r set task_counts = c.counts
         from (select run_id, status, count(*)::int as n from task_states group by run_id, status) s
         group by run_id) c
   where c.run_id = r.id;
+-- The grouped graph of a DAG of more than 2,000 tasks (GRAPH_MAX_NODES in run-index.ts when this
+-- was written): each task's group (its name without a trailing run of digits and -_. ; groups
+-- numbered by first appearance in the definition), and the run's count of tasks per group and
+-- status, kept by saveRunState like task_counts. Null / no rows for smaller DAGs.
+alter table task_states add column grp int;
+create table run_group_counts (
+  run_id bigint not null references runs(id) on delete cascade,
+  grp    int not null,
+  status text not null,
+  n      int not null,
+  primary key (run_id, grp, status)
+);
+with large as (select run_id from task_states group by run_id having count(*) > 2000),
+g as (select t.run_id, t.task, t.position, coalesce(nullif(regexp_replace(t.task, '[-_.0-9]+$', ''), ''), t.task) as gid
+      from task_states t join large using (run_id)),
+firsts as (select run_id, gid, min(position) as first from g group by run_id, gid),
+num as (select run_id, gid, (row_number() over (partition by run_id order by first) - 1)::int as grp from firsts)
+update task_states t set grp = num.grp from g join num using (run_id, gid) where t.run_id = g.run_id and t.task = g.task;
+insert into run_group_counts (run_id, grp, status, n)
+  select run_id, grp, status, count(*)::int from task_states where grp is not null group by run_id, grp, status;
 `,
   },
 ];

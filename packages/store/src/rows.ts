@@ -55,7 +55,7 @@ export interface RunsRow {
 /** The columns of `runs` a RunRecord is made of (what run listings select). */
 export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'host' | 'task_counts'>;
 
-/** `task_states` (migrations 1, 9: position). */
+/** `task_states` (migrations 1, 9: position, grp). */
 export interface TaskStatesRow {
   run_id: number;
   task: string;
@@ -64,6 +64,8 @@ export interface TaskStatesRow {
   retry_at: Date | null;
   /** The task's index in the run's definition (0-based). */
   position: number;
+  /** The task's group in the grouped graph (DAGs of more than GRAPH_MAX_NODES tasks), else null. */
+  grp: number | null;
 }
 
 /** `attempts` (migrations 1, 6: log_received, log_line). */

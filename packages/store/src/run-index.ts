@@ -29,19 +29,12 @@ export interface GraphEdge {
 
 /** The tasks of a large DAG grouped by name prefix (`taskGroupOf`), without their statuses. */
 export interface TaskGroups {
-  /** Every group, in order of first appearance in the definition. */
+  /** Every group, in order of first appearance in the definition (a group's index is its `grp`). */
   readonly ids: readonly string[];
   /** Tasks per group (same order as `ids`). */
   readonly sizes: readonly number[];
   /** Edges between groups (indexes into `ids`), each once, no self-edges. */
   readonly edges: ReadonlyArray<readonly [number, number]>;
-  /**
-   * The definition cut in runs of consecutive positions of one group: `rangeStarts[i]` is the
-   * first position of run i (ascending, starting at 0) and `rangeGroup[i]` its group. A status
-   * count per run (SQL width_bucket) is then a count per group.
-   */
-  readonly rangeStarts: readonly number[];
-  readonly rangeGroup: readonly number[];
 }
 
 export interface RunIndex {
@@ -67,15 +60,14 @@ export function taskGroupOf(name: string): string {
   return stripped === '' ? name : stripped;
 }
 
-/** Groups a DAG's tasks by `taskGroupOf`, linear in tasks + edges. Pure. */
-export function groupTasks(tasks: readonly TaskBrief[]): TaskGroups {
+/** Groups a DAG's tasks by `taskGroupOf`, with the group of each task by position; linear in tasks + edges. Pure. */
+export function groupTasks(tasks: readonly Pick<TaskBrief, 'name' | 'runAfter'>[]): TaskGroups & { readonly of: readonly number[] } {
   const index = new Map<string, number>();
   const ids: string[] = [];
   const sizes: number[] = [];
   const groupOf = new Map<string, number>();
-  const rangeStarts: number[] = [];
-  const rangeGroup: number[] = [];
-  tasks.forEach((t, pos) => {
+  const of: number[] = [];
+  for (const t of tasks) {
     const id = taskGroupOf(t.name);
     let g = index.get(id);
     if (g === undefined) {
@@ -86,11 +78,8 @@ export function groupTasks(tasks: readonly TaskBrief[]): TaskGroups {
     }
     sizes[g] = (sizes[g] ?? 0) + 1;
     groupOf.set(t.name, g);
-    if (rangeGroup[rangeGroup.length - 1] !== g) {
-      rangeStarts.push(pos);
-      rangeGroup.push(g);
-    }
-  });
+    of.push(g);
+  }
   const seen = new Set<number>();
   const edges: Array<readonly [number, number]> = [];
   for (const t of tasks) {
@@ -104,7 +93,17 @@ export function groupTasks(tasks: readonly TaskBrief[]): TaskGroups {
       edges.push([from, to]);
     }
   }
-  return { ids, sizes, edges, rangeStarts, rangeGroup };
+  return { ids, sizes, edges, of };
+}
+
+/**
+ * The task rows a new run of `def` gets: names in definition order and, for a DAG of more than
+ * GRAPH_MAX_NODES tasks, each task's group (`grp`, as `groupTasks` numbers them); `groups` is
+ * empty for smaller DAGs. Pure.
+ */
+export function taskRowsOf(def: Pick<DagDefinition, 'tasks'>): { names: string[]; groups: number[] } {
+  const names = def.tasks.map((t) => t.name);
+  return { names, groups: def.tasks.length > GRAPH_MAX_NODES ? [...groupTasks(def.tasks).of] : [] };
 }
 
 /** The index of a definition (see RunIndex). Pure, linear in tasks + edges. */
@@ -119,7 +118,8 @@ export function buildRunIndex(key: string, def: DagDefinition): RunIndex {
       graph: { nodes: tasks.map((t) => t.name), edges: tasks.flatMap((t) => t.runAfter.map((from) => ({ from, to: t.name }))) },
     };
   }
-  return { key, tasks, positions, groups: groupTasks(tasks) };
+  const { of: _byPosition, ...groups } = groupTasks(tasks);
+  return { key, tasks, positions, groups };
 }
 
 /**

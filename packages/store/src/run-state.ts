@@ -1,5 +1,6 @@
 import { KontrolerError } from '@kontroler/core';
 import type { AttemptState, RunState, TaskState } from '@kontroler/engine';
+import { taskMap } from '@kontroler/engine';
 import type { PoolLike, Queryable } from './db.js';
 import type { RunDetail, Row } from './records.js';
 import { attemptFromRow, ms, msOr, runFromRow, toDate } from './records.js';
@@ -35,19 +36,20 @@ export async function loadRun(db: Queryable, runId: number): Promise<RunDetail |
     attempts.set(task, list);
   }
   const byTask = new Map(ts.rows.map((t) => [String(t.task), t]));
-  const tasks: Record<string, TaskState> = {};
+  const list: TaskState[] = [];
   for (const t of definition.tasks) {
     const row = byTask.get(t.name);
     const retryAt = msOr(row?.retry_at);
     const reason = row?.reason as string | null | undefined;
-    tasks[t.name] = {
+    list.push({
       name: t.name,
       status: (row?.status as TaskState['status'] | undefined) ?? 'pending',
       attempts: attempts.get(t.name) ?? [],
       ...(retryAt !== undefined ? { retryAt } : {}),
       ...(reason ? { reason } : {}),
-    };
+    });
   }
+  const tasks = taskMap(list);
   const startedAt = msOr(row.started_at);
   const finishedAt = msOr(row.finished_at);
   const state: RunState = {
@@ -64,7 +66,8 @@ export async function loadRun(db: Queryable, runId: number): Promise<RunDetail |
  * runs.task_counts after saveRunState writes its task rows (every task of a run has a row from
  * createRun on, migration 9): the stored counts, minus the old status of each written row
  * (old_ts reads the statement's snapshot, before the write), plus its new one. O(tasks written);
- * statuses left with no task are dropped.
+ * statuses left with no task are dropped. The gc CTE does the same per group (run_group_counts,
+ * for DAGs whose graph is grouped).
  */
 const TASK_COUNTS_AFTER_WRITE = `(select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
            select k, sum(n)::int as n from (
@@ -103,11 +106,11 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
   const { prev, next, runId } = input;
   const taskRows: TaskState[] = [];
   const attemptRows: Array<{ task: string; a: AttemptState }> = [];
-  for (const [name, t] of Object.entries(next.tasks)) {
-    const before = prev.tasks[name];
+  for (const [name, t] of next.tasks.entries()) {
+    const before = prev.tasks.get(name);
     if (before === t) continue;
     if (!before || before.status !== t.status || before.reason !== t.reason || before.retryAt !== t.retryAt) taskRows.push(t);
-    t.attempts.forEach((a, i) => {
+    t.attempts.forEach((a: AttemptState, i: number) => {
       if (before?.attempts[i] !== a) attemptRows.push({ task: name, a });
     });
   }
@@ -115,7 +118,7 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
   const col = <T>(f: (x: { task: string; a: AttemptState }) => T) => attemptRows.map(f);
   const { rows } = await pool.query<{ held: number }>(
     `with old_ts as (
-       select t.status as old, u.status as new from task_states t join unnest($7::text[], $8::text[]) as u(task, status) on u.task = t.task
+       select t.status as old, u.status as new, t.grp from task_states t join unnest($7::text[], $8::text[]) as u(task, status) on u.task = t.task
        where t.run_id = $1),
      lease as (
        update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(),
@@ -127,6 +130,12 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
        from unnest($7::text[], $8::text[], $9::text[], $10::timestamptz[]) as u(task, status, reason, retry_at)
        where t.run_id = $1 and t.task = u.task and exists (select 1 from lease)
        returning 1),
+     gc as (
+       insert into run_group_counts (run_id, grp, status, n)
+       select $1, grp, s, sum(d)::int from (select grp, new as s, 1 as d from old_ts union all select grp, old, -1 from old_ts) x
+       where grp is not null and exists (select 1 from lease)
+       group by grp, s having sum(d) <> 0
+       on conflict (run_id, grp, status) do update set n = run_group_counts.n + excluded.n),
      att as (
        insert into attempts (run_id, task, attempt, status, exit_code, reason, kill_reason, handle, created_at, started_at, finished_at, deadline_at)
        select $1, * from unnest($11::text[], $12::int[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[],

@@ -1,7 +1,7 @@
 // A run's tasks for the API, without loading the whole run: counts per status (runs.task_counts),
 // pages of tasks in definition order with filters (keyset on task_states.position), and the
 // grouped graph of a large DAG with counts per group. Each costs O(page) or O(groups) rows sent,
-// never O(tasks) (the grouped counts scan the run's task rows inside PostgreSQL once).
+// never O(tasks).
 import type { TaskStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
 import type { AttemptRecord, RunRecord } from './records.js';
@@ -151,22 +151,17 @@ export interface GraphSummary {
 
 /**
  * The grouped graph of a run whose index has groups (a DAG of more than GRAPH_MAX_NODES tasks),
- * with each group's count per status: one aggregate over the run's task rows, which sends back
- * one row per (run of consecutive positions of a group, status). Undefined when the index has a
- * plain graph instead.
+ * with each group's count per status from run_group_counts (kept by saveRunState): one query of
+ * O(groups × statuses) rows, whatever the run's size. Undefined when the index has a plain graph.
  */
 export async function runGraphSummary(db: Queryable, runId: number, index: RunIndex): Promise<GraphSummary | undefined> {
   const g = index.groups;
   if (!g) return undefined;
-  const { rows } = await db.query<{ b: number; status: TaskStatus; n: number }>(
-    'select width_bucket(position, $2::int[]) as b, status, count(*)::int as n from task_states where run_id = $1 group by 1, 2',
-    [runId, g.rangeStarts],
-  );
+  const { rows } = await db.query<{ grp: number; status: TaskStatus; n: number }>('select grp, status, n from run_group_counts where run_id = $1 and n <> 0', [runId]);
   const counts: Array<Partial<TaskCounts>> = g.ids.map(() => ({}));
   for (const r of rows) {
-    const group = g.rangeGroup[r.b - 1];
-    const c = group === undefined ? undefined : counts[group];
-    if (c) c[r.status] = (c[r.status] ?? 0) + r.n;
+    const c = counts[r.grp];
+    if (c) c[r.status] = r.n;
   }
   let keep = g.ids.map((_, i) => i);
   const truncated = keep.length > GRAPH_MAX_NODES;

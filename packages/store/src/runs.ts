@@ -5,6 +5,7 @@ import { runFromRow } from './records.js';
 import { pageSize, runWhere, type RunFilter } from './run-filter.js';
 import type { RunsRow } from './rows.js';
 import { getDagDefinition } from './dags.js';
+import { taskRowsOf } from './run-index.js';
 
 export const RUNS_CHANNEL = 'kontroler_runs';
 
@@ -20,10 +21,10 @@ export interface CreateRunInput {
   parameters: Record<string, string>;
   secretRefs?: Record<string, string>;
   /**
-   * The names of the version's tasks in definition order (a task_states row is written for each,
-   * at its index). When absent, they are read from the stored definition.
+   * The version's task rows (`taskRowsOf(definition)`): a task_states row is written for each
+   * name, at its index, in its group. When absent, they are computed from the stored definition.
    */
-  taskNames?: readonly string[];
+  taskRows?: { readonly names: readonly string[]; readonly groups: readonly number[] };
 }
 
 /**
@@ -33,7 +34,7 @@ export interface CreateRunInput {
  * existing run. Throws NOT_FOUND when the version does not exist.
  */
 export async function createRun(db: Queryable, input: CreateRunInput): Promise<{ run: RunRecord; created: boolean }> {
-  const taskNames = input.taskNames ?? (await versionTaskNames(db, input.dagId, input.dagVersion));
+  const rows0 = input.taskRows ?? (await versionTaskRows(db, input.dagId, input.dagVersion));
   const { rows } = await db.query<RunsRow>(
     `with r as (
        insert into runs (dag_id, dag_version, namespace, dag_name, name, trigger, scheduled_for, parameters, secret_refs, task_counts)
@@ -41,8 +42,12 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
        on conflict (namespace, name) where name is not null do nothing
        returning *),
      ts as (
-       insert into task_states (run_id, task, status, position)
-       select r.id, t.name, 'pending', (t.ord - 1)::int from r cross join unnest($10::text[]) with ordinality as t(name, ord))
+       insert into task_states (run_id, task, status, position, grp)
+       select r.id, t.name, 'pending', (t.ord - 1)::int, t.grp from r cross join unnest($10::text[], $11::int[]) with ordinality as t(name, grp, ord)
+       where t.name is not null),
+     gc as (
+       insert into run_group_counts (run_id, grp, status, n)
+       select r.id, g.grp, 'pending', count(*)::int from r cross join unnest($11::int[]) as g(grp) group by r.id, g.grp)
      select * from r`,
     [
       input.dagId,
@@ -54,7 +59,8 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
       input.scheduledFor === undefined ? null : new Date(input.scheduledFor),
       input.parameters,
       input.secretRefs ?? {},
-      taskNames,
+      rows0.names,
+      rows0.groups,
     ],
   );
   if (rows[0]) {
@@ -65,11 +71,11 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
   return { run: runFromRow(ex.rows[0]!), created: false };
 }
 
-/** The task names of a stored DAG version, in definition order. */
-async function versionTaskNames(db: Queryable, dagId: number, version: number): Promise<string[]> {
+/** The task rows of a stored DAG version (taskRowsOf). */
+async function versionTaskRows(db: Queryable, dagId: number, version: number): Promise<{ names: string[]; groups: number[] }> {
   const def = await getDagDefinition(db, dagId, version);
   if (!def) throw new KontrolerError('NOT_FOUND', `DAG version ${dagId}@${version} not found: save the DAG first`);
-  return def.tasks.map((t) => t.name);
+  return taskRowsOf(def);
 }
 
 export async function getRun(db: Queryable, id: number): Promise<RunRecord | undefined> {

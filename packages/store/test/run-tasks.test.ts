@@ -3,12 +3,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DagDefinition } from '@kontroler/core';
-import { decide, type RunEvent, type RunState } from '@kontroler/engine';
+import { decide, type RunEvent, type RunState, type TaskStatus } from '@kontroler/engine';
 import {
-  GRAPH_MAX_NODES, RUN_TASKS_MAX_LIMIT, RunIndexCache, buildRunIndex, claimRuns, createRun, getRunOverview, listRunTasks, loadRun,
+  GRAPH_MAX_NODES, MIGRATIONS, RUN_TASKS_MAX_LIMIT, RunIndexCache, buildRunIndex, claimRuns, createPool, createRun, migrate, taskRowsOf, getRunOverview, listRunTasks, loadRun,
   runGraphSummary, runHasTask, runTaskCounts, saveDag, saveRunState, startRun, taskGroupOf, type Queryable, type RunTasksQuery,
 } from '@kontroler/store';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { createTestDatabase, setTaskStatuses, type TestDatabase } from '@kontroler/store/testing';
 import { chainDefinition } from './definitions.js';
 
 let db: TestDatabase;
@@ -57,6 +57,49 @@ async function listAll(runId: number, q: Omit<RunTasksQuery, 'afterPosition'>, b
   }
   return { names, positions, pages };
 }
+
+describe('migration 9', () => {
+  test('backfills the rows of tasks that never changed, positions, counts and groups of existing runs', async () => {
+    const base = process.env.KONTROLER_TEST_DATABASE_URL!;
+    const name = `m9_${Date.now().toString(36)}`;
+    const admin = createPool(base, 1);
+    await admin.query(`create database ${name}`);
+    const u = new URL(base);
+    u.pathname = `/${name}`;
+    const pool = createPool(u.toString(), 2);
+    try {
+      for (const m of MIGRATIONS.filter((x) => x.version < 9)) await pool.query(m.sql);
+      await pool.query(`create table schema_migrations (version int primary key, name text not null, applied_at timestamptz not null default now())`);
+      for (const m of MIGRATIONS.filter((x) => x.version < 9)) await pool.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);
+      const small = chainDefinition('old', ['x', 'y', 'z']);
+      const large = wideDefinition('old-large', GRAPH_MAX_NODES + 1, (i) => `w-${i}`);
+      const ids: number[] = [];
+      for (const [i, d] of [small, large].entries()) {
+        const dag = await pool.query<{ id: number }>(`insert into dags (namespace, name, current_version) values ('default', $1, 1) returning id`, [d.name]);
+        await pool.query(`insert into dag_versions (dag_id, version, hash, spec, definition) values ($1, 1, $2, '{}', $3)`, [dag.rows[0]!.id, `h${i}`, JSON.stringify(d)]);
+        const run = await pool.query<{ id: number }>(`insert into runs (dag_id, dag_version, namespace, dag_name) values ($1, 1, 'default', $2) returning id`, [dag.rows[0]!.id, d.name]);
+        ids.push(run.rows[0]!.id);
+      }
+      // Before migration 9 only the tasks that changed had a row.
+      await pool.query(`insert into task_states (run_id, task, status) values ($1, 'y', 'failed'), ($2, 'w-7', 'running')`, ids);
+      assert.deepEqual(await migrate(pool), [9]);
+      const rows = await pool.query<{ task: string; status: string; position: number }>('select task, status, position from task_states where run_id = $1 order by position', [ids[0]]);
+      assert.deepEqual(rows.rows, [{ task: 'x', status: 'pending', position: 0 }, { task: 'y', status: 'failed', position: 1 }, { task: 'z', status: 'pending', position: 2 }]);
+      const counts = await pool.query<{ task_counts: Record<string, number> }>('select task_counts from runs where id = any($1) order by id', [ids]);
+      assert.deepEqual(counts.rows.map((r) => r.task_counts), [{ pending: 2, failed: 1 }, { pending: GRAPH_MAX_NODES, running: 1 }]);
+      const groups = await pool.query<{ grp: number | null; n: number }>('select grp, count(*)::int as n from task_states where run_id = $1 group by grp order by grp', [ids[0]]);
+      assert.deepEqual(groups.rows, [{ grp: null, n: 3 }], 'a small DAG is not grouped');
+      const gc = await pool.query<{ grp: number; status: string; n: number }>('select grp, status, n from run_group_counts where run_id = $1 order by grp, status', [ids[1]]);
+      assert.deepEqual(gc.rows, [{ grp: 0, status: 'pending', n: 1 }, { grp: 1, status: 'pending', n: GRAPH_MAX_NODES - 1 }, { grp: 1, status: 'running', n: 1 }]);
+      const w7 = await pool.query<{ grp: number; position: number }>(`select grp, position from task_states where run_id = $1 and task = 'w-7'`, [ids[1]]);
+      assert.deepEqual(w7.rows, [{ grp: taskRowsOf(large).groups[7], position: 7 }], 'the groups the migration numbers are the ones startRun writes');
+    } finally {
+      await pool.end();
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  });
+});
 
 describe('task rows from creation', () => {
   test('startRun and createRun write a pending row per task at its position, and counts of all pending', async () => {
@@ -165,6 +208,41 @@ describe('task counts', () => {
   });
 });
 
+/** run_group_counts as a map `grp:status` → n, and the same counted from the rows. */
+async function groupCounts(runId: number): Promise<{ stored: Record<string, number>; counted: Record<string, number> }> {
+  const a = await db.pool.query<{ k: string; n: number }>(`select grp || ':' || status as k, n from run_group_counts where run_id = $1 and n <> 0`, [runId]);
+  const b = await db.pool.query<{ k: string; n: number }>(`select grp || ':' || status as k, count(*)::int as n from task_states where run_id = $1 and grp is not null group by grp, status`, [runId]);
+  return { stored: Object.fromEntries(a.rows.map((r) => [r.k, r.n])), counted: Object.fromEntries(b.rows.map((r) => [r.k, r.n])) };
+}
+
+describe('group counts', () => {
+  test(`a DAG of more than ${GRAPH_MAX_NODES} tasks: run_group_counts follows every saveRunState`, async () => {
+    const def = wideDefinition('grouped-counts', GRAPH_MAX_NODES + 5, (i) => (i % 2 ? `odd-${i}` : `even-${i}`));
+    const run = await saveAndStart(def);
+    assert.deepEqual((await groupCounts(run.id)).stored, { '0:pending': 1, '1:pending': 1002, '2:pending': 1002 });
+    await claimRuns(db.pool, 'owner-g', 60_000, 100);
+    let state: RunState = (await loadRun(db.pool, run.id))!.state;
+    let now = 1000;
+    const step = async (event: RunEvent) => {
+      const next = decide(def, state, event, now).state;
+      await saveRunState(db.pool, { runId: run.id, owner: 'owner-g', prev: state, next });
+      state = next;
+      const g = await groupCounts(run.id);
+      assert.deepEqual(g.stored, g.counted, `group counts after ${event.type}`);
+    };
+    await step({ type: 'run:tick' });
+    await step({ type: 'attempt:exited', task: 'root', attempt: 1, at: (now += 10), exitCode: 0 });
+    for (const task of ['odd-1', 'even-2', 'odd-3', 'odd-5']) await step({ type: 'attempt:exited', task, attempt: 1, at: (now += 10), exitCode: task === 'odd-3' ? 1 : 0 });
+    const g = await groupCounts(run.id);
+    assert.equal(g.stored['1:succeeded'], 2);
+    assert.equal(g.stored['1:failed'], 1);
+    assert.equal(g.stored['2:succeeded'], 1);
+    assert.equal(g.stored['0:succeeded'], 1);
+    const summary = await runGraphSummary(db.pool, run.id, buildRunIndex('gc', def));
+    assert.deepEqual(summary?.groups.map((x) => [x.id, x.size, x.counts.failed ?? 0]), [['root', 1, 0], ['odd', 1002, 1], ['even', 1002, 0]]);
+  });
+});
+
 describe('graph of a large DAG', () => {
   test('task names group by prefix', () => {
     assert.deepEqual(['shard-00042', 'load.eu_3', 'a1b2', 'plain', '42', 'x-'].map(taskGroupOf), ['shard', 'load.eu', 'a1b', 'plain', '42', 'x']);
@@ -182,8 +260,8 @@ describe('graph of a large DAG', () => {
     tasks.push({ ...root, name: 'merge', runAfter: ['shard-7', 'a-2'] });
     const def = { ...base, tasks };
     const run = await saveAndStart(def);
-    await db.pool.query(`update task_states set status = 'succeeded' where run_id = $1 and (task like 'shard-%' and position % 2 = 0 or task = 'root')`, [run.id]);
-    await db.pool.query(`update task_states set status = 'failed' where run_id = $1 and task = 'a-2'`, [run.id]);
+    const positions = tasks.map((_, i) => i);
+    await setTaskStatuses(db.pool, run.id, positions, tasks.map((t, i): TaskStatus => (t.name === 'root' || (t.name.startsWith('shard-') && i % 2 === 0) ? 'succeeded' : t.name === 'a-2' ? 'failed' : 'pending')));
     const index = buildRunIndex('grouped', def);
     assert.equal(index.graph, undefined);
     const g = await runGraphSummary(db.pool, run.id, index);

@@ -81,13 +81,13 @@ describe('runs', () => {
     await saveRunState(db.pool, { runId: run.id, owner: 'owner-s', prev: s0, next: r1.state });
     const loaded = (await loadRun(db.pool, run.id))!;
     assert.equal(loaded.state.status, 'running');
-    assert.equal(loaded.state.tasks.a?.attempts[0]?.status, 'starting');
+    assert.equal(loaded.state.tasks.get('a')?.attempts[0]?.status, 'starting');
     const r2 = decide(d, loaded.state, { type: 'attempt:exited', task: 'a', attempt: 1, at: 2000, exitCode: 0 }, 2000);
     await assert.rejects(saveRunState(db.pool, { runId: run.id, owner: 'intruder', prev: loaded.state, next: r2.state }), { code: 'LEASE_LOST' });
     await saveRunState(db.pool, { runId: run.id, owner: 'owner-s', prev: loaded.state, next: r2.state });
     const l2 = (await loadRun(db.pool, run.id))!;
-    assert.deepEqual(l2.state.tasks.a?.attempts[0], { attempt: 1, status: 'succeeded', createdAt: 1000, startedAt: 2000, finishedAt: 2000, exitCode: 0, reason: 'Completed' });
-    assert.equal(l2.state.tasks.b?.status, 'running');
+    assert.deepEqual(l2.state.tasks.get('a')?.attempts[0], { attempt: 1, status: 'succeeded', createdAt: 1000, startedAt: 2000, finishedAt: 2000, exitCode: 0, reason: 'Completed' });
+    assert.equal(l2.state.tasks.get('b')?.status, 'running');
     assert.equal(l2.run.parameters.X, '1');
   });
 

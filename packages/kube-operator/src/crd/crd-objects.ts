@@ -124,7 +124,7 @@ function taskStatus(t: TaskState): Record<string, unknown> {
 
 /** A DagRun's status from the run's state: phase, per-task states and attempts, times, message. */
 export function dagRunStatus(run: { id: number; dagVersion: number; status: string; createdAt: number }, state: RunState, generation: number | undefined): Record<string, unknown> {
-  const tasks = Object.values(state.tasks).sort((a, b) => a.name.localeCompare(b.name));
+  const tasks = [...state.tasks.values()].sort((a, b) => a.name.localeCompare(b.name));
   const done = tasks.filter((t) => t.status === 'succeeded').length;
   const failed = tasks.filter((t) => t.status === 'failed').map((t) => t.name);
   const message =
