@@ -13,15 +13,8 @@ export const TASK_LOOKUP_MAX_PAGES = 10;
 /** Rows per page of that search. */
 export const TASK_LOOKUP_PAGE_SIZE = 200;
 
-export async function listRunTasks(api: KontrolerClient, runId: number, f: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage> {
-  // PROVISIONAL until the client's listRunTasks lands (branch api13).
-  const q: string[] = [];
-  if (f.status.length > 0) q.push(`status=${encodeURIComponent(f.status.join(','))}`);
-  if (f.prefix) q.push(`prefix=${encodeURIComponent(f.prefix)}`);
-  if (cursor) q.push(`cursor=${encodeURIComponent(cursor)}`);
-  q.push(`limit=${limit}`);
-  const res = await api.request('GET', `/api/v1/runs/${runId}/tasks?${q.join('&')}`);
-  return (await res.json()) as TaskPage;
+export function listRunTasks(api: KontrolerClient, runId: number, f: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage> {
+  return api.listRunTasks(runId, { ...(f.status.length > 0 ? { status: f.status } : {}), ...(f.prefix ? { prefix: f.prefix } : {}), ...(cursor ? { cursor } : {}), limit });
 }
 
 /**
@@ -40,15 +33,13 @@ export async function findRunTask(api: KontrolerClient, runId: number, name: str
   return undefined;
 }
 
-/** Every task of a run, page after page (small runs: their graph colours every task). */
+/** Every task of a run, at most `maxPages` pages of 1,000 (small runs: their graph colours every task). */
 export async function allRunTasks(api: KontrolerClient, runId: number, maxPages: number): Promise<RunTask[]> {
   const out: RunTask[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < maxPages; i++) {
-    const page = await listRunTasks(api, runId, { status: [], prefix: '' }, cursor, 1000);
-    out.push(...page.items);
-    if (!page.nextCursor) return out;
-    cursor = page.nextCursor;
+  let pages = 0;
+  for await (const page of api.runTasks(runId)) {
+    out.push(...page);
+    if (++pages >= maxPages) break;
   }
   return out;
 }
