@@ -28,10 +28,15 @@ export function largeDag(): DagResource {
  */
 export const LARGE_COUNTS = { pending: 29_968 + 1, waiting: 0, running: 50, succeeded: 1 + 49_900 + 19_980, failed: 50, skipped: 50, canceled: 0 };
 
-/** Recomputes runs.task_counts from the task rows (what saveRunState keeps current). */
+/** Recomputes runs.task_counts and the grouped graph's counts from the task rows (what saveRunState keeps current). */
 export async function recount(db: Queryable, runId: number): Promise<void> {
   await db.query(
     `update runs set task_counts = (select jsonb_object_agg(status, n) from (select status, count(*)::int as n from task_states where run_id = $1 group by status) s) where id = $1`,
+    [runId],
+  );
+  await db.query('delete from run_group_counts where run_id = $1', [runId]);
+  await db.query(
+    'insert into run_group_counts (run_id, grp, status, n) select run_id, grp, status, count(*)::int from task_states where run_id = $1 and grp is not null group by run_id, grp, status',
     [runId],
   );
 }
