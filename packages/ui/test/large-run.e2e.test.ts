@@ -123,6 +123,7 @@ test('the page of a 100,000-task run opens on the counts and the first rows of t
   assert.equal(await page.getByRole('tab', { name: 'Timeline' }).count(), 0);
   assert.equal(await page.locator('[data-testid=task-table]').getAttribute('data-rows'), String(LARGE_TASKS));
   assert.ok((await domRows()) <= MAX_DOM_ROWS);
+  assert.match(await page.locator('[data-testid=task-table-foot]').innerText(), /^rows 1–\d\d of 100,000$/);
   await shot('table');
 });
 
@@ -161,6 +162,7 @@ test('filter by status (a count is a toggle) and by name prefix', async () => {
   await page.waitForSelector(`[data-testid=task-table][data-rows="${LARGE_TASKS}"]`);
   await page.fill('input[aria-label="Filter tasks by name prefix"]', 'transform-4999');
   await page.waitForSelector('[data-testid=task-table][data-rows="8"]');
+  assert.equal(await page.locator('[data-testid=task-table-foot]').innerText(), '8 tasks');
   assert.match(await page.locator('[data-testid=task-shown]').innerText(), /starts with “transform-4999”/);
 });
 

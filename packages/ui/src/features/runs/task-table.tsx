@@ -8,7 +8,7 @@ import type { RunTask } from '@kontroler/client';
 import { formatDuration } from '../../lib/format.js';
 import { StatusBadge } from '../../lib/ui.js';
 import { errorText } from '../../api.js';
-import { emptyWindow, evicted, nextRequest, refreshed, rowAt, rowCount, withPage, type PageResult, type TaskWindow } from './task-window.js';
+import { emptyWindow, evicted, isComplete, nextRequest, refreshed, rowAt, rowCount, withPage, type PageResult, type TaskWindow } from './task-window.js';
 
 /** Height of a row (px): fixed, so nothing is measured while scrolling. */
 export const TASK_ROW_HEIGHT = 32;
@@ -158,6 +158,18 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
           })}
         </div>
       </div>
+      <div className="task-table-foot muted" data-testid="task-table-foot">
+        {footText(win, count, total, virt.range?.startIndex ?? first, virt.range?.endIndex ?? last)}
+      </div>
     </div>
   );
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Where the view is: "rows 1–25 of 100,000", "10 tasks", or "1,200 tasks so far…" while the size is unknown. */
+function footText(w: TaskWindow<RunTask>, count: number, total: number | undefined, first: number, last: number): string {
+  if (isComplete(w) && count <= last + 1 && first === 0) return `${fmt(count)} task${count === 1 ? '' : 's'}`;
+  const of = isComplete(w) || total !== undefined ? fmt(count) : `${fmt(w.loaded)} so far…`;
+  return count === 0 ? '' : `rows ${fmt(first + 1)}–${fmt(Math.min(last + 1, count))} of ${of}`;
 }
