@@ -21,6 +21,13 @@ if (on('engine')) {
   console.log(`${r.runs} runs × ${r.tasks / r.runs} tasks in ${fmt(r.seconds, 2)} s: ${fmt(r.taskTransitionsPerSec, 0)} task transitions/s (target ≥ 5,000/s); ${fmt(r.allTransitionsPerSec, 0)}/s counting attempt transitions`);
 }
 
+if (on('dagrun-status')) {
+  const { benchDagRunStatus } = await import('./bench/dagrun-status.mjs');
+  const r = await benchDagRunStatus();
+  console.log('\n## DagRun status write: what the CRD adapter reads and writes per status, by run size (real PostgreSQL)');
+  for (const row of r.rows) console.log(`${row.tasks.toLocaleString('en')} tasks: summary + status ${fmt(row.summaryMs)} ms (whole-run load ${fmt(row.fullLoadMs)} ms); status ${row.statusBytes.toLocaleString('en')} bytes (bound ${r.maxBytes.toLocaleString('en')})`);
+}
+
 if (on('local')) {
   const { benchLocal } = await import('./bench/local.mjs');
   const r = await benchLocal();

@@ -2,6 +2,7 @@
 // parts it adds to the stack: the pod runtime, the CRD adapter, leader election, the admission
 // webhook server. Only this entry point builds Kubernetes clients.
 import { KubeConfig } from '@kubernetes/client-node';
+import { checkHttpUrl } from '@kontroler/core';
 import { getAttempt, type PoolLike } from '@kontroler/store';
 import type { ControllerLog } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,8 @@ export interface KubeSettings {
   readonly crds: boolean;
   readonly qps: number;
   readonly burst: number;
+  /** The URL people reach the Kontroler server at (KONTROLER_PUBLIC_URL): DagRun statuses link to their run. */
+  readonly publicUrl: string | undefined;
   /** The Kontroler API token of tasks whose DAG sets `kontrolerToken` (workload identity). */
   readonly taskToken: { readonly audience: string; readonly expirationSeconds: number; readonly serverUrl?: string };
 }
@@ -78,8 +81,17 @@ export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.
     crds: f.crds === false ? false : (bool(env.KONTROLER_CRDS) ?? true),
     qps: num('--kube-qps / KONTROLER_KUBE_QPS', f.kubeQps ?? env.KONTROLER_KUBE_QPS, DEFAULT_KUBE_QPS),
     burst: num('--kube-burst / KONTROLER_KUBE_BURST', f.kubeBurst ?? env.KONTROLER_KUBE_BURST, DEFAULT_KUBE_BURST),
+    publicUrl: publicUrl(env.KONTROLER_PUBLIC_URL),
     taskToken: taskTokenSettings(env),
   };
+}
+
+/** KONTROLER_PUBLIC_URL: an absolute http(s) URL, or undefined. Throws on anything else. */
+function publicUrl(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  const problem = checkHttpUrl(v);
+  if (problem) throw new Error(`KONTROLER_PUBLIC_URL: ${problem}`);
+  return v;
 }
 
 /**
@@ -142,6 +154,7 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
         ...(inScope ? { namespaceFilter: inScope } : {}),
         log: deps.log,
         onDagChange: () => dagChanged(),
+        ...(k.publicUrl ? { publicUrl: k.publicUrl } : {}),
       })
     : undefined;
   const runtime = new KubePodRuntime({

@@ -32,3 +32,10 @@ test('the token of kontrolerToken tasks: the server\'s audience by default, life
   assert.equal(readKubeSettings({}, { KONTROLER_TASK_TOKEN_AUDIENCE: 'a', KONTROLER_K8S_AUDIENCE: 'b', KONTROLER_TASK_TOKEN_EXPIRATION_SECONDS: '900' }).taskToken.audience, 'a');
   assert.throws(() => readKubeSettings({}, { KONTROLER_TASK_TOKEN_EXPIRATION_SECONDS: '60' }), /at least 600/);
 });
+
+test('KONTROLER_PUBLIC_URL: DagRun statuses link to their run there; anything but an http(s) URL is refused', () => {
+  assert.equal(readKubeSettings({}, {}).publicUrl, undefined);
+  assert.equal(readKubeSettings({}, { KONTROLER_PUBLIC_URL: 'https://kontroler.example.com' }).publicUrl, 'https://kontroler.example.com');
+  assert.throws(() => readKubeSettings({}, { KONTROLER_PUBLIC_URL: 'kontroler.example.com' }), /KONTROLER_PUBLIC_URL: .*not an absolute URL/);
+  assert.throws(() => readKubeSettings({}, { KONTROLER_PUBLIC_URL: 'ftp://x' }), /KONTROLER_PUBLIC_URL: scheme "ftp"/);
+});

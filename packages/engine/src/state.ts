@@ -12,6 +12,7 @@ export const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'succee
  * canceled: final until a retry of the run.
  */
 export type TaskStatus = 'pending' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
+export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'waiting', 'running', 'succeeded', 'failed', 'skipped', 'canceled'];
 
 /**
  * starting: recorded, handed to the runtime, not yet seen running; running: seen running;

@@ -4,7 +4,23 @@
 export { crdManifests, shapeToSchema, API_VERSION as CRD_API_VERSION, CRD_GROUP, CRD_VERSION } from './crd/crd-schema.js';
 export { CrdAdapter, DAGRUN_FINALIZE_RECHECK_MS, type CrdAdapterOptions, type CrdAdapterCounters, type AdapterLog } from './crd/crd-adapter.js';
 export { WorkQueue, retryBackoffMs, QUEUE_RETRY_BASE_MS, QUEUE_RETRY_MAX_MS } from './crd/work-queue.js';
-export { dagRunStatus, dagRunObjectFor, dagRunNameFor, storedStatus, invalidStatus, failedRunStatus, statusDiffers, toResource, runIdOf, runEnded, dagRunSettled, RUN_ID_ANNOTATION, PURGE_ANNOTATION, DAGRUN_FINALIZER, type CustomObject } from './crd/crd-objects.js';
+export { dagRunObjectFor, dagRunNameFor, storedStatus, invalidStatus, failedRunStatus, statusDiffers, toResource, runIdOf, runEnded, dagRunSettled, RUN_ID_ANNOTATION, PURGE_ANNOTATION, DAGRUN_FINALIZER, type CustomObject } from './crd/crd-objects.js';
+export {
+  DAGRUN_STATUS_DETAIL_MAX_TASKS,
+  DAGRUN_STATUS_LIST_CAP,
+  DAGRUN_STATUS_MAX_BYTES,
+  DAGRUN_STATUS_POD_MAX_BYTES,
+  DAGRUN_STATUS_REASON_MAX_BYTES,
+  DAGRUN_STATUS_URL_MAX_BYTES,
+  clipJson,
+  dagRunStatus,
+  runApiPath,
+  summarizeTasks,
+  zeroCounts,
+  type DagRunStatusOptions,
+  type StatusRun,
+  type TaskSummary,
+} from './crd/dagrun-status.js';
 export { LeaderElector, type LeaderElectorOptions } from './leader/leader-elector.js';
 export { decideLease, nextLeaseSpec, microTime, type LeaseSpec } from './leader/lease-decision.js';
 export { ShardNamespaces } from './leader/shard-namespaces.js';

@@ -115,6 +115,7 @@ test('a DagRun starts a run with its parameters (fromSecret read by the pod); it
   const runId = done.status?.dagRunId as number;
   assert.ok(runId > 0);
   assert.equal(done.status?.progress, '2/2');
+  assert.deepEqual([done.status?.taskTotal, (done.status?.taskCounts as Record<string, number>).succeeded, done.status?.runPath], [2, 2, `/api/v1/runs/${runId}`]);
   const tasks = done.status?.tasks as Array<{ name: string; phase: string; attempts: number; exitCode: number; pod: string }>;
   assert.deepEqual(tasks.map((t) => [t.name, t.phase, t.attempts, t.exitCode]), [['a', 'Succeeded', 1, 0], ['b', 'Succeeded', 1, 0]]);
   assert.equal(tasks[0]?.pod, `kr-${runId}-a-1`);

@@ -1,9 +1,8 @@
 // Pure parts of the CRD adapter: objects to resources, statuses, mirrored DagRuns, events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { taskMap, type RunState } from '@kontroler/engine';
 import { addFinalizerPatch, removeFinalizerPatch } from '@kontroler/runtime-kube';
-import { DAGRUN_FINALIZER, dagRunNameFor, dagRunObjectFor, dagRunSettled, dagRunStatus, eventFor, failedRunStatus, invalidStatus, runIdOf, statusDiffers, storedStatus, toResource } from '@kontroler/kube-operator';
+import { DAGRUN_FINALIZER, dagRunNameFor, dagRunObjectFor, dagRunSettled, eventFor, failedRunStatus, invalidStatus, runIdOf, storedStatus, toResource } from '@kontroler/kube-operator';
 
 test('toResource keeps name, namespace, labels, annotations and spec; drops server fields', () => {
   const r = toResource(
@@ -28,30 +27,6 @@ test('DAG statuses: Successful with version and last run, or Failed with every e
   assert.match(String(bad.message), /version 2 stays current/);
   assert.deepEqual(bad.errors, [{ path: 'spec.task[0].image', message: 'required' }]);
   assert.deepEqual(failedRunStatus(1, 'nope'), { phase: 'Failed', message: 'nope', observedGeneration: 1 });
-});
-
-test('DagRun status: phase, progress, per-task phase, attempts, exit code, pod', () => {
-  const state: RunState = {
-    status: 'failed',
-    cancelRequested: false,
-    startedAt: 1000,
-    finishedAt: 9000,
-    tasks: taskMap([
-      { name: 'b', status: 'failed', reason: 'failed with exit code 2', attempts: [{ attempt: 1, status: 'failed', createdAt: 2000, startedAt: 2100, finishedAt: 3000, exitCode: 2, reason: 'Error', handle: 'ns/kr-5-b-1' }] },
-      { name: 'a', status: 'succeeded', attempts: [{ attempt: 1, status: 'succeeded', createdAt: 1000, startedAt: 1100, finishedAt: 1900, exitCode: 0, reason: 'Completed', handle: 'ns/kr-5-a-1' }] },
-      { name: 'c', status: 'skipped', reason: 'UpstreamFailed', attempts: [] },
-    ]),
-  };
-  const s = dagRunStatus({ id: 5, dagVersion: 2, status: 'failed', createdAt: 500 }, state, 1);
-  assert.equal(s.phase, 'Failed');
-  assert.equal(s.progress, '1/3');
-  assert.equal(s.message, 'failed: b');
-  assert.equal(s.dagRunId, 5);
-  const tasks = s.tasks as Array<Record<string, unknown>>;
-  assert.deepEqual(tasks.map((t) => [t.name, t.phase, t.attempts, t.exitCode, t.pod]), [['a', 'Succeeded', 1, 0, 'kr-5-a-1'], ['b', 'Failed', 1, 2, 'kr-5-b-1'], ['c', 'Skipped', 0, undefined, undefined]]);
-  assert.equal(tasks[2]?.reason, 'UpstreamFailed');
-  assert.ok(!statusDiffers(s, JSON.parse(JSON.stringify(s))), 'a status equal to the written one is not written again');
-  assert.ok(statusDiffers({ ...s, extra: 1 }, s));
 });
 
 test('DagRun objects for runs from elsewhere carry the run id and its parameters, and the finalizer while the run is active; names', () => {

@@ -46,6 +46,42 @@ test('work queue: a key is queued once, re-run when added while running, and rat
   await q.stop();
 });
 
+test('work queue: a burst of changes to one key (a DagRun status) is one run now and one after the interval, which sees the last change', async () => {
+  const minIntervalMs = 150;
+  let version = 0;
+  const calls: Array<{ at: number; saw: number }> = [];
+  const waiters: Array<() => void> = [];
+  const q = new WorkQueue(
+    async () => {
+      calls.push({ at: Date.now(), saw: version });
+      for (const w of waiters.splice(0)) w();
+    },
+    { minIntervalMs },
+  );
+  const calledTimes = (n: number): Promise<void> =>
+    new Promise((resolve) => {
+      const check = (): void => (calls.length >= n ? resolve() : void waiters.push(check));
+      check();
+    });
+  const alive = setTimeout(() => undefined, 10_000); // the queue's timers are unref'd
+  q.resume();
+  version = 1;
+  const before = Date.now(); // not after: a preempted test would see a shorter gap than the queue kept
+  q.add('run/1');
+  await calledTimes(1);
+  for (let i = 2; i <= 50; i++) {
+    version = i;
+    q.add('run/1');
+  }
+  await calledTimes(2);
+  await q.idle();
+  await q.stop();
+  clearTimeout(alive);
+  assert.equal(calls.length, 2, '50 changes: 2 runs');
+  assert.deepEqual(calls.map((c) => c.saw), [1, 50], 'the last change is not lost');
+  assert.ok(calls[1]!.at - before >= minIntervalMs, `${calls[1]!.at - before} ms after the first add`);
+});
+
 test('work queue: a failing key is retried with a delay doubling per failure in a row, up to the maximum; a success resets it', async () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => retryBackoffMs(n)), [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000]);
   assert.equal(retryBackoffMs(1000), QUEUE_RETRY_MAX_MS, 'no overflow far past the limit');

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { TaskStatus } from '@kontroler/engine';
 import { GRAPH_MAX_NODES, TASK_STATUSES } from '@kontroler/store';
 import { setTaskStatuses } from '@kontroler/store/testing';
-import { call, seedRun, startHarness, task, userWithSession, type Harness } from './harness.js';
+import { resolvedTask as task } from '@kontroler/testing';
+import { call, seedRun, startHarness, userWithSession, type Harness } from './harness.js';
 
 interface TaskView { name: string; position: number; status: string; runAfter: string[]; image: string; attempts: Array<{ attempt: number; exitCode: number | null }> }
 interface Detail {

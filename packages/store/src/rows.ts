@@ -3,7 +3,7 @@
 // The other tables' rows are in rows/*.ts. Migrations are the truth; a column a migration adds is
 // added here (test/row-types.test.ts fails until it is: ADR 0012). Queries name the row type they select (`db.query<RunsRow>`), so
 // the mappers in records.ts read typed fields instead of casting unknowns.
-import type { AttemptState, RunStatus, TaskStatus } from '@kontroler/engine';
+import type { AttemptState, RunStatus } from '@kontroler/engine';
 import type { RunTrigger } from './records.js';
 
 /** `dags` (migration 1). */
@@ -55,19 +55,6 @@ export interface RunsRow {
 
 /** The columns of `runs` a RunRecord is made of (what run listings select). */
 export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'host' | 'task_counts'>;
-
-/** `task_states` (migrations 1, 9: position, grp). */
-export interface TaskStatesRow {
-  run_id: number;
-  task: string;
-  status: TaskStatus;
-  reason: string | null;
-  retry_at: Date | null;
-  /** The task's index in the run's definition (0-based). */
-  position: number;
-  /** The task's group in the grouped graph (DAGs of more than GRAPH_MAX_NODES tasks), else null. */
-  grp: number | null;
-}
 
 /** `attempts` (migrations 1, 6: log_received, log_line). */
 export interface AttemptsRow {

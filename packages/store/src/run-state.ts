@@ -63,17 +63,22 @@ export async function loadRun(db: Queryable, runId: number): Promise<RunDetail |
 }
 
 /**
- * runs.task_counts after saveRunState writes its task rows (every task of a run has a row from
- * createRun on, migration 9): the stored counts, minus the old status of each written row
- * (old_ts reads the statement's snapshot, before the write), plus its new one. O(tasks written);
+ * The status changes of the task rows saveRunState writes ($7 names, $8 new statuses), as rows
+ * `x(s, d)` of the task row `t`: +1 for its new status, -1 for its old one (the statement's
+ * snapshot, before the write). Every task of a run has a row from createRun on (migration 9).
+ */
+const STATUS_CHANGES = `task_states t join unnest($7::text[], $8::text[]) as u(task, status) on u.task = t.task
+         cross join lateral (values (u.status, 1), (t.status, -1)) as x(s, d)`;
+
+/**
+ * runs.task_counts after the write: the stored counts plus the status changes. O(tasks written);
  * statuses left with no task are dropped. The gc CTE does the same per group (run_group_counts,
  * for DAGs whose graph is grouped).
  */
 const TASK_COUNTS_AFTER_WRITE = `(select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
            select k, sum(n)::int as n from (
              select key as k, value::int as n from jsonb_each_text(runs.task_counts)
-             union all select new, 1 from old_ts
-             union all select old, -1 from old_ts) d
+             union all select x.s, x.d from ${STATUS_CHANGES} where t.run_id = $1) d
            group by k having sum(n) <> 0) c)`;
 
 export interface WebhookOutboxItem {
@@ -117,10 +122,7 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
   const hooks = input.webhooks ?? [];
   const col = <T>(f: (x: { task: string; a: AttemptState }) => T) => attemptRows.map(f);
   const { rows } = await pool.query<{ held: number }>(
-    `with old_ts as (
-       select t.status as old, u.status as new, t.grp from task_states t join unnest($7::text[], $8::text[]) as u(task, status) on u.task = t.task
-       where t.run_id = $1),
-     lease as (
+    `with lease as (
        update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(),
          requested = case when requested = $27::text then null else requested end,
          task_counts = ${TASK_COUNTS_AFTER_WRITE}
@@ -132,9 +134,9 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
        returning 1),
      gc as (
        insert into run_group_counts (run_id, grp, status, n)
-       select $1, grp, s, sum(d)::int from (select grp, new as s, 1 as d from old_ts union all select grp, old, -1 from old_ts) x
-       where grp is not null and exists (select 1 from lease)
-       group by grp, s having sum(d) <> 0
+       select $1, t.grp, x.s, sum(x.d)::int from ${STATUS_CHANGES}
+       where t.run_id = $1 and t.grp is not null and exists (select 1 from lease)
+       group by t.grp, x.s having sum(x.d) <> 0
        on conflict (run_id, grp, status) do update set n = run_group_counts.n + excluded.n),
      att as (
        insert into attempts (run_id, task, attempt, status, exit_code, reason, kill_reason, handle, created_at, started_at, finished_at, deadline_at)

@@ -9,7 +9,8 @@ import { attemptFromRow, msOr, runFromRow } from './records.js';
 import type { RunIndex } from './run-index.js';
 import { GRAPH_MAX_NODES } from './run-index.js';
 import { pageSize } from './run-filter.js';
-import type { AttemptsRow, RunsRow, TaskStatesRow } from './rows.js';
+import type { AttemptsRow, RunsRow } from './rows.js';
+import type { RunGroupCountsRow, TaskStatesRow } from './rows/run-parts.js';
 
 /** Every task status, in the order the API lists them. */
 export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'waiting', 'running', 'succeeded', 'failed', 'skipped', 'canceled'];
@@ -157,7 +158,7 @@ export interface GraphSummary {
 export async function runGraphSummary(db: Queryable, runId: number, index: RunIndex): Promise<GraphSummary | undefined> {
   const g = index.groups;
   if (!g) return undefined;
-  const { rows } = await db.query<{ grp: number; status: TaskStatus; n: number }>('select grp, status, n from run_group_counts where run_id = $1 and n <> 0', [runId]);
+  const { rows } = await db.query<Omit<RunGroupCountsRow, 'run_id'>>('select grp, status, n from run_group_counts where run_id = $1 and n <> 0', [runId]);
   const counts: Array<Partial<TaskCounts>> = g.ids.map(() => ({}));
   for (const r of rows) {
     const c = counts[r.grp];

@@ -38,6 +38,24 @@ async function storedCounts(runId: number): Promise<Record<string, number>> {
   return rows[0]!.task_counts;
 }
 
+/**
+ * Claims the run for `owner` and drives it through the engine: `step(event)` decides at the
+ * current time, saves the change with saveRunState, then runs `check`; `state()` is what it saved last.
+ */
+async function driver(def: DagDefinition, runId: number, owner: string, check: (event: RunEvent) => Promise<void>) {
+  await claimRuns(db.pool, owner, 60_000, 100);
+  let state: RunState = (await loadRun(db.pool, runId))!.state;
+  return {
+    state: () => state,
+    async step(event: RunEvent, now: number) {
+      const next = decide(def, state, event, now).state;
+      await saveRunState(db.pool, { runId, owner, prev: state, next });
+      state = next;
+      await check(event);
+    },
+  };
+}
+
 /** Every page of a listing, following nextPosition; `between` runs after each page. */
 async function listAll(runId: number, q: Omit<RunTasksQuery, 'afterPosition'>, between?: () => Promise<void>) {
   const names: string[] = [];
@@ -175,35 +193,29 @@ describe('task counts', () => {
   test('runs.task_counts follows every saveRunState, and a save without the lease changes nothing', async () => {
     const def = wideDefinition('counts', 40);
     const run = await saveAndStart(def);
-    await claimRuns(db.pool, 'owner-c', 60_000, 100);
-    let state: RunState = (await loadRun(db.pool, run.id))!.state;
     let now = 1000;
-    const step = async (event: RunEvent) => {
-      const next = decide(def, state, event, now).state;
-      await saveRunState(db.pool, { runId: run.id, owner: 'owner-c', prev: state, next });
-      state = next;
+    const { step, state: current } = await driver(def, run.id, 'owner-c', async (event) => {
       assert.deepEqual(await storedCounts(run.id), await countedRows(run.id), `counts after ${event.type}`);
-      const overview = await getRunOverview(db.pool, run.id);
-      assert.equal(overview?.total, 40);
-    };
-    await step({ type: 'run:tick' });
+      assert.equal((await getRunOverview(db.pool, run.id))?.total, 40);
+    });
+    await step({ type: 'run:tick' }, now);
     assert.deepEqual(await storedCounts(run.id), { pending: 39, running: 1 });
-    await step({ type: 'attempt:started', task: 'root', attempt: 1, at: now });
-    await step({ type: 'attempt:exited', task: 'root', attempt: 1, at: (now += 10), exitCode: 0 });
-    await step({ type: 'run:tick' });
+    await step({ type: 'attempt:started', task: 'root', attempt: 1, at: now }, now);
+    await step({ type: 'attempt:exited', task: 'root', attempt: 1, at: (now += 10), exitCode: 0 }, now);
+    await step({ type: 'run:tick' }, now);
     const children = def.tasks.slice(1).map((t) => t.name);
     for (const [i, task] of children.entries()) {
-      await step({ type: 'attempt:exited', task, attempt: 1, at: (now += 10), exitCode: i % 4 === 0 ? 1 : 0 });
+      await step({ type: 'attempt:exited', task, attempt: 1, at: (now += 10), exitCode: i % 4 === 0 ? 1 : 0 }, now);
     }
-    await step({ type: 'run:tick' });
+    await step({ type: 'run:tick' }, now);
     assert.deepEqual(await storedCounts(run.id), { succeeded: 30, failed: 10 });
-    assert.equal(state.status, 'failed');
+    assert.equal(current().status, 'failed');
     // Retrying the run moves the failed tasks back: the counts follow.
-    await step({ type: 'run:retry' });
+    await step({ type: 'run:retry' }, now);
     assert.deepEqual((await runTaskCounts(db.pool, run.id))?.counts.failed, 0);
     const before = await storedCounts(run.id);
-    const next = decide(def, state, { type: 'run:cancel' }, now).state;
-    await assert.rejects(saveRunState(db.pool, { runId: run.id, owner: 'intruder', prev: state, next }), { code: 'LEASE_LOST' });
+    const next = decide(def, current(), { type: 'run:cancel' }, now).state;
+    await assert.rejects(saveRunState(db.pool, { runId: run.id, owner: 'intruder', prev: current(), next }), { code: 'LEASE_LOST' });
     assert.deepEqual(await storedCounts(run.id), before);
   });
 });
@@ -220,19 +232,14 @@ describe('group counts', () => {
     const def = wideDefinition('grouped-counts', GRAPH_MAX_NODES + 5, (i) => (i % 2 ? `odd-${i}` : `even-${i}`));
     const run = await saveAndStart(def);
     assert.deepEqual((await groupCounts(run.id)).stored, { '0:pending': 1, '1:pending': 1002, '2:pending': 1002 });
-    await claimRuns(db.pool, 'owner-g', 60_000, 100);
-    let state: RunState = (await loadRun(db.pool, run.id))!.state;
     let now = 1000;
-    const step = async (event: RunEvent) => {
-      const next = decide(def, state, event, now).state;
-      await saveRunState(db.pool, { runId: run.id, owner: 'owner-g', prev: state, next });
-      state = next;
+    const { step } = await driver(def, run.id, 'owner-g', async (event) => {
       const g = await groupCounts(run.id);
       assert.deepEqual(g.stored, g.counted, `group counts after ${event.type}`);
-    };
-    await step({ type: 'run:tick' });
-    await step({ type: 'attempt:exited', task: 'root', attempt: 1, at: (now += 10), exitCode: 0 });
-    for (const task of ['odd-1', 'even-2', 'odd-3', 'odd-5']) await step({ type: 'attempt:exited', task, attempt: 1, at: (now += 10), exitCode: task === 'odd-3' ? 1 : 0 });
+    });
+    await step({ type: 'run:tick' }, now);
+    await step({ type: 'attempt:exited', task: 'root', attempt: 1, at: (now += 10), exitCode: 0 }, now);
+    for (const task of ['odd-1', 'even-2', 'odd-3', 'odd-5']) await step({ type: 'attempt:exited', task, attempt: 1, at: (now += 10), exitCode: task === 'odd-3' ? 1 : 0 }, now);
     const g = await groupCounts(run.id);
     assert.equal(g.stored['1:succeeded'], 2);
     assert.equal(g.stored['1:failed'], 1);

@@ -30,12 +30,14 @@ import {
   listRuns,
   listen,
   loadRun,
+  loadRunTaskSummary,
   requestRun,
   runsWithoutKubeObject,
   setRunKubeObject,
   startRun,
   type Listener,
   type RunObjectRef,
+  type RunRecord,
 } from '@kontroler/store';
 import { Informer, type InformerEvent, type KubeClient, isAlreadyExists, isNotFound, statusOf, addFinalizer, removeFinalizer, objectKey } from '@kontroler/runtime-kube';
 import {
@@ -44,7 +46,6 @@ import {
   dagRunSettled,
   dagRunNameFor,
   dagRunObjectFor,
-  dagRunStatus,
   failedRunStatus,
   invalidStatus,
   runEnded,
@@ -56,6 +57,7 @@ import {
   type CustomObject,
 } from './crd-objects.js';
 import { API_VERSION, CRD_GROUP, CRD_VERSION } from './crd-schema.js';
+import { DAGRUN_STATUS_DETAIL_MAX_TASKS, DAGRUN_STATUS_LIST_CAP, dagRunStatus, summarizeTasks, type TaskSummary } from './dagrun-status.js';
 import { recordEvent } from './events.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
@@ -75,8 +77,10 @@ export interface CrdAdapterOptions {
   readonly log: AdapterLog;
   /** Called after a DAG version was stored (e.g. to wake the scheduler). */
   readonly onDagChange?: () => void;
-  /** At most one status write per object per this many ms (default 1000). */
+  /** At most one status write per object per this many ms (default 1000); the last change is always written. */
   readonly statusIntervalMs?: number;
+  /** The URL people reach the Kontroler server at: DagRun statuses link to their run there (`runUrl`). */
+  readonly publicUrl?: string;
   /** Make DagRun objects for runs started elsewhere (default true). */
   readonly mirrorRuns?: boolean;
   /** How long a DagRun waits for its DAG to appear before it fails (default 15 s). */
@@ -94,8 +98,10 @@ export const DAGRUN_FINALIZE_RECHECK_MS = 5000;
 export interface CrdAdapterCounters {
   /** DagRun objects reconciled (each event, resync or retry of one). */
   dagRunReconciles: number;
-  /** DagRun statuses computed from a run's full state (a run loaded from the store). */
+  /** DagRun statuses computed from a run (counts and capped lists from the store). */
   runStatusComputations: number;
+  /** Of those, the ones that loaded the run's whole state (runs of at most DAGRUN_STATUS_DETAIL_MAX_TASKS tasks). */
+  fullRunLoads: number;
   /** Runs canceled because their DagRun was deleted. */
   deletionCancels: number;
   /** DagRun finalizers removed. */
@@ -124,7 +130,7 @@ export class CrdAdapter {
   private readonly created = new Map<string, CustomObject>();
   private crdMissingLogged = false;
   private finalizerForbiddenLogged = false;
-  private readonly stats: CrdAdapterCounters = { dagRunReconciles: 0, runStatusComputations: 0, deletionCancels: 0, finalizersRemoved: 0 };
+  private readonly stats: CrdAdapterCounters = { dagRunReconciles: 0, runStatusComputations: 0, fullRunLoads: 0, deletionCancels: 0, finalizersRemoved: 0 };
 
   constructor(private readonly o: CrdAdapterOptions) {
     const make = (kind: Kind): Informer<CustomObject> =>
@@ -381,19 +387,33 @@ export class CrdAdapter {
     if (!obj) return this.cancelOrphan(ref, name); // deleted by someone: not made again
     // Its status already tells how the run ended: nothing to load (a retry changes the run's status).
     if (!obj.metadata?.deletionTimestamp && dagRunSettled(obj) && obj.status?.phase === runPhase(ref.status)) return;
-    const detail = await loadRun(this.o.pool, id);
-    if (!detail) return;
+    const summary = await this.taskSummary(id);
+    if (!summary) return;
     this.stats.runStatusComputations++;
-    const status = dagRunStatus(detail.run, detail.state, obj.metadata?.generation);
+    const status = dagRunStatus(summary.run, summary.tasks, obj.metadata?.generation, this.o.publicUrl ? { publicUrl: this.o.publicUrl } : {});
     await this.writeStatus('dagrun', obj, status);
     if (obj.metadata?.deletionTimestamp) this.queue.add(`dagrun/${ref.namespace}/${name}`);
-    else if (!runEnded(detail.run.status)) await this.holdFinalizer(obj); // a DagRun from before the finalizer, or a retried run
+    else if (!runEnded(summary.run.status)) await this.holdFinalizer(obj); // a DagRun from before the finalizer, or a retried run
     if (status.phase !== obj.status?.phase) {
       this.queue.add(`dag/${ref.namespace}/${ref.dagName}`);
       const phase = String(status.phase);
       const reason = { Running: 'RunStarted', Succeeded: 'RunSucceeded', Failed: 'RunFailed', Canceled: 'RunCanceled' }[phase];
       if (reason) await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: phase === 'Failed' ? 'Warning' : 'Normal', reason, message: `run ${id}: ${String(status.message)}` }, (m) => this.o.log.warn(m));
     }
+  }
+
+  /**
+   * What a DagRun status needs of a run: counts and the first failed and running tasks from the
+   * store (O(cap) rows at any run size); a small run's whole state, for its per-task detail.
+   */
+  private async taskSummary(id: number): Promise<{ run: RunRecord; tasks: TaskSummary } | undefined> {
+    const summary = await loadRunTaskSummary(this.o.pool, id, DAGRUN_STATUS_LIST_CAP);
+    if (!summary) return undefined;
+    if (summary.total > DAGRUN_STATUS_DETAIL_MAX_TASKS) return { run: summary.run, tasks: summary };
+    const detail = await loadRun(this.o.pool, id);
+    if (!detail) return undefined;
+    this.stats.fullRunLoads++;
+    return { run: detail.run, tasks: summarizeTasks(detail.state.tasks.values()) };
   }
 
   /** Puts our finalizer on a DagRun that does not have it (never on one being deleted: the apiserver refuses that). */

@@ -1,7 +1,6 @@
 // Pure conversions between Kubernetes custom objects and Kontroler's records: objects to
 // resources, and what each object's status should say.
 import type { DagResource, DagRunResource, DagTaskResource, FieldError } from '@kontroler/core';
-import type { RunState, TaskState } from '@kontroler/engine';
 import { type KubeObject, GROUP } from '@kontroler/runtime-kube';
 import { API_VERSION } from './crd-schema.js';
 
@@ -57,11 +56,13 @@ export function toResource<R extends DagResource | DagTaskResource | DagRunResou
   } as unknown as R;
 }
 
-function iso(t: number | undefined | null): string | undefined {
+/** Epoch ms as Kubernetes' RFC 3339 time (seconds), or undefined. */
+export function iso(t: number | undefined | null): string | undefined {
   return t === undefined || t === null ? undefined : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function clean(o: Record<string, unknown>): Record<string, unknown> {
+/** `o` without its undefined fields. */
+export function clean(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
@@ -95,57 +96,6 @@ const PHASES: Record<string, string> = { pending: 'Pending', running: 'Running',
 
 export function runPhase(status: string): string {
   return PHASES[status] ?? status;
-}
-
-const TASK_PHASES: Record<string, string> = {
-  pending: 'Pending',
-  waiting: 'Waiting',
-  running: 'Running',
-  succeeded: 'Succeeded',
-  failed: 'Failed',
-  skipped: 'Skipped',
-  canceled: 'Canceled',
-};
-
-function taskStatus(t: TaskState): Record<string, unknown> {
-  const last = t.attempts[t.attempts.length - 1];
-  const active = last?.status === 'starting' || last?.status === 'running';
-  return clean({
-    name: t.name,
-    phase: active ? 'Running' : (TASK_PHASES[t.status] ?? t.status),
-    attempts: t.attempts.length,
-    exitCode: last?.exitCode,
-    reason: t.reason ?? (last && !active ? last.reason : undefined),
-    startTime: iso(t.attempts[0]?.startedAt ?? t.attempts[0]?.createdAt),
-    completionTime: active ? undefined : iso(last?.finishedAt),
-    pod: last?.handle?.split('/')[1],
-  });
-}
-
-/** A DagRun's status from the run's state: phase, per-task states and attempts, times, message. */
-export function dagRunStatus(run: { id: number; dagVersion: number; status: string; createdAt: number }, state: RunState, generation: number | undefined): Record<string, unknown> {
-  const tasks = [...state.tasks.values()].sort((a, b) => a.name.localeCompare(b.name));
-  const done = tasks.filter((t) => t.status === 'succeeded').length;
-  const failed = tasks.filter((t) => t.status === 'failed').map((t) => t.name);
-  const message =
-    run.status === 'succeeded'
-      ? `all ${tasks.length} tasks succeeded`
-      : run.status === 'failed'
-        ? `failed: ${failed.length > 0 ? failed.slice(0, 5).join(', ') + (failed.length > 5 ? ` and ${failed.length - 5} more` : '') : 'see tasks'}`
-        : run.status === 'canceled'
-          ? 'canceled'
-          : `${done}/${tasks.length} tasks succeeded`;
-  return clean({
-    dagRunId: run.id,
-    phase: runPhase(run.status),
-    message,
-    observedGeneration: generation,
-    dagVersion: run.dagVersion,
-    startTime: iso(state.startedAt ?? run.createdAt),
-    completionTime: iso(state.finishedAt),
-    progress: `${done}/${tasks.length}`,
-    tasks: tasks.map(taskStatus),
-  });
 }
 
 /** The status of a DagRun that could not start (unknown DAG, bad parameters). */

@@ -4,6 +4,7 @@
 // pruned (kubectl reports unknown fields). `scripts/gen-crds.mjs` writes them to deploy/crds/.
 import { DAG_RUN_SPEC_SHAPE, DAG_SPEC_SHAPE, DAG_TASK_SPEC_SHAPE, type Shape } from '@kontroler/core';
 import { CRD_API_VERSION, CRD_VERSION, GROUP } from '@kontroler/runtime-kube';
+import { DAGRUN_STATUS_DETAIL_MAX_TASKS, DAGRUN_STATUS_LIST_CAP } from './dagrun-status.js';
 
 export { CRD_VERSION };
 export const CRD_GROUP = GROUP;
@@ -104,6 +105,30 @@ const DAG_TASK_STATUS: JsonSchema = {
   properties: { phase: str, message: str, observedGeneration: int, version: int, errors: fieldErrors },
 };
 
+/** A list of tasks in a DagRun status (name, phase, attempts, last exit code and reason, times, pod). */
+function taskList(description: string): JsonSchema {
+  return {
+    type: 'array',
+    description,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
+    items: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: str,
+        phase: str,
+        attempts: int,
+        exitCode: { type: 'integer', format: 'int32' },
+        reason: str,
+        startTime: time,
+        completionTime: time,
+        pod: str,
+      },
+    },
+  };
+}
+
 const DAG_RUN_STATUS: JsonSchema = {
   type: 'object',
   properties: {
@@ -115,25 +140,19 @@ const DAG_RUN_STATUS: JsonSchema = {
     startTime: time,
     completionTime: time,
     progress: { type: 'string', description: 'Succeeded tasks / all tasks.' },
-    tasks: {
-      type: 'array',
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['name'],
-      items: {
-        type: 'object',
-        required: ['name'],
-        properties: {
-          name: str,
-          phase: str,
-          attempts: int,
-          exitCode: { type: 'integer', format: 'int32' },
-          reason: str,
-          startTime: time,
-          completionTime: time,
-          pod: str,
-        },
-      },
+    taskTotal: { ...int, description: 'Kontroler TS addition: tasks in the run.' },
+    taskCounts: {
+      type: 'object',
+      description: 'Kontroler TS addition: tasks per status (pending, waiting, running, succeeded, failed, skipped, canceled).',
+      additionalProperties: int,
     },
+    runPath: { type: 'string', description: 'Kontroler TS addition: the run in the Kontroler API (GET it for every task: /api/v1/runs/<id>/tasks).' },
+    runUrl: { type: 'string', description: "Kontroler TS addition: the run's full URL, when the controller knows the server's public URL (KONTROLER_PUBLIC_URL)." },
+    tasks: taskList(`Every task, for a run of at most ${DAGRUN_STATUS_DETAIL_MAX_TASKS} tasks (larger runs: taskCounts, failedTasks, runningTasks).`),
+    failedTasks: taskList(`Kontroler TS addition, runs of more than ${DAGRUN_STATUS_DETAIL_MAX_TASKS} tasks: the first ${DAGRUN_STATUS_LIST_CAP} failed tasks by name.`),
+    failedTasksTruncated: { type: 'boolean', description: 'Kontroler TS addition: more tasks failed than failedTasks lists (see taskCounts and the API).' },
+    runningTasks: taskList(`Kontroler TS addition, runs of more than ${DAGRUN_STATUS_DETAIL_MAX_TASKS} tasks: the first ${DAGRUN_STATUS_LIST_CAP} running tasks by name.`),
+    runningTasksTruncated: { type: 'boolean', description: 'Kontroler TS addition: more tasks run than runningTasks lists.' },
   },
 };
 
@@ -173,6 +192,7 @@ const KINDS: KindDef[] = [
       { name: 'DAG', type: 'string', jsonPath: '.spec.dagName' },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
       { name: 'Progress', type: 'string', jsonPath: '.status.progress' },
+      { name: 'Failed', type: 'integer', jsonPath: '.status.taskCounts.failed', priority: 1 },
       { name: 'Run', type: 'integer', jsonPath: '.status.dagRunId', priority: 1 },
       { name: 'Started', type: 'date', jsonPath: '.status.startTime' },
       { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },

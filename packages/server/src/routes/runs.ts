@@ -128,8 +128,9 @@ export function runRoutes(): AnyRoute[] {
       async handler(c) {
         const o = await getRunOverview(c.ctx.pool, c.params.id);
         if (!o) throw apiError('NOT_FOUND', `run ${c.params.id} not found`);
-        const [index, page] = await Promise.all([c.ctx.runIndexes.get(c.ctx.pool, o.run.dagId, o.run.dagVersion), listRunTasks(c.ctx.pool, o.run.id, { limit: RUN_DETAIL_TASKS })]);
-        return runDetail(o, index, page, await runGraphSummary(c.ctx.pool, o.run.id, index));
+        const index = await c.ctx.runIndexes.get(c.ctx.pool, o.run.dagId, o.run.dagVersion);
+        const [page, summary] = await Promise.all([listRunTasks(c.ctx.pool, o.run.id, { limit: RUN_DETAIL_TASKS }), runGraphSummary(c.ctx.pool, o.run.id, index)]);
+        return runDetail(o, index, page, summary);
       },
     }),
     route({
