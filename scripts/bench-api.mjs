@@ -9,16 +9,9 @@
 //   node scripts/bench-api.mjs [--runs 100000] [--seconds 10] [--clients 64] [--keep]
 // Uses $KONTROLER_BENCH_DATABASE_URL (a server where it may create a scratch database) or starts
 // an embedded PostgreSQL in a temporary folder. Everything it starts, it stops.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
-import http from 'node:http';
-import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const store = await import(join(root, 'packages/store/dist/index.js'));
-const { startEmbeddedPostgres } = await import(join(root, 'packages/cli/dist/embedded/index.js'));
+import { adminToken, latency as latencyOf, newAgent, pct, request as requestOf, scratchDatabase, serveIfChild, serverChild, store } from './bench/api-harness.mjs';
 
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,19 +19,7 @@ function arg(name, def) {
 }
 
 // ---- child mode: just the server ----------------------------------------------------------------
-if (process.argv.includes('--serve')) {
-  const { createServer } = await import(join(root, 'packages/server/dist/index.js'));
-  const pool = store.createPool(process.env.BENCH_DB_URL, Number(process.env.BENCH_POOL ?? 10));
-  const server = await createServer({ pool, databaseUrl: process.env.BENCH_DB_URL, config: { jwtSecret: 'bench' } });
-  const url = await server.listen(0, '127.0.0.1');
-  process.stdout.write(`READY ${url}\n`);
-  process.on('SIGTERM', async () => {
-    await server.close();
-    await pool.end();
-    process.exit(0);
-  });
-  await new Promise(() => {});
-}
+await serveIfChild(Number(process.env.BENCH_POOL ?? 10));
 
 const RUNS = arg('runs', 100_000);
 const TASKS = 10; // attempts per run: RUNS * TASKS = 1M
@@ -47,23 +28,8 @@ const CLIENTS = arg('clients', 64);
 const DAGS = 50;
 
 // ---- database -----------------------------------------------------------------------------------
-let pg;
-let pgDir;
-let baseUrl = process.env.KONTROLER_BENCH_DATABASE_URL;
-if (!baseUrl) {
-  pgDir = mkdtempSync(join(tmpdir(), 'kontroler-bench-pg-'));
-  chmodSync(pgDir, 0o755);
-  pg = await startEmbeddedPostgres({ dataDir: pgDir });
-  baseUrl = pg.superuserUrl; // it creates a database
-}
-const dbName = `kontroler_bench_${Date.now().toString(36)}`;
-const admin = store.createPool(baseUrl, 1);
-await admin.query(`create database ${dbName}`);
-const u = new URL(baseUrl);
-u.pathname = `/${dbName}`;
-const dbUrl = u.toString();
-const pool = store.createPool(dbUrl, 4);
-let child;
+const { dbUrl, pool, drop } = await scratchDatabase('kontroler_bench');
+let server;
 
 function task(name, runAfter) {
   return { name, runAfter, image: 'alpine', command: ['true'], args: [], retryLimit: 0, retryDelay: { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 }, triggerRule: 'AllSucceeded', parameters: [] };
@@ -99,9 +65,12 @@ async function seed() {
      from runs r cross join generate_series(0, ${TASKS - 1}) k`,
   );
   await pool.query(
-    `insert into task_states (run_id, task, status)
-     select r.id, 't' || k, case when r.status = 'failed' and k = 9 then 'failed' else 'succeeded' end
+    `insert into task_states (run_id, task, status, position)
+     select r.id, 't' || k, case when r.status = 'failed' and k = 9 then 'failed' else 'succeeded' end, k
      from runs r cross join generate_series(0, ${TASKS - 1}) k`,
+  );
+  await pool.query(
+    `update runs set task_counts = case when status = 'failed' then jsonb_build_object('succeeded', ${TASKS - 1}, 'failed', 1) else jsonb_build_object('succeeded', ${TASKS}) end`,
   );
   const big = (await store.createRun(pool, { dagId: ids.get('big'), dagVersion: 1, namespace: 'bench', dagName: 'big', trigger: 'manual', parameters: {} })).run.id;
   await pool.query(`update runs set status = 'succeeded', started_at = now(), finished_at = now() where id = $1`, [big]);
@@ -110,7 +79,8 @@ async function seed() {
      select $1, 't' || k, 1, 'succeeded', 0, 'Completed', now(), now(), now() from generate_series(0, 199) k`,
     [big],
   );
-  await pool.query(`insert into task_states (run_id, task, status) select $1, 't' || k, 'succeeded' from generate_series(0, 199) k`, [big]);
+  await pool.query(`update task_states set status = 'succeeded' where run_id = $1`, [big]);
+  await pool.query(`update runs set task_counts = '{"succeeded": 200}' where id = $1`, [big]);
   const line = Buffer.from(`${'x'.repeat(63)}\n`);
   const chunk = Buffer.concat(Array.from({ length: 64 }, () => line)); // 4 KiB
   await store.appendLogs(pool, Array.from({ length: 16 }, (_, i) => ({ runId: big, task: 't0', attempt: 1, offset: i * chunk.length, data: chunk })));
@@ -121,35 +91,9 @@ async function seed() {
 }
 
 // ---- HTTP helpers -------------------------------------------------------------------------------
-const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-function request(url, path, token, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${path}`, { agent, headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
-      let n = 0;
-      res.on('data', (d) => (n += d.length));
-      res.on('end', () => resolve({ status: res.statusCode, bytes: n }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-function pct(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-async function latency(url, token, name, path, n) {
-  for (let i = 0; i < 20; i++) await request(url, path, token); // warm up
-  const times = [];
-  let bytes = 0;
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    const r = await request(url, path, token);
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-    if (r.status !== 200) throw new Error(`${name}: HTTP ${r.status}`);
-    bytes = r.bytes;
-  }
-  times.sort((a, b) => a - b);
-  return { name, n, p50: pct(times, 50), p99: pct(times, 99), bytes };
-}
+const agent = newAgent(CLIENTS);
+const request = (url, path, token, headers = {}) => requestOf(agent, url, path, token, headers);
+const latency = (url, token, name, path, n) => latencyOf(agent, url, token, name, path, n);
 async function throughput(url, token, path, seconds, clients) {
   const end = Date.now() + seconds * 1000;
   let ok = 0;
@@ -172,21 +116,9 @@ async function throughput(url, token, path, seconds, clients) {
 
 try {
   const { big } = await seed();
-  child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { env: { ...process.env, BENCH_DB_URL: dbUrl }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /READY (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (c) => reject(new Error(`server exited (${c})`)));
-  });
-  const { bootstrapAdmin } = await import(join(root, 'packages/server/dist/index.js'));
-  await bootstrapAdmin(pool, { password: 'bench-password' });
-  const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'bench-password' }) }).then((r) => r.json());
-  const tok = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` }, body: JSON.stringify({ name: 'bench' }) }).then((r) => r.json());
-  const token = tok.token;
+  server = await serverChild(fileURLToPath(import.meta.url), dbUrl);
+  const url = server.url;
+  const token = await adminToken(url, pool);
   const deep = Buffer.from(JSON.stringify(Math.floor(RUNS / 100))).toString('base64url');
   const L = [];
   L.push(await latency(url, token, 'list runs, first page (50)', '/api/v1/runs?limit=50', 300));
@@ -211,14 +143,6 @@ try {
   console.log(`\ntargets: list p99 <= 20 ms: ${listP99 <= 20 ? 'met' : 'MISSED'} (${f(listP99)} ms); >= 2,000 req/s: ${T[0].rps >= 2000 ? 'met' : 'MISSED'} (${T[0].rps.toFixed(0)})`);
 } finally {
   agent.destroy();
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
-  await pool.end();
-  if (process.argv.includes('--keep')) console.log(`kept database ${dbUrl}`);
-  else await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-  if (pg) await pg.stop();
-  if (pgDir) rmSync(pgDir, { recursive: true, force: true });
+  await server?.stop();
+  await drop();
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, printed. Targets are shown next to the figures; nothing here
 // fails on a missed target (speed is measured, not asserted in tests).
-//   node scripts/bench.mjs [local] [engine] [validate] [api] [kube] [ui]   (default: all that exist)
+//   node scripts/bench.mjs [local] [engine] [validate] [api] [kube] [ui] [ui-large-run]   (default: all that exist)
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,18 @@ if (on('validate')) {
   console.log('\n## parse + validate of large DAGs (scripts/bench/validate-large.mjs; each row its own process)');
   const r = spawnSync(process.execPath, [join(root, 'scripts/bench/validate-large.mjs'), '1000', '10000', '100000'], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) console.log(`(validate-large.mjs exited with ${r.status})`);
+}
+
+if (on('run-api')) {
+  console.log('\n## API on a 100,000-task run (scripts/bench/run-api.mjs): GET /runs/{id} and pages of /runs/{id}/tasks');
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/run-api.mjs')], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) console.log(`(run-api.mjs exited with ${r.status})`);
+}
+
+if (on('ui-large-run')) {
+  console.log('\n## UI on a 100,000-task run (scripts/bench/ui-large-run.mjs): time to first render of its page in Chromium');
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/ui-large-run.mjs')], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) console.log(`(ui-large-run.mjs exited with ${r.status})`);
 }
 
 for (const [name, script] of [['api', 'scripts/bench-api.mjs'], ['kube', 'scripts/bench-kube.mjs'], ['kube-runtime', 'scripts/bench-kube-runtime.mjs'], ['ui', 'scripts/bench-ui.mjs']]) {

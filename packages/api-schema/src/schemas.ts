@@ -11,6 +11,9 @@ export const NamespaceOrAll = Type.Union([Namespace, Type.Literal('*')]);
 export const Binding = Type.Object({ namespace: NamespaceOrAll, role: RoleSchema }, { additionalProperties: false });
 export const Id = Type.Integer({ minimum: 1, maximum: 9007199254740991 });
 export const RunStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('canceled')]);
+export const TaskStatusSchema = Type.Union(
+  (['pending', 'waiting', 'running', 'succeeded', 'failed', 'skipped', 'canceled'] as const).map((s) => Type.Literal(s)),
+);
 export const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
 export const Cursor = Type.String({ maxLength: 200, description: 'Opaque cursor from the previous page' });
 export const Timestamp = Type.String({ format: 'date-time' });

@@ -3,7 +3,7 @@
 // serialise through them. Objects allow more properties than they list: a client must ignore
 // fields it does not know. Times are ISO 8601 strings.
 import { Type, type TSchema } from '@sinclair/typebox';
-import { Binding, FieldErrorView, RoleSchema, RunStatusSchema, Timestamp } from './schemas.js';
+import { Binding, FieldErrorView, RoleSchema, RunStatusSchema, TaskStatusSchema, Timestamp } from './schemas.js';
 
 const open = { additionalProperties: true } as const;
 
@@ -171,6 +171,28 @@ export const RunTaskView = Type.Object(
     runAfter: Type.Array(Type.String()),
     image: Type.String(),
     attempts: Type.Array(AttemptView),
+    triggerRule: Type.Optional(Type.String()),
+    retryLimit: Type.Optional(Type.Integer()),
+    position: Type.Optional(Type.Integer({ minimum: 0, description: "The task's index in the run's definition (the listing order); always sent" })),
+  },
+  open,
+);
+
+const Edge = Type.Object({ from: Type.String(), to: Type.String() });
+
+/** A DAG too large to draw task by task (more than GRAPH_MAX_NODES tasks), grouped by name prefix. */
+export const GraphSummaryView = Type.Object(
+  {
+    groups: Type.Array(
+      Type.Object({
+        id: Type.String({ description: 'The name prefix: a task name without its trailing digits and `-_.` (`shard-00042` → `shard`)' }),
+        size: Type.Integer({ minimum: 0 }),
+        counts: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: 'Tasks of the group per status (statuses with none left out)' }),
+      }),
+    ),
+    edges: Type.Array(Edge, { description: 'from → to when a task of `to` runs after a task of `from`' }),
+    tasks: Type.Integer({ minimum: 0, description: 'Tasks in the DAG' }),
+    truncated: Type.Optional(Type.Literal(true, { description: 'More groups than GRAPH_MAX_NODES: only the largest are listed' })),
   },
   open,
 );
@@ -178,8 +200,14 @@ export const RunTaskView = Type.Object(
 export const RunDetailView = Type.Intersect([
   RunSummary,
   Type.Object({
-    graph: Type.Object({ nodes: Type.Array(Type.String()), edges: Type.Array(Type.Object({ from: Type.String(), to: Type.String() })) }),
-    tasks: Type.Array(RunTaskView),
+    taskCounts: Type.Record(TaskStatusSchema, Type.Integer({ minimum: 0 }), { description: 'Tasks per status, every status present' }),
+    taskTotal: Type.Integer({ minimum: 0 }),
+    tasks: Type.Array(RunTaskView, { maxItems: 100, description: 'The first page of tasks, in definition order' }),
+    tasksNextCursor: Type.Optional(Type.String({ description: 'Cursor for GET /runs/{id}/tasks to continue; absent when `tasks` holds every task' })),
+    graph: Type.Optional(
+      Type.Object({ nodes: Type.Array(Type.String()), edges: Type.Array(Edge) }, { description: 'The graph, when the DAG has at most GRAPH_MAX_NODES (2,000) tasks' }),
+    ),
+    graphSummary: Type.Optional(GraphSummaryView),
   }),
 ]);
 

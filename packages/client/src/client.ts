@@ -3,7 +3,7 @@
 // server's stable `code`.
 import type {
   ApiToken, ApplyResult, Attempt, AuditEntry, AuthProviders, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
-  Run, RunDetail, RunStatus, Stats, User, ValidateResult, WebhookDelivery,
+  Run, RunDetail, RunStatus, RunTask, Stats, TaskStatus, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
 export interface ClientOptions {
@@ -49,6 +49,24 @@ export interface ListRunsQuery {
   /** Add each run's task status counts. */
   taskCounts?: boolean;
 }
+
+/** Which tasks of a run `listRunTasks` / `runTasks` return (definition order). */
+export interface RunTasksFilter {
+  /** Only these statuses (none: every status). */
+  status?: TaskStatus[];
+  /** Only tasks whose name starts with this. */
+  prefix?: string;
+}
+
+export interface RunTasksQuery extends RunTasksFilter {
+  /** `nextCursor` of the previous page (with the same filter). */
+  cursor?: string;
+  /** Tasks per page: default 100, at most 1,000. */
+  limit?: number;
+}
+
+/** Tasks per page `runTasks` asks for (the API's maximum). */
+export const RUN_TASKS_PAGE = 1000;
 
 type Query = Record<string, string | number | boolean | undefined>;
 
@@ -233,8 +251,31 @@ export class KontrolerClient {
   listRuns(q: ListRunsQuery = {}): Promise<Page<Run>> {
     return this.json('GET', `/api/v1/runs${qs({ ...q, status: q.status?.join(',') })}`);
   }
+  /**
+   * A run with its task counts per status, its first page of tasks (`tasksNextCursor` continues
+   * with `listRunTasks`), and its graph, or `graphSummary` (tasks grouped by name prefix) for a DAG
+   * of more than 2,000 tasks.
+   */
   getRun(id: number): Promise<RunDetail> {
     return this.json('GET', `/api/v1/runs/${id}`);
+  }
+  /** One page of a run's tasks in definition order, filtered by status and name prefix. */
+  listRunTasks(id: number, q: RunTasksQuery = {}): Promise<Page<RunTask>> {
+    return this.json('GET', `/api/v1/runs/${id}/tasks${qs({ ...q, status: q.status?.join(',') })}`);
+  }
+  /**
+   * Every page of a run's tasks matching `filter`, as the pages arrive (one page in memory at a
+   * time): iterate `for await (const page of client.runTasks(id))`. A page is never empty except
+   * when no task matches. Stops early when `signal` aborts.
+   */
+  async *runTasks(id: number, filter: RunTasksFilter = {}, opts: { limit?: number; signal?: AbortSignal } = {}): AsyncGenerator<RunTask[]> {
+    let cursor: string | undefined;
+    do {
+      if (opts.signal?.aborted) return;
+      const page = await this.listRunTasks(id, { ...filter, limit: opts.limit ?? RUN_TASKS_PAGE, ...(cursor ? { cursor } : {}) });
+      if (page.items.length > 0 || cursor === undefined) yield page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
   }
   cancelRun(id: number): Promise<Run> {
     return this.json('POST', `/api/v1/runs/${id}/cancel`);

@@ -21,6 +21,8 @@ import type {
   RunStatusSchema,
   RunSummary,
   RunTaskView,
+  GraphSummaryView,
+  TaskStatusSchema,
   StatsView,
   TokenView,
   UserView,
@@ -30,6 +32,7 @@ import type {
 export type { PageOf as Page } from '@kontroler/api-schema';
 
 export type RunStatus = Static<typeof RunStatusSchema>;
+export type TaskStatus = Static<typeof TaskStatusSchema>;
 export type Role = Static<typeof RoleSchema>;
 export type FieldError = Static<typeof FieldErrorView>;
 export type ErrorBody = Static<typeof ErrorBodySchema>;
@@ -48,6 +51,8 @@ export type Run = Static<typeof RunSummary>;
 export type Attempt = Static<typeof AttemptView>;
 export type RunTask = Static<typeof RunTaskView>;
 export type RunDetail = Static<typeof RunDetailView>;
+/** The grouped graph of a DAG of more than 2,000 tasks (`RunDetail.graphSummary`). */
+export type GraphSummary = Static<typeof GraphSummaryView>;
 export type WebhookDelivery = Static<typeof DeliveryView>;
 export type Stats = Static<typeof StatsView>;
 export type LogEvent = Static<typeof LogEventView>;

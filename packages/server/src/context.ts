@@ -1,5 +1,5 @@
 // What every route handler can reach: the store, the config, keys and shared services.
-import type { PoolLike } from '@kontroler/store';
+import type { PoolLike, RunIndexCache } from '@kontroler/store';
 import type { AuthCache } from './auth/auth-cache.js';
 import type { OidcProvider } from './auth/oidc.js';
 import type { FailureThrottle } from './auth/rate-limit.js';
@@ -24,6 +24,8 @@ export interface ServerContext {
   readonly authCache: AuthCache;
   /** Run id → namespace (never changes once a run exists), for permission checks. */
   readonly runNamespaces: Map<number, string>;
+  /** What run pages need of each DAG version's definition (tasks by position, graph), LRU-bounded. */
+  readonly runIndexes: RunIndexCache;
   readonly metrics: Metrics;
   /** The worker thread that parses, validates and resolves large DAG bodies. */
   readonly dagWorker: DagWorker;

@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { PoolLike } from '@kontroler/store';
-import { AUTH_CHANNEL, LOGS_CHANNEL, getOrCreateSetting, listen, pruneLoginHandoffs, pruneSessions, recordAudit, type Listener } from '@kontroler/store';
+import { AUTH_CHANNEL, LOGS_CHANNEL, RunIndexCache, getOrCreateSetting, listen, pruneLoginHandoffs, pruneSessions, recordAudit, type Listener } from '@kontroler/store';
 import { AuthCache } from './auth/auth-cache.js';
 import { actorName, authenticate, authorize } from './auth/authenticate.js';
 import { throttleFrom } from './auth/rate-limit.js';
@@ -118,6 +118,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     logHub,
     authCache,
     runNamespaces: new Map(),
+    runIndexes: new RunIndexCache(),
     metrics: new Metrics(o.pool, () => logHub.followers),
     dagWorker: new DagWorker(config.dagWorker),
     identity: {

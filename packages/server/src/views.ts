@@ -1,5 +1,5 @@
 // Store records → API JSON (times as ISO 8601 strings, secrets never included).
-import type { ApiTokenRecord, AttemptRecord, DagRecord, RunDetail, RunRecord, UserRecord, WebhookDelivery } from '@kontroler/store';
+import type { ApiTokenRecord, AttemptRecord, DagRecord, GraphSummary, RunIndex, RunRecord, RunTaskRecord, TaskBrief, TaskCounts, UserRecord, WebhookDelivery } from '@kontroler/store';
 import type { AttemptState } from '@kontroler/engine';
 
 export function iso(ms: number | null | undefined): string | null {
@@ -44,30 +44,48 @@ export function attemptView(a: AttemptState | AttemptRecord, logSize: number) {
   };
 }
 
-export function runDetail(d: RunDetail) {
-  const tasks = d.definition.tasks.map((t) => {
-    const s = d.state.tasks.get(t.name);
-    return {
-      name: t.name,
-      status: s?.status ?? 'pending',
-      reason: s?.reason ?? null,
-      retryAt: iso(s?.retryAt),
-      runAfter: t.runAfter,
-      image: t.image,
-      triggerRule: t.triggerRule,
-      retryLimit: t.retryLimit,
-      attempts: (s?.attempts ?? []).map((a) => attemptView(a, d.logSizes[`${t.name}#${a.attempt}`] ?? 0)),
-    };
-  });
-  const counts: Record<string, number> = {};
-  for (const t of tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
+/** A task of a run: its spec fields (from the run's index) and its state and attempts. */
+export function runTaskView(spec: TaskBrief | undefined, t: RunTaskRecord) {
   return {
-    ...runSummary(d.run, counts),
-    graph: {
-      nodes: d.definition.tasks.map((t) => t.name),
-      edges: d.definition.tasks.flatMap((t) => t.runAfter.map((from) => ({ from, to: t.name }))),
-    },
-    tasks,
+    name: t.name,
+    position: t.position,
+    status: t.status,
+    reason: t.reason ?? null,
+    retryAt: iso(t.retryAt),
+    runAfter: spec?.runAfter ?? [],
+    image: spec?.image ?? '',
+    ...(spec ? { triggerRule: spec.triggerRule, retryLimit: spec.retryLimit } : {}),
+    attempts: t.attempts.map((a) => attemptView(a, a.logSize)),
+  };
+}
+
+/** The cursor of the task page after `position` (GET /runs/{id}/tasks). */
+export function taskCursor(position: number): string {
+  return encodeCursor({ p: position });
+}
+
+/** The position a task cursor continues after; null for a string that is not one. */
+export function taskCursorPosition(cursor: string): number | null {
+  const v = decodeCursor(cursor);
+  const p = typeof v === 'object' && v !== null && 'p' in v ? (v as { p: unknown }).p : undefined;
+  return typeof p === 'number' && Number.isSafeInteger(p) && p >= 0 ? p : null;
+}
+
+/** GET /runs/{id}: the run, its task counts, the first page of tasks, and its graph or grouped graph. */
+export function runDetail(
+  o: { run: RunRecord; counts: TaskCounts; total: number },
+  index: RunIndex,
+  page: { tasks: RunTaskRecord[]; nextPosition?: number },
+  graphSummary: GraphSummary | undefined,
+) {
+  return {
+    ...runSummary(o.run),
+    taskCounts: o.counts,
+    taskTotal: o.total,
+    tasks: page.tasks.map((t) => runTaskView(index.tasks[t.position], t)),
+    ...(page.nextPosition !== undefined ? { tasksNextCursor: taskCursor(page.nextPosition) } : {}),
+    ...(index.graph ? { graph: index.graph } : {}),
+    ...(graphSummary ? { graphSummary } : {}),
   };
 }
 

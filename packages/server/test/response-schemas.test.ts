@@ -76,6 +76,9 @@ describe('responses match the schemas the client types come from', () => {
     assert.ok(runs.items.length > 0);
     const detail = (await check('GET', '/api/v1/runs/:id', `/api/v1/runs/${runId}`, 200)) as { tasks: unknown[] };
     assert.equal(detail.tasks.length, 2);
+    const page = (await check('GET', '/api/v1/runs/:id/tasks', `/api/v1/runs/${runId}/tasks?limit=1`, 200)) as { items: unknown[]; nextCursor?: string };
+    assert.equal(page.items.length, 1);
+    assert.ok(page.nextCursor);
     await check('GET', '/api/v1/runs/:id/webhooks', `/api/v1/runs/${runId}/webhooks`, 200);
     await check('GET', '/api/v1/stats', '/api/v1/stats', 200);
   });

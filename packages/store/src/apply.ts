@@ -7,6 +7,7 @@ import { getDagTaskVersion, getDagVersion, saveDag, saveDagTask, type DagSetting
 import type { DagRecord, RunRecord, RunTrigger } from './records.js';
 import { NODE_SHA256 } from './node-sha256.js';
 import { createRun } from './runs.js';
+import { taskRowsOf } from './run-index.js';
 
 export interface ApplyResult {
   kind: 'DAG' | 'DagTask';
@@ -155,6 +156,7 @@ export async function startRun(pool: Queryable, input: StartRunInput): Promise<{
     trigger: input.trigger,
     parameters: p.values,
     secretRefs: p.secretRefs,
+    taskRows: taskRowsOf(v.definition),
     ...(input.name ? { name: input.name } : {}),
     ...(input.scheduledFor !== undefined ? { scheduledFor: input.scheduledFor } : {}),
   });

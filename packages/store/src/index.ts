@@ -20,6 +20,8 @@ export * from './audit.js';
 export * from './settings.js';
 export * from './triggers.js';
 export * from './run-queries.js';
+export * from './run-tasks.js';
+export * from './run-index.js';
 export type { RunFilter } from './run-filter.js';
 export * from './stats.js';
 export * from './external-users.js';

@@ -322,4 +322,54 @@ alter table runs add column host text;
 alter table dag_versions add column definition_format int not null default 1;
 `,
   },
+  {
+    version: 9,
+    name: 'run-task-positions',
+    sql: `
+-- Every run has a task_states row for every task from its creation (startRun writes them), with
+-- the task's index in the run's definition, so the API pages a run's tasks in definition order
+-- (run-tasks.ts) and counts them without reading the definition. Rows of older runs' tasks that
+-- never changed did not exist: they are inserted as pending. runs.task_counts (status → number
+-- of tasks) is kept current by saveRunState.
+alter table task_states add column position int;
+insert into task_states (run_id, task, status, position)
+  select r.id, t.spec->>'name', 'pending', (t.ord - 1)::int
+  from runs r
+  join dag_versions v on v.dag_id = r.dag_id and v.version = r.dag_version
+  cross join lateral jsonb_array_elements(v.definition->'tasks') with ordinality as t(spec, ord)
+  on conflict (run_id, task) do update set position = excluded.position;
+-- A row of a task its definition does not have cannot be shown or run: nothing wrote one, but
+-- a position is required from now on.
+delete from task_states where position is null;
+alter table task_states alter column position set not null;
+create unique index task_states_by_position on task_states (run_id, position);
+create index task_states_by_status on task_states (run_id, status, position);
+alter table runs add column task_counts jsonb not null default '{}';
+update runs r set task_counts = c.counts
+  from (select run_id, jsonb_object_agg(status, n) as counts
+        from (select run_id, status, count(*)::int as n from task_states group by run_id, status) s
+        group by run_id) c
+  where c.run_id = r.id;
+-- The grouped graph of a DAG of more than 2,000 tasks (GRAPH_MAX_NODES in run-index.ts when this
+-- was written): each task's group (its name without a trailing run of digits and -_. ; groups
+-- numbered by first appearance in the definition), and the run's count of tasks per group and
+-- status, kept by saveRunState like task_counts. Null / no rows for smaller DAGs.
+alter table task_states add column grp int;
+create table run_group_counts (
+  run_id bigint not null references runs(id) on delete cascade,
+  grp    int not null,
+  status text not null,
+  n      int not null,
+  primary key (run_id, grp, status)
+);
+with large as (select run_id from task_states group by run_id having count(*) > 2000),
+g as (select t.run_id, t.task, t.position, coalesce(nullif(regexp_replace(t.task, '[-_.0-9]+$', ''), ''), t.task) as gid
+      from task_states t join large using (run_id)),
+firsts as (select run_id, gid, min(position) as first from g group by run_id, gid),
+num as (select run_id, gid, (row_number() over (partition by run_id order by first) - 1)::int as grp from firsts)
+update task_states t set grp = num.grp from g join num using (run_id, gid) where t.run_id = g.run_id and t.task = g.task;
+insert into run_group_counts (run_id, grp, status, n)
+  select run_id, grp, status, count(*)::int from task_states where grp is not null group by run_id, grp, status;
+`,
+  },
 ];

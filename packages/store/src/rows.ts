@@ -26,7 +26,7 @@ export interface DagsRow {
   updated_at: Date;
 }
 
-/** `runs` (migrations 1, 4: kube_object, 7: host). */
+/** `runs` (migrations 1, 4: kube_object, 7: host, 9: task_counts). */
 export interface RunsRow {
   id: number;
   dag_id: number;
@@ -49,10 +49,12 @@ export interface RunsRow {
   updated_at: Date;
   kube_object: string | null;
   host: string | null;
+  /** Task status → number of tasks with it (statuses with none may be absent or 0). */
+  task_counts: Record<string, number>;
 }
 
 /** The columns of `runs` a RunRecord is made of (what run listings select). */
-export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'host'>;
+export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'host' | 'task_counts'>;
 
 /** `attempts` (migrations 1, 6: log_received, log_line). */
 export interface AttemptsRow {

@@ -37,12 +37,13 @@ export async function listRunsPage(db: Queryable, q: RunPageQuery): Promise<{ ru
 }
 
 /**
- * `listRunsPage` with each run's task status counts, in one round trip (the API's run listing).
+ * `listRunsPage` with each run's task status counts (runs.task_counts: statuses with no task may
+ * be absent), in one round trip (the API's run listing).
  */
 export async function listRunsWithCounts(db: Queryable, q: RunPageQuery): Promise<{ runs: Array<RunRecord & { taskCounts: Record<string, number> }>; more: boolean }> {
   const { text, args, limit } = runPage(q);
   const { rows } = await db.query<RunRow & { task_counts: Record<string, number> | null }>(
-    `select r.*, coalesce((select json_object_agg(c.status, c.n) from (select status, count(*)::int as n from task_states t where t.run_id = r.id group by status) c), '{}') as task_counts
+    `select r.*, (select c.task_counts from runs c where c.id = r.id) as task_counts
      from (${text}) r
      order by r.id desc`,
     args,
@@ -51,20 +52,12 @@ export async function listRunsWithCounts(db: Queryable, q: RunPageQuery): Promis
   return { runs: rows.slice(0, limit).map((r) => ({ ...runFromRow(r), taskCounts: r.task_counts ?? {} })), more };
 }
 
-/** Task status counts of the given runs: run id → status → count. */
+/** Task status counts of the given runs (runs.task_counts): run id → status → count. */
 export async function taskCounts(db: Queryable, runIds: readonly number[]): Promise<Map<number, Record<string, number>>> {
   const out = new Map<number, Record<string, number>>();
   if (runIds.length === 0) return out;
-  const { rows } = await db.query<Row>(
-    'select run_id, status, count(*)::int as n from task_states where run_id = any($1::bigint[]) group by run_id, status',
-    [runIds],
-  );
-  for (const r of rows) {
-    const id = Number(r.run_id);
-    const m = out.get(id) ?? {};
-    m[String(r.status)] = Number(r.n);
-    out.set(id, m);
-  }
+  const { rows } = await db.query<{ id: number; task_counts: Record<string, number> }>('select id, task_counts from runs where id = any($1::bigint[])', [runIds]);
+  for (const r of rows) out.set(r.id, r.task_counts);
   return out;
 }
 

@@ -62,6 +62,25 @@ export async function loadRun(db: Queryable, runId: number): Promise<RunDetail |
   return { run, definition, state, logSizes };
 }
 
+/**
+ * The status changes of the task rows saveRunState writes ($7 names, $8 new statuses), as rows
+ * `x(s, d)` of the task row `t`: +1 for its new status, -1 for its old one (the statement's
+ * snapshot, before the write). Every task of a run has a row from createRun on (migration 9).
+ */
+const STATUS_CHANGES = `task_states t join unnest($7::text[], $8::text[]) as u(task, status) on u.task = t.task
+         cross join lateral (values (u.status, 1), (t.status, -1)) as x(s, d)`;
+
+/**
+ * runs.task_counts after the write: the stored counts plus the status changes. O(tasks written);
+ * statuses left with no task are dropped. The gc CTE does the same per group (run_group_counts,
+ * for DAGs whose graph is grouped).
+ */
+const TASK_COUNTS_AFTER_WRITE = `(select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
+           select k, sum(n)::int as n from (
+             select key as k, value::int as n from jsonb_each_text(runs.task_counts)
+             union all select x.s, x.d from ${STATUS_CHANGES} where t.run_id = $1) d
+           group by k having sum(n) <> 0) c)`;
+
 export interface WebhookOutboxItem {
   idempotencyKey: string;
   url: string;
@@ -82,7 +101,8 @@ export interface SaveRunStateInput {
 
 /**
  * Writes the difference between `prev` and `next` (changed tasks and attempts, run status) and
- * queues webhooks, atomically and only while `owner` holds the run's lease. It is one SQL
+ * queues webhooks, atomically and only while `owner` holds the run's lease, and keeps runs.task_counts
+ * current from the status changes it writes. It is one SQL
  * statement (one round trip): the lease check is the run update, and every other write happens
  * only when that update matched. Throws LEASE_LOST when the lease is gone: the caller must drop
  * the run.
@@ -104,13 +124,20 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
   const { rows } = await pool.query<{ held: number }>(
     `with lease as (
        update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(),
-         requested = case when requested = $27::text then null else requested end
+         requested = case when requested = $27::text then null else requested end,
+         task_counts = ${TASK_COUNTS_AFTER_WRITE}
        where id = $1 and owner = $2 and lease_expires_at > now() returning id),
      ts as (
-       insert into task_states (run_id, task, status, reason, retry_at)
-       select $1, * from unnest($7::text[], $8::text[], $9::text[], $10::timestamptz[]) where exists (select 1 from lease)
-       on conflict (run_id, task) do update set status = excluded.status, reason = excluded.reason, retry_at = excluded.retry_at
+       update task_states t set status = u.status, reason = u.reason, retry_at = u.retry_at
+       from unnest($7::text[], $8::text[], $9::text[], $10::timestamptz[]) as u(task, status, reason, retry_at)
+       where t.run_id = $1 and t.task = u.task and exists (select 1 from lease)
        returning 1),
+     gc as (
+       insert into run_group_counts (run_id, grp, status, n)
+       select $1, t.grp, x.s, sum(x.d)::int from ${STATUS_CHANGES}
+       where t.run_id = $1 and t.grp is not null and exists (select 1 from lease)
+       group by t.grp, x.s having sum(x.d) <> 0
+       on conflict (run_id, grp, status) do update set n = run_group_counts.n + excluded.n),
      att as (
        insert into attempts (run_id, task, attempt, status, exit_code, reason, kill_reason, handle, created_at, started_at, finished_at, deadline_at)
        select $1, * from unnest($11::text[], $12::int[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[],

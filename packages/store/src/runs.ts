@@ -4,6 +4,8 @@ import type { RunRecord, RunTrigger } from './records.js';
 import { runFromRow } from './records.js';
 import { pageSize, runWhere, type RunFilter } from './run-filter.js';
 import type { RunsRow } from './rows.js';
+import { getDagDefinition } from './dags.js';
+import { taskRowsOf } from './run-index.js';
 
 export const RUNS_CHANNEL = 'kontroler_runs';
 
@@ -18,18 +20,35 @@ export interface CreateRunInput {
   scheduledFor?: number;
   parameters: Record<string, string>;
   secretRefs?: Record<string, string>;
+  /**
+   * The version's task rows (`taskRowsOf(definition)`): a task_states row is written for each
+   * name, at its index, in its group. When absent, they are computed from the stored definition.
+   */
+  taskRows?: { readonly names: readonly string[]; readonly groups: readonly number[] };
 }
 
 /**
- * Records a new pending run of a DAG version and wakes the controllers. Idempotent by `name`:
- * creating a run whose name exists in the namespace returns the existing run.
+ * Records a new pending run of a DAG version, with a pending task_states row for every task (at
+ * its index in the definition) and the initial `task_counts`, in one statement, and wakes the
+ * controllers. Idempotent by `name`: creating a run whose name exists in the namespace returns the
+ * existing run. Throws NOT_FOUND when the version does not exist.
  */
 export async function createRun(db: Queryable, input: CreateRunInput): Promise<{ run: RunRecord; created: boolean }> {
+  const rows0 = input.taskRows ?? (await versionTaskRows(db, input.dagId, input.dagVersion));
   const { rows } = await db.query<RunsRow>(
-    `insert into runs (dag_id, dag_version, namespace, dag_name, name, trigger, scheduled_for, parameters, secret_refs)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     on conflict (namespace, name) where name is not null do nothing
-     returning *`,
+    `with r as (
+       insert into runs (dag_id, dag_version, namespace, dag_name, name, trigger, scheduled_for, parameters, secret_refs, task_counts)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, jsonb_build_object('pending', cardinality($10::text[])))
+       on conflict (namespace, name) where name is not null do nothing
+       returning *),
+     ts as (
+       insert into task_states (run_id, task, status, position, grp)
+       select r.id, t.name, 'pending', (t.ord - 1)::int, t.grp from r cross join unnest($10::text[], $11::int[]) with ordinality as t(name, grp, ord)
+       where t.name is not null),
+     gc as (
+       insert into run_group_counts (run_id, grp, status, n)
+       select r.id, g.grp, 'pending', count(*)::int from r cross join unnest($11::int[]) as g(grp) group by r.id, g.grp)
+     select * from r`,
     [
       input.dagId,
       input.dagVersion,
@@ -40,6 +59,8 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
       input.scheduledFor === undefined ? null : new Date(input.scheduledFor),
       input.parameters,
       input.secretRefs ?? {},
+      rows0.names,
+      rows0.groups,
     ],
   );
   if (rows[0]) {
@@ -48,6 +69,13 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
   }
   const ex = await db.query<RunsRow>('select * from runs where namespace = $1 and name = $2', [input.namespace, input.name]);
   return { run: runFromRow(ex.rows[0]!), created: false };
+}
+
+/** The task rows of a stored DAG version (taskRowsOf). */
+async function versionTaskRows(db: Queryable, dagId: number, version: number): Promise<{ names: string[]; groups: number[] }> {
+  const def = await getDagDefinition(db, dagId, version);
+  if (!def) throw new KontrolerError('NOT_FOUND', `DAG version ${dagId}@${version} not found: save the DAG first`);
+  return taskRowsOf(def);
 }
 
 export async function getRun(db: Queryable, id: number): Promise<RunRecord | undefined> {

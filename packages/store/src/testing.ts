@@ -1,7 +1,8 @@
 // Test support (the `@kontroler/store/testing` export, for tests only: production code never
 // imports it): a fresh, migrated database per test file, cloned from a template for speed.
 import pg from 'pg';
-import { createPool } from './db.js';
+import type { TaskStatus } from '@kontroler/engine';
+import { createPool, type Queryable } from './db.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -61,3 +62,28 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
 }
 
+
+/**
+ * Sets task statuses of a run directly (tests and benchmarks: a realistic mix without running
+ * anything), by position, and recounts runs.task_counts and run_group_counts from the rows. Not a lease-checked write:
+ * never use it on a run a controller owns.
+ */
+export async function setTaskStatuses(db: Queryable, runId: number, positions: readonly number[], statuses: readonly TaskStatus[]): Promise<void> {
+  await db.query(
+    `update task_states t set status = u.status from unnest($2::int[], $3::text[]) as u(position, status)
+     where t.run_id = $1 and t.position = u.position`,
+    [runId, positions, statuses],
+  );
+  await db.query(
+    `update runs set task_counts = coalesce((select jsonb_object_agg(status, n) from
+       (select status, count(*)::int as n from task_states where run_id = $1 group by status) c), '{}'::jsonb)
+     where id = $1`,
+    [runId],
+  );
+  await db.query('delete from run_group_counts where run_id = $1', [runId]);
+  await db.query(
+    `insert into run_group_counts (run_id, grp, status, n)
+     select run_id, grp, status, count(*)::int from task_states where run_id = $1 and grp is not null group by run_id, grp, status`,
+    [runId],
+  );
+}

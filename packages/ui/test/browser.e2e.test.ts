@@ -7,19 +7,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { assertBrowserParts, freePort, launchChromium, ROOT } from './e2e-kit.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CHROMIUM = process.env.KONTROLER_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 const PASSWORD = 'e2e-admin-password';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
 let db: TestDatabase;
 let tmp: string;
@@ -29,16 +25,6 @@ let base: string;
 let ctx: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function shot(name: string): Promise<void> {
   await page.waitForTimeout(300);
@@ -111,12 +97,7 @@ async function startRunFromDagPage(): Promise<number> {
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (bash scripts/install-system-deps.sh chromium, as .ci/run does); the browser tests never download a browser`);
-  }
-  if (!existsSync(join(ROOT, 'packages/ui/dist/index.html'))) {
-    throw new Error('the UI bundle is missing (packages/ui/dist): run `npm run build:ui` (npm test does it)');
-  }
+  assertBrowserParts();
   mkdirSync(SHOTS, { recursive: true });
   db = await createTestDatabase();
   tmp = mkdtempSync(join(tmpdir(), 'kontroler-ui-e2e-'));
@@ -138,12 +119,7 @@ before(async () => {
     up.on('exit', (code) => reject(new Error(`kontroler up exited (${code}) before it was ready:\n${upOut}`)));
   });
   await Promise.race([ready, new Promise((_, reject) => setTimeout(() => reject(new Error(`kontroler up not ready in 90 s:\n${upOut}`)), 90_000))]);
-  ctx = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: CHROMIUM_ARGS,
-  });
+  ctx = await launchChromium(join(tmp, 'profile'));
   page = ctx.pages()[0] ?? (await ctx.newPage());
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -1,6 +1,7 @@
 // kontroler get dags|runs|dagtasks|users|tokens, kontroler describe run|dag
 import type { Command } from 'commander';
 import type { KontrolerClient, ListRunsQuery, Page, Run, RunDetail, RunStatus } from '@kontroler/client';
+import { countsLine } from './run-status.js';
 import { connect, withConn, type ConnOptions } from './connection.js';
 import { age, duration, print, table } from './output.js';
 
@@ -137,5 +138,7 @@ export function describeRun(r: RunDetail): string {
     const last = t.attempts[t.attempts.length - 1];
     return [t.name, t.status, t.attempts.length, last?.exitCode ?? '-', last?.reason ?? t.reason ?? '-', duration(last?.durationMs), t.runAfter.join(',') || '-'];
   });
-  return head.join('\n') + table(['TASK', 'STATUS', 'ATTEMPTS', 'EXIT', 'REASON', 'DURATION', 'AFTER'], rows);
+  const more = r.tasksNextCursor ? `\n(the first ${r.tasks.length} of ${r.taskTotal} tasks: kontroler run-status ${r.id} [--all] lists the rest)` : '';
+  head.splice(head.length - 1, 0, `Tasks:       ${countsLine(r)}`);
+  return head.join('\n') + table(['TASK', 'STATUS', 'ATTEMPTS', 'EXIT', 'REASON', 'DURATION', 'AFTER'], rows) + more;
 }

@@ -1,6 +1,8 @@
 // kontroler logs RUN TASK [-f] [--attempt N] — through the API (a server, or the local instance); -f follows until the attempt ends.
 import type { Command } from 'commander';
 import { connect, withConn, type ConnOptions } from './connection.js';
+import { writeOut } from './output.js';
+import { findRunTask } from './run-status.js';
 
 export function register(program: Command): void {
   withConn(
@@ -22,9 +24,8 @@ export function register(program: Command): void {
         const list = await client.attempts(run, task);
         attempt = list.items[list.items.length - 1]?.attempt;
         if (attempt !== undefined || !o.follow) break;
-        const r = await client.getRun(run);
-        const t = r.tasks.find((x) => x.name === task);
-        if (!t) throw new Error(`run ${run} has no task "${task}"; its tasks: ${r.tasks.map((x) => x.name).join(', ')}`);
+        const [r, t] = await Promise.all([client.getRun(run), findRunTask(client, run, task)]);
+        if (!t) throw new Error(`run ${run} has no task "${task}"; its first tasks: ${r.tasks.slice(0, 20).map((x) => x.name).join(', ')}`);
         // Ended without an attempt (skipped after an upstream failure, canceled): nothing will come.
         if (['succeeded', 'failed', 'canceled'].includes(r.status) || ['skipped', 'canceled', 'failed'].includes(t.status)) break;
         await new Promise((res) => setTimeout(res, 1000));
@@ -33,9 +34,7 @@ export function register(program: Command): void {
     }
     if (!o.follow) {
       // Page by page (HTTP Range): a large log is never held in memory whole.
-      for await (const text of client.logText(run, task, attempt)) {
-        if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
-      }
+      for await (const text of client.logText(run, task, attempt)) await writeOut(text);
       return;
     }
     const abort = new AbortController();

@@ -24,3 +24,8 @@ export function age(iso: string | null | undefined): string {
 }
 
 export { duration, table };
+
+/** Writes to stdout, waiting while its buffer is full (a slow pipe holds the producer back). */
+export async function writeOut(text: string): Promise<void> {
+  if (text !== '' && !process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+}

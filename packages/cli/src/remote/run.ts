@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_NAMESPACE } from '@kontroler/core';
 import { collect, parseParams } from '../shared/params.js';
-import type { KontrolerClient, RunDetail } from '@kontroler/client';
+import type { KontrolerClient, RunDetail, RunTask, TaskStatus } from '@kontroler/client';
 import { connect, withConn, type ConnOptions } from './connection.js';
 import { duration, format, print } from './output.js';
 
@@ -21,18 +21,32 @@ export function exitCodeOf(status: string): number {
 }
 
 function progress(d: RunDetail): string {
-  const c = (s: string) => d.tasks.filter((t) => t.status === s).length;
-  return `run ${d.id}: ${d.status} — ${c('succeeded')}/${d.tasks.length} succeeded, ${c('running')} running, ${c('waiting')} waiting to retry, ${c('failed')} failed, ${c('skipped')} skipped`;
+  const c = (s: TaskStatus) => d.taskCounts[s] ?? 0;
+  return `run ${d.id}: ${d.status} — ${c('succeeded')}/${d.taskTotal} succeeded, ${c('running')} running, ${c('waiting')} waiting to retry, ${c('failed')} failed, ${c('skipped')} skipped`;
 }
 
-/** The lines that end `run --wait`: the outcome and its duration, and where to look for each failed task. */
-export function outcomeLines(d: RunDetail): string[] {
+/** Failed tasks `run --wait` names at the end (the rest: `kontroler run-status ID`). */
+export const OUTCOME_FAILED_MAX = 20;
+
+/**
+ * The lines that end `run --wait`: the outcome and its duration, and where to look for each failed
+ * task (the first OUTCOME_FAILED_MAX of `failed`, the run's failed tasks).
+ */
+export function outcomeLines(d: RunDetail, failed: readonly RunTask[]): string[] {
   const lines = [`run ${d.id} ${d.status}${d.durationMs !== null ? ` in ${duration(d.durationMs)}` : ''}`];
-  for (const t of d.tasks.filter((x) => x.status === 'failed')) {
+  for (const t of failed.slice(0, OUTCOME_FAILED_MAX)) {
     const a = t.attempts[t.attempts.length - 1];
     lines.push(`  ${t.name}: failed after ${t.attempts.length} attempt(s): ${t.reason ?? a?.reason ?? ''} — see: kontroler logs ${d.id} ${t.name}`);
   }
+  const more = (d.taskCounts.failed ?? 0) - Math.min(failed.length, OUTCOME_FAILED_MAX);
+  if (more > 0) lines.push(`  … and ${more} more failed task(s): kontroler run-status ${d.id}`);
   return lines;
+}
+
+/** The lines of `outcomeLines` for a run that ended, reading its first failed tasks. */
+export async function outcomeOf(client: KontrolerClient, d: RunDetail): Promise<string[]> {
+  const failed = (d.taskCounts.failed ?? 0) > 0 ? (await client.listRunTasks(d.id, { status: ['failed'], limit: OUTCOME_FAILED_MAX })).items : [];
+  return outcomeLines(d, failed);
 }
 
 /** Polls the run until it ends, printing a line whenever its progress changes. */
@@ -71,7 +85,7 @@ export function register(program: Command): void {
     // Progress on stderr; stdout carries the outcome (a table's lines, or the run as JSON / YAML).
     console.error(head);
     const end = await waitForRun(client, run.id, (l) => console.error(l));
-    if (table) for (const l of outcomeLines(end)) console.log(l);
+    if (table) for (const l of await outcomeOf(client, end)) console.log(l);
     else print(o, end, [], () => []);
     process.exitCode = exitCodeOf(end.status);
   });

@@ -1,13 +1,13 @@
-// kontroler runs [-d DAG] [-s STATUS] [--before ID] / run-status ID — through the API (a server, or
-// the local instance). `runs` is `get runs` with the flags of the quick start; `run-status` shows
-// every attempt of every task.
+// kontroler runs [-d DAG] [-s STATUS] [--before ID] / run-status ID [--all] — through the API (a
+// server, or the local instance). `runs` is `get runs` with the flags of the quick start;
+// `run-status` (run-status.ts) shows task counts and the attempts of the tasks.
 import type { Command } from 'commander';
-import type { RunDetail, RunStatus } from '@kontroler/client';
+import type { RunStatus } from '@kontroler/client';
 import { RUN_STATUSES } from '@kontroler/engine';
 import { connect, withConn, type ConnOptions } from './connection.js';
 import { printRuns } from './get.js';
-import { when } from '../format.js';
-import { duration, format, print, table } from './output.js';
+import { format } from './output.js';
+import { printRunStatus } from './run-status.js';
 
 /**
  * The list cursor for "runs older than run `id`": the API's runs cursor is the last run id of a
@@ -21,19 +21,6 @@ function positiveId(what: string, v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${what} "${v}": expected a run id`);
   return n;
-}
-
-/** `run-status`'s table: one row per attempt (a task without attempts gets one row). */
-export function attemptRows(d: RunDetail): Array<Array<string | number | null | undefined>> {
-  const rows: Array<Array<string | number | null | undefined>> = [];
-  for (const t of d.tasks) {
-    if (t.attempts.length === 0) rows.push([t.name, t.status, '-', '-', '-', '-', t.reason]);
-    for (const a of t.attempts) {
-      const last = a.attempt === t.attempts.length;
-      rows.push([a.attempt === 1 ? t.name : '', last ? t.status : '', a.attempt, a.status, a.exitCode, duration(a.durationMs), a.reason ?? (last ? t.reason : undefined)]);
-    }
-  }
-  return rows;
 }
 
 export function register(program: Command): void {
@@ -64,15 +51,11 @@ export function register(program: Command): void {
   withConn(
     program
       .command('run-status')
-      .description("show a run and each task's attempts, exit codes and durations")
-      .argument('<id>', 'run id'),
-  ).action(async (id: string, o: ConnOptions) => {
+      .description("show a run's task counts and each task's attempts, exit codes and durations (a large run: the tasks not succeeded)")
+      .argument('<id>', 'run id')
+      .option('--all', 'every task, also of a large run (streamed page by page)'),
+  ).action(async (id: string, o: ConnOptions & { all?: boolean }) => {
     const { client } = await connect(o);
-    const r = await client.getRun(positiveId('run', id));
-    if (format(o) !== 'table') return print(o, r, [], () => []);
-    console.log(`run ${r.id}  ${r.namespace}/${r.dag} v${r.dagVersion}  ${r.status}  (${r.trigger}, created ${when(Date.parse(r.createdAt))})`);
-    const params = Object.keys(r.parameters);
-    if (params.length > 0) console.log(`parameters: ${params.map((p) => `${p}=${r.parameters[p]}`).join(' ')}`);
-    console.log(table(['TASK', 'STATUS', 'ATTEMPT', 'ATTEMPT STATUS', 'EXIT', 'DURATION', 'REASON'], attemptRows(r)));
+    await printRunStatus(client, positiveId('run', id), o);
   });
 }

@@ -1,14 +1,17 @@
-// Runs: start (only through the store's `startRun`), list, get with graph and task state, cancel,
-// retry, re-run, attempts, webhook delivery history.
+// Runs: start (only through the store's `startRun`), list, get with task counts and graph, page
+// through a run's tasks, cancel, retry, re-run, attempts, webhook delivery history.
 import { Type } from '@sinclair/typebox';
-import type { RunStatus } from '@kontroler/engine';
-import { getAttempt, getRun, listAttempts, listRunsPage, listRunsWithCounts, listWebhookDeliveries, loadRun, requestRun, startRun } from '@kontroler/store';
+import type { RunStatus, TaskStatus } from '@kontroler/engine';
+import {
+  GRAPH_MAX_NODES, RUN_TASKS_DEFAULT_LIMIT, RUN_TASKS_MAX_LIMIT, TASK_PREFIX_MAX_LENGTH, TASK_STATUSES, getAttempt, getRun, getRunOverview, listAttempts,
+  listRunTasks, listRunsPage, listRunsWithCounts, listWebhookDeliveries, requestRun, runGraphSummary, runHasTask, startRun,
+} from '@kontroler/store';
 import { apiError } from '../http-errors.js';
 import { namespacesWith } from '../rbac.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
-import { AttemptParams, AttemptView, DeliveryView, Cursor, Limit, Name, Namespace, NsNameParams, Page, Parameters, RunDetailView, RunParams, RunStatusSchema, RunSummary, TaskParams, Timestamp } from '../schemas.js';
-import { attemptView, decodeCursor, deliveryView, encodeCursor, runDetail, runSummary } from '../views.js';
+import { AttemptParams, AttemptView, DeliveryView, Cursor, Limit, Name, Namespace, NsNameParams, Page, Parameters, RunDetailView, RunParams, RunStatusSchema, RunSummary, RunTaskView, TaskParams, Timestamp } from '../schemas.js';
+import { attemptView, decodeCursor, deliveryView, encodeCursor, runDetail, runSummary, runTaskView, taskCursor, taskCursorPosition } from '../views.js';
 
 const StartBody = Type.Object(
   {
@@ -17,6 +20,21 @@ const StartBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Tasks GET /runs/{id} shows (the rest through GET /runs/{id}/tasks). */
+export const RUN_DETAIL_TASKS = 100;
+
+/** `status=failed,running` as task statuses; 400 naming query.status for one that is not. */
+function taskStatuses(list: string | undefined): TaskStatus[] {
+  const given = list ? list.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+  const bad = given.filter((s) => !(TASK_STATUSES as readonly string[]).includes(s));
+  if (bad.length > 0) {
+    throw apiError('VALIDATION_FAILED', `unknown task status ${bad.map((b) => JSON.stringify(b)).join(', ')}`, [
+      { path: 'query.status', message: `${JSON.stringify(bad[0])} is not one of ${TASK_STATUSES.join(', ')}` },
+    ]);
+  }
+  return given as TaskStatus[];
+}
 
 function badCursor(): Error {
   return apiError('VALIDATION_FAILED', 'bad cursor', [{ path: 'query.cursor', message: 'is not a cursor from this API' }]);
@@ -100,14 +118,59 @@ export function runRoutes(): AnyRoute[] {
       method: 'GET',
       url: '/api/v1/runs/:id',
       operationId: 'getRun',
-      summary: 'A run with its graph and every task\'s state and attempts',
+      summary: 'A run with its task counts, its first page of tasks, and its graph (grouped for large DAGs)',
+      description:
+        `\`tasks\` holds at most ${RUN_DETAIL_TASKS} tasks in definition order; \`tasksNextCursor\` continues them with GET /runs/{id}/tasks. ` +
+        `\`graph\` is sent for DAGs of at most ${GRAPH_MAX_NODES} tasks, \`graphSummary\` (tasks grouped by name prefix) for larger ones.`,
       tags: ['runs'],
       access: runViewer,
       schema: { params: RunParams, response: { 200: RunDetailView } },
       async handler(c) {
-        const d = await loadRun(c.ctx.pool, c.params.id);
-        if (!d) throw apiError('NOT_FOUND', `run ${c.params.id} not found`);
-        return runDetail(d);
+        const o = await getRunOverview(c.ctx.pool, c.params.id);
+        if (!o) throw apiError('NOT_FOUND', `run ${c.params.id} not found`);
+        const index = await c.ctx.runIndexes.get(c.ctx.pool, o.run.dagId, o.run.dagVersion);
+        const [page, summary] = await Promise.all([listRunTasks(c.ctx.pool, o.run.id, { limit: RUN_DETAIL_TASKS }), runGraphSummary(c.ctx.pool, o.run.id, index)]);
+        return runDetail(o, index, page, summary);
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/runs/:id/tasks',
+      operationId: 'listRunTasks',
+      summary: "A page of a run's tasks in definition order, filtered by status and name prefix",
+      description: 'Pages are stable while the run runs: a task is never skipped or repeated (its status may change between pages). Pass the same filters with each cursor.',
+      tags: ['runs'],
+      access: runViewer,
+      schema: {
+        params: RunParams,
+        querystring: Type.Object({
+          status: Type.Optional(Type.String({ maxLength: 100, description: `Comma-separated task statuses (${TASK_STATUSES.join(', ')})` })),
+          prefix: Type.Optional(Type.String({ maxLength: TASK_PREFIX_MAX_LENGTH, description: 'Only tasks whose name starts with this' })),
+          cursor: Type.Optional(Cursor),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: RUN_TASKS_MAX_LIMIT, default: RUN_TASKS_DEFAULT_LIMIT })),
+        }),
+        response: { 200: Page(RunTaskView) },
+      },
+      async handler(c) {
+        const q = c.query;
+        const status = taskStatuses(q.status);
+        const after = q.cursor ? taskCursorPosition(q.cursor) : undefined;
+        if (after === null) throw badCursor();
+        const o = await getRunOverview(c.ctx.pool, c.params.id);
+        if (!o) throw apiError('NOT_FOUND', `run ${c.params.id} not found`);
+        const [index, page] = await Promise.all([
+          c.ctx.runIndexes.get(c.ctx.pool, o.run.dagId, o.run.dagVersion),
+          listRunTasks(c.ctx.pool, o.run.id, {
+            ...(status.length > 0 ? { status } : {}),
+            ...(q.prefix ? { prefix: q.prefix } : {}),
+            ...(after !== undefined ? { afterPosition: after } : {}),
+            limit: q.limit ?? RUN_TASKS_DEFAULT_LIMIT,
+          }),
+        ]);
+        return {
+          items: page.tasks.map((t) => runTaskView(index.tasks[t.position], t)),
+          ...(page.nextPosition !== undefined ? { nextCursor: taskCursor(page.nextPosition) } : {}),
+        };
       },
     }),
     ...(['cancel', 'retry'] as const).map((what) =>
@@ -158,8 +221,7 @@ export function runRoutes(): AnyRoute[] {
       access: runViewer,
       schema: { params: TaskParams, response: { 200: Type.Object({ items: Type.Array(AttemptView) }) } },
       async handler(c) {
-        const run = await loadRun(c.ctx.pool, c.params.id);
-        if (!run || !run.definition.tasks.some((t) => t.name === c.params.task)) throw apiError('NOT_FOUND', `run ${c.params.id} has no task ${c.params.task}`);
+        if (!(await runHasTask(c.ctx.pool, c.params.id, c.params.task))) throw apiError('NOT_FOUND', `run ${c.params.id} has no task ${c.params.task}`);
         const items = await listAttempts(c.ctx.pool, c.params.id, c.params.task);
         return { items: items.map((a) => attemptView(a, a.logSize)) };
       },

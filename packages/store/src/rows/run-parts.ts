@@ -1,14 +1,26 @@
-// The rows of a run's task states and log chunks (migration 1) as node-postgres returns them: see
+// The rows of a run's task states, group counts and log chunks (migrations 1, 9) as node-postgres returns them: see
 // ../rows.ts for how each column type arrives (runs and attempts are there).
 import type { TaskStatus } from '@kontroler/engine';
 
-/** `task_states` (migration 1). */
+/** `task_states` (migrations 1, 9: position, grp). */
 export interface TaskStatesRow {
   run_id: number;
   task: string;
   status: TaskStatus;
   reason: string | null;
   retry_at: Date | null;
+  /** The task's index in the run's definition (0-based). */
+  position: number;
+  /** The task's group in the grouped graph (DAGs of more than GRAPH_MAX_NODES tasks), else null. */
+  grp: number | null;
+}
+
+/** `run_group_counts` (migration 9): tasks of a run per group of its grouped graph and status. */
+export interface RunGroupCountsRow {
+  run_id: number;
+  grp: number;
+  status: TaskStatus;
+  n: number;
 }
 
 /** `attempt_logs` (migration 1). */

@@ -78,7 +78,10 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
         type: 'task',
         position: pos,
         selected: isSel,
-        ariaLabel: `Task ${n.id}${n.status ? `, ${n.status}` : ''}${n.attempts && n.attempts > 1 ? `, ${n.attempts} attempts` : ''}`,
+        ariaLabel:
+          n.kind === 'group'
+            ? `Group ${n.id}, ${n.size ?? 0} tasks${n.status ? `, ${n.status}` : ''}`
+            : `Task ${n.id}${n.status ? `, ${n.status}` : ''}${n.attempts && n.attempts > 1 ? `, ${n.attempts} attempts` : ''}`,
         draggable: false,
         connectable: false,
         data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}) },

@@ -1,6 +1,6 @@
 // The graph the canvas draws, as plain data: nodes (tasks) and edges (runAfter dependencies),
 // built from a DAG spec or from a run. React Flow only renders what these functions return.
-import type { RunDetail } from '@kontroler/client';
+import type { RunTask } from '@kontroler/client';
 
 export interface GraphNode {
   id: string;
@@ -12,6 +12,10 @@ export interface GraphNode {
   detail?: string;
   /** Validation problems of this task (editor). */
   errors?: string[];
+  /** A group of tasks (a large run's grouped graph) rather than one task. */
+  kind?: 'group';
+  /** Tasks in the group. */
+  size?: number;
 }
 
 export interface GraphEdge {
@@ -47,7 +51,7 @@ export function graphFromTasks(tasks: ReadonlyArray<{ name: string; runAfter?: s
 }
 
 /** A run's graph with every task's live status, attempt count and last exit code. */
-export function graphFromRun(run: Pick<RunDetail, 'graph' | 'tasks'>): Graph {
+export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: ReadonlyArray<{ from: string; to: string }> }; tasks: readonly RunTask[] }): Graph {
   const byName = new Map(run.tasks.map((t) => [t.name, t]));
   const nodes = run.graph.nodes.map((id) => {
     const t = byName.get(id);

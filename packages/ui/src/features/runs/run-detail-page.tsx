@@ -1,7 +1,10 @@
-// A run: its graph coloured by live task state, the timeline of attempts, and a panel for the
-// selected task (attempts + log). While the run is active the page polls GET /runs/{id} every
-// second (docs/ui.md explains the choice); cancel, retry-from-failed and re-run are one click.
-import { useMemo, useState } from 'react';
+// A run: its task counts by status (each a filter), its graph coloured by live task state, the
+// timeline of attempts, a virtualised task table, and a panel for the selected task (attempts +
+// log). While the run is active the page polls GET /runs/{id} every second (docs/ui.md explains
+// the choice); cancel, retry-from-failed and re-run are one click. A run too large for its task
+// graph (the server sends `graphSummary` instead) opens on the table, its graph grouped by name
+// prefix, and polls only the counts, the first page and the table's pages in view.
+import { useCallback, useMemo, useRef } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi, errorText } from '../../api.js';
@@ -9,10 +12,23 @@ import { formatDuration, formatRelative, formatTimestamp } from '../../lib/forma
 import { isActive } from '../../lib/status.js';
 import { ErrorBox, Skeleton, StatusBadge, useNow, useToast } from '../../lib/ui.js';
 import { useSession } from '../auth/session.js';
+import type { RunDetail, RunTask } from '@kontroler/client';
 import { GraphView } from '../graph/graph-view.js';
 import { graphFromRun } from '../graph/model.js';
+import { graphFromSummary } from '../graph/group-graph.js';
 import { GanttView } from './gantt-view.js';
 import { TaskPanel } from './task-panel.js';
+import { TaskTable } from './task-table.js';
+import { StatusCounts } from './status-counts.js';
+import { TaskFilterBar } from './task-filter-bar.js';
+import { filterKey, filteredTotal, isFiltered, taskFilterFromQuery, taskFilterIntoQuery, toggleStatus, NO_FILTER, type TaskFilter } from './task-filter.js';
+import { hasAllTasks, isLargeRun, taskCountsOf } from './run-view.js';
+import { allRunTasks, findRunTask, listRunTasks } from './run-tasks-api.js';
+
+/** Pages of 1,000 read to colour a small run's graph (the server draws graphs up to 2,000 tasks). */
+const SMALL_RUN_MAX_PAGES = 3;
+
+type View = 'graph' | 'timeline' | 'tasks';
 
 export function RunDetailPage() {
   const id = Number(useParams().id);
@@ -22,18 +38,48 @@ export function RunDetailPage() {
   const toast = useToast();
   const { canEdit } = useSession();
   const [params, setParams] = useSearchParams();
-  const view = params.get('view') === 'timeline' ? 'timeline' : 'graph';
   const selected = params.get('task') ?? undefined;
   const attempt = params.get('attempt') ? Number(params.get('attempt')) : undefined;
+  const filter = taskFilterFromQuery(params);
+  const fkey = filterKey(filter);
+  const poll = (d: RunDetail | undefined) => (d && !isActive(d.status) && !d.requested ? false : 1000);
   const run = useQuery({
     queryKey: ['run', id],
     queryFn: () => api.getRun(id),
-    refetchInterval: (q) => (q.state.data && !isActive(q.state.data.status) && !q.state.data.requested ? false : 1000),
+    refetchInterval: (q) => poll(q.state.data),
     refetchIntervalInBackground: false,
   });
-  const active = run.data ? isActive(run.data.status) : false;
+  const r = run.data;
+  const large = r ? isLargeRun(r) : false;
+  const asked = params.get('view');
+  const view: View = asked === 'tasks' || asked === 'graph' || (asked === 'timeline' && !large) ? asked : large ? 'tasks' : 'graph';
+  const active = r ? isActive(r.status) : false;
   const now = useNow(active ? 1000 : 60_000);
-  const graph = useMemo(() => (run.data ? graphFromRun(run.data) : undefined), [run.data]);
+  // A small run's graph and timeline show every task: the pages after the first, with each poll.
+  const rest = useQuery({
+    queryKey: ['run-tasks', id],
+    enabled: r !== undefined && !large && !hasAllTasks(r),
+    queryFn: () => allRunTasks(api, id, SMALL_RUN_MAX_PAGES),
+    refetchInterval: poll(r),
+    refetchIntervalInBackground: false,
+  });
+  const allTasks = r && !large ? (hasAllTasks(r) ? r.tasks : (rest.data ?? r.tasks)) : undefined;
+  const graph = useMemo(() => (r?.graph && allTasks ? graphFromRun({ graph: r.graph, tasks: allTasks }) : r?.graphSummary ? graphFromSummary(r.graphSummary) : undefined), [r, allTasks]);
+  // A large run's selected task: the row clicked, then looked up by name with each poll.
+  const picked = useRef(new Map<string, RunTask>());
+  const lookedUp = useQuery({
+    queryKey: ['run-task', id, selected],
+    enabled: large && selected !== undefined,
+    queryFn: () => findRunTask(api, id, selected!),
+    refetchInterval: poll(r),
+    refetchIntervalInBackground: false,
+  });
+  const fetchPage = useCallback((cursor: string | undefined, limit: number) => listRunTasks(api, id, filter, cursor, limit), [api, id, fkey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const setFilter = (f: TaskFilter, v: View = 'tasks') => {
+    const p = taskFilterIntoQuery(new URLSearchParams(params), f);
+    p.set('view', v);
+    setParams(p, { replace: true });
+  };
   const select = (task: string | undefined, n?: number) => {
     const p = new URLSearchParams(params);
     if (task) p.set('task', task);
@@ -60,11 +106,16 @@ export function RunDetailPage() {
   });
 
   if (run.isLoading) return <Skeleton rows={8} />;
-  if (run.error || !run.data || !graph) return <div className="page"><ErrorBox error={run.error ?? new Error('no such run')} /></div>;
-  const r = run.data;
-  const task = selected ? r.tasks.find((t) => t.name === selected) : undefined;
+  if (run.error || !r || !graph) return <div className="page"><ErrorBox error={run.error ?? new Error('no such run')} /></div>;
+  const { counts, total } = taskCountsOf(r);
+  const task = !selected ? undefined : allTasks ? allTasks.find((t) => t.name === selected) : (lookedUp.data ?? picked.current.get(selected));
   const editable = canEdit(r.namespace);
   const startedMs = r.startedAt ? Date.parse(r.startedAt) : undefined;
+  const pick = (t: RunTask) => {
+    picked.current.clear();
+    picked.current.set(t.name, t);
+    select(t.name);
+  };
 
   return (
     <div className="page full" data-testid="run-page" data-run-status={r.status}>
@@ -110,19 +161,48 @@ export function RunDetailPage() {
       </div>
       <div className="run-layout" style={task ? undefined : { gridTemplateColumns: 'minmax(0,1fr)' }}>
         <div className="run-main">
+          <StatusCounts counts={counts} total={total} filter={filter} onToggle={(st) => setFilter(toggleStatus(filter, st))} onAll={() => setFilter({ ...filter, status: [] })} />
           <div className="tabs" role="tablist" aria-label="Run views">
             <button role="tab" aria-selected={view === 'graph'} onClick={() => setView('graph')}>
               Graph
             </button>
-            <button role="tab" aria-selected={view === 'timeline'} onClick={() => setView('timeline')}>
-              Timeline
+            {!large ? (
+              <button role="tab" aria-selected={view === 'timeline'} onClick={() => setView('timeline')}>
+                Timeline
+              </button>
+            ) : null}
+            <button role="tab" aria-selected={view === 'tasks'} onClick={() => setView('tasks')}>
+              Tasks
             </button>
           </div>
+          {view === 'graph' && r.graphSummary ? (
+            <p className="notice" data-testid="graph-notice">
+              graph shown grouped: {r.graphSummary.tasks.toLocaleString('en-US')} tasks; use the table for single tasks
+              {r.graphSummary.truncated ? ` (the ${r.graphSummary.groups.length.toLocaleString('en-US')} largest groups)` : ''}. Select a group to list its tasks.
+            </p>
+          ) : null}
+          {view === 'tasks' ? <TaskFilterBar filter={filter} onChange={(f) => setFilter(f)} onClear={() => setFilter(NO_FILTER)} shown={filteredTotal(counts, total, filter)} filtered={isFiltered(filter)} /> : null}
           <div className="card">
             {view === 'graph' ? (
-              <GraphView graph={graph} selected={selected} onSelect={(t) => select(t)} ariaLabel={`Graph of run ${r.id}`} />
+              <GraphView
+                graph={graph}
+                selected={large ? undefined : selected}
+                onSelect={(t) => (large ? t !== undefined && setFilter({ ...filter, prefix: t }) : select(t))}
+                ariaLabel={large ? `Grouped graph of run ${r.id}` : `Graph of run ${r.id}`}
+              />
+            ) : view === 'timeline' && allTasks ? (
+              <GanttView tasks={allTasks} now={active ? now : Date.parse(r.finishedAt ?? r.createdAt)} {...(startedMs ? { runStart: startedMs } : {})} onSelect={(t, n) => select(t, n)} />
             ) : (
-              <GanttView tasks={r.tasks} now={active ? now : Date.parse(r.finishedAt ?? r.createdAt)} {...(startedMs ? { runStart: startedMs } : {})} onSelect={(t, n) => select(t, n)} />
+              <TaskTable
+                key={fkey}
+                fetchPage={fetchPage}
+                total={filteredTotal(counts, total, filter)}
+                {...(!isFiltered(filter) ? { seed: { items: r.tasks, nextCursor: r.tasksNextCursor } } : {})}
+                refreshKey={run.dataUpdatedAt}
+                selected={selected}
+                onSelect={pick}
+                now={now}
+              />
             )}
           </div>
           {!task ? <p className="muted" style={{ margin: 0, fontSize: 12.5 }}>Select a task to see its attempts and log.</p> : null}

@@ -1,0 +1,153 @@
+// kontroler run-status ID [--all]: a run's header, its task counts per status, and its tasks with
+// their attempts. A run of at most one page of tasks shows them all; a larger one shows the tasks
+// that did not succeed (--all: every task). Tasks come page by page from the API and are printed
+// as each page arrives, so memory stays at one page whatever the run's size.
+import { stringify } from 'yaml';
+import type { KontrolerClient, RunDetail, RunTask, TaskStatus } from '@kontroler/client';
+import { when } from '../format.js';
+import { duration, format, writeOut, type Format } from './output.js';
+
+/** Task statuses in the order counts are printed. */
+export const TASK_STATUS_ORDER: readonly TaskStatus[] = ['pending', 'waiting', 'running', 'succeeded', 'failed', 'skipped', 'canceled'];
+/** What run-status shows of a large run without --all: every task that is not succeeded. */
+export const NOT_SUCCEEDED: TaskStatus[] = TASK_STATUS_ORDER.filter((s) => s !== 'succeeded');
+
+const HEADERS = ['TASK', 'STATUS', 'ATTEMPT', 'ATTEMPT STATUS', 'EXIT', 'DURATION', 'REASON'];
+
+type Cell = string | number | null | undefined;
+
+/** One row per attempt of each task (a task without attempts gets one row). Pure. */
+export function attemptRows(tasks: readonly RunTask[]): Cell[][] {
+  const rows: Cell[][] = [];
+  for (const t of tasks) {
+    if (t.attempts.length === 0) rows.push([t.name, t.status, '-', '-', '-', '-', t.reason]);
+    for (const a of t.attempts) {
+      const last = a.attempt === t.attempts.length;
+      rows.push([a.attempt === 1 ? t.name : '', last ? t.status : '', a.attempt, a.status, a.exitCode, duration(a.durationMs), a.reason ?? (last ? t.reason : undefined)]);
+    }
+  }
+  return rows;
+}
+
+/** `20000 tasks: 19780 succeeded, 200 failed, 20 running` (statuses with none left out). Pure. */
+export function countsLine(r: Pick<RunDetail, 'taskCounts' | 'taskTotal'>): string {
+  const parts = TASK_STATUS_ORDER.filter((s) => (r.taskCounts[s] ?? 0) > 0).map((s) => `${r.taskCounts[s]} ${s}`);
+  return `${r.taskTotal} task${r.taskTotal === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}`;
+}
+
+/**
+ * A table printed in batches: columns are as wide as the widest cell seen so far, so a batch is
+ * printed as soon as it arrives (a later, wider batch shifts only its own rows).
+ */
+export class StreamTable {
+  private readonly widths: number[];
+  private rows = 0;
+
+  constructor(private readonly headers: readonly string[]) {
+    this.widths = headers.map((h) => h.length);
+  }
+
+  /** The lines of a batch (the header line before the first batch), each ending in a newline. */
+  batch(rows: readonly Cell[][]): string {
+    const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))));
+    for (const r of cells) r.forEach((c, i) => (this.widths[i] = Math.max(this.widths[i] ?? 0, c.length)));
+    const lines = this.rows === 0 ? [this.line([...this.headers])] : [];
+    this.rows += cells.length;
+    for (const r of cells) lines.push(this.line(r));
+    return lines.map((l) => `${l}\n`).join('');
+  }
+
+  private line(r: string[]): string {
+    return r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(this.widths[i] ?? 0))).join('  ');
+  }
+}
+
+/**
+ * The task of a run named `name`, or undefined: looked up among the tasks whose name starts with
+ * it (definition order), page by page until found.
+ */
+export async function findRunTask(client: KontrolerClient, id: number, name: string): Promise<RunTask | undefined> {
+  for await (const page of client.runTasks(id, { prefix: name })) {
+    const hit = page.find((t) => t.name === name);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** Where the task pages go: a table, or one JSON / YAML document written as it grows. */
+interface TaskSink {
+  start(r: RunDetail, note: string | undefined): string;
+  page(tasks: readonly RunTask[]): string;
+  end(shown: number): string;
+}
+
+function tableSink(): TaskSink {
+  const t = new StreamTable(HEADERS);
+  return {
+    start(r, note) {
+      const params = Object.keys(r.parameters);
+      return [
+        `run ${r.id}  ${r.namespace}/${r.dag} v${r.dagVersion}  ${r.status}  (${r.trigger}, created ${when(Date.parse(r.createdAt))})`,
+        ...(params.length > 0 ? [`parameters: ${params.map((p) => `${p}=${r.parameters[p]}`).join(' ')}`] : []),
+        countsLine(r),
+        ...(note ? [note] : []),
+        '',
+      ].join('\n');
+    },
+    page: (tasks) => t.batch(attemptRows(tasks)),
+    end: (shown) => (shown === 0 ? 'No tasks to show.\n' : ''),
+  };
+}
+
+/** The run without its first page of tasks (they are streamed after it). */
+function head(r: RunDetail): Omit<RunDetail, 'tasks' | 'tasksNextCursor'> {
+  const { tasks: _tasks, tasksNextCursor: _next, ...rest } = r;
+  return rest;
+}
+
+function jsonSink(): TaskSink {
+  let first = true;
+  return {
+    start: (r) => `${JSON.stringify(head(r), null, 2).replace(/\n}$/, '')},\n  "tasks": [`,
+    page: (tasks) =>
+      tasks
+        .map((t) => {
+          const s = `${first ? '' : ','}\n    ${JSON.stringify(t)}`;
+          first = false;
+          return s;
+        })
+        .join(''),
+    end: (shown) => `${shown === 0 ? '' : '\n  '}]\n}\n`,
+  };
+}
+
+function yamlSink(): TaskSink {
+  return {
+    start: (r) => `${stringify(head(r))}tasks:`,
+    page: (tasks) => (tasks.length === 0 ? '' : `\n${stringify(tasks).trimEnd()}`),
+    end: (shown) => (shown === 0 ? ' []\n' : '\n'),
+  };
+}
+
+const SINKS: Record<Format, () => TaskSink> = { table: tableSink, json: jsonSink, yaml: yamlSink };
+
+/**
+ * Prints run `id` for `run-status`: every task when the run has no more than the first page (or
+ * with `all`), else the tasks that are not succeeded, page by page as they arrive.
+ */
+export async function printRunStatus(client: KontrolerClient, id: number, o: { output?: string; all?: boolean }): Promise<void> {
+  const sink = SINKS[format(o)]();
+  const r = await client.getRun(id);
+  const whole = r.tasksNextCursor === undefined;
+  const everything = o.all === true || whole;
+  const hidden = everything ? 0 : (r.taskCounts.succeeded ?? 0);
+  const note = hidden > 0 ? `${hidden} succeeded task${hidden === 1 ? '' : 's'} not shown (--all shows every task)` : undefined;
+  await writeOut(sink.start(r, note));
+  let shown = 0;
+  const pages: AsyncIterable<RunTask[]> = whole ? (async function* () { yield r.tasks; })() : client.runTasks(id, everything ? {} : { status: NOT_SUCCEEDED });
+  for await (const tasks of pages) {
+    shown += tasks.length;
+    await writeOut(sink.page(tasks));
+  }
+  await writeOut(sink.end(shown));
+}

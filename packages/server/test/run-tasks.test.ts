@@ -1,0 +1,144 @@
+// GET /runs/{id} (counts, first page, graph or grouped graph) and GET /runs/{id}/tasks (filters,
+// cursor pages) over real HTTP, with RBAC and bad inputs.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TaskStatus } from '@kontroler/engine';
+import { GRAPH_MAX_NODES, TASK_STATUSES } from '@kontroler/store';
+import { setTaskStatuses } from '@kontroler/store/testing';
+import { resolvedTask as task } from '@kontroler/testing';
+import { call, seedRun, startHarness, userWithSession, type Harness } from './harness.js';
+
+interface TaskView { name: string; position: number; status: string; runAfter: string[]; image: string; attempts: Array<{ attempt: number; exitCode: number | null }> }
+interface Detail {
+  taskCounts: Record<string, number>;
+  taskTotal: number;
+  tasks: TaskView[];
+  tasksNextCursor?: string;
+  graph?: { nodes: string[]; edges: unknown[] };
+  graphSummary?: { groups: Array<{ id: string; size: number; counts: Record<string, number> }>; edges: Array<{ from: string; to: string }>; tasks: number };
+}
+interface TaskPage { items: TaskView[]; nextCursor?: string }
+interface ErrorBody { code: string; details: Array<{ path: string; message: string }> }
+
+const LARGE = 2500;
+let h: Harness;
+let small: number;
+let large: number;
+let viewer: string;
+let stranger: string;
+
+before(async () => {
+  h = await startHarness();
+  small = await seedRun(h, 'team', 'small', [task('a'), task('b', ['a'])]);
+  // root → shard-00001..shard-02499
+  large = await seedRun(h, 'team', 'large', [task('root'), ...Array.from({ length: LARGE - 1 }, (_, i) => task(`shard-${String(i + 1).padStart(5, '0')}`, ['root']))]);
+  const positions = Array.from({ length: LARGE }, (_, i) => i);
+  await setTaskStatuses(h.db.pool, large, positions, positions.map((p): TaskStatus => (p === 0 ? 'succeeded' : p % 10 === 0 ? 'failed' : p % 10 === 1 ? 'running' : 'pending')));
+  await h.db.pool.query(`insert into attempts (run_id, task, attempt, status, created_at, exit_code) values ($1, 'shard-00010', 1, 'failed', now(), 3)`, [large]);
+  viewer = (await userWithSession(h, 'team-viewer', [{ namespace: 'team', role: 'viewer' }])).token;
+  stranger = (await userWithSession(h, 'other-viewer', [{ namespace: 'other', role: 'viewer' }])).token;
+});
+after(async () => h.close());
+
+const get = <T>(path: string, token = viewer) => call<T>(h.url, 'GET', path, { token });
+
+describe('GET /runs/{id}', () => {
+  test('a small run: every status counted (zeros too), all its tasks, its graph', async () => {
+    const r = await get<Detail>(`/api/v1/runs/${small}`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.taskCounts, Object.fromEntries(TASK_STATUSES.map((s) => [s, s === 'pending' ? 2 : 0])));
+    assert.equal(r.body.taskTotal, 2);
+    assert.deepEqual(r.body.tasks.map((t) => [t.name, t.position, t.status, t.runAfter]), [['a', 0, 'pending', []], ['b', 1, 'pending', ['a']]]);
+    assert.equal(r.body.tasksNextCursor, undefined);
+    assert.deepEqual(r.body.graph, { nodes: ['a', 'b'], edges: [{ from: 'a', to: 'b' }] });
+    assert.equal(r.body.graphSummary, undefined);
+  });
+
+  test(`a run of more than ${GRAPH_MAX_NODES} tasks: counts, the first 100 tasks and a cursor, a grouped graph`, async () => {
+    const r = await get<Detail>(`/api/v1/runs/${large}`);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.taskTotal, LARGE);
+    assert.deepEqual(r.body.taskCounts, { pending: 2000, waiting: 0, running: 250, succeeded: 1, failed: 249, skipped: 0, canceled: 0 });
+    assert.equal(r.body.tasks.length, 100);
+    assert.deepEqual(r.body.tasks.map((t) => t.position), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(r.body.tasks[10]?.attempts.map((a) => a.exitCode), [3]);
+    assert.equal(r.body.tasks[10]?.image, 'alpine');
+    assert.equal(r.body.graph, undefined);
+    assert.deepEqual(r.body.graphSummary, {
+      groups: [{ id: 'root', size: 1, counts: { succeeded: 1 } }, { id: 'shard', size: LARGE - 1, counts: { pending: 2000, running: 250, failed: 249 } }],
+      edges: [{ from: 'root', to: 'shard' }],
+      tasks: LARGE,
+    });
+    assert.ok(r.body.tasksNextCursor);
+    const next = await get<TaskPage>(`/api/v1/runs/${large}/tasks?cursor=${encodeURIComponent(r.body.tasksNextCursor)}&limit=5`);
+    assert.deepEqual(next.body.items.map((t) => t.position), [100, 101, 102, 103, 104], 'the cursor continues after the first page');
+  });
+
+  test('RBAC and unknown runs answer as the other run routes do', async () => {
+    for (const path of [`/api/v1/runs/${large}`, `/api/v1/runs/${large}/tasks`, `/api/v1/runs/${large}/tasks/root/attempts`]) {
+      assert.equal((await get(path, stranger)).status, 403, `${path}: a viewer of another namespace`);
+      assert.equal((await call(h.url, 'GET', path)).status, 401, `${path}: no credential`);
+    }
+    for (const path of ['/api/v1/runs/999999', '/api/v1/runs/999999/tasks']) assert.equal((await get(path)).status, 404, path);
+  });
+});
+
+describe('GET /runs/{id}/tasks', () => {
+  test('every page in definition order, with no task twice or missing', async () => {
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const r = await get<TaskPage>(`/api/v1/runs/${large}/tasks?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      assert.equal(r.status, 200);
+      seen.push(...r.body.items.map((t) => t.position));
+      cursor = r.body.nextCursor;
+      pages++;
+    } while (cursor);
+    assert.equal(pages, 3);
+    assert.deepEqual(seen, Array.from({ length: LARGE }, (_, i) => i));
+    const dflt = await get<TaskPage>(`/api/v1/runs/${large}/tasks`);
+    assert.equal(dflt.body.items.length, 100, 'limit defaults to 100');
+  });
+
+  test('filters by status (a comma list) and name prefix', async () => {
+    const failed = await get<TaskPage>(`/api/v1/runs/${large}/tasks?status=failed&limit=1000`);
+    assert.equal(failed.body.items.length, 249);
+    assert.ok(failed.body.items.every((t) => t.status === 'failed' && t.position % 10 === 0));
+    const two = await get<TaskPage>(`/api/v1/runs/${large}/tasks?status=succeeded,running&limit=3`);
+    assert.deepEqual(two.body.items.map((t) => [t.name, t.status]), [['root', 'succeeded'], ['shard-00001', 'running'], ['shard-00011', 'running']]);
+    const rest = await get<TaskPage>(`/api/v1/runs/${large}/tasks?status=succeeded,running&limit=1000&cursor=${encodeURIComponent(two.body.nextCursor ?? '')}`);
+    assert.equal(rest.body.items.length, 251 - 3);
+    assert.equal(rest.body.nextCursor, undefined);
+    const prefixed = await get<TaskPage>(`/api/v1/runs/${large}/tasks?prefix=shard-0000&status=running`);
+    assert.deepEqual(prefixed.body.items.map((t) => t.name), ['shard-00001']);
+    assert.deepEqual((await get<TaskPage>(`/api/v1/runs/${small}/tasks?status=failed`)).body, { items: [] });
+  });
+
+  test('bad inputs answer 400 naming the field', async () => {
+    const bad: Array<[string, string]> = [
+      ['status=failed,bogus', 'query.status'],
+      ['status=Failed', 'query.status'],
+      ['cursor=not-a-cursor', 'query.cursor'],
+      [`cursor=${Buffer.from(JSON.stringify({ p: -1 })).toString('base64url')}`, 'query.cursor'],
+      ['limit=0', 'query.limit'],
+      ['limit=1001', 'query.limit'],
+      ['limit=ten', 'query.limit'],
+      [`prefix=${'p'.repeat(254)}`, 'query.prefix'],
+    ];
+    for (const [q, path] of bad) {
+      const r = await get<ErrorBody>(`/api/v1/runs/${large}/tasks?${q}`);
+      assert.equal(r.status, 400, q);
+      assert.equal(r.body.code, 'VALIDATION_FAILED', q);
+      assert.equal(r.body.details[0]?.path, path, q);
+    }
+    assert.equal((await get(`/api/v1/runs/${large}/tasks?limit=1000&prefix=${'p'.repeat(253)}`)).status, 200, 'the limits themselves are accepted');
+  });
+
+  test('the routes of one task keep working: attempts of a known task, 404 for another', async () => {
+    const a = await get<{ items: Array<{ attempt: number }> }>(`/api/v1/runs/${large}/tasks/shard-00010/attempts`);
+    assert.deepEqual(a.body.items.map((x) => x.attempt), [1]);
+    assert.deepEqual((await get<{ items: unknown[] }>(`/api/v1/runs/${large}/tasks/root/attempts`)).body.items, []);
+    assert.equal((await get(`/api/v1/runs/${large}/tasks/nope/attempts`)).status, 404);
+  });
+});

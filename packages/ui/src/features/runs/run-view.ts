@@ -1,0 +1,22 @@
+// What the run page needs from GET /runs/{id}, whatever the run's size (pure): the counts by
+// status (every status present), the number of tasks, and whether it is a large run (the server
+// sends the grouped graph instead of the task graph above its GRAPH_MAX_NODES).
+import type { RunDetail } from '@kontroler/client';
+import { TASK_STATUSES } from './task-filter.js';
+
+/** Counts of every task status (zeros included, whatever the server sent) and the number of tasks. */
+export function taskCountsOf(r: Pick<RunDetail, 'taskCounts' | 'taskTotal'>): { counts: Record<string, number>; total: number } {
+  const counts: Record<string, number> = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
+  for (const [k, v] of Object.entries(r.taskCounts)) counts[k] = v;
+  return { counts, total: r.taskTotal };
+}
+
+/** A run whose page shows the grouped graph and opens on the paged table. */
+export function isLargeRun(r: Pick<RunDetail, 'graph'>): boolean {
+  return r.graph === undefined;
+}
+
+/** True when the first page holds every task (no more to fetch). */
+export function hasAllTasks(r: Pick<RunDetail, 'tasksNextCursor'>): boolean {
+  return r.tasksNextCursor === undefined;
+}

@@ -1,0 +1,175 @@
+// The run's tasks as a virtualised table: only the rows in view are in the DOM, and their rows
+// come from cursor pages of GET /runs/{id}/tasks fetched as the view reaches them (task-window.ts
+// keeps a bounded window of pages). Each live refresh of the run refetches only the pages in view.
+// A new filter is a new table (the parent keys it by the filter).
+import { useEffect, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { RunTask } from '@kontroler/client';
+import { formatDuration } from '../../lib/format.js';
+import { StatusBadge } from '../../lib/ui.js';
+import { errorText } from '../../api.js';
+import { emptyWindow, evicted, isComplete, nextRequest, refreshed, rowAt, rowCount, withPage, type PageResult, type TaskWindow } from './task-window.js';
+
+/** Height of a row (px): fixed, so nothing is measured while scrolling. */
+export const TASK_ROW_HEIGHT = 32;
+
+export interface TaskTableProps {
+  /** Fetches one page of the filtered tasks. */
+  fetchPage: (cursor: string | undefined, limit: number) => Promise<PageResult<RunTask>>;
+  /** Rows of the filtered table when known (from the counts). */
+  total: number | undefined;
+  /** The first page when the table is unfiltered (it comes with the run). */
+  seed?: { items: readonly RunTask[]; nextCursor: string | undefined };
+  /** Changes on every refresh of the run: the pages in view are fetched again. */
+  refreshKey: number;
+  selected: string | undefined;
+  onSelect: (task: RunTask) => void;
+  now: number;
+}
+
+function seeded(seed: TaskTableProps['seed'], w: TaskWindow<RunTask>): TaskWindow<RunTask> {
+  if (!seed) return w;
+  return withPage(w, { page: 0, cursor: undefined, limit: Math.max(1, seed.items.length) }, { items: seed.items, nextCursor: seed.nextCursor });
+}
+
+function lastAttempt(t: RunTask) {
+  return t.attempts[t.attempts.length - 1];
+}
+
+export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSelect, now }: TaskTableProps) {
+  const [win, setWin] = useState<TaskWindow<RunTask>>(() => seeded(seed, emptyWindow()));
+  const [error, setError] = useState<unknown>(undefined);
+  const [tick, setTick] = useState(0);
+  const busy = useRef(false);
+  const alive = useRef(true);
+  const scroller = useRef<HTMLDivElement>(null);
+  const count = rowCount(win, total);
+  const virt = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => TASK_ROW_HEIGHT, overscan: 12 });
+  const items = virt.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 30;
+  const view = useRef({ first, last });
+  view.current = { first, last };
+
+  useEffect(() => {
+    alive.current = true;
+    return () => {
+      alive.current = false;
+    };
+  }, []);
+
+  // The first rows are on screen (the UI benchmark reads this mark).
+  const painted = useRef(false);
+  useEffect(() => {
+    if (painted.current || win.loaded === 0) return;
+    painted.current = true;
+    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('kontroler:tasks:painted')));
+  }, [win.loaded]);
+
+  // A live refresh: the seed page is replaced, the other pages in view become stale.
+  const seen = useRef(refreshKey);
+  useEffect(() => {
+    if (seen.current === refreshKey) return;
+    seen.current = refreshKey;
+    setWin((w) => seeded(seed, refreshed(w)));
+  }, [refreshKey, seed]);
+
+  // One request at a time, for what the view needs next.
+  useEffect(() => {
+    if (busy.current || error !== undefined) return;
+    const req = nextRequest(win, first, last);
+    if (!req) return;
+    busy.current = true;
+    fetchPage(req.cursor, req.limit)
+      .then((res) => {
+        if (alive.current) setWin((w) => evicted(withPage(w, req, res), view.current.first, view.current.last));
+      })
+      .catch((e: unknown) => {
+        if (alive.current) setError(e);
+      })
+      .finally(() => {
+        busy.current = false;
+        if (alive.current) setTick((t) => t + 1);
+      });
+  }, [win, first, last, tick, error, fetchPage]);
+
+  return (
+    <div className="task-table" role="table" aria-label="Tasks" aria-rowcount={count} data-testid="task-table" data-rows={count} data-loaded={win.loaded}>
+      <div className="task-row head" role="row">
+        <span role="columnheader">Task</span>
+        <span role="columnheader">Status</span>
+        <span role="columnheader">Attempts</span>
+        <span role="columnheader">Exit</span>
+        <span role="columnheader">Duration</span>
+        <span role="columnheader">Reason</span>
+      </div>
+      {error !== undefined ? (
+        <div className="error-box" role="alert" style={{ margin: 10 }}>
+          {errorText(error)}{' '}
+          <button className="small" onClick={() => setError(undefined)}>
+            Try again
+          </button>
+        </div>
+      ) : null}
+      <div className="task-scroll" ref={scroller} data-testid="task-scroll">
+        {count === 0 ? <div className="muted" style={{ padding: '12px 14px' }}>No task matches.</div> : null}
+        <div style={{ height: virt.getTotalSize(), position: 'relative' }}>
+          {items.map((v) => {
+            const t = rowAt(win, v.index);
+            const style = { position: 'absolute' as const, top: 0, left: 0, right: 0, height: TASK_ROW_HEIGHT, transform: `translateY(${v.start}px)` };
+            if (!t) {
+              return (
+                <div key={`p${v.index}`} className="task-row placeholder" role="row" aria-rowindex={v.index + 2} style={style} data-placeholder="">
+                  <span className="skeleton" style={{ width: `${50 + ((v.index * 37) % 40)}%` }} />
+                </div>
+              );
+            }
+            const a = lastAttempt(t);
+            const running = a && a.finishedAt === null && a.startedAt ? now - Date.parse(a.startedAt) : null;
+            return (
+              <div
+                key={t.name}
+                className={`task-row${t.name === selected ? ' sel' : ''}`}
+                role="row"
+                aria-rowindex={v.index + 2}
+                aria-selected={t.name === selected}
+                data-task={t.name}
+                data-status={t.status}
+                style={style}
+                onClick={() => onSelect(t)}
+              >
+                <span role="cell" className="name" title={t.name}>
+                  {/* Enter or Space on the button clicks it, and the click reaches the row. */}
+                  <button className="link" aria-label={`Open task ${t.name}`}>
+                    {t.name}
+                  </button>
+                </span>
+                <span role="cell">
+                  <StatusBadge status={t.status} />
+                </span>
+                <span role="cell">{t.attempts.length || '—'}</span>
+                <span role="cell" className="mono">{a?.exitCode ?? '—'}</span>
+                <span role="cell">{a?.durationMs !== null && a?.durationMs !== undefined ? formatDuration(a.durationMs) : running !== null ? formatDuration(running) : '—'}</span>
+                <span role="cell" className="muted reason" title={t.reason ?? undefined}>
+                  {t.reason ?? ''}
+                </span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      <div className="task-table-foot muted" data-testid="task-table-foot">
+        {footText(win, count, total, virt.range?.startIndex ?? first, virt.range?.endIndex ?? last)}
+      </div>
+    </div>
+  );
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Where the view is: "rows 1–25 of 100,000", "10 tasks", or "1,200 tasks so far…" while the size is unknown. */
+function footText(w: TaskWindow<RunTask>, count: number, total: number | undefined, first: number, last: number): string {
+  if (isComplete(w) && count <= last + 1 && first === 0) return `${fmt(count)} task${count === 1 ? '' : 's'}`;
+  const of = isComplete(w) || total !== undefined ? fmt(count) : `${fmt(w.loaded)} so far…`;
+  return count === 0 ? '' : `rows ${fmt(first + 1)}–${fmt(Math.min(last + 1, count))} of ${of}`;
+}
