@@ -2,8 +2,8 @@
 // cursor pages) over real HTTP, with RBAC and bad inputs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TaskStatus } from '@kontroler/engine';
-import { GRAPH_MAX_NODES, TASK_STATUSES } from '@kontroler/store';
+import { TASK_STATUSES, type TaskStatus } from '@kontroler/engine';
+import { GRAPH_MAX_NODES } from '@kontroler/store';
 import { setTaskStatuses } from '@kontroler/store/testing';
 import { resolvedTask as task } from '@kontroler/testing';
 import { call, seedRun, startHarness, userWithSession, type Harness } from './harness.js';

@@ -2,7 +2,7 @@
 // pages of tasks in definition order with filters (keyset on task_states.position), and the
 // grouped graph of a large DAG with counts per group. Each costs O(page) or O(groups) rows sent,
 // never O(tasks).
-import type { TaskStatus } from '@kontroler/engine';
+import { TASK_STATUSES, type TaskStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
 import type { AttemptRecord, RunRecord } from './records.js';
 import { attemptFromRow, msOr, runFromRow } from './records.js';
@@ -12,8 +12,6 @@ import { pageSize } from './run-filter.js';
 import type { AttemptsRow, RunsRow } from './rows.js';
 import type { RunGroupCountsRow, TaskStatesRow } from './rows/run-parts.js';
 
-/** Every task status, in the order the API lists them. */
-export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'waiting', 'running', 'succeeded', 'failed', 'skipped', 'canceled'];
 /** Tasks a page of `listRunTasks` holds when no limit is asked for. */
 export const RUN_TASKS_DEFAULT_LIMIT = 100;
 /** The most tasks one page of `listRunTasks` holds. */

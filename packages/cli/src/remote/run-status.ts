@@ -4,13 +4,12 @@
 // as each page arrives, so memory stays at one page whatever the run's size.
 import { stringify } from 'yaml';
 import type { KontrolerClient, RunDetail, RunTask, TaskStatus } from '@kontroler/client';
+import { TASK_STATUSES } from '@kontroler/engine';
 import { when } from '../format.js';
 import { duration, format, writeOut, type Format } from './output.js';
 
-/** Task statuses in the order counts are printed. */
-export const TASK_STATUS_ORDER: readonly TaskStatus[] = ['pending', 'waiting', 'running', 'succeeded', 'failed', 'skipped', 'canceled'];
 /** What run-status shows of a large run without --all: every task that is not succeeded. */
-export const NOT_SUCCEEDED: TaskStatus[] = TASK_STATUS_ORDER.filter((s) => s !== 'succeeded');
+export const NOT_SUCCEEDED: TaskStatus[] = TASK_STATUSES.filter((s) => s !== 'succeeded');
 
 const HEADERS = ['TASK', 'STATUS', 'ATTEMPT', 'ATTEMPT STATUS', 'EXIT', 'DURATION', 'REASON'];
 
@@ -31,7 +30,7 @@ export function attemptRows(tasks: readonly RunTask[]): Cell[][] {
 
 /** `20000 tasks: 19780 succeeded, 200 failed, 20 running` (statuses with none left out). Pure. */
 export function countsLine(r: Pick<RunDetail, 'taskCounts' | 'taskTotal'>): string {
-  const parts = TASK_STATUS_ORDER.filter((s) => (r.taskCounts[s] ?? 0) > 0).map((s) => `${r.taskCounts[s]} ${s}`);
+  const parts = TASK_STATUSES.filter((s) => (r.taskCounts[s] ?? 0) > 0).map((s) => `${r.taskCounts[s]} ${s}`);
   return `${r.taskTotal} task${r.taskTotal === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}`;
 }
 

@@ -1,9 +1,9 @@
 // Runs: start (only through the store's `startRun`), list, get with task counts and graph, page
 // through a run's tasks, cancel, retry, re-run, attempts, webhook delivery history.
 import { Type } from '@sinclair/typebox';
-import type { RunStatus, TaskStatus } from '@kontroler/engine';
+import { TASK_STATUSES, type RunStatus, type TaskStatus } from '@kontroler/engine';
 import {
-  GRAPH_MAX_NODES, RUN_TASKS_DEFAULT_LIMIT, RUN_TASKS_MAX_LIMIT, TASK_PREFIX_MAX_LENGTH, TASK_STATUSES, getAttempt, getRun, getRunOverview, listAttempts,
+  GRAPH_MAX_NODES, RUN_TASKS_DEFAULT_LIMIT, RUN_TASKS_MAX_LIMIT, TASK_PREFIX_MAX_LENGTH, getAttempt, getRun, getRunOverview, listAttempts,
   listRunTasks, listRunsPage, listRunsWithCounts, listWebhookDeliveries, requestRun, runGraphSummary, runHasTask, startRun,
 } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
