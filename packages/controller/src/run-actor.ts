@@ -76,7 +76,9 @@ export class RunActor {
     if (this.done) return;
     this.queue.push(ev);
     if (this.busy) return;
-    if (ev.type === 'attempt:started' && this.queue.every((q) => q.type === 'attempt:started')) {
+    // Idle with a lazy timer pending means only attempt:started events wait (any other event
+    // clears the timer and drains): O(1) per event, not a walk over a queue of thousands.
+    if (ev.type === 'attempt:started' && (this.queue.length === 1 || this.lazyTimer !== undefined)) {
       this.lazyTimer ??= setTimeout(() => {
         this.lazyTimer = undefined;
         if (!this.busy) void this.drain();
@@ -191,6 +193,7 @@ export class RunActor {
         owner: this.deps.owner,
         prev,
         next: state,
+        changed: d.changed,
         ...(clearRequest ? { clearRequest } : {}),
         webhooks: webhookItems(this.run, this.def, commands, now),
       });
@@ -222,7 +225,7 @@ export class RunActor {
     }
     this.saveFailures = 0;
     this.state = state;
-    this.carryOut(commands, prev);
+    this.carryOut(commands, prev, d.changed);
     if (isTerminalRun(state.status)) {
       this.stop();
       void this.deps.runtime.releaseRun(String(this.run.id)).catch((e: unknown) => this.deps.log.warn(`run ${this.run.id}: releasing run resources failed: ${String(e)}`));
@@ -230,7 +233,7 @@ export class RunActor {
     }
   }
 
-  private carryOut(commands: readonly Command[], prev: RunState): void {
+  private carryOut(commands: readonly Command[], prev: RunState, changed: readonly string[]): void {
     for (const c of commands) {
       switch (c.type) {
         case 'attempt:start':
@@ -246,10 +249,12 @@ export class RunActor {
           break;
       }
     }
-    // Attempts that ended and are saved: the runtime may drop their files / pods.
-    for (const [name, t] of this.state.tasks.entries()) {
+    // Attempts that ended and are saved: the runtime may drop their files / pods. Only the tasks
+    // the decision changed can have one.
+    for (const name of changed) {
+      const t = this.state.tasks.get(name);
       const before = prev.tasks.get(name);
-      if (before === t) continue;
+      if (!t || before === t) continue;
       t.attempts.forEach((a, i) => {
         const b = before?.attempts[i];
         if (!isActiveAttempt(a.status) && (b === undefined || isActiveAttempt(b.status))) {

@@ -7,6 +7,7 @@ export { DEFINITION_FORMAT } from './definition-format.js';
 export * from './runs.js';
 export * from './claims.js';
 export * from './run-state.js';
+export { runStateWrites, type AttemptWrite, type RunStateWrites } from './run-state-diff.js';
 export * from './logs.js';
 export * from './webhooks.js';
 export * from './schedules.js';

@@ -6,6 +6,7 @@ import type { RunDetail, Row } from './records.js';
 import { attemptFromRow, ms, msOr, runFromRow, toDate } from './records.js';
 import { readDefinition } from './definition-format.js';
 import type { AttemptsRow, RunsRow } from './rows.js';
+import { runStateWrites, type AttemptWrite } from './run-state-diff.js';
 
 /** Notified (payload `<runId>:<status>`) after every saved change of a run's state. */
 export const RUN_STATE_CHANNEL = 'kontroler_run_state';
@@ -75,32 +76,29 @@ export interface SaveRunStateInput {
   owner: string;
   prev: RunState;
   next: RunState;
+  /**
+   * The tasks that changed from `prev` to `next` (the decision's `changed`): only their rows are
+   * compared and written, so a save costs what the decision changed, not the run's size.
+   */
+  changed: readonly string[];
   /** Clears the cancel / retry request the controller just fed to the engine. */
   clearRequest?: 'cancel' | 'retry';
   webhooks?: readonly WebhookOutboxItem[];
 }
 
 /**
- * Writes the difference between `prev` and `next` (changed tasks and attempts, run status) and
- * queues webhooks, atomically and only while `owner` holds the run's lease. It is one SQL
+ * Writes the difference between `prev` and `next` (the `changed` tasks and their changed attempts,
+ * see `runStateWrites`; the run's status) and queues webhooks, atomically and only while `owner`
+ * holds the run's lease. It is one SQL
  * statement (one round trip): the lease check is the run update, and every other write happens
  * only when that update matched. Throws LEASE_LOST when the lease is gone: the caller must drop
  * the run.
  */
 export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Promise<void> {
   const { prev, next, runId } = input;
-  const taskRows: TaskState[] = [];
-  const attemptRows: Array<{ task: string; a: AttemptState }> = [];
-  for (const [name, t] of next.tasks.entries()) {
-    const before = prev.tasks.get(name);
-    if (before === t) continue;
-    if (!before || before.status !== t.status || before.reason !== t.reason || before.retryAt !== t.retryAt) taskRows.push(t);
-    t.attempts.forEach((a: AttemptState, i: number) => {
-      if (before?.attempts[i] !== a) attemptRows.push({ task: name, a });
-    });
-  }
+  const { tasks: taskRows, attempts: attemptRows } = runStateWrites(prev, next, input.changed);
   const hooks = input.webhooks ?? [];
-  const col = <T>(f: (x: { task: string; a: AttemptState }) => T) => attemptRows.map(f);
+  const col = <T>(f: (x: AttemptWrite) => T) => attemptRows.map(f);
   const { rows } = await pool.query<{ held: number }>(
     `with lease as (
        update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(),
