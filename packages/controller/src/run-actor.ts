@@ -48,6 +48,8 @@ export class RunActor {
   /** Failed tries of the save being retried (0: the last save went through). */
   private saveFailures = 0;
   private retryWait: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
+  /** Attempts in the state (for the memory estimate): counted once, then one per start command. */
+  private attemptCount = 0;
 
   constructor(
     readonly run: RunRecord,
@@ -57,6 +59,12 @@ export class RunActor {
   ) {
     this.state = state;
     this.tasks = new Map(def.tasks.map((t) => [t.name, t]));
+    for (const t of state.tasks.values()) this.attemptCount += t.attempts.length;
+  }
+
+  /** Tasks and attempts this run holds in memory. */
+  get size(): { readonly tasks: number; readonly attempts: number } {
+    return { tasks: this.tasks.size, attempts: this.attemptCount };
   }
 
   get id(): number {
@@ -106,9 +114,14 @@ export class RunActor {
   /**
    * Picks the run up where it stood: re-attaches to attempts recorded as starting or running
    * (adopting them in the runtime, or starting one the runtime never saw), then evaluates.
+   * `active` names the tasks whose last attempt is active (the loader's `active`), so a resume
+   * walks those only; without it every task is looked at.
    */
-  async resume(logSizes: Record<string, number>): Promise<void> {
-    for (const t of [...this.state.tasks.values()]) {
+  async resume(logSizes: Record<string, number>, active?: readonly string[]): Promise<void> {
+    const names = active ?? [...this.state.tasks.keys()];
+    for (const name of names) {
+      const t = this.state.tasks.get(name);
+      if (!t) continue;
       const a = t.attempts[t.attempts.length - 1];
       if (!a || !isActiveAttempt(a.status)) continue;
       const key = this.key(t.name, a.attempt);
@@ -237,6 +250,7 @@ export class RunActor {
     for (const c of commands) {
       switch (c.type) {
         case 'attempt:start':
+          this.attemptCount++;
           this.startAttempt(c.task, c.attempt, c.deadlineAt);
           break;
         case 'attempt:kill':

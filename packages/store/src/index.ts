@@ -7,6 +7,8 @@ export { DEFINITION_FORMAT } from './definition-format.js';
 export * from './runs.js';
 export * from './claims.js';
 export * from './run-state.js';
+export { loadRun, type LoadRunOptions } from './load-run.js';
+export { DefinitionCache, DEFINITION_CACHE_MAX_ENTRIES, DEFINITION_CACHE_MAX_TASKS, type DefinitionCacheLimits } from './definition-cache.js';
 export { runStateWrites, type AttemptWrite, type RunStateWrites } from './run-state-diff.js';
 export * from './logs.js';
 export * from './webhooks.js';
