@@ -25,7 +25,16 @@ export interface RunActorDeps {
   readonly onDone: (runId: number, why: 'ended' | 'lease-lost' | 'gave-up') => void;
   /** For the jitter of save retries; default Math.random. */
   readonly random?: () => number;
+  /** Most queued events fed to one decision (default MAX_EVENTS_PER_DECISION). */
+  readonly maxEventsPerDecision?: number;
 }
+
+/**
+ * Most queued events one decision takes. A 100,000-task fan-out ends 100,000 attempts at once; in
+ * slices of this size, each decision and save stays short, and lease renewals, NOTIFYs and runtime
+ * events get the event loop in between (a decision longer than the lease would lose the run).
+ */
+export const MAX_EVENTS_PER_DECISION = 10_000;
 
 /** How long the save of an attempt:started may wait for company. */
 const LAZY_SAVE_MS = 50;
@@ -174,7 +183,7 @@ export class RunActor {
     this.busy = true;
     try {
       while (this.queue.length > 0 && !this.done) {
-        const batch = this.queue.splice(0, this.queue.length);
+        const batch = this.queue.splice(0, this.deps.maxEventsPerDecision ?? MAX_EVENTS_PER_DECISION);
         await this.process(batch);
       }
     } finally {
@@ -186,8 +195,6 @@ export class RunActor {
 
   private async process(batch: Queued[]): Promise<void> {
     const prev = this.state;
-    let state = prev;
-    const commands: Command[] = [];
     let clearRequest: 'cancel' | 'retry' | undefined;
     const now = this.deps.now();
     const opts = this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {};
@@ -196,9 +203,8 @@ export class RunActor {
       clearRequest = q.what;
       return q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' };
     });
-    const d = decideAll(this.def, state, events, now, opts);
-    state = d.state;
-    commands.push(...d.commands);
+    const d = decideAll(this.def, prev, events, now, opts);
+    const { state, commands } = d;
     if (state === prev && commands.length === 0 && !clearRequest) return;
     try {
       await saveRunState(this.deps.pool, {
@@ -229,7 +235,7 @@ export class RunActor {
       this.saveFailures++;
       const delay = backoffMs(this.saveFailures, SAVE_BACKOFF, this.deps.random ?? Math.random);
       this.deps.log.error(`run ${this.run.id}: saving state failed (try ${this.saveFailures}), retrying in ${delay} ms`, err);
-      this.queue.unshift(...batch);
+      this.queue = batch.concat(this.queue); // not unshift(...batch): a batch may hold 100,000 events
       await new Promise<void>((resolve) => {
         this.retryWait = { timer: setTimeout(resolve, delay), resolve };
       });
