@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, printed. Targets are shown next to the figures; nothing here
 // fails on a missed target (speed is measured, not asserted in tests).
-//   node scripts/bench.mjs [local] [engine] [validate] [api] [kube] [ui]   (default: all that exist)
+//   node scripts/bench.mjs [local] [engine] [scale] [validate] [api] [kube] [ui]   (default: all that exist)
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,12 @@ if (on('engine')) {
   const r = await benchEngineStore();
   console.log('\n## engine + store throughput (no-op runtime, real PostgreSQL)');
   console.log(`${r.runs} runs × ${r.tasks / r.runs} tasks in ${fmt(r.seconds, 2)} s: ${fmt(r.taskTransitionsPerSec, 0)} task transitions/s (target ≥ 5,000/s); ${fmt(r.allTransitionsPerSec, 0)}/s counting attempt transitions`);
+}
+
+if (on('scale')) {
+  const { benchScale, report } = await import('./bench/scale.mjs');
+  console.log('\n## 100,000-task runs through controller + store (no-op runtime; scripts/bench/scale.mjs), graphile-worker on the same PostgreSQL');
+  for (const line of report(await benchScale())) console.log(line);
 }
 
 if (on('local')) {
