@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, printed. Targets are shown next to the figures; nothing here
 // fails on a missed target (speed is measured, not asserted in tests).
-//   node scripts/bench.mjs [local] [engine] [scale] [validate] [api] [kube] [ui]   (default: all that exist)
+//   node scripts/bench.mjs [local] [engine] [validate] [api] [kube] [ui]   (default: all that exist)
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
