@@ -27,6 +27,12 @@ if (on('scale')) {
   for (const line of report(await benchScale())) console.log(line);
 }
 
+if (on('local-large')) {
+  const { benchLocalLarge, reportLocalLarge } = await import('./bench/local-large.mjs');
+  console.log('\n## 10,000 tasks through the local runtime (scripts/bench/local-large.mjs)');
+  for (const line of reportLocalLarge(await benchLocalLarge())) console.log(line);
+}
+
 if (on('local')) {
   const { benchLocal } = await import('./bench/local.mjs');
   const r = await benchLocal();

@@ -71,7 +71,10 @@ function startChild(url, adoptAll = false) {
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      try { lines.push(JSON.parse(line)); } catch { lines.push({ log: line }); }
+      let o;
+      try { o = JSON.parse(line); } catch { o = { log: line }; }
+      lines.push(o);
+      if (o.log) process.stderr.write(`  [controller ${child.pid}] ${o.log}\n`); // its warnings (a lost lease...) show
       for (const w of waiters) w();
     }
   });
