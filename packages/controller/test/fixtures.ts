@@ -1,20 +1,18 @@
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import type { PoolLike, RunRecord } from '@kontroler/store';
 import { createRun, getRun, saveDag } from '@kontroler/store';
+import { dagDefinition, resolvedTask } from '@kontroler/testing';
 
-export function task(name: string, runAfter: string[] = [], extra: Partial<ResolvedTask> = {}): ResolvedTask {
-  return {
-    name, runAfter, image: 'alpine', command: ['true'], args: [], retryLimit: 0,
-    retryDelay: { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 }, triggerRule: 'AllSucceeded', parameters: [], ...extra,
-  };
-}
+/** The kit's resolved task (alpine, `true`, no retries). */
+export { resolvedTask as task } from '@kontroler/testing';
 
+/** The kit's definition of `tasks`, in namespace `default`. */
 export function definition(name: string, tasks: ResolvedTask[], extra: Partial<DagDefinition> = {}): DagDefinition {
-  return { namespace: 'default', name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended: false, parameters: [], tasks, ...extra };
+  return dagDefinition('default', name, tasks, extra);
 }
 
 export function chain(name: string, n: number): DagDefinition {
-  return definition(name, Array.from({ length: n }, (_, i) => task(`t${i}`, i === 0 ? [] : [`t${i - 1}`])));
+  return definition(name, Array.from({ length: n }, (_, i) => resolvedTask(`t${i}`, i === 0 ? [] : [`t${i - 1}`])));
 }
 
 let hashes = 0;

@@ -75,6 +75,11 @@ function faultyPool(fail: (text: string) => Error | undefined): PoolLike {
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
+/** The one-task run started its only attempt once. */
+function assertStartedOnce(rt: FaultyRuntime, runId: number): void {
+  assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${runId}/`)), [`${runId}/t0/1`], 'each attempt started once');
+}
+
 interface Extra {
   leaseMs?: number;
   host?: string;
@@ -101,6 +106,11 @@ async function until(what: string, cond: () => Promise<boolean> | boolean, timeo
 }
 
 const statusOf = async (id: number) => (await getRun(db.pool, id))?.status;
+/** The run succeeded and started its only attempt once. */
+const succeededStartingOnce = async (rt: FaultyRuntime, id: number) => {
+  assert.equal(await statusOf(id), 'succeeded');
+  assertStartedOnce(rt, id);
+};
 const ended = (id: number) => until(`run ${id} to end`, async () => ['succeeded', 'failed', 'canceled'].includes((await statusOf(id)) ?? ''));
 const t0 = (runId: number): AttemptKey => ({ runId: String(runId), task: 't0', attempt: 1 });
 
@@ -131,8 +141,7 @@ describe('controller resilience', () => {
     } finally {
       await b.stop();
     }
-    assert.equal(await statusOf(run.id), 'succeeded');
-    assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${run.id}/`)), [`${run.id}/t0/1`], 'each attempt started once');
+    await succeededStartingOnce(rt, run.id);
     assert.deepEqual(unhandled, []);
   });
 
@@ -185,20 +194,29 @@ describe('controller resilience', () => {
     }
   });
 
-  test('a save that fails transiently is retried with a growing, jittered delay, and the run completes', async () => {
+  /**
+   * Runs a one-task DAG `dag` on a controller whose first `failures` saves of run state fail with
+   * a new `error()`; resolves once the run succeeded and the controller stopped.
+   */
+  async function runWithFailingSaves(dag: string, id: string, failures: number, error: () => Error) {
     const rt = new FaultyRuntime();
-    let failures = 3;
+    let left = failures;
     const log = recordingLog();
-    const pool = faultyPool((text) => (text.includes('with lease as') && failures-- > 0 ? withCode('terminating connection due to administrator command', '57P01') : undefined));
-    const c = controller(rt, 'rb-a', { pool, log });
+    const pool = faultyPool((text) => (text.includes('with lease as') && left-- > 0 ? error() : undefined));
+    const c = controller(rt, id, { pool, log });
     await c.start();
     try {
-      const run = await startRun(db.pool, chain('save-backoff', 1));
+      const run = await startRun(db.pool, chain(dag, 1));
       await ended(run.id);
       assert.equal(await statusOf(run.id), 'succeeded');
+      return { rt, log, run };
     } finally {
       await c.stop();
     }
+  }
+
+  test('a save that fails transiently is retried with a growing, jittered delay, and the run completes', async () => {
+    const { log } = await runWithFailingSaves('save-backoff', 'rb-a', 3, () => withCode('terminating connection due to administrator command', '57P01'));
     const delays = log.lines.flatMap((l) => {
       const m = /saving state failed \(try (\d+)\), retrying in (\d+) ms/.exec(l);
       return m ? [[Number(m[1]), Number(m[2])] as const] : [];
@@ -212,22 +230,10 @@ describe('controller resilience', () => {
   });
 
   test('a save that cannot succeed by retrying hands the run back; it is taken again and completes', async () => {
-    const rt = new FaultyRuntime();
-    let failures = 1;
-    const log = recordingLog();
-    const pool = faultyPool((text) => (text.includes('with lease as') && failures-- > 0 ? withCode('duplicate key value violates unique constraint', '23505') : undefined));
-    const c = controller(rt, 'rg-a', { pool, log });
-    await c.start();
-    try {
-      const run = await startRun(db.pool, chain('save-gives-up', 1));
-      await ended(run.id);
-      assert.equal(await statusOf(run.id), 'succeeded');
-      assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: saving state failed and cannot succeed by retrying`)));
-      assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: handed back`)));
-      assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${run.id}/`)), [`${run.id}/t0/1`], 'each attempt started once');
-    } finally {
-      await c.stop();
-    }
+    const { rt, log, run } = await runWithFailingSaves('save-gives-up', 'rg-a', 1, () => withCode('duplicate key value violates unique constraint', '23505'));
+    assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: saving state failed and cannot succeed by retrying`)));
+    assert.ok(log.lines.some((l) => l.includes(`run ${run.id}: handed back`)));
+    assertStartedOnce(rt, run.id);
   });
 });
 
@@ -315,7 +321,6 @@ describe('takeover across hosts', () => {
     } finally {
       await a2.stop();
     }
-    assert.equal(await statusOf(run.id), 'succeeded');
-    assert.deepEqual(rt.starts.filter((s) => s.startsWith(`${run.id}/`)), [`${run.id}/t0/1`], 'each attempt started once');
+    await succeededStartingOnce(rt, run.id);
   });
 });

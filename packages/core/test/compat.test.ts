@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { loadValidatedResources, parseResources, resolveDag, type DagTaskResource } from '@kontroler/core';
-import { compatDir, yamlFilesUnder } from './helpers.js';
+import { compatDir, yamlFilesUnder } from '@kontroler/testing';
 
 const samples = join(compatDir(), 'kontroler-samples');
 const files = yamlFilesUnder(samples);

@@ -170,7 +170,7 @@ test('graceful deletion: SIGTERM, final status, then the agent deletes the pod',
   await waitForPod(ns, 'graceful', (p) => p.status?.phase === 'Running', 'Running');
   await untilReady('graceful');
   await ns.core.deleteNamespacedPod({ name: 'graceful', namespace: ns.name });
-  const gone = await rec.until((e) => e.type === 'DELETED', 'DELETED');
+  const gone = await rec.waitFor((e) => e.type === 'DELETED', 'DELETED');
   const final = gone.pod;
   assert.ok(final.metadata?.deletionTimestamp);
   assert.equal(final.status?.phase, 'Succeeded', 'the trap exited 0');

@@ -2,6 +2,10 @@
 import { Writable } from 'node:stream';
 import { Log, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { startReflector, waitFor, type TestNamespace } from '@kontroler/kube-agent/testing';
+import { Recording } from '@kontroler/testing';
+
+/** How long a wait on a pod's watch events lasts before it fails the test. */
+export const POD_WAIT_MS = 60_000;
 
 export function shPod(name: string, script: string, extra: Partial<V1Container> = {}, spec: Partial<NonNullable<V1Pod['spec']>> = {}): V1Pod {
   return {
@@ -18,7 +22,7 @@ export function shPod(name: string, script: string, extra: Partial<V1Container> 
 }
 
 /** Waits (on watch events) until the pod satisfies `pred`. */
-export function waitForPod(ns: TestNamespace, name: string, pred: (p: V1Pod) => boolean, what: string, timeoutMs = 60_000): Promise<V1Pod> {
+export function waitForPod(ns: TestNamespace, name: string, pred: (p: V1Pod) => boolean, what: string, timeoutMs = POD_WAIT_MS): Promise<V1Pod> {
   return waitFor<V1Pod>(ns.kc, { path: `/api/v1/namespaces/${ns.name}/pods`, fieldSelector: `metadata.name=${name}` }, (p, type) => type !== 'DELETED' && pred(p), {
     what: `pod ${name}: ${what}`,
     timeoutMs,
@@ -27,47 +31,27 @@ export function waitForPod(ns: TestNamespace, name: string, pred: (p: V1Pod) => 
 
 export const terminal = (p: V1Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
-export interface PodRecording {
-  readonly events: Array<{ type: string; pod: V1Pod }>;
-  /** Resolves with the first event (past or future) that satisfies `pred`. */
-  until(pred: (e: { type: string; pod: V1Pod }) => boolean, what: string, timeoutMs?: number): Promise<{ type: string; pod: V1Pod }>;
-  stop(): Promise<void>;
+/** One watch event of a pod. */
+export interface PodWatchEvent {
+  readonly type: string;
+  readonly pod: V1Pod;
 }
+
+/** The kit's recording of a pod's watch events, and the watch's stop. */
+export type PodRecording = Recording<PodWatchEvent> & { stop(): Promise<void> };
 
 /** Records every watch event of one pod (start it before creating the pod) until stopped. */
 export function recordPod(ns: TestNamespace, name: string): PodRecording {
-  const events: Array<{ type: string; pod: V1Pod }> = [];
-  const waiters = new Set<() => void>();
+  const rec = new Recording<PodWatchEvent>({ waitLimitMs: POD_WAIT_MS, describe: (e) => `${e.type}/${e.pod.status?.phase}` });
   const r = startReflector<V1Pod>({
     kubeConfig: ns.kc,
     path: `/api/v1/namespaces/${ns.name}/pods`,
     fieldSelector: `metadata.name=${name}`,
     onEvent: (e) => {
-      if (e.type !== 'SYNCED') events.push({ type: e.type, pod: e.object });
-      for (const w of waiters) w();
+      if (e.type !== 'SYNCED') rec.push({ type: e.type, pod: e.object });
     },
   });
-  return {
-    events,
-    until(pred, what, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for pod ${name}: ${what}; events: ${events.map((e) => `${e.type}/${e.pod.status?.phase}`).join(' ')}`));
-        }, timeoutMs);
-        function check(): void {
-          const hit = events.find(pred);
-          if (!hit) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(hit);
-        }
-        waiters.add(check);
-        check();
-      });
-    },
-    stop: () => r.stop(),
-  };
+  return Object.assign(rec, { stop: () => r.stop() });
 }
 
 /** Follows a container's log through the apiserver's `pods/log` until the stream ends. */

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '@kontroler/testing';
 
 const packagesDir = join(repoRoot, 'packages');
 

@@ -14,7 +14,7 @@ import { selfSignedCert, webhookConfiguration } from '@kontroler/kube-operator';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { GROUP_PATH, installCrds } from './crds.js';
 import { kubectl, testClient } from './helpers.js';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '@kontroler/testing';
 
 const ns = await testNamespace('cli');
 const kubeconfig = process.env.KONTROLER_TEST_KUBECONFIG ?? '';

@@ -9,7 +9,7 @@ import type { DagResource, TaskSpec } from '@kontroler/core';
 import { startReflector, testNamespace, type Reflector } from '@kontroler/kube-agent/testing';
 import { RUN_STATE_CHANNEL, applyResource, listen, loadRun, startRun } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '@kontroler/testing';
 
 const ns = await testNamespace('crash');
 let db: TestDatabase;

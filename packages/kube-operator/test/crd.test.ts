@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { crdManifests } from '@kontroler/kube-operator';
-import { compatDir, readYamlDocs, repoRoot, yamlFilesUnder } from './repo.js';
+import { compatDir, repoRoot, yamlFilesUnder } from '@kontroler/testing';
+import { readYamlDocs } from './repo.js';
 
 type Schema = { type?: string; properties?: Record<string, Schema>; items?: Schema; additionalProperties?: Schema | boolean; required?: string[]; [k: string]: unknown };
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { waitFor, testKubeConfig } from '@kontroler/kube-agent/testing';
 import type { KubeClient } from '@kontroler/runtime-kube';
-import { readYamlDocs, repoRoot, yamlFilesUnder } from './repo.js';
+import { repoRoot, yamlFilesUnder } from '@kontroler/testing';
+import { readYamlDocs } from './repo.js';
 
 export async function installCrds(client: KubeClient): Promise<void> {
   for (const file of yamlFilesUnder(join(repoRoot, 'deploy/crds'))) {

@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { testNamespace } from '@kontroler/kube-agent/testing';
 import { installCrds } from './crds.js';
 import { testClient, untilGone } from './helpers.js';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '@kontroler/testing';
 
 const ns = await testNamespace('deploy');
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };

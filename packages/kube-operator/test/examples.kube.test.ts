@@ -10,7 +10,8 @@ import { testNamespace } from '@kontroler/kube-agent/testing';
 import { listAttempts, loadRun, readLog } from '@kontroler/store';
 import { startKubeController, type KubeController } from './controller-harness.js';
 import { untilGone } from './helpers.js';
-import { compatDir, readYamlDocs, repoRoot, yamlFilesUnder } from './repo.js';
+import { compatDir, repoRoot, yamlFilesUnder } from '@kontroler/testing';
+import { readYamlDocs } from './repo.js';
 
 const ns = await testNamespace('examples');
 let kc: KubeController;

@@ -3,18 +3,26 @@
 // Secrets as env, scripts through the init container, workspaces, stuck pods, kill, and adoption
 // by a second runtime that never creates a second pod; a pod deleted before any node took it
 // ends its attempt at once.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { IMAGE_PULL_ERROR_ANNOTATION } from '@kontroler/kube-agent';
 import { testNamespace, waitFor } from '@kontroler/kube-agent/testing';
 import { KubePodRuntime, LOG_FINALIZER, podName } from '@kontroler/runtime-kube';
+import type { EventRecorder } from '@kontroler/testing';
 import { attempt, record, testClient } from './helpers.js';
 
 const ns = await testNamespace('pod-runtime');
 
 function runtime(extra: Partial<ConstructorParameters<typeof KubePodRuntime>[0]> = {}): KubePodRuntime {
   return new KubePodRuntime({ client: testClient(), namespaces: [ns.name], killGraceSeconds: 2, log: (m) => process.stderr.write(`${m}\n`), ...extra });
+}
+
+/** A runtime closed when the test ends, and the recorder of its events. */
+function recorded(t: TestContext, extra: Partial<ConstructorParameters<typeof KubePodRuntime>[0]> = {}): { rt: KubePodRuntime; rec: EventRecorder } {
+  const rt = runtime(extra);
+  t.after(() => rt.close());
+  return { rt, rec: record(rt) };
 }
 
 /**
@@ -36,16 +44,14 @@ async function podGone(name: string): Promise<void> {
 }
 
 test('a failing attempt: one pod with a deterministic name, exit code and log reported before exited, the pod kept until release', async (t) => {
-  const rt = runtime();
-  t.after(() => rt.close());
-  const rec = record(rt);
+  const { rt, rec } = recorded(t);
   const spec = attempt(ns.name, '101', 'Fail_Task', 1, '', { command: ['sh', '-c', 'echo "to stdout"; echo "to stderr" >&2; exit 3'] });
   await rt.start(spec);
   assert.equal(rec.events[0]?.type, 'started');
   const exited = await rec.exited(spec);
   assert.equal(exited.exitCode, 3);
   assert.equal(exited.reason, 'Error');
-  const log = rec.log(spec);
+  const log = rec.logText(spec);
   assert.match(log, /to stdout\n/);
   assert.match(log, /to stderr\n/);
   const exitedAt = rec.events.indexOf(exited);
@@ -65,32 +71,28 @@ test('a failing attempt: one pod with a deterministic name, exit code and log re
 
 test('scripts run through the init container; parameters are literal env values; Secrets come through secretKeyRef', async (t) => {
   await ns.core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'db-pass' }, stringData: { secret: 's3cret', other: 'o' } } });
-  const rt = runtime();
-  t.after(() => rt.close());
-  const rec = record(rt);
+  const { rt, rec } = recorded(t);
   const spec = attempt(ns.name, '102', 'script', 1, 'echo "greeting=$GREETING"\necho "pass=$PASS other=$OTHER"\necho "$KONTROLER_RUN_ID $KONTROLER_TASK $KONTROLER_ATTEMPT $KONTROLER_DAG $KONTROLER_NAMESPACE" | sed "s/$KONTROLER_NAMESPACE/NS/"\necho "$(echo computed)"', {
     env: { GREETING: 'a $(HOME) $$ b' },
     secretEnv: { PASS: 'db-pass', OTHER: 'db-pass/other' },
   });
   await rt.start(spec);
   const exited = await rec.exited(spec);
-  assert.equal(exited.exitCode, 0, rec.log(spec));
-  assert.equal(rec.log(spec), 'greeting=a $(HOME) $$ b\npass=s3cret other=o\n102 script 1 test-dag NS\ncomputed\n');
+  assert.equal(exited.exitCode, 0, rec.logText(spec));
+  assert.equal(rec.logText(spec), 'greeting=a $(HOME) $$ b\npass=s3cret other=o\n102 script 1 test-dag NS\ncomputed\n');
   await rt.release(spec);
 });
 
 test('a workspace claim is shared by the attempts of a run and removed by releaseRun', async (t) => {
-  const rt = runtime();
-  t.after(() => rt.close());
-  const rec = record(rt);
+  const { rt, rec } = recorded(t);
   const claim = { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } };
   const a = attempt(ns.name, '103', 'write', 1, 'echo shared > "$KONTROLER_WORKSPACE/file"', { workspace: true, workspaceClaim: claim });
   const b = attempt(ns.name, '103', 'read', 1, 'cat /workspace/file', { workspace: true, workspaceClaim: claim });
   await rt.start(a);
-  assert.equal((await rec.exited(a)).exitCode, 0, rec.log(a));
+  assert.equal((await rec.exited(a)).exitCode, 0, rec.logText(a));
   await rt.start(b);
-  assert.equal((await rec.exited(b)).exitCode, 0, rec.log(b));
-  assert.equal(rec.log(b), 'shared\n');
+  assert.equal((await rec.exited(b)).exitCode, 0, rec.logText(b));
+  assert.equal(rec.logText(b), 'shared\n');
   const pvc = await ns.core.readNamespacedPersistentVolumeClaim({ name: 'kr-103-workspace', namespace: ns.name });
   assert.equal(pvc.spec?.resources?.requests?.storage, '2Gi');
   await rt.release(a);
@@ -105,9 +107,7 @@ test('a workspace claim is shared by the attempts of a run and removed by releas
 });
 
 test('image pull and configuration errors fail the attempt with a clear reason', async (t) => {
-  const pull = runtime({ annotations: { [IMAGE_PULL_ERROR_ANNOTATION]: 'main' } });
-  t.after(() => pull.close());
-  const rec = record(pull);
+  const { rt: pull, rec } = recorded(t, { annotations: { [IMAGE_PULL_ERROR_ANNOTATION]: 'main' } });
   const spec = attempt(ns.name, '104', 'pull', 1, '', { command: ['true'], image: 'registry.invalid/nope:1' });
   await pull.start(spec);
   const ex = await rec.exited(spec);
@@ -115,9 +115,7 @@ test('image pull and configuration errors fail the attempt with a clear reason',
   assert.match(ex.reason, /^ImagePullBackOff: Back-off pulling image "registry.invalid\/nope:1"/);
   await pull.release(spec);
 
-  const rt = runtime();
-  t.after(() => rt.close());
-  const rec2 = record(rt);
+  const { rt, rec: rec2 } = recorded(t);
   const missing = attempt(ns.name, '104', 'config', 1, '', { command: ['true'], secretEnv: { X: 'no-such-secret' } });
   await rt.start(missing);
   const ex2 = await rec2.exited(missing);
@@ -126,34 +124,28 @@ test('image pull and configuration errors fail the attempt with a clear reason',
 });
 
 test('kill stops a running pod; its log up to then is delivered and the kill reason reported', async (t) => {
-  const rt = runtime();
-  t.after(() => rt.close());
-  const rec = record(rt);
+  const { rt, rec } = recorded(t);
   const spec = attempt(ns.name, '105', 'sleepy', 1, 'echo before; exec sleep 600');
   await rt.start(spec);
-  await rec.until((e) => e.type === 'log' && e.key.task === 'sleepy', 'first log line (streamed while running)');
+  await rec.waitFor((e) => e.type === 'log' && e.key.task === 'sleepy', 'first log line (streamed while running)');
   await rt.kill(spec, 'Canceled');
   const ex = await rec.exited(spec);
   assert.equal(ex.reason, 'Canceled');
-  assert.equal(rec.log(spec), 'before\n');
+  assert.equal(rec.logText(spec), 'before\n');
   await rt.release(spec);
   await podGone(podName(spec));
 });
 
 test('a second runtime adopts a running pod (log from the stored offset) and never creates a second pod', async (t) => {
-  const first = runtime();
-  t.after(() => first.close());
-  const rec1 = record(first);
+  const { rt: first, rec: rec1 } = recorded(t);
   const spec = attempt(ns.name, '106', 'long', 1, 'echo one; sleep 3; echo two');
   await first.start(spec);
-  await rec1.until((e) => e.type === 'log', 'first line');
+  await rec1.waitFor((e) => e.type === 'log', 'first line');
   const uid = (await ns.core.readNamespacedPod({ name: podName(spec), namespace: ns.name })).metadata?.uid;
-  const stored = Buffer.from(rec1.log(spec)).length;
+  const stored = Buffer.from(rec1.logText(spec)).length;
   await first.close();
 
-  const second = runtime();
-  t.after(() => second.close());
-  const rec2 = record(second);
+  const { rt: second, rec: rec2 } = recorded(t);
   const seen = await second.adopt(spec, stored);
   assert.equal(seen.state, 'running');
   await second.start(spec); // a repeated start is a no-op for a tracked attempt
@@ -162,12 +154,10 @@ test('a second runtime adopts a running pod (log from the stored offset) and nev
   const logs = rec2.events.filter((e) => e.type === 'log');
   assert.ok(logs.every((e) => e.type === 'log' && e.offset >= stored), 'only bytes after the stored offset');
   const later = Buffer.concat(logs.map((e) => (e.type === 'log' ? Buffer.from(e.data) : Buffer.alloc(0)))).toString();
-  assert.equal(rec1.log(spec) + later, 'one\ntwo\n');
+  assert.equal(rec1.logText(spec) + later, 'one\ntwo\n');
 
   // A third runtime told to start the same attempt finds the pod (AlreadyExists) and adopts it.
-  const third = runtime();
-  t.after(() => third.close());
-  const rec3 = record(third);
+  const { rt: third, rec: rec3 } = recorded(t);
   await third.start(spec);
   const ex3 = await rec3.exited(spec);
   assert.equal(ex3.exitCode, 0);
@@ -178,30 +168,24 @@ test('a second runtime adopts a running pod (log from the stored offset) and nev
 });
 
 test('adopt reports an attempt that ended while no runtime watched, with its whole log', async (t) => {
-  const first = runtime();
-  t.after(() => first.close());
-  const rec1 = record(first);
+  const { rt: first, rec: rec1 } = recorded(t);
   const spec = attempt(ns.name, '107', 'quick', 1, 'echo done; exit 4');
   await first.start(spec);
   await first.close();
-  rec1.stop();
+  rec1.unsubscribe();
   await waitFor<V1Pod>(ns.kc, { path: `/api/v1/namespaces/${ns.name}/pods`, fieldSelector: `metadata.name=${podName(spec)}` }, (p) => p.status?.phase === 'Failed', { what: 'pod failed' });
 
-  const second = runtime();
-  t.after(() => second.close());
-  const rec2 = record(second);
+  const { rt: second, rec: rec2 } = recorded(t);
   const seen = await second.adopt(spec, 0);
   assert.equal(seen.state, 'exited');
   assert.equal(seen.state === 'exited' ? seen.exitCode : undefined, 4);
-  assert.equal(rec2.log(spec), 'done\n');
+  assert.equal(rec2.logText(spec), 'done\n');
   assert.equal((await second.adopt({ runId: '107', task: 'nope', attempt: 1 }, 0)).state, 'unknown');
   await second.release(spec);
 });
 
 test('a sweep removes the ended pod of an attempt the store has recorded but nobody released', async (t) => {
-  const first = runtime();
-  t.after(() => first.close());
-  const rec = record(first);
+  const { rt: first, rec } = recorded(t);
   const spec = attempt(ns.name, '108', 'left-over', 1, 'echo bye');
   await first.start(spec);
   await rec.exited(spec);
@@ -218,9 +202,7 @@ test('a sweep removes the ended pod of an attempt the store has recorded but nob
 });
 
 test('a pod deleted before any node took it ends its attempt at once, by a user (PodDeleted) or by kill', async (t) => {
-  const rt = runtime();
-  t.after(() => rt.close());
-  const rec = record(rt);
+  const { rt, rec } = recorded(t);
   // No node has this label: the pod stays Pending and unbound, as in a cluster without room for it.
   const unschedulable = { podTemplate: { nodeSelector: { 'kontroler.test/node': 'none' } } };
   const byUser = attempt(ns.name, '109', 'unbound', 1, '', { command: ['true'], ...unschedulable });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildPod, buildWorkspaceClaim, dnsPart, keyOfPod, labelValue, literalEnvValue, podName, secretRef } from '@kontroler/runtime-kube';
+import { buildPod, buildWorkspaceClaim, dnsPart, keyOfPod, labelValue, literalEnvValue, podActiveDeadlineSeconds, podName, secretRef } from '@kontroler/runtime-kube';
 import { attempt } from './helpers.js';
 
 test('pod names are deterministic DNS labels, distinct for distinct attempts', () => {
@@ -72,6 +72,23 @@ test('buildPod: restartPolicy Never, labels and annotations that find the attemp
   assert.deepEqual(plain.spec?.containers[0]?.args, ['hi']);
   assert.equal(plain.spec?.initContainers, undefined);
   assert.equal(plain.metadata?.finalizers, undefined);
+});
+
+test("the attempt's deadlineAt becomes the pod's activeDeadlineSeconds: whole seconds rounded up, at least 1, the template's when smaller", () => {
+  const now = 1_000_000;
+  const at = (deadlineAt: number | undefined, activeDeadlineSeconds?: number) =>
+    attempt('d', '1', 't', 1, '', { command: ['true'], ...(deadlineAt !== undefined ? { deadlineAt } : {}), ...(activeDeadlineSeconds !== undefined ? { podTemplate: { activeDeadlineSeconds } } : {}) });
+  assert.equal(podActiveDeadlineSeconds(at(now + 300), now), 1);
+  assert.equal(podActiveDeadlineSeconds(at(now + 1000), now), 1);
+  assert.equal(podActiveDeadlineSeconds(at(now + 1001), now), 2);
+  assert.equal(podActiveDeadlineSeconds(at(now - 5000), now), 1, 'never 0 or negative (the apiserver refuses them)');
+  assert.equal(podActiveDeadlineSeconds(at(now + 90_000, 60), now), 60);
+  assert.equal(podActiveDeadlineSeconds(at(now + 30_000, 60), now), 30);
+  assert.equal(podActiveDeadlineSeconds(at(undefined, 60), now), 60);
+  assert.equal(podActiveDeadlineSeconds(at(now + 30_000), undefined), undefined, 'no clock, no deadline from deadlineAt');
+  assert.equal(podActiveDeadlineSeconds(at(undefined), now), undefined);
+  assert.equal(buildPod(at(now + 2500), { now }).spec?.activeDeadlineSeconds, 3);
+  assert.equal(buildPod(at(undefined)).spec?.activeDeadlineSeconds, undefined);
 });
 
 test('parameters cannot impersonate the attempt; `$` is literal; secret refs', () => {

@@ -34,6 +34,11 @@ interface Dumped {
   env: Record<string, string>;
 }
 
+/** An environment without what differs between two attempts (their task, run and folder). */
+function sansAttempt(env: Record<string, string>): Record<string, string> {
+  return { ...env, KONTROLER_TASK: '', KONTROLER_RUN_ID: '', PWD: '' };
+}
+
 async function supervisorParent(pid: number): Promise<number> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8');
   return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
@@ -57,6 +62,30 @@ describe('LocalProcessRuntime: the spawner', () => {
   });
   after(() => box.cleanup());
 
+  /** Runs the script `text` on a fresh runtime until it ended: the attempt and its events. */
+  async function ranToEnd(text: string): Promise<{ rec: EventRecorder; s: AttemptSpec }> {
+    const rt = box.runtime();
+    const rec = new EventRecorder(rt);
+    const s = script(text);
+    await rt.start(s);
+    await rec.exited(s);
+    return { rec, s };
+  }
+
+  /** Runs the dump attempt with `env` through the spawner, then spawned directly: what each printed. */
+  async function dumpBothWays(env: Record<string, string>): Promise<Dumped[]> {
+    const out: Dumped[] = [];
+    for (const useSpawner of [true, false]) {
+      const rt = box.runtime({ spawner: useSpawner });
+      const rec = new EventRecorder(rt);
+      const s = dump({ env });
+      await rt.start(s);
+      assert.equal((await rec.exited(s)).exitCode, 0, rec.logText(s).slice(0, 500));
+      out.push(JSON.parse(rec.logText(s).split('\n')[1] ?? '') as Dumped);
+    }
+    return out;
+  }
+
   it('forks supervisors from a shell, not from this process, and says so once', async () => {
     const messages: string[] = [];
     const rt = box.runtime({ log: (m) => messages.push(m) });
@@ -77,19 +106,12 @@ describe('LocalProcessRuntime: the spawner', () => {
     const env: Record<string, string> = {};
     NASTY.forEach((v, i) => (env[`NASTY_${i}`] = v));
     env.BIG = `${'x'.repeat(60_000)}'\n${'y'.repeat(40_000)}`; // more than a pipe holds at once (under 128 KiB, the limit of one variable)
-    const results: Dumped[] = [];
-    for (const useSpawner of [true, false]) {
-      const rt = box.runtime({ spawner: useSpawner });
-      const rec = new EventRecorder(rt);
-      const s = dump({ env });
-      await rt.start(s);
-      assert.equal((await rec.exited(s)).exitCode, 0, rec.logText(s).slice(0, 500));
-      const dumped = JSON.parse(rec.logText(s).split('\n')[1] ?? '') as Dumped;
+    const results = (await dumpBothWays(env)).map((dumped) => {
       // `$$` is Kubernetes' escaped `$` (see expandK8sVars); no shell touches argv.
       assert.deepEqual(dumped.argv, NASTY.map((a) => a.replace('$$', '$')));
       for (const [name, value] of Object.entries(env)) assert.equal(dumped.env[name], value, name);
-      results.push({ argv: dumped.argv, env: { ...dumped.env, KONTROLER_TASK: '', KONTROLER_RUN_ID: '', PWD: '' } });
-    }
+      return { argv: dumped.argv, env: sansAttempt(dumped.env) };
+    });
     assert.deepEqual(results[0], results[1], 'the spawner and a direct spawn give the same environment');
   });
 
@@ -111,21 +133,14 @@ describe('LocalProcessRuntime: the spawner', () => {
       r: 'r',
       _: 'underscore',
     };
-    const results: Record<string, string>[] = [];
-    for (const useSpawner of [true, false]) {
-      const rt = box.runtime({ spawner: useSpawner });
-      const rec = new EventRecorder(rt);
-      const s = dump({ env });
-      await rt.start(s);
-      assert.equal((await rec.exited(s)).exitCode, 0, rec.logText(s).slice(0, 500));
-      const dumped = JSON.parse(rec.logText(s).split('\n')[1] ?? '') as Dumped;
+    const results = (await dumpBothWays(env)).map((dumped) => {
       for (const [name, value] of Object.entries(env)) {
         // A supervisor /bin/sh that is dash drops names that are not shell identifiers and sets
         // IFS itself, whoever spawns it: for those, only the comparison below holds.
         if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && name !== 'IFS') assert.equal(dumped.env[name], value, name);
       }
-      results.push({ ...dumped.env, KONTROLER_TASK: '', KONTROLER_RUN_ID: '', PWD: '' });
-    }
+      return sansAttempt(dumped.env);
+    });
     assert.deepEqual(results[0], results[1], 'the spawner and a direct spawn give the same environment');
   });
 
@@ -149,20 +164,12 @@ describe('LocalProcessRuntime: the spawner', () => {
   });
 
   it('leaves SIGINT and SIGQUIT to the command, as a direct spawn does', async () => {
-    const rt = box.runtime();
-    const rec = new EventRecorder(rt);
-    const s = script('grep SigIgn /proc/$$/status');
-    await rt.start(s);
-    await rec.exited(s);
+    const { rec, s } = await ranToEnd('grep SigIgn /proc/$$/status');
     assert.match(rec.logText(s), /SigIgn:\s+0+\n/);
   });
 
   it('runs each attempt in its own process group', async () => {
-    const rt = box.runtime();
-    const rec = new EventRecorder(rt);
-    const s = script('ps -o pgid= -p $$');
-    await rt.start(s);
-    await rec.exited(s);
+    const { rec, s } = await ranToEnd('ps -o pgid= -p $$');
     assert.equal(Number(rec.logText(s).split('\n')[1]), Number((await rec.started(s)).handle));
   });
 

@@ -1,12 +1,12 @@
 // Test harness: a real server on 127.0.0.1:0 over a fresh migrated database, users with roles,
 // and a small fetch helper. Sessions for matrix tests are made directly (no argon2 per request).
-import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import type { RoleBinding } from '@kontroler/store';
 import type { TestDatabase } from '@kontroler/store/testing';
 import { createRun, createSession, createUser, saveDag } from '@kontroler/store';
 import { createTestDatabase } from '@kontroler/store/testing';
 import { bootstrapAdmin, createServer, type KontrolerServer, type ServerConfig } from '@kontroler/server';
 import { randomBytes } from 'node:crypto';
+import { dagDefinition, resolvedTask } from '@kontroler/testing';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
@@ -89,29 +89,11 @@ export async function sessionFor(h: Harness, userId: number, username: string, t
   return { token, sessionId };
 }
 
-export function task(name: string, runAfter: string[] = [], extra: Partial<ResolvedTask> = {}): ResolvedTask {
-  return {
-    name,
-    runAfter,
-    image: 'alpine',
-    command: ['true'],
-    args: [],
-    retryLimit: 0,
-    retryDelay: { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 },
-    triggerRule: 'AllSucceeded',
-    parameters: [],
-    ...extra,
-  };
-}
-
-export function definition(namespace: string, name: string, tasks: ResolvedTask[], extra: Partial<DagDefinition> = {}): DagDefinition {
-  return { namespace, name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended: false, parameters: [], tasks, ...extra };
-}
 
 let hashes = 0;
 /** Stores a DAG version and a pending run of it directly (no controller). */
-export async function seedRun(h: Harness, namespace: string, dag: string, tasks = [task('a'), task('b', ['a'])]): Promise<number> {
-  const def = definition(namespace, dag, tasks);
+export async function seedRun(h: Harness, namespace: string, dag: string, tasks = [resolvedTask('a'), resolvedTask('b', ['a'])]): Promise<number> {
+  const def = dagDefinition(namespace, dag, tasks);
   const saved = await saveDag(h.db.pool, { namespace, name: dag, spec: {}, definition: def, hash: `seed-${hashes++}`, source: 'test' });
   const { run } = await createRun(h.db.pool, { dagId: saved.dag.id, dagVersion: saved.version, namespace, dagName: dag, trigger: 'manual', parameters: {} });
   return run.id;

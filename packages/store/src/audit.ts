@@ -59,7 +59,7 @@ export async function listAudit(
     namespace: r.namespace,
     resource: r.resource,
     outcome: r.outcome,
-    details: r.details ?? {},
+    details: r.details,
     address: r.address,
   }));
 }

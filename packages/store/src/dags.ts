@@ -2,11 +2,12 @@ import type { DagDefinition, DagSpec, TaskBodySpec } from '@kontroler/core';
 import { KontrolerError } from '@kontroler/core';
 import type { PoolLike, Queryable } from './db.js';
 import { transaction } from './db.js';
-import type { DagRecord, DagTaskVersionRecord, DagVersionRecord, Row } from './records.js';
+import type { DagRecord, DagTaskVersionRecord, DagVersionRecord } from './records.js';
 import { dagFromRow, ms } from './records.js';
 import { pageSize } from './run-filter.js';
 import { DEFINITION_FORMAT, readDefinition } from './definition-format.js';
 import type { DagsRow } from './rows.js';
+import type { DagTasksRow, DagTaskVersionsRow, DagVersionsRow } from './rows/definitions.js';
 
 export interface SaveDagInput {
   namespace: string;
@@ -45,10 +46,10 @@ export async function saveDag(pool: PoolLike, input: SaveDagInput): Promise<Save
       await insertVersion(tx, dag.id, 1, input);
       return { dag, version: 1, created: true };
     }
-    const dagId = Number(existing.id);
-    const last = await tx.query<{ hash: string }>('select hash from dag_versions where dag_id = $1 and version = $2', [dagId, existing.current_version]);
+    const dagId = existing.id;
+    const last = await tx.query<Pick<DagVersionsRow, 'hash'>>('select hash from dag_versions where dag_id = $1 and version = $2', [dagId, existing.current_version]);
     const same = last.rows[0]?.hash === input.hash;
-    const version = same ? Number(existing.current_version) : Number(existing.current_version) + 1;
+    const version = same ? existing.current_version : existing.current_version + 1;
     if (!same) await insertVersion(tx, dagId, version, input);
     const scheduleChanged = (existing.schedule ?? null) !== (def.schedule ?? null) || existing.timezone !== def.timezone;
     const upd = await tx.query<DagsRow>(
@@ -111,14 +112,24 @@ export async function listDags(db: Queryable, q: ListDagsQuery = {}): Promise<Da
  * for a definition in a format this code does not read.
  */
 export async function getDagDefinition(db: Queryable, dagId: number, version: number): Promise<DagDefinition | undefined> {
-  const { rows } = await db.query<Row>('select definition, definition_format from dag_versions where dag_id = $1 and version = $2', [dagId, version]);
+  const { rows } = await db.query<Pick<DagVersionsRow, 'definition' | 'definition_format'>>('select definition, definition_format from dag_versions where dag_id = $1 and version = $2', [dagId, version]);
   const r = rows[0];
   return r ? readDefinition(r.definition_format, r.definition, `DAG ${dagId} version ${version}`) : undefined;
 }
 
+/** The version's columns next to its DAG's in `getDagVersion` (prefixed: both tables have `created_at`). */
+interface VersionColumns {
+  v_version: DagVersionsRow['version'];
+  v_hash: DagVersionsRow['hash'];
+  v_spec: DagVersionsRow['spec'];
+  v_definition: DagVersionsRow['definition'];
+  v_definition_format: DagVersionsRow['definition_format'];
+  v_created_at: DagVersionsRow['created_at'];
+}
+
 /** One version of a DAG (the current one when `version` is omitted). */
 export async function getDagVersion(db: Queryable, namespace: string, name: string, version?: number): Promise<(DagVersionRecord & { dag: DagRecord }) | undefined> {
-  const { rows } = await db.query<DagsRow & { v_version: number; v_hash: string; v_spec: DagSpec; v_definition: unknown; v_definition_format: number; v_created_at: Date }>(
+  const { rows } = await db.query<DagsRow & VersionColumns>(
     `select d.*, v.version as v_version, v.hash as v_hash, v.spec as v_spec, v.definition as v_definition, v.definition_format as v_definition_format, v.created_at as v_created_at
      from dags d join dag_versions v on v.dag_id = d.id and v.version = coalesce($3, d.current_version)
      where d.namespace = $1 and d.name = $2`,
@@ -138,8 +149,8 @@ export async function getDagVersion(db: Queryable, namespace: string, name: stri
 }
 
 export async function listDagVersions(db: Queryable, dagId: number): Promise<Array<{ version: number; hash: string; createdAt: number }>> {
-  const { rows } = await db.query<Row>('select version, hash, created_at from dag_versions where dag_id = $1 order by version desc', [dagId]);
-  return rows.map((r) => ({ version: Number(r.version), hash: String(r.hash), createdAt: ms(r.created_at) ?? 0 }));
+  const { rows } = await db.query<Pick<DagVersionsRow, 'version' | 'hash' | 'created_at'>>('select version, hash, created_at from dag_versions where dag_id = $1 order by version desc', [dagId]);
+  return rows.map((r) => ({ version: r.version, hash: r.hash, createdAt: ms(r.created_at) ?? 0 }));
 }
 
 /**
@@ -169,10 +180,10 @@ export async function saveDagTask(
   input: { namespace: string; name: string; spec: TaskBodySpec; hash: string; source: string },
 ): Promise<{ version: number; created: boolean }> {
   return transaction(pool, async (tx) => {
-    const cur = await tx.query<Row>('select * from dag_tasks where namespace = $1 and name = $2 for update', [input.namespace, input.name]);
+    const cur = await tx.query<DagTasksRow>('select * from dag_tasks where namespace = $1 and name = $2 for update', [input.namespace, input.name]);
     const ex = cur.rows[0];
     if (!ex) {
-      const ins = await tx.query<Row>('insert into dag_tasks (namespace, name, current_version, source) values ($1, $2, 1, $3) returning id', [
+      const ins = await tx.query<Pick<DagTasksRow, 'id'>>('insert into dag_tasks (namespace, name, current_version, source) values ($1, $2, 1, $3) returning id', [
         input.namespace,
         input.name,
         input.source,
@@ -180,12 +191,12 @@ export async function saveDagTask(
       await tx.query('insert into dag_task_versions (dag_task_id, version, hash, spec) values ($1, 1, $2, $3)', [ins.rows[0]!.id, input.hash, input.spec]);
       return { version: 1, created: true };
     }
-    const last = await tx.query<{ hash: string }>('select hash from dag_task_versions where dag_task_id = $1 and version = $2', [ex.id, ex.current_version]);
+    const last = await tx.query<Pick<DagTaskVersionsRow, 'hash'>>('select hash from dag_task_versions where dag_task_id = $1 and version = $2', [ex.id, ex.current_version]);
     if (last.rows[0]?.hash === input.hash) {
       await tx.query('update dag_tasks set deleted_at = null, updated_at = now() where id = $1', [ex.id]);
-      return { version: Number(ex.current_version), created: false };
+      return { version: ex.current_version, created: false };
     }
-    const version = Number(ex.current_version) + 1;
+    const version = ex.current_version + 1;
     await tx.query('insert into dag_task_versions (dag_task_id, version, hash, spec) values ($1, $2, $3, $4)', [ex.id, version, input.hash, input.spec]);
     await tx.query('update dag_tasks set current_version = $2, deleted_at = null, updated_at = now() where id = $1', [ex.id, version]);
     return { version, created: true };
@@ -194,7 +205,7 @@ export async function saveDagTask(
 
 /** A DagTask version (the current one when `version` is omitted), or undefined. */
 export async function getDagTaskVersion(db: Queryable, namespace: string, name: string, version?: number): Promise<DagTaskVersionRecord | undefined> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<Pick<DagTasksRow, 'namespace' | 'name'> & Pick<DagTaskVersionsRow, 'version' | 'hash' | 'spec' | 'created_at'>>(
     `select t.namespace, t.name, v.version, v.hash, v.spec, v.created_at from dag_tasks t
      join dag_task_versions v on v.dag_task_id = t.id and v.version = coalesce($3, t.current_version)
      where t.namespace = $1 and t.name = $2`,
@@ -202,15 +213,15 @@ export async function getDagTaskVersion(db: Queryable, namespace: string, name: 
   );
   const r = rows[0];
   if (!r) return undefined;
-  return { namespace: String(r.namespace), name: String(r.name), version: Number(r.version), hash: String(r.hash), spec: r.spec as TaskBodySpec, createdAt: ms(r.created_at) ?? 0 };
+  return { namespace: r.namespace, name: r.name, version: r.version, hash: r.hash, spec: r.spec, createdAt: ms(r.created_at) ?? 0 };
 }
 
 export async function listDagTasks(db: Queryable, namespace?: string): Promise<Array<{ namespace: string; name: string; currentVersion: number }>> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<Pick<DagTasksRow, 'namespace' | 'name' | 'current_version'>>(
     `select namespace, name, current_version from dag_tasks where deleted_at is null ${namespace ? 'and namespace = $1' : ''} order by namespace, name`,
     namespace ? [namespace] : [],
   );
-  return rows.map((r) => ({ namespace: String(r.namespace), name: String(r.name), currentVersion: Number(r.current_version) }));
+  return rows.map((r) => ({ namespace: r.namespace, name: r.name, currentVersion: r.current_version }));
 }
 
 export async function deleteDagTask(db: Queryable, namespace: string, name: string): Promise<void> {

@@ -8,7 +8,11 @@ export interface QueryResultLike<R> {
 }
 
 export interface Queryable {
-  query<R extends object = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResultLike<R>>;
+  /**
+   * Runs one statement. `R` is the row it returns, from the row types of rows.ts and rows/*.ts;
+   * without one the rows have no readable column, so every read names what it selects.
+   */
+  query<R extends object = Record<never, never>>(text: string, values?: readonly unknown[]): Promise<QueryResultLike<R>>;
 }
 
 export interface PoolLike extends Queryable {

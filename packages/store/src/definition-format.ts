@@ -12,11 +12,11 @@ export const DEFINITION_FORMAT = 1;
  * this code does not know (written by a newer Kontroler); `what` names the version in the message.
  * Pure.
  */
-export function readDefinition(format: unknown, stored: unknown, what: string): DagDefinition {
-  if (Number(format) === 1) return stored as DagDefinition;
+export function readDefinition(format: number, stored: unknown, what: string): DagDefinition {
+  if (format === 1) return stored as DagDefinition;
   throw new KontrolerError(
     'INVALID_STATE',
-    `the definition of ${what} is stored in format ${String(format)}, which this Kontroler does not read (it reads format ${DEFINITION_FORMAT}): ` +
+    `the definition of ${what} is stored in format ${format}, which this Kontroler does not read (it reads format ${DEFINITION_FORMAT}): ` +
       'it was written by a newer Kontroler. Run that version (or newer).',
   );
 }

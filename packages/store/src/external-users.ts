@@ -4,8 +4,8 @@
 import { KontrolerError } from '@kontroler/core';
 import type { PoolLike, Queryable } from './db.js';
 import { transaction } from './db.js';
-import type { Row } from './records.js';
 import { ms } from './records.js';
+import type { LoginHandoffsRow, UsersRow } from './rows/auth.js';
 import type { RoleBinding, UserRecord } from './users.js';
 import { authChanged, getUserById } from './users.js';
 
@@ -32,7 +32,7 @@ export async function upsertExternalUser(
   input: { issuer: string; subject: string; username: string; roles: readonly RoleBinding[] },
 ): Promise<UserRecord> {
   return transaction(pool, async (tx) => {
-    const found = await tx.query<Row>(
+    const found = await tx.query<Pick<UsersRow, 'id' | 'username'>>(
       `select id, username from users where external_issuer = $1 and external_subject = $2 for update`,
       [input.issuer, input.subject],
     );
@@ -40,19 +40,19 @@ export async function upsertExternalUser(
     let renamed = false;
     try {
       if (found.rows[0]) {
-        id = Number(found.rows[0].id);
+        id = found.rows[0].id;
         if (found.rows[0].username !== input.username) {
           await tx.query('update users set username = $2, updated_at = now() where id = $1', [id, input.username]);
           renamed = true;
         }
       } else {
-        const ins = await tx.query<Row>(
+        const ins = await tx.query<Pick<UsersRow, 'id'>>(
           `insert into users (username, password_hash, source, external_issuer, external_subject)
            values ($1, null, 'oidc', $2, $3) on conflict (username) do nothing returning id`,
           [input.username, input.issuer, input.subject],
         );
         if (!ins.rows[0]) throw nameTaken(input.username);
-        id = Number(ins.rows[0].id);
+        id = ins.rows[0].id;
       }
     } catch (e) {
       if ((e as { code?: string }).code === '23505') throw nameTaken(input.username, e);
@@ -78,8 +78,8 @@ export async function upsertExternalUser(
 
 /** The user of an external identity, if it has signed in before. */
 export async function getExternalUser(db: Queryable, issuer: string, subject: string): Promise<UserRecord | undefined> {
-  const { rows } = await db.query<Row>('select id from users where external_issuer = $1 and external_subject = $2', [issuer, subject]);
-  return rows[0] ? getUserById(db, Number(rows[0].id)) : undefined;
+  const { rows } = await db.query<Pick<UsersRow, 'id'>>('select id from users where external_issuer = $1 and external_subject = $2', [issuer, subject]);
+  return rows[0] ? getUserById(db, rows[0].id) : undefined;
 }
 
 /** Stores a one-time code (its hash) that hands session `sessionId` to the CLI. Not idempotent. */
@@ -98,12 +98,12 @@ export async function createLoginHandoff(db: Queryable, input: { codeHash: strin
  * concurrent callers.
  */
 export async function takeLoginHandoff(db: Queryable, codeHash: string): Promise<{ sessionId: string; challenge: string; expiresAt: number } | undefined> {
-  const { rows } = await db.query<Row>('delete from login_handoffs where code_hash = $1 returning session_id, challenge, expires_at', [codeHash]);
+  const { rows } = await db.query<Pick<LoginHandoffsRow, 'session_id' | 'challenge' | 'expires_at'>>('delete from login_handoffs where code_hash = $1 returning session_id, challenge, expires_at', [codeHash]);
   const r = rows[0];
   if (!r) return undefined;
   const expiresAt = ms(r.expires_at) ?? 0;
   if (expiresAt <= Date.now()) return undefined;
-  return { sessionId: String(r.session_id), challenge: String(r.challenge), expiresAt };
+  return { sessionId: r.session_id, challenge: r.challenge, expiresAt };
 }
 
 /** Deletes expired hand-off codes. */

@@ -1,4 +1,6 @@
 import type { PoolLike, Queryable } from './db.js';
+import type { AttemptsRow } from './rows.js';
+import type { AttemptLogsRow } from './rows/run-parts.js';
 
 export const LOGS_CHANNEL = 'kontroler_logs';
 
@@ -98,8 +100,8 @@ export async function appendLogs(pool: Queryable, appends: readonly AttemptLogAp
   );
   const row = rows[0];
   const k = (runId: number, task: string, attempt: number): string => `${runId}\u0000${task}\u0000${attempt}`;
-  const applied = new Set((row?.applied ?? []).map(([r, t, a]) => k(Number(r), t, a)));
-  const pre = new Map((row?.pre ?? []).map(([r, t, a, size]) => [k(Number(r), t, a), Number(size)]));
+  const applied = new Set((row?.applied ?? []).map(([r, t, a]) => k(r, t, a)));
+  const pre = new Map((row?.pre ?? []).map(([r, t, a, size]) => [k(r, t, a), size]));
   for (const a of appends) {
     const key = { runId: a.state.runId, task: a.state.task, attempt: a.state.attempt };
     const id = k(key.runId, key.task, key.attempt);
@@ -114,15 +116,15 @@ export async function appendLogs(pool: Queryable, appends: readonly AttemptLogAp
 /** The stored log states of attempts (zeros for an attempt not found). */
 export async function getLogStates(db: Queryable, keys: readonly AttemptLogKey[]): Promise<AttemptLogState[]> {
   if (keys.length === 0) return [];
-  const { rows } = await db.query<{ run_id: number; task: string; attempt: number; log_size: number; log_received: number; log_line: number }>(
+  const { rows } = await db.query<Pick<AttemptsRow, 'run_id' | 'task' | 'attempt' | 'log_size' | 'log_received' | 'log_line'>>(
     `select a.run_id, a.task, a.attempt, a.log_size, a.log_received, a.log_line
      from attempts a join unnest($1::bigint[], $2::text[], $3::int[]) as k(run_id, task, attempt) using (run_id, task, attempt)`,
     [keys.map((x) => x.runId), keys.map((x) => x.task), keys.map((x) => x.attempt)],
   );
-  const found = new Map(rows.map((r) => [`${Number(r.run_id)}\u0000${r.task}\u0000${r.attempt}`, r]));
+  const found = new Map(rows.map((r) => [`${r.run_id}\u0000${r.task}\u0000${r.attempt}`, r]));
   return keys.map((x) => {
     const r = found.get(`${x.runId}\u0000${x.task}\u0000${x.attempt}`);
-    return { ...x, size: Number(r?.log_size ?? 0), received: Number(r?.log_received ?? 0), line: Number(r?.log_line ?? 0) };
+    return { ...x, size: r?.log_size ?? 0, received: r?.log_received ?? 0, line: r?.log_line ?? 0 };
   });
 }
 
@@ -148,7 +150,7 @@ export async function readLog(
   while (size < maxBytes && pos < limit) {
     const want = Math.min(maxBytes - size, limit - pos);
     // The chunk holding `pos` (the greatest offset <= pos), then the following ones.
-    const { rows } = await db.query<{ offset: number; len: number; data: Buffer }>(
+    const { rows } = await db.query<Pick<AttemptLogsRow, 'offset' | 'data'> & { len: number }>(
       `select "offset", length(data) as len,
               substring(data from (greatest($4::bigint - "offset", 0) + 1)::int for $5::int) as data
        from attempt_logs
@@ -161,8 +163,8 @@ export async function readLog(
     if (rows.length === 0) break;
     let progressed = false;
     for (const r of rows) {
-      const off = Number(r.offset);
-      if (off + Number(r.len) <= pos) continue; // the chunk before `pos` ends before it
+      const off = r.offset;
+      if (off + r.len <= pos) continue; // the chunk before `pos` ends before it
       if (off > pos) return { data: Buffer.concat(parts), next: pos }; // a gap: not yet written
       // `data` starts at `pos` (the database cut the first row there; the others start there).
       const chunk = r.data.subarray(0, Math.min(r.data.length, maxBytes - size, limit - pos));

@@ -2,6 +2,7 @@ import { KontrolerError } from '@kontroler/core';
 import type { PoolLike } from './db.js';
 import { transaction } from './db.js';
 import { MIGRATIONS } from './migrations.js';
+import type { SchemaMigrationsRow } from './rows/system.js';
 
 /**
  * Brings the schema up to date. Safe to call from several processes at once (an advisory lock
@@ -16,7 +17,7 @@ export async function migrate(pool: PoolLike): Promise<number[]> {
     await tx.query('select pg_advisory_xact_lock(727274)');
     await tx.query(`create table if not exists schema_migrations (
       version int primary key, name text not null, applied_at timestamptz not null default now())`);
-    const { rows } = await tx.query<{ version: number }>('select version from schema_migrations');
+    const { rows } = await tx.query<Pick<SchemaMigrationsRow, 'version'>>('select version from schema_migrations');
     const done = new Set(rows.map((r) => r.version));
     refuseUnknownVersions([...done]);
     const applied: number[] = [];

@@ -109,7 +109,7 @@ export function dagFromRow(r: DagsRow): DagRecord {
     nextFireAt: ms(r.next_fire_at),
     lastFiredAt: ms(r.last_fired_at),
     source: r.source,
-    labels: r.labels ?? {},
+    labels: r.labels,
     deletedAt: ms(r.deleted_at),
     createdAt: ms(r.created_at) ?? 0,
     updatedAt: ms(r.updated_at) ?? 0,

@@ -1,6 +1,7 @@
 // The rows of the main tables as node-postgres returns them: bigint as number (the parser in
-// db.ts), timestamptz as Date, jsonb parsed, text as string. Migrations are the truth; a column a
-// migration adds is added here. Queries name the row type they select (`db.query<RunsRow>`), so
+// db.ts), timestamptz as Date, jsonb parsed, text as string (numeric too: convert it on purpose).
+// The other tables' rows are in rows/*.ts. Migrations are the truth; a column a migration adds is
+// added here (test/row-types.test.ts fails until it is: ADR 0012). Queries name the row type they select (`db.query<RunsRow>`), so
 // the mappers in records.ts read typed fields instead of casting unknowns.
 import type { AttemptState, RunStatus } from '@kontroler/engine';
 import type { RunTrigger } from './records.js';
@@ -19,7 +20,7 @@ export interface DagsRow {
   next_fire_at: Date | null;
   last_fired_at: Date | null;
   source: string;
-  labels: Record<string, string> | null;
+  labels: Record<string, string>;
   deleted_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -36,8 +37,8 @@ export interface RunsRow {
   status: RunStatus;
   trigger: RunTrigger;
   scheduled_for: Date | null;
-  parameters: Record<string, string> | null;
-  secret_refs: Record<string, string> | null;
+  parameters: Record<string, string>;
+  secret_refs: Record<string, string>;
   cancel_requested: boolean;
   requested: 'cancel' | 'retry' | null;
   owner: string | null;
@@ -99,6 +100,6 @@ export interface AuditLogRow {
   namespace: string | null;
   resource: string | null;
   outcome: string;
-  details: Record<string, unknown> | null;
+  details: Record<string, unknown>;
   address: string | null;
 }

@@ -1,8 +1,8 @@
 // Run statistics over a time window: runs per day by outcome, success rate, durations per DAG,
 // most failing tasks. Served by runs_by_created, runs_finished and attempts_failed.
 import type { Queryable } from './db.js';
-import type { Row } from './records.js';
 import { pageSize } from './run-filter.js';
+import type { AttemptsRow, RunsRow } from './rows.js';
 
 /** DAGs in the durations table at the most (slowest p95 first). */
 export const STATS_MAX_DAGS = 200;
@@ -32,6 +32,12 @@ export interface RunStats {
   failingTasks: Array<{ namespace: string; dag: string; task: string; failedAttempts: number; runs: number }>;
 }
 
+/** Runs created on one UTC day with one status. */
+type PerDayRow = { day: string; status: RunsRow['status']; n: number };
+/** percentile_cont is double precision, which node-postgres returns as a number. */
+type DurationRow = Pick<RunsRow, 'namespace' | 'dag_name'> & { n: number; p50: number; p95: number };
+type FailingRow = Pick<RunsRow, 'namespace' | 'dag_name'> & Pick<AttemptsRow, 'task'> & { n: number; runs: number };
+
 function filters(q: StatsQuery, alias: string, args: unknown[]): string[] {
   const w: string[] = [];
   if (q.namespaces) w.push(`${alias}.namespace = any($${args.push(q.namespaces)}::text[])`);
@@ -44,14 +50,14 @@ export async function runStats(db: Queryable, q: StatsQuery): Promise<RunStats> 
   const from = new Date(q.from);
   const to = new Date(q.to);
   const a1: unknown[] = [from, to];
-  const perDay = db.query<Row>(
+  const perDay = db.query<PerDayRow>(
     `select to_char(date_trunc('day', r.created_at at time zone 'UTC'), 'YYYY-MM-DD') as day, r.status, count(*)::int as n
      from runs r where r.created_at >= $1 and r.created_at < $2 ${filters(q, 'r', a1).map((f) => `and ${f}`).join(' ')}
      group by 1, 2 order by 1`,
     a1,
   );
   const a2: unknown[] = [from, to];
-  const durations = db.query<Row>(
+  const durations = db.query<DurationRow>(
     `select r.namespace, r.dag_name, count(*)::int as n,
        percentile_cont(0.5) within group (order by extract(epoch from r.finished_at - r.started_at)) as p50,
        percentile_cont(0.95) within group (order by extract(epoch from r.finished_at - r.started_at)) as p95
@@ -61,7 +67,7 @@ export async function runStats(db: Queryable, q: StatsQuery): Promise<RunStats> 
     a2,
   );
   const a3: unknown[] = [from, to];
-  const failing = db.query<Row>(
+  const failing = db.query<FailingRow>(
     `select r.namespace, r.dag_name, a.task, count(*)::int as n, count(distinct a.run_id)::int as runs
      from attempts a join runs r on r.id = a.run_id
      where a.status in ('failed', 'lost') and a.finished_at >= $1 and a.finished_at < $2
@@ -72,12 +78,9 @@ export async function runStats(db: Queryable, q: StatsQuery): Promise<RunStats> 
   const [pd, du, fa] = await Promise.all([perDay, durations, failing]);
   const days = new Map<string, RunStats['runsPerDay'][number]>();
   const totals = { runs: 0, succeeded: 0, failed: 0, canceled: 0, active: 0 };
-  for (const r of pd.rows) {
-    const day = String(r.day);
+  for (const { day, status, n } of pd.rows) {
     const d = days.get(day) ?? { day, succeeded: 0, failed: 0, canceled: 0, running: 0, pending: 0 };
-    const n = Number(r.n);
-    const status = String(r.status);
-    if (status === 'succeeded' || status === 'failed' || status === 'canceled' || status === 'running' || status === 'pending') d[status] += n;
+    d[status] += n;
     days.set(day, d);
     totals.runs += n;
     if (status === 'succeeded' || status === 'failed' || status === 'canceled') totals[status] += n;
@@ -90,13 +93,7 @@ export async function runStats(db: Queryable, q: StatsQuery): Promise<RunStats> 
     runsPerDay: [...days.values()],
     totals,
     successRate: ended === 0 ? null : totals.succeeded / ended,
-    durations: du.rows.map((r) => ({
-      namespace: String(r.namespace),
-      dag: String(r.dag_name),
-      runs: Number(r.n),
-      p50Seconds: Number(r.p50),
-      p95Seconds: Number(r.p95),
-    })),
-    failingTasks: fa.rows.map((r) => ({ namespace: String(r.namespace), dag: String(r.dag_name), task: String(r.task), failedAttempts: Number(r.n), runs: Number(r.runs) })),
+    durations: du.rows.map((r) => ({ namespace: r.namespace, dag: r.dag_name, runs: r.n, p50Seconds: r.p50, p95Seconds: r.p95 })),
+    failingTasks: fa.rows.map((r) => ({ namespace: r.namespace, dag: r.dag_name, task: r.task, failedAttempts: r.n, runs: r.runs })),
   };
 }

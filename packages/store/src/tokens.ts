@@ -2,8 +2,9 @@
 // a SHA-256 of the secret (the secret itself is shown once, by the server, and never stored).
 import { KontrolerError } from '@kontroler/core';
 import type { Queryable } from './db.js';
-import type { Row } from './records.js';
 import { ms } from './records.js';
+import type { ApiTokensRow, UsersRow } from './rows/auth.js';
+import { ROLES_OF_USER, userFromRow, type UserRecordRow } from './user-select.js';
 import type { Role, UserRecord } from './users.js';
 import { AUTH_CHANNEL } from './users.js';
 
@@ -23,15 +24,18 @@ export interface ApiTokenRecord {
   createdAt: number;
 }
 
-function tokenFromRow(r: Row): ApiTokenRecord {
+/** What TOKEN_SELECT returns per token. */
+type TokenRow = ApiTokensRow & Pick<UsersRow, 'username'>;
+
+function tokenFromRow(r: TokenRow): ApiTokenRecord {
   return {
-    id: Number(r.id),
-    userId: Number(r.user_id),
-    username: String(r.username ?? ''),
-    name: String(r.name),
-    prefix: String(r.prefix),
-    role: r.role as Role,
-    namespaces: (r.namespaces as string[]) ?? [],
+    id: r.id,
+    userId: r.user_id,
+    username: r.username,
+    name: r.name,
+    prefix: r.prefix,
+    role: r.role,
+    namespaces: r.namespaces,
     expiresAt: ms(r.expires_at),
     revokedAt: ms(r.revoked_at),
     lastUsedAt: ms(r.last_used_at),
@@ -47,12 +51,12 @@ export async function createApiToken(
   input: { userId: number; name: string; tokenHash: string; prefix: string; role: Role; namespaces: readonly string[]; expiresAt?: number },
 ): Promise<ApiTokenRecord> {
   try {
-    const { rows } = await db.query<Row>(
+    const { rows } = await db.query<Pick<ApiTokensRow, 'id'>>(
       `insert into api_tokens (user_id, name, token_hash, prefix, role, namespaces, expires_at)
        values ($1, $2, $3, $4, $5, $6, $7) returning id`,
       [input.userId, input.name, input.tokenHash, input.prefix, input.role, input.namespaces, input.expiresAt === undefined ? null : new Date(input.expiresAt)],
     );
-    return (await getApiToken(db, Number(rows[0]!.id)))!;
+    return (await getApiToken(db, rows[0]!.id))!;
   } catch (e) {
     if ((e as { code?: string }).code === '23505') throw new KontrolerError('ALREADY_EXISTS', `a token named ${input.name} already exists: revoke it or pick another name`, { cause: e });
     throw e;
@@ -60,8 +64,19 @@ export async function createApiToken(
 }
 
 export async function getApiToken(db: Queryable, id: number): Promise<ApiTokenRecord | undefined> {
-  const { rows } = await db.query<Row>(`${TOKEN_SELECT} where t.id = $1`, [id]);
+  const { rows } = await db.query<TokenRow>(`${TOKEN_SELECT} where t.id = $1`, [id]);
   return rows[0] ? tokenFromRow(rows[0]) : undefined;
+}
+
+/** The user's columns next to its token's in `useApiToken` (prefixed: both tables have `created_at`). */
+interface TokenUserColumns {
+  u_source: UserRecordRow['source'];
+  u_disabled: UserRecordRow['disabled'];
+  u_must_change: UserRecordRow['must_change_password'];
+  u_created_at: UserRecordRow['created_at'];
+  u_updated_at: UserRecordRow['updated_at'];
+  u_password_changed_at: UserRecordRow['password_changed_at'];
+  u_roles: UserRecordRow['roles'];
 }
 
 /**
@@ -70,11 +85,9 @@ export async function getApiToken(db: Queryable, id: number): Promise<ApiTokenRe
  */
 export async function useApiToken(db: Queryable, tokenHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
   // One round trip: the token, its user and the user's role bindings.
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<TokenRow & TokenUserColumns>(
     `select t.*, u.username, u.source as u_source, u.disabled as u_disabled, u.must_change_password as u_must_change, u.created_at as u_created_at,
-       u.updated_at as u_updated_at, u.password_changed_at as u_password_changed_at,
-       coalesce((select json_agg(json_build_object('namespace', b.namespace, 'role', b.role) order by b.namespace)
-                 from role_bindings b where b.user_id = u.id), '[]') as u_roles
+       u.updated_at as u_updated_at, u.password_changed_at as u_password_changed_at, ${ROLES_OF_USER} as u_roles
      from api_tokens t join users u on u.id = t.user_id
      where t.token_hash = $1 and t.revoked_at is null and (t.expires_at is null or t.expires_at > now()) and not u.disabled`,
     [tokenHash],
@@ -85,17 +98,17 @@ export async function useApiToken(db: Queryable, tokenHash: string): Promise<{ t
   if (token.lastUsedAt === null || token.lastUsedAt < Date.now() - 60_000) {
     await db.query('update api_tokens set last_used_at = now() where id = $1', [token.id]);
   }
-  const user: UserRecord = {
-    id: token.userId,
-    username: token.username,
-    source: r.u_source === 'oidc' ? 'oidc' : 'local',
-    disabled: Boolean(r.u_disabled),
-    mustChangePassword: Boolean(r.u_must_change),
-    roles: (r.u_roles as UserRecord['roles'] | null) ?? [],
-    createdAt: ms(r.u_created_at) ?? 0,
-    updatedAt: ms(r.u_updated_at) ?? 0,
-    passwordChangedAt: ms(r.u_password_changed_at) ?? 0,
-  };
+  const user = userFromRow({
+    id: r.user_id,
+    username: r.username,
+    source: r.u_source,
+    disabled: r.u_disabled,
+    must_change_password: r.u_must_change,
+    created_at: r.u_created_at,
+    updated_at: r.u_updated_at,
+    password_changed_at: r.u_password_changed_at,
+    roles: r.u_roles,
+  });
   return { token, user };
 }
 
@@ -105,13 +118,13 @@ export async function listApiTokens(db: Queryable, q: { userId?: number; include
   const args: unknown[] = [];
   if (q.userId !== undefined) where.push(`t.user_id = $${args.push(q.userId)}`);
   if (!q.includeRevoked) where.push('t.revoked_at is null');
-  const { rows } = await db.query<Row>(`${TOKEN_SELECT} ${where.length ? `where ${where.join(' and ')}` : ''} order by t.id desc`, args);
+  const { rows } = await db.query<TokenRow>(`${TOKEN_SELECT} ${where.length ? `where ${where.join(' and ')}` : ''} order by t.id desc`, args);
   return rows.map(tokenFromRow);
 }
 
 /** Revokes a token (of `userId` only, when given). Throws NOT_FOUND. Idempotent for a revoked token. */
 export async function revokeApiToken(db: Queryable, id: number, userId?: number): Promise<ApiTokenRecord> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<Pick<ApiTokensRow, 'id'>>(
     `update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1 ${userId !== undefined ? 'and user_id = $2' : ''} returning id`,
     userId !== undefined ? [id, userId] : [id],
   );

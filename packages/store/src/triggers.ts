@@ -1,8 +1,9 @@
 // Inbound webhook triggers: a DAG's HMAC secret and the payload → parameter mapping.
 import { KontrolerError } from '@kontroler/core';
 import type { Queryable } from './db.js';
-import type { Row } from './records.js';
 import { ms } from './records.js';
+import type { DagsRow } from './rows.js';
+import type { DagTriggersRow } from './rows/triggers.js';
 
 export interface DagTriggerRecord {
   dagId: number;
@@ -17,14 +18,17 @@ export interface DagTriggerRecord {
   updatedAt: number;
 }
 
-function fromRow(r: Row): DagTriggerRecord {
+/** What `getDagTrigger` selects: the trigger with its DAG's names. */
+type TriggerRow = DagTriggersRow & Pick<DagsRow, 'namespace' | 'name'>;
+
+function fromRow(r: TriggerRow): DagTriggerRecord {
   return {
-    dagId: Number(r.dag_id),
-    namespace: String(r.namespace),
-    dagName: String(r.name),
-    secret: String(r.secret),
-    parameterMap: (r.parameter_map as Record<string, string>) ?? {},
-    enabled: Boolean(r.enabled),
+    dagId: r.dag_id,
+    namespace: r.namespace,
+    dagName: r.name,
+    secret: r.secret,
+    parameterMap: r.parameter_map,
+    enabled: r.enabled,
     createdAt: ms(r.created_at) ?? 0,
     updatedAt: ms(r.updated_at) ?? 0,
   };
@@ -32,7 +36,7 @@ function fromRow(r: Row): DagTriggerRecord {
 
 /** The trigger of a live DAG, or undefined. */
 export async function getDagTrigger(db: Queryable, namespace: string, name: string): Promise<DagTriggerRecord | undefined> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<TriggerRow>(
     `select t.*, d.namespace, d.name from dag_triggers t join dags d on d.id = t.dag_id
      where d.namespace = $1 and d.name = $2 and d.deleted_at is null`,
     [namespace, name],
@@ -49,7 +53,7 @@ export async function upsertDagTrigger(
   db: Queryable,
   input: { namespace: string; name: string; secret?: string; parameterMap: Record<string, string>; enabled: boolean },
 ): Promise<DagTriggerRecord> {
-  const dag = await db.query<Row>('select id from dags where namespace = $1 and name = $2 and deleted_at is null', [input.namespace, input.name]);
+  const dag = await db.query<Pick<DagsRow, 'id'>>('select id from dags where namespace = $1 and name = $2 and deleted_at is null', [input.namespace, input.name]);
   const id = dag.rows[0]?.id;
   if (id === undefined) throw new KontrolerError('NOT_FOUND', `DAG ${input.namespace}/${input.name} not found`);
   if (input.secret === undefined) {

@@ -3,8 +3,9 @@
 import { KontrolerError } from '@kontroler/core';
 import type { PoolLike, Queryable } from './db.js';
 import { transaction } from './db.js';
-import type { Row } from './records.js';
 import { ms } from './records.js';
+import type { SessionsRow, UsersRow } from './rows/auth.js';
+import { USER_SELECT, userFromRow, type UserSelectRow } from './user-select.js';
 
 export type Role = 'viewer' | 'editor' | 'admin';
 
@@ -41,23 +42,6 @@ export interface UserRecord {
   passwordChangedAt: number;
 }
 
-function userFromRow(r: Row): UserRecord {
-  return {
-    id: Number(r.id),
-    username: String(r.username),
-    source: r.source === 'oidc' ? 'oidc' : 'local',
-    disabled: Boolean(r.disabled),
-    mustChangePassword: Boolean(r.must_change_password),
-    roles: ((r.roles as RoleBinding[] | null) ?? []).filter((b) => b !== null && b.namespace !== null),
-    createdAt: ms(r.created_at) ?? 0,
-    updatedAt: ms(r.updated_at) ?? 0,
-    passwordChangedAt: ms(r.password_changed_at) ?? 0,
-  };
-}
-
-const USER_SELECT = `select u.*, coalesce((select json_agg(json_build_object('namespace', b.namespace, 'role', b.role) order by b.namespace)
-  from role_bindings b where b.user_id = u.id), '[]') as roles from users u`;
-
 /**
  * Creates a user with its role bindings. Throws ALREADY_EXISTS when the username is taken.
  * Not idempotent.
@@ -67,15 +51,15 @@ export async function createUser(
   input: { username: string; passwordHash: string; roles: readonly RoleBinding[]; mustChangePassword?: boolean },
 ): Promise<UserRecord> {
   return transaction(pool, async (tx) => {
-    const ins = await tx.query<Row>(
+    const ins = await tx.query<Pick<UsersRow, 'id'>>(
       `insert into users (username, password_hash, must_change_password) values ($1, $2, $3)
        on conflict (username) do nothing returning id`,
       [input.username, input.passwordHash, input.mustChangePassword ?? false],
     );
     const id = ins.rows[0]?.id;
     if (id === undefined) throw new KontrolerError('ALREADY_EXISTS', `user ${input.username} already exists`);
-    await writeBindings(tx, Number(id), input.roles);
-    return (await getUserById(tx, Number(id)))!;
+    await writeBindings(tx, id, input.roles);
+    return (await getUserById(tx, id))!;
   });
 }
 
@@ -100,30 +84,30 @@ export async function setUserRoles(pool: PoolLike, username: string, roles: read
 }
 
 export async function getUser(db: Queryable, username: string): Promise<UserRecord | undefined> {
-  const { rows } = await db.query<Row>(`${USER_SELECT} where u.username = $1`, [username]);
+  const { rows } = await db.query<UserSelectRow>(`${USER_SELECT} where u.username = $1`, [username]);
   return rows[0] ? userFromRow(rows[0]) : undefined;
 }
 
 export async function getUserById(db: Queryable, id: number): Promise<UserRecord | undefined> {
-  const { rows } = await db.query<Row>(`${USER_SELECT} where u.id = $1`, [id]);
+  const { rows } = await db.query<UserSelectRow>(`${USER_SELECT} where u.id = $1`, [id]);
   return rows[0] ? userFromRow(rows[0]) : undefined;
 }
 
 /** The user and its password hash (undefined for single sign-on users), for checking a login. */
 export async function getUserCredentials(db: Queryable, username: string): Promise<{ user: UserRecord; passwordHash: string | undefined } | undefined> {
-  const { rows } = await db.query<Row>(`${USER_SELECT} where u.username = $1`, [username]);
+  const { rows } = await db.query<UserSelectRow>(`${USER_SELECT} where u.username = $1`, [username]);
   const r = rows[0];
-  return r ? { user: userFromRow(r), passwordHash: typeof r.password_hash === 'string' ? r.password_hash : undefined } : undefined;
+  return r ? { user: userFromRow(r), passwordHash: r.password_hash ?? undefined } : undefined;
 }
 
 export async function listUsers(db: Queryable): Promise<UserRecord[]> {
-  const { rows } = await db.query<Row>(`${USER_SELECT} order by u.username`);
+  const { rows } = await db.query<UserSelectRow>(`${USER_SELECT} order by u.username`);
   return rows.map(userFromRow);
 }
 
 export async function countUsers(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: number }>('select count(*)::int as n from users');
-  return Number(rows[0]?.n ?? 0);
+  return rows[0]?.n ?? 0;
 }
 
 /**
@@ -132,7 +116,7 @@ export async function countUsers(db: Queryable): Promise<number> {
  */
 export async function setUserPassword(pool: PoolLike, username: string, passwordHash: string, mustChange = false): Promise<UserRecord> {
   return transaction(pool, async (tx) => {
-    const { rows } = await tx.query<Row>(
+    const { rows } = await tx.query<Pick<UsersRow, 'id'>>(
       `update users set password_hash = $2, must_change_password = $3, password_changed_at = now(), updated_at = now()
        where username = $1 returning id`,
       [username, passwordHash, mustChange],
@@ -141,19 +125,19 @@ export async function setUserPassword(pool: PoolLike, username: string, password
     if (id === undefined) throw new KontrolerError('NOT_FOUND', `user ${username} not found`);
     await tx.query('update sessions set revoked_at = now() where user_id = $1 and revoked_at is null', [id]);
     await authChanged(tx);
-    return (await getUserById(tx, Number(id)))!;
+    return (await getUserById(tx, id))!;
   });
 }
 
 /** Disables or enables a user; disabling revokes its sessions. Throws NOT_FOUND. */
 export async function setUserDisabled(pool: PoolLike, username: string, disabled: boolean): Promise<UserRecord> {
   return transaction(pool, async (tx) => {
-    const { rows } = await tx.query<Row>('update users set disabled = $2, updated_at = now() where username = $1 returning id', [username, disabled]);
+    const { rows } = await tx.query<Pick<UsersRow, 'id'>>('update users set disabled = $2, updated_at = now() where username = $1 returning id', [username, disabled]);
     const id = rows[0]?.id;
     if (id === undefined) throw new KontrolerError('NOT_FOUND', `user ${username} not found`);
     if (disabled) await tx.query('update sessions set revoked_at = now() where user_id = $1 and revoked_at is null', [id]);
     await authChanged(tx);
-    return (await getUserById(tx, Number(id)))!;
+    return (await getUserById(tx, id))!;
   });
 }
 
@@ -185,9 +169,17 @@ export async function createSession(
   ]);
 }
 
+/** The session's columns next to its user's in `getLiveSession`. */
+interface SessionColumns {
+  s_id: SessionsRow['id'];
+  s_created_at: SessionsRow['created_at'];
+  s_expires_at: SessionsRow['expires_at'];
+  s_revoked_at: SessionsRow['revoked_at'];
+}
+
 /** A live session (not revoked, not expired) of an enabled user, with the user; else undefined. */
 export async function getLiveSession(db: Queryable, id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<UserSelectRow & SessionColumns>(
     `select s.id as s_id, s.created_at as s_created_at, s.expires_at as s_expires_at, s.revoked_at as s_revoked_at, x.*
      from sessions s join lateral (${USER_SELECT} where u.id = s.user_id) x on true
      where s.id = $1 and s.revoked_at is null and s.expires_at > now() and not x.disabled`,
@@ -197,7 +189,7 @@ export async function getLiveSession(db: Queryable, id: string): Promise<{ sessi
   if (!r) return undefined;
   const user = userFromRow(r);
   return {
-    session: { id: String(r.s_id), userId: user.id, createdAt: ms(r.s_created_at) ?? 0, expiresAt: ms(r.s_expires_at) ?? 0, revokedAt: null },
+    session: { id: r.s_id, userId: user.id, createdAt: ms(r.s_created_at) ?? 0, expiresAt: ms(r.s_expires_at) ?? 0, revokedAt: null },
     user,
   };
 }

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { DagDefinition } from '@kontroler/core';
 import { CONTROLLER_LOCK_APPLICATION, SCHEMA_VERSION, claimRuns, createPool, createRun, holdControllerId, migrate, saveDag, transaction, type ClientLike, type ControllerLockState, type PoolLike } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { chainDefinition } from './definitions.js';
 
 let db: TestDatabase;
 before(async () => { db = await createTestDatabase(); });
@@ -175,10 +176,7 @@ describe('controller id lock', () => {
 });
 
 describe('takeover across hosts', () => {
-  const def = (name: string): DagDefinition => ({
-    namespace: 'default', name, timezone: 'UTC', concurrencyPolicy: 'Allow', catchUp: 1, suspended: false, parameters: [],
-    tasks: [{ name: 'a', runAfter: [], image: 'alpine', command: ['true'], args: [], retryLimit: 0, retryDelay: { delaySeconds: 0, factor: 2, maxDelaySeconds: 300 }, triggerRule: 'AllSucceeded', parameters: [] }],
-  });
+  const def = (name: string): DagDefinition => chainDefinition(name);
   async function newRun(name: string): Promise<number> {
     const saved = await saveDag(db.pool, { namespace: 'default', name, spec: {}, definition: def(name), hash: `h-${name}`, source: 'test' });
     const { run } = await createRun(db.pool, { dagId: saved.dag.id, dagVersion: saved.version, namespace: 'default', dagName: name, trigger: 'manual', parameters: {} });

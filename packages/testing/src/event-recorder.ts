@@ -1,75 +1,56 @@
-// Records every event a TaskRuntime emits and lets a test wait on one (never on sleeps).
+// Records every event a TaskRuntime emits (before it looks at any) and lets a test wait on one
+// (never on sleeps); a Recording of runtime events with the questions runtime tests ask.
 import type { AttemptKey, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
+import { Recording } from './recording.js';
 
 export type Exited = Extract<RuntimeEvent, { type: 'exited' }>;
 export type Started = Extract<RuntimeEvent, { type: 'started' }>;
 export type LogEvent = Extract<RuntimeEvent, { type: 'log' }>;
 
-/** How long `waitFor` waits for an event before it fails the test. */
-export const EVENT_WAIT_LIMIT_MS = 20_000;
-
-/** Longest description of the events so far in a timeout message. */
-const DESCRIBE_LIMIT_CHARS = 2000;
-
 export function sameKey(a: AttemptKey, b: AttemptKey): boolean {
   return a.runId === b.runId && a.task === b.task && a.attempt === b.attempt;
 }
 
-interface Waiter {
-  readonly match: (ev: RuntimeEvent) => boolean;
-  readonly resolve: (ev: RuntimeEvent) => void;
+export interface EventRecorderOptions {
+  /** How long a wait lasts before it fails the test (default EVENT_WAIT_LIMIT_MS). */
+  readonly waitLimitMs?: number;
 }
 
 /** Records every event of a runtime; `waitFor` and friends resolve when a matching event arrives. */
 export class EventRecorder {
-  readonly events: RuntimeEvent[] = [];
-  private readonly waiters = new Set<Waiter>();
+  private readonly recording: Recording<RuntimeEvent>;
   readonly unsubscribe: () => void;
 
-  constructor(rt: TaskRuntime) {
-    this.unsubscribe = rt.subscribe((ev) => {
-      this.events.push(ev);
-      for (const w of this.waiters) {
-        if (w.match(ev)) {
-          this.waiters.delete(w);
-          w.resolve(ev);
-        }
-      }
+  constructor(rt: TaskRuntime, o: EventRecorderOptions = {}) {
+    this.recording = new Recording<RuntimeEvent>({
+      ...(o.waitLimitMs !== undefined ? { waitLimitMs: o.waitLimitMs } : {}),
+      describe: (ev) => (ev.type === 'log' ? { ...ev, data: Buffer.from(ev.data).toString('utf8') } : ev),
     });
+    this.unsubscribe = rt.subscribe((ev) => this.recording.push(ev));
   }
 
-  /** The first matching event, already recorded or still to come. Fails after EVENT_WAIT_LIMIT_MS. */
-  waitFor(match: (ev: RuntimeEvent) => boolean, what: string): Promise<RuntimeEvent> {
-    const seen = this.events.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(w);
-        reject(new Error(`timed out waiting for ${what}; events so far: ${describeEvents(this.events)}`));
-      }, EVENT_WAIT_LIMIT_MS);
-      const w: Waiter = {
-        match,
-        resolve: (ev) => {
-          clearTimeout(timer);
-          resolve(ev);
-        },
-      };
-      this.waiters.add(w);
-    });
+  /** Every event so far, in the order the runtime emitted them. */
+  get events(): readonly RuntimeEvent[] {
+    return this.recording.events;
   }
 
-  async exited(key: AttemptKey): Promise<Exited> {
-    return (await this.waitFor((ev) => ev.type === 'exited' && sameKey(ev.key, key), `exited of ${key.task}`)) as Exited;
+  /** The first matching event, already recorded or still to come. Fails after the wait limit (or `timeoutMs`). */
+  waitFor(match: (ev: RuntimeEvent) => boolean, what: string, timeoutMs?: number): Promise<RuntimeEvent> {
+    return this.recording.waitFor(match, what, timeoutMs);
   }
 
-  async started(key: AttemptKey): Promise<Started> {
-    return (await this.waitFor((ev) => ev.type === 'started' && sameKey(ev.key, key), `started of ${key.task}`)) as Started;
+  async exited(key: AttemptKey, timeoutMs?: number): Promise<Exited> {
+    return (await this.waitFor((ev) => ev.type === 'exited' && sameKey(ev.key, key), `exited of ${describeKey(key)}`, timeoutMs)) as Exited;
+  }
+
+  async started(key: AttemptKey, timeoutMs?: number): Promise<Started> {
+    return (await this.waitFor((ev) => ev.type === 'started' && sameKey(ev.key, key), `started of ${describeKey(key)}`, timeoutMs)) as Started;
   }
 
   /** Resolves once the attempt's log (as delivered so far) contains `text`. */
-  async logContains(key: AttemptKey, text: string): Promise<void> {
+  async logContains(key: AttemptKey, text: string, timeoutMs?: number): Promise<void> {
     if (this.logText(key).includes(text)) return;
-    await this.waitFor(() => this.logText(key).includes(text), `log "${text}" of ${key.task}`);
+    await this.waitFor(() => this.logText(key).includes(text), `log "${text}" of ${describeKey(key)}`, timeoutMs);
   }
 
   logEvents(key: AttemptKey): LogEvent[] {
@@ -93,8 +74,6 @@ export class EventRecorder {
   }
 }
 
-function describeEvents(events: readonly RuntimeEvent[]): string {
-  return JSON.stringify(
-    events.map((ev) => (ev.type === 'log' ? { ...ev, data: Buffer.from(ev.data).toString('utf8') } : ev)),
-  ).slice(0, DESCRIBE_LIMIT_CHARS);
+function describeKey(k: AttemptKey): string {
+  return `${k.task}#${k.attempt}`;
 }

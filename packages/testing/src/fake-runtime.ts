@@ -2,7 +2,7 @@
 // until the test finishes or kills them. It records every call before it decides what to do
 // with it, so a repeated start shows in `starts` although it runs nothing.
 import type { AttemptKey, AttemptObservation, AttemptSpec, RuntimeEvent, TaskRuntime } from '@kontroler/engine';
-import { EVENT_WAIT_LIMIT_MS } from './event-recorder.js';
+import { EVENT_WAIT_LIMIT_MS } from './recording.js';
 
 /** What one fake attempt does once started. */
 export interface FakeAttempt {

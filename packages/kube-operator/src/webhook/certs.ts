@@ -29,16 +29,22 @@ function rsaKeys(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki
   return { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e), pem: privateKey };
 }
 
+/** An unsigned certificate for `publicKey`, valid from `notBefore` to `notAfter`, with a random serial after `serialPrefix` (CA and leaf never share one). */
+function certificate(publicKey: forge.pki.rsa.PublicKey, serialPrefix: string, notBefore: Date, notAfter: Date): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = `${serialPrefix}${randomBytes(8).toString('hex')}`;
+  cert.validity.notBefore = notBefore;
+  cert.validity.notAfter = notAfter;
+  return cert;
+}
+
 /** A fresh CA and a serving certificate for `dnsNames` and `ips`, valid `days` days (RSA 2048, SHA-256). */
 export async function selfSignedCert(opts: { dnsNames: readonly string[]; ips?: readonly string[]; days?: number; now?: Date }): Promise<ServingCert> {
   const notBefore = new Date((opts.now ?? new Date()).getTime() - 60_000);
   const notAfter = new Date(notBefore.getTime() + (opts.days ?? 365) * 86_400_000);
   const caKeys = rsaKeys();
-  const ca = forge.pki.createCertificate();
-  ca.publicKey = caKeys.publicKey;
-  ca.serialNumber = `01${randomBytes(8).toString('hex')}`;
-  ca.validity.notBefore = notBefore;
-  ca.validity.notAfter = notAfter;
+  const ca = certificate(caKeys.publicKey, '01', notBefore, notAfter);
   const caName = [{ name: 'commonName', value: 'kontroler-webhook-ca' }];
   ca.setSubject(caName);
   ca.setIssuer(caName);
@@ -50,11 +56,7 @@ export async function selfSignedCert(opts: { dnsNames: readonly string[]; ips?: 
   ca.sign(caKeys.privateKey, forge.md.sha256.create());
 
   const keys = rsaKeys();
-  const leaf = forge.pki.createCertificate();
-  leaf.publicKey = keys.publicKey;
-  leaf.serialNumber = `02${randomBytes(8).toString('hex')}`;
-  leaf.validity.notBefore = notBefore;
-  leaf.validity.notAfter = notAfter;
+  const leaf = certificate(keys.publicKey, '02', notBefore, notAfter);
   leaf.setSubject([{ name: 'commonName', value: opts.dnsNames[0] ?? 'kontroler-webhook' }]);
   leaf.setIssuer(caName);
   leaf.setExtensions([

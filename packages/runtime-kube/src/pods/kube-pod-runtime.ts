@@ -13,7 +13,7 @@ import type { OwnerReference } from '../kube/objects.js';
 import { followLog, logComplete, unseenPart, type Follow } from './log-follow.js';
 import { LABELS, MANAGED_BY, keyOfPod, keyString, podName, workspaceClaimName } from './naming.js';
 import { deletePod, ensureClaim, removePod } from './pod-api.js';
-import { MAIN_CONTAINER, buildPod, type KontrolerTokenOptions } from './pod-spec.js';
+import { MAIN_CONTAINER, buildPod, type PodOptions } from './pod-spec.js';
 import { attemptOutcome, deletedUnscheduled, lastExitedView, mainStarted, viewPod, type ExitedView, type PodView } from './pod-view.js';
 import { readDagRunOwner } from './run-owner.js';
 import { sweepAccounted } from './sweep.js';
@@ -29,7 +29,8 @@ export const REFOLLOW_AFTER_MS = 5000;
 /** How often the runtime checks deletions, re-follows and the sweep. */
 const TICK_MS = 1000;
 
-export interface KubePodRuntimeOptions {
+/** The pods' own options (annotations, log finalizer, Kontroler API token) are PodOptions'. */
+export interface KubePodRuntimeOptions extends Pick<PodOptions, 'annotations' | 'logFinalizer' | 'kontrolerToken'> {
   readonly client: KubeClient;
   /** Namespaces to watch (one watch each); undefined = the whole cluster. */
   readonly namespaces?: readonly string[];
@@ -37,14 +38,8 @@ export interface KubePodRuntimeOptions {
   readonly namespaceFilter?: (namespace: string) => boolean;
   /** Extra labels on every pod and in the informer's selector (e.g. the shard label). */
   readonly labels?: Readonly<Record<string, string>>;
-  /** Extra annotations on every pod. */
-  readonly annotations?: Readonly<Record<string, string>>;
-  /** Keep pods until their log is archived (default true). */
-  readonly logFinalizer?: boolean;
   /** Grace period of a kill (SIGTERM → SIGKILL), seconds (default 5). */
   readonly killGraceSeconds?: number;
-  /** The Kontroler API token of tasks that ask for `kontrolerToken` (audience, lifetime, server URL). */
-  readonly kontrolerToken?: KontrolerTokenOptions;
   /** Stream logs of running pods into the store (default true); otherwise read them at the end. */
   readonly followLogs?: boolean;
   /** A pod being deleted that shows no terminal status after its grace period plus this is given up (default 30 s). */
@@ -101,8 +96,10 @@ export class KubePodRuntime implements TaskRuntime {
   private readonly informer: Informer<V1Pod>;
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly tracked = new Map<string, Tracked>();
-  /** Every pod of ours the informer knows, by attempt. */
+  /** Every pod of ours the informer knows, by attempt (released ones excepted). */
   private readonly byKey = new Map<string, V1Pod>();
+  /** Uids of released pods the watch has not yet reported deleted: their last events are ignored. */
+  private readonly released = new Set<string>();
   /** Runs with a workspace claim: run id → namespace. */
   private readonly workspaces = new Map<string, string>();
   private readonly owners = new Map<string, Promise<OwnerReference | undefined>>();
@@ -160,11 +157,17 @@ export class KubePodRuntime implements TaskRuntime {
     await this.sync();
     const id = keyString(spec);
     if (this.tracked.has(id)) return;
+    const now = this.clock();
+    if (spec.deadlineAt !== undefined && spec.deadlineAt <= now && !this.byKey.has(id)) {
+      this.endPastDeadline(spec, now);
+      return;
+    }
     const t = this.track(spec, spec.namespace, 0);
     const name = t.name;
     try {
       const owner = await this.ownerOf(spec);
       const opts = {
+        now,
         ...(owner ? { owner } : {}),
         ...(this.o.labels ? { labels: this.o.labels } : {}),
         ...(this.o.annotations ? { annotations: this.o.annotations } : {}),
@@ -260,6 +263,10 @@ export class KubePodRuntime implements TaskRuntime {
     this.endedView.delete(id);
     if (!pod) return;
     await removePod(this.client, pod);
+    // Forgotten now, though the watch may still report the pod on its way out.
+    this.byKey.delete(id);
+    const uid = pod.metadata?.uid;
+    if (uid !== undefined) this.released.add(uid);
   }
 
   /** Deletes the run's workspace claim, if this runtime made one. Idempotent. */
@@ -293,6 +300,19 @@ export class KubePodRuntime implements TaskRuntime {
     this.listeners.clear();
   }
 
+  /**
+   * An attempt whose deadline passed before it was created never gets a pod: it ends at once with
+   * DeadlineExceeded and no exit code. (One whose pod exists already is adopted instead: that pod
+   * carries its own activeDeadlineSeconds.) Only this instance remembers it, until `release`.
+   */
+  private endPastDeadline(spec: AttemptSpec, now: number): void {
+    const t = this.track(spec, spec.namespace, 0);
+    t.ended = true;
+    const reason = 'DeadlineExceeded';
+    this.endedView.set(t.id, { view: { state: 'exited', reason, finishedAt: now }, reason });
+    this.emit({ type: 'exited', key: t.key, at: now, reason });
+  }
+
   // --- reconciling one attempt ----------------------------------------------------------
 
   private track(key: AttemptKey, namespace: string, logged: number): Tracked {
@@ -321,6 +341,11 @@ export class KubePodRuntime implements TaskRuntime {
     if (ev.type === 'synced') return;
     const key = keyOfPod(ev.object);
     if (!key) return;
+    const uid = ev.object.metadata?.uid;
+    if (uid !== undefined && this.released.has(uid)) {
+      if (ev.type === 'deleted') this.released.delete(uid);
+      return;
+    }
     const id = keyString(key);
     if (ev.type === 'deleted') this.byKey.delete(id);
     else this.byKey.set(id, ev.object);
@@ -384,6 +409,10 @@ export class KubePodRuntime implements TaskRuntime {
     const handle = `${t.namespace}/${t.name}`;
     const created = ms(t.pod?.metadata?.creationTimestamp) ?? this.clock();
     const end = this.endedView.get(t.id);
+    if (t.ended && end && !t.created) {
+      // Never had a pod (its deadline had passed): nothing ran, no handle.
+      return { state: 'exited', handle: '', finishedAt: end.view.finishedAt ?? this.clock(), reason: end.reason };
+    }
     if (t.ended && end) {
       return {
         state: 'exited',

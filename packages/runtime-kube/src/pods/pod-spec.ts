@@ -33,6 +33,21 @@ export interface PodOptions {
   readonly terminationGraceSeconds?: number;
   /** The token of tasks that ask for `kontrolerToken` (default audience `kontroler`, 3600 s). */
   readonly kontrolerToken?: KontrolerTokenOptions;
+  /** When the pod is built (epoch ms): turns the attempt's `deadlineAt` into `activeDeadlineSeconds`. */
+  readonly now?: number;
+}
+
+/**
+ * The pod's `activeDeadlineSeconds`: the smaller of the template's and the whole seconds left
+ * until the attempt's `deadlineAt` (rounded up, at least 1: the kubelet counts from the pod's
+ * start, never before `now`, so the pod is not stopped before the deadline). Undefined when
+ * neither is set or `now` is not known.
+ */
+export function podActiveDeadlineSeconds(spec: AttemptSpec, now: number | undefined): number | undefined {
+  const fromTemplate = spec.podTemplate?.activeDeadlineSeconds;
+  const left = spec.deadlineAt !== undefined && now !== undefined ? Math.max(1, Math.ceil((spec.deadlineAt - now) / 1000)) : undefined;
+  if (fromTemplate === undefined) return left;
+  return left === undefined ? fromTemplate : Math.min(fromTemplate, left);
 }
 
 /**
@@ -95,6 +110,7 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
   const mounts: V1VolumeMount[] = [...(t.volumeMounts ?? [])];
   const volumes: V1Volume[] = [...((t.volumes ?? []) as readonly V1Volume[])];
   const token = spec.kontrolerToken ? (opts.kontrolerToken ?? DEFAULT_KONTROLER_TOKEN) : undefined;
+  const deadline = podActiveDeadlineSeconds(spec, opts.now);
   const main: V1Container = {
     name: MAIN_CONTAINER,
     image: spec.image,
@@ -153,7 +169,7 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
       ...(t.tolerations ? { tolerations: t.tolerations } : {}),
       ...(t.affinity ? { affinity: t.affinity } : {}),
       ...(t.serviceAccountName ? { serviceAccountName: t.serviceAccountName } : {}),
-      ...(t.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: t.activeDeadlineSeconds } : {}),
+      ...(deadline !== undefined ? { activeDeadlineSeconds: deadline } : {}),
       ...(t.automountServiceAccountToken !== undefined ? { automountServiceAccountToken: t.automountServiceAccountToken } : {}),
       ...(opts.terminationGraceSeconds !== undefined ? { terminationGracePeriodSeconds: opts.terminationGraceSeconds } : {}),
     },

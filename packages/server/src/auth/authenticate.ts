@@ -121,15 +121,19 @@ function unavailable(ctx: ServerContext, e: JwtRejected): Error {
   return apiError('UNAVAILABLE', 'the identity provider cannot be reached to verify the credential: try again shortly');
 }
 
-/** An identity provider's ID token as a Bearer credential: the user it maps to, with roles from its claims. */
-async function fromIdToken(ctx: ServerContext, oidc: OidcProvider, jwt: string, via: 'bearer' | 'cookie', refuse: Refuse): Promise<Resolved> {
-  let id;
+/** What `verify` made of a token; a rejected one is refused as `what`, an unreachable issuer is UNAVAILABLE. */
+async function verifiedOrRefused<T>(ctx: ServerContext, what: string, refuse: Refuse, verify: () => Promise<T>): Promise<T> {
   try {
-    id = await oidc.verifyBearer(jwt);
+    return await verify();
   } catch (e) {
     if (e instanceof JwtRejected && e.unavailable) throw unavailable(ctx, e);
-    return refuse('ID token', e instanceof JwtRejected ? e.reason : String(e));
+    return refuse(what, e instanceof JwtRejected ? e.reason : String(e));
   }
+}
+
+/** An identity provider's ID token as a Bearer credential: the user it maps to, with roles from its claims. */
+async function fromIdToken(ctx: ServerContext, oidc: OidcProvider, jwt: string, via: 'bearer' | 'cookie', refuse: Refuse): Promise<Resolved> {
+  const id = await verifiedOrRefused(ctx, 'ID token', refuse, () => oidc.verifyBearer(jwt));
   const username = oidc.usernameOf(id);
   const roles = bindingsForClaims(oidc.cfg.roleMap, id.claims);
   if (roles.length === 0) {
@@ -149,13 +153,7 @@ async function fromIdToken(ctx: ServerContext, oidc: OidcProvider, jwt: string, 
 
 /** A Kubernetes service account token: the workload, with roles from the service account role map. */
 async function fromServiceAccountToken(ctx: ServerContext, wi: WorkloadIdentity, jwt: string, via: 'bearer' | 'cookie', refuse: Refuse): Promise<Resolved> {
-  let sa;
-  try {
-    sa = await wi.verify(jwt);
-  } catch (e) {
-    if (e instanceof JwtRejected && e.unavailable) throw unavailable(ctx, e);
-    return refuse('service account token', e instanceof JwtRejected ? e.reason : String(e));
-  }
+  const sa = await verifiedOrRefused(ctx, 'service account token', refuse, () => wi.verify(jwt));
   if (sa.bindings.length === 0) {
     ctx.log.warn(`auth: ${sa.subject} maps to no role: no access`);
     throw apiError('FORBIDDEN', `${sa.subject} has no Kontroler role: map it in KONTROLER_SA_ROLE_MAP`);

@@ -6,7 +6,7 @@ import * as client from 'openid-client';
 import type { JWTPayload } from 'jose';
 import type { OidcConfig } from '../config.js';
 import { outboundFetch } from './outbound-fetch.js';
-import { JwtRejected, RemoteJwtVerifier } from './remote-jwt.js';
+import { JwtRejected, RemoteJwtVerifier, issuerVerifierOptions } from './remote-jwt.js';
 import { missingClaims } from './role-map.js';
 
 /** Hosts where a plain-http issuer is allowed (a provider on this machine: tests, development). */
@@ -63,16 +63,7 @@ export class OidcProvider {
       if (u.protocol !== 'https:' && !isLoopbackHttp(url)) throw new Error(`OIDC ${what} ${url} must use https (plain http only on 127.0.0.1 / localhost)`);
     }
     if (!cfg.scopes.includes('openid')) throw new Error('OIDC scopes must include openid');
-    this.idTokens = new RemoteJwtVerifier({
-      issuer: cfg.issuer,
-      audiences: [cfg.clientId, ...cfg.audiences],
-      algorithms: cfg.algorithms,
-      fetch: outboundFetch(cfg.ca !== undefined ? { ca: cfg.ca } : {}),
-      clockToleranceSeconds: cfg.clockToleranceSeconds,
-      cooldownMs: cfg.jwksCooldownMs,
-      maxAgeMs: cfg.jwksMaxAgeMs,
-      requiredClaims: ['sub', 'iat'],
-    });
+    this.idTokens = new RemoteJwtVerifier(issuerVerifierOptions(cfg, [cfg.clientId, ...cfg.audiences], outboundFetch(cfg.ca !== undefined ? { ca: cfg.ca } : {})));
   }
 
   get issuer(): string {

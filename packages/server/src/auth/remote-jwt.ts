@@ -32,6 +32,29 @@ export interface RemoteJwtOptions {
   requiredClaims?: readonly string[];
 }
 
+/** What an OpenID provider's and a cluster issuer's settings share: whose keys, and how strictly. */
+export interface JwtIssuerSettings {
+  readonly issuer: string;
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+  readonly jwksCooldownMs: number;
+  readonly jwksMaxAgeMs: number;
+}
+
+/** Options of a verifier of `s`'s tokens for `audiences`, its keys fetched through `fetch`; `sub` and `iat` required. */
+export function issuerVerifierOptions(s: JwtIssuerSettings, audiences: readonly string[], fetch: OutboundFetch): RemoteJwtOptions {
+  return {
+    issuer: s.issuer,
+    audiences,
+    algorithms: s.algorithms,
+    fetch,
+    clockToleranceSeconds: s.clockToleranceSeconds,
+    cooldownMs: s.jwksCooldownMs,
+    maxAgeMs: s.jwksMaxAgeMs,
+    requiredClaims: ['sub', 'iat'],
+  };
+}
+
 export class RemoteJwtVerifier {
   private keys?: RemoteJWKSet;
   private pending?: Promise<RemoteJWKSet>;

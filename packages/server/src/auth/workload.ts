@@ -5,7 +5,7 @@
 import type { RoleBinding } from '@kontroler/store';
 import type { WorkloadIdentityConfig } from '../config.js';
 import { outboundFetch } from './outbound-fetch.js';
-import { JwtRejected, RemoteJwtVerifier } from './remote-jwt.js';
+import { JwtRejected, RemoteJwtVerifier, issuerVerifierOptions } from './remote-jwt.js';
 import { bindingsForServiceAccount } from './role-map.js';
 
 export interface WorkloadPrincipal {
@@ -34,17 +34,8 @@ export class WorkloadIdentity {
   private readonly verifier: RemoteJwtVerifier;
 
   constructor(private readonly cfg: WorkloadIdentityConfig) {
-    this.verifier = new RemoteJwtVerifier({
-      issuer: cfg.issuer,
-      audiences: [cfg.audience],
-      algorithms: cfg.algorithms,
-      ...(cfg.jwksUri ? { jwksUri: cfg.jwksUri } : {}),
-      fetch: outboundFetch({ ...(cfg.ca !== undefined ? { ca: cfg.ca } : {}), ...(cfg.discoveryToken ? { token: cfg.discoveryToken } : {}) }),
-      clockToleranceSeconds: cfg.clockToleranceSeconds,
-      cooldownMs: cfg.jwksCooldownMs,
-      maxAgeMs: cfg.jwksMaxAgeMs,
-      requiredClaims: ['sub', 'iat'],
-    });
+    const fetch = outboundFetch({ ...(cfg.ca !== undefined ? { ca: cfg.ca } : {}), ...(cfg.discoveryToken ? { token: cfg.discoveryToken } : {}) });
+    this.verifier = new RemoteJwtVerifier({ ...issuerVerifierOptions(cfg, [cfg.audience], fetch), ...(cfg.jwksUri ? { jwksUri: cfg.jwksUri } : {}) });
   }
 
   get issuer(): string {

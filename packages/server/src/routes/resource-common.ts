@@ -1,6 +1,6 @@
 // What the DAG and DagTask routes share: the apply/validate routes of both kinds, the list-query
-// schema, name cursors and the delete-and-audit step. Creation and validation go through the
-// store's `applyResource` only.
+// schema, name cursors and the delete-and-audit step (which the user and trigger routes use too).
+// Creation and validation go through the store's `applyResource` only.
 import { Type } from '@sinclair/typebox';
 import { shellParameterWarnings, type FieldError } from '@kontroler/core';
 import { applyResource, type ApplyResult } from '@kontroler/store';

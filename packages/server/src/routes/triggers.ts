@@ -10,6 +10,7 @@ import { DELIVERY_HEADER, SIGNATURE_HEADER, SIGNING_HINT, TIMESTAMP_HEADER, chec
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
+import { deleteAndAudit } from './resource-common.js';
 import { NsNameParams, RunSummary } from '../schemas.js';
 import { iso, runSummary } from '../views.js';
 
@@ -98,10 +99,7 @@ export function triggerRoutes(): AnyRoute[] {
       audit: 'dag.trigger.delete',
       schema: { params: NsNameParams },
       async handler(c) {
-        c.audit({ name: c.params.name });
-        await deleteDagTrigger(c.ctx.pool, c.params.ns, c.params.name);
-        c.reply.code(204);
-        return undefined;
+        return deleteAndAudit(c, { name: c.params.name }, () => deleteDagTrigger(c.ctx.pool, c.params.ns, c.params.name));
       },
     }),
     route({

@@ -5,6 +5,7 @@ import { hashPassword, passwordProblem } from '../auth/passwords.js';
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
+import { deleteAndAudit } from './resource-common.js';
 import { AuditEntryView, Binding, Cursor, Namespace, Password, UserView, Username, Page } from '../schemas.js';
 import { decodeCursor, encodeCursor, iso, userView } from '../views.js';
 
@@ -125,10 +126,7 @@ export function userRoutes(): AnyRoute[] {
       schema: { params: UserParams },
       async handler(c) {
         if (c.params.username === c.who.username) throw apiError('INVALID_STATE', 'you cannot delete yourself: ask another admin');
-        c.audit({ username: c.params.username });
-        await deleteUser(c.ctx.pool, c.params.username);
-        c.reply.code(204);
-        return undefined;
+        return deleteAndAudit(c, { username: c.params.username }, () => deleteUser(c.ctx.pool, c.params.username));
       },
     }),
     route({

@@ -1,11 +1,12 @@
 // API tokens: create (the secret is shown once), list, revoke. Admins can list everyone's.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Role } from '@kontroler/client';
 import { useApi, errorText } from '../../api.js';
 import { formatRelative, formatTimestamp } from '../../lib/format.js';
 import { Dialog, ErrorBox, StatusBadge, useNow, useToast } from '../../lib/ui.js';
 import { ListCard } from '../../lib/list-card.js';
+import { useSubmit } from '../../lib/use-submit.js';
 import { useSession } from '../auth/session.js';
 
 export function TokensPage() {
@@ -119,22 +120,11 @@ function CreateToken({ onClose, onCreated }: { onClose: () => void; onCreated: (
   const [role, setRole] = useState<Role | ''>('');
   const [namespaces, setNamespaces] = useState('');
   const [days, setDays] = useState('90');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const ns = namespaces.split(',').map((s) => s.trim()).filter(Boolean);
-      const r = await api.createToken({ name, ...(role ? { role } : {}), ...(ns.length ? { namespaces: ns } : {}), ...(days ? { expiresInDays: Number(days) } : {}) });
-      onCreated(r.name, r.token);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    const ns = namespaces.split(',').map((s) => s.trim()).filter(Boolean);
+    const r = await api.createToken({ name, ...(role ? { role } : {}), ...(ns.length ? { namespaces: ns } : {}), ...(days ? { expiresInDays: Number(days) } : {}) });
+    onCreated(r.name, r.token);
+  });
   return (
     <Dialog
       open

@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { ApiError, useApi } from '../../api.js';
+import { useSubmit } from '../../lib/use-submit.js';
 import { useSession } from './session.js';
 
 /** What the server's `?sso_error=` codes mean to a person. */
@@ -24,31 +25,13 @@ export function LoginPage() {
   const ssoError = new URLSearchParams(loc.search).get('sso_error');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
   const from = (loc.state as { from?: string } | null)?.from ?? '/';
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await signIn(username, password);
-      nav(from === '/login' ? '/' : from, { replace: true });
-    } catch (err) {
-      setError(
-        err instanceof ApiError
-          ? err.status === 401
-            ? 'Wrong username or password.'
-            : err.status === 429
-              ? err.message
-              : `Sign-in failed: ${err.message}`
-          : String(err),
-      );
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error: failure, submit } = useSubmit(async () => {
+    await signIn(username, password);
+    nav(from === '/login' ? '/' : from, { replace: true });
+  });
+  const error = failure === undefined ? undefined : signInError(failure);
 
   return (
     <main className="login">
@@ -98,4 +81,11 @@ export function LoginPage() {
       </form>
     </main>
   );
+}
+
+/** What a failed sign-in says to the user. */
+function signInError(err: unknown): string {
+  if (!(err instanceof ApiError)) return String(err);
+  if (err.status === 401) return 'Wrong username or password.';
+  return err.status === 429 ? err.message : `Sign-in failed: ${err.message}`;
 }

@@ -1,10 +1,11 @@
 // "Start a run" with a form for the DAG's parameters (defaults filled in; secret-backed ones
 // say where their value comes from unless overridden).
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { useApi } from '../../api.js';
 import { Dialog, ErrorBox, Skeleton, useToast } from '../../lib/ui.js';
+import { useSubmit } from '../../lib/use-submit.js';
 
 export function RunDialog({ namespace, name, open, onClose }: { namespace: string; name: string; open: boolean; onClose: () => void }) {
   const api = useApi();
@@ -13,30 +14,19 @@ export function RunDialog({ namespace, name, open, onClose }: { namespace: strin
   const dag = useQuery({ queryKey: ['dag', namespace, name], queryFn: () => api.getDag(namespace, name), enabled: open });
   const [values, setValues] = useState<Record<string, string>>({});
   const [runName, setRunName] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const params = dag.data?.parameters ?? [];
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const parameters: Record<string, string> = {};
-      for (const p of params) {
-        const v = values[p.name];
-        if (v !== undefined && v !== (p.defaultValue ?? '')) parameters[p.name] = v;
-      }
-      const run = await api.startRun(namespace, name, { ...(Object.keys(parameters).length ? { parameters } : {}), ...(runName ? { name: runName } : {}) });
-      toast(`Run ${run.id} of ${name} started`);
-      onClose();
-      nav(`/runs/${run.id}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
+  const { busy, error, submit } = useSubmit(async () => {
+    const parameters: Record<string, string> = {};
+    for (const p of params) {
+      const v = values[p.name];
+      if (v !== undefined && v !== (p.defaultValue ?? '')) parameters[p.name] = v;
     }
-  }
+    const run = await api.startRun(namespace, name, { ...(Object.keys(parameters).length ? { parameters } : {}), ...(runName ? { name: runName } : {}) });
+    toast(`Run ${run.id} of ${name} started`);
+    onClose();
+    nav(`/runs/${run.id}`);
+  });
 
   return (
     <Dialog

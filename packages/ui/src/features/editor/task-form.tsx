@@ -58,6 +58,8 @@ export function TaskForm({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [task.name]);
   const of = (field: string) => problems.filter((p) => p.field === field);
+  /** The field's problems, and the form's own complaint about what was typed into it. */
+  const withLocal = (field: string, local: string | undefined) => [...of(field), ...(local ? [{ field, message: local, path: '' }] : [])];
   const others = (doc.spec.task ?? []).filter((t) => t.name !== task.name);
   const edges = edgesOf(doc);
   const declared = (doc.spec.parameters ?? []).map((p) => p.name);
@@ -156,7 +158,7 @@ export function TaskForm({
           <input name="task-timeout" type="number" min={1} style={{ width: 90 }} value={task.timeoutSeconds ?? ''} onChange={(e) => onChange({ timeoutSeconds: num(e.target.value) })} />
         </Field>
       </div>
-      <Field label="Retry only these exit codes" hint="(empty: every failure retries)" problems={[...of('conditional'), ...(codesError ? [{ field: 'conditional', message: codesError, path: '' }] : [])]}>
+      <Field label="Retry only these exit codes" hint="(empty: every failure retries)" problems={withLocal('conditional', codesError)}>
         <input
           name="task-retry-codes"
           placeholder="e.g. 1, 137"
@@ -178,7 +180,7 @@ export function TaskForm({
           <option value="AnyFailed">any upstream failed</option>
         </select>
       </Field>
-      <Field label="Pod template" hint="(YAML: resources, volumes, nodeSelector, …)" problems={[...of('podTemplate'), ...(podError ? [{ field: 'podTemplate', message: podError, path: '' }] : [])]}>
+      <Field label="Pod template" hint="(YAML: resources, volumes, nodeSelector, …)" problems={withLocal('podTemplate', podError)}>
         <CodeEditor
           language="yaml"
           ariaLabel="pod template"

@@ -52,10 +52,7 @@ export interface DurationBar {
 
 /** Slowest DAGs first (by p95), at most `top`. */
 export function durationBars(stats: Pick<Stats, 'durations'>, top = 10): DurationBar[] {
-  return [...stats.durations]
-    .sort((a, b) => b.p95Seconds - a.p95Seconds)
-    .slice(0, top)
-    .map((d) => ({ dag: d.namespace === 'default' ? d.dag : `${d.namespace}/${d.dag}`, p50: round(d.p50Seconds), p95: round(d.p95Seconds), runs: d.runs }));
+  return largestFirst(stats.durations, (d) => d.p95Seconds, top).map((d) => ({ dag: qualified(d.namespace, d.dag), p50: round(d.p50Seconds), p95: round(d.p95Seconds), runs: d.runs }));
 }
 
 export interface FailingBar {
@@ -64,11 +61,19 @@ export interface FailingBar {
   runs: number;
 }
 
+/** Most failed attempts first, at most `top`. */
 export function failingBars(stats: Pick<Stats, 'failingTasks'>, top = 10): FailingBar[] {
-  return [...stats.failingTasks]
-    .sort((a, b) => b.failedAttempts - a.failedAttempts)
-    .slice(0, top)
-    .map((t) => ({ task: `${t.namespace === 'default' ? '' : `${t.namespace}/`}${t.dag} › ${t.task}`, failedAttempts: t.failedAttempts, runs: t.runs }));
+  return largestFirst(stats.failingTasks, (t) => t.failedAttempts, top).map((t) => ({ task: `${qualified(t.namespace, t.dag)} › ${t.task}`, failedAttempts: t.failedAttempts, runs: t.runs }));
+}
+
+/** The `top` items with the largest `by`, largest first. */
+function largestFirst<T>(items: readonly T[], by: (t: T) => number, top: number): T[] {
+  return [...items].sort((a, b) => by(b) - by(a)).slice(0, top);
+}
+
+/** A DAG's name, with its namespace unless it is `default`. */
+function qualified(namespace: string, dag: string): string {
+  return namespace === 'default' ? dag : `${namespace}/${dag}`;
 }
 
 function round(n: number): number {
