@@ -129,14 +129,18 @@ async function runResume(pool, url, dag, tasks) {
 /** graphile-worker on the same PostgreSQL: no-op jobs, as many as complete in ~`seconds`. */
 async function graphileJobsPerSec(url, jobs, seconds, concurrency) {
   const { run, makeWorkerUtils, Logger } = await import('graphile-worker');
+  const { default: pg } = await import('pg');
   const logger = new Logger(() => () => undefined);
-  const utils = await makeWorkerUtils({ connectionString: url, logger });
+  // Our own pool, ended here: graphile-worker's would outlive it and error when PostgreSQL stops.
+  const pgPool = new pg.Pool({ connectionString: url, max: concurrency + 2 });
+  pgPool.on('error', () => undefined);
+  const utils = await makeWorkerUtils({ pgPool, logger });
   try {
     await utils.migrate();
     for (let i = 0; i < jobs; i += 10_000) await utils.addJobs(Array.from({ length: Math.min(10_000, jobs - i) }, () => ({ identifier: 'noop', payload: {} })));
     let done = 0;
     const t0 = performance.now();
-    const runner = await run({ connectionString: url, concurrency, noHandleSignals: true, pollInterval: 1000, taskList: { noop: async () => undefined }, logger });
+    const runner = await run({ pgPool, concurrency, noHandleSignals: true, pollInterval: 1000, taskList: { noop: async () => undefined }, logger });
     runner.events.on('job:success', () => { done++; });
     await new Promise((resolve) => {
       const t = setInterval(() => { if (done >= jobs || performance.now() - t0 > seconds * 1000) { clearInterval(t); resolve(); } }, 100);
@@ -146,10 +150,11 @@ async function graphileJobsPerSec(url, jobs, seconds, concurrency) {
     return { jobs: done, seconds: elapsed, jobsPerSec: done / elapsed, concurrency };
   } finally {
     await utils.release();
+    await pgPool.end();
   }
 }
 
-export async function benchScale({ tasks = 100_000, only } = {}) {
+export async function benchScale({ tasks = 100_000, only, progress } = {}) {
   const { startEmbeddedPostgres } = await import(join(root, 'packages/cli/dist/embedded/index.js'));
   const dir = mkdtempSync(join(tmpdir(), 'kontroler-bench-scale-'));
   const pg = await startEmbeddedPostgres({ dataDir: dir });
@@ -162,11 +167,15 @@ export async function benchScale({ tasks = 100_000, only } = {}) {
     const wideDag = await save('wide', wide);
     const treeDag = await save('tree', tree);
     const want = (k) => !only || only.includes(k);
-    if (want('wide')) out.wide = await runWhole(pool, pg.url, wideDag);
-    if (want('tree')) out.tree = await runWhole(pool, pg.url, treeDag);
-    if (want('resume')) out.resume = await runResume(pool, pg.url, wideDag, tasks);
+    const done = (k, v) => {
+      out[k] = v;
+      progress?.(k, v);
+    };
+    if (want('wide')) done('wide', await runWhole(pool, pg.url, wideDag));
+    if (want('tree')) done('tree', await runWhole(pool, pg.url, treeDag));
+    if (want('resume')) done('resume', await runResume(pool, pg.url, wideDag, tasks));
     // graphile-worker creates its own schema: as the superuser (the application role may not).
-    if (want('graphile')) out.graphile = await graphileJobsPerSec(pg.superuserUrl, tasks, 30, 10);
+    if (want('graphile')) done('graphile', await graphileJobsPerSec(pg.superuserUrl, tasks, 30, 10));
     return out;
   } finally {
     await pool.end();
@@ -204,6 +213,6 @@ if (main && process.argv[2] === '--controller') {
 } else if (main) {
   const n = Number(process.argv[2] ?? 100_000);
   const only = process.argv.slice(3);
-  const r = await benchScale({ tasks: n, ...(only.length > 0 ? { only } : {}) });
+  const r = await benchScale({ tasks: n, ...(only.length > 0 ? { only } : {}), progress: (k, v) => console.error(`${k}: ${JSON.stringify(v)}`) });
   for (const l of report(r)) console.log(l);
 }
