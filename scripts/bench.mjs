@@ -28,6 +28,18 @@ if (on('dagrun-status')) {
   for (const row of r.rows) console.log(`${row.tasks.toLocaleString('en')} tasks: summary + status ${fmt(row.summaryMs)} ms (whole-run load ${fmt(row.fullLoadMs)} ms); status ${row.statusBytes.toLocaleString('en')} bytes (bound ${r.maxBytes.toLocaleString('en')})`);
 }
 
+if (on('scale')) {
+  const { benchScale, report } = await import('./bench/scale.mjs');
+  console.log('\n## 100,000-task runs through controller + store (no-op runtime; scripts/bench/scale.mjs), graphile-worker on the same PostgreSQL');
+  for (const line of report(await benchScale())) console.log(line);
+}
+
+if (on('local-large')) {
+  const { benchLocalLarge, reportLocalLarge } = await import('./bench/local-large.mjs');
+  console.log('\n## 10,000 tasks through the local runtime (scripts/bench/local-large.mjs)');
+  for (const line of reportLocalLarge(await benchLocalLarge())) console.log(line);
+}
+
 if (on('local')) {
   const { benchLocal } = await import('./bench/local.mjs');
   const r = await benchLocal();

@@ -9,7 +9,7 @@ const store = await import(join(root, 'packages/store/dist/index.js'));
 const { startEmbeddedPostgres } = await import(join(root, 'packages/cli/dist/embedded/index.js'));
 const { Controller, silentLog, envSecretResolver } = await import(join(root, 'packages/controller/dist/index.js'));
 
-class NoopRuntime {
+export class NoopRuntime {
   name = 'noop';
   listeners = new Set();
   async start(spec) {

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 const root = new URL('../..', import.meta.url).pathname;
 const bin = join(root, 'packages/cli/bin/kontroler.js');
 
-function dag(name, tasks) {
+export function dag(name, tasks) {
   return [
     'apiVersion: kontroler.greedykomodo/v1alpha1',
     'kind: DAG',
@@ -23,28 +23,28 @@ function dag(name, tasks) {
   ].join('\n');
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
   });
 }
 
-function peakRssMb(pid) {
+export function peakRssMb(pid) {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
   } catch { return NaN; }
 }
 
-function cli(args, env) {
+export function cli(args, env) {
   const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`kontroler ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
   // `run --wait` reports progress ("started run N", ...) on stderr, results on stdout.
   return `${r.stdout}${r.stderr}`;
 }
 
-function runTimes(id, env) {
+export function runTimes(id, env) {
   const r = spawnSync(process.execPath, [bin, 'run-status', String(id), '-o', 'json'], { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`kontroler run-status ${id} failed: ${r.stdout}${r.stderr}`);
   // The API's run detail: ISO start and end of the run.

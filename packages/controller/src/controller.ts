@@ -2,13 +2,14 @@
 // events to them, keeps leases alive, and wakes up on NOTIFY (polling as the fallback).
 import type { RuntimeEvent, TaskRuntime } from '@kontroler/engine';
 import type { ControllerIdLock, Listener, PoolLike } from '@kontroler/store';
-import { LOGS_CHANNEL, RUNS_CHANNEL, claimRuns, getRun, listen, loadRun, releaseRuns, renewLeases } from '@kontroler/store';
+import { DefinitionCache, LOGS_CHANNEL, RUNS_CHANNEL, claimRuns, getRun, listen, loadRun, releaseRuns, renewLeases } from '@kontroler/store';
 import type { SecretResolver } from './attempt-spec.js';
 import type { ControllerLog } from './log.js';
 import { HoldBack } from './hold-back.js';
 import type { LogLimits } from './log-shaper.js';
 import { LogWriter } from './log-writer.js';
 import { RunActor } from './run-actor.js';
+import { LARGE_RUN_TASKS, estimateRunBytes, mib, type RunMemory } from './run-memory.js';
 
 export interface ControllerOptions {
   readonly pool: PoolLike;
@@ -65,6 +66,8 @@ export class Controller {
   private idTaken = false;
   private unwatchLock: (() => void) | undefined;
   private readonly ended = new Set<(runId: number) => void>();
+  /** Parsed definitions by version, shared by the runs of one version (bounded LRU). */
+  private readonly definitions = new DefinitionCache();
 
   constructor(private readonly o: ControllerOptions) {
     this.now = o.now ?? Date.now;
@@ -76,6 +79,20 @@ export class Controller {
   /** Runs currently driven by this controller. */
   get runIds(): number[] {
     return [...this.actors.keys()];
+  }
+
+  /**
+   * What the runs driven here hold in memory: their tasks and attempts, and the estimate of
+   * `estimateRunBytes` (an upper bound when runs share a definition: it is counted per run).
+   */
+  memory(): RunMemory {
+    let tasks = 0;
+    let attempts = 0;
+    for (const a of this.actors.values()) {
+      tasks += a.size.tasks;
+      attempts += a.size.attempts;
+    }
+    return { runs: this.actors.size, tasks, attempts, estimatedBytes: estimateRunBytes(tasks, attempts) };
   }
 
   /** Calls `fn` each time a run driven here ends. Returns an unsubscribe. */
@@ -197,8 +214,10 @@ export class Controller {
     const runs = await claimRuns(this.o.pool, this.o.id, this.leaseMs, room, exclude, namespaces, host);
     for (const r of runs) {
       if (this.stopped) return;
-      const detail = await loadRun(this.o.pool, r.id);
+      const t0 = Date.now();
+      const detail = await loadRun(this.o.pool, r.id, { definitions: this.definitions });
       if (!detail) continue;
+      const loadedMs = Date.now() - t0;
       const actor = new RunActor(detail.run, detail.definition, detail.state, {
         pool: this.o.pool,
         owner: this.o.id,
@@ -211,8 +230,15 @@ export class Controller {
       });
       this.actors.set(r.id, actor);
       try {
-        await actor.resume(detail.logSizes);
+        await actor.resume(detail.logSizes, detail.active);
         this.heldBack.clear(r.id);
+        const { tasks, attempts } = actor.size;
+        if (tasks >= LARGE_RUN_TASKS) {
+          this.o.log.info(
+            `run ${r.id}: ${tasks} tasks, ${attempts} attempts, ${detail.active.length} active; loaded in ${loadedMs} ms, resumed in ${Date.now() - t0 - loadedMs} ms; ` +
+              `about ${mib(estimateRunBytes(tasks, attempts))} of memory while driven here (all runs: ${mib(this.memory().estimatedBytes)})`,
+          );
+        }
       } catch (e) {
         // Not driven: hand the run back instead of keeping its lease with no actor ticking it.
         this.o.log.error(`run ${r.id}: resuming failed, handing the run back`, e);

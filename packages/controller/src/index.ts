@@ -1,5 +1,6 @@
 export { Controller, type ControllerOptions } from './controller.js';
-export { RunActor, SAVE_BACKOFF } from './run-actor.js';
+export { MAX_EVENTS_PER_DECISION, RunActor, SAVE_BACKOFF, type RunActorDeps } from './run-actor.js';
+export { LARGE_RUN_TASKS, RUN_BYTES_PER_ATTEMPT, RUN_BYTES_PER_TASK, estimateRunBytes, type RunMemory } from './run-memory.js';
 export { HoldBack, HAND_BACK_BACKOFF } from './hold-back.js';
 export { DEFAULT_LOG_BUFFER_BYTES, LOG_CHUNK_BYTES, LogWriter, type LogWriterOptions } from './log-writer.js';
 export {

@@ -25,7 +25,16 @@ export interface RunActorDeps {
   readonly onDone: (runId: number, why: 'ended' | 'lease-lost' | 'gave-up') => void;
   /** For the jitter of save retries; default Math.random. */
   readonly random?: () => number;
+  /** Most queued events fed to one decision (default MAX_EVENTS_PER_DECISION). */
+  readonly maxEventsPerDecision?: number;
 }
+
+/**
+ * Most queued events one decision takes. A 100,000-task fan-out ends 100,000 attempts at once; in
+ * slices of this size, each decision and save stays short, and lease renewals, NOTIFYs and runtime
+ * events get the event loop in between (a decision longer than the lease would lose the run).
+ */
+export const MAX_EVENTS_PER_DECISION = 10_000;
 
 /** How long the save of an attempt:started may wait for company. */
 const LAZY_SAVE_MS = 50;
@@ -48,6 +57,8 @@ export class RunActor {
   /** Failed tries of the save being retried (0: the last save went through). */
   private saveFailures = 0;
   private retryWait: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined;
+  /** Attempts in the state (for the memory estimate): counted once, then one per start command. */
+  private attemptCount = 0;
 
   constructor(
     readonly run: RunRecord,
@@ -57,6 +68,12 @@ export class RunActor {
   ) {
     this.state = state;
     this.tasks = new Map(def.tasks.map((t) => [t.name, t]));
+    for (const t of state.tasks.values()) this.attemptCount += t.attempts.length;
+  }
+
+  /** Tasks and attempts this run holds in memory. */
+  get size(): { readonly tasks: number; readonly attempts: number } {
+    return { tasks: this.tasks.size, attempts: this.attemptCount };
   }
 
   get id(): number {
@@ -76,7 +93,9 @@ export class RunActor {
     if (this.done) return;
     this.queue.push(ev);
     if (this.busy) return;
-    if (ev.type === 'attempt:started' && this.queue.every((q) => q.type === 'attempt:started')) {
+    // Idle with a lazy timer pending means only attempt:started events wait (any other event
+    // clears the timer and drains): O(1) per event, not a walk over a queue of thousands.
+    if (ev.type === 'attempt:started' && (this.queue.length === 1 || this.lazyTimer !== undefined)) {
       this.lazyTimer ??= setTimeout(() => {
         this.lazyTimer = undefined;
         if (!this.busy) void this.drain();
@@ -104,9 +123,14 @@ export class RunActor {
   /**
    * Picks the run up where it stood: re-attaches to attempts recorded as starting or running
    * (adopting them in the runtime, or starting one the runtime never saw), then evaluates.
+   * `active` names the tasks whose last attempt is active (the loader's `active`), so a resume
+   * walks those only; without it every task is looked at.
    */
-  async resume(logSizes: Record<string, number>): Promise<void> {
-    for (const t of [...this.state.tasks.values()]) {
+  async resume(logSizes: Record<string, number>, active?: readonly string[]): Promise<void> {
+    const names = active ?? [...this.state.tasks.keys()];
+    for (const name of names) {
+      const t = this.state.tasks.get(name);
+      if (!t) continue;
       const a = t.attempts[t.attempts.length - 1];
       if (!a || !isActiveAttempt(a.status)) continue;
       const key = this.key(t.name, a.attempt);
@@ -159,7 +183,7 @@ export class RunActor {
     this.busy = true;
     try {
       while (this.queue.length > 0 && !this.done) {
-        const batch = this.queue.splice(0, this.queue.length);
+        const batch = this.queue.splice(0, this.deps.maxEventsPerDecision ?? MAX_EVENTS_PER_DECISION);
         await this.process(batch);
       }
     } finally {
@@ -171,8 +195,6 @@ export class RunActor {
 
   private async process(batch: Queued[]): Promise<void> {
     const prev = this.state;
-    let state = prev;
-    const commands: Command[] = [];
     let clearRequest: 'cancel' | 'retry' | undefined;
     const now = this.deps.now();
     const opts = this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {};
@@ -181,9 +203,8 @@ export class RunActor {
       clearRequest = q.what;
       return q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' };
     });
-    const d = decideAll(this.def, state, events, now, opts);
-    state = d.state;
-    commands.push(...d.commands);
+    const d = decideAll(this.def, prev, events, now, opts);
+    const { state, commands } = d;
     if (state === prev && commands.length === 0 && !clearRequest) return;
     try {
       await saveRunState(this.deps.pool, {
@@ -191,6 +212,7 @@ export class RunActor {
         owner: this.deps.owner,
         prev,
         next: state,
+        changed: d.changed,
         ...(clearRequest ? { clearRequest } : {}),
         webhooks: webhookItems(this.run, this.def, commands, now),
       });
@@ -213,7 +235,7 @@ export class RunActor {
       this.saveFailures++;
       const delay = backoffMs(this.saveFailures, SAVE_BACKOFF, this.deps.random ?? Math.random);
       this.deps.log.error(`run ${this.run.id}: saving state failed (try ${this.saveFailures}), retrying in ${delay} ms`, err);
-      this.queue.unshift(...batch);
+      this.queue = batch.concat(this.queue); // not unshift(...batch): a batch may hold 100,000 events
       await new Promise<void>((resolve) => {
         this.retryWait = { timer: setTimeout(resolve, delay), resolve };
       });
@@ -222,7 +244,7 @@ export class RunActor {
     }
     this.saveFailures = 0;
     this.state = state;
-    this.carryOut(commands, prev);
+    this.carryOut(commands, prev, d.changed);
     if (isTerminalRun(state.status)) {
       this.stop();
       void this.deps.runtime.releaseRun(String(this.run.id)).catch((e: unknown) => this.deps.log.warn(`run ${this.run.id}: releasing run resources failed: ${String(e)}`));
@@ -230,10 +252,11 @@ export class RunActor {
     }
   }
 
-  private carryOut(commands: readonly Command[], prev: RunState): void {
+  private carryOut(commands: readonly Command[], prev: RunState, changed: readonly string[]): void {
     for (const c of commands) {
       switch (c.type) {
         case 'attempt:start':
+          this.attemptCount++;
           this.startAttempt(c.task, c.attempt, c.deadlineAt);
           break;
         case 'attempt:kill':
@@ -246,10 +269,12 @@ export class RunActor {
           break;
       }
     }
-    // Attempts that ended and are saved: the runtime may drop their files / pods.
-    for (const [name, t] of this.state.tasks.entries()) {
+    // Attempts that ended and are saved: the runtime may drop their files / pods. Only the tasks
+    // the decision changed can have one.
+    for (const name of changed) {
+      const t = this.state.tasks.get(name);
       const before = prev.tasks.get(name);
-      if (before === t) continue;
+      if (!t || before === t) continue;
       t.attempts.forEach((a, i) => {
         const b = before?.attempts[i];
         if (!isActiveAttempt(a.status) && (b === undefined || isActiveAttempt(b.status))) {

@@ -75,6 +75,8 @@ export interface RunDetail {
   state: RunState;
   /** Per attempt (`task#attempt`): raw output bytes accounted for in the store, where a runtime resumes the output on adoption. */
   logSizes: Record<string, number>;
+  /** The tasks whose last attempt is starting or running (what a resuming controller adopts). */
+  active: readonly string[];
 }
 
 export function ms(v: unknown): number | null {

@@ -1,66 +1,11 @@
 import { KontrolerError } from '@kontroler/core';
-import type { AttemptState, RunState, TaskState } from '@kontroler/engine';
-import { taskMap } from '@kontroler/engine';
-import type { PoolLike, Queryable } from './db.js';
-import type { RunDetail, Row } from './records.js';
-import { attemptFromRow, ms, msOr, runFromRow, toDate } from './records.js';
-import { readDefinition } from './definition-format.js';
-import type { AttemptsRow, RunsRow } from './rows.js';
+import type { RunState } from '@kontroler/engine';
+import type { PoolLike } from './db.js';
+import { ms, toDate } from './records.js';
+import { runStateWrites, type AttemptWrite } from './run-state-diff.js';
 
 /** Notified (payload `<runId>:<status>`) after every saved change of a run's state. */
 export const RUN_STATE_CHANNEL = 'kontroler_run_state';
-
-/** A run with its definition snapshot and its full state, or undefined. */
-export async function loadRun(db: Queryable, runId: number): Promise<RunDetail | undefined> {
-  const r = await db.query<RunsRow & { definition: unknown; definition_format: number }>(
-    `select r.*, v.definition, v.definition_format from runs r join dag_versions v on v.dag_id = r.dag_id and v.version = r.dag_version where r.id = $1`,
-    [runId],
-  );
-  const row = r.rows[0];
-  if (!row) return undefined;
-  const run = runFromRow(row);
-  const definition = readDefinition(row.definition_format, row.definition, `run ${runId}`);
-  const [ts, as] = await Promise.all([
-    db.query<Row>('select * from task_states where run_id = $1', [runId]),
-    db.query<AttemptsRow>('select * from attempts where run_id = $1 order by task, attempt', [runId]),
-  ]);
-  const attempts = new Map<string, AttemptState[]>();
-  const logSizes: Record<string, number> = {};
-  for (const a of as.rows) {
-    const rec = attemptFromRow(a);
-    const { task, logSize, ...state } = rec;
-    // Where the runtime resumes the output: the raw bytes accounted for, not the stored size.
-    logSizes[`${task}#${rec.attempt}`] = Number(a.log_received ?? logSize);
-    const list = attempts.get(task) ?? [];
-    list.push(state);
-    attempts.set(task, list);
-  }
-  const byTask = new Map(ts.rows.map((t) => [String(t.task), t]));
-  const list: TaskState[] = [];
-  for (const t of definition.tasks) {
-    const row = byTask.get(t.name);
-    const retryAt = msOr(row?.retry_at);
-    const reason = row?.reason as string | null | undefined;
-    list.push({
-      name: t.name,
-      status: (row?.status as TaskState['status'] | undefined) ?? 'pending',
-      attempts: attempts.get(t.name) ?? [],
-      ...(retryAt !== undefined ? { retryAt } : {}),
-      ...(reason ? { reason } : {}),
-    });
-  }
-  const tasks = taskMap(list);
-  const startedAt = msOr(row.started_at);
-  const finishedAt = msOr(row.finished_at);
-  const state: RunState = {
-    status: run.status,
-    tasks,
-    cancelRequested: run.cancelRequested,
-    ...(startedAt !== undefined ? { startedAt } : {}),
-    ...(finishedAt !== undefined ? { finishedAt } : {}),
-  };
-  return { run, definition, state, logSizes };
-}
 
 /**
  * The status changes of the task rows saveRunState writes ($7 names, $8 new statuses), as rows
@@ -94,33 +39,29 @@ export interface SaveRunStateInput {
   owner: string;
   prev: RunState;
   next: RunState;
+  /**
+   * The tasks that changed from `prev` to `next` (the decision's `changed`): only their rows are
+   * compared and written, so a save costs what the decision changed, not the run's size.
+   */
+  changed: readonly string[];
   /** Clears the cancel / retry request the controller just fed to the engine. */
   clearRequest?: 'cancel' | 'retry';
   webhooks?: readonly WebhookOutboxItem[];
 }
 
 /**
- * Writes the difference between `prev` and `next` (changed tasks and attempts, run status) and
- * queues webhooks, atomically and only while `owner` holds the run's lease, and keeps runs.task_counts
- * current from the status changes it writes. It is one SQL
+ * Writes the difference between `prev` and `next` (the `changed` tasks and their changed attempts,
+ * see `runStateWrites`; the run's status) and queues webhooks, atomically and only while `owner`
+ * holds the run's lease, and keeps runs.task_counts current from the status changes it writes. It is one SQL
  * statement (one round trip): the lease check is the run update, and every other write happens
  * only when that update matched. Throws LEASE_LOST when the lease is gone: the caller must drop
  * the run.
  */
 export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Promise<void> {
   const { prev, next, runId } = input;
-  const taskRows: TaskState[] = [];
-  const attemptRows: Array<{ task: string; a: AttemptState }> = [];
-  for (const [name, t] of next.tasks.entries()) {
-    const before = prev.tasks.get(name);
-    if (before === t) continue;
-    if (!before || before.status !== t.status || before.reason !== t.reason || before.retryAt !== t.retryAt) taskRows.push(t);
-    t.attempts.forEach((a: AttemptState, i: number) => {
-      if (before?.attempts[i] !== a) attemptRows.push({ task: name, a });
-    });
-  }
+  const { tasks: taskRows, attempts: attemptRows } = runStateWrites(prev, next, input.changed);
   const hooks = input.webhooks ?? [];
-  const col = <T>(f: (x: { task: string; a: AttemptState }) => T) => attemptRows.map(f);
+  const col = <T>(f: (x: AttemptWrite) => T) => attemptRows.map(f);
   const { rows } = await pool.query<{ held: number }>(
     `with lease as (
        update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(),

@@ -60,12 +60,13 @@ describe('clearing a request', () => {
     // The other runs have ended: this is the only one to claim.
     assert.deepEqual((await claimRuns(db.pool, 'owner-q', 60_000, 10)).map((r) => r.id), [run.id]);
     const s0 = (await loadRun(db.pool, run.id))!.state;
-    const s1 = decide(def('many'), s0, { type: 'run:tick' }, 1000).state;
-    await saveRunState(db.pool, { runId: run.id, owner: 'owner-q', prev: s0, next: s1, clearRequest: 'retry' });
+    const d1 = decide(def('many'), s0, { type: 'run:tick' }, 1000);
+    const s1 = d1.state;
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-q', prev: s0, next: s1, changed: d1.changed, clearRequest: 'retry' });
     assert.equal((await loadRun(db.pool, run.id))!.run.requested, 'cancel', 'a retry clear keeps a cancel request');
-    await saveRunState(db.pool, { runId: run.id, owner: 'owner-q', prev: s1, next: s1 });
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-q', prev: s1, next: s1, changed: [] });
     assert.equal((await loadRun(db.pool, run.id))!.run.requested, 'cancel', 'no clear keeps it');
-    await saveRunState(db.pool, { runId: run.id, owner: 'owner-q', prev: s1, next: s1, clearRequest: 'cancel' });
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-q', prev: s1, next: s1, changed: [], clearRequest: 'cancel' });
     assert.equal((await loadRun(db.pool, run.id))!.run.requested, null);
   });
 });

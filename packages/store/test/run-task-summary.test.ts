@@ -32,7 +32,7 @@ test('counts every status, pending included; lists the first failed and running 
     else if (i < 1020) tasks.set(n, { name: n, status: 'skipped', reason: 'UpstreamFailed', attempts: [] });
   });
   const next: RunState = { ...prev, status: 'running', startedAt: 1000, tasks: taskMap(tasks.values()) };
-  await saveRunState(db.pool, { runId: run.id, owner: 'summary-test', prev, next });
+  await saveRunState(db.pool, { runId: run.id, owner: 'summary-test', prev, next, changed: names.slice(0, 1020) });
 
   const s = await loadRunTaskSummary(db.pool, run.id, 50);
   assert.ok(s);
@@ -61,7 +61,7 @@ test(`a list holds at most RUN_TASK_SUMMARY_MAX_LIST (${RUN_TASK_SUMMARY_MAX_LIS
   await claimRuns(db.pool, 'summary-test', 60_000, 10);
   const prev = (await loadRun(db.pool, run.id))!.state;
   const tasks = taskMap(many.map((n): TaskState => ({ name: n, status: 'failed', attempts: [] })));
-  await saveRunState(db.pool, { runId: run.id, owner: 'summary-test', prev, next: { ...prev, status: 'failed', tasks } });
+  await saveRunState(db.pool, { runId: run.id, owner: 'summary-test', prev, next: { ...prev, status: 'failed', tasks }, changed: many });
   const at = await loadRunTaskSummary(db.pool, run.id, RUN_TASK_SUMMARY_MAX_LIST);
   assert.equal(at!.failed.length, RUN_TASK_SUMMARY_MAX_LIST);
   assert.equal((await loadRunTaskSummary(db.pool, run.id, RUN_TASK_SUMMARY_MAX_LIST + 1))!.failed.length, RUN_TASK_SUMMARY_MAX_LIST);

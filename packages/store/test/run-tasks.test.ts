@@ -48,8 +48,9 @@ async function driver(def: DagDefinition, runId: number, owner: string, check: (
   return {
     state: () => state,
     async step(event: RunEvent, now: number) {
-      const next = decide(def, state, event, now).state;
-      await saveRunState(db.pool, { runId, owner, prev: state, next });
+      const d = decide(def, state, event, now);
+      const next = d.state;
+      await saveRunState(db.pool, { runId, owner, prev: state, next, changed: d.changed });
       state = next;
       await check(event);
     },
@@ -214,8 +215,8 @@ describe('task counts', () => {
     await step({ type: 'run:retry' }, now);
     assert.deepEqual((await runTaskCounts(db.pool, run.id))?.counts.failed, 0);
     const before = await storedCounts(run.id);
-    const next = decide(def, current(), { type: 'run:cancel' }, now).state;
-    await assert.rejects(saveRunState(db.pool, { runId: run.id, owner: 'intruder', prev: current(), next }), { code: 'LEASE_LOST' });
+    const d = decide(def, current(), { type: 'run:cancel' }, now);
+    await assert.rejects(saveRunState(db.pool, { runId: run.id, owner: 'intruder', prev: current(), next: d.state, changed: d.changed }), { code: 'LEASE_LOST' });
     assert.deepEqual(await storedCounts(run.id), before);
   });
 });

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DagDefinition } from '@kontroler/core';
-import { decide, initialRunState } from '@kontroler/engine';
+import { decide, initialRunState, type Decision } from '@kontroler/engine';
 import {
   appendLogs, getLogStates, claimDueWebhooks, claimRuns, collectGarbage, createRun, deleteDag, getDag, getDagVersion,
   listRuns, loadRun, readLog, recordWebhookAttempt, renewLeases, requestRun, saveDag, saveRunState, setSuspended,
@@ -14,6 +14,9 @@ const def = (name: string, tasks: string[] = ['a', 'b'], suspended = false): Dag
 let db: TestDatabase;
 before(async () => { db = await createTestDatabase(); });
 after(async () => { await db.drop(); });
+
+/** A decision as saveRunState's `next` and `changed`. */
+const next = (d: Decision) => ({ next: d.state, changed: d.changed });
 
 async function newRun(name: string) {
   const d = def(name);
@@ -78,13 +81,13 @@ describe('runs', () => {
     await claimRuns(db.pool, 'owner-s', 60_000, 1000);
     const s0 = (await loadRun(db.pool, run.id))!.state;
     const r1 = decide(d, s0, { type: 'run:tick' }, 1000);
-    await saveRunState(db.pool, { runId: run.id, owner: 'owner-s', prev: s0, next: r1.state });
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-s', prev: s0, next: r1.state, changed: r1.changed });
     const loaded = (await loadRun(db.pool, run.id))!;
     assert.equal(loaded.state.status, 'running');
     assert.equal(loaded.state.tasks.get('a')?.attempts[0]?.status, 'starting');
     const r2 = decide(d, loaded.state, { type: 'attempt:exited', task: 'a', attempt: 1, at: 2000, exitCode: 0 }, 2000);
-    await assert.rejects(saveRunState(db.pool, { runId: run.id, owner: 'intruder', prev: loaded.state, next: r2.state }), { code: 'LEASE_LOST' });
-    await saveRunState(db.pool, { runId: run.id, owner: 'owner-s', prev: loaded.state, next: r2.state });
+    await assert.rejects(saveRunState(db.pool, { runId: run.id, owner: 'intruder', prev: loaded.state, next: r2.state, changed: r2.changed }), { code: 'LEASE_LOST' });
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-s', prev: loaded.state, next: r2.state, changed: r2.changed });
     const l2 = (await loadRun(db.pool, run.id))!;
     assert.deepEqual(l2.state.tasks.get('a')?.attempts[0], { attempt: 1, status: 'succeeded', createdAt: 1000, startedAt: 2000, finishedAt: 2000, exitCode: 0, reason: 'Completed' });
     assert.equal(l2.state.tasks.get('b')?.status, 'running');
@@ -106,7 +109,7 @@ describe('logs', () => {
     const { run, d } = await newRun('logs');
     await claimRuns(db.pool, 'owner-l', 60_000, 1000);
     const s0 = (await loadRun(db.pool, run.id))!.state;
-    await saveRunState(db.pool, { runId: run.id, owner: 'owner-l', prev: s0, next: decide(d, s0, { type: 'run:tick' }, 1).state });
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-l', prev: s0, ...next(decide(d, s0, { type: 'run:tick' }, 1)) });
     const key = { runId: run.id, task: 'a', attempt: 1 };
     const enc = (s: string) => new TextEncoder().encode(s);
     const put = (from: number, text: string, received = from + text.length) =>
@@ -131,7 +134,7 @@ describe('logs', () => {
     const { run, d } = await newRun('logs-paged');
     await claimRuns(db.pool, 'owner-p', 60_000, 1000);
     const s0 = (await loadRun(db.pool, run.id))!.state;
-    await saveRunState(db.pool, { runId: run.id, owner: 'owner-p', prev: s0, next: decide(d, s0, { type: 'run:tick' }, 1).state });
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-p', prev: s0, ...next(decide(d, s0, { type: 'run:tick' }, 1)) });
     const key = { runId: run.id, task: 'a', attempt: 1 };
     // 200 chunks of 1,000 bytes (more than one query's rows), each a distinct byte.
     const chunks = Array.from({ length: 200 }, (_, i) => ({ ...key, offset: i * 1000, data: new Uint8Array(1000).fill(i % 251) }));
@@ -157,7 +160,7 @@ describe('webhooks and retention', () => {
     await claimRuns(db.pool, 'owner-w', 60_000, 1000);
     const s0 = (await loadRun(db.pool, run.id))!.state;
     const item = { idempotencyKey: `run-${run.id}-x`, url: 'http://127.0.0.1:1/x', verifySSL: false, event: 'task', payload: { a: 1 } };
-    await saveRunState(db.pool, { runId: run.id, owner: 'owner-w', prev: s0, next: decide(d, s0, { type: 'run:tick' }, 1).state, webhooks: [item, item] });
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-w', prev: s0, ...next(decide(d, s0, { type: 'run:tick' }, 1)), webhooks: [item, item] });
     const [a, b] = await Promise.all([claimDueWebhooks(db.pool, 10, 30_000), claimDueWebhooks(db.pool, 10, 30_000)]);
     const mine = [...a, ...b].filter((w) => w.runId === run.id);
     assert.equal(mine.length, 1, 'one delivery per idempotency key, claimed once');
