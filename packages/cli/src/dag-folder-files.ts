@@ -5,8 +5,8 @@ import { constants } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Largest DAG-folder file read (the same as the API's default body limit, 4 MiB). */
-export const MAX_DAG_FILE_BYTES = 4 * 1024 * 1024;
+/** Largest DAG-folder file read (the API's resource body limit, 32 MiB: a DAG of MAX_TASKS_PER_DAG tasks). */
+export const MAX_DAG_FILE_BYTES = 32 * 1024 * 1024;
 
 /** Deepest folder nesting walked below the DAG folder. */
 export const MAX_DAG_FOLDER_DEPTH = 16;

@@ -19,7 +19,7 @@ test(`a file of exactly MAX_DAG_FILE_BYTES (${MAX_DAG_FILE_BYTES}) is read; one 
   assert.ok(a.ok && a.text.length === MAX_DAG_FILE_BYTES);
   const o = await readDagFile(over);
   assert.ok(!o.ok && o.tooLarge === true);
-  assert.match(o.reason, /over the limit of 4194304 bytes \(MAX_DAG_FILE_BYTES/);
+  assert.match(o.reason, /over the limit of 33554432 bytes \(MAX_DAG_FILE_BYTES/);
 });
 
 test('FIFOs, dangling links, link loops and links to folders are listed as skipped with a reason; a FIFO is never opened', async () => {

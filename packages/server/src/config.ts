@@ -27,6 +27,9 @@ export interface RateLimitConfig {
   maxDelaySeconds?: number;
 }
 
+/** Largest resource body (a 100,000-task DAG is about 14 MiB of JSON, more of YAML). */
+export const MAX_RESOURCE_BODY_BYTES = 32 * 1024 * 1024;
+
 export interface ServerConfig {
   /**
    * Key for signing session JWTs (HS256) and CSRF tokens. When absent, a random key is generated
@@ -53,8 +56,13 @@ export interface ServerConfig {
   triggerWindowSeconds: number;
   /** Honour X-Forwarded-For / -Proto from a reverse proxy. */
   trustProxy: boolean;
-  /** Largest request body accepted (default 4 MiB). */
+  /** Largest request body accepted (default 4 MiB), except on the resource routes below. */
   bodyLimitBytes: number;
+  /**
+   * Largest body of a resource route (apply, validate, the DSL: `body: 'text'`), default
+   * MAX_RESOURCE_BODY_BYTES (32 MiB: a DAG of MAX_TASKS_PER_DAG tasks, parsed in the DAG worker).
+   */
+  resourceBodyLimitBytes: number;
   /** The worker thread for large DAG bodies: size threshold, time limit, queue, memory (see dag-worker.ts). */
   dagWorker: DagWorkerConfig;
   /** Serve /metrics without credentials (default true: Prometheus scrapes it). */
@@ -186,6 +194,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   triggerWindowSeconds: DEFAULT_TRIGGER_WINDOW_SECONDS,
   trustProxy: false,
   bodyLimitBytes: 4 * 1024 * 1024,
+  resourceBodyLimitBytes: MAX_RESOURCE_BODY_BYTES,
   dagWorker: DEFAULT_DAG_WORKER,
   publicMetrics: true,
   corsOrigins: [],

@@ -3,6 +3,7 @@ export { startServer, type StartServerOptions, type RunningServer } from './star
 export { bootstrapAdmin, type BootstrapResult } from './bootstrap.js';
 export {
   DEFAULT_CONFIG,
+  MAX_RESOURCE_BODY_BYTES,
   resolveConfig,
   consoleServerLog,
   silentServerLog,

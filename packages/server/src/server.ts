@@ -273,6 +273,7 @@ function register(scope: FastifyInstance, ctx: ServerContext, def: AnyRoute): vo
   scope.route({
     method: def.method,
     url: def.url,
+    ...(def.body === 'text' ? { bodyLimit: ctx.config.resourceBodyLimitBytes } : {}),
     config: { def },
     schema: {
       ...def.schema,

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { AnyRoute } from '@kontroler/server';
+import { MAX_RESOURCE_BODY_BYTES, type AnyRoute } from '@kontroler/server';
 import { ADMIN_PASSWORD, DAG_YAML, call, login, seedRun, startHarness, type Harness, type Res } from './harness.js';
 
 let h: Harness;
@@ -109,8 +109,11 @@ describe('malformed input never gets a 5xx', () => {
     assert.equal(notJson.status, 400);
     const wrongType = await call(h.url, 'POST', '/api/v1/users', { token, raw: 'username: x', contentType: 'application/yaml' });
     assert.equal(wrongType.status, 415);
-    const huge = await call(h.url, 'POST', '/api/v1/namespaces/default/dags', { token, raw: `x: "${'a'.repeat(5 * 1024 * 1024)}"` });
+    // Resource routes take up to MAX_RESOURCE_BODY_BYTES (a 100,000-task DAG); every other route 4 MiB.
+    const huge = await call(h.url, 'POST', '/api/v1/namespaces/default/dags', { token, raw: `x: "${'a'.repeat(MAX_RESOURCE_BODY_BYTES + 1)}"` });
     assert.equal(huge.status, 413);
+    const bigJson = await call(h.url, 'POST', '/api/v1/users', { token, raw: JSON.stringify({ username: 'a'.repeat(5 * 1024 * 1024) }), contentType: 'application/json' });
+    assert.equal(bigJson.status, 413);
   });
 
   test('arbitrary query strings and path segments on every GET route', async () => {

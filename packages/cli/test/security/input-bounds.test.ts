@@ -120,11 +120,11 @@ describe('item 11: NUL bytes and headers', () => {
 });
 
 describe('items 10 and 11: the DAG folder', () => {
-  test('a 5 MiB file and a deeply nested file are reported with their name and the limit; the instance stays up', async () => {
-    const big = `apiVersion: kontroler.greedykomodo/v1alpha1\nkind: DAG\nmetadata: {name: big}\nspec:\n  description: "${'x'.repeat(5 * 1024 * 1024)}"\n`;
+  test('a 33 MiB file and a deeply nested file are reported with their name and the limit; the instance stays up', async () => {
+    const big = `apiVersion: kontroler.greedykomodo/v1alpha1\nkind: DAG\nmetadata: {name: big}\nspec:\n  description: "${'x'.repeat(33 * 1024 * 1024)}"\n`;
     writeFileSync(join(inst.dagsDir, 'big.yaml'), big);
     writeFileSync(join(inst.dagsDir, 'deep.json'), NESTED_JSON);
-    await inst.proc.waitFor(/big\.yaml: <root>: the file is \d+ bytes or more, over the limit of 4194304 bytes \(MAX_DAG_FILE_BYTES/, 30_000);
+    await inst.proc.waitFor(/big\.yaml: <root>: the file is \d+ bytes or more, over the limit of 33554432 bytes \(MAX_DAG_FILE_BYTES/, 30_000);
     await inst.proc.waitFor(/deep\.json:1:\d+: <root>: nested deeper than 64 levels/, 30_000);
     await assertAlive();
     const res = await inst.api('/api/v1/namespaces/default/dags/big');
