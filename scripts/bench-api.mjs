@@ -83,7 +83,9 @@ async function seed() {
   await pool.query(`update runs set task_counts = '{"succeeded": 200}' where id = $1`, [big]);
   const line = Buffer.from(`${'x'.repeat(63)}\n`);
   const chunk = Buffer.concat(Array.from({ length: 64 }, () => line)); // 4 KiB
-  await store.appendLogs(pool, Array.from({ length: 16 }, (_, i) => ({ runId: big, task: 't0', attempt: 1, offset: i * chunk.length, data: chunk })));
+  const chunks = Array.from({ length: 16 }, (_, i) => ({ runId: big, task: 't0', attempt: 1, offset: i * chunk.length, data: chunk }));
+  const size = 16 * chunk.length;
+  await store.appendLogs(pool, [{ from: 0, state: { runId: big, task: 't0', attempt: 1, size, received: size, line: 0 }, chunks }]);
   await pool.query('analyze');
   const counts = (await pool.query(`select (select count(*) from runs)::int as runs, (select count(*) from attempts)::int as attempts`)).rows[0];
   console.log(`seeded ${counts.runs} runs, ${counts.attempts} attempts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
