@@ -93,8 +93,6 @@ export function toDate(v: number | undefined | null): Date | null {
   return v === undefined || v === null ? null : new Date(v);
 }
 
-export type Row = Record<string, unknown>;
-
 export function dagFromRow(r: DagsRow): DagRecord {
   return {
     id: r.id,

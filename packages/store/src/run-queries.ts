@@ -1,10 +1,11 @@
 // Read-side queries of the API: run and DAG listings with filters and keyset cursors, attempts.
 import type { RunStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
-import type { AttemptRecord, DagRecord, Row, RunRecord } from './records.js';
-import { attemptFromRow, dagFromRow, ms, runFromRow } from './records.js';
+import type { AttemptRecord, DagRecord, RunRecord } from './records.js';
+import { attemptFromRow, dagFromRow, runFromRow } from './records.js';
 import { pageSize, runWhere, type RunFilter } from './run-filter.js';
-import type { AttemptsRow, DagsRow, RunRow } from './rows.js';
+import type { AttemptsRow, DagsRow, RunRow, RunsRow } from './rows.js';
+import type { DagTaskVersionsRow, DagTasksRow } from './rows/definitions.js';
 
 export interface RunPageQuery extends RunFilter {
   /** Page size, at most PAGE_MAX_LIMIT. */
@@ -112,12 +113,12 @@ export async function listDagsPage(db: Queryable, q: DagPageQuery): Promise<{ da
 export async function lastRuns(db: Queryable, dagIds: readonly number[]): Promise<Map<number, { id: number; status: RunStatus; createdAt: number }>> {
   const out = new Map<number, { id: number; status: RunStatus; createdAt: number }>();
   if (dagIds.length === 0) return out;
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<Pick<RunsRow, 'dag_id' | 'id' | 'status' | 'created_at'>>(
     `select d.id as dag_id, r.id, r.status, r.created_at from unnest($1::bigint[]) as d(id)
      cross join lateral (select id, status, created_at from runs where dag_id = d.id order by id desc limit 1) r`,
     [dagIds],
   );
-  for (const r of rows) out.set(Number(r.dag_id), { id: Number(r.id), status: r.status as RunStatus, createdAt: ms(r.created_at) ?? 0 });
+  for (const r of rows) out.set(r.dag_id, { id: r.id, status: r.status, createdAt: r.created_at.getTime() });
   return out;
 }
 
@@ -133,14 +134,14 @@ export async function listDagTasksPage(
   if (q.nameContains) where.push(`name ilike $${args.push(`%${q.nameContains.replace(/[%_\\]/g, '\\$&')}%`)}`);
   if (q.after) where.push(`(namespace, name) > ($${args.push(q.after.namespace)}, $${args.push(q.after.name)})`);
   const limit = pageSize(q.limit, PAGE_MAX_LIMIT);
-  const { rows } = await db.query<Row>(`select * from dag_tasks where ${where.join(' and ')} order by namespace, name limit $${args.push(limit + 1)}`, args);
+  const { rows } = await db.query<DagTasksRow>(`select * from dag_tasks where ${where.join(' and ')} order by namespace, name limit $${args.push(limit + 1)}`, args);
   return {
     items: rows.slice(0, limit).map((r) => ({
-      namespace: String(r.namespace),
-      name: String(r.name),
-      currentVersion: Number(r.current_version),
-      createdAt: ms(r.created_at) ?? 0,
-      updatedAt: ms(r.updated_at) ?? 0,
+      namespace: r.namespace,
+      name: r.name,
+      currentVersion: r.current_version,
+      createdAt: r.created_at.getTime(),
+      updatedAt: r.updated_at.getTime(),
     })),
     more: rows.length > limit,
   };
@@ -148,10 +149,10 @@ export async function listDagTasksPage(
 
 /** Versions of a DagTask, newest first. */
 export async function listDagTaskVersions(db: Queryable, namespace: string, name: string): Promise<Array<{ version: number; hash: string; createdAt: number }>> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<Pick<DagTaskVersionsRow, 'version' | 'hash' | 'created_at'>>(
     `select v.version, v.hash, v.created_at from dag_tasks t join dag_task_versions v on v.dag_task_id = t.id
      where t.namespace = $1 and t.name = $2 order by v.version desc`,
     [namespace, name],
   );
-  return rows.map((r) => ({ version: Number(r.version), hash: String(r.hash), createdAt: ms(r.created_at) ?? 0 }));
+  return rows.map((r) => ({ version: r.version, hash: r.hash, createdAt: r.created_at.getTime() }));
 }
