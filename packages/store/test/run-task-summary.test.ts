@@ -1,4 +1,4 @@
-// loadRunTaskSummary: counts per task status (tasks without a row are pending) and the first
+// loadRunTaskSummary: counts per task status (from runs.task_counts, kept by every save) and the first
 // failed and running tasks by name with their attempts, capped, on a real PostgreSQL.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ test('counts every status, pending included; lists the first failed and running 
   const { run } = await createRun(db.pool, { dagId: saved.dag.id, dagVersion: 1, namespace: 'default', dagName: 'wide', trigger: 'manual', parameters: {} });
   assert.deepEqual((await claimRuns(db.pool, 'summary-test', 60_000, 10)).map((r) => r.id), [run.id]);
   const prev = (await loadRun(db.pool, run.id))!.state;
-  // 600 failed (one attempt each), 120 running, 300 skipped, the rest (480) without a row: pending.
+  // 600 failed (one attempt each), 120 running, 300 skipped, the rest (480) pending, as created.
   const tasks = new Map(prev.tasks);
   names.forEach((n, i) => {
     if (i < 600) tasks.set(n, { name: n, status: 'failed', reason: `exit ${i % 7}`, attempts: [{ attempt: 1, status: 'failed', createdAt: 1000, startedAt: 1100, finishedAt: 2000, exitCode: i % 7, reason: 'Error', handle: `ns/kr-${run.id}-${n}-1` }] });
