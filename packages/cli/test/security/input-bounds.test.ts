@@ -3,7 +3,7 @@
 // deep and special files in the DAG folder, and the `sh -c "$(PARAM)"` warning.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startInstance, type Instance } from './instance.js';
@@ -122,7 +122,11 @@ describe('item 11: NUL bytes and headers', () => {
 describe('items 10 and 11: the DAG folder', () => {
   test('a 33 MiB file and a deeply nested file are reported with their name and the limit; the instance stays up', async () => {
     const big = `apiVersion: kontroler.greedykomodo/v1alpha1\nkind: DAG\nmetadata: {name: big}\nspec:\n  description: "${'x'.repeat(33 * 1024 * 1024)}"\n`;
-    writeFileSync(join(inst.dagsDir, 'big.yaml'), big);
+    // Written beside the folder and moved in, so the loader never sees it half written (a 33 MiB
+    // write spans several passes: a growing file would be a new version each pass).
+    const staged = join(inst.dagsDir, '..', 'big.yaml.staged');
+    writeFileSync(staged, big);
+    renameSync(staged, join(inst.dagsDir, 'big.yaml'));
     writeFileSync(join(inst.dagsDir, 'deep.json'), NESTED_JSON);
     await inst.proc.waitFor(/big\.yaml: <root>: the file is \d+ bytes or more, over the limit of 33554432 bytes \(MAX_DAG_FILE_BYTES/, 30_000);
     await inst.proc.waitFor(/deep\.json:1:\d+: <root>: nested deeper than 64 levels/, 30_000);
