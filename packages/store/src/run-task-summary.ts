@@ -3,9 +3,9 @@
 // O(listCap) rows whatever the run's size, and nothing is loaded per task in the client.
 import type { AttemptState, TaskState, TaskStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
-import { attemptFromRow, msOr, runFromRow, type RunRecord } from './records.js';
-import type { AttemptsRow, RunsRow } from './rows.js';
-import { countTotal, fullTaskCounts } from './run-tasks.js';
+import { attemptFromRow, msOr, type RunRecord } from './records.js';
+import type { AttemptsRow } from './rows.js';
+import { getRunOverview } from './run-tasks.js';
 import type { TaskStatesRow } from './rows/run-parts.js';
 
 /** The most failed (and running) tasks `loadRunTaskSummary` returns, whatever it is asked. */
@@ -35,8 +35,8 @@ type TaskRow = Omit<TaskStatesRow, 'run_id'>;
  */
 export async function loadRunTaskSummary(db: Queryable, runId: number, listCap: number): Promise<RunTaskSummary | undefined> {
   const cap = Math.max(0, Math.min(Math.floor(listCap), RUN_TASK_SUMMARY_MAX_LIST));
-  const [runs, listed] = await Promise.all([
-    db.query<RunsRow>('select * from runs where id = $1', [runId]),
+  const [overview, listed] = await Promise.all([
+    getRunOverview(db, runId),
     db.query<TaskRow>(
       `(select task, status, reason, retry_at from task_states where run_id = $1 and status = 'failed' order by task collate "C" limit $2)
        union all
@@ -44,10 +44,8 @@ export async function loadRunTaskSummary(db: Queryable, runId: number, listCap: 
       [runId, cap],
     ),
   ]);
-  const row = runs.rows[0];
-  if (!row) return undefined;
-  const counts = fullTaskCounts(row.task_counts);
-  const total = countTotal(counts);
+  if (!overview) return undefined;
+  const { run, counts, total } = overview;
   const names = listed.rows.map((t) => t.task);
   const attempts = new Map<string, AttemptState[]>();
   if (names.length > 0) {
@@ -64,7 +62,7 @@ export async function loadRunTaskSummary(db: Queryable, runId: number, listCap: 
     return { name: t.task, status: t.status, attempts: attempts.get(t.task) ?? [], ...(retryAt !== undefined ? { retryAt } : {}), ...(t.reason ? { reason: t.reason } : {}) };
   };
   return {
-    run: runFromRow(row),
+    run,
     total,
     counts,
     failed: listed.rows.filter((t) => t.status === 'failed').map(task),
