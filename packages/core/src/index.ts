@@ -72,3 +72,6 @@ export {
   type RunParameters,
 } from './params.js';
 export { backoffMs, isConnectionError, isRetryable, retryKind, type BackoffPolicy, type RetryKind } from './retryable.js';
+export { DATA_FLOW_LIMITS } from './data-flow-limits.js';
+export { findReferences, substitute, itemText, type Reference, type ReferenceMatch, type ReferenceValues, type Substitution } from './references.js';
+export { checkCondition, evaluateCondition, type ConditionContext, type ConditionResult, type ConditionTask } from './condition.js';

@@ -57,6 +57,47 @@ export interface PodTemplateSpec {
 export type TriggerRule = 'AllSucceeded' | 'AllDone' | 'AnySucceeded' | 'AnyFailed';
 export const TRIGGER_RULES: readonly TriggerRule[] = ['AllSucceeded', 'AllDone', 'AnySucceeded', 'AnyFailed'];
 
+/** Ours (data flow): any JSON value, e.g. an item of `withItems`. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Ours: a value a task hands to later tasks; it writes it to the file `$KONTROLER_OUTPUTS/<name>`. */
+export interface OutputSpec {
+  name: string;
+  description?: string;
+}
+
+/** Ours: an environment variable of the task; `value` may use references (`{{params.X}}`, ...). */
+export interface EnvVarSpec {
+  name: string;
+  value: string;
+}
+
+/** Ours: a name / value pair whose value may use references (dagRef parameters, DAG outputs). */
+export interface NamedValueSpec {
+  name: string;
+  value: string;
+}
+
+/** Ours: the task runs DAG `name` (same namespace) as a child run and ends when it ends. */
+export interface DagRefSpec {
+  name: string;
+  parameters?: NamedValueSpec[];
+}
+
+export type ApprovalTimeoutAction = 'Reject' | 'Approve';
+export const APPROVAL_TIMEOUT_ACTIONS: readonly ApprovalTimeoutAction[] = ['Reject', 'Approve'];
+
+/** Ours: the task (no command) waits for a person to approve or reject it. */
+export interface ApprovalSpec {
+  message?: string;
+  /** No decision after this many seconds → `onTimeout` (default: wait forever). */
+  timeoutSeconds?: number;
+  /** Default Reject. */
+  onTimeout?: ApprovalTimeoutAction;
+  /** Names of values the person gives with the decision; they become the task's outputs. */
+  inputs?: string[];
+}
+
 /** Fields a task has whether inline in a DAG or as a reusable DagTask. */
 export interface TaskBodySpec {
   image?: string;
@@ -80,12 +121,28 @@ export interface TaskBodySpec {
    * identity). Overrides the DAG's `kontrolerToken`. Kubernetes runtime only.
    */
   kontrolerToken?: boolean;
+  /** Ours: values the task writes to `$KONTROLER_OUTPUTS/<name>` for later tasks. */
+  outputs?: OutputSpec[];
+  /** Ours: extra environment variables; values may use references. */
+  env?: EnvVarSpec[];
+  /** Ours: run a child run of another DAG instead of a command. */
+  dagRef?: DagRefSpec;
+  /** Ours: wait for a person's decision instead of running a command. */
+  approval?: ApprovalSpec;
 }
 
 export interface TaskSpec extends TaskBodySpec {
   name: string;
   runAfter?: string[];
   taskRef?: { name: string; version: number };
+  /** Ours: a CEL expression; false → the task is skipped (reason ConditionFalse). */
+  when?: string;
+  /** Ours: run one instance of the task per item (`{{item}}`). */
+  withItems?: JsonValue[];
+  /** Ours: like withItems, from a JSON array, e.g. `{{tasks.list.outputs.files}}`. */
+  withParam?: string;
+  /** Ours: at most this many instances of a mapped task run at once (default: no limit). */
+  maxParallel?: number;
 }
 
 export interface WebhookSpec {
@@ -123,6 +180,8 @@ export interface DagSpec {
   catchUp?: number;
   /** Ours: `kontrolerToken` for every task that does not set its own (default false). */
   kontrolerToken?: boolean;
+  /** Ours: the run's outputs (values use references); a `dagRef` task in a parent run gets them. */
+  outputs?: NamedValueSpec[];
 }
 
 export interface DagResource {
@@ -179,6 +238,16 @@ export interface ResolvedTask {
   taskRef?: { name: string; version: number };
   /** The pod gets a projected service account token for the Kontroler API (set only when true). */
   kontrolerToken?: true;
+  // Data flow (ours; each absent when the task does not use it, so older snapshots stay valid).
+  /** Names of the declared outputs. */
+  outputs?: string[];
+  env?: EnvVarSpec[];
+  when?: string;
+  withItems?: JsonValue[];
+  withParam?: string;
+  maxParallel?: number;
+  dagRef?: { name: string; parameters: NamedValueSpec[] };
+  approval?: { message: string; timeoutSeconds?: number; onTimeout: ApprovalTimeoutAction; inputs: string[] };
 }
 
 /** An immutable, validated, resolved DAG version: what a run snapshots. */
@@ -194,4 +263,6 @@ export interface DagDefinition {
   tasks: ResolvedTask[];
   webhook?: WebhookSpec;
   workspace?: WorkspaceSpec;
+  /** Ours: the run's outputs (absent when none are declared). */
+  outputs?: NamedValueSpec[];
 }

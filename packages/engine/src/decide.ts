@@ -34,9 +34,23 @@ import { dagIndexOf, type DagIndex } from './dag-index.js';
 import { RunIndex } from './run-index.js';
 import { canceledTask, skippedTask, taskNotification } from './transitions.js';
 
+/** What references and conditions of a run see besides its tasks (`{{run.*}}`, `{{params.*}}`). */
+export interface RunContext {
+  readonly runId: string;
+  readonly runName: string;
+  /** The run's parameter values, secret-backed ones excepted. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Names of secret-backed parameters: `{{params.S}}` of one stays as written in the record. */
+  readonly secretParams?: readonly string[];
+  /** How deep this run is in a chain of child runs (0: not a child run). */
+  readonly depth?: number;
+}
+
 export interface DecideOptions {
   /** At most this many attempts of the run run at once (default: no limit). */
   readonly maxRunning?: number;
+  /** The run's identity and parameters, for references and conditions (default: empty). */
+  readonly context?: RunContext;
 }
 
 export interface Decision {

@@ -27,6 +27,30 @@ export type RunEvent =
        * fix starts it again.
        */
       readonly noRetry?: boolean;
+      /** The values of the task's declared outputs the attempt wrote (a child attempt's: the child run's outputs). */
+      readonly outputs?: Readonly<Record<string, string>>;
+      /**
+       * The outputs could not be taken (a value over the limit, unreadable): the attempt fails with
+       * this as its reason even when it exited 0, e.g. `OutputTooLarge: output "rows" is 70000
+       * bytes; the limit is 65536 bytes`.
+       */
+      readonly outputError?: string;
+    }
+  /**
+   * A person decided an approval attempt (or the API on their behalf). Ignored unless the attempt
+   * is the task's current, undecided approval attempt.
+   */
+  | {
+      readonly type: 'approval:decided';
+      readonly task: string;
+      readonly attempt: number;
+      readonly approve: boolean;
+      /** Who decided (user name, or `timeout`). */
+      readonly by: string;
+      readonly comment?: string;
+      /** The declared inputs' values. */
+      readonly inputs?: Readonly<Record<string, string>>;
+      readonly at: number;
     };
 
 export type Command =
@@ -46,4 +70,23 @@ export type Command =
       readonly reason?: string;
     }
   /** Tell the DAG's webhook that the run ended. */
-  | { readonly type: 'notify:run'; readonly status: RunStatus };
+  | { readonly type: 'notify:run'; readonly status: RunStatus }
+  /**
+   * Create-or-adopt the child run of a `dagRef` attempt (idempotent per run, task, attempt), then
+   * feed `attempt:started` (handle: the child run id) and, when it ends, `attempt:exited` (exit
+   * code 0 and its outputs when it succeeded, else reason ChildRunFailed / ChildRunCanceled).
+   * `attempt:kill` of a child attempt cancels the child run.
+   */
+  | { readonly type: 'child:start'; readonly task: string; readonly attempt: number; readonly dagName: string; readonly parameters: Readonly<Record<string, string>> }
+  /** An approval attempt now waits for a person: record it and announce it (webhook `approval:requested`). */
+  | {
+      readonly type: 'approval:request';
+      readonly task: string;
+      readonly attempt: number;
+      readonly message: string;
+      readonly inputs: readonly string[];
+      /** When `onTimeout` applies, epoch ms (absent: waits forever). */
+      readonly timeoutAt?: number;
+    }
+  /** An approval was decided: announce it (webhook `approval:decided`). */
+  | { readonly type: 'notify:approval'; readonly task: string; readonly attempt: number; readonly approve: boolean; readonly by: string; readonly comment?: string };

@@ -45,6 +45,13 @@ export interface AttemptSpec extends AttemptKey {
    * otherwise (API, schedule, webhook); their mirror DagRun object, if any, owns no pods.
    */
   readonly runObject?: string;
+  /**
+   * Names of the task's declared outputs: the runtime gives the attempt a folder in
+   * `KONTROLER_OUTPUTS`, and when it exits reads `<folder>/<name>` for each (a missing file is no
+   * value) and reports them with `exited`, or `outputError` when one is over its transport's limit
+   * (DATA_FLOW_LIMITS). Absent or empty: no outputs (the variable is still set).
+   */
+  readonly outputs?: readonly string[];
 }
 
 export type AttemptObservation =
@@ -58,6 +65,8 @@ export type AttemptObservation =
       readonly finishedAt: number;
       readonly exitCode?: number;
       readonly reason: string;
+      readonly outputs?: Readonly<Record<string, string>>;
+      readonly outputError?: string;
     };
 
 export type RuntimeEvent =
@@ -68,6 +77,9 @@ export type RuntimeEvent =
       readonly at: number;
       readonly exitCode?: number;
       readonly reason: string;
+      /** The declared outputs the attempt wrote (see AttemptSpec.outputs). */
+      readonly outputs?: Readonly<Record<string, string>>;
+      readonly outputError?: string;
     }
   /** New output of an attempt; `offset` is the byte offset of `data` within the attempt's log. */
   | { readonly type: 'log'; readonly key: AttemptKey; readonly offset: number; readonly data: Uint8Array };

@@ -2,6 +2,7 @@
 // unchanged parts, so `next.tasks.get(n) !== prev.tasks.get(n)` means task n changed. The tasks
 // live in a persistent map (structural sharing), so a decision never copies the whole run.
 import { Map as PersistentMap } from 'immutable';
+import type { JsonValue } from '@kontroler/core';
 
 export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'canceled';
 export const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'succeeded', 'failed', 'canceled'];
@@ -20,6 +21,29 @@ export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'waiting', 'runn
  */
 export type AttemptStatus = 'starting' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'lost';
 
+/**
+ * What an attempt is. Absent: a runtime attempt (a process / pod). `approval`: waiting for a
+ * person (no runtime; the engine enforces its timeout itself). `child`: a child run of the task's
+ * `dagRef` DAG (its `handle` is the child run's id).
+ */
+export type AttemptKind = 'approval' | 'child';
+
+/**
+ * The inputs an attempt was created with, references substituted (`{{params.S}}` of a secret
+ * parameter is left as written: the controller fills it in for the runtime, never the record).
+ */
+export interface ResolvedInputs {
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly script?: string;
+  /** The task's `env` entries, name → value. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** A `dagRef` task's child run parameters, name → value. */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** An approval's message. */
+  readonly message?: string;
+}
+
 export interface AttemptState {
   /** 1-based; attempt N+1 exists only once attempt N has ended. */
   readonly attempt: number;
@@ -34,8 +58,16 @@ export interface AttemptState {
   readonly reason?: string;
   /** Set when the engine asked the runtime to stop it; becomes the reason when it ends. */
   readonly killReason?: string;
-  /** Runtime handle: pid locally, pod name in a cluster. */
+  /** Runtime handle: pid locally, pod name in a cluster; a child attempt's child run id. */
   readonly handle?: string;
+  readonly kind?: AttemptKind;
+  /**
+   * The task's declared outputs, name → value, once the attempt succeeded (an approval's: the
+   * decision's `approvedBy`, `comment` and inputs; a child's: the child DAG's outputs).
+   */
+  readonly outputs?: Readonly<Record<string, string>>;
+  /** What references resolved to when the attempt was created (absent when the task has none). */
+  readonly resolved?: ResolvedInputs;
 }
 
 export interface TaskState {
@@ -46,6 +78,26 @@ export interface TaskState {
   readonly retryAt?: number;
   /** Why a task is skipped / failed / canceled, for people. */
   readonly reason?: string;
+  /**
+   * An instance of a mapped task (`withItems` / `withParam`): the mapped task's name. The
+   * instance is named `NAME[index]`, exists only in the run state (not in the definition) and
+   * runs with the mapped task's spec and `{{item}}` = `item`.
+   */
+  readonly mapOf?: string;
+  readonly index?: number;
+  readonly item?: JsonValue;
+  /**
+   * A mapped task once its items are known: how many instances it has. It has no attempts of its
+   * own; it is running while an instance is unfinished, then succeeded when every instance
+   * succeeded (also with none), else failed (canceled when canceled). Tasks after it see it as one
+   * upstream task.
+   */
+  readonly instances?: number;
+}
+
+/** The name of instance `index` of mapped task `task`. */
+export function instanceName(task: string, index: number): string {
+  return `${task}[${index}]`;
 }
 
 export interface RunState {
@@ -55,6 +107,8 @@ export interface RunState {
   readonly cancelRequested: boolean;
   readonly startedAt?: number;
   readonly finishedAt?: number;
+  /** The DAG's declared outputs, resolved when the run succeeded (absent when it declares none). */
+  readonly outputs?: Readonly<Record<string, string>>;
 }
 
 /**

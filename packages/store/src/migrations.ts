@@ -372,4 +372,38 @@ insert into run_group_counts (run_id, grp, status, n)
   select run_id, grp, status, count(*)::int from task_states where grp is not null group by run_id, grp, status;
 `,
   },
+  {
+    version: 10,
+    name: 'data-flow',
+    sql: `
+-- Data flow (issue 14). An attempt's kind (null: a runtime attempt; 'approval'; 'child'), the
+-- values of its declared outputs once it succeeded, and what its references resolved to.
+alter table attempts add column kind text, add column outputs jsonb, add column resolved jsonb;
+-- Instances of a mapped task: a task_states row named NAME[i] with map_of = NAME, item_index = i
+-- and its item (as JSON text: an item may be any JSON value); positions after the definition's tasks.
+-- The mapped task's row has instances (its count of instances, once known).
+alter table task_states add column map_of text, add column item_index int, add column item text, add column instances int;
+-- Child runs of dagRef tasks: the parent attempt that started each (one child per attempt), how
+-- deep in a chain of child runs it is, and a run's resolved DAG outputs.
+alter table runs add column parent_run_id bigint references runs(id) on delete set null,
+  add column parent_task text, add column parent_attempt int,
+  add column depth int not null default 0, add column outputs jsonb;
+create unique index runs_child on runs (parent_run_id, parent_task, parent_attempt) where parent_run_id is not null;
+-- Decisions on approval attempts: at most one per attempt (a second is refused). applied: the
+-- controller has fed it to the run's engine.
+create table approval_decisions (
+  run_id     bigint not null references runs(id) on delete cascade,
+  task       text not null,
+  attempt    int not null,
+  approve    boolean not null,
+  decided_by text not null,
+  comment    text,
+  inputs     jsonb not null default '{}',
+  decided_at timestamptz not null default now(),
+  applied    boolean not null default false,
+  primary key (run_id, task, attempt)
+);
+create index approval_decisions_pending on approval_decisions (run_id) where not applied;
+`,
+  },
 ];

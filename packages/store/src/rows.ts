@@ -51,10 +51,16 @@ export interface RunsRow {
   host: string | null;
   /** Task status → number of tasks with it (statuses with none may be absent or 0). */
   task_counts: Record<string, number>;
+  /** Migration 10: the parent attempt of a child run (dagRef), its depth, the run's DAG outputs. */
+  parent_run_id: number | null;
+  parent_task: string | null;
+  parent_attempt: number | null;
+  depth: number;
+  outputs: Record<string, string> | null;
 }
 
 /** The columns of `runs` a RunRecord is made of (what run listings select). */
-export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'host' | 'task_counts'>;
+export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'host' | 'task_counts' | 'parent_run_id' | 'parent_task' | 'parent_attempt' | 'depth' | 'outputs'>;
 
 /** `attempts` (migrations 1, 6: log_received, log_line). */
 export interface AttemptsRow {
@@ -73,6 +79,10 @@ export interface AttemptsRow {
   log_size: number;
   log_received: number;
   log_line: number;
+  /** Migration 10: null (runtime attempt), 'approval' or 'child'; outputs; resolved references. */
+  kind: 'approval' | 'child' | null;
+  outputs: Record<string, string> | null;
+  resolved: Record<string, unknown> | null;
 }
 
 /** `webhook_deliveries` (migration 1). */

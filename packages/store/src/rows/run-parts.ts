@@ -13,6 +13,25 @@ export interface TaskStatesRow {
   position: number;
   /** The task's group in the grouped graph (DAGs of more than GRAPH_MAX_NODES tasks), else null. */
   grp: number | null;
+  /** Migration 10: an instance of mapped task map_of (index item_index, its item); a mapped task's instance count. */
+  map_of: string | null;
+  item_index: number | null;
+  /** The item as JSON text. */
+  item: string | null;
+  instances: number | null;
+}
+
+/** `approval_decisions` (migration 10): the decision on an approval attempt. */
+export interface ApprovalDecisionsRow {
+  run_id: number;
+  task: string;
+  attempt: number;
+  approve: boolean;
+  decided_by: string;
+  comment: string | null;
+  inputs: Record<string, string>;
+  decided_at: Date;
+  applied: boolean;
 }
 
 /** `run_group_counts` (migration 9): tasks of a run per group of its grouped graph and status. */
