@@ -142,6 +142,8 @@ export const RunSummary = Type.Object(
     finishedAt: Nullable(Timestamp),
     durationMs: Nullable(Type.Integer()),
     taskCounts: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+    parent: Type.Optional(Type.Object({ runId: Type.Integer(), task: Type.String(), attempt: Type.Integer() }, { description: 'A child run: the dagRef attempt that started it' })),
+    outputs: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "The DAG's declared outputs, once the run succeeded" })),
   },
   open,
 );
@@ -158,6 +160,31 @@ export const AttemptView = Type.Object(
     finishedAt: Nullable(Timestamp),
     durationMs: Nullable(Type.Integer()),
     logSize: Type.Integer(),
+    kind: Type.Optional(Type.Union([Type.Literal('approval'), Type.Literal('child')], { description: 'Absent: a runtime attempt (process / pod)' })),
+    outputs: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "The task's declared outputs, once the attempt succeeded" })),
+    resolved: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'What references resolved to when the attempt was created (secrets left as written)' })),
+    childRunId: Type.Optional(Type.Integer({ description: 'A dagRef attempt: the child run it started' })),
+  },
+  open,
+);
+
+/** An approval task's request and, once made, its decision. */
+export const ApprovalView = Type.Object(
+  {
+    attempt: Type.Integer(),
+    message: Type.String(),
+    inputs: Type.Array(Type.String(), { description: 'Names of the values the decision must give' }),
+    timeoutAt: Nullable(Timestamp),
+    onTimeout: Type.Union([Type.Literal('Reject'), Type.Literal('Approve')]),
+    decision: Nullable(
+      Type.Object({
+        approve: Type.Boolean(),
+        by: Type.String(),
+        comment: Nullable(Type.String()),
+        inputs: Type.Record(Type.String(), Type.String()),
+        at: Timestamp,
+      }),
+    ),
   },
   open,
 );
@@ -174,6 +201,16 @@ export const RunTaskView = Type.Object(
     triggerRule: Type.Optional(Type.String()),
     retryLimit: Type.Optional(Type.Integer()),
     position: Type.Optional(Type.Integer({ minimum: 0, description: "The task's index in the run's definition (the listing order); always sent" })),
+    outputs: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "The outputs of the task's last succeeded attempt (a mapped task: JSON arrays over its instances)" })),
+    kind: Type.Optional(Type.Union([Type.Literal('task'), Type.Literal('map'), Type.Literal('instance'), Type.Literal('approval'), Type.Literal('dagRef')])),
+    mapOf: Type.Optional(Type.String({ description: 'An instance (`NAME[i]`): the mapped task' })),
+    index: Type.Optional(Type.Integer({ minimum: 0 })),
+    item: Type.Optional(Type.Unknown({ description: "An instance's item" })),
+    instances: Type.Optional(Type.Integer({ minimum: 0, description: 'A mapped task: how many instances it has (once its items are known)' })),
+    instanceCounts: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: "A mapped task: its instances per status" })),
+    when: Type.Optional(Type.String()),
+    approval: Type.Optional(ApprovalView),
+    childRunId: Type.Optional(Type.Integer({ description: "A dagRef task: its last attempt's child run" })),
   },
   open,
 );
