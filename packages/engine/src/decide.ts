@@ -32,7 +32,8 @@ import { isTerminalRun, taskMap } from './state.js';
 import { RunDraft } from './draft.js';
 import { dagIndexOf, type DagIndex } from './dag-index.js';
 import { RunIndex } from './run-index.js';
-import { canceledTask, skippedTask, taskNotification } from './transitions.js';
+import { canceledTask, failedTask, skippedTask, taskNotification } from './transitions.js';
+import { prepare, resolveInputs, runOutputs } from './inputs.js';
 
 /** What references and conditions of a run see besides its tasks (`{{run.*}}`, `{{params.*}}`). */
 export interface RunContext {
@@ -83,9 +84,10 @@ export function decide(def: DagDefinition, state: RunState, event: RunEvent, now
 export function decideAll(def: DagDefinition, state: RunState, events: readonly RunEvent[], now: number, opts: DecideOptions = {}): Decision {
   const dag = dagIndexOf(def);
   const run = takeRunIndex(dag, state, now);
-  const d = new Draft(dag, run, state);
+  const d = new Draft(dag, run, state, opts.context);
   for (const ev of events) d.apply(ev, now);
   reconcile(d, now, opts.maxRunning ?? Number.POSITIVE_INFINITY);
+  if (d.status === 'succeeded' && d.outputs === undefined && def.outputs) d.outputs = runOutputs(def, (n) => d.task(n), opts.context);
   const next = d.result();
   runIndexes.set(next, run);
   return { state: next, commands: d.commands, changed: d.changed() };
@@ -112,6 +114,7 @@ class Draft extends RunDraft {
     readonly dag: DagIndex,
     readonly run: RunIndex,
     base: RunState,
+    readonly context: RunContext | undefined,
   ) {
     super(base);
   }
@@ -176,10 +179,16 @@ function settleSkips(d: Draft): void {
       const t = run.current[i];
       if (t?.status !== 'pending') continue;
       const r = run.readiness(i);
-      if (r.kind === 'ready') run.startable.set(i, i);
+      const spec = d.dag.specs[i];
+      // Trigger rule met: the task's condition and references decide (data flow; O(1) without).
+      const p = r.kind === 'ready' && spec ? prepare(spec, (n) => d.task(n), d.context) : undefined;
+      if (p?.kind === 'ready') run.startable.set(i, i);
       else if (r.kind === 'wait') run.startable.remove(i);
-      else {
-        d.setTask(skippedTask(t, r.reason), false);
+      else if (p?.kind === 'fail') {
+        d.setTask(failedTask(t, p.reason), false);
+        skipped.push(i);
+      } else {
+        d.setTask(skippedTask(t, p?.kind === 'skip' ? p.reason : r.kind === 'skip' ? r.reason : 'Skipped'), false);
         skipped.push(i);
       }
     }
@@ -206,7 +215,7 @@ function startReady(d: Draft, now: number, maxRunning: number): void {
     const t = run.current[i];
     const spec = d.dag.specs[i];
     if (!t || !spec) continue;
-    d.start(spec, t, now);
+    d.start(spec, t, now, resolveInputs(spec, (n) => d.task(n), d.context));
     slots--;
   }
 }

@@ -3,7 +3,7 @@
 // keep its run index in step; the tests' whole-run reference uses it as it is.
 import type { ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
-import type { RunState, TaskState } from './state.js';
+import type { ResolvedInputs, RunState, TaskState } from './state.js';
 import { isTerminalRun, withTasks } from './state.js';
 import { attemptExited, attemptStarted, killedTask, resetTask, startedTask, taskNotification } from './transitions.js';
 
@@ -14,6 +14,8 @@ export class RunDraft {
   cancelRequested: boolean;
   startedAt: number | undefined;
   finishedAt: number | undefined;
+  /** The run's declared outputs, once it succeeded. */
+  outputs: RunState['outputs'];
   /** Tasks changed so far; the rest are read from the base state (no copy per decision). */
   private readonly overlay = new Map<string, TaskState>();
 
@@ -22,6 +24,7 @@ export class RunDraft {
     this.cancelRequested = base.cancelRequested;
     this.startedAt = base.startedAt;
     this.finishedAt = base.finishedAt;
+    this.outputs = base.outputs;
   }
 
   task(name: string): TaskState | undefined {
@@ -42,8 +45,8 @@ export class RunDraft {
   }
 
   /** Starts the task's next attempt. */
-  start(spec: ResolvedTask, t: TaskState, now: number): void {
-    const s = startedTask(spec, t, now);
+  start(spec: ResolvedTask, t: TaskState, now: number, resolved?: ResolvedInputs): void {
+    const s = startedTask(spec, t, now, resolved);
     this.setTask(s.task);
     this.commands.push(s.command);
   }
@@ -133,7 +136,8 @@ export class RunDraft {
       b.status === this.status &&
       b.cancelRequested === this.cancelRequested &&
       b.startedAt === this.startedAt &&
-      b.finishedAt === this.finishedAt
+      b.finishedAt === this.finishedAt &&
+      b.outputs === this.outputs
     ) {
       return b;
     }
@@ -143,6 +147,7 @@ export class RunDraft {
       cancelRequested: this.cancelRequested,
       ...(this.startedAt !== undefined ? { startedAt: this.startedAt } : {}),
       ...(this.finishedAt !== undefined ? { finishedAt: this.finishedAt } : {}),
+      ...(this.outputs !== undefined ? { outputs: this.outputs } : {}),
     };
   }
 }

@@ -7,7 +7,7 @@
 // ~0.2 µs, and this is the engine's hot path.
 import type { ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
-import type { AttemptState, TaskState } from './state.js';
+import type { AttemptState, ResolvedInputs, TaskState } from './state.js';
 import { MAX_NOT_STARTED, NOT_STARTED, isActiveAttempt, lastAttempt, ranAttempts } from './state.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
 
@@ -33,8 +33,11 @@ export type AttemptExit = Omit<Extract<RunEvent, { type: 'attempt:exited' }>, 't
 export function attemptExited(spec: ResolvedTask | undefined, t: TaskState, ev: AttemptExit, now: number, canceling: boolean): TaskState | undefined {
   const a = lastAttempt(t);
   if (!a || a.attempt !== ev.attempt || !isActiveAttempt(a.status)) return undefined;
-  const ok = ev.exitCode === 0 && a.killReason === undefined;
-  const reason = a.killReason ?? ev.reason ?? (ok ? 'Completed' : 'Error');
+  const exited0 = ev.exitCode === 0 && a.killReason === undefined;
+  // Exit 0 succeeds only with the declared outputs taken (data flow): else the attempt fails with why.
+  const outputProblem = exited0 ? (ev.outputError ?? missingOutput(spec, ev.outputs)) : undefined;
+  const ok = exited0 && outputProblem === undefined;
+  const reason = a.killReason ?? outputProblem ?? ev.reason ?? (ok ? 'Completed' : 'Error');
   const status: AttemptState['status'] = ok ? 'succeeded' : a.killReason === 'Canceled' ? 'canceled' : reason === 'Lost' || reason === NOT_STARTED ? 'lost' : 'failed';
   const ended: AttemptState = Object.assign(
     {},
@@ -43,8 +46,27 @@ export function attemptExited(spec: ResolvedTask | undefined, t: TaskState, ev: 
     a.startedAt === undefined ? { startedAt: ev.at } : {},
     ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {},
     { reason },
+    ok && spec?.outputs && spec.outputs.length > 0 ? { outputs: declaredOutputs(spec.outputs, ev.outputs) } : {},
   );
   return afterAttempt(spec, t, replaceLast(t, ended), ended, now, canceling, ev.noRetry === true);
+}
+
+/** Reason of an attempt that exited 0 without writing a declared output, if one is missing. */
+function missingOutput(spec: ResolvedTask | undefined, outputs: Readonly<Record<string, string>> | undefined): string | undefined {
+  for (const name of spec?.outputs ?? []) {
+    if (!outputs || !Object.hasOwn(outputs, name)) return `OutputMissing: output "${name}" was not written to $KONTROLER_OUTPUTS/${name}`;
+  }
+  return undefined;
+}
+
+/** Exactly the declared outputs' values (anything else the runtime reported is dropped). */
+function declaredOutputs(names: readonly string[], outputs: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = outputs?.[n];
+    if (v !== undefined && outputs && Object.hasOwn(outputs, n)) Object.defineProperty(out, n, { value: v, enumerable: true, writable: true });
+  }
+  return out;
 }
 
 /** The task's next state once its last attempt ended: done, a delayed retry, or failed for good. */
@@ -67,7 +89,7 @@ function afterAttempt(
     }
     return { name, status: 'failed', attempts, reason: `${MAX_NOT_STARTED} attempts in a row were never started by the runtime` };
   }
-  const why = ended.exitCode !== undefined ? `exit code ${ended.exitCode}` : (ended.reason ?? 'Error');
+  const why = ended.exitCode !== undefined && ended.exitCode !== 0 ? `exit code ${ended.exitCode}` : (ended.reason ?? 'Error');
   const ran = ranAttempts({ attempts });
   if (spec && shouldRetry(spec, ran, ended.exitCode)) {
     const retryAt = now + retryDelayMs(spec, ran);
@@ -77,10 +99,14 @@ function afterAttempt(
 }
 
 /** The task with a new attempt recorded as starting, and the command that starts it. */
-export function startedTask(spec: ResolvedTask, t: TaskState, now: number): { task: TaskState; command: Command } {
+export function startedTask(spec: ResolvedTask, t: TaskState, now: number, resolved?: ResolvedInputs): { task: TaskState; command: Command } {
   const n = t.attempts.length + 1;
   const deadlineAt = spec.timeoutSeconds !== undefined ? now + spec.timeoutSeconds * 1000 : undefined;
-  const attempt: AttemptState = { attempt: n, status: 'starting', createdAt: now, ...(deadlineAt !== undefined ? { deadlineAt } : {}) };
+  const attempt: AttemptState = Object.assign(
+    { attempt: n, status: 'starting' as const, createdAt: now },
+    deadlineAt !== undefined ? { deadlineAt } : {},
+    resolved !== undefined ? { resolved } : {},
+  );
   return {
     task: { name: t.name, status: 'running', attempts: [...t.attempts, attempt] },
     command: { type: 'attempt:start', task: t.name, attempt: n, ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
@@ -121,6 +147,11 @@ export function canceledTask(t: TaskState): TaskState {
 
 export function skippedTask(t: TaskState, reason: string): TaskState {
   return { name: t.name, status: 'skipped', attempts: t.attempts, reason };
+}
+
+/** A task that fails before any attempt (its condition or a reference could not be evaluated). */
+export function failedTask(t: TaskState, reason: string): TaskState {
+  return { name: t.name, status: 'failed', attempts: t.attempts, reason };
 }
 
 /** A failed, skipped or canceled task back to pending for a retry of the run; its attempts stay. */

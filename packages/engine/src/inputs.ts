@@ -1,0 +1,147 @@
+// A task's inputs from the run (data flow): its `when` condition and the references in its fields,
+// resolved from the upstream tasks' outputs and the run's context. Pure; costs nothing for a task
+// that uses neither (the common case: checked once per spec).
+import { evaluateCondition, findReferences, substitute, type ConditionTask, type DagDefinition, type ReferenceValues, type ResolvedTask } from '@kontroler/core';
+import type { RunContext } from './decide.js';
+import type { ResolvedInputs, TaskState } from './state.js';
+import { lastAttempt } from './state.js';
+
+/** How the engine sees the run's tasks while deciding. */
+export type TaskView = (name: string) => TaskState | undefined;
+
+export type Preparation = { readonly kind: 'ready' } | { readonly kind: 'skip'; readonly reason: string } | { readonly kind: 'fail'; readonly reason: string };
+
+const READY: Preparation = { kind: 'ready' };
+
+/** Reason of a task skipped because its `when` condition is false. */
+export const CONDITION_FALSE = 'ConditionFalse';
+
+/** Does the spec use data flow inputs at all (cached per spec object). */
+const usesInputs = new WeakMap<ResolvedTask, boolean>();
+
+function hasInputs(spec: ResolvedTask): boolean {
+  let u = usesInputs.get(spec);
+  if (u === undefined) {
+    u = spec.when !== undefined || textsOf(spec).some((x) => x.includes('{{'));
+    usesInputs.set(spec, u);
+  }
+  return u;
+}
+
+function textsOf(spec: ResolvedTask): string[] {
+  return [...spec.command, ...spec.args, ...(spec.script !== undefined ? [spec.script] : []), ...(spec.env ?? []).map((e) => e.value)];
+}
+
+/** The values of a task's last succeeded attempt's outputs. */
+export function taskOutputs(t: TaskState | undefined): Readonly<Record<string, string>> | undefined {
+  if (t?.status !== 'succeeded') return undefined;
+  return lastAttempt(t)?.outputs ?? {};
+}
+
+function referenceValues(view: TaskView, ctx: RunContext | undefined): ReferenceValues {
+  return {
+    ...(ctx ? { params: ctx.params, run: { id: ctx.runId, name: ctx.runName } } : {}),
+    output: (task, output) => {
+      const o = taskOutputs(view(task));
+      return o && Object.hasOwn(o, output) ? o[output] : undefined;
+    },
+  };
+}
+
+/** Why a reference has no value, for the task's failure reason. */
+function unresolvedReason(text: string, view: TaskView, ctx: RunContext | undefined): string {
+  const ref = findReferences(text)[0]?.ref;
+  let why = 'no value';
+  if (ref?.kind === 'output') {
+    const t = view(ref.task);
+    why = !t ? `no value (no task ${ref.task})` : t.status !== 'succeeded' ? `no value (task ${ref.task} is ${t.status})` : `no value (task ${ref.task} did not write it)`;
+  } else if (ref?.kind === 'param') {
+    why = 'no value (the run has no such parameter)';
+  } else if (ref?.kind === 'run' && !ctx) {
+    why = 'no value (no run context)';
+  } else if (ref?.kind === 'item') {
+    why = 'no value ({{item}} exists only in a mapped task)';
+  }
+  return `UnresolvedReference: ${text} has ${why}`;
+}
+
+interface Substituted {
+  readonly text: string;
+  /** The first reference without a value (secret parameters excepted: the controller fills those). */
+  readonly missing?: string;
+}
+
+function subst(text: string, values: ReferenceValues, ctx: RunContext | undefined): Substituted {
+  const s = substitute(text, values);
+  const secret = ctx?.secretParams;
+  const missing = s.unresolved.find((m) => !(m.ref?.kind === 'param' && secret?.includes(m.ref.name)));
+  return missing ? { text: s.text, missing: missing.text } : { text: s.text };
+}
+
+/** The CEL variables of a condition: the tasks its expression names (`tasks.NAME`, `tasks["NAME"]`). */
+function conditionTasks(expr: string, view: TaskView): Record<string, ConditionTask> {
+  const out: Record<string, ConditionTask> = {};
+  for (const m of expr.matchAll(/\btasks\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*["']([^"']+)["']\s*\])/g)) {
+    const name = m[1] ?? m[2];
+    if (name === undefined || Object.hasOwn(out, name)) continue;
+    const t = view(name);
+    if (!t) continue;
+    const a = lastAttempt(t);
+    Object.defineProperty(out, name, {
+      value: { status: t.status, ...(a?.exitCode !== undefined ? { exitCode: a.exitCode } : {}), outputs: taskOutputs(t) ?? {} },
+      enumerable: true,
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether a task whose trigger rule is met may start: its `when` is true and every reference in its
+ * fields has a value. O(1) for a task without either.
+ */
+export function prepare(spec: ResolvedTask, view: TaskView, ctx: RunContext | undefined): Preparation {
+  if (!hasInputs(spec)) return READY;
+  const values = referenceValues(view, ctx);
+  if (spec.when !== undefined) {
+    const w = subst(spec.when, values, ctx);
+    if (w.missing) return { kind: 'fail', reason: unresolvedReason(w.missing, view, ctx) };
+    const r = evaluateCondition(w.text, { params: ctx?.params ?? {}, tasks: conditionTasks(w.text, view) });
+    if (!r.ok) return { kind: 'fail', reason: `ConditionError: ${r.message}` };
+    if (!r.value) return { kind: 'skip', reason: CONDITION_FALSE };
+  }
+  for (const text of textsOf(spec)) {
+    const s = subst(text, values, ctx);
+    if (s.missing) return { kind: 'fail', reason: unresolvedReason(s.missing, view, ctx) };
+  }
+  return READY;
+}
+
+/** What the attempt about to be created resolves its fields to (only fields that had references). */
+export function resolveInputs(spec: ResolvedTask, view: TaskView, ctx: RunContext | undefined): ResolvedInputs | undefined {
+  if (!hasInputs(spec)) return undefined;
+  const values = referenceValues(view, ctx);
+  const one = (x: string) => subst(x, values, ctx).text;
+  const out: { command?: string[]; args?: string[]; script?: string; env?: Record<string, string> } = {};
+  if (spec.command.some((x) => x.includes('{{'))) out.command = spec.command.map(one);
+  if (spec.args.some((x) => x.includes('{{'))) out.args = spec.args.map(one);
+  if (spec.script?.includes('{{')) out.script = one(spec.script);
+  const env = spec.env?.filter((e) => e.value.includes('{{'));
+  if (env && env.length > 0) {
+    const e: Record<string, string> = {};
+    for (const v of env) Object.defineProperty(e, v.name, { value: one(v.value), enumerable: true, writable: true });
+    out.env = e;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The run's declared outputs once it succeeded (a value that does not resolve is left out). */
+export function runOutputs(def: DagDefinition, view: TaskView, ctx: RunContext | undefined): Readonly<Record<string, string>> | undefined {
+  if (!def.outputs || def.outputs.length === 0) return undefined;
+  const values = referenceValues(view, ctx);
+  const out: Record<string, string> = {};
+  for (const o of def.outputs) {
+    const s = subst(o.value, values, ctx);
+    if (!s.missing) Object.defineProperty(out, o.name, { value: s.text, enumerable: true, writable: true });
+  }
+  return out;
+}
