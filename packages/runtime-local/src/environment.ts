@@ -25,7 +25,7 @@ export function pickInherited(source: Readonly<Record<string, string | undefined
  * Throws VALIDATION_FAILED for names or values a process environment cannot hold; the message
  * names the variable but never shows a value (they may be secret).
  */
-export function attemptEnv(spec: AttemptSpec, workspace: string | undefined): Env {
+export function attemptEnv(spec: AttemptSpec, workspace: string | undefined, outputs?: string): Env {
   for (const [name, value] of Object.entries(spec.env)) {
     if (name.length === 0 || name.includes('=') || name.includes('\0')) {
       throw new KontrolerError(
@@ -47,6 +47,7 @@ export function attemptEnv(spec: AttemptSpec, workspace: string | undefined): En
   env.KONTROLER_DAG = spec.dagName;
   env.KONTROLER_NAMESPACE = spec.namespace;
   if (workspace !== undefined) env.KONTROLER_WORKSPACE = workspace;
+  if (outputs !== undefined) env.KONTROLER_OUTPUTS = outputs;
   return env;
 }
 

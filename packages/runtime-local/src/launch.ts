@@ -7,6 +7,7 @@ import { KontrolerError, messageOf } from '@kontroler/core';
 import type { AttemptKey, AttemptSpec } from '@kontroler/engine';
 import { claimFailed, isErrno } from './attempt-files.js';
 import { attemptEnv, invocation } from './environment.js';
+import { outputsDir, writeDeclared } from './outputs.js';
 import { FILES, describeKey, workspaceDir } from './paths.js';
 import { PRIVATE_DIR, PRIVATE_FILE } from './private-modes.js';
 import { signalGroup } from './proc.js';
@@ -19,7 +20,8 @@ import { adoptAttempt, finish, track, watchEarly } from './watch.js';
 export async function startAttempt(rt: RuntimeState, spec: AttemptSpec, dir: string): Promise<void> {
   if (rt.tracked.has(dir)) return;
   const workspace = spec.workspace === true ? workspaceDir(rt.stateDir, spec.runId) : undefined;
-  const vars = attemptEnv(spec, workspace);
+  const outputs = outputsDir(dir);
+  const vars = attemptEnv(spec, workspace, outputs);
   const inv = invocation(spec, vars);
   if (!(await createAttemptDir(rt, dir))) {
     rt.log(`local runtime: attempt ${describeKey(spec)} exists already: adopting it instead of starting it again`);
@@ -37,13 +39,13 @@ export async function startAttempt(rt: RuntimeState, spec: AttemptSpec, dir: str
   // Watch first: a short command may write its exit file before we know its pid.
   const early = watchEarly(rt, dir);
   try {
-    await mkdir(cwd, { recursive: true, mode: PRIVATE_DIR });
-    if (rt.taskUser) await handOver(rt, cwd, workspace !== undefined);
+    await Promise.all([mkdir(cwd, { recursive: true, mode: PRIVATE_DIR }), mkdir(outputs, PRIVATE_DIR), writeDeclared(dir, spec.outputs)]);
+    if (rt.taskUser) await Promise.all([handOver(rt, cwd, workspace !== undefined), chown(outputs, rt.taskUser.uid, rt.taskUser.gid)]);
   } catch (e) {
     early.watcher?.close();
-    return failStart(rt, spec, dir, `StartError: cannot create the working folder ${cwd}: ${messageOf(e)}`, e);
+    return failStart(rt, spec, dir, `StartError: cannot create the working and outputs folders in ${dir}: ${messageOf(e)}`, e);
   }
-  const fields = { key: keyOf(spec), dir, startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, own: true, reaped: undefined };
+  const fields = { key: keyOf(spec), dir, declared: spec.outputs ?? [], startTime: undefined, startedAt: now, deadlineAt: spec.deadlineAt, own: true, reaped: undefined };
   const launch = {
     dir,
     startedAt: now,

@@ -14,6 +14,8 @@
 //   exit   the command's exit status (written once it ended)
 //   kill   "<at> <reason>" when someone asked it to stop (first reason wins)
 //   work/  working directory (unless the run has a workspace)
+//   outputs/  KONTROLER_OUTPUTS: one file per declared output, read when the attempt exits
+//   declared  the declared output names, one JSON line (only when there are some)
 // <stateDir>/workspaces/<runId>/                   shared by the run's tasks when asked for
 // <stateDir>/trash/                                released folders, emptied in bulk (trash.ts)
 //

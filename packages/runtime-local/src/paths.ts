@@ -15,6 +15,10 @@ export const FILES = {
   exit: 'exit',
   kill: 'kill',
   work: 'work',
+  /** The task's outputs folder (KONTROLER_OUTPUTS); the task writes one file per output. */
+  outputs: 'outputs',
+  /** The declared output names, one JSON line (only when there are some). */
+  declared: 'declared',
 } as const;
 
 function segment(what: string, name: string): string {

@@ -64,6 +64,8 @@ export interface Tracked {
    */
   readonly child: ChildProcess | undefined;
   readonly tail: LogTail;
+  /** The declared output names (from the spec when we started it); undefined: read them from its folder. */
+  readonly declared: readonly string[] | undefined;
   watcher: FSWatcher | undefined;
   /** A kill is in progress: SIGKILL the group at this time. */
   killAt: number | undefined;

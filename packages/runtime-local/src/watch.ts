@@ -9,6 +9,7 @@ import { readExit, readKill, readPid } from './attempt-files.js';
 import { killTracked, signalAttempt } from './kill.js';
 import { LogTail } from './log-tail.js';
 import { outcomeOf, type Outcome } from './outcome.js';
+import { readOutputs, type OutputsRead } from './outputs.js';
 import { FILES, describeKey } from './paths.js';
 import { isSameProcess, pidExists, signalGroup } from './proc.js';
 import { MAX_REMEMBERED, SAFETY_READ_EVERY, keyOf, type EarlyWatch, type RuntimeState, type Tracked } from './runtime-state.js';
@@ -29,7 +30,7 @@ export async function adoptAttempt(rt: RuntimeState, key: AttemptKey, dir: strin
     case 'running': {
       const { rec } = seen;
       const t = track(rt, 
-        { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, own: false, reaped: undefined, child: undefined },
+        { key: k, dir, pid: rec.pid, startTime: rec.startTime, startedAt: rec.startedAt, deadlineAt: rec.deadlineAt, own: false, reaped: undefined, child: undefined, declared: undefined },
         logOffset,
       );
       rt.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
@@ -43,7 +44,8 @@ export async function adoptAttempt(rt: RuntimeState, key: AttemptKey, dir: strin
     }
     case 'ended': {
       // Maybe while no runtime was alive: tell it all now, the log before `exited`.
-      const { rec, outcome } = seen;
+      const { rec } = seen;
+      const outcome = await withOutputs(seen.outcome, dir, undefined);
       const finishedAt = seen.finishedAt ?? rt.clock();
       rt.emit({ type: 'started', key: k, handle: String(rec.pid), at: rec.startedAt });
       const tail = new LogTail(join(dir, FILES.log), logOffset, rt.logSink(k), rt.logError(k));
@@ -57,7 +59,7 @@ export async function adoptAttempt(rt: RuntimeState, key: AttemptKey, dir: strin
 
 export function track(
   rt: RuntimeState,
-  fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'own' | 'reaped' | 'child'>,
+  fields: Pick<Tracked, 'key' | 'dir' | 'pid' | 'startTime' | 'startedAt' | 'deadlineAt' | 'own' | 'reaped' | 'child' | 'declared'>,
   logOffset: number,
   logFile?: FileHandle,
   early?: EarlyWatch,
@@ -209,10 +211,10 @@ export function finish(rt: RuntimeState, t: Tracked, status?: number | null, fro
   t.watcher = undefined;
   rt.runInBackground(
     (async () => {
-      let outcome: Outcome;
+      let outcome: Outcome & OutputsRead;
       try {
         // In parallel: on a chain of short tasks this latency is the per-hop overhead.
-        [, outcome] = await Promise.all([t.tail.drain(), outcomeFromDisk(rt, t, status, fromFile)]);
+        [, outcome] = await Promise.all([t.tail.drain(), outcomeFromDisk(rt, t, status, fromFile).then((o) => withOutputs(o, t.dir, t.declared))]);
       } catch (e) {
         rt.log(`local runtime: cannot read how ${describeKey(t.key)} ended: ${messageOf(e)}; reporting it Lost`);
         outcome = { reason: 'Lost' };
@@ -225,6 +227,15 @@ export function finish(rt: RuntimeState, t: Tracked, status?: number | null, fro
       await t.tail.close();
     })(),
   );
+}
+
+/**
+ * The outcome with the attempt's outputs when it succeeded (exit code 0); a failed attempt's
+ * outputs are never used, so they are not read. `declared` undefined: the recorded names.
+ */
+async function withOutputs(outcome: Outcome, dir: string, declared: readonly string[] | undefined): Promise<Outcome & OutputsRead> {
+  if (outcome.exitCode !== 0 || (declared !== undefined && declared.length === 0)) return outcome;
+  return { ...outcome, ...(await readOutputs(dir, declared)) };
 }
 
 /**

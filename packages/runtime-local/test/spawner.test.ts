@@ -36,7 +36,7 @@ interface Dumped {
 
 /** An environment without what differs between two attempts (their task, run and folder). */
 function sansAttempt(env: Record<string, string>): Record<string, string> {
-  return { ...env, KONTROLER_TASK: '', KONTROLER_RUN_ID: '', PWD: '' };
+  return { ...env, KONTROLER_TASK: '', KONTROLER_RUN_ID: '', KONTROLER_OUTPUTS: '', PWD: '' };
 }
 
 async function supervisorParent(pid: number): Promise<number> {
