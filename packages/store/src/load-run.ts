@@ -2,8 +2,8 @@
 // task and attempt rows, linear in their number. At 100,000 tasks the costs are the rows' transfer
 // and parse (times come as epoch ms, not as Date strings) and the definition snapshot's ~20 MB
 // jsonb, which a DefinitionCache skips for versions already seen.
-import type { DagDefinition } from '@kontroler/core';
-import type { AttemptState, RunState, TaskState } from '@kontroler/engine';
+import type { DagDefinition, JsonValue } from '@kontroler/core';
+import type { AttemptState, ResolvedInputs, RunState, TaskState } from '@kontroler/engine';
 import { isActiveAttempt, taskMap } from '@kontroler/engine';
 import type { Queryable } from './db.js';
 import type { DefinitionCache } from './definition-cache.js';
@@ -30,10 +30,15 @@ interface LoadTaskRow {
   status: TaskState['status'];
   reason: string | null;
   retry_at: number | null;
+  position: number;
+  map_of: string | null;
+  item_index: number | null;
+  item: string | null;
+  instances: number | null;
 }
 
 const ATTEMPT_COLUMNS = [
-  'task', 'attempt', 'status', 'exit_code', 'reason', 'kill_reason', 'handle', 'log_size', 'log_received',
+  'task', 'attempt', 'status', 'exit_code', 'reason', 'kill_reason', 'handle', 'log_size', 'log_received', 'kind', 'outputs', 'resolved',
   ...['created_at', 'started_at', 'finished_at', 'deadline_at'].map(epochMs),
 ].join(', ');
 
@@ -49,6 +54,9 @@ function attemptState(r: LoadAttemptRow): AttemptState {
     ...(r.reason !== null ? { reason: r.reason } : {}),
     ...(r.kill_reason !== null ? { killReason: r.kill_reason } : {}),
     ...(r.handle !== null ? { handle: r.handle } : {}),
+    ...(r.kind !== null ? { kind: r.kind } : {}),
+    ...(r.outputs !== null ? { outputs: r.outputs } : {}),
+    ...(r.resolved !== null ? { resolved: r.resolved as ResolvedInputs } : {}),
   };
 }
 
@@ -75,7 +83,10 @@ async function definitionOf(db: Queryable, run: RunsRow, cache: DefinitionCache 
 export async function loadRun(db: Queryable, runId: number, opts: LoadRunOptions = {}): Promise<RunDetail | undefined> {
   const [r, ts, as] = await Promise.all([
     db.query<RunsRow>('select * from runs where id = $1', [runId]),
-    db.query<LoadTaskRow>(`select task, status, reason, ${epochMs('retry_at')} from task_states where run_id = $1`, [runId]),
+    db.query<LoadTaskRow>(
+      `select task, status, reason, ${epochMs('retry_at')}, position, map_of, item_index, item, instances from task_states where run_id = $1`,
+      [runId],
+    ),
     db.query<LoadAttemptRow>(`select ${ATTEMPT_COLUMNS} from attempts where run_id = $1`, [runId]),
   ]);
   const row = r.rows[0];
@@ -96,19 +107,26 @@ export async function loadRun(db: Queryable, runId: number, opts: LoadRunOptions
   const byTask = new Map(ts.rows.map((t) => [t.task, t]));
   const list: TaskState[] = [];
   const active: string[] = [];
-  for (const t of definition.tasks) {
-    const tr = byTask.get(t.name);
-    const at = attempts.get(t.name) ?? [];
+  const add = (name: string, tr: LoadTaskRow | undefined): void => {
+    const at = attempts.get(name) ?? [];
     const last = at[at.length - 1];
-    if (last && isActiveAttempt(last.status)) active.push(t.name);
+    if (last && isActiveAttempt(last.status)) active.push(name);
     list.push({
-      name: t.name,
+      name,
       status: tr?.status ?? 'pending',
       attempts: at,
       ...(tr?.retry_at !== undefined && tr.retry_at !== null ? { retryAt: tr.retry_at } : {}),
       ...(tr?.reason ? { reason: tr.reason } : {}),
+      ...(tr && tr.map_of !== null ? { mapOf: tr.map_of } : {}),
+      ...(tr && tr.item_index !== null ? { index: tr.item_index } : {}),
+      ...(tr && tr.item !== null ? { item: JSON.parse(tr.item) as JsonValue } : {}),
+      ...(tr && tr.instances !== null ? { instances: tr.instances } : {}),
     });
-  }
+  };
+  for (const t of definition.tasks) add(t.name, byTask.get(t.name));
+  // Instances of mapped tasks (rows the definition does not name), in creation (position) order.
+  const instances = ts.rows.filter((t) => t.map_of !== null).sort((x, y) => x.position - y.position);
+  for (const t of instances) add(t.task, t);
   const startedAt = msOr(row.started_at);
   const finishedAt = msOr(row.finished_at);
   const state: RunState = {
@@ -117,6 +135,7 @@ export async function loadRun(db: Queryable, runId: number, opts: LoadRunOptions
     cancelRequested: run.cancelRequested,
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
+    ...(row.outputs !== null ? { outputs: row.outputs } : {}),
   };
   return { run, definition, state, logSizes, active };
 }

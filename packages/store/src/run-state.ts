@@ -1,5 +1,5 @@
 import { KontrolerError } from '@kontroler/core';
-import type { RunState } from '@kontroler/engine';
+import type { RunState, TaskState } from '@kontroler/engine';
 import type { PoolLike } from './db.js';
 import { ms, toDate } from './records.js';
 import { runStateWrites, type AttemptWrite } from './run-state-diff.js';
@@ -23,7 +23,8 @@ const STATUS_CHANGES = `task_states t join unnest($7::text[], $8::text[]) as u(t
 const TASK_COUNTS_AFTER_WRITE = `(select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
            select k, sum(n)::int as n from (
              select key as k, value::int as n from jsonb_each_text(runs.task_counts)
-             union all select x.s, x.d from ${STATUS_CHANGES} where t.run_id = $1) d
+             union all select x.s, x.d from ${STATUS_CHANGES} where t.run_id = $1
+             union all select s, 1 from unnest($30::text[]) as n(s)) d
            group by k having sum(n) <> 0) c)`;
 
 export interface WebhookOutboxItem {
@@ -59,19 +60,31 @@ export interface SaveRunStateInput {
  */
 export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Promise<void> {
   const { prev, next, runId } = input;
-  const { tasks: taskRows, attempts: attemptRows } = runStateWrites(prev, next, input.changed);
+  const { tasks: taskRows, inserted, attempts: attemptRows } = runStateWrites(prev, next, input.changed);
   const hooks = input.webhooks ?? [];
   const col = <T>(f: (x: AttemptWrite) => T) => attemptRows.map(f);
   const { rows } = await pool.query<{ held: number }>(
     `with lease as (
-       update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(),
+       update runs set status = $3, cancel_requested = $4, started_at = $5, finished_at = $6, updated_at = now(), outputs = $41::jsonb,
          requested = case when requested = $27::text then null else requested end,
          task_counts = ${TASK_COUNTS_AFTER_WRITE}
        where id = $1 and owner = $2 and lease_expires_at > now() returning id),
      ts as (
-       update task_states t set status = u.status, reason = u.reason, retry_at = u.retry_at
-       from unnest($7::text[], $8::text[], $9::text[], $10::timestamptz[]) as u(task, status, reason, retry_at)
+       update task_states t set status = u.status, reason = u.reason, retry_at = u.retry_at, instances = u.instances
+       from unnest($7::text[], $8::text[], $9::text[], $10::timestamptz[], $36::int[]) as u(task, status, reason, retry_at, instances)
        where t.run_id = $1 and t.task = u.task and exists (select 1 from lease)
+       returning 1),
+     ins as (
+       -- New instances of mapped tasks, in one statement whatever their number: positions after
+       -- every existing row (max position reads the end of the (run_id, position) index), in order.
+       insert into task_states (run_id, task, status, reason, retry_at, position, map_of, item_index, item, instances)
+       select $1, u.task, u.status, u.reason, u.retry_at,
+              coalesce((select max(position) from task_states where run_id = $1), -1) + u.ord::int,
+              u.map_of, u.item_index, u.item, u.instances
+       from unnest($29::text[], $30::text[], $31::text[], $32::timestamptz[], $33::text[], $34::int[], $35::text[], $37::int[])
+            with ordinality as u(task, status, reason, retry_at, map_of, item_index, item, instances, ord)
+       where exists (select 1 from lease)
+       on conflict (run_id, task) do nothing
        returning 1),
      gc as (
        insert into run_group_counts (run_id, grp, status, n)
@@ -80,13 +93,16 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
        group by t.grp, x.s having sum(x.d) <> 0
        on conflict (run_id, grp, status) do update set n = run_group_counts.n + excluded.n),
      att as (
-       insert into attempts (run_id, task, attempt, status, exit_code, reason, kill_reason, handle, created_at, started_at, finished_at, deadline_at)
+       insert into attempts (run_id, task, attempt, status, exit_code, reason, kill_reason, handle, created_at, started_at, finished_at, deadline_at,
+                             kind, outputs, resolved)
        select $1, * from unnest($11::text[], $12::int[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[],
-                                $18::timestamptz[], $19::timestamptz[], $20::timestamptz[], $21::timestamptz[])
+                                $18::timestamptz[], $19::timestamptz[], $20::timestamptz[], $21::timestamptz[],
+                                $38::text[], $39::jsonb[], $40::jsonb[])
        where exists (select 1 from lease)
        on conflict (run_id, task, attempt) do update set status = excluded.status, exit_code = excluded.exit_code,
          reason = excluded.reason, kill_reason = excluded.kill_reason, handle = excluded.handle,
-         started_at = excluded.started_at, finished_at = excluded.finished_at, deadline_at = excluded.deadline_at
+         started_at = excluded.started_at, finished_at = excluded.finished_at, deadline_at = excluded.deadline_at,
+         kind = excluded.kind, outputs = excluded.outputs, resolved = excluded.resolved
        returning 1),
      hooks as (
        insert into webhook_deliveries (run_id, idempotency_key, url, verify_ssl, event, payload)
@@ -96,7 +112,7 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
      select (select count(*) from lease)::int as held,
             case when exists (select 1 from lease) then pg_notify($28, $1::text || ':' || $3) end,
             case when exists (select 1 from hooks) then pg_notify('kontroler_webhooks', $1::text) end,
-            (select count(*) from ts) + (select count(*) from att) as written`,
+            (select count(*) from ts) + (select count(*) from ins) + (select count(*) from att) as written`,
     [
       runId,
       input.owner,
@@ -126,11 +142,34 @@ export async function saveRunState(pool: PoolLike, input: SaveRunStateInput): Pr
       hooks.map((i) => JSON.stringify(i.payload)),
       input.clearRequest ?? null,
       RUN_STATE_CHANNEL,
+      ...insertColumns(inserted),
+      taskRows.map((t) => t.instances ?? null),
+      inserted.map((t) => t.instances ?? null),
+      col((x) => x.a.kind ?? null),
+      col((x) => json(x.a.outputs)),
+      col((x) => json(x.a.resolved)),
+      json(next.outputs),
     ],
   );
   if (rows[0]?.held !== 1) {
     throw new KontrolerError('LEASE_LOST', `lease lost on run ${runId}: another controller owns it now`, { retryable: false });
   }
+}
+
+/** A value as jsonb text, or null when absent. */
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+/** The columns of the rows to insert ($29..$35): new instances of mapped tasks. */
+function insertColumns(rows: readonly TaskState[]): unknown[] {
+  return [
+    rows.map((t) => t.name),
+    rows.map((t) => t.status),
+    rows.map((t) => t.reason ?? null),
+    rows.map((t) => toDate(t.retryAt)),
+    rows.map((t) => t.mapOf ?? null),
+    rows.map((t) => t.index ?? null),
+    rows.map((t) => json(t.item)),
+  ];
 }
 
 export { ms };

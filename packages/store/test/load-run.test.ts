@@ -84,4 +84,34 @@ describe('loadRun', () => {
     assert.deepEqual([...l.state.tasks.keys()], ['a', 'b', 'c'], 'definition order');
     assert.equal(l.state.startedAt, 1000);
   });
+
+  test('data flow round trip: attempt outputs and resolved references, the run outputs', async () => {
+    const base = chainDefinition('flow', ['a', 'b']);
+    const d = {
+      ...base,
+      tasks: [{ ...base.tasks[0]!, outputs: ['n'] }, { ...base.tasks[1]!, args: ['{{tasks.a.outputs.n}}'] }],
+      outputs: [{ name: 'total', value: 'n={{tasks.a.outputs.n}}' }],
+    };
+    const saved = await saveDag(db.pool, { namespace: 'default', name: 'flow', spec: {}, definition: d, hash: 'h-flow', source: 'test' });
+    const { run } = await createRun(db.pool, { dagId: saved.dag.id, dagVersion: saved.version, namespace: 'default', dagName: 'flow', trigger: 'manual', parameters: {} });
+    await claimRuns(db.pool, 'owner-a', 60_000, 10);
+    let s = (await loadRun(db.pool, run.id))!.state;
+    const events = [
+      { type: 'run:tick' },
+      { type: 'attempt:exited', task: 'a', attempt: 1, at: 2, exitCode: 0, outputs: { n: '7' } },
+      { type: 'attempt:exited', task: 'b', attempt: 1, at: 3, exitCode: 0 },
+    ] as const;
+    for (const ev of events) {
+      const r = decide(d, s, ev, 5);
+      await saveRunState(db.pool, { runId: run.id, owner: 'owner-a', prev: s, next: r.state, changed: r.changed });
+      s = r.state;
+    }
+    assert.equal(s.status, 'succeeded');
+    const l = (await loadRun(db.pool, run.id))!;
+    assert.deepEqual(l.state.tasks.get('a')?.attempts[0]?.outputs, { n: '7' });
+    assert.deepEqual(l.state.tasks.get('b')?.attempts[0]?.resolved, { args: ['7'] });
+    assert.deepEqual(l.state.outputs, { total: 'n=7' });
+    const row = await db.pool.query<{ outputs: unknown; resolved: unknown }>(`select outputs, resolved from attempts where run_id = $1 order by task`, [run.id]);
+    assert.deepEqual(row.rows, [{ outputs: { n: '7' }, resolved: null }, { outputs: null, resolved: { args: ['7'] } }]);
+  });
 });

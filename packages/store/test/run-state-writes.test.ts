@@ -48,8 +48,8 @@ describe('runStateWrites', () => {
   });
 
   test('nothing changed: nothing written', () => {
-    assert.deepEqual(runStateWrites(prev, prev, []), { tasks: [], attempts: [] });
-    assert.deepEqual(runStateWrites(prev, prev, ['a', 'b']), { tasks: [], attempts: [] });
+    assert.deepEqual(runStateWrites(prev, prev, []), { tasks: [], inserted: [], attempts: [] });
+    assert.deepEqual(runStateWrites(prev, prev, ['a', 'b']), { tasks: [], inserted: [], attempts: [] });
   });
 });
 
