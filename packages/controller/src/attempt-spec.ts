@@ -1,5 +1,5 @@
-import { KontrolerError, lookupEnvSecret, type DagDefinition, type ResolvedTask } from '@kontroler/core';
-import type { AttemptSpec } from '@kontroler/engine';
+import { KontrolerError, findReferences, lookupEnvSecret, substitute, type DagDefinition, type ResolvedTask } from '@kontroler/core';
+import type { AttemptSpec, ResolvedInputs, RunContext } from '@kontroler/engine';
 import type { RunRecord } from '@kontroler/store';
 
 /**
@@ -29,6 +29,25 @@ export function envSecretResolver(env: Readonly<Record<string, string | undefine
 /** For runtimes that read secrets themselves (Kubernetes pods): the controller reads none. */
 export const runtimeReadsSecrets: SecretResolver = () => ({ kind: 'runtime-reads' });
 
+/** What references and conditions of the run see (the engine's DecideOptions.context). */
+export function runContext(run: RunRecord): RunContext {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(run.parameters)) {
+    if (!Object.hasOwn(run.secretRefs, k)) Object.defineProperty(params, k, { value: v, enumerable: true });
+  }
+  return { runId: String(run.id), runName: run.name ?? String(run.id), params, secretParams: Object.keys(run.secretRefs) };
+}
+
+/** Secret-backed parameters a text references as `{{params.S}}`. */
+function secretReferences(texts: readonly string[], run: RunRecord): string[] {
+  const out = new Set<string>();
+  for (const t of texts) {
+    if (!t.includes('{{')) continue;
+    for (const m of findReferences(t)) if (m.ref?.kind === 'param' && Object.hasOwn(run.secretRefs, m.ref.name)) out.add(m.ref.name);
+  }
+  return [...out];
+}
+
 /**
  * What the runtime needs to run attempt `attempt` of `task` in `run`. Throws NOT_FOUND with a
  * message starting `SecretNotFound:` and naming every missing secret (never a value) when a secret
@@ -41,11 +60,20 @@ export function buildAttemptSpec(
   attempt: number,
   deadlineAt: number | undefined,
   secrets: SecretResolver,
+  resolved?: ResolvedInputs,
 ): AttemptSpec {
   const env: Record<string, string> = {};
   const secretEnv: Record<string, string> = {};
   const missing: string[] = [];
-  for (const p of task.parameters) {
+  // The attempt's fields as the engine resolved them when it created the attempt (references
+  // substituted), else the task's own; the task's `env` entries join the parameters.
+  const command = resolved?.command ?? task.command;
+  const args = resolved?.args ?? task.args;
+  const script = resolved?.script ?? task.script;
+  const taskEnv = (task.env ?? []).map((e) => ({ name: e.name, value: resolved?.env?.[e.name] ?? e.value }));
+  const texts = [...command, ...args, ...(script !== undefined ? [script] : []), ...taskEnv.map((e) => e.value)];
+  const secretRefs = secretReferences(texts, run);
+  for (const p of new Set([...task.parameters, ...secretRefs])) {
     const secret = run.secretRefs[p];
     if (secret === undefined) {
       const value = run.parameters[p];
@@ -60,6 +88,15 @@ export function buildAttemptSpec(
   if (missing.length > 0) {
     throw new KontrolerError('NOT_FOUND', `${SECRET_NOT_FOUND}: ${missing.join('; ')}`);
   }
+  // `{{params.S}}` of a secret parameter is filled in here, for the runtime only (never recorded):
+  // with the value when the controller has it, else as `$(S)`, which the kubelet expands from the
+  // container's environment (the pod reads the secret itself).
+  const secretParams: Record<string, string> = {};
+  for (const p of secretRefs) {
+    Object.defineProperty(secretParams, p, { value: env[p] ?? `$(${p})`, enumerable: true });
+  }
+  const fill = (t: string): string => (secretRefs.length > 0 && t.includes('{{') ? substitute(t, { params: secretParams }).text : t);
+  for (const e of taskEnv) env[e.name] = fill(e.value);
   return {
     runId: String(run.id),
     task: task.name,
@@ -67,11 +104,12 @@ export function buildAttemptSpec(
     namespace: run.namespace,
     dagName: run.dagName,
     image: task.image,
-    command: task.command,
-    args: task.args,
+    command: command.map(fill),
+    args: args.map(fill),
     env,
     ...(Object.keys(secretEnv).length > 0 ? { secretEnv } : {}),
-    ...(task.script !== undefined ? { script: task.script } : {}),
+    ...(script !== undefined ? { script: fill(script) } : {}),
+    ...(task.outputs && task.outputs.length > 0 ? { outputs: task.outputs } : {}),
     ...(task.scriptInjectorImage !== undefined ? { scriptInjectorImage: task.scriptInjectorImage } : {}),
     ...(def.workspace?.enable ? { workspace: true } : {}),
     ...(def.workspace?.enable && def.workspace.pvc ? { workspaceClaim: def.workspace.pvc as Record<string, unknown> } : {}),

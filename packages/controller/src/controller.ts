@@ -311,6 +311,8 @@ export class Controller {
           at: ev.at,
           reason: ev.reason,
           ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
+          ...(ev.outputs !== undefined ? { outputs: ev.outputs } : {}),
+          ...(ev.outputError !== undefined ? { outputError: ev.outputError } : {}),
         }),
       (e: unknown) => this.o.log.warn(`run ${runId}: ${ev.key.task}#${ev.key.attempt} ended, but its log is not stored yet; leaving it to whoever adopts it: ${String(e)}`),
     );

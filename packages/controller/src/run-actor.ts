@@ -6,7 +6,7 @@ import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kont
 import { decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { PoolLike, RunRecord } from '@kontroler/store';
 import { saveRunState } from '@kontroler/store';
-import { buildAttemptSpec, type SecretResolver } from './attempt-spec.js';
+import { buildAttemptSpec, runContext, type SecretResolver } from './attempt-spec.js';
 import type { ControllerLog } from './log.js';
 import { webhookItems } from './webhook-payload.js';
 
@@ -152,6 +152,8 @@ export class RunActor {
           at: seen.finishedAt,
           reason: seen.reason,
           ...(seen.exitCode !== undefined ? { exitCode: seen.exitCode } : {}),
+          ...(seen.outputs !== undefined ? { outputs: seen.outputs } : {}),
+          ...(seen.outputError !== undefined ? { outputError: seen.outputError } : {}),
         });
       } else if (a.killReason !== undefined) {
         const reason = a.killReason; // a kill asked for before the crash
@@ -197,7 +199,7 @@ export class RunActor {
     const prev = this.state;
     let clearRequest: 'cancel' | 'retry' | undefined;
     const now = this.deps.now();
-    const opts = this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {};
+    const opts = { context: runContext(this.run), ...(this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {}) };
     const events: RunEvent[] = batch.map((q) => {
       if (q.type !== 'request') return q;
       clearRequest = q.what;
@@ -289,7 +291,8 @@ export class RunActor {
     if (!spec) return;
     let attemptSpec: ReturnType<typeof buildAttemptSpec>;
     try {
-      attemptSpec = buildAttemptSpec(this.run, this.def, spec, attempt, deadlineAt, this.deps.secrets);
+      const resolved = this.state.tasks.get(task)?.attempts[attempt - 1]?.resolved;
+      attemptSpec = buildAttemptSpec(this.run, this.def, spec, attempt, deadlineAt, this.deps.secrets, resolved);
     } catch (err) {
       // A missing secret: the attempt fails before it starts, and retrying cannot help.
       const message = messageOf(err);

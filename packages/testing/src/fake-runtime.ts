@@ -10,6 +10,9 @@ export interface FakeAttempt {
   readonly output?: string;
   /** Exit code right after the output; undefined: it runs until `finish`, `kill` or its deadline. */
   readonly exitCode?: number;
+  /** Declared outputs it "wrote" (reported with its exit), and an output error to report instead. */
+  readonly outputs?: Readonly<Record<string, string>>;
+  readonly outputError?: string;
 }
 
 /** Decides each attempt's behaviour from its spec. */
@@ -43,7 +46,15 @@ interface Ended {
   readonly code?: number;
   readonly reason: string;
   readonly at: number;
+  readonly outputs?: Readonly<Record<string, string>>;
+  readonly outputError?: string;
 }
+
+/** The outputs fields of an exit, as runtimes report them. */
+const outputFields = (e: Pick<Ended, 'outputs' | 'outputError'>) => ({
+  ...(e.outputs !== undefined ? { outputs: e.outputs } : {}),
+  ...(e.outputError !== undefined ? { outputError: e.outputError } : {}),
+});
 
 /** What the fake "machine" holds: shared by a FakeRuntime and the ones `reopen` makes. */
 interface FakeState {
@@ -113,7 +124,7 @@ export class FakeRuntime implements TaskRuntime {
       this.startWaiters.delete(id);
       const behaviour = this.script(spec);
       if (behaviour.output) this.write(key, behaviour.output);
-      if (behaviour.exitCode !== undefined) this.finish(key, behaviour.exitCode);
+      if (behaviour.exitCode !== undefined) this.finish(key, behaviour.exitCode, undefined, behaviour);
       else this.watchDeadline(key, spec.deadlineAt);
     });
   }
@@ -143,13 +154,15 @@ export class FakeRuntime implements TaskRuntime {
   }
 
   /** Ends the attempt (once: later calls are ignored) with `code` (undefined: no exit code). */
-  finish(key: AttemptKey, code: number | undefined, reason = code === 0 ? 'Completed' : 'Error'): void {
+  finish(key: AttemptKey, code: number | undefined, reason = code === 0 ? 'Completed' : 'Error', outputs: Pick<FakeAttempt, 'outputs' | 'outputError'> = {}): void {
     const id = attemptId(key);
     if (this.state.exited.has(id)) return;
     const at = this.clock();
-    this.state.exited.set(id, { ...(code !== undefined ? { code } : {}), reason, at });
+    // A failed attempt's outputs are not read (as the local runtime does).
+    const out = code === 0 ? outputFields(outputs) : {};
+    this.state.exited.set(id, { ...(code !== undefined ? { code } : {}), reason, at, ...out });
     this.clearDeadline(id);
-    this.emit({ type: 'exited', key: keyOf(key), at, reason, ...(code !== undefined ? { exitCode: code } : {}) });
+    this.emit({ type: 'exited', key: keyOf(key), at, reason, ...(code !== undefined ? { exitCode: code } : {}), ...out });
   }
 
   /** Emits `started`, the log from `logOffset` and `exited` if it ended, like a real runtime's adopt. */
@@ -166,8 +179,8 @@ export class FakeRuntime implements TaskRuntime {
     if (log !== undefined && log.byteLength > logOffset) this.emit({ type: 'log', key: k, offset: logOffset, data: log.slice(logOffset) });
     const e = this.state.exited.get(id);
     if (e) {
-      this.emit({ type: 'exited', key: k, at: e.at, reason: e.reason, ...(e.code !== undefined ? { exitCode: e.code } : {}) });
-      return { state: 'exited', handle, ...(startedAt !== undefined ? { startedAt } : {}), finishedAt: e.at, reason: e.reason, ...(e.code !== undefined ? { exitCode: e.code } : {}) };
+      this.emit({ type: 'exited', key: k, at: e.at, reason: e.reason, ...(e.code !== undefined ? { exitCode: e.code } : {}), ...outputFields(e) });
+      return { state: 'exited', handle, ...(startedAt !== undefined ? { startedAt } : {}), finishedAt: e.at, reason: e.reason, ...(e.code !== undefined ? { exitCode: e.code } : {}), ...outputFields(e) };
     }
     this.watchDeadline(k, spec.deadlineAt);
     return { state: 'running', handle, startedAt: startedAt ?? this.clock() };

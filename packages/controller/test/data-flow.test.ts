@@ -1,0 +1,65 @@
+// Data flow through controller + store (real PostgreSQL) and the runtime double: outputs stored
+// with attempts, references resolved into the attempt spec the runtime gets (secrets filled in for
+// the runtime only, never recorded), conditions, the run's outputs.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
+import { getRun, loadRun } from '@kontroler/store';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
+import { FakeRuntime } from '@kontroler/testing';
+import { definition, startRun, task } from './fixtures.js';
+
+let db: TestDatabase;
+before(async () => { db = await createTestDatabase(); });
+after(async () => { await db.drop(); });
+
+function ended(c: Controller, runId: number): Promise<void> {
+  return new Promise((resolve) => { const off = c.onRunEnded((id) => { if (id === runId) { off(); resolve(); } }); });
+}
+
+describe('data flow through the controller', () => {
+  test('outputs flow into later attempts; a false condition skips; the run gets its outputs', async () => {
+    const rt = new FakeRuntime((spec) => (spec.task === 'count' ? { exitCode: 0, outputs: { n: '19', note: 'ignored' } } : { output: `ran ${spec.task}\n`, exitCode: 0 }));
+    const c = new Controller({ pool: db.pool, databaseUrl: db.url, runtime: rt, id: 'c-flow', log: silentLog, secrets: envSecretResolver({ KONTROLER_SECRET_DEFAULT__TOKEN: 's3cret' }), pollMs: 200 });
+    await c.start();
+    const def = definition('flow', [
+      task('count', [], { outputs: ['n'] }),
+      task('big', ['count'], { when: 'int(tasks.count.outputs.n) > int(params.LIMIT)', command: ['echo', '{{tasks.count.outputs.n}} in {{run.id}}'], args: ['{{params.TOKEN}}'], env: [{ name: 'N', value: 'n={{tasks.count.outputs.n}}' }] }),
+      task('small', ['count'], { when: 'int(tasks.count.outputs.n) <= int(params.LIMIT)' }),
+    ], { parameters: [{ name: 'LIMIT', defaultValue: '10' }, { name: 'TOKEN', defaultFromSecret: 'token' }], outputs: [{ name: 'total', value: '{{tasks.count.outputs.n}}' }] });
+    const run = await startRun(db.pool, def, { LIMIT: '10' }, { TOKEN: 'token' });
+    await ended(c, run.id);
+    await c.stop();
+    const d = (await loadRun(db.pool, run.id))!;
+    assert.equal(d.run.status, 'succeeded');
+    assert.deepEqual(d.state.tasks.get('count')?.attempts[0]?.outputs, { n: '19' });
+    assert.equal(d.state.tasks.get('small')?.status, 'skipped');
+    assert.equal(d.state.tasks.get('small')?.reason, 'ConditionFalse');
+    // Recorded: references resolved, the secret left as written.
+    assert.deepEqual(d.state.tasks.get('big')?.attempts[0]?.resolved, { command: ['echo', `19 in ${run.id}`], args: ['{{params.TOKEN}}'], env: { N: 'n=19' } });
+    // Given to the runtime: the secret filled in, the env entry, the declared outputs.
+    const big = rt.specs.get(`${run.id}/big/1`);
+    assert.deepEqual(big?.command, ['echo', `19 in ${run.id}`]);
+    assert.deepEqual(big?.args, ['s3cret']);
+    assert.equal(big?.env.N, 'n=19');
+    assert.deepEqual(rt.specs.get(`${run.id}/count/1`)?.outputs, ['n']);
+    assert.ok(!rt.specs.has(`${run.id}/small/1`), 'a false condition never starts its task');
+    assert.deepEqual(d.state.outputs, { total: '19' });
+    const stored = await db.pool.query<{ resolved: unknown }>(`select resolved::text from attempts where run_id = $1`, [run.id]);
+    assert.ok(!JSON.stringify(stored.rows).includes('s3cret'), 'the secret is never stored');
+    assert.equal((await getRun(db.pool, run.id))?.status, 'succeeded');
+  });
+
+  test('a task that exits 0 without its declared output fails, naming it', async () => {
+    const rt = new FakeRuntime(() => ({ exitCode: 0 }));
+    const c = new Controller({ pool: db.pool, databaseUrl: db.url, runtime: rt, id: 'c-missing', log: silentLog, secrets: envSecretResolver({}), pollMs: 200 });
+    await c.start();
+    const run = await startRun(db.pool, definition('missing', [task('a', [], { outputs: ['rows'] }), task('b', ['a'])]));
+    await ended(c, run.id);
+    await c.stop();
+    const d = (await loadRun(db.pool, run.id))!;
+    assert.equal(d.run.status, 'failed');
+    assert.equal(d.state.tasks.get('a')?.attempts[0]?.reason, 'OutputMissing: output "rows" was not written to $KONTROLER_OUTPUTS/rows');
+    assert.equal(d.state.tasks.get('b')?.status, 'skipped');
+  });
+});
