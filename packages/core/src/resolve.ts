@@ -82,6 +82,9 @@ export function resolveDag(
     tasks,
     ...(spec.webhook === undefined ? {} : { webhook: { url: spec.webhook.url, verifySSL: spec.webhook.verifySSL ?? true } }),
     ...(spec.workspace === undefined ? {} : { workspace: clone(spec.workspace) }),
+    ...(spec.outputs === undefined || spec.outputs.length === 0
+      ? {}
+      : { outputs: spec.outputs.map((o) => ({ name: o.name, value: o.value })) }),
   };
   return { definition, errors: [] };
 }
@@ -121,7 +124,36 @@ function resolveTask(task: TaskSpec, body: TaskBodySpec, dagToken: boolean | und
   if (body.podTemplate !== undefined) r.podTemplate = clone(body.podTemplate);
   if (task.taskRef !== undefined) r.taskRef = { name: task.taskRef.name, version: task.taskRef.version };
   if ((task.kontrolerToken ?? body.kontrolerToken ?? dagToken) === true) r.kontrolerToken = true;
+  resolveDataFlow(task, body, r);
   return r;
+}
+
+/**
+ * The data-flow fields (contract of issue 14): each is set only when the task uses it, so the
+ * definitions (and spec hashes) of DAGs that do not use them are unchanged. Body fields
+ * (outputs, env, dagRef, approval) come from the DagTask for a taskRef task; `when`, withItems,
+ * withParam and maxParallel belong to the DAG's task. Approval defaults: message '', onTimeout
+ * Reject, inputs []; dagRef parameters []. A dagRef or approval task has no image (`''`).
+ */
+function resolveDataFlow(task: TaskSpec, body: TaskBodySpec, r: ResolvedTask): void {
+  if (body.outputs !== undefined && body.outputs.length > 0) r.outputs = body.outputs.map((o) => o.name);
+  if (body.env !== undefined && body.env.length > 0) r.env = body.env.map((e) => ({ name: e.name, value: e.value }));
+  if (task.when !== undefined && task.when.trim() !== '') r.when = task.when;
+  if (task.withItems !== undefined) r.withItems = clone(task.withItems);
+  if (task.withParam !== undefined && task.withParam !== '') r.withParam = task.withParam;
+  if (task.maxParallel !== undefined) r.maxParallel = task.maxParallel;
+  if (body.dagRef !== undefined) {
+    r.dagRef = { name: body.dagRef.name, parameters: (body.dagRef.parameters ?? []).map((p) => ({ name: p.name, value: p.value })) };
+  }
+  if (body.approval !== undefined) {
+    const a = body.approval;
+    r.approval = {
+      message: a.message ?? '',
+      ...(a.timeoutSeconds === undefined ? {} : { timeoutSeconds: a.timeoutSeconds }),
+      onTimeout: a.onTimeout ?? 'Reject',
+      inputs: [...(a.inputs ?? [])],
+    };
+  }
 }
 
 /**

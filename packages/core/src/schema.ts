@@ -92,6 +92,10 @@ const TASK_BODY_FIELDS: Record<string, Shape> = {
   timeoutSeconds: int,
   triggerRule: str,
   kontrolerToken: bool,
+  outputs: { type: 'array', items: obj({ name: str, description: str }) },
+  env: { type: 'array', items: obj({ name: str, value: str }) },
+  dagRef: obj({ name: str, parameters: { type: 'array', items: obj({ name: str, value: str }) } }),
+  approval: obj({ message: str, timeoutSeconds: int, onTimeout: str, inputs: strList }),
 };
 
 export const TASK_SHAPE: Shape = obj({
@@ -99,6 +103,11 @@ export const TASK_SHAPE: Shape = obj({
   ...TASK_BODY_FIELDS,
   runAfter: strList,
   taskRef: obj({ name: str, version: int }),
+  // ours (data flow)
+  when: str,
+  withItems: { type: 'array', items: { type: 'any' } },
+  withParam: str,
+  maxParallel: int,
 });
 
 export const DAG_SPEC_SHAPE: Shape = obj({
@@ -129,6 +138,7 @@ export const DAG_SPEC_SHAPE: Shape = obj({
   concurrencyPolicy: str,
   catchUp: int,
   kontrolerToken: bool,
+  outputs: { type: 'array', items: obj({ name: str, value: str }) },
 });
 
 /** A DagTask spec: the task body plus the (unused, accepted) `runAfter`. */

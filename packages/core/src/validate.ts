@@ -18,6 +18,7 @@ import { childPath, didYouMean, type Locator } from './field-path.js';
 import { findCycles } from './graph.js';
 import { checkHttpUrl, checkNamespace, checkParameterName, checkResourceName, checkTaskName } from './names.js';
 import { Report } from './report.js';
+import { bodyRefFields, checkDagOutputs, checkDataFlowBody, checkTaskFlow, declaredOutputs, type FlowDag, type FlowTask } from './validate-data-flow.js';
 import { DAG_RUN_SPEC_SHAPE, DAG_SPEC_SHAPE, DAG_TASK_SPEC_SHAPE, METADATA_SHAPE, type Shape } from './schema.js';
 import { checkShape } from './shape-check.js';
 import {
@@ -93,7 +94,8 @@ export function validateDag(resource: DagResource, ctx: ValidationContext = {}):
   const s = expansion.spec as Record<string, unknown>;
   const namespace = namespaceOf(resource);
   const declared = checkDagParameters(s['parameters'], report);
-  checkTasks(s['task'], declared, namespace, report, ctx.lookupDagTask);
+  const flow = checkTasks(s['task'], declared, namespace, report, ctx.lookupDagTask);
+  if (flow) checkDagOutputs(s['outputs'], flow, report);
   checkScheduleFields(s, report);
   checkDagExtras(s, report);
   return report.errors;
@@ -111,7 +113,26 @@ export function validateDagTask(resource: DagTaskResource, ctx: ValidationContex
   if (spec === undefined) return report.errors;
   checkRunnable(spec, 'spec', report);
   checkTaskBody(spec, 'spec', report, undefined);
+  refuseNotYetSupported(spec, 'spec', report);
+  checkDataFlowBody(withoutUnsupported(spec), 'spec', report, undefined);
   return report.errors;
+}
+
+/**
+ * Data-flow fields whose run semantics are not built yet (issue 14: planned): refused with a clear
+ * error rather than accepted and ignored.
+ */
+const NOT_YET_SUPPORTED = ['withItems', 'withParam', 'maxParallel', 'dagRef', 'approval'] as const;
+
+/** The body without the refused fields, so their own checks do not add to the refusal. */
+function withoutUnsupported(t: Record<string, unknown>): Record<string, unknown> {
+  return t['dagRef'] === undefined && t['approval'] === undefined ? t : { ...t, dagRef: undefined, approval: undefined };
+}
+
+function refuseNotYetSupported(t: Record<string, unknown>, path: string, report: Report): void {
+  for (const f of NOT_YET_SUPPORTED) {
+    if (t[f] !== undefined && t[f] !== null) report.add(`${path}.${f}`, `${f} is not supported yet (planned: dynamic fan-out, sub-DAGs and approvals); remove it`);
+  }
 }
 
 /**
@@ -257,15 +278,18 @@ function checkTasks(
   namespace: string,
   report: Report,
   lookup: DagTaskLookup | undefined,
-): void {
+): FlowDag | undefined {
   if (!Array.isArray(list) || list.length === 0) {
     if (list === undefined || list === null || Array.isArray(list)) report.add('spec.task', 'at least one task is required');
-    return;
+    return undefined;
   }
   if (list.length > MAX_TASKS_PER_DAG) {
     report.add('spec.task', `too many tasks: ${list.length}, the limit is ${MAX_TASKS_PER_DAG} per DAG (MAX_TASKS_PER_DAG): split the DAG into several`);
-    return;
+    return undefined;
   }
+  const flowTasks = new Map<string, FlowTask>();
+  /** Tasks with data-flow fields to check once every task's outputs are known. */
+  const flowChecks: Array<{ t: Record<string, unknown>; path: string; name: string | undefined; body: Record<string, unknown> | undefined; refPath: string }> = [];
   const tasks: TaskInfo[] = [];
   const firstAt = new Map<string, number>();
   list.forEach((t: unknown, i) => {
@@ -282,13 +306,32 @@ function checkTasks(
     }
     const runAfter = Array.isArray(t['runAfter']) ? t['runAfter'].filter((r): r is string => typeof r === 'string') : [];
     if (typeof name === 'string' && name !== '') tasks.push({ index: i, name, runAfter });
-    if (isRecord(t['taskRef'])) checkTaskRef(t, path, declared, namespace, report, lookup);
-    else {
+    let body: Record<string, unknown> | undefined;
+    if (isRecord(t['taskRef'])) {
+      body = checkTaskRef(t, path, declared, namespace, report, lookup);
+    } else {
       checkRunnable(t, path, report);
       checkTaskBody(t, path, report, declared);
+      checkDataFlowBody(withoutUnsupported(t), path, report, undefined);
+      body = t;
     }
+    refuseNotYetSupported(t, path, report);
+    if (typeof name === 'string' && name !== '' && !flowTasks.has(name)) {
+      // A taskRef task's outputs are its DagTask's; unknown without a lookup (not checked then).
+      const outputs = body !== undefined ? declaredOutputs(body) : undefined;
+      flowTasks.set(name, { index: i, name, runAfter, outputs });
+    }
+    const refPath = body === t ? path : `${path}.taskRef`;
+    flowChecks.push({ t, path, name: typeof name === 'string' ? name : undefined, body, refPath });
   });
   checkGraph(list, tasks, firstAt, report);
+  const flow: FlowDag = { params: declared, tasks: flowTasks };
+  for (const c of flowChecks) {
+    const fields = c.body !== undefined ? bodyRefFields(c.body, c.refPath) : [];
+    if (fields.length === 0 && c.t['when'] === undefined && c.t['withParam'] === undefined && c.t['maxParallel'] === undefined && c.t['withItems'] === undefined) continue;
+    checkTaskFlow(c.t, c.name !== undefined ? flowTasks.get(c.name) : undefined, c.path, fields, flow, report);
+  }
+  return flow;
 }
 
 function checkTaskRef(
@@ -298,7 +341,7 @@ function checkTaskRef(
   namespace: string,
   report: Report,
   lookup: DagTaskLookup | undefined,
-): void {
+): Record<string, unknown> | undefined {
   const ref = t['taskRef'] as Record<string, unknown>;
   const name = ref['name'];
   const version = ref['version'];
@@ -319,13 +362,13 @@ function checkTaskRef(
   } else if (typeof version !== 'number' || !Number.isSafeInteger(version)) ok = false;
   checkParameterRefs(t['parameters'], `${path}.parameters`, report, declared);
   checkTriggerRule(t['triggerRule'], `${path}.triggerRule`, report);
-  if (!ok || lookup === undefined) return;
+  if (!ok || lookup === undefined) return undefined;
   const body = lookup(namespace, name as string, version as number);
   if (body === undefined) {
     report.add(`${path}.taskRef`, `DagTask ${JSON.stringify(name)} version ${String(version)} not found in namespace ${JSON.stringify(namespace)}`);
-    return;
+    return undefined;
   }
-  if (!isRecord(body)) return;
+  if (!isRecord(body)) return undefined;
   const inner = new Report();
   checkRunnable(body, 'spec', inner);
   for (const e of inner.errors) {
@@ -337,6 +380,7 @@ function checkTaskRef(
       report.add(`${path}.taskRef`, `DagTask ${JSON.stringify(name)} version ${String(version)} uses ${undeclaredMessage(p, declared, report)}`);
     }
   }
+  return body;
 }
 
 function checkGraph(list: unknown[], tasks: TaskInfo[], firstAt: ReadonlyMap<string, number>, report: Report): void {
