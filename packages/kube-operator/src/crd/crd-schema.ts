@@ -37,6 +37,16 @@ const DESCRIPTIONS: Record<string, string> = {
   'spec.webhook': 'Notified on every task state change and run end (signed with HMAC-SHA256, retried).',
   'spec.dsl': 'The DAG in the text DSL; merged with the other fields.',
   'spec.dagName': 'The DAG (in this namespace) to run.',
+  'spec.outputs':
+    'Kontroler TS addition (data flow): in a DAG, the run\'s outputs (name, and a value using references such as {{tasks.x.outputs.y}}); in a DagTask, the values the task writes to $KONTROLER_OUTPUTS/<name>.',
+  'spec.task[].outputs': 'Kontroler TS addition (data flow): values the task writes to $KONTROLER_OUTPUTS/<name> for later tasks ({{tasks.NAME.outputs.OUT}}); 64 KiB each locally, 4096 bytes in all through the termination message in a pod.',
+  'spec.task[].env': 'Kontroler TS addition (data flow): environment variables of the task; values may use references ({{params.P}}, {{tasks.T.outputs.O}}, {{run.id}}, {{run.name}}).',
+  'spec.task[].when': 'Kontroler TS addition (data flow): a CEL condition over params and tasks.NAME.{status,exitCode,outputs} of upstream tasks; false skips the task (reason ConditionFalse).',
+  'spec.task[].withItems': 'Kontroler TS addition (data flow, planned): dynamic fan-out over these items; refused until supported.',
+  'spec.task[].withParam': 'Kontroler TS addition (data flow, planned): dynamic fan-out over a JSON array; refused until supported.',
+  'spec.task[].maxParallel': 'Kontroler TS addition (data flow, planned): parallelism of a mapped task; refused until supported.',
+  'spec.task[].dagRef': 'Kontroler TS addition (data flow, planned): run another DAG as a child run; refused until supported.',
+  'spec.task[].approval': 'Kontroler TS addition (data flow, planned): wait for a person\'s approval; refused until supported.',
   'spec.parameters[].fromSecret': 'Secret (key "secret", or "name/key") holding the value; read by the pod, never stored.',
   'spec.parameters[].defaultFromSecret': 'Secret (key "secret", or "name/key") holding the default; read by the pod, never stored.',
 };
