@@ -49,6 +49,25 @@ for (const dag of ['hello-chain', 'fan-out-fan-in', 'retries-and-parameters']) {
   });
 }
 
+test('example data-pipeline: outputs flow through references and env, a CEL condition picks the branch', async () => {
+  const r = await run(['run', 'data-pipeline', '--wait'], env);
+  assert.equal(r.code, 0, r.out);
+  const id = /run (\d+) succeeded/.exec(r.out)?.[1];
+  assert.ok(id, r.out);
+  const outputs = await run(['outputs', id, 'measure'], env);
+  assert.equal(outputs.code, 0, outputs.out);
+  assert.match(outputs.out, /^total=19$/m, 'alpha beta gamma delta: 5 + 4 + 5 + 5 bytes');
+  const big = await run(['logs', id, 'big-batch'], env);
+  assert.match(big.out, new RegExp(`a big batch: 19 bytes \\(run ${id}\\)`));
+  const status = await run(['run-status', id], env);
+  assert.match(status.out, /small-batch\s.*skipped[\s\S]*ConditionFalse|ConditionFalse[\s\S]*small-batch/);
+  const small = await run(['run', 'data-pipeline', '-p', 'THRESHOLD=100', '--wait'], env);
+  assert.equal(small.code, 0, small.out);
+  const sid = /run (\d+) succeeded/.exec(small.out)?.[1] ?? '';
+  const smallLog = await run(['logs', sid, 'small-batch'], env);
+  assert.match(smallLog.out, /a small batch: 19 bytes/);
+});
+
 test('the DAG folder: new and changed files load as new versions, bad files are reported and skipped', async () => {
   const file = join(dags, 'fails.yaml');
   const dag = (script: string) =>

@@ -25,6 +25,7 @@ export function runSummary(r: RunRecord, taskCounts?: Record<string, number>) {
     finishedAt: iso(r.finishedAt),
     durationMs: r.startedAt !== null && r.finishedAt !== null ? r.finishedAt - r.startedAt : null,
     ...(taskCounts ? { taskCounts } : {}),
+    ...(r.outputs ? { outputs: r.outputs } : {}),
   };
 }
 
@@ -41,6 +42,9 @@ export function attemptView(a: AttemptState | AttemptRecord, logSize: number) {
     deadlineAt: iso(a.deadlineAt),
     durationMs: a.startedAt !== undefined && a.finishedAt !== undefined ? a.finishedAt - a.startedAt : null,
     logSize,
+    ...(a.kind ? { kind: a.kind } : {}),
+    ...(a.outputs ? { outputs: a.outputs } : {}),
+    ...(a.resolved ? { resolved: a.resolved as Record<string, unknown> } : {}),
   };
 }
 
@@ -56,7 +60,14 @@ export function runTaskView(spec: TaskBrief | undefined, t: RunTaskRecord) {
     image: spec?.image ?? '',
     ...(spec ? { triggerRule: spec.triggerRule, retryLimit: spec.retryLimit } : {}),
     attempts: t.attempts.map((a) => attemptView(a, a.logSize)),
+    ...taskOutputs(t),
   };
+}
+
+/** A succeeded task's outputs: its last attempt's (the one that succeeded). */
+function taskOutputs(t: RunTaskRecord): { outputs?: Record<string, string> } {
+  const last = t.attempts[t.attempts.length - 1];
+  return t.status === 'succeeded' && last?.outputs ? { outputs: { ...last.outputs } } : {};
 }
 
 /** The cursor of the task page after `position` (GET /runs/{id}/tasks). */

@@ -1,7 +1,7 @@
 // What the store returns: plain records, times as epoch ms.
 import type { DagDefinition, DagSpec, TaskBodySpec } from '@kontroler/core';
 import type { AttemptState, RunState, RunStatus } from '@kontroler/engine';
-import type { AttemptsRow, DagsRow, RunRow } from './rows.js';
+import type { AttemptsRow, DagsRow, RunRow, RunsRow } from './rows.js';
 
 export interface DagRecord {
   id: number;
@@ -61,6 +61,8 @@ export interface RunRecord {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** The run's declared outputs once it succeeded (read where the query selects runs.outputs). */
+  outputs?: Record<string, string>;
 }
 
 export interface AttemptRecord extends AttemptState {
@@ -114,7 +116,7 @@ export function dagFromRow(r: DagsRow): DagRecord {
   };
 }
 
-export function runFromRow(r: RunRow): RunRecord {
+export function runFromRow(r: RunRow & Partial<Pick<RunsRow, 'outputs'>>): RunRecord {
   return {
     id: r.id,
     dagId: r.dag_id,
@@ -134,6 +136,7 @@ export function runFromRow(r: RunRow): RunRecord {
     createdAt: ms(r.created_at) ?? 0,
     startedAt: ms(r.started_at),
     finishedAt: ms(r.finished_at),
+    ...(r.outputs ? { outputs: r.outputs } : {}),
   };
 }
 
@@ -152,5 +155,8 @@ export function attemptFromRow(r: AttemptsRow): AttemptRecord {
     ...opt('reason', r.reason),
     ...opt('killReason', r.kill_reason),
     ...opt('handle', r.handle),
+    ...opt('kind', r.kind),
+    ...opt('outputs', r.outputs),
+    ...opt('resolved', r.resolved as AttemptRecord['resolved'] | null),
   };
 }

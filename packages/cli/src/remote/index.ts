@@ -5,6 +5,7 @@ import { register as registerApply } from './apply.js';
 import { register as registerAuth } from './auth.js';
 import { register as registerGet } from './get.js';
 import { register as registerLogs } from './logs.js';
+import { register as registerOutputs } from './outputs.js';
 import { register as registerRun } from './run.js';
 import { register as registerRuns } from './runs.js';
 import { register as registerServer } from './server.js';
@@ -18,6 +19,7 @@ export const REMOTE_GROUPS: ReadonlyArray<(program: Command) => void> = [
   registerRun,
   registerRuns,
   registerLogs,
+  registerOutputs,
   registerTokens,
   registerUsers,
   registerServer,

@@ -7,11 +7,12 @@ import type { KontrolerClient, RunDetail, RunTask, TaskStatus } from '@kontroler
 import { TASK_STATUSES } from '@kontroler/engine';
 import { when } from '../format.js';
 import { duration, format, writeOut, type Format } from './output.js';
+import { outputsSummary } from './outputs.js';
 
 /** What run-status shows of a large run without --all: every task that is not succeeded. */
 export const NOT_SUCCEEDED: TaskStatus[] = TASK_STATUSES.filter((s) => s !== 'succeeded');
 
-const HEADERS = ['TASK', 'STATUS', 'ATTEMPT', 'ATTEMPT STATUS', 'EXIT', 'DURATION', 'REASON'];
+const HEADERS = ['TASK', 'STATUS', 'ATTEMPT', 'ATTEMPT STATUS', 'EXIT', 'DURATION', 'REASON', 'OUTPUTS'];
 
 type Cell = string | number | null | undefined;
 
@@ -19,10 +20,10 @@ type Cell = string | number | null | undefined;
 export function attemptRows(tasks: readonly RunTask[]): Cell[][] {
   const rows: Cell[][] = [];
   for (const t of tasks) {
-    if (t.attempts.length === 0) rows.push([t.name, t.status, '-', '-', '-', '-', t.reason]);
+    if (t.attempts.length === 0) rows.push([t.name, t.status, '-', '-', '-', '-', t.reason, '']);
     for (const a of t.attempts) {
       const last = a.attempt === t.attempts.length;
-      rows.push([a.attempt === 1 ? t.name : '', last ? t.status : '', a.attempt, a.status, a.exitCode, duration(a.durationMs), a.reason ?? (last ? t.reason : undefined)]);
+      rows.push([a.attempt === 1 ? t.name : '', last ? t.status : '', a.attempt, a.status, a.exitCode, duration(a.durationMs), a.reason ?? (last ? t.reason : undefined), outputsSummary(a.outputs) ?? '']);
     }
   }
   return rows;
@@ -88,6 +89,7 @@ function tableSink(): TaskSink {
       return [
         `run ${r.id}  ${r.namespace}/${r.dag} v${r.dagVersion}  ${r.status}  (${r.trigger}, created ${when(Date.parse(r.createdAt))})`,
         ...(params.length > 0 ? [`parameters: ${params.map((p) => `${p}=${r.parameters[p]}`).join(' ')}`] : []),
+        ...(r.outputs && Object.keys(r.outputs).length > 0 ? [`outputs: ${outputsSummary(r.outputs, 200) ?? ''}`] : []),
         countsLine(r),
         ...(note ? [note] : []),
         '',
