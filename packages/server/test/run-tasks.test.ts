@@ -142,3 +142,26 @@ describe('GET /runs/{id}/tasks', () => {
     assert.equal((await get(`/api/v1/runs/${large}/tasks/nope/attempts`)).status, 404);
   });
 });
+
+describe('data flow in the views', () => {
+  test('outputs on the succeeded attempt and its task, resolved references on the attempt, the run outputs', async () => {
+    const id = await seedRun(h, 'team', 'flow', [task('a', [], { outputs: ['n'] }), task('b', ['a'], { args: ['{{tasks.a.outputs.n}}'] })]);
+    await h.db.pool.query(`update task_states set status = 'succeeded' where run_id = $1`, [id]);
+    await h.db.pool.query(
+      `insert into attempts (run_id, task, attempt, status, created_at, exit_code, outputs, resolved) values
+         ($1, 'a', 1, 'succeeded', now(), 0, '{"n":"19"}', null), ($1, 'b', 1, 'succeeded', now(), 0, null, '{"args":["19"]}')`,
+      [id],
+    );
+    await h.db.pool.query(`update runs set status = 'succeeded', outputs = '{"total":"19"}' where id = $1`, [id]);
+    const r = await get<Detail & { outputs?: Record<string, string>; tasks: Array<TaskView & { outputs?: Record<string, string>; attempts: Array<{ outputs?: unknown; resolved?: unknown }> }> }>(`/api/v1/runs/${id}`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.outputs, { total: '19' });
+    const [a, b] = r.body.tasks;
+    assert.deepEqual(a?.outputs, { n: '19' });
+    assert.deepEqual(a?.attempts[0]?.outputs, { n: '19' });
+    assert.equal(b?.outputs, undefined, 'b declares none');
+    assert.deepEqual(b?.attempts[0]?.resolved, { args: ['19'] });
+    const page = await get<{ items: Array<{ name: string; outputs?: Record<string, string> }> }>(`/api/v1/runs/${id}/tasks?limit=1`);
+    assert.deepEqual(page.body.items[0]?.outputs, { n: '19' });
+  });
+});
