@@ -304,6 +304,42 @@ spec:
   await bothThemes('runs');
 });
 
+test("data flow: a task's outputs and resolved references in the panel; a false condition reads as such", async () => {
+  await saveYamlDag(`apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
+metadata:
+  name: ui-flow
+spec:
+  task:
+    - name: count
+      image: alpine:3.20
+      script: echo 19 > "$KONTROLER_OUTPUTS/total"
+      outputs: [{name: total}]
+    - name: use
+      image: alpine:3.20
+      runAfter: [count]
+      command: ["echo", "got {{tasks.count.outputs.total}}"]
+    - name: never
+      image: alpine:3.20
+      runAfter: [count]
+      when: int(tasks.count.outputs.total) < 5
+      command: ["true"]
+`);
+  await startRunFromDagPage();
+  await page.waitForSelector('[data-testid=run-page][data-run-status=succeeded]', { timeout: 60_000 });
+  await page.click('.react-flow__node[data-id="count"]');
+  await page.waitForSelector('[data-testid=task-panel][data-task="count"] [data-testid=attempt-outputs] tr[data-output="total"]');
+  assert.match(await page.locator('[data-testid=attempt-outputs] tr[data-output="total"]').innerText(), /total\s+19/);
+  await page.click('.react-flow__node[data-id="use"]');
+  await page.waitForSelector('[data-testid=task-panel][data-task="use"] [data-testid=resolved]');
+  await page.click('[data-testid=resolved] summary');
+  assert.match(await page.locator('[data-testid=resolved] pre').innerText(), /"got 19"/);
+  await page.click('.react-flow__node[data-id="never"]');
+  await page.waitForSelector('[data-testid=task-panel][data-task="never"]');
+  assert.match(await page.locator('[data-testid=task-panel] .kv').innerText(), /condition false/);
+  await shot('run-data-flow-light');
+});
+
 test('a log of several megabytes loads without freezing the page and is searchable', async () => {
   await saveYamlDag(`apiVersion: kontroler.greedykomodo/v1alpha1
 kind: DAG

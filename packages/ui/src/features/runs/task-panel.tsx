@@ -4,6 +4,7 @@ import type { RunTask } from '@kontroler/client';
 import { formatDuration, formatTimestamp, formatBytes } from '../../lib/format.js';
 import { StatusBadge } from '../../lib/ui.js';
 import { LogViewer } from '../logs/log-viewer.js';
+import { AttemptOutputs, reasonText } from './attempt-outputs.js';
 
 export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now }: { runId: number; task: RunTask; attempt: number | undefined; onAttempt: (n: number) => void; onClose: () => void; now: number }) {
   const chosen = task.attempts.find((a) => a.attempt === attempt) ?? task.attempts[task.attempts.length - 1];
@@ -27,7 +28,7 @@ export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now }: { r
           {task.reason ? (
             <>
               <dt>Reason</dt>
-              <dd>{task.reason}</dd>
+              <dd>{reasonText(task.reason)}</dd>
             </>
           ) : null}
           {task.retryAt ? (
@@ -81,6 +82,7 @@ export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now }: { r
           </table>
         )}
       </div>
+      {chosen ? <AttemptOutputs attempt={chosen} /> : null}
       {chosen ? <LogViewer key={`${task.name}#${chosen.attempt}`} runId={runId} task={task.name} attempt={chosen.attempt} live={live} /> : null}
     </div>
   );
