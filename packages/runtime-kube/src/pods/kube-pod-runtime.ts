@@ -154,6 +154,11 @@ export class KubePodRuntime implements TaskRuntime {
    * or UNAVAILABLE otherwise: the attempt then fails with that reason.
    */
   async start(spec: AttemptSpec): Promise<void> {
+    if (spec.outputs && spec.outputs.length > 0) {
+      // Planned (issue 14): outputs through the container's termination message. Refused rather
+      // than run and then failed for outputs the pod could not hand back.
+      throw new KontrolerError('VALIDATION_FAILED', `task ${spec.task} declares outputs (${spec.outputs.join(', ')}): the Kubernetes runtime does not carry task outputs yet; run it on the local runtime, or remove outputs`);
+    }
     await this.sync();
     const id = keyString(spec);
     if (this.tracked.has(id)) return;
