@@ -89,14 +89,24 @@ export function buildAttemptSpec(
     throw new KontrolerError('NOT_FOUND', `${SECRET_NOT_FOUND}: ${missing.join('; ')}`);
   }
   // `{{params.S}}` of a secret parameter is filled in here, for the runtime only (never recorded):
-  // with the value when the controller has it, else as `$(S)`, which the kubelet expands from the
-  // container's environment (the pod reads the secret itself).
-  const secretParams: Record<string, string> = {};
-  for (const p of secretRefs) {
-    Object.defineProperty(secretParams, p, { value: env[p] ?? `$(${p})`, enumerable: true });
+  // with the value when the controller has it. Where the pod reads the secret itself (the value
+  // never reaches the controller), as a reference to the container's variable S: `$(S)` in command
+  // and args (the kubelet expands it), `${S}` in a script (the shell does); an env value cannot
+  // refer to it (env values are taken literally), so that is refused.
+  const fillWith = (form: (p: string) => string) => {
+    const values: Record<string, string> = {};
+    for (const p of secretRefs) Object.defineProperty(values, p, { value: env[p] ?? form(p), enumerable: true });
+    return (t: string): string => (secretRefs.length > 0 && t.includes('{{') ? substitute(t, { params: values }).text : t);
+  };
+  const fill = fillWith((p) => `$(${p})`);
+  const fillScript = fillWith((p) => `\${${p}}`);
+  for (const e of taskEnv) {
+    const inEnv = secretRefs.find((p) => env[p] === undefined && e.value.includes(`{{params.${p}}}`));
+    if (inEnv !== undefined) {
+      throw new KontrolerError('VALIDATION_FAILED', `env ${e.name}: secret parameter ${inEnv} cannot be used in an env value where the pod reads the secret itself; list ${inEnv} in the task's parameters and use $${inEnv} instead`);
+    }
+    env[e.name] = fill(e.value);
   }
-  const fill = (t: string): string => (secretRefs.length > 0 && t.includes('{{') ? substitute(t, { params: secretParams }).text : t);
-  for (const e of taskEnv) env[e.name] = fill(e.value);
   return {
     runId: String(run.id),
     task: task.name,
@@ -108,7 +118,7 @@ export function buildAttemptSpec(
     args: args.map(fill),
     env,
     ...(Object.keys(secretEnv).length > 0 ? { secretEnv } : {}),
-    ...(script !== undefined ? { script: fill(script) } : {}),
+    ...(script !== undefined ? { script: fillScript(script) } : {}),
     ...(task.outputs && task.outputs.length > 0 ? { outputs: task.outputs } : {}),
     ...(task.scriptInjectorImage !== undefined ? { scriptInjectorImage: task.scriptInjectorImage } : {}),
     ...(def.workspace?.enable ? { workspace: true } : {}),

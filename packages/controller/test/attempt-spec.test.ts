@@ -17,3 +17,15 @@ test('a run a DagRun started names it as runObject; other runs do not', () => {
   }
   assert.equal('runObject' in buildAttemptSpec(run('crd', null), def, task, 1, undefined, runtimeReadsSecrets), false);
 });
+
+test('{{params.S}} of a secret parameter: the value where the controller has it, else a reference to the pod variable', () => {
+  const t = { ...task, command: ['echo', '{{params.S}}'], args: ['x{{params.S}}'], script: 'echo {{params.S}}', parameters: [] } as ResolvedTask;
+  const r = { ...run('api', null), secretRefs: { S: 'creds' } } as RunRecord;
+  const local = buildAttemptSpec(r, def, t, 1, undefined, () => ({ kind: 'value', value: 'v4lue' }));
+  assert.deepEqual([local.command, local.args, local.script], [['echo', 'v4lue'], ['xv4lue'], 'echo v4lue']);
+  const pod = buildAttemptSpec(r, def, t, 1, undefined, runtimeReadsSecrets);
+  assert.deepEqual([pod.command, pod.args, pod.script, pod.secretEnv], [['echo', '$(S)'], ['x$(S)'], 'echo ${S}', { S: 'creds' }]);
+  const inEnv = { ...task, env: [{ name: 'E', value: '{{params.S}}' }] } as ResolvedTask;
+  assert.throws(() => buildAttemptSpec(r, def, inEnv, 1, undefined, runtimeReadsSecrets), /env E: secret parameter S cannot be used in an env value/);
+  assert.equal(buildAttemptSpec(r, def, inEnv, 1, undefined, () => ({ kind: 'value', value: 'v' })).env.E, 'v');
+});
