@@ -303,7 +303,10 @@ export class RunActor {
     this.deps.runtime.start(attemptSpec).catch((err: unknown) => {
       const message = messageOf(err);
       this.deps.log.warn(`run ${this.run.id}: ${task}#${attempt} could not start: ${message}`);
-      this.push({ type: 'attempt:exited', task, attempt, at: this.deps.now(), reason: `StartFailed: ${message}` });
+      // A runtime that refuses the spec itself (VALIDATION_FAILED: e.g. outputs it cannot carry,
+      // an environment a process cannot hold) refuses it again on every retry.
+      const noRetry = hasCode(err, 'VALIDATION_FAILED');
+      this.push({ type: 'attempt:exited', task, attempt, at: this.deps.now(), reason: `StartFailed: ${message}`, ...(noRetry ? { noRetry } : {}) });
     });
   }
 

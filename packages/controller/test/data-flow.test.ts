@@ -3,6 +3,7 @@
 // the runtime only, never recorded), conditions, the run's outputs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { KontrolerError } from '@kontroler/core';
 import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
 import { getRun, loadRun } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
@@ -61,5 +62,27 @@ describe('data flow through the controller', () => {
     assert.equal(d.run.status, 'failed');
     assert.equal(d.state.tasks.get('a')?.attempts[0]?.reason, 'OutputMissing: output "rows" was not written to $KONTROLER_OUTPUTS/rows');
     assert.equal(d.state.tasks.get('b')?.status, 'skipped');
+  });
+});
+
+describe('a runtime that refuses an attempt spec', () => {
+  test('VALIDATION_FAILED from start fails the task at once, without using its retries', async () => {
+    class Refusing extends FakeRuntime {
+      override async start(spec: Parameters<FakeRuntime['start']>[0]): Promise<void> {
+        if (spec.task === 'a') throw new KontrolerError('VALIDATION_FAILED', 'this runtime does not carry task outputs');
+        return super.start(spec);
+      }
+    }
+    const rt = new Refusing();
+    const c = new Controller({ pool: db.pool, databaseUrl: db.url, runtime: rt, id: 'c-refuse', log: silentLog, secrets: envSecretResolver({}), pollMs: 200 });
+    await c.start();
+    const run = await startRun(db.pool, definition('refused', [task('a', [], { retryLimit: 3 }), task('b', [], { retryLimit: 3 })]));
+    await ended(c, run.id);
+    await c.stop();
+    const d = (await loadRun(db.pool, run.id))!;
+    assert.equal(d.state.tasks.get('a')?.status, 'failed');
+    assert.equal(d.state.tasks.get('a')?.attempts.length, 1, 'no retry');
+    assert.equal(d.state.tasks.get('a')?.attempts[0]?.reason, 'StartFailed: this runtime does not carry task outputs');
+    assert.equal(d.state.tasks.get('b')?.status, 'succeeded');
   });
 });
