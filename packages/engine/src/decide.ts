@@ -25,15 +25,16 @@
 //     due) start in definition order up to `maxRunning`; then `attempt:kill` DeadlineExceeded
 //     for each attempt past its deadline, in definition order;
 //  3. `notify:run` when the run ended, else `wake` when something is due later.
-import type { DagDefinition, ResolvedTask } from '@kontroler/core';
+import type { DagDefinition, JsonValue, ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
 import type { RunState, TaskState } from './state.js';
 import { isTerminalRun, taskMap } from './state.js';
 import { RunDraft } from './draft.js';
 import { dagIndexOf, type DagIndex } from './dag-index.js';
 import { RunIndex } from './run-index.js';
-import { canceledTask, failedTask, skippedTask, taskNotification } from './transitions.js';
-import { prepare, resolveInputs, runOutputs } from './inputs.js';
+import { canceledTask, expandedTask, failedTask, instanceTask, skippedTask, taskNotification } from './transitions.js';
+import { prepare, resolveInputs, runOutputs, withParamText } from './inputs.js';
+import { isMapped, itemsOf, settledMap } from './map.js';
 
 /** What references and conditions of a run see besides its tasks (`{{run.*}}`, `{{params.*}}`). */
 export interface RunContext {
@@ -101,10 +102,7 @@ function takeRunIndex(dag: DagIndex, state: RunState, now: number): RunIndex {
   // Taken out first: should the decision throw half-way, the state is left without an index.
   runIndexes.delete(state);
   // Time going back would make retries already counted as due not due: rebuild (rare).
-  if (run && run.dag === dag && now >= run.movedDueAt) {
-    run.grow(state.tasks);
-    return run;
-  }
+  if (run && run.dag === dag && now >= run.movedDueAt && run.grow(state.tasks)) return run;
   return RunIndex.build(dag, state.tasks);
 }
 
@@ -120,13 +118,13 @@ class Draft extends RunDraft {
   }
 
   override task(name: string): TaskState | undefined {
-    const i = this.dag.position.get(name);
+    const i = this.run.slotOf(name);
     return i !== undefined ? this.run.current[i] : super.task(name);
   }
 
   protected override spec(name: string): ResolvedTask | undefined {
-    const i = this.dag.position.get(name);
-    return i === undefined ? undefined : this.dag.specs[i];
+    const i = this.run.slotOf(name);
+    return i === undefined ? undefined : this.run.specAt(i);
   }
 
   /** O(those tasks): the run index keeps them. */
@@ -138,7 +136,7 @@ class Draft extends RunDraft {
   }
 
   protected override taskChanged(t: TaskState): void {
-    const i = this.dag.position.get(t.name);
+    const i = this.run.slotOf(t.name);
     if (i !== undefined) this.run.update(i, t);
   }
 }
@@ -148,6 +146,7 @@ function reconcile(d: Draft, now: number, maxRunning: number): void {
   let wakeAt = Number.POSITIVE_INFINITY;
   if (d.cancelRequested) {
     cancelAll(d);
+    settleMaps(d);
   } else {
     settleSkips(d);
     startReady(d, now, maxRunning);
@@ -174,16 +173,27 @@ function cancelAll(d: Draft): void {
 function settleSkips(d: Draft): void {
   const run = d.run;
   const skipped: number[] = [];
-  for (let batch = run.takeDirty(); batch.length > 0; batch = run.takeDirty()) {
+  const view = (n: string) => d.task(n);
+  for (settleMaps(d); ; settleMaps(d)) {
+    const batch = run.takeDirty();
+    if (batch.length === 0 && !run.hasMapsDirty) break;
     for (const i of batch) {
       const t = run.current[i];
       if (t?.status !== 'pending') continue;
       const r = run.readiness(i);
-      const spec = d.dag.specs[i];
+      const spec = run.specAt(i);
       // Trigger rule met: the task's condition and references decide (data flow; O(1) without).
-      const p = r.kind === 'ready' && spec ? prepare(spec, (n) => d.task(n), d.context) : undefined;
-      if (p?.kind === 'ready') run.startable.set(i, i);
-      else if (r.kind === 'wait') run.startable.remove(i);
+      const p = r.kind === 'ready' && spec ? prepare(spec, view, d.context, t) : undefined;
+      if (p?.kind === 'ready' && spec && t.mapOf === undefined && isMapped(spec)) {
+        const items = itemsOf(spec, spec.withParam !== undefined ? withParamText(spec, view, d.context) : undefined);
+        if (items.kind === 'fail') {
+          d.setTask(failedTask(t, items.reason), false);
+          skipped.push(i);
+        } else {
+          expand(d, t, items.items);
+        }
+      } else if (p?.kind === 'ready') run.offer(i);
+      else if (r.kind === 'wait') run.withdraw(i);
       else if (p?.kind === 'fail') {
         d.setTask(failedTask(t, p.reason), false);
         skipped.push(i);
@@ -193,10 +203,31 @@ function settleSkips(d: Draft): void {
       }
     }
   }
-  skipped.sort((a, b) => a - b);
+  skipped.sort((a, b) => run.orderKey(a) - run.orderKey(b));
   for (const i of skipped) {
     const t = run.current[i];
     if (t) d.commands.push(taskNotification(t));
+  }
+}
+
+/**
+ * Mapped task `t` once its trigger rule is met and its items are known: one pending instance per
+ * item (each then starts like any ready task, within the task's maxParallel); none: succeeded.
+ */
+function expand(d: Draft, t: TaskState, items: readonly JsonValue[]): void {
+  d.setTask(expandedTask(t, items.length));
+  items.forEach((item, k) => d.setTask(instanceTask(t.name, k, item), false));
+}
+
+/** Mapped tasks whose instances changed take the state their instances give them. */
+function settleMaps(d: Draft): void {
+  const run = d.run;
+  for (const p of run.takeMapsDirty()) {
+    const t = run.current[p];
+    const c = run.instanceCounts(p);
+    if (!t || !c || t.status === 'pending') continue;
+    const next = settledMap(t, c);
+    if (next !== t) d.setTask(next);
   }
 }
 
@@ -205,17 +236,18 @@ function startReady(d: Draft, now: number, maxRunning: number): void {
   const run = d.run;
   while (run.retries.size > 0 && run.retries.topKey() <= now) {
     const i = run.retries.pop();
-    if (i !== undefined) run.startable.set(i, i);
+    if (i !== undefined) run.offer(i);
   }
   run.movedDueAt = now;
-  let slots = maxRunning - run.counts.running;
+  run.releaseHeld();
+  let slots = maxRunning - run.runningWork();
   while (slots > 0) {
-    const i = run.startable.pop();
+    const i = run.popStartable();
     if (i === undefined) return;
     const t = run.current[i];
-    const spec = d.dag.specs[i];
+    const spec = run.specAt(i);
     if (!t || !spec) continue;
-    d.start(spec, t, now, resolveInputs(spec, (n) => d.task(n), d.context));
+    d.start(spec, t, now, resolveInputs(spec, (n) => d.task(n), d.context, t));
     slots--;
   }
 }
@@ -228,7 +260,7 @@ function enforceDeadlines(d: Draft, now: number): void {
     const i = run.deadlines.pop();
     if (i !== undefined) due.push(i);
   }
-  due.sort((a, b) => a - b);
+  due.sort((a, b) => run.orderKey(a) - run.orderKey(b));
   for (const i of due) {
     const t = run.current[i];
     if (t) d.kill(t, 'DeadlineExceeded');

@@ -4,7 +4,8 @@
 import { evaluateCondition, findReferences, substitute, type ConditionTask, type DagDefinition, type ReferenceValues, type ResolvedTask } from '@kontroler/core';
 import type { RunContext } from './decide.js';
 import type { ResolvedInputs, TaskState } from './state.js';
-import { lastAttempt } from './state.js';
+import { instanceName, isTerminalTask, lastAttempt } from './state.js';
+import { isMapped } from './map.js';
 
 /** How the engine sees the run's tasks while deciding. */
 export type TaskView = (name: string) => TaskState | undefined;
@@ -22,7 +23,7 @@ const usesInputs = new WeakMap<ResolvedTask, boolean>();
 function hasInputs(spec: ResolvedTask): boolean {
   let u = usesInputs.get(spec);
   if (u === undefined) {
-    u = spec.when !== undefined || textsOf(spec).some((x) => x.includes('{{'));
+    u = spec.when !== undefined || spec.withParam !== undefined || textsOf(spec).some((x) => x.includes('{{'));
     usesInputs.set(spec, u);
   }
   return u;
@@ -32,20 +33,71 @@ function textsOf(spec: ResolvedTask): string[] {
   return [...spec.command, ...spec.args, ...(spec.script !== undefined ? [spec.script] : []), ...(spec.env ?? []).map((e) => e.value)];
 }
 
-/** The values of a task's last succeeded attempt's outputs. */
-export function taskOutputs(t: TaskState | undefined): Readonly<Record<string, string>> | undefined {
+/**
+ * The values of a succeeded task's outputs: its last attempt's; a mapped task's, per output the
+ * JSON array of its instances' values in item order (null for an instance that has none).
+ */
+export function taskOutputs(t: TaskState | undefined, view: TaskView): Readonly<Record<string, string>> | undefined {
   if (t?.status !== 'succeeded') return undefined;
-  return lastAttempt(t)?.outputs ?? {};
+  if (t.instances === undefined) return lastAttempt(t)?.outputs ?? {};
+  const out: Record<string, string> = {};
+  for (const n of mapped(t, view).names) Object.defineProperty(out, n, { value: outputOf(t, n, view), enumerable: true });
+  return out;
 }
 
-function referenceValues(view: TaskView, ctx: RunContext | undefined): ReferenceValues {
+/** Output `name` of a succeeded task (undefined: it has none of that name). */
+export function outputOf(t: TaskState | undefined, name: string, view: TaskView): string | undefined {
+  if (t?.status !== 'succeeded') return undefined;
+  if (t.instances === undefined) {
+    const o = lastAttempt(t)?.outputs;
+    return o && Object.hasOwn(o, name) ? o[name] : undefined;
+  }
+  // Validation made sure `name` is declared: an instance that did not write it reads null.
+  const m = mapped(t, view);
+  let v = m.arrays.get(name);
+  if (v === undefined) {
+    v = JSON.stringify(m.values.map((o) => (o && Object.hasOwn(o, name) ? (o[name] ?? null) : null)));
+    m.arrays.set(name, v);
+  }
+  return v;
+}
+
+interface Reduced {
+  /** Per instance, in item order: its outputs (undefined unless it succeeded). */
+  readonly values: readonly (Readonly<Record<string, string>> | undefined)[];
+  readonly names: ReadonlySet<string>;
+  readonly arrays: Map<string, string>;
+}
+
+/** A finished mapped task's instances' outputs, gathered once per task state: O(instances). */
+const reducedOf = new WeakMap<TaskState, Reduced>();
+
+function mapped(t: TaskState, view: TaskView): Reduced {
+  const cached = reducedOf.get(t);
+  if (cached) return cached;
+  const values: (Readonly<Record<string, string>> | undefined)[] = [];
+  const names = new Set<string>();
+  for (let k = 0; k < (t.instances ?? 0); k++) {
+    const inst = view(instanceName(t.name, k));
+    const o = inst?.status === 'succeeded' ? lastAttempt(inst)?.outputs : undefined;
+    values.push(o);
+    if (o) for (const n of Object.keys(o)) names.add(n);
+  }
+  const r: Reduced = { values, names, arrays: new Map() };
+  if (isTerminalTask(t.status)) reducedOf.set(t, r);
+  return r;
+}
+
+function referenceValues(view: TaskView, ctx: RunContext | undefined, t?: TaskState): ReferenceValues {
   return {
     ...(ctx ? { params: ctx.params, run: { id: ctx.runId, name: ctx.runName } } : {}),
-    output: (task, output) => {
-      const o = taskOutputs(view(task));
-      return o && Object.hasOwn(o, output) ? o[output] : undefined;
-    },
+    ...(t?.mapOf !== undefined ? { hasItem: true, item: t.item ?? null } : {}),
+    output: (task, output) => outputOf(view(task), output, view),
   };
+}
+
+function usesItem(text: string): boolean {
+  return findReferences(text).some((m) => m.ref?.kind === 'item');
 }
 
 /** Why a reference has no value, for the task's failure reason. */
@@ -88,7 +140,7 @@ function conditionTasks(expr: string, view: TaskView): Record<string, ConditionT
     if (!t) continue;
     const a = lastAttempt(t);
     Object.defineProperty(out, name, {
-      value: { status: t.status, ...(a?.exitCode !== undefined ? { exitCode: a.exitCode } : {}), outputs: taskOutputs(t) ?? {} },
+      value: { status: t.status, ...(a?.exitCode !== undefined ? { exitCode: a.exitCode } : {}), outputs: taskOutputs(t, view) ?? {} },
       enumerable: true,
     });
   }
@@ -97,17 +149,25 @@ function conditionTasks(expr: string, view: TaskView): Record<string, ConditionT
 
 /**
  * Whether a task whose trigger rule is met may start: its `when` is true and every reference in its
- * fields has a value. O(1) for a task without either.
+ * fields has a value. O(1) for a task without either. `t` is the task: for a mapped task (before it
+ * expands) its `when` counts unless it uses `{{item}}`, and its `withParam` must resolve; for one of
+ * its instances, a `when` that uses `{{item}}` and every field.
  */
-export function prepare(spec: ResolvedTask, view: TaskView, ctx: RunContext | undefined): Preparation {
+export function prepare(spec: ResolvedTask, view: TaskView, ctx: RunContext | undefined, t?: TaskState): Preparation {
   if (!hasInputs(spec)) return READY;
-  const values = referenceValues(view, ctx);
-  if (spec.when !== undefined) {
+  const instance = t?.mapOf !== undefined;
+  const mapped = isMapped(spec);
+  const values = referenceValues(view, ctx, t);
+  if (spec.when !== undefined && (!mapped || usesItem(spec.when) === instance)) {
     const w = subst(spec.when, values, ctx);
     if (w.missing) return { kind: 'fail', reason: unresolvedReason(w.missing, view, ctx) };
     const r = evaluateCondition(w.text, { params: ctx?.params ?? {}, tasks: conditionTasks(w.text, view) });
     if (!r.ok) return { kind: 'fail', reason: `ConditionError: ${r.message}` };
     if (!r.value) return { kind: 'skip', reason: CONDITION_FALSE };
+  }
+  if (mapped && !instance) {
+    const s = spec.withParam !== undefined ? subst(spec.withParam, values, ctx) : undefined;
+    return s?.missing ? { kind: 'fail', reason: unresolvedReason(s.missing, view, ctx) } : READY;
   }
   for (const text of textsOf(spec)) {
     const s = subst(text, values, ctx);
@@ -116,10 +176,15 @@ export function prepare(spec: ResolvedTask, view: TaskView, ctx: RunContext | un
   return READY;
 }
 
+/** A mapped task's `withParam` with its references substituted (it resolved: `prepare` said ready). */
+export function withParamText(spec: ResolvedTask, view: TaskView, ctx: RunContext | undefined): string {
+  return subst(spec.withParam ?? '', referenceValues(view, ctx), ctx).text;
+}
+
 /** What the attempt about to be created resolves its fields to (only fields that had references). */
-export function resolveInputs(spec: ResolvedTask, view: TaskView, ctx: RunContext | undefined): ResolvedInputs | undefined {
+export function resolveInputs(spec: ResolvedTask, view: TaskView, ctx: RunContext | undefined, t?: TaskState): ResolvedInputs | undefined {
   if (!hasInputs(spec)) return undefined;
-  const values = referenceValues(view, ctx);
+  const values = referenceValues(view, ctx, t);
   const one = (x: string) => subst(x, values, ctx).text;
   const out: { command?: string[]; args?: string[]; script?: string; env?: Record<string, string> } = {};
   if (spec.command.some((x) => x.includes('{{'))) out.command = spec.command.map(one);

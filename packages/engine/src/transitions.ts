@@ -8,8 +8,23 @@
 import type { ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
 import type { AttemptState, ResolvedInputs, TaskState } from './state.js';
-import { MAX_NOT_STARTED, NOT_STARTED, isActiveAttempt, lastAttempt, ranAttempts } from './state.js';
+import { MAX_NOT_STARTED, NOT_STARTED, instanceName, isActiveAttempt, lastAttempt, ranAttempts } from './state.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
+
+/**
+ * The fields that say which task a state is, to carry into a new state of it: the name, and for a
+ * mapped task's instance or a mapped task its map fields. A plain task's is `{ name }`.
+ */
+export function identity(t: TaskState): { name: string; mapOf?: string; index?: number; item?: TaskState['item']; instances?: number } {
+  if (t.mapOf === undefined && t.instances === undefined) return { name: t.name };
+  return Object.assign(
+    { name: t.name },
+    t.mapOf !== undefined ? { mapOf: t.mapOf } : {},
+    t.index !== undefined ? { index: t.index } : {},
+    t.item !== undefined ? { item: t.item } : {},
+    t.instances !== undefined ? { instances: t.instances } : {},
+  );
+}
 
 function replaceLast(t: TaskState, a: AttemptState): readonly AttemptState[] {
   return [...t.attempts.slice(0, -1), a];
@@ -79,23 +94,24 @@ function afterAttempt(
   canceling: boolean,
   noRetry: boolean,
 ): TaskState {
-  const name = t.name;
-  if (ended.status === 'succeeded') return { name, status: 'succeeded', attempts };
-  if (ended.status === 'canceled' || canceling) return { name, status: 'canceled', attempts, reason: 'Canceled' };
-  if (noRetry) return { name, status: 'failed', attempts, reason: ended.reason ?? 'Error' };
+  const id = identity(t);
+  const as = (rest: Omit<TaskState, 'name' | 'attempts'>): TaskState => Object.assign(id, { attempts }, rest);
+  if (ended.status === 'succeeded') return as({ status: 'succeeded' });
+  if (ended.status === 'canceled' || canceling) return as({ status: 'canceled', reason: 'Canceled' });
+  if (noRetry) return as({ status: 'failed', reason: ended.reason ?? 'Error' });
   if (ended.reason === NOT_STARTED) {
     if (attempts.filter((a) => a.reason === NOT_STARTED).length < MAX_NOT_STARTED) {
-      return { name, status: 'waiting', attempts, retryAt: now, reason: 'the previous attempt was never started; starting the next one' };
+      return as({ status: 'waiting', retryAt: now, reason: 'the previous attempt was never started; starting the next one' });
     }
-    return { name, status: 'failed', attempts, reason: `${MAX_NOT_STARTED} attempts in a row were never started by the runtime` };
+    return as({ status: 'failed', reason: `${MAX_NOT_STARTED} attempts in a row were never started by the runtime` });
   }
   const why = ended.exitCode !== undefined && ended.exitCode !== 0 ? `exit code ${ended.exitCode}` : (ended.reason ?? 'Error');
   const ran = ranAttempts({ attempts });
   if (spec && shouldRetry(spec, ran, ended.exitCode)) {
     const retryAt = now + retryDelayMs(spec, ran);
-    return { name, status: 'waiting', attempts, retryAt, reason: `retry ${ran} of ${spec.retryLimit} after ${why}` };
+    return as({ status: 'waiting', retryAt, reason: `retry ${ran} of ${spec.retryLimit} after ${why}` });
   }
-  return { name, status: 'failed', attempts, reason: ended.reason === 'Error' ? `failed with ${why}` : (ended.reason ?? 'Error') };
+  return as({ status: 'failed', reason: ended.reason === 'Error' ? `failed with ${why}` : (ended.reason ?? 'Error') });
 }
 
 /** The task with a new attempt recorded as starting, and the command that starts it. */
@@ -108,7 +124,7 @@ export function startedTask(spec: ResolvedTask, t: TaskState, now: number, resol
     resolved !== undefined ? { resolved } : {},
   );
   return {
-    task: { name: t.name, status: 'running', attempts: [...t.attempts, attempt] },
+    task: Object.assign(identity(t), { status: 'running' as const, attempts: [...t.attempts, attempt] }),
     command: { type: 'attempt:start', task: t.name, attempt: n, ...(deadlineAt !== undefined ? { deadlineAt } : {}) },
   };
 }
@@ -142,21 +158,35 @@ export function pendingDeadline(t: TaskState): number | undefined {
 }
 
 export function canceledTask(t: TaskState): TaskState {
-  return { name: t.name, status: 'canceled', attempts: t.attempts, reason: 'Canceled' };
+  return Object.assign(identity(t), { status: 'canceled' as const, attempts: t.attempts, reason: 'Canceled' });
 }
 
 export function skippedTask(t: TaskState, reason: string): TaskState {
-  return { name: t.name, status: 'skipped', attempts: t.attempts, reason };
+  return Object.assign(identity(t), { status: 'skipped' as const, attempts: t.attempts, reason });
 }
 
 /** A task that fails before any attempt (its condition or a reference could not be evaluated). */
 export function failedTask(t: TaskState, reason: string): TaskState {
-  return { name: t.name, status: 'failed', attempts: t.attempts, reason };
+  return Object.assign(identity(t), { status: 'failed' as const, attempts: t.attempts, reason });
 }
 
-/** A failed, skipped or canceled task back to pending for a retry of the run; its attempts stay. */
+/**
+ * A failed, skipped or canceled task back to pending for a retry of the run; its attempts stay. A
+ * mapped task whose instances exist keeps them and is running again (its failed, skipped and
+ * canceled instances are reset in turn); one that never expanded expands anew.
+ */
 export function resetTask(t: TaskState): TaskState {
-  return { name: t.name, status: 'pending', attempts: t.attempts };
+  return Object.assign(identity(t), { status: t.instances !== undefined ? ('running' as const) : ('pending' as const), attempts: t.attempts });
+}
+
+/** A mapped task once its instances are known: running while they are, succeeded with none. */
+export function expandedTask(t: TaskState, instances: number): TaskState {
+  return { name: t.name, status: instances === 0 ? 'succeeded' : 'running', attempts: t.attempts, instances };
+}
+
+/** A new instance of a mapped task: pending, no attempts. */
+export function instanceTask(mapOf: string, index: number, item: TaskState['item']): TaskState {
+  return { name: instanceName(mapOf, index), status: 'pending', attempts: [], mapOf, index, ...(item !== undefined ? { item } : {}) };
 }
 
 /** The `notify:task` command for a task that just changed status to `t.status`. */
