@@ -38,15 +38,16 @@ function shellWord(s: string): string {
 }
 
 /**
- * The wrapper script: runs `"$@"` (passing SIGTERM / SIGINT on to it, as the pod's first process
- * gets them), keeps its exit code, writes the message (see the file comment) to
- * TERMINATION_MESSAGE_PATH and exits with the kept code. Needs a POSIX `/bin/sh`, `wc` and `cat`
- * in the image. `paths` other than the pod's are for running it outside a pod (tests).
+ * The wrapper script: runs `"$@"`, keeps its exit code, writes the message (see the file
+ * comment) to TERMINATION_MESSAGE_PATH and exits with the kept code. It passes SIGTERM on to the
+ * command: in a pod only the first process, the wrapper, gets the kubelet's signal. (A command
+ * run in the background by a non-interactive shell has no stdin and ignores SIGINT; task pods
+ * give it neither.) Needs a POSIX `/bin/sh`, `wc` and `cat` in the image. `paths` other than the
+ * pod's are for running it outside a pod (tests).
  */
 export function outputsWrapper(names: readonly string[], paths: { readonly dir: string; readonly message: string } = { dir: OUTPUTS_DIR, message: TERMINATION_MESSAGE_PATH }): string {
   return [
     `trap 'kill -TERM "$pid" 2>/dev/null' TERM`,
-    `trap 'kill -INT "$pid" 2>/dev/null' INT`,
     `"$@" &`,
     `pid=$!`,
     // wait returns early when a trapped signal arrives: wait again until the command has ended.
