@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import type { ContainerLog } from './container-log.js';
@@ -34,25 +34,47 @@ export class StartError extends Error {
 }
 
 // Runs in a private mount namespace: bind-mounts each volume at its mount path, then execs.
-// Arguments: workingDir, then (source target ro|rw) triples, then "--", then argv.
+// Arguments: the staging folder, workingDir, the sources, "--", (target ro|rw) pairs in the same
+// order, "--", argv. Every source is first bound under the staging folder (a tmpfs of this
+// namespace alone), before any target is mounted: a volume mounted over a folder that holds the
+// agent's state (`/tmp`) then cannot hide the sources mounted after it.
 const MOUNT_SCRIPT = `set -e
-wd=$1; shift
+stage=$1; wd=$2; shift 2
+mount -t tmpfs -o mode=0700 kube-agent-mounts "$stage"
+n=0
 while [ "$1" != "--" ]; do
-  if [ -d "$1" ] || [ ! -e "$1" ]; then mkdir -p "$1" "$2"; else mkdir -p "$(dirname "$2")"; [ -e "$2" ] || : > "$2"; fi
-  mount --bind "$1" "$2"
-  if [ "$3" = ro ]; then mount -o remount,bind,ro "$2"; fi
-  shift 3
+  n=$((n+1))
+  if [ -d "$1" ] || [ ! -e "$1" ]; then mkdir -p "$1" "$stage/$n"; else : > "$stage/$n"; fi
+  mount --bind "$1" "$stage/$n"
+  shift
 done
 shift
+n=0
+while [ "$1" != "--" ]; do
+  n=$((n+1))
+  if [ -d "$stage/$n" ]; then mkdir -p "$1"; else mkdir -p "$(dirname "$1")"; [ -e "$1" ] || : > "$1"; fi
+  mount --bind "$stage/$n" "$1"
+  if [ "$2" = ro ]; then mount -o remount,bind,ro "$1"; fi
+  shift 2
+done
+shift
+umount --recursive --lazy "$stage"
 if [ -n "$wd" ]; then cd "$wd"; fi
 exec "$@"`;
 
 /**
+ * Where MOUNT_SCRIPT stages the sources: a folder at the root, so that no volume a pod mounts
+ * sensibly hides it (made once on the host; its tmpfs exists in each container's namespace only).
+ */
+const MOUNT_STAGE = '/.kube-agent-mounts';
+
+/**
  * Starts a container attempt as a local process group with the container's environment (not the
- * agent's), stdout/stderr into its CRI log. Volume mounts need root: the process then runs in a
+ * agent's), stdout/stderr into its CRI log. Volume mounts (and the termination message file,
+ * mounted into every container when the agent can mount) need root: the process then runs in a
  * private mount namespace (`unshare -m`) where each volume is bind-mounted at its path (missing
- * mount-point directories are created on the host file system). Throws StartError when the
- * command cannot be started.
+ * mount points, such as `/dev/termination-log`, are created on the host file system). Throws
+ * StartError when the command cannot be started or its working directory does not exist.
  */
 export function startContainerProcess(spec: ProcessSpec, log: ContainerLog): ContainerProcess {
   const [cmd, ...args] = spec.argv;
@@ -61,14 +83,17 @@ export function startContainerProcess(spec: ProcessSpec, log: ContainerLog): Con
   let file = cmd;
   let argv = args;
   let cwd = spec.workingDir;
-  if (spec.mounts.length > 0) {
-    if (process.getuid?.() !== 0) throw new StartError('volume mounts need the node agent to run as root (it uses `unshare --mount`)');
-    file = 'unshare';
-    const triples = spec.mounts.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? 'ro' : 'rw']);
-    argv = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', MOUNT_SCRIPT, 'mounts', spec.workingDir ?? '', ...triples, '--', cmd, ...args];
-    cwd = undefined;
-  } else if (cwd && !isDirectory(cwd)) {
+  if (cwd && !isDirectory(hostPathOf(cwd, spec.mounts))) {
     throw new StartError(`chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`);
+  }
+  if (spec.mounts.length > 0) {
+    if (!canMount()) throw new StartError('volume mounts need the node agent to run as root (it uses `unshare --mount`)');
+    file = 'unshare';
+    const sources = spec.mounts.map((m) => m.hostPath);
+    const targets = spec.mounts.flatMap((m) => [m.containerPath, m.readOnly ? 'ro' : 'rw']);
+    mkdirSync(MOUNT_STAGE, { recursive: true, mode: 0o700 });
+    argv = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', MOUNT_SCRIPT, 'mounts', MOUNT_STAGE, spec.workingDir ?? '', ...sources, '--', ...targets, '--', cmd, ...args];
+    cwd = undefined;
   }
 
   const child = spawn(file, argv, { env: spec.env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,6 +128,11 @@ export function startContainerProcess(spec: ProcessSpec, log: ContainerLog): Con
       }
     },
   };
+}
+
+/** Whether this agent can bind-mount volumes into a container (it runs as root). */
+export function canMount(): boolean {
+  return process.getuid?.() === 0;
 }
 
 /** Fails like a runtime would when the command does not exist (looking through mounts). */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CoreV1Api, V1Container, V1Pod } from '@kubernetes/client-node';
 import { ContainerConfigError, resolveEnv } from './container-env.js';
 import { ContainerLog } from './container-log.js';
-import { startContainerProcess, StartError, type ContainerProcess, type Exit } from './container-process.js';
+import { canMount, startContainerProcess, StartError, type ContainerProcess, type Exit } from './container-process.js';
 import { expand } from './env-expansion.js';
 import { httpStatusOf, kubeErrorMessage } from './kube-errors.js';
 import type { LogSource } from './log-server.js';
@@ -18,6 +18,7 @@ import {
   type RestartPolicy,
 } from './pod-status.js';
 import { StatusWriter } from './status-writer.js';
+import { prepareMessageFile, readMessage } from './termination-message.js';
 import { containerMounts, prepareVolumes } from './volumes.js';
 
 /** Pod annotation that makes the agent report an image pull failure: a container name, or `*`. */
@@ -185,9 +186,12 @@ export class PodWorker {
     if (!prepared || this.halt) return undefined;
     const log = new ContainerLog(join(this.podDir, 'logs', rec.name, `${rec.restartCount}.log`));
     this.logs.set(rec.name, [...(this.logs.get(rec.name) ?? []), log]);
+    // Without mounts (an agent that is not root) the container has no message file to write.
+    const messageFile = canMount() ? await prepareMessageFile(this.podDir, spec) : undefined;
+    const mounts = messageFile ? [...prepared.mounts, messageFile.mount] : prepared.mounts;
     let proc: ContainerProcess;
     try {
-      proc = startContainerProcess({ ...prepared, ...(spec.workingDir ? { workingDir: spec.workingDir } : {}) }, log);
+      proc = startContainerProcess({ ...prepared, mounts, ...(spec.workingDir ? { workingDir: spec.workingDir } : {}) }, log);
     } catch (err) {
       return this.startFailed(rec, log, err);
     }
@@ -204,11 +208,13 @@ export class PodWorker {
     }
     this.procs.delete(rec.name);
     log.close();
+    const message = await readMessage(messageFile, exit.exitCode, log.path);
     rec.state = {
       kind: 'terminated',
       exitCode: exit.exitCode,
       ...(exit.signal !== undefined ? { signal: exit.signal } : {}),
       reason: exit.exitCode === 0 ? 'Completed' : 'Error',
+      ...(message !== undefined ? { message } : {}),
       startedAt: proc.startedAt,
       finishedAt: new Date(),
       containerID: proc.containerID,

@@ -8,7 +8,7 @@ import { attempt } from './helpers.js';
 
 test('no token unless the task asks for one', () => {
   const pod = buildPod(attempt('ns', '1', 't', 1, '', { command: ['true'] }), { kontrolerToken: { audience: 'kontroler', expirationSeconds: 3600, serverUrl: 'http://k:8080' } });
-  assert.equal(pod.spec?.volumes, undefined);
+  assert.deepEqual(pod.spec?.volumes?.map((v) => v.name), ['kontroler-outputs'], 'only the outputs folder every pod has');
   assert.ok(!pod.spec!.containers[0]!.env!.some((e) => e.name === 'KONTROLER_TOKEN_FILE'));
 });
 
@@ -29,6 +29,6 @@ test('a task that asks gets the projected token volume, the mount and the variab
 
 test('defaults: audience kontroler, one hour, no server URL', () => {
   const pod = buildPod(attempt('ns', '1', 't', 1, '', { command: ['true'], kontrolerToken: true }));
-  assert.deepEqual(pod.spec!.volumes![0]!.projected!.sources![0]!.serviceAccountToken, { audience: 'kontroler', expirationSeconds: 3600, path: 'token' });
+  assert.deepEqual(pod.spec!.volumes!.find((v) => v.name === 'kontroler-token')!.projected!.sources![0]!.serviceAccountToken, { audience: 'kontroler', expirationSeconds: 3600, path: 'token' });
   assert.ok(!pod.spec!.containers[0]!.env!.some((e) => e.name === 'KONTROLER_SERVER'));
 });

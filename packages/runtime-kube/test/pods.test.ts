@@ -60,7 +60,7 @@ test('buildPod: restartPolicy Never, labels and annotations that find the attemp
   assert.deepEqual(main?.resources, { limits: { cpu: '1' } });
   assert.deepEqual(
     main?.volumeMounts?.map((m) => m.mountPath),
-    ['/data', '/kontroler/script', '/workspace'],
+    ['/data', '/kontroler/script', '/kontroler/outputs', '/workspace'],
   );
   assert.equal(pod.spec?.volumes?.find((v) => v.name === 'workspace')?.persistentVolumeClaim?.claimName, 'kr-5-workspace');
   assert.equal(pod.spec?.serviceAccountName, 'runner');

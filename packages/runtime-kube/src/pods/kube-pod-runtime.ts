@@ -13,7 +13,8 @@ import type { OwnerReference } from '../kube/objects.js';
 import { followLog, logComplete, unseenPart, type Follow } from './log-follow.js';
 import { LABELS, MANAGED_BY, keyOfPod, keyString, podName, workspaceClaimName } from './naming.js';
 import { deletePod, ensureClaim, removePod } from './pod-api.js';
-import { MAIN_CONTAINER, buildPod, type PodOptions } from './pod-spec.js';
+import { declaredOutputs, parseOutputs, type OutputsRead } from './outputs.js';
+import { MAIN_CONTAINER, buildPod, checkPodOutputs, type PodOptions } from './pod-spec.js';
 import { attemptOutcome, deletedUnscheduled, lastExitedView, mainStarted, viewPod, type ExitedView, type PodView } from './pod-view.js';
 import { readDagRunOwner } from './run-owner.js';
 import { sweepAccounted } from './sweep.js';
@@ -150,15 +151,12 @@ export class KubePodRuntime implements TaskRuntime {
   /**
    * Creates the attempt's pod (and the run's workspace claim); when the pod exists already it is
    * adopted instead, so an attempt never gets two pods. Emits `started` before it resolves.
-   * Throws VALIDATION_FAILED when the apiserver refuses the pod, FORBIDDEN, NOT_FOUND (namespace)
-   * or UNAVAILABLE otherwise: the attempt then fails with that reason.
+   * Throws VALIDATION_FAILED when the pod cannot carry the task's outputs (checkPodOutputs) or the
+   * apiserver refuses the pod, FORBIDDEN, NOT_FOUND (namespace) or UNAVAILABLE otherwise: the
+   * attempt then fails with that reason.
    */
   async start(spec: AttemptSpec): Promise<void> {
-    if (spec.outputs && spec.outputs.length > 0) {
-      // Planned (issue 14): outputs through the container's termination message. Refused rather
-      // than run and then failed for outputs the pod could not hand back.
-      throw new KontrolerError('VALIDATION_FAILED', `task ${spec.task} declares outputs (${spec.outputs.join(', ')}): the Kubernetes runtime does not carry task outputs yet; run it on the local runtime, or remove outputs`);
-    }
+    checkPodOutputs(spec);
     await this.sync();
     const id = keyString(spec);
     if (this.tracked.has(id)) return;
@@ -402,13 +400,15 @@ export class KubePodRuntime implements TaskRuntime {
       }
     }
     const { reason, exitCode } = attemptOutcome(view, { killReason: t.killReason, stuckReason: t.stuckReason, deleted: t.pod?.metadata?.deletionTimestamp !== undefined });
+    // Outputs of an attempt that succeeded only (as on the local runtime); the names from the pod, so an adopter reads the same ones.
+    const outputs: OutputsRead = exitCode === 0 && t.pod ? parseOutputs(t.key.task, view.terminationMessage, declaredOutputs(t.pod)) : {};
     t.ended = true;
     t.ending = false;
-    this.endedView.set(t.id, { view, reason, ...(exitCode !== undefined ? { exitCode } : {}) });
-    this.emit({ type: 'exited', key: t.key, at: view.finishedAt ?? this.clock(), reason, ...(exitCode !== undefined ? { exitCode } : {}) });
+    this.endedView.set(t.id, { view, reason, ...(exitCode !== undefined ? { exitCode } : {}), ...outputs });
+    this.emit({ type: 'exited', key: t.key, at: view.finishedAt ?? this.clock(), reason, ...(exitCode !== undefined ? { exitCode } : {}), ...outputs });
   }
 
-  private readonly endedView = new Map<string, { view: ExitedView; reason: string; exitCode?: number }>();
+  private readonly endedView = new Map<string, { view: ExitedView; reason: string; exitCode?: number } & OutputsRead>();
 
   private observe(t: Tracked): AttemptObservation {
     const handle = `${t.namespace}/${t.name}`;
@@ -426,6 +426,8 @@ export class KubePodRuntime implements TaskRuntime {
         finishedAt: end.view.finishedAt ?? this.clock(),
         reason: end.reason,
         ...(end.exitCode !== undefined ? { exitCode: end.exitCode } : {}),
+        ...(end.outputs !== undefined ? { outputs: end.outputs } : {}),
+        ...(end.outputError !== undefined ? { outputError: end.outputError } : {}),
       };
     }
     return { state: 'running', handle, startedAt: created };

@@ -1,8 +1,10 @@
 // The pod of one attempt, built from the attempt spec. Pure.
+import { KontrolerError } from '@kontroler/core';
 import type { AttemptSpec } from '@kontroler/engine';
 import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { OwnerReference } from '../kube/objects.js';
 import { LABELS, LOG_FINALIZER, attemptAnnotations, attemptLabels, labelValue, podName, workspaceClaimName } from './naming.js';
+import { OUTPUTS_ANNOTATION, OUTPUTS_DIR, OUTPUTS_VOLUME, TERMINATION_MESSAGE_PATH, wrapCommand } from './outputs.js';
 
 /** The Go project's default image for the init container that writes a task's script. */
 export const DEFAULT_SCRIPT_INJECTOR_IMAGE = 'registry.access.redhat.com/ubi9/ubi-micro:latest';
@@ -95,6 +97,7 @@ function envOf(spec: AttemptSpec, token: KontrolerTokenOptions | undefined): V1E
     KONTROLER_DAG: spec.dagName,
     KONTROLER_NAMESPACE: spec.namespace,
     ...(spec.workspace ? { KONTROLER_WORKSPACE: WORKSPACE_PATH } : {}),
+    KONTROLER_OUTPUTS: OUTPUTS_DIR,
     ...(token ? { KONTROLER_TOKEN_FILE: KONTROLER_TOKEN_PATH, ...(token.serverUrl ? { KONTROLER_SERVER: token.serverUrl } : {}) } : {}),
   };
   const out = env.filter((e) => !Object.hasOwn(own, e.name));
@@ -102,8 +105,28 @@ function envOf(spec: AttemptSpec, token: KontrolerTokenOptions | undefined): V1E
   return out;
 }
 
-/** The pod that runs attempt `spec`: see README "Kubernetes mode" for its shape. */
+/**
+ * Throws VALIDATION_FAILED when a pod cannot carry the task's outputs: it declares some but sets
+ * neither a command nor a script, and the outputs wrapper needs a command to run.
+ */
+export function checkPodOutputs(spec: AttemptSpec): void {
+  const outputs = spec.outputs ?? [];
+  if (outputs.length > 0 && spec.script === undefined && spec.command.length === 0) {
+    throw new KontrolerError(
+      'VALIDATION_FAILED',
+      `task ${spec.task} declares outputs (${outputs.join(', ')}) but sets neither command nor script: on Kubernetes the outputs are collected by a /bin/sh wrapper around the task's command, and the image's entrypoint cannot be wrapped; give the task a command`,
+    );
+  }
+}
+
+/**
+ * The pod that runs attempt `spec`: see README "Kubernetes mode" for its shape. A task with
+ * outputs gets its command under the outputs wrapper (outputs.ts). Throws VALIDATION_FAILED as
+ * checkPodOutputs does.
+ */
 export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
+  checkPodOutputs(spec);
+  const outputs = spec.outputs ?? [];
   // The task's podTemplate (core's PodTemplateSpec, checked by core's validation): its volumes
   // are Kubernetes volume sources, passed on as they are.
   const t = spec.podTemplate ?? {};
@@ -135,6 +158,15 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
     if (spec.command.length > 0) main.command = [...spec.command];
     if (spec.args.length > 0) main.args = [...spec.args];
   }
+  // KONTROLER_OUTPUTS is a folder in every pod (as on every runtime), read only for declared outputs.
+  volumes.push({ name: OUTPUTS_VOLUME, emptyDir: {} });
+  mounts.push({ name: OUTPUTS_VOLUME, mountPath: OUTPUTS_DIR });
+  if (outputs.length > 0) {
+    main.command = wrapCommand(outputs, [...(main.command ?? []), ...(main.args ?? [])]);
+    delete main.args;
+    main.terminationMessagePath = TERMINATION_MESSAGE_PATH;
+    main.terminationMessagePolicy = 'File';
+  }
   if (spec.workspace) {
     volumes.push({ name: WORKSPACE_VOLUME, persistentVolumeClaim: { claimName: workspaceClaimName(spec.runId) } });
     mounts.push({ name: WORKSPACE_VOLUME, mountPath: WORKSPACE_PATH });
@@ -154,7 +186,11 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
       name: podName(spec),
       namespace: spec.namespace,
       labels: { ...(opts.labels ?? {}), ...attemptLabels(spec, spec.dagName) },
-      annotations: { ...(opts.annotations ?? {}), ...attemptAnnotations(spec, spec.dagName) },
+      annotations: {
+        ...(opts.annotations ?? {}),
+        ...attemptAnnotations(spec, spec.dagName),
+        ...(outputs.length > 0 ? { [OUTPUTS_ANNOTATION]: JSON.stringify(outputs) } : {}),
+      },
       ...(opts.logFinalizer === false ? {} : { finalizers: [LOG_FINALIZER] }),
       ...(opts.owner ? { ownerReferences: [{ ...opts.owner, controller: true, blockOwnerDeletion: false }] } : {}),
     },

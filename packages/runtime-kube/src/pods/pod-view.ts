@@ -16,6 +16,8 @@ export type PodView =
       readonly finishedAt?: number;
       /** Container whose log tells what happened (the main one, or a failed init container). */
       readonly logContainer?: string;
+      /** The main container's termination message (it carries the task's outputs). */
+      readonly terminationMessage?: string;
     };
 
 /**
@@ -67,6 +69,7 @@ export function viewPod(pod: V1Pod): PodView {
         ...(startedAt !== undefined ? { startedAt } : {}),
         ...(finishedAt !== undefined ? { finishedAt } : {}),
         logContainer: main?.name ?? MAIN_CONTAINER,
+        ...(term.message !== undefined && term.message !== null ? { terminationMessage: term.message } : {}),
       };
     }
     if (failedInit) {
