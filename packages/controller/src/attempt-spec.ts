@@ -1,5 +1,5 @@
-import { KontrolerError, findReferences, lookupEnvSecret, substitute, type DagDefinition, type ResolvedTask } from '@kontroler/core';
-import type { AttemptSpec, ResolvedInputs, RunContext } from '@kontroler/engine';
+import { KontrolerError, findReferences, itemText, lookupEnvSecret, substitute, type DagDefinition, type ResolvedTask } from '@kontroler/core';
+import type { AttemptSpec, ResolvedInputs, RunContext, TaskState } from '@kontroler/engine';
 import type { RunRecord } from '@kontroler/store';
 
 /**
@@ -61,6 +61,7 @@ export function buildAttemptSpec(
   deadlineAt: number | undefined,
   secrets: SecretResolver,
   resolved?: ResolvedInputs,
+  instance?: Pick<TaskState, 'name' | 'mapOf' | 'index' | 'item'>,
 ): AttemptSpec {
   const env: Record<string, string> = {};
   const secretEnv: Record<string, string> = {};
@@ -107,9 +108,15 @@ export function buildAttemptSpec(
     }
     env[e.name] = fill(e.value);
   }
+  // An instance of a mapped task also gets its item: KONTROLER_ITEM (a string as it is, anything
+  // else as JSON, like {{item}}) and KONTROLER_ITEM_INDEX.
+  if (instance?.mapOf !== undefined) {
+    env.KONTROLER_ITEM = itemText(instance.item ?? null);
+    env.KONTROLER_ITEM_INDEX = String(instance.index ?? 0);
+  }
   return {
     runId: String(run.id),
-    task: task.name,
+    task: instance?.mapOf !== undefined ? instance.name : task.name,
     attempt,
     namespace: run.namespace,
     dagName: run.dagName,

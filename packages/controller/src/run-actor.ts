@@ -287,12 +287,14 @@ export class RunActor {
   }
 
   private startAttempt(task: string, attempt: number, deadlineAt: number | undefined): void {
-    const spec = this.tasks.get(task);
+    const state = this.state.tasks.get(task);
+    // An instance of a mapped task runs with its mapped task's spec.
+    const spec = this.tasks.get(state?.mapOf ?? task);
     if (!spec) return;
     let attemptSpec: ReturnType<typeof buildAttemptSpec>;
     try {
-      const resolved = this.state.tasks.get(task)?.attempts[attempt - 1]?.resolved;
-      attemptSpec = buildAttemptSpec(this.run, this.def, spec, attempt, deadlineAt, this.deps.secrets, resolved);
+      const resolved = state?.attempts[attempt - 1]?.resolved;
+      attemptSpec = buildAttemptSpec(this.run, this.def, spec, attempt, deadlineAt, this.deps.secrets, resolved, state);
     } catch (err) {
       // A missing secret: the attempt fails before it starts, and retrying cannot help.
       const message = messageOf(err);

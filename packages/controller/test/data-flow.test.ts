@@ -7,7 +7,7 @@ import { KontrolerError } from '@kontroler/core';
 import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
 import { getRun, loadRun } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { FakeRuntime } from '@kontroler/testing';
+import { FakeRuntime, type FakeAttempt, type FakeScript } from '@kontroler/testing';
 import { definition, startRun, task } from './fixtures.js';
 
 let db: TestDatabase;
@@ -84,5 +84,47 @@ describe('a runtime that refuses an attempt spec', () => {
     assert.equal(d.state.tasks.get('a')?.attempts.length, 1, 'no retry');
     assert.equal(d.state.tasks.get('a')?.attempts[0]?.reason, 'StartFailed: this runtime does not carry task outputs');
     assert.equal(d.state.tasks.get('b')?.status, 'succeeded');
+  });
+});
+
+describe('a mapped task through the controller', () => {
+  test('instances run with their item, survive a controller restart without starting twice, and downstream reads their outputs in item order', async () => {
+    let hang = true;
+    const script: FakeScript = (spec): FakeAttempt => {
+      if (spec.task === 'list') return { exitCode: 0, outputs: { files: JSON.stringify(['a', 'b', 'c', 'd', 'e']) } };
+      if (spec.task.startsWith('process[')) return hang ? {} : { exitCode: 0, outputs: { n: `${spec.env.KONTROLER_ITEM}${spec.env.KONTROLER_ITEM_INDEX}` } };
+      return { exitCode: 0 };
+    };
+    const rt = new FakeRuntime(script);
+    const opts = { pool: db.pool, databaseUrl: db.url, log: silentLog, secrets: envSecretResolver({}), pollMs: 200 };
+    const c1 = new Controller({ ...opts, runtime: rt, id: 'c-map-1' });
+    await c1.start();
+    const def = definition('mapped', [
+      task('list', [], { outputs: ['files'] }),
+      task('process', ['list'], { withParam: '{{tasks.list.outputs.files}}', maxParallel: 2, args: ['{{item}}'], outputs: ['n'] }),
+      task('sum', ['process'], { args: ['{{tasks.process.outputs.n}}'] }),
+    ]);
+    const run = await startRun(db.pool, def);
+    await Promise.all([rt.started({ runId: String(run.id), task: 'process[0]', attempt: 1 }), rt.started({ runId: String(run.id), task: 'process[1]', attempt: 1 })]);
+    await c1.stop();
+    // While no controller runs, the two running instances end.
+    hang = false;
+    for (const k of [0, 1]) rt.finish({ runId: String(run.id), task: `process[${k}]`, attempt: 1 }, 0, 'Completed', { outputs: { n: `${'ab'[k]}${k}` } });
+    const rt2 = rt.reopen();
+    const c2 = new Controller({ ...opts, runtime: rt2, id: 'c-map-2' });
+    const done = ended(c2, run.id);
+    await c2.start();
+    await done;
+    await c2.stop();
+    const d = (await loadRun(db.pool, run.id))!;
+    assert.equal(d.run.status, 'succeeded');
+    assert.equal(d.state.tasks.get('process')?.instances, 5);
+    assert.equal(d.state.tasks.get('process')?.status, 'succeeded');
+    assert.deepEqual(d.state.tasks.get('process[3]'), { ...d.state.tasks.get('process[3]'), mapOf: 'process', index: 3, item: 'd', status: 'succeeded' });
+    const starts = [...rt.starts, ...rt2.starts].filter((s) => s.includes('/process['));
+    assert.deepEqual(starts.sort(), [0, 1, 2, 3, 4].map((k) => `${run.id}/process[${k}]/1`), 'each instance started once');
+    assert.deepEqual(rt2.specs.get(`${run.id}/process[4]/1`)?.args, ['e']);
+    assert.equal(rt2.specs.get(`${run.id}/process[4]/1`)?.env.KONTROLER_ITEM, 'e');
+    assert.deepEqual(d.state.tasks.get('sum')?.attempts[0]?.resolved?.args, ['["a0","b1","c2","d3","e4"]']);
   });
 });

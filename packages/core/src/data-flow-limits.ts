@@ -8,7 +8,7 @@ export const DATA_FLOW_LIMITS = {
   maxOutputsPerTask: 32,
   /**
    * Bytes of a Kubernetes container's termination message (the kubelet's limit): every output of a
-   * task in a pod travels in it, so their JSON together must fit.
+   * task in a pod travels in it (length-prefixed records), so together they must fit.
    */
   maxTerminationMessageBytes: 4096,
   /** Instances of one mapped task (`withItems` / `withParam`). */

@@ -122,7 +122,7 @@ export function validateDagTask(resource: DagTaskResource, ctx: ValidationContex
  * Data-flow fields whose run semantics are not built yet (issue 14: planned): refused with a clear
  * error rather than accepted and ignored.
  */
-const NOT_YET_SUPPORTED = ['withItems', 'withParam', 'maxParallel', 'dagRef', 'approval'] as const;
+const NOT_YET_SUPPORTED = ['dagRef', 'approval'] as const;
 
 /** The body without the refused fields, so their own checks do not add to the refusal. */
 function withoutUnsupported(t: Record<string, unknown>): Record<string, unknown> {
@@ -131,7 +131,7 @@ function withoutUnsupported(t: Record<string, unknown>): Record<string, unknown>
 
 function refuseNotYetSupported(t: Record<string, unknown>, path: string, report: Report): void {
   for (const f of NOT_YET_SUPPORTED) {
-    if (t[f] !== undefined && t[f] !== null) report.add(`${path}.${f}`, `${f} is not supported yet (planned: dynamic fan-out, sub-DAGs and approvals); remove it`);
+    if (t[f] !== undefined && t[f] !== null) report.add(`${path}.${f}`, `${f} is not supported yet (planned: sub-DAGs and approvals); remove it`);
   }
 }
 

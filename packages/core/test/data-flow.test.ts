@@ -117,10 +117,32 @@ describe('validation', () => {
     assert.deepEqual(errors(base([task('a', { outputs: many.slice(1) })])), [], 'exactly the limit');
   });
 
-  test('maps, sub-DAGs and approvals are refused for now, naming the field', () => {
+  test('maps: withItems or withParam (not both), a reference in withParam, maxParallel only on a mapped task, the inline item limit', () => {
+    const many = Array.from({ length: DATA_FLOW_LIMITS.maxInlineItems + 1 }, (_, i) => i);
+    const d = base([
+      task('list', { outputs: [{ name: 'files' }] }),
+      task('ok', { runAfter: ['list'], withParam: '{{tasks.list.outputs.files}}', maxParallel: 3, args: ['{{item.path}}'] }),
+      task('both', { runAfter: ['list'], withItems: ['a'], withParam: '{{tasks.list.outputs.files}}' }),
+      task('fixed', { withParam: '["a","b"]' }),
+      task('lone', { maxParallel: 2 }),
+      task('zero', { withItems: ['a'], maxParallel: 0 }),
+      task('big', { withItems: many }),
+      task('inline', { withItems: ['x', 2, { k: 'v' }], args: ['{{item}}', '{{item.k}}'] }),
+    ]);
+    const e = errors(d);
+    assert.deepEqual(e.filter((x) => x.startsWith('spec.task[1].') || x.startsWith('spec.task[7].')), [], 'valid maps');
+    assert.ok(e.some((x) => x.startsWith('spec.task[2].withParam: set withItems or withParam, not both')), e.join('\n'));
+    assert.ok(e.some((x) => x.startsWith('spec.task[3].withParam: must contain a reference')), e.join('\n'));
+    assert.ok(e.some((x) => x.startsWith('spec.task[4].maxParallel: only a mapped task')), e.join('\n'));
+    assert.ok(e.some((x) => x.startsWith('spec.task[5].maxParallel: must be 1 or more')), e.join('\n'));
+    assert.ok(e.some((x) => x.startsWith(`spec.task[6].withItems: too many items: ${many.length}`)), e.join('\n'));
+  });
+
+  test('sub-DAGs and approvals are refused for now, naming the field', () => {
     const d = base([task('a', { withItems: ['x'], maxParallel: 2 }), { name: 'b', approval: { message: 'ok?' } }, { name: 'c', dagRef: { name: 'other' } }]);
     const e = errors(d);
-    for (const p of ['spec.task[0].withItems', 'spec.task[0].maxParallel', 'spec.task[1].approval', 'spec.task[2].dagRef']) {
+    assert.ok(!e.some((x) => x.startsWith('spec.task[0]')), e.join('\n'));
+    for (const p of ['spec.task[1].approval', 'spec.task[2].dagRef']) {
       assert.ok(e.some((x) => x.startsWith(`${p}: `) && x.includes('is not supported yet')), `${p}\n${e.join('\n')}`);
     }
     const dt: DagTaskResource = { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagTask', metadata: { name: 't' }, spec: { image: 'a', command: ['true'], outputs: [{ name: 'x' }], approval: {} } };
