@@ -56,6 +56,8 @@ export interface RunTasksFilter {
   status?: TaskStatus[];
   /** Only tasks whose name starts with this. */
   prefix?: string;
+  /** The instances of this mapped task (`NAME[0]`, ... in item order) instead of the run's own tasks. */
+  mapOf?: string;
 }
 
 export interface RunTasksQuery extends RunTasksFilter {
