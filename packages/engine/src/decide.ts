@@ -28,7 +28,8 @@
 import type { DagDefinition, JsonValue, ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
 import type { RunState, TaskState } from './state.js';
-import { isTerminalRun, taskMap } from './state.js';
+import { isTerminalRun, lastAttempt, taskMap } from './state.js';
+import { canceledApproval, isWaitingApproval, timeoutDecision } from './approval.js';
 import { RunDraft } from './draft.js';
 import { dagIndexOf, type DagIndex } from './dag-index.js';
 import { RunIndex } from './run-index.js';
@@ -145,7 +146,7 @@ function reconcile(d: Draft, now: number, maxRunning: number): void {
   if (!d.begin(now)) return;
   let wakeAt = Number.POSITIVE_INFINITY;
   if (d.cancelRequested) {
-    cancelAll(d);
+    cancelAll(d, now);
     settleMaps(d);
   } else {
     settleSkips(d);
@@ -158,11 +159,12 @@ function reconcile(d: Draft, now: number, maxRunning: number): void {
 }
 
 /** Kills active attempts not yet asked to stop and cancels the other unfinished tasks. O(those tasks). */
-function cancelAll(d: Draft): void {
+function cancelAll(d: Draft, now: number): void {
   for (const i of d.run.cancelTargets()) {
     const t = d.run.current[i];
     if (!t) continue;
-    if (!d.kill(t, 'Canceled')) d.setTask(canceledTask(t));
+    if (isWaitingApproval(t)) d.setTask(canceledApproval(t, now));
+    else if (!d.kill(t, 'Canceled')) d.setTask(canceledTask(t));
   }
 }
 
@@ -247,8 +249,13 @@ function startReady(d: Draft, now: number, maxRunning: number): void {
     const t = run.current[i];
     const spec = run.specAt(i);
     if (!t || !spec) continue;
-    d.start(spec, t, now, resolveInputs(spec, (n) => d.task(n), d.context, t));
-    slots--;
+    const resolved = resolveInputs(spec, (n) => d.task(n), d.context, t);
+    // An approval waits for a person and takes no slot.
+    if (spec.approval) d.requestApproval(spec, t, now, resolved);
+    else {
+      d.start(spec, t, now, resolved);
+      slots--;
+    }
   }
 }
 
@@ -263,6 +270,9 @@ function enforceDeadlines(d: Draft, now: number): void {
   due.sort((a, b) => run.orderKey(a) - run.orderKey(b));
   for (const i of due) {
     const t = run.current[i];
-    if (t) d.kill(t, 'DeadlineExceeded');
+    const a = t && lastAttempt(t);
+    // An approval past its timeout is decided by its onTimeout.
+    if (t && a && isWaitingApproval(t)) d.apply({ type: 'approval:decided', task: t.name, ...timeoutDecision(run.specAt(i), a, now) }, now);
+    else if (t) d.kill(t, 'DeadlineExceeded');
   }
 }

@@ -5,6 +5,7 @@ import type { ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
 import type { ResolvedInputs, RunState, TaskState } from './state.js';
 import { isTerminalRun, withTasks } from './state.js';
+import { decidedApproval, requestedApproval } from './approval.js';
 import { attemptExited, attemptStarted, killedTask, resetTask, startedTask, taskNotification } from './transitions.js';
 
 /** Subclasses say how tasks are found: `spec` and `retryTargets` (a plain RunDraft knows no definition). */
@@ -51,6 +52,13 @@ export class RunDraft {
     this.commands.push(s.command);
   }
 
+  /** Creates the task's next approval attempt (waiting for a person) and asks for the decision. */
+  requestApproval(spec: ResolvedTask, t: TaskState, now: number, resolved?: ResolvedInputs): void {
+    const r = requestedApproval(spec, t, now, resolved);
+    this.setTask(r.task);
+    this.commands.push(r.command);
+  }
+
   /** Asks to stop the task's active attempt with `reason`; false when there is none or a stop was asked. */
   kill(t: TaskState, reason: string): boolean {
     const k = killedTask(t, reason);
@@ -78,6 +86,14 @@ export class RunDraft {
         this.cancelRequested = false;
         this.finishedAt = undefined;
         return;
+      case 'approval:decided': {
+        const t = this.task(ev.task);
+        const r = t ? decidedApproval(this.spec(ev.task), t, ev) : undefined;
+        if (!r) return;
+        this.setTask(r.task);
+        this.commands.push(r.command);
+        return;
+      }
       case 'attempt:started':
       case 'attempt:exited': {
         const t = this.task(ev.task);

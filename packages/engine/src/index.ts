@@ -7,3 +7,4 @@ export { shouldRetry, retryDelayMs } from './retry.js';
 export * from './transitions.js';
 export { RunDraft } from './draft.js';
 export { isMapped, reduceOutput, settledMap, type InstanceCounts } from './map.js';
+export { APPROVAL_TIMEOUT_BY, isWaitingApproval } from './approval.js';

@@ -12,6 +12,7 @@ import { IndexedHeap } from './indexed-heap.js';
 import { IndexedSet } from './indexed-set.js';
 import { hasActiveAttempt, isKillable, pendingDeadline } from './transitions.js';
 import { instanceName } from './state.js';
+import { isWaitingApproval } from './approval.js';
 import type { InstanceCounts } from './map.js';
 
 const TERMINAL = 1;
@@ -93,6 +94,8 @@ export class RunIndex {
   private mapsDirty = new Set<number>();
   /** Mapped tasks in status running (they run no attempt themselves: not counted as running work). */
   private runningMaps = 0;
+  /** Tasks whose approval waits for a decision (no process: not counted as running work). */
+  private waitingApprovals = 0;
   /** The definition's size when instance slots were first given out (a growing definition then needs a rebuild). */
   private instancesFrom: number | undefined;
 
@@ -201,9 +204,9 @@ export class RunIndex {
     return this.mapsDirty.size > 0;
   }
 
-  /** Running tasks that run an attempt (a running mapped task runs none itself). */
+  /** Running tasks that run an attempt (a running mapped task runs none itself, a waiting approval no process). */
   runningWork(): number {
-    return this.counts.running - this.runningMaps;
+    return this.counts.running - this.runningMaps - this.waitingApprovals;
   }
 
   /** Task `i` may start now: joins `startable`, or for an instance over its `maxParallel`, waits held. */
@@ -285,6 +288,7 @@ export class RunIndex {
       this.withdraw(i);
       this.retries.set(i, next?.retryAt ?? Number.NEGATIVE_INFINITY);
     }
+    this.waitingApprovals += (isWaitingApproval(next) ? 1 : 0) - (isWaitingApproval(before) ? 1 : 0);
     const deadline = next ? pendingDeadline(next) : undefined;
     if (deadline === undefined) this.deadlines.remove(i);
     else this.deadlines.set(i, deadline);
