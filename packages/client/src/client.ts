@@ -56,6 +56,8 @@ export interface RunTasksFilter {
   status?: TaskStatus[];
   /** Only tasks whose name starts with this. */
   prefix?: string;
+  /** The instances (`NAME[i]`, index order) of the mapped task NAME instead of the run's tasks. */
+  mapOf?: string;
 }
 
 export interface RunTasksQuery extends RunTasksFilter {
