@@ -6,3 +6,4 @@ export { readiness, readinessFromCounts, type Readiness } from './readiness.js';
 export { shouldRetry, retryDelayMs } from './retry.js';
 export * from './transitions.js';
 export { RunDraft } from './draft.js';
+export { isMapped, reduceOutput, settledMap, type InstanceCounts } from './map.js';

@@ -5,7 +5,7 @@ import { evaluateCondition, findReferences, substitute, type ConditionTask, type
 import type { RunContext } from './decide.js';
 import type { ResolvedInputs, TaskState } from './state.js';
 import { instanceName, isTerminalTask, lastAttempt } from './state.js';
-import { isMapped } from './map.js';
+import { isMapped, reduceOutput } from './map.js';
 
 /** How the engine sees the run's tasks while deciding. */
 export type TaskView = (name: string) => TaskState | undefined;
@@ -56,7 +56,7 @@ export function outputOf(t: TaskState | undefined, name: string, view: TaskView)
   const m = mapped(t, view);
   let v = m.arrays.get(name);
   if (v === undefined) {
-    v = JSON.stringify(m.values.map((o) => (o && Object.hasOwn(o, name) ? (o[name] ?? null) : null)));
+    v = reduceOutput(m.values, name);
     m.arrays.set(name, v);
   }
   return v;

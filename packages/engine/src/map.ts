@@ -59,3 +59,11 @@ export function settledMap(t: TaskState, c: InstanceCounts): TaskState {
   if (t.status === status && t.reason === reason) return t;
   return { name: t.name, status, attempts: t.attempts, instances: c.n, ...(reason !== undefined ? { reason } : {}) };
 }
+
+/**
+ * A mapped task's output `name`: the JSON array of its instances' values in item order, null for
+ * an instance without one (`values`: per instance, its outputs when it succeeded).
+ */
+export function reduceOutput(values: readonly (Readonly<Record<string, string>> | undefined)[], name: string): string {
+  return JSON.stringify(values.map((o) => (o && Object.hasOwn(o, name) ? (o[name] ?? null) : null)));
+}

@@ -48,6 +48,13 @@ export function attemptView(a: AttemptState | AttemptRecord, logSize: number) {
   };
 }
 
+/** The spec fields a task of a run shows: its own, or for an instance its mapped task's. */
+export function briefOf(index: RunIndex, t: RunTaskRecord): TaskBrief | undefined {
+  if (t.mapOf === undefined) return index.tasks[t.position];
+  const p = index.positions.get(t.mapOf);
+  return p === undefined ? undefined : index.tasks[p];
+}
+
 /** A task of a run: its spec fields (from the run's index) and its state and attempts. */
 export function runTaskView(spec: TaskBrief | undefined, t: RunTaskRecord) {
   return {
@@ -61,11 +68,14 @@ export function runTaskView(spec: TaskBrief | undefined, t: RunTaskRecord) {
     ...(spec ? { triggerRule: spec.triggerRule, retryLimit: spec.retryLimit } : {}),
     attempts: t.attempts.map((a) => attemptView(a, a.logSize)),
     ...taskOutputs(t),
+    ...(t.mapOf !== undefined ? { kind: 'instance' as const, mapOf: t.mapOf, index: t.index ?? 0, item: t.item ?? null } : spec?.mapped ? { kind: 'map' as const } : {}),
+    ...(t.instances !== undefined ? { instances: t.instances, instanceCounts: t.instanceCounts ?? {} } : {}),
   };
 }
 
-/** A succeeded task's outputs: its last attempt's (the one that succeeded). */
+/** A succeeded task's outputs: its last attempt's (the one that succeeded); a mapped task's, reduced over its instances. */
 function taskOutputs(t: RunTaskRecord): { outputs?: Record<string, string> } {
+  if (t.mappedOutputs) return { outputs: t.mappedOutputs };
   const last = t.attempts[t.attempts.length - 1];
   return t.status === 'succeeded' && last?.outputs ? { outputs: { ...last.outputs } } : {};
 }
@@ -93,7 +103,7 @@ export function runDetail(
     ...runSummary(o.run),
     taskCounts: o.counts,
     taskTotal: o.total,
-    tasks: page.tasks.map((t) => runTaskView(index.tasks[t.position], t)),
+    tasks: page.tasks.map((t) => runTaskView(briefOf(index, t), t)),
     ...(page.nextPosition !== undefined ? { tasksNextCursor: taskCursor(page.nextPosition) } : {}),
     ...(index.graph ? { graph: index.graph } : {}),
     ...(graphSummary ? { graphSummary } : {}),

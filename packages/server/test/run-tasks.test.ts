@@ -2,8 +2,8 @@
 // cursor pages) over real HTTP, with RBAC and bad inputs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TASK_STATUSES, type TaskStatus } from '@kontroler/engine';
-import { GRAPH_MAX_NODES } from '@kontroler/store';
+import { TASK_STATUSES, decideAll, type RunEvent, type TaskStatus } from '@kontroler/engine';
+import { GRAPH_MAX_NODES, loadRun, saveRunState } from '@kontroler/store';
 import { setTaskStatuses } from '@kontroler/store/testing';
 import { resolvedTask as task } from '@kontroler/testing';
 import { call, seedRun, startHarness, userWithSession, type Harness } from './harness.js';
@@ -165,3 +165,65 @@ describe('data flow in the views', () => {
     assert.deepEqual(page.body.items[0]?.outputs, { n: '19' });
   });
 });
+
+describe('mapped tasks in the views', () => {
+  test('a mapped task shows its instance counts and reduced outputs; its instances are listed only with ?mapOf=, in item order, paged', async () => {
+    const def = [task('list', [], { outputs: ['files'] }), task('process', ['list'], { withParam: '{{tasks.list.outputs.files}}', outputs: ['n'] }), task('sum', ['process'])];
+    const id = await seedRun(h, 'team', 'mapped', def);
+    const loaded = (await loadRun(h.db.pool, id))!;
+    await h.db.pool.query(`update runs set owner = 'views-test', lease_expires_at = now() + interval '1 minute' where id = $1`, [id]);
+    let s = loaded.state;
+    const items = ['a', 'b', 'c', 'd', 'e'];
+    const events: RunEvent[][] = [
+      [{ type: 'run:tick' }],
+      [{ type: 'attempt:exited', task: 'list', attempt: 1, at: 2, exitCode: 0, outputs: { files: JSON.stringify(items) } }],
+      [0, 1, 2, 3].map((k): RunEvent => ({ type: 'attempt:exited', task: `process[${k}]`, attempt: 1, at: 3, exitCode: k === 2 ? 1 : 0, outputs: { n: `n${k}` } })),
+    ];
+    for (const [i, evs] of events.entries()) {
+      const r = decideAll(loaded.definition, s, evs, i + 1);
+      await saveRunState(h.db.pool, { runId: id, owner: 'views-test', prev: s, next: r.state, changed: r.changed });
+      s = r.state;
+    }
+    const detail = await get<Detail & { tasks: Array<TaskView & { kind?: string; instances?: number; instanceCounts?: Record<string, number>; outputs?: unknown }> }>(`/api/v1/runs/${id}`);
+    assert.equal(detail.status, 200);
+    assert.deepEqual(detail.body.tasks.map((t) => t.name), ['list', 'process', 'sum'], 'instances are not among the run\'s tasks');
+    const p = detail.body.tasks[1];
+    assert.equal(p?.kind, 'map');
+    assert.equal(p?.instances, 5);
+    assert.deepEqual(p?.instanceCounts, { succeeded: 3, failed: 1, running: 1 });
+    assert.equal(p?.outputs, undefined, 'no outputs while it runs');
+    const page1 = await get<{ items: Array<TaskView & { kind?: string; mapOf?: string; index?: number; item?: unknown }>; nextCursor?: string }>(`/api/v1/runs/${id}/tasks?mapOf=process&limit=3`);
+    assert.equal(page1.status, 200);
+    assert.deepEqual(page1.body.items.map((t) => [t.name, t.kind, t.mapOf, t.index, t.item, t.status]), [
+      ['process[0]', 'instance', 'process', 0, 'a', 'succeeded'],
+      ['process[1]', 'instance', 'process', 1, 'b', 'succeeded'],
+      ['process[2]', 'instance', 'process', 2, 'c', 'failed'],
+    ]);
+    assert.equal(page1.body.items[0]?.image, 'alpine', "an instance shows its mapped task's spec fields");
+    const page2 = await get<{ items: Array<{ name: string }>; nextCursor?: string }>(`/api/v1/runs/${id}/tasks?mapOf=process&limit=3&cursor=${page1.body.nextCursor}`);
+    assert.deepEqual(page2.body.items.map((t) => t.name), ['process[3]', 'process[4]']);
+    assert.equal(page2.body.nextCursor, undefined);
+    const failedOnly = await get<{ items: Array<{ name: string }> }>(`/api/v1/runs/${id}/tasks?mapOf=process&status=failed`);
+    assert.deepEqual(failedOnly.body.items.map((t) => t.name), ['process[2]']);
+    const attempts = await get<unknown[]>(`/api/v1/runs/${id}/tasks/${encodeURIComponent('process[0]')}/attempts`);
+    assert.equal(attempts.status, 200);
+    // The last instance ends, the run fails; a retry of the run reruns the failed instance only: then
+    // every instance succeeded and the mapped task has its reduced outputs, in item order.
+    const more: RunEvent[][] = [
+      [{ type: 'attempt:exited', task: 'process[4]', attempt: 1, at: 5, exitCode: 0, outputs: { n: 'n4' } }],
+      [{ type: 'run:retry' }],
+      [{ type: 'attempt:exited', task: 'process[2]', attempt: 2, at: 7, exitCode: 0, outputs: { n: 'n2' } }],
+    ];
+    for (const [i, evs] of more.entries()) {
+      const r = decideAll(loaded.definition, s, evs, 10 + i);
+      await saveRunState(h.db.pool, { runId: id, owner: 'views-test', prev: s, next: r.state, changed: r.changed });
+      s = r.state;
+    }
+    const done = await get<Detail & { tasks: Array<TaskView & { outputs?: Record<string, string>; instanceCounts?: Record<string, number> }> }>(`/api/v1/runs/${id}`);
+    const pd = done.body.tasks[1];
+    assert.equal(pd?.status, 'succeeded');
+    assert.deepEqual(pd?.instanceCounts, { succeeded: 5 });
+    assert.deepEqual(pd?.outputs, { n: JSON.stringify(['n0', 'n1', 'n2', 'n3', 'n4']) });
+  });
+});
+

@@ -406,4 +406,13 @@ create table approval_decisions (
 create index approval_decisions_pending on approval_decisions (run_id) where not applied;
 `,
   },
+  {
+    version: 11,
+    name: 'map-instances',
+    sql: `
+-- A mapped task's instances, in index order: the API pages them (GET /runs/{id}/tasks?mapOf=) and
+-- counts them per status without reading the rest of the run's tasks.
+create index task_states_instances on task_states (run_id, map_of, position) where map_of is not null;
+`,
+  },
 ];

@@ -20,6 +20,8 @@ export interface TaskBrief {
   readonly image: string;
   readonly triggerRule: TriggerRule;
   readonly retryLimit: number;
+  /** A mapped task (withItems / withParam): its instances are listed with `mapOf`. */
+  readonly mapped?: true;
 }
 
 export interface GraphEdge {
@@ -108,7 +110,14 @@ export function taskRowsOf(def: Pick<DagDefinition, 'tasks'>): { names: string[]
 
 /** The index of a definition (see RunIndex). Pure, linear in tasks + edges. */
 export function buildRunIndex(key: string, def: DagDefinition): RunIndex {
-  const tasks: TaskBrief[] = def.tasks.map((t) => ({ name: t.name, runAfter: t.runAfter, image: t.image, triggerRule: t.triggerRule, retryLimit: t.retryLimit }));
+  const tasks: TaskBrief[] = def.tasks.map((t) => ({
+    name: t.name,
+    runAfter: t.runAfter,
+    image: t.image,
+    triggerRule: t.triggerRule,
+    retryLimit: t.retryLimit,
+    ...(t.withItems !== undefined || t.withParam !== undefined ? { mapped: true as const } : {}),
+  }));
   const positions = new Map(tasks.map((t, i) => [t.name, i]));
   if (tasks.length <= GRAPH_MAX_NODES) {
     return {

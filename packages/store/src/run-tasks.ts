@@ -2,7 +2,8 @@
 // pages of tasks in definition order with filters (keyset on task_states.position), and the
 // grouped graph of a large DAG with counts per group. Each costs O(page) or O(groups) rows sent,
 // never O(tasks).
-import { TASK_STATUSES, type TaskStatus } from '@kontroler/engine';
+import type { JsonValue } from '@kontroler/core';
+import { TASK_STATUSES, reduceOutput, type TaskStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
 import type { AttemptRecord, RunRecord } from './records.js';
 import { attemptFromRow, msOr, runFromRow } from './records.js';
@@ -62,6 +63,15 @@ export interface RunTaskRecord {
   reason?: string;
   retryAt?: number;
   attempts: AttemptRecord[];
+  /** An instance of a mapped task: the mapped task, the instance's index and item. */
+  mapOf?: string;
+  index?: number;
+  item?: JsonValue;
+  /** A mapped task once expanded: its number of instances, and how many have each status. */
+  instances?: number;
+  instanceCounts?: Partial<TaskCounts>;
+  /** A succeeded mapped task: per output, the JSON array of its instances' values in item order. */
+  mappedOutputs?: Record<string, string>;
 }
 
 export interface RunTasksQuery {
@@ -73,6 +83,8 @@ export interface RunTasksQuery {
   afterPosition?: number;
   /** Page size, clamped to [1, RUN_TASKS_MAX_LIMIT]. */
   limit: number;
+  /** The instances of this mapped task instead of the run's own tasks (which never include instances). */
+  mapOf?: string;
 }
 
 /**
@@ -86,16 +98,22 @@ export async function listRunTasks(db: Queryable, runId: number, q: RunTasksQuer
   const limit = pageSize(q.limit, RUN_TASKS_MAX_LIMIT);
   const args: unknown[] = [runId, q.afterPosition ?? -1, limit + 1];
   const prefix = q.prefix ? ` and starts_with(task, $${args.push(q.prefix.slice(0, TASK_PREFIX_MAX_LENGTH))})` : '';
-  const cols = 'task, status, reason, retry_at, position';
+  const of = q.mapOf !== undefined ? ` and map_of = $${args.push(q.mapOf)}` : ' and map_of is null';
+  const cols = 'task, status, reason, retry_at, position, map_of, item_index, item, instances';
   const text =
     q.status && q.status.length > 0
       ? `select t.* from unnest($${args.push([...new Set(q.status)])}::text[]) as s(status)
-         cross join lateral (select ${cols} from task_states where run_id = $1 and status = s.status and position > $2${prefix} order by position limit $3) t
+         cross join lateral (select ${cols} from task_states where run_id = $1 and status = s.status and position > $2${prefix}${of} order by position limit $3) t
          order by t.position limit $3`
-      : `select ${cols} from task_states where run_id = $1 and position > $2${prefix} order by position limit $3`;
-  const { rows } = await db.query<Omit<TaskStatesRow, 'run_id'>>(text, args);
+      : `select ${cols} from task_states where run_id = $1 and position > $2${prefix}${of} order by position limit $3`;
+  const { rows } = await db.query<Omit<TaskStatesRow, 'run_id' | 'grp'>>(text, args);
   const page = rows.slice(0, limit);
-  const attempts = await attemptsOf(db, runId, page.map((r) => r.task));
+  const mapped = page.filter((r) => r.instances !== null && r.instances > 0);
+  const [attempts, counts, outputs] = await Promise.all([
+    attemptsOf(db, runId, page.map((r) => r.task)),
+    instanceCountsOf(db, runId, mapped.map((r) => r.task)),
+    mappedOutputsOf(db, runId, mapped.filter((r) => r.status === 'succeeded').map((r) => r.task)),
+  ]);
   const tasks = page.map((r): RunTaskRecord => {
     const retryAt = msOr(r.retry_at);
     return {
@@ -105,10 +123,57 @@ export async function listRunTasks(db: Queryable, runId: number, q: RunTasksQuer
       ...(r.reason ? { reason: r.reason } : {}),
       ...(retryAt !== undefined ? { retryAt } : {}),
       attempts: attempts.get(r.task) ?? [],
+      ...(r.map_of !== null ? { mapOf: r.map_of } : {}),
+      ...(r.item_index !== null ? { index: r.item_index } : {}),
+      ...(r.item !== null ? { item: JSON.parse(r.item) as JsonValue } : {}),
+      ...(r.instances !== null ? { instances: r.instances, instanceCounts: counts.get(r.task) ?? {} } : {}),
+      ...(outputs.has(r.task) ? { mappedOutputs: outputs.get(r.task) } : {}),
     };
   });
   const last = page[page.length - 1];
   return { tasks, ...(rows.length > limit && last ? { nextPosition: last.position } : {}) };
+}
+
+/** How many instances of each of these mapped tasks have each status (one grouped query on their index). */
+async function instanceCountsOf(db: Queryable, runId: number, tasks: readonly string[]): Promise<Map<string, Partial<TaskCounts>>> {
+  const out = new Map<string, Partial<TaskCounts>>();
+  if (tasks.length === 0) return out;
+  const { rows } = await db.query<{ map_of: string; status: TaskStatus; n: number }>(
+    'select map_of, status, count(*)::int as n from task_states where run_id = $1 and map_of = any($2::text[]) group by map_of, status',
+    [runId, tasks],
+  );
+  for (const r of rows) {
+    const c = out.get(r.map_of) ?? {};
+    c[r.status] = r.n;
+    out.set(r.map_of, c);
+  }
+  return out;
+}
+
+/**
+ * The reduced outputs of succeeded mapped tasks, as the engine gives them to later tasks: per
+ * output, the JSON array of the instances' values in item order. O(instances) rows read.
+ */
+async function mappedOutputsOf(db: Queryable, runId: number, tasks: readonly string[]): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  if (tasks.length === 0) return out;
+  const { rows } = await db.query<{ map_of: string; outputs: Record<string, string> | null }>(
+    `select t.map_of, a.outputs from task_states t
+       left join attempts a on a.run_id = t.run_id and a.task = t.task and a.status = 'succeeded' and t.status = 'succeeded'
+      where t.run_id = $1 and t.map_of = any($2::text[]) order by t.map_of, t.position`,
+    [runId, tasks],
+  );
+  const values = new Map<string, (Record<string, string> | undefined)[]>();
+  for (const r of rows) {
+    const list = values.get(r.map_of) ?? [];
+    list.push(r.outputs ?? undefined);
+    values.set(r.map_of, list);
+  }
+  for (const [task, list] of values) {
+    const names = new Set(list.flatMap((o) => (o ? Object.keys(o) : [])));
+    out.set(task, Object.fromEntries([...names].map((n) => [n, reduceOutput(list, n)])));
+  }
+  return out;
 }
 
 /** The attempts of some tasks of a run, oldest first per task. */

@@ -11,7 +11,7 @@ import { namespacesWith } from '../rbac.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
 import { AttemptParams, AttemptView, DeliveryView, Cursor, Limit, Name, Namespace, NsNameParams, Page, Parameters, RunDetailView, RunParams, RunStatusSchema, RunSummary, RunTaskView, TaskParams, Timestamp } from '../schemas.js';
-import { attemptView, decodeCursor, deliveryView, encodeCursor, runDetail, runSummary, runTaskView, taskCursor, taskCursorPosition } from '../views.js';
+import { attemptView, briefOf, decodeCursor, deliveryView, encodeCursor, runDetail, runSummary, runTaskView, taskCursor, taskCursorPosition } from '../views.js';
 
 const StartBody = Type.Object(
   {
@@ -146,6 +146,7 @@ export function runRoutes(): AnyRoute[] {
         querystring: Type.Object({
           status: Type.Optional(Type.String({ maxLength: 100, description: `Comma-separated task statuses (${TASK_STATUSES.join(', ')})` })),
           prefix: Type.Optional(Type.String({ maxLength: TASK_PREFIX_MAX_LENGTH, description: 'Only tasks whose name starts with this' })),
+          mapOf: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: "The instances of this mapped task (NAME[0], NAME[1], ... in item order) instead of the run's tasks; instances are listed only so" })),
           cursor: Type.Optional(Cursor),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: RUN_TASKS_MAX_LIMIT, default: RUN_TASKS_DEFAULT_LIMIT })),
         }),
@@ -163,12 +164,13 @@ export function runRoutes(): AnyRoute[] {
           listRunTasks(c.ctx.pool, o.run.id, {
             ...(status.length > 0 ? { status } : {}),
             ...(q.prefix ? { prefix: q.prefix } : {}),
+            ...(q.mapOf !== undefined ? { mapOf: q.mapOf } : {}),
             ...(after !== undefined ? { afterPosition: after } : {}),
             limit: q.limit ?? RUN_TASKS_DEFAULT_LIMIT,
           }),
         ]);
         return {
-          items: page.tasks.map((t) => runTaskView(index.tasks[t.position], t)),
+          items: page.tasks.map((t) => runTaskView(briefOf(index, t), t)),
           ...(page.nextPosition !== undefined ? { nextCursor: taskCursor(page.nextPosition) } : {}),
         };
       },
