@@ -14,6 +14,10 @@ import { emptyWindow, evicted, isComplete, nextRequest, refreshed, rowAt, rowCou
 
 /** Height of a row (px): fixed, so nothing is measured while scrolling. */
 export const TASK_ROW_HEIGHT = 32;
+/** The instances table in the task panel grows with its rows up to this height (px), then scrolls. */
+export const INSTANCE_TABLE_MAX_HEIGHT = 260;
+/** Height of the table's foot line (px). */
+const FOOT_HEIGHT = 27;
 
 export interface TaskTableProps {
   /** Fetches one page of the filtered tasks. */
@@ -114,6 +118,7 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
       data-testid={instances ? 'instance-table' : 'task-table'}
       data-rows={count}
       data-loaded={win.loaded}
+      {...(instances ? { style: { height: Math.min(INSTANCE_TABLE_MAX_HEIGHT, TASK_ROW_HEIGHT * (Math.max(1, count) + 1) + FOOT_HEIGHT) } } : {})}
     >
       {instances ? (
         <div className="task-row head" role="row">
