@@ -168,3 +168,61 @@ test('a mapped task: one live node with its instance counts, an instances table,
   assert.match(await page.locator('[data-testid=resolved] pre').innerText(), /a-done\\",\\"b-done\\",\\"c-done/);
   assert.deepEqual(pageErrors, []);
 });
+
+test('a mapped task whose instances fail: failed with its reason, the failed instances and their exit codes; a map over no items succeeds', async () => {
+  await api.apply(
+    'DAG',
+    'default',
+    `apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
+metadata: {name: fanfail}
+spec:
+  task:
+    - name: none
+      image: alpine
+      withItems: []
+      command: ["true"]
+    - name: odd
+      image: alpine
+      withItems: [1, 2, 3, 4, 5]
+      script: |
+        echo "n={{item}} index=$KONTROLER_ITEM_INDEX"
+        test $(( {{item}} % 2 )) -eq 1 || exit 3
+`,
+    'yaml',
+  );
+  const run = await api.startRun('default', 'fanfail');
+  await page.goto(`${base}/runs/${run.id}`);
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
+
+  const odd = page.locator('.react-flow__node[data-id="odd"]');
+  await page.waitForSelector('.react-flow__node[data-id="odd"] .map-marks[data-map-total="5"][data-map-done="5"][data-map-failed="2"]');
+  assert.equal(await odd.locator('.task-node').getAttribute('data-status'), 'failed');
+  assert.equal(await odd.locator('.map-chip.tone-danger').innerText(), '2');
+  assert.match(await odd.innerText(), /\[×5\][\s\S]*failed · 5\/5 done · 2 of 5 instances failed/);
+  const none = page.locator('.react-flow__node[data-id="none"]');
+  await page.waitForSelector('.react-flow__node[data-id="none"] .map-marks[data-map-total="0"]');
+  assert.equal(await none.locator('.task-node').getAttribute('data-status'), 'succeeded');
+  assert.match(await none.innerText(), /\[×0\][\s\S]*succeeded · 0\/0 done/);
+
+  await odd.click();
+  await page.waitForSelector('[data-testid=task-panel][data-task="odd"] [data-testid=instance-table] [data-task="odd[4]"]');
+  const panel = page.locator('[data-testid=task-panel]');
+  assert.match(await panel.locator('.kv').innerText(), /2 of 5 instances failed/);
+  assert.equal(await panel.locator('[data-instance-status=failed]').getAttribute('data-count'), '2');
+  assert.equal(await panel.locator('[data-instance-status=succeeded]').getAttribute('data-count'), '3');
+  const statuses = await panel.locator('[data-testid=instance-table] .task-row[data-task]').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-task')}=${r.getAttribute('data-status')}`));
+  assert.deepEqual(statuses, ['odd[0]=succeeded', 'odd[1]=failed', 'odd[2]=succeeded', 'odd[3]=failed', 'odd[4]=succeeded']);
+  assert.equal(await panel.locator('[data-testid=instance-table] [data-task="odd[3]"] [data-item]').innerText(), '4');
+  await shot('failed-light');
+
+  await panel.locator('[data-testid=instance-table] [data-task="odd[3]"]').click();
+  await page.waitForSelector('[data-testid=task-panel][data-task="odd[3]"] tr[data-attempt="1"]');
+  assert.match(await page.locator('[data-testid=task-panel] tr[data-attempt="1"]').innerText(), /failed\s+3/);
+  assert.match(await logContaining('n=4'), /^n=4 index=3$/m);
+
+  await page.click('.react-flow__node[data-id="none"]');
+  await page.waitForSelector('[data-testid=task-panel][data-task="none"] [data-testid=instance-table]');
+  assert.match(await page.locator('[data-testid=instance-table]').innerText(), /No instances\./);
+  assert.deepEqual(pageErrors, []);
+});

@@ -147,7 +147,7 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
         </div>
       ) : null}
       <div className="task-scroll" ref={scroller} data-testid={instances ? 'instance-scroll' : 'task-scroll'}>
-        {count === 0 ? <div className="muted" style={{ padding: '12px 14px' }}>{instances ? 'No instance yet.' : 'No task matches.'}</div> : null}
+        {count === 0 ? <div className="muted" style={{ padding: '12px 14px' }}>{instances ? 'No instances.' : 'No task matches.'}</div> : null}
         <div style={{ height: virt.getTotalSize(), position: 'relative' }}>
           {items.map((v) => {
             const t = rowAt(win, v.index);
