@@ -49,7 +49,7 @@ for (const dag of ['hello-chain', 'fan-out-fan-in', 'retries-and-parameters']) {
   });
 }
 
-test('example data-pipeline: outputs flow through references and env, a CEL condition picks the branch', async () => {
+test('example data-pipeline: a mapped task fans out over an output, its reduced outputs flow on, a CEL condition picks the branch', async () => {
   const r = await run(['run', 'data-pipeline', '--wait'], env);
   assert.equal(r.code, 0, r.out);
   const id = /run (\d+) succeeded/.exec(r.out)?.[1];
@@ -57,10 +57,19 @@ test('example data-pipeline: outputs flow through references and env, a CEL cond
   const outputs = await run(['outputs', id, 'measure'], env);
   assert.equal(outputs.code, 0, outputs.out);
   assert.match(outputs.out, /^total=19$/m, 'alpha beta gamma delta: 5 + 4 + 5 + 5 bytes');
+  const gamma = await run(['logs', id, 'size[2]'], env);
+  assert.equal(gamma.code, 0, gamma.out);
+  assert.match(gamma.out, /gamma: 5 bytes/, "an instance's own log");
+  const sizes = await run(['outputs', id, 'size'], env);
+  assert.match(sizes.out, /^bytes=\["5","4","5","5"\]$/m, 'the instances\' values in item order');
+  const measureLog = await run(['logs', id, 'measure'], env);
+  assert.match(measureLog.out, /sizes \["5","4","5","5"\], total 19/);
   const big = await run(['logs', id, 'big-batch'], env);
   assert.match(big.out, new RegExp(`a big batch: 19 bytes \\(run ${id}\\)`));
   const status = await run(['run-status', id], env);
   assert.match(status.out, /small-batch\s.*skipped[\s\S]*ConditionFalse|ConditionFalse[\s\S]*small-batch/);
+  assert.match(status.out, /^size\s+succeeded\s.*4 instances: 4 succeeded/m);
+  assert.match(status.out, /^size\[3\]\s+succeeded\s+1\s+succeeded\s+0/m, 'instances are listed after their mapped task');
   const small = await run(['run', 'data-pipeline', '-p', 'THRESHOLD=100', '--wait'], env);
   assert.equal(small.code, 0, small.out);
   const sid = /run (\d+) succeeded/.exec(small.out)?.[1] ?? '';

@@ -56,7 +56,7 @@ export interface RunTasksFilter {
   status?: TaskStatus[];
   /** Only tasks whose name starts with this. */
   prefix?: string;
-  /** The instances (`NAME[i]`, index order) of the mapped task NAME instead of the run's tasks. */
+  /** The instances of this mapped task (`NAME[0]`, ... in item order) instead of the run's own tasks. */
   mapOf?: string;
 }
 

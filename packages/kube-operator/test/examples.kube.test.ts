@@ -52,6 +52,22 @@ test('the example DAGs run to completion through pods, and their pods are remove
   await Promise.all([chain, fan, retries, minute].map((r) => podsGone(r.id)));
 });
 
+test('the data pipeline runs through pods: outputs through termination messages, a map of instance pods, reduced outputs, a condition', async () => {
+  for (const doc of readYamlDocs(join(repoRoot, 'examples', 'data-pipeline.yaml'))) await kc.apply(doc as unknown as DagResource);
+  const run = await kc.run('data-pipeline');
+  const d = (await loadRun(kc.db.pool, run.id))!;
+  assert.equal(run.status, 'succeeded', JSON.stringify([...d.state.tasks.values()]));
+  assert.deepEqual(d.state.tasks.get('list')?.attempts[0]?.outputs, { files: '["alpha", "beta", "gamma", "delta"]' });
+  assert.equal(d.state.tasks.get('size')?.instances, 4);
+  assert.deepEqual([0, 1, 2, 3].map((k) => d.state.tasks.get(`size[${k}]`)?.attempts[0]?.outputs), [{ bytes: '5' }, { bytes: '4' }, { bytes: '5' }, { bytes: '5' }]);
+  assert.match(d.state.tasks.get('size[2]')?.attempts[0]?.handle ?? '', new RegExp(`^${ns.name}/kr-${run.id}-size`), 'each instance is a pod');
+  assert.equal(await logOf(run.id, 'size[1]', 1), 'beta: 4 bytes\n');
+  assert.deepEqual(d.state.tasks.get('measure')?.attempts[0]?.outputs, { total: '19' });
+  assert.equal(d.state.tasks.get('small-batch')?.reason, 'ConditionFalse');
+  assert.deepEqual(d.state.outputs, { total: '19' });
+  await podsGone(run.id);
+});
+
 test("a failing pod's exit code and log are in the store after the pod is gone", async () => {
   await kc.apply({
     apiVersion: 'kontroler.greedykomodo/v1alpha1',

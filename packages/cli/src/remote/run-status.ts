@@ -16,11 +16,22 @@ const HEADERS = ['TASK', 'STATUS', 'ATTEMPT', 'ATTEMPT STATUS', 'EXIT', 'DURATIO
 
 type Cell = string | number | null | undefined;
 
+/** `5 instances: 3 succeeded, 1 failed, 1 running` for a mapped task (statuses with none left out). Pure. */
+export function instancesLine(t: Pick<RunTask, 'instances' | 'instanceCounts'>): string | undefined {
+  if (t.instances === undefined) return undefined;
+  const c = t.instanceCounts ?? {};
+  const parts = TASK_STATUSES.filter((s) => (c[s] ?? 0) > 0).map((s) => `${c[s]} ${s}`);
+  return `${t.instances} instance${t.instances === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
+}
+
 /** One row per attempt of each task (a task without attempts gets one row). Pure. */
 export function attemptRows(tasks: readonly RunTask[]): Cell[][] {
   const rows: Cell[][] = [];
   for (const t of tasks) {
-    if (t.attempts.length === 0) rows.push([t.name, t.status, '-', '-', '-', '-', t.reason, '']);
+    if (t.attempts.length === 0) {
+      const reason = t.instances !== undefined ? [t.reason, instancesLine(t)].filter(Boolean).join('; ') : t.reason;
+      rows.push([t.name, t.status, '-', '-', '-', '-', reason, outputsSummary(t.outputs) ?? '']);
+    }
     for (const a of t.attempts) {
       const last = a.attempt === t.attempts.length;
       rows.push([a.attempt === 1 ? t.name : '', last ? t.status : '', a.attempt, a.status, a.exitCode, duration(a.durationMs), a.reason ?? (last ? t.reason : undefined), outputsSummary(a.outputs) ?? '']);
@@ -67,7 +78,9 @@ export class StreamTable {
  * it (definition order), page by page until found.
  */
 export async function findRunTask(client: KontrolerClient, id: number, name: string): Promise<RunTask | undefined> {
-  for await (const page of client.runTasks(id, { prefix: name })) {
+  // An instance of a mapped task (`NAME[i]`) is listed with its mapped task's instances.
+  const mapOf = /^(.+)\[\d+\]$/.exec(name)?.[1];
+  for await (const page of client.runTasks(id, { prefix: name, ...(mapOf !== undefined ? { mapOf } : {}) })) {
     const hit = page.find((t) => t.name === name);
     if (hit) return hit;
   }
@@ -147,8 +160,24 @@ export async function printRunStatus(client: KontrolerClient, id: number, o: { o
   let shown = 0;
   const pages: AsyncIterable<RunTask[]> = whole ? (async function* () { yield r.tasks; })() : client.runTasks(id, everything ? {} : { status: NOT_SUCCEEDED });
   for await (const tasks of pages) {
-    shown += tasks.length;
-    await writeOut(sink.page(tasks));
+    // A mapped task's instances follow it: all of them with --all or when there are few, else those not succeeded.
+    let from = 0;
+    for (const [i, t] of tasks.entries()) {
+      if (!t.instances) continue;
+      shown += i + 1 - from;
+      await writeOut(sink.page(tasks.slice(from, i + 1)));
+      from = i + 1;
+      const all = o.all === true || t.instances <= INSTANCES_SHOWN;
+      for await (const instances of client.runTasks(id, { mapOf: t.name, ...(all ? {} : { status: NOT_SUCCEEDED }) })) {
+        shown += instances.length;
+        if (instances.length > 0) await writeOut(sink.page(instances));
+      }
+    }
+    shown += tasks.length - from;
+    if (from < tasks.length || tasks.length === 0) await writeOut(sink.page(tasks.slice(from)));
   }
   await writeOut(sink.end(shown));
 }
+
+/** A mapped task with at most this many instances has them all shown; a larger one, those not succeeded (--all: all). */
+export const INSTANCES_SHOWN = 100;
