@@ -5,9 +5,13 @@ import { useEffect, useMemo, useRef, type RefObject } from 'react';
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { layoutGraph, type Direction } from './layout.js';
-import { edgeId, type Graph } from './model.js';
+import { edgeId, mapProgressText, type Graph, type MapProgress } from './model.js';
 import { nodeTypes, type TaskFlowNode } from './task-node.js';
 import { toneOf } from '../../lib/status.js';
+
+function sameMap(a: MapProgress | undefined, b: MapProgress | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.total === b.total && a.done === b.done && a.running === b.running && a.failed === b.failed);
+}
 
 function shapeKey(g: Graph): string {
   return `${g.nodes.map((n) => n.id).join('\u0001')}\u0002${g.edges.map(edgeId).join('\u0001')}`;
@@ -69,7 +73,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
       const pos = layout.positions.get(n.id) ?? { x: 0, y: 0 };
       const prev = cache.current.get(n.id);
       const isSel = n.id === selected;
-      if (prev && prev.data.status === n.status && prev.data.detail === n.detail && prev.data.attempts === n.attempts && prev.selected === isSel && prev.position === pos) {
+      if (prev && prev.data.status === n.status && prev.data.detail === n.detail && prev.data.attempts === n.attempts && sameMap(prev.data.map, n.map) && prev.selected === isSel && prev.position === pos) {
         next.set(n.id, prev);
         return prev;
       }
@@ -79,12 +83,14 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
         position: pos,
         selected: isSel,
         ariaLabel:
-          n.kind === 'group'
-            ? `Group ${n.id}, ${n.size ?? 0} tasks${n.status ? `, ${n.status}` : ''}`
-            : `Task ${n.id}${n.status ? `, ${n.status}` : ''}${n.attempts && n.attempts > 1 ? `, ${n.attempts} attempts` : ''}`,
+          n.map
+            ? `Mapped task ${n.id}${n.status ? `, ${n.status}` : ''}, ${mapProgressText(n.map)}`
+            : n.kind === 'group'
+              ? `Group ${n.id}, ${n.size ?? 0} tasks${n.status ? `, ${n.status}` : ''}`
+              : `Task ${n.id}${n.status ? `, ${n.status}` : ''}${n.attempts && n.attempts > 1 ? `, ${n.attempts} attempts` : ''}`,
         draggable: false,
         connectable: false,
-        data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}) },
+        data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}), ...(n.map ? { map: n.map } : {}) },
         width: layout.nodeWidth,
         height: layout.nodeHeight,
       };

@@ -16,6 +16,33 @@ export interface GraphNode {
   kind?: 'group';
   /** Tasks in the group. */
   size?: number;
+  /** A mapped task (withItems / withParam): its instances' progress, drawn on its one node. */
+  map?: MapProgress;
+}
+
+/** A mapped task's instances at a glance: how many there are (once expanded) and how far they got. */
+export interface MapProgress {
+  /** Instances; undefined until the items are known. */
+  total: number | undefined;
+  /** Instances that finished (succeeded, failed, skipped or canceled). */
+  done: number;
+  running: number;
+  failed: number;
+}
+
+const FINISHED = new Set(['succeeded', 'failed', 'skipped', 'canceled']);
+
+/** The progress of a mapped task from its `instances` and `instanceCounts` (pure). */
+export function mapProgress(t: Pick<RunTask, 'instances' | 'instanceCounts'>): MapProgress {
+  const counts = t.instanceCounts ?? {};
+  let done = 0;
+  for (const [status, n] of Object.entries(counts)) if (FINISHED.has(status)) done += n;
+  return { total: t.instances, done, running: counts['running'] ?? 0, failed: counts['failed'] ?? 0 };
+}
+
+/** "3/5 done", or "items pending" before the mapped task expanded. */
+export function mapProgressText(p: MapProgress): string {
+  return p.total === undefined ? 'items pending' : `${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} done`;
 }
 
 export interface GraphEdge {
@@ -50,7 +77,10 @@ export function graphFromTasks(tasks: ReadonlyArray<{ name: string; runAfter?: s
   return { nodes, edges };
 }
 
-/** A run's graph with every task's live status, attempt count and last exit code. */
+/**
+ * A run's graph with every task's live status, attempt count and last exit code; a mapped task is
+ * one node with its instances' progress (its instances are not in the graph).
+ */
 export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: ReadonlyArray<{ from: string; to: string }> }; tasks: readonly RunTask[] }): Graph {
   const byName = new Map(run.tasks.map((t) => [t.name, t]));
   const nodes = run.graph.nodes.map((id) => {
@@ -62,6 +92,11 @@ export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: Re
         : t?.reason && t.status !== 'succeeded' && t.status !== 'running'
           ? t.reason
           : (t?.image ?? undefined);
+    if (t?.kind === 'map') {
+      const map = mapProgress(t);
+      const why = t.reason && t.status !== 'succeeded' && t.status !== 'running' ? ` · ${t.reason}` : '';
+      return { id, status: t.status, attempts: 0, detail: `${mapProgressText(map)}${why}`, map };
+    }
     return { id, status: t?.status ?? 'pending', attempts: t?.attempts.length ?? 0, ...(detail ? { detail } : {}) };
   });
   return { nodes, edges: run.graph.edges.map((e) => ({ source: e.from, target: e.to })) };

@@ -1,8 +1,10 @@
 // One task on the canvas: name, status colour, a detail line (image / exit code / reason),
-// attempt count on run graphs, problem count in the editor.
+// attempt count on run graphs, problem count in the editor. A mapped task shows `[×N]` (N its
+// instances, blank until its items are known) and chips for instances running and failed.
 import { memo } from 'react';
 import { Handle, Position, type NodeProps, type Node } from '@xyflow/react';
 import { toneOf } from '../../lib/status.js';
+import type { MapProgress } from './model.js';
 
 export interface TaskNodeData extends Record<string, unknown> {
   label: string;
@@ -10,6 +12,8 @@ export interface TaskNodeData extends Record<string, unknown> {
   detail?: string;
   attempts?: number;
   errors?: string[];
+  /** A mapped task: its instances' progress. */
+  map?: MapProgress;
   direction: 'LR' | 'TB';
 }
 
@@ -21,7 +25,7 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>
   const lr = data.direction === 'LR';
   return (
     <div
-      className={`task-node tone-${tone}${errs ? ' has-errors' : ''}`}
+      className={`task-node tone-${tone}${errs ? ' has-errors' : ''}${data.map ? ' mapped' : ''}`}
       data-task={data.label}
       data-status={data.status}
       title={errs ? data.errors!.join('\n') : `${data.label}${data.status ? ` — ${data.status}` : ''}${data.detail ? `\n${data.detail}` : ''}`}
@@ -30,12 +34,25 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>
       <div className="name">
         <span style={{ overflow: 'hidden', textOverflow: 'ellipsis' }}>{data.label}</span>
         {errs ? <span className="err-count" aria-label={`${errs} problems`}>{errs}</span> : null}
-        {!errs && data.attempts !== undefined && data.attempts > 1 ? <span className="att" title={`${data.attempts} attempts`}>×{data.attempts}</span> : null}
+        {!errs && !data.map && data.attempts !== undefined && data.attempts > 1 ? <span className="att" title={`${data.attempts} attempts`}>×{data.attempts}</span> : null}
+        {data.map ? <MapMarks map={data.map} /> : null}
       </div>
       <div className="detail">{data.status ? `${data.status}${data.detail ? ` · ${data.detail}` : ''}` : (data.detail ?? '')}</div>
       <Handle type="source" position={lr ? Position.Right : Position.Bottom} />
     </div>
   );
 });
+
+function MapMarks({ map }: { map: MapProgress }) {
+  return (
+    <span className="map-marks" data-map-total={map.total ?? ''} data-map-done={map.done} data-map-running={map.running} data-map-failed={map.failed}>
+      {map.running > 0 ? <span className="map-chip tone-running" title={`${map.running} instances running`}>{map.running}</span> : null}
+      {map.failed > 0 ? <span className="map-chip tone-danger" title={`${map.failed} instances failed`}>{map.failed}</span> : null}
+      <span className="map-mark" title={map.total === undefined ? 'Mapped task: items not known yet' : `Mapped task: ${map.total} instances`}>
+        [×{map.total ?? ' '}]
+      </span>
+    </span>
+  );
+}
 
 export const nodeTypes = { task: TaskNode };

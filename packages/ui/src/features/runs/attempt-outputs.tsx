@@ -1,5 +1,6 @@
 // An attempt's data flow in the task panel: the outputs it wrote (name / value; a long value
-// folded) and what the references in its fields resolved to when it was created.
+// folded) and what the references in its fields resolved to when it was created. A mapped
+// task's reduced outputs (JSON arrays over its instances) show in the same table.
 import type { Attempt } from '@kontroler/client';
 
 /** Values longer than this are folded behind "show all". */
@@ -15,32 +16,38 @@ function Value({ text }: { text: string }) {
   );
 }
 
+/** Outputs by name (sorted), a long value folded. */
+export function OutputsTable({ outputs, label = 'Outputs' }: { outputs: Readonly<Record<string, string>>; label?: string }) {
+  const rows = Object.entries(outputs).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    <table className="data" aria-label={label}>
+      <thead>
+        <tr>
+          <th>Output</th>
+          <th>Value</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([name, value]) => (
+          <tr key={name} data-output={name}>
+            <td className="mono">{name}</td>
+            <td>
+              <Value text={value} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function AttemptOutputs({ attempt }: { attempt: Attempt }) {
-  const outputs = attempt.outputs ? Object.entries(attempt.outputs).sort(([a], [b]) => a.localeCompare(b)) : [];
+  const outputs = attempt.outputs ?? {};
   const resolved = attempt.resolved;
-  if (outputs.length === 0 && !resolved) return null;
+  if (Object.keys(outputs).length === 0 && !resolved) return null;
   return (
     <div className="section" data-testid="attempt-outputs">
-      {outputs.length > 0 ? (
-        <table className="data" aria-label="Outputs">
-          <thead>
-            <tr>
-              <th>Output</th>
-              <th>Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {outputs.map(([name, value]) => (
-              <tr key={name} data-output={name}>
-                <td className="mono">{name}</td>
-                <td>
-                  <Value text={value} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {Object.keys(outputs).length > 0 ? <OutputsTable outputs={outputs} /> : null}
       {resolved ? (
         <details data-testid="resolved">
           <summary>Resolved references</summary>

@@ -3,7 +3,9 @@
 // log). While the run is active the page polls GET /runs/{id} every second (docs/ui.md explains
 // the choice); cancel, retry-from-failed and re-run are one click. A run too large for its task
 // graph (the server sends `graphSummary` instead) opens on the table, its graph grouped by name
-// prefix, and polls only the counts, the first page and the table's pages in view.
+// prefix, and polls only the counts, the first page and the table's pages in view. A mapped task
+// is one node and one row; its panel lists its instances, and `?task=NAME[i]` opens instance i
+// (looked up through `?mapOf=NAME` with each poll).
 import { useCallback, useMemo, useRef } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -23,7 +25,8 @@ import { StatusCounts } from './status-counts.js';
 import { TaskFilterBar } from './task-filter-bar.js';
 import { filterKey, filteredTotal, isFiltered, taskFilterFromQuery, taskFilterIntoQuery, toggleStatus, NO_FILTER, type TaskFilter } from './task-filter.js';
 import { hasAllTasks, isLargeRun, taskCountsOf } from './run-view.js';
-import { allRunTasks, findRunTask, listRunTasks } from './run-tasks-api.js';
+import { allRunTasks, findInstance, findRunTask, listRunTasks } from './run-tasks-api.js';
+import { instanceRef } from './instances.js';
 
 /** Pages of 1,000 read to colour a small run's graph (the server draws graphs up to 2,000 tasks). */
 const SMALL_RUN_MAX_PAGES = 3;
@@ -39,6 +42,9 @@ export function RunDetailPage() {
   const { canEdit } = useSession();
   const [params, setParams] = useSearchParams();
   const selected = params.get('task') ?? undefined;
+  // An instance is selected by its name; its mapped task stays the selected node and row.
+  const inst = selected !== undefined ? instanceRef(selected) : undefined;
+  const selectedTask = inst?.mapOf ?? selected;
   const attempt = params.get('attempt') ? Number(params.get('attempt')) : undefined;
   const filter = taskFilterFromQuery(params);
   const fkey = filterKey(filter);
@@ -68,9 +74,17 @@ export function RunDetailPage() {
   // A large run's selected task: the row clicked, then looked up by name with each poll.
   const picked = useRef(new Map<string, RunTask>());
   const lookedUp = useQuery({
-    queryKey: ['run-task', id, selected],
-    enabled: large && selected !== undefined,
-    queryFn: () => findRunTask(api, id, selected!),
+    queryKey: ['run-task', id, selectedTask],
+    enabled: large && selectedTask !== undefined && inst === undefined,
+    queryFn: () => findRunTask(api, id, selectedTask!),
+    refetchInterval: poll(r),
+    refetchIntervalInBackground: false,
+  });
+  // The selected instance: the row clicked, then looked up by index with each poll.
+  const instance = useQuery({
+    queryKey: ['run-instance', id, selected],
+    enabled: inst !== undefined,
+    queryFn: () => findInstance(api, id, inst!.mapOf, inst!.index),
     refetchInterval: poll(r),
     refetchIntervalInBackground: false,
   });
@@ -108,7 +122,8 @@ export function RunDetailPage() {
   if (run.isLoading) return <Skeleton rows={8} />;
   if (run.error || !r || !graph) return <div className="page"><ErrorBox error={run.error ?? new Error('no such run')} /></div>;
   const { counts, total } = taskCountsOf(r);
-  const task = !selected ? undefined : allTasks ? allTasks.find((t) => t.name === selected) : (lookedUp.data ?? picked.current.get(selected));
+  const task = !selectedTask ? undefined : allTasks ? allTasks.find((t) => t.name === selectedTask) : (lookedUp.data ?? picked.current.get(selectedTask));
+  const shown = inst && selected ? (instance.data ?? picked.current.get(selected)) : task;
   const editable = canEdit(r.namespace);
   const startedMs = r.startedAt ? Date.parse(r.startedAt) : undefined;
   const pick = (t: RunTask) => {
@@ -159,7 +174,7 @@ export function RunDetailPage() {
           </span>
         ) : null}
       </div>
-      <div className="run-layout" style={task ? undefined : { gridTemplateColumns: 'minmax(0,1fr)' }}>
+      <div className="run-layout" style={shown ? undefined : { gridTemplateColumns: 'minmax(0,1fr)' }}>
         <div className="run-main">
           <StatusCounts counts={counts} total={total} filter={filter} onToggle={(st) => setFilter(toggleStatus(filter, st))} onAll={() => setFilter({ ...filter, status: [] })} />
           <div className="tabs" role="tablist" aria-label="Run views">
@@ -186,7 +201,7 @@ export function RunDetailPage() {
             {view === 'graph' ? (
               <GraphView
                 graph={graph}
-                selected={large ? undefined : selected}
+                selected={large ? undefined : selectedTask}
                 onSelect={(t) => (large ? t !== undefined && setFilter({ ...filter, prefix: t }) : select(t))}
                 ariaLabel={large ? `Grouped graph of run ${r.id}` : `Graph of run ${r.id}`}
               />
@@ -199,15 +214,35 @@ export function RunDetailPage() {
                 total={filteredTotal(counts, total, filter)}
                 {...(!isFiltered(filter) ? { seed: { items: r.tasks, nextCursor: r.tasksNextCursor } } : {})}
                 refreshKey={run.dataUpdatedAt}
-                selected={selected}
+                selected={selectedTask}
                 onSelect={pick}
                 now={now}
               />
             )}
           </div>
-          {!task ? <p className="muted" style={{ margin: 0, fontSize: 12.5 }}>Select a task to see its attempts and log.</p> : null}
+          {!shown ? <p className="muted" style={{ margin: 0, fontSize: 12.5 }}>Select a task to see its attempts and log.</p> : null}
         </div>
-        {task ? <TaskPanel runId={r.id} task={task} attempt={attempt} onAttempt={(n) => select(task.name, n)} onClose={() => select(undefined)} now={now} /> : null}
+        {shown ? (
+          <TaskPanel
+            key={shown.name}
+            runId={r.id}
+            task={shown}
+            attempt={attempt}
+            onAttempt={(n) => select(shown.name, n)}
+            onClose={() => select(undefined)}
+            now={now}
+            refreshKey={run.dataUpdatedAt}
+            onInstance={(t) => {
+              // Kept: the instance and its mapped task (the way back), nothing else.
+              const mapTask = picked.current.get(t.mapOf ?? '');
+              picked.current.clear();
+              if (mapTask) picked.current.set(mapTask.name, mapTask);
+              picked.current.set(t.name, t);
+              select(t.name);
+            }}
+            {...(shown.mapOf !== undefined ? { onBack: () => select(shown.mapOf) } : {})}
+          />
+        ) : null}
       </div>
     </div>
   );

@@ -1,18 +1,48 @@
 // The selected task of a run: its status, every attempt (exit code, duration, reason) and the
-// log of the chosen attempt (live while it runs).
+// log of the chosen attempt (live while it runs). A mapped task runs no attempt: its panel shows
+// its instances instead (map-instances.tsx); an instance's panel is a task's, with its item and a
+// way back to its mapped task.
 import type { RunTask } from '@kontroler/client';
 import { formatDuration, formatTimestamp, formatBytes } from '../../lib/format.js';
 import { StatusBadge } from '../../lib/ui.js';
 import { LogViewer } from '../logs/log-viewer.js';
 import { AttemptOutputs, reasonText } from './attempt-outputs.js';
+import { itemText } from './instances.js';
+import { MapInstances } from './map-instances.js';
 
-export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now }: { runId: number; task: RunTask; attempt: number | undefined; onAttempt: (n: number) => void; onClose: () => void; now: number }) {
+export interface TaskPanelProps {
+  runId: number;
+  task: RunTask;
+  attempt: number | undefined;
+  onAttempt: (n: number) => void;
+  onClose: () => void;
+  now: number;
+  /** Changes with every refresh of the run (a mapped task's instances table refetches). */
+  refreshKey: number;
+  /** An instance of a mapped task was picked (its row in the instances table). */
+  onInstance: (t: RunTask) => void;
+  /** An instance's panel: back to its mapped task. */
+  onBack?: () => void;
+}
+
+export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
   const chosen = task.attempts.find((a) => a.attempt === attempt) ?? task.attempts[task.attempts.length - 1];
   const live = chosen ? chosen.finishedAt === null : false;
+  const mapped = task.kind === 'map';
   return (
-    <div className="card side-panel" data-testid="task-panel" data-task={task.name}>
+    <div className="card side-panel" data-testid="task-panel" data-task={task.name} data-kind={task.kind ?? 'task'}>
       <div className="section row">
+        {task.mapOf !== undefined && onBack ? (
+          <button className="small ghost crumb-back" onClick={onBack} aria-label={`Back to ${task.mapOf}`} title={`The instances of ${task.mapOf}`}>
+            ‹ {task.mapOf}
+          </button>
+        ) : null}
         <h2 style={{ margin: 0 }}>{task.name}</h2>
+        {mapped ? (
+          <span className="chip" title="A mapped task: one instance per item">
+            mapped{task.instances !== undefined ? ` ×${task.instances}` : ''}
+          </span>
+        ) : null}
         <StatusBadge status={task.status} />
         <span className="grow" />
         <button className="small ghost" onClick={onClose} aria-label="Close task panel">
@@ -25,6 +55,14 @@ export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now }: { r
           <dd className="mono">{task.image || '—'}</dd>
           <dt>Runs after</dt>
           <dd>{task.runAfter.length ? task.runAfter.join(', ') : '—'}</dd>
+          {task.mapOf !== undefined ? (
+            <>
+              <dt>Item</dt>
+              <dd className="mono" data-testid="instance-item" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxHeight: 80, overflow: 'auto' }}>
+                {itemText(task.item)}
+              </dd>
+            </>
+          ) : null}
           {task.reason ? (
             <>
               <dt>Reason</dt>
@@ -39,51 +77,57 @@ export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now }: { r
           ) : null}
         </dl>
       </div>
-      <div style={{ maxHeight: 170, overflow: 'auto', borderBottom: '1px solid var(--border)' }}>
-        {task.attempts.length === 0 ? (
-          <div className="muted" style={{ padding: '10px 14px' }}>
-            No attempt yet.
-          </div>
-        ) : (
-          <table className="data attempts" aria-label="Attempts">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>Status</th>
-                <th>Exit</th>
-                <th>Duration</th>
-                <th>Log</th>
-              </tr>
-            </thead>
-            <tbody>
-              {task.attempts.map((a) => (
-                <tr
-                  key={a.attempt}
-                  className={a.attempt === chosen?.attempt ? 'sel' : undefined}
-                  data-attempt={a.attempt}
-                  onClick={() => onAttempt(a.attempt)}
-                  style={{ cursor: 'pointer' }}
-                  title={`${a.reason ?? ''} created ${formatTimestamp(a.createdAt)}`}
-                >
-                  <td>
-                    <button className="small ghost" aria-label={`Show attempt ${a.attempt}`} onClick={() => onAttempt(a.attempt)}>
-                      {a.attempt}
-                    </button>
-                  </td>
-                  <td>
-                    <StatusBadge status={a.status} />
-                  </td>
-                  <td className="mono">{a.exitCode ?? '—'}</td>
-                  <td>{a.durationMs !== null ? formatDuration(a.durationMs) : a.startedAt ? formatDuration(now - Date.parse(a.startedAt)) : '—'}</td>
-                  <td className="muted">{formatBytes(a.logSize)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      {mapped ? <MapInstances runId={runId} task={task} refreshKey={refreshKey} selected={undefined} onSelect={onInstance} now={now} /> : <AttemptsTable task={task} chosen={chosen?.attempt} onAttempt={onAttempt} now={now} />}
       {chosen ? <AttemptOutputs attempt={chosen} /> : null}
       {chosen ? <LogViewer key={`${task.name}#${chosen.attempt}`} runId={runId} task={task.name} attempt={chosen.attempt} live={live} /> : null}
+    </div>
+  );
+}
+
+function AttemptsTable({ task, chosen, onAttempt, now }: { task: RunTask; chosen: number | undefined; onAttempt: (n: number) => void; now: number }) {
+  return (
+    <div style={{ maxHeight: 170, overflow: 'auto', borderBottom: '1px solid var(--border)' }}>
+      {task.attempts.length === 0 ? (
+        <div className="muted" style={{ padding: '10px 14px' }}>
+          No attempt yet.
+        </div>
+      ) : (
+        <table className="data attempts" aria-label="Attempts">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Status</th>
+              <th>Exit</th>
+              <th>Duration</th>
+              <th>Log</th>
+            </tr>
+          </thead>
+          <tbody>
+            {task.attempts.map((a) => (
+              <tr
+                key={a.attempt}
+                className={a.attempt === chosen ? 'sel' : undefined}
+                data-attempt={a.attempt}
+                onClick={() => onAttempt(a.attempt)}
+                style={{ cursor: 'pointer' }}
+                title={`${a.reason ?? ''} created ${formatTimestamp(a.createdAt)}`}
+              >
+                <td>
+                  <button className="small ghost" aria-label={`Show attempt ${a.attempt}`} onClick={() => onAttempt(a.attempt)}>
+                    {a.attempt}
+                  </button>
+                </td>
+                <td>
+                  <StatusBadge status={a.status} />
+                </td>
+                <td className="mono">{a.exitCode ?? '—'}</td>
+                <td>{a.durationMs !== null ? formatDuration(a.durationMs) : a.startedAt ? formatDuration(now - Date.parse(a.startedAt)) : '—'}</td>
+                <td className="muted">{formatBytes(a.logSize)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }

@@ -1,17 +1,23 @@
 // The run's tasks as a virtualised table: only the rows in view are in the DOM, and their rows
 // come from cursor pages of GET /runs/{id}/tasks fetched as the view reaches them (task-window.ts
 // keeps a bounded window of pages). Each live refresh of the run refetches only the pages in view.
-// A new filter is a new table (the parent keys it by the filter).
+// A new filter is a new table (the parent keys it by the filter). The same table lists a mapped
+// task's instances (`variant="instances"`: index, item, status, attempts, duration).
 import { useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RunTask } from '@kontroler/client';
 import { formatDuration } from '../../lib/format.js';
 import { StatusBadge } from '../../lib/ui.js';
 import { errorText } from '../../api.js';
+import { itemShort, itemText } from './instances.js';
 import { emptyWindow, evicted, isComplete, nextRequest, refreshed, rowAt, rowCount, withPage, type PageResult, type TaskWindow } from './task-window.js';
 
 /** Height of a row (px): fixed, so nothing is measured while scrolling. */
 export const TASK_ROW_HEIGHT = 32;
+/** The instances table in the task panel grows with its rows up to this height (px), then scrolls. */
+export const INSTANCE_TABLE_MAX_HEIGHT = 260;
+/** Height of the table's foot line (px). */
+const FOOT_HEIGHT = 27;
 
 export interface TaskTableProps {
   /** Fetches one page of the filtered tasks. */
@@ -25,6 +31,8 @@ export interface TaskTableProps {
   selected: string | undefined;
   onSelect: (task: RunTask) => void;
   now: number;
+  /** `instances`: the rows are a mapped task's instances. */
+  variant?: 'tasks' | 'instances';
 }
 
 function seeded(seed: TaskTableProps['seed'], w: TaskWindow<RunTask>): TaskWindow<RunTask> {
@@ -36,7 +44,15 @@ function lastAttempt(t: RunTask) {
   return t.attempts[t.attempts.length - 1];
 }
 
-export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSelect, now }: TaskTableProps) {
+function durationText(t: RunTask, now: number): string {
+  const a = lastAttempt(t);
+  if (a?.durationMs !== null && a?.durationMs !== undefined) return formatDuration(a.durationMs);
+  return a && a.finishedAt === null && a.startedAt ? formatDuration(now - Date.parse(a.startedAt)) : '—';
+}
+
+export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSelect, now, variant = 'tasks' }: TaskTableProps) {
+  const instances = variant === 'instances';
+  const noun = instances ? 'instance' : 'task';
   const [win, setWin] = useState<TaskWindow<RunTask>>(() => seeded(seed, emptyWindow()));
   const [error, setError] = useState<unknown>(undefined);
   const [tick, setTick] = useState(0);
@@ -94,15 +110,34 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
   }, [win, first, last, tick, error, fetchPage]);
 
   return (
-    <div className="task-table" role="table" aria-label="Tasks" aria-rowcount={count} data-testid="task-table" data-rows={count} data-loaded={win.loaded}>
-      <div className="task-row head" role="row">
-        <span role="columnheader">Task</span>
-        <span role="columnheader">Status</span>
-        <span role="columnheader">Attempts</span>
-        <span role="columnheader">Exit</span>
-        <span role="columnheader">Duration</span>
-        <span role="columnheader">Reason</span>
-      </div>
+    <div
+      className={`task-table${instances ? ' instances' : ''}`}
+      role="table"
+      aria-label={instances ? 'Instances' : 'Tasks'}
+      aria-rowcount={count}
+      data-testid={instances ? 'instance-table' : 'task-table'}
+      data-rows={count}
+      data-loaded={win.loaded}
+      {...(instances ? { style: { height: Math.min(INSTANCE_TABLE_MAX_HEIGHT, TASK_ROW_HEIGHT * (Math.max(1, count) + 1) + FOOT_HEIGHT) } } : {})}
+    >
+      {instances ? (
+        <div className="task-row head" role="row">
+          <span role="columnheader">#</span>
+          <span role="columnheader">Item</span>
+          <span role="columnheader">Status</span>
+          <span role="columnheader">Attempts</span>
+          <span role="columnheader">Duration</span>
+        </div>
+      ) : (
+        <div className="task-row head" role="row">
+          <span role="columnheader">Task</span>
+          <span role="columnheader">Status</span>
+          <span role="columnheader">Attempts</span>
+          <span role="columnheader">Exit</span>
+          <span role="columnheader">Duration</span>
+          <span role="columnheader">Reason</span>
+        </div>
+      )}
       {error !== undefined ? (
         <div className="error-box" role="alert" style={{ margin: 10 }}>
           {errorText(error)}{' '}
@@ -111,8 +146,8 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
           </button>
         </div>
       ) : null}
-      <div className="task-scroll" ref={scroller} data-testid="task-scroll">
-        {count === 0 ? <div className="muted" style={{ padding: '12px 14px' }}>No task matches.</div> : null}
+      <div className="task-scroll" ref={scroller} data-testid={instances ? 'instance-scroll' : 'task-scroll'}>
+        {count === 0 ? <div className="muted" style={{ padding: '12px 14px' }}>{instances ? 'No instances.' : 'No task matches.'}</div> : null}
         <div style={{ height: virt.getTotalSize(), position: 'relative' }}>
           {items.map((v) => {
             const t = rowAt(win, v.index);
@@ -125,7 +160,35 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
               );
             }
             const a = lastAttempt(t);
-            const running = a && a.finishedAt === null && a.startedAt ? now - Date.parse(a.startedAt) : null;
+            if (instances) {
+              return (
+                <div
+                  key={t.name}
+                  className={`task-row${t.name === selected ? ' sel' : ''}`}
+                  role="row"
+                  aria-rowindex={v.index + 2}
+                  aria-selected={t.name === selected}
+                  data-task={t.name}
+                  data-status={t.status}
+                  style={style}
+                  onClick={() => onSelect(t)}
+                >
+                  <span role="cell" className="mono">
+                    <button className="link" aria-label={`Open instance ${t.name}`}>
+                      {t.index ?? v.index}
+                    </button>
+                  </span>
+                  <span role="cell" className="mono" title={itemText(t.item)} data-item="">
+                    {itemShort(t.item)}
+                  </span>
+                  <span role="cell">
+                    <StatusBadge status={t.status} />
+                  </span>
+                  <span role="cell">{t.attempts.length || '—'}</span>
+                  <span role="cell">{durationText(t, now)}</span>
+                </div>
+              );
+            }
             return (
               <div
                 key={t.name}
@@ -149,7 +212,7 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
                 </span>
                 <span role="cell">{t.attempts.length || '—'}</span>
                 <span role="cell" className="mono">{a?.exitCode ?? '—'}</span>
-                <span role="cell">{a?.durationMs !== null && a?.durationMs !== undefined ? formatDuration(a.durationMs) : running !== null ? formatDuration(running) : '—'}</span>
+                <span role="cell">{durationText(t, now)}</span>
                 <span role="cell" className="muted reason" title={t.reason ?? undefined}>
                   {t.reason ?? ''}
                 </span>
@@ -159,7 +222,7 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
         </div>
       </div>
       <div className="task-table-foot muted" data-testid="task-table-foot">
-        {footText(win, count, total, virt.range?.startIndex ?? first, virt.range?.endIndex ?? last)}
+        {footText(win, count, total, virt.range?.startIndex ?? first, virt.range?.endIndex ?? last, noun)}
       </div>
     </div>
   );
@@ -167,9 +230,9 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** Where the view is: "rows 1–25 of 100,000", "10 tasks", or "1,200 tasks so far…" while the size is unknown. */
-function footText(w: TaskWindow<RunTask>, count: number, total: number | undefined, first: number, last: number): string {
-  if (isComplete(w) && count <= last + 1 && first === 0) return `${fmt(count)} task${count === 1 ? '' : 's'}`;
+/** Where the view is: "rows 1–25 of 100,000", "10 tasks", or "1,200 so far…" while the size is unknown. */
+function footText(w: TaskWindow<RunTask>, count: number, total: number | undefined, first: number, last: number, noun: string): string {
+  if (isComplete(w) && count <= last + 1 && first === 0) return `${fmt(count)} ${noun}${count === 1 ? '' : 's'}`;
   const of = isComplete(w) || total !== undefined ? fmt(count) : `${fmt(w.loaded)} so far…`;
   return count === 0 ? '' : `rows ${fmt(first + 1)}–${fmt(Math.min(last + 1, count))} of ${of}`;
 }
