@@ -187,6 +187,8 @@ describe('mapped tasks in the views', () => {
     const detail = await get<Detail & { tasks: Array<TaskView & { kind?: string; instances?: number; instanceCounts?: Record<string, number>; outputs?: unknown }> }>(`/api/v1/runs/${id}`);
     assert.equal(detail.status, 200);
     assert.deepEqual(detail.body.tasks.map((t) => t.name), ['list', 'process', 'sum'], 'instances are not among the run\'s tasks');
+    assert.equal(detail.body.taskTotal, 3, 'nor in its task counts');
+    assert.deepEqual(detail.body.taskCounts, { pending: 1, waiting: 0, running: 1, succeeded: 1, failed: 0, skipped: 0, canceled: 0 });
     const p = detail.body.tasks[1];
     assert.equal(p?.kind, 'map');
     assert.equal(p?.instances, 5);

@@ -17,14 +17,14 @@ const STATUS_CHANGES = `task_states t join unnest($7::text[], $8::text[]) as u(t
 
 /**
  * runs.task_counts after the write: the stored counts plus the status changes. O(tasks written);
- * statuses left with no task are dropped. The gc CTE does the same per group (run_group_counts,
+ * statuses left with no task are dropped. They count the run's own tasks: instances of a mapped
+ * task are counted by their mapped task (the API's instanceCounts), not here. The gc CTE does the same per group (run_group_counts,
  * for DAGs whose graph is grouped).
  */
 const TASK_COUNTS_AFTER_WRITE = `(select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
            select k, sum(n)::int as n from (
              select key as k, value::int as n from jsonb_each_text(runs.task_counts)
-             union all select x.s, x.d from ${STATUS_CHANGES} where t.run_id = $1
-             union all select s, 1 from unnest($30::text[]) as n(s)) d
+             union all select x.s, x.d from ${STATUS_CHANGES} where t.run_id = $1 and t.map_of is null) d
            group by k having sum(n) <> 0) c)`;
 
 export interface WebhookOutboxItem {
