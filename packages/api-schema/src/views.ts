@@ -176,6 +176,7 @@ export const ApprovalView = Type.Object(
     inputs: Type.Array(Type.String(), { description: 'Names of the values the decision must give' }),
     timeoutAt: Nullable(Timestamp),
     onTimeout: Type.Union([Type.Literal('Reject'), Type.Literal('Approve')]),
+    waiting: Type.Boolean({ description: 'The approval waits for a decision now (approve / reject are accepted)' }),
     decision: Nullable(
       Type.Object({
         approve: Type.Boolean(),

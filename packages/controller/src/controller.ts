@@ -199,6 +199,8 @@ export class Controller {
     getRun(this.o.pool, id).then(
       (r) => {
         if (r?.requested) actor.push({ type: 'request', what: r.requested });
+        // An approval may have been decided (the API notifies after recording it).
+        actor.push({ type: 'decisions' });
       },
       // The request stays on the run: it is acted on at its next NOTIFY or when the run is next claimed.
       (e: unknown) => this.o.log.error(`run ${id}: reading a request failed`, e),

@@ -5,7 +5,10 @@ import { backoffMs, type BackoffPolicy, hasCode, isRetryable, messageOf } from '
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
 import { decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { PoolLike, RunRecord } from '@kontroler/store';
-import { saveRunState } from '@kontroler/store';
+import { markApprovalDecisionsApplied, pendingApprovalDecisions, saveRunState, type ApprovalDecisionRecord } from '@kontroler/store';
+
+/** How soon a failed read of a run's approval decisions is tried again. */
+const DECISIONS_RETRY_MS = 1000;
 import { buildAttemptSpec, runContext, type SecretResolver } from './attempt-spec.js';
 import type { ControllerLog } from './log.js';
 import { webhookItems } from './webhook-payload.js';
@@ -42,7 +45,8 @@ const LAZY_SAVE_MS = 50;
 /** Delay between tries of a save that failed transiently: 100 ms, doubling, at most 30 s, jittered. */
 export const SAVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 30_000 };
 
-type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' };
+/** What the actor processes: engine events, a cancel / retry request, or "read the approval decisions made for this run". */
+type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' } | { type: 'decisions' };
 
 export class RunActor {
   private state: RunState;
@@ -132,7 +136,8 @@ export class RunActor {
       const t = this.state.tasks.get(name);
       if (!t) continue;
       const a = t.attempts[t.attempts.length - 1];
-      if (!a || !isActiveAttempt(a.status)) continue;
+      // An approval runs nothing in the runtime: it waits for its decision (read below).
+      if (!a || !isActiveAttempt(a.status) || a.kind === 'approval') continue;
       const key = this.key(t.name, a.attempt);
       const seen = await this.deps.runtime.adopt(key, logSizes[`${t.name}#${a.attempt}`] ?? 0);
       if (seen.state === 'unknown') {
@@ -161,6 +166,8 @@ export class RunActor {
       }
     }
     if (this.run.requested) this.push({ type: 'request', what: this.run.requested });
+    // Decisions made while no controller drove the run.
+    this.push({ type: 'decisions' });
     this.push({ type: 'run:tick' });
   }
 
@@ -200,14 +207,27 @@ export class RunActor {
     let clearRequest: 'cancel' | 'retry' | undefined;
     const now = this.deps.now();
     const opts = { context: runContext(this.run), ...(this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {}) };
-    const events: RunEvent[] = batch.map((q) => {
-      if (q.type !== 'request') return q;
-      clearRequest = q.what;
-      return q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' };
-    });
+    // Approval decisions recorded by the API: fed as events, marked applied once saved (a crash
+    // in between feeds them again, and the engine ignores a decision already taken).
+    const decisions = batch.some((q) => q.type === 'decisions') ? await this.readDecisions() : [];
+    const events: RunEvent[] = [];
+    for (const q of batch) {
+      if (q.type === 'decisions') continue;
+      if (q.type !== 'request') events.push(q);
+      else {
+        clearRequest = q.what;
+        events.push(q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' });
+      }
+    }
+    for (const x of decisions) {
+      events.push({ type: 'approval:decided', task: x.task, attempt: x.attempt, approve: x.approve, by: x.decidedBy, ...(x.comment !== undefined ? { comment: x.comment } : {}), inputs: x.inputs, at: x.decidedAt });
+    }
     const d = decideAll(this.def, prev, events, now, opts);
     const { state, commands } = d;
-    if (state === prev && commands.length === 0 && !clearRequest) return;
+    if (state === prev && commands.length === 0 && !clearRequest) {
+      if (decisions.length > 0) await this.markApplied(decisions);
+      return;
+    }
     try {
       await saveRunState(this.deps.pool, {
         runId: this.run.id,
@@ -246,12 +266,30 @@ export class RunActor {
     }
     this.saveFailures = 0;
     this.state = state;
+    if (decisions.length > 0) await this.markApplied(decisions);
     this.carryOut(commands, prev, d.changed);
     if (isTerminalRun(state.status)) {
       this.stop();
       void this.deps.runtime.releaseRun(String(this.run.id)).catch((e: unknown) => this.deps.log.warn(`run ${this.run.id}: releasing run resources failed: ${String(e)}`));
       this.deps.onDone(this.run.id, 'ended');
     }
+  }
+
+  /** The run's approval decisions not yet applied; on a read failure none, and a new read is queued. */
+  private async readDecisions(): Promise<ApprovalDecisionRecord[]> {
+    try {
+      return await pendingApprovalDecisions(this.deps.pool, this.run.id);
+    } catch (e) {
+      this.deps.log.warn(`run ${this.run.id}: reading approval decisions failed, trying again: ${messageOf(e)}`);
+      setTimeout(() => this.push({ type: 'decisions' }), DECISIONS_RETRY_MS).unref();
+      return [];
+    }
+  }
+
+  private async markApplied(decisions: readonly ApprovalDecisionRecord[]): Promise<void> {
+    await markApprovalDecisionsApplied(this.deps.pool, this.run.id, decisions).catch((e: unknown) =>
+      this.deps.log.warn(`run ${this.run.id}: marking approval decisions applied failed (they are fed again, and ignored): ${messageOf(e)}`),
+    );
   }
 
   private carryOut(commands: readonly Command[], prev: RunState, changed: readonly string[]): void {

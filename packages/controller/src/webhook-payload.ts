@@ -33,6 +33,30 @@ export function webhookItems(run: RunRecord, def: DagDefinition, commands: reado
           timestamp: new Date(now).toISOString(),
         },
       });
+    } else if (c.type === 'approval:request' || c.type === 'notify:approval') {
+      // approval:requested (a task waits for a person) and approval:decided (who, approve or reject).
+      const event = c.type === 'approval:request' ? 'approval:requested' : 'approval:decided';
+      const key = `run-${run.id}/task-${c.task}/attempt-${c.attempt}/${event}`;
+      out.push({
+        idempotencyKey: key,
+        url: hook.url,
+        verifySSL: hook.verifySSL,
+        event,
+        payload: {
+          type: event,
+          idempotencyKey: key,
+          namespace: run.namespace,
+          dag: run.dagName,
+          dagVersion: run.dagVersion,
+          runId: run.id,
+          task: c.task,
+          attempt: c.attempt,
+          ...(c.type === 'approval:request'
+            ? { message: c.message, inputs: [...c.inputs], ...(c.timeoutAt !== undefined ? { timeoutAt: new Date(c.timeoutAt).toISOString() } : {}) }
+            : { approve: c.approve, by: c.by, ...(c.comment !== undefined ? { comment: c.comment } : {}) }),
+          timestamp: new Date(now).toISOString(),
+        },
+      });
     } else if (c.type === 'notify:run') {
       const key = `run-${run.id}/${c.status}/${now}`;
       out.push({

@@ -43,6 +43,9 @@ function isNum(v: unknown): v is number {
  * requires a non-empty `command` list when there is no script (`args` alone is not enough).
  */
 export function checkRunnable(body: Record<string, unknown>, path: string, report: Report): void {
+  // An approval or dagRef task runs no container (its own checks refuse image and command).
+  const noContainer = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (noContainer(body['approval']) || noContainer(body['dagRef'])) return;
   const image = body['image'];
   if (image === undefined || image === null || (typeof image === 'string' && image.trim() === '')) {
     report.add(`${path}.image`, 'required: the container image to run, e.g. "alpine:3.20"');

@@ -122,16 +122,16 @@ export function validateDagTask(resource: DagTaskResource, ctx: ValidationContex
  * Data-flow fields whose run semantics are not built yet (issue 14: planned): refused with a clear
  * error rather than accepted and ignored.
  */
-const NOT_YET_SUPPORTED = ['dagRef', 'approval'] as const;
+const NOT_YET_SUPPORTED = ['dagRef'] as const;
 
 /** The body without the refused fields, so their own checks do not add to the refusal. */
 function withoutUnsupported(t: Record<string, unknown>): Record<string, unknown> {
-  return t['dagRef'] === undefined && t['approval'] === undefined ? t : { ...t, dagRef: undefined, approval: undefined };
+  return t['dagRef'] === undefined ? t : { ...t, dagRef: undefined };
 }
 
 function refuseNotYetSupported(t: Record<string, unknown>, path: string, report: Report): void {
   for (const f of NOT_YET_SUPPORTED) {
-    if (t[f] !== undefined && t[f] !== null) report.add(`${path}.${f}`, `${f} is not supported yet (planned: sub-DAGs and approvals); remove it`);
+    if (t[f] !== undefined && t[f] !== null) report.add(`${path}.${f}`, `${f} is not supported yet (planned: sub-DAGs); remove it`);
   }
 }
 

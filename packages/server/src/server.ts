@@ -26,6 +26,7 @@ import { authRoutes } from './routes/auth.js';
 import { logRoutes } from './routes/logs.js';
 import { oidcRoutes } from './routes/oidc.js';
 import { resourceRoutes } from './routes/resources.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { runRoutes } from './routes/runs.js';
 import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
@@ -70,6 +71,7 @@ export function routeTable(openapi: () => unknown, config: ServerConfig): AnyRou
     ...tokenRoutes(),
     ...resourceRoutes(),
     ...runRoutes(),
+    ...approvalRoutes(),
     ...logRoutes(),
     ...triggerRoutes(),
     ...statsRoutes(),

@@ -69,7 +69,29 @@ export function runTaskView(spec: TaskBrief | undefined, t: RunTaskRecord) {
     attempts: t.attempts.map((a) => attemptView(a, a.logSize)),
     ...taskOutputs(t),
     ...(t.mapOf !== undefined ? { kind: 'instance' as const, mapOf: t.mapOf, index: t.index ?? 0, item: t.item ?? null } : spec?.mapped ? { kind: 'map' as const } : {}),
+    ...(spec?.approval ? { kind: 'approval' as const, approval: approvalView(spec.approval, t) } : {}),
     ...(t.instances !== undefined ? { instances: t.instances, instanceCounts: t.instanceCounts ?? {} } : {}),
+  };
+}
+
+/** What an approval task asks and, once decided, the decision on its last attempt. */
+function approvalView(a: NonNullable<TaskBrief['approval']>, t: RunTaskRecord) {
+  const last = t.attempts[t.attempts.length - 1];
+  const d = t.decision;
+  // A timeout's decision is the engine's (onTimeout), recorded on the attempt only.
+  const byTimeout = !d && last?.kind === 'approval' && (last.reason === 'ApprovedOnTimeout' || last.reason?.startsWith('RejectedOnTimeout'));
+  return {
+    attempt: last?.attempt ?? 0,
+    message: (last?.resolved as { message?: string } | undefined)?.message ?? a.message,
+    inputs: [...a.inputs],
+    timeoutAt: iso(last?.deadlineAt),
+    onTimeout: a.onTimeout,
+    waiting: t.status === 'running' && last?.kind === 'approval' && last.status === 'running',
+    decision: d
+      ? { approve: d.approve, by: d.decidedBy, comment: d.comment ?? null, inputs: d.inputs, at: new Date(d.decidedAt).toISOString() }
+      : byTimeout
+        ? { approve: last.reason === 'ApprovedOnTimeout', by: 'timeout', comment: null, inputs: {}, at: iso(last.finishedAt) ?? new Date(0).toISOString() }
+        : null,
   };
 }
 

@@ -33,3 +33,4 @@ export * from './run-task-summary.js';
 export * from './controller-lock.js';
 export { backoffDelay, RECONNECT_BACKOFF, type Backoff } from './backoff.js';
 export * from './trigger-deliveries.js';
+export * from './approvals.js';

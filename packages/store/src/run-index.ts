@@ -22,6 +22,8 @@ export interface TaskBrief {
   readonly retryLimit: number;
   /** A mapped task (withItems / withParam): its instances are listed with `mapOf`. */
   readonly mapped?: true;
+  /** An approval task: what it asks, the inputs a decision gives, its timeout. */
+  readonly approval?: { readonly message: string; readonly inputs: readonly string[]; readonly onTimeout: 'Reject' | 'Approve'; readonly timeoutSeconds?: number };
 }
 
 export interface GraphEdge {
@@ -117,6 +119,7 @@ export function buildRunIndex(key: string, def: DagDefinition): RunIndex {
     triggerRule: t.triggerRule,
     retryLimit: t.retryLimit,
     ...(t.withItems !== undefined || t.withParam !== undefined ? { mapped: true as const } : {}),
+    ...(t.approval ? { approval: t.approval } : {}),
   }));
   const positions = new Map(tasks.map((t, i) => [t.name, i]));
   if (tasks.length <= GRAPH_MAX_NODES) {

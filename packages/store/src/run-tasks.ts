@@ -6,6 +6,7 @@ import type { JsonValue } from '@kontroler/core';
 import { TASK_STATUSES, reduceOutput, type TaskStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
 import type { AttemptRecord, RunRecord } from './records.js';
+import { getApprovalDecision, type ApprovalDecisionRecord } from './approvals.js';
 import { attemptFromRow, msOr, runFromRow } from './records.js';
 import type { RunIndex } from './run-index.js';
 import { GRAPH_MAX_NODES } from './run-index.js';
@@ -72,6 +73,8 @@ export interface RunTaskRecord {
   instanceCounts?: Partial<TaskCounts>;
   /** A succeeded mapped task: per output, the JSON array of its instances' values in item order. */
   mappedOutputs?: Record<string, string>;
+  /** An approval task: the decision recorded on its last attempt, if any. */
+  decision?: ApprovalDecisionRecord;
 }
 
 export interface RunTasksQuery {
@@ -114,8 +117,13 @@ export async function listRunTasks(db: Queryable, runId: number, q: RunTasksQuer
     instanceCountsOf(db, runId, mapped.map((r) => r.task)),
     mappedOutputsOf(db, runId, mapped.filter((r) => r.status === 'succeeded').map((r) => r.task)),
   ]);
+  const decisions = await decisionsOf(db, runId, page.flatMap((r) => {
+    const last = attempts.get(r.task)?.at(-1);
+    return last?.kind === 'approval' ? [{ task: r.task, attempt: last.attempt }] : [];
+  }));
   const tasks = page.map((r): RunTaskRecord => {
     const retryAt = msOr(r.retry_at);
+    const decision = decisions.get(r.task);
     return {
       name: r.task,
       position: r.position,
@@ -128,6 +136,7 @@ export async function listRunTasks(db: Queryable, runId: number, q: RunTasksQuer
       ...(r.item !== null ? { item: JSON.parse(r.item) as JsonValue } : {}),
       ...(r.instances !== null ? { instances: r.instances, instanceCounts: counts.get(r.task) ?? {} } : {}),
       ...(outputs.has(r.task) ? { mappedOutputs: outputs.get(r.task) } : {}),
+      ...(decision ? { decision } : {}),
     };
   });
   const last = page[page.length - 1];
@@ -172,6 +181,16 @@ async function mappedOutputsOf(db: Queryable, runId: number, tasks: readonly str
   for (const [task, list] of values) {
     const names = new Set(list.flatMap((o) => (o ? Object.keys(o) : [])));
     out.set(task, Object.fromEntries([...names].map((n) => [n, reduceOutput(list, n)])));
+  }
+  return out;
+}
+
+/** The decisions recorded on these approval attempts, by task. */
+async function decisionsOf(db: Queryable, runId: number, keys: ReadonlyArray<{ task: string; attempt: number }>): Promise<Map<string, ApprovalDecisionRecord>> {
+  const out = new Map<string, ApprovalDecisionRecord>();
+  for (const k of keys) {
+    const d = await getApprovalDecision(db, runId, k.task, k.attempt);
+    if (d) out.set(k.task, d);
   }
   return out;
 }
