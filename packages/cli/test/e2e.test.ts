@@ -77,6 +77,47 @@ test('example data-pipeline: a mapped task fans out over an output, its reduced 
   assert.match(smallLog.out, /a small batch: 19 bytes/);
 });
 
+/** Polls run-status (JSON) until `ok` holds for the run, for at most 30 s. */
+async function untilRun(id: string, ok: (r: { status: string; tasks: Array<{ name: string; status: string; approval?: { waiting: boolean } }> }) => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const s = await run(['run-status', id, '-o', 'json'], env);
+    if (s.code === 0 && ok(JSON.parse(s.out))) return;
+    if (Date.now() > deadline) throw new Error(`run ${id} did not get there: ${s.out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('example release-approval: the gate waits for a person; kontroler approve gives the decision to deploy; a second decision and a rejection', async () => {
+  const started = await run(['run', 'release-approval'], env);
+  const id = /started run (\d+)/.exec(started.out)?.[1];
+  assert.ok(id, started.out);
+  await untilRun(id, (r) => r.tasks.some((t) => t.name === 'gate' && t.approval?.waiting === true));
+  const approved = await run(['approve', id, 'gate', '--input', 'ticket=OPS-7', '-m', 'looks good'], env);
+  assert.equal(approved.code, 0, approved.out);
+  assert.match(approved.out, new RegExp(`run ${id} task gate: approved by \\S+ \\(looks good\\)`));
+  await untilRun(id, (r) => r.status === 'succeeded');
+  const deploy = await run(['logs', id, 'deploy'], env);
+  assert.match(deploy.out, /deploying OPS-7 approved by \S+: looks good/);
+  const again = await run(['approve', id, 'gate', '--input', 'ticket=X'], env);
+  assert.notEqual(again.code, 0);
+  assert.match(again.out, /run \d+ is succeeded: its approvals can no longer be decided/);
+  const outputs = await run(['outputs', id, 'gate'], env);
+  assert.match(outputs.out, /^ticket=OPS-7$/m);
+
+  const second = /started run (\d+)/.exec((await run(['run', 'release-approval'], env)).out)?.[1] ?? '';
+  await untilRun(second, (r) => r.tasks.some((t) => t.name === 'gate' && t.approval?.waiting === true));
+  const missing = await run(['approve', second, 'gate'], env);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.out, /body\.inputs\.ticket/, 'approve needs the declared input');
+  const rejected = await run(['approve', second, 'gate', '--reject', '-m', 'not today'], env);
+  assert.equal(rejected.code, 0, rejected.out);
+  await untilRun(second, (r) => r.status === 'failed');
+  const status = await run(['run-status', second], env);
+  assert.match(status.out, /Rejected by \S+: not today/);
+  assert.match(status.out, /deploy\s+skipped/);
+});
+
 test('the DAG folder: new and changed files load as new versions, bad files are reported and skipped', async () => {
   const file = join(dags, 'fails.yaml');
   const dag = (script: string) =>

@@ -2,6 +2,7 @@
 // `registerRemoteCommands` adds them to the `kontroler` program.
 import type { Command } from 'commander';
 import { register as registerApply } from './apply.js';
+import { register as registerApprove } from './approve.js';
 import { register as registerAuth } from './auth.js';
 import { register as registerGet } from './get.js';
 import { register as registerLogs } from './logs.js';
@@ -20,6 +21,7 @@ export const REMOTE_GROUPS: ReadonlyArray<(program: Command) => void> = [
   registerRuns,
   registerLogs,
   registerOutputs,
+  registerApprove,
   registerTokens,
   registerUsers,
   registerServer,
