@@ -28,19 +28,16 @@ export function ApprovalSection({ runId, namespace, task, approval, editable, no
   const state = approvalState(approval);
   return (
     <div className="section approval" data-testid="approval" data-approval-state={state}>
-      <div className="row" style={{ marginBottom: 6 }}>
-        <h3 style={{ margin: 0 }}>Approval</h3>
-        {state === 'waiting' ? <span className="badge tone-approval">waiting for approval</span> : null}
-      </div>
+      <h3>Approval</h3>
       <p className="approval-message" data-testid="approval-message">
         {approval.message}
       </p>
       <dl className="kv" style={{ margin: '6px 0 0' }}>
-        {approval.timeoutAt ? (
+        {approval.timeoutAt && (state === 'waiting' || state === 'pending') ? (
           <>
             <dt>Times out</dt>
             <dd data-testid="approval-timeout" title={formatTimestamp(approval.timeoutAt)}>
-              {state === 'waiting' ? formatRelative(approval.timeoutAt, now) : formatTimestamp(approval.timeoutAt)}, then {approval.onTimeout === 'Approve' ? 'approved' : 'rejected'}
+              {formatRelative(approval.timeoutAt, now)}, then {approval.onTimeout === 'Approve' ? 'approved' : 'rejected'}
             </dd>
           </>
         ) : null}
@@ -86,7 +83,7 @@ function Decision({ decision }: { decision: NonNullable<Approval['decision']> })
       </dl>
       {Object.keys(decision.inputs).length > 0 ? (
         <div style={{ marginTop: 6 }} data-testid="decision-inputs">
-          <OutputsTable outputs={decision.inputs} label="Decision inputs" />
+          <OutputsTable outputs={decision.inputs} label="Decision inputs" column="Input" />
         </div>
       ) : null}
     </div>

@@ -15,7 +15,7 @@ export interface TaskNodeData extends Record<string, unknown> {
   errors?: string[];
   /** A mapped task: its instances' progress. */
   map?: MapProgress;
-  /** An approval task waiting for a person: its own colour and a hand mark. */
+  /** An approval task waiting for a person: its own colour and an `approval` mark. */
   awaiting?: boolean;
   direction: 'LR' | 'TB';
 }
@@ -40,7 +40,7 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>
         {errs ? <span className="err-count" aria-label={`${errs} problems`}>{errs}</span> : null}
         {!errs && !data.map && data.attempts !== undefined && data.attempts > 1 ? <span className="att" title={`${data.attempts} attempts`}>×{data.attempts}</span> : null}
         {data.map ? <MapMarks map={data.map} /> : null}
-        {data.awaiting ? <span className="approval-mark" title="Waits for a person to approve or reject it">✋</span> : null}
+        {data.awaiting ? <span className="approval-mark" title="Waits for a person to approve or reject it">approval</span> : null}
       </div>
       <div className="detail">{data.awaiting ? data.detail : data.status ? `${data.status}${data.detail ? ` · ${data.detail}` : ''}` : (data.detail ?? '')}</div>
       <Handle type="source" position={lr ? Position.Right : Position.Bottom} />
