@@ -2,7 +2,7 @@
 // `fetch` that carries client certificates for mTLS). Every failure is an ApiError with the
 // server's stable `code`.
 import type {
-  ApiToken, ApplyResult, Attempt, AuditEntry, AuthProviders, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
+  ApiToken, ApplyResult, ApprovalDecision, ApprovalDecisionInput, Attempt, AuditEntry, AuthProviders, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
   Run, RunDetail, RunStatus, RunTask, Stats, TaskStatus, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
@@ -303,6 +303,20 @@ export class KontrolerClient {
   }
   rerun(id: number, parameters?: Record<string, string>): Promise<Run> {
     return this.json('POST', `/api/v1/runs/${id}/rerun`, { json: parameters ? { parameters } : {} });
+  }
+  /**
+   * Approves a task that waits for a decision (editor in the run's namespace); `inputs` must give
+   * every input the approval declares. Resolves once the decision is recorded (202: the run's
+   * controller carries it out). Throws ApiError 400 (`details[].path` = `body.inputs.NAME`) for a
+   * missing or undeclared input, 409 INVALID_STATE when the task does not wait (already decided,
+   * the run ended). Not idempotent: a second decision is refused with the first.
+   */
+  approveTask(id: number, task: string, input: ApprovalDecisionInput = {}): Promise<ApprovalDecision> {
+    return this.json('POST', `/api/v1/runs/${id}/tasks/${e(task)}/approve`, { json: input });
+  }
+  /** Rejects a task that waits for a decision (the task fails, not retried); refusals as `approveTask`. */
+  rejectTask(id: number, task: string, input: ApprovalDecisionInput = {}): Promise<ApprovalDecision> {
+    return this.json('POST', `/api/v1/runs/${id}/tasks/${e(task)}/reject`, { json: input });
   }
   attempts(id: number, task: string): Promise<{ items: Attempt[] }> {
     return this.json('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts`);

@@ -1,6 +1,6 @@
 // Run, task and attempt statuses → one of a few tones the theme colours (pure).
 
-export type Tone = 'neutral' | 'info' | 'running' | 'success' | 'danger' | 'warning' | 'muted';
+export type Tone = 'neutral' | 'info' | 'running' | 'success' | 'danger' | 'warning' | 'muted' | 'approval';
 
 const TONES: Record<string, Tone> = {
   pending: 'neutral',
@@ -19,6 +19,8 @@ const TONES: Record<string, Tone> = {
   skipped: 'muted',
   lost: 'danger',
   timeout: 'danger',
+  // Not a task status: a running approval task that waits for a person (shown apart from running).
+  'awaiting-approval': 'approval',
 };
 
 export function toneOf(status: string | null | undefined): Tone {

@@ -1,6 +1,8 @@
 // Small shared pieces: status badges, buttons with pending state, dialogs, toasts, errors, pager.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { RunTask } from '@kontroler/client';
 import { toneOf } from './status.js';
+import { awaitsDecision } from '../features/approvals/model.js';
 import { errorText } from '../api.js';
 
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
@@ -9,6 +11,11 @@ export function StatusBadge({ status, label }: { status: string; label?: string 
       {label ?? status}
     </span>
   );
+}
+
+/** A task's status badge; an approval that waits for a person reads "waiting for approval". */
+export function TaskStatusBadge({ task }: { task: Pick<RunTask, 'status' | 'kind' | 'approval'> }) {
+  return awaitsDecision(task) ? <StatusBadge status="awaiting-approval" label="waiting for approval" /> : <StatusBadge status={task.status} />;
 }
 
 export function ErrorBox({ error, title }: { error: unknown; title?: string }) {

@@ -17,7 +17,7 @@ function shapeKey(g: Graph): string {
   return `${g.nodes.map((n) => n.id).join('\u0001')}\u0002${g.edges.map(edgeId).join('\u0001')}`;
 }
 
-const TONE_VAR: Record<string, string> = { success: 'var(--success)', danger: 'var(--danger)', running: 'var(--running)', warning: 'var(--warning)', muted: 'var(--muted)', info: 'var(--info)', neutral: 'var(--border)' };
+const TONE_VAR: Record<string, string> = { approval: 'var(--approval)', success: 'var(--success)', danger: 'var(--danger)', running: 'var(--running)', warning: 'var(--warning)', muted: 'var(--muted)', info: 'var(--info)', neutral: 'var(--border)' };
 
 /** Re-fits a small graph when its box changes size (a side panel opened or closed). */
 function FitOnResize({ target }: { target: RefObject<HTMLDivElement | null> }) {
@@ -73,7 +73,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
       const pos = layout.positions.get(n.id) ?? { x: 0, y: 0 };
       const prev = cache.current.get(n.id);
       const isSel = n.id === selected;
-      if (prev && prev.data.status === n.status && prev.data.detail === n.detail && prev.data.attempts === n.attempts && sameMap(prev.data.map, n.map) && prev.selected === isSel && prev.position === pos) {
+      if (prev && prev.data.status === n.status && prev.data.detail === n.detail && prev.data.attempts === n.attempts && prev.data.awaiting === n.awaiting && sameMap(prev.data.map, n.map) && prev.selected === isSel && prev.position === pos) {
         next.set(n.id, prev);
         return prev;
       }
@@ -87,10 +87,10 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
             ? `Mapped task ${n.id}${n.status ? `, ${n.status}` : ''}, ${mapProgressText(n.map)}`
             : n.kind === 'group'
               ? `Group ${n.id}, ${n.size ?? 0} tasks${n.status ? `, ${n.status}` : ''}`
-              : `Task ${n.id}${n.status ? `, ${n.status}` : ''}${n.attempts && n.attempts > 1 ? `, ${n.attempts} attempts` : ''}`,
+              : `Task ${n.id}${n.awaiting ? ', waiting for approval' : n.status ? `, ${n.status}` : ''}${n.attempts && n.attempts > 1 ? `, ${n.attempts} attempts` : ''}`,
         draggable: false,
         connectable: false,
-        data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}), ...(n.map ? { map: n.map } : {}) },
+        data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}), ...(n.map ? { map: n.map } : {}), ...(n.awaiting ? { awaiting: true } : {}) },
         width: layout.nodeWidth,
         height: layout.nodeHeight,
       };
@@ -102,7 +102,8 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
   }, [graph, layout, selected, direction]);
 
   const edges = useMemo<Edge[]>(() => {
-    const status = new Map(graph.nodes.map((n) => [n.id, n.status]));
+    // A waiting approval holds its downstream: its edges take its colour and are not animated.
+    const status = new Map(graph.nodes.map((n) => [n.id, n.awaiting ? 'awaiting-approval' : n.status]));
     return graph.edges.map((e) => {
       const s = status.get(e.source);
       const color = s ? TONE_VAR[toneOf(s)] : undefined;

@@ -1,6 +1,7 @@
 // The graph the canvas draws, as plain data: nodes (tasks) and edges (runAfter dependencies),
 // built from a DAG spec or from a run. React Flow only renders what these functions return.
 import type { RunTask } from '@kontroler/client';
+import { awaitsDecision } from '../approvals/model.js';
 
 export interface GraphNode {
   id: string;
@@ -18,6 +19,8 @@ export interface GraphNode {
   size?: number;
   /** A mapped task (withItems / withParam): its instances' progress, drawn on its one node. */
   map?: MapProgress;
+  /** An approval task that waits for a person now (running, drawn apart from running tasks). */
+  awaiting?: true;
 }
 
 /** A mapped task's instances at a glance: how many there are (once expanded) and how far they got. */
@@ -79,7 +82,8 @@ export function graphFromTasks(tasks: ReadonlyArray<{ name: string; runAfter?: s
 
 /**
  * A run's graph with every task's live status, attempt count and last exit code; a mapped task is
- * one node with its instances' progress (its instances are not in the graph).
+ * one node with its instances' progress (its instances are not in the graph); an approval task
+ * that waits for a person says so (`awaiting`).
  */
 export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: ReadonlyArray<{ from: string; to: string }> }; tasks: readonly RunTask[] }): Graph {
   const byName = new Map(run.tasks.map((t) => [t.name, t]));
@@ -97,6 +101,7 @@ export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: Re
       const why = t.reason && t.status !== 'succeeded' && t.status !== 'running' ? ` · ${t.reason}` : '';
       return { id, status: t.status, attempts: 0, detail: `${mapProgressText(map)}${why}`, map };
     }
+    if (t && awaitsDecision(t)) return { id, status: t.status, attempts: t.attempts.length, detail: 'waiting for approval', awaiting: true as const };
     return { id, status: t?.status ?? 'pending', attempts: t?.attempts.length ?? 0, ...(detail ? { detail } : {}) };
   });
   return { nodes, edges: run.graph.edges.map((e) => ({ source: e.from, target: e.to })) };

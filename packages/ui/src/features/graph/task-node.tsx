@@ -1,6 +1,7 @@
 // One task on the canvas: name, status colour, a detail line (image / exit code / reason),
 // attempt count on run graphs, problem count in the editor. A mapped task shows `[×N]` (N its
-// instances, blank until its items are known) and chips for instances running and failed.
+// instances, blank until its items are known) and chips for instances running and failed. An
+// approval task waiting for a person has its own colour and says "waiting for approval".
 import { memo } from 'react';
 import { Handle, Position, type NodeProps, type Node } from '@xyflow/react';
 import { toneOf } from '../../lib/status.js';
@@ -14,13 +15,15 @@ export interface TaskNodeData extends Record<string, unknown> {
   errors?: string[];
   /** A mapped task: its instances' progress. */
   map?: MapProgress;
+  /** An approval task waiting for a person: its own colour and an `approval` mark. */
+  awaiting?: boolean;
   direction: 'LR' | 'TB';
 }
 
 export type TaskFlowNode = Node<TaskNodeData, 'task'>;
 
 export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>) {
-  const tone = data.status ? toneOf(data.status) : 'info';
+  const tone = data.awaiting ? 'approval' : data.status ? toneOf(data.status) : 'info';
   const errs = data.errors?.length ?? 0;
   const lr = data.direction === 'LR';
   return (
@@ -28,6 +31,7 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>
       className={`task-node tone-${tone}${errs ? ' has-errors' : ''}${data.map ? ' mapped' : ''}`}
       data-task={data.label}
       data-status={data.status}
+      data-approval={data.awaiting ? 'waiting' : undefined}
       title={errs ? data.errors!.join('\n') : `${data.label}${data.status ? ` — ${data.status}` : ''}${data.detail ? `\n${data.detail}` : ''}`}
     >
       <Handle type="target" position={lr ? Position.Left : Position.Top} />
@@ -36,8 +40,9 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>
         {errs ? <span className="err-count" aria-label={`${errs} problems`}>{errs}</span> : null}
         {!errs && !data.map && data.attempts !== undefined && data.attempts > 1 ? <span className="att" title={`${data.attempts} attempts`}>×{data.attempts}</span> : null}
         {data.map ? <MapMarks map={data.map} /> : null}
+        {data.awaiting ? <span className="approval-mark" title="Waits for a person to approve or reject it">approval</span> : null}
       </div>
-      <div className="detail">{data.status ? `${data.status}${data.detail ? ` · ${data.detail}` : ''}` : (data.detail ?? '')}</div>
+      <div className="detail">{data.awaiting ? data.detail : data.status ? `${data.status}${data.detail ? ` · ${data.detail}` : ''}` : (data.detail ?? '')}</div>
       <Handle type="source" position={lr ? Position.Right : Position.Bottom} />
     </div>
   );

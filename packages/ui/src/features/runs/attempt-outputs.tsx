@@ -16,14 +16,14 @@ function Value({ text }: { text: string }) {
   );
 }
 
-/** Outputs by name (sorted), a long value folded. */
-export function OutputsTable({ outputs, label = 'Outputs' }: { outputs: Readonly<Record<string, string>>; label?: string }) {
+/** Outputs (or other named values: `column` heads their names) by name, sorted, a long value folded. */
+export function OutputsTable({ outputs, label = 'Outputs', column = 'Output' }: { outputs: Readonly<Record<string, string>>; label?: string; column?: string }) {
   const rows = Object.entries(outputs).sort(([a], [b]) => a.localeCompare(b));
   return (
     <table className="data" aria-label={label}>
       <thead>
         <tr>
-          <th>Output</th>
+          <th>{column}</th>
           <th>Value</th>
         </tr>
       </thead>

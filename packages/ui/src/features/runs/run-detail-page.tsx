@@ -33,6 +33,9 @@ const SMALL_RUN_MAX_PAGES = 3;
 
 type View = 'graph' | 'timeline' | 'tasks';
 
+/** The queries of this page that hold task state (refreshed at once after a decision). */
+const RUN_QUERIES = new Set(['run', 'run-tasks', 'run-task', 'run-instance']);
+
 export function RunDetailPage() {
   const id = Number(useParams().id);
   const api = useApi();
@@ -226,7 +229,10 @@ export function RunDetailPage() {
           <TaskPanel
             key={shown.name}
             runId={r.id}
+            namespace={r.namespace}
             task={shown}
+            editable={editable}
+            onChanged={() => void qc.invalidateQueries({ predicate: (q) => RUN_QUERIES.has(String(q.queryKey[0])) && q.queryKey[1] === id })}
             attempt={attempt}
             onAttempt={(n) => select(shown.name, n)}
             onClose={() => select(undefined)}

@@ -1,18 +1,26 @@
 // The selected task of a run: its status, every attempt (exit code, duration, reason) and the
 // log of the chosen attempt (live while it runs). A mapped task runs no attempt: its panel shows
 // its instances instead (map-instances.tsx); an instance's panel is a task's, with its item and a
-// way back to its mapped task.
+// way back to its mapped task. An approval task runs no process: its panel shows what it asks and
+// the decision form (approvals/approval-section.tsx), and its attempt has no log.
 import type { RunTask } from '@kontroler/client';
 import { formatDuration, formatTimestamp, formatBytes } from '../../lib/format.js';
-import { StatusBadge } from '../../lib/ui.js';
+import { StatusBadge, TaskStatusBadge } from '../../lib/ui.js';
 import { LogViewer } from '../logs/log-viewer.js';
 import { AttemptOutputs, reasonText } from './attempt-outputs.js';
 import { itemText } from './instances.js';
 import { MapInstances } from './map-instances.js';
+import { ApprovalSection } from '../approvals/approval-section.js';
 
 export interface TaskPanelProps {
   runId: number;
+  /** The run's namespace (an approval's editor role is checked there). */
+  namespace: string;
   task: RunTask;
+  /** The signed-in user may act on the run (editor or admin in its namespace). */
+  editable: boolean;
+  /** Something changed the run (a decision): refresh it now. */
+  onChanged: () => void;
   attempt: number | undefined;
   onAttempt: (n: number) => void;
   onClose: () => void;
@@ -25,7 +33,7 @@ export interface TaskPanelProps {
   onBack?: () => void;
 }
 
-export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
+export function TaskPanel({ runId, namespace, task, editable, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
   const chosen = task.attempts.find((a) => a.attempt === attempt) ?? task.attempts[task.attempts.length - 1];
   const live = chosen ? chosen.finishedAt === null : false;
   const mapped = task.kind === 'map';
@@ -43,7 +51,7 @@ export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now, refre
             mapped{task.instances !== undefined ? ` ×${task.instances}` : ''}
           </span>
         ) : null}
-        <StatusBadge status={task.status} />
+        <TaskStatusBadge task={task} />
         <span className="grow" />
         <button className="small ghost" onClick={onClose} aria-label="Close task panel">
           ✕
@@ -51,8 +59,12 @@ export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now, refre
       </div>
       <div className="section">
         <dl className="kv" style={{ margin: 0 }}>
-          <dt>Image</dt>
-          <dd className="mono">{task.image || '—'}</dd>
+          {task.kind === 'approval' ? null : (
+            <>
+              <dt>Image</dt>
+              <dd className="mono">{task.image || '—'}</dd>
+            </>
+          )}
           <dt>Runs after</dt>
           <dd>{task.runAfter.length ? task.runAfter.join(', ') : '—'}</dd>
           {task.mapOf !== undefined ? (
@@ -77,9 +89,10 @@ export function TaskPanel({ runId, task, attempt, onAttempt, onClose, now, refre
           ) : null}
         </dl>
       </div>
+      {task.approval ? <ApprovalSection runId={runId} namespace={namespace} task={task} approval={task.approval} editable={editable} now={now} onDecided={onChanged} /> : null}
       {mapped ? <MapInstances runId={runId} task={task} refreshKey={refreshKey} selected={undefined} onSelect={onInstance} now={now} /> : <AttemptsTable task={task} chosen={chosen?.attempt} onAttempt={onAttempt} now={now} />}
       {chosen ? <AttemptOutputs attempt={chosen} /> : null}
-      {chosen ? <LogViewer key={`${task.name}#${chosen.attempt}`} runId={runId} task={task.name} attempt={chosen.attempt} live={live} /> : null}
+      {chosen && chosen.kind !== 'approval' ? <LogViewer key={`${task.name}#${chosen.attempt}`} runId={runId} task={task.name} attempt={chosen.attempt} live={live} /> : null}
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RunTask } from '@kontroler/client';
 import { formatDuration } from '../../lib/format.js';
-import { StatusBadge } from '../../lib/ui.js';
+import { StatusBadge, TaskStatusBadge } from '../../lib/ui.js';
 import { errorText } from '../../api.js';
 import { itemShort, itemText } from './instances.js';
 import { emptyWindow, evicted, isComplete, nextRequest, refreshed, rowAt, rowCount, withPage, type PageResult, type TaskWindow } from './task-window.js';
@@ -208,7 +208,7 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
                   </button>
                 </span>
                 <span role="cell">
-                  <StatusBadge status={t.status} />
+                  <TaskStatusBadge task={t} />
                 </span>
                 <span role="cell">{t.attempts.length || '—'}</span>
                 <span role="cell" className="mono">{a?.exitCode ?? '—'}</span>
