@@ -169,6 +169,32 @@ export const AttemptView = Type.Object(
 );
 
 /** An approval task's request and, once made, its decision. */
+/** A recorded decision on an approval attempt (the answer of POST .../approve and .../reject). */
+export const ApprovalDecisionView = Type.Object({
+  runId: Type.Integer(),
+  task: Type.String(),
+  attempt: Type.Integer(),
+  approve: Type.Boolean(),
+  by: Type.String(),
+  comment: Nullable(Type.String()),
+  inputs: Type.Record(Type.String(), Type.String()),
+  at: Timestamp,
+});
+
+/** The body of POST .../approve and .../reject: a comment for the record, the approval's declared inputs. */
+export const ApprovalDecisionBody = Type.Object(
+  {
+    comment: Type.Optional(Type.String({ maxLength: 4096, description: 'Why, for the record (at most 4096 characters)' })),
+    inputs: Type.Optional(
+      Type.Record(Type.String({ maxLength: 63 }), Type.String({ maxLength: 4096 }), {
+        maxProperties: 16,
+        description: "Values of the approval's declared inputs (approve: every declared input; they become the task's outputs)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const ApprovalView = Type.Object(
   {
     attempt: Type.Integer(),

@@ -50,18 +50,6 @@ export interface ListRunsQuery {
   taskCounts?: boolean;
 }
 
-/** A recorded approval decision (POST .../approve|reject). */
-export interface ApprovalDecision {
-  runId: number;
-  task: string;
-  attempt: number;
-  approve: boolean;
-  by: string;
-  comment: string | null;
-  inputs: Record<string, string>;
-  at: string;
-}
-
 /** Which tasks of a run `listRunTasks` / `runTasks` return (definition order). */
 export interface RunTasksFilter {
   /** Only these statuses (none: every status). */
@@ -296,10 +284,6 @@ export class KontrolerClient {
   }
   retryRun(id: number): Promise<Run> {
     return this.json('POST', `/api/v1/runs/${id}/retry`);
-  }
-  /** Approves (or, `approve` false, rejects) a task that waits for a decision; `inputs`: the approval's declared inputs. */
-  decideApproval(id: number, task: string, approve: boolean, body: { comment?: string; inputs?: Record<string, string> } = {}): Promise<ApprovalDecision> {
-    return this.json('POST', `/api/v1/runs/${id}/tasks/${e(task)}/${approve ? 'approve' : 'reject'}`, { json: body });
   }
   rerun(id: number, parameters?: Record<string, string>): Promise<Run> {
     return this.json('POST', `/api/v1/runs/${id}/rerun`, { json: parameters ? { parameters } : {} });

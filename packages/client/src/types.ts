@@ -3,6 +3,8 @@
 import type { Static } from '@sinclair/typebox';
 import type {
   ApplyResultView,
+  ApprovalDecisionBody,
+  ApprovalDecisionView,
   ApprovalView,
   AttemptView,
   AuditEntryView,
@@ -53,13 +55,10 @@ export type Attempt = Static<typeof AttemptView>;
 export type RunTask = Static<typeof RunTaskView>;
 /** An approval task's request (`RunTask.approval`) and, once made, its decision. */
 export type Approval = Static<typeof ApprovalView>;
-/** A person's (or the timeout's) decision on an approval. */
-export type ApprovalDecision = NonNullable<Approval['decision']>;
+/** A recorded decision on an approval attempt (what approve / reject answer). */
+export type ApprovalDecision = Static<typeof ApprovalDecisionView>;
 /** The body of approve / reject: a comment for the record, the approval's declared inputs. */
-export interface ApprovalDecisionInput {
-  comment?: string;
-  inputs?: Record<string, string>;
-}
+export type ApprovalDecisionInput = Static<typeof ApprovalDecisionBody>;
 export type RunDetail = Static<typeof RunDetailView>;
 /** The grouped graph of a DAG of more than 2,000 tasks (`RunDetail.graphSummary`). */
 export type GraphSummary = Static<typeof GraphSummaryView>;

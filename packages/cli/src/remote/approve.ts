@@ -32,7 +32,8 @@ export function register(program: Command): void {
     if (!Number.isSafeInteger(run) || run <= 0) throw new Error(`"${id}" is not a run id`);
     const inputs = parseInputs(o.input ?? []);
     const { client } = await connect(o);
-    const d = await client.decideApproval(run, task, o.reject !== true, { ...(o.message !== undefined ? { comment: o.message } : {}), inputs });
+    const body = { ...(o.message !== undefined ? { comment: o.message } : {}), inputs };
+    const d = await (o.reject === true ? client.rejectTask(run, task, body) : client.approveTask(run, task, body));
     const f = format(o);
     if (f === 'json') await writeOut(`${JSON.stringify(d, null, 2)}\n`);
     else await writeOut(`run ${d.runId} task ${d.task}: ${d.approve ? 'approved' : 'rejected'} by ${d.by}${d.comment ? ` (${d.comment})` : ''}\n`);

@@ -2,39 +2,13 @@
 // decision is recorded once (a second is refused with the first), audited, and handed to the
 // run's controller, which feeds it to the engine; the task's outputs then carry it.
 import { Type } from '@sinclair/typebox';
-import { DATA_FLOW_LIMITS } from '@kontroler/core';
+import { ApprovalDecisionBody, ApprovalDecisionView } from '@kontroler/api-schema';
 import { isTerminalRun } from '@kontroler/engine';
 import { getRun, listAttempts, recordApprovalDecision, runHasTask, type ApprovalDecisionRecord } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
-import { TaskParams, Timestamp } from '../schemas.js';
-
-const L = DATA_FLOW_LIMITS;
-
-const DecisionBody = Type.Object(
-  {
-    comment: Type.Optional(Type.String({ maxLength: L.maxApprovalValueBytes, description: 'Why, for the record (at most 4096 characters)' })),
-    inputs: Type.Optional(
-      Type.Record(Type.String({ maxLength: 63 }), Type.String({ maxLength: L.maxApprovalValueBytes }), {
-        maxProperties: L.maxApprovalInputs,
-        description: "Values of the approval's declared inputs (approve: every declared input; they become the task's outputs)",
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-export const DecisionView = Type.Object({
-  runId: Type.Integer(),
-  task: Type.String(),
-  attempt: Type.Integer(),
-  approve: Type.Boolean(),
-  by: Type.String(),
-  comment: Type.Union([Type.String(), Type.Null()]),
-  inputs: Type.Record(Type.String(), Type.String()),
-  at: Timestamp,
-});
+import { TaskParams } from '../schemas.js';
 
 function decisionView(d: ApprovalDecisionRecord) {
   return { runId: d.runId, task: d.task, attempt: d.attempt, approve: d.approve, by: d.decidedBy, comment: d.comment ?? null, inputs: d.inputs, at: new Date(d.decidedAt).toISOString() };
@@ -53,7 +27,7 @@ export function approvalRoutes(): AnyRoute[] {
       tags: ['runs'],
       access: { kind: 'run', role: 'editor' },
       audit: `run.${what}`,
-      schema: { params: TaskParams, body: Type.Optional(DecisionBody), response: { 202: DecisionView } },
+      schema: { params: TaskParams, body: Type.Optional(ApprovalDecisionBody), response: { 202: ApprovalDecisionView } },
       async handler(c) {
         const { id, task } = c.params;
         const run = await getRun(c.ctx.pool, id);
