@@ -30,6 +30,7 @@ import type { Command, RunEvent } from './events.js';
 import type { RunState, TaskState } from './state.js';
 import { isTerminalRun, lastAttempt, taskMap } from './state.js';
 import { canceledApproval, isWaitingApproval, timeoutDecision } from './approval.js';
+import { childDepthProblem } from './child.js';
 import { RunDraft } from './draft.js';
 import { dagIndexOf, type DagIndex } from './dag-index.js';
 import { RunIndex } from './run-index.js';
@@ -250,9 +251,14 @@ function startReady(d: Draft, now: number, maxRunning: number): void {
     const spec = run.specAt(i);
     if (!t || !spec) continue;
     const resolved = resolveInputs(spec, (n) => d.task(n), d.context, t);
+    const tooDeep = spec.dagRef ? childDepthProblem(d.context?.depth ?? 0) : undefined;
     // An approval waits for a person and takes no slot.
     if (spec.approval) d.requestApproval(spec, t, now, resolved);
-    else {
+    else if (tooDeep !== undefined) d.setTask(failedTask(t, tooDeep));
+    else if (spec.dagRef) {
+      d.startChild(spec, t, now, resolved);
+      slots--;
+    } else {
       d.start(spec, t, now, resolved);
       slots--;
     }

@@ -6,6 +6,7 @@ import type { Command, RunEvent } from './events.js';
 import type { ResolvedInputs, RunState, TaskState } from './state.js';
 import { isTerminalRun, withTasks } from './state.js';
 import { decidedApproval, requestedApproval } from './approval.js';
+import { startedChild } from './child.js';
 import { attemptExited, attemptStarted, killedTask, resetTask, startedTask, taskNotification } from './transitions.js';
 
 /** Subclasses say how tasks are found: `spec` and `retryTargets` (a plain RunDraft knows no definition). */
@@ -55,6 +56,13 @@ export class RunDraft {
   /** Creates the task's next approval attempt (waiting for a person) and asks for the decision. */
   requestApproval(spec: ResolvedTask, t: TaskState, now: number, resolved?: ResolvedInputs): void {
     const r = requestedApproval(spec, t, now, resolved);
+    this.setTask(r.task);
+    this.commands.push(r.command);
+  }
+
+  /** Starts the task's next child run (dagRef). */
+  startChild(spec: ResolvedTask, t: TaskState, now: number, resolved?: ResolvedInputs): void {
+    const r = startedChild(spec, t, now, resolved);
     this.setTask(r.task);
     this.commands.push(r.command);
   }

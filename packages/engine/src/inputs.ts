@@ -30,7 +30,7 @@ function hasInputs(spec: ResolvedTask): boolean {
 }
 
 function textsOf(spec: ResolvedTask): string[] {
-  return [...spec.command, ...spec.args, ...(spec.script !== undefined ? [spec.script] : []), ...(spec.env ?? []).map((e) => e.value), ...(spec.approval ? [spec.approval.message] : [])];
+  return [...spec.command, ...spec.args, ...(spec.script !== undefined ? [spec.script] : []), ...(spec.env ?? []).map((e) => e.value), ...(spec.approval ? [spec.approval.message] : []), ...(spec.dagRef?.parameters ?? []).map((p) => p.value)];
 }
 
 /**
@@ -186,8 +186,14 @@ export function resolveInputs(spec: ResolvedTask, view: TaskView, ctx: RunContex
   if (!hasInputs(spec)) return undefined;
   const values = referenceValues(view, ctx, t);
   const one = (x: string) => subst(x, values, ctx).text;
-  const out: { command?: string[]; args?: string[]; script?: string; env?: Record<string, string>; message?: string } = {};
+  const out: { command?: string[]; args?: string[]; script?: string; env?: Record<string, string>; message?: string; parameters?: Record<string, string> } = {};
   if (spec.approval?.message.includes('{{')) out.message = one(spec.approval.message);
+  const refParams = spec.dagRef?.parameters.filter((p) => p.value.includes('{{'));
+  if (refParams && refParams.length > 0) {
+    const params: Record<string, string> = {};
+    for (const p of refParams) Object.defineProperty(params, p.name, { value: one(p.value), enumerable: true, writable: true });
+    out.parameters = params;
+  }
   if (spec.command.some((x) => x.includes('{{'))) out.command = spec.command.map(one);
   if (spec.args.some((x) => x.includes('{{'))) out.args = spec.args.map(one);
   if (spec.script?.includes('{{')) out.script = one(spec.script);
