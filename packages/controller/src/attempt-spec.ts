@@ -35,7 +35,14 @@ export function runContext(run: RunRecord): RunContext {
   for (const [k, v] of Object.entries(run.parameters)) {
     if (!Object.hasOwn(run.secretRefs, k)) Object.defineProperty(params, k, { value: v, enumerable: true });
   }
-  return { runId: String(run.id), runName: run.name ?? String(run.id), params, secretParams: Object.keys(run.secretRefs) };
+  return { runId: String(run.id), runName: run.name ?? String(run.id), params, secretParams: Object.keys(run.secretRefs), depth: run.depth ?? 0 };
+}
+
+/** A dagRef task's child run parameters: its `dagRef.parameters`, with the values its attempt resolved. */
+export function childParameters(spec: ResolvedTask, resolved: ResolvedInputs | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of spec.dagRef?.parameters ?? []) Object.defineProperty(out, p.name, { value: resolved?.parameters?.[p.name] ?? p.value, enumerable: true, writable: true });
+  return out;
 }
 
 /** Secret-backed parameters a text references as `{{params.S}}`. */

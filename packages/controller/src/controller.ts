@@ -199,8 +199,9 @@ export class Controller {
     getRun(this.o.pool, id).then(
       (r) => {
         if (r?.requested) actor.push({ type: 'request', what: r.requested });
-        // An approval may have been decided (the API notifies after recording it).
+        // An approval may have been decided (the API notifies after recording it), a child run may have ended.
         actor.push({ type: 'decisions' });
+        actor.push({ type: 'children' });
       },
       // The request stays on the run: it is acted on at its next NOTIFY or when the run is next claimed.
       (e: unknown) => this.o.log.error(`run ${id}: reading a request failed`, e),

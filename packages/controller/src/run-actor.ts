@@ -3,9 +3,10 @@
 import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import { backoffMs, type BackoffPolicy, hasCode, isRetryable, messageOf } from '@kontroler/core';
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
-import { decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
+import { CHILD_RUN_CANCELED, CHILD_RUN_FAILED, decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { PoolLike, RunRecord } from '@kontroler/store';
-import { markApprovalDecisionsApplied, pendingApprovalDecisions, saveRunState, type ApprovalDecisionRecord } from '@kontroler/store';
+import { RUNS_CHANNEL, listChildRuns, markApprovalDecisionsApplied, pendingApprovalDecisions, requestRun, saveRunState, startRun, type ApprovalDecisionRecord } from '@kontroler/store';
+import { childParameters } from './attempt-spec.js';
 
 /** How soon a failed read of a run's approval decisions is tried again. */
 const DECISIONS_RETRY_MS = 1000;
@@ -46,7 +47,7 @@ const LAZY_SAVE_MS = 50;
 export const SAVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 30_000 };
 
 /** What the actor processes: engine events, a cancel / retry request, or "read the approval decisions made for this run". */
-type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' } | { type: 'decisions' };
+type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' } | { type: 'decisions' } | { type: 'children' };
 
 export class RunActor {
   private state: RunState;
@@ -138,6 +139,12 @@ export class RunActor {
       const a = t.attempts[t.attempts.length - 1];
       // An approval runs nothing in the runtime: it waits for its decision (read below).
       if (!a || !isActiveAttempt(a.status) || a.kind === 'approval') continue;
+      // A child run: (re)create it (idempotent per attempt); its state is read below.
+      if (a.kind === 'child') {
+        const spec = this.tasks.get(t.mapOf ?? t.name);
+        if (a.status === 'starting' && spec?.dagRef) this.startChild(t.name, a.attempt, spec.dagRef.name, childParameters(spec, a.resolved));
+        continue;
+      }
       const key = this.key(t.name, a.attempt);
       const seen = await this.deps.runtime.adopt(key, logSizes[`${t.name}#${a.attempt}`] ?? 0);
       if (seen.state === 'unknown') {
@@ -166,8 +173,9 @@ export class RunActor {
       }
     }
     if (this.run.requested) this.push({ type: 'request', what: this.run.requested });
-    // Decisions made while no controller drove the run.
+    // Decisions made and child runs ended while no controller drove the run.
     this.push({ type: 'decisions' });
+    this.push({ type: 'children' });
     this.push({ type: 'run:tick' });
   }
 
@@ -210,9 +218,9 @@ export class RunActor {
     // Approval decisions recorded by the API: fed as events, marked applied once saved (a crash
     // in between feeds them again, and the engine ignores a decision already taken).
     const decisions = batch.some((q) => q.type === 'decisions') ? await this.readDecisions() : [];
-    const events: RunEvent[] = [];
+    const events: RunEvent[] = batch.some((q) => q.type === 'children') ? await this.childEvents() : [];
     for (const q of batch) {
-      if (q.type === 'decisions') continue;
+      if (q.type === 'decisions' || q.type === 'children') continue;
       if (q.type !== 'request') events.push(q);
       else {
         clearRequest = q.what;
@@ -269,10 +277,69 @@ export class RunActor {
     if (decisions.length > 0) await this.markApplied(decisions);
     this.carryOut(commands, prev, d.changed);
     if (isTerminalRun(state.status)) {
+      // A child run that ended wakes its parent's controller, which reads its outcome.
+      if (this.run.parent) void this.deps.pool.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(this.run.parent.runId)]).catch(() => undefined);
       this.stop();
       void this.deps.runtime.releaseRun(String(this.run.id)).catch((e: unknown) => this.deps.log.warn(`run ${this.run.id}: releasing run resources failed: ${String(e)}`));
       this.deps.onDone(this.run.id, 'ended');
     }
+  }
+
+  /**
+   * Creates the child run of attempt `attempt` of dagRef task `task` (idempotent: the same attempt
+   * gets the same child run), then reports it started; one that cannot start (no such DAG, a bad
+   * parameter) fails the attempt at once.
+   */
+  private startChild(task: string, attempt: number, dagName: string, parameters: Readonly<Record<string, string>>): void {
+    startRun(this.deps.pool, {
+      namespace: this.run.namespace,
+      dagName,
+      parameters: { ...parameters },
+      trigger: 'child',
+      parent: { runId: this.run.id, task, attempt },
+      depth: (this.run.depth ?? 0) + 1,
+    }).then(
+      ({ run }) => this.push({ type: 'attempt:started', task, attempt, at: this.deps.now(), handle: String(run.id) }),
+      (err: unknown) => {
+        const message = messageOf(err);
+        this.deps.log.warn(`run ${this.run.id}: ${task}#${attempt}: child run of ${dagName} not started: ${message}`);
+        this.push({ type: 'attempt:exited', task, attempt, at: this.deps.now(), reason: `ChildRunNotStarted: ${message}`, noRetry: !isRetryable(err) });
+      },
+    );
+  }
+
+  /** Asks the child run of a child attempt to stop; it then ends canceled and is read as such. */
+  private cancelChild(task: string, attempt: number, handle: string | undefined): void {
+    const id = Number(handle);
+    if (!Number.isSafeInteger(id)) return; // not created yet: its start reports it, and the engine kills it then
+    requestRun(this.deps.pool, id, 'cancel').catch((e: unknown) => {
+      // Already ended: reading the children reports how.
+      if (!hasCode(e, 'INVALID_STATE')) this.deps.log.warn(`run ${this.run.id}: canceling child run ${id} of ${task}#${attempt} failed: ${messageOf(e)}`);
+      this.push({ type: 'children' });
+    });
+  }
+
+  /** Events for the child runs of this run's active child attempts: started, and ended with their outcome. */
+  private async childEvents(): Promise<RunEvent[]> {
+    let children: Awaited<ReturnType<typeof listChildRuns>>;
+    try {
+      children = await listChildRuns(this.deps.pool, this.run.id);
+    } catch (e) {
+      this.deps.log.warn(`run ${this.run.id}: reading child runs failed, trying again: ${messageOf(e)}`);
+      setTimeout(() => this.push({ type: 'children' }), DECISIONS_RETRY_MS).unref();
+      return [];
+    }
+    const out: RunEvent[] = [];
+    const now = this.deps.now();
+    for (const c of children) {
+      const a = this.state.tasks.get(c.task)?.attempts[c.attempt - 1];
+      if (!a || a.kind !== 'child' || !isActiveAttempt(a.status)) continue;
+      if (a.status === 'starting') out.push({ type: 'attempt:started', task: c.task, attempt: c.attempt, at: now, handle: String(c.id) });
+      if (c.status === 'succeeded') out.push({ type: 'attempt:exited', task: c.task, attempt: c.attempt, at: now, exitCode: 0, reason: 'Completed', outputs: c.outputs ?? {} });
+      else if (c.status === 'failed') out.push({ type: 'attempt:exited', task: c.task, attempt: c.attempt, at: now, reason: `${CHILD_RUN_FAILED}: child run ${c.id} failed` });
+      else if (c.status === 'canceled') out.push({ type: 'attempt:exited', task: c.task, attempt: c.attempt, at: now, reason: `${CHILD_RUN_CANCELED}: child run ${c.id} was canceled` });
+    }
+    return out;
   }
 
   /** The run's approval decisions not yet applied; on a read failure none, and a new read is queued. */
@@ -299,8 +366,14 @@ export class RunActor {
           this.attemptCount++;
           this.startAttempt(c.task, c.attempt, c.deadlineAt);
           break;
-        case 'attempt:kill':
-          void this.deps.runtime.kill(this.key(c.task, c.attempt), c.reason).catch((e: unknown) => this.deps.log.warn(`kill ${c.task}#${c.attempt} failed: ${String(e)}`));
+        case 'attempt:kill': {
+          const a = this.state.tasks.get(c.task)?.attempts[c.attempt - 1];
+          if (a?.kind === 'child') this.cancelChild(c.task, c.attempt, a.handle);
+          else void this.deps.runtime.kill(this.key(c.task, c.attempt), c.reason).catch((e: unknown) => this.deps.log.warn(`kill ${c.task}#${c.attempt} failed: ${String(e)}`));
+          break;
+        }
+        case 'child:start':
+          this.startChild(c.task, c.attempt, c.dagName, c.parameters);
           break;
         case 'wake':
           this.scheduleWake(c.at);

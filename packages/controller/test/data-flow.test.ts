@@ -5,10 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KontrolerError } from '@kontroler/core';
 import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
-import { getRun, loadRun } from '@kontroler/store';
+import { getRun, loadRun, requestRun, saveDag } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { FakeRuntime, type FakeAttempt, type FakeScript } from '@kontroler/testing';
-import { definition, startRun, task } from './fixtures.js';
+import { definition, startRun, task, waitForRunEnd } from './fixtures.js';
 
 let db: TestDatabase;
 before(async () => { db = await createTestDatabase(); });
@@ -126,5 +126,55 @@ describe('a mapped task through the controller', () => {
     assert.deepEqual(rt2.specs.get(`${run.id}/process[4]/1`)?.args, ['e']);
     assert.equal(rt2.specs.get(`${run.id}/process[4]/1`)?.env.KONTROLER_ITEM, 'e');
     assert.deepEqual(d.state.tasks.get('sum')?.attempts[0]?.resolved?.args, ['["a0","b1","c2","d3","e4"]']);
+  });
+});
+
+describe('a dagRef task through the controller', () => {
+  const childDef = () =>
+    definition('nightly', [task('count', [], { outputs: ['n'], parameters: ['DAY'] })], { parameters: [{ name: 'DAY', defaultValue: 'none' }], outputs: [{ name: 'total', value: '{{tasks.count.outputs.n}}' }] });
+  const parentDef = () =>
+    definition('parent', [
+      task('prep', [], { outputs: ['day'] }),
+      { ...task('sub', ['prep'], { outputs: ['total'] }), image: '', command: [], dagRef: { name: 'nightly', parameters: [{ name: 'DAY', value: '{{tasks.prep.outputs.day}}' }] } },
+      task('after', ['sub'], { args: ['{{tasks.sub.outputs.total}}'] }),
+    ]);
+
+  test('runs the child run with resolved parameters, links it to its parent, and takes its outputs', async () => {
+    const rt = new FakeRuntime((spec): FakeAttempt => (spec.task === 'prep' ? { exitCode: 0, outputs: { day: 'mon' } } : spec.task === 'count' ? { exitCode: 0, outputs: { n: `7-${spec.env.DAY}` } } : { exitCode: 0 }));
+    const c = new Controller({ pool: db.pool, databaseUrl: db.url, runtime: rt, id: 'c-child', log: silentLog, secrets: envSecretResolver({}), pollMs: 200 });
+    await c.start();
+    await saveDag(db.pool, { namespace: 'default', name: 'nightly', spec: {}, definition: childDef(), hash: 'child-1', source: 'test' });
+    const run = await startRun(db.pool, parentDef());
+    await waitForRunEnd(db.pool, run.id);
+    await c.stop();
+    const d = (await loadRun(db.pool, run.id))!;
+    assert.equal(d.run.status, 'succeeded', JSON.stringify([...d.state.tasks.values()]));
+    const sub = d.state.tasks.get('sub')?.attempts[0];
+    assert.equal(sub?.kind, 'child');
+    assert.deepEqual(sub?.outputs, { total: '7-mon' });
+    const child = (await loadRun(db.pool, Number(sub?.handle)))!;
+    assert.deepEqual([child.run.trigger, child.run.parent, child.run.depth, child.run.parameters.DAY], ['child', { runId: run.id, task: 'sub', attempt: 1 }, 1, 'mon']);
+    assert.deepEqual(d.state.tasks.get('after')?.attempts[0]?.resolved?.args, ['7-mon']);
+  });
+
+  test('canceling the parent cancels the child run; the dagRef task ends canceled', async () => {
+    const rt = new FakeRuntime((spec): FakeAttempt => (spec.task === 'prep' ? { exitCode: 0, outputs: { day: 'tue' } } : {}));
+    const c = new Controller({ pool: db.pool, databaseUrl: db.url, runtime: rt, id: 'c-child-cancel', log: silentLog, secrets: envSecretResolver({}), pollMs: 200 });
+    await c.start();
+    await saveDag(db.pool, { namespace: 'default', name: 'nightly', spec: {}, definition: childDef(), hash: 'child-2', source: 'test' });
+    const run = await startRun(db.pool, parentDef());
+    // The child's task runs (and hangs) once the child run exists.
+    const childId = await new Promise<number>((resolve) => {
+      const off = rt.subscribe((ev) => {
+        if (ev.type === 'started' && ev.key.task === 'count') { off(); resolve(Number(ev.key.runId)); }
+      });
+    });
+    await requestRun(db.pool, run.id, 'cancel');
+    const [parentEnd, childEnd] = await Promise.all([waitForRunEnd(db.pool, run.id), waitForRunEnd(db.pool, childId)]);
+    await c.stop();
+    assert.equal(childEnd.status, 'canceled');
+    assert.equal(parentEnd.status, 'canceled');
+    const d = (await loadRun(db.pool, run.id))!;
+    assert.equal(d.state.tasks.get('sub')?.status, 'canceled');
   });
 });

@@ -94,7 +94,8 @@ export function validateDag(resource: DagResource, ctx: ValidationContext = {}):
   const s = expansion.spec as Record<string, unknown>;
   const namespace = namespaceOf(resource);
   const declared = checkDagParameters(s['parameters'], report);
-  const flow = checkTasks(s['task'], declared, namespace, report, ctx.lookupDagTask);
+  const dagName = typeof resource.metadata?.name === 'string' ? resource.metadata.name : undefined;
+  const flow = checkTasks(s['task'], declared, namespace, report, ctx.lookupDagTask, dagName);
   if (flow) checkDagOutputs(s['outputs'], flow, report);
   checkScheduleFields(s, report);
   checkDagExtras(s, report);
@@ -113,27 +114,10 @@ export function validateDagTask(resource: DagTaskResource, ctx: ValidationContex
   if (spec === undefined) return report.errors;
   checkRunnable(spec, 'spec', report);
   checkTaskBody(spec, 'spec', report, undefined);
-  refuseNotYetSupported(spec, 'spec', report);
-  checkDataFlowBody(withoutUnsupported(spec), 'spec', report, undefined);
+  checkDataFlowBody(spec, 'spec', report, undefined);
   return report.errors;
 }
 
-/**
- * Data-flow fields whose run semantics are not built yet (issue 14: planned): refused with a clear
- * error rather than accepted and ignored.
- */
-const NOT_YET_SUPPORTED = ['dagRef'] as const;
-
-/** The body without the refused fields, so their own checks do not add to the refusal. */
-function withoutUnsupported(t: Record<string, unknown>): Record<string, unknown> {
-  return t['dagRef'] === undefined ? t : { ...t, dagRef: undefined };
-}
-
-function refuseNotYetSupported(t: Record<string, unknown>, path: string, report: Report): void {
-  for (const f of NOT_YET_SUPPORTED) {
-    if (t[f] !== undefined && t[f] !== null) report.add(`${path}.${f}`, `${f} is not supported yet (planned: sub-DAGs); remove it`);
-  }
-}
 
 /**
  * Validates a DagRun: structure, metadata, `dagName` (a resource name), and parameters (each
@@ -278,6 +262,7 @@ function checkTasks(
   namespace: string,
   report: Report,
   lookup: DagTaskLookup | undefined,
+  dagName: string | undefined,
 ): FlowDag | undefined {
   if (!Array.isArray(list) || list.length === 0) {
     if (list === undefined || list === null || Array.isArray(list)) report.add('spec.task', 'at least one task is required');
@@ -312,10 +297,9 @@ function checkTasks(
     } else {
       checkRunnable(t, path, report);
       checkTaskBody(t, path, report, declared);
-      checkDataFlowBody(withoutUnsupported(t), path, report, undefined);
+      checkDataFlowBody(t, path, report, dagName);
       body = t;
     }
-    refuseNotYetSupported(t, path, report);
     if (typeof name === 'string' && name !== '' && !flowTasks.has(name)) {
       // A taskRef task's outputs are its DagTask's; unknown without a lookup (not checked then).
       const outputs = body !== undefined ? declaredOutputs(body) : undefined;

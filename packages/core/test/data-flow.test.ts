@@ -138,13 +138,11 @@ describe('validation', () => {
     assert.ok(e.some((x) => x.startsWith(`spec.task[6].withItems: too many items: ${many.length}`)), e.join('\n'));
   });
 
-  test('sub-DAGs are refused for now, naming the field; approvals are accepted', () => {
+  test('maps, approvals and sub-DAGs are accepted; a dagRef to its own DAG is a cycle', () => {
     const d = base([task('a', { withItems: ['x'], maxParallel: 2 }), { name: 'b', approval: { message: 'ok?' } }, { name: 'c', dagRef: { name: 'other' } }]);
-    const e = errors(d);
-    assert.ok(!e.some((x) => x.startsWith('spec.task[0]') || x.startsWith('spec.task[1]')), e.join('\n'));
-    for (const p of ['spec.task[2].dagRef']) {
-      assert.ok(e.some((x) => x.startsWith(`${p}: `) && x.includes('is not supported yet')), `${p}\n${e.join('\n')}`);
-    }
+    assert.deepEqual(errors(d), []);
+    const self = base([{ name: 'c', dagRef: { name: d.metadata.name } }]);
+    assert.ok(errors(self).some((x) => x.startsWith('spec.task[0].dagRef.name: a task cannot run its own DAG')), errors(self).join('\n'));
     const dt: DagTaskResource = { apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DagTask', metadata: { name: 't' }, spec: { image: 'a', command: ['true'], outputs: [{ name: 'x' }], approval: {} } };
     assert.deepEqual(validateDagTask(dt).map((x) => x.path), ['spec.image', 'spec.command'], 'an approval DagTask runs no container: image and command are refused');
   });

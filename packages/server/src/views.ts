@@ -26,6 +26,7 @@ export function runSummary(r: RunRecord, taskCounts?: Record<string, number>) {
     durationMs: r.startedAt !== null && r.finishedAt !== null ? r.finishedAt - r.startedAt : null,
     ...(taskCounts ? { taskCounts } : {}),
     ...(r.outputs ? { outputs: r.outputs } : {}),
+    ...(r.parent ? { parent: r.parent } : {}),
   };
 }
 
@@ -70,8 +71,16 @@ export function runTaskView(spec: TaskBrief | undefined, t: RunTaskRecord) {
     ...taskOutputs(t),
     ...(t.mapOf !== undefined ? { kind: 'instance' as const, mapOf: t.mapOf, index: t.index ?? 0, item: t.item ?? null } : spec?.mapped ? { kind: 'map' as const } : {}),
     ...(spec?.approval ? { kind: 'approval' as const, approval: approvalView(spec.approval, t) } : {}),
+    ...(spec?.dagRef ? { kind: 'dagRef' as const, ...childRunOf(t) } : {}),
     ...(t.instances !== undefined ? { instances: t.instances, instanceCounts: t.instanceCounts ?? {} } : {}),
   };
+}
+
+/** A dagRef task's last attempt's child run (its handle is the child run's id). */
+function childRunOf(t: RunTaskRecord): { childRunId?: number } {
+  const last = t.attempts[t.attempts.length - 1];
+  const id = last?.kind === 'child' && last.handle !== undefined ? Number(last.handle) : NaN;
+  return Number.isSafeInteger(id) ? { childRunId: id } : {};
 }
 
 /** What an approval task asks and, once decided, the decision on its last attempt. */

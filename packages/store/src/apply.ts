@@ -130,6 +130,9 @@ export interface StartRunInput {
   trigger: RunTrigger;
   /** The cron fire time a scheduled run stands for (epoch ms). */
   scheduledFor?: number;
+  /** A child run (dagRef, trigger `child`): the parent attempt starting it (idempotent per attempt) and its depth. */
+  parent?: { runId: number; task: string; attempt: number };
+  depth?: number;
 }
 
 /**
@@ -159,5 +162,6 @@ export async function startRun(pool: Queryable, input: StartRunInput): Promise<{
     taskRows: taskRowsOf(v.definition),
     ...(input.name ? { name: input.name } : {}),
     ...(input.scheduledFor !== undefined ? { scheduledFor: input.scheduledFor } : {}),
+    ...(input.parent ? { parent: input.parent, depth: input.depth ?? 1 } : {}),
   });
 }

@@ -40,7 +40,7 @@ export interface DagTaskVersionRecord {
   createdAt: number;
 }
 
-export type RunTrigger = 'manual' | 'schedule' | 'api' | 'crd' | 'webhook' | 'retry';
+export type RunTrigger = 'manual' | 'schedule' | 'api' | 'crd' | 'webhook' | 'retry' | 'child';
 
 export interface RunRecord {
   id: number;
@@ -63,6 +63,10 @@ export interface RunRecord {
   finishedAt: number | null;
   /** The run's declared outputs once it succeeded (read where the query selects runs.outputs). */
   outputs?: Record<string, string>;
+  /** A child run (dagRef): the parent run's attempt that started it (read where the query selects them). */
+  parent?: { runId: number; task: string; attempt: number };
+  /** How deep in a chain of child runs (0: not a child run). */
+  depth?: number;
 }
 
 export interface AttemptRecord extends AttemptState {
@@ -116,7 +120,7 @@ export function dagFromRow(r: DagsRow): DagRecord {
   };
 }
 
-export function runFromRow(r: RunRow & Partial<Pick<RunsRow, 'outputs'>>): RunRecord {
+export function runFromRow(r: RunRow & Partial<Pick<RunsRow, 'outputs' | 'parent_run_id' | 'parent_task' | 'parent_attempt' | 'depth'>>): RunRecord {
   return {
     id: r.id,
     dagId: r.dag_id,
@@ -137,6 +141,10 @@ export function runFromRow(r: RunRow & Partial<Pick<RunsRow, 'outputs'>>): RunRe
     startedAt: ms(r.started_at),
     finishedAt: ms(r.finished_at),
     ...(r.outputs ? { outputs: r.outputs } : {}),
+    ...(r.parent_run_id !== null && r.parent_run_id !== undefined && r.parent_task && r.parent_attempt !== null && r.parent_attempt !== undefined
+      ? { parent: { runId: Number(r.parent_run_id), task: r.parent_task, attempt: r.parent_attempt } }
+      : {}),
+    ...(r.depth ? { depth: r.depth } : {}),
   };
 }
 

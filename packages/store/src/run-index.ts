@@ -24,6 +24,8 @@ export interface TaskBrief {
   readonly mapped?: true;
   /** An approval task: what it asks, the inputs a decision gives, its timeout. */
   readonly approval?: { readonly message: string; readonly inputs: readonly string[]; readonly onTimeout: 'Reject' | 'Approve'; readonly timeoutSeconds?: number };
+  /** A dagRef task: the DAG it runs as a child run. */
+  readonly dagRef?: { readonly name: string };
 }
 
 export interface GraphEdge {
@@ -120,6 +122,7 @@ export function buildRunIndex(key: string, def: DagDefinition): RunIndex {
     retryLimit: t.retryLimit,
     ...(t.withItems !== undefined || t.withParam !== undefined ? { mapped: true as const } : {}),
     ...(t.approval ? { approval: t.approval } : {}),
+    ...(t.dagRef ? { dagRef: { name: t.dagRef.name } } : {}),
   }));
   const positions = new Map(tasks.map((t, i) => [t.name, i]));
   if (tasks.length <= GRAPH_MAX_NODES) {

@@ -25,6 +25,9 @@ export interface CreateRunInput {
    * name, at its index, in its group. When absent, they are computed from the stored definition.
    */
   taskRows?: { readonly names: readonly string[]; readonly groups: readonly number[] };
+  /** A child run (dagRef): the parent attempt that starts it (one child per attempt) and its depth. */
+  parent?: { runId: number; task: string; attempt: number };
+  depth?: number;
 }
 
 /**
@@ -37,9 +40,10 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
   const rows0 = input.taskRows ?? (await versionTaskRows(db, input.dagId, input.dagVersion));
   const { rows } = await db.query<RunsRow>(
     `with r as (
-       insert into runs (dag_id, dag_version, namespace, dag_name, name, trigger, scheduled_for, parameters, secret_refs, task_counts)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, jsonb_build_object('pending', cardinality($10::text[])))
-       on conflict (namespace, name) where name is not null do nothing
+       insert into runs (dag_id, dag_version, namespace, dag_name, name, trigger, scheduled_for, parameters, secret_refs, task_counts,
+                         parent_run_id, parent_task, parent_attempt, depth)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, jsonb_build_object('pending', cardinality($10::text[])), $12, $13, $14, $15)
+       on conflict ${input.parent ? '(parent_run_id, parent_task, parent_attempt) where parent_run_id is not null' : '(namespace, name) where name is not null'} do nothing
        returning *),
      ts as (
        insert into task_states (run_id, task, status, position, grp)
@@ -61,13 +65,19 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
       input.secretRefs ?? {},
       rows0.names,
       rows0.groups,
+      input.parent?.runId ?? null,
+      input.parent?.task ?? null,
+      input.parent?.attempt ?? null,
+      input.depth ?? 0,
     ],
   );
   if (rows[0]) {
     await db.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(rows[0].id)]);
     return { run: runFromRow(rows[0]), created: true };
   }
-  const ex = await db.query<RunsRow>('select * from runs where namespace = $1 and name = $2', [input.namespace, input.name]);
+  const ex = input.parent
+    ? await db.query<RunsRow>('select * from runs where parent_run_id = $1 and parent_task = $2 and parent_attempt = $3', [input.parent.runId, input.parent.task, input.parent.attempt])
+    : await db.query<RunsRow>('select * from runs where namespace = $1 and name = $2', [input.namespace, input.name]);
   return { run: runFromRow(ex.rows[0]!), created: false };
 }
 
@@ -120,6 +130,24 @@ export async function requestRun(db: Queryable, id: number, what: 'cancel' | 're
   }
   await db.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(id)]);
   return runFromRow(rows[0]);
+}
+
+/** A child run of `parentRunId` (dagRef) as its parent's controller follows it. */
+export interface ChildRunState {
+  id: number;
+  task: string;
+  attempt: number;
+  status: RunRecord['status'];
+  outputs?: Record<string, string>;
+}
+
+/** The child runs of a run, with their status and (succeeded) outputs: O(children) via runs_child. */
+export async function listChildRuns(db: Queryable, parentRunId: number): Promise<ChildRunState[]> {
+  const { rows } = await db.query<Pick<RunsRow, 'id' | 'parent_task' | 'parent_attempt' | 'status' | 'outputs'>>(
+    'select id, parent_task, parent_attempt, status, outputs from runs where parent_run_id = $1 order by id',
+    [parentRunId],
+  );
+  return rows.map((r) => ({ id: Number(r.id), task: r.parent_task ?? '', attempt: r.parent_attempt ?? 0, status: r.status, ...(r.outputs ? { outputs: r.outputs } : {}) }));
 }
 
 /** Whether a run of this DAG is pending or running (for concurrencyPolicy). */
