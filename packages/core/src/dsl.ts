@@ -8,23 +8,40 @@
 //              | "parameters" "{" { IDENT "{" { paramField } "}" } "}"
 //              | "graph" "{" { chain } "}"
 //              | "task" IDENT "{" { taskField } "}"
+//              | "outputs" "{" { name STRING } "}"                 (+ the DAG's outputs: name value)
 //   paramField = "default" STRING | "defaultFromSecret" STRING
 //   chain      = targets "->" targets { "->" targets }          (+ chains, + sets on the left)
 //   targets    = IDENT | "{" IDENT { "," IDENT } [","] "}"
 //   taskField  = "image" STRING | "command" strings | "args" strings | "script" STRING
 //              | "parameters" strings | "retry" ints | "backoff" INT
+//              | "outputs" outputs | "env" "{" { name STRING } "}"               (+ data flow)
+//              | "when" STRING | "withItems" items | "withParam" STRING | "maxParallel" INT
+//              | "approval" "{" { approvalField } "}"
+//   approvalField = "message" STRING | "timeout" INT | "onTimeout" STRING | "inputs" strings
+//   outputs    = "[" [ output { "," output } [","] ] "]"
+//   output     = STRING [ "{" [ "description" STRING ] "}" ]
+//   name       = IDENT | STRING
+//   items      = "[" [ value { "," value } [","] ] "]"
+//   value      = STRING | INT | "true" | "false" | "null" | items
+//              | "{" { name value [","] } "}"                      (an object; nests 32 deep)
 //   strings    = "[" [ STRING { "," STRING } [","] ] "]"       (+ empty lists, trailing commas)
 //   ints       = "[" [ INT { "," INT } [","] ] "]"
 //
-// STRING is `"..."` (no escapes) or `"""..."""` (multi-line, dedented); `//` comments.
+// STRING is `"..."` (no escapes) or `"""..."""` (multi-line, dedented); `//` comments; INT is
+// digits only (so withItems has no negative or fractional numbers: write them as strings).
 // `a -> b` makes b run after a. A task defaults to `backoff 3`; `retry [codes]` retries only
-// those exit codes (conditional.enabled = true). Several `parameters` or `graph` blocks add up.
+// those exit codes (conditional.enabled = true). Several `parameters`, `graph` or `outputs`
+// blocks add up. The data-flow fields map one to one to the YAML ones (docs/data-flow.md):
+// `outputs ["a", "b" { description "..." }]` → outputs[{name, description}], `env { NAME "v" }`
+// → env[{name, value}], `approval { timeout N }` → approval.timeoutSeconds, and the top-level
+// `outputs { total "{{...}}" }` → the DAG's outputs[{name, value}]. A task's outputs are a list
+// and the DAG's a block, so `outputs {` always starts the DAG's (a task left open ends there).
 
 import type { FieldError } from './errors.js';
 import { didYouMean, type SourcePosition } from './field-path.js';
 import { MAX_HINT_COMPARISONS } from './report.js';
 import { tokenize, type Token, type TokenKind } from './dsl-lexer.js';
-import type { DagParameterSpec, DagSpec, TaskSpec } from './spec.js';
+import type { ApprovalSpec, DagParameterSpec, DagSpec, EnvVarSpec, JsonValue, NamedValueSpec, OutputSpec, TaskSpec } from './spec.js';
 
 /** The field path DSL errors are reported at. */
 export const DSL_PATH = 'spec.dsl';
@@ -34,20 +51,31 @@ export const DSL_DEFAULT_BACKOFF = 3;
 
 export interface DslParseResult {
   /** What the DSL sets; only the sections it contains are present. */
-  spec: Partial<Pick<DagSpec, 'schedule' | 'parameters' | 'task'>>;
+  spec: Partial<Pick<DagSpec, 'schedule' | 'parameters' | 'task' | 'outputs'>>;
   /** Syntax and reference errors at path `spec.dsl`, line/column relative to the DSL text. */
   errors: FieldError[];
   /**
    * Where each produced field was written in the DSL, keyed by its field path in the DAG
-   * (`spec.task[1].image`, `spec.task[1].runAfter[0]` → the edge's source, `spec.parameters[0]`).
+   * (`spec.task[1].image`, `spec.task[1].runAfter[0]` → the edge's source, `spec.parameters[0]`,
+   * `spec.task[0].env[1].value`, `spec.outputs[0].value`).
    */
   positions: Map<string, SourcePosition>;
 }
 
-const TOP_KEYWORDS = ['schedule', 'parameters', 'graph', 'task'];
-const TASK_FIELDS = ['image', 'command', 'args', 'script', 'parameters', 'retry', 'backoff'];
+const TOP_KEYWORDS = ['schedule', 'parameters', 'graph', 'task', 'outputs'];
+const TASK_FIELDS = [
+  'image', 'command', 'args', 'script', 'parameters', 'retry', 'backoff',
+  'outputs', 'env', 'when', 'withItems', 'withParam', 'maxParallel', 'approval',
+];
 const PARAM_FIELDS = ['default', 'defaultFromSecret'];
+const APPROVAL_FIELDS = ['message', 'timeout', 'onTimeout', 'inputs'];
 const MAX_ERRORS = 50;
+/**
+ * How deeply `withItems` values may nest lists and objects. The value parser recurses once per
+ * level; the bound keeps that far from the stack limit (YAML's is MAX_NESTING_DEPTH, 64, for the
+ * whole document).
+ */
+export const DSL_MAX_ITEM_DEPTH = 32;
 
 class SyntaxProblem extends Error {}
 
@@ -84,6 +112,8 @@ class Parser {
   private readonly params: { spec: DagParameterSpec; pos: SourcePosition; fields: Map<string, SourcePosition> }[] = [];
   private readonly tasks: DslTask[] = [];
   private readonly edges: Edge[] = [];
+  private readonly dagOutputs: { spec: NamedValueSpec; pos: SourcePosition; valuePos: SourcePosition }[] = [];
+  private dagOutputsPos: SourcePosition | undefined;
   private readonly reported = new Set<string>();
 
   constructor(text: string) {
@@ -117,9 +147,11 @@ class Parser {
           return this.graphItem();
         case 'task':
           return this.taskItem();
+        case 'outputs':
+          return this.outputsItem();
       }
     }
-    this.fail(t, `expected schedule, parameters, graph or task, found ${describe(t)}${keywordHint(t, TOP_KEYWORDS)}`);
+    this.fail(t, `expected schedule, parameters, graph, task or outputs, found ${describe(t)}${keywordHint(t, TOP_KEYWORDS)}`);
   }
 
   /**
@@ -127,7 +159,7 @@ class Parser {
    * and skipped up to the next `sync` keyword or the closing brace, so later entries are still
    * read. A line that starts a new top-level item ends the block (a forgotten `}`).
    */
-  private block(what: string, sync: readonly string[], entry: () => void): void {
+  private block(what: string, sync: readonly string[], entry: () => void, unclosedHint?: (t: Token) => string): void {
     while (!this.at('}') && !this.at('eof') && !this.looksLikeItemStart() && this.errors.length < MAX_ERRORS) {
       const start = this.pos;
       try {
@@ -137,7 +169,7 @@ class Parser {
         this.recover(start, sync, true);
       }
     }
-    this.expect('}', `to close ${what}`);
+    this.expect('}', `to close ${what}`, unclosedHint);
   }
 
   private scheduleItem(): void {
@@ -219,7 +251,22 @@ class Parser {
       fieldsSeen: new Set(),
     };
     this.tasks.push(task);
-    this.block(`task ${JSON.stringify(name.value)}`, TASK_FIELDS, () => this.taskField(task));
+    this.block(`task ${JSON.stringify(name.value)}`, TASK_FIELDS, () => this.taskField(task), (t) =>
+      t.kind === 'ident' && t.value === 'outputs'
+        ? ` (the DAG's outputs { NAME "value" } start here; a task's outputs are a list: outputs ["name", ...])`
+        : '',
+    );
+  }
+
+  private outputsItem(): void {
+    const kw = this.next();
+    this.dagOutputsPos ??= at(kw);
+    this.expect('{', 'after "outputs"');
+    this.block('"outputs"', [], () => {
+      const name = this.name('a DAG output name');
+      const value = this.expectString(`a quoted value for DAG output ${JSON.stringify(name.value)}`);
+      this.dagOutputs.push({ spec: { name: name.value, value: value.value }, pos: at(name), valuePos: at(value) });
+    });
   }
 
   private taskField(task: DslTask): void {
@@ -238,10 +285,12 @@ class Parser {
     const key = (field: string): string => `task#${this.tasks.length - 1}.${field}`;
     switch (f.value) {
       case 'image':
-      case 'script': {
+      case 'script':
+      case 'when':
+      case 'withParam': {
         const v = this.expectString(`a quoted value after "${f.value}"`);
         set(() => {
-          task.spec[f.value as 'image' | 'script'] = v.value;
+          task.spec[f.value as 'image' | 'script' | 'when' | 'withParam'] = v.value;
           this.positions.set(key(f.value), at(v));
         });
         return;
@@ -275,7 +324,217 @@ class Parser {
         });
         return;
       }
+      case 'maxParallel': {
+        const v = this.int('a number of instances (an integer) after "maxParallel"');
+        set(() => {
+          task.spec.maxParallel = v.value;
+          this.positions.set(key('maxParallel'), at(v.token));
+        });
+        return;
+      }
+      case 'outputs': {
+        const outs = this.outputList();
+        set(() => {
+          task.spec.outputs = outs.map((o) => o.spec);
+          this.positions.set(key('outputs'), at(f));
+          outs.forEach((o, i) => {
+            this.positions.set(key(`outputs[${i}]`), o.pos);
+            this.positions.set(key(`outputs[${i}].name`), o.pos);
+            if (o.descriptionPos !== undefined) this.positions.set(key(`outputs[${i}].description`), o.descriptionPos);
+          });
+        });
+        return;
+      }
+      case 'env': {
+        this.expect('{', 'after "env"');
+        const vars: { spec: EnvVarSpec; pos: SourcePosition; valuePos: SourcePosition }[] = [];
+        this.block(`env of task ${taskName}`, [], () => {
+          const name = this.name('an environment variable name');
+          const value = this.expectString(`a quoted value for environment variable ${JSON.stringify(name.value)}`);
+          vars.push({ spec: { name: name.value, value: value.value }, pos: at(name), valuePos: at(value) });
+        });
+        set(() => {
+          task.spec.env = vars.map((v) => v.spec);
+          this.positions.set(key('env'), at(f));
+          vars.forEach((v, i) => {
+            this.positions.set(key(`env[${i}]`), v.pos);
+            this.positions.set(key(`env[${i}].name`), v.pos);
+            this.positions.set(key(`env[${i}].value`), v.valuePos);
+          });
+        });
+        return;
+      }
+      case 'withItems': {
+        const open = this.expect('[', 'to start the list of items after "withItems"');
+        const items = this.items(open, 1);
+        set(() => {
+          task.spec.withItems = items.map((x) => x.value);
+          this.positions.set(key('withItems'), at(f));
+          items.forEach((x, i) => this.positions.set(key(`withItems[${i}]`), at(x.token)));
+        });
+        return;
+      }
+      case 'approval': {
+        const approval = this.approval(taskName);
+        set(() => {
+          task.spec.approval = approval.spec;
+          this.positions.set(key('approval'), at(f));
+          for (const [rest, pos] of approval.positions) this.positions.set(key(`approval.${rest}`), pos);
+        });
+        return;
+      }
     }
+  }
+
+  /** `[ "name" { description "..." }, ... ]`: a task's outputs. */
+  private outputList(): { spec: OutputSpec; pos: SourcePosition; descriptionPos?: SourcePosition }[] {
+    const what = 'output names (quoted strings) in outputs';
+    this.expect('[', `to start a list of ${what}`);
+    const out: { spec: OutputSpec; pos: SourcePosition; descriptionPos?: SourcePosition }[] = [];
+    while (!this.at(']')) {
+      const name = this.expect('string', what);
+      const o: { spec: OutputSpec; pos: SourcePosition; descriptionPos?: SourcePosition } = { spec: { name: name.value }, pos: at(name) };
+      out.push(o);
+      if (this.at('{')) {
+        this.next();
+        this.block(`output ${JSON.stringify(name.value)}`, ['description'], () => {
+          const d = this.peek();
+          if (d.kind !== 'ident' || d.value !== 'description') {
+            this.fail(d, `expected description in output ${JSON.stringify(name.value)}, found ${describe(d)}${keywordHint(d, ['description'])}`);
+          }
+          this.next();
+          const v = this.expectString('a quoted value after "description"');
+          if (o.descriptionPos !== undefined) {
+            this.error(d, `description is set twice in output ${JSON.stringify(name.value)}`);
+            return;
+          }
+          o.spec.description = v.value;
+          o.descriptionPos = at(v);
+        });
+      }
+      if (this.at(',')) this.next();
+      else break;
+    }
+    this.expect(']', `to close the list of ${what}`);
+    return out;
+  }
+
+  /** `{ message "..." timeout N onTimeout "..." inputs [...] }`; positions keyed below `approval.`. */
+  private approval(taskName: string): { spec: ApprovalSpec; positions: Map<string, SourcePosition> } {
+    this.expect('{', 'after "approval"');
+    const spec: ApprovalSpec = {};
+    const positions = new Map<string, SourcePosition>();
+    const seen = new Set<string>();
+    this.block(`the approval of task ${taskName}`, APPROVAL_FIELDS, () => {
+      const g = this.peek();
+      if (g.kind !== 'ident' || !APPROVAL_FIELDS.includes(g.value)) {
+        this.fail(g, `expected an approval field (${APPROVAL_FIELDS.join(', ')}) in task ${taskName}, found ${describe(g)}${keywordHint(g, APPROVAL_FIELDS)}`);
+      }
+      this.next();
+      const duplicate = seen.has(g.value);
+      seen.add(g.value);
+      const set = (apply: () => void): void => {
+        if (duplicate) this.error(g, `${g.value} is set twice in the approval of task ${taskName}`);
+        else apply();
+      };
+      switch (g.value) {
+        case 'message':
+        case 'onTimeout': {
+          const v = this.expectString(`a quoted value after "${g.value}"`);
+          set(() => {
+            if (g.value === 'message') spec.message = v.value;
+            else spec.onTimeout = v.value as ApprovalSpec['onTimeout']; // validation checks the enum
+            positions.set(g.value, at(v));
+          });
+          return;
+        }
+        case 'timeout': {
+          const v = this.int('a number of seconds (an integer) after "timeout"');
+          set(() => {
+            spec.timeoutSeconds = v.value;
+            positions.set('timeoutSeconds', at(v.token));
+          });
+          return;
+        }
+        case 'inputs': {
+          const list = this.list('string', 'input names (quoted strings) in inputs');
+          set(() => {
+            spec.inputs = list.map((t) => t.value);
+            positions.set('inputs', at(g));
+            list.forEach((t, i) => positions.set(`inputs[${i}]`, at(t)));
+          });
+          return;
+        }
+      }
+    });
+    return { spec, positions };
+  }
+
+  /** The values of a `withItems` list (or a nested one) after its `[`, up to and with its `]`. */
+  private items(open: Token, depth: number): { value: JsonValue; token: Token }[] {
+    if (depth > DSL_MAX_ITEM_DEPTH) this.fail(open, `withItems values nest deeper than ${DSL_MAX_ITEM_DEPTH} levels`);
+    const out: { value: JsonValue; token: Token }[] = [];
+    while (!this.at(']')) {
+      out.push(this.value(depth));
+      if (this.at(',')) this.next();
+      else break;
+    }
+    this.expect(']', 'to close the list of items');
+    return out;
+  }
+
+  /** One `withItems` value: a string, integer, true, false, null, list or object. */
+  private value(depth: number): { value: JsonValue; token: Token } {
+    const t = this.peek();
+    switch (t.kind) {
+      case 'string':
+        return { value: this.next().value, token: t };
+      case 'int':
+        return { value: this.int('an item').value, token: t };
+      case '[':
+        this.next();
+        return { value: this.items(t, depth + 1).map((x) => x.value), token: t };
+      case '{':
+        this.next();
+        return { value: this.object(t, depth + 1), token: t };
+      case 'ident':
+        if (t.value === 'true' || t.value === 'false' || t.value === 'null') {
+          this.next();
+          return { value: t.value === 'null' ? null : t.value === 'true', token: t };
+        }
+    }
+    return this.fail(t, `expected an item (a quoted string, an integer, true, false, null, [a list] or {an object}), found ${describe(t)}`);
+  }
+
+  /** `{ key value, ... }` after its `{`: an object value (commas between entries optional). */
+  private object(open: Token, depth: number): { [key: string]: JsonValue } {
+    if (depth > DSL_MAX_ITEM_DEPTH) this.fail(open, `withItems values nest deeper than ${DSL_MAX_ITEM_DEPTH} levels`);
+    const entries: [string, JsonValue][] = [];
+    const keys = new Set<string>();
+    while (!this.at('}') && !this.at('eof')) {
+      const k = this.name('a key (a name or a quoted string) in the object');
+      const v = this.value(depth);
+      if (keys.has(k.value)) this.error(k, `key ${JSON.stringify(k.value)} is set twice in the object`);
+      keys.add(k.value);
+      entries.push([k.value, v.value]);
+      if (this.at(',')) this.next();
+    }
+    this.expect('}', 'to close the object');
+    // fromEntries defines own properties: a key `__proto__` stays plain data.
+    return Object.fromEntries(entries);
+  }
+
+  /** A name written as an identifier or, for names that are not identifiers, a quoted string. */
+  private name(what: string): Token {
+    return this.at('string') ? this.next() : this.expect('ident', what);
+  }
+
+  /** An integer token and its value; one past Number.MAX_SAFE_INTEGER is an error. */
+  private int(what: string): { token: Token; value: number } {
+    const token = this.expect('int', what);
+    const value = Number(token.value);
+    if (!Number.isSafeInteger(value)) this.fail(token, `the number ${token.value} is too large (at most ${Number.MAX_SAFE_INTEGER})`);
+    return { token, value };
   }
 
   private list(kind: 'string' | 'int', what: string): Token[] {
@@ -306,6 +565,15 @@ class Parser {
           this.positions.set(`spec.parameters[${i}].${field === 'default' ? 'defaultValue' : field}`, pos);
         }
         return p.spec;
+      });
+    }
+    if (this.dagOutputs.length > 0) {
+      this.positions.set('spec.outputs', this.dagOutputsPos ?? this.dagOutputs[0]?.pos ?? { line: 1, column: 1 });
+      spec.outputs = this.dagOutputs.map((o, i) => {
+        this.positions.set(`spec.outputs[${i}]`, o.pos);
+        this.positions.set(`spec.outputs[${i}].name`, o.pos);
+        this.positions.set(`spec.outputs[${i}].value`, o.valuePos);
+        return o.spec;
       });
     }
     const defined = new Set(this.tasks.map((t) => t.spec.name));
@@ -374,11 +642,11 @@ class Parser {
     return t;
   }
 
-  private expect(kind: TokenKind, what: string): Token {
+  private expect(kind: TokenKind, what: string, hint?: (t: Token) => string): Token {
     const t = this.peek();
     if (t.kind === kind) return this.next();
     const wanted = kind === 'ident' || kind === 'string' || kind === 'int' ? what : `"${kind}" ${what}`;
-    return this.fail(t, `expected ${wanted}, found ${describe(t)}`);
+    return this.fail(t, `expected ${wanted}, found ${describe(t)}${hint?.(t) ?? ''}`);
   }
 
   private expectString(what: string): Token {
@@ -418,7 +686,7 @@ class Parser {
     }
   }
 
-  /** `task NAME`, `schedule "..."`, `graph {` or `parameters {` at the start of a statement. */
+  /** `task NAME`, `schedule "..."`, `graph {`, `parameters {` or `outputs {` at the start of a statement. */
   private looksLikeItemStart(): boolean {
     const t = this.peek();
     const n = this.tokens[this.pos + 1];
@@ -430,6 +698,7 @@ class Parser {
         return n.kind === 'string';
       case 'graph':
       case 'parameters':
+      case 'outputs':
         return n.kind === '{';
       default:
         return false;
