@@ -40,14 +40,17 @@
 import type { FieldError } from './errors.js';
 import { didYouMean, type SourcePosition } from './field-path.js';
 import { MAX_HINT_COMPARISONS } from './report.js';
-import { tokenize, type Token, type TokenKind } from './dsl-lexer.js';
-import type { ApprovalSpec, DagParameterSpec, DagSpec, EnvVarSpec, JsonValue, NamedValueSpec, OutputSpec, TaskSpec } from './spec.js';
+import { parseApproval, parseItems, parseOutputList, type DslCursor } from './dsl-data-flow.js';
+import { describeToken as describe, keywordHint, positionOf as at, tokenize, type Token, type TokenKind } from './dsl-lexer.js';
+import type { DagParameterSpec, DagSpec, EnvVarSpec, NamedValueSpec, TaskSpec } from './spec.js';
 
 /** The field path DSL errors are reported at. */
 export const DSL_PATH = 'spec.dsl';
 
 /** The backoff limit a DSL task gets when it does not say `backoff N` (as in the Go project). */
 export const DSL_DEFAULT_BACKOFF = 3;
+
+export { DSL_MAX_ITEM_DEPTH } from './dsl-data-flow.js';
 
 export interface DslParseResult {
   /** What the DSL sets; only the sections it contains are present. */
@@ -68,14 +71,7 @@ const TASK_FIELDS = [
   'outputs', 'env', 'when', 'withItems', 'withParam', 'maxParallel', 'approval',
 ];
 const PARAM_FIELDS = ['default', 'defaultFromSecret'];
-const APPROVAL_FIELDS = ['message', 'timeout', 'onTimeout', 'inputs'];
 const MAX_ERRORS = 50;
-/**
- * How deeply `withItems` values may nest lists and objects. The value parser recurses once per
- * level; the bound keeps that far from the stack limit (YAML's is MAX_NESTING_DEPTH, 64, for the
- * whole document).
- */
-export const DSL_MAX_ITEM_DEPTH = 32;
 
 class SyntaxProblem extends Error {}
 
@@ -103,7 +99,7 @@ export function parseDsl(text: string): DslParseResult {
   return new Parser(text).parse();
 }
 
-class Parser {
+class Parser implements DslCursor {
   private readonly tokens: Token[];
   private pos = 0;
   private readonly errors: FieldError[] = [];
@@ -159,7 +155,7 @@ class Parser {
    * and skipped up to the next `sync` keyword or the closing brace, so later entries are still
    * read. A line that starts a new top-level item ends the block (a forgotten `}`).
    */
-  private block(what: string, sync: readonly string[], entry: () => void, unclosedHint?: (t: Token) => string): void {
+  block(what: string, sync: readonly string[], entry: () => void, unclosedHint?: (t: Token) => string): void {
     while (!this.at('}') && !this.at('eof') && !this.looksLikeItemStart() && this.errors.length < MAX_ERRORS) {
       const start = this.pos;
       try {
@@ -333,7 +329,7 @@ class Parser {
         return;
       }
       case 'outputs': {
-        const outs = this.outputList();
+        const outs = parseOutputList(this);
         set(() => {
           task.spec.outputs = outs.map((o) => o.spec);
           this.positions.set(key('outputs'), at(f));
@@ -366,7 +362,7 @@ class Parser {
       }
       case 'withItems': {
         const open = this.expect('[', 'to start the list of items after "withItems"');
-        const items = this.items(open, 1);
+        const items = parseItems(this, open, 1);
         set(() => {
           task.spec.withItems = items.map((x) => x.value);
           this.positions.set(key('withItems'), at(f));
@@ -375,7 +371,7 @@ class Parser {
         return;
       }
       case 'approval': {
-        const approval = this.approval(taskName);
+        const approval = parseApproval(this, taskName);
         set(() => {
           task.spec.approval = approval.spec;
           this.positions.set(key('approval'), at(f));
@@ -386,158 +382,20 @@ class Parser {
     }
   }
 
-  /** `[ "name" { description "..." }, ... ]`: a task's outputs. */
-  private outputList(): { spec: OutputSpec; pos: SourcePosition; descriptionPos?: SourcePosition }[] {
-    const what = 'output names (quoted strings) in outputs';
-    this.expect('[', `to start a list of ${what}`);
-    const out: { spec: OutputSpec; pos: SourcePosition; descriptionPos?: SourcePosition }[] = [];
-    while (!this.at(']')) {
-      const name = this.expect('string', what);
-      const o: { spec: OutputSpec; pos: SourcePosition; descriptionPos?: SourcePosition } = { spec: { name: name.value }, pos: at(name) };
-      out.push(o);
-      if (this.at('{')) {
-        this.next();
-        this.block(`output ${JSON.stringify(name.value)}`, ['description'], () => {
-          const d = this.peek();
-          if (d.kind !== 'ident' || d.value !== 'description') {
-            this.fail(d, `expected description in output ${JSON.stringify(name.value)}, found ${describe(d)}${keywordHint(d, ['description'])}`);
-          }
-          this.next();
-          const v = this.expectString('a quoted value after "description"');
-          if (o.descriptionPos !== undefined) {
-            this.error(d, `description is set twice in output ${JSON.stringify(name.value)}`);
-            return;
-          }
-          o.spec.description = v.value;
-          o.descriptionPos = at(v);
-        });
-      }
-      if (this.at(',')) this.next();
-      else break;
-    }
-    this.expect(']', `to close the list of ${what}`);
-    return out;
-  }
-
-  /** `{ message "..." timeout N onTimeout "..." inputs [...] }`; positions keyed below `approval.`. */
-  private approval(taskName: string): { spec: ApprovalSpec; positions: Map<string, SourcePosition> } {
-    this.expect('{', 'after "approval"');
-    const spec: ApprovalSpec = {};
-    const positions = new Map<string, SourcePosition>();
-    const seen = new Set<string>();
-    this.block(`the approval of task ${taskName}`, APPROVAL_FIELDS, () => {
-      const g = this.peek();
-      if (g.kind !== 'ident' || !APPROVAL_FIELDS.includes(g.value)) {
-        this.fail(g, `expected an approval field (${APPROVAL_FIELDS.join(', ')}) in task ${taskName}, found ${describe(g)}${keywordHint(g, APPROVAL_FIELDS)}`);
-      }
-      this.next();
-      const duplicate = seen.has(g.value);
-      seen.add(g.value);
-      const set = (apply: () => void): void => {
-        if (duplicate) this.error(g, `${g.value} is set twice in the approval of task ${taskName}`);
-        else apply();
-      };
-      switch (g.value) {
-        case 'message':
-        case 'onTimeout': {
-          const v = this.expectString(`a quoted value after "${g.value}"`);
-          set(() => {
-            if (g.value === 'message') spec.message = v.value;
-            else spec.onTimeout = v.value as ApprovalSpec['onTimeout']; // validation checks the enum
-            positions.set(g.value, at(v));
-          });
-          return;
-        }
-        case 'timeout': {
-          const v = this.int('a number of seconds (an integer) after "timeout"');
-          set(() => {
-            spec.timeoutSeconds = v.value;
-            positions.set('timeoutSeconds', at(v.token));
-          });
-          return;
-        }
-        case 'inputs': {
-          const list = this.list('string', 'input names (quoted strings) in inputs');
-          set(() => {
-            spec.inputs = list.map((t) => t.value);
-            positions.set('inputs', at(g));
-            list.forEach((t, i) => positions.set(`inputs[${i}]`, at(t)));
-          });
-          return;
-        }
-      }
-    });
-    return { spec, positions };
-  }
-
-  /** The values of a `withItems` list (or a nested one) after its `[`, up to and with its `]`. */
-  private items(open: Token, depth: number): { value: JsonValue; token: Token }[] {
-    if (depth > DSL_MAX_ITEM_DEPTH) this.fail(open, `withItems values nest deeper than ${DSL_MAX_ITEM_DEPTH} levels`);
-    const out: { value: JsonValue; token: Token }[] = [];
-    while (!this.at(']')) {
-      out.push(this.value(depth));
-      if (this.at(',')) this.next();
-      else break;
-    }
-    this.expect(']', 'to close the list of items');
-    return out;
-  }
-
-  /** One `withItems` value: a string, integer, true, false, null, list or object. */
-  private value(depth: number): { value: JsonValue; token: Token } {
-    const t = this.peek();
-    switch (t.kind) {
-      case 'string':
-        return { value: this.next().value, token: t };
-      case 'int':
-        return { value: this.int('an item').value, token: t };
-      case '[':
-        this.next();
-        return { value: this.items(t, depth + 1).map((x) => x.value), token: t };
-      case '{':
-        this.next();
-        return { value: this.object(t, depth + 1), token: t };
-      case 'ident':
-        if (t.value === 'true' || t.value === 'false' || t.value === 'null') {
-          this.next();
-          return { value: t.value === 'null' ? null : t.value === 'true', token: t };
-        }
-    }
-    return this.fail(t, `expected an item (a quoted string, an integer, true, false, null, [a list] or {an object}), found ${describe(t)}`);
-  }
-
-  /** `{ key value, ... }` after its `{`: an object value (commas between entries optional). */
-  private object(open: Token, depth: number): { [key: string]: JsonValue } {
-    if (depth > DSL_MAX_ITEM_DEPTH) this.fail(open, `withItems values nest deeper than ${DSL_MAX_ITEM_DEPTH} levels`);
-    const entries: [string, JsonValue][] = [];
-    const keys = new Set<string>();
-    while (!this.at('}') && !this.at('eof')) {
-      const k = this.name('a key (a name or a quoted string) in the object');
-      const v = this.value(depth);
-      if (keys.has(k.value)) this.error(k, `key ${JSON.stringify(k.value)} is set twice in the object`);
-      keys.add(k.value);
-      entries.push([k.value, v.value]);
-      if (this.at(',')) this.next();
-    }
-    this.expect('}', 'to close the object');
-    // fromEntries defines own properties: a key `__proto__` stays plain data.
-    return Object.fromEntries(entries);
-  }
-
   /** A name written as an identifier or, for names that are not identifiers, a quoted string. */
-  private name(what: string): Token {
+  name(what: string): Token {
     return this.at('string') ? this.next() : this.expect('ident', what);
   }
 
   /** An integer token and its value; one past Number.MAX_SAFE_INTEGER is an error. */
-  private int(what: string): { token: Token; value: number } {
+  int(what: string): { token: Token; value: number } {
     const token = this.expect('int', what);
     const value = Number(token.value);
     if (!Number.isSafeInteger(value)) this.fail(token, `the number ${token.value} is too large (at most ${Number.MAX_SAFE_INTEGER})`);
     return { token, value };
   }
 
-  private list(kind: 'string' | 'int', what: string): Token[] {
+  list(kind: 'string' | 'int', what: string): Token[] {
     this.expect('[', `to start a list of ${what}`);
     const out: Token[] = [];
     while (!this.at(']')) {
@@ -628,38 +486,38 @@ class Parser {
 
   // ---- tokens and recovery ---------------------------------------------------------------
 
-  private peek(): Token {
+  peek(): Token {
     return this.tokens[this.pos] ?? this.tokens[this.tokens.length - 1] ?? { kind: 'eof', value: '', line: 1, column: 1 };
   }
 
-  private at(kind: TokenKind): boolean {
+  at(kind: TokenKind): boolean {
     return this.peek().kind === kind;
   }
 
-  private next(): Token {
+  next(): Token {
     const t = this.peek();
     if (t.kind !== 'eof') this.pos++;
     return t;
   }
 
-  private expect(kind: TokenKind, what: string, hint?: (t: Token) => string): Token {
+  expect(kind: TokenKind, what: string, hint?: (t: Token) => string): Token {
     const t = this.peek();
     if (t.kind === kind) return this.next();
     const wanted = kind === 'ident' || kind === 'string' || kind === 'int' ? what : `"${kind}" ${what}`;
     return this.fail(t, `expected ${wanted}, found ${describe(t)}${hint?.(t) ?? ''}`);
   }
 
-  private expectString(what: string): Token {
+  expectString(what: string): Token {
     return this.expect('string', what);
   }
 
-  private error(t: Token, message: string): void {
+  error(t: Token, message: string): void {
     // An unterminated string swallowed the rest of the text: "found the end" would only echo it.
     if (t.kind === 'eof' && this.tokens.some((x) => x.kind === 'error' && x.message?.startsWith('unterminated') === true)) return;
     if (this.errors.length < MAX_ERRORS) this.errors.push({ path: DSL_PATH, message, line: t.line, column: t.column });
   }
 
-  private fail(t: Token, message: string): never {
+  fail(t: Token, message: string): never {
     this.error(t, t.kind === 'error' && t.message !== undefined ? t.message : message);
     throw new SyntaxProblem(message);
   }
@@ -714,31 +572,4 @@ class Parser {
 
 function braceDelta(t: Token | undefined): number {
   return t?.kind === '{' ? 1 : t?.kind === '}' ? -1 : 0;
-}
-
-function at(t: Token): SourcePosition {
-  return { line: t.line, column: t.column };
-}
-
-function describe(t: Token): string {
-  switch (t.kind) {
-    case 'eof':
-      return 'the end of the text';
-    case 'string':
-      return `the string ${JSON.stringify(t.value.length > 30 ? `${t.value.slice(0, 30)}…` : t.value)}`;
-    case 'ident':
-      return `${JSON.stringify(t.value)}`;
-    case 'int':
-      return `the number ${t.value}`;
-    case 'arrow':
-      return '"->"';
-    case 'error':
-      return t.message ?? 'an invalid character';
-    default:
-      return `"${t.kind}"`;
-  }
-}
-
-function keywordHint(t: Token, keywords: readonly string[]): string {
-  return t.kind === 'ident' ? didYouMean(t.value, keywords) : '';
 }
