@@ -3,6 +3,8 @@
 // only, identifiers are `[A-Za-z_][A-Za-z0-9_-]*`, `//` starts a comment to the end of the line.
 // One extension: an identifier stops before `->`, so `a->b` reads as `a -> b`.
 
+import { didYouMean, type SourcePosition } from './field-path.js';
+
 export type TokenKind = 'ident' | 'string' | 'int' | 'arrow' | '{' | '}' | '[' | ']' | ',' | 'eof' | 'error';
 
 export interface Token {
@@ -107,4 +109,34 @@ export function dedent(raw: string): string {
   }
   const cut = common ?? 0;
   return lines.map((l) => (l.trim() === '' ? l.trim() : l.slice(cut))).join('\n');
+}
+
+/** Where a token starts. */
+export function positionOf(t: Token): SourcePosition {
+  return { line: t.line, column: t.column };
+}
+
+/** A token as error messages name it: `"image"`, `the string "x"`, `the end of the text`. */
+export function describeToken(t: Token): string {
+  switch (t.kind) {
+    case 'eof':
+      return 'the end of the text';
+    case 'string':
+      return `the string ${JSON.stringify(t.value.length > 30 ? `${t.value.slice(0, 30)}…` : t.value)}`;
+    case 'ident':
+      return `${JSON.stringify(t.value)}`;
+    case 'int':
+      return `the number ${t.value}`;
+    case 'arrow':
+      return '"->"';
+    case 'error':
+      return t.message ?? 'an invalid character';
+    default:
+      return `"${t.kind}"`;
+  }
+}
+
+/** ` (did you mean "x"?)` when an identifier is close to one of `keywords`, else ''. */
+export function keywordHint(t: Token, keywords: readonly string[]): string {
+  return t.kind === 'ident' ? didYouMean(t.value, keywords) : '';
 }

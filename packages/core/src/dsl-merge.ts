@@ -19,7 +19,8 @@ export interface DslExpansion {
 /**
  * Merges a DAG's `spec.dsl` into its spec the way the Go controller does: the DSL takes
  * precedence section by section — a non-empty DSL schedule replaces `schedule`, a non-empty
- * parameter list replaces `parameters`, a non-empty task list replaces `task` — and every other
+ * parameter list replaces `parameters`, a non-empty task list replaces `task`, a non-empty
+ * `outputs` block replaces the DAG's `outputs` (ours; the Go DSL has none) — and every other
  * field (webhook, workspace, suspended, our additions, and any section the DSL leaves out) stays
  * as written in YAML. So a resource the Go controller has already patched (both `dsl` and the
  * generated fields present) reads the same. Returns the merged spec even when the DSL has errors
@@ -45,9 +46,13 @@ export function applyDsl(spec: DagSpec): DslExpansion {
     merged.task = parsed.spec.task;
     keep.add('spec.task');
   }
+  if (parsed.spec.outputs !== undefined && parsed.spec.outputs.length > 0) {
+    merged.outputs = parsed.spec.outputs;
+    keep.add('spec.outputs');
+  }
   const positions = new Map<string, SourcePosition>();
   for (const [path, pos] of parsed.positions) {
-    const section = /^spec\.(schedule|parameters|task)/.exec(path)?.[0];
+    const section = /^spec\.(schedule|parameters|task|outputs)/.exec(path)?.[0];
     if (section !== undefined && keep.has(section)) positions.set(path, pos);
   }
   return { spec: merged, errors: parsed.errors, positions, used: true };

@@ -8,23 +8,41 @@
 //              | "parameters" "{" { IDENT "{" { paramField } "}" } "}"
 //              | "graph" "{" { chain } "}"
 //              | "task" IDENT "{" { taskField } "}"
+//              | "outputs" "{" { name STRING } "}"                 (+ the DAG's outputs: name value)
 //   paramField = "default" STRING | "defaultFromSecret" STRING
 //   chain      = targets "->" targets { "->" targets }          (+ chains, + sets on the left)
 //   targets    = IDENT | "{" IDENT { "," IDENT } [","] "}"
 //   taskField  = "image" STRING | "command" strings | "args" strings | "script" STRING
 //              | "parameters" strings | "retry" ints | "backoff" INT
+//              | "outputs" outputs | "env" "{" { name STRING } "}"               (+ data flow)
+//              | "when" STRING | "withItems" items | "withParam" STRING | "maxParallel" INT
+//              | "approval" "{" { approvalField } "}"
+//   approvalField = "message" STRING | "timeout" INT | "onTimeout" STRING | "inputs" strings
+//   outputs    = "[" [ output { "," output } [","] ] "]"
+//   output     = STRING [ "{" [ "description" STRING ] "}" ]
+//   name       = IDENT | STRING
+//   items      = "[" [ value { "," value } [","] ] "]"
+//   value      = STRING | INT | "true" | "false" | "null" | items
+//              | "{" { name value [","] } "}"                      (an object; nests 32 deep)
 //   strings    = "[" [ STRING { "," STRING } [","] ] "]"       (+ empty lists, trailing commas)
 //   ints       = "[" [ INT { "," INT } [","] ] "]"
 //
-// STRING is `"..."` (no escapes) or `"""..."""` (multi-line, dedented); `//` comments.
+// STRING is `"..."` (no escapes) or `"""..."""` (multi-line, dedented); `//` comments; INT is
+// digits only (so withItems has no negative or fractional numbers: write them as strings).
 // `a -> b` makes b run after a. A task defaults to `backoff 3`; `retry [codes]` retries only
-// those exit codes (conditional.enabled = true). Several `parameters` or `graph` blocks add up.
+// those exit codes (conditional.enabled = true). Several `parameters`, `graph` or `outputs`
+// blocks add up. The data-flow fields map one to one to the YAML ones (docs/data-flow.md):
+// `outputs ["a", "b" { description "..." }]` → outputs[{name, description}], `env { NAME "v" }`
+// → env[{name, value}], `approval { timeout N }` → approval.timeoutSeconds, and the top-level
+// `outputs { total "{{...}}" }` → the DAG's outputs[{name, value}]. A task's outputs are a list
+// and the DAG's a block, so `outputs {` always starts the DAG's (a task left open ends there).
 
 import type { FieldError } from './errors.js';
 import { didYouMean, type SourcePosition } from './field-path.js';
 import { MAX_HINT_COMPARISONS } from './report.js';
-import { tokenize, type Token, type TokenKind } from './dsl-lexer.js';
-import type { DagParameterSpec, DagSpec, TaskSpec } from './spec.js';
+import { parseApproval, parseItems, parseOutputList, type DslCursor } from './dsl-data-flow.js';
+import { describeToken as describe, keywordHint, positionOf as at, tokenize, type Token, type TokenKind } from './dsl-lexer.js';
+import type { DagParameterSpec, DagSpec, EnvVarSpec, NamedValueSpec, TaskSpec } from './spec.js';
 
 /** The field path DSL errors are reported at. */
 export const DSL_PATH = 'spec.dsl';
@@ -32,20 +50,26 @@ export const DSL_PATH = 'spec.dsl';
 /** The backoff limit a DSL task gets when it does not say `backoff N` (as in the Go project). */
 export const DSL_DEFAULT_BACKOFF = 3;
 
+export { DSL_MAX_ITEM_DEPTH } from './dsl-data-flow.js';
+
 export interface DslParseResult {
   /** What the DSL sets; only the sections it contains are present. */
-  spec: Partial<Pick<DagSpec, 'schedule' | 'parameters' | 'task'>>;
+  spec: Partial<Pick<DagSpec, 'schedule' | 'parameters' | 'task' | 'outputs'>>;
   /** Syntax and reference errors at path `spec.dsl`, line/column relative to the DSL text. */
   errors: FieldError[];
   /**
    * Where each produced field was written in the DSL, keyed by its field path in the DAG
-   * (`spec.task[1].image`, `spec.task[1].runAfter[0]` → the edge's source, `spec.parameters[0]`).
+   * (`spec.task[1].image`, `spec.task[1].runAfter[0]` → the edge's source, `spec.parameters[0]`,
+   * `spec.task[0].env[1].value`, `spec.outputs[0].value`).
    */
   positions: Map<string, SourcePosition>;
 }
 
-const TOP_KEYWORDS = ['schedule', 'parameters', 'graph', 'task'];
-const TASK_FIELDS = ['image', 'command', 'args', 'script', 'parameters', 'retry', 'backoff'];
+const TOP_KEYWORDS = ['schedule', 'parameters', 'graph', 'task', 'outputs'];
+const TASK_FIELDS = [
+  'image', 'command', 'args', 'script', 'parameters', 'retry', 'backoff',
+  'outputs', 'env', 'when', 'withItems', 'withParam', 'maxParallel', 'approval',
+];
 const PARAM_FIELDS = ['default', 'defaultFromSecret'];
 const MAX_ERRORS = 50;
 
@@ -75,7 +99,7 @@ export function parseDsl(text: string): DslParseResult {
   return new Parser(text).parse();
 }
 
-class Parser {
+class Parser implements DslCursor {
   private readonly tokens: Token[];
   private pos = 0;
   private readonly errors: FieldError[] = [];
@@ -84,6 +108,8 @@ class Parser {
   private readonly params: { spec: DagParameterSpec; pos: SourcePosition; fields: Map<string, SourcePosition> }[] = [];
   private readonly tasks: DslTask[] = [];
   private readonly edges: Edge[] = [];
+  private readonly dagOutputs: { spec: NamedValueSpec; pos: SourcePosition; valuePos: SourcePosition }[] = [];
+  private dagOutputsPos: SourcePosition | undefined;
   private readonly reported = new Set<string>();
 
   constructor(text: string) {
@@ -117,9 +143,11 @@ class Parser {
           return this.graphItem();
         case 'task':
           return this.taskItem();
+        case 'outputs':
+          return this.outputsItem();
       }
     }
-    this.fail(t, `expected schedule, parameters, graph or task, found ${describe(t)}${keywordHint(t, TOP_KEYWORDS)}`);
+    this.fail(t, `expected schedule, parameters, graph, task or outputs, found ${describe(t)}${keywordHint(t, TOP_KEYWORDS)}`);
   }
 
   /**
@@ -127,7 +155,7 @@ class Parser {
    * and skipped up to the next `sync` keyword or the closing brace, so later entries are still
    * read. A line that starts a new top-level item ends the block (a forgotten `}`).
    */
-  private block(what: string, sync: readonly string[], entry: () => void): void {
+  block(what: string, sync: readonly string[], entry: () => void, unclosedHint?: (t: Token) => string): void {
     while (!this.at('}') && !this.at('eof') && !this.looksLikeItemStart() && this.errors.length < MAX_ERRORS) {
       const start = this.pos;
       try {
@@ -137,7 +165,7 @@ class Parser {
         this.recover(start, sync, true);
       }
     }
-    this.expect('}', `to close ${what}`);
+    this.expect('}', `to close ${what}`, unclosedHint);
   }
 
   private scheduleItem(): void {
@@ -219,7 +247,22 @@ class Parser {
       fieldsSeen: new Set(),
     };
     this.tasks.push(task);
-    this.block(`task ${JSON.stringify(name.value)}`, TASK_FIELDS, () => this.taskField(task));
+    this.block(`task ${JSON.stringify(name.value)}`, TASK_FIELDS, () => this.taskField(task), (t) =>
+      t.kind === 'ident' && t.value === 'outputs'
+        ? ` (the DAG's outputs { NAME "value" } start here; a task's outputs are a list: outputs ["name", ...])`
+        : '',
+    );
+  }
+
+  private outputsItem(): void {
+    const kw = this.next();
+    this.dagOutputsPos ??= at(kw);
+    this.expect('{', 'after "outputs"');
+    this.block('"outputs"', [], () => {
+      const name = this.name('a DAG output name');
+      const value = this.expectString(`a quoted value for DAG output ${JSON.stringify(name.value)}`);
+      this.dagOutputs.push({ spec: { name: name.value, value: value.value }, pos: at(name), valuePos: at(value) });
+    });
   }
 
   private taskField(task: DslTask): void {
@@ -238,10 +281,12 @@ class Parser {
     const key = (field: string): string => `task#${this.tasks.length - 1}.${field}`;
     switch (f.value) {
       case 'image':
-      case 'script': {
+      case 'script':
+      case 'when':
+      case 'withParam': {
         const v = this.expectString(`a quoted value after "${f.value}"`);
         set(() => {
-          task.spec[f.value as 'image' | 'script'] = v.value;
+          task.spec[f.value as 'image' | 'script' | 'when' | 'withParam'] = v.value;
           this.positions.set(key(f.value), at(v));
         });
         return;
@@ -275,10 +320,82 @@ class Parser {
         });
         return;
       }
+      case 'maxParallel': {
+        const v = this.int('a number of instances (an integer) after "maxParallel"');
+        set(() => {
+          task.spec.maxParallel = v.value;
+          this.positions.set(key('maxParallel'), at(v.token));
+        });
+        return;
+      }
+      case 'outputs': {
+        const outs = parseOutputList(this);
+        set(() => {
+          task.spec.outputs = outs.map((o) => o.spec);
+          this.positions.set(key('outputs'), at(f));
+          outs.forEach((o, i) => {
+            this.positions.set(key(`outputs[${i}]`), o.pos);
+            this.positions.set(key(`outputs[${i}].name`), o.pos);
+            if (o.descriptionPos !== undefined) this.positions.set(key(`outputs[${i}].description`), o.descriptionPos);
+          });
+        });
+        return;
+      }
+      case 'env': {
+        this.expect('{', 'after "env"');
+        const vars: { spec: EnvVarSpec; pos: SourcePosition; valuePos: SourcePosition }[] = [];
+        this.block(`env of task ${taskName}`, [], () => {
+          const name = this.name('an environment variable name');
+          const value = this.expectString(`a quoted value for environment variable ${JSON.stringify(name.value)}`);
+          vars.push({ spec: { name: name.value, value: value.value }, pos: at(name), valuePos: at(value) });
+        });
+        set(() => {
+          task.spec.env = vars.map((v) => v.spec);
+          this.positions.set(key('env'), at(f));
+          vars.forEach((v, i) => {
+            this.positions.set(key(`env[${i}]`), v.pos);
+            this.positions.set(key(`env[${i}].name`), v.pos);
+            this.positions.set(key(`env[${i}].value`), v.valuePos);
+          });
+        });
+        return;
+      }
+      case 'withItems': {
+        const open = this.expect('[', 'to start the list of items after "withItems"');
+        const items = parseItems(this, open, 1);
+        set(() => {
+          task.spec.withItems = items.map((x) => x.value);
+          this.positions.set(key('withItems'), at(f));
+          items.forEach((x, i) => this.positions.set(key(`withItems[${i}]`), at(x.token)));
+        });
+        return;
+      }
+      case 'approval': {
+        const approval = parseApproval(this, taskName);
+        set(() => {
+          task.spec.approval = approval.spec;
+          this.positions.set(key('approval'), at(f));
+          for (const [rest, pos] of approval.positions) this.positions.set(key(`approval.${rest}`), pos);
+        });
+        return;
+      }
     }
   }
 
-  private list(kind: 'string' | 'int', what: string): Token[] {
+  /** A name written as an identifier or, for names that are not identifiers, a quoted string. */
+  name(what: string): Token {
+    return this.at('string') ? this.next() : this.expect('ident', what);
+  }
+
+  /** An integer token and its value; one past Number.MAX_SAFE_INTEGER is an error. */
+  int(what: string): { token: Token; value: number } {
+    const token = this.expect('int', what);
+    const value = Number(token.value);
+    if (!Number.isSafeInteger(value)) this.fail(token, `the number ${token.value} is too large (at most ${Number.MAX_SAFE_INTEGER})`);
+    return { token, value };
+  }
+
+  list(kind: 'string' | 'int', what: string): Token[] {
     this.expect('[', `to start a list of ${what}`);
     const out: Token[] = [];
     while (!this.at(']')) {
@@ -306,6 +423,15 @@ class Parser {
           this.positions.set(`spec.parameters[${i}].${field === 'default' ? 'defaultValue' : field}`, pos);
         }
         return p.spec;
+      });
+    }
+    if (this.dagOutputs.length > 0) {
+      this.positions.set('spec.outputs', this.dagOutputsPos ?? this.dagOutputs[0]?.pos ?? { line: 1, column: 1 });
+      spec.outputs = this.dagOutputs.map((o, i) => {
+        this.positions.set(`spec.outputs[${i}]`, o.pos);
+        this.positions.set(`spec.outputs[${i}].name`, o.pos);
+        this.positions.set(`spec.outputs[${i}].value`, o.valuePos);
+        return o.spec;
       });
     }
     const defined = new Set(this.tasks.map((t) => t.spec.name));
@@ -360,38 +486,38 @@ class Parser {
 
   // ---- tokens and recovery ---------------------------------------------------------------
 
-  private peek(): Token {
+  peek(): Token {
     return this.tokens[this.pos] ?? this.tokens[this.tokens.length - 1] ?? { kind: 'eof', value: '', line: 1, column: 1 };
   }
 
-  private at(kind: TokenKind): boolean {
+  at(kind: TokenKind): boolean {
     return this.peek().kind === kind;
   }
 
-  private next(): Token {
+  next(): Token {
     const t = this.peek();
     if (t.kind !== 'eof') this.pos++;
     return t;
   }
 
-  private expect(kind: TokenKind, what: string): Token {
+  expect(kind: TokenKind, what: string, hint?: (t: Token) => string): Token {
     const t = this.peek();
     if (t.kind === kind) return this.next();
     const wanted = kind === 'ident' || kind === 'string' || kind === 'int' ? what : `"${kind}" ${what}`;
-    return this.fail(t, `expected ${wanted}, found ${describe(t)}`);
+    return this.fail(t, `expected ${wanted}, found ${describe(t)}${hint?.(t) ?? ''}`);
   }
 
-  private expectString(what: string): Token {
+  expectString(what: string): Token {
     return this.expect('string', what);
   }
 
-  private error(t: Token, message: string): void {
+  error(t: Token, message: string): void {
     // An unterminated string swallowed the rest of the text: "found the end" would only echo it.
     if (t.kind === 'eof' && this.tokens.some((x) => x.kind === 'error' && x.message?.startsWith('unterminated') === true)) return;
     if (this.errors.length < MAX_ERRORS) this.errors.push({ path: DSL_PATH, message, line: t.line, column: t.column });
   }
 
-  private fail(t: Token, message: string): never {
+  fail(t: Token, message: string): never {
     this.error(t, t.kind === 'error' && t.message !== undefined ? t.message : message);
     throw new SyntaxProblem(message);
   }
@@ -418,7 +544,7 @@ class Parser {
     }
   }
 
-  /** `task NAME`, `schedule "..."`, `graph {` or `parameters {` at the start of a statement. */
+  /** `task NAME`, `schedule "..."`, `graph {`, `parameters {` or `outputs {` at the start of a statement. */
   private looksLikeItemStart(): boolean {
     const t = this.peek();
     const n = this.tokens[this.pos + 1];
@@ -430,6 +556,7 @@ class Parser {
         return n.kind === 'string';
       case 'graph':
       case 'parameters':
+      case 'outputs':
         return n.kind === '{';
       default:
         return false;
@@ -445,31 +572,4 @@ class Parser {
 
 function braceDelta(t: Token | undefined): number {
   return t?.kind === '{' ? 1 : t?.kind === '}' ? -1 : 0;
-}
-
-function at(t: Token): SourcePosition {
-  return { line: t.line, column: t.column };
-}
-
-function describe(t: Token): string {
-  switch (t.kind) {
-    case 'eof':
-      return 'the end of the text';
-    case 'string':
-      return `the string ${JSON.stringify(t.value.length > 30 ? `${t.value.slice(0, 30)}…` : t.value)}`;
-    case 'ident':
-      return `${JSON.stringify(t.value)}`;
-    case 'int':
-      return `the number ${t.value}`;
-    case 'arrow':
-      return '"->"';
-    case 'error':
-      return t.message ?? 'an invalid character';
-    default:
-      return `"${t.kind}"`;
-  }
-}
-
-function keywordHint(t: Token, keywords: readonly string[]): string {
-  return t.kind === 'ident' ? didYouMean(t.value, keywords) : '';
 }
