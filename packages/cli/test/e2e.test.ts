@@ -88,11 +88,18 @@ async function untilRun(id: string, ok: (r: { status: string; tasks: Array<{ nam
   }
 }
 
-test('example release-approval: the gate waits for a person; kontroler approve gives the decision to deploy; a second decision and a rejection', async () => {
+test('example release-approval: a sub-DAG run, then the gate waits for a person; kontroler approve gives the decision to deploy; a second decision and a rejection', async () => {
   const started = await run(['run', 'release-approval'], env);
   const id = /started run (\d+)/.exec(started.out)?.[1];
   assert.ok(id, started.out);
   await untilRun(id, (r) => r.tasks.some((t) => t.name === 'gate' && t.approval?.waiting === true));
+  const waiting = await run(['run-status', id], env);
+  const child = /checks\s+succeeded\s.*child run (\d+)/.exec(waiting.out)?.[1];
+  assert.ok(child, waiting.out);
+  assert.match(waiting.out, /total=19/, "the child run's outputs are the dagRef task's");
+  const childStatus = await run(['run-status', child], env);
+  assert.match(childStatus.out, new RegExp(`child run of run ${id} \\(task checks, attempt 1\\)`));
+  assert.match(childStatus.out, /data-pipeline/);
   const approved = await run(['approve', id, 'gate', '--input', 'ticket=OPS-7', '-m', 'looks good'], env);
   assert.equal(approved.code, 0, approved.out);
   assert.match(approved.out, new RegExp(`run ${id} task gate: approved by \\S+ \\(looks good\\)`));

@@ -34,7 +34,10 @@ export function attemptRows(tasks: readonly RunTask[]): Cell[][] {
     }
     for (const a of t.attempts) {
       const last = a.attempt === t.attempts.length;
-      rows.push([a.attempt === 1 ? t.name : '', last ? t.status : '', a.attempt, a.status, a.exitCode, duration(a.durationMs), a.reason ?? (last ? t.reason : undefined), outputsSummary(a.outputs) ?? '']);
+      const reason = a.reason ?? (last ? t.reason : undefined);
+      // A dagRef attempt's handle is its child run: say which, so `run-status CHILD` can follow it.
+      const child = a.kind === 'child' && a.handle ? `child run ${a.handle}` : undefined;
+      rows.push([a.attempt === 1 ? t.name : '', last ? t.status : '', a.attempt, a.status, a.exitCode, duration(a.durationMs), [child, reason].filter(Boolean).join('; ') || undefined, outputsSummary(a.outputs) ?? '']);
     }
   }
   return rows;
@@ -101,6 +104,7 @@ function tableSink(): TaskSink {
       const params = Object.keys(r.parameters);
       return [
         `run ${r.id}  ${r.namespace}/${r.dag} v${r.dagVersion}  ${r.status}  (${r.trigger}, created ${when(Date.parse(r.createdAt))})`,
+        ...(r.parent ? [`child run of run ${r.parent.runId} (task ${r.parent.task}, attempt ${r.parent.attempt})`] : []),
         ...(params.length > 0 ? [`parameters: ${params.map((p) => `${p}=${r.parameters[p]}`).join(' ')}`] : []),
         ...(r.outputs && Object.keys(r.outputs).length > 0 ? [`outputs: ${outputsSummary(r.outputs, 200) ?? ''}`] : []),
         countsLine(r),
