@@ -32,15 +32,8 @@ function fromRow(r: ApprovalDecisionsRow): ApprovalDecisionRecord {
   };
 }
 
-export interface ApprovalDecisionInput {
-  runId: number;
-  task: string;
-  attempt: number;
-  approve: boolean;
-  decidedBy: string;
-  comment?: string;
-  inputs: Readonly<Record<string, string>>;
-}
+/** A decision to record: the record without what the store adds (when, whether applied). */
+export type ApprovalDecisionInput = Omit<ApprovalDecisionRecord, 'decidedAt' | 'applied' | 'inputs'> & { inputs: Readonly<Record<string, string>> };
 
 /**
  * Records the decision on attempt (runId, task, attempt) and wakes the run's controller. Returns

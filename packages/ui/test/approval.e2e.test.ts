@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { ApiError, KontrolerClient } from '@kontroler/client';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { assertBrowserParts, freePort, launchChromium, ROOT, startKontroler, stopKontroler, type Started } from './e2e-kit.js';
+import { assertBrowserParts, freePort, launchChromium, logContaining, ROOT, startKontroler, stopKontroler, type Started } from './e2e-kit.js';
 
 const PASSWORD = 'approval-e2e-admin-password';
 const VIEWER_PASSWORD = 'approval-e2e-viewer-password';
@@ -71,10 +71,6 @@ async function openWaitingGate(p: Page, runId: number): Promise<void> {
   await p.waitForSelector('[data-testid=task-panel][data-task="gate"] [data-testid=approval][data-approval-state=waiting]');
 }
 
-async function logContaining(text: string): Promise<string> {
-  await page.waitForFunction((t) => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes(t) ?? false, text);
-  return page.locator('[data-testid=log-viewer] .log-scroll').innerText();
-}
 
 before(async () => {
   assertBrowserParts();
@@ -151,7 +147,7 @@ test('approved from the run page: the gate waits, then succeeds with the decisio
 
   await page.click('.react-flow__node[data-id="deploy"]');
   await page.waitForSelector('[data-testid=task-panel][data-task="deploy"]');
-  assert.match(await logContaining('deploying'), /^deploying OPS-7 approved by admin$/m);
+  assert.match(await logContaining(page, 'deploying'), /^deploying OPS-7 approved by admin$/m);
   assert.deepEqual(pageErrors, []);
 });
 

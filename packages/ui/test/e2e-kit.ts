@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CHROMIUM = process.env.KONTROLER_CHROMIUM ?? '/usr/bin/chromium';
@@ -86,4 +86,10 @@ export async function stopKontroler(child: ChildProcess | undefined): Promise<vo
 /** Headless Chromium with its own profile folder, 1280×800. */
 export function launchChromium(profileDir: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 800 }, args: CHROMIUM_ARGS });
+}
+
+/** The text of the page's log viewer once it contains `text`. */
+export async function logContaining(page: Page, text: string): Promise<string> {
+  await page.waitForFunction((t) => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes(t) ?? false, text);
+  return page.locator('[data-testid=log-viewer] .log-scroll').innerText();
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { KontrolerClient } from '@kontroler/client';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { assertBrowserParts, freePort, launchChromium, ROOT, startKontroler, stopKontroler, type Started } from './e2e-kit.js';
+import { assertBrowserParts, freePort, launchChromium, logContaining, ROOT, startKontroler, stopKontroler, type Started } from './e2e-kit.js';
 
 const PASSWORD = 'map-e2e-admin-password';
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
@@ -62,11 +62,6 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `map-${name}.png`) });
 }
 
-/** The text of the log viewer once it contains `text`. */
-async function logContaining(text: string): Promise<string> {
-  await page.waitForFunction((t) => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes(t) ?? false, text);
-  return page.locator('[data-testid=log-viewer] .log-scroll').innerText();
-}
 
 before(async () => {
   assertBrowserParts();
@@ -148,7 +143,7 @@ test('a mapped task: one live node with its instance counts, an instances table,
   assert.match(page.url(), /[?&]task=process%5B1%5D/);
   assert.equal(await page.locator('[data-testid=instance-item]').innerText(), 'b');
   assert.equal(await page.locator('[data-testid=task-panel] tr[data-attempt]').count(), 1);
-  assert.match(await logContaining('item b'), /^item b$/m);
+  assert.match(await logContaining(page, 'item b'), /^item b$/m);
   assert.match(await page.locator('[data-testid=attempt-outputs] tr[data-output="size"]').innerText(), /size\s+b-done/);
   assert.equal(await page.locator('.react-flow__node.selected').getAttribute('data-id'), 'process');
   await shot('instance-light');
@@ -156,14 +151,14 @@ test('a mapped task: one live node with its instance counts, an instances table,
   // Opened from its address (a reload), the instance is looked up by index.
   await page.reload();
   await page.waitForSelector('[data-testid=task-panel][data-task="process[1]"]');
-  assert.match(await logContaining('item b'), /^item b$/m);
+  assert.match(await logContaining(page, 'item b'), /^item b$/m);
   await page.getByRole('button', { name: 'Back to process' }).click();
   await page.waitForSelector('[data-testid=task-panel][data-task="process"][data-kind=map]');
 
   // Downstream, `sum` received the instances' outputs as one JSON array in item order.
   await page.click('.react-flow__node[data-id="sum"]');
   await page.waitForSelector('[data-testid=task-panel][data-task="sum"]');
-  assert.match(await logContaining('a-done'), /^\["a-done","b-done","c-done"\]$/m);
+  assert.match(await logContaining(page, 'a-done'), /^\["a-done","b-done","c-done"\]$/m);
   await page.click('[data-testid=resolved] summary');
   assert.match(await page.locator('[data-testid=resolved] pre').innerText(), /a-done\\",\\"b-done\\",\\"c-done/);
   assert.deepEqual(pageErrors, []);
@@ -219,7 +214,7 @@ spec:
   await panel.locator('[data-testid=instance-table] [data-task="odd[3]"]').click();
   await page.waitForSelector('[data-testid=task-panel][data-task="odd[3]"] tr[data-attempt="1"]');
   assert.match(await page.locator('[data-testid=task-panel] tr[data-attempt="1"]').innerText(), /failed\s+3/);
-  assert.match(await logContaining('n=4'), /^n=4 index=3$/m);
+  assert.match(await logContaining(page, 'n=4'), /^n=4 index=3$/m);
 
   await page.click('.react-flow__node[data-id="none"]');
   await page.waitForSelector('[data-testid=task-panel][data-task="none"] [data-testid=instance-table]');
