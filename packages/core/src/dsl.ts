@@ -17,6 +17,7 @@
 //              | "outputs" outputs | "env" "{" { name STRING } "}"               (+ data flow)
 //              | "when" STRING | "withItems" items | "withParam" STRING | "maxParallel" INT
 //              | "approval" "{" { approvalField } "}"
+//              | "dagRef" STRING [ "{" { name STRING } "}" ]                  (+ child run, its parameters)
 //   approvalField = "message" STRING | "timeout" INT | "onTimeout" STRING | "inputs" strings
 //   outputs    = "[" [ output { "," output } [","] ] "]"
 //   output     = STRING [ "{" [ "description" STRING ] "}" ]
@@ -68,7 +69,7 @@ export interface DslParseResult {
 const TOP_KEYWORDS = ['schedule', 'parameters', 'graph', 'task', 'outputs'];
 const TASK_FIELDS = [
   'image', 'command', 'args', 'script', 'parameters', 'retry', 'backoff',
-  'outputs', 'env', 'when', 'withItems', 'withParam', 'maxParallel', 'approval',
+  'outputs', 'env', 'when', 'withItems', 'withParam', 'maxParallel', 'approval', 'dagRef',
 ];
 const PARAM_FIELDS = ['default', 'defaultFromSecret'];
 const MAX_ERRORS = 50;
@@ -367,6 +368,29 @@ class Parser implements DslCursor {
           task.spec.withItems = items.map((x) => x.value);
           this.positions.set(key('withItems'), at(f));
           items.forEach((x, i) => this.positions.set(key(`withItems[${i}]`), at(x.token)));
+        });
+        return;
+      }
+      case 'dagRef': {
+        const dag = this.expectString('the quoted name of the DAG to run after "dagRef"');
+        const params: { spec: NamedValueSpec; pos: SourcePosition; valuePos: SourcePosition }[] = [];
+        if (this.at('{')) {
+          this.next();
+          this.block(`the dagRef parameters of task ${taskName}`, [], () => {
+            const name = this.name('a parameter name');
+            const value = this.expectString(`a quoted value for parameter ${JSON.stringify(name.value)}`);
+            params.push({ spec: { name: name.value, value: value.value }, pos: at(name), valuePos: at(value) });
+          });
+        }
+        set(() => {
+          task.spec.dagRef = { name: dag.value, parameters: params.map((p) => p.spec) };
+          this.positions.set(key('dagRef'), at(f));
+          this.positions.set(key('dagRef.name'), at(dag));
+          params.forEach((p, i) => {
+            this.positions.set(key(`dagRef.parameters[${i}]`), p.pos);
+            this.positions.set(key(`dagRef.parameters[${i}].name`), p.pos);
+            this.positions.set(key(`dagRef.parameters[${i}].value`), p.valuePos);
+          });
         });
         return;
       }

@@ -77,7 +77,7 @@ describe('parseDsl: the grammar', () => {
 describe('parseDsl: errors with line:column, all of them', () => {
   const table: Array<[string, string, string[]]> = [
     ['unquoted value', 'task a {\n  image alpine\n}', ['2:9 expected a quoted value after "image", found "alpine"']],
-    ['unknown task field with a hint', 'task a { imagee "x" }', ['1:10 expected a task field (image, command, args, script, parameters, retry, backoff, outputs, env, when, withItems, withParam, maxParallel, approval) in task "a", found "imagee" (did you mean "image"?)']],
+    ['unknown task field with a hint', 'task a { imagee "x" }', ['1:10 expected a task field (image, command, args, script, parameters, retry, backoff, outputs, env, when, withItems, withParam, maxParallel, approval, dagRef) in task "a", found "imagee" (did you mean "image"?)']],
     ['unknown top-level item', 'tasks a { }', ['1:1 expected schedule, parameters, graph, task or outputs, found "tasks" (did you mean "task"?)']],
     ['unterminated string', 'task a { image "x }', ['1:16 unterminated string (no closing ")']],
     ['unterminated triple string', 'task a { script """x }', ['1:17 unterminated """ string (no closing """)']],
@@ -237,6 +237,20 @@ describe('parseDsl: data-flow fields', () => {
     assert.deepEqual(a.definition, b.definition);
   });
 
+  test('dagRef: the DAG to run as a child run and its parameters; a DAG referring to itself is reported at the DSL position', () => {
+    const r = parseDsl(`task sub {
+      dagRef "nightly" { DAY "{{params.day}}" "MODE-x" "full" }
+      outputs ["total"]
+    }
+    task plain { dagRef "other" }`);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.spec.task?.[0]?.dagRef, { name: 'nightly', parameters: [{ name: 'DAY', value: '{{params.day}}' }, { name: 'MODE-x', value: 'full' }] });
+    assert.deepEqual(r.spec.task?.[1]?.dagRef, { name: 'other', parameters: [] });
+    assert.deepEqual(msgs('task a { dagRef nightly }'), ['1:17 expected the quoted name of the DAG to run after "dagRef", found "nightly"']);
+    const own = validateDag(flowDag('task a { dagRef "flow" }'), {}).map((e) => `${e.path} ${e.message}`);
+    assert.ok(own.some((m) => m.startsWith('spec.task[0].dagRef.name a task cannot run its own DAG') && m.includes('(dsl line 1, column 17)')), own.join('\n'));
+  });
+
   test('outputs with descriptions, env names as strings, empty blocks and lists', () => {
     const r = parseDsl(`task a {
       image "i" command ["x"]
@@ -338,7 +352,7 @@ describe('parseDsl: data-flow fields', () => {
     ['data-flow field twice', 'task a { image "i" when "true" when "false" }', ['1:32 when is set twice in task "a"']],
     ['DAG output value unquoted', 'outputs {\n  total tasks\n}', ['2:9 expected a quoted value for DAG output "total", found "tasks"']],
     ['DAG outputs as a list', 'outputs ["x"]', ['1:9 expected "{" after "outputs", found "["']],
-    ['typo of a data-flow field', 'task a { image "i" withitems ["x"] }', ['1:20 expected a task field (image, command, args, script, parameters, retry, backoff, outputs, env, when, withItems, withParam, maxParallel, approval) in task "a", found "withitems" (did you mean "withItems"?)']],
+    ['typo of a data-flow field', 'task a { image "i" withitems ["x"] }', ['1:20 expected a task field (image, command, args, script, parameters, retry, backoff, outputs, env, when, withItems, withParam, maxParallel, approval, dagRef) in task "a", found "withitems" (did you mean "withItems"?)']],
     ['errors in several new fields, one pass', 'task a {\n  image "i"\n  env { A 1 }\n  maxParallel "x"\n  approval { timeout "x" }\n  outputs [1]\n}', [
       '3:11 expected a quoted value for environment variable "A", found the number 1',
       '4:15 expected a number of instances (an integer) after "maxParallel", found the string "x"',

@@ -195,7 +195,7 @@ describe('loadValidatedResources', () => {
     const r = loadValidatedResources(`${HEAD}spec:\n  dsl: |\n    task a {\n      imag "x"\n    }\n`);
     assert.deepEqual(
       r.errors.map((e) => [e.path, e.message, e.line, e.column]),
-      [['spec.dsl', 'dsl line 2, column 3: expected a task field (image, command, args, script, parameters, retry, backoff, outputs, env, when, withItems, withParam, maxParallel, approval) in task "a", found "imag" (did you mean "image"?)', 8, 7]],
+      [['spec.dsl', 'dsl line 2, column 3: expected a task field (image, command, args, script, parameters, retry, backoff, outputs, env, when, withItems, withParam, maxParallel, approval, dagRef) in task "a", found "imag" (did you mean "image"?)', 8, 7]],
     );
   });
 });

@@ -99,12 +99,19 @@ export function decideAll(def: DagDefinition, state: RunState, events: readonly 
 /** Each live state's index (see the header). A cache: losing an entry only costs a rebuild. */
 const runIndexes = new WeakMap<RunState, RunIndex>();
 
+/** How many run indexes were built from scratch so far (for tests: a decision on the state the last one returned builds none). */
+let indexBuilds = 0;
+export function runIndexBuilds(): number {
+  return indexBuilds;
+}
+
 function takeRunIndex(dag: DagIndex, state: RunState, now: number): RunIndex {
   const run = runIndexes.get(state);
   // Taken out first: should the decision throw half-way, the state is left without an index.
   runIndexes.delete(state);
   // Time going back would make retries already counted as due not due: rebuild (rare).
   if (run && run.dag === dag && now >= run.movedDueAt && run.grow(state.tasks)) return run;
+  indexBuilds++;
   return RunIndex.build(dag, state.tasks);
 }
 

@@ -113,7 +113,7 @@ export class RunIndex {
    * (instance slots already follow the definition's tasks): build a new index then.
    */
   grow(tasks: ReadonlyMap<string, TaskState>): boolean {
-    const from = this.size;
+    const from = this.instancesFrom ?? this.size;
     const to = this.dag.size;
     if (to === from) return true;
     if (this.instancesFrom !== undefined) return false;

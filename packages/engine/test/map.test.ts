@@ -2,7 +2,7 @@
 // wait for them all and see their outputs as JSON arrays in item order.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideAll, initialRunState, instanceName, taskMap, type Command, type DecideOptions, type RunEvent, type RunState } from '@kontroler/engine';
+import { decideAll, initialRunState, instanceName, runIndexBuilds, taskMap, type Command, type DecideOptions, type RunEvent, type RunState } from '@kontroler/engine';
 import type { DagDefinition } from '@kontroler/core';
 import { dag } from './helpers.js';
 
@@ -177,8 +177,9 @@ describe('withParam', () => {
     assert.match(r.task('p')?.reason ?? '', /TooManyItems: .* 10001 items; the limit is 10000/);
   });
 
-  test('10,000 instances expand and finish, a decision per instance staying cheap', () => {
+  test('10,000 instances expand and finish, a decision per instance staying cheap (the run index is kept, never rebuilt)', () => {
     const r = new Run(def({ maxParallel: 50 }));
+    const builds = runIndexBuilds();
     const items = JSON.stringify(Array.from({ length: 10_000 }, (_, i) => ({ path: `/f${i}` })));
     r.step([exited('list', 0, { files: items })]);
     assert.equal(starts(r.commands).length, 50);
@@ -192,6 +193,7 @@ describe('withParam', () => {
       if (starts(c).includes('sum')) running = running.filter((x) => x !== 'sum');
     }
     assert.equal(done, 10_000);
+    assert.equal(runIndexBuilds(), builds, 'each decision took the index the previous one left');
     assert.equal(r.task('p')?.status, 'succeeded');
     assert.equal(r.task('sum')?.status, 'running');
     const sum = JSON.parse(r.resolvedArgs('sum')?.[0] ?? 'null') as string[];
