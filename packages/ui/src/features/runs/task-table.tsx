@@ -3,7 +3,7 @@
 // keeps a bounded window of pages). Each live refresh of the run refetches only the pages in view.
 // A new filter is a new table (the parent keys it by the filter). The same table lists a mapped
 // task's instances (`variant="instances"`: index, item, status, attempts, duration).
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RunTask } from '@kontroler/client';
 import { formatDuration } from '../../lib/format.js';
@@ -42,6 +42,25 @@ function seeded(seed: TaskTableProps['seed'], w: TaskWindow<RunTask>): TaskWindo
 
 function lastAttempt(t: RunTask) {
   return t.attempts[t.attempts.length - 1];
+}
+
+/** A row of the table: one task (or instance); a click selects it. */
+function TaskRow(p: { task: RunTask; rowIndex: number; selected: boolean; style: CSSProperties; onSelect: (t: RunTask) => void; children: ReactNode }) {
+  const t = p.task;
+  return (
+    <div
+      className={`task-row${p.selected ? ' sel' : ''}`}
+      role="row"
+      aria-rowindex={p.rowIndex + 2}
+      aria-selected={p.selected}
+      data-task={t.name}
+      data-status={t.status}
+      style={p.style}
+      onClick={() => p.onSelect(t)}
+    >
+      {p.children}
+    </div>
+  );
 }
 
 function durationText(t: RunTask, now: number): string {
@@ -162,17 +181,7 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
             const a = lastAttempt(t);
             if (instances) {
               return (
-                <div
-                  key={t.name}
-                  className={`task-row${t.name === selected ? ' sel' : ''}`}
-                  role="row"
-                  aria-rowindex={v.index + 2}
-                  aria-selected={t.name === selected}
-                  data-task={t.name}
-                  data-status={t.status}
-                  style={style}
-                  onClick={() => onSelect(t)}
-                >
+                <TaskRow key={t.name} task={t} rowIndex={v.index} selected={t.name === selected} style={style} onSelect={onSelect}>
                   <span role="cell" className="mono">
                     <button className="link" aria-label={`Open instance ${t.name}`}>
                       {t.index ?? v.index}
@@ -186,21 +195,11 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
                   </span>
                   <span role="cell">{t.attempts.length || '—'}</span>
                   <span role="cell">{durationText(t, now)}</span>
-                </div>
+                </TaskRow>
               );
             }
             return (
-              <div
-                key={t.name}
-                className={`task-row${t.name === selected ? ' sel' : ''}`}
-                role="row"
-                aria-rowindex={v.index + 2}
-                aria-selected={t.name === selected}
-                data-task={t.name}
-                data-status={t.status}
-                style={style}
-                onClick={() => onSelect(t)}
-              >
+              <TaskRow key={t.name} task={t} rowIndex={v.index} selected={t.name === selected} style={style} onSelect={onSelect}>
                 <span role="cell" className="name" title={t.name}>
                   {/* Enter or Space on the button clicks it, and the click reaches the row. */}
                   <button className="link" aria-label={`Open task ${t.name}`}>
@@ -216,7 +215,7 @@ export function TaskTable({ fetchPage, total, seed, refreshKey, selected, onSele
                 <span role="cell" className="muted reason" title={t.reason ?? undefined}>
                   {t.reason ?? ''}
                 </span>
-              </div>
+              </TaskRow>
             );
           })}
         </div>
