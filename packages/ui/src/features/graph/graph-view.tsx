@@ -73,7 +73,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
       const pos = layout.positions.get(n.id) ?? { x: 0, y: 0 };
       const prev = cache.current.get(n.id);
       const isSel = n.id === selected;
-      if (prev && prev.data.status === n.status && prev.data.detail === n.detail && prev.data.attempts === n.attempts && prev.data.awaiting === n.awaiting && sameMap(prev.data.map, n.map) && prev.selected === isSel && prev.position === pos) {
+      if (prev && prev.data.status === n.status && prev.data.detail === n.detail && prev.data.attempts === n.attempts && prev.data.awaiting === n.awaiting && prev.data.subDag === n.subDag && sameMap(prev.data.map, n.map) && prev.selected === isSel && prev.position === pos) {
         next.set(n.id, prev);
         return prev;
       }
@@ -90,7 +90,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
               : `Task ${n.id}${n.awaiting ? ', waiting for approval' : n.status ? `, ${n.status}` : ''}${n.attempts && n.attempts > 1 ? `, ${n.attempts} attempts` : ''}`,
         draggable: false,
         connectable: false,
-        data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}), ...(n.map ? { map: n.map } : {}), ...(n.awaiting ? { awaiting: true } : {}) },
+        data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}), ...(n.map ? { map: n.map } : {}), ...(n.awaiting ? { awaiting: true } : {}), ...(n.subDag !== undefined ? { subDag: n.subDag } : {}) },
         width: layout.nodeWidth,
         height: layout.nodeHeight,
       };

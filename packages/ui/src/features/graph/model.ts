@@ -21,6 +21,8 @@ export interface GraphNode {
   map?: MapProgress;
   /** An approval task that waits for a person now (running, drawn apart from running tasks). */
   awaiting?: true;
+  /** A dagRef task (it runs a child run of another DAG): that DAG's name, '' while not known. */
+  subDag?: string;
 }
 
 /** A mapped task's instances at a glance: how many there are (once expanded) and how far they got. */
@@ -80,12 +82,27 @@ export function graphFromTasks(tasks: ReadonlyArray<{ name: string; runAfter?: s
   return { nodes, edges };
 }
 
+/** The DAG each dagRef task of a DAG spec (a run's version) runs, by task name (pure). */
+export function dagRefNames(spec: Readonly<Record<string, unknown>> | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  const tasks = spec?.['task'];
+  if (!Array.isArray(tasks)) return out;
+  for (const t of tasks as unknown[]) {
+    if (typeof t !== 'object' || t === null) continue;
+    const { name, dagRef } = t as { name?: unknown; dagRef?: unknown };
+    const ref = typeof dagRef === 'object' && dagRef !== null ? (dagRef as { name?: unknown }).name : undefined;
+    if (typeof name === 'string' && typeof ref === 'string') out.set(name, ref);
+  }
+  return out;
+}
+
 /**
  * A run's graph with every task's live status, attempt count and last exit code; a mapped task is
  * one node with its instances' progress (its instances are not in the graph); an approval task
- * that waits for a person says so (`awaiting`).
+ * that waits for a person says so (`awaiting`); a dagRef task names the DAG it runs (`subDag`,
+ * from `dagRefs`, '' when not known yet).
  */
-export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: ReadonlyArray<{ from: string; to: string }> }; tasks: readonly RunTask[] }): Graph {
+export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: ReadonlyArray<{ from: string; to: string }> }; tasks: readonly RunTask[] }, dagRefs?: ReadonlyMap<string, string>): Graph {
   const byName = new Map(run.tasks.map((t) => [t.name, t]));
   const nodes = run.graph.nodes.map((id) => {
     const t = byName.get(id);
@@ -102,7 +119,8 @@ export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: Re
       return { id, status: t.status, attempts: 0, detail: `${mapProgressText(map)}${why}`, map };
     }
     if (t && awaitsDecision(t)) return { id, status: t.status, attempts: t.attempts.length, detail: 'waiting for approval', awaiting: true as const };
-    return { id, status: t?.status ?? 'pending', attempts: t?.attempts.length ?? 0, ...(detail ? { detail } : {}) };
+    const subDag = t?.kind === 'dagRef' ? { subDag: dagRefs?.get(id) ?? '' } : {};
+    return { id, status: t?.status ?? 'pending', attempts: t?.attempts.length ?? 0, ...(detail ? { detail } : {}), ...subDag };
   });
   return { nodes, edges: run.graph.edges.map((e) => ({ source: e.from, target: e.to })) };
 }

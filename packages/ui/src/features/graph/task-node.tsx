@@ -1,7 +1,8 @@
 // One task on the canvas: name, status colour, a detail line (image / exit code / reason),
 // attempt count on run graphs, problem count in the editor. A mapped task shows `[×N]` (N its
 // instances, blank until its items are known) and chips for instances running and failed. An
-// approval task waiting for a person has its own colour and says "waiting for approval".
+// approval task waiting for a person has its own colour and says "waiting for approval". A dagRef
+// task (a sub-DAG) has a `↳ DAG` mark naming the DAG its child run runs.
 import { memo } from 'react';
 import { Handle, Position, type NodeProps, type Node } from '@xyflow/react';
 import { toneOf } from '../../lib/status.js';
@@ -17,6 +18,8 @@ export interface TaskNodeData extends Record<string, unknown> {
   map?: MapProgress;
   /** An approval task waiting for a person: its own colour and an `approval` mark. */
   awaiting?: boolean;
+  /** A dagRef task: the DAG it runs as a child run ('' while not known). */
+  subDag?: string;
   direction: 'LR' | 'TB';
 }
 
@@ -40,6 +43,11 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>
         {errs ? <span className="err-count" aria-label={`${errs} problems`}>{errs}</span> : null}
         {!errs && !data.map && data.attempts !== undefined && data.attempts > 1 ? <span className="att" title={`${data.attempts} attempts`}>×{data.attempts}</span> : null}
         {data.map ? <MapMarks map={data.map} /> : null}
+        {data.subDag !== undefined ? (
+          <span className="sub-dag-mark" data-testid="sub-dag-mark" title={`Runs DAG ${data.subDag || '(not known yet)'} as a child run`}>
+            ↳ {data.subDag || 'sub-DAG'}
+          </span>
+        ) : null}
         {data.awaiting ? <span className="approval-mark" title="Waits for a person to approve or reject it">approval</span> : null}
       </div>
       <div className="detail">{data.awaiting ? data.detail : data.status ? `${data.status}${data.detail ? ` · ${data.detail}` : ''}` : (data.detail ?? '')}</div>

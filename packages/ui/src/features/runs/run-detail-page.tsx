@@ -5,7 +5,8 @@
 // graph (the server sends `graphSummary` instead) opens on the table, its graph grouped by name
 // prefix, and polls only the counts, the first page and the table's pages in view. A mapped task
 // is one node and one row; its panel lists its instances, and `?task=NAME[i]` opens instance i
-// (looked up through `?mapOf=NAME` with each poll).
+// (looked up through `?mapOf=NAME` with each poll). A dagRef task's node names the DAG it runs
+// (read once from the run's DAG version, which never changes); a child run's page says whose it is.
 import { useCallback, useMemo, useRef } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -16,7 +17,7 @@ import { ErrorBox, Skeleton, StatusBadge, useNow, useToast } from '../../lib/ui.
 import { useSession } from '../auth/session.js';
 import type { RunDetail, RunTask } from '@kontroler/client';
 import { GraphView } from '../graph/graph-view.js';
-import { graphFromRun } from '../graph/model.js';
+import { dagRefNames, graphFromRun } from '../graph/model.js';
 import { graphFromSummary } from '../graph/group-graph.js';
 import { GanttView } from './gantt-view.js';
 import { TaskPanel } from './task-panel.js';
@@ -73,7 +74,16 @@ export function RunDetailPage() {
     refetchIntervalInBackground: false,
   });
   const allTasks = r && !large ? (hasAllTasks(r) ? r.tasks : (rest.data ?? r.tasks)) : undefined;
-  const graph = useMemo(() => (r?.graph && allTasks ? graphFromRun({ graph: r.graph, tasks: allTasks }) : r?.graphSummary ? graphFromSummary(r.graphSummary) : undefined), [r, allTasks]);
+  // The DAGs the dagRef tasks run: from the run's version of its DAG (immutable, read once).
+  const hasDagRef = allTasks?.some((t) => t.kind === 'dagRef') ?? false;
+  const version = useQuery({
+    queryKey: ['dag-version', r?.namespace, r?.dag, r?.dagVersion],
+    enabled: r !== undefined && hasDagRef,
+    queryFn: () => api.getDagVersion(r!.namespace, r!.dag, r!.dagVersion),
+    staleTime: Infinity,
+  });
+  const dagRefs = useMemo(() => dagRefNames(version.data?.spec), [version.data]);
+  const graph = useMemo(() => (r?.graph && allTasks ? graphFromRun({ graph: r.graph, tasks: allTasks }, dagRefs) : r?.graphSummary ? graphFromSummary(r.graphSummary) : undefined), [r, allTasks, dagRefs]);
   // A large run's selected task: the row clicked, then looked up by name with each poll.
   const picked = useRef(new Map<string, RunTask>());
   const lookedUp = useQuery({
@@ -161,6 +171,15 @@ export function RunDetailPage() {
           </span>
         ) : null}
       </div>
+      {r.parent ? (
+        <p className="muted" data-testid="parent-run" style={{ margin: 0, fontSize: 13 }}>
+          ↳ child run of{' '}
+          <Link to={`/runs/${r.parent.runId}?task=${encodeURIComponent(r.parent.task)}`}>
+            run #{r.parent.runId} (task {r.parent.task})
+          </Link>
+          {r.parent.attempt > 1 ? <span> · attempt {r.parent.attempt}</span> : null}
+        </p>
+      ) : null}
       <div className="row muted" style={{ fontSize: 13, gap: 18 }}>
         <span>version {r.dagVersion}</span>
         <span>trigger: {r.trigger}</span>
@@ -231,6 +250,7 @@ export function RunDetailPage() {
             runId={r.id}
             namespace={r.namespace}
             task={shown}
+            subDag={dagRefs.get(shown.name)}
             editable={editable}
             onChanged={() => void qc.invalidateQueries({ predicate: (q) => RUN_QUERIES.has(String(q.queryKey[0])) && q.queryKey[1] === id })}
             attempt={attempt}

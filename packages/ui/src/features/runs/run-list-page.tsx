@@ -1,4 +1,5 @@
 // Runs: filters (DAG, status, time) kept in the URL, keyset pagination, live refresh of page 1.
+// A child run (started by a dagRef task) names its parent run next to its number.
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -87,6 +88,11 @@ export function RunListPage() {
                 #{r.id}
               </Link>
               {r.name ? <span className="muted"> {r.name}</span> : null}
+              {r.parent ? (
+                <Link to={`/runs/${r.parent.runId}?task=${encodeURIComponent(r.parent.task)}`} className="muted" data-testid="parent-of-run" title={`Child run of run #${r.parent.runId} (task ${r.parent.task})`} style={{ marginLeft: 6 }}>
+                  ↳ #{r.parent.runId}
+                </Link>
+              ) : null}
             </td>
             <td>
               <Link to={`/dags/${r.namespace}/${r.dag}`}>{r.dag}</Link> <span className="muted">v{r.dagVersion}{r.namespace !== 'default' ? ` · ${r.namespace}` : ''}</span>

@@ -2,7 +2,9 @@
 // log of the chosen attempt (live while it runs). A mapped task runs no attempt: its panel shows
 // its instances instead (map-instances.tsx); an instance's panel is a task's, with its item and a
 // way back to its mapped task. An approval task runs no process: its panel shows what it asks and
-// the decision form (approvals/approval-section.tsx), and its attempt has no log.
+// the decision form (approvals/approval-section.tsx), and its attempt has no log. A dagRef task
+// runs a child run of another DAG: its panel links to the child run (its attempts' logs are there).
+import { Link } from 'react-router';
 import type { RunTask } from '@kontroler/client';
 import { formatDuration, formatTimestamp, formatBytes } from '../../lib/format.js';
 import { StatusBadge, TaskStatusBadge } from '../../lib/ui.js';
@@ -17,6 +19,8 @@ export interface TaskPanelProps {
   /** The run's namespace (an approval's editor role is checked there). */
   namespace: string;
   task: RunTask;
+  /** A dagRef task: the DAG its child runs run, when known. */
+  subDag?: string | undefined;
   /** The signed-in user may act on the run (editor or admin in its namespace). */
   editable: boolean;
   /** Something changed the run (a decision): refresh it now. */
@@ -33,7 +37,7 @@ export interface TaskPanelProps {
   onBack?: () => void;
 }
 
-export function TaskPanel({ runId, namespace, task, editable, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
+export function TaskPanel({ runId, namespace, task, subDag, editable, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
   const chosen = task.attempts.find((a) => a.attempt === attempt) ?? task.attempts[task.attempts.length - 1];
   const live = chosen ? chosen.finishedAt === null : false;
   const mapped = task.kind === 'map';
@@ -59,7 +63,24 @@ export function TaskPanel({ runId, namespace, task, editable, onChanged, attempt
       </div>
       <div className="section">
         <dl className="kv" style={{ margin: 0 }}>
-          {task.kind === 'approval' ? null : (
+          {task.kind === 'dagRef' ? (
+            <>
+              <dt>Sub-DAG</dt>
+              <dd data-testid="child-run">
+                {subDag ? <Link to={`/dags/${namespace}/${subDag}`}>{subDag}</Link> : '—'}
+                {task.childRunId !== undefined ? (
+                  <>
+                    {' · '}
+                    <Link to={`/runs/${task.childRunId}`} data-testid="child-run-link">
+                      child run #{task.childRunId}
+                    </Link>
+                  </>
+                ) : (
+                  <span className="muted"> · no child run yet</span>
+                )}
+              </dd>
+            </>
+          ) : task.kind === 'approval' ? null : (
             <>
               <dt>Image</dt>
               <dd className="mono">{task.image || '—'}</dd>
@@ -92,7 +113,7 @@ export function TaskPanel({ runId, namespace, task, editable, onChanged, attempt
       {task.approval ? <ApprovalSection runId={runId} namespace={namespace} task={task} approval={task.approval} editable={editable} now={now} onDecided={onChanged} /> : null}
       {mapped ? <MapInstances runId={runId} task={task} refreshKey={refreshKey} selected={undefined} onSelect={onInstance} now={now} /> : <AttemptsTable task={task} chosen={chosen?.attempt} onAttempt={onAttempt} now={now} />}
       {chosen ? <AttemptOutputs attempt={chosen} /> : null}
-      {chosen && chosen.kind !== 'approval' ? <LogViewer key={`${task.name}#${chosen.attempt}`} runId={runId} task={task.name} attempt={chosen.attempt} live={live} /> : null}
+      {chosen && chosen.kind !== 'approval' && chosen.kind !== 'child' ? <LogViewer key={`${task.name}#${chosen.attempt}`} runId={runId} task={task.name} attempt={chosen.attempt} live={live} /> : null}
     </div>
   );
 }
