@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cycleThrough, graphFromRun, graphFromTasks, neighbourhood } from '../dist-lib/features/graph/model.js';
+import { cycleThrough, dagRefNames, graphFromRun, graphFromTasks, neighbourhood } from '../dist-lib/features/graph/model.js';
 import { fastLayered, freeSpot, layoutGraph, NODE_WIDTH } from '../dist-lib/features/graph/layout.js';
 
 test('graphFromTasks: one edge per runAfter, unknown and repeated targets dropped', () => {
@@ -89,4 +89,24 @@ test('freeSpot: right of the rightmost node, or where asked', () => {
   assert.deepEqual(freeSpot([]), { x: 0, y: 0 });
   assert.deepEqual(freeSpot([{ x: 0, y: 10 }, { x: 300, y: 40 }]), { x: 300 + NODE_WIDTH + 56, y: 40 });
   assert.deepEqual(freeSpot([{ x: 0, y: 0 }], { x: 5, y: 6 }), { x: 5, y: 6 });
+});
+
+test('dagRefNames reads the DAG of each dagRef task of a spec; graphFromRun marks dagRef tasks with it', () => {
+  const refs = dagRefNames({ task: [{ name: 'sub', dagRef: { name: 'child' } }, { name: 'plain', image: 'alpine' }, 'junk', { name: 'bad', dagRef: {} }] });
+  assert.deepEqual([...refs], [['sub', 'child']]);
+  assert.equal(dagRefNames(undefined).size, 0);
+  const g = graphFromRun(
+    {
+      graph: { nodes: ['sub', 'other', 'plain'], edges: [] },
+      tasks: [
+        { name: 'sub', status: 'running', reason: null, retryAt: null, runAfter: [], image: '', attempts: [], kind: 'dagRef' },
+        { name: 'other', status: 'pending', reason: null, retryAt: null, runAfter: [], image: '', attempts: [], kind: 'dagRef' },
+        { name: 'plain', status: 'pending', reason: null, retryAt: null, runAfter: [], image: 'alpine', attempts: [] },
+      ],
+    },
+    refs,
+  );
+  assert.equal(g.nodes[0]?.subDag, 'child');
+  assert.equal(g.nodes[1]?.subDag, '', 'a dagRef task whose DAG is not known yet');
+  assert.equal(g.nodes[2]?.subDag, undefined);
 });
