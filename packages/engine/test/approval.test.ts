@@ -2,32 +2,17 @@
 // decision as its outputs or fails as rejected.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideAll, initialRunState, type Command, type DecideOptions, type RunEvent, type RunState } from '@kontroler/engine';
+import type { Command, DecideOptions, RunEvent } from '@kontroler/engine';
 import type { DagDefinition } from '@kontroler/core';
-import { dag } from './helpers.js';
+import { dag, RunDriver } from './helpers.js';
 
 const ctx: DecideOptions = { context: { runId: '5', runName: 'r-5', params: { ENV: 'prod' } } };
 const ofType = <T extends Command['type']>(cs: readonly Command[], type: T) => cs.filter((c): c is Extract<Command, { type: T }> => c.type === type);
 const starts = (cs: readonly Command[]) => ofType(cs, 'attempt:start').map((c) => c.task);
 
-class Run {
-  state: RunState;
-  commands: Command[] = [];
-  constructor(
-    readonly def: DagDefinition,
-    readonly opts: DecideOptions = ctx,
-  ) {
-    this.state = initialRunState(def);
-    this.step([{ type: 'run:tick' }], 0);
-  }
-  step(events: RunEvent[], now = 1): Command[] {
-    const r = decideAll(this.def, this.state, events, now, this.opts);
-    this.state = r.state;
-    this.commands = [...r.commands];
-    return this.commands;
-  }
-  task(name: string) {
-    return this.state.tasks.get(name);
+class Run extends RunDriver {
+  constructor(def: DagDefinition, opts: DecideOptions = ctx) {
+    super(def, opts, false, 0);
   }
 }
 

@@ -2,9 +2,9 @@
 // wait for them all and see their outputs as JSON arrays in item order.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideAll, initialRunState, instanceName, runIndexBuilds, taskMap, type Command, type DecideOptions, type RunEvent, type RunState } from '@kontroler/engine';
+import { instanceName, runIndexBuilds, type Command, type DecideOptions, type RunEvent } from '@kontroler/engine';
 import type { DagDefinition } from '@kontroler/core';
-import { dag } from './helpers.js';
+import { dag, RunDriver } from './helpers.js';
 
 const ctx: DecideOptions = { context: { runId: '9', runName: 'r-9', params: {} } };
 const starts = (cs: readonly Command[]) => cs.flatMap((c) => (c.type === 'attempt:start' ? [c.task] : []));
@@ -13,27 +13,9 @@ const exited = (task: string, exitCode = 0, outputs?: Record<string, string>, at
   type: 'attempt:exited', task, attempt, at: 1, exitCode, ...(outputs ? { outputs } : {}),
 });
 
-/** Drives a run; each step's commands are kept. `fresh`: every decision starts from a copy of the state (no cached index). */
-class Run {
-  state: RunState;
-  commands: Command[] = [];
-  constructor(
-    readonly def: DagDefinition,
-    readonly opts: DecideOptions = ctx,
-    readonly fresh = false,
-  ) {
-    this.state = initialRunState(def);
-    this.step([{ type: 'run:tick' }]);
-  }
-  step(events: RunEvent[], now = 1): Command[] {
-    const from = this.fresh ? { ...this.state, tasks: taskMap([...this.state.tasks.values()]) } : this.state;
-    const r = decideAll(this.def, from, events, now, this.opts);
-    this.state = r.state;
-    this.commands = [...r.commands];
-    return this.commands;
-  }
-  task(name: string) {
-    return this.state.tasks.get(name);
+class Run extends RunDriver {
+  constructor(def: DagDefinition, opts: DecideOptions = ctx, fresh = false) {
+    super(def, opts, fresh);
   }
   resolvedArgs(name: string) {
     return this.task(name)?.attempts.at(-1)?.resolved?.args;

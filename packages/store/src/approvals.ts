@@ -72,6 +72,19 @@ export async function markApprovalDecisionsApplied(db: Queryable, runId: number,
   );
 }
 
+/** The decisions recorded on these attempts of a run, by task (one query whatever their number). */
+export async function approvalDecisionsOf(db: Queryable, runId: number, keys: ReadonlyArray<{ task: string; attempt: number }>): Promise<Map<string, ApprovalDecisionRecord>> {
+  const out = new Map<string, ApprovalDecisionRecord>();
+  if (keys.length === 0) return out;
+  const { rows } = await db.query<ApprovalDecisionsRow>(
+    `select d.* from approval_decisions d join unnest($2::text[], $3::int[]) as k(task, attempt) on d.task = k.task and d.attempt = k.attempt
+      where d.run_id = $1`,
+    [runId, keys.map((k) => k.task), keys.map((k) => k.attempt)],
+  );
+  for (const r of rows) out.set(r.task, fromRow(r));
+  return out;
+}
+
 /** The decision on an attempt, if one was made. */
 export async function getApprovalDecision(db: Queryable, runId: number, task: string, attempt: number): Promise<ApprovalDecisionRecord | undefined> {
   const { rows } = await db.query<ApprovalDecisionsRow>('select * from approval_decisions where run_id = $1 and task = $2 and attempt = $3', [runId, task, attempt]);

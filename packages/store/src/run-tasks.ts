@@ -6,7 +6,7 @@ import type { JsonValue } from '@kontroler/core';
 import { TASK_STATUSES, reduceOutput, type TaskStatus } from '@kontroler/engine';
 import type { Queryable } from './db.js';
 import type { AttemptRecord, RunRecord } from './records.js';
-import { getApprovalDecision, type ApprovalDecisionRecord } from './approvals.js';
+import { approvalDecisionsOf, type ApprovalDecisionRecord } from './approvals.js';
 import { attemptFromRow, msOr, runFromRow } from './records.js';
 import type { RunIndex } from './run-index.js';
 import { GRAPH_MAX_NODES } from './run-index.js';
@@ -117,7 +117,7 @@ export async function listRunTasks(db: Queryable, runId: number, q: RunTasksQuer
     instanceCountsOf(db, runId, mapped.map((r) => r.task)),
     mappedOutputsOf(db, runId, mapped.filter((r) => r.status === 'succeeded').map((r) => r.task)),
   ]);
-  const decisions = await decisionsOf(db, runId, page.flatMap((r) => {
+  const decisions = await approvalDecisionsOf(db, runId, page.flatMap((r) => {
     const last = attempts.get(r.task)?.at(-1);
     return last?.kind === 'approval' ? [{ task: r.task, attempt: last.attempt }] : [];
   }));
@@ -181,16 +181,6 @@ async function mappedOutputsOf(db: Queryable, runId: number, tasks: readonly str
   for (const [task, list] of values) {
     const names = new Set(list.flatMap((o) => (o ? Object.keys(o) : [])));
     out.set(task, Object.fromEntries([...names].map((n) => [n, reduceOutput(list, n)])));
-  }
-  return out;
-}
-
-/** The decisions recorded on these approval attempts, by task. */
-async function decisionsOf(db: Queryable, runId: number, keys: ReadonlyArray<{ task: string; attempt: number }>): Promise<Map<string, ApprovalDecisionRecord>> {
-  const out = new Map<string, ApprovalDecisionRecord>();
-  for (const k of keys) {
-    const d = await getApprovalDecision(db, runId, k.task, k.attempt);
-    if (d) out.set(k.task, d);
   }
   return out;
 }
