@@ -34,7 +34,7 @@ export {
   type ValidationContext,
 } from './validate.js';
 export { LIMITS } from './validate-task.js';
-export { checkHttpUrl, checkNamespace, checkParameterName, checkResourceName, checkTaskName } from './names.js';
+export { checkHttpUrl, checkNamespace, checkParameterName, checkReservedName, checkResourceName, checkTaskName } from './names.js';
 export { parseDsl, DSL_DEFAULT_BACKOFF, DSL_PATH, type DslParseResult } from './dsl.js';
 export { applyDsl, type DslExpansion } from './dsl-merge.js';
 export { tokenize as tokenizeDsl, type Token as DslToken } from './dsl-lexer.js';

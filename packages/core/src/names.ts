@@ -7,6 +7,15 @@ const TASK_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 const ENV_NAME = /^[A-Za-z_.-][A-Za-z0-9_.-]*$/;
 
 /**
+ * `__proto__` is refused wherever a user's name becomes a key of a JavaScript object (task,
+ * parameter and output names): assigning it sets the object's prototype instead of a key, so the
+ * value would be lost. Undefined when `name` is fine.
+ */
+export function checkReservedName(name: string): string | undefined {
+  return name === '__proto__' ? '"__proto__" is reserved; choose another name' : undefined;
+}
+
+/**
  * Kubernetes object names (metadata.name of DAG, DagTask, DagRun; a DagRun's dagName): a
  * DNS-1123 subdomain, at most 253 characters of lower-case letters, digits, `-` and `.`,
  * starting and ending with a letter or digit.
@@ -36,6 +45,8 @@ export function checkNamespace(name: string): string | undefined {
  */
 export function checkTaskName(name: string): string | undefined {
   if (name.length > 63) return `must be at most 63 characters (has ${name.length})`;
+  const reserved = checkReservedName(name);
+  if (reserved !== undefined) return reserved;
   if (!TASK_NAME.test(name)) {
     return `${JSON.stringify(name)} is not a valid task name: use letters, digits, "_", "-" and ".", starting and ending with a letter, digit or "_"`;
   }
@@ -47,6 +58,8 @@ export function checkTaskName(name: string): string | undefined {
  * digits, `_`, `-`, `.`, not starting with a digit).
  */
 export function checkParameterName(name: string): string | undefined {
+  const reserved = checkReservedName(name);
+  if (reserved !== undefined) return reserved;
   if (!ENV_NAME.test(name)) {
     return `${JSON.stringify(name)} is not a valid parameter name: it becomes an environment variable, so use letters, digits, "_", "-" and ".", not starting with a digit`;
   }

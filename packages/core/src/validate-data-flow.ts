@@ -6,7 +6,7 @@
 
 import { checkCondition } from './condition.js';
 import { DATA_FLOW_LIMITS } from './data-flow-limits.js';
-import { checkParameterName, checkResourceName } from './names.js';
+import { checkParameterName, checkReservedName, checkResourceName } from './names.js';
 import { findReferences } from './references.js';
 import type { Report } from './report.js';
 import { APPROVAL_TIMEOUT_ACTIONS } from './spec.js';
@@ -27,7 +27,7 @@ export function checkOutputName(name: string): string | undefined {
   if (name === '') return 'required';
   if (name.length > MAX_OUTPUT_NAME_CHARS) return `must be at most ${MAX_OUTPUT_NAME_CHARS} characters (got ${name.length})`;
   if (!OUTPUT_NAME.test(name)) return `${JSON.stringify(name)} may contain only letters, digits, "_" and "-" (it is a file name under $KONTROLER_OUTPUTS)`;
-  return undefined;
+  return checkReservedName(name);
 }
 
 function isInt(v: unknown): v is number {

@@ -40,6 +40,7 @@ const cases: Case[] = [
   { name: 'no tasks', input: dag({}, []), path: 'spec.task', message: /at least one task/ },
   { name: 'task name missing', input: chain({ image: 'x', command: ['x'] } as never), path: 'spec.task[0].name', message: /^required$/ },
   { name: 'task name with a space', input: chain(task('a b')), path: 'spec.task[0].name', message: /not a valid task name/ },
+  { name: 'task name __proto__ (it would set a prototype, not a key)', input: chain(task('__proto__')), path: 'spec.task[0].name', message: /"__proto__" is reserved/ },
   { name: 'duplicate task names', input: chain(task('a'), task('a')), path: 'spec.task[1].name', message: /duplicate task name "a" \(also spec\.task\[0\]\)/ },
   { name: 'duplicate names include taskRef tasks', input: chain(task('a'), { name: 'a', taskRef: { name: 't', version: 1 } }), path: 'spec.task[1].name', message: /duplicate task name/ },
   { name: 'image missing', input: chain(task('a', { image: undefined })), path: 'spec.task[0].image', message: /^required/ },
@@ -52,6 +53,8 @@ const cases: Case[] = [
   { name: 'parameter with both defaults', input: dag({ parameters: [{ name: 'p', defaultValue: 'v', defaultFromSecret: 's' }] }), path: 'spec.parameters[0]', message: /exactly one of defaultValue and defaultFromSecret/ },
   { name: 'parameter name missing', input: dag({ parameters: [{ defaultValue: 'v' } as never] }), path: 'spec.parameters[0].name', message: /^required$/ },
   { name: 'parameter name not an env name', input: dag({ parameters: [{ name: '1abc', defaultValue: 'v' }] }), path: 'spec.parameters[0].name', message: /environment variable/ },
+  { name: 'parameter name __proto__', input: dag({ parameters: [{ name: '__proto__', defaultValue: 'v' }] }), path: 'spec.parameters[0].name', message: /"__proto__" is reserved/ },
+  { name: 'output name __proto__', input: chain(task('a', { outputs: [{ name: '__proto__' }] })), path: 'spec.task[0].outputs[0].name', message: /"__proto__" is reserved/ },
   { name: 'duplicate parameter', input: dag({ parameters: [{ name: 'p', defaultValue: 'v' }, { name: 'p', defaultValue: 'w' }] }), path: 'spec.parameters[1].name', message: /duplicate parameter name "p"/ },
   { name: 'secret name invalid', input: dag({ parameters: [{ name: 'p', defaultFromSecret: 'My Secret' }] }), path: 'spec.parameters[0].defaultFromSecret', message: /not a valid name/ },
   // graph

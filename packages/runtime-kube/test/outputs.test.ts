@@ -41,6 +41,13 @@ test('the wrapper keeps the exit code and packs what the task wrote; the parser 
   assert.equal(runWrapped(['x'], {}, ['sh', '-c', 'kill -TERM $$']).code, 143, 'a signal exit code too');
 });
 
+test('an output named __proto__ comes back as a key, not as the prototype (the round trip below once found it)', () => {
+  const r = runWrapped(['__proto__', 'constructor'], Object.fromEntries([['__proto__', 'a'], ['constructor', 'b']]), ['true']);
+  const parsed = parseOutputs('t', r.message, ['__proto__', 'constructor']);
+  assert.ok('outputs' in parsed && parsed.outputs !== undefined);
+  assert.deepEqual(Object.entries(parsed.outputs), [['__proto__', 'a'], ['constructor', 'b']]);
+});
+
 test('round trip: any UTF-8 values that fit come back as written (less one trailing newline)', () => {
   const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
   fc.assert(

@@ -101,10 +101,11 @@ export async function readOutputs(dir: string, names?: readonly string[]): Promi
   if (declared.length === 0) return {};
   const folder = outputsDir(dir);
   const reads = await Promise.all(declared.map((n) => readOutputValue(folder, n)));
-  const outputs: Record<string, string> = {};
+  const outputs: Array<[string, string]> = [];
   for (const [i, r] of reads.entries()) {
     if (r.kind === 'error') return { outputError: r.message };
-    if (r.kind === 'value') outputs[declared[i] as string] = r.text;
+    if (r.kind === 'value') outputs.push([declared[i] as string, r.text]);
   }
-  return { outputs };
+  // fromEntries defines keys: any name is kept as a key, even one the validation refuses.
+  return { outputs: Object.fromEntries(outputs) };
 }

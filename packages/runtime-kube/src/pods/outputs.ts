@@ -119,7 +119,7 @@ export function parseOutputs(task: string, message: string | undefined, declared
     };
   }
   const wanted = new Set(declared);
-  const outputs: Record<string, string> = {};
+  const outputs: Array<[string, string]> = [];
   let at = header.length;
   while (at < bytes.length) {
     const nl = bytes.indexOf(0x0a, at);
@@ -140,8 +140,9 @@ export function parseOutputs(task: string, message: string | undefined, declared
     const n = Number(size);
     // The wrapper writes no value that does not fit; a kubelet that cut the message would too.
     if (at + n > bytes.length) return tooLarge(task, name, size);
-    if (wanted.has(name)) outputs[name] = stripNewline(bytes.subarray(at, at + n).toString('utf8'));
+    if (wanted.has(name)) outputs.push([name, stripNewline(bytes.subarray(at, at + n).toString('utf8'))]);
     at += n;
   }
-  return { outputs };
+  // fromEntries defines keys: any name is kept as a key, even one the validation refuses.
+  return { outputs: Object.fromEntries(outputs) };
 }
