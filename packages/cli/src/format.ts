@@ -6,14 +6,20 @@ export function table(headers: string[], rows: Array<Array<string | number | nul
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }
 
+/**
+ * `850ms`, `12.3s`, `2m05s`, `3h07m`. Rounded once, at the precision shown, so 119.77 s is `2m00s`
+ * (never `1m60s`) and 59.96 s is `1m00s`; a negative span (clocks of two machines) shows as `0ms`.
+ */
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  if (m < 60) return `${m}m${s}s`;
-  return `${Math.floor(m / 60)}h${m % 60}m`;
+  const t = Math.max(0, ms);
+  if (Math.round(t) < 1000) return `${Math.round(t)}ms`;
+  const tenths = Math.round(t / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
+  const seconds = Math.round(t / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  const minutes = Math.round(t / 60_000);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 export function when(ms: number | null | undefined): string {

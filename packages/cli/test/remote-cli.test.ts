@@ -72,6 +72,8 @@ describe('kontroler remote commands', () => {
     const d = await kontroler(env, ['describe', 'run', id]);
     assert.match(d.stdout, /Status:\s+succeeded/);
     assert.match(d.stdout, /two\s+succeeded\s+1\s+0/);
+    assert.match(d.stdout, /\n\nTASK +STATUS/, 'a blank line before the table');
+    assert.ok(d.stdout.endsWith('\n') && !d.stdout.endsWith('\n\n'), 'the table ends with one newline');
     const logs = await kontroler(env, ['logs', id, 'one']);
     assert.equal(logs.stdout, 'one says howdy\n');
     const follow = await kontroler(env, ['logs', id, 'two', '-f']);

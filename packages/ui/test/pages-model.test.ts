@@ -96,6 +96,10 @@ test('formatting and status tones', () => {
   assert.equal(formatDuration(12_340), '12 s');
   assert.equal(formatDuration(245_000), '4 m 05 s');
   assert.equal(formatDuration(null), '—');
+  assert.equal(formatDuration(999.6), '1.0 s', 'rounded once: never 1000 ms');
+  assert.equal(formatDuration(59_600), '1 m 00 s', 'never 60 s');
+  assert.equal(formatDuration(119_770), '2 m 00 s', 'never 1 m 60 s');
+  assert.equal(formatDuration(-452), '0 ms', 'never negative');
   assert.equal(formatRelative(new Date(T0 - 180_000).toISOString(), T0), '3 min ago');
   assert.equal(formatRelative(new Date(T0 + 7_200_000).toISOString(), T0), 'in 2 h');
   assert.equal(formatBytes(2048), '2.0 KiB');

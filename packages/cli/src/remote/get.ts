@@ -90,7 +90,7 @@ export function register(program: Command): void {
       if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`"${id}" is not a run id`);
       const r = await client.getRun(n);
       if (o.output && o.output !== 'table') return print(o, r, [], () => []);
-      console.log(describeRun(r));
+      process.stdout.write(describeRun(r));
       return;
     }
     if (what === 'dag') {
@@ -140,5 +140,6 @@ export function describeRun(r: RunDetail): string {
   });
   const more = r.tasksNextCursor ? `\n(the first ${r.tasks.length} of ${r.taskTotal} tasks: kontroler run-status ${r.id} [--all] lists the rest)` : '';
   head.splice(head.length - 1, 0, `Tasks:       ${countsLine(r)}`);
-  return head.join('\n') + table(['TASK', 'STATUS', 'ATTEMPTS', 'EXIT', 'REASON', 'DURATION', 'AFTER'], rows) + more;
+  // A blank line between the head and the table; the text ends with a newline of its own.
+  return `${head.join('\n')}\n${table(['TASK', 'STATUS', 'ATTEMPTS', 'EXIT', 'REASON', 'DURATION', 'AFTER'], rows)}${more}\n`;
 }

@@ -4,11 +4,14 @@
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   if (ms < 0) ms = 0;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  // Rounded once at the precision shown: 59.96 s is `1 m 00 s`, never `60 s`.
+  const tenths = Math.round(ms / 100);
+  if (tenths < 100) return `${(tenths / 10).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} m ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
+  if (m < 60) return `${m} m ${String(s % 60).padStart(2, '0')} s`;
   const h = Math.floor(m / 60);
   if (h < 48) return `${h} h ${String(m % 60).padStart(2, '0')} m`;
   return `${Math.floor(h / 24)} d ${h % 24} h`;
