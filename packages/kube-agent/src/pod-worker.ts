@@ -57,6 +57,10 @@ export class PodWorker {
   private signalHalt!: () => void;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** The pod has a deletionTimestamp: once its final status is written, the agent deletes it. */
+  private deletionSeen = false;
+  /** finish() is done: the final status (if any) is written. */
+  private ended = false;
 
   constructor(
     pod: V1Pod,
@@ -104,9 +108,11 @@ export class PodWorker {
   update(pod: V1Pod): void {
     this.pod = pod;
     const m = pod.metadata;
-    if (m?.deletionTimestamp && !this.halt) {
-      this.stop({ kind: 'deleted', graceSeconds: m.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30 });
-    }
+    if (!m?.deletionTimestamp || this.deletionSeen) return;
+    this.deletionSeen = true;
+    // Already halting (a deadline): its final status comes first, then finish() deletes the pod.
+    if (!this.halt) this.stop({ kind: 'deleted', graceSeconds: m.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30 });
+    if (this.ended && this.halt?.kind !== 'killed') void this.deleteNow();
   }
 
   /** The pod is gone from the API (or the agent stops): kill everything now, write nothing more. */
@@ -282,13 +288,16 @@ export class PodWorker {
     void Promise.all(procs.map((p) => p.exited.catch(() => undefined))).then(() => clearTimeout(timer));
   }
 
-  /** After the last container: the terminal status for a deadline or a deletion, then the delete. */
+  /** After the last container: the terminal status for a deadline or a deletion, then the delete if the pod is being deleted. */
   private async finish(): Promise<void> {
+    await this.writeFinalStatus();
+    this.ended = true;
+    if (this.deletionSeen && this.halt?.kind !== 'killed') await this.deleteNow();
+  }
+
+  private async writeFinalStatus(): Promise<void> {
     const halt = this.halt;
-    if (!halt || halt.kind === 'killed' || isTerminal(this.rec.phase)) {
-      if (halt?.kind === 'deleted') await this.deleteNow();
-      return;
-    }
+    if (!halt || halt.kind === 'killed' || isTerminal(this.rec.phase)) return;
     const now = new Date();
     for (const rec of [...this.rec.init, ...this.rec.containers]) {
       if (rec.state.kind !== 'terminated') {
@@ -304,7 +313,6 @@ export class PodWorker {
     }
     refreshConditions(this.rec, now);
     await this.writer.write(renderStatus(this.rec));
-    if (halt.kind === 'deleted') await this.deleteNow();
   }
 
   private async deleteNow(): Promise<void> {

@@ -19,10 +19,10 @@ const logOf = (name: string, container = 'main', previous = false): Promise<stri
  * Resolves once the pod's log has a line `ready`: its shell has set its TERM trap. (Running only
  * says the process started; a signal before the trap would end it as the default action does.)
  */
-async function untilReady(name: string, timeoutMs = 30_000): Promise<void> {
+async function untilReady(name: string, line = 'ready', timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await logOf(name).catch(() => '')).split('\n').includes('ready')) {
-    if (Date.now() > deadline) throw new Error(`pod ${name} did not log "ready" within ${timeoutMs} ms`);
+  while (!(await logOf(name).catch(() => '')).split('\n').includes(line)) {
+    if (Date.now() > deadline) throw new Error(`pod ${name} did not log "${line}" within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -161,6 +161,19 @@ test('activeDeadlineSeconds fails a running pod with DeadlineExceeded', async ()
   const term = done.status?.containerStatuses?.[0]?.state?.terminated;
   assert.equal(term?.exitCode, 143, 'killed by SIGTERM: 128 + 15');
   assert.equal(term?.signal, 15);
+});
+
+test('a pod deleted with a grace period while its deadline stops it gets its final status and is then deleted (not Terminating forever)', async (t) => {
+  const rec = recordPod(ns, 'deadline-deleted');
+  t.after(() => rec.stop());
+  // The trap ignores SIGTERM (after saying so): the deadline's halt lasts the 3 s grace period.
+  await create(shPod('deadline-deleted', "trap 'echo got TERM' TERM; echo ready; while :; do sleep 0.1; done", {}, { activeDeadlineSeconds: 2, terminationGracePeriodSeconds: 3 }));
+  await waitForPod(ns, 'deadline-deleted', (p) => p.status?.phase === 'Running', 'Running');
+  await untilReady('deadline-deleted', 'got TERM');
+  await ns.core.deleteNamespacedPod({ name: 'deadline-deleted', namespace: ns.name, gracePeriodSeconds: 30 });
+  const gone = await rec.waitFor((e) => e.type === 'DELETED', 'DELETED');
+  assert.equal(gone.pod.status?.phase, 'Failed');
+  assert.equal(gone.pod.status?.reason, 'DeadlineExceeded', 'the deadline’s final status was written before the delete');
 });
 
 test('graceful deletion: SIGTERM, final status, then the agent deletes the pod', async (t) => {
