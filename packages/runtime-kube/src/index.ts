@@ -2,7 +2,7 @@
 // informer (kube/). No store: the Kubernetes front end (CRD adapter, admission, leader election)
 // is @kontroler/kube-operator.
 export { DEFAULT_KUBE_BURST, DEFAULT_KUBE_QPS, KubeClient, resourceOf, type KubeClientOptions, type ClientStats } from './kube/kube-client.js';
-export { KubeApiError, isAlreadyExists, isConflict, isNotFound, retryDelay, statusOf, toKontrolerError } from './kube/kube-error.js';
+export { KubeApiError, forbiddenHint, isAlreadyExists, isConflict, isNotFound, retryDelay, statusOf, toKontrolerError } from './kube/kube-error.js';
 export { Informer, type InformerEvent, type InformerOptions } from './kube/informer.js';
 export { TokenBucket } from './kube/rate-limiter.js';
 export { objectKey, type KubeList, type KubeObject, type ObjectMeta, type OwnerReference } from './kube/objects.js';

@@ -1,7 +1,7 @@
 // Pure parts of the Kubernetes client: the token bucket, retry decisions, request statistics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KubeApiError, TokenBucket, resourceOf, retryDelay } from '@kontroler/runtime-kube';
+import { KubeApiError, TokenBucket, forbiddenHint, resourceOf, retryDelay } from '@kontroler/runtime-kube';
 
 test('token bucket: a burst at once, then qps per second', () => {
   let now = 0;
@@ -34,4 +34,12 @@ test('request statistics name the resource', () => {
   assert.equal(resourceOf('/apis/kontroler.greedykomodo/v1alpha1/namespaces/a/dagruns/x/status'), 'dagruns/status');
   assert.equal(resourceOf('/apis/coordination.k8s.io/v1/namespaces/a/leases/l'), 'leases');
   assert.equal(resourceOf('/api/v1/pods'), 'pods');
+});
+
+test('a 403 says who refused: RBAC, Pod Security admission, or another admission policy', () => {
+  assert.match(forbiddenHint('pods is forbidden: User "system:serviceaccount:k:ctl" cannot create resource "pods" in API group "" in the namespace "a"'), /check the controller service account RBAC/);
+  const pss = forbiddenHint('pods "x" is forbidden: violates PodSecurity "baseline:v1.30": privileged (container "main" must not set securityContext.privileged=true)');
+  assert.match(pss, /Pod Security admission \(level "baseline:v1.30"\) refused the pod/);
+  assert.doesNotMatch(pss, /RBAC/);
+  assert.match(forbiddenHint('admission webhook "validate.kyverno.svc" denied the request: image tag latest'), /an admission policy of the cluster refused the request/);
 });

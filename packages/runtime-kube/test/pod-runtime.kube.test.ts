@@ -123,6 +123,28 @@ test('image pull and configuration errors fail the attempt with a clear reason',
   await rt.release(missing);
 });
 
+test('a pod refused by Pod Security admission fails to start with what was refused and why, not an RBAC hint', async () => {
+  const restricted = await testNamespace('pod-security', { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
+  const rt = new KubePodRuntime({ client: testClient(), namespaces: [restricted.name], killGraceSeconds: 2, log: () => undefined });
+  try {
+    const spec = attempt(restricted.name, '105', 'privileged', 1, '', {
+      command: ['true'],
+      // Refused by `restricted` whatever defaults task pods get: the task asks to run as root.
+      podTemplate: { securityContext: { runAsNonRoot: false, runAsUser: 0 } },
+    });
+    await assert.rejects(rt.start(spec), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'FORBIDDEN');
+      assert.match(err.message, /violates PodSecurity "restricted:latest"/, 'the apiserver’s own words');
+      assert.match(err.message, /runAsNonRoot != true/, 'names what was refused');
+      assert.match(err.message, /Pod Security admission \(level "restricted:latest"\) refused the pod; set the fields it names in the task's podTemplate/);
+      assert.doesNotMatch(err.message, /RBAC/);
+      return true;
+    });
+  } finally {
+    await rt.close();
+  }
+});
+
 test('kill stops a running pod; its log up to then is delivered and the kill reason reported', async (t) => {
   const { rt, rec } = recorded(t);
   const spec = attempt(ns.name, '105', 'sleepy', 1, 'echo before; exec sleep 600');

@@ -40,12 +40,12 @@ export interface TestNamespace {
  * (`const ns = await testNamespace('pods')`): it registers a node:test `after` hook, and one
  * registered inside a `before` hook or a test would run when that hook or test ends.
  */
-export async function testNamespace(prefix: string, opts: { keep?: boolean } = {}): Promise<TestNamespace> {
+export async function testNamespace(prefix: string, opts: { keep?: boolean; labels?: Record<string, string> } = {}): Promise<TestNamespace> {
   const kc = testKubeConfig();
   const core = kc.makeApiClient(CoreV1Api);
   const base = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'test';
   const name = `${base}-${randomBytes(3).toString('hex')}`;
-  await core.createNamespace({ body: { metadata: { name, labels: { 'kontroler.dev/test': base } } } });
+  await core.createNamespace({ body: { metadata: { name, labels: { ...opts.labels, 'kontroler.dev/test': base } } } });
   let deleted = false;
   const ns: TestNamespace = {
     name,

@@ -69,11 +69,21 @@ export function toKontrolerError(err: unknown, what: string): KontrolerError {
   const code: ErrorCode =
     status === 404 ? 'NOT_FOUND' : status === 409 ? 'CONFLICT' : status === 403 || status === 401 ? 'FORBIDDEN' : status === 422 || status === 400 ? 'VALIDATION_FAILED' : 'UNAVAILABLE';
   const message = err instanceof Error ? err.message : String(err);
-  const hint =
-    code === 'FORBIDDEN'
-      ? ': check the controller service account RBAC (deploy/helm/kontroler templates/rbac.yaml)'
-      : code === 'UNAVAILABLE'
-        ? ': is the Kubernetes API reachable (--kubeconfig / KUBECONFIG / in-cluster)?'
-        : '';
+  const hint = code === 'FORBIDDEN' ? forbiddenHint(message) : code === 'UNAVAILABLE' ? ': is the Kubernetes API reachable (--kubeconfig / KUBECONFIG / in-cluster)?' : '';
   return new KontrolerError(code, `${what}: ${message}${hint}`, { cause: err, retryable: code === 'UNAVAILABLE' });
+}
+
+/**
+ * What to do about a 403, by who refused: Pod Security admission (the message names the level
+ * and the fields), another admission webhook or policy, or RBAC (`cannot VERB resource`).
+ */
+export function forbiddenHint(message: string): string {
+  const pss = /violates PodSecurity "([^"]+)"/.exec(message);
+  if (pss) {
+    return `: the namespace's Pod Security admission (level "${pss[1]}") refused the pod; set the fields it names in the task's podTemplate (securityContext), or ask for a namespace whose pod-security.kubernetes.io/enforce label allows them`;
+  }
+  if (/admission webhook "[^"]+" denied the request|denied by|violat/i.test(message)) {
+    return ': an admission policy of the cluster refused the request (its message above says why); change the task\'s podTemplate to comply, or ask the cluster\'s administrators';
+  }
+  return ': check the controller service account RBAC (deploy/helm/kontroler templates/rbac.yaml)';
 }
