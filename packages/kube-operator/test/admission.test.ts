@@ -1,7 +1,7 @@
 // Admission verdicts without a database (core validation) and the AdmissionReview answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DAGRUN_FINALIZER, admissionResponse, onlyFinalizersChanged, validateAdmission } from '@kontroler/kube-operator';
+import { DAGRUN_FINALIZER, DAGRUN_SPEC_IMMUTABLE, admissionResponse, onlyFinalizersChanged, validateAdmission } from '@kontroler/kube-operator';
 
 const dag = (task: unknown[]) => ({ apiVersion: 'kontroler.greedykomodo/v1alpha1', kind: 'DAG', metadata: { name: 'd', namespace: 'n' }, spec: { task } });
 
@@ -34,9 +34,14 @@ test('an UPDATE that only adds or removes a finalizer is allowed, even when the 
   const req = (oldObject: object, object: object) => ({ uid: 'u', kind: { kind: 'DagRun' }, operation: 'UPDATE', oldObject, object });
   assert.equal((await validateAdmission(req(old, held), undefined)).allowed, true, 'adding');
   assert.equal((await validateAdmission(req(held, deleting), undefined)).allowed, true, 'removing while deleted');
-  const edited = { ...held, metadata: { ...held.metadata, labels: { x: 'y' } } };
-  assert.equal((await validateAdmission(req(old, edited), undefined)).allowed, false, 'any other change is validated');
-  assert.equal((await validateAdmission(req(old, { ...held, spec: { ...spec, dagName: 'e' } }), undefined)).allowed, false, 'a spec change is validated');
+  const edited = { ...held, metadata: { ...held.metadata, labels: { x: 'y' } }, status: { phase: 'Failed' } };
+  assert.equal((await validateAdmission(req(old, edited), undefined)).allowed, true, 'a DagRun: labels and status may change, whatever the spec');
+  const moved = await validateAdmission(req(old, { ...held, spec: { ...spec, dagName: 'e' } }), undefined);
+  assert.equal(moved.allowed, false, 'a DagRun spec change is refused');
+  assert.deepEqual(moved.errors, [{ path: 'spec', message: DAGRUN_SPEC_IMMUTABLE }]);
   assert.equal((await validateAdmission({ uid: 'u', kind: { kind: 'DagRun' }, operation: 'UPDATE', object: held }, undefined)).allowed, false, 'no old object: validated');
+  const dagOld = dag([{ name: 'a', image: 'x', command: ['true'], runAfter: ['a'] }]);
+  const dagLabelled = { ...dagOld, metadata: { ...dagOld.metadata, labels: { x: 'y' } } };
+  assert.equal((await validateAdmission({ uid: 'u', kind: { kind: 'DAG' }, operation: 'UPDATE', oldObject: dagOld, object: dagLabelled }, undefined)).allowed, false, 'a DAG update is validated whole');
   assert.equal(onlyFinalizersChanged({ metadata: { name: 'a', labels: { k: '1', j: '2' } } }, { metadata: { labels: { j: '2', k: '1' }, name: 'a' } }), true, 'key order does not matter');
 });

@@ -166,6 +166,9 @@ const DAG_RUN_STATUS: JsonSchema = {
   },
 };
 
+/** Why a DagRun's spec change is refused (the CRD rule's and the admission webhook's message). */
+export const DAGRUN_SPEC_IMMUTABLE = "a DagRun's spec cannot change once it exists (its run has started from it): create a new DagRun instead";
+
 interface KindDef {
   kind: string;
   plural: string;
@@ -173,6 +176,8 @@ interface KindDef {
   spec: Shape;
   status: JsonSchema;
   columns: Array<{ name: string; type: string; jsonPath: string; priority?: number; description?: string }>;
+  /** The spec cannot change once the object exists (a CEL transition rule the apiserver enforces). */
+  immutableSpec?: string;
 }
 
 const KINDS: KindDef[] = [
@@ -198,6 +203,7 @@ const KINDS: KindDef[] = [
     shortNames: ['kdr'],
     spec: DAG_RUN_SPEC_SHAPE,
     status: DAG_RUN_STATUS,
+    immutableSpec: DAGRUN_SPEC_IMMUTABLE,
     columns: [
       { name: 'DAG', type: 'string', jsonPath: '.spec.dagName' },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
@@ -248,7 +254,7 @@ export function crdManifests(): JsonSchema[] {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: shapeToSchema(k.spec, 'spec'),
+                spec: k.immutableSpec === undefined ? shapeToSchema(k.spec, 'spec') : { ...shapeToSchema(k.spec, 'spec'), 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: k.immutableSpec }] },
                 status: k.status,
               },
             },

@@ -4,6 +4,7 @@
 import { dagRunOverrides, hasCode, resolveRunParameters, validateDagRun, type DagResource, type DagRunResource, type DagTaskResource, type FieldError } from '@kontroler/core';
 import { applyResource, getDagVersion, type PoolLike } from '@kontroler/store';
 import { toResource, type CustomObject } from '../crd/crd-objects.js';
+import { DAGRUN_SPEC_IMMUTABLE } from '../crd/crd-schema.js';
 
 export interface AdmissionRequest {
   uid: string;
@@ -59,6 +60,10 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
+}
+
 function content(o: CustomObject): string {
   const meta = Object.fromEntries(Object.entries(o.metadata ?? {}).filter(([k]) => !BOOKKEEPING.has(k)));
   const { status: _status, metadata: _metadata, ...rest } = o;
@@ -81,7 +86,8 @@ function denial(err: unknown): Verdict {
 
 /**
  * Validates the object of a CREATE or UPDATE; everything else is allowed, and so is an UPDATE that
- * only adds or removes finalizers (see `onlyFinalizersChanged`). Throws only when the
+ * only adds or removes finalizers (see `onlyFinalizersChanged`) and a DagRun UPDATE that keeps its
+ * spec (a DagRun UPDATE that changes it is refused). Throws only when the
  * store cannot be reached (the API server then applies the webhook's failurePolicy).
  */
 export async function validateAdmission(req: AdmissionRequest, pool: PoolLike | undefined): Promise<Verdict> {
@@ -107,6 +113,14 @@ export async function validateAdmission(req: AdmissionRequest, pool: PoolLike | 
     }
   }
   if (kind === 'DagRun') {
+    // A DagRun is validated when it is created: its run starts from that spec. Later UPDATEs may
+    // change metadata (labels, another tool's finalizer) and status, whatever its DAG became
+    // meanwhile; its spec never changes (the CRD's `self == oldSelf` rule says so too).
+    if (op === 'UPDATE' && req.oldObject) {
+      if (sameJson(req.oldObject.spec, obj.spec)) return { allowed: true };
+      const name = obj.metadata?.name ?? req.name ?? '';
+      return { allowed: false, message: `DagRun ${name} cannot be changed`, errors: [{ path: 'spec', message: DAGRUN_SPEC_IMMUTABLE }] };
+    }
     const resource = toResource<DagRunResource>(withNs, 'DagRun');
     const errors = validateDagRun(resource);
     if (errors.length > 0) return { allowed: false, message: `DagRun ${resource.metadata.name} is invalid`, errors };
