@@ -3,8 +3,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { legacySecretVariables, messageOf, missedFireTimes, nextFireTimes } from '@kontroler/core';
-import { Controller, Scheduler, WebhookSender, consoleLog, envSecretResolver, runtimeReadsSecrets, type CronFns } from '@kontroler/controller';
+import { legacySecretVariables, messageOf } from '@kontroler/core';
+import { Controller, Scheduler, WebhookSender, consoleLog, cron, envSecretResolver, runtimeReadsSecrets } from '@kontroler/controller';
 import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, holdControllerId, migrate } from '@kontroler/store';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded/index.js';
@@ -30,16 +30,6 @@ export interface Stack {
   stop(): Promise<void>;
   untilSignal(): Promise<void>;
 }
-
-export const cron: CronFns = {
-  next(schedule, tz, after) {
-    const t = nextFireTimes(schedule, tz, new Date(after), 1)[0];
-    return t ? t.getTime() : null;
-  },
-  between(schedule, tz, from, to, max) {
-    return missedFireTimes(schedule, tz, new Date(from), new Date(to), max).map((d) => d.getTime());
-  },
-};
 
 export async function startStack(s: Settings, parts: StackParts, kube?: KubeSettings): Promise<Stack> {
   const log = consoleLog;

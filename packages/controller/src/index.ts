@@ -24,6 +24,7 @@ export { webhookItems } from './webhook-payload.js';
 export { consoleLog, silentLog, type ControllerLog } from './log.js';
 export { Scheduler, type SchedulerOptions } from './scheduler.js';
 export { planFires, type CronFns, type SchedulePlan } from './plan-fires.js';
+export { cron } from './cron-fns.js';
 export { WebhookSender, signBody, type WebhookSenderOptions } from './webhook-sender.js';
 export { UNREACHABLE, MAX_RESPONSE_BYTES } from './webhook-sender.js';
 export * from './outbound/index.js';

@@ -1,16 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { missedFireTimes, nextFireTimes } from '@kontroler/core';
-import { Scheduler, planFires, silentLog, type CronFns } from '@kontroler/controller';
+import { Scheduler, cron, planFires, silentLog } from '@kontroler/controller';
 import { getDag, listRuns, saveDag, setSuspended, startRun } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { ManualClock } from '@kontroler/testing';
 import { definition, task } from './fixtures.js';
 
-const cron: CronFns = {
-  next: (s, tz, after) => nextFireTimes(s, tz, new Date(after), 1)[0]?.getTime() ?? null,
-  between: (s, tz, from, to, max) => missedFireTimes(s, tz, new Date(from), new Date(to), max).map((d) => d.getTime()),
-};
 const T = (iso: string) => Date.parse(iso);
 
 describe('planFires', () => {

@@ -17,7 +17,7 @@ type CustomObject = KubernetesObject & { spec?: Record<string, unknown>; status?
 import { getDag, getRun, listAttempts, listRuns, readLog, startRun } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { GROUP_PATH, installCrds } from './crds.js';
-import { testClient, untilGone } from './helpers.js';
+import { kubectl, testClient, untilGone } from './helpers.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient as Client } from '@kontroler/runtime-kube';
 
@@ -100,6 +100,26 @@ test('a DAG object becomes a stored version; an edit a new one; an invalid edit 
   const errors = bad.status?.errors as Array<{ path: string; message: string }>;
   assert.ok(errors.some((e) => e.path.startsWith('spec.task') && /cycle/.test(e.message)), JSON.stringify(errors));
   assert.equal(await getDag(db.pool, ns.name, 'cyclic'), undefined);
+});
+
+test('kubectl get dags -o wide: a schedule written in the DSL, the next fire time as a time (not <invalid>); suspended: no next fire time', async () => {
+  const dsl = 'schedule "0 3 * * *"\ntask only { image "alpine" command ["true"] }\n';
+  await create('dags', { kind: 'DAG', metadata: { name: 'nightly' }, spec: { dsl } });
+  const ok = await until('dags', 'nightly', (o) => o.status?.phase === 'Successful', 'Successful');
+  assert.equal(ok.status?.schedule, '0 3 * * *');
+  assert.ok(Date.parse(String(ok.status?.nextFireTime)) > Date.now(), 'in the future');
+  const wide = await kubectl(['get', 'dags', 'nightly', '-n', ns.name, '-o', 'wide']);
+  assert.equal(wide.status, 0, wide.stderr);
+  const [head = '', row = ''] = wide.stdout.trim().split('\n');
+  const cell = (name: string): string => row.slice(head.indexOf(name)).split(/\s{2,}/)[0] ?? '';
+  assert.equal(cell('SCHEDULE'), '0 3 * * *');
+  assert.equal(cell('NEXT'), ok.status?.nextFireTime, 'the time itself');
+  assert.doesNotMatch(wide.stdout, /<invalid>/);
+
+  await client.request('PATCH', `${path('dags')}/nightly`, { contentType: 'application/merge-patch+json', body: { spec: { suspended: true } } });
+  const suspended = await until('dags', 'nightly', (o) => o.status?.suspended === true, 'suspended');
+  assert.equal(suspended.status?.nextFireTime, undefined, 'nothing fires while suspended');
+  assert.equal(suspended.status?.schedule, '0 3 * * *');
 });
 
 test('a DagRun starts a run with its parameters (fromSecret read by the pod); its status follows the run; its pods are owned by it', async () => {

@@ -22,6 +22,11 @@ test('DAG statuses: Successful with version and last run, or Failed with every e
     nextFireTime: '2026-01-01T00:00:00Z',
     lastRun: { id: 7, phase: 'Running', startTime: '2025-12-31T23:00:00Z' },
   });
+  const scheduled = storedStatus(1, 1, { schedule: '0 * * * *', suspended: false, nextFireAt: Date.UTC(2026, 0, 1) });
+  assert.deepEqual([scheduled.schedule, scheduled.suspended, scheduled.nextFireTime], ['0 * * * *', false, '2026-01-01T00:00:00Z']);
+  const suspended = storedStatus(1, 1, { schedule: '0 * * * *', suspended: true, nextFireAt: Date.UTC(2026, 0, 1) });
+  assert.deepEqual([suspended.schedule, suspended.suspended, 'nextFireTime' in suspended], ['0 * * * *', true, false], 'a suspended DAG has no next fire time');
+  assert.equal('schedule' in storedStatus(1, 1, { schedule: null, suspended: false, nextFireAt: null }), false, 'on demand: no schedule');
   const bad = invalidStatus(4, 'DAG d is invalid', [{ path: 'spec.task[0].image', message: 'required' }], 2);
   assert.equal(bad.phase, 'Failed');
   assert.match(String(bad.message), /version 2 stays current/);

@@ -12,7 +12,7 @@
 // Informers run on every replica; the work queue that writes runs only while this replica leads
 // (`setLeading`). The pod runtime never calls in here: a run's pods name their owner DagRun from
 // the attempt spec (`runObject`, ADR 0008 amendment 1).
-import { dagRunOverrides, hasCode, validateDagRun, type DagResource, type DagRunResource, type DagTaskResource, type FieldError } from '@kontroler/core';
+import { dagRunOverrides, hasCode, nextFireTimes, validateDagRun, type DagResource, type DagRunResource, type DagTaskResource, type FieldError } from '@kontroler/core';
 import type { PoolLike } from '@kontroler/store';
 import {
   RUNS_CHANNEL,
@@ -310,7 +310,7 @@ export class CrdAdapter {
       const dag = await getDag(this.o.pool, ns, name);
       if (result.ok && dag) {
         const last = (await lastRuns(this.o.pool, [dag.id])).get(dag.id);
-        status = storedStatus(generation, dag.currentVersion, { nextFireAt: dag.nextFireAt, lastRun: last ? { ...last, name: null } : undefined });
+        status = storedStatus(generation, dag.currentVersion, { schedule: dag.schedule, suspended: dag.suspended, nextFireAt: nextFireOf(dag, Date.now()), lastRun: last ? { ...last, name: null } : undefined });
       } else {
         status = invalidStatus(generation, result.message ?? 'not stored', result.errors ?? [], dag?.currentVersion);
       }
@@ -526,4 +526,15 @@ export class CrdAdapter {
       throw err;
     }
   }
+}
+
+/**
+ * When the DAG's schedule fires next, as of `now`: the scheduler's own time while it is ahead, else
+ * the next fire time of the schedule (the scheduler computes it on its next tick, after the status
+ * was written).
+ */
+function nextFireOf(dag: { schedule: string | null; timezone: string; suspended: boolean; nextFireAt: number | null }, now: number): number | null {
+  if (dag.suspended || !dag.schedule) return null;
+  if (dag.nextFireAt !== null && dag.nextFireAt > now) return dag.nextFireAt;
+  return nextFireTimes(dag.schedule, dag.timezone, new Date(now), 1)[0]?.getTime() ?? null;
 }

@@ -66,15 +66,27 @@ export function clean(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-/** DAG / DagTask status after a successful store (phase as the Go project: Successful). */
-export function storedStatus(generation: number | undefined, version: number, extra: { nextFireAt?: number | null; lastRun?: { id: number; name: string | null; status: string; createdAt: number } | undefined } = {}): Record<string, unknown> {
+/** What a DAG's status tells of its schedule: the stored one (also one written in `spec.dsl`). */
+export interface ScheduleStatus {
+  readonly schedule?: string | null;
+  readonly suspended?: boolean;
+  readonly nextFireAt?: number | null;
+}
+
+/**
+ * DAG / DagTask status after a successful store (phase as the Go project: Successful). A
+ * suspended DAG has no next fire time: nothing fires while it is suspended.
+ */
+export function storedStatus(generation: number | undefined, version: number, extra: ScheduleStatus & { lastRun?: { id: number; name: string | null; status: string; createdAt: number } | undefined } = {}): Record<string, unknown> {
   return clean({
     phase: 'Successful',
     message: `stored as version ${version}`,
     observedGeneration: generation,
     version,
     errors: [],
-    nextFireTime: iso(extra.nextFireAt),
+    schedule: extra.schedule || undefined,
+    suspended: extra.suspended === undefined ? undefined : extra.suspended,
+    nextFireTime: extra.suspended ? undefined : iso(extra.nextFireAt),
     lastRun: extra.lastRun
       ? clean({ id: extra.lastRun.id, name: extra.lastRun.name ?? undefined, phase: runPhase(extra.lastRun.status), startTime: iso(extra.lastRun.createdAt) })
       : undefined,

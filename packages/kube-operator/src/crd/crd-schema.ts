@@ -102,7 +102,9 @@ const DAG_STATUS: JsonSchema = {
     observedGeneration: int,
     version: { ...int, description: 'Current version in the store.' },
     errors: fieldErrors,
-    nextFireTime: time,
+    schedule: { type: 'string', description: 'Kontroler TS addition: the stored schedule (also one written in spec.dsl); absent = on demand only.' },
+    suspended: { type: 'boolean', description: 'Kontroler TS addition: scheduled runs are stopped.' },
+    nextFireTime: { ...time, description: 'When the schedule fires next; absent while suspended or on demand only.' },
     lastRun: {
       type: 'object',
       properties: { id: int, name: str, phase: str, startTime: time },
@@ -188,12 +190,14 @@ const KINDS: KindDef[] = [
     spec: DAG_SPEC_SHAPE,
     status: DAG_STATUS,
     columns: [
-      { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+      { name: 'Schedule', type: 'string', jsonPath: '.status.schedule' },
+      { name: 'Suspended', type: 'boolean', jsonPath: '.status.suspended', priority: 1 },
       { name: 'Last Run', type: 'date', jsonPath: '.status.lastRun.startTime' },
       { name: 'Last Status', type: 'string', jsonPath: '.status.lastRun.phase' },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
       { name: 'Version', type: 'integer', jsonPath: '.status.version', priority: 1 },
-      { name: 'Next', type: 'date', jsonPath: '.status.nextFireTime', priority: 1 },
+      // A `date` column prints a future time as <invalid> (kubectl shows ages): the time itself.
+      { name: 'Next', type: 'string', jsonPath: '.status.nextFireTime', priority: 1 },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
   },
