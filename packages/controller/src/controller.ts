@@ -312,6 +312,7 @@ export class Controller {
           task: ev.key.task,
           attempt: ev.key.attempt,
           at: ev.at,
+          ...(ev.startedAt !== undefined ? { startedAt: ev.startedAt } : {}),
           reason: ev.reason,
           ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
           ...(ev.outputs !== undefined ? { outputs: ev.outputs } : {}),

@@ -162,6 +162,7 @@ export class RunActor {
           task: t.name,
           attempt: a.attempt,
           at: seen.finishedAt,
+          ...(seen.startedAt !== undefined ? { startedAt: seen.startedAt } : {}),
           reason: seen.reason,
           ...(seen.exitCode !== undefined ? { exitCode: seen.exitCode } : {}),
           ...(seen.outputs !== undefined ? { outputs: seen.outputs } : {}),

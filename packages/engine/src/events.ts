@@ -19,6 +19,8 @@ export type RunEvent =
       readonly task: string;
       readonly attempt: number;
       readonly at: number;
+      /** When the process started, on the clock of `at` (replaces the `attempt:started` time). */
+      readonly startedAt?: number;
       readonly exitCode?: number;
       readonly reason?: string;
       /**

@@ -75,6 +75,12 @@ export type RuntimeEvent =
       readonly type: 'exited';
       readonly key: AttemptKey;
       readonly at: number;
+      /**
+       * When the attempt's process started, on the same clock as `at`: given by runtimes whose
+       * end time comes from another clock than their `started` event (a pod's container reports
+       * both its times in whole seconds), so the attempt's duration is measured on one clock.
+       */
+      readonly startedAt?: number;
       readonly exitCode?: number;
       readonly reason: string;
       /** The declared outputs the attempt wrote (see AttemptSpec.outputs). */

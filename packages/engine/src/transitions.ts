@@ -54,11 +54,12 @@ export function attemptExited(spec: ResolvedTask | undefined, t: TaskState, ev: 
   const ok = exited0 && outputProblem === undefined;
   const reason = a.killReason ?? outputProblem ?? ev.reason ?? (ok ? 'Completed' : 'Error');
   const status: AttemptState['status'] = ok ? 'succeeded' : a.killReason === 'Canceled' ? 'canceled' : reason === 'Lost' || reason === NOT_STARTED ? 'lost' : 'failed';
+  // Start and end on one clock when the runtime gives both; never an end before the start.
+  const startedAt = Math.min(ev.startedAt ?? a.startedAt ?? ev.at, ev.at);
   const ended: AttemptState = Object.assign(
     {},
     a,
-    { status, finishedAt: ev.at },
-    a.startedAt === undefined ? { startedAt: ev.at } : {},
+    { status, startedAt, finishedAt: ev.at },
     ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {},
     { reason },
     ok && spec?.outputs && spec.outputs.length > 0 ? { outputs: declaredOutputs(spec.outputs, ev.outputs) } : {},

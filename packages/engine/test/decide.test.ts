@@ -127,6 +127,23 @@ describe('decide', () => {
     assert.equal(r.state.status, 'succeeded');
   });
 
+  test("an attempt's duration is measured on one clock: the runtime's start and end when it gives both, never negative", () => {
+    const def = dag([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
+    let r = step(def, initialRunState(def), { type: 'run:tick' });
+    // Started (controller clock, ms), ended (container clock, whole seconds) with the container's start.
+    for (const t of ['a', 'b', 'c']) r = step(def, r.state, { type: 'attempt:started', task: t, attempt: 1, at: 10_900 });
+    r = step(def, r.state, { type: 'attempt:exited', task: 'a', attempt: 1, at: 13_000, startedAt: 11_000, exitCode: 0 });
+    r = step(def, r.state, { type: 'attempt:exited', task: 'b', attempt: 1, at: 10_000, exitCode: 0 });
+    r = step(def, r.state, { type: 'attempt:exited', task: 'c', attempt: 1, at: 12_500, exitCode: 0 });
+    const times = (t: string) => {
+      const a = r.state.tasks.get(t)?.attempts[0];
+      return [a?.startedAt, a?.finishedAt];
+    };
+    assert.deepEqual(times('a'), [11_000, 13_000], 'the container’s own start replaces the start event’s time');
+    assert.deepEqual(times('b'), [10_000, 10_000], 'an end before the recorded start: zero, not negative');
+    assert.deepEqual(times('c'), [10_900, 12_500], 'without the runtime’s start, the start event’s time');
+  });
+
   test('stale and duplicate events are ignored', () => {
     const def = dag([{ name: 'a' }]);
     let r = step(def, initialRunState(def), { type: 'run:tick' });

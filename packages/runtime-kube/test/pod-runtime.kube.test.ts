@@ -123,6 +123,19 @@ test('image pull and configuration errors fail the attempt with a clear reason',
   await rt.release(missing);
 });
 
+test("an attempt's start and end both come from the container (one clock): a sleep 2 lasts about 2 s, never less than 0", async (t) => {
+  const { rt, rec } = recorded(t);
+  const spec = attempt(ns.name, '106', 'sleepy', 1, '', { command: ['sh', '-c', 'sleep 2'] });
+  await rt.start(spec);
+  const ex = await rec.exited(spec);
+  assert.equal(ex.exitCode, 0);
+  assert.ok(ex.startedAt !== undefined, 'the container’s start is given with its end');
+  const ms = ex.at - ex.startedAt;
+  assert.equal(ms % 1000, 0, 'whole seconds, both');
+  assert.ok(ms >= 1000 && ms <= 3000, `${ms} ms for a sleep 2`);
+  await rt.release(spec);
+});
+
 test('a pod refused by Pod Security admission fails to start with what was refused and why, not an RBAC hint', async () => {
   const restricted = await testNamespace('pod-security', { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
   const rt = new KubePodRuntime({ client: testClient(), namespaces: [restricted.name], killGraceSeconds: 2, log: () => undefined });

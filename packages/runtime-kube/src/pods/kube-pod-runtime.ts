@@ -405,7 +405,9 @@ export class KubePodRuntime implements TaskRuntime {
     t.ended = true;
     t.ending = false;
     this.endedView.set(t.id, { view, reason, ...(exitCode !== undefined ? { exitCode } : {}), ...outputs });
-    this.emit({ type: 'exited', key: t.key, at: view.finishedAt ?? this.clock(), reason, ...(exitCode !== undefined ? { exitCode } : {}), ...outputs });
+    // The container's own start and end (whole seconds, one clock) when it ran: the attempt's duration.
+    const times = view.finishedAt !== undefined ? { at: view.finishedAt, ...(view.startedAt !== undefined ? { startedAt: view.startedAt } : {}) } : { at: this.clock() };
+    this.emit({ type: 'exited', key: t.key, ...times, reason, ...(exitCode !== undefined ? { exitCode } : {}), ...outputs });
   }
 
   private readonly endedView = new Map<string, { view: ExitedView; reason: string; exitCode?: number } & OutputsRead>();
