@@ -282,6 +282,46 @@ test('an ended DagRun holds its finalizer; its status is not recomputed on every
   assert.equal(adapter.counters.deletionCancels, before.deletionCancels);
 });
 
+/** The Events of the object with `uid`, once one satisfies `pred` (watched, not polled). */
+async function eventsOf(uid: string, pred: (e: CoreEvent) => boolean, what: string): Promise<CoreEvent[]> {
+  const evPath = `/api/v1/namespaces/${ns.name}/events`;
+  await waitFor<CoreEvent>(ns.kc, { path: evPath, fieldSelector: `involvedObject.uid=${uid}` }, (e, type) => type !== 'DELETED' && pred(e), { what, timeoutMs: 60_000 });
+  const list = await client.request<{ items: CoreEvent[] }>('GET', evPath, { query: { fieldSelector: `involvedObject.uid=${uid}` } });
+  return list.items;
+}
+type CoreEvent = KubernetesObject & { reason?: string; type?: string; message?: string };
+
+test('Events: a fast run gets RunStarted and RunSucceeded once each; an invalid DAG and an unknown parameter are told; a DagRun re-created under a used name is refused, not shown the old run', async () => {
+  await create('dags', { kind: 'DAG', metadata: { name: 'quick' }, spec: { task: [{ name: 'q', image: 'alpine', command: ['true'] }] } });
+  await until('dags', 'quick', (o) => o.status?.phase === 'Successful', 'Successful');
+  const first = await create('dagruns', { kind: 'DagRun', metadata: { name: 'quick-1' }, spec: { dagName: 'quick' } });
+  const done = await until('dagruns', 'quick-1', (o) => o.status?.phase === 'Succeeded', 'Succeeded');
+  const events = await eventsOf(first.metadata!.uid!, (e) => e.reason === 'RunSucceeded', 'RunSucceeded');
+  await adapter.idle();
+  const again = (await client.request<{ items: CoreEvent[] }>('GET', `/api/v1/namespaces/${ns.name}/events`, { query: { fieldSelector: `involvedObject.uid=${first.metadata!.uid!}` } })).items;
+  assert.deepEqual(again.map((e) => e.reason).filter((r) => r?.startsWith('Run')), ['RunStarted', 'RunSucceeded'], `each once, in order: ${JSON.stringify(events.map((e) => e.reason))}`);
+
+  const cyclic = await client.request<CustomObject>('GET', `${path('dags')}/cyclic`);
+  const invalid = await eventsOf(cyclic.metadata!.uid!, (e) => e.reason === 'Invalid', 'Invalid on the cyclic DAG');
+  assert.match(String(invalid.find((e) => e.reason === 'Invalid')?.message), /cycle/);
+  assert.equal(invalid.find((e) => e.reason === 'Invalid')?.type, 'Warning');
+  const badParam = await client.request<CustomObject>('GET', `${path('dagruns')}/bad-param`);
+  const unknown = await eventsOf(badParam.metadata!.uid!, (e) => e.reason === 'UnknownParameter', 'UnknownParameter');
+  assert.match(String(unknown.find((e) => e.reason === 'UnknownParameter')?.message), /NOPE/);
+
+  // Deleted, then created again under the same name: another object, refused with what to do.
+  await client.request('DELETE', `${path('dagruns')}/quick-1`);
+  await untilGone(ns.kc, path('dagruns'), 'quick-1', DELETION_BOUND_MS);
+  const second = await create('dagruns', { kind: 'DagRun', metadata: { name: 'quick-1' }, spec: { dagName: 'quick' } });
+  const refused = await until('dagruns', 'quick-1', (o) => o.metadata?.uid === second.metadata?.uid && o.status?.phase === 'Failed', 'Failed');
+  assert.match(String(refused.status?.message), new RegExp(`the name "quick-1" belongs to run ${done.status?.dagRunId}, started by an earlier DagRun of that name .*create this DagRun under another name`));
+  assert.equal(refused.status?.dagRunId, undefined, 'not the old run');
+  const told = await eventsOf(second.metadata!.uid!, (e) => e.reason === 'NameInUse', 'NameInUse');
+  assert.ok(!told.some((e) => e.reason?.startsWith('Run')), 'no run events for the old run on the new object');
+  await client.request('DELETE', `${path('dagruns')}/quick-1`);
+  await untilGone(ns.kc, path('dagruns'), 'quick-1', DELETION_BOUND_MS);
+});
+
 test('deleting a running DagRun cancels its run and keeps its history and log', { timeout: 120_000 }, async () => {
   await create('dags', { kind: 'DAG', metadata: { name: 'slow' }, spec: { task: [{ name: 'wait', image: 'alpine', script: 'echo waiting; exec sleep 600' }] } });
   const runId = await runningSlow('slow-1');

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addFinalizerPatch, removeFinalizerPatch } from '@kontroler/runtime-kube';
-import { DAGRUN_FINALIZER, dagRunNameFor, dagRunObjectFor, dagRunSettled, eventFor, failedRunStatus, invalidStatus, runIdOf, storedStatus, toResource } from '@kontroler/kube-operator';
+import { DAGRUN_FINALIZER, runPhaseEvents, dagRunNameFor, dagRunObjectFor, dagRunSettled, eventFor, failedRunStatus, invalidStatus, runIdOf, storedStatus, toResource } from '@kontroler/kube-operator';
 
 test('toResource keeps name, namespace, labels, annotations and spec; drops server fields', () => {
   const r = toResource(
@@ -81,4 +81,16 @@ test('finalizer patches test what they change and leave other finalizers alone',
     { op: 'remove', path: '/metadata/finalizers/1' },
   ]);
   assert.equal(removeFinalizerPatch({ metadata: { finalizers: ['other'] } }, F), undefined);
+});
+
+test('run phase Events: RunStarted once (also for a run first seen ended), then how it ended; a retried run starts again', () => {
+  const reasons = (b: string | undefined, p: string) => runPhaseEvents(b, p).map((e) => `${e.type}/${e.reason}`);
+  assert.deepEqual(reasons(undefined, 'Running'), ['Normal/RunStarted']);
+  assert.deepEqual(reasons('Pending', 'Running'), ['Normal/RunStarted']);
+  assert.deepEqual(reasons('Running', 'Succeeded'), ['Normal/RunSucceeded']);
+  assert.deepEqual(reasons(undefined, 'Succeeded'), ['Normal/RunStarted', 'Normal/RunSucceeded'], 'a fast run');
+  assert.deepEqual(reasons('Pending', 'Failed'), ['Normal/RunStarted', 'Warning/RunFailed']);
+  assert.deepEqual(reasons('Failed', 'Running'), ['Normal/RunStarted'], 'a retry');
+  assert.deepEqual(reasons('Running', 'Canceled'), ['Normal/RunCanceled']);
+  assert.deepEqual(reasons(undefined, 'Pending'), []);
 });

@@ -14,11 +14,14 @@ export interface RunObjectRef {
   status: string;
   /** The DagRun object's name; null while none was made; '' when none will be. */
   kubeObject: string | null;
+  /** The DagRun object's uid, once recorded (runs from before migration 12 have none). */
+  kubeObjectUid: string | null;
   createdAt: number;
 }
 
 /** The columns of `runs` a RunObjectRef is made of. */
-type RunObjectRow = Pick<RunsRow, 'id' | 'namespace' | 'dag_name' | 'name' | 'status' | 'kube_object' | 'created_at'>;
+type RunObjectRow = Pick<RunsRow, 'id' | 'namespace' | 'dag_name' | 'name' | 'status' | 'kube_object' | 'kube_object_uid' | 'created_at'>;
+const REF_COLUMNS = 'id, namespace, dag_name, name, status, kube_object, kube_object_uid, created_at';
 
 function refFromRow(r: RunObjectRow): RunObjectRef {
   return {
@@ -28,25 +31,33 @@ function refFromRow(r: RunObjectRow): RunObjectRef {
     name: r.name,
     status: r.status,
     kubeObject: r.kube_object,
+    kubeObjectUid: r.kube_object_uid,
     createdAt: ms(r.created_at) ?? 0,
   };
 }
 
 /** The run's namespace, names and DagRun object, or undefined. */
 export async function getRunObjectRef(db: Queryable, runId: number): Promise<RunObjectRef | undefined> {
-  const { rows } = await db.query<RunObjectRow>('select id, namespace, dag_name, name, status, kube_object, created_at from runs where id = $1', [runId]);
+  const { rows } = await db.query<RunObjectRow>(`select ${REF_COLUMNS} from runs where id = $1`, [runId]);
   return rows[0] ? refFromRow(rows[0]) : undefined;
 }
 
 /** The run a DagRun object named `name` started in `namespace` (run names are unique per namespace), or undefined. */
 export async function getRunObjectRefByName(db: Queryable, namespace: string, name: string): Promise<RunObjectRef | undefined> {
-  const { rows } = await db.query<RunObjectRow>('select id, namespace, dag_name, name, status, kube_object, created_at from runs where namespace = $1 and name = $2', [namespace, name]);
+  const { rows } = await db.query<RunObjectRow>(`select ${REF_COLUMNS} from runs where namespace = $1 and name = $2`, [namespace, name]);
   return rows[0] ? refFromRow(rows[0]) : undefined;
 }
 
-/** Records the DagRun object of a run ('' = none will be made). Idempotent; the first name wins. */
-export async function setRunKubeObject(db: Queryable, runId: number, objectName: string): Promise<void> {
-  await db.query('update runs set kube_object = $2 where id = $1 and kube_object is null', [runId, objectName]);
+/**
+ * Records the DagRun object of a run ('' = none will be made) and its uid when known. Idempotent;
+ * the first name wins, and so does the first uid.
+ */
+export async function setRunKubeObject(db: Queryable, runId: number, objectName: string, uid?: string): Promise<void> {
+  await db.query(
+    `update runs set kube_object = coalesce(kube_object, $2), kube_object_uid = coalesce(kube_object_uid, $3)
+      where id = $1 and (kube_object is null or (kube_object_uid is null and $3::text is not null and kube_object = $2))`,
+    [runId, objectName, uid ?? null],
+  );
 }
 
 /**
@@ -61,7 +72,7 @@ export async function runsWithoutKubeObject(db: Queryable, opts: { namespaces?: 
   const args: unknown[] = [new Date(Date.now() - (opts.recentMs ?? 10 * 60_000))];
   const nsFilter = opts.namespaces ? `and namespace = any($${args.push(opts.namespaces)}::text[])` : '';
   const { rows } = await db.query<RunObjectRow>(
-    `select id, namespace, dag_name, name, status, kube_object, created_at from runs
+    `select ${REF_COLUMNS} from runs
      where kube_object is null and (status in ('pending', 'running') or finished_at > $1) ${nsFilter}
      order by id limit $${args.push(pageSize(opts.limit ?? RUNS_WITHOUT_OBJECT_DEFAULT, RUNS_WITHOUT_OBJECT_MAX))}`,
     args,

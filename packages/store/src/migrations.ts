@@ -415,4 +415,13 @@ create index approval_decisions_pending on approval_decisions (run_id) where not
 create index task_states_instances on task_states (run_id, map_of, position) where map_of is not null;
 `,
   },
+  {
+    version: 12,
+    name: 'kube-object-uid',
+    sql: `
+-- The uid of the DagRun object that started (or mirrors) a run: a DagRun deleted and created again
+-- under the same name is another object, told apart from the one whose run has that name.
+alter table runs add column kube_object_uid text;
+`,
+  },
 ];

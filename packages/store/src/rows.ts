@@ -26,7 +26,7 @@ export interface DagsRow {
   updated_at: Date;
 }
 
-/** `runs` (migrations 1, 4: kube_object, 7: host, 9: task_counts). */
+/** `runs` (migrations 1, 4: kube_object, 7: host, 9: task_counts, 12: kube_object_uid). */
 export interface RunsRow {
   id: number;
   dag_id: number;
@@ -48,6 +48,7 @@ export interface RunsRow {
   finished_at: Date | null;
   updated_at: Date;
   kube_object: string | null;
+  kube_object_uid: string | null;
   host: string | null;
   /** Task status → number of tasks with it (statuses with none may be absent or 0). */
   task_counts: Record<string, number>;
@@ -60,7 +61,7 @@ export interface RunsRow {
 }
 
 /** The columns of `runs` a RunRecord is made of (what run listings select). */
-export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'host' | 'task_counts' | 'parent_run_id' | 'parent_task' | 'parent_attempt' | 'depth' | 'outputs'>;
+export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'kube_object_uid' | 'host' | 'task_counts' | 'parent_run_id' | 'parent_task' | 'parent_attempt' | 'depth' | 'outputs'>;
 
 /** `attempts` (migrations 1, 6: log_received, log_line). */
 export interface AttemptsRow {

@@ -128,6 +128,8 @@ export class CrdAdapter {
   private readonly applied = new Map<string, { generation: number | undefined; ok: boolean; message?: string; errors?: readonly FieldError[] }>();
   /** DagRun objects this process created, until the informer has them. */
   private readonly created = new Map<string, CustomObject>();
+  /** DagRun uid → the run phase last announced by an Event (a status write may not have reached the informer yet). */
+  private readonly announced = new Map<string, string>();
   private crdMissingLogged = false;
   private finalizerForbiddenLogged = false;
   private readonly stats: CrdAdapterCounters = { dagRunReconciles: 0, runStatusComputations: 0, fullRunLoads: 0, deletionCancels: 0, finalizersRemoved: 0 };
@@ -217,6 +219,7 @@ export class CrdAdapter {
       return;
     }
     if (kind === 'dagrun') {
+      if (ev.object.metadata?.uid) this.announced.delete(ev.object.metadata.uid);
       // A DagRun is finalized while it still exists (deletionTimestamp set), not here. One that
       // went without us (no finalizer) wakes its run's reconcile, which cancels an active run.
       const id = runIdOf(ev.object);
@@ -302,6 +305,8 @@ export class CrdAdapter {
       } catch (err) {
         if (!hasCode(err, 'VALIDATION_FAILED') && !hasCode(err, 'UNKNOWN_PARAMETER')) throw err;
         result = { generation, ok: false, message: messageOf(err), errors: (err as { details?: readonly FieldError[] }).details ?? [] };
+        const details = (result.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ');
+        await this.event(obj, kind === 'dag' ? 'DAG' : 'DagTask', 'Warning', 'Invalid', `${result.message ?? 'invalid'}${details ? `: ${details}` : ''} (the last good version stays current)`);
       }
       this.applied.set(uid, result);
     }
@@ -338,7 +343,9 @@ export class CrdAdapter {
     const resource = toResource<DagRunResource>(obj, 'DagRun');
     const errors = validateDagRun(resource);
     if (errors.length > 0) {
-      await this.writeStatus('dagrun', obj, failedRunStatus(generation, `DagRun is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors));
+      const message = `DagRun is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`;
+      await this.writeStatus('dagrun', obj, failedRunStatus(generation, message, errors));
+      await this.event(obj, 'DagRun', 'Warning', 'Invalid', message);
       return;
     }
     const { values, secrets } = dagRunOverrides(resource);
@@ -347,7 +354,19 @@ export class CrdAdapter {
     await this.holdFinalizer(obj);
     try {
       const { run, created } = await startRun(this.o.pool, { namespace: ns, dagName, parameters: values, secretParameters: secrets, name, trigger: 'crd' });
-      await setRunKubeObject(this.o.pool, run.id, name);
+      const uid = obj.metadata?.uid;
+      if (!created) {
+        // Run names are unique per namespace and kept with their history: a DagRun deleted and
+        // created again under the same name is refused, not shown the earlier object's run.
+        const ref = await getRunObjectRef(this.o.pool, run.id);
+        if (ref?.kubeObjectUid && uid && ref.kubeObjectUid !== uid) {
+          const message = `the name "${name}" belongs to run ${run.id}, started by an earlier DagRun of that name (deleted since; its history is kept): create this DagRun under another name (metadata.generateName makes one)`;
+          await this.writeStatus('dagrun', obj, failedRunStatus(generation, message));
+          await this.event(obj, 'DagRun', 'Warning', 'NameInUse', message);
+          return;
+        }
+      }
+      await setRunKubeObject(this.o.pool, run.id, name, uid);
       if (created) this.o.log.info(`crd adapter: DagRun ${ns}/${name} started run ${run.id} of DAG ${dagName}`);
       return this.reconcileRun(run.id);
     } catch (err) {
@@ -361,11 +380,12 @@ export class CrdAdapter {
             ? `DAG "${dagName}" in namespace ${ns} is invalid (${String(dag.status.message ?? '')}): fix it, then re-create this DagRun`
             : `DAG "${dagName}" not found in namespace ${ns}: apply the DAG first, then re-create this DagRun`;
         await this.writeStatus('dagrun', obj, failedRunStatus(generation, message));
-        await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: 'Warning', reason: 'UnknownDAG', message }, (m) => this.o.log.warn(m));
+        await this.event(obj, 'DagRun', 'Warning', 'UnknownDAG', message);
         return;
       }
       if (hasCode(err, 'UNKNOWN_PARAMETER') || hasCode(err, 'VALIDATION_FAILED')) {
         await this.writeStatus('dagrun', obj, failedRunStatus(generation, messageOf(err), (err as { details?: readonly FieldError[] }).details ?? []));
+        await this.event(obj, 'DagRun', 'Warning', hasCode(err, 'UNKNOWN_PARAMETER') ? 'UnknownParameter' : 'Invalid', messageOf(err));
         return;
       }
       throw err;
@@ -385,6 +405,8 @@ export class CrdAdapter {
     }
     const obj = this.informers.dagrun.get(ref.namespace, name) ?? this.created.get(`${ref.namespace}/${name}`);
     if (!obj) return this.cancelOrphan(ref, name); // deleted by someone: not made again
+    // Another object of the same name (the run's own was deleted and the name used again): not this run's.
+    if (ref.kubeObjectUid && obj.metadata?.uid && ref.kubeObjectUid !== obj.metadata.uid) return this.cancelOrphan(ref, name);
     // Its status already tells how the run ended: nothing to load (a retry changes the run's status).
     if (!obj.metadata?.deletionTimestamp && dagRunSettled(obj) && obj.status?.phase === runPhase(ref.status)) return;
     const summary = await this.taskSummary(id);
@@ -394,12 +416,25 @@ export class CrdAdapter {
     await this.writeStatus('dagrun', obj, status);
     if (obj.metadata?.deletionTimestamp) this.queue.add(`dagrun/${ref.namespace}/${name}`);
     else if (!runEnded(summary.run.status)) await this.holdFinalizer(obj); // a DagRun from before the finalizer, or a retried run
-    if (status.phase !== obj.status?.phase) {
-      this.queue.add(`dag/${ref.namespace}/${ref.dagName}`);
-      const phase = String(status.phase);
-      const reason = { Running: 'RunStarted', Succeeded: 'RunSucceeded', Failed: 'RunFailed', Canceled: 'RunCanceled' }[phase];
-      if (reason) await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: phase === 'Failed' ? 'Warning' : 'Normal', reason, message: `run ${id}: ${String(status.message)}` }, (m) => this.o.log.warn(m));
-    }
+    if (status.phase !== obj.status?.phase) this.queue.add(`dag/${ref.namespace}/${ref.dagName}`);
+    await this.announce(obj, id, String(status.phase), String(status.message));
+  }
+
+  /**
+   * Events for a run's phase change, each once: RunStarted (also for a run that ended before its
+   * first status write), then RunSucceeded / RunFailed / RunCanceled.
+   */
+  private async announce(obj: CustomObject, id: number, phase: string, message: string): Promise<void> {
+    const uid = obj.metadata?.uid ?? objectKey(obj);
+    const before = this.announced.get(uid) ?? (typeof obj.status?.phase === 'string' ? obj.status.phase : undefined);
+    if (before === phase) return;
+    this.announced.set(uid, phase);
+    for (const e of runPhaseEvents(before, phase)) await this.event(obj, 'DagRun', e.type, e.reason, `run ${id}: ${message}`);
+  }
+
+  /** Records an Event on `obj` (best effort: a failure is only logged). */
+  private event(obj: CustomObject, kind: 'DAG' | 'DagTask' | 'DagRun', type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    return recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind }, { type, reason, message }, (m) => this.o.log.warn(m));
   }
 
   /**
@@ -451,7 +486,7 @@ export class CrdAdapter {
         await requestRun(this.o.pool, run.id, 'cancel').catch((e: unknown) => (hasCode(e, 'INVALID_STATE') ? undefined : Promise.reject(e)));
         this.stats.deletionCancels++;
         this.o.log.info(`crd adapter: DagRun ${ns}/${name} is being deleted: canceling run ${run.id}; the object goes once the run has ended (its history is kept)`);
-        await recordEvent(this.o.client, { ...obj, apiVersion: API_VERSION, kind: 'DagRun' }, { type: 'Normal', reason: 'Canceling', message: `run ${run.id}: the DagRun is being deleted; it goes once the run has ended` }, (m) => this.o.log.warn(m));
+        await this.event(obj, 'DagRun', 'Normal', 'Canceling', `run ${run.id}: the DagRun is being deleted; it goes once the run has ended`);
       }
       return { requeueAfterMs: DAGRUN_FINALIZE_RECHECK_MS };
     }
@@ -483,7 +518,7 @@ export class CrdAdapter {
     const adopt = async (obj: CustomObject): Promise<string | undefined> => {
       const rid = runIdOf(obj);
       if (rid === ref.id || (rid === undefined && ref.name === name)) {
-        await setRunKubeObject(this.o.pool, ref.id, name);
+        await setRunKubeObject(this.o.pool, ref.id, name, obj.metadata?.uid);
         return name;
       }
       this.o.log.warn(`crd adapter: run ${ref.id} gets no DagRun object: ${ref.namespace}/${name} exists and belongs to another run`);
@@ -497,7 +532,7 @@ export class CrdAdapter {
     try {
       const obj = await this.o.client.request<CustomObject>('POST', base(ref.namespace, 'dagruns'), { body: dagRunObjectFor(run, name) });
       this.created.set(`${ref.namespace}/${name}`, obj);
-      await setRunKubeObject(this.o.pool, ref.id, name);
+      await setRunKubeObject(this.o.pool, ref.id, name, obj.metadata?.uid);
       return name;
     } catch (err) {
       if (isAlreadyExists(err)) return adopt(await this.o.client.request<CustomObject>('GET', `${base(ref.namespace, 'dagruns')}/${name}`));
@@ -537,4 +572,13 @@ function nextFireOf(dag: { schedule: string | null; timezone: string; suspended:
   if (dag.suspended || !dag.schedule) return null;
   if (dag.nextFireAt !== null && dag.nextFireAt > now) return dag.nextFireAt;
   return nextFireTimes(dag.schedule, dag.timezone, new Date(now), 1)[0]?.getTime() ?? null;
+}
+
+/** The Events a DagRun gets when its run's phase goes from `before` to `phase`. */
+export function runPhaseEvents(before: string | undefined, phase: string): Array<{ type: 'Normal' | 'Warning'; reason: string }> {
+  const ended = { Succeeded: 'RunSucceeded', Failed: 'RunFailed', Canceled: 'RunCanceled' }[phase];
+  const out: Array<{ type: 'Normal' | 'Warning'; reason: string }> = [];
+  if (before !== 'Running' && (phase === 'Running' || (ended !== undefined && (before === undefined || before === 'Pending')))) out.push({ type: 'Normal', reason: 'RunStarted' });
+  if (ended !== undefined) out.push({ type: phase === 'Failed' ? 'Warning' : 'Normal', reason: ended });
+  return out;
 }
