@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { TaskSpec } from '@kontroler/core';
 import {
-  editRow, freeName, itemsToText, mapModeOf, parseItems, problemsAt, removeRow, shownTaskFields, switchKind, switchMap, taskKindOf, unclaimed,
+  editRow, freeName, itemsToText, mapModeOf, parseItems, problemsAt, removeRow, shownTaskFields, switchKind, switchMap, taskDetail, taskKindOf, unclaimed,
   withApproval, withDagRef,
 } from '../dist-lib/features/editor/data-flow-model.js';
 import { addTask, connect, dagFromYaml, dagToYaml, emptyDag, problemsByTask, updateTask, validateDoc, type DagDoc } from '../dist-lib/features/editor/model.js';
@@ -242,4 +242,13 @@ test('the YAML the editor writes is read back as written by core (YAML 1.1: n, y
   const yaml = dagToYaml(doc);
   assert.deepEqual(validateDoc(doc), []);
   assert.deepEqual(load(yaml), doc);
+});
+
+test('a node says what its task does: image, sub-DAG, approval, and a map', () => {
+  assert.equal(taskDetail({ name: 'a', image: 'alpine:3.20' }), 'alpine:3.20');
+  assert.equal(taskDetail({ name: 'a', image: 'alpine', withItems: [1, 2, 3] }), 'alpine [×3]');
+  assert.equal(taskDetail({ name: 'a', image: 'alpine', withParam: '{{tasks.l.outputs.f}}' }), 'alpine [×N]');
+  assert.equal(taskDetail({ name: 'a', dagRef: { name: 'etl' } }), '↳ etl');
+  assert.equal(taskDetail({ name: 'a', dagRef: { name: '' } }), '↳ (no DAG)');
+  assert.equal(taskDetail({ name: 'a', approval: {} }), 'approval');
 });

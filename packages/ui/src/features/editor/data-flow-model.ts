@@ -160,3 +160,11 @@ export function shownTaskFields(kind: TaskKind): string[] {
   if (kind === 'run') return [...common, 'image', 'command', 'args', 'script', 'podTemplate'];
   return [...common, kind];
 }
+
+/** The second line of a task's node in the editor: its image, `↳ DAG` for a sub-DAG, `approval`; `[×N]` when it maps. */
+export function taskDetail(t: TaskSpec): string {
+  const kind = taskKindOf(t);
+  const what = kind === 'approval' ? 'approval' : kind === 'dagRef' ? `↳ ${t.dagRef?.name || '(no DAG)'}` : (t.image ?? '');
+  const map = Array.isArray(t.withItems) ? ` [×${t.withItems.length}]` : t.withParam !== undefined ? ' [×N]' : '';
+  return `${what}${map}`;
+}
