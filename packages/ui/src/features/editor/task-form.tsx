@@ -64,7 +64,7 @@ export function TaskForm({
     if (to === 'run') setMode(r.patch.script !== undefined || !r.patch.command ? 'script' : 'command');
     onChange(r.patch);
   };
-  const others_ = unclaimed(problems, shownTaskFields(kind));
+  const unshown = unclaimed(problems, shownTaskFields(kind));
   const others = (doc.spec.task ?? []).filter((t) => t.name !== task.name);
   const edges = edgesOf(doc);
   const declared = (doc.spec.parameters ?? []).map((p) => p.name);
@@ -104,31 +104,31 @@ export function TaskForm({
       </div>
       {kind === 'run' ? (
         <>
-        <Field label="Image" problems={of('image')}>
-          <input name="task-image" value={task.image ?? ''} className={of('image').length ? 'invalid' : undefined} onChange={(e) => onChange({ image: e.target.value })} />
-        </Field>
-        <div className="segmented" role="group" aria-label="What the task runs">
-          <button type="button" aria-pressed={mode === 'script'} onClick={() => { setMode('script'); onChange({ command: [], args: [], script: task.script ?? 'echo hello' }); }}>
-            Script
-          </button>
-          <button type="button" aria-pressed={mode === 'command'} onClick={() => { setMode('command'); onChange({ script: undefined, command: task.command?.length ? task.command : ['echo'], args: task.args ?? [] }); }}>
-            Command + args
-          </button>
-        </div>
-        {mode === 'script' ? (
-          <Field label="Script" hint="(run with /bin/sh)" problems={of('script')}>
-            <CodeEditor language="shell" value={task.script ?? ''} onChange={(v) => onChange({ script: v })} ariaLabel="script" height={140} invalid={of('script').length > 0} />
+          <Field label="Image" problems={of('image')}>
+            <input name="task-image" value={task.image ?? ''} className={of('image').length ? 'invalid' : undefined} onChange={(e) => onChange({ image: e.target.value })} />
           </Field>
-        ) : (
-          <>
-            <Field label="Command" hint="(one argument per line)" problems={of('command')}>
-              <textarea name="task-command" rows={2} value={listToLines(task.command)} className={of('command').length ? 'invalid' : undefined} onChange={(e) => onChange({ command: linesToList(e.target.value) })} />
+          <div className="segmented" role="group" aria-label="What the task runs">
+            <button type="button" aria-pressed={mode === 'script'} onClick={() => { setMode('script'); onChange({ command: [], args: [], script: task.script ?? 'echo hello' }); }}>
+              Script
+            </button>
+            <button type="button" aria-pressed={mode === 'command'} onClick={() => { setMode('command'); onChange({ script: undefined, command: task.command?.length ? task.command : ['echo'], args: task.args ?? [] }); }}>
+              Command + args
+            </button>
+          </div>
+          {mode === 'script' ? (
+            <Field label="Script" hint="(run with /bin/sh)" problems={of('script')}>
+              <CodeEditor language="shell" value={task.script ?? ''} onChange={(v) => onChange({ script: v })} ariaLabel="script" height={140} invalid={of('script').length > 0} />
             </Field>
-            <Field label="Args" hint="(one per line)" problems={of('args')}>
-              <textarea name="task-args" rows={2} value={listToLines(task.args)} onChange={(e) => onChange({ args: linesToList(e.target.value) })} />
-            </Field>
-          </>
-        )}
+          ) : (
+            <>
+              <Field label="Command" hint="(one argument per line)" problems={of('command')}>
+                <textarea name="task-command" rows={2} value={listToLines(task.command)} className={of('command').length ? 'invalid' : undefined} onChange={(e) => onChange({ command: linesToList(e.target.value) })} />
+              </Field>
+              <Field label="Args" hint="(one per line)" problems={of('args')}>
+                <textarea name="task-args" rows={2} value={listToLines(task.args)} onChange={(e) => onChange({ args: linesToList(e.target.value) })} />
+              </Field>
+            </>
+          )}
         </>
       ) : kind === 'dagRef' ? (
         <DagRefFields task={task} problems={problems} onChange={onChange} />
@@ -202,32 +202,32 @@ export function TaskForm({
       </Field>
       {kind === 'run' ? (
         <>
-        <Field label="Pod template" hint="(YAML: resources, volumes, nodeSelector, …)" problems={withLocal('podTemplate', podError)}>
-          <CodeEditor
-            language="yaml"
-            ariaLabel="pod template"
-            height={120}
-            value={pod}
-            invalid={Boolean(podError) || of('podTemplate').length > 0}
-            onChange={(v) => {
-              setPod(v);
-              try {
-                const o = v.trim() === '' ? undefined : (parseYaml(v) as unknown);
-                if (o !== undefined && (typeof o !== 'object' || o === null || Array.isArray(o))) throw new Error('the pod template is a mapping (key: value)');
-                setPodError(undefined);
-                onChange({ podTemplate: o as TaskSpec['podTemplate'] });
-              } catch (e) {
-                setPodError(`not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-              }
-            }}
-          />
-        </Field>
+          <Field label="Pod template" hint="(YAML: resources, volumes, nodeSelector, …)" problems={withLocal('podTemplate', podError)}>
+            <CodeEditor
+              language="yaml"
+              ariaLabel="pod template"
+              height={120}
+              value={pod}
+              invalid={Boolean(podError) || of('podTemplate').length > 0}
+              onChange={(v) => {
+                setPod(v);
+                try {
+                  const o = v.trim() === '' ? undefined : (parseYaml(v) as unknown);
+                  if (o !== undefined && (typeof o !== 'object' || o === null || Array.isArray(o))) throw new Error('the pod template is a mapping (key: value)');
+                  setPodError(undefined);
+                  onChange({ podTemplate: o as TaskSpec['podTemplate'] });
+                } catch (e) {
+                  setPodError(`not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+                }
+              }}
+            />
+          </Field>
         </>
       ) : null}
       <TaskDataFlowForm key={task.name} task={task} problems={problems} onChange={onChange} />
-      {others_.length ? (
+      {unshown.length ? (
         <div className="error-box" role="alert" data-testid="task-other-problems">
-          {others_.map((p, i) => (
+          {unshown.map((p, i) => (
             <div key={i} data-at={p.at}>
               {p.at}: {p.message}
             </div>
