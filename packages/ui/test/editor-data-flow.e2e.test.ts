@@ -265,3 +265,35 @@ test('a DAG with fields the form does not show, opened in the editor, edited and
   assert.deepEqual(saved.spec, expected);
   assert.deepEqual(pageErrors, []);
 });
+
+test('the YAML view and the data-flow form stay in sync both ways', async () => {
+  await page.goto(`${base}/dags/default/kept/edit`);
+  await page.waitForSelector('.react-flow__node[data-id="size"]');
+  await page.getByRole('button', { name: 'Graph + YAML' }).click();
+  await page.click('.react-flow__node[data-id="size"]');
+  await page.waitForSelector('[data-testid=task-form][aria-label="Task size"]');
+  assert.equal(await page.locator('select[name=task-map]').inputValue(), 'param');
+
+  // YAML → form: the map becomes a list of items.
+  const yamlHost = '[data-testid="code-DAG YAML"]';
+  const text = await page.locator(`${yamlHost} .cm-content`).innerText();
+  assert.match(text, /withParam: "\{\{tasks\.list\.outputs\.files\}\}"/);
+  await setCode(yamlHost, text.replace(/withParam: "\{\{tasks\.list\.outputs\.files\}\}"/, 'withItems: [p, q]'));
+  await page.waitForFunction(() => document.querySelector<HTMLSelectElement>('select[name=task-map]')?.value === 'items');
+  assert.equal(await page.locator('textarea[name=task-with-items]').inputValue(), '["p","q"]');
+  await valid();
+
+  // Form → YAML: maxParallel and a new output show in the text.
+  await page.fill('input[name=task-max-parallel]', '5');
+  await page.click('[data-testid=add-output]');
+  await page.fill('input[name=output-0-name]', 'size');
+  await page.waitForFunction(
+    (host) => /maxParallel: 5[\s\S]*outputs:\n\s+- name: size\n/.test(document.querySelector<HTMLElement>(`${host} .cm-content`)?.innerText ?? ''),
+    yamlHost,
+  );
+  const after = parse(await page.locator(`${yamlHost} .cm-content`).innerText()) as { spec: { task: Array<Record<string, unknown>> } };
+  const size = after.spec.task.find((t) => t['name'] === 'size');
+  assert.deepEqual(size, { name: 'size', image: 'alpine:3.20', runAfter: ['list'], withItems: ['p', 'q'], maxParallel: 5, command: ['echo', '{{item}}'], outputs: [{ name: 'size' }] });
+  await valid();
+  assert.deepEqual(pageErrors, []);
+});
