@@ -250,10 +250,12 @@ test('a DAG with fields the form does not show, opened in the editor, edited and
   assert.equal(await page.locator('button[data-kind=dagRef]').getAttribute('aria-pressed'), 'true');
   assert.equal(await page.locator('input[name=task-dag-ref]').inputValue(), 'flow-e2e');
   assert.equal(await page.locator('input[name=dag-ref-param-0-value]').inputValue(), '{{tasks.list.outputs.files}}');
+  await shot('sub-dag');
 
   await page.click('.react-flow__node[data-id="gate"]');
   await page.waitForSelector('[data-testid=task-form][aria-label="Task gate"] [data-testid=approval-fields]');
   assert.equal(await page.locator('select[name=approval-on-timeout]').inputValue(), 'Approve');
+  await shot('approval');
   await page.fill('textarea[name=approval-message]', 'ready?');
   await valid();
   await page.click('[data-testid=save]');
