@@ -1,6 +1,8 @@
 // DAG-level settings (shown when no task is selected): name, namespace, schedule, parameters,
-// and the problems that belong to no single task.
-import type { DagSpec, FieldError } from '@kontroler/core';
+// the run's outputs, and the problems that belong to no single task.
+import type { DagSpec, FieldError, NamedValueSpec } from '@kontroler/core';
+import { editRow, freeName, removeRow } from './data-flow-model.js';
+import { ListRows } from './list-rows.js';
 import type { DagDoc } from './model.js';
 
 export function DagSettingsForm({ doc, isNew, problems, onChange }: { doc: DagDoc; isNew: boolean; problems: FieldError[]; onChange: (doc: DagDoc) => void }) {
@@ -33,6 +35,8 @@ export function DagSettingsForm({ doc, isNew, problems, onChange }: { doc: DagDo
   const nsErrs = take(of('metadata.namespace'));
   const schedErrs = take([...of('spec.schedule'), ...of('spec.timezone')]);
   const paramErrs = take(of('spec.parameters'));
+  const outputs = spec.outputs ?? [];
+  const outputErrs = take(of('spec.outputs')).map((e) => ({ at: e.path, message: e.message }));
   const rest = problems.filter((p) => !shown.has(p));
 
   return (
@@ -94,6 +98,23 @@ export function DagSettingsForm({ doc, isNew, problems, onChange }: { doc: DagDo
           + Parameter
         </button>
       </div>
+      <ListRows<NamedValueSpec>
+        label="Outputs"
+        hint="(the run's outputs; values may use {{tasks.T.outputs.Y}})"
+        what="DAG output"
+        name="dag-output"
+        rows={outputs}
+        columns={[
+          { key: 'name', label: 'name', placeholder: 'name', width: 130, get: (o) => o.name ?? '' },
+          { key: 'value', label: 'value', placeholder: '{{tasks.T.outputs.Y}}', get: (o) => o.value ?? '' },
+        ]}
+        listAt="spec.outputs"
+        rowAt={(i, c) => (c ? `spec.outputs[${i}].${c}` : `spec.outputs[${i}]`)}
+        problems={outputErrs}
+        onEdit={(i, c, v) => setSpec({ outputs: editRow(outputs, i, c, v) })}
+        onRemove={(i) => setSpec({ outputs: removeRow(outputs, i) })}
+        onAdd={() => setSpec({ outputs: [...outputs, { name: freeName(outputs.map((o) => o.name), 'output'), value: '' }] })}
+      />
       {rest.length ? (
         <div className="error-box" role="alert" data-testid="dag-problems">
           {rest.map((p, i) => (

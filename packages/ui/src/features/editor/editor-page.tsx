@@ -16,6 +16,7 @@ import { freeSpot, layoutGraph } from '../graph/layout.js';
 import { edgeId, graphFromTasks } from '../graph/model.js';
 import { nodeTypes, type TaskFlowNode } from '../graph/task-node.js';
 import { CodeEditor } from './code-editor.js';
+import { taskDetail } from './data-flow-model.js';
 import { DagSettingsForm } from './dag-settings-form.js';
 import {
   addTask, connect, dagFromYaml, dagToYaml, disconnect, docFromSpec, edgesOf, emptyDag, problemsByTask, removeTask, renameTask, tasksOf, updateTask,
@@ -127,7 +128,7 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
           selected: t.name === selected,
           width: 190,
           height: 54,
-          data: { label: t.name, direction: 'LR', detail: t.image ?? '', ...(errs?.length ? { errors: errs } : {}) },
+          data: { label: t.name, direction: 'LR', detail: taskDetail(t), ...(errs?.length ? { errors: errs } : {}) },
         };
       }),
     [doc, positions, selected, byTask],

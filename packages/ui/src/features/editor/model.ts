@@ -123,10 +123,10 @@ export function disconnect(doc: DagDoc, source: string, target: string): DagDoc 
 }
 
 const TASK_KEY_ORDER = [
-  'name', 'image', 'runAfter', 'command', 'args', 'script', 'scriptInjectorImage', 'parameters', 'backoff', 'conditional', 'retry',
-  'timeoutSeconds', 'triggerRule', 'taskRef', 'podTemplate',
+  'name', 'image', 'runAfter', 'when', 'withItems', 'withParam', 'maxParallel', 'command', 'args', 'script', 'scriptInjectorImage', 'dagRef', 'approval',
+  'parameters', 'env', 'outputs', 'backoff', 'conditional', 'retry', 'timeoutSeconds', 'triggerRule', 'taskRef', 'podTemplate',
 ];
-const SPEC_KEY_ORDER = ['schedule', 'timezone', 'suspended', 'concurrencyPolicy', 'catchUp', 'parameters', 'webhook', 'workspace', 'dsl', 'task'];
+const SPEC_KEY_ORDER = ['schedule', 'timezone', 'suspended', 'concurrencyPolicy', 'catchUp', 'parameters', 'webhook', 'workspace', 'dsl', 'task', 'outputs'];
 
 function ordered<T extends object>(o: T, order: string[]): T {
   const out: Record<string, unknown> = {};
@@ -139,7 +139,8 @@ function ordered<T extends object>(o: T, order: string[]): T {
 export function dagToYaml(doc: DagDoc): string {
   const metadata = ordered(doc.metadata, ['name', 'namespace', 'labels', 'annotations']);
   const spec = ordered({ ...doc.spec, task: tasksOf(doc).map((t) => ordered(t, TASK_KEY_ORDER)) }, SPEC_KEY_ORDER);
-  return stringify({ apiVersion: doc.apiVersion, kind: 'DAG', metadata, spec }, { lineWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1, as core reads it: a string such as `n`, `yes` or `on` is quoted (1.1 reads it as a boolean).
+  return stringify({ apiVersion: doc.apiVersion, kind: 'DAG', metadata, spec }, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }
 
 export interface YamlParse {
@@ -169,15 +170,18 @@ export function validateDoc(doc: DagDoc): FieldError[] {
 }
 
 export interface TaskProblem {
-  /** The form field: `image`, `command`, `runAfter`, `backoff`, `podTemplate`, … */
+  /** The form field: `image`, `command`, `runAfter`, `backoff`, `podTemplate`, `outputs`, … */
   field: string;
+  /** The path inside the task (`outputs[0].name`, `approval.timeoutSeconds`; '' for the task itself). */
+  at: string;
   message: string;
   path: string;
 }
 
 /**
  * Sorts errors by where the editor shows them: a task's node and form field
- * (`spec.task[2].image` → task 2, field `image`), or the DAG's own settings.
+ * (`spec.task[2].image` → task 2, field `image`; `spec.task[2].outputs[0].name` → field `outputs`
+ * at `outputs[0].name`), or the DAG's own settings.
  */
 export function problemsByTask(doc: DagDoc, errors: readonly FieldError[]): { byTask: Map<string, TaskProblem[]>; general: FieldError[] } {
   const byTask = new Map<string, TaskProblem[]>();
@@ -192,8 +196,9 @@ export function problemsByTask(doc: DagDoc, errors: readonly FieldError[]): { by
     }
     const rest = m[2] ?? '';
     const field = rest === '' ? 'name' : (/^[A-Za-z]+/.exec(rest)?.[0] ?? 'name');
+    const at = e.path.slice(`spec.task[${m[1]}]`.length).replace(/^\./, '');
     const list = byTask.get(task.name) ?? [];
-    list.push({ field, message: e.message, path: e.path });
+    list.push({ field, at, message: e.message, path: e.path });
     byTask.set(task.name, list);
   }
   return { byTask, general };

@@ -1,29 +1,24 @@
 // The side form of the selected task: every field of a Kontroler task, each showing the
-// validator's problems for it as you type.
-import { useEffect, useState, type ReactNode } from 'react';
+// validator's problems for it as you type. What the task does (command/script, sub-DAG,
+// approval) is chosen at the top; the data-flow fields have their own part (task-data-flow-form).
+import { useEffect, useRef, useState } from 'react';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { TaskSpec, TriggerRule } from '@kontroler/core';
 import { cycleThrough } from '../graph/model.js';
 import { CodeEditor } from './code-editor.js';
+import { shownTaskFields, switchKind, taskKindOf, unclaimed, type RunStash, type TaskKind } from './data-flow-model.js';
+import { Field } from './field.js';
 import { edgesOf, linesToList, listToLines, parseCodes, type DagDoc, type TaskProblem } from './model.js';
+import { TaskDataFlowForm } from './task-data-flow-form.js';
+import { ApprovalFields, DagRefFields } from './task-kind-form.js';
 
 type Patch = Partial<Omit<TaskSpec, 'name' | 'runAfter'>>;
 
-function Field({ label, problems, children, hint }: { label: string; problems?: TaskProblem[]; children: ReactNode; hint?: string }) {
-  return (
-    <label className="field">
-      <span>
-        {label} {hint ? <span className="hint">{hint}</span> : null}
-      </span>
-      {children}
-      {problems?.map((p, i) => (
-        <span key={i} className="field-error" role="alert">
-          {p.message}
-        </span>
-      ))}
-    </label>
-  );
-}
+const KINDS: Array<{ kind: TaskKind; label: string }> = [
+  { kind: 'run', label: 'Command / script' },
+  { kind: 'dagRef', label: 'Sub-DAG' },
+  { kind: 'approval', label: 'Approval' },
+];
 
 const num = (v: string): number | undefined => (v.trim() === '' || !Number.isFinite(Number(v)) ? undefined : Number(v));
 
@@ -59,7 +54,17 @@ export function TaskForm({
   }, [task.name]);
   const of = (field: string) => problems.filter((p) => p.field === field);
   /** The field's problems, and the form's own complaint about what was typed into it. */
-  const withLocal = (field: string, local: string | undefined) => [...of(field), ...(local ? [{ field, message: local, path: '' }] : [])];
+  const withLocal = (field: string, local: string | undefined) => [...of(field), ...(local ? [{ field, at: field, message: local, path: '' }] : [])];
+  const kind = taskKindOf(task);
+  // The command/script a task had before it became a sub-DAG or approval: switching back restores it.
+  const stash = useRef<RunStash>(undefined);
+  const chooseKind = (to: TaskKind) => {
+    const r = switchKind(task, to, stash.current);
+    stash.current = r.stash;
+    if (to === 'run') setMode(r.patch.script !== undefined || !r.patch.command ? 'script' : 'command');
+    onChange(r.patch);
+  };
+  const unshown = unclaimed(problems, shownTaskFields(kind));
   const others = (doc.spec.task ?? []).filter((t) => t.name !== task.name);
   const edges = edgesOf(doc);
   const declared = (doc.spec.parameters ?? []).map((p) => p.name);
@@ -80,7 +85,7 @@ export function TaskForm({
           Delete task
         </button>
       </div>
-      <Field label="Name" problems={[...of('name'), ...(nameError ? [{ field: 'name', message: nameError, path: '' }] : [])]}>
+      <Field label="Name" problems={[...of('name'), ...(nameError ? [{ field: 'name', at: 'name', message: nameError, path: '' }] : [])]}>
         <input
           name="task-name"
           value={name}
@@ -90,30 +95,45 @@ export function TaskForm({
           onKeyDown={(e) => e.key === 'Enter' && commitName()}
         />
       </Field>
-      <Field label="Image" problems={of('image')}>
-        <input name="task-image" value={task.image ?? ''} className={of('image').length ? 'invalid' : undefined} onChange={(e) => onChange({ image: e.target.value })} />
-      </Field>
-      <div className="segmented" role="group" aria-label="What the task runs">
-        <button type="button" aria-pressed={mode === 'script'} onClick={() => { setMode('script'); onChange({ command: [], args: [], script: task.script ?? 'echo hello' }); }}>
-          Script
-        </button>
-        <button type="button" aria-pressed={mode === 'command'} onClick={() => { setMode('command'); onChange({ script: undefined, command: task.command?.length ? task.command : ['echo'], args: task.args ?? [] }); }}>
-          Command + args
-        </button>
+      <div className="segmented" role="group" aria-label="What the task does">
+        {KINDS.map((k) => (
+          <button key={k.kind} type="button" aria-pressed={kind === k.kind} data-kind={k.kind} onClick={() => chooseKind(k.kind)}>
+            {k.label}
+          </button>
+        ))}
       </div>
-      {mode === 'script' ? (
-        <Field label="Script" hint="(run with /bin/sh)" problems={of('script')}>
-          <CodeEditor language="shell" value={task.script ?? ''} onChange={(v) => onChange({ script: v })} ariaLabel="script" height={140} invalid={of('script').length > 0} />
-        </Field>
-      ) : (
+      {kind === 'run' ? (
         <>
-          <Field label="Command" hint="(one argument per line)" problems={of('command')}>
-            <textarea name="task-command" rows={2} value={listToLines(task.command)} className={of('command').length ? 'invalid' : undefined} onChange={(e) => onChange({ command: linesToList(e.target.value) })} />
+          <Field label="Image" problems={of('image')}>
+            <input name="task-image" value={task.image ?? ''} className={of('image').length ? 'invalid' : undefined} onChange={(e) => onChange({ image: e.target.value })} />
           </Field>
-          <Field label="Args" hint="(one per line)" problems={of('args')}>
-            <textarea name="task-args" rows={2} value={listToLines(task.args)} onChange={(e) => onChange({ args: linesToList(e.target.value) })} />
-          </Field>
+          <div className="segmented" role="group" aria-label="What the task runs">
+            <button type="button" aria-pressed={mode === 'script'} onClick={() => { setMode('script'); onChange({ command: [], args: [], script: task.script ?? 'echo hello' }); }}>
+              Script
+            </button>
+            <button type="button" aria-pressed={mode === 'command'} onClick={() => { setMode('command'); onChange({ script: undefined, command: task.command?.length ? task.command : ['echo'], args: task.args ?? [] }); }}>
+              Command + args
+            </button>
+          </div>
+          {mode === 'script' ? (
+            <Field label="Script" hint="(run with /bin/sh)" problems={of('script')}>
+              <CodeEditor language="shell" value={task.script ?? ''} onChange={(v) => onChange({ script: v })} ariaLabel="script" height={140} invalid={of('script').length > 0} />
+            </Field>
+          ) : (
+            <>
+              <Field label="Command" hint="(one argument per line)" problems={of('command')}>
+                <textarea name="task-command" rows={2} value={listToLines(task.command)} className={of('command').length ? 'invalid' : undefined} onChange={(e) => onChange({ command: linesToList(e.target.value) })} />
+              </Field>
+              <Field label="Args" hint="(one per line)" problems={of('args')}>
+                <textarea name="task-args" rows={2} value={listToLines(task.args)} onChange={(e) => onChange({ args: linesToList(e.target.value) })} />
+              </Field>
+            </>
+          )}
         </>
+      ) : kind === 'dagRef' ? (
+        <DagRefFields task={task} problems={problems} onChange={onChange} />
+      ) : (
+        <ApprovalFields task={task} problems={problems} onChange={onChange} />
       )}
       <Field label="Runs after" problems={of('runAfter')}>
         <div style={{ display: 'flex', flexWrap: 'wrap', gap: '4px 12px' }}>
@@ -180,26 +200,40 @@ export function TaskForm({
           <option value="AnyFailed">any upstream failed</option>
         </select>
       </Field>
-      <Field label="Pod template" hint="(YAML: resources, volumes, nodeSelector, …)" problems={withLocal('podTemplate', podError)}>
-        <CodeEditor
-          language="yaml"
-          ariaLabel="pod template"
-          height={120}
-          value={pod}
-          invalid={Boolean(podError) || of('podTemplate').length > 0}
-          onChange={(v) => {
-            setPod(v);
-            try {
-              const o = v.trim() === '' ? undefined : (parseYaml(v) as unknown);
-              if (o !== undefined && (typeof o !== 'object' || o === null || Array.isArray(o))) throw new Error('the pod template is a mapping (key: value)');
-              setPodError(undefined);
-              onChange({ podTemplate: o as TaskSpec['podTemplate'] });
-            } catch (e) {
-              setPodError(`not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-            }
-          }}
-        />
-      </Field>
+      {kind === 'run' ? (
+        <>
+          <Field label="Pod template" hint="(YAML: resources, volumes, nodeSelector, …)" problems={withLocal('podTemplate', podError)}>
+            <CodeEditor
+              language="yaml"
+              ariaLabel="pod template"
+              height={120}
+              value={pod}
+              invalid={Boolean(podError) || of('podTemplate').length > 0}
+              onChange={(v) => {
+                setPod(v);
+                try {
+                  const o = v.trim() === '' ? undefined : (parseYaml(v) as unknown);
+                  if (o !== undefined && (typeof o !== 'object' || o === null || Array.isArray(o))) throw new Error('the pod template is a mapping (key: value)');
+                  setPodError(undefined);
+                  onChange({ podTemplate: o as TaskSpec['podTemplate'] });
+                } catch (e) {
+                  setPodError(`not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+                }
+              }}
+            />
+          </Field>
+        </>
+      ) : null}
+      <TaskDataFlowForm key={task.name} task={task} problems={problems} onChange={onChange} />
+      {unshown.length ? (
+        <div className="error-box" role="alert" data-testid="task-other-problems">
+          {unshown.map((p, i) => (
+            <div key={i} data-at={p.at}>
+              {p.at}: {p.message}
+            </div>
+          ))}
+        </div>
+      ) : null}
     </div>
   );
 }
