@@ -1,4 +1,13 @@
 // Plain-text output helpers for the terminal.
+import { stringify } from 'yaml';
+
+/**
+ * YAML as Kontroler reads it back (YAML 1.1, like `kontroler apply` and the DAG folder): values
+ * such as `n`, `yes` or `on` are quoted, so they stay strings when the output is applied again.
+ */
+export function toYaml(data: unknown): string {
+  return stringify(data, { version: '1.1' });
+}
 
 export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { duration } from '@kontroler/cli/format';
+import { parse } from 'yaml';
+import { duration, toYaml } from '@kontroler/cli/format';
 
 test('durations round once: no 60 in the seconds or minutes place, no negative spans', () => {
   const cases: Array<[number | null, string]> = [
@@ -27,4 +28,9 @@ test('durations round once: no 60 in the seconds or minutes place, no negative s
       if (m) assert.ok(Number(m[2]) < 60, `${ms} ms is ${duration(ms)}`);
     }),
   );
+});
+
+test('-o yaml is YAML 1.1, as apply reads it: n, yes, on and off stay strings', () => {
+  const data = { outputs: { n: 'y', flag: 'on', answer: 'yes', off: 'off', count: '3' } };
+  assert.deepEqual(parse(toYaml(data), { version: '1.1' }), data);
 });

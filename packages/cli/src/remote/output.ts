@@ -1,6 +1,7 @@
 // Output as a table (default), JSON or YAML.
-import { stringify } from 'yaml';
-import { duration, table } from '../format.js';
+import { duration, table, toYaml } from '../format.js';
+
+export { toYaml };
 
 export type Format = 'table' | 'json' | 'yaml';
 
@@ -14,7 +15,7 @@ export function format(o: { output?: string }): Format {
 export function print(o: { output?: string }, data: unknown, headers: string[], rows: () => Array<Array<string | number | null | undefined>>): void {
   const f = format(o);
   if (f === 'json') console.log(JSON.stringify(data, null, 2));
-  else if (f === 'yaml') process.stdout.write(stringify(data));
+  else if (f === 'yaml') process.stdout.write(toYaml(data));
   else console.log(rows().length === 0 ? 'No resources found.' : table(headers, rows()));
 }
 

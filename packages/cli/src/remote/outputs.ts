@@ -1,9 +1,8 @@
 // kontroler outputs RUN TASK [-o json|yaml]: the outputs of a task of a run (its last succeeded
 // attempt's), as NAME=value lines — through the API (a server, or the local instance).
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { connect, withConn, type ConnOptions } from './connection.js';
-import { format, writeOut } from './output.js';
+import { format, toYaml, writeOut } from './output.js';
 import { findRunTask } from './run-status.js';
 
 /** `NAME=value` per output, in name order (a value with newlines is printed as it is). Pure. */
@@ -43,7 +42,7 @@ export function register(program: Command): void {
     const outputs = t.outputs ?? {};
     const f = format(o);
     if (f === 'json') await writeOut(`${JSON.stringify(outputs, null, 2)}\n`);
-    else if (f === 'yaml') await writeOut(stringify(outputs));
+    else if (f === 'yaml') await writeOut(toYaml(outputs));
     else if (Object.keys(outputs).length === 0) console.error(`task ${task} declares no outputs`);
     else await writeOut(outputLines(outputs));
   });

@@ -2,11 +2,10 @@
 // their attempts. A run of at most one page of tasks shows them all; a larger one shows the tasks
 // that did not succeed (--all: every task). Tasks come page by page from the API and are printed
 // as each page arrives, so memory stays at one page whatever the run's size.
-import { stringify } from 'yaml';
 import type { KontrolerClient, RunDetail, RunTask, TaskStatus } from '@kontroler/client';
 import { TASK_STATUSES } from '@kontroler/engine';
 import { when } from '../format.js';
-import { duration, format, writeOut, type Format } from './output.js';
+import { duration, format, toYaml, writeOut, type Format } from './output.js';
 import { outputsSummary } from './outputs.js';
 
 /** What run-status shows of a large run without --all: every task that is not succeeded. */
@@ -141,8 +140,8 @@ function jsonSink(): TaskSink {
 
 function yamlSink(): TaskSink {
   return {
-    start: (r) => `${stringify(head(r))}tasks:`,
-    page: (tasks) => (tasks.length === 0 ? '' : `\n${stringify(tasks).trimEnd()}`),
+    start: (r) => `${toYaml(head(r))}tasks:`,
+    page: (tasks) => (tasks.length === 0 ? '' : `\n${toYaml(tasks).trimEnd()}`),
     end: (shown) => (shown === 0 ? ' []\n' : '\n'),
   };
 }
