@@ -3,7 +3,7 @@
 // server's stable `code`.
 import type {
   ApiToken, ApplyResult, ApprovalDecision, ApprovalDecisionInput, Attempt, AuditEntry, AuthProviders, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
-  Run, RunDetail, RunStatus, RunTask, Stats, TaskStatus, User, ValidateResult, WebhookDelivery,
+  Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskStatus, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
 export interface ClientOptions {
@@ -361,44 +361,105 @@ export class KontrolerClient {
   async *followLogs(id: number, task: string, attempt: number, opts: { signal?: AbortSignal; offset?: number } = {}): AsyncGenerator<LogEvent> {
     let offset = opts.offset ?? 0;
     for (let tries = 0; ; tries++) {
-      const res = await this.request('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts/${attempt}/logs${qs({ follow: true, offset })}`, {
-        headers: { accept: 'text/event-stream' },
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      if (!res.body) return;
-      const reader = res.body.getReader();
-      const dec = new TextDecoder();
-      let buf = '';
       try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buf += dec.decode(value, { stream: true });
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const ev = parseSse(block);
-            if (!ev) continue;
-            if (ev.event === 'log') {
-              const d = JSON.parse(ev.data) as { offset: number; text: string };
-              offset = Number(ev.id ?? offset);
-              yield { type: 'log', offset: d.offset, text: d.text };
-            } else if (ev.event === 'end') {
-              const d = JSON.parse(ev.data) as { status: string; exitCode: number | null; reason: string | null };
-              yield { type: 'end', status: d.status, exitCode: d.exitCode, reason: d.reason };
-              return;
-            }
+        for await (const ev of this.sse(`/api/v1/runs/${id}/tasks/${e(task)}/attempts/${attempt}/logs${qs({ follow: true, offset })}`, undefined, opts.signal)) {
+          if (ev.event === 'log') {
+            const d = JSON.parse(ev.data) as { offset: number; text: string };
+            offset = Number(ev.id ?? offset);
+            yield { type: 'log', offset: d.offset, text: d.text };
+          } else if (ev.event === 'end') {
+            const d = JSON.parse(ev.data) as { status: string; exitCode: number | null; reason: string | null };
+            yield { type: 'end', status: d.status, exitCode: d.exitCode, reason: d.reason };
+            return;
           }
         }
       } catch (err) {
-        if (opts.signal?.aborted || tries >= 5) throw err;
-      } finally {
-        reader.releaseLock();
+        if (opts.signal?.aborted || tries >= 5 || (err instanceof ApiError && err.status !== 0)) throw err;
       }
       if (opts.signal?.aborted) return;
       if (tries >= 20) throw new ApiError(0, 'NETWORK', 'the log stream keeps dropping: giving up');
       await new Promise((r) => setTimeout(r, Math.min(500 * (tries + 1), 5000)));
+    }
+  }
+
+  /**
+   * A run's changes as they happen (Server-Sent Events): the run as it is now, then each change.
+   * Reconnects after a dropped connection with the last version seen (nothing is missed: the
+   * first event after a reconnect is the run as it is then, if it changed). Ends on abort, or
+   * when the run is purged.
+   */
+  async *watchRun(id: number, opts: { signal?: AbortSignal } = {}): AsyncGenerator<RunChangeEvent> {
+    let version: string | undefined;
+    for (let tries = 0; ; tries++) {
+      try {
+        for await (const ev of this.sse(`/api/v1/runs/${id}/events`, version, opts.signal)) {
+          if (ev.event === 'gone') return;
+          if (ev.event !== 'run') continue;
+          tries = 0;
+          const change = JSON.parse(ev.data) as RunChangeEvent;
+          version = change.version;
+          yield change;
+        }
+      } catch (err) {
+        if (opts.signal?.aborted || (err instanceof ApiError && err.status !== 0)) throw err;
+      }
+      if (opts.signal?.aborted) return;
+      if (tries >= 20) throw new ApiError(0, 'NETWORK', `the change stream of run ${id} keeps dropping: giving up`);
+      await new Promise((r) => setTimeout(r, Math.min(500 * (tries + 1), 5000)));
+    }
+  }
+
+  /**
+   * Changes of every run the caller may see (optionally of one namespace or DAG), as Server-Sent
+   * Events: `run` events, and `resync` when changes were not kept (after a reconnect, or when the
+   * reader was too slow): reload what is shown. Reconnects until aborted.
+   */
+  async *watchRuns(opts: { namespace?: string; dag?: string; signal?: AbortSignal } = {}): AsyncGenerator<{ type: 'run'; run: RunChangeEvent } | { type: 'resync' }> {
+    let last: string | undefined;
+    for (let tries = 0; ; tries++) {
+      try {
+        for await (const ev of this.sse(`/api/v1/events${qs({ namespace: opts.namespace, dag: opts.dag })}`, last, opts.signal)) {
+          tries = 0;
+          if (ev.event === 'resync') yield { type: 'resync' };
+          else if (ev.event === 'run') {
+            last = ev.id ?? last;
+            yield { type: 'run', run: JSON.parse(ev.data) as RunChangeEvent };
+          }
+        }
+      } catch (err) {
+        if (opts.signal?.aborted || (err instanceof ApiError && err.status !== 0)) throw err;
+      }
+      if (opts.signal?.aborted) return;
+      if (tries >= 20) throw new ApiError(0, 'NETWORK', 'the change stream keeps dropping: giving up');
+      await new Promise((r) => setTimeout(r, Math.min(500 * (tries + 1), 5000)));
+    }
+  }
+
+  /** The messages of one Server-Sent Events response (one connection: no reconnect). */
+  private async *sse(path: string, lastEventId: string | undefined, signal: AbortSignal | undefined): AsyncGenerator<{ event: string; data: string; id?: string }> {
+    const res = await this.request('GET', path, {
+      headers: { accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
+      ...(signal ? { signal } : {}),
+    });
+    if (!res.body) return;
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += dec.decode(value, { stream: true });
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const ev = parseSse(block);
+          if (ev) yield ev;
+        }
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
     }
   }
 }

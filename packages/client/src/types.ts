@@ -67,3 +67,18 @@ export type Stats = Static<typeof StatsView>;
 export type LogEvent = Static<typeof LogEventView>;
 export type DagVersion = Static<typeof DagVersionView>;
 export type AuditEntry = Static<typeof AuditEntryView>;
+
+/** A run as the live-update streams send it (GET /runs/{id}/events, GET /events). */
+export interface RunChangeEvent {
+  id: number;
+  namespace: string;
+  dag: string;
+  status: RunStatus;
+  requested: 'cancel' | 'retry' | null;
+  taskCounts: Record<string, number>;
+  taskTotal: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Increases with every change of the run; the per-run stream's event id. */
+  version: string;
+}

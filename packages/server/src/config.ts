@@ -71,6 +71,8 @@ export interface ServerConfig {
   corsOrigins: string[];
   /** Most concurrent log-follow streams (default 1000). */
   maxLogFollowers: number;
+  /** Most concurrent live-update streams (GET /events, /runs/{id}/events; default 1000). */
+  maxEventStreams: number;
   /**
    * How long a resolved credential is reused without a database lookup (default 5000 ms; 0 = never).
    * Revocations clear it at once through NOTIFY; this bounds staleness when LISTEN is down.
@@ -199,6 +201,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   publicMetrics: true,
   corsOrigins: [],
   maxLogFollowers: 1000,
+  maxEventStreams: 1000,
   authCacheMs: 5000,
   passwordLogin: true,
 };

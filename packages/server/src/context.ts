@@ -9,6 +9,7 @@ import type { ServerConfig, ServerLog } from './config.js';
 import type { DagWorker } from './dag-worker.js';
 import type { LogHub } from './log-hub.js';
 import type { Metrics } from './metrics.js';
+import type { RunEventHub } from './run-event-hub.js';
 
 export interface ServerContext {
   readonly pool: PoolLike;
@@ -20,6 +21,8 @@ export interface ServerContext {
   /** Badly signed trigger requests per (client address, DAG). */
   readonly triggerLimits: FailureThrottle;
   readonly logHub: LogHub;
+  /** Wakes live-update streams (GET /events, /runs/{id}/events) when runs change. */
+  readonly runEvents: RunEventHub;
   /** Resolved credentials, cleared on any credential or role change. */
   readonly authCache: AuthCache;
   /** Run id → namespace (never changes once a run exists), for permission checks. */

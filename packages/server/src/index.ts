@@ -32,6 +32,7 @@ export { signTrigger, signedTriggerHeaders, triggerSignedString, checkTriggerDel
 export { FailureThrottle, throttleFrom, MAX_THROTTLE_KEYS } from './auth/rate-limit.js';
 export { parseRange } from './routes/logs.js';
 export { LogHub } from './log-hub.js';
+export { RunEventHub, RunSubscription, EVENTS_KEEPALIVE_MS, EVENTS_POLL_MS } from './run-event-hub.js';
 export { issueLocalToken, revokeLocalToken, localTokenName, LOCAL_TOKEN_PREFIX, type LocalToken } from './local-credential.js';
 export { DagWorker, DEFAULT_DAG_WORKER, serveJobs, type DagWorkerConfig } from './dag-worker.js';
 export { preparedDag, storePreparedDag, type PreparedDag } from './dag-prepare.js';

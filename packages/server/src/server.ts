@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { PoolLike } from '@kontroler/store';
-import { AUTH_CHANNEL, LOGS_CHANNEL, RunIndexCache, getOrCreateSetting, listen, pruneLoginHandoffs, pruneSessions, recordAudit, type Listener } from '@kontroler/store';
+import { AUTH_CHANNEL, LOGS_CHANNEL, RUNS_CHANNEL, RUN_STATE_CHANNEL, RunIndexCache, getOrCreateSetting, listen, pruneLoginHandoffs, pruneSessions, recordAudit, type Listener } from '@kontroler/store';
 import { AuthCache } from './auth/auth-cache.js';
 import { actorName, authenticate, authorize } from './auth/authenticate.js';
 import { throttleFrom } from './auth/rate-limit.js';
@@ -17,6 +17,8 @@ import { resolveConfig, silentServerLog } from './config.js';
 import type { ServerContext } from './context.js';
 import { toApiError } from './http-errors.js';
 import { LogHub } from './log-hub.js';
+import { EVENTS_POLL_MS, RunEventHub } from './run-event-hub.js';
+import { eventRoutes } from './routes/events.js';
 import { Metrics } from './metrics.js';
 import { describeAccess } from './rbac.js';
 import { installRequestGuards } from './request-guards.js';
@@ -73,6 +75,7 @@ export function routeTable(openapi: () => unknown, config: ServerConfig): AnyRou
     ...runRoutes(),
     ...approvalRoutes(),
     ...logRoutes(),
+    ...eventRoutes(),
     ...triggerRoutes(),
     ...statsRoutes(),
     ...uiRoutes(config.uiDir),
@@ -90,20 +93,30 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
   const log = o.log ?? silentServerLog;
   const secret = config.jwtSecret ?? (await getOrCreateSetting(o.pool, 'session-key', () => randomSecret(48)));
   const logHub = new LogHub();
+  const runEvents = new RunEventHub(o.databaseUrl !== undefined);
   const authCache = new AuthCache(config.authCacheMs);
-  // One LISTEN connection: new log output wakes followers; credential changes clear the cache.
+  // One LISTEN connection: new log output wakes followers; run changes wake live-update streams;
+  // credential changes clear the cache and end the streams (their clients reconnect and are checked again).
   let listener: Listener | undefined;
   if (o.databaseUrl) {
     listener = await listen(
       o.databaseUrl,
-      [LOGS_CHANNEL, AUTH_CHANNEL],
-      (channel, payload) => (channel === AUTH_CHANNEL ? authCache.clear() : logHub.notify(payload)),
+      [LOGS_CHANNEL, AUTH_CHANNEL, RUNS_CHANNEL, RUN_STATE_CHANNEL],
+      (channel, payload) => {
+        if (channel === AUTH_CHANNEL) {
+          authCache.clear();
+          runEvents.closeAll();
+        } else if (channel === LOGS_CHANNEL) logHub.notify(payload);
+        else runEvents.notify(payload);
+      },
       () => {
         authCache.clear();
         logHub.wakeAll();
+        runEvents.markAll();
       },
     ).catch((e: unknown) => {
-      log.warn(`LISTEN failed (${messageOf(e)}): log followers poll, cached sign-ins live ${config.authCacheMs} ms`);
+      log.warn(`LISTEN failed (${messageOf(e)}): log followers and live updates poll, cached sign-ins live ${config.authCacheMs} ms`);
+      runEvents.waitMs = EVENTS_POLL_MS;
       return undefined;
     });
   }
@@ -118,6 +131,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     },
     triggerLimits: throttleFrom(config.triggerRateLimit),
     logHub,
+    runEvents,
     authCache,
     runNamespaces: new Map(),
     runIndexes: new RunIndexCache(),
@@ -263,6 +277,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     async close() {
       clearInterval(prune);
       logHub.close();
+      runEvents.closeAll();
       await app.close();
       await ctx.dagWorker.close();
       await listener?.close();

@@ -1,0 +1,186 @@
+// Live updates over real HTTP (Server-Sent Events fed by LISTEN/NOTIFY), with a real controller:
+// a run's changes in order, resume after a reconnect (Last-Event-ID), RBAC per event, a role
+// change ending the streams, and a client that does not read never growing the server's memory.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KontrolerClient, type RunChangeEvent } from '@kontroler/client';
+import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
+import { requestRun, setUserRoles } from '@kontroler/store';
+import { FakeRuntime, Recording } from '@kontroler/testing';
+import { ADMIN_PASSWORD, DAG_YAML, call, login, startHarness, userWithSession, type Harness } from './harness.js';
+
+let h: Harness;
+let admin: string;
+let rt: FakeRuntime;
+let controller: Controller;
+
+before(async () => {
+  h = await startHarness();
+  admin = await login(h.url, 'admin', ADMIN_PASSWORD);
+  // Tasks of DAG `held` wait for the test; the others exit 0.
+  rt = new FakeRuntime((spec) => (spec.dagName === 'held' ? { output: 'waiting\n' } : { output: 'ok\n', exitCode: 0 }));
+  controller = new Controller({ pool: h.db.pool, databaseUrl: h.db.url, runtime: rt, id: 'events-test', log: silentLog, secrets: envSecretResolver({}), pollMs: 200 });
+  await controller.start();
+  for (const [ns, name] of [['a', 'held'], ['a', 'quick'], ['b', 'quick']] as const) {
+    const r = await call(h.url, 'POST', `/api/v1/namespaces/${ns}/dags`, { token: admin, raw: DAG_YAML(name) });
+    assert.equal(r.status, 201, r.text);
+  }
+});
+after(async () => {
+  await controller.stop();
+  await h.close();
+});
+
+const client = (token: string) => new KontrolerClient({ baseUrl: h.url, token });
+
+async function startRun(ns: string, dag: string): Promise<number> {
+  const r = await call<{ id: number }>(h.url, 'POST', `/api/v1/namespaces/${ns}/dags/${dag}/runs`, { token: admin, body: {} });
+  assert.equal(r.status, 201, r.text);
+  return r.body.id;
+}
+
+/** Records a generator's items until aborted. */
+function recordAll<T>(items: AsyncGenerator<T>, describe: (x: T) => string): Recording<T> {
+  const rec = new Recording<T>({ waitLimitMs: 20_000, describe });
+  void (async () => {
+    try {
+      for await (const x of items) rec.push(x);
+    } catch {
+      // aborted
+    }
+  })();
+  return rec;
+}
+
+test("a run's stream: the run at once, then each change in order, to its end", async () => {
+  const abort = new AbortController();
+  const id = await startRun('a', 'quick');
+  const rec = recordAll(client(admin).watchRun(id, { signal: abort.signal }), (c) => `${c.status} ${JSON.stringify(c.taskCounts)}`);
+  const done = await rec.waitFor((c) => c.status === 'succeeded', 'succeeded');
+  abort.abort();
+  assert.equal(done.taskCounts.succeeded, 2);
+  const versions = rec.events.map((c) => BigInt(c.version));
+  assert.ok(versions.every((v, i) => i === 0 || v > versions[i - 1]!), `versions increase: ${versions.join(', ')}`);
+  const order = ['pending', 'running', 'succeeded'];
+  const statuses = rec.events.map((c) => order.indexOf(c.status));
+  assert.ok(statuses.every((s, i) => s >= 0 && (i === 0 || s >= statuses[i - 1]!)), `statuses in order: ${rec.events.map((c) => c.status).join(', ')}`);
+  assert.ok(rec.events.some((c) => c.status === 'running' || c.status === 'pending') || rec.events.length === 1, 'the run as it was when the stream began, then its changes');
+});
+
+test('resume with Last-Event-ID: nothing when nothing changed; the run as it is now when it did', async () => {
+  const id = await startRun('a', 'held');
+  const first = await firstEvent(`/api/v1/runs/${id}/events`, admin);
+  assert.equal(first.event, 'run');
+  const seen = JSON.parse(first.data) as RunChangeEvent;
+  assert.equal(first.id, seen.version);
+  // Reconnect with the version it has: no event until the run changes.
+  const abort = new AbortController();
+  const res = await fetch(`${h.url}/api/v1/runs/${id}/events`, { headers: { authorization: `Bearer ${admin}`, accept: 'text/event-stream', 'last-event-id': seen.version }, signal: abort.signal });
+  const events = recordAll(sseOf(res), (e) => e.event);
+  await requestRun(h.db.pool, id, 'cancel');
+  const next = await events.waitFor((e) => e.event === 'run', 'a run event after the cancel request');
+  abort.abort();
+  const after = JSON.parse(next.data) as RunChangeEvent;
+  assert.ok(BigInt(after.version) > BigInt(seen.version));
+  assert.ok(after.requested === 'cancel' || after.status === 'canceled', JSON.stringify(after));
+  assert.equal(events.events.filter((e) => e.event === 'run')[0], next, 'the first run event is the change: the known state was not sent again');
+  // An old version: the current state at once.
+  const again = await firstEvent(`/api/v1/runs/${id}/events`, admin, seen.version);
+  assert.notEqual((JSON.parse(again.data) as RunChangeEvent).version, seen.version);
+});
+
+test('every visible run: a viewer of namespace a never receives namespace b’s events, nor may open a run of b', async () => {
+  const viewer = await userWithSession(h, 'events-viewer', [{ namespace: 'a', role: 'viewer' }]);
+  const abort = new AbortController();
+  // Each stream is open (subscribed) once its response headers are in.
+  const open = async (token: string) => {
+    const res = await fetch(`${h.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
+    assert.equal(res.status, 200);
+    return recordAll(runsOf(sseOf(res)), (e) => `${e.namespace}/${e.id} ${e.status}`);
+  };
+  const rec = await open(viewer.token);
+  const all = await open(admin);
+  const inB = await startRun('b', 'quick');
+  const inA = await startRun('a', 'quick');
+  await rec.waitFor((e) => e.id === inA && e.status === 'succeeded', 'run in a succeeded');
+  await all.waitFor((e) => e.id === inB && e.status === 'succeeded', 'the admin sees b');
+  abort.abort();
+  const namespaces = new Set(rec.events.map((e) => e.namespace));
+  assert.deepEqual([...namespaces], ['a'], 'only namespace a');
+  const denied = await call(h.url, 'GET', `/api/v1/runs/${inB}/events`, { token: viewer.token, headers: { accept: 'text/event-stream' } });
+  assert.ok(denied.status === 403 || denied.status === 404, `${denied.status}`);
+});
+
+test('a role change ends the open streams: the client reconnects and is checked again', async () => {
+  const user = await userWithSession(h, 'events-revoked', [{ namespace: 'a', role: 'viewer' }]);
+  const res = await fetch(`${h.url}/api/v1/events`, { headers: { authorization: `Bearer ${user.token}`, accept: 'text/event-stream' } });
+  assert.equal(res.status, 200);
+  const ended = (async () => {
+    for await (const _ of sseOf(res)) void _;
+  })();
+  await setUserRoles(h.db.pool, 'events-revoked', []);
+  await ended; // the server closed it
+  const again = await call(h.url, 'GET', '/api/v1/events', { token: user.token, headers: { accept: 'text/event-stream' } });
+  assert.equal(again.status, 403, 'no namespace left to watch');
+});
+
+test('a client that does not read: the server holds at most 1,000 pending run ids for it, and it is told to resync', async () => {
+  const ctl = new AbortController();
+  const res = await fetch(`${h.url}/api/v1/events`, { headers: { authorization: `Bearer ${admin}`, accept: 'text/event-stream' }, signal: ctl.signal });
+  const reader = res.body!.getReader();
+  await reader.read(); // the stream's first bytes; then not a byte more is read for a while
+  const hub = h.server.context.runEvents;
+  // 3,000 run changes announced while the client reads nothing.
+  for (let i = 1; i <= 3000; i++) hub.notify(`${1_000_000 + i}:running`);
+  assert.ok(hub.largestPending <= 1000, `${hub.largestPending} pending`);
+  // Reading again, it is told it missed changes.
+  const dec = new TextDecoder();
+  let text = '';
+  while (!text.includes('event: resync')) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, 'the stream stays open');
+    text += dec.decode(value, { stream: true });
+  }
+  ctl.abort();
+});
+
+/** The messages of an SSE response. */
+async function* sseOf(res: Response): AsyncGenerator<{ event: string; data: string; id?: string }> {
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += dec.decode(value, { stream: true });
+    let i: number;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const m: { event: string; data: string; id?: string } = { event: 'message', data: '' };
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) m.event = line.slice(7);
+        else if (line.startsWith('data: ')) m.data = line.slice(6);
+        else if (line.startsWith('id: ')) m.id = line.slice(4);
+      }
+      if (m.data) yield m;
+    }
+  }
+}
+
+/** The run events of a stream of every run. */
+async function* runsOf(messages: AsyncGenerator<{ event: string; data: string }>): AsyncGenerator<RunChangeEvent> {
+  for await (const m of messages) if (m.event === 'run') yield JSON.parse(m.data) as RunChangeEvent;
+}
+
+/** The first message of a stream, then the connection is closed. */
+async function firstEvent(path: string, token: string, lastEventId?: string): Promise<{ event: string; data: string; id?: string }> {
+  const abort = new AbortController();
+  const res = await fetch(`${h.url}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: abort.signal });
+  assert.equal(res.status, 200);
+  for await (const m of sseOf(res)) {
+    abort.abort();
+    return m;
+  }
+  throw new Error('the stream ended without a message');
+}
