@@ -148,8 +148,10 @@ test('a mapped task: one live node with its instance counts, an instances table,
   assert.equal(await page.locator('.react-flow__node.selected').getAttribute('data-id'), 'process');
   await shot('instance-light');
 
-  // Opened from its address (a reload), the instance is looked up by index.
+  // Opened from its address (a reload), the instance is read by name: one request, whatever its index.
+  const read = page.waitForRequest((r) => r.method() === 'GET' && new URL(r.url()).pathname === `/api/v1/runs/${run.id}/tasks/process%5B1%5D`);
   await page.reload();
+  await read;
   await page.waitForSelector('[data-testid=task-panel][data-task="process[1]"]');
   assert.match(await logContaining(page, 'item b'), /^item b$/m);
   await page.getByRole('button', { name: 'Back to process' }).click();

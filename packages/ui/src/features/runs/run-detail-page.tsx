@@ -26,7 +26,7 @@ import { StatusCounts } from './status-counts.js';
 import { TaskFilterBar } from './task-filter-bar.js';
 import { filterKey, filteredTotal, isFiltered, taskFilterFromQuery, taskFilterIntoQuery, toggleStatus, NO_FILTER, type TaskFilter } from './task-filter.js';
 import { hasAllTasks, isLargeRun, taskCountsOf } from './run-view.js';
-import { allRunTasks, findInstance, findRunTask, listRunTasks } from './run-tasks-api.js';
+import { allRunTasks, getRunTask, listRunTasks } from './run-tasks-api.js';
 import { instanceRef } from './instances.js';
 
 /** Pages of 1,000 read to colour a small run's graph (the server draws graphs up to 2,000 tasks). */
@@ -89,15 +89,15 @@ export function RunDetailPage() {
   const lookedUp = useQuery({
     queryKey: ['run-task', id, selectedTask],
     enabled: large && selectedTask !== undefined && inst === undefined,
-    queryFn: () => findRunTask(api, id, selectedTask!),
+    queryFn: () => getRunTask(api, id, selectedTask!),
     refetchInterval: poll(r),
     refetchIntervalInBackground: false,
   });
-  // The selected instance: the row clicked, then looked up by index with each poll.
+  // The selected instance: the row clicked, then read by name with each poll (any index).
   const instance = useQuery({
     queryKey: ['run-instance', id, selected],
     enabled: inst !== undefined,
-    queryFn: () => findInstance(api, id, inst!.mapOf, inst!.index),
+    queryFn: () => getRunTask(api, id, selected!),
     refetchInterval: poll(r),
     refetchIntervalInBackground: false,
   });
