@@ -4,8 +4,8 @@
 // the choice); cancel, retry-from-failed and re-run are one click. A run too large for its task
 // graph (the server sends `graphSummary` instead) opens on the table, its graph grouped by name
 // prefix, and polls only the counts, the first page and the table's pages in view. A mapped task
-// is one node and one row; its panel lists its instances, and `?task=NAME[i]` opens instance i
-// (looked up through `?mapOf=NAME` with each poll). A dagRef task's node names the DAG it runs
+// is one node and one row; its panel lists its instances (filtered by `?istatus=`), the timeline
+// draws them in its row, and `?task=NAME[i]` opens instance i (read by name with each poll). A dagRef task's node names the DAG it runs
 // (read once from the run's DAG version, which never changes); a child run's page says whose it is.
 import { useCallback, useMemo, useRef } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
