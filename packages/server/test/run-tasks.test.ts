@@ -288,6 +288,11 @@ describe('GET /runs/{id}/tasks/{name}', () => {
     assert.equal((await get(`/api/v1/runs/999999999/tasks/list`)).status, 404);
   });
 
+  test('declared in the OpenAPI document', async () => {
+    const doc = await call<{ paths: Record<string, Record<string, { operationId: string }>> }>(h.url, 'GET', '/api/v1/openapi.json');
+    assert.equal(doc.body.paths['/api/v1/runs/{id}/tasks/{task}']?.get?.operationId, 'getRunTask');
+  });
+
   test('RBAC as the other run routes: a viewer of another namespace is refused, no credential is 401', async () => {
     const path = `/api/v1/runs/${id}/tasks/${encodeURIComponent('process[1100]')}`;
     const r = await get<ErrorBody>(path, stranger);
