@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, printed. Targets are shown next to the figures; nothing here
 // fails on a missed target (speed is measured, not asserted in tests).
-//   node scripts/bench.mjs [local] [engine] [validate] [api] [kube] [ui] [ui-large-run]   (default: all that exist)
+//   node scripts/bench.mjs [local] [local-map] [engine] [validate] [api] [kube] [ui] [ui-large-run]   (default: all that exist)
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,12 @@ if (on('local-large')) {
   const { benchLocalLarge, reportLocalLarge } = await import('./bench/local-large.mjs');
   console.log('\n## 10,000 tasks through the local runtime (scripts/bench/local-large.mjs)');
   for (const line of reportLocalLarge(await benchLocalLarge())) console.log(line);
+}
+
+if (on('local-map')) {
+  const { benchLocalMap, reportLocalMap } = await import('./bench/local-map.mjs');
+  console.log('\n## a mapped task over 10,000 items through the local runtime, next to 10,000 plain tasks (scripts/bench/local-map.mjs)');
+  for (const line of reportLocalMap(await benchLocalMap())) console.log(line);
 }
 
 if (on('local')) {

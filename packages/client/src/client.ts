@@ -266,6 +266,13 @@ export class KontrolerClient {
     return this.json('GET', `/api/v1/runs/${id}/tasks${qs({ ...q, status: q.status?.join(',') })}`);
   }
   /**
+   * One task of a run by name, or an instance of a mapped task (`NAME[3]`), with its attempts and
+   * outputs. Throws ApiError 404 NOT_FOUND when the run has no such task.
+   */
+  getRunTask(id: number, task: string): Promise<RunTask> {
+    return this.json('GET', `/api/v1/runs/${id}/tasks/${e(task)}`);
+  }
+  /**
    * Every page of a run's tasks matching `filter`, as the pages arrive (one page in memory at a
    * time): iterate `for await (const page of client.runTasks(id))`. A page is never empty except
    * when no task matches. Stops early when `signal` aborts.

@@ -34,6 +34,7 @@ import { childDepthProblem } from './child.js';
 import { RunDraft } from './draft.js';
 import { dagIndexOf, type DagIndex } from './dag-index.js';
 import { RunIndex } from './run-index.js';
+import { settleSkipReasons } from './readiness.js';
 import { canceledTask, expandedTask, failedTask, instanceTask, skippedTask, taskNotification } from './transitions.js';
 import { prepare, resolveInputs, runOutputs, withParamText } from './inputs.js';
 import { isMapped, itemsOf, settledMap } from './map.js';
@@ -214,6 +215,11 @@ function settleSkips(d: Draft): void {
     }
   }
   skipped.sort((a, b) => run.orderKey(a) - run.orderKey(b));
+  const names = skipped.flatMap((i) => { const t = run.current[i]; return t ? [t.name] : []; });
+  for (const [name, reason] of settleSkipReasons(names, (n) => { const i = run.slotOf(n); return i === undefined ? undefined : run.specAt(i); }, view)) {
+    const t = d.task(name);
+    if (t) d.setTask(skippedTask(t, reason), false);
+  }
   for (const i of skipped) {
     const t = run.current[i];
     if (t) d.commands.push(taskNotification(t));

@@ -2,7 +2,7 @@ export * from './state.js';
 export * from './events.js';
 export * from './runtime.js';
 export { decide, decideAll, initialRunState, runIndexBuilds, type Decision, type DecideOptions, type RunContext } from './decide.js';
-export { readiness, readinessFromCounts, type Readiness } from './readiness.js';
+export { readiness, readinessFromCounts, settleSkipReasons, type Readiness } from './readiness.js';
 export { shouldRetry, retryDelayMs } from './retry.js';
 export * from './transitions.js';
 export { RunDraft } from './draft.js';

@@ -11,6 +11,7 @@ import {
   isKillable,
   isTerminalTask,
   readiness,
+  settleSkipReasons,
   RunDraft,
   skippedTask,
   taskNotification,
@@ -80,6 +81,11 @@ function reconcile(def: DagDefinition, d: Draft, now: number, maxRunning: number
           progressed = true;
         }
       }
+    }
+    const specs = new Map(def.tasks.map((s) => [s.name, s]));
+    for (const [name, reason] of settleSkipReasons([...skipped], (n) => specs.get(n), (n) => d.task(n))) {
+      const t = d.task(name);
+      if (t) d.setTask(skippedTask(t, reason), false);
     }
     for (const spec of def.tasks) {
       const t = d.task(spec.name);

@@ -70,6 +70,21 @@ describe('approve and reject', () => {
     assert.deepEqual(after.body.tasks.find((t) => t.name === 'gate')?.approval?.decision && { ...after.body.tasks.find((t) => t.name === 'gate')!.approval!.decision!, at: undefined }, { approve: true, by: 'ed', comment: 'fine', inputs: { ticket: 'T-1' }, at: undefined });
   });
 
+  test('once the decision is carried out (the gate succeeded, the run still runs), a second one is refused naming who decided', async () => {
+    const id = await waitingRun();
+    assert.equal((await post(id, 'approve', editor, { inputs: { ticket: 'T-2' } })).status, 202);
+    // The controller's part: the engine applies the decision, the store saves the gate succeeded.
+    const loaded = (await loadRun(h.db.pool, id))!;
+    const ctx = { context: { runId: String(id), runName: String(id), params: {} } };
+    const r = decideAll(loaded.definition, loaded.state, [{ type: 'approval:decided', task: 'gate', attempt: 1, approve: true, by: 'ed', inputs: { ticket: 'T-2' }, at: 2 }], 2, ctx);
+    await saveRunState(h.db.pool, { runId: id, owner: 'approvals-test', prev: loaded.state, next: r.state, changed: r.changed });
+    assert.equal(r.state.tasks.get('gate')?.status, 'succeeded');
+    assert.equal(r.state.status, 'running', 'deploy runs next');
+    const late = await post(id, 'reject', editor, {});
+    assert.equal(late.status, 409);
+    assert.match(late.body.message ?? '', new RegExp(`^task gate of run ${id} was already approved by ed at \\d{4}-`));
+  });
+
   test('a task not yet waiting, an unknown task and an unknown run are refused with what is wrong', async () => {
     const id = await seedRun(h, 'team', 'early', [task('build'), { ...task('gate', ['build']), image: '', command: [], approval: { message: 'm', onTimeout: 'Reject' as const, inputs: [] } }]);
     const early = await post(id, 'reject', editor);

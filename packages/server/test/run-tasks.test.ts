@@ -229,3 +229,75 @@ describe('mapped tasks in the views', () => {
   });
 });
 
+
+describe('GET /runs/{id}/tasks/{name}', () => {
+  type One = TaskView & { kind?: string; mapOf?: string; index?: number; item?: unknown; outputs?: Record<string, string>; instances?: number; instanceCounts?: Record<string, number> };
+  let id: number;
+  before(async () => {
+    // 1,200 instances: more than one page of ?mapOf= (the API's most is 1,000).
+    const def = [task('list', [], { outputs: ['files'] }), task('process', ['list'], { withParam: '{{tasks.list.outputs.files}}', outputs: ['n'] })];
+    id = await seedRun(h, 'team', 'one-task', def);
+    const loaded = (await loadRun(h.db.pool, id))!;
+    await h.db.pool.query(`update runs set owner = 'one-task-test', lease_expires_at = now() + interval '1 minute' where id = $1`, [id]);
+    let s = loaded.state;
+    const items = Array.from({ length: 1200 }, (_, k) => `f${k}`);
+    const events: RunEvent[][] = [
+      [{ type: 'run:tick' }],
+      [{ type: 'attempt:exited', task: 'list', attempt: 1, at: 2, exitCode: 0, outputs: { files: JSON.stringify(items) } }],
+      [{ type: 'attempt:exited', task: 'process[1100]', attempt: 1, at: 3, exitCode: 0, outputs: { n: 'eleven hundred' } }],
+    ];
+    for (const [i, evs] of events.entries()) {
+      const r = decideAll(loaded.definition, s, evs, i + 1);
+      await saveRunState(h.db.pool, { runId: id, owner: 'one-task-test', prev: s, next: r.state, changed: r.changed });
+      s = r.state;
+    }
+  });
+
+  test('a task: as the listing gives it, with its attempts and outputs', async () => {
+    const r = await get<One>(`/api/v1/runs/${id}/tasks/list`);
+    assert.equal(r.status, 200);
+    const listed = await get<TaskPage>(`/api/v1/runs/${id}/tasks?limit=1`);
+    assert.deepEqual(r.body, listed.body.items[0]);
+    assert.equal(r.body.status, 'succeeded');
+    assert.deepEqual(r.body.attempts.map((a) => [a.attempt, a.exitCode]), [[1, 0]]);
+    assert.deepEqual(r.body.outputs, { files: JSON.stringify(Array.from({ length: 1200 }, (_, k) => `f${k}`)) });
+  });
+
+  test('a mapped task with its instance counts, and an instance past the first page by its URL-encoded name', async () => {
+    const m = await get<One>(`/api/v1/runs/${id}/tasks/process`);
+    assert.equal(m.status, 200);
+    assert.equal(m.body.kind, 'map');
+    assert.equal(m.body.instances, 1200);
+    assert.deepEqual(m.body.instanceCounts, { running: 1199, succeeded: 1 });
+    const r = await get<One>(`/api/v1/runs/${id}/tasks/${encodeURIComponent('process[1100]')}`);
+    assert.equal(r.status, 200);
+    assert.deepEqual([r.body.name, r.body.kind, r.body.mapOf, r.body.index, r.body.item, r.body.status], ['process[1100]', 'instance', 'process', 1100, 'f1100', 'succeeded']);
+    assert.deepEqual(r.body.outputs, { n: 'eleven hundred' });
+    assert.deepEqual(r.body.attempts.map((a) => [a.attempt, a.exitCode]), [[1, 0]]);
+    assert.equal(r.body.image, 'alpine', "an instance shows its mapped task's spec fields");
+  });
+
+  test('an unknown task or instance: 404 naming it; an unknown run: 404', async () => {
+    for (const name of ['nope', 'process[1200]', 'process[x]']) {
+      const r = await get<ErrorBody & { message: string }>(`/api/v1/runs/${id}/tasks/${encodeURIComponent(name)}`);
+      assert.equal(r.status, 404, name);
+      assert.equal(r.body.code, 'NOT_FOUND');
+      assert.match(r.body.message, new RegExp(`run ${id} has no task "${name.replace(/[[\]]/g, '\\$&')}"`));
+      assert.deepEqual(r.body.details.map((d) => d.path), ['params.task']);
+    }
+    assert.equal((await get(`/api/v1/runs/999999999/tasks/list`)).status, 404);
+  });
+
+  test('declared in the OpenAPI document', async () => {
+    const doc = await call<{ paths: Record<string, Record<string, { operationId: string }>> }>(h.url, 'GET', '/api/v1/openapi.json');
+    assert.equal(doc.body.paths['/api/v1/runs/{id}/tasks/{task}']?.get?.operationId, 'getRunTask');
+  });
+
+  test('RBAC as the other run routes: a viewer of another namespace is refused, no credential is 401', async () => {
+    const path = `/api/v1/runs/${id}/tasks/${encodeURIComponent('process[1100]')}`;
+    const r = await get<ErrorBody>(path, stranger);
+    assert.equal(r.status, 403);
+    assert.equal(r.body.code, 'FORBIDDEN');
+    assert.equal((await call(h.url, 'GET', path)).status, 401);
+  });
+});

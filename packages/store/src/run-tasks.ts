@@ -77,6 +77,9 @@ export interface RunTaskRecord {
   decision?: ApprovalDecisionRecord;
 }
 
+/** The task_states columns a task record is read from. */
+const TASK_COLUMNS = 'task, status, reason, retry_at, position, map_of, item_index, item, instances';
+
 export interface RunTasksQuery {
   /** Only tasks with one of these statuses (none or empty: every status). */
   status?: readonly TaskStatus[];
@@ -102,7 +105,7 @@ export async function listRunTasks(db: Queryable, runId: number, q: RunTasksQuer
   const args: unknown[] = [runId, q.afterPosition ?? -1, limit + 1];
   const prefix = q.prefix ? ` and starts_with(task, $${args.push(q.prefix.slice(0, TASK_PREFIX_MAX_LENGTH))})` : '';
   const of = q.mapOf !== undefined ? ` and map_of = $${args.push(q.mapOf)}` : ' and map_of is null';
-  const cols = 'task, status, reason, retry_at, position, map_of, item_index, item, instances';
+  const cols = TASK_COLUMNS;
   const text =
     q.status && q.status.length > 0
       ? `select t.* from unnest($${args.push([...new Set(q.status)])}::text[]) as s(status)
@@ -111,6 +114,24 @@ export async function listRunTasks(db: Queryable, runId: number, q: RunTasksQuer
       : `select ${cols} from task_states where run_id = $1 and position > $2${prefix}${of} order by position limit $3`;
   const { rows } = await db.query<Omit<TaskStatesRow, 'run_id' | 'grp'>>(text, args);
   const page = rows.slice(0, limit);
+  const tasks = await recordsOf(db, runId, page);
+  const last = page[page.length - 1];
+  return { tasks, ...(rows.length > limit && last ? { nextPosition: last.position } : {}) };
+}
+
+/**
+ * One task of a run by name (a mapped task's instance too: `NAME[i]`) with its attempts, as
+ * listRunTasks gives it. Undefined when the run has no such task. Whatever the run's size: the row
+ * by its key, then its attempts (and a mapped task's instance counts and reduced outputs, an
+ * approval task's decision), each one query.
+ */
+export async function getRunTask(db: Queryable, runId: number, task: string): Promise<RunTaskRecord | undefined> {
+  const { rows } = await db.query<Omit<TaskStatesRow, 'run_id' | 'grp'>>(`select ${TASK_COLUMNS} from task_states where run_id = $1 and task = $2`, [runId, task]);
+  return (await recordsOf(db, runId, rows))[0];
+}
+
+/** Task rows of a run as records: their attempts, instance counts, reduced outputs and decisions. */
+async function recordsOf(db: Queryable, runId: number, page: readonly Omit<TaskStatesRow, 'run_id' | 'grp'>[]): Promise<RunTaskRecord[]> {
   const mapped = page.filter((r) => r.instances !== null && r.instances > 0);
   const [attempts, counts, outputs] = await Promise.all([
     attemptsOf(db, runId, page.map((r) => r.task)),
@@ -121,7 +142,7 @@ export async function listRunTasks(db: Queryable, runId: number, q: RunTasksQuer
     const last = attempts.get(r.task)?.at(-1);
     return last?.kind === 'approval' ? [{ task: r.task, attempt: last.attempt }] : [];
   }));
-  const tasks = page.map((r): RunTaskRecord => {
+  return page.map((r): RunTaskRecord => {
     const retryAt = msOr(r.retry_at);
     const decision = decisions.get(r.task);
     return {
@@ -139,8 +160,6 @@ export async function listRunTasks(db: Queryable, runId: number, q: RunTasksQuer
       ...(decision ? { decision } : {}),
     };
   });
-  const last = page[page.length - 1];
-  return { tasks, ...(rows.length > limit && last ? { nextPosition: last.position } : {}) };
 }
 
 /** How many instances of each of these mapped tasks have each status (one grouped query on their index). */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Approval, RunTask } from '@kontroler/client';
 import { approvalState, awaitsDecision, decisionBody, decisionErrors, decisionText } from '../dist-lib/features/approvals/model.js';
 import { graphFromRun } from '../dist-lib/features/graph/model.js';
+import { chipCountsOf } from '../dist-lib/features/runs/run-view.js';
 
 const asking: Approval = { attempt: 1, message: 'Deploy?', inputs: ['ticket', 'env'], timeoutAt: null, onTimeout: 'Reject', waiting: true, decision: null };
 const decision = { approve: true, by: 'ana', comment: null, inputs: { ticket: 'OPS-7' }, at: '2024-01-01T00:00:00.000Z' };
@@ -54,4 +55,21 @@ test('graphFromRun: a waiting approval is marked awaiting with its own detail; d
   const decided = graphFromRun({ graph, tasks: [{ ...gate, approval: { ...asking, decision } }] }).nodes[0];
   assert.equal(decided?.awaiting, undefined);
   assert.equal(decided?.status, 'running');
+});
+
+test('chipCountsOf: an approval task that waits is counted as waiting for approval, not running; a large run keeps the server counts', () => {
+  const counts = { pending: 1, waiting: 1, running: 3, succeeded: 2, failed: 0, skipped: 0, canceled: 0 };
+  const tasks = [
+    { kind: 'approval' as const, approval: asking, status: 'running' },
+    { kind: 'approval' as const, approval: { ...asking, decision }, status: 'running' },
+    { kind: 'approval' as const, approval: { ...asking, attempt: 0, waiting: false }, status: 'pending' },
+    { status: 'running' },
+    { status: 'waiting' },
+  ] as Array<Pick<RunTask, 'kind' | 'approval' | 'status'>>;
+  const chips = chipCountsOf(counts, tasks);
+  assert.equal(chips.approvals, 1);
+  assert.deepEqual(chips.counts, { ...counts, running: 2 });
+  assert.equal(counts.running, 3, 'the counts given are not changed');
+  assert.deepEqual(chipCountsOf(counts, undefined), { counts, approvals: undefined });
+  assert.deepEqual(chipCountsOf(counts, []).approvals, 0);
 });

@@ -7,18 +7,14 @@
 // that has not caught up with someone else's decision shows the server's 409 and then the decision.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { ApiError, KontrolerClient } from '@kontroler/client';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { assertBrowserParts, freePort, launchChromium, logContaining, ROOT, startKontroler, stopKontroler, type Started } from './e2e-kit.js';
+import { launchChromium, logContaining, startUiInstance, type UiInstance } from './e2e-kit.js';
 
 const PASSWORD = 'approval-e2e-admin-password';
 const VIEWER_PASSWORD = 'approval-e2e-viewer-password';
 const OPS_PASSWORD = 'approval-e2e-ops-password';
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
 
 const RELEASE = `apiVersion: kontroler.greedykomodo/v1alpha1
 kind: DAG
@@ -41,27 +37,19 @@ spec:
       command: ["echo", "deploying {{tasks.gate.outputs.ticket}} approved by {{tasks.gate.outputs.approvedBy}}"]
 `;
 
-let db: TestDatabase;
-let tmp: string;
-let up: Started | undefined;
+let ui: UiInstance | undefined;
 let base: string;
 let api: KontrolerClient;
-let ctx: BrowserContext;
 let viewerCtx: BrowserContext | undefined;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 async function shot(p: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await p.screenshot({ path: join(SHOTS, `approval-${name}.png`) });
+  await ui!.shot(p, `approval-${name}`);
 }
 
 async function signIn(p: Page, username: string, password: string): Promise<void> {
-  await p.goto(`${base}/`);
-  await p.fill('input[name=username]', username);
-  await p.fill('input[name=password]', password);
-  await p.click('button[type=submit]');
-  await p.waitForSelector('h1:has-text("DAGs")');
+  await ui!.signIn(p, username, password);
 }
 
 /** Opens a run's page with the gate's panel, once the gate waits for a decision. */
@@ -73,34 +61,16 @@ async function openWaitingGate(p: Page, runId: number): Promise<void> {
 
 
 before(async () => {
-  assertBrowserParts();
-  db = await createTestDatabase();
-  tmp = mkdtempSync(join(tmpdir(), 'kontroler-ui-approval-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  up = await startKontroler(
-    ['up', '--dags', join(tmp, 'dags'), '--data-dir', join(tmp, 'data'), '--port', String(port)],
-    { DATABASE_URL: db.url, KONTROLER_ADMIN_PASSWORD: PASSWORD, KONTROLER_CONTROLLER_ID: `ui-approval-${port}` },
-    /Kontroler is up/,
-  );
-  const login = await new KontrolerClient({ baseUrl: base }).login('admin', PASSWORD);
-  api = new KontrolerClient({ baseUrl: base, token: login.token });
+  ui = await startUiInstance('approval', { password: PASSWORD });
+  ({ base, api, page, pageErrors } = ui);
   await api.apply('DAG', 'default', RELEASE, 'yaml');
   await api.createUser({ username: 'vera', password: VIEWER_PASSWORD, roles: [{ namespace: 'default', role: 'viewer' }] });
   await api.createUser({ username: 'ops', password: OPS_PASSWORD, roles: [{ namespace: 'default', role: 'editor' }] });
-  ctx = await launchChromium(join(tmp, 'profile'));
-  page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await signIn(page, 'admin', PASSWORD);
 });
 
 after(async () => {
   await viewerCtx?.close().catch(() => undefined);
-  await ctx?.close().catch(() => undefined);
-  await stopKontroler(up?.child);
-  await db?.drop().catch(() => undefined);
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await ui?.close();
 });
 
 test('approved from the run page: the gate waits, then succeeds with the decision as outputs, and deploy uses them', async () => {
@@ -115,8 +85,14 @@ test('approved from the run page: the gate waits, then succeeds with the decisio
   const panel = page.locator('[data-testid=task-panel]');
   assert.equal(await panel.locator('.section .badge').first().innerText(), 'waiting for approval');
   assert.equal(await panel.locator('[data-testid=approval-message]').innerText(), `Deploy build of run ${run.id}?`);
-  assert.match(await panel.locator('[data-testid=approval-timeout]').innerText(), /^in (59|60) min, then rejected$/);
+  assert.match(await panel.locator('[data-testid=approval-timeout]').innerText(), /^in (59 min|60 min|1 h), then rejected$/);
   assert.equal(await panel.locator('[data-testid=log-viewer]').count(), 0, 'an approval runs no process: no log');
+  // The status chips count the gate as waiting for approval, not as running (running underneath).
+  const counts = page.locator('[data-testid=task-counts]');
+  await counts.locator('[data-count-status=approval][data-count="1"]').waitFor();
+  assert.match(await counts.locator('[data-count-status=approval]').innerText(), /^waiting for approval\s+1$/);
+  assert.equal(await counts.locator('[data-count-status=running]').count(), 0, 'nothing else runs: no running chip');
+  assert.equal((await api.getRun(run.id)).taskCounts.running, 1, 'the API still counts it as running');
   await shot(page, 'waiting-light');
 
   // A value past the API's limit: its 400 detail shows under the field, the form stays.
@@ -138,6 +114,7 @@ test('approved from the run page: the gate waits, then succeeds with the decisio
 
   await page.waitForSelector('[data-testid=run-page][data-run-status=succeeded]', { timeout: 60_000 });
   await page.waitForSelector('.react-flow__node[data-id="gate"] .task-node[data-status=succeeded]:not([data-approval])');
+  assert.equal(await page.locator('[data-testid=task-counts] [data-count-status=approval]').count(), 0, 'decided: no longer waiting');
   await page.waitForSelector('[data-testid=attempt-outputs] tr[data-output=approvedBy]');
   const outputs = page.locator('[data-testid=attempt-outputs]');
   assert.match(await outputs.locator('tr[data-output=approvedBy]').innerText(), /approvedBy\s+admin/);
@@ -187,7 +164,7 @@ test('rejected from the run page (after a confirmation): the gate fails with the
 test('a viewer sees the request with the buttons disabled (the API refuses them); a stale page shows the 409 of a decision made elsewhere', async () => {
   const run = await api.startRun('default', 'release');
 
-  viewerCtx = await launchChromium(join(tmp, 'profile-viewer'));
+  viewerCtx = await launchChromium(join(ui!.tmp, 'profile-viewer'));
   const vp = viewerCtx.pages()[0] ?? (await viewerCtx.newPage());
   vp.setDefaultTimeout(30_000);
   const viewerErrors: string[] = [];

@@ -5,13 +5,9 @@
 // the runs list shows it as a child run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { KontrolerClient } from '@kontroler/client';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { assertBrowserParts, freePort, launchChromium, startKontroler, stopKontroler, type Started } from './e2e-kit.js';
+import type { Page } from 'playwright-core';
+import type { KontrolerClient } from '@kontroler/client';
+import { startUiInstance, type UiInstance } from './e2e-kit.js';
 
 const PASSWORD = 'child-run-e2e-admin-password';
 
@@ -39,47 +35,18 @@ spec:
       outputs: [{name: greeting}]
 `;
 
-let db: TestDatabase;
-let tmp: string;
-let up: Started | undefined;
+let ui: UiInstance | undefined;
 let base: string;
 let api: KontrolerClient;
-let ctx: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 before(async () => {
-  assertBrowserParts();
-  db = await createTestDatabase();
-  tmp = mkdtempSync(join(tmpdir(), 'kontroler-ui-child-run-'));
-  mkdirSync(join(tmp, 'dags'), { recursive: true });
-  writeFileSync(join(tmp, 'dags', 'dags.yaml'), DAGS);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  up = await startKontroler(
-    ['up', '--dags', join(tmp, 'dags'), '--data-dir', join(tmp, 'data'), '--port', String(port)],
-    { DATABASE_URL: db.url, KONTROLER_ADMIN_PASSWORD: PASSWORD, KONTROLER_CONTROLLER_ID: `ui-child-run-${port}` },
-    /Kontroler is up/,
-  );
-  const login = await new KontrolerClient({ baseUrl: base }).login('admin', PASSWORD);
-  api = new KontrolerClient({ baseUrl: base, token: login.token });
-  ctx = await launchChromium(join(tmp, 'profile'));
-  page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`${base}/`);
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('h1:has-text("DAGs")');
+  ui = await startUiInstance('child-run', { password: PASSWORD, dags: { 'dags.yaml': DAGS } });
+  ({ base, api, page, pageErrors } = ui);
 });
 
-after(async () => {
-  await ctx?.close().catch(() => undefined);
-  await stopKontroler(up?.child);
-  await db?.drop().catch(() => undefined);
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+after(async () => ui?.close());
 
 test('a dagRef task links to its child run, and the child run links back to it', async () => {
   const run = await api.startRun('default', 'parent');

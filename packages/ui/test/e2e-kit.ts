@@ -1,12 +1,17 @@
 // What the browser tests and the UI benchmarks share: a free port, a Kontroler process started
 // until it says it is ready (and stopped with its process group), and Debian's Chromium launched
-// by playwright-core (never downloaded). Not a test file: test files and scripts import it.
+// by playwright-core (never downloaded); and the set-up of the feature browser tests (map,
+// approval, child-run): `kontroler up` on a fresh database, an admin client, a signed-in page.
+// Not a test file: test files and scripts import it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { KontrolerClient } from '@kontroler/client';
+import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CHROMIUM = process.env.KONTROLER_CHROMIUM ?? '/usr/bin/chromium';
@@ -92,4 +97,85 @@ export function launchChromium(profileDir: string): Promise<BrowserContext> {
 export async function logContaining(page: Page, text: string): Promise<string> {
   await page.waitForFunction((t) => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes(t) ?? false, text);
   return page.locator('[data-testid=log-viewer] .log-scroll').innerText();
+}
+
+/** Where the browser tests write their screenshots. */
+export const SHOTS = join(ROOT, 'test-output', 'screenshots');
+
+/** A `kontroler up` for one browser test file, with an admin client and a signed-in page. */
+export interface UiInstance {
+  db: TestDatabase;
+  /** The test's own folder (dags, data, profile). */
+  tmp: string;
+  up: Started;
+  base: string;
+  /** Signed in as admin. */
+  api: KontrolerClient;
+  ctx: BrowserContext;
+  /** Signed in as admin; uncaught page errors go to `pageErrors`. */
+  page: Page;
+  pageErrors: string[];
+  /** Signs `page` in (the login form) and waits for the DAGs page. */
+  signIn(page: Page, username: string, password: string): Promise<void>;
+  /** A screenshot of `page` as test-output/screenshots/`name`.png. */
+  shot(page: Page, name: string): Promise<void>;
+  /** Closes the browser, stops Kontroler, drops the database, removes `tmp`; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `kontroler up` (`name` names its folder and controller) on a fresh database with the
+ * admin password `password` and the DAG files `dags` (file name → YAML) in its DAG folder, then
+ * Chromium with a page signed in as admin (30 s default timeout). What was started is stopped if
+ * a later step fails.
+ */
+export async function startUiInstance(name: string, opts: { password: string; dags?: Record<string, string> }): Promise<UiInstance> {
+  assertBrowserParts();
+  const db = await createTestDatabase();
+  const tmp = mkdtempSync(join(tmpdir(), `kontroler-ui-${name}-`));
+  let up: Started | undefined;
+  let ctx: BrowserContext | undefined;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await ctx?.close().catch(() => undefined);
+    await stopKontroler(up?.child);
+    await db.drop().catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    mkdirSync(join(tmp, 'dags'), { recursive: true });
+    for (const [file, text] of Object.entries(opts.dags ?? {})) writeFileSync(join(tmp, 'dags', file), text);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    up = await startKontroler(
+      ['up', '--dags', join(tmp, 'dags'), '--data-dir', join(tmp, 'data'), '--port', String(port)],
+      { DATABASE_URL: db.url, KONTROLER_ADMIN_PASSWORD: opts.password, KONTROLER_CONTROLLER_ID: `ui-${name}-${port}` },
+      /Kontroler is up/,
+    );
+    const login = await new KontrolerClient({ baseUrl: base }).login('admin', opts.password);
+    const api = new KontrolerClient({ baseUrl: base, token: login.token });
+    ctx = await launchChromium(join(tmp, 'profile'));
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.setDefaultTimeout(30_000);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const signIn = async (p: Page, username: string, password: string) => {
+      await p.goto(`${base}/`);
+      await p.fill('input[name=username]', username);
+      await p.fill('input[name=password]', password);
+      await p.click('button[type=submit]');
+      await p.waitForSelector('h1:has-text("DAGs")');
+    };
+    const shot = async (p: Page, file: string) => {
+      mkdirSync(SHOTS, { recursive: true });
+      await p.screenshot({ path: join(SHOTS, `${file}.png`) });
+    };
+    await signIn(page, 'admin', opts.password);
+    return { db, tmp, up, base, api, ctx, page, pageErrors, signIn, shot, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }

@@ -7,26 +7,20 @@
 // log and outputs, and `sum` received the reduced outputs as a JSON array.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { KontrolerClient } from '@kontroler/client';
-import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { assertBrowserParts, freePort, launchChromium, logContaining, ROOT, startKontroler, stopKontroler, type Started } from './e2e-kit.js';
+import type { Page } from 'playwright-core';
+import type { KontrolerClient } from '@kontroler/client';
+import { logContaining, startUiInstance, type UiInstance } from './e2e-kit.js';
 
 const PASSWORD = 'map-e2e-admin-password';
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
 
-let db: TestDatabase;
-let tmp: string;
+let ui: UiInstance | undefined;
 let gate: string;
-let up: Started | undefined;
 let base: string;
 let api: KontrolerClient;
-let ctx: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 /** The example DAG of the fan-out feature; each instance waits for the gate file after its first log line. */
 function fanoutDag(gateFile: string): string {
@@ -58,48 +52,22 @@ spec:
 }
 
 async function shot(name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `map-${name}.png`) });
+  await ui!.shot(page, `map-${name}`);
 }
 
-
 before(async () => {
-  assertBrowserParts();
-  db = await createTestDatabase();
-  tmp = mkdtempSync(join(tmpdir(), 'kontroler-ui-map-'));
-  gate = join(tmp, 'gate');
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  up = await startKontroler(
-    ['up', '--dags', join(tmp, 'dags'), '--data-dir', join(tmp, 'data'), '--port', String(port)],
-    { DATABASE_URL: db.url, KONTROLER_ADMIN_PASSWORD: PASSWORD, KONTROLER_CONTROLLER_ID: `ui-map-${port}` },
-    /Kontroler is up/,
-  );
-  const login = await new KontrolerClient({ baseUrl: base }).login('admin', PASSWORD);
-  api = new KontrolerClient({ baseUrl: base, token: login.token });
-  ctx = await launchChromium(join(tmp, 'profile'));
-  page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ui = await startUiInstance('map', { password: PASSWORD });
+  ({ base, api, page, pageErrors } = ui);
+  gate = join(ui.tmp, 'gate');
 });
 
-after(async () => {
-  await ctx?.close().catch(() => undefined);
-  await stopKontroler(up?.child);
-  await db?.drop().catch(() => undefined);
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+after(async () => ui?.close());
 
 test('a mapped task: one live node with its instance counts, an instances table, an instance log and outputs, reduced outputs downstream', async () => {
   const applied = await api.apply('DAG', 'default', fanoutDag(gate), 'yaml');
   assert.ok(applied, 'the DAG is stored');
   const run = await api.startRun('default', 'fanout');
 
-  await page.goto(`${base}/`);
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('h1:has-text("DAGs")');
   await page.goto(`${base}/runs/${run.id}`);
   await page.waitForSelector('[data-testid=run-page]');
 
@@ -148,10 +116,29 @@ test('a mapped task: one live node with its instance counts, an instances table,
   assert.equal(await page.locator('.react-flow__node.selected').getAttribute('data-id'), 'process');
   await shot('instance-light');
 
-  // Opened from its address (a reload), the instance is looked up by index.
+  // Opened from its address (a reload), the instance is read by name: one request, whatever its index.
+  const read = page.waitForRequest((r) => r.method() === 'GET' && new URL(r.url()).pathname === `/api/v1/runs/${run.id}/tasks/process%5B1%5D`);
   await page.reload();
+  await read;
   await page.waitForSelector('[data-testid=task-panel][data-task="process[1]"]');
   assert.match(await logContaining(page, 'item b'), /^item b$/m);
+  await page.getByRole('button', { name: 'Back to process' }).click();
+  await page.waitForSelector('[data-testid=task-panel][data-task="process"][data-kind=map]');
+
+  // The timeline: process is one row whose bars are its instances' attempts; a bar opens its instance.
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  const row = page.locator('[data-testid=gantt] .gantt-row[data-task="process"]');
+  await page.waitForSelector('[data-testid=gantt] .gantt-row[data-task="process"][data-instances-shown="3"]');
+  assert.equal(await row.getAttribute('data-instances'), '3');
+  assert.equal(await page.locator('[data-testid=gantt] .gantt-row[data-task^="process["]').count(), 0, 'instances are not rows of their own');
+  const bars = await row.locator('.gantt-bar').evaluateAll((bs) => bs.map((b) => `${b.getAttribute('data-task')}#${b.getAttribute('data-attempt')}`));
+  assert.deepEqual(bars.sort(), ['process[0]#1', 'process[1]#1', 'process[2]#1']);
+  assert.equal(await row.getAttribute('data-lanes'), '2', 'maxParallel 2: two instances at once, two lanes');
+  await shot('timeline-light');
+  await row.locator('.gantt-bar[data-task="process[2]"]').click();
+  await page.waitForSelector('[data-testid=task-panel][data-task="process[2]"][data-kind=instance]');
+  assert.match(await logContaining(page, 'item c'), /^item c$/m);
+  await page.getByRole('tab', { name: 'Graph' }).click();
   await page.getByRole('button', { name: 'Back to process' }).click();
   await page.waitForSelector('[data-testid=task-panel][data-task="process"][data-kind=map]');
 
@@ -210,6 +197,23 @@ spec:
   assert.deepEqual(statuses, ['odd[0]=succeeded', 'odd[1]=failed', 'odd[2]=succeeded', 'odd[3]=failed', 'odd[4]=succeeded']);
   assert.equal(await panel.locator('[data-testid=instance-table] [data-task="odd[3]"] [data-item]').innerText(), '4');
   await shot('failed-light');
+
+  // The status chips filter the instances table (in the address, so a reload keeps it).
+  await panel.locator('[data-testid=instance-counts] [data-instance-status=failed]').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=instance-table] .task-row[data-task]').length === 2);
+  const failedRows = await panel.locator('[data-testid=instance-table] .task-row[data-task]').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-task')}=${r.getAttribute('data-status')}`));
+  assert.deepEqual(failedRows, ['odd[1]=failed', 'odd[3]=failed']);
+  assert.equal(await panel.locator('[data-testid=instance-counts] [data-instance-status=failed]').getAttribute('aria-pressed'), 'true');
+  assert.match(await panel.locator('[data-testid=task-table-foot]').innerText(), /^2 instances$/);
+  assert.match(page.url(), /[?&]istatus=failed(&|$)/);
+  await page.reload();
+  await page.waitForSelector('[data-testid=task-panel][data-task="odd"] [data-testid=instance-table] [data-task="odd[3]"]');
+  assert.equal(await page.locator('[data-testid=instance-table] .task-row[data-task]').count(), 2);
+  await shot('instances-filtered-light');
+  await page.locator('[data-testid=instance-counts] button[aria-pressed=false]:has-text("all")').click();
+  await page.waitForSelector('[data-testid=instance-table] [data-task="odd[4]"]');
+  assert.equal(await page.locator('[data-testid=instance-table] .task-row[data-task]').count(), 5);
+  assert.doesNotMatch(page.url(), /istatus=/);
 
   await panel.locator('[data-testid=instance-table] [data-task="odd[3]"]').click();
   await page.waitForSelector('[data-testid=task-panel][data-task="odd[3]"] tr[data-attempt="1"]');

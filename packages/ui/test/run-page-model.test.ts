@@ -8,6 +8,7 @@ import {
 } from '../dist-lib/features/runs/task-window.js';
 import { filteredTotal, taskFilterFromQuery, taskFilterIntoQuery, toggleStatus, MAX_PREFIX_LENGTH } from '../dist-lib/features/runs/task-filter.js';
 import { hasAllTasks, isLargeRun, taskCountsOf } from '../dist-lib/features/runs/run-view.js';
+import { reasonText } from '../dist-lib/features/runs/task-reason.js';
 import type { RunDetail } from '@kontroler/client';
 import { graphFromSummary, groupDetail, groupStatus } from '../dist-lib/features/graph/group-graph.js';
 
@@ -161,4 +162,11 @@ test('grouped graph: a node per group coloured by its worst status, self and unk
   });
   assert.deepEqual(g.nodes.map((n) => [n.id, n.kind, n.size, n.status]), [['extract', 'group', 50_000, 'succeeded'], ['load', 'group', 2, 'failed']]);
   assert.deepEqual(g.edges, [{ source: 'extract', target: 'load' }]);
+});
+
+test('a skip reason reads in words and keeps the reason', () => {
+  assert.equal(reasonText('ConditionFalse'), 'condition false (its when expression was false)');
+  assert.equal(reasonText('UpstreamSkipped: gate'), 'upstream task gate was skipped (UpstreamSkipped: gate)');
+  assert.equal(reasonText('UpstreamCanceled: a'), 'upstream task a was canceled (UpstreamCanceled: a)');
+  assert.equal(reasonText('UpstreamFailed'), 'UpstreamFailed');
 });

@@ -4,7 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import { ApprovalDecisionBody, ApprovalDecisionView } from '@kontroler/api-schema';
 import { isTerminalRun } from '@kontroler/engine';
-import { getRun, listAttempts, recordApprovalDecision, runHasTask, type ApprovalDecisionRecord } from '@kontroler/store';
+import { approvalDecisionsOf, getRun, listAttempts, recordApprovalDecision, runHasTask, type ApprovalDecisionRecord } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
@@ -41,6 +41,9 @@ export function approvalRoutes(): AnyRoute[] {
         if (!approval) throw apiError('INVALID_STATE', `task ${task} is not an approval: it runs a container, there is nothing to ${what}`);
         const last = (await listAttempts(c.ctx.pool, id, task)).at(-1);
         if (!last || last.kind !== 'approval' || last.status !== 'running') {
+          // Decided and carried out already: the refusal names who decided, as while it is pending.
+          const earlier = last?.kind === 'approval' ? (await approvalDecisionsOf(c.ctx.pool, id, [{ task, attempt: last.attempt }])).get(task) : undefined;
+          if (earlier) throw alreadyDecided(task, id, earlier);
           throw apiError('INVALID_STATE', `task ${task} of run ${id} does not wait for a decision${last ? ` (its approval attempt ${last.attempt} is ${last.status})` : ' yet (its upstream tasks have not finished)'}`);
         }
         const inputs = c.body?.inputs ?? {};
@@ -58,14 +61,15 @@ export function approvalRoutes(): AnyRoute[] {
           ...(c.body?.comment !== undefined ? { comment: c.body.comment } : {}),
           inputs,
         });
-        if ('earlier' in r) {
-          const e = r.earlier;
-          throw apiError('INVALID_STATE', `task ${task} of run ${id} was already ${e.approve ? 'approved' : 'rejected'} by ${e.decidedBy} at ${new Date(e.decidedAt).toISOString()}`);
-        }
+        if ('earlier' in r) throw alreadyDecided(task, id, r.earlier);
         c.audit({ runId: id, task, attempt: last.attempt, approve: what === 'approve' }, run.namespace);
         c.reply.code(202);
         return decisionView(r.decided);
       },
     }),
   );
+}
+
+function alreadyDecided(task: string, runId: number, e: ApprovalDecisionRecord): Error {
+  return apiError('INVALID_STATE', `task ${task} of run ${runId} was already ${e.approve ? 'approved' : 'rejected'} by ${e.decidedBy} at ${new Date(e.decidedAt).toISOString()}`);
 }

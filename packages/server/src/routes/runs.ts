@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import { TASK_STATUSES, type RunStatus, type TaskStatus } from '@kontroler/engine';
 import {
-  GRAPH_MAX_NODES, RUN_TASKS_DEFAULT_LIMIT, RUN_TASKS_MAX_LIMIT, TASK_PREFIX_MAX_LENGTH, getAttempt, getRun, getRunOverview, listAttempts,
+  GRAPH_MAX_NODES, RUN_TASKS_DEFAULT_LIMIT, RUN_TASKS_MAX_LIMIT, TASK_PREFIX_MAX_LENGTH, getAttempt, getRun, getRunOverview, getRunTask, listAttempts,
   listRunTasks, listRunsPage, listRunsWithCounts, listWebhookDeliveries, requestRun, runGraphSummary, runHasTask, startRun,
 } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
@@ -173,6 +173,23 @@ export function runRoutes(): AnyRoute[] {
           items: page.tasks.map((t) => runTaskView(briefOf(index, t), t)),
           ...(page.nextPosition !== undefined ? { nextCursor: taskCursor(page.nextPosition) } : {}),
         };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/runs/:id/tasks/:task',
+      operationId: 'getRunTask',
+      summary: 'One task of a run, or one instance of a mapped task (`NAME[i]`, URL-encoded), with its attempts and outputs',
+      description: 'The task as GET /runs/{id}/tasks lists it, read by its name whatever the run\'s size. 404 when the run has no such task.',
+      tags: ['runs'],
+      access: runViewer,
+      schema: { params: TaskParams, response: { 200: RunTaskView } },
+      async handler(c) {
+        const o = await getRunOverview(c.ctx.pool, c.params.id);
+        if (!o) throw apiError('NOT_FOUND', `run ${c.params.id} not found`);
+        const [index, t] = await Promise.all([c.ctx.runIndexes.get(c.ctx.pool, o.run.dagId, o.run.dagVersion), getRunTask(c.ctx.pool, o.run.id, c.params.task)]);
+        if (!t) throw apiError('NOT_FOUND', `run ${c.params.id} has no task ${JSON.stringify(c.params.task)}`, [{ path: 'params.task', message: `${JSON.stringify(c.params.task)} is not a task of run ${c.params.id} (an instance of a mapped task is NAME[index])` }]);
+        return runTaskView(briefOf(index, t), t);
       },
     }),
     ...(['cancel', 'retry'] as const).map((what) =>

@@ -57,8 +57,3 @@ export function AttemptOutputs({ attempt }: { attempt: Attempt }) {
     </div>
   );
 }
-
-/** How a task's reason reads in the panel: a false `when` says so in words. */
-export function reasonText(reason: string): string {
-  return reason === 'ConditionFalse' ? 'condition false (its when expression was false)' : reason;
-}

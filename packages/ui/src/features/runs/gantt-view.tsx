@@ -1,17 +1,18 @@
-// The run's timeline: a row per task, a bar per attempt (click a bar to open that attempt).
+// The run's timeline: a row per task, a bar per attempt (click a bar to open that attempt); a
+// mapped task's row holds its instances' attempts in lanes (a bar opens that instance's attempt).
 import { useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RunTask } from '@kontroler/client';
 import { formatDuration } from '../../lib/format.js';
 import { toneOf } from '../../lib/status.js';
-import { ganttModel } from './gantt.js';
+import { GANTT_LANE_PX, ganttModel, ganttRowHeight } from './gantt.js';
 
 const BG: Record<string, string> = { success: 'var(--success)', danger: 'var(--danger)', running: 'var(--running)', warning: 'var(--warning)', muted: 'var(--muted)', info: 'var(--info)', neutral: 'var(--neutral)' };
 
-export function GanttView({ tasks, now, runStart, onSelect }: { tasks: RunTask[]; now: number; runStart?: number; onSelect: (task: string, attempt: number) => void }) {
-  const model = useMemo(() => ganttModel(tasks, now, runStart), [tasks, now, runStart]);
+export function GanttView({ tasks, instances, now, runStart, onSelect }: { tasks: RunTask[]; instances?: ReadonlyMap<string, readonly RunTask[]> | undefined; now: number; runStart?: number; onSelect: (task: string, attempt: number) => void }) {
+  const model = useMemo(() => ganttModel(tasks, now, runStart, instances), [tasks, now, runStart, instances]);
   const ref = useRef<HTMLDivElement>(null);
-  const virt = useVirtualizer({ count: model.rows.length, getScrollElement: () => ref.current, estimateSize: () => 28, overscan: 15 });
+  const virt = useVirtualizer({ count: model.rows.length, getScrollElement: () => ref.current, estimateSize: (i) => ganttRowHeight(model.rows[i] ?? { lanes: 1 }), overscan: 15 });
   return (
     <div className="gantt" ref={ref} data-testid="gantt" role="table" aria-label="Timeline of attempts">
       <div className="gantt-axis" role="row">
@@ -30,9 +31,17 @@ export function GanttView({ tasks, now, runStart, onSelect }: { tasks: RunTask[]
         {virt.getVirtualItems().map((v) => {
           const row = model.rows[v.index]!;
           return (
-            <div key={row.task} className="gantt-row" role="row" style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${v.start}px)` }}>
-              <div className="task" title={row.task}>
+            <div
+              key={row.task}
+              className={`gantt-row${row.instances ? ' mapped' : ''}`}
+              role="row"
+              data-task={row.task}
+              {...(row.instances ? { 'data-instances-shown': row.instances.shown, 'data-instances': row.instances.total, 'data-lanes': row.lanes } : {})}
+              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ganttRowHeight(row), transform: `translateY(${v.start}px)` }}
+            >
+              <div className="task" title={row.instances ? `${row.task}: ${row.instances.shown.toLocaleString('en-US')} of ${row.instances.total.toLocaleString('en-US')} instances drawn` : row.task}>
                 {row.task}
+                {row.instances ? <span className="muted"> [×{row.instances.total.toLocaleString('en-US')}]</span> : null}
               </div>
               <div className="track">
                 {model.ticks.map((t) => (
@@ -40,12 +49,14 @@ export function GanttView({ tasks, now, runStart, onSelect }: { tasks: RunTask[]
                 ))}
                 {row.bars.map((b) => (
                   <button
-                    key={b.attempt}
+                    key={`${b.task}#${b.attempt}`}
                     className={`gantt-bar${b.running ? ' running' : ''}`}
-                    style={{ left: `${b.left * 100}%`, width: `${b.width * 100}%`, background: BG[toneOf(b.status)] }}
-                    title={`${row.task} attempt ${b.attempt}: ${b.status}${b.exitCode !== null ? `, exit ${b.exitCode}` : ''}, ${formatDuration(b.end - b.start)}`}
-                    aria-label={`${row.task} attempt ${b.attempt} ${b.status}`}
-                    onClick={() => onSelect(row.task, b.attempt)}
+                    data-task={b.task}
+                    data-attempt={b.attempt}
+                    style={{ left: `${b.left * 100}%`, width: `${b.width * 100}%`, background: BG[toneOf(b.status)], ...(row.instances ? { top: 6 + b.lane * GANTT_LANE_PX, height: GANTT_LANE_PX - 2 } : {}) }}
+                    title={`${b.task} attempt ${b.attempt}: ${b.status}${b.exitCode !== null ? `, exit ${b.exitCode}` : ''}, ${formatDuration(b.end - b.start)}`}
+                    aria-label={`${b.task} attempt ${b.attempt} ${b.status}`}
+                    onClick={() => onSelect(b.task, b.attempt)}
                   />
                 ))}
               </div>

@@ -1,9 +1,21 @@
 // The timeline (Gantt) of a run: one row per task, one bar per attempt, positioned on a shared
-// time axis with readable ticks. Pure: `now` is the right edge of bars still running.
+// time axis with readable ticks. A mapped task is one row holding its instances' attempts, packed
+// into lanes (an instance's bar goes in the first lane free when it starts, at most
+// GANTT_MAX_LANES). Pure: `now` is the right edge of bars still running.
 import type { RunTask } from '@kontroler/client';
 
+/** Lanes of a mapped task's row (more instances at once share the lane that frees first). */
+export const GANTT_MAX_LANES = 8;
+/** Height of a plain row, and of a mapped task's lane (px). */
+export const GANTT_ROW_PX = 28;
+export const GANTT_LANE_PX = 10;
+
 export interface GanttBar {
+  /** The task the attempt belongs to: the row's task, or an instance `NAME[i]` of a mapped task. */
+  task: string;
   attempt: number;
+  /** The lane of the row (0 for a plain task). */
+  lane: number;
   status: string;
   /** Epoch ms. */
   start: number;
@@ -19,6 +31,10 @@ export interface GanttRow {
   task: string;
   status: string;
   bars: GanttBar[];
+  /** Lanes the bars use (1 for a plain task). */
+  lanes: number;
+  /** A mapped task: its instances drawn, of how many. */
+  instances?: { shown: number; total: number };
 }
 
 export interface GanttTick {
@@ -58,26 +74,67 @@ export function tickLabel(offset: number, step: number): string {
   return m === 0 ? `${h} h` : `${h} h ${m} m`;
 }
 
-/**
- * Bars for every attempt that started (or was created) in the run, in task order. Attempts not
- * yet started are drawn from their creation time; bars never shrink below a visible minimum.
- */
-export function ganttModel(tasks: readonly RunTask[], now: number, runStart?: number): GanttModel {
-  const raw: Array<{ task: string; status: string; bars: Omit<GanttBar, 'left' | 'width'>[] }> = [];
-  let start = runStart ?? Infinity;
-  let end = -Infinity;
+type RawBar = Omit<GanttBar, 'left' | 'width' | 'lane'>;
+
+/** The bars of some tasks' attempts (attempts without a valid time are left out). */
+function barsOf(tasks: readonly RunTask[], now: number): RawBar[] {
+  const bars: RawBar[] = [];
   for (const t of tasks) {
-    const bars: Omit<GanttBar, 'left' | 'width'>[] = [];
     for (const a of t.attempts) {
       const s = Date.parse(a.startedAt ?? a.createdAt);
       if (!Number.isFinite(s)) continue;
       const running = a.finishedAt === null;
       const e = running ? Math.max(now, s) : Date.parse(a.finishedAt!);
-      bars.push({ attempt: a.attempt, status: a.status, start: s, end: Math.max(e, s), running, exitCode: a.exitCode });
-      start = Math.min(start, s);
-      end = Math.max(end, e);
+      bars.push({ task: t.name, attempt: a.attempt, status: a.status, start: s, end: Math.max(e, s), running, exitCode: a.exitCode });
     }
-    raw.push({ task: t.name, status: t.status, bars });
+  }
+  return bars;
+}
+
+/**
+ * Lanes for bars that may overlap: by start time, each bar goes in the first lane whose last bar
+ * has ended, a new lane while there are fewer than `max`, else the lane that ends first.
+ */
+export function packLanes(bars: readonly { start: number; end: number }[], max = GANTT_MAX_LANES): { lanes: number[]; count: number } {
+  const order = bars.map((_, i) => i).sort((a, b) => bars[a]!.start - bars[b]!.start || a - b);
+  const ends: number[] = [];
+  const lanes = new Array<number>(bars.length).fill(0);
+  for (const i of order) {
+    const b = bars[i]!;
+    let lane = ends.findIndex((e) => e <= b.start);
+    if (lane < 0 && ends.length < max) lane = ends.length;
+    if (lane < 0) lane = ends.reduce((best, e, k) => (e < ends[best]! ? k : best), 0);
+    ends[lane] = Math.max(ends[lane] ?? -Infinity, b.end);
+    lanes[i] = lane;
+  }
+  return { lanes, count: Math.max(1, ends.length) };
+}
+
+/** The height of a row: a plain row, or a mapped task's lanes. */
+export function ganttRowHeight(row: Pick<GanttRow, 'lanes' | 'instances'>): number {
+  return row.instances ? Math.max(GANTT_ROW_PX, 12 + row.lanes * GANTT_LANE_PX) : GANTT_ROW_PX;
+}
+
+/**
+ * Bars for every attempt that started (or was created) in the run, in task order. Attempts not
+ * yet started are drawn from their creation time; bars never shrink below a visible minimum. A
+ * mapped task's row holds the attempts of its instances given in `instances` (by mapped task).
+ */
+export function ganttModel(tasks: readonly RunTask[], now: number, runStart?: number, instances?: ReadonlyMap<string, readonly RunTask[]>): GanttModel {
+  const raw: Array<{ task: string; status: string; bars: Array<RawBar & { lane: number }>; lanes: number; instances?: { shown: number; total: number } }> = [];
+  let start = runStart ?? Infinity;
+  let end = -Infinity;
+  for (const t of tasks) {
+    const of = t.kind === 'map' ? instances?.get(t.name) : undefined;
+    const bars = barsOf(of ?? [t], now);
+    for (const b of bars) {
+      start = Math.min(start, b.start);
+      end = Math.max(end, b.end);
+    }
+    if (t.kind === 'map') {
+      const packed = packLanes(bars);
+      raw.push({ task: t.name, status: t.status, bars: bars.map((b, i) => ({ ...b, lane: packed.lanes[i] ?? 0 })), lanes: packed.count, instances: { shown: of?.length ?? 0, total: t.instances ?? 0 } });
+    } else raw.push({ task: t.name, status: t.status, bars: bars.map((b) => ({ ...b, lane: 0 })), lanes: 1 });
   }
   if (!Number.isFinite(start) || !Number.isFinite(end)) {
     start = runStart ?? now;
@@ -85,10 +142,12 @@ export function ganttModel(tasks: readonly RunTask[], now: number, runStart?: nu
   }
   if (end - start < 1000) end = start + 1000;
   const span = end - start;
-  const rows = raw.map((r) => ({
+  const rows = raw.map((r): GanttRow => ({
     task: r.task,
     status: r.status,
     bars: r.bars.map((b) => ({ ...b, left: (b.start - start) / span, width: Math.max((b.end - b.start) / span, 0.004) })),
+    lanes: r.lanes,
+    ...(r.instances ? { instances: r.instances } : {}),
   }));
   const step = tickStep(span);
   const ticks: GanttTick[] = [];

@@ -4,8 +4,8 @@
 // the choice); cancel, retry-from-failed and re-run are one click. A run too large for its task
 // graph (the server sends `graphSummary` instead) opens on the table, its graph grouped by name
 // prefix, and polls only the counts, the first page and the table's pages in view. A mapped task
-// is one node and one row; its panel lists its instances, and `?task=NAME[i]` opens instance i
-// (looked up through `?mapOf=NAME` with each poll). A dagRef task's node names the DAG it runs
+// is one node and one row; its panel lists its instances (filtered by `?istatus=`), the timeline
+// draws them in its row, and `?task=NAME[i]` opens instance i (read by name with each poll). A dagRef task's node names the DAG it runs
 // (read once from the run's DAG version, which never changes); a child run's page says whose it is.
 import { useCallback, useMemo, useRef } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
@@ -25,17 +25,19 @@ import { TaskTable } from './task-table.js';
 import { StatusCounts } from './status-counts.js';
 import { TaskFilterBar } from './task-filter-bar.js';
 import { filterKey, filteredTotal, isFiltered, taskFilterFromQuery, taskFilterIntoQuery, toggleStatus, NO_FILTER, type TaskFilter } from './task-filter.js';
-import { hasAllTasks, isLargeRun, taskCountsOf } from './run-view.js';
-import { allRunTasks, findInstance, findRunTask, listRunTasks } from './run-tasks-api.js';
-import { instanceRef } from './instances.js';
+import { chipCountsOf, hasAllTasks, isLargeRun, taskCountsOf } from './run-view.js';
+import { allRunTasks, getRunTask, instancesOf, listRunTasks } from './run-tasks-api.js';
+import { instanceRef, INSTANCE_STATUS_PARAM } from './instances.js';
 
 /** Pages of 1,000 read to colour a small run's graph (the server draws graphs up to 2,000 tasks). */
 const SMALL_RUN_MAX_PAGES = 3;
+/** Instances of each mapped task the timeline draws (its first ones, in index order). */
+const TIMELINE_MAX_INSTANCES = 2000;
 
 type View = 'graph' | 'timeline' | 'tasks';
 
 /** The queries of this page that hold task state (refreshed at once after a decision). */
-const RUN_QUERIES = new Set(['run', 'run-tasks', 'run-task', 'run-instance']);
+const RUN_QUERIES = new Set(['run', 'run-tasks', 'run-task', 'run-instance', 'run-instances']);
 
 export function RunDetailPage() {
   const id = Number(useParams().id);
@@ -83,21 +85,30 @@ export function RunDetailPage() {
     staleTime: Infinity,
   });
   const dagRefs = useMemo(() => dagRefNames(version.data?.spec), [version.data]);
+  // The timeline draws the mapped tasks' instances: their first pages, with each poll.
+  const mappedNames = useMemo(() => (allTasks ?? []).filter((t) => t.kind === 'map' && (t.instances ?? 0) > 0).map((t) => t.name), [allTasks]);
+  const timelineInstances = useQuery({
+    queryKey: ['run-instances', id, mappedNames.join(',')],
+    enabled: view === 'timeline' && mappedNames.length > 0,
+    queryFn: () => instancesOf(api, id, mappedNames, TIMELINE_MAX_INSTANCES),
+    refetchInterval: poll(r),
+    refetchIntervalInBackground: false,
+  });
   const graph = useMemo(() => (r?.graph && allTasks ? graphFromRun({ graph: r.graph, tasks: allTasks }, dagRefs) : r?.graphSummary ? graphFromSummary(r.graphSummary) : undefined), [r, allTasks, dagRefs]);
   // A large run's selected task: the row clicked, then looked up by name with each poll.
   const picked = useRef(new Map<string, RunTask>());
   const lookedUp = useQuery({
     queryKey: ['run-task', id, selectedTask],
     enabled: large && selectedTask !== undefined && inst === undefined,
-    queryFn: () => findRunTask(api, id, selectedTask!),
+    queryFn: () => getRunTask(api, id, selectedTask!),
     refetchInterval: poll(r),
     refetchIntervalInBackground: false,
   });
-  // The selected instance: the row clicked, then looked up by index with each poll.
+  // The selected instance: the row clicked, then read by name with each poll (any index).
   const instance = useQuery({
     queryKey: ['run-instance', id, selected],
     enabled: inst !== undefined,
-    queryFn: () => findInstance(api, id, inst!.mapOf, inst!.index),
+    queryFn: () => getRunTask(api, id, selected!),
     refetchInterval: poll(r),
     refetchIntervalInBackground: false,
   });
@@ -109,6 +120,8 @@ export function RunDetailPage() {
   };
   const select = (task: string | undefined, n?: number) => {
     const p = new URLSearchParams(params);
+    // The instances filter belongs to one mapped task: kept between it and its instances only.
+    if (!task || (instanceRef(task)?.mapOf ?? task) !== selectedTask) p.delete(INSTANCE_STATUS_PARAM);
     if (task) p.set('task', task);
     else p.delete('task');
     if (n) p.set('attempt', String(n));
@@ -135,6 +148,7 @@ export function RunDetailPage() {
   if (run.isLoading) return <Skeleton rows={8} />;
   if (run.error || !r || !graph) return <div className="page"><ErrorBox error={run.error ?? new Error('no such run')} /></div>;
   const { counts, total } = taskCountsOf(r);
+  const chips = chipCountsOf(counts, allTasks);
   const task = !selectedTask ? undefined : allTasks ? allTasks.find((t) => t.name === selectedTask) : (lookedUp.data ?? picked.current.get(selectedTask));
   const shown = inst && selected ? (instance.data ?? picked.current.get(selected)) : task;
   const editable = canEdit(r.namespace);
@@ -198,7 +212,7 @@ export function RunDetailPage() {
       </div>
       <div className="run-layout" style={shown ? undefined : { gridTemplateColumns: 'minmax(0,1fr)' }}>
         <div className="run-main">
-          <StatusCounts counts={counts} total={total} filter={filter} onToggle={(st) => setFilter(toggleStatus(filter, st))} onAll={() => setFilter({ ...filter, status: [] })} />
+          <StatusCounts counts={chips.counts} approvals={chips.approvals} total={total} filter={filter} onToggle={(st) => setFilter(toggleStatus(filter, st))} onAll={() => setFilter({ ...filter, status: [] })} />
           <div className="tabs" role="tablist" aria-label="Run views">
             <button role="tab" aria-selected={view === 'graph'} onClick={() => setView('graph')}>
               Graph
@@ -228,7 +242,7 @@ export function RunDetailPage() {
                 ariaLabel={large ? `Grouped graph of run ${r.id}` : `Graph of run ${r.id}`}
               />
             ) : view === 'timeline' && allTasks ? (
-              <GanttView tasks={allTasks} now={active ? now : Date.parse(r.finishedAt ?? r.createdAt)} {...(startedMs ? { runStart: startedMs } : {})} onSelect={(t, n) => select(t, n)} />
+              <GanttView tasks={allTasks} instances={timelineInstances.data} now={active ? now : Date.parse(r.finishedAt ?? r.createdAt)} {...(startedMs ? { runStart: startedMs } : {})} onSelect={(t, n) => select(t, n)} />
             ) : (
               <TaskTable
                 key={fkey}

@@ -1,65 +1,57 @@
 // The one place the run page lists a run's tasks (GET /runs/{id}/tasks, cursor pages in
-// definition order, filtered by status and name prefix), and finds one task by name; and the
-// instances of a mapped task (`?mapOf=NAME`, index order), and one instance by index.
+// definition order, filtered by status and name prefix), reads one task or map instance by name
+// (GET /runs/{id}/tasks/{name}), and pages the instances of a mapped task (`?mapOf=NAME`).
 import type { KontrolerClient, RunTask } from '@kontroler/client';
-import type { TaskFilter } from './task-filter.js';
+import type { TaskFilter, TaskStatus } from './task-filter.js';
 
 export interface TaskPage {
   items: RunTask[];
   nextCursor?: string | undefined;
 }
 
-/** Pages read to find one task by name before giving up (names sharing its prefix come first). */
-export const TASK_LOOKUP_MAX_PAGES = 10;
-/** Rows per page of that search. */
-export const TASK_LOOKUP_PAGE_SIZE = 200;
-
 export function listRunTasks(api: KontrolerClient, runId: number, f: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage> {
   return api.listRunTasks(runId, { ...(f.status.length > 0 ? { status: f.status } : {}), ...(f.prefix ? { prefix: f.prefix } : {}), ...(cursor ? { cursor } : {}), limit });
 }
 
 /**
- * The task named `name`: searched by name prefix (it is among the tasks whose name starts with
- * it). Undefined when it is not within TASK_LOOKUP_MAX_PAGES pages of such names.
+ * The task named `name`, or the instance `NAME[i]` of a mapped task, read by name (GET
+ * /runs/{id}/tasks/{name}: one request whatever the run's size or the instance's index).
+ * Undefined when the run has no such task (404); other errors are thrown.
  */
-export async function findRunTask(api: KontrolerClient, runId: number, name: string): Promise<RunTask | undefined> {
-  let cursor: string | undefined;
-  for (let i = 0; i < TASK_LOOKUP_MAX_PAGES; i++) {
-    const page = await listRunTasks(api, runId, { status: [], prefix: name }, cursor, TASK_LOOKUP_PAGE_SIZE);
-    const hit = page.items.find((t) => t.name === name);
-    if (hit) return hit;
-    if (!page.nextCursor) return undefined;
-    cursor = page.nextCursor;
+export async function getRunTask(api: KontrolerClient, runId: number, name: string): Promise<RunTask | undefined> {
+  try {
+    return await api.getRunTask(runId, name);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'NOT_FOUND') return undefined;
+    throw e;
   }
-  return undefined;
 }
 
-/** Instances read per page while looking one up by index (the API's most). */
-export const INSTANCE_LOOKUP_PAGE_SIZE = 1000;
-/** Pages read to find one instance before giving up (instance 20,000 onwards is not looked up). */
-export const INSTANCE_LOOKUP_MAX_PAGES = 20;
-
-/** One page of the instances of the mapped task `mapOf`, in index order. */
-export function listInstances(api: KontrolerClient, runId: number, mapOf: string, cursor: string | undefined, limit: number): Promise<TaskPage> {
-  return api.listRunTasks(runId, { mapOf, ...(cursor ? { cursor } : {}), limit });
+/** One page of the instances of the mapped task `mapOf`, in index order, only those of `status` when given. */
+export function listInstances(api: KontrolerClient, runId: number, mapOf: string, cursor: string | undefined, limit: number, status: readonly TaskStatus[] = []): Promise<TaskPage> {
+  return api.listRunTasks(runId, { mapOf, ...(status.length > 0 ? { status: [...status] } : {}), ...(cursor ? { cursor } : {}), limit });
 }
+
+/** Instances read per page for the timeline (the API's most). */
+export const TIMELINE_INSTANCE_PAGE = 1000;
 
 /**
- * Instance `index` of the mapped task `mapOf`: the pages in index order are read up to the one
- * holding it. Undefined when there is no such instance, or it lies past
- * INSTANCE_LOOKUP_MAX_PAGES pages.
+ * The first `max` instances of each mapped task in `mapOf` (index order), for the timeline: at
+ * most ceil(max / 1,000) requests per mapped task. A mapped task with more has its first `max`.
  */
-export async function findInstance(api: KontrolerClient, runId: number, mapOf: string, index: number): Promise<RunTask | undefined> {
-  let cursor: string | undefined;
-  for (let i = 0; i < INSTANCE_LOOKUP_MAX_PAGES; i++) {
-    const page = await listInstances(api, runId, mapOf, cursor, INSTANCE_LOOKUP_PAGE_SIZE);
-    const hit = page.items.find((t) => t.index === index);
-    if (hit) return hit;
-    const last = page.items[page.items.length - 1];
-    if (!page.nextCursor || (last?.index !== undefined && last.index > index)) return undefined;
-    cursor = page.nextCursor;
-  }
-  return undefined;
+export async function instancesOf(api: KontrolerClient, runId: number, mapOf: readonly string[], max: number): Promise<Map<string, RunTask[]>> {
+  const out = new Map<string, RunTask[]>();
+  await Promise.all(mapOf.map(async (name) => {
+    const list: RunTask[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listInstances(api, runId, name, cursor, Math.min(TIMELINE_INSTANCE_PAGE, max - list.length));
+      list.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && list.length < max);
+    out.set(name, list);
+  }));
+  return out;
 }
 
 /** Every task of a run, at most `maxPages` pages of 1,000 (small runs: their graph colours every task). */
