@@ -1,6 +1,6 @@
 // When to pull a task's image, as Kubernetes' imagePullPolicy. Pure parts and the one place that
 // asks the engine.
-import { KontrolerError, messageOf } from '@kontroler/core';
+import { KontrolerError, messageOf, type PodTemplateSpec } from '@kontroler/core';
 import type { ContainerEngine } from './container-engine.js';
 
 export const PULL_POLICIES = ['IfNotPresent', 'Always', 'Never'] as const;
@@ -16,9 +16,9 @@ export function parsePullPolicy(v: string, where: string): PullPolicy {
   throw new KontrolerError('VALIDATION_FAILED', `${where} must be one of ${PULL_POLICIES.join(', ')}, got ${JSON.stringify(v)}`);
 }
 
-/** The task's own choice (podTemplate `imagePullPolicy`, when the template carries one), else the runtime's. */
-export function policyFor(podTemplate: unknown, dflt: PullPolicy): PullPolicy {
-  const own = typeof podTemplate === 'object' && podTemplate !== null ? (podTemplate as { imagePullPolicy?: unknown }).imagePullPolicy : undefined;
+/** The task's own choice (podTemplate `imagePullPolicy`), else the runtime's. */
+export function policyFor(podTemplate: Readonly<PodTemplateSpec> | undefined, dflt: PullPolicy): PullPolicy {
+  const own = podTemplate?.imagePullPolicy;
   return isPullPolicy(own) ? own : dflt;
 }
 

@@ -88,7 +88,7 @@ describe('container runtime', () => {
     const present = '127.0.0.1:1/kontroler/present:1';
     const tagged = spawnSync('podman', ['tag', box.te.image, present], { encoding: 'utf8' });
     assert.equal(tagged.status, 0, `podman tag: ${tagged.stderr}`);
-    const always = spec({ image: present, script: 'echo must not run', podTemplate: { imagePullPolicy: 'Always' } as never });
+    const always = spec({ image: present, script: 'echo must not run', podTemplate: { imagePullPolicy: 'Always' } });
     await pulling.start(always);
     const ea = await rec.exited(always);
     assert.match(ea.reason, /^ErrImagePull: .*127\.0\.0\.1:1/);
