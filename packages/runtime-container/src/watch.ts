@@ -109,9 +109,25 @@ export function finish(rt: RuntimeState, t: Tracked, info: ContainerInfo | undef
   );
 }
 
+/**
+ * Reads the ended container's whole log once more and delivers what was not delivered yet: a
+ * follow may end before the last bytes. Streamed (a follow of an ended container ends at the end
+ * of its log), so a huge log never sits in memory.
+ */
+async function drain(rt: RuntimeState, t: Tracked): Promise<void> {
+  let pos = 0;
+  await rt.engine.followLogs(t.name, {
+    signal: new AbortController().signal,
+    onData: (chunk) => {
+      deliver(rt, t, pos, chunk);
+      pos += chunk.length;
+    },
+  });
+}
+
 /** The rest of the log (delivered as events), then the outcome with the outputs of a success. */
 async function endedOutcome(rt: RuntimeState, t: Tracked, info: ContainerInfo | undefined): Promise<Outcome & OutputsRead> {
-  if (info !== undefined) deliver(rt, t, 0, await rt.engine.logs(t.name));
+  if (info !== undefined) await drain(rt, t);
   const [kill, failed] = await Promise.all([readRecord(t.dir, 'kill'), readRecord(t.dir, 'failed')]);
   const outcome = outcomeOf(info, kill, failed);
   if (outcome.exitCode !== 0 || t.declared.length === 0) return outcome;

@@ -121,6 +121,36 @@ describe('container runtime', () => {
     rec.unsubscribe();
   });
 
+  it('streams the log live, in order, with contiguous offsets, and its end once more after the exit', async () => {
+    const rec = new EventRecorder(rt);
+    const s = spec({ script: 'for i in 1 2 3; do echo "line $i"; echo "err $i" >&2; sleep 0.3; done; echo gate; while [ ! -e /kontroler/outputs/go ]; do sleep 0.1; done; printf "no newline at the end"' });
+    await rt.start(s);
+    await rec.logContains(s, 'gate\n');
+    assert.equal(rec.count('exited', s), 0, 'the log arrived while the container ran');
+    await writeFile(join(box.stateDir, 'attempts', box.runId, s.task, '1', 'outputs', 'go'), '');
+    await rec.exited(s);
+    let next = 0;
+    for (const ev of rec.logEvents(s)) {
+      assert.equal(ev.offset, next, 'each log event starts where the one before ended');
+      next += ev.data.length;
+    }
+    assert.equal(rec.logText(s), 'line 1\nerr 1\nline 2\nerr 2\nline 3\nerr 3\ngate\nno newline at the end');
+    rec.unsubscribe();
+  });
+
+  it('a task over its memory limit is stopped by the kernel (exit 137; OOMKilled when the engine says so)', async () => {
+    const rec = new EventRecorder(rt);
+    // Holds 64 MiB in the shell's memory under a 16 MiB limit.
+    const s = spec({ script: 'x=$(head -c 67108864 /dev/zero | tr "\\0" a); echo survived ${#x}', podTemplate: { resources: { limits: { memory: '16Mi' } } } });
+    await rt.start(s);
+    const e = await rec.exited(s);
+    // Podman 4.3 with runc on these machines' cgroup v1 reports only the exit code, not OOMKilled.
+    assert.equal(e.exitCode, 137, JSON.stringify(e));
+    assert.ok(e.reason === 'OOMKilled' || e.reason === 'Error', JSON.stringify(e));
+    assert.equal(rec.logText(s).includes('survived'), false);
+    rec.unsubscribe();
+  });
+
   it('release removes the ended container; releaseRun removes the rest of the run', async () => {
     const rec = new EventRecorder(rt);
     const s = spec({ script: 'echo bye' });
