@@ -56,17 +56,32 @@ spec:
         echo "got $ANSWER and $(cat /workspace/n)"
 `;
 
+const missingImage = `apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
+metadata:
+  name: missing-image
+spec:
+  task:
+    - name: pull
+      image: localhost/kontroler-no-such-image:0
+      backoff:
+        limit: 1
+      script: echo must not run
+`;
+
 before(async () => {
   const te = testEngine();
   dir = mkdtempSync(join(tmpdir(), 'kontroler-up-container-'));
   const dags = join(dir, 'dags');
   mkdirSync(dags);
   writeFileSync(join(dags, 'in-containers.yaml'), dag(te.image));
+  writeFileSync(join(dags, 'missing-image.yaml'), missingImage);
   const { DATABASE_URL: _a, KONTROLER_TEST_DATABASE_URL: _b, KONTROLER_RUNTIME: _c, ...rest } = process.env;
   env = { ...rest, KONTROLER_DATA_DIR: join(dir, 'data'), KONTROLER_CONFIG: join(dir, 'cli-config.json'), DOCKER_HOST: te.dockerHost, KONTROLER_PULL_POLICY: 'Never' };
   up = start(['up', '--runtime', 'container', '--dags', dags, '--port', String(await freePort())], env);
   await up.waitFor(/Kontroler is up/, 120_000);
   await up.waitFor(/DAG default\/in-containers: loaded/);
+  await up.waitFor(/DAG default\/missing-image: loaded/);
 });
 
 after(async () => {
@@ -84,6 +99,17 @@ test('up says it runs tasks in containers, and a DAG runs there: image files, ou
   assert.match(produce.out, /kontroler test image/, 'the task saw the file only its image has');
   const consume = await run(['logs', id, 'consume'], env);
   assert.match(consume.out, /got 42 and 21/);
+});
+
+test('a missing image fails the attempt with the engine\'s reason; the retry policy gives it a second attempt', async () => {
+  const r = await run(['run', 'missing-image', '--wait'], env);
+  assert.notEqual(r.code, 0, r.out);
+  const id = /run (\d+) failed/.exec(r.out)?.[1] ?? '';
+  const status = await run(['run-status', id, '-o', 'json'], env);
+  assert.equal(status.code, 0, status.out);
+  assert.match(status.out, /ErrImageNeverPull: image \\"localhost\/kontroler-no-such-image:0\\" is not present and the pull policy is Never/);
+  const human = await run(['run-status', id], env);
+  assert.match(human.out, /^\s+failed\s+2\s+failed\s.*ErrImageNeverPull/m, human.out);
 });
 
 test('up --runtime container without an engine stops at once, saying what to do', async () => {
