@@ -3,7 +3,7 @@
 // output and a workspace file from one container to the next, exactly as a user would run it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -110,6 +110,18 @@ test('a missing image fails the attempt with the engine\'s reason; the retry pol
   assert.match(status.out, /ErrImageNeverPull: image \\"localhost\/kontroler-no-such-image:0\\" is not present and the pull policy is Never/);
   const human = await run(['run-status', id], env);
   assert.match(human.out, /^\s+failed\s+2\s+failed\s.*ErrImageNeverPull/m, human.out);
+});
+
+test('kontroler controller --runtime container (KONTROLER_RUNTIME) uses the container runtime too', async () => {
+  const instance = JSON.parse(readFileSync(join(dir, 'data', 'instance.json'), 'utf8')) as { databaseUrl: string };
+  const controller = start(['controller'], { ...env, KONTROLER_RUNTIME: 'container', DATABASE_URL: instance.databaseUrl, KONTROLER_DATA_DIR: join(dir, 'data-controller'), KONTROLER_CONTROLLER_ID: 'second' });
+  try {
+    await controller.waitFor(/task runtime: container \(one container per attempt through the Docker Engine API at unix:/, 60_000);
+    await controller.waitFor(/Kontroler is up/, 60_000);
+  } finally {
+    controller.signal('SIGINT');
+    await controller.exited;
+  }
 });
 
 test('up --runtime container without an engine stops at once, saying what to do', async () => {
