@@ -44,9 +44,11 @@ export async function startAttempt(rt: RuntimeState, spec: AttemptSpec): Promise
   };
   if (spec.deadlineAt !== undefined && spec.deadlineAt <= rt.clock()) return fail('DeadlineExceeded');
   await Promise.all([sharedDir(outputs), ...(workspace !== undefined ? [sharedDir(workspace)] : [])]);
-  const pullProblem = await ensureImage(rt.engine, spec.image, policyFor(spec.podTemplate, rt.pullPolicy)).catch((e: unknown) => {
+  const pulled = ensureImage(rt.engine, spec.image, policyFor(spec.podTemplate, rt.pullPolicy)).catch((e: unknown) => {
     throw rt.engineFailure(`looking for image ${spec.image}`, e);
   });
+  // A slow registry must not hold the attempt past its deadline (the pull goes on in the engine).
+  const pullProblem = await beforeDeadline(pulled, spec.deadlineAt, rt.clock);
   if (pullProblem !== undefined) return fail(pullProblem);
   let created: 'created' | 'exists';
   try {
@@ -66,4 +68,18 @@ export async function startAttempt(rt: RuntimeState, spec: AttemptSpec): Promise
   }
   track(rt, { key, name, dir, startedAt, deadlineAt: spec.deadlineAt, declared: spec.outputs ?? [] }, 0);
   rt.emit({ type: 'started', key, handle: name, at: startedAt });
+}
+
+/** `p`, or `DeadlineExceeded` when `deadlineAt` comes first. */
+async function beforeDeadline(p: Promise<string | undefined>, deadlineAt: number | undefined, clock: () => number): Promise<string | undefined> {
+  if (deadlineAt === undefined) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('DeadlineExceeded'), Math.max(0, deadlineAt - clock()));
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

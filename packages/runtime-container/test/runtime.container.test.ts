@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventRecorder, attemptSpec } from '@kontroler/testing';
@@ -94,6 +95,27 @@ describe('container runtime', () => {
     assert.match(ea.reason, /^ErrImagePull: .*127\.0\.0\.1:1/);
     assert.equal(rec.logText(always).includes('must not run'), false);
     rec.unsubscribe();
+  });
+
+  it('a registry that does not answer cannot hold an attempt past its deadline', async () => {
+    // Accepts connections and never answers: the pull hangs.
+    const sockets = new Set<Socket>();
+    const registry = createServer((sock) => sockets.add(sock));
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const port = (registry.address() as AddressInfo).port;
+    try {
+      const pulling = box.runtime({ pullPolicy: 'IfNotPresent' });
+      const rec = new EventRecorder(pulling);
+      const s = spec({ image: `127.0.0.1:${port}/kontroler/slow:1`, script: 'echo must not run', deadlineAt: Date.now() + 1500 });
+      await pulling.start(s);
+      const e = await rec.exited(s);
+      assert.equal(e.reason, 'DeadlineExceeded');
+      assert.ok(e.at >= (s.deadlineAt ?? 0));
+      rec.unsubscribe();
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      await new Promise((resolve) => registry.close(resolve));
+    }
   });
 
   it('applies podTemplate.resources.limits cpu and memory to the container', async () => {
