@@ -3,6 +3,7 @@
 // output and a workspace file from one container to the next, exactly as a user would run it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,15 @@ test('up says it runs tasks in containers, and a DAG runs there: image files, ou
   assert.match(produce.out, /kontroler test image/, 'the task saw the file only its image has');
   const consume = await run(['logs', id, 'consume'], env);
   assert.match(consume.out, /got 42 and 21/);
+  // Once their attempts are recorded, the run's containers are removed.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ps = spawnSync('podman', ['ps', '-a', '--filter', `label=kontroler.greedykomodo/run-id=${id}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+    assert.equal(ps.status, 0, ps.stderr);
+    if (ps.stdout.trim() === '') break;
+    assert.ok(Date.now() < deadline, `containers of run ${id} are still there: ${ps.stdout}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 });
 
 test('a missing image fails the attempt with the engine\'s reason; the retry policy gives it a second attempt', async () => {
