@@ -5,9 +5,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DagResource, TaskSpec } from '@kontroler/core';
+import { scopeOf } from '@kontroler/runtime-container';
 import { applyResource, getRun, startRun } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { start, type Proc } from './proc.js';
@@ -105,7 +106,9 @@ test('SIGKILL the controller at random moments during a run of containers: it co
   // The engine's event log: one start per container, one container per succeeded attempt.
   const ev = spawnSync('podman', ['events', '--stream=false', '--since', since, '--filter', 'event=start', '--filter', `label=kontroler.greedykomodo/run-id=${run.id}`, '--format', '{{.Name}}'], { encoding: 'utf8' });
   assert.equal(ev.status, 0, ev.stderr);
-  const starts = ev.stdout.trim().split('\n').filter(Boolean);
+  // Podman ORs several label filters: this runtime's containers are those of its name scope.
+  const ours = `kontroler_${scopeOf(`${hostname()}:${join(dir, 'data', 'container-runtime')}`)}_`;
+  const starts = ev.stdout.trim().split('\n').filter((n) => n.startsWith(ours));
   assert.equal(new Set(starts).size, starts.length, `a container started twice: ${starts.join(', ')}`);
   assert.equal(starts.length, tasks, `one container start per task: ${starts.join(', ')}`);
 });

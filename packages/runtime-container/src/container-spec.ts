@@ -4,7 +4,7 @@ import type { AttemptSpec } from '@kontroler/engine';
 import { attemptEnv, describeKey, expandK8sVars } from '@kontroler/runtime-local';
 import type { BindMount, ContainerRequest } from './container-engine.js';
 import { containerLimits } from './limits.js';
-import { attemptLabels, containerName } from './naming.js';
+import { attemptLabels, containerName, scopeOf } from './naming.js';
 
 /** Where the task finds its outputs folder (KONTROLER_OUTPUTS) in the container, as in a pod. */
 export const OUTPUTS_PATH = '/kontroler/outputs';
@@ -23,7 +23,7 @@ export interface HostFolders {
  * `command` replaces the image's ENTRYPOINT and `args` its CMD, with Kubernetes' `$(VAR)`
  * expansion. Neither: the image's own. Throws VALIDATION_FAILED for NUL bytes and unusable env.
  */
-export function containerRequest(spec: AttemptSpec, folders: HostFolders, controller: string | undefined): ContainerRequest {
+export function containerRequest(spec: AttemptSpec, folders: HostFolders, owner: { readonly host: string; readonly controller: string | undefined }): ContainerRequest {
   const vars = attemptEnv(spec, folders.workspace !== undefined ? WORKSPACE_PATH : undefined, OUTPUTS_PATH);
   const argv = [...spec.command, ...spec.args, spec.script ?? ''];
   if (argv.some((a) => a.includes('\0'))) {
@@ -33,11 +33,11 @@ export function containerRequest(spec: AttemptSpec, folders: HostFolders, contro
   if (folders.workspace !== undefined) mounts.push({ source: folders.workspace, target: WORKSPACE_PATH });
   const run = invocation(spec, vars);
   return {
-    name: containerName(spec),
+    name: containerName(scopeOf(owner.host), spec),
     image: spec.image,
     ...run,
     env: Object.entries(vars).map(([k, v]) => `${k}=${v}`),
-    labels: attemptLabels(spec, { dagName: spec.dagName, namespace: spec.namespace, controller, deadlineAt: spec.deadlineAt, outputs: spec.outputs }),
+    labels: attemptLabels(spec, { host: owner.host, dagName: spec.dagName, namespace: spec.namespace, controller: owner.controller, deadlineAt: spec.deadlineAt, outputs: spec.outputs }),
     mounts,
     ...containerLimits(spec.task, spec.podTemplate?.resources?.limits),
   };

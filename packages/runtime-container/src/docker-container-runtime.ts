@@ -87,7 +87,7 @@ export class DockerContainerRuntime implements TaskRuntime {
   async releaseRun(runId: string): Promise<void> {
     this.rt.assertOpen();
     for (const t of this.rt.tracked.values()) if (t.key.runId === runId) throw this.rt.stillRunning(t.key);
-    const names = await this.rt.engine.list({ [LABELS.runId]: runId }).catch((e: unknown) => {
+    const names = await this.rt.engine.list({ [LABELS.runId]: runId, [LABELS.host]: this.rt.host }).catch((e: unknown) => {
       throw this.rt.engineFailure(`listing the containers of run ${runId}`, e);
     });
     for (const name of names) {
@@ -100,6 +100,11 @@ export class DockerContainerRuntime implements TaskRuntime {
     for (const k of [...this.rt.ended]) if (k.startsWith(`${runId}\u0000`)) this.rt.ended.delete(k);
     await rm(runAttemptsDir(this.rt.stateDir, runId), { recursive: true, force: true });
     await rm(workspaceDir(this.rt.stateDir, runId), { recursive: true, force: true });
+  }
+
+  /** The name of the attempt's container (deterministic; for `docker ps`, logs and tests). */
+  containerName(key: AttemptKey): string {
+    return this.rt.nameOf(keyOf(key));
   }
 
   subscribe(listener: (ev: RuntimeEvent) => void): () => void {

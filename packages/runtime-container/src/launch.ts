@@ -27,7 +27,7 @@ export async function startAttempt(rt: RuntimeState, spec: AttemptSpec): Promise
   const workspace = spec.workspace === true ? workspaceDir(rt.stateDir, spec.runId) : undefined;
   const outputs = outputsDir(dir);
   // Validates the spec before anything is made.
-  const req = containerRequest(spec, { outputs, workspace }, rt.controllerId);
+  const req = containerRequest(spec, { outputs, workspace }, { host: rt.host, controller: rt.controllerId });
   const adopt = async (): Promise<void> => {
     await adoptAttempt(rt, key, 0);
   };

@@ -14,6 +14,8 @@ export const LABELS = {
   namespace: `${GROUP}/namespace`,
   /** The controller that created it (informational: any controller may adopt it). */
   controller: `${GROUP}/controller`,
+  /** The runtime's `host` (`<hostname>:<stateDir>`): only runtimes over that state folder adopt it. */
+  host: `${GROUP}/host`,
   /** Epoch ms after which the attempt is stopped, so an adopter enforces it too. */
   deadlineAt: `${GROUP}/deadline-at`,
   /** The declared output names (JSON array), so an adopter reads the same ones. */
@@ -36,12 +38,24 @@ function part(s: string, max: number): string {
   return `${head}.${hash}`;
 }
 
-/** `kontroler_<run>_<task>_<attempt>`: parts never contain `_`, so different keys never share a name. */
-export function containerName(key: AttemptKey): string {
-  return `kontroler_${part(key.runId, MAX_RUN)}_${part(key.task, MAX_TASK)}_${key.attempt}`;
+/**
+ * A short hash of the runtime's `host`: two installations on one engine (two data folders, two
+ * databases, both with a run 1) never share a container name.
+ */
+export function scopeOf(host: string): string {
+  return createHash('sha256').update(host).digest('hex').slice(0, 8);
+}
+
+/**
+ * `kontroler_<scope>_<run>_<task>_<attempt>` (scope: `scopeOf(host)`): parts never contain `_`,
+ * so different keys never share a name.
+ */
+export function containerName(scope: string, key: AttemptKey): string {
+  return `kontroler_${scope}_${part(key.runId, MAX_RUN)}_${part(key.task, MAX_TASK)}_${key.attempt}`;
 }
 
 export interface LabelFields {
+  readonly host: string;
   readonly dagName: string;
   readonly namespace: string;
   readonly controller: string | undefined;
@@ -57,15 +71,16 @@ export function attemptLabels(key: AttemptKey, f: LabelFields): Record<string, s
     [LABELS.attempt]: String(key.attempt),
     [LABELS.dag]: f.dagName,
     [LABELS.namespace]: f.namespace,
+    [LABELS.host]: f.host,
     ...(f.controller !== undefined ? { [LABELS.controller]: f.controller } : {}),
     ...(f.deadlineAt !== undefined ? { [LABELS.deadlineAt]: String(f.deadlineAt) } : {}),
     ...(f.outputs !== undefined && f.outputs.length > 0 ? { [LABELS.outputs]: JSON.stringify(f.outputs) } : {}),
   };
 }
 
-/** Whether the container's labels name exactly this attempt (a name is a hash for odd names). */
-export function labelsMatch(labels: Readonly<Record<string, string>>, key: AttemptKey): boolean {
-  return labels[LABELS.runId] === key.runId && labels[LABELS.task] === key.task && labels[LABELS.attempt] === String(key.attempt);
+/** Whether the container's labels name exactly this attempt of this runtime's state folder (names hold hashes). */
+export function labelsMatch(labels: Readonly<Record<string, string>>, key: AttemptKey, host: string): boolean {
+  return labels[LABELS.runId] === key.runId && labels[LABELS.task] === key.task && labels[LABELS.attempt] === String(key.attempt) && labels[LABELS.host] === host;
 }
 
 export function deadlineOf(labels: Readonly<Record<string, string>>): number | undefined {

@@ -8,7 +8,7 @@ import type { AttemptKey, RuntimeEvent } from '@kontroler/engine';
 import { attemptDir, describeKey } from '@kontroler/runtime-local';
 import type { ContainerEngine } from './container-engine.js';
 import { statusOf } from './engine-error.js';
-import { containerName } from './naming.js';
+import { containerName, scopeOf } from './naming.js';
 import type { DockerContainerRuntimeOptions } from './options.js';
 import type { PullPolicy } from './pull-policy.js';
 
@@ -47,6 +47,8 @@ export class RuntimeState {
   readonly engine: ContainerEngine;
   readonly stateDir: string;
   readonly host: string;
+  /** scopeOf(host): part of every container name. */
+  readonly scope: string;
   readonly controllerId: string | undefined;
   readonly clock: () => number;
   readonly killGraceMs: number;
@@ -75,6 +77,7 @@ export class RuntimeState {
     this.engine = opts.engine;
     this.stateDir = resolve(opts.stateDir);
     this.host = opts.host ?? `${hostname()}:${this.stateDir}`;
+    this.scope = scopeOf(this.host);
     this.controllerId = opts.controllerId;
     this.clock = opts.clock ?? Date.now;
     this.killGraceMs = opts.killGraceMs ?? 5000;
@@ -90,7 +93,7 @@ export class RuntimeState {
   }
 
   nameOf(key: AttemptKey): string {
-    return containerName(key);
+    return containerName(this.scope, key);
   }
 
   /** An engine failure as the KontrolerError callers see: UNAVAILABLE (retryable) when it was not reached. */

@@ -150,8 +150,8 @@ export async function adoptAttempt(rt: RuntimeState, key: AttemptKey, logOffset:
     throw rt.engineFailure(`looking at the container of ${describeKey(k)}`, e);
   });
   if (info === undefined) return { state: 'unknown' };
-  if (!labelsMatch(info.labels, k)) {
-    throw rt.engineFailure(`container ${name} belongs to another attempt than ${describeKey(k)}`, new Error('its labels name another run, task or attempt'));
+  if (!labelsMatch(info.labels, k, rt.host)) {
+    throw rt.engineFailure(`container ${name} belongs to another attempt than ${describeKey(k)}`, new Error(`its labels name another run, task, attempt or state folder than ${rt.host}`));
   }
   if (info.status === 'created') info = await waitForStart(rt, k, dir, name);
   if (info === undefined) return neverRan(rt, k, (await readRecord(dir, 'failed')) ?? { at: rt.clock(), reason: 'Lost' });

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workspaceDir } from '@kontroler/runtime-local';
 import { EventRecorder, attemptSpec } from '@kontroler/testing';
-import { containerName } from '@kontroler/runtime-container';
 import { sandbox, type Sandbox } from './helpers.js';
 
 describe('container runtime: a SIGKILLed controller', () => {
@@ -40,10 +39,11 @@ describe('container runtime: a SIGKILLed controller', () => {
     controller.kill('SIGKILL');
     await gone;
 
+    const endingName = box.runtime().containerName(ending);
     // While no controller lives, one of them ends.
     await writeFile(join(workspaceDir(box.stateDir, box.runId), 'end'), '');
     for (let i = 0; ; i++) {
-      const info = await box.te.engine.inspect(containerName(ending));
+      const info = await box.te.engine.inspect(endingName);
       if (info !== undefined && !info.running && info.status !== 'created') break;
       assert.ok(i < 200, 'the container that was to end meanwhile did not');
       await new Promise((r) => setTimeout(r, 50));
@@ -67,7 +67,7 @@ describe('container runtime: a SIGKILLed controller', () => {
     const end = await rec.exited(running);
     assert.equal(end.exitCode, 7);
     assert.equal(rec.logText(running), 'running-before\nrunning-after\n', 'one run: the output once');
-    const again = await box.te.engine.logs(containerName(ending));
+    const again = await box.te.engine.logs(endingName);
     assert.equal(Buffer.from(again).toString(), 'ending-1\nending-2\n', 'the ended container did not run again');
     assert.equal(rec.count('exited', running), 1);
     rec.unsubscribe();

@@ -10,7 +10,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventRecorder, attemptSpec } from '@kontroler/testing';
-import { LABELS, OUTPUTS_PATH, WORKSPACE_PATH, containerName, type DockerContainerRuntime } from '@kontroler/runtime-container';
+import { LABELS, OUTPUTS_PATH, WORKSPACE_PATH, type DockerContainerRuntime } from '@kontroler/runtime-container';
 import { sandbox, type Sandbox } from './helpers.js';
 
 describe('container runtime', () => {
@@ -123,7 +123,7 @@ describe('container runtime', () => {
     const s = spec({ script: 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max', podTemplate: { resources: { limits: { cpu: '500m', memory: '64Mi' } } } });
     await rt.start(s);
     await rec.exited(s);
-    const info = await box.te.engine.inspect(containerName(s));
+    const info = await box.te.engine.inspect(rt.containerName(s));
     assert.equal(info?.nanoCpus, 500_000_000);
     assert.equal(info?.memoryBytes, 64 * 2 ** 20);
     assert.equal(rec.logText(s), `${64 * 2 ** 20}\n`, 'the task sees its memory limit');
@@ -178,9 +178,9 @@ describe('container runtime', () => {
     const s = spec({ script: 'echo bye' });
     await rt.start(s);
     await rec.exited(s);
-    assert.notEqual(await box.te.engine.inspect(containerName(s)), undefined);
+    assert.notEqual(await box.te.engine.inspect(rt.containerName(s)), undefined);
     await rt.release(s);
-    assert.equal(await box.te.engine.inspect(containerName(s)), undefined);
+    assert.equal(await box.te.engine.inspect(rt.containerName(s)), undefined);
     const running = spec({ script: 'sleep 600' });
     await rt.start(running);
     await assert.rejects(rt.release(running), /still running/);

@@ -4,24 +4,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { attemptSpec } from '@kontroler/testing';
-import { containerLimits, containerName, dockerOptions, parseQuantity } from '@kontroler/runtime-container';
+import { containerLimits, containerName, dockerOptions, parseQuantity, scopeOf } from '@kontroler/runtime-container';
 import { containerRequest } from '../dist/container-spec.js';
 import { Demuxer, demuxAll } from '../dist/demux.js';
 import { outcomeOf } from '../dist/outcome.js';
 import type { ContainerInfo } from '../dist/container-engine.js';
 
 test('container names: plain keys stay readable, any two different keys get different valid names', () => {
-  assert.equal(containerName({ runId: '42', task: 'extract', attempt: 2 }), 'kontroler_42_extract_2');
+  assert.equal(containerName('0a1b2c3d', { runId: '42', task: 'extract', attempt: 2 }), 'kontroler_0a1b2c3d_42_extract_2');
+  assert.notEqual(scopeOf('laptop:/a/.kontroler/container-runtime'), scopeOf('laptop:/b/.kontroler/container-runtime'), 'two data folders on one engine');
   const seg = fc.string({ minLength: 1, maxLength: 120 });
   fc.assert(
     fc.property(seg, seg, seg, seg, fc.nat(9), fc.nat(9), (r1, t1, r2, t2, a1, a2) => {
-      const n1 = containerName({ runId: r1, task: t1, attempt: a1 });
+      const n1 = containerName('s', { runId: r1, task: t1, attempt: a1 });
       assert.match(n1, /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
-      if (r1 !== r2 || t1 !== t2 || a1 !== a2) assert.notEqual(n1, containerName({ runId: r2, task: t2, attempt: a2 }));
+      if (r1 !== r2 || t1 !== t2 || a1 !== a2) assert.notEqual(n1, containerName('s', { runId: r2, task: t2, attempt: a2 }));
     }),
   );
   // The classic collision of joined names: run "x", task "a-b" and run "x-a", task "b".
-  assert.notEqual(containerName({ runId: 'x', task: 'a-b', attempt: 1 }), containerName({ runId: 'x-a', task: 'b', attempt: 1 }));
+  assert.notEqual(containerName('s', { runId: 'x', task: 'a-b', attempt: 1 }), containerName('s', { runId: 'x-a', task: 'b', attempt: 1 }));
 });
 
 test('quantities and limits: Kubernetes forms, refused values say what to write', () => {
@@ -62,23 +63,25 @@ test('the multiplexed log: payloads in order, whatever the chunking', () => {
 test('the container of a spec: script through /bin/sh, command/args as entrypoint/cmd, mounts, env, labels', () => {
   const folders = { outputs: '/state/a/outputs', workspace: '/state/ws' };
   const s = attemptSpec({ runId: 'r', script: 'echo hi', env: { P: 'v', KONTROLER_TASK: 'fake' }, workspace: true, outputs: ['x'], deadlineAt: 5 });
-  const req = containerRequest(s, folders, 'ctl-1');
+  const req = containerRequest(s, folders, { host: 'h:/state', controller: 'ctl-1' });
   assert.deepEqual([req.entrypoint, req.cmd], [['/bin/sh', '-c'], ['echo hi', 'script']]);
   assert.ok(req.env.includes('P=v'));
   assert.ok(req.env.includes(`KONTROLER_TASK=${s.task}`), 'a parameter cannot fake the identity variables');
   assert.ok(req.env.includes('KONTROLER_OUTPUTS=/kontroler/outputs') && req.env.includes('KONTROLER_WORKSPACE=/workspace'));
   assert.deepEqual(req.mounts, [{ source: '/state/a/outputs', target: '/kontroler/outputs' }, { source: '/state/ws', target: '/workspace' }]);
   assert.equal(req.labels['kontroler.greedykomodo/controller'], 'ctl-1');
+  assert.equal(req.labels['kontroler.greedykomodo/host'], 'h:/state');
+  assert.equal(req.name, containerName(scopeOf('h:/state'), s));
   assert.equal(req.labels['kontroler.greedykomodo/run-id'], 'r');
   assert.equal(req.labels['kontroler.greedykomodo/deadline-at'], '5');
   assert.equal(req.labels['kontroler.greedykomodo/outputs'], '["x"]');
-  const cmd = containerRequest(attemptSpec({ command: ['echo'], args: ['$(P)'], env: { P: 'v' } }), { outputs: '/o', workspace: undefined }, undefined);
+  const cmd = containerRequest(attemptSpec({ command: ['echo'], args: ['$(P)'], env: { P: 'v' } }), { outputs: '/o', workspace: undefined }, { host: 'h', controller: undefined });
   assert.deepEqual([cmd.entrypoint, cmd.cmd], [['echo'], ['v']]);
-  const argsOnly = containerRequest(attemptSpec({ args: ['--flag'] }), { outputs: '/o', workspace: undefined }, undefined);
+  const argsOnly = containerRequest(attemptSpec({ args: ['--flag'] }), { outputs: '/o', workspace: undefined }, { host: 'h', controller: undefined });
   assert.deepEqual([argsOnly.entrypoint, argsOnly.cmd], [undefined, ['--flag']], "args alone replace the image's CMD, keeping its ENTRYPOINT");
-  const image = containerRequest(attemptSpec({}), { outputs: '/o', workspace: undefined }, undefined);
+  const image = containerRequest(attemptSpec({}), { outputs: '/o', workspace: undefined }, { host: 'h', controller: undefined });
   assert.deepEqual([image.entrypoint, image.cmd], [undefined, undefined]);
-  assert.throws(() => containerRequest(attemptSpec({ script: 'echo \0' }), folders, undefined), /NUL byte/);
+  assert.throws(() => containerRequest(attemptSpec({ script: 'echo \0' }), folders, { host: 'h', controller: undefined }), /NUL byte/);
 });
 
 test('how an end is reported: never ran, killed, OOM, exit codes, gone', () => {
