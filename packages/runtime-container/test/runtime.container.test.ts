@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ describe('container runtime', () => {
     const e = await rec.exited(s);
     assert.equal(e.exitCode, 0);
     assert.equal(rec.logText(s), 'kontroler test image\nhost-file-invisible\n');
+    await rm(hostOnly, { force: true });
     rec.unsubscribe();
   });
 
