@@ -72,4 +72,27 @@ describe('container runtime: a SIGKILLed controller', () => {
     assert.equal(rec.count('exited', running), 1);
     rec.unsubscribe();
   });
+
+  it('is survived mid-kill: the adopter sends the SIGKILL on the first runtime\'s schedule and reports its reason', async () => {
+    // `exec sleep` as PID 1 ignores SIGTERM: only the SIGKILL ends it.
+    const s = attemptSpec({ runId: box.runId, image: box.te.image, script: 'echo up; exec sleep 600' });
+    const first = box.runtime({ killGraceMs: 1500 });
+    const rec1 = new EventRecorder(first);
+    await first.start(s);
+    await rec1.logContains(s, 'up\n');
+    const asked = Date.now();
+    await first.kill(s, 'Canceled');
+    rec1.unsubscribe();
+    await first.close();
+    const second = box.runtime({ killGraceMs: 1500 });
+    const rec2 = new EventRecorder(second);
+    assert.equal((await second.adopt(s, 3)).state, 'running');
+    await second.kill(s, 'Again');
+    const e = await rec2.exited(s);
+    assert.equal(e.reason, 'Canceled', 'the first reason wins');
+    assert.equal(e.exitCode, undefined, 'killed by the signal: no exit code of the task');
+    assert.ok(Date.now() - asked >= 1400, 'not before the grace period ran out');
+    assert.equal(rec2.logText(s, 3), '', 'the log from the offset the store holds: nothing new');
+    rec2.unsubscribe();
+  });
 });
