@@ -11,7 +11,7 @@ import { CrdAdapter, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert
 import { DEFAULT_KUBE_BURST, DEFAULT_KUBE_QPS, KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
-  readonly runtime: 'local' | 'kubernetes';
+  readonly runtime: 'local' | 'container' | 'kubernetes';
   /** Kubeconfig file; undefined = KUBECONFIG, ~/.kube/config, or in-cluster. */
   readonly kubeconfig: string | undefined;
   /** Namespaces to work in; undefined = all (or the shard's). */
@@ -63,7 +63,7 @@ function bool(v: string | undefined): boolean | undefined {
 /** Kubernetes-mode settings from flags, then KONTROLER_* variables. Throws on bad values. */
 export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.env): KubeSettings {
   const runtime = f.runtime ?? env.KONTROLER_RUNTIME ?? 'local';
-  if (runtime !== 'local' && runtime !== 'kubernetes') throw new Error(`--runtime must be local or kubernetes, got "${runtime}"`);
+  if (runtime !== 'local' && runtime !== 'container' && runtime !== 'kubernetes') throw new Error(`--runtime must be local, container or kubernetes, got "${runtime}"`);
   const list = f.namespaces ?? env.KONTROLER_NAMESPACES;
   const namespaces = list ? list.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const port = f.webhookPort ?? env.KONTROLER_WEBHOOK_PORT;

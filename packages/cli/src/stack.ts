@@ -10,6 +10,8 @@ import { collectGarbage, createPool, holdControllerId, migrate } from '@kontrole
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded/index.js';
 import { DagFolder, dagFolderWorker } from './dag-folder.js';
 import { startKubeRuntime, type KubeSettings } from './kube-mode.js';
+import { startContainerRuntime, type ContainerSettings } from './container-mode.js';
+import type { TaskRuntime } from '@kontroler/engine';
 import { serverConfigFrom } from './remote/server.js';
 import { removeInstance, writeInstance } from './instance.js';
 import { holdLocalToken } from './local-token.js';
@@ -31,7 +33,13 @@ export interface Stack {
   untilSignal(): Promise<void>;
 }
 
-export async function startStack(s: Settings, parts: StackParts, kube?: KubeSettings): Promise<Stack> {
+/** Which runtime a stack uses: kubernetes (kube settings), container (container settings), else local. */
+export function runtimeKindOf(kube: KubeSettings | undefined, container: ContainerSettings | undefined): 'local' | 'container' | 'kubernetes' {
+  return kube?.runtime === 'kubernetes' ? 'kubernetes' : container !== undefined ? 'container' : 'local';
+}
+
+export async function startStack(s: Settings, parts: StackParts, kube?: KubeSettings, container?: ContainerSettings): Promise<Stack> {
+  const runtimeKind = runtimeKindOf(kube, container);
   const log = consoleLog;
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -47,8 +55,9 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
   const failed = new Promise<Error>((resolve) => (fail = resolve));
   try {
     // A bad KONTROLER_TASK_USER stops us before anything starts.
-    const taskUser = kube?.runtime !== 'kubernetes' && s.taskUser ? resolveTaskUser(s.taskUser, process.getuid?.() ?? -1) : undefined;
+    const taskUser = runtimeKind === 'local' && s.taskUser ? resolveTaskUser(s.taskUser, process.getuid?.() ?? -1) : undefined;
     if (taskUser) log.info(`local tasks run as user ${taskUser.name} (uid ${taskUser.uid})`);
+    if (runtimeKind === 'container' && s.taskUser) log.warn('KONTROLER_TASK_USER is ignored by the container runtime: a task runs as its image\'s user');
     mkdirSync(s.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     // Before anything else in the data dir is touched: a second `up` on it must not stop our
     // PostgreSQL, change modes under it, or remove our instance file. (Several `kontroler
@@ -88,9 +97,22 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
 
     const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
-    if (!kubeParts) await tightenStateDir(join(s.dataDir, 'runtime'));
-    const runtime = kubeParts?.runtime ?? new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime'), ...(taskUser ? { taskUser } : {}) });
-    if (!kubeParts) cleanups.push(() => runtime.close());
+    let runtime: TaskRuntime;
+    if (kubeParts) {
+      runtime = kubeParts.runtime;
+    } else if (container) {
+      const stateDir = join(s.dataDir, 'container-runtime');
+      const rt = await startContainerRuntime(container, { stateDir, controllerId: id, log: (m) => log.warn(m) });
+      runtime = rt;
+      cleanups.push(() => rt.close());
+      log.info(`task runtime: container (one container per attempt through the Docker Engine API at ${container.dockerHost ?? 'unix:///var/run/docker.sock'}, pull policy ${container.pullPolicy}; outputs and workspaces in ${stateDir})`);
+    } else {
+      await tightenStateDir(join(s.dataDir, 'runtime'));
+      const rt = new LocalProcessRuntime({ stateDir: join(s.dataDir, 'runtime'), ...(taskUser ? { taskUser } : {}) });
+      runtime = rt;
+      cleanups.push(() => rt.close());
+      log.info('task runtime: local (each attempt a process on this machine; task images are not used: --runtime container runs them)');
+    }
     const controller = new Controller({
       pool,
       databaseUrl,

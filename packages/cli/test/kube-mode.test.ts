@@ -19,7 +19,7 @@ test('environment, then flags', () => {
   assert.deepEqual([s.runtime, s.namespaces, s.leaderElect, s.webhookPort, s.qps, s.crds, s.leaseNamespace], ['kubernetes', ['a', 'b'], true, 9443, 5, false, 'sys']);
   const f = readKubeSettings({ runtime: 'local', namespaces: 'c', kubeQps: '0', crds: true, shard: 'blue' }, env);
   assert.deepEqual([f.runtime, f.namespaces, f.qps, f.crds, f.shard], ['local', ['c'], 0, false, 'blue']);
-  assert.throws(() => readKubeSettings({ runtime: 'docker' }, {}), /--runtime must be local or kubernetes/);
+  assert.throws(() => readKubeSettings({ runtime: 'docker' }, {}), /--runtime must be local, container or kubernetes/);
 });
 
 test('the token of kontrolerToken tasks: the server\'s audience by default, lifetime at least 600 s, the API URL for tasks', () => {

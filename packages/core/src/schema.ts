@@ -74,6 +74,7 @@ export const POD_TEMPLATE_SHAPE: Shape = obj({
   activeDeadlineSeconds: int,
   automountServiceAccountToken: bool,
   resources,
+  imagePullPolicy: str,
 });
 
 /** Fields a task body has inline in a DAG or as a DagTask (Go fields, then ours). */

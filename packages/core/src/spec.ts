@@ -51,7 +51,15 @@ export interface PodTemplateSpec {
   activeDeadlineSeconds?: number;
   automountServiceAccountToken?: boolean;
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+  /**
+   * Ours: when to pull the task's image, as a Kubernetes container's `imagePullPolicy` (the pod's
+   * main container gets it; the container runtime follows it). Absent: the runtime's default.
+   */
+  imagePullPolicy?: ImagePullPolicy;
 }
+
+export type ImagePullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+export const IMAGE_PULL_POLICIES: readonly ImagePullPolicy[] = ['Always', 'IfNotPresent', 'Never'];
 
 /** Ours: when a task may start, given its upstream tasks' outcomes. */
 export type TriggerRule = 'AllSucceeded' | 'AllDone' | 'AnySucceeded' | 'AnyFailed';

@@ -4,7 +4,7 @@
 import { childPath, didYouMean } from './field-path.js';
 import { checkParameterName } from './names.js';
 import type { Report } from './report.js';
-import { TRIGGER_RULES } from './spec.js';
+import { IMAGE_PULL_POLICIES, TRIGGER_RULES } from './spec.js';
 
 /** Upper bounds that keep a misconfigured task from retrying or waiting for ever. */
 export const LIMITS = {
@@ -159,6 +159,10 @@ export function checkPodTemplate(pt: Record<string, unknown>, path: string, repo
   const deadline = pt['activeDeadlineSeconds'];
   if (isInt(deadline) && deadline < 1) {
     report.add(`${path}.activeDeadlineSeconds`, `must be a positive number of seconds (got ${deadline})`);
+  }
+  const pull = pt['imagePullPolicy'];
+  if (typeof pull === 'string' && !(IMAGE_PULL_POLICIES as readonly string[]).includes(pull)) {
+    report.add(`${path}.imagePullPolicy`, `must be one of ${IMAGE_PULL_POLICIES.join(', ')} (got ${JSON.stringify(pull)})`);
   }
   const volumes = Array.isArray(pt['volumes']) ? pt['volumes'] : [];
   const seen = new Map<string, number>();

@@ -98,6 +98,7 @@ const cases: Case[] = [
   { name: 'timeout fractional', input: chain(task('a', { timeoutSeconds: 1.5 })), path: 'spec.task[0].timeoutSeconds', message: /expected an integer/ },
   { name: 'triggerRule unknown', input: chain(task('a', { triggerRule: 'OneSucceeded' as never })), path: 'spec.task[0].triggerRule', message: /one of AllSucceeded, AllDone, AnySucceeded, AnyFailed/ },
   { name: 'activeDeadlineSeconds zero', input: chain(task('a', { podTemplate: { activeDeadlineSeconds: 0 } })), path: 'spec.task[0].podTemplate.activeDeadlineSeconds', message: /positive/ },
+  { name: 'imagePullPolicy unknown', input: chain(task('a', { podTemplate: { imagePullPolicy: 'Sometimes' } as never })), path: 'spec.task[0].podTemplate.imagePullPolicy', message: /must be one of Always, IfNotPresent, Never/ },
   { name: 'cpu not a quantity', input: chain(task('a', { podTemplate: { resources: { limits: { cpu: 'two' } } } })), path: 'spec.task[0].podTemplate.resources.limits.cpu', message: /not a quantity/ },
   { name: 'volume mount without path', input: chain(task('a', { podTemplate: { volumeMounts: [{ name: 'v' } as never] } })), path: 'spec.task[0].podTemplate.volumeMounts[0].mountPath', message: /required/ },
   { name: 'toleration operator', input: chain(task('a', { podTemplate: { tolerations: [{ operator: 'Equals' }] } })), path: 'spec.task[0].podTemplate.tolerations[0].operator', message: /Exists or Equal/ },

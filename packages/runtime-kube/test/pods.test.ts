@@ -32,6 +32,7 @@ test('buildPod: restartPolicy Never, labels and annotations that find the attemp
       serviceAccountName: 'runner',
       nodeSelector: { pool: 'batch' },
       resources: { limits: { cpu: '1' } },
+      imagePullPolicy: 'Never',
       volumes: [{ name: 'data', emptyDir: {} }],
       volumeMounts: [{ name: 'data', mountPath: '/data' }],
       activeDeadlineSeconds: 60,
@@ -58,6 +59,7 @@ test('buildPod: restartPolicy Never, labels and annotations that find the attemp
   assert.equal(env.KONTROLER_ATTEMPT?.value, '2');
   assert.equal(env.KONTROLER_WORKSPACE?.value, '/workspace');
   assert.deepEqual(main?.resources, { limits: { cpu: '1' } });
+  assert.equal(main?.imagePullPolicy, 'Never');
   assert.deepEqual(
     main?.volumeMounts?.map((m) => m.mountPath),
     ['/data', '/kontroler/script', '/kontroler/outputs', '/workspace'],

@@ -5,6 +5,6 @@ export { EventRecorder, sameKey, type EventRecorderOptions, type Exited, type Lo
 export { EVENT_WAIT_LIMIT_MS, Recording, type RecordingOptions } from './recording.js';
 export { FakeRuntime, attemptId, hello, type FakeAttempt, type FakeCall, type FakeRuntimeOptions, type FakeScript } from './fake-runtime.js';
 export { ManualClock } from './manual-clock.js';
-export { CONTRACT_DEADLINE_MS, CONTRACT_SCRIPT, contractFakeScript, runtimeContract, truncatedTime, type ContractSubject, type RuntimeDifferences } from './runtime-contract.js';
+export { CONTRACT_DEADLINE_MS, CONTRACT_IMAGE, CONTRACT_SCRIPT, contractFakeScript, runtimeContract, truncatedTime, type ContractSubject, type RuntimeDifferences } from './runtime-contract.js';
 export { compatDir, repoRoot, yamlFilesUnder } from './repo-files.js';
 export { dagDefinition, resolvedTask } from './definitions.js';

@@ -16,6 +16,11 @@ export interface ContractSubject {
   cleanup(): Promise<void>;
   /** The namespace of the contract's attempts (default `default`). */
   readonly namespace?: string;
+  /**
+   * The image of the contract's attempts (default CONTRACT_IMAGE): a runtime that runs images needs
+   * one it has (no registry is reachable from the test machines). It must have /bin/sh, printf and sleep.
+   */
+  readonly image?: string;
   /** What this runtime may differ in; every other clause holds for every runtime. */
   readonly differences?: RuntimeDifferences;
 }
@@ -49,27 +54,36 @@ export const CONTRACT_DEADLINE_MS = 300;
 /** The attempts' behaviour travels in their environment, so every runtime runs the same script. */
 const OUTPUT_VAR = 'CONTRACT_OUTPUT';
 const EXIT_VAR = 'CONTRACT_EXIT';
+/** When set, the attempt writes it as its output `answer` ($KONTROLER_OUTPUTS/answer). */
+const ANSWER_VAR = 'CONTRACT_ANSWER';
+
+/** The image of contract attempts unless the subject names another. */
+export const CONTRACT_IMAGE = 'busybox:1.36';
 
 /**
- * The shell script of every contract attempt: prints $CONTRACT_OUTPUT, then exits with
- * $CONTRACT_EXIT, or waits to be stopped when it is empty.
+ * The shell script of every contract attempt: writes $CONTRACT_ANSWER as its output `answer` when
+ * set, prints $CONTRACT_OUTPUT, then exits with $CONTRACT_EXIT, or waits to be stopped when it is empty.
  */
-export const CONTRACT_SCRIPT = `printf '%s' "$${OUTPUT_VAR}"; if [ -z "$${EXIT_VAR}" ]; then exec sleep 600; fi; exit "$${EXIT_VAR}"`;
+export const CONTRACT_SCRIPT = `if [ -n "$${ANSWER_VAR}" ]; then printf '%s\\n' "$${ANSWER_VAR}" > "$KONTROLER_OUTPUTS/answer"; fi; printf '%s' "$${OUTPUT_VAR}"; if [ -z "$${EXIT_VAR}" ]; then exec sleep 600; fi; exit "$${EXIT_VAR}"`;
 
 /** The same behaviour for a FakeRuntime: `new FakeRuntime(contractFakeScript)`. */
 export const contractFakeScript: FakeScript = (spec) => {
   const exit = spec.env[EXIT_VAR];
-  return { output: spec.env[OUTPUT_VAR] ?? '', ...(exit ? { exitCode: Number(exit) } : {}) };
+  const answer = spec.env[ANSWER_VAR];
+  const declared = spec.outputs ?? [];
+  const written: Record<string, string> = answer && declared.includes('answer') ? { answer } : {};
+  const outputs = declared.length === 0 ? {} : { outputs: written };
+  return { output: spec.env[OUTPUT_VAR] ?? '', ...(exit ? { exitCode: Number(exit) } : {}), ...outputs };
 };
 
-function contractSpec(namespace: string, output: string, exitCode: number | undefined, over: Partial<AttemptSpec> = {}): AttemptSpec {
+function contractSpec(namespace: string, image: string, output: string, exitCode: number | undefined, over: Partial<AttemptSpec> = {}): AttemptSpec {
   return attemptSpec({
     runId: `contract-${process.pid}`,
     namespace,
-    image: 'busybox:1.36',
+    image,
     script: CONTRACT_SCRIPT,
-    env: { [OUTPUT_VAR]: output, [EXIT_VAR]: exitCode === undefined ? '' : String(exitCode) },
     ...over,
+    env: { [OUTPUT_VAR]: output, [EXIT_VAR]: exitCode === undefined ? '' : String(exitCode), ...over.env },
   });
 }
 
@@ -97,7 +111,7 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
     /** Records every event of `rt` with the subject's wait limit. */
     const record = (rt: TaskRuntime): EventRecorder => new EventRecorder(rt, recorderOptions);
     const spec = (output: string, exitCode: number | undefined, over: Partial<AttemptSpec> = {}): AttemptSpec =>
-      contractSpec(subject.namespace ?? 'default', output, exitCode, over);
+      contractSpec(subject.namespace ?? 'default', subject.image ?? CONTRACT_IMAGE, output, exitCode, over);
 
     /** Opens a runtime, records its events and starts one contract attempt on it. */
     async function startOne(output: string, exitCode: number | undefined, over: Partial<AttemptSpec> = {}) {
@@ -211,6 +225,25 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       assert.equal(rec2.logEvents(s)[0]?.offset, offset, 'the first log event starts at the offset');
       assert.equal(rec2.logText(s, offset), 'second line\n');
       rec2.unsubscribe();
+    });
+
+    test('outputs: what a succeeded attempt wrote to $KONTROLER_OUTPUTS comes with exited and with adopt; a failed one reports none', async () => {
+      const outputs = ['answer', 'unwritten'];
+      const { rec, s } = await startOne('', 0, { outputs, env: { [ANSWER_VAR]: '42' } });
+      const e = await rec.exited(s);
+      assert.deepEqual(e.outputs, { answer: '42' }, 'the written output without its trailing newline; an unwritten one has no value');
+      assert.equal(e.outputError, undefined);
+      rec.unsubscribe();
+      const again = subject.open();
+      const rec2 = record(again);
+      const seen = await again.adopt(keyOf(s), 0);
+      assert.deepEqual(seen.state === 'exited' ? seen.outputs : seen.state, { answer: '42' }, 'an adopter reports the same outputs');
+      rec2.unsubscribe();
+      const { rec: rec3, s: failed } = await startOne('', 3, { outputs, env: { [ANSWER_VAR]: '42' } });
+      const e3 = await rec3.exited(failed);
+      assert.equal(e3.exitCode, 3);
+      assert.equal(e3.outputs, undefined, 'a failed attempt has no outputs');
+      rec3.unsubscribe();
     });
 
     test('release: an ended attempt is forgotten', async () => {

@@ -3,6 +3,14 @@ import { readSettings, type SettingFlags } from '../settings.js';
 import { startStack, type Stack } from '../stack.js';
 import { printError } from '../remote/program.js';
 import { readKubeSettings, type KubeFlags } from '../kube-mode.js';
+import { readContainerSettings, type ContainerFlags } from '../container-mode.js';
+
+/** `up`'s runtime: --runtime / KONTROLER_RUNTIME, local (default) or container. */
+export function upRuntime(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): 'local' | 'container' {
+  const r = flag ?? (env.KONTROLER_RUNTIME || 'local');
+  if (r !== 'local' && r !== 'container') throw new Error(`kontroler up --runtime must be local or container, got "${r}" (Kubernetes: kontroler controller --runtime kubernetes)`);
+  return r;
+}
 
 /**
  * A process that failed to start exits at once, non-zero: whatever a half-started stack left
@@ -20,13 +28,16 @@ async function startOrExit(...args: Parameters<typeof startStack>): Promise<Stac
 export function register(program: Command): void {
   program
     .command('up')
-    .description('all-in-one: embedded PostgreSQL (unless DATABASE_URL), controller, local runtime, API and UI')
+    .description('all-in-one: embedded PostgreSQL (unless DATABASE_URL), controller, local (or container) runtime, API and UI')
     .option('--dags <dir>', 'DAG folder to load and watch (KONTROLER_DAGS_DIR, default ./dags)')
     .option('--data-dir <dir>', 'where data lives (KONTROLER_DATA_DIR, default ./.kontroler)')
     .option('--port <n>', 'HTTP port (PORT, default 8080)')
     .option('--host <addr>', 'HTTP listen address (KONTROLER_HOST, default 127.0.0.1)')
-    .action(async (o: SettingFlags) => {
-      const stack = await startOrExit(readSettings(o), { embedded: true, server: true, folder: true });
+    .option('--runtime <local|container>', 'where tasks run (KONTROLER_RUNTIME, default local): processes here, or containers of their images (Docker / Podman at DOCKER_HOST)')
+    .option('--pull-policy <p>', 'container runtime: IfNotPresent (default), Always or Never (KONTROLER_PULL_POLICY)')
+    .action(async (o: SettingFlags & ContainerFlags & { runtime?: string }) => {
+      const container = upRuntime(o.runtime) === 'container' ? readContainerSettings(o) : undefined;
+      const stack = await startOrExit(readSettings(o), { embedded: true, server: true, folder: true }, undefined, container);
       await stack.untilSignal();
     });
 
@@ -36,7 +47,8 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'local runtime state (KONTROLER_DATA_DIR, default ./.kontroler)')
     .option('--dags <dir>', 'also load and watch this DAG folder')
     // Kubernetes mode (README "Kubernetes mode").
-    .option('--runtime <local|kubernetes>', 'where tasks run (KONTROLER_RUNTIME, default local)')
+    .option('--runtime <local|container|kubernetes>', 'where tasks run (KONTROLER_RUNTIME, default local)')
+    .option('--pull-policy <p>', 'container runtime: IfNotPresent (default), Always or Never (KONTROLER_PULL_POLICY)')
     .option('--kubeconfig <file>', 'kubeconfig (KONTROLER_KUBECONFIG; default KUBECONFIG, ~/.kube/config or in-cluster)')
     .option('--namespaces <a,b>', 'work only in these namespaces (KONTROLER_NAMESPACES, default all)')
     .option('--shard <name>', 'work only in namespaces labelled kontroler.greedykomodo/shard=<name> (KONTROLER_SHARD)')
@@ -47,11 +59,12 @@ export function register(program: Command): void {
     .option('--webhook-cert-dir <dir>', 'tls.crt and tls.key for the webhook server (KONTROLER_WEBHOOK_CERT_DIR; default self-signed)')
     .option('--kube-qps <n>', 'Kubernetes client requests per second (KONTROLER_KUBE_QPS, default 20)')
     .option('--kube-burst <n>', 'Kubernetes client burst (KONTROLER_KUBE_BURST, default 30)')
-    .action(async (o: SettingFlags & KubeFlags) => {
+    .action(async (o: SettingFlags & KubeFlags & ContainerFlags) => {
       const s = readSettings(o);
       if (!s.databaseUrl) throw new Error('kontroler controller needs DATABASE_URL (a PostgreSQL connection string)');
       const kube = readKubeSettings(o);
-      const stack = await startOrExit(s, { embedded: false, server: false, folder: o.dags !== undefined }, kube);
+      const container = kube.runtime === 'container' ? readContainerSettings(o) : undefined;
+      const stack = await startOrExit(s, { embedded: false, server: false, folder: o.dags !== undefined }, kube, container);
       await stack.untilSignal();
     });
 }

@@ -139,6 +139,7 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
     image: spec.image,
     env: envOf(spec, token),
     ...(t.resources ? { resources: t.resources } : {}),
+    ...(t.imagePullPolicy ? { imagePullPolicy: t.imagePullPolicy } : {}),
   };
   let initContainers: V1Container[] | undefined;
   if (spec.script !== undefined) {
