@@ -93,8 +93,15 @@ describe('kontroler remote commands', () => {
     assert.equal(r.code, 0, r.stderr);
     const started = await kontroler(env, ['run', 'forever', '-o', 'json']);
     const id = String((JSON.parse(started.stdout) as { id: number }).id);
+    // run-status -w prints the run again at each change until it ends; the server pushes them.
+    const watching = kontroler(env, ['run-status', id, '-w']);
     const c = await kontroler(env, ['cancel', id, '--wait']);
     assert.equal(c.code, 3, c.stderr);
+    const watched = await watching;
+    assert.equal(watched.code, 3, watched.stderr);
+    assert.match(watched.stdout, /canceled/);
+    const metrics = await (await fetch(`${env.url}/metrics`)).text();
+    assert.match(metrics, /kontroler_event_streams_total\{stream="run"\} [1-9]/, 'run --wait and run-status -w were told by the change stream');
     const retry = await kontroler(env, ['retry', id]);
     assert.equal(retry.code, 0, retry.stderr);
     assert.match(retry.stdout, /retry requested/);

@@ -8,8 +8,10 @@ export class Metrics {
   readonly duration: Histogram<'method' | 'route'>;
   readonly logFollowers: Gauge;
   readonly logins: Counter<'outcome'>;
+  /** Live-update streams opened, by stream (`run`: one run's, `all`: every visible run's). */
+  readonly eventStreams: Counter<'stream'>;
 
-  constructor(pool: PoolLike, followers: () => number) {
+  constructor(pool: PoolLike, followers: () => number, eventStreams: () => number = () => 0) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kontroler_server_' });
     this.requests = new Counter({ name: 'kontroler_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
     this.duration = new Histogram({
@@ -20,6 +22,8 @@ export class Metrics {
       registers: [this.registry],
     });
     this.logFollowers = new Gauge({ name: 'kontroler_log_followers', help: 'Open log follow streams', registers: [this.registry], collect() { this.set(followers()); } });
+    this.eventStreams = new Counter({ name: 'kontroler_event_streams_total', help: 'Live-update streams opened, by stream (run, all)', labelNames: ['stream'], registers: [this.registry] });
+    new Gauge({ name: 'kontroler_event_streams', help: 'Open live-update streams', registers: [this.registry], collect() { this.set(eventStreams()); } });
     this.logins = new Counter({ name: 'kontroler_logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'], registers: [this.registry] });
     new Gauge({
       name: 'kontroler_runs',

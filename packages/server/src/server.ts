@@ -135,7 +135,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     authCache,
     runNamespaces: new Map(),
     runIndexes: new RunIndexCache(),
-    metrics: new Metrics(o.pool, () => logHub.followers),
+    metrics: new Metrics(o.pool, () => logHub.followers, () => runEvents.size),
     dagWorker: new DagWorker(config.dagWorker),
     identity: {
       ...(config.oidc ? { oidc: new OidcProvider(config.oidc) } : {}),

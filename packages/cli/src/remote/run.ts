@@ -20,10 +20,13 @@ export function exitCodeOf(status: string): number {
   return status === 'succeeded' ? 0 : status === 'canceled' ? 3 : 2;
 }
 
-function progress(d: RunDetail): string {
+/** The progress line of a run: its status and task counts. */
+export function progressLine(d: { id: number; status: string; taskCounts: Readonly<Record<string, number>>; taskTotal: number }): string {
   const c = (s: TaskStatus) => d.taskCounts[s] ?? 0;
   return `run ${d.id}: ${d.status} — ${c('succeeded')}/${d.taskTotal} succeeded, ${c('running')} running, ${c('waiting')} waiting to retry, ${c('failed')} failed, ${c('skipped')} skipped`;
 }
+
+const ENDED = new Set(['succeeded', 'failed', 'canceled']);
 
 /** Failed tasks `run --wait` names at the end (the rest: `kontroler run-status ID`). */
 export const OUTCOME_FAILED_MAX = 20;
@@ -49,15 +52,66 @@ export async function outcomeOf(client: KontrolerClient, d: RunDetail): Promise<
   return outcomeLines(d, failed);
 }
 
-/** Polls the run until it ends, printing a line whenever its progress changes. */
+/**
+ * Waits for the run to end, printing a line whenever its progress changes: told by the server's
+ * change stream (GET /runs/{id}/events), or by polling every `intervalMs` when the server has no
+ * stream for it (an older server, too many streams).
+ */
 export async function waitForRun(client: KontrolerClient, id: number, out: (line: string) => void, intervalMs = WAIT_POLL_MS): Promise<RunDetail> {
   let last = '';
-  for (;;) {
-    const d = await client.getRun(id);
-    const line = progress(d);
+  const show = (line: string): void => {
     if (line !== last) out(line);
     last = line;
-    if (d.status === 'succeeded' || d.status === 'failed' || d.status === 'canceled') return d;
+  };
+  const abort = new AbortController();
+  try {
+    for await (const change of client.watchRun(id, { signal: abort.signal })) {
+      show(progressLine(change));
+      if (ENDED.has(change.status)) {
+        abort.abort();
+        return await client.getRun(id);
+      }
+    }
+  } catch (err) {
+    if (!streamUnavailable(err)) throw err;
+  }
+  for (;;) {
+    const d = await client.getRun(id);
+    show(progressLine(d));
+    if (ENDED.has(d.status)) return d;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The server cannot stream changes (no such route, or too many streams now): poll instead. */
+function streamUnavailable(err: unknown): boolean {
+  const status = (err as { status?: unknown }).status;
+  return status === 404 || status === 405 || status === 503 || status === 0;
+}
+
+/**
+ * Calls `each` with the run now and again after every change, until it ends (`run-status -w`);
+ * polls when the server has no change stream. Returns the run's last status.
+ */
+export async function watchRunChanges(client: KontrolerClient, id: number, each: () => Promise<void>, intervalMs = WAIT_POLL_MS): Promise<string> {
+  const abort = new AbortController();
+  try {
+    for await (const change of client.watchRun(id, { signal: abort.signal })) {
+      await each();
+      if (ENDED.has(change.status)) {
+        abort.abort();
+        return change.status;
+      }
+    }
+  } catch (err) {
+    if (!streamUnavailable(err)) throw err;
+  }
+  for (let version = ''; ; ) {
+    const d = await client.getRun(id);
+    const now = `${d.status} ${JSON.stringify(d.taskCounts)}`;
+    if (now !== version) await each();
+    version = now;
+    if (ENDED.has(d.status)) return d.status;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -8,6 +8,7 @@ import { connect, withConn, type ConnOptions } from './connection.js';
 import { printRuns } from './get.js';
 import { format } from './output.js';
 import { printRunStatus } from './run-status.js';
+import { exitCodeOf, watchRunChanges } from './run.js';
 
 /**
  * The list cursor for "runs older than run `id`": the API's runs cursor is the last run id of a
@@ -53,9 +54,18 @@ export function register(program: Command): void {
       .command('run-status')
       .description("show a run's task counts and each task's attempts, exit codes and durations (a large run: the tasks not succeeded)")
       .argument('<id>', 'run id')
-      .option('--all', 'every task, also of a large run (streamed page by page)'),
-  ).action(async (id: string, o: ConnOptions & { all?: boolean }) => {
+      .option('--all', 'every task, also of a large run (streamed page by page)')
+      .option('-w, --watch', 'print it again at every change until the run ends (pushed by the server); exit code = outcome'),
+  ).action(async (id: string, o: ConnOptions & { all?: boolean; watch?: boolean }) => {
     const { client } = await connect(o);
-    await printRunStatus(client, positiveId('run', id), o);
+    const run = positiveId('run', id);
+    if (!o.watch) return printRunStatus(client, run, o);
+    let first = true;
+    const status = await watchRunChanges(client, run, async () => {
+      if (!first && format(o) === 'table') process.stdout.write('\n');
+      first = false;
+      await printRunStatus(client, run, o);
+    });
+    process.exitCode = exitCodeOf(status);
   });
 }

@@ -118,6 +118,7 @@ export function eventRoutes(): AnyRoute[] {
         const last = c.req.headers['last-event-id'];
         const resume = typeof last === 'string' && VERSION.test(last) ? last : undefined;
         const sub = c.ctx.runEvents.subscribe(c.params.id);
+        c.ctx.metrics.eventStreams.inc({ stream: 'run' });
         return stream(c, sub, (signal) => runEvents(c.ctx, sub, c.params.id, resume, signal));
       },
     }),
@@ -143,6 +144,7 @@ export function eventRoutes(): AnyRoute[] {
           (allowed === undefined || allowed.includes(r.namespace)) && (ns === undefined || r.namespace === ns) && (dag === undefined || r.dagName === dag);
         const resumed = typeof c.req.headers['last-event-id'] === 'string';
         const sub = c.ctx.runEvents.subscribe();
+        c.ctx.metrics.eventStreams.inc({ stream: 'all' });
         return stream(c, sub, (signal) => allEvents(c.ctx, sub, visible, resumed, signal));
       },
     }),
