@@ -1,7 +1,8 @@
 // A run: its task counts by status (each a filter), its graph coloured by live task state, the
 // timeline of attempts, a virtualised task table, and a panel for the selected task (attempts +
-// log). While the run is active the page polls GET /runs/{id} every second (docs/ui.md explains
-// the choice); cancel, retry-from-failed and re-run are one click. A run too large for its task
+// log). While the run is active the page is told of each change by the run's change stream
+// (GET /runs/{id}/events) and reads it again; it polls every second only while the stream is not
+// open (docs/ui.md); cancel, retry-from-failed and re-run are one click. A run too large for its task
 // graph (the server sends `graphSummary` instead) opens on the table, its graph grouped by name
 // prefix, and polls only the counts, the first page and the table's pages in view. A mapped task
 // is one node and one row; its panel lists its instances (filtered by `?istatus=`), the timeline
@@ -13,6 +14,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi, errorText } from '../../api.js';
 import { formatDuration, formatRelative, formatTimestamp } from '../../lib/format.js';
 import { isActive } from '../../lib/status.js';
+import { useLiveEvents } from '../../lib/live.js';
 import { ErrorBox, Skeleton, StatusBadge, useNow, useToast } from '../../lib/ui.js';
 import { useSession } from '../auth/session.js';
 import type { RunDetail, RunTask } from '@kontroler/client';
@@ -36,7 +38,12 @@ const TIMELINE_MAX_INSTANCES = 2000;
 
 type View = 'graph' | 'timeline' | 'tasks';
 
-/** The queries of this page that hold task state (refreshed at once after a decision). */
+/** The stream's events that mean the run changed. */
+const RUN_EVENTS = ['run'];
+/** While the change stream is open, a slow poll all the same (a change the stream could not tell). */
+const LIVE_FALLBACK_POLL_MS = 15_000;
+
+/** The queries of this page that hold task state (refreshed at once after a decision, and at each change). */
 const RUN_QUERIES = new Set(['run', 'run-tasks', 'run-task', 'run-instance', 'run-instances']);
 
 export function RunDetailPage() {
@@ -54,7 +61,10 @@ export function RunDetailPage() {
   const attempt = params.get('attempt') ? Number(params.get('attempt')) : undefined;
   const filter = taskFilterFromQuery(params);
   const fkey = filterKey(filter);
-  const poll = (d: RunDetail | undefined) => (d && !isActive(d.status) && !d.requested ? false : 1000);
+  // Told by the run's change stream; polled every second only while the stream is not open.
+  const refreshRun = useCallback(() => void qc.invalidateQueries({ predicate: (q) => RUN_QUERIES.has(String(q.queryKey[0])) && q.queryKey[1] === id }), [qc, id]);
+  const live = useLiveEvents(Number.isSafeInteger(id) && id > 0 ? `/api/v1/runs/${id}/events` : undefined, RUN_EVENTS, refreshRun);
+  const poll = (d: RunDetail | undefined) => (d && !isActive(d.status) && !d.requested ? false : live ? LIVE_FALLBACK_POLL_MS : 1000);
   const run = useQuery({
     queryKey: ['run', id],
     queryFn: () => api.getRun(id),
@@ -160,7 +170,7 @@ export function RunDetailPage() {
   };
 
   return (
-    <div className="page full" data-testid="run-page" data-run-status={r.status}>
+    <div className="page full" data-testid="run-page" data-run-status={r.status} data-live={live ? "true" : "false"}>
       <div className="page-head">
         <span className="crumbs">
           <Link to="/runs">Runs</Link> /
@@ -266,7 +276,7 @@ export function RunDetailPage() {
             task={shown}
             subDag={dagRefs.get(shown.name)}
             editable={editable}
-            onChanged={() => void qc.invalidateQueries({ predicate: (q) => RUN_QUERIES.has(String(q.queryKey[0])) && q.queryKey[1] === id })}
+            onChanged={refreshRun}
             attempt={attempt}
             onAttempt={(n) => select(shown.name, n)}
             onClose={() => select(undefined)}

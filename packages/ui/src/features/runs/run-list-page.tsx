@@ -1,20 +1,27 @@
 // Runs: filters (DAG, status, time) kept in the URL, keyset pagination, live refresh of page 1.
 // A child run (started by a dagRef task) names its parent run next to its number.
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RunStatus } from '@kontroler/client';
 import { useApi } from '../../api.js';
 import { formatDuration, formatRelative, formatTimestamp } from '../../lib/format.js';
 import { RUN_STATUSES } from '../../lib/status.js';
 import { CountsBar, StatusBadge, useCursorPages, useDebounced, useNow } from '../../lib/ui.js';
 import { ListCard } from '../../lib/list-card.js';
+import { useLiveEvents } from '../../lib/live.js';
 import { SINCE_CHOICES, filtersFromQuery, filtersToQuery, runsQuery, type RunFilters } from './filters.js';
 
 const SINCE_LABEL: Record<string, string> = { '': 'Any time', '1h': 'Last hour', '24h': 'Last 24 h', '7d': 'Last 7 days', '30d': 'Last 30 days' };
 
+/** Events of the change stream that mean the list may have changed. */
+const LIST_EVENTS = ['run', 'resync'];
+
 export function RunListPage() {
   const api = useApi();
+  const qc = useQueryClient();
+  // Told of run changes by the change stream (at most twice a second); polled only while it is not open.
+  const live = useLiveEvents('/api/v1/events', LIST_EVENTS, useCallback(() => void qc.invalidateQueries({ queryKey: ['runs'] }), [qc]), 500);
   const now = useNow(5000);
   const [params, setParams] = useSearchParams();
   const filters = filtersFromQuery(params);
@@ -29,7 +36,7 @@ export function RunListPage() {
     queryKey: ['runs', key, pages.cursor],
     queryFn: () => api.listRuns(runsQuery(effective, Date.now(), pages.cursor, 30)),
     placeholderData: keepPreviousData,
-    refetchInterval: pages.page === 1 ? 3000 : false,
+    refetchInterval: pages.page === 1 ? (live ? 30_000 : 3000) : false,
   });
   useEffect(() => {
     if (dag !== filters.dag) set({ ...filters, dag });
