@@ -4,8 +4,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { KontrolerError, messageOf } from '@kontroler/core';
-import type { AttemptKey, RuntimeEvent } from '@kontroler/engine';
-import { attemptDir, describeKey } from '@kontroler/runtime-local';
+import type { AttemptKey } from '@kontroler/engine';
+import { RuntimePlumbing, attemptDir, describeKey } from '@kontroler/runtime-local';
 import type { ContainerEngine } from './container-engine.js';
 import { statusOf } from './engine-error.js';
 import { containerName, scopeOf } from './naming.js';
@@ -43,7 +43,7 @@ export function keyString(k: AttemptKey): string {
   return `${k.runId}\u0000${k.task}\u0000${k.attempt}`;
 }
 
-export class RuntimeState {
+export class RuntimeState extends RuntimePlumbing {
   readonly engine: ContainerEngine;
   readonly stateDir: string;
   readonly host: string;
@@ -56,24 +56,20 @@ export class RuntimeState {
   readonly pollMs: number;
   readonly inspectEvery: number;
   readonly startGraceMs: number;
-  readonly log: (msg: string) => void;
-  readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   /** By keyString. */
   readonly tracked = new Map<string, Tracked>();
   /** Containers asked to stop that nobody watches: only the SIGKILL escalation is ours (name → when). */
   readonly strays = new Map<string, number>();
   /** Attempts whose `exited` this runtime emitted (keyString). */
   readonly ended = new Set<string>();
-  readonly queues = new Map<string, Promise<void>>();
-  readonly background = new Set<Promise<void>>();
   private ticker: NodeJS.Timeout | undefined;
   ticks = 0;
-  closed = false;
 
   constructor(
     opts: DockerContainerRuntimeOptions,
     private readonly tick: () => void,
   ) {
+    super('container runtime', opts.log ?? (() => {}));
     this.engine = opts.engine;
     this.stateDir = resolve(opts.stateDir);
     this.host = opts.host ?? `${hostname()}:${this.stateDir}`;
@@ -85,7 +81,6 @@ export class RuntimeState {
     this.pollMs = opts.pollMs ?? 250;
     this.inspectEvery = opts.inspectEvery ?? 8;
     this.startGraceMs = opts.startGraceMs ?? 3000;
-    this.log = opts.log ?? (() => {});
   }
 
   dirOf(key: AttemptKey): string {
@@ -108,37 +103,6 @@ export class RuntimeState {
 
   stillRunning(key: AttemptKey): KontrolerError {
     return new KontrolerError('INVALID_STATE', `attempt ${describeKey(key)} is still running in its container: kill it and wait for its exited event before releasing it`);
-  }
-
-  serial<T>(id: string, op: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(id) ?? Promise.resolve();
-    const next = prev.then(op);
-    const done = next.then(
-      () => {},
-      () => {},
-    );
-    this.queues.set(id, done);
-    void done.then(() => {
-      if (this.queues.get(id) === done) this.queues.delete(id);
-    });
-    return next;
-  }
-
-  runInBackground(p: Promise<void>): void {
-    const guarded = p.catch((e: unknown) => this.log(`container runtime: ${messageOf(e)}`));
-    this.background.add(guarded);
-    void guarded.then(() => this.background.delete(guarded));
-  }
-
-  emit(ev: RuntimeEvent): void {
-    if (this.closed) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(ev);
-      } catch (e) {
-        this.log(`container runtime: an event listener threw on ${ev.type}: ${messageOf(e)}`);
-      }
-    }
   }
 
   remember(key: AttemptKey): void {

@@ -7,3 +7,4 @@ export { resolveTaskUser, type TaskUser } from './task-user.js';
 export { attemptEnv, expandK8sVars, type Env } from './environment.js';
 export { readOutputs, outputsDir, type OutputsRead } from './outputs.js';
 export { attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
+export { RuntimePlumbing } from './runtime-plumbing.js';

@@ -6,7 +6,7 @@ import type { FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { KontrolerError, messageOf } from '@kontroler/core';
-import type { AttemptKey, RuntimeEvent } from '@kontroler/engine';
+import type { AttemptKey } from '@kontroler/engine';
 import { pickInherited, type Env } from './environment.js';
 import { inspectAttempt, type AttemptOnDisk } from './inspect.js';
 import type { LogTail } from './log-tail.js';
@@ -14,6 +14,7 @@ import { describeKey } from './paths.js';
 import { Spawner } from './spawner.js';
 import type { TaskUser } from './task-user.js';
 import { Trash } from './trash.js';
+import { RuntimePlumbing } from './runtime-plumbing.js';
 
 export interface LocalProcessRuntimeOptions {
   readonly stateDir: string;
@@ -106,20 +107,18 @@ export function keyOf(k: AttemptKey): AttemptKey {
  * The state and plumbing of one LocalProcessRuntime, shared by its launch, watch and kill parts.
  * `tick` is the poll (watch.ts), passed in so this file depends on none of them.
  */
-export class RuntimeState {
+export class RuntimeState extends RuntimePlumbing {
   /** Attempts are visible only on this machine, in this state folder: `<hostname>:<stateDir>`. */
   readonly host: string;
   readonly stateDir: string;
   readonly clock: () => number;
   readonly killGraceMs: number;
-  readonly log: (msg: string) => void;
   readonly inheritedEnv: Readonly<Env>;
   readonly spawnGraceMs: number;
   readonly taskUser: TaskUser | undefined;
   /** Set once the folders above the workspaces can be searched by the task user. */
   searchable: Promise<void> | undefined;
   readonly pollMs: number;
-  readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   readonly tracked = new Map<string, Tracked>();
   readonly strays = new Map<string, Stray>();
   /** Attempt folders whose `exited` this runtime emitted: release skips the disk inspection. */
@@ -129,22 +128,19 @@ export class RuntimeState {
   readonly spawner: Spawner | undefined;
   readonly trash: Trash;
   /** Per attempt folder: the last queued operation, so start/adopt/kill/release of one attempt run one at a time. */
-  readonly queues = new Map<string, Promise<void>>();
-  readonly background = new Set<Promise<void>>();
   readonly abort = new AbortController();
   private ticker: NodeJS.Timeout | undefined;
   ticks = 0;
-  closed = false;
 
   constructor(
     opts: LocalProcessRuntimeOptions,
     private readonly tick: () => void,
   ) {
+    super('local runtime', opts.log ?? (() => {}));
     this.stateDir = resolve(opts.stateDir);
     this.host = opts.host ?? `${hostname()}:${this.stateDir}`;
     this.clock = opts.clock ?? Date.now;
     this.killGraceMs = opts.killGraceMs ?? 5000;
-    this.log = opts.log ?? (() => {});
     // Like spawn's default of inheriting process.env, but only the basics: no secrets leak in.
     this.inheritedEnv = opts.inheritedEnv ?? pickInherited(process.env);
     this.spawnGraceMs = opts.spawnGraceMs ?? 3000;
@@ -177,43 +173,12 @@ export class RuntimeState {
     );
   }
 
-  serial<T>(dir: string, op: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(dir) ?? Promise.resolve();
-    const next = prev.then(op);
-    const done = next.then(
-      () => {},
-      () => {},
-    );
-    this.queues.set(dir, done);
-    void done.then(() => {
-      if (this.queues.get(dir) === done) this.queues.delete(dir);
-    });
-    return next;
-  }
-
-  runInBackground(p: Promise<void>): void {
-    const guarded = p.catch((e: unknown) => this.log(`local runtime: ${messageOf(e)}`));
-    this.background.add(guarded);
-    void guarded.then(() => this.background.delete(guarded));
-  }
-
   logSink(key: AttemptKey): (offset: number, data: Uint8Array) => void {
     return (offset, data) => this.emit({ type: 'log', key, offset, data });
   }
 
   logError(key: AttemptKey): (e: unknown) => void {
     return (e) => this.log(`local runtime: reading the log of ${describeKey(key)} failed: ${messageOf(e)}; will retry`);
-  }
-
-  emit(ev: RuntimeEvent): void {
-    if (this.closed) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(ev);
-      } catch (e) {
-        this.log(`local runtime: an event listener threw on ${ev.type}: ${messageOf(e)}`);
-      }
-    }
   }
 
   ensureTicker(): void {

@@ -68,6 +68,34 @@ export async function call<T = Record<string, unknown>>(
   return { status: res.status, body: parsed as T, text, headers: res.headers };
 }
 
+/**
+ * Like `call`, for a route that may answer with a live stream that never ends (Server-Sent
+ * Events): a 2xx stream is closed once its headers are in (body ''); any other answer is read whole.
+ */
+export async function callMaybeStream<T = Record<string, unknown>>(url: string, method: string, path: string, opts: { token?: string; headers?: Record<string, string> } = {}): Promise<Res<T>> {
+  const headers: Record<string, string> = { accept: 'text/event-stream', ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const abort = new AbortController();
+  const res = await fetch(`${url}${path}`, { method, headers, signal: abort.signal });
+  if (res.ok && (res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    abort.abort();
+    return { status: res.status, body: undefined as T, text: '', headers: res.headers };
+  }
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed as T, text, headers: res.headers };
+}
+
+/** Whether a route answers only with a live stream (GET /events, /runs/{id}/events). */
+export function isStreamRoute(r: { produces?: readonly string[] }): boolean {
+  return (r.produces ?? []).length > 0 && (r.produces ?? []).every((p) => p === 'text/event-stream');
+}
+
 export async function login(url: string, username: string, password: string): Promise<string> {
   const r = await call<{ token: string }>(url, 'POST', '/api/v1/auth/login', { body: { username, password } });
   if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MAX_RESOURCE_BODY_BYTES, type AnyRoute } from '@kontroler/server';
-import { ADMIN_PASSWORD, DAG_YAML, call, login, seedRun, startHarness, type Harness, type Res } from './harness.js';
+import { ADMIN_PASSWORD, DAG_YAML, call, callMaybeStream, isStreamRoute, login, seedRun, startHarness, type Harness, type Res } from './harness.js';
 
 let h: Harness;
 let token: string;
@@ -124,7 +124,7 @@ describe('malformed input never gets a 5xx', () => {
         const e = encodeURIComponent(s);
         const p = r.url.replace(':ns', e).replace(':name', e).replace(':id', e).replace(':task', e).replace(':n', e).replace(':username', e).replace(':tokenId', e).replace(':version', e);
         const qs = new URLSearchParams(q).toString();
-        const res = await call(h.url, 'GET', `${p}${qs ? `?${qs}` : ''}`, { token });
+        const res = await (isStreamRoute(r) ? callMaybeStream : call)(h.url, 'GET', `${p}${qs ? `?${qs}` : ''}`, { token });
         checkClientError(res, `GET ${p}?${qs}`);
       }),
       runs(250),

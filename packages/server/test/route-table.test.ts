@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AnyRoute } from '@kontroler/server';
 import type { Role, RoleBinding } from '@kontroler/store';
 import { revokeSession } from '@kontroler/store';
-import { ADMIN_PASSWORD, DAG_YAML, call, login, seedRun, sessionFor, startHarness, userWithSession, type Harness } from './harness.js';
+import { ADMIN_PASSWORD, DAG_YAML, call, callMaybeStream, isStreamRoute, login, seedRun, sessionFor, startHarness, userWithSession, type Harness } from './harness.js';
 
 let h: Harness;
 let runId: number;
@@ -49,6 +49,7 @@ function pathOf(r: AnyRoute, ns = 'default'): string {
 
 function request(r: AnyRoute, headers: Record<string, string>) {
   const path = pathOf(r);
+  if (isStreamRoute(r)) return callMaybeStream(h.url, r.method, path, { headers });
   if (r.method === 'GET' || r.method === 'DELETE') return call(h.url, r.method, path, { headers });
   if (r.body === 'text' || r.body === 'raw') return call(h.url, r.method, path, { headers, raw: DAG_YAML('seeded') });
   return call(h.url, r.method, path, { headers, body: {} });
