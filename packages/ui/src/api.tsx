@@ -41,6 +41,15 @@ export function useApi(): KontrolerClient {
   return c;
 }
 
+/**
+ * Whether a failed read is worth trying again: network failures and server errors (5xx, 0), not
+ * an answer that will not change (401, 403, 404 and the other 4xx).
+ */
+export function isRetryable(e: unknown): boolean {
+  const status = e instanceof ApiError ? e.status : typeof e === 'object' && e !== null ? (e as { status?: unknown }).status : undefined;
+  return typeof status !== 'number' || status === 0 || status === 429 || status >= 500;
+}
+
 export function isUnauthenticated(e: unknown): boolean {
   return e instanceof ApiError ? e.status === 401 : typeof e === 'object' && e !== null && (e as { status?: number }).status === 401;
 }

@@ -3,7 +3,7 @@
 import { lazy, Suspense, useCallback, useMemo, useRef } from 'react';
 import { Navigate, Route, RouterProvider, Routes, createBrowserRouter, useLocation } from 'react-router';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { ApiProvider, createApi, isUnauthenticated } from './api.js';
+import { ApiProvider, createApi, isRetryable, isUnauthenticated } from './api.js';
 import { LoginPage } from './features/auth/login-page.js';
 import { NoAccessPage } from './features/auth/no-access-page.js';
 import { SessionProvider, useSession } from './features/auth/session.js';
@@ -63,7 +63,7 @@ export function App() {
       queryCache: new QueryCache({ onError }),
       mutationCache: new MutationCache({ onError }),
       defaultOptions: {
-        queries: { retry: (n, e) => !isUnauthenticated(e) && n < 2, refetchOnWindowFocus: true, staleTime: 5_000 },
+        queries: { retry: (n, e) => isRetryable(e) && n < 2, refetchOnWindowFocus: true, staleTime: 5_000 },
       },
     });
   }, []);

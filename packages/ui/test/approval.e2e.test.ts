@@ -170,6 +170,15 @@ test('a viewer sees the request with the buttons disabled (the API refuses them)
   const viewerErrors: string[] = [];
   vp.on('pageerror', (e) => viewerErrors.push(e.message));
   await signIn(vp, 'vera', VIEWER_PASSWORD);
+  // What a viewer cannot do is not offered, or is disabled saying why.
+  assert.equal(await vp.locator('nav.sidebar a:has-text("New DAG")').count(), 0, 'no New DAG in the sidebar');
+  const newDag = vp.locator('.page-head button:has-text("New DAG")');
+  assert.equal(await newDag.isDisabled(), true);
+  assert.match((await newDag.getAttribute('title')) ?? '', /needs the editor role/);
+  await vp.goto(`${base}/editor`);
+  await vp.waitForSelector('[data-testid=editor-read-only]');
+  assert.match(await vp.locator('[data-testid=editor-read-only]').innerText(), /viewer in namespace default: saving a DAG there needs the editor role/);
+  assert.equal(await vp.locator('[data-testid=save]').isDisabled(), true, 'Save is disabled before anything is drawn');
   await openWaitingGate(vp, run.id);
   const vpanel = vp.locator('[data-testid=task-panel]');
   assert.equal(await vpanel.locator('[data-testid=approval-message]').innerText(), `Deploy build of run ${run.id}?`);

@@ -65,7 +65,7 @@ async function canvasSettled(): Promise<void> {
   );
 }
 
-async function drawEdge(from: string, to: string): Promise<void> {
+async function drawEdge(from: string, to: string, whileOverTarget: () => Promise<void> = async () => {}): Promise<void> {
   // The handles are measured first: if the viewport still moves, the drag would miss them.
   await canvasSettled();
   const src = page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`);
@@ -76,6 +76,7 @@ async function drawEdge(from: string, to: string): Promise<void> {
   await page.mouse.down();
   await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 10, { steps: 8 });
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+  await whileOverTarget();
   await page.mouse.up();
 }
 
@@ -202,7 +203,22 @@ test('build a 4-task DAG in the visual editor: drag, connect, edit, cycles refus
   assert.equal(await page.locator('.react-flow__edge').count(), 3);
 
   // A cycle is refused while drawing: no edge appears, the reason is shown.
-  await drawEdge('report', 'extract');
+  // While it is dragged over the target, the line it would draw is red (the danger colour).
+  let stroke = '';
+  let danger = '';
+  await drawEdge('report', 'extract', async () => {
+    await page.waitForSelector('.react-flow__connection.invalid .react-flow__connection-path');
+    stroke = await page.$eval('.react-flow__connection.invalid .react-flow__connection-path', (el) => getComputedStyle(el).stroke);
+    danger = await page.evaluate(() => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--danger)';
+      document.body.append(probe);
+      const c = getComputedStyle(probe).color;
+      probe.remove();
+      return c;
+    });
+  });
+  assert.equal(stroke, danger, `an invalid connection is drawn in the danger colour (${stroke} vs ${danger})`);
   await page.waitForSelector('[data-testid=canvas-hint]:has-text("cycle")');
   assert.equal(await page.locator('.react-flow__edge').count(), 3);
 
@@ -273,6 +289,35 @@ test('run it and watch it succeed live; read a task log', async () => {
   await page.waitForSelector('[data-testid=gantt] .gantt-bar');
   assert.equal(await page.locator('[data-testid=gantt] .gantt-bar').count(), 4);
   await shot('run-timeline-light');
+  // Esc closes the task panel, as the `?` help says (not while a field has the keys).
+  await page.locator('[data-testid=run-page] h1').click();
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=task-panel]', { state: 'detached' });
+  assert.equal(new URL(page.url()).searchParams.get('task'), null, 'the selection is gone from the URL');
+});
+
+test('the task panel fits: at 1440 px its log toolbar keeps Download inside; at 390 px the panel goes under a graph that keeps its size', async () => {
+  const sizes = page.viewportSize() ?? { width: 1280, height: 800 };
+  try {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${base}/runs/${pipelineRun}?task=transform`);
+    await page.waitForSelector('[data-testid=log-viewer][data-state=ended]');
+    const panel = (await page.locator('[data-testid=task-panel]').boundingBox())!;
+    const download = (await page.locator('[data-testid=log-viewer] button:has-text("Download")').boundingBox())!;
+    assert.ok(download.x + download.width <= panel.x + panel.width, `Download ends at ${download.x + download.width}, the panel at ${panel.x + panel.width}`);
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForFunction(() => (document.querySelector('[data-testid=task-panel]')?.getBoundingClientRect().width ?? 999) <= 390);
+    const graph = (await page.locator('.run-main').boundingBox())!;
+    const narrow = (await page.locator('[data-testid=task-panel]').boundingBox())!;
+    assert.ok(graph.width > 200 && graph.height > 200, `the graph keeps its size: ${graph.width}×${graph.height}`);
+    assert.ok(narrow.x >= 0 && narrow.x + narrow.width <= 390, `the panel is inside the screen: ${narrow.x}..${narrow.x + narrow.width}`);
+    const closeBox = (await page.getByRole('button', { name: 'Close task panel' }).boundingBox())!;
+    assert.ok(closeBox.x + closeBox.width <= 390, 'Close is reachable without scrolling sideways');
+    await shot('run-narrow');
+  } finally {
+    await page.setViewportSize(sizes);
+  }
 });
 
 test("a failed task's retry attempts, each with its exit code and log", async () => {
@@ -408,6 +453,20 @@ spec:
   await page.waitForSelector('.task-node[data-status=running]', { timeout: 30_000 });
   await page.getByRole('button', { name: 'Cancel' }).click();
   await page.waitForSelector('[data-testid=run-page][data-run-status=canceled]', { timeout: 30_000 });
+  // The API retries a canceled run (its canceled tasks run again): so does the button.
+  assert.equal(await page.getByRole('button', { name: 'Retry failed' }).isEnabled(), true, 'Retry failed is enabled on a canceled run');
+});
+
+test('a missing run answers at once: a 404 is not retried', async () => {
+  const asked: string[] = [];
+  const onRequest = (r: import('playwright-core').Request) => {
+    if (new URL(r.url()).pathname === '/api/v1/runs/99999') asked.push(r.method());
+  };
+  page.on('request', onRequest);
+  await page.goto(`${base}/runs/99999`);
+  await page.waitForSelector('text=/run 99999 not found/i', { timeout: 10_000 });
+  page.off('request', onRequest);
+  assert.deepEqual(asked, ['GET'], `one request, no retries: ${asked.length}`);
 });
 
 test('create an API token (shown once) and revoke it', async () => {

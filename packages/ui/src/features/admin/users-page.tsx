@@ -13,7 +13,7 @@ export function UsersPage() {
   const qc = useQueryClient();
   const toast = useToast();
   const now = useNow(60_000);
-  const { me } = useSession();
+  const { me, isAdmin } = useSession();
   const [editing, setEditing] = useState<User | 'new'>();
   const list = useQuery({ queryKey: ['users'], queryFn: () => api.listUsers() });
   const update = useMutation({
@@ -34,7 +34,7 @@ export function UsersPage() {
       <div className="page-head">
         <h1>Users</h1>
         <span className="spacer" />
-        <button className="primary" onClick={() => setEditing('new')}>
+        <button className="primary" onClick={() => setEditing('new')} disabled={!isAdmin} title={isAdmin ? undefined : 'Creating users needs the admin role on every namespace (*)'}>
           New user
         </button>
       </div>

@@ -52,9 +52,15 @@ export function DagListPage() {
           onChange={(e) => setSearch(e.target.value)}
           style={{ width: 260 }}
         />
-        <Link className="btn primary" to="/editor">
-          ✚ New DAG
-        </Link>
+        {canEdit() ? (
+          <Link className="btn primary" to="/editor">
+            ✚ New DAG
+          </Link>
+        ) : (
+          <button className="primary" disabled title="Creating a DAG needs the editor role in a namespace: you are a viewer">
+            ✚ New DAG
+          </button>
+        )}
       </div>
       <ListCard
         list={list}

@@ -12,6 +12,7 @@ import '@xyflow/react/dist/style.css';
 import type { FieldError, TaskSpec } from '@kontroler/core';
 import { ApiError, useApi } from '../../api.js';
 import { ErrorBox, Skeleton, useToast } from '../../lib/ui.js';
+import { useSession } from '../auth/session.js';
 import { freeSpot, layoutGraph } from '../graph/layout.js';
 import { edgeId, graphFromTasks } from '../graph/model.js';
 import { nodeTypes, type TaskFlowNode } from '../graph/task-node.js';
@@ -59,6 +60,7 @@ export function EditorPage() {
 
 function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
   const api = useApi();
+  const { canEdit } = useSession();
   const qc = useQueryClient();
   const nav = useNavigate();
   const toast = useToast();
@@ -258,6 +260,9 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
     </div>
   );
 
+  const targetNs = doc.metadata.namespace ?? 'default';
+  const mayEdit = canEdit(targetNs);
+  const whyNot = mayEdit ? undefined : `You are a viewer in namespace ${targetNs}: saving a DAG there needs the editor role`;
   return (
     <div className="page full" data-testid="editor">
       <div className="page-head">
@@ -280,10 +285,11 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
         <button onClick={() => setPositions(laidOut(doc))} title="Arrange the tasks automatically">
           Auto-layout
         </button>
-        <button className="primary" onClick={() => void save()} disabled={saving || problemCount > 0} data-testid="save">
+        <button className="primary" onClick={() => void save()} disabled={saving || problemCount > 0 || !mayEdit} title={whyNot} data-testid="save">
           {saving ? 'Saving…' : 'Save'}
         </button>
       </div>
+      {whyNot ? <div className="notice" role="note" data-testid="editor-read-only">{whyNot}: you may draw and validate, not save.</div> : null}
       <ErrorBox error={saveError} title="Not saved" />
       <div className={cls}>
         {view !== 'yaml' ? (

@@ -186,7 +186,7 @@ export function RunDetailPage() {
             <button onClick={() => act.mutate('cancel')} disabled={!active || act.isPending || r.cancelRequested} className="danger">
               Cancel
             </button>
-            <button onClick={() => act.mutate('retry')} disabled={r.status !== 'failed' || act.isPending} title="Run the failed tasks again, keeping the successful ones">
+            <button onClick={() => act.mutate('retry')} disabled={(r.status !== 'failed' && r.status !== 'canceled') || act.isPending} title="Run the failed, skipped and canceled tasks again, keeping the successful ones">
               Retry failed
             </button>
             <button onClick={() => act.mutate('rerun')} disabled={act.isPending} title="A new run with the same parameters">

@@ -22,7 +22,6 @@ export function RunListPage() {
   const qc = useQueryClient();
   // Told of run changes by the change stream (at most twice a second); polled only while it is not open.
   const live = useLiveEvents('/api/v1/events', LIST_EVENTS, useCallback(() => void qc.invalidateQueries({ queryKey: ['runs'] }), [qc]), 500);
-  const now = useNow(5000);
   const [params, setParams] = useSearchParams();
   const filters = filtersFromQuery(params);
   const [dagText, setDagText] = useState(filters.dag);
@@ -38,6 +37,9 @@ export function RunListPage() {
     placeholderData: keepPreviousData,
     refetchInterval: pages.page === 1 ? (live ? 30_000 : 3000) : false,
   });
+  // The durations of running runs tick every second; ages alone, every 5 s.
+  const running = list.data?.items.some((r) => r.durationMs === null && r.startedAt) ?? false;
+  const now = useNow(running ? 1000 : 5000);
   useEffect(() => {
     if (dag !== filters.dag) set({ ...filters, dag });
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -112,7 +114,7 @@ export function RunListPage() {
             </td>
             <td className="muted">{r.trigger}</td>
             <td title={formatTimestamp(r.createdAt)}>{formatRelative(r.createdAt, now)}</td>
-            <td>{r.durationMs !== null ? formatDuration(r.durationMs) : r.startedAt ? formatDuration(now - Date.parse(r.startedAt)) : '—'}</td>
+            <td>{r.durationMs !== null ? formatDuration(r.durationMs) : r.startedAt ? formatDuration(Math.max(now, Date.now()) - Date.parse(r.startedAt)) : '—'}</td>
           </tr>
         )}
       />

@@ -4,6 +4,7 @@
 // way back to its mapped task. An approval task runs no process: its panel shows what it asks and
 // the decision form (approvals/approval-section.tsx), and its attempt has no log. A dagRef task
 // runs a child run of another DAG: its panel links to the child run (its attempts' logs are there).
+import { useEffect } from 'react';
 import { Link } from 'react-router';
 import type { RunTask } from '@kontroler/client';
 import { formatDuration, formatTimestamp, formatBytes } from '../../lib/format.js';
@@ -39,6 +40,7 @@ export interface TaskPanelProps {
 }
 
 export function TaskPanel({ runId, namespace, task, subDag, editable, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
+  useEscapeToClose(onClose);
   const chosen = task.attempts.find((a) => a.attempt === attempt) ?? task.attempts[task.attempts.length - 1];
   const live = chosen ? chosen.finishedAt === null : false;
   const mapped = task.kind === 'map';
@@ -165,4 +167,18 @@ function AttemptsTable({ task, chosen, onAttempt, now }: { task: RunTask; chosen
       )}
     </div>
   );
+}
+
+/** Esc closes the panel, as the `?` help says: not while a dialog is open or a field has the keys. */
+function useEscapeToClose(onClose: () => void): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || document.querySelector('dialog[open]')) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+      onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
 }

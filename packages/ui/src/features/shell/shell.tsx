@@ -18,7 +18,7 @@ function Item({ to, icon, children }: { to: string; icon: string; children: Reac
 }
 
 export function Shell({ children }: { children: ReactNode }) {
-  const { me, isAdmin, signOut } = useSession();
+  const { me, isAdmin, canEdit, signOut } = useSession();
   const [theme, toggleTheme] = useTheme();
   return (
     <div className="shell">
@@ -29,7 +29,7 @@ export function Shell({ children }: { children: ReactNode }) {
         </div>
         <Item to="/dags" icon={ICON.dags!}>DAGs</Item>
         <Item to="/runs" icon={ICON.runs!}>Runs</Item>
-        <Item to="/editor" icon={ICON.editor!}>New DAG</Item>
+        {canEdit() ? <Item to="/editor" icon={ICON.editor!}>New DAG</Item> : null}
         <Item to="/stats" icon={ICON.stats!}>Stats</Item>
         <div className="nav-section">Access</div>
         <Item to="/tokens" icon={ICON.tokens!}>API tokens</Item>
