@@ -471,7 +471,15 @@ export class KontrolerClient {
   }
 }
 
-function parseSse(block: string): { event: string; data: string; id?: string } | undefined {
+/** One Server-Sent Events message (the `event`, its `data` lines joined, its `id`). */
+export interface SseMessage {
+  event: string;
+  data: string;
+  id?: string;
+}
+
+/** The message of one SSE block (the lines between two blank lines); undefined when it has no data (a comment, `retry:`). */
+export function parseSse(block: string): SseMessage | undefined {
   let event = 'message';
   let id: string | undefined;
   const data: string[] = [];

@@ -75,3 +75,4 @@ export { backoffMs, isConnectionError, isRetryable, retryKind, type BackoffPolic
 export { DATA_FLOW_LIMITS } from './data-flow-limits.js';
 export { findReferences, substitute, itemText, type Reference, type ReferenceMatch, type ReferenceValues, type Substitution } from './references.js';
 export { checkCondition, evaluateCondition, type ConditionContext, type ConditionResult, type ConditionTask } from './condition.js';
+export { decodeOutputNames } from './output-names.js';

@@ -2,6 +2,7 @@
 // attempt) alone, so creating an attempt twice fails with a conflict instead of running it twice,
 // and a restarted controller finds its containers again; the labels carry the exact values.
 import { createHash } from 'node:crypto';
+import { decodeOutputNames } from '@kontroler/core';
 import type { AttemptKey } from '@kontroler/engine';
 
 const GROUP = 'kontroler.greedykomodo';
@@ -89,12 +90,5 @@ export function deadlineOf(labels: Readonly<Record<string, string>>): number | u
 }
 
 export function outputsOf(labels: Readonly<Record<string, string>>): string[] {
-  const raw = labels[LABELS.outputs];
-  if (raw === undefined) return [];
-  try {
-    const v: unknown = JSON.parse(raw);
-    return Array.isArray(v) ? v.filter((n): n is string => typeof n === 'string') : [];
-  } catch {
-    return [];
-  }
+  return decodeOutputNames(labels[LABELS.outputs]);
 }

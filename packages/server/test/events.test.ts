@@ -3,7 +3,7 @@
 // change ending the streams, and a client that does not read never growing the server's memory.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KontrolerClient, type RunChangeEvent } from '@kontroler/client';
+import { KontrolerClient, parseSse, type RunChangeEvent, type SseMessage } from '@kontroler/client';
 import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
 import { requestRun, setUserRoles } from '@kontroler/store';
 import { FakeRuntime, Recording } from '@kontroler/testing';
@@ -147,8 +147,26 @@ test('a client that does not read: the server holds at most 1,000 pending run id
   ctl.abort();
 });
 
-/** The messages of an SSE response. */
-async function* sseOf(res: Response): AsyncGenerator<{ event: string; data: string; id?: string }> {
+test('at the bound: with maxEventStreams open streams, the next is refused with 503 and Retry-After', async () => {
+  const small = await startHarness({ maxEventStreams: 1 });
+  const abort = new AbortController();
+  try {
+    const token = await login(small.url, 'admin', ADMIN_PASSWORD);
+    const open = await fetch(`${small.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
+    assert.equal(open.status, 200);
+    const refused = await call<{ code: string; message: string }>(small.url, 'GET', '/api/v1/events', { token, headers: { accept: 'text/event-stream' } });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.body.code, 'UNAVAILABLE');
+    assert.match(refused.body.message, /too many live-update streams/);
+    assert.equal(refused.headers.get('retry-after'), '5');
+  } finally {
+    abort.abort();
+    await small.close();
+  }
+});
+
+/** The messages of an SSE response (parsed as the client parses them). */
+async function* sseOf(res: Response): AsyncGenerator<SseMessage> {
   const reader = res.body!.getReader();
   const dec = new TextDecoder();
   let buf = '';
@@ -158,15 +176,9 @@ async function* sseOf(res: Response): AsyncGenerator<{ event: string; data: stri
     buf += dec.decode(value, { stream: true });
     let i: number;
     while ((i = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, i);
+      const m = parseSse(buf.slice(0, i));
       buf = buf.slice(i + 2);
-      const m: { event: string; data: string; id?: string } = { event: 'message', data: '' };
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) m.event = line.slice(7);
-        else if (line.startsWith('data: ')) m.data = line.slice(6);
-        else if (line.startsWith('id: ')) m.id = line.slice(4);
-      }
-      if (m.data) yield m;
+      if (m) yield m;
     }
   }
 }

@@ -40,6 +40,15 @@ export interface Res<T = Record<string, unknown>> {
   headers: Headers;
 }
 
+/** `text` as JSON, or undefined when it is empty or not JSON. */
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One request; JSON in and out unless `raw`/`contentType` say otherwise. */
 export async function call<T = Record<string, unknown>>(
   url: string,
@@ -59,13 +68,7 @@ export async function call<T = Record<string, unknown>>(
   }
   const res = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.status, body: parsed as T, text, headers: res.headers };
+  return { status: res.status, body: jsonOrUndefined(text) as T, text, headers: res.headers };
 }
 
 /**
@@ -82,13 +85,7 @@ export async function callMaybeStream<T = Record<string, unknown>>(url: string, 
     return { status: res.status, body: undefined as T, text: '', headers: res.headers };
   }
   const text = await res.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.status, body: parsed as T, text, headers: res.headers };
+  return { status: res.status, body: jsonOrUndefined(text) as T, text, headers: res.headers };
 }
 
 /** Whether a route answers only with a live stream (GET /events, /runs/{id}/events). */

@@ -9,7 +9,7 @@
 // the declared order: `<name> <bytes>\n` and exactly that many bytes of value. A record that would
 // not fit makes the whole message that header and that record's first line alone (the value is
 // refused, naming the output); a path that is not a regular file is `<name> -\n`.
-import { DATA_FLOW_LIMITS } from '@kontroler/core';
+import { DATA_FLOW_LIMITS, decodeOutputNames } from '@kontroler/core';
 import { GROUP } from './naming.js';
 
 /** Where the task writes its outputs (KONTROLER_OUTPUTS) in the pod. */
@@ -80,14 +80,7 @@ export function wrapCommand(names: readonly string[], argv: readonly string[]): 
 
 /** The declared names a pod records (OUTPUTS_ANNOTATION); [] when none (or unreadable). */
 export function declaredOutputs(pod: { metadata?: { annotations?: Record<string, string> } }): string[] {
-  const raw = pod.metadata?.annotations?.[OUTPUTS_ANNOTATION];
-  if (raw === undefined) return [];
-  try {
-    const v: unknown = JSON.parse(raw);
-    return Array.isArray(v) ? v.filter((n): n is string => typeof n === 'string') : [];
-  } catch {
-    return [];
-  }
+  return decodeOutputNames(pod.metadata?.annotations?.[OUTPUTS_ANNOTATION]);
 }
 
 /** One trailing newline is not part of the value (as on the local runtime). */
