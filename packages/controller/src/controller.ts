@@ -230,6 +230,7 @@ export class Controller {
         log: this.o.log,
         ...(this.o.maxRunningPerRun !== undefined ? { maxRunning: this.o.maxRunningPerRun } : {}),
         onDone: (id, why) => this.onActorDone(id, why),
+        onFreshAttempt: (key) => this.logs.fresh(key),
       });
       this.actors.set(r.id, actor);
       try {
@@ -302,22 +303,22 @@ export class Controller {
       actor.push({ type: 'attempt:started', task: ev.key.task, attempt: ev.key.attempt, at: ev.at, handle: ev.handle });
       return;
     }
-    // The whole log (with its kept tail) is stored before the attempt is recorded as ended:
-    // flush resolves only once written, retrying while the store is down.
-    this.logs.end({ runId, task: ev.key.task, attempt: ev.key.attempt });
-    this.logs.flush().then(
-      () =>
-        actor.push({
-          type: 'attempt:exited',
-          task: ev.key.task,
-          attempt: ev.key.attempt,
-          at: ev.at,
-          ...(ev.startedAt !== undefined ? { startedAt: ev.startedAt } : {}),
-          reason: ev.reason,
-          ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
-          ...(ev.outputs !== undefined ? { outputs: ev.outputs } : {}),
-          ...(ev.outputError !== undefined ? { outputError: ev.outputError } : {}),
-        }),
+    // The whole log (with its kept tail) is stored before the attempt is recorded as ended: what
+    // is not stored yet is saved with the end, in the same statement (takeEnd waits for a write
+    // of earlier output under way, retrying while the store is down).
+    const event = {
+      type: 'attempt:exited' as const,
+      task: ev.key.task,
+      attempt: ev.key.attempt,
+      at: ev.at,
+      ...(ev.startedAt !== undefined ? { startedAt: ev.startedAt } : {}),
+      reason: ev.reason,
+      ...(ev.exitCode !== undefined ? { exitCode: ev.exitCode } : {}),
+      ...(ev.outputs !== undefined ? { outputs: ev.outputs } : {}),
+      ...(ev.outputError !== undefined ? { outputError: ev.outputError } : {}),
+    };
+    this.logs.takeEnd({ runId, task: ev.key.task, attempt: ev.key.attempt }).then(
+      (log) => actor.push(log ? { type: 'exited-with-log', event, log } : event),
       (e: unknown) => this.o.log.warn(`run ${runId}: ${ev.key.task}#${ev.key.attempt} ended, but its log is not stored yet; leaving it to whoever adopts it: ${String(e)}`),
     );
   }

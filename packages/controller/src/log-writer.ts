@@ -24,10 +24,14 @@ export interface LogWriterOptions {
   readonly maxBufferedBytes?: number;
 }
 
-type Entry =
+type Entry = (
   | { readonly kind: 'data'; readonly key: AttemptLogKey; readonly offset: number; readonly data: Uint8Array; readonly seq: number }
   | { readonly kind: 'drop'; readonly key: AttemptLogKey; readonly offset: number; n: number; readonly seq: number }
-  | { readonly kind: 'end'; readonly key: AttemptLogKey; readonly seq: number };
+  | { readonly kind: 'end'; readonly key: AttemptLogKey; readonly seq: number }
+) & {
+  /** Taken by `takeEnd` (it stores the entry with the attempt's end): skipped by the queue. */
+  taken?: boolean;
+};
 
 interface Batch {
   readonly appends: AttemptLogAppend[];
@@ -52,6 +56,12 @@ export class LogWriter {
   private pendingBytes = 0;
   private readonly lastDrop = new Map<string, Entry & { kind: 'drop' }>();
   private readonly shapers = new Map<string, LogShaper>();
+  /** The queued entries of each attempt, in order (what `takeEnd` takes). */
+  private readonly byKey = new Map<string, Entry[]>();
+  /** Attempts whose end `takeEnd` is taking: batches leave their entries to it. */
+  private readonly taking = new Set<string>();
+  /** The batch being written: its attempts, and a promise settled once it is stored (or the writer gave up). */
+  private inFlight: { readonly keys: ReadonlySet<string>; readonly done: Promise<void>; readonly settle: () => void } | undefined;
   private seq = 0;
   private written = 0;
   private waiters: Array<{ seq: number; resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -89,11 +99,11 @@ export class LogWriter {
         last.n += chunk.data.byteLength;
       } else {
         const e = { kind: 'drop' as const, key, offset: chunk.offset, n: chunk.data.byteLength, seq: ++this.seq };
-        this.pending.push(e);
+        this.queue(k, e);
         this.lastDrop.set(k, e);
       }
     } else {
-      this.pending.push({ kind: 'data', key, offset: chunk.offset, data: chunk.data, seq: ++this.seq });
+      this.queue(k, { kind: 'data', key, offset: chunk.offset, data: chunk.data, seq: ++this.seq });
       this.pendingBytes += chunk.data.byteLength;
       this.lastDrop.delete(k);
     }
@@ -108,11 +118,70 @@ export class LogWriter {
     for (const k of [...this.shapers.keys()]) if (k.startsWith(`${runId}\u0000`)) this.shapers.delete(k);
   }
 
+  /**
+   * An attempt this controller just created (its row saved with an empty log) is about to start:
+   * its stored log is empty, so its output needs no read of the log's state first.
+   */
+  fresh(key: AttemptLogKey): void {
+    const k = id(key);
+    if (!this.shapers.has(k)) this.shapers.set(k, new LogShaper(this.limits, { stored: 0, received: 0, line: 0 }));
+  }
+
   /** The attempt ended: its kept tail (past the cap) is stored with the next write. */
   end(key: AttemptLogKey): void {
     if (this.closing) return;
-    this.pending.push({ kind: 'end', key: { runId: key.runId, task: key.task, attempt: key.attempt }, seq: ++this.seq });
+    const k = id(key);
+    this.queue(k, { kind: 'end', key: { runId: key.runId, task: key.task, attempt: key.attempt }, seq: ++this.seq });
     this.schedule(false);
+  }
+
+  /**
+   * The attempt ended (all its output handed in): takes what of its log is not stored yet, with
+   * its kept tail, out of the queue, as one append for the caller to store together with the
+   * attempt's end (the state save does: one write instead of two). Waits for a write of its
+   * earlier output that is under way, so the append continues exactly where the stored log will
+   * end; undefined when nothing is left to store. From then on the writer forgets the attempt.
+   * Rejects only when the writer is closed first (as `flush`).
+   */
+  async takeEnd(key: AttemptLogKey): Promise<AttemptLogAppend | undefined> {
+    const k = id(key);
+    const attempt = { runId: key.runId, task: key.task, attempt: key.attempt };
+    this.taking.add(k);
+    try {
+      while (this.inFlight?.keys.has(k)) await this.inFlight.done;
+      let shaper = this.shapers.get(k);
+      for (let failures = 0; shaper === undefined; failures++) {
+        if (this.closing) throw this.closedError();
+        try {
+          const [s] = await getLogStates(this.pool, [attempt]);
+          shaper = this.shapers.get(k) ?? new LogShaper(this.limits, { stored: s?.size ?? 0, received: s?.received ?? 0, line: s?.line ?? 0 });
+        } catch (err) {
+          this.onError(err);
+          await new Promise((r) => setTimeout(r, backoff(failures + 1)));
+        }
+      }
+      const entries = this.byKey.get(k) ?? [];
+      this.byKey.delete(k);
+      const from = shaper.durable.stored;
+      const pieces: StoredPiece[] = [];
+      for (const e of entries) {
+        e.taken = true;
+        if (e.kind === 'data') {
+          this.pendingBytes -= e.data.byteLength;
+          pieces.push(...shaper.feed(e.offset, e.data));
+        } else if (e.kind === 'drop') {
+          pieces.push(...shaper.skip(e.offset, e.n, 'dropped: the database was unavailable'));
+          if (this.lastDrop.get(k) === e) this.lastDrop.delete(k);
+        }
+      }
+      pieces.push(...shaper.finish());
+      this.shapers.delete(k);
+      const d = shaper.durable;
+      if (d.stored === from) return undefined;
+      return { from, state: { ...attempt, size: d.stored, received: d.received, line: d.line }, chunks: rechunk(attempt, from, pieces) };
+    } finally {
+      this.taking.delete(k);
+    }
   }
 
   /**
@@ -138,8 +207,19 @@ export class LogWriter {
     this.timer = undefined;
     this.kick();
     await this.loop;
-    const gone = new KontrolerError('UNAVAILABLE', 'the log writer closed before this output was stored; the attempt is adopted with its output by the next controller');
+    const gone = this.closedError();
     for (const w of this.waiters.splice(0)) w.reject(gone);
+  }
+
+  private closedError(): KontrolerError {
+    return new KontrolerError('UNAVAILABLE', 'the log writer closed before this output was stored; the attempt is adopted with its output by the next controller');
+  }
+
+  private queue(k: string, e: Entry): void {
+    this.pending.push(e);
+    const mine = this.byKey.get(k);
+    if (mine) mine.push(e);
+    else this.byKey.set(k, [e]);
   }
 
   private schedule(now: boolean): void {
@@ -168,6 +248,7 @@ export class LogWriter {
     while (batch || this.pending.length > 0) {
       try {
         batch ??= await this.nextBatch();
+        this.inFlight ??= inFlight(batch);
         const r = await appendLogs(this.pool, batch.appends);
         for (const k of r.refused) {
           // Someone else wrote this attempt's log (a takeover): start again from what is stored.
@@ -178,16 +259,21 @@ export class LogWriter {
         this.written = batch.lastSeq;
         batch = undefined;
         failures = 0;
+        this.inFlight?.settle();
+        this.inFlight = undefined;
         this.settle();
         // Between batches, wait for company unless someone waits or plenty is buffered.
         if (!this.closing && this.waiters.length === 0 && this.pendingBytes < BATCH_BYTES) return;
       } catch (err) {
         this.onError(err);
         failures++;
-        if (this.closing && Date.now() >= this.closeDeadline) return;
-        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(failures - 1, 10));
+        if (this.closing && Date.now() >= this.closeDeadline) {
+          this.inFlight?.settle(); // its takers then see the writer closed
+          this.inFlight = undefined;
+          return;
+        }
         await new Promise<void>((r) => {
-          const t = setTimeout(r, Math.min(delay * (0.5 + Math.random() / 2), Math.max(0, this.closeDeadline - Date.now())));
+          const t = setTimeout(r, Math.min(backoff(failures), Math.max(0, this.closeDeadline - Date.now())));
           this.wakeBackoff = () => {
             // A close cuts the wait short; new output does not.
             if (this.closing) {
@@ -213,27 +299,35 @@ export class LogWriter {
     let n = 0;
     while (n < this.pending.length && (n === 0 || bytes < BATCH_BYTES)) {
       const e = this.pending[n]!;
-      if (e.kind === 'data') bytes += e.data.byteLength;
+      if (e.kind === 'data' && !e.taken) bytes += e.data.byteLength;
       n++;
     }
-    const entries = this.pending.slice(0, n);
+    // Entries of attempts whose end is being taken stay with the taker (`byKey` keeps them).
+    const entries = this.pending.slice(0, n).filter((e) => !e.taken && !this.taking.has(id(e.key)));
     // Until every attempt of the batch has a shaper (a forgetRun may drop one meanwhile); from
     // then on all is synchronous. Throws when the store is down: nothing is taken off the queue.
     for (;;) {
       const unknown = new Map<string, AttemptLogKey>();
-      for (const e of entries) if (!this.shapers.has(id(e.key))) unknown.set(id(e.key), e.key);
+      for (const e of entries) if (!this.shapers.has(id(e.key)) && !this.taking.has(id(e.key))) unknown.set(id(e.key), e.key);
       if (unknown.size === 0) break;
       for (const s of await getLogStates(this.pool, [...unknown.values()])) {
         this.shapers.set(id(s), new LogShaper(this.limits, { stored: s.size, received: s.received, line: s.line }));
       }
     }
-    this.pending.splice(0, n);
-    this.pendingBytes -= bytes;
+    let lastSeq = this.written;
+    for (const e of this.pending.splice(0, n)) {
+      lastSeq = Math.max(lastSeq, e.seq);
+      // Entries taken, or left to a taker (`byKey` keeps them), are counted off by their taker.
+      if (e.kind === 'data' && !e.taken && !this.taking.has(id(e.key))) this.pendingBytes -= e.data.byteLength;
+    }
     const perAttempt = new Map<string, { key: AttemptLogKey; from: number; pieces: StoredPiece[] }>();
     const ended: string[] = [];
-    let lastSeq = this.written;
     for (const e of entries) {
       const k = id(e.key);
+      if (e.taken || this.taking.has(k)) continue; // taken while the states were read
+      const mine = this.byKey.get(k);
+      mine?.shift(); // entries leave the queue in order: this is the attempt's first
+      if (mine?.length === 0) this.byKey.delete(k);
       const shaper = this.shapers.get(k)!;
       const slot = perAttempt.get(k) ?? { key: e.key, from: shaper.durable.stored, pieces: [] };
       perAttempt.set(k, slot);
@@ -245,7 +339,6 @@ export class LogWriter {
         slot.pieces.push(...shaper.finish());
         ended.push(k);
       }
-      lastSeq = Math.max(lastSeq, e.seq);
     }
     const appends: AttemptLogAppend[] = [];
     for (const [k, slot] of perAttempt) {
@@ -256,6 +349,18 @@ export class LogWriter {
     }
     return { appends, lastSeq, ended };
   }
+}
+
+/** The in-flight marker of a batch: the attempts it writes, settled once it is stored. */
+function inFlight(batch: Batch): { keys: ReadonlySet<string>; done: Promise<void>; settle: () => void } {
+  let settle = (): void => undefined;
+  const done = new Promise<void>((r) => (settle = r));
+  return { keys: new Set(batch.appends.map((a) => id(a.state))), done, settle };
+}
+
+/** Jittered exponential backoff of the failures-th retry. */
+function backoff(failures: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(failures - 1, 10)) * (0.5 + Math.random() / 2);
 }
 
 /** Contiguous pieces from `from` as rows of at most LOG_CHUNK_BYTES. */

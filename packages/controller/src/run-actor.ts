@@ -4,7 +4,7 @@ import type { DagDefinition, ResolvedTask } from '@kontroler/core';
 import { backoffMs, type BackoffPolicy, hasCode, isRetryable, messageOf } from '@kontroler/core';
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
 import { CHILD_RUN_CANCELED, CHILD_RUN_FAILED, decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
-import type { PoolLike, RunRecord } from '@kontroler/store';
+import type { AttemptLogAppend, AttemptLogKey, PoolLike, RunRecord } from '@kontroler/store';
 import { RUNS_CHANNEL, listChildRuns, markApprovalDecisionsApplied, pendingApprovalDecisions, requestRun, saveRunState, startRun, type ApprovalDecisionRecord } from '@kontroler/store';
 import { childParameters } from './attempt-spec.js';
 
@@ -31,6 +31,8 @@ export interface RunActorDeps {
   readonly random?: () => number;
   /** Most queued events fed to one decision (default MAX_EVENTS_PER_DECISION). */
   readonly maxEventsPerDecision?: number;
+  /** Told before a new attempt (its row saved with an empty log) is started (LogWriter.fresh). */
+  readonly onFreshAttempt?: (key: AttemptLogKey) => void;
 }
 
 /**
@@ -46,8 +48,17 @@ const LAZY_SAVE_MS = 50;
 /** Delay between tries of a save that failed transiently: 100 ms, doubling, at most 30 s, jittered. */
 export const SAVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 30_000 };
 
-/** What the actor processes: engine events, a cancel / retry request, or "read the approval decisions made for this run". */
-type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' } | { type: 'decisions' } | { type: 'children' };
+/**
+ * What the actor processes: engine events (an attempt's end may bring the rest of its log, saved
+ * with it), a cancel / retry request, or "read the approval decisions made for this run" / "read
+ * its child runs".
+ */
+export type Queued =
+  | RunEvent
+  | { type: 'exited-with-log'; event: Extract<RunEvent, { type: 'attempt:exited' }>; log: AttemptLogAppend }
+  | { type: 'request'; what: 'cancel' | 'retry' }
+  | { type: 'decisions' }
+  | { type: 'children' };
 
 export class RunActor {
   private state: RunState;
@@ -220,9 +231,13 @@ export class RunActor {
     // in between feeds them again, and the engine ignores a decision already taken).
     const decisions = batch.some((q) => q.type === 'decisions') ? await this.readDecisions() : [];
     const events: RunEvent[] = batch.some((q) => q.type === 'children') ? await this.childEvents() : [];
+    const logs: AttemptLogAppend[] = [];
     for (const q of batch) {
       if (q.type === 'decisions' || q.type === 'children') continue;
-      if (q.type !== 'request') events.push(q);
+      if (q.type === 'exited-with-log') {
+        events.push(q.event);
+        logs.push(q.log);
+      } else if (q.type !== 'request') events.push(q);
       else {
         clearRequest = q.what;
         events.push(q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' });
@@ -233,7 +248,7 @@ export class RunActor {
     }
     const d = decideAll(this.def, prev, events, now, opts);
     const { state, commands } = d;
-    if (state === prev && commands.length === 0 && !clearRequest) {
+    if (state === prev && commands.length === 0 && !clearRequest && logs.length === 0) {
       if (decisions.length > 0) await this.markApplied(decisions);
       return;
     }
@@ -246,6 +261,7 @@ export class RunActor {
         changed: d.changed,
         ...(clearRequest ? { clearRequest } : {}),
         webhooks: webhookItems(this.run, this.def, commands, now),
+        ...(logs.length > 0 ? { logs } : {}),
       });
     } catch (err) {
       if (hasCode(err, 'LEASE_LOST')) {
@@ -365,6 +381,7 @@ export class RunActor {
       switch (c.type) {
         case 'attempt:start':
           this.attemptCount++;
+          this.deps.onFreshAttempt?.({ runId: this.run.id, task: c.task, attempt: c.attempt });
           this.startAttempt(c.task, c.attempt, c.deadlineAt);
           break;
         case 'attempt:kill': {

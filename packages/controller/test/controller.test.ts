@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { Controller, WebhookSender, destinationPolicy, silentLog, envSecretResolver } from '@kontroler/controller';
-import { loadRun, requestRun, listWebhookDeliveries, readLog } from '@kontroler/store';
+import { loadRun, requestRun, listWebhookDeliveries, readLog, type PoolLike } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { FakeRuntime, hello } from '@kontroler/testing';
 import { chain, definition, startRun, task, waitForRunEnd } from './fixtures.js';
@@ -197,5 +197,33 @@ describe('controller', () => {
       assert.ok(g.key);
       assert.equal(g.auth, `Basic ${Buffer.from('hook:p@ss').toString('base64')}`, 'URL credentials are sent as Basic auth');
     }
+  });
+});
+
+describe('the hot path', () => {
+  test("an attempt's output is stored by the save that records its end: no log write or log-state read of its own", async () => {
+    const statements: string[] = [];
+    // A double of our own port in front of the real database: records every statement, then forwards it.
+    const pool: PoolLike = {
+      query: ((text: string, values?: readonly unknown[]) => {
+        statements.push(text);
+        return db.pool.query(text, values as unknown[]);
+      }) as PoolLike['query'],
+      connect: () => db.pool.connect(),
+      end: async () => undefined,
+    };
+    const rt = new FakeRuntime();
+    const c = new Controller({ pool, databaseUrl: db.url, runtime: rt, id: 'c-hot', log: silentLog, secrets: envSecretResolver({}), pollMs: 200 });
+    await c.start();
+    const run = await startRun(db.pool, chain('hot5', 5));
+    await ended(c, run.id);
+    await c.stop();
+    assert.equal((await loadRun(db.pool, run.id))!.run.status, 'succeeded');
+    for (const t of ['t0', 't1', 't2', 't3', 't4']) {
+      assert.equal((await readLog(db.pool, { runId: run.id, task: t, attempt: 1 })).data.toString(), `hello from ${t}\n`);
+    }
+    const saves = statements.filter((s) => s.startsWith('with lease as'));
+    assert.ok(saves.length >= 5, `state saves: ${saves.length}`);
+    assert.deepEqual(statements.filter((s) => /^\s*with u as/.test(s) || s.includes('from attempts a join unnest')), [], 'no separate log append or log-state read');
   });
 });

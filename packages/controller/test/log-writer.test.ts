@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { LogWriter, type LogLimits } from '@kontroler/controller';
 import pg from 'pg';
-import { LOGS_CHANNEL, getLogStates, listen, logsNotifyPayload, readLog, MAX_NOTIFY_PAYLOAD, type PoolLike } from '@kontroler/store';
+import { LOGS_CHANNEL, appendLogs, getLogStates, listen, logsNotifyPayload, readLog, MAX_NOTIFY_PAYLOAD, type PoolLike } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { definition, startRun, task } from './fixtures.js';
 
@@ -178,6 +178,79 @@ describe('log writer', () => {
     w.add({ ...key, offset: first.length + data.length, data: Buffer.from('after\n') });
     await w.flush();
     assert.ok((await stored(key)).toString('latin1').endsWith('unavailable]\nafter\n'));
+    await w.close();
+  });
+
+  test('takeEnd: the output not stored yet, with the kept tail, is one append the caller stores; the writer writes none of it', async () => {
+    const key = await newAttempt('take-end');
+    const statements: string[] = [];
+    // A double of our own port: records every statement, then forwards it.
+    const pool: PoolLike = {
+      query: ((text: string, values?: readonly unknown[]) => {
+        statements.push(text);
+        return db.pool.query(text, values as unknown[]);
+      }) as PoolLike['query'],
+      connect: () => db.pool.connect(),
+      end: async () => undefined,
+    };
+    const limits: LogLimits = { maxBytes: 64 * 1024, maxLineBytes: 1024 };
+    const w = new LogWriter(pool, () => undefined, { limits, intervalMs: 60_000 });
+    w.fresh(key); // created by this controller: its stored log is empty
+    const data = output(300_000);
+    for (const c of chunksOf(data, [10_000])) w.add({ ...key, ...c });
+    const append = await w.takeEnd(key);
+    assert.ok(append, 'there is output to store');
+    assert.equal(append.from, 0);
+    assert.equal(append.state.received, data.length);
+    await w.flush();
+    assert.deepEqual(statements, [], 'no state read (fresh) and no write by the writer');
+    const r = await appendLogs(db.pool, [append]);
+    assert.equal(r.appended.length, 1);
+    const got = await stored(key);
+    assert.equal(got.length, append.state.size);
+    assert.match(got.toString('latin1'), /\n\[kontroler: \d+ bytes cut\]\n/);
+    assert.ok(got.subarray(got.length - 1000).equals(data.subarray(data.length - 1000)), 'the kept tail ends the log');
+    await w.close();
+  });
+
+  test('takeEnd waits for a write of the same attempt under way and continues where it ends; without a known state it reads it', async () => {
+    const key = await newAttempt('take-end-in-flight');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let hit: () => void = () => undefined;
+    const writing = new Promise<void>((r) => (hit = r));
+    const pool: PoolLike = {
+      query: (async (text: string, values?: readonly unknown[]) => {
+        if (/^\s*with u as/.test(text)) {
+          hit();
+          await gate;
+        }
+        return db.pool.query(text, values as unknown[]);
+      }) as PoolLike['query'],
+      connect: () => db.pool.connect(),
+      end: async () => undefined,
+    };
+    const w = new LogWriter(pool, () => undefined, { limits: roomy, intervalMs: 1 });
+    const first = Buffer.from('first part\n');
+    w.add({ ...key, offset: 0, data: first }); // no fresh(): the writer reads the state first
+    await writing; // its write is under way, held
+    const second = Buffer.from('second part\n');
+    w.add({ ...key, offset: first.length, data: second });
+    let taken = false;
+    const t = w.takeEnd(key).then((a) => {
+      taken = true;
+      return a;
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(taken, false, 'takeEnd waits for the write under way');
+    release();
+    const append = await t;
+    assert.ok(append);
+    assert.equal(append.from, first.length, 'the append starts where the first write ends');
+    assert.deepEqual((await appendLogs(db.pool, [append])).refused, []);
+    assert.equal((await stored(key)).toString(), 'first part\nsecond part\n');
+    await w.flush();
+    assert.equal((await stored(key)).toString(), 'first part\nsecond part\n', 'the writer did not write the second part again');
     await w.close();
   });
 

@@ -1,4 +1,4 @@
-import type { Queryable } from './db.js';
+import { prepared, type Queryable } from './db.js';
 import type { RunRecord } from './records.js';
 import { runFromRow } from './records.js';
 import type { RunsRow } from './rows.js';
@@ -43,14 +43,13 @@ export async function claimRuns(
   return rows.map(runFromRow);
 }
 
+const RENEW_LEASES = prepared('kontroler_renew_leases', `update runs set lease_expires_at = now() + ($3 || ' milliseconds')::interval
+     where owner = $1 and id = any($2) and lease_expires_at > now() returning id`);
+
 /** Extends the leases `owner` still holds among `ids`; returns the ids it still holds. */
 export async function renewLeases(db: Queryable, owner: string, ids: readonly number[], leaseMs: number): Promise<number[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.query<{ id: number }>(
-    `update runs set lease_expires_at = now() + ($3 || ' milliseconds')::interval
-     where owner = $1 and id = any($2) and lease_expires_at > now() returning id`,
-    [owner, ids, String(leaseMs)],
-  );
+  const { rows } = await db.query<{ id: number }>(RENEW_LEASES, [owner, ids, String(leaseMs)]);
   return rows.map((r) => Number(r.id));
 }
 

@@ -1,4 +1,4 @@
-import type { PoolLike, Queryable } from './db.js';
+import { prepared, type PoolLike, type Queryable } from './db.js';
 import type { AttemptsRow } from './rows.js';
 import type { AttemptLogsRow } from './rows/run-parts.js';
 
@@ -49,20 +49,7 @@ export function logsNotifyPayload(runIds: readonly number[]): string {
   return p.length > MAX_NOTIFY_PAYLOAD ? '' : p;
 }
 
-/**
- * Appends to the logs of several attempts in one statement (atomic, one round trip) and notifies
- * followers. An attempt's chunks are stored only if its stored log ends exactly at `from`, and
- * its size, received count and line length then become `state`'s: a log never has a gap and its
- * size never steps past one. Idempotent: repeating a write that was committed (e.g. the
- * connection dropped before the reply) reports the attempts as `alreadyStored`. Throws on
- * database errors (the caller retries).
- */
-export async function appendLogs(pool: Queryable, appends: readonly AttemptLogAppend[]): Promise<LogWriteResult> {
-  const out: LogWriteResult = { appended: [], alreadyStored: [], refused: [] };
-  if (appends.length === 0) return out;
-  const chunks = appends.flatMap((a) => a.chunks);
-  const { rows } = await pool.query<{ applied: Array<[number, string, number]>; pre: Array<[number, string, number, number]> }>(
-    `with u as (
+const APPEND_LOGS = prepared('kontroler_append_logs', `with u as (
        select * from unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::int[])
          as u(run_id, task, attempt, start, stop, received, line)),
      pre as (select a.run_id, a.task, a.attempt, a.log_size from attempts a join u using (run_id, task, attempt)),
@@ -80,7 +67,22 @@ export async function appendLogs(pool: Queryable, appends: readonly AttemptLogAp
      select coalesce((select json_agg(json_build_array(run_id, task, attempt)) from ok), '[]'::json) as applied,
             coalesce((select json_agg(json_build_array(run_id, task, attempt, log_size)) from pre), '[]'::json) as pre,
             (select count(*) from ins) as inserted,
-            pg_notify($13, $14)`,
+            pg_notify($13, $14)`);
+
+/**
+ * Appends to the logs of several attempts in one statement (atomic, one round trip) and notifies
+ * followers. An attempt's chunks are stored only if its stored log ends exactly at `from`, and
+ * its size, received count and line length then become `state`'s: a log never has a gap and its
+ * size never steps past one. Idempotent: repeating a write that was committed (e.g. the
+ * connection dropped before the reply) reports the attempts as `alreadyStored`. Throws on
+ * database errors (the caller retries).
+ */
+export async function appendLogs(pool: Queryable, appends: readonly AttemptLogAppend[]): Promise<LogWriteResult> {
+  const out: LogWriteResult = { appended: [], alreadyStored: [], refused: [] };
+  if (appends.length === 0) return out;
+  const chunks = appends.flatMap((a) => a.chunks);
+  const { rows } = await pool.query<{ applied: Array<[number, string, number]>; pre: Array<[number, string, number, number]> }>(
+    APPEND_LOGS,
     [
       appends.map((a) => a.state.runId),
       appends.map((a) => a.state.task),
@@ -113,12 +115,14 @@ export async function appendLogs(pool: Queryable, appends: readonly AttemptLogAp
   return out;
 }
 
+const LOG_STATES = prepared('kontroler_log_states', `select a.run_id, a.task, a.attempt, a.log_size, a.log_received, a.log_line
+     from attempts a join unnest($1::bigint[], $2::text[], $3::int[]) as k(run_id, task, attempt) using (run_id, task, attempt)`);
+
 /** The stored log states of attempts (zeros for an attempt not found). */
 export async function getLogStates(db: Queryable, keys: readonly AttemptLogKey[]): Promise<AttemptLogState[]> {
   if (keys.length === 0) return [];
   const { rows } = await db.query<Pick<AttemptsRow, 'run_id' | 'task' | 'attempt' | 'log_size' | 'log_received' | 'log_line'>>(
-    `select a.run_id, a.task, a.attempt, a.log_size, a.log_received, a.log_line
-     from attempts a join unnest($1::bigint[], $2::text[], $3::int[]) as k(run_id, task, attempt) using (run_id, task, attempt)`,
+    LOG_STATES,
     [keys.map((x) => x.runId), keys.map((x) => x.task), keys.map((x) => x.attempt)],
   );
   const found = new Map(rows.map((r) => [`${r.run_id}\u0000${r.task}\u0000${r.attempt}`, r]));

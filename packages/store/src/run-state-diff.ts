@@ -44,3 +44,44 @@ export function runStateWrites(prev: RunState, next: RunState, changed: readonly
   }
   return { tasks, inserted, attempts };
 }
+
+/** An attempt row written together with the last part of its log. */
+export interface LoggedWrite<L> {
+  readonly write: AttemptWrite;
+  readonly log: L;
+}
+
+/**
+ * Pairs the logs stored with a save with their attempts' rows: an attempt the save writes anyway
+ * takes its log along; one it does not write (its end was saved before, or the decision ignored
+ * it) is written as it stands in `next`, with its log. Only attempts `prev` has can carry a log
+ * (an attempt this save creates has printed nothing yet); the log of any other is dropped (its
+ * attempt is not in the run: nothing to attach it to). Pure.
+ */
+export function withLogs<L extends { readonly state: { readonly task: string; readonly attempt: number } }>(
+  attempts: readonly AttemptWrite[],
+  logs: readonly L[],
+  prev: RunState,
+  next: RunState,
+): { plain: readonly AttemptWrite[]; logged: Array<LoggedWrite<L>> } {
+  if (logs.length === 0) return { plain: attempts, logged: [] };
+  const key = (task: string, attempt: number): string => `${task}\u0000${attempt}`;
+  const byAttempt = new Map<string, L>();
+  for (const l of logs) if (prev.tasks.get(l.state.task)?.attempts[l.state.attempt - 1] !== undefined) byAttempt.set(key(l.state.task, l.state.attempt), l);
+  const plain: AttemptWrite[] = [];
+  const logged: Array<LoggedWrite<L>> = [];
+  for (const w of attempts) {
+    const k = key(w.task, w.a.attempt);
+    const log = byAttempt.get(k);
+    if (log === undefined) plain.push(w);
+    else {
+      logged.push({ write: w, log });
+      byAttempt.delete(k);
+    }
+  }
+  for (const log of byAttempt.values()) {
+    const a = next.tasks.get(log.state.task)?.attempts[log.state.attempt - 1];
+    if (a !== undefined) logged.push({ write: { task: log.state.task, a }, log });
+  }
+  return { plain, logged };
+}

@@ -94,6 +94,37 @@ describe('runs', () => {
     assert.equal(l2.run.parameters.X, '1');
   });
 
+  test("an attempt's last output is saved with its end, in the same statement, only where the stored log ends at its start", async () => {
+    const { run, d } = await newRun('state-logs');
+    await claimRuns(db.pool, 'owner-sl', 60_000, 1000);
+    const s0 = (await loadRun(db.pool, run.id))!.state;
+    const r1 = decide(d, s0, { type: 'run:tick' }, 1000);
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-sl', prev: s0, next: r1.state, changed: r1.changed });
+    const s1 = (await loadRun(db.pool, run.id))!.state;
+    const key = { runId: run.id, task: 'a', attempt: 1 };
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const log = (from: number, text: string) => ({ from, state: { ...key, size: from + text.length, received: from + text.length, line: 0 }, chunks: [{ ...key, offset: from, data: enc(text) }] });
+    // A log that does not continue the stored one (it ends at 0, not 5) is refused; the state is saved.
+    const r2 = decide(d, s1, { type: 'attempt:started', task: 'a', attempt: 1, at: 1500, handle: 'h' }, 1500);
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-sl', prev: s1, next: r2.state, changed: r2.changed, logs: [log(5, 'gap\n')] });
+    assert.equal((await readLog(db.pool, key)).data.length, 0);
+    const s2 = (await loadRun(db.pool, run.id))!;
+    assert.equal(s2.state.tasks.get('a')?.attempts[0]?.status, 'running');
+    // The end and the log in one save; repeated (its reply lost), nothing changes.
+    const r3 = decide(d, s2.state, { type: 'attempt:exited', task: 'a', attempt: 1, at: 2000, exitCode: 0 }, 2000);
+    const end = { runId: run.id, owner: 'owner-sl', prev: s2.state, next: r3.state, changed: r3.changed, logs: [log(0, 'all of it\n')] };
+    await saveRunState(db.pool, end);
+    await saveRunState(db.pool, end);
+    const s3 = (await loadRun(db.pool, run.id))!;
+    assert.equal(s3.state.tasks.get('a')?.attempts[0]?.status, 'succeeded');
+    assert.equal((await readLog(db.pool, key)).data.toString(), 'all of it\n');
+    assert.deepEqual((await getLogStates(db.pool, [key]))[0], { ...key, size: 10, received: 10, line: 0 });
+    // A log of an attempt the decision does not write (its end saved before) is written with it as it stands.
+    await saveRunState(db.pool, { runId: run.id, owner: 'owner-sl', prev: s3.state, next: s3.state, changed: [], logs: [log(10, 'late\n')] });
+    assert.equal((await readLog(db.pool, key)).data.toString(), 'all of it\nlate\n');
+    assert.equal((await loadRun(db.pool, run.id))!.state.tasks.get('a')?.attempts[0]?.status, 'succeeded');
+  });
+
   test('cancel and retry requests are validated', async () => {
     const { run } = await newRun('req');
     await requestRun(db.pool, run.id, 'cancel');
