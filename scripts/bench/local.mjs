@@ -1,5 +1,8 @@
-// Benchmarks of the run engine with the local runtime, through the real all-in-one process:
-//  - chain of 100 no-op tasks: per-hop overhead beyond process start
+// Benchmarks of the run engine with the local runtime, through the real all-in-one process, on an
+// embedded PostgreSQL started here (the all-in-one's own, given as DATABASE_URL so the peer can
+// use the same server):
+//  - chain of 100 no-op tasks: per-hop overhead beyond process start, and graphile-worker's hop
+//    in a 100-job chain on the same PostgreSQL, in the same run (scripts/bench/graphile-chain.mjs)
 //  - 1,000 independent no-op tasks: makespan, and the ratio to `xargs -P` on the same commands
 //  - peak RSS of the all-in-one process while doing both
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -7,6 +10,12 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'nod
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { startGraphileChain } from './graphile-chain.mjs';
+
+/** Alternating rounds of our chain and the peer's. */
+const ROUNDS = 3;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const root = new URL('../..', import.meta.url).pathname;
 const bin = join(root, 'packages/cli/bin/kontroler.js');
@@ -61,13 +70,15 @@ async function spawnCostMs(n) {
 
 export async function benchLocal() {
   const dir = mkdtempSync(join(tmpdir(), 'kontroler-bench-'));
+  const { startEmbeddedPostgres } = await import(join(root, 'packages/cli/dist/embedded/index.js'));
+  const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg') });
   const dags = join(dir, 'dags');
   mkdirSync(dags);
   writeFileSync(join(dags, 'chain.yaml'), dag('chain100', Array.from({ length: 100 }, (_, i) => ({ name: `t${i}`, after: i > 0 ? `t${i - 1}` : undefined }))));
   writeFileSync(join(dags, 'wide.yaml'), dag('wide1000', Array.from({ length: 1000 }, (_, i) => ({ name: `t${i}` }))));
   const port = await freePort();
   const { DATABASE_URL: _d, ...base } = process.env;
-  const env = { ...base, KONTROLER_DATA_DIR: join(dir, 'data') };
+  const env = { ...base, KONTROLER_DATA_DIR: join(dir, 'data'), DATABASE_URL: pg.url };
   const up = spawn(process.execPath, [bin, 'up', '--dags', dags, '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   up.stdout.on('data', (d) => (out += d));
@@ -80,12 +91,27 @@ export async function benchLocal() {
   });
   const results = {};
   try {
-    const spawnMs = await spawnCostMs(200);
-    // Chain of 100: warm up once, then measure.
-    cli(['run', 'chain100', '--wait'], env);
-    const chainId = Number(/started run (\d+)/.exec(cli(['run', 'chain100', '--wait'], env))[1]);
-    const chain = runTimes(chainId, env);
-    results.chain = { makespanMs: chain.ms, perHopMs: chain.ms / 100, processStartMs: spawnMs, overheadPerHopMs: chain.ms / 100 - spawnMs };
+    // Chain of 100, and the peer's 100-job chain on the same PostgreSQL (its own schema: as the
+    // superuser), in alternating rounds after a warm-up of each, so both see the same machine;
+    // medians of ROUNDS rounds.
+    const graphile = await startGraphileChain(pg.superuserUrl);
+    const rounds = [];
+    try {
+      cli(['run', 'chain100', '--wait'], env);
+      await graphile.chain(100);
+      for (let r = 0; r < ROUNDS; r++) {
+        const spawnMs = await spawnCostMs(100);
+        const chainId = Number(/started run (\d+)/.exec(cli(['run', 'chain100', '--wait'], env))[1]);
+        const ms = runTimes(chainId, env).ms;
+        rounds.push({ makespanMs: ms, perHopMs: ms / 100, processStartMs: spawnMs, overheadPerHopMs: ms / 100 - spawnMs, graphilePerHopMs: await graphile.chain(100) });
+      }
+    } finally {
+      await graphile.stop();
+    }
+    const med = (k) => median(rounds.map((x) => x[k]));
+    results.chain = { makespanMs: med('makespanMs'), perHopMs: med('perHopMs'), processStartMs: med('processStartMs'), overheadPerHopMs: med('overheadPerHopMs'), rounds };
+    results.graphile = { version: graphile.version, perHopMs: med('graphilePerHopMs') };
+    results.chain.vsGraphile = median(rounds.map((x) => x.overheadPerHopMs / x.graphilePerHopMs));
     // 1,000 independent.
     const wideId = Number(/started run (\d+)/.exec(cli(['run', 'wide1000', '--wait'], env))[1]);
     const wide = runTimes(wideId, env);
@@ -99,6 +125,7 @@ export async function benchLocal() {
   } finally {
     up.kill('SIGINT');
     await new Promise((r) => up.on('exit', r));
+    await pg.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   return results;

@@ -39,6 +39,9 @@ import { userRoutes } from './routes/users.js';
 import { messageOf } from '@kontroler/core';
 import { DagWorker } from './dag-worker.js';
 
+/** Error codes of a streamed answer whose client went away (or whose end was written twice because of that). */
+const CLIENT_GONE = new Set(['ERR_HTTP_HEADERS_SENT', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE']);
+
 // ajv and ajv-formats are CommonJS with a `default` export: take whichever shape Node hands us.
 type AjvCtor = typeof AjvModule.default;
 const Ajv = ((AjvModule as unknown as { default?: AjvCtor }).default ?? (AjvModule as unknown as AjvCtor)) as AjvCtor;
@@ -172,6 +175,13 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   app.setErrorHandler((err, req, reply) => {
+    if (reply.raw.headersSent) {
+      // A streamed answer (live events, a followed log) cut short, usually because its client
+      // left: nothing more can be sent, and a client going is no server error.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !CLIENT_GONE.has(code)) log.warn(`${req.method} ${req.url}: the answer was cut short: ${messageOf(err)}`);
+      return;
+    }
     const e = toApiError(err);
     if (e.internal) log.error(`${req.method} ${req.url} failed`, err);
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
