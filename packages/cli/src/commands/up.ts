@@ -59,6 +59,8 @@ export function register(program: Command): void {
     .option('--webhook-cert-dir <dir>', 'tls.crt and tls.key for the webhook server (KONTROLER_WEBHOOK_CERT_DIR; default self-signed)')
     .option('--kube-qps <n>', 'Kubernetes client requests per second (KONTROLER_KUBE_QPS, default 20)')
     .option('--kube-burst <n>', 'Kubernetes client burst (KONTROLER_KUBE_BURST, default 30)')
+    .option('--metrics-port <n>', 'serve /healthz, /readyz and Prometheus /metrics over HTTP on this port (KONTROLER_METRICS_PORT; default none)')
+    .option('--metrics-host <addr>', 'listen address of the metrics port (KONTROLER_METRICS_HOST, default 127.0.0.1; in a pod 0.0.0.0)')
     .action(async (o: SettingFlags & KubeFlags & ContainerFlags) => {
       const s = readSettings(o);
       if (!s.databaseUrl) throw new Error('kontroler controller needs DATABASE_URL (a PostgreSQL connection string)');
