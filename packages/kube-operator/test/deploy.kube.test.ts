@@ -40,6 +40,9 @@ const PATHS: Record<string, { base: string; plural: string; namespaced: boolean 
   ClusterRoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings', namespaced: false },
   Role: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'roles', namespaced: true },
   RoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
+  PodDisruptionBudget: { base: '/apis/policy/v1', plural: 'poddisruptionbudgets', namespaced: true },
+  NetworkPolicy: { base: '/apis/networking.k8s.io/v1', plural: 'networkpolicies', namespaced: true },
+  Ingress: { base: '/apis/networking.k8s.io/v1', plural: 'ingresses', namespaced: true },
   ValidatingWebhookConfiguration: { base: '/apis/admissionregistration.k8s.io/v1', plural: 'validatingwebhookconfigurations', namespaced: false },
 };
 
@@ -65,21 +68,27 @@ test('the Helm chart renders manifests the apiserver accepts (server-side dry ru
   const bin = helm();
   const objs = render(bin, []);
   const accepted = await dryRunApply(objs);
-  for (const want of ['CustomResourceDefinition/dags.kontroler.greedykomodo', 'Deployment/kontroler-controller', 'Deployment/kontroler-server', 'ValidatingWebhookConfiguration/kontroler-' + ns.name, 'Secret/kontroler-webhook-tls', 'ClusterRole/kontroler-controller']) {
+  for (const want of ['CustomResourceDefinition/dags.kontroler.greedykomodo', 'Deployment/kontroler-controller', 'Deployment/kontroler-server', 'ValidatingWebhookConfiguration/kontroler-' + ns.name, 'Secret/kontroler-webhook-cert', 'ClusterRole/kontroler-controller']) {
     assert.ok(accepted.includes(want), `${want} in ${accepted.join(', ')}`);
   }
-  // The webhook configuration trusts the CA that signed the serving certificate in the Secret.
-  const secret = objs.find((o) => o.kind === 'Secret') as Obj & { data: Record<string, string> };
-  const hook = objs.find((o) => o.kind === 'ValidatingWebhookConfiguration') as Obj & { webhooks: Array<{ clientConfig: { caBundle: string } }> };
-  assert.ok(hook.webhooks.length === 3 && hook.webhooks.every((w) => w.clientConfig.caBundle === secret.data['ca.crt']));
-  const { X509Certificate } = await import('node:crypto');
-  const leaf = new X509Certificate(Buffer.from(secret.data['tls.crt'] ?? '', 'base64'));
-  assert.ok(leaf.verify(new X509Certificate(Buffer.from(secret.data['ca.crt'] ?? '', 'base64')).publicKey));
-  assert.match(leaf.subjectAltName ?? '', new RegExp(`DNS:kontroler-webhook\\.${ns.name}\\.svc`));
+  // No certificate in the render (GitOps: two renders are the same): the controller fills the
+  // chart's empty Secret and sets the caBundle (webhook-cert.kube.test.ts).
+  const secret = objs.find((o) => o.kind === 'Secret') as Obj & { data?: Record<string, string>; type?: string };
+  assert.equal(secret.metadata.name, 'kontroler-webhook-cert');
+  assert.equal(secret.data, undefined, 'the Secret is rendered empty');
+  const hook = objs.find((o) => o.kind === 'ValidatingWebhookConfiguration') as Obj & { webhooks: Array<{ clientConfig: { caBundle?: string } }> };
+  assert.ok(hook.webhooks.length === 3 && hook.webhooks.every((w) => w.clientConfig.caBundle === undefined));
+  const controller = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'kontroler-controller') as Obj & { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
+  const args = controller.spec.template.spec.containers[0]?.args ?? [];
+  for (const a of ['--webhook-cert-secret=kontroler-webhook-cert', '--webhook-service=kontroler-webhook', `--webhook-config=kontroler-${ns.name}`]) assert.ok(args.includes(a), `${a} in ${args.join(' ')}`);
 
-  // Least privilege: no Secrets for the controller; nothing at all for the server.
-  const rules = (objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as Array<Obj & { rules: Array<{ resources: string[]; verbs: string[] }> }>).flatMap((r) => r.rules);
-  assert.ok(!rules.some((r) => r.resources.includes('secrets')), 'the controller reads no Secrets');
+  // Least privilege: of the Secrets, the controller reads its webhook certificate only (by name); nothing at all for the server.
+  const rules = (objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as Array<Obj & { rules: Array<{ resources: string[]; verbs: string[]; resourceNames?: string[] }> }>).flatMap((r) => r.rules);
+  const secretRules = rules.filter((r) => r.resources.includes('secrets'));
+  assert.deepEqual(secretRules.map((r) => r.resourceNames), [['kontroler-webhook-cert']], 'Secrets: the webhook certificate only');
+  assert.ok(!secretRules.some((r) => r.verbs.includes('list') || r.verbs.includes('watch') || r.verbs.includes('create')));
+  const hookRule = rules.find((r) => r.resources.includes('validatingwebhookconfigurations'));
+  assert.deepEqual(hookRule?.resourceNames, [`kontroler-${ns.name}`]);
   assert.ok(!rules.some((r) => r.verbs.includes('*') || r.resources.includes('*')), 'no wildcards');
   const bindings = objs.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') as Array<Obj & { subjects: Array<{ name: string }> }>;
   assert.ok(bindings.every((b) => b.subjects.every((s) => s.name === 'kontroler-controller')), 'only the controller is bound to a role');
@@ -92,7 +101,9 @@ test('the Helm chart renders manifests the apiserver accepts (server-side dry ru
 test('per-namespace (Roles) and shard setups render and are accepted too', async () => {
   const bin = helm();
   const perNs = render(bin, [`controller.namespaces={${ns.name}}`, 'controller.leaderElect=false', 'server.enabled=false']);
-  assert.ok(!perNs.some((o) => o.kind === 'ClusterRole'), 'no cluster-wide role when namespaces are listed');
+  // Cluster-wide: only the webhook configuration's caBundle (a cluster-scoped object), by name.
+  const clusterRules = (perNs.filter((o) => o.kind === 'ClusterRole') as Array<Obj & { rules: Array<{ resources: string[]; resourceNames?: string[] }> }>).flatMap((r) => r.rules);
+  assert.deepEqual(clusterRules.map((r) => [r.resources, r.resourceNames]), [[['validatingwebhookconfigurations'], [`kontroler-${ns.name}`]]], 'no other cluster-wide rule when namespaces are listed');
   await dryRunApply(perNs.filter((o) => o.kind !== 'CustomResourceDefinition'));
   const shard = render(bin, ['controller.shard=blue', 'webhook.enabled=false']);
   const role = shard.find((o) => o.kind === 'ClusterRole') as Obj & { rules: Array<{ resources: string[] }> };

@@ -8,4 +8,11 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
 {{- end -}}
 {{- define "kontroler.image" -}}{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}{{- end -}}
 {{- define "kontroler.webhookService" -}}{{ include "kontroler.name" . }}-webhook{{- end -}}
-{{- define "kontroler.webhookSecret" -}}{{ .Values.webhook.existingSecret | default (printf "%s-webhook-tls" (include "kontroler.name" .)) }}{{- end -}}
+{{- /* How the webhook gets its certificate: cert-manager, an existing Secret, or the controller (default). */}}
+{{- define "kontroler.webhookCertMode" -}}
+{{- if .Values.webhook.certManager.enabled }}cert-manager{{ else if .Values.webhook.existingSecret }}existing-secret{{ else }}controller{{ end -}}
+{{- end -}}
+{{- define "kontroler.webhookSecret" -}}
+{{- if .Values.webhook.existingSecret }}{{ .Values.webhook.existingSecret }}{{ else if .Values.webhook.certManager.enabled }}{{ include "kontroler.name" . }}-webhook-tls{{ else }}{{ include "kontroler.name" . }}-webhook-cert{{ end -}}
+{{- end -}}
+{{- define "kontroler.webhookConfig" -}}{{ include "kontroler.name" . }}-{{ .Release.Namespace }}{{- end -}}
