@@ -1,67 +1,19 @@
 // The Helm chart renders (helm template, with Helm built from the Go module proxy by
 // scripts/build-helm.sh) to manifests the real apiserver accepts (server-side apply, dry run),
-// for the cluster-wide, per-namespace and shard setups; its RBAC is least-privilege: the
-// controller reads no Secrets, the API server gets no cluster access at all.
+// for the cluster-wide, per-namespace and shard setups; its RBAC is least-privilege: of the
+// Secrets the controller reads its webhook certificate only, the API server gets no cluster access.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { testNamespace } from '@kontroler/kube-agent/testing';
 import { installCrds } from './crds.js';
 import { testClient, untilGone } from './helpers.js';
+import { join } from 'node:path';
 import { repoRoot } from '@kontroler/testing';
+import { PATHS, apply, helm, render as renderChart, type Obj } from './helm-render.js';
 
 const ns = await testNamespace('deploy');
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
-
-function helm(): string {
-  try {
-    return execFileSync(join(repoRoot, 'scripts/build-helm.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 540_000 }).trim();
-  } catch (err) {
-    throw new Error(`helm is needed to render deploy/helm/kontroler and could not be built (scripts/build-helm.sh): ${String(err)}`);
-  }
-}
-
-function render(bin: string, sets: string[]): Obj[] {
-  const out = execFileSync(bin, ['template', 'kontroler', join(repoRoot, 'deploy/helm/kontroler'), '--namespace', ns.name, '--include-crds', ...sets.flatMap((s) => ['--set', s])], { encoding: 'utf8' });
-  return parseAllDocuments(out)
-    .map((d) => d.toJSON() as Obj | null)
-    .filter((d): d is Obj => d !== null && typeof d === 'object');
-}
-
-const PATHS: Record<string, { base: string; plural: string; namespaced: boolean }> = {
-  CustomResourceDefinition: { base: '/apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
-  ServiceAccount: { base: '/api/v1', plural: 'serviceaccounts', namespaced: true },
-  Secret: { base: '/api/v1', plural: 'secrets', namespaced: true },
-  Service: { base: '/api/v1', plural: 'services', namespaced: true },
-  Deployment: { base: '/apis/apps/v1', plural: 'deployments', namespaced: true },
-  ClusterRole: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterroles', namespaced: false },
-  ClusterRoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings', namespaced: false },
-  Role: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'roles', namespaced: true },
-  RoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
-  PodDisruptionBudget: { base: '/apis/policy/v1', plural: 'poddisruptionbudgets', namespaced: true },
-  NetworkPolicy: { base: '/apis/networking.k8s.io/v1', plural: 'networkpolicies', namespaced: true },
-  Ingress: { base: '/apis/networking.k8s.io/v1', plural: 'ingresses', namespaced: true },
-  ValidatingWebhookConfiguration: { base: '/apis/admissionregistration.k8s.io/v1', plural: 'validatingwebhookconfigurations', namespaced: false },
-};
-
-async function dryRunApply(objs: Obj[]): Promise<string[]> {
-  const client = testClient();
-  const accepted: string[] = [];
-  for (const o of objs) {
-    const p = PATHS[o.kind];
-    assert.ok(p, `no API path known for ${o.kind}`);
-    const nsPart = p.namespaced ? `/namespaces/${o.metadata.namespace ?? ns.name}` : '';
-    await client.request('PATCH', `${p.base}${nsPart}/${p.plural}/${o.metadata.name}`, {
-      query: { dryRun: 'All', fieldManager: 'kontroler-deploy-test', force: true, fieldValidation: 'Strict' },
-      contentType: 'application/apply-patch+yaml',
-      body: o,
-    });
-    accepted.push(`${o.kind}/${o.metadata.name}`);
-  }
-  return accepted;
-}
+const dryRunApply = (objs: Obj[]) => apply(testClient(), ns.name, objs);
+const render = (bin: string, sets: string[]) => renderChart(bin, ns.name, sets);
 
 test('the Helm chart renders manifests the apiserver accepts (server-side dry run), with least-privilege RBAC', async () => {
   await installCrds(testClient());
