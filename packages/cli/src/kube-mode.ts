@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { checkHttpUrl } from '@kontroler/core';
 import { getAttempt, type PoolLike } from '@kontroler/store';
-import type { ControllerLog } from '@kontroler/controller';
+import type { ControllerLog, ControllerMetrics } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CrdAdapter, LeaderElector, ShardNamespaces, WebhookCertKeeper, selfSignedCert, startWebhookServer, type CertSource, type ServingCert } from '@kontroler/kube-operator';
@@ -178,9 +178,15 @@ export interface KubeParts {
 }
 
 /** The pod runtime, its client, the shard's namespaces, the CRD adapter and leader election. */
-export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; databaseUrl: string; log: ControllerLog }): Promise<KubeParts> {
+export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; databaseUrl: string; log: ControllerLog; metrics?: ControllerMetrics }): Promise<KubeParts> {
   const kc = loadKubeConfig(k.kubeconfig);
-  const client = new KubeClient(kc, { qps: k.qps, burst: k.burst, userAgent: 'kontroler-controller' });
+  const requests = deps.metrics?.kubeRequests;
+  const client = new KubeClient(kc, {
+    qps: k.qps,
+    burst: k.burst,
+    userAgent: 'kontroler-controller',
+    ...(requests ? { onResponse: (verb: string, resource: string, status: number) => requests.inc({ verb, resource, code: String(status) }) } : {}),
+  });
   const stops: Array<() => Promise<void>> = [];
   const shard = k.shard ? new ShardNamespaces(client, k.shard, (m) => deps.log.warn(m)) : undefined;
   if (shard) {

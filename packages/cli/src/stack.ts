@@ -97,7 +97,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       void stop().finally(() => process.exit(1));
     });
 
-    const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
+    const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log, metrics }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
     let runtime: TaskRuntime;
     if (kubeParts) {
@@ -126,15 +126,16 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       secrets: kubeParts ? runtimeReadsSecrets : localSecrets(log),
       ...(s.maxRunningPerRun ? { maxRunningPerRun: s.maxRunningPerRun } : {}),
       logLimits: s.logLimits,
+      metrics,
       ...(kubeParts ? { namespaces: () => kubeParts.namespaces() } : {}),
     });
     await controller.start();
     cleanups.push(() => controller.stop(true));
-    const scheduler = new Scheduler({ pool, cron, log });
+    const scheduler = new Scheduler({ pool, cron, log, metrics });
     scheduler.start();
     cleanups.push(() => scheduler.stop());
     if (kubeParts) await kubeParts.startControlPlane(() => scheduler.kick());
-    const sender = new WebhookSender({ pool, log, policy: s.webhookPolicy, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
+    const sender = new WebhookSender({ pool, log, metrics, policy: s.webhookPolicy, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
     sender.start();
     cleanups.push(() => sender.stop());
     if (s.retentionDays !== undefined || s.retentionRunsPerDag !== undefined) {

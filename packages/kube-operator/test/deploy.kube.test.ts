@@ -103,7 +103,7 @@ test("the controller works with nothing but the chart's RBAC (impersonating its 
   });
   const { KONTROLER_TEST_DATABASE_URL: _t, ...env } = process.env;
   let out = '';
-  const proc = spawn(process.execPath, [`${repoRoot}packages/cli/bin/kontroler.js`, 'controller', '--runtime', 'kubernetes', '--kubeconfig', kubeconfig, '--namespaces', ns.name, '--leader-elect'], {
+  const proc = spawn(process.execPath, [`${repoRoot}packages/cli/bin/kontroler.js`, 'controller', '--runtime', 'kubernetes', '--kubeconfig', kubeconfig, '--namespaces', ns.name, '--leader-elect', '--metrics-port', '0'], {
     env: { ...env, DATABASE_URL: db.url, KONTROLER_CONTROLLER_ID: 'rbac-test', KONTROLER_LEASE_NAMESPACE: ns.name },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -137,5 +137,12 @@ test("the controller works with nothing but the chart's RBAC (impersonating its 
   await admin.request('DELETE', `${base}/dagruns/rbac-run`);
   await untilGone(ns.kc, `${base}/dagruns`, 'rbac-run', 60_000);
   assert.doesNotMatch(out, /forbidden/i, 'no request was refused');
+  // Its /metrics counts the Kubernetes API requests by verb, resource and status: the two task pods created.
+  const metricsUrl = /health and metrics: (http:\/\/[^/\s]+)\/healthz/.exec(out)?.[1];
+  assert.ok(metricsUrl, out);
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const created = Number(/^kontroler_controller_kube_requests_total\{verb="POST",resource="pods",code="201"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  assert.ok(created >= 2, text);
+  assert.ok(!/kontroler_controller_kube_requests_total\{[^}]*code="403"\}/.test(text), 'no 403 counted either');
   assert.match(out, /is now the leader/);
 });
