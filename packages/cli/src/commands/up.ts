@@ -35,6 +35,8 @@ export function register(program: Command): void {
     .option('--host <addr>', 'HTTP listen address (KONTROLER_HOST, default 127.0.0.1)')
     .option('--runtime <local|container>', 'where tasks run (KONTROLER_RUNTIME, default local): processes here, or containers of their images (Docker / Podman at DOCKER_HOST)')
     .option('--pull-policy <p>', 'container runtime: IfNotPresent (default), Always or Never (KONTROLER_PULL_POLICY)')
+    .option('--metrics-port <n>', 'serve the controller\'s /healthz, /readyz and Prometheus /metrics on this port (KONTROLER_METRICS_PORT; default none)')
+    .option('--metrics-host <addr>', 'listen address of the metrics port (KONTROLER_METRICS_HOST, default 127.0.0.1)')
     .action(async (o: SettingFlags & ContainerFlags & { runtime?: string }) => {
       const container = upRuntime(o.runtime) === 'container' ? readContainerSettings(o) : undefined;
       const stack = await startOrExit(readSettings(o), { embedded: true, server: true, folder: true }, undefined, container);
