@@ -4,10 +4,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { checkHttpUrl } from '@kontroler/core';
 import { getAttempt, type PoolLike } from '@kontroler/store';
-import type { ControllerLog } from '@kontroler/controller';
+import type { ControllerLog, ControllerMetrics } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CrdAdapter, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/kube-operator';
+import { CrdAdapter, LeaderElector, ShardNamespaces, WebhookCertKeeper, selfSignedCert, startWebhookServer, type CertSource, type ServingCert } from '@kontroler/kube-operator';
 import { DEFAULT_KUBE_BURST, DEFAULT_KUBE_QPS, KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
@@ -24,6 +24,17 @@ export interface KubeSettings {
   readonly webhookPort: number | undefined;
   readonly webhookHost: string;
   readonly webhookCertDir: string | undefined;
+  /**
+   * Keep the serving certificate in this Secret (in the controller's namespace): made and renewed
+   * by the controller (KONTROLER_WEBHOOK_CERT_SECRET). Not with webhookCertDir.
+   */
+  readonly webhookCertSecret: string | undefined;
+  /** The Service the apiserver calls the webhooks at: the certificate's DNS names (KONTROLER_WEBHOOK_SERVICE). */
+  readonly webhookService: string | undefined;
+  /** Set the caBundle of this ValidatingWebhookConfiguration to the serving certificate's CA (KONTROLER_WEBHOOK_CONFIG). */
+  readonly webhookConfig: string | undefined;
+  /** Days a serving certificate the controller makes is valid (KONTROLER_WEBHOOK_CERT_DAYS, default 365; renewed with a third left). */
+  readonly webhookCertDays: number;
   /** Run the CRD adapter (DAG/DagTask/DagRun objects ↔ store); default true. */
   readonly crds: boolean;
   readonly qps: number;
@@ -43,6 +54,9 @@ export interface KubeFlags {
   webhookPort?: string;
   webhookHost?: string;
   webhookCertDir?: string;
+  webhookCertSecret?: string;
+  webhookService?: string;
+  webhookConfig?: string;
   crds?: boolean;
   kubeQps?: string;
   kubeBurst?: string;
@@ -77,12 +91,35 @@ export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.
     webhookPort: port === undefined || port === '' ? undefined : num('--webhook-port / KONTROLER_WEBHOOK_PORT', port, 0),
     webhookHost: f.webhookHost ?? env.KONTROLER_WEBHOOK_HOST ?? '0.0.0.0',
     webhookCertDir: f.webhookCertDir ?? (env.KONTROLER_WEBHOOK_CERT_DIR || undefined),
+    ...webhookCertSettings(f, env),
     // commander sets crds: true unless --no-crds is given, so only false is a choice.
     crds: f.crds === false ? false : (bool(env.KONTROLER_CRDS) ?? true),
     qps: num('--kube-qps / KONTROLER_KUBE_QPS', f.kubeQps ?? env.KONTROLER_KUBE_QPS, DEFAULT_KUBE_QPS),
     burst: num('--kube-burst / KONTROLER_KUBE_BURST', f.kubeBurst ?? env.KONTROLER_KUBE_BURST, DEFAULT_KUBE_BURST),
     publicUrl: publicUrl(env.KONTROLER_PUBLIC_URL),
     taskToken: taskTokenSettings(env),
+  };
+}
+
+/** A DNS-1123 name (a Secret, Service or webhook configuration name), or undefined when empty. Throws naming `what` otherwise. */
+function objectName(what: string, v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v)) throw new Error(`${what} must be a Kubernetes object name (lower-case letters, digits, '-' and '.'), got "${v}"`);
+  return v;
+}
+
+function webhookCertSettings(f: KubeFlags, env: NodeJS.ProcessEnv): Pick<KubeSettings, 'webhookCertSecret' | 'webhookService' | 'webhookConfig' | 'webhookCertDays'> {
+  const secret = objectName('--webhook-cert-secret / KONTROLER_WEBHOOK_CERT_SECRET', f.webhookCertSecret ?? env.KONTROLER_WEBHOOK_CERT_SECRET);
+  const service = objectName('--webhook-service / KONTROLER_WEBHOOK_SERVICE', f.webhookService ?? env.KONTROLER_WEBHOOK_SERVICE);
+  if (secret && (f.webhookCertDir ?? env.KONTROLER_WEBHOOK_CERT_DIR)) throw new Error('--webhook-cert-secret and --webhook-cert-dir exclude each other: the certificate is either kept by the controller or given as files');
+  if (secret && !service) throw new Error('--webhook-cert-secret needs --webhook-service (KONTROLER_WEBHOOK_SERVICE): the Service the apiserver calls, named in the certificate');
+  const days = num('KONTROLER_WEBHOOK_CERT_DAYS', env.KONTROLER_WEBHOOK_CERT_DAYS, 365);
+  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error(`KONTROLER_WEBHOOK_CERT_DAYS must be a whole number of days from 1 to 3650, got "${env.KONTROLER_WEBHOOK_CERT_DAYS}"`);
+  return {
+    webhookCertSecret: secret,
+    webhookService: service,
+    webhookConfig: objectName('--webhook-config / KONTROLER_WEBHOOK_CONFIG', f.webhookConfig ?? env.KONTROLER_WEBHOOK_CONFIG),
+    webhookCertDays: days,
   };
 }
 
@@ -122,6 +159,14 @@ export function loadKubeConfig(file: string | undefined): KubeConfig {
   return kc;
 }
 
+/** Lifetime of a CA the controller makes for its webhook (its serving certificates are renewed far more often). */
+export const WEBHOOK_CA_DAYS = 3650;
+
+/** The names a Service `name` in `namespace` is called by (the serving certificate's DNS names). */
+export function serviceDnsNames(name: string, namespace: string): string[] {
+  return [`${name}.${namespace}.svc`, name, `${name}.${namespace}`, `${name}.${namespace}.svc.cluster.local`];
+}
+
 export interface KubeParts {
   readonly client: KubeClient;
   readonly runtime: KubePodRuntime;
@@ -133,9 +178,15 @@ export interface KubeParts {
 }
 
 /** The pod runtime, its client, the shard's namespaces, the CRD adapter and leader election. */
-export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; databaseUrl: string; log: ControllerLog }): Promise<KubeParts> {
+export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; databaseUrl: string; log: ControllerLog; metrics?: ControllerMetrics }): Promise<KubeParts> {
   const kc = loadKubeConfig(k.kubeconfig);
-  const client = new KubeClient(kc, { qps: k.qps, burst: k.burst, userAgent: 'kontroler-controller' });
+  const requests = deps.metrics?.kubeRequests;
+  const client = new KubeClient(kc, {
+    qps: k.qps,
+    burst: k.burst,
+    userAgent: 'kontroler-controller',
+    ...(requests ? { onResponse: (verb: string, resource: string, status: number) => requests.inc({ verb, resource, code: String(status) }) } : {}),
+  });
   const stops: Array<() => Promise<void>> = [];
   const shard = k.shard ? new ShardNamespaces(client, k.shard, (m) => deps.log.warn(m)) : undefined;
   if (shard) {
@@ -184,12 +235,27 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
     async startControlPlane(onDagChange) {
       dagChanged = onDagChange;
       if (k.webhookPort !== undefined) {
-        const cert = k.webhookCertDir
-          ? await certFromDir(k.webhookCertDir)
-          : await selfSignedCert({ dnsNames: [hostname(), 'localhost'], ips: ['127.0.0.1'] });
-        const server = await startWebhookServer({ cert, port: k.webhookPort, host: k.webhookHost, pool: deps.pool, log: (m) => deps.log.info(m) });
-        stops.push(() => server.close());
-        deps.log.info(`admission webhooks on https://${k.webhookHost}:${server.port}/validate-{dag,dagtask,dagrun} (${k.webhookCertDir ? `certificate from ${k.webhookCertDir}` : 'self-signed certificate'})`);
+        const ownNamespace = k.leaseNamespace ?? client.contextNamespace ?? 'default';
+        const source: CertSource | undefined = k.webhookCertSecret
+          ? { kind: 'secret', namespace: ownNamespace, name: k.webhookCertSecret, want: { dnsNames: serviceDnsNames(k.webhookService ?? '', ownNamespace), leafDays: k.webhookCertDays, caDays: WEBHOOK_CA_DAYS } }
+          : k.webhookCertDir
+            ? { kind: 'dir', dir: k.webhookCertDir }
+            : undefined;
+        let server: Awaited<ReturnType<typeof startWebhookServer>> | undefined;
+        let cert: ServingCert;
+        if (source) {
+          // Renewed certificates (ours, or cert-manager's files) are served without a restart.
+          const keeper = new WebhookCertKeeper({ client, source, ...(k.webhookConfig ? { webhookConfig: k.webhookConfig } : {}), onCert: (c) => server?.setCert(c), log: (m) => deps.log.info(m) });
+          cert = await keeper.start();
+          stops.push(() => keeper.stop());
+        } else {
+          cert = await selfSignedCert({ dnsNames: [hostname(), 'localhost'], ips: ['127.0.0.1'] });
+        }
+        server = await startWebhookServer({ cert, port: k.webhookPort, host: k.webhookHost, pool: deps.pool, log: (m) => deps.log.info(m) });
+        const running = server;
+        stops.push(() => running.close());
+        const from = source?.kind === 'secret' ? `certificate kept in Secret ${ownNamespace}/${source.name}` : source?.kind === 'dir' ? `certificate from ${source.dir}` : 'self-signed certificate';
+        deps.log.info(`admission webhooks on https://${k.webhookHost}:${server.port}/validate-{dag,dagtask,dagrun} (${from})`);
       }
       if (!adapter) return;
       await adapter.start();

@@ -23,6 +23,10 @@ export interface Settings {
   taskUser: string | undefined;
   /** KONTROLER_MAX_LOG_BYTES / KONTROLER_MAX_LOG_LINE_BYTES. */
   logLimits: LogLimits;
+  /** --metrics-port / KONTROLER_METRICS_PORT: the controller's /healthz, /readyz and /metrics listener; undefined = none. */
+  metricsPort: number | undefined;
+  /** --metrics-host / KONTROLER_METRICS_HOST (default 127.0.0.1; the chart sets 0.0.0.0). */
+  metricsHost: string;
 }
 
 export interface SettingFlags {
@@ -30,6 +34,8 @@ export interface SettingFlags {
   dags?: string;
   port?: string;
   host?: string;
+  metricsPort?: string;
+  metricsHost?: string;
 }
 
 function intOrUndefined(name: string, v: string | undefined): number | undefined {
@@ -65,7 +71,16 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     shutdownTimeoutSeconds: shutdownTimeoutFrom(env),
     taskUser: env.KONTROLER_TASK_USER || undefined,
     logLimits: readLogLimits(env),
+    metricsPort: metricsPortFrom(flags.metricsPort ?? env.KONTROLER_METRICS_PORT),
+    metricsHost: flags.metricsHost ?? (env.KONTROLER_METRICS_HOST || '127.0.0.1'),
   };
+}
+
+/** --metrics-port / KONTROLER_METRICS_PORT: 0 to 65535 (0: any free port), or undefined when not set. */
+function metricsPortFrom(v: string | undefined): number | undefined {
+  const n = intOrUndefined('--metrics-port / KONTROLER_METRICS_PORT', v);
+  if (n !== undefined && n > 65535) throw new Error(`--metrics-port / KONTROLER_METRICS_PORT must be at most 65535, got ${n}`);
+  return n;
 }
 
 function readLogLimits(env: NodeJS.ProcessEnv): LogLimits {

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { legacySecretVariables, messageOf } from '@kontroler/core';
-import { Controller, Scheduler, WebhookSender, consoleLog, cron, envSecretResolver, runtimeReadsSecrets } from '@kontroler/controller';
+import { Controller, ControllerMetrics, Scheduler, WebhookSender, consoleLog, cron, envSecretResolver, runtimeReadsSecrets, startHealthServer } from '@kontroler/controller';
 import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, holdControllerId, migrate } from '@kontroler/store';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded/index.js';
@@ -86,6 +86,8 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     const applied = await migrate(pool);
     if (applied.length > 0) log.info(`database migrated (applied ${applied.join(', ')})`);
 
+    // One registry per process: the controller, scheduler, webhook sender and Kubernetes client count into it.
+    const metrics = new ControllerMetrics();
     const id = s.controllerId ?? `${hostname()}:${s.dataDir}`;
     const lock = await holdControllerId(databaseUrl, id);
     cleanups.push(() => lock.release());
@@ -95,7 +97,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       void stop().finally(() => process.exit(1));
     });
 
-    const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log }) : undefined;
+    const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log, metrics }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
     let runtime: TaskRuntime;
     if (kubeParts) {
@@ -124,15 +126,16 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       secrets: kubeParts ? runtimeReadsSecrets : localSecrets(log),
       ...(s.maxRunningPerRun ? { maxRunningPerRun: s.maxRunningPerRun } : {}),
       logLimits: s.logLimits,
+      metrics,
       ...(kubeParts ? { namespaces: () => kubeParts.namespaces() } : {}),
     });
     await controller.start();
     cleanups.push(() => controller.stop(true));
-    const scheduler = new Scheduler({ pool, cron, log });
+    const scheduler = new Scheduler({ pool, cron, log, metrics });
     scheduler.start();
     cleanups.push(() => scheduler.stop());
     if (kubeParts) await kubeParts.startControlPlane(() => scheduler.kick());
-    const sender = new WebhookSender({ pool, log, policy: s.webhookPolicy, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
+    const sender = new WebhookSender({ pool, log, metrics, policy: s.webhookPolicy, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
     sender.start();
     cleanups.push(() => sender.stop());
     if (s.retentionDays !== undefined || s.retentionRunsPerDag !== undefined) {
@@ -178,6 +181,14 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       });
       url = running.url;
       cleanups.push(() => running.close());
+    }
+    if (s.metricsPort !== undefined) {
+      // Last: the startup probe on /healthz passes once everything above is up.
+      const health = await startHealthServer({ port: s.metricsPort, host: s.metricsHost, metrics, ready: async () => void (await pool.query('select 1')) }).catch((e: NodeJS.ErrnoException) => {
+        throw e.code === 'EADDRINUSE' ? new Error(`metrics port ${s.metricsPort} on ${s.metricsHost} is in use: pick another with --metrics-port / KONTROLER_METRICS_PORT`) : e;
+      });
+      cleanups.push(() => health.close());
+      log.info(`health and metrics: ${health.url}/healthz, /readyz, /metrics`);
     }
     if (parts.embedded || parts.server) {
       writeInstance(s.dataDir, { pid: process.pid, databaseUrl, url: url ?? '', startedAt: new Date().toISOString(), ...(localToken ? { token: localToken } : {}) });

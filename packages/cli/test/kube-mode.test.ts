@@ -1,7 +1,8 @@
 // Kubernetes-mode settings of `kontroler controller`: flags win over KONTROLER_* variables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readKubeSettings } from '../dist/kube-mode.js';
+import { readKubeSettings, serviceDnsNames } from '../dist/kube-mode.js';
+import { readSettings } from '../dist/settings.js';
 
 test('defaults: local runtime, CRDs on, QPS 20 / burst 30, no webhook, no leader election', () => {
   const s = readKubeSettings({}, {});
@@ -38,4 +39,25 @@ test('KONTROLER_PUBLIC_URL: DagRun statuses link to their run there; anything bu
   assert.equal(readKubeSettings({}, { KONTROLER_PUBLIC_URL: 'https://kontroler.example.com' }).publicUrl, 'https://kontroler.example.com');
   assert.throws(() => readKubeSettings({}, { KONTROLER_PUBLIC_URL: 'kontroler.example.com' }), /KONTROLER_PUBLIC_URL: .*not an absolute URL/);
   assert.throws(() => readKubeSettings({}, { KONTROLER_PUBLIC_URL: 'ftp://x' }), /KONTROLER_PUBLIC_URL: scheme "ftp"/);
+});
+
+test('the webhook certificate kept by the controller: a Secret and the Service it names; bad names and combinations refused', () => {
+  const s = readKubeSettings({}, { KONTROLER_WEBHOOK_CERT_SECRET: 'k-webhook-cert', KONTROLER_WEBHOOK_SERVICE: 'k-webhook', KONTROLER_WEBHOOK_CONFIG: 'k-ns', KONTROLER_WEBHOOK_CERT_DAYS: '90' });
+  assert.deepEqual([s.webhookCertSecret, s.webhookService, s.webhookConfig, s.webhookCertDays], ['k-webhook-cert', 'k-webhook', 'k-ns', 90]);
+  assert.equal(readKubeSettings({}, {}).webhookCertDays, 365);
+  assert.throws(() => readKubeSettings({ webhookCertSecret: 'x' }, {}), /--webhook-cert-secret needs --webhook-service/);
+  assert.throws(() => readKubeSettings({ webhookCertSecret: 'x', webhookService: 's', webhookCertDir: '/d' }, {}), /exclude each other/);
+  assert.throws(() => readKubeSettings({ webhookConfig: 'Bad_Name' }, {}), /--webhook-config \/ KONTROLER_WEBHOOK_CONFIG must be a Kubernetes object name.*"Bad_Name"/);
+  assert.throws(() => readKubeSettings({}, { KONTROLER_WEBHOOK_CERT_DAYS: '0' }), /KONTROLER_WEBHOOK_CERT_DAYS must be a whole number of days from 1 to 3650, got "0"/);
+  assert.deepEqual(serviceDnsNames('k-webhook', 'sys'), ['k-webhook.sys.svc', 'k-webhook', 'k-webhook.sys', 'k-webhook.sys.svc.cluster.local']);
+});
+
+test('the metrics port: off by default, on 127.0.0.1 unless told otherwise; out-of-range ports refused', () => {
+  const none = readSettings({}, {});
+  assert.deepEqual([none.metricsPort, none.metricsHost], [undefined, '127.0.0.1']);
+  const env = readSettings({}, { KONTROLER_METRICS_PORT: '8081', KONTROLER_METRICS_HOST: '0.0.0.0' });
+  assert.deepEqual([env.metricsPort, env.metricsHost], [8081, '0.0.0.0']);
+  assert.equal(readSettings({ metricsPort: '9090' }, { KONTROLER_METRICS_PORT: '8081' }).metricsPort, 9090);
+  assert.throws(() => readSettings({}, { KONTROLER_METRICS_PORT: '70000' }), /--metrics-port \/ KONTROLER_METRICS_PORT must be at most 65535, got 70000/);
+  assert.throws(() => readSettings({}, { KONTROLER_METRICS_PORT: 'x' }), /--metrics-port \/ KONTROLER_METRICS_PORT must be a whole number/);
 });

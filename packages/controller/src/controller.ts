@@ -2,7 +2,8 @@
 // events to them, keeps leases alive, and wakes up on NOTIFY (polling as the fallback).
 import type { RuntimeEvent, TaskRuntime } from '@kontroler/engine';
 import type { ControllerIdLock, Listener, PoolLike } from '@kontroler/store';
-import { DefinitionCache, LOGS_CHANNEL, RUNS_CHANNEL, claimRuns, getRun, listen, loadRun, releaseRuns, renewLeases } from '@kontroler/store';
+import { DefinitionCache, LOGS_CHANNEL, RUNS_CHANNEL, claimRuns, countWaitingRuns, getRun, listen, loadRun, releaseRuns, renewLeases } from '@kontroler/store';
+import type { ControllerMetrics } from './metrics.js';
 import type { SecretResolver } from './attempt-spec.js';
 import type { ControllerLog } from './log.js';
 import { HoldBack } from './hold-back.js';
@@ -43,6 +44,8 @@ export interface ControllerOptions {
   readonly idLock?: ControllerIdLock;
   /** Caps of stored attempt logs (default: 64 MiB, lines of 64 KiB). */
   readonly logLimits?: LogLimits;
+  /** Counts runs, attempts, claims and decisions into these metrics (and serves its gauges from them). */
+  readonly metrics?: ControllerMetrics;
 }
 
 export class Controller {
@@ -74,6 +77,15 @@ export class Controller {
     this.leaseMs = o.leaseMs ?? 15_000;
     this.pollMs = o.pollMs ?? 2_000;
     this.logs = new LogWriter(o.pool, (e) => o.log.error('writing logs failed', e), o.logLimits ? { limits: o.logLimits } : {});
+    o.metrics?.readFrom({
+      runsDriven: () => this.actors.size,
+      attemptsStarting: () => {
+        let n = 0;
+        for (const a of this.actors.values()) n += a.startingAttempts();
+        return n;
+      },
+      runsWaiting: () => countWaitingRuns(o.pool).catch(() => undefined),
+    });
   }
 
   /** Runs currently driven by this controller. */
@@ -215,6 +227,12 @@ export class Controller {
     const exclude = [...this.actors.keys(), ...this.heldBack.held(this.now())];
     const host = this.o.host ?? this.o.runtime.host;
     const runs = await claimRuns(this.o.pool, this.o.id, this.leaseMs, room, exclude, namespaces, host);
+    const claimedAt = Date.now();
+    for (const r of runs) {
+      this.o.metrics?.runsClaimed.inc();
+      // Not started yet: the wait since the run was created (a re-claim of an unstarted run after a crash counts again).
+      if (r.status === 'pending' && r.startedAt === null) this.o.metrics?.claimLatency.observe(Math.max(0, claimedAt - r.createdAt) / 1000);
+    }
     for (const r of runs) {
       if (this.stopped) return;
       const t0 = Date.now();
@@ -229,6 +247,7 @@ export class Controller {
         secrets: this.o.secrets,
         log: this.o.log,
         ...(this.o.maxRunningPerRun !== undefined ? { maxRunning: this.o.maxRunningPerRun } : {}),
+        ...(this.o.metrics ? { metrics: this.o.metrics } : {}),
         onDone: (id, why) => this.onActorDone(id, why),
         onFreshAttempt: (key) => this.logs.fresh(key),
       });

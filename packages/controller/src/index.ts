@@ -28,3 +28,5 @@ export { cron } from './cron-fns.js';
 export { WebhookSender, signBody, type WebhookSenderOptions } from './webhook-sender.js';
 export { UNREACHABLE, MAX_RESPONSE_BYTES } from './webhook-sender.js';
 export * from './outbound/index.js';
+export { ControllerMetrics, secondsSince, type ControllerGauges, type WebhookOutcome } from './metrics.js';
+export { HEALTH_MAX_CONNECTIONS, HEALTH_REQUEST_TIMEOUT_MS, READY_TIMEOUT_MS, startHealthServer, type HealthServerOptions, type RunningHealthServer } from './health-server.js';

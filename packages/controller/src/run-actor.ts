@@ -13,6 +13,7 @@ const DECISIONS_RETRY_MS = 1000;
 import { buildAttemptSpec, runContext, type SecretResolver } from './attempt-spec.js';
 import type { ControllerLog } from './log.js';
 import { webhookItems } from './webhook-payload.js';
+import type { ControllerMetrics } from './metrics.js';
 
 export interface RunActorDeps {
   readonly pool: PoolLike;
@@ -33,6 +34,8 @@ export interface RunActorDeps {
   readonly maxEventsPerDecision?: number;
   /** Told before a new attempt (its row saved with an empty log) is started (LogWriter.fresh). */
   readonly onFreshAttempt?: (key: AttemptLogKey) => void;
+  /** Decision and save durations, attempts started and ended, the run's outcome. */
+  readonly metrics?: ControllerMetrics;
 }
 
 /**
@@ -98,6 +101,13 @@ export class RunActor {
 
   get current(): RunState {
     return this.state;
+  }
+
+  /** Attempts handed to the runtime and not yet seen running (a walk over the tasks: for metrics scrapes, not the hot path). */
+  startingAttempts(): number {
+    let n = 0;
+    for (const t of this.state.tasks.values()) if (t.attempts[t.attempts.length - 1]?.status === 'starting') n++;
+    return n;
   }
 
   /**
@@ -246,12 +256,15 @@ export class RunActor {
     for (const x of decisions) {
       events.push({ type: 'approval:decided', task: x.task, attempt: x.attempt, approve: x.approve, by: x.decidedBy, ...(x.comment !== undefined ? { comment: x.comment } : {}), inputs: x.inputs, at: x.decidedAt });
     }
+    const decideStart = performance.now();
     const d = decideAll(this.def, prev, events, now, opts);
+    this.deps.metrics?.decisionDuration.observe((performance.now() - decideStart) / 1000);
     const { state, commands } = d;
     if (state === prev && commands.length === 0 && !clearRequest && logs.length === 0) {
       if (decisions.length > 0) await this.markApplied(decisions);
       return;
     }
+    const saveStart = performance.now();
     try {
       await saveRunState(this.deps.pool, {
         runId: this.run.id,
@@ -290,10 +303,12 @@ export class RunActor {
       return;
     }
     this.saveFailures = 0;
+    this.deps.metrics?.saveDuration.observe((performance.now() - saveStart) / 1000);
     this.state = state;
     if (decisions.length > 0) await this.markApplied(decisions);
     this.carryOut(commands, prev, d.changed);
     if (isTerminalRun(state.status)) {
+      this.deps.metrics?.runsFinished.inc({ outcome: state.status });
       // A child run that ended wakes its parent's controller, which reads its outcome.
       if (this.run.parent) void this.deps.pool.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(this.run.parent.runId)]).catch(() => undefined);
       this.stop();
@@ -382,6 +397,7 @@ export class RunActor {
         case 'attempt:start':
           this.attemptCount++;
           this.deps.onFreshAttempt?.({ runId: this.run.id, task: c.task, attempt: c.attempt });
+          this.deps.metrics?.attemptsStarted.inc();
           this.startAttempt(c.task, c.attempt, c.deadlineAt);
           break;
         case 'attempt:kill': {
@@ -409,6 +425,7 @@ export class RunActor {
       t.attempts.forEach((a, i) => {
         const b = before?.attempts[i];
         if (!isActiveAttempt(a.status) && (b === undefined || isActiveAttempt(b.status))) {
+          this.deps.metrics?.attemptsFinished.inc({ outcome: a.status });
           void this.deps.runtime.release(this.key(name, a.attempt)).catch(() => undefined);
         }
       });

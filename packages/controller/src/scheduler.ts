@@ -4,6 +4,7 @@ import type { PoolLike, Queryable } from '@kontroler/store';
 import { activeRunIds, fireDueSchedules, nextScheduleDue, requestRun, startRun } from '@kontroler/store';
 import type { ControllerLog } from './log.js';
 import { planFires, type CronFns } from './plan-fires.js';
+import type { ControllerMetrics } from './metrics.js';
 
 export interface SchedulerOptions {
   readonly pool: PoolLike;
@@ -12,6 +13,8 @@ export interface SchedulerOptions {
   readonly now?: () => number;
   /** Longest sleep between checks (a DAG change resets next fire times to be computed). */
   readonly maxSleepMs?: number;
+  /** Observes each fire's delay (fire time to run created). */
+  readonly metrics?: ControllerMetrics;
 }
 
 export class Scheduler {
@@ -59,7 +62,10 @@ export class Scheduler {
         for (const id of plan.cancel) await requestRun(tx, id, 'cancel').catch(() => undefined);
         if (plan.skipped > 0) this.o.log.info(`${dag.namespace}/${dag.name}: ${plan.skipped} fire(s) skipped, a run is active (concurrencyPolicy Forbid)`);
         for (const at of plan.fires) {
-          if (await fireOne(tx, dag.namespace, dag.name, at)) created++;
+          if (await fireOne(tx, dag.namespace, dag.name, at)) {
+            created++;
+            this.o.metrics?.scheduleFireDelay.observe(Math.max(0, now - at) / 1000);
+          }
         }
         const last = plan.fires[plan.fires.length - 1];
         return { nextFireAt: plan.nextFireAt, ...(last !== undefined ? { firedAt: last } : {}) };

@@ -9,6 +9,7 @@ import type { PoolLike, WebhookDelivery } from '@kontroler/store';
 import { backoffDelay, claimDueWebhooks, recordWebhookAttempt } from '@kontroler/store';
 import { request, type Agent } from 'undici';
 import type { ControllerLog } from './log.js';
+import type { ControllerMetrics } from './metrics.js';
 import { destinationPolicy, type DestinationPolicy } from './outbound/destination-policy.js';
 import { DESTINATION_REFUSED, guardedAgent, isDestinationRefused } from './outbound/guarded-agent.js';
 
@@ -35,6 +36,8 @@ export interface WebhookSenderOptions {
    * KONTROLER_WEBHOOK_ALLOW with `destinationPolicy(text)`.
    */
   readonly policy?: DestinationPolicy;
+  /** Counts delivery tries by outcome. */
+  readonly metrics?: ControllerMetrics;
 }
 
 /** `sha256=<hex>` over the exact body bytes, as GitHub-style receivers expect. */
@@ -136,6 +139,7 @@ export class WebhookSender {
     }
     if (error === undefined && status !== undefined) {
       await recordWebhookAttempt(this.o.pool, d.id, { delivered: true, status });
+      this.o.metrics?.webhookDeliveries.inc({ outcome: 'delivered' });
       return;
     }
     const max = this.o.maxAttempts ?? 8;
@@ -150,6 +154,7 @@ export class WebhookSender {
       ...(status !== undefined ? { status } : {}),
       ...(retryAt !== undefined ? { retryAt } : {}),
     });
+    this.o.metrics?.webhookDeliveries.inc({ outcome: retryAt !== undefined ? 'retrying' : 'failed' });
   }
 
   /** POSTs once, never following a redirect (a 3xx is a failed delivery); resolves the status. */

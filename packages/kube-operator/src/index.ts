@@ -26,5 +26,7 @@ export { decideLease, nextLeaseSpec, microTime, type LeaseSpec } from './leader/
 export { ShardNamespaces } from './leader/shard-namespaces.js';
 export { startWebhookServer, webhookConfiguration, type RunningWebhookServer, type WebhookServerOptions } from './webhook/webhook-server.js';
 export { validateAdmission, admissionResponse, onlyFinalizersChanged, type AdmissionRequest, type AdmissionReview, type Verdict } from './webhook/admission.js';
-export { certFromDir, selfSignedCert, type ServingCert } from './webhook/certs.js';
+export { certFromDir, issueServingCert, newAuthority, selfSignedCert, type CertAuthority, type ServingCert } from './webhook/certs.js';
+export { planCert, renewTls, servingOf, splitPem, type CertPlan, type CertWants, type StoredTls } from './webhook/cert-plan.js';
+export { CERT_CHECK_MS, WebhookCertKeeper, type CertKeeperOptions, type CertSource } from './webhook/cert-keeper.js';
 export { eventFor, recordEvent } from './crd/events.js';

@@ -1,85 +1,46 @@
 // The Helm chart renders (helm template, with Helm built from the Go module proxy by
 // scripts/build-helm.sh) to manifests the real apiserver accepts (server-side apply, dry run),
-// for the cluster-wide, per-namespace and shard setups; its RBAC is least-privilege: the
-// controller reads no Secrets, the API server gets no cluster access at all.
+// for the cluster-wide, per-namespace and shard setups; its RBAC is least-privilege: of the
+// Secrets the controller reads its webhook certificate only, the API server gets no cluster access.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { testNamespace } from '@kontroler/kube-agent/testing';
 import { installCrds } from './crds.js';
 import { testClient, untilGone } from './helpers.js';
+import { join } from 'node:path';
 import { repoRoot } from '@kontroler/testing';
+import { PATHS, apply, helm, render as renderChart, type Obj } from './helm-render.js';
 
 const ns = await testNamespace('deploy');
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
-
-function helm(): string {
-  try {
-    return execFileSync(join(repoRoot, 'scripts/build-helm.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 540_000 }).trim();
-  } catch (err) {
-    throw new Error(`helm is needed to render deploy/helm/kontroler and could not be built (scripts/build-helm.sh): ${String(err)}`);
-  }
-}
-
-function render(bin: string, sets: string[]): Obj[] {
-  const out = execFileSync(bin, ['template', 'kontroler', join(repoRoot, 'deploy/helm/kontroler'), '--namespace', ns.name, '--include-crds', ...sets.flatMap((s) => ['--set', s])], { encoding: 'utf8' });
-  return parseAllDocuments(out)
-    .map((d) => d.toJSON() as Obj | null)
-    .filter((d): d is Obj => d !== null && typeof d === 'object');
-}
-
-const PATHS: Record<string, { base: string; plural: string; namespaced: boolean }> = {
-  CustomResourceDefinition: { base: '/apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
-  ServiceAccount: { base: '/api/v1', plural: 'serviceaccounts', namespaced: true },
-  Secret: { base: '/api/v1', plural: 'secrets', namespaced: true },
-  Service: { base: '/api/v1', plural: 'services', namespaced: true },
-  Deployment: { base: '/apis/apps/v1', plural: 'deployments', namespaced: true },
-  ClusterRole: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterroles', namespaced: false },
-  ClusterRoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'clusterrolebindings', namespaced: false },
-  Role: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'roles', namespaced: true },
-  RoleBinding: { base: '/apis/rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
-  ValidatingWebhookConfiguration: { base: '/apis/admissionregistration.k8s.io/v1', plural: 'validatingwebhookconfigurations', namespaced: false },
-};
-
-async function dryRunApply(objs: Obj[]): Promise<string[]> {
-  const client = testClient();
-  const accepted: string[] = [];
-  for (const o of objs) {
-    const p = PATHS[o.kind];
-    assert.ok(p, `no API path known for ${o.kind}`);
-    const nsPart = p.namespaced ? `/namespaces/${o.metadata.namespace ?? ns.name}` : '';
-    await client.request('PATCH', `${p.base}${nsPart}/${p.plural}/${o.metadata.name}`, {
-      query: { dryRun: 'All', fieldManager: 'kontroler-deploy-test', force: true, fieldValidation: 'Strict' },
-      contentType: 'application/apply-patch+yaml',
-      body: o,
-    });
-    accepted.push(`${o.kind}/${o.metadata.name}`);
-  }
-  return accepted;
-}
+const dryRunApply = (objs: Obj[]) => apply(testClient(), ns.name, objs);
+const render = (bin: string, sets: string[]) => renderChart(bin, ns.name, sets);
 
 test('the Helm chart renders manifests the apiserver accepts (server-side dry run), with least-privilege RBAC', async () => {
   await installCrds(testClient());
   const bin = helm();
   const objs = render(bin, []);
   const accepted = await dryRunApply(objs);
-  for (const want of ['CustomResourceDefinition/dags.kontroler.greedykomodo', 'Deployment/kontroler-controller', 'Deployment/kontroler-server', 'ValidatingWebhookConfiguration/kontroler-' + ns.name, 'Secret/kontroler-webhook-tls', 'ClusterRole/kontroler-controller']) {
+  for (const want of ['CustomResourceDefinition/dags.kontroler.greedykomodo', 'Deployment/kontroler-controller', 'Deployment/kontroler-server', 'ValidatingWebhookConfiguration/kontroler-' + ns.name, 'Secret/kontroler-webhook-cert', 'ClusterRole/kontroler-controller']) {
     assert.ok(accepted.includes(want), `${want} in ${accepted.join(', ')}`);
   }
-  // The webhook configuration trusts the CA that signed the serving certificate in the Secret.
-  const secret = objs.find((o) => o.kind === 'Secret') as Obj & { data: Record<string, string> };
-  const hook = objs.find((o) => o.kind === 'ValidatingWebhookConfiguration') as Obj & { webhooks: Array<{ clientConfig: { caBundle: string } }> };
-  assert.ok(hook.webhooks.length === 3 && hook.webhooks.every((w) => w.clientConfig.caBundle === secret.data['ca.crt']));
-  const { X509Certificate } = await import('node:crypto');
-  const leaf = new X509Certificate(Buffer.from(secret.data['tls.crt'] ?? '', 'base64'));
-  assert.ok(leaf.verify(new X509Certificate(Buffer.from(secret.data['ca.crt'] ?? '', 'base64')).publicKey));
-  assert.match(leaf.subjectAltName ?? '', new RegExp(`DNS:kontroler-webhook\\.${ns.name}\\.svc`));
+  // No certificate in the render (GitOps: two renders are the same): the controller fills the
+  // chart's empty Secret and sets the caBundle (webhook-cert.kube.test.ts).
+  const secret = objs.find((o) => o.kind === 'Secret') as Obj & { data?: Record<string, string>; type?: string };
+  assert.equal(secret.metadata.name, 'kontroler-webhook-cert');
+  assert.equal(secret.data, undefined, 'the Secret is rendered empty');
+  const hook = objs.find((o) => o.kind === 'ValidatingWebhookConfiguration') as Obj & { webhooks: Array<{ clientConfig: { caBundle?: string } }> };
+  assert.ok(hook.webhooks.length === 3 && hook.webhooks.every((w) => w.clientConfig.caBundle === undefined));
+  const controller = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'kontroler-controller') as Obj & { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
+  const args = controller.spec.template.spec.containers[0]?.args ?? [];
+  for (const a of ['--webhook-cert-secret=kontroler-webhook-cert', '--webhook-service=kontroler-webhook', `--webhook-config=kontroler-${ns.name}`]) assert.ok(args.includes(a), `${a} in ${args.join(' ')}`);
 
-  // Least privilege: no Secrets for the controller; nothing at all for the server.
-  const rules = (objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as Array<Obj & { rules: Array<{ resources: string[]; verbs: string[] }> }>).flatMap((r) => r.rules);
-  assert.ok(!rules.some((r) => r.resources.includes('secrets')), 'the controller reads no Secrets');
+  // Least privilege: of the Secrets, the controller reads its webhook certificate only (by name); nothing at all for the server.
+  const rules = (objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as Array<Obj & { rules: Array<{ resources: string[]; verbs: string[]; resourceNames?: string[] }> }>).flatMap((r) => r.rules);
+  const secretRules = rules.filter((r) => r.resources.includes('secrets'));
+  assert.deepEqual(secretRules.map((r) => r.resourceNames), [['kontroler-webhook-cert']], 'Secrets: the webhook certificate only');
+  assert.ok(!secretRules.some((r) => r.verbs.includes('list') || r.verbs.includes('watch') || r.verbs.includes('create')));
+  const hookRule = rules.find((r) => r.resources.includes('validatingwebhookconfigurations'));
+  assert.deepEqual(hookRule?.resourceNames, [`kontroler-${ns.name}`]);
   assert.ok(!rules.some((r) => r.verbs.includes('*') || r.resources.includes('*')), 'no wildcards');
   const bindings = objs.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') as Array<Obj & { subjects: Array<{ name: string }> }>;
   assert.ok(bindings.every((b) => b.subjects.every((s) => s.name === 'kontroler-controller')), 'only the controller is bound to a role');
@@ -92,7 +53,9 @@ test('the Helm chart renders manifests the apiserver accepts (server-side dry ru
 test('per-namespace (Roles) and shard setups render and are accepted too', async () => {
   const bin = helm();
   const perNs = render(bin, [`controller.namespaces={${ns.name}}`, 'controller.leaderElect=false', 'server.enabled=false']);
-  assert.ok(!perNs.some((o) => o.kind === 'ClusterRole'), 'no cluster-wide role when namespaces are listed');
+  // Cluster-wide: only the webhook configuration's caBundle (a cluster-scoped object), by name.
+  const clusterRules = (perNs.filter((o) => o.kind === 'ClusterRole') as Array<Obj & { rules: Array<{ resources: string[]; resourceNames?: string[] }> }>).flatMap((r) => r.rules);
+  assert.deepEqual(clusterRules.map((r) => [r.resources, r.resourceNames]), [[['validatingwebhookconfigurations'], [`kontroler-${ns.name}`]]], 'no other cluster-wide rule when namespaces are listed');
   await dryRunApply(perNs.filter((o) => o.kind !== 'CustomResourceDefinition'));
   const shard = render(bin, ['controller.shard=blue', 'webhook.enabled=false']);
   const role = shard.find((o) => o.kind === 'ClusterRole') as Obj & { rules: Array<{ resources: string[] }> };
@@ -140,7 +103,7 @@ test("the controller works with nothing but the chart's RBAC (impersonating its 
   });
   const { KONTROLER_TEST_DATABASE_URL: _t, ...env } = process.env;
   let out = '';
-  const proc = spawn(process.execPath, [`${repoRoot}packages/cli/bin/kontroler.js`, 'controller', '--runtime', 'kubernetes', '--kubeconfig', kubeconfig, '--namespaces', ns.name, '--leader-elect'], {
+  const proc = spawn(process.execPath, [`${repoRoot}packages/cli/bin/kontroler.js`, 'controller', '--runtime', 'kubernetes', '--kubeconfig', kubeconfig, '--namespaces', ns.name, '--leader-elect', '--metrics-port', '0'], {
     env: { ...env, DATABASE_URL: db.url, KONTROLER_CONTROLLER_ID: 'rbac-test', KONTROLER_LEASE_NAMESPACE: ns.name },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -174,5 +137,12 @@ test("the controller works with nothing but the chart's RBAC (impersonating its 
   await admin.request('DELETE', `${base}/dagruns/rbac-run`);
   await untilGone(ns.kc, `${base}/dagruns`, 'rbac-run', 60_000);
   assert.doesNotMatch(out, /forbidden/i, 'no request was refused');
+  // Its /metrics counts the Kubernetes API requests by verb, resource and status: the two task pods created.
+  const metricsUrl = /health and metrics: (http:\/\/[^/\s]+)\/healthz/.exec(out)?.[1];
+  assert.ok(metricsUrl, out);
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const created = Number(/^kontroler_controller_kube_requests_total\{verb="POST",resource="pods",code="201"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  assert.ok(created >= 2, text);
+  assert.ok(!/kontroler_controller_kube_requests_total\{[^}]*code="403"\}/.test(text), 'no 403 counted either');
   assert.match(out, /is now the leader/);
 });

@@ -58,3 +58,9 @@ export async function releaseRuns(db: Queryable, owner: string, ids: readonly nu
   if (ids.length === 0) return;
   await db.query('update runs set owner = null, lease_expires_at = null where owner = $1 and id = any($2)', [owner, ids]);
 }
+
+/** Runs waiting to be claimed: pending and held by no live lease (a metrics gauge; one count over the runs' status index). */
+export async function countWaitingRuns(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from runs where status = 'pending' and (owner is null or lease_expires_at < now())`);
+  return Number(rows[0]?.n ?? 0);
+}

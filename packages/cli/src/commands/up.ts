@@ -35,6 +35,8 @@ export function register(program: Command): void {
     .option('--host <addr>', 'HTTP listen address (KONTROLER_HOST, default 127.0.0.1)')
     .option('--runtime <local|container>', 'where tasks run (KONTROLER_RUNTIME, default local): processes here, or containers of their images (Docker / Podman at DOCKER_HOST)')
     .option('--pull-policy <p>', 'container runtime: IfNotPresent (default), Always or Never (KONTROLER_PULL_POLICY)')
+    .option('--metrics-port <n>', 'serve the controller\'s /healthz, /readyz and Prometheus /metrics on this port (KONTROLER_METRICS_PORT; default none)')
+    .option('--metrics-host <addr>', 'listen address of the metrics port (KONTROLER_METRICS_HOST, default 127.0.0.1)')
     .action(async (o: SettingFlags & ContainerFlags & { runtime?: string }) => {
       const container = upRuntime(o.runtime) === 'container' ? readContainerSettings(o) : undefined;
       const stack = await startOrExit(readSettings(o), { embedded: true, server: true, folder: true }, undefined, container);
@@ -57,8 +59,13 @@ export function register(program: Command): void {
     .option('--webhook-port <n>', 'serve the validating admission webhooks over TLS on this port (KONTROLER_WEBHOOK_PORT)')
     .option('--webhook-host <addr>', 'listen address of the webhook server (KONTROLER_WEBHOOK_HOST, default 0.0.0.0)')
     .option('--webhook-cert-dir <dir>', 'tls.crt and tls.key for the webhook server (KONTROLER_WEBHOOK_CERT_DIR; default self-signed)')
+    .option('--webhook-cert-secret <name>', 'keep the webhook certificate in this Secret of the controller\'s namespace, made and renewed by the controller (KONTROLER_WEBHOOK_CERT_SECRET)')
+    .option('--webhook-service <name>', 'the Service the apiserver calls the webhooks at, named in that certificate (KONTROLER_WEBHOOK_SERVICE)')
+    .option('--webhook-config <name>', 'set the caBundle of this ValidatingWebhookConfiguration to the certificate\'s CA (KONTROLER_WEBHOOK_CONFIG)')
     .option('--kube-qps <n>', 'Kubernetes client requests per second (KONTROLER_KUBE_QPS, default 20)')
     .option('--kube-burst <n>', 'Kubernetes client burst (KONTROLER_KUBE_BURST, default 30)')
+    .option('--metrics-port <n>', 'serve /healthz, /readyz and Prometheus /metrics over HTTP on this port (KONTROLER_METRICS_PORT; default none)')
+    .option('--metrics-host <addr>', 'listen address of the metrics port (KONTROLER_METRICS_HOST, default 127.0.0.1; in a pod 0.0.0.0)')
     .action(async (o: SettingFlags & KubeFlags & ContainerFlags) => {
       const s = readSettings(o);
       if (!s.databaseUrl) throw new Error('kontroler controller needs DATABASE_URL (a PostgreSQL connection string)');

@@ -18,6 +18,8 @@ export interface WebhookServerOptions {
 export interface RunningWebhookServer {
   readonly port: number;
   readonly url: string;
+  /** Serves new connections with `cert` (a renewed certificate); open connections keep theirs. */
+  setCert(cert: ServingCert): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
   return {
     port,
     url: `https://${o.host && o.host !== '0.0.0.0' ? o.host : '127.0.0.1'}:${port}`,
+    setCert: (cert) => server.setSecureContext({ cert: cert.cert, key: cert.key, minVersion: 'TLSv1.2' }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

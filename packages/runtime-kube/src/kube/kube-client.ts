@@ -20,6 +20,8 @@ export interface KubeClientOptions {
   /** Per-request timeout for non-streaming calls (default 30 s). */
   readonly timeoutMs?: number;
   readonly userAgent?: string;
+  /** Called once per request sent (retries included; watches and log streams excluded) with its answer's HTTP status, 0 when none came (for metrics). */
+  readonly onResponse?: (verb: string, resource: string, status: number) => void;
 }
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -162,7 +164,14 @@ export class KubeClient {
     this.stats.requests++;
     const kind = `${method} ${resourceOf(path)}`;
     this.stats.byKind[kind] = (this.stats.byKind[kind] ?? 0) + 1;
-    const res = await this.open(method, path, opts, accept, undefined, this.timeoutMs);
+    let res: http.IncomingMessage;
+    try {
+      res = await this.open(method, path, opts, accept, undefined, this.timeoutMs);
+    } catch (err) {
+      this.o.onResponse?.(method, resourceOf(path), 0);
+      throw err;
+    }
+    this.o.onResponse?.(method, resourceOf(path), res.statusCode ?? 0);
     if ((res.statusCode ?? 0) >= 300) throw await this.failure(res, method, path);
     return { status: res.statusCode ?? 0, body: await readAll(res) };
   }
