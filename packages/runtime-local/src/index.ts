@@ -8,3 +8,4 @@ export { attemptEnv, expandK8sVars, type Env } from './environment.js';
 export { readOutputs, outputsDir, type OutputsRead } from './outputs.js';
 export { attemptDir, describeKey, runAttemptsDir, workspaceDir } from './paths.js';
 export { RuntimePlumbing } from './runtime-plumbing.js';
+export { SHELLS as SPAWNER_SHELLS } from './spawner.js';

@@ -1,4 +1,4 @@
-// The spawner: one long-lived bash co-process that forks the attempts' supervisors, so this (big)
+// The spawner: long-lived bash co-processes that fork the attempts' supervisors, so this (big)
 // process never forks itself. Spawning from Node costs ~6 ms of blocked event loop per attempt
 // (it forks its own ~130 MB address space); forking a ~3 MB shell costs a fraction of that, off
 // our main thread. See docs/adr/0006-local-runtime-spawner.md.
@@ -333,7 +333,16 @@ export interface SpawnerOptions {
   readonly log: (msg: string) => void;
   /** The bash to run (4.2 or later); default: the first of /bin/bash, /usr/bin/bash, /usr/local/bin/bash. */
   readonly bash?: string;
+  /** Most shells forking at once (default SHELLS). */
+  readonly shells?: number;
 }
+
+/**
+ * Most spawner shells by default. 1,000 tasks started at once on 2 cores (loaded machine): one
+ * shell forked them in 17-24 s, two in 9-12 s, four in 6-9 s (docs/benchmarks.md). An idle
+ * shell costs a few MB and no CPU; shells past the first start only when a burst needs them.
+ */
+export const SHELLS = 4;
 
 /**
  * Forks supervisors through a bash co-process, started on first use and again after it dies.
@@ -342,7 +351,9 @@ export interface SpawnerOptions {
  * spawner died with the request unanswered.
  */
 export class Spawner {
-  private shell: Shell | undefined;
+  /** The live shells; a burst of starts gets more of them (up to `maxShells`), each forking on its own. */
+  private shells: Shell[] = [];
+  private readonly maxShells: number;
   private nextId = 1;
   private paths: Promise<Tools> | undefined;
   private unavailableUntil = 0;
@@ -352,6 +363,7 @@ export class Spawner {
 
   constructor(private readonly opts: SpawnerOptions) {
     this.base = spawnerEnv(opts.inheritedEnv);
+    this.maxShells = Math.max(1, opts.shells ?? SHELLS);
   }
 
   async spawn(l: SpawnLaunch): Promise<Forked | undefined> {
@@ -394,23 +406,34 @@ export class Spawner {
   /** Ends the spawner (it reads EOF); running supervisors are not affected. */
   async close(): Promise<void> {
     this.closed = true;
-    const shell = this.shell;
-    this.shell = undefined;
-    if (shell === undefined || shell.dead) return;
-    shell.close();
-    const timer = setTimeout(() => shell.proc.kill('SIGKILL'), 2000);
-    await shell.exited;
-    clearTimeout(timer);
-    shell.die(); // settles what is left and lets go of its handles now, not at the end of its stdout
+    const shells = this.shells;
+    this.shells = [];
+    await Promise.all(
+      shells.map(async (shell) => {
+        if (shell.dead) return;
+        shell.close();
+        const timer = setTimeout(() => shell.proc.kill('SIGKILL'), 2000);
+        await shell.exited;
+        clearTimeout(timer);
+        shell.die(); // settles what is left and lets go of its handles now, not at the end of its stdout
+      }),
+    );
   }
 
+  /**
+   * The shell for the next request: an idle one if there is one, else a new one while there are
+   * fewer than `maxShells`, else the least busy. A chain of tasks keeps using one shell; 1,000
+   * tasks started at once are forked by several, in parallel (one shell forks one at a time).
+   */
   private current(bash: string): Shell {
-    if (this.shell === undefined || this.shell.dead) {
-      this.shell = new Shell(bash, this.base, this.opts.log, (s) => {
-        if (this.shell === s) this.shell = undefined;
-      });
-    }
-    return this.shell;
+    let best: Shell | undefined;
+    for (const sh of this.shells) if (best === undefined || sh.pending.size < best.pending.size) best = sh;
+    if (best !== undefined && (best.pending.size === 0 || this.shells.length >= this.maxShells)) return best;
+    const shell = new Shell(bash, this.base, this.opts.log, (s) => {
+      this.shells = this.shells.filter((x) => x !== s);
+    });
+    this.shells.push(shell);
+    return shell;
   }
 
   private unavailable(why: string): undefined {

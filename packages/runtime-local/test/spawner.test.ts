@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AttemptSpec } from '@kontroler/engine';
 import { EventRecorder, attemptSpec as spec } from '@kontroler/testing';
+import { SPAWNER_SHELLS as SHELLS } from '@kontroler/runtime-local';
 import { alive, sandbox, script, until, type Sandbox } from './helpers.js';
 
 /** Values a shell would mangle if they were ever interpreted rather than passed through. */
@@ -100,6 +101,28 @@ describe('LocalProcessRuntime: the spawner', () => {
     assert.equal((await rec.exited(a)).reason, 'Completed');
     assert.equal((await rec.exited(b)).reason, 'Completed');
     assert.equal(messages.filter((m) => /through a spawner shell/.test(m)).length, 1, messages.join('\n'));
+  });
+
+  it('a burst of starts is forked by several shells (at most SHELLS); starts one after another keep to one', async () => {
+    const rt = box.runtime();
+    const rec = new EventRecorder(rt);
+    const one = async (): Promise<number> => {
+      const s = spec({ command: ['true'] });
+      await rt.start(s);
+      const parent = await supervisorParent(Number((await rec.started(s)).handle)).catch(() => 0);
+      await rec.exited(s);
+      return parent;
+    };
+    const sequential = new Set<number>();
+    for (let i = 0; i < 5; i++) sequential.add(await one());
+    sequential.delete(0); // a supervisor that ended before its parent was read
+    assert.equal(sequential.size, 1, `one shell for starts one after another: ${[...sequential].join(', ')}`);
+    const burst = Array.from({ length: 40 }, () => spec({ command: ['sleep', '0.5'] }));
+    await Promise.all(burst.map((s) => rt.start(s)));
+    const parents = new Set(await Promise.all(burst.map(async (s) => supervisorParent(Number((await rec.started(s)).handle)))));
+    for (const s of burst) assert.equal((await rec.exited(s)).reason, 'Completed');
+    assert.ok(parents.size > 1 && parents.size <= SHELLS, `a burst of 40 starts forked by ${parents.size} shells (1 < n <= ${SHELLS})`);
+    for (const p of parents) assert.match(await readFile(`/proc/${p}/cmdline`, 'utf8'), /kontroler-spawner/);
   });
 
   it('passes env values and argv through intact, exactly as a direct spawn does', async () => {
