@@ -23,6 +23,7 @@ import {
   addTask, connect, dagFromYaml, dagToYaml, disconnect, docFromSpec, edgesOf, emptyDag, problemsByTask, removeTask, renameTask, tasksOf, updateTask,
   type DagDoc,
 } from './model.js';
+import { insideView, spotInView, type Rect } from './placement.js';
 import { TaskForm } from './task-form.js';
 
 type Positions = Map<string, { x: number; y: number }>;
@@ -66,6 +67,7 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
   const toast = useToast();
   const flow = useReactFlow();
   const [doc, setDoc] = useState<DagDoc>(initial);
+  const [initialTasks] = useState(() => tasksOf(initial).length);
   const [positions, setPositions] = useState<Positions>(() => laidOut(initial));
   const [yamlText, setYamlText] = useState(() => dagToYaml(initial));
   const [yamlErrors, setYamlErrors] = useState<FieldError[]>(() => dagFromYaml(dagToYaml(initial)).errors);
@@ -193,11 +195,25 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
     [doc, say],
   );
 
+  const canvasRef = useRef<HTMLDivElement>(null);
+  /** The part of the canvas the user sees, in flow coordinates (undefined before it is laid out). */
+  const visibleRect = (): Rect | undefined => {
+    const box = canvasRef.current?.querySelector('.react-flow')?.getBoundingClientRect();
+    if (!box || box.width === 0 || box.height === 0) return undefined;
+    const a = flow.screenToFlowPosition({ x: box.left, y: box.top });
+    const b = flow.screenToFlowPosition({ x: box.right, y: box.bottom });
+    return { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
+  };
   const add = (template: Partial<TaskSpec>, at?: { x: number; y: number }) => {
     const r = addTask(doc, template);
-    setPositions((p) => new Map(p).set(r.name, freeSpot(p.values(), at)));
+    // A dropped task lands where it was dropped; one added with the button in a free spot of the
+    // visible canvas, or (the view is full) next to the others, and the view pans to it.
+    const view = at ? undefined : visibleRect();
+    const spot = at ?? (view ? spotInView(positions.values(), view) : undefined) ?? freeSpot(positions.values());
+    setPositions((p) => new Map(p).set(r.name, spot));
     change(r.doc);
     setSelected(r.name);
+    if (view && !insideView(spot, view)) void flow.setCenter(spot.x + 95, spot.y + 27, { zoom: flow.getZoom(), duration: 200 });
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -319,7 +335,7 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
           </div>
         ) : null}
         {view !== 'yaml' ? (
-          <div className="card canvas-wrap editing" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; }} onDrop={onDrop} data-testid="canvas">
+          <div ref={canvasRef} className="card canvas-wrap editing" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; }} onDrop={onDrop} data-testid="canvas">
             {hint ? (
               <div className="canvas-hint error-box" role="alert" data-testid="canvas-hint">
                 {hint}
@@ -336,7 +352,9 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
               isValidConnection={isValidConnection}
               onPaneClick={() => setSelected(undefined)}
               deleteKeyCode={['Delete', 'Backspace']}
-              fitView
+              // Fitted once to the tasks the editor opens with; a new DAG opens empty and stays put,
+              // or the first dropped task would be re-centred (fitView waits for the first node).
+              fitView={initialTasks > 0}
               fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
               proOptions={{ hideAttribution: true }}
             >
