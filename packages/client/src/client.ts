@@ -200,9 +200,11 @@ export class KontrolerClient {
   }
 
   // DAGs and DagTasks
-  apply(kind: 'DAG' | 'DagTask', namespace: string, text: string, format: ResourceFormat, opts: { name?: string; dryRun?: boolean } = {}): Promise<ApplyResult> {
+  /** Creates or updates a resource. Rejects with 409 MANAGED_BY_FILE (naming the file) over a DAG the server's DAG folder manages, unless `overrideFile`. */
+  apply(kind: 'DAG' | 'DagTask', namespace: string, text: string, format: ResourceFormat, opts: { name?: string; dryRun?: boolean; overrideFile?: boolean } = {}): Promise<ApplyResult> {
     const plural = kind === 'DAG' ? 'dags' : 'dagtasks';
-    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/${plural}${qs({ name: opts.name, dryRun: opts.dryRun })}`, { text, contentType: CONTENT_TYPES[format] });
+    const query = qs({ name: opts.name, dryRun: opts.dryRun, overrideFile: opts.overrideFile });
+    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/${plural}${query}`, { text, contentType: CONTENT_TYPES[format] });
   }
   validate(kind: 'DAG' | 'DagTask', namespace: string, text: string, format: ResourceFormat, name?: string): Promise<ValidateResult> {
     const plural = kind === 'DAG' ? 'dags' : 'dagtasks';

@@ -60,6 +60,16 @@ function overlap(a: Box, b: Box): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
+/** The message of the next dialog (window.confirm), answered as `answer`. */
+function nextDialog(answer: 'accept' | 'dismiss'): Promise<string> {
+  return new Promise((resolve) =>
+    page.once('dialog', (d) => {
+      resolve(d.message());
+      void (answer === 'accept' ? d.accept() : d.dismiss());
+    }),
+  );
+}
+
 async function openNewDag(): Promise<void> {
   await page.goto(`${ui.base}/editor`);
   await page.waitForSelector('[data-testid=canvas] .react-flow__pane');
@@ -116,5 +126,43 @@ test('"+ Add task" puts each task inside the visible canvas, on a free spot; whe
   const zoomed = await viewport();
   for (let n = 7; n <= 14; n++) await addAndCheck(n);
   assert.notEqual(await viewport(), zoomed, 'the view moved to show the tasks that did not fit');
+  assert.deepEqual(ui.pageErrors, []);
+});
+
+test('editing a DAG of the DAG folder warns, naming its file; Save asks first, and saves only once confirmed', async () => {
+  await page.goto(`${ui.base}/dags/default/from-folder/edit`);
+  const warning = page.locator('[data-testid=editor-managed-by-file]');
+  await warning.waitFor();
+  const file = `${ui.tmp}/dags/from-folder.yaml`;
+  assert.ok((await warning.innerText()).includes(file), `the warning names ${file}: ${await warning.innerText()}`);
+  await ui.shot(page, 'editor-managed-by-file');
+
+  // Change the task's image, then Save: the question names the file.
+  await page.click('.react-flow__node[data-id="only"]');
+  await page.fill('input[name=task-image]', 'alpine:3.21');
+  await page.waitForSelector('[data-testid=problem-count]:has-text("valid")');
+  const asked = nextDialog('dismiss');
+  await page.click('[data-testid=save]');
+  const question = await asked;
+  assert.ok(question.includes(file), question);
+  assert.equal((await ui.api.getDag('default', 'from-folder')).version, 1, 'declined: nothing saved');
+
+  const confirmed = nextDialog('accept');
+  await page.click('[data-testid=save]');
+  await confirmed;
+  await page.waitForSelector('[data-testid=dag-page]');
+  assert.equal((await ui.api.getDag('default', 'from-folder')).version, 2, 'confirmed: a version is saved');
+
+  // A new DAG given the name of a folder DAG: the API's refusal is turned into the same question.
+  await openNewDag();
+  await page.fill('input[name=dag-name]', 'from-folder');
+  await page.click('[data-testid=add-task]');
+  await page.waitForSelector('[data-testid=problem-count]:has-text("valid")');
+  const refused = nextDialog('dismiss');
+  await page.click('[data-testid=save]');
+  const again = await refused;
+  assert.ok(again.includes(file), again);
+  await page.waitForSelector(`[data-testid=editor] .error-box:has-text("from-folder.yaml")`);
+  assert.equal((await ui.api.getDag('default', 'from-folder')).version, 2);
   assert.deepEqual(ui.pageErrors, []);
 });

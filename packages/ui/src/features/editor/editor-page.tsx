@@ -23,6 +23,7 @@ import {
   addTask, connect, dagFromYaml, dagToYaml, disconnect, docFromSpec, edgesOf, emptyDag, problemsByTask, removeTask, renameTask, tasksOf, updateTask,
   type DagDoc,
 } from './model.js';
+import { fileOfRefusal, managedFile, overrideQuestion } from './managed-file.js';
 import { insideView, spotInView, type Rect } from './placement.js';
 import { TaskForm } from './task-form.js';
 
@@ -48,7 +49,7 @@ export function EditorPage() {
     const initial = docFromSpec(ns, name, existing.data.spec ?? {}, existing.data.labels);
     return (
       <ReactFlowProvider>
-        <Editor key={`${ns}/${name}`} initial={initial} isNew={false} />
+        <Editor key={`${ns}/${name}`} initial={initial} isNew={false} file={managedFile(existing.data.source)} />
       </ReactFlowProvider>
     );
   }
@@ -59,7 +60,8 @@ export function EditorPage() {
   );
 }
 
-function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
+/** `file`: the DAG folder's file that manages the DAG being edited, if one does. */
+function Editor({ initial, isNew, file }: { initial: DagDoc; isNew: boolean; file?: string | undefined }) {
   const api = useApi();
   const { canEdit } = useSession();
   const qc = useQueryClient();
@@ -227,11 +229,19 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
   const selectedTask = selected ? tasksOf(doc).find((t) => t.name === selected) : undefined;
 
   async function save() {
+    // Saving over a file's DAG is confirmed first; so is a refusal naming a file (e.g. a new DAG
+    // given the name of one the folder loads), and the write is then sent again with the override.
+    if (file && !window.confirm(overrideQuestion(file))) return;
     setSaving(true);
     setSaveError(undefined);
     try {
       const ns = doc.metadata.namespace ?? 'default';
-      const r = await api.apply('DAG', ns, yamlText, 'yaml');
+      const apply = (overrideFile: boolean) => api.apply('DAG', ns, yamlText, 'yaml', overrideFile ? { overrideFile } : {});
+      const r = await apply(Boolean(file)).catch((e: unknown) => {
+        const refusedBy = fileOfRefusal(e);
+        if (refusedBy === undefined || !window.confirm(overrideQuestion(refusedBy))) throw e;
+        return apply(true);
+      });
       setDirty(false);
       toast(r.version === 1 ? `Created ${r.name}` : `Saved ${r.name}: version ${r.version}`);
       void qc.invalidateQueries({ queryKey: ['dags'] });
@@ -305,6 +315,12 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
           {saving ? 'Saving…' : 'Save'}
         </button>
       </div>
+      {file ? (
+        <div className="notice tone-warning" role="note" data-testid="editor-managed-by-file">
+          Loaded from the file <code>{file}</code> in the DAG folder: a version saved here is replaced by the next change of that file. Edit the file to change
+          this DAG for good.
+        </div>
+      ) : null}
       {whyNot ? <div className="notice" role="note" data-testid="editor-read-only">{whyNot}: you may draw and validate, not save.</div> : null}
       <ErrorBox error={saveError} title="Not saved" />
       <div className={cls}>
