@@ -298,7 +298,19 @@ export const StatsView = Type.Object({
   runsPerDay: Type.Array(Type.Object({ day: Type.String(), succeeded: Count, failed: Count, canceled: Count, running: Count, pending: Count })),
   totals: Type.Object({ runs: Count, succeeded: Count, failed: Count, canceled: Count, active: Count }),
   successRate: Nullable(Type.Number({ description: 'succeeded / (succeeded + failed + canceled), or null when no run ended' })),
-  durations: Type.Array(Type.Object({ namespace: Type.String(), dag: Type.String(), runs: Count, p50Seconds: Type.Number(), p95Seconds: Type.Number() })),
+  durations: Type.Array(
+    Type.Object({
+      namespace: Type.String(),
+      dag: Type.String(),
+      runs: Count,
+      p50Seconds: Type.Number({ description: 'wall time (start to end, idle waits such as the time before a manual retry included), median' }),
+      p95Seconds: Type.Number({ description: 'wall time, 95th percentile' }),
+      executionP50Seconds: Type.Number({ description: 'execution time (how long at least one attempt ran; approvals excluded), median' }),
+      executionP95Seconds: Type.Number({ description: 'execution time, 95th percentile' }),
+      attemptP50Seconds: Type.Number({ description: 'sum of the attempts’ durations, median' }),
+      attemptP95Seconds: Type.Number({ description: 'sum of the attempts’ durations, 95th percentile' }),
+    }),
+  ),
   failingTasks: Type.Array(Type.Object({ namespace: Type.String(), dag: Type.String(), task: Type.String(), failedAttempts: Count, runs: Count })),
 });
 
