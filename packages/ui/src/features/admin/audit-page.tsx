@@ -5,8 +5,10 @@ import { useApi } from '../../api.js';
 import { formatTimestamp } from '../../lib/format.js';
 import { StatusBadge, useCursorPages, useDebounced } from '../../lib/ui.js';
 import { ListCard } from '../../lib/list-card.js';
+import { useTitle } from '../../lib/use-title.js';
 
 export function AuditPage() {
+  useTitle('Audit log');
   const api = useApi();
   const [actor, setActor] = useState('');
   const [action, setAction] = useState('');

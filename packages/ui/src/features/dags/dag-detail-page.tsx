@@ -13,11 +13,13 @@ import { graphFromTasks } from '../graph/model.js';
 import { sparklinePoints, successTrend } from '../stats/series.js';
 import { diffRows, withContext } from './diff.js';
 import { RunDialog } from './run-dialog.js';
+import { useTitle } from '../../lib/use-title.js';
 
 type Tab = 'graph' | 'yaml' | 'versions' | 'runs';
 
 export function DagDetailPage() {
   const { ns = 'default', name = '' } = useParams();
+  useTitle(`DAG ${ns === 'default' ? name : `${ns}/${name}`}`);
   const api = useApi();
   const qc = useQueryClient();
   const toast = useToast();

@@ -10,10 +10,12 @@ import { StatusBadge, useCursorPages, useDebounced, useNow, useToast } from '../
 import { ListCard } from '../../lib/list-card.js';
 import { useSession } from '../auth/session.js';
 import { RunDialog } from './run-dialog.js';
+import { useTitle } from '../../lib/use-title.js';
 
 const PAGE = 25;
 
 export function DagListPage() {
+  useTitle('DAGs');
   const api = useApi();
   const qc = useQueryClient();
   const toast = useToast();

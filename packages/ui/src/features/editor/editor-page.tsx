@@ -26,6 +26,7 @@ import {
 import { fileOfRefusal, managedFile, overrideQuestion } from './managed-file.js';
 import { insideView, spotInView, type Rect } from './placement.js';
 import { TaskForm } from './task-form.js';
+import { useTitle } from '../../lib/use-title.js';
 
 type Positions = Map<string, { x: number; y: number }>;
 type View = 'graph' | 'split' | 'yaml';
@@ -41,6 +42,7 @@ function laidOut(doc: DagDoc): Positions {
 
 export function EditorPage() {
   const { ns, name } = useParams();
+  useTitle(ns && name ? `Edit ${ns === 'default' ? name : `${ns}/${name}`}` : 'New DAG');
   const api = useApi();
   const existing = useQuery({ queryKey: ['dag', ns, name], queryFn: () => api.getDag(ns!, name!), enabled: Boolean(ns && name), staleTime: Infinity });
   if (ns && name) {

@@ -7,6 +7,7 @@ import { useApi } from '../../api.js';
 import { formatPercent } from '../../lib/format.js';
 import { ErrorBox, Skeleton } from '../../lib/ui.js';
 import { durationBars, failingBars, runsPerDay } from './series.js';
+import { useTitle } from '../../lib/use-title.js';
 
 const WINDOWS = [
   ['24h', 'Last 24 hours'],
@@ -19,6 +20,7 @@ const axis = { stroke: 'var(--muted)', fontSize: 12 };
 const tooltip = { contentStyle: { background: 'var(--panel)', border: '1px solid var(--border)', borderRadius: 8, color: 'var(--text)' }, cursor: { fill: 'var(--panel-2)' } };
 
 export function StatsPage() {
+  useTitle('Stats');
   const api = useApi();
   const [window, setWindow] = useState('7d');
   const [dag, setDag] = useState('');

@@ -1,0 +1,93 @@
+// The DAG pages and the pages around them in Chromium against `kontroler up`: tab titles that
+// name the page, cron schedules in words with their time zone, version times, the audit log's
+// diffs and failed actions, the DAG's grid of recent runs × tasks and the outcome strip in the
+// DAG list. Screenshots go to test-output/screenshots/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import type { KontrolerClient } from '@kontroler/client';
+import { startUiInstance, type UiInstance } from './e2e-kit.js';
+
+let ui: UiInstance;
+let page: Page;
+let api: KontrolerClient;
+
+/** A DAG whose `check` task fails when the run's parameter MODE is `fail`. */
+const ETL = (echo = 'extract') => `apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
+metadata:
+  name: etl-wide
+  namespace: default
+spec:
+  schedule: "30 2 * * 1-5"
+  timezone: Europe/Paris
+  parameters:
+    - name: MODE
+      defaultValue: ok
+  task:
+    - name: extract
+      image: alpine:3.20
+      script: echo ${echo}
+    - name: check
+      image: alpine:3.20
+      runAfter: [extract]
+      parameters: [MODE]
+      script: test "$MODE" != fail
+    - name: load
+      image: alpine:3.20
+      runAfter: [check]
+      script: echo load
+`;
+
+const runIds: number[] = [];
+
+/** The run's status once it ended (polled through the API; fails after 60 s). */
+async function finished(id: number): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const r = await api.getRun(id);
+    if (r.status === 'succeeded' || r.status === 'failed' || r.status === 'canceled') return r.status;
+    if (Date.now() > deadline) throw new Error(`run ${id} did not end in 60 s (status ${r.status})`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+before(async () => {
+  ui = await startUiInstance('dag-views', { password: 'dag-views-password' });
+  page = ui.page;
+  api = ui.api;
+  await api.apply('DAG', 'default', ETL(), 'yaml');
+  await api.apply('DAG', 'default', ETL('extract v2'), 'yaml');
+  // Three runs: succeeded, failed (check), succeeded.
+  for (const mode of ['ok', 'fail', 'ok']) {
+    const run = await api.startRun('default', 'etl-wide', { parameters: { MODE: mode } });
+    runIds.push(run.id);
+    await finished(run.id);
+  }
+});
+
+after(async () => {
+  await ui?.close();
+});
+
+async function titled(path: string, title: string, ready: string): Promise<void> {
+  await page.goto(`${ui.base}${path}`);
+  await page.waitForSelector(ready);
+  await page.waitForFunction((t) => document.title === t, title, { timeout: 10_000 }).catch(async () => {
+    assert.fail(`${path}: the title is "${await page.title()}", expected "${title}"`);
+  });
+}
+
+test('every page names itself in the tab title', async () => {
+  const [first] = runIds;
+  await titled('/dags', 'DAGs — Kontroler', 'h1:has-text("DAGs")');
+  await titled('/dags/default/etl-wide', 'DAG etl-wide — Kontroler', '[data-testid=dag-page]');
+  await titled(`/runs/${first}`, `Run #${first} · etl-wide — Kontroler`, '[data-testid=run-page]');
+  await titled('/runs', 'Runs — Kontroler', 'h1:has-text("Runs")');
+  await titled('/stats', 'Stats — Kontroler', 'h1:has-text("Stats")');
+  await titled('/editor', 'New DAG — Kontroler', '[data-testid=editor]');
+  await titled('/dags/default/etl-wide/edit', 'Edit etl-wide — Kontroler', '[data-testid=editor]');
+  await titled('/admin/audit', 'Audit log — Kontroler', 'h1:has-text("Audit log")');
+  await titled('/nowhere', 'Not found — Kontroler', 'h1:has-text("Not found")');
+  assert.deepEqual(ui.pageErrors, []);
+});
