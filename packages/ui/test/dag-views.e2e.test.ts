@@ -91,3 +91,48 @@ test('every page names itself in the tab title', async () => {
   await titled('/nowhere', 'Not found — Kontroler', 'h1:has-text("Not found")');
   assert.deepEqual(ui.pageErrors, []);
 });
+
+test('schedules read in words with their time zone (DAG list and DAG page); version times show without hovering', async () => {
+  await page.goto(`${ui.base}/dags`);
+  const cell = page.locator('tr[data-dag="etl-wide"] [data-testid=schedule]');
+  await cell.waitFor();
+  const listed = await cell.innerText();
+  assert.match(listed, /30 2 \* \* 1-5/);
+  assert.match(listed, /At 02:30, Monday through Friday/);
+  assert.match(listed, /Europe\/Paris/);
+
+  await page.goto(`${ui.base}/dags/default/etl-wide`);
+  const head = page.locator('[data-testid=dag-page] [data-testid=schedule]');
+  await head.waitFor();
+  assert.match(await head.innerText(), /At 02:30, Monday through Friday[\s\S]*Europe\/Paris/);
+
+  await page.getByRole('tab', { name: 'Versions' }).click();
+  const times = page.locator('[data-testid=version-time]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=version-time]').length === 2);
+  for (const t of await times.all()) {
+    assert.ok(await t.isVisible());
+    assert.match(await t.innerText(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s+\S/, 'a timestamp and how long ago, on the page');
+  }
+  await page.waitForSelector('[data-testid=diff] .added:has-text("extract v2")');
+  await ui.shot(page, 'dag-versions');
+  assert.deepEqual(ui.pageErrors, []);
+});
+
+test('the audit log shows what a DAG change changed (a diff of its versions) and the target and error of a failed action', async () => {
+  // A failed apply: a task without an image.
+  await assert.rejects(api.apply('DAG', 'default', ETL('broken').replace('      image: alpine:3.20\n      script: echo broken', '      script: echo broken'), 'yaml'));
+  await page.goto(`${ui.base}/admin/audit`);
+  await page.fill('input[aria-label="Filter by action"]', 'dag.apply');
+  const failed = page.locator('tr[data-action="dag.apply"][data-outcome="failed"]').first();
+  await failed.waitFor();
+  assert.equal(await failed.locator('[data-testid=audit-target]').innerText(), 'default/etl-wide');
+  assert.match(await failed.locator('[data-testid=audit-error]').innerText(), /VALIDATION_FAILED/);
+
+  const changed = page.locator('tr[data-action="dag.apply"][data-outcome="ok"]', { has: page.locator('[data-testid=audit-diff-toggle]') }).first();
+  await changed.locator('[data-testid=audit-diff-toggle]').click();
+  await page.waitForSelector('.audit-diff-row [data-testid=diff] .added:has-text("extract v2")');
+  await page.waitForSelector('.audit-diff-row [data-testid=diff] .removed:has-text("echo extract")');
+  assert.match(await changed.innerText(), /v1 → v2/);
+  await ui.shot(page, 'audit-log');
+  assert.deepEqual(ui.pageErrors, []);
+});

@@ -70,6 +70,8 @@ async function apply<S extends RouteSchemas>(c: Call<S>, kind: ResourceKind, ns:
       ? await applyDagInWorker(c.ctx, { text: c.body, contentType, target: { ...target, kind } }, mode, (n) => c.audit({ kind, name: n, ...auditMode(mode) }))
       : await applyInline(c, resourceFromBody(c.body, contentType, target), mode);
   if (!dryRun && result.created && result.version === 1) c.reply.code(201);
+  // The audit log shows what an apply changed: the version it made (a diff from the one before).
+  if (!dryRun) c.audit({ version: result.version, created: result.created });
   return { ...applyView(result, dryRun), ...(warnings.length > 0 ? { warnings } : {}) };
 }
 

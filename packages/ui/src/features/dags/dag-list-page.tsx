@@ -10,6 +10,7 @@ import { StatusBadge, useCursorPages, useDebounced, useNow, useToast } from '../
 import { ListCard } from '../../lib/list-card.js';
 import { useSession } from '../auth/session.js';
 import { RunDialog } from './run-dialog.js';
+import { Schedule } from '../../lib/schedule.js';
 import { useTitle } from '../../lib/use-title.js';
 
 const PAGE = 25;
@@ -89,7 +90,9 @@ export function DagListPage() {
               <span className="muted">v{d.version}</span>
             </td>
             <td className="muted">{d.namespace}</td>
-            <td>{d.schedule ? <code title={`time zone ${d.timezone}`}>{d.schedule}</code> : <span className="muted">on demand</span>}</td>
+            <td>
+              <Schedule schedule={d.schedule} timezone={d.timezone} />
+            </td>
             <td title={d.nextFireAt ?? ''}>{d.schedule && !d.suspended ? formatRelative(d.nextFireAt, now) : <span className="muted">—</span>}</td>
             <td>
               {d.lastRun ? (
