@@ -136,3 +136,53 @@ test('the audit log shows what a DAG change changed (a diff of its versions) and
   await ui.shot(page, 'audit-log');
   assert.deepEqual(ui.pageErrors, []);
 });
+
+test('the DAG grid: runs × tasks coloured by state; a cell opens that run with that task selected', async () => {
+  const [ok1, failed, ok2] = runIds as [number, number, number];
+  await page.goto(`${ui.base}/dags/default/etl-wide?tab=grid`);
+  const grid = page.locator('[data-testid=dag-grid]');
+  await grid.locator('table.dag-grid').waitFor();
+  // Columns oldest first; rows in declaration order.
+  assert.deepEqual(await grid.locator('thead [data-run]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-run')))), [ok1, failed, ok2]);
+  assert.deepEqual(await grid.locator('tbody tr').evaluateAll((els) => els.map((e) => e.getAttribute('data-task'))), ['extract', 'check', 'load']);
+  const cell = (task: string, run: number) => grid.locator(`tbody tr[data-task="${task}"] [data-run="${run}"]`);
+  assert.equal(await cell('check', failed).getAttribute('data-status'), 'failed');
+  assert.equal(await cell('load', failed).getAttribute('data-status'), 'skipped');
+  assert.equal(await cell('check', ok2).getAttribute('data-status'), 'succeeded');
+  assert.equal(await grid.locator(`thead [data-run="${failed}"]`).getAttribute('data-status'), 'failed');
+  // Coloured by state: a failed cell is drawn in the danger colour, a succeeded one in the success colour.
+  const colours = await page.evaluate(() => {
+    const probe = (v: string) => {
+      const p = document.createElement('span');
+      p.style.color = `var(${v})`;
+      document.body.append(p);
+      const c = getComputedStyle(p).color;
+      p.remove();
+      return c;
+    };
+    return { danger: probe('--danger'), success: probe('--success') };
+  });
+  assert.equal(await cell('check', failed).evaluate((e) => getComputedStyle(e).backgroundColor), colours.danger);
+  assert.equal(await cell('extract', ok1).evaluate((e) => getComputedStyle(e).backgroundColor), colours.success);
+  await ui.shot(page, 'dag-grid');
+
+  await cell('check', failed).click();
+  await page.waitForURL((u) => u.pathname === `/runs/${failed}` && u.searchParams.get('task') === 'check');
+  await page.waitForSelector('[data-testid=task-panel][data-task="check"]');
+  assert.deepEqual(ui.pageErrors, []);
+});
+
+test('the DAG list shows a strip of the last runs’ outcomes, oldest first, each opening its run', async () => {
+  const [ok1, failed, ok2] = runIds as [number, number, number];
+  await page.goto(`${ui.base}/dags`);
+  const strip = page.locator('tr[data-dag="etl-wide"] [data-testid=outcome-strip]');
+  await strip.waitFor();
+  assert.deepEqual(
+    await strip.locator('[data-run]').evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-run')), e.getAttribute('data-status')])),
+    [[ok1, 'succeeded'], [failed, 'failed'], [ok2, 'succeeded']],
+  );
+  await ui.shot(page, 'dag-list-strip');
+  await strip.locator(`[data-run="${failed}"]`).click();
+  await page.waitForURL((u) => u.pathname === `/runs/${failed}`);
+  assert.deepEqual(ui.pageErrors, []);
+});

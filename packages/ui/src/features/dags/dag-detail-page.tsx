@@ -12,11 +12,12 @@ import { GraphView } from '../graph/graph-view.js';
 import { graphFromTasks } from '../graph/model.js';
 import { sparklinePoints, successTrend } from '../stats/series.js';
 import { RunDialog } from './run-dialog.js';
+import { DagGridView } from './dag-grid.js';
 import { VersionDiff } from './version-diff.js';
 import { Schedule } from '../../lib/schedule.js';
 import { useTitle } from '../../lib/use-title.js';
 
-type Tab = 'graph' | 'yaml' | 'versions' | 'runs';
+type Tab = 'graph' | 'grid' | 'yaml' | 'versions' | 'runs';
 
 export function DagDetailPage() {
   const { ns = 'default', name = '' } = useParams();
@@ -91,14 +92,15 @@ export function DagDetailPage() {
         <span>{tasks.length} tasks</span>
       </div>
       <div className="tabs" role="tablist">
-        {(['graph', 'yaml', 'versions', 'runs'] as const).map((t) => (
+        {(['graph', 'grid', 'yaml', 'versions', 'runs'] as const).map((t) => (
           <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t === 'graph' ? 'Graph' : t === 'yaml' ? 'YAML' : t === 'versions' ? 'Versions' : 'Recent runs'}
+            {t === 'graph' ? 'Graph' : t === 'grid' ? 'Grid' : t === 'yaml' ? 'YAML' : t === 'versions' ? 'Versions' : 'Recent runs'}
           </button>
         ))}
       </div>
       <div className="card" style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column', overflow: 'auto' }}>
         {tab === 'graph' ? <GraphView graph={graph} ariaLabel={`Graph of ${d.name}`} /> : null}
+        {tab === 'grid' ? <DagGridView ns={ns} name={name} /> : null}
         {tab === 'yaml' ? <pre className="yaml" data-testid="dag-yaml">{yaml}</pre> : null}
         {tab === 'versions' ? <Versions ns={ns} name={name} current={d.version} /> : null}
         {tab === 'runs' ? (
