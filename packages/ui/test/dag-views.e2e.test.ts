@@ -186,3 +186,14 @@ test('the DAG list shows a strip of the last runs’ outcomes, oldest first, eac
   await page.waitForURL((u) => u.pathname === `/runs/${failed}`);
   assert.deepEqual(ui.pageErrors, []);
 });
+
+test('the stats page draws execution time apart from wall time per DAG', async () => {
+  await page.goto(`${ui.base}/stats`);
+  const chart = page.locator('[data-testid=duration-chart]');
+  await chart.locator('.recharts-legend-wrapper').waitFor();
+  const legend = await chart.locator('.recharts-legend-wrapper').innerText();
+  for (const name of ['execution p50', 'execution p95', 'wall p95']) assert.ok(legend.includes(name), `legend has ${name}: ${legend}`);
+  assert.match(await chart.innerText(), /Execution: while a task ran\. Wall: start to end, waits included/);
+  await ui.shot(page, 'stats-durations');
+  assert.deepEqual(ui.pageErrors, []);
+});
