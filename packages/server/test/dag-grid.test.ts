@@ -76,6 +76,7 @@ test('bounds, unknown DAGs and RBAC', async () => {
     assert.equal(r.status, 400, `runs=${bad}`);
     assert.match(r.text, /query\.runs/);
   }
+  assert.equal((await grid('/api/v1/namespaces/team/dags/etl/grid?runs=100')).status, 200, 'the bound itself is accepted');
   assert.equal((await grid('/api/v1/namespaces/team/dags/nope/grid')).status, 404);
   assert.equal((await grid('/api/v1/namespaces/team/dags/etl/grid', stranger)).status, 403);
   assert.equal((await call(h.url, 'GET', '/api/v1/namespaces/team/dags/etl/grid')).status, 401);
