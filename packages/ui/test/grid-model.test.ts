@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellHref, cellLabel, gridLayout, outcomeStrip } from '../dist-lib/features/dags/grid-model.js';
+import { cellHref, cellLabel, countsText, gridLayout, outcomeStrip } from '../dist-lib/features/dags/grid-model.js';
 
 const counts = { pending: 0, ready: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, skipped: 0, canceled: 0 } as never;
 
@@ -14,6 +14,7 @@ test('the grid is drawn oldest run on the left: columns and each row reversed to
     ],
   });
   assert.deepEqual(g.columns.map((c) => c.id), [1, 2, 3]);
+  assert.equal(g.columns[0]!.summary, '');
   assert.deepEqual(g.rows, [
     { name: 'a', cells: ['succeeded', 'failed', 'succeeded'] },
     { name: 'new', cells: [null, null, 'running'] },
@@ -26,4 +27,5 @@ test('a cell opens its run with the task selected; the strip runs oldest to newe
   assert.equal(cellLabel(12, 'load', null), 'load in run #12: not in this run');
   assert.deepEqual(outcomeStrip([{ id: 3 }, { id: 2 }, { id: 1 }]).map((r) => r.id), [1, 2, 3]);
   assert.deepEqual(outcomeStrip(undefined), []);
+  assert.equal(countsText({ pending: 0, succeeded: 12, failed: 1, skipped: 3 }), '12 succeeded, 3 skipped, 1 failed');
 });

@@ -66,7 +66,7 @@ export function DagGridView({ ns, name }: { ns: string; name: string }) {
                     className={`grid-cell run-head tone-${toneOf(c.status)}`}
                     data-run={c.id}
                     data-status={c.status}
-                    title={`Run #${c.id} · ${c.status} · v${c.dagVersion} · ${formatTimestamp(c.createdAt)} · ${c.taskTotal} tasks`}
+                    title={`Run #${c.id} · ${c.status} · v${c.dagVersion} · ${formatTimestamp(c.createdAt)} · ${c.taskTotal} tasks: ${c.summary}`}
                     aria-label={`Run #${c.id}: ${c.status}`}
                   />
                 </th>

@@ -8,6 +8,8 @@ export interface GridColumn {
   createdAt: string;
   dagVersion: number;
   taskTotal: number;
+  /** `12 succeeded, 1 failed`: the run's tasks by status (its summary when it is larger than the grid). */
+  summary: string;
 }
 
 export interface GridRow {
@@ -18,9 +20,18 @@ export interface GridRow {
 
 /** The API's grid (newest run first) → columns and rows left (oldest) to right (newest). */
 export function gridLayout(g: Pick<DagGrid, 'runs' | 'tasks'>): { columns: GridColumn[]; rows: GridRow[] } {
-  const columns = [...g.runs].reverse().map(({ id, status, createdAt, dagVersion, taskTotal }) => ({ id, status, createdAt, dagVersion, taskTotal }));
+  const columns = [...g.runs].reverse().map(({ id, status, createdAt, dagVersion, taskTotal, taskCounts }) => ({ id, status, createdAt, dagVersion, taskTotal, summary: countsText(taskCounts) }));
   const rows = g.tasks.map((t) => ({ name: t.name, cells: [...t.states].reverse() }));
   return { columns, rows };
+}
+
+/** Non-zero counts, largest first: `12 succeeded, 1 failed`. */
+export function countsText(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
 }
 
 /** The run page with this task selected (the run page's `?task=` parameter). */
