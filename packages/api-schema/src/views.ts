@@ -73,6 +73,12 @@ export const DagView = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
     lastRun: Type.Optional(Nullable(Type.Object({ id: Type.Integer(), status: RunStatusSchema, createdAt: Timestamp }))),
+    recentRuns: Type.Optional(
+      Type.Array(Type.Object({ id: Type.Integer(), status: RunStatusSchema, createdAt: Timestamp }), {
+        maxItems: 25,
+        description: 'Listings: the last 10 runs, newest first (the outcome strip of the DAG list)',
+      }),
+    ),
     parameters: Type.Optional(
       Type.Array(Type.Object({ name: Type.String(), defaultValue: Type.Optional(Type.String()), defaultFromSecret: Type.Optional(Type.String()) }, open), {
         description: "The DAG's parameters (single-DAG reads): a default value or the secret it comes from",
@@ -83,6 +89,33 @@ export const DagView = Type.Object(
   },
   open,
 );
+
+/** A DAG's grid: its last runs (columns, newest first) × its tasks (rows), each cell a task status. */
+export const DagGridView = Type.Object({
+  namespace: Type.String(),
+  name: Type.String(),
+  runs: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      status: RunStatusSchema,
+      dagVersion: Type.Integer(),
+      createdAt: Timestamp,
+      startedAt: Nullable(Timestamp),
+      finishedAt: Nullable(Timestamp),
+      taskTotal: Type.Integer({ minimum: 0, description: 'The run’s tasks, mapped instances included' }),
+      taskCounts: Type.Record(TaskStatusSchema, Type.Integer({ minimum: 0 }), { description: 'Tasks per status, every status present: the summary of a run larger than the grid' }),
+    }),
+    { maxItems: 100 },
+  ),
+  tasks: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      states: Type.Array(Nullable(TaskStatusSchema), { description: '`states[i]`: the task’s status in `runs[i]`; null when that run has no such task (another version) or it is past the grid’s 500 tasks' }),
+    }),
+    { maxItems: 500, description: 'In definition order of the newest run that has the task; mapped instances are not rows' },
+  ),
+  tasksTruncated: Type.Boolean({ description: 'More tasks than the grid holds (500): use the run page for the rest' }),
+});
 
 export const DagVersionView = Type.Object(
   {
@@ -298,7 +331,19 @@ export const StatsView = Type.Object({
   runsPerDay: Type.Array(Type.Object({ day: Type.String(), succeeded: Count, failed: Count, canceled: Count, running: Count, pending: Count })),
   totals: Type.Object({ runs: Count, succeeded: Count, failed: Count, canceled: Count, active: Count }),
   successRate: Nullable(Type.Number({ description: 'succeeded / (succeeded + failed + canceled), or null when no run ended' })),
-  durations: Type.Array(Type.Object({ namespace: Type.String(), dag: Type.String(), runs: Count, p50Seconds: Type.Number(), p95Seconds: Type.Number() })),
+  durations: Type.Array(
+    Type.Object({
+      namespace: Type.String(),
+      dag: Type.String(),
+      runs: Count,
+      p50Seconds: Type.Number({ description: 'wall time (start to end, idle waits such as the time before a manual retry included), median' }),
+      p95Seconds: Type.Number({ description: 'wall time, 95th percentile' }),
+      executionP50Seconds: Type.Number({ description: 'execution time (how long at least one attempt ran; approvals excluded), median' }),
+      executionP95Seconds: Type.Number({ description: 'execution time, 95th percentile' }),
+      attemptP50Seconds: Type.Number({ description: 'sum of the attempts’ durations, median' }),
+      attemptP95Seconds: Type.Number({ description: 'sum of the attempts’ durations, 95th percentile' }),
+    }),
+  ),
   failingTasks: Type.Array(Type.Object({ namespace: Type.String(), dag: Type.String(), task: Type.String(), failedAttempts: Count, runs: Count })),
 });
 

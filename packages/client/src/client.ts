@@ -2,7 +2,7 @@
 // `fetch` that carries client certificates for mTLS). Every failure is an ApiError with the
 // server's stable `code`.
 import type {
-  ApiToken, ApplyResult, ApprovalDecision, ApprovalDecisionInput, Attempt, AuditEntry, AuthProviders, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
+  ApiToken, ApplyResult, ApprovalDecision, ApprovalDecisionInput, Attempt, AuditEntry, AuthProviders, DagGrid, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
   Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskStatus, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
@@ -200,9 +200,11 @@ export class KontrolerClient {
   }
 
   // DAGs and DagTasks
-  apply(kind: 'DAG' | 'DagTask', namespace: string, text: string, format: ResourceFormat, opts: { name?: string; dryRun?: boolean } = {}): Promise<ApplyResult> {
+  /** Creates or updates a resource. Rejects with 409 MANAGED_BY_FILE (naming the file) over a DAG the server's DAG folder manages, unless `overrideFile`. */
+  apply(kind: 'DAG' | 'DagTask', namespace: string, text: string, format: ResourceFormat, opts: { name?: string; dryRun?: boolean; overrideFile?: boolean } = {}): Promise<ApplyResult> {
     const plural = kind === 'DAG' ? 'dags' : 'dagtasks';
-    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/${plural}${qs({ name: opts.name, dryRun: opts.dryRun })}`, { text, contentType: CONTENT_TYPES[format] });
+    const query = qs({ name: opts.name, dryRun: opts.dryRun, overrideFile: opts.overrideFile });
+    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/${plural}${query}`, { text, contentType: CONTENT_TYPES[format] });
   }
   validate(kind: 'DAG' | 'DagTask', namespace: string, text: string, format: ResourceFormat, name?: string): Promise<ValidateResult> {
     const plural = kind === 'DAG' ? 'dags' : 'dagtasks';
@@ -211,6 +213,10 @@ export class KontrolerClient {
   listDags(q: { namespace?: string; name?: string; label?: string; scheduled?: boolean; suspended?: boolean; cursor?: string; limit?: number } = {}): Promise<Page<Dag>> {
     const { namespace, ...rest } = q;
     return this.json('GET', namespace ? `/api/v1/namespaces/${e(namespace)}/dags${qs(rest)}` : `/api/v1/dags${qs(rest)}`);
+  }
+  /** The DAG's last `runs` runs (1–100, default 25) × its tasks (at most 500 rows), each cell a task status. */
+  dagGrid(namespace: string, name: string, runs?: number): Promise<DagGrid> {
+    return this.json('GET', `/api/v1/namespaces/${e(namespace)}/dags/${e(name)}/grid${qs({ runs })}`);
   }
   getDag(namespace: string, name: string): Promise<Dag> {
     return this.json('GET', `/api/v1/namespaces/${e(namespace)}/dags/${e(name)}`);

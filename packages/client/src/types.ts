@@ -11,6 +11,7 @@ import type {
   AuthProvidersView,
   Binding,
   DagTaskSummaryView,
+  DagGridView,
   DagVersionView,
   DagView,
   DeliveryView,
@@ -66,6 +67,8 @@ export type WebhookDelivery = Static<typeof DeliveryView>;
 export type Stats = Static<typeof StatsView>;
 export type LogEvent = Static<typeof LogEventView>;
 export type DagVersion = Static<typeof DagVersionView>;
+/** A DAG's last runs × its tasks (GET …/dags/{name}/grid). */
+export type DagGrid = Static<typeof DagGridView>;
 export type AuditEntry = Static<typeof AuditEntryView>;
 
 /** A run as the live-update streams send it (GET /runs/{id}/events, GET /events). */

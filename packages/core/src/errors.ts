@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'UNKNOWN_PARAMETER'
   | 'INVALID_STATE'
+  | 'MANAGED_BY_FILE'
   | 'LEASE_LOST'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'

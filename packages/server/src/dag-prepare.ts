@@ -68,6 +68,6 @@ export function preparedDag(resource: DagResource, d: DagDefinition): PreparedDa
 }
 
 /** Stores a prepared DAG (see `storeDag`). */
-export function storePreparedDag(pool: PoolLike, p: PreparedDag, opts: { source: string; dryRun?: boolean }): Promise<ApplyResult> {
+export function storePreparedDag(pool: PoolLike, p: PreparedDag, opts: { source: string; dryRun?: boolean; overrideFile?: boolean }): Promise<ApplyResult> {
   return storeDag(pool, { namespace: p.namespace, name: p.name, labels: p.labels, spec: new JsonText(p.specJson), definition: { ...p.settings, json: new JsonText(p.definitionJson) }, hash: p.hash }, opts);
 }

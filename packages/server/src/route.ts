@@ -82,6 +82,8 @@ declare module 'fastify' {
     auditNamespace?: string;
     /** Who to record when the request has no principal (a sign-in names its user). */
     auditActor?: string;
+    /** The error this request answered with, for its audit entry (code and message, cut short). */
+    auditError?: { code: string; message: string };
   }
   interface FastifyContextConfig {
     def?: AnyRoute;

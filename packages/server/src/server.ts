@@ -42,6 +42,9 @@ import { DagWorker } from './dag-worker.js';
 /** Error codes of a streamed answer whose client went away (or whose end was written twice because of that). */
 const CLIENT_GONE = new Set(['ERR_HTTP_HEADERS_SENT', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE']);
 
+/** How much of an error message an audit entry keeps. */
+export const AUDIT_ERROR_MESSAGE_MAX = 500;
+
 // ajv and ajv-formats are CommonJS with a `default` export: take whichever shape Node hands us.
 type AjvCtor = typeof AjvModule.default;
 const Ajv = ((AjvModule as unknown as { default?: AjvCtor }).default ?? (AjvModule as unknown as AjvCtor)) as AjvCtor;
@@ -183,6 +186,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
       return;
     }
     const e = toApiError(err);
+    req.auditError = { code: e.body.code, message: e.body.message.slice(0, AUDIT_ERROR_MESSAGE_MAX) };
     if (e.internal) log.error(`${req.method} ${req.url} failed`, err);
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     reply.code(e.status).type('application/json; charset=utf-8').send(e.body);
@@ -211,8 +215,16 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
     const params = req.params as Record<string, string | undefined>;
     const d = req.auditDetails ?? {};
     const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    // A request refused before its handler named its target still has one: the name in its JSON body.
+    const body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
     const resource =
-      params.name ?? params.username ?? (params.id ? `run/${params.id}` : params.tokenId ? `token/${params.tokenId}` : undefined) ?? str(d.name) ?? str(d.username);
+      params.name ??
+      params.username ??
+      (params.id ? `run/${params.id}` : params.tokenId ? `token/${params.tokenId}` : undefined) ??
+      str(d.name) ??
+      str(d.username) ??
+      str(body.username) ??
+      str(body.name);
     try {
       await recordAudit(ctx.pool, {
         actor: req.principal ? actorName(req.principal) : (req.auditActor ?? (def.access.kind === 'signed' ? 'trigger' : 'anonymous')),
@@ -220,7 +232,7 @@ export async function createServer(o: CreateServerOptions): Promise<KontrolerSer
         outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'failed',
         ...(params.ns ?? req.auditNamespace ? { namespace: params.ns ?? req.auditNamespace } : {}),
         ...(resource ? { resource } : {}),
-        details: { ...(req.auditDetails ?? {}), status },
+        details: { ...(req.auditDetails ?? {}), status, ...(status >= 400 && req.auditError ? { error: req.auditError } : {}) },
         address: req.ip,
       });
     } catch (e) {

@@ -31,12 +31,14 @@ export function invalidResource(kind: string, name: string, errors: FieldError[]
  * Validates and stores a DAG or DagTask resource (a new immutable version when its spec changed).
  * taskRefs are resolved against stored DagTask versions in the same namespace. With `dryRun`,
  * validates only. Throws VALIDATION_FAILED with field-path `details` when the resource is invalid;
- * nothing is stored then, and the last good version stays current. Idempotent.
+ * nothing is stored then, and the last good version stays current; MANAGED_BY_FILE when a file
+ * of the DAG folder manages the DAG and the write comes from elsewhere without `overrideFile`.
+ * Idempotent.
  */
 export async function applyResource(
   pool: PoolLike,
   resource: DagResource | DagTaskResource | KontrolerResource,
-  opts: { source: string; dryRun?: boolean },
+  opts: { source: string; dryRun?: boolean; overrideFile?: boolean },
 ): Promise<ApplyResult> {
   const namespace = resource.metadata?.namespace || DEFAULT_NAMESPACE;
   const name = resource.metadata?.name ?? '';
@@ -99,7 +101,7 @@ export interface ResolvedDag {
  * Stores a resolved DAG as `applyResource` does (a new version when the hash changed; with
  * `dryRun`, only the version it would get). Idempotent.
  */
-export async function storeDag(pool: PoolLike, dag: ResolvedDag, opts: { source: string; dryRun?: boolean }): Promise<ApplyResult> {
+export async function storeDag(pool: PoolLike, dag: ResolvedDag, opts: { source: string; dryRun?: boolean; overrideFile?: boolean }): Promise<ApplyResult> {
   const { namespace, name } = dag;
   if (opts.dryRun) {
     const cur = await getDagVersion(pool, namespace, name);
@@ -113,6 +115,7 @@ export async function storeDag(pool: PoolLike, dag: ResolvedDag, opts: { source:
     definition: dag.definition,
     hash: dag.hash,
     source: opts.source,
+    ...(opts.overrideFile ? { overrideFile: true } : {}),
     ...(dag.labels ? { labels: dag.labels } : {}),
   });
   return { kind: 'DAG', namespace, name, version: saved.version, created: saved.created, dag: saved.dag };

@@ -30,6 +30,11 @@ export interface SaveDagInput {
   hash: string;
   source: string;
   labels?: Record<string, string>;
+  /**
+   * Write over a DAG a file of the DAG folder manages (its source is `file:<path>`): without it
+   * such a write from any other source throws MANAGED_BY_FILE. The DAG stays managed by its file.
+   */
+  overrideFile?: boolean;
 }
 
 export interface SaveDagResult {
@@ -42,6 +47,8 @@ export interface SaveDagResult {
 /**
  * Stores a DAG: a new immutable version when the spec changed, otherwise only the suspended flag
  * and labels are updated. A deleted DAG comes back with its history. Idempotent for equal input.
+ * Throws MANAGED_BY_FILE (nothing stored) when a file of the DAG folder manages the DAG and the
+ * write comes from elsewhere without `overrideFile`: the next change of that file would replace it.
  */
 export async function saveDag(pool: PoolLike, input: SaveDagInput): Promise<SaveDagResult> {
   return transaction(pool, async (tx) => {
@@ -58,6 +65,10 @@ export async function saveDag(pool: PoolLike, input: SaveDagInput): Promise<Save
       await insertVersion(tx, dag.id, 1, input);
       return { dag, version: 1, created: true };
     }
+    const file = existing.deleted_at === null ? managingFile(existing.source) : undefined;
+    if (file !== undefined && managingFile(input.source) === undefined && !input.overrideFile) throw managedByFile(input.namespace, input.name, file);
+    // Overridden, it stays the file's DAG: the folder still replaces it when the file changes.
+    const source = file !== undefined && managingFile(input.source) === undefined ? existing.source : input.source;
     const dagId = existing.id;
     const last = await tx.query<Pick<DagVersionsRow, 'hash'>>('select hash from dag_versions where dag_id = $1 and version = $2', [dagId, existing.current_version]);
     const same = last.rows[0]?.hash === input.hash;
@@ -69,10 +80,24 @@ export async function saveDag(pool: PoolLike, input: SaveDagInput): Promise<Save
          catch_up = $7, source = $8, labels = $9, deleted_at = null, updated_at = now(),
          next_fire_at = case when $10 then null else next_fire_at end
        where id = $1 returning *`,
-      [dagId, version, def.suspended, def.schedule ?? null, def.timezone, def.concurrencyPolicy, def.catchUp, input.source, input.labels ?? {}, scheduleChanged || existing.deleted_at !== null],
+      [dagId, version, def.suspended, def.schedule ?? null, def.timezone, def.concurrencyPolicy, def.catchUp, source, input.labels ?? {}, scheduleChanged || existing.deleted_at !== null],
     );
     return { dag: dagFromRow(upd.rows[0]!), version, created: !same };
   });
+}
+
+/** The file of the DAG folder a source names (`file:<path>`), or undefined. Pure. */
+export function managingFile(source: string): string | undefined {
+  return source.startsWith('file:') ? source.slice('file:'.length) : undefined;
+}
+
+/** The MANAGED_BY_FILE error of a write over a DAG that `file` manages. */
+export function managedByFile(namespace: string, name: string, file: string): KontrolerError {
+  return new KontrolerError(
+    'MANAGED_BY_FILE',
+    `DAG ${namespace}/${name} is loaded from the file ${file} in the DAG folder: the next change of that file replaces this write. Edit the file, or write anyway with overrideFile=true`,
+    { details: [{ path: 'metadata.name', message: `managed by the file ${file}`, source: file }] },
+  );
 }
 
 async function insertVersion(tx: Queryable, dagId: number, version: number, input: SaveDagInput): Promise<void> {

@@ -27,6 +27,7 @@ export * from './run-tasks.js';
 export * from './run-index.js';
 export type { RunFilter } from './run-filter.js';
 export * from './stats.js';
+export * from './dag-grid.js';
 export * from './external-users.js';
 export * from './kube-objects.js';
 export * from './run-task-summary.js';

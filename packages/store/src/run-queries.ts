@@ -123,6 +123,31 @@ export async function lastRuns(db: Queryable, dagIds: readonly number[]): Promis
   return out;
 }
 
+/** Runs per DAG `recentRuns` returns at the most. */
+export const RECENT_RUNS_MAX = 25;
+
+/**
+ * The last `n` (1..RECENT_RUNS_MAX) runs of each DAG, newest first: the outcome strip of the DAG
+ * list. One query, at most `dagIds.length × n` rows (an index scan per DAG). Reads only.
+ */
+export async function recentRuns(db: Queryable, dagIds: readonly number[], n: number): Promise<Map<number, Array<{ id: number; status: RunStatus; createdAt: number }>>> {
+  const out = new Map<number, Array<{ id: number; status: RunStatus; createdAt: number }>>();
+  if (dagIds.length === 0) return out;
+  const limit = Math.max(1, Math.min(Math.floor(n), RECENT_RUNS_MAX));
+  const { rows } = await db.query<Pick<RunsRow, 'dag_id' | 'id' | 'status' | 'created_at'>>(
+    `select d.id as dag_id, r.id, r.status, r.created_at from unnest($1::bigint[]) as d(id)
+     cross join lateral (select id, status, created_at from runs where dag_id = d.id order by id desc limit $2) r
+     order by d.id, r.id desc`,
+    [dagIds, limit],
+  );
+  for (const r of rows) {
+    const list = out.get(r.dag_id) ?? [];
+    list.push({ id: r.id, status: r.status, createdAt: r.created_at.getTime() });
+    out.set(r.dag_id, list);
+  }
+  return out;
+}
+
 /** DagTasks with their current version time, ordered by namespace and name. */
 export async function listDagTasksPage(
   db: Queryable,

@@ -28,14 +28,30 @@ export interface RunStats {
   totals: { runs: number; succeeded: number; failed: number; canceled: number; active: number };
   /** succeeded / (succeeded + failed + canceled), or null when no run ended. */
   successRate: number | null;
-  durations: Array<{ namespace: string; dag: string; runs: number; p50Seconds: number; p95Seconds: number }>;
+  /**
+   * Per DAG, over its runs that finished in the window: wall time (`p50Seconds`, `p95Seconds`:
+   * start to end, idle waits included, such as the time before a manual retry), execution time
+   * (`execution…`: how long at least one attempt ran) and attempt time (`attempt…`: the sum of
+   * its attempts' durations). Approval waits count as neither execution nor attempt time.
+   */
+  durations: Array<{
+    namespace: string;
+    dag: string;
+    runs: number;
+    p50Seconds: number;
+    p95Seconds: number;
+    executionP50Seconds: number;
+    executionP95Seconds: number;
+    attemptP50Seconds: number;
+    attemptP95Seconds: number;
+  }>;
   failingTasks: Array<{ namespace: string; dag: string; task: string; failedAttempts: number; runs: number }>;
 }
 
 /** Runs created on one UTC day with one status. */
 type PerDayRow = { day: string; status: RunsRow['status']; n: number };
 /** percentile_cont is double precision, which node-postgres returns as a number. */
-type DurationRow = Pick<RunsRow, 'namespace' | 'dag_name'> & { n: number; p50: number; p95: number };
+type DurationRow = Pick<RunsRow, 'namespace' | 'dag_name'> & { n: number; p50: number; p95: number; exec50: number; exec95: number; att50: number; att95: number };
 type FailingRow = Pick<RunsRow, 'namespace' | 'dag_name'> & Pick<AttemptsRow, 'task'> & { n: number; runs: number };
 
 function filters(q: StatsQuery, alias: string, args: unknown[]): string[] {
@@ -57,13 +73,40 @@ export async function runStats(db: Queryable, q: StatsQuery): Promise<RunStats> 
     a1,
   );
   const a2: unknown[] = [from, to];
+  // Execution time is the union of a run's attempt intervals (gaps and islands: an attempt that
+  // starts after every earlier one ended opens a new island), so idle time between attempts,
+  // e.g. before a manual retry, is not counted; attempt time is their plain sum.
   const durations = db.query<DurationRow>(
-    `select r.namespace, r.dag_name, count(*)::int as n,
-       percentile_cont(0.5) within group (order by extract(epoch from r.finished_at - r.started_at)) as p50,
-       percentile_cont(0.95) within group (order by extract(epoch from r.finished_at - r.started_at)) as p95
-     from runs r where r.finished_at >= $1 and r.finished_at < $2 and r.started_at is not null
-       ${filters(q, 'r', a2).map((f) => `and ${f}`).join(' ')}
-     group by 1, 2 order by p95 desc limit $${a2.push(STATS_MAX_DAGS)}`,
+    `with ended as (
+       select r.id, r.namespace, r.dag_name, r.started_at, r.finished_at from runs r
+       where r.finished_at >= $1 and r.finished_at < $2 and r.started_at is not null
+         ${filters(q, 'r', a2).map((f) => `and ${f}`).join(' ')}
+     ), spans as (
+       select a.run_id, a.started_at as s, greatest(a.started_at, coalesce(a.finished_at, e.finished_at)) as f
+       from attempts a join ended e on e.id = a.run_id
+       where a.started_at is not null and a.kind is distinct from 'approval'
+     ), marked as (
+       select run_id, s, f,
+         case when s <= max(f) over (partition by run_id order by s, f rows between unbounded preceding and 1 preceding) then 0 else 1 end as opens
+       from spans
+     ), islands as (
+       select run_id, s, f, sum(opens) over (partition by run_id order by s, f rows unbounded preceding) as island from marked
+     ), island_spans as (
+       select run_id, min(s) as s, max(f) as f from islands group by run_id, island
+     ), execution as (
+       select run_id, sum(extract(epoch from f - s)) as exec_s from island_spans group by run_id
+     ), attempt_time as (
+       select run_id, sum(extract(epoch from f - s)) as attempt_s from spans group by run_id
+     )
+     select e.namespace, e.dag_name, count(*)::int as n,
+       percentile_cont(0.5) within group (order by extract(epoch from e.finished_at - e.started_at)) as p50,
+       percentile_cont(0.95) within group (order by extract(epoch from e.finished_at - e.started_at)) as p95,
+       percentile_cont(0.5) within group (order by coalesce(x.exec_s, 0)) as exec50,
+       percentile_cont(0.95) within group (order by coalesce(x.exec_s, 0)) as exec95,
+       percentile_cont(0.5) within group (order by coalesce(t.attempt_s, 0)) as att50,
+       percentile_cont(0.95) within group (order by coalesce(t.attempt_s, 0)) as att95
+     from ended e left join execution x on x.run_id = e.id left join attempt_time t on t.run_id = e.id
+     group by 1, 2 order by exec95 desc, p95 desc limit $${a2.push(STATS_MAX_DAGS)}`,
     a2,
   );
   const a3: unknown[] = [from, to];
@@ -93,7 +136,17 @@ export async function runStats(db: Queryable, q: StatsQuery): Promise<RunStats> 
     runsPerDay: [...days.values()],
     totals,
     successRate: ended === 0 ? null : totals.succeeded / ended,
-    durations: du.rows.map((r) => ({ namespace: r.namespace, dag: r.dag_name, runs: r.n, p50Seconds: r.p50, p95Seconds: r.p95 })),
+    durations: du.rows.map((r) => ({
+      namespace: r.namespace,
+      dag: r.dag_name,
+      runs: r.n,
+      p50Seconds: r.p50,
+      p95Seconds: r.p95,
+      executionP50Seconds: r.exec50,
+      executionP95Seconds: r.exec95,
+      attemptP50Seconds: r.att50,
+      attemptP95Seconds: r.att95,
+    })),
     failingTasks: fa.rows.map((r) => ({ namespace: r.namespace, dag: r.dag_name, task: r.task, failedAttempts: r.n, runs: r.runs })),
   };
 }

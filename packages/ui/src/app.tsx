@@ -11,6 +11,7 @@ import { Shell } from './features/shell/shell.js';
 import { DagListPage } from './features/dags/dag-list-page.js';
 import { RunListPage } from './features/runs/run-list-page.js';
 import { Skeleton, ToastProvider } from './lib/ui.js';
+import { useTitle } from './lib/use-title.js';
 
 const RunDetailPage = lazy(() => import('./features/runs/run-detail-page.js').then((m) => ({ default: m.RunDetailPage })));
 const DagDetailPage = lazy(() => import('./features/dags/dag-detail-page.js').then((m) => ({ default: m.DagDetailPage })));
@@ -19,6 +20,16 @@ const StatsPage = lazy(() => import('./features/stats/stats-page.js').then((m) =
 const UsersPage = lazy(() => import('./features/admin/users-page.js').then((m) => ({ default: m.UsersPage })));
 const TokensPage = lazy(() => import('./features/admin/tokens-page.js').then((m) => ({ default: m.TokensPage })));
 const AuditPage = lazy(() => import('./features/admin/audit-page.js').then((m) => ({ default: m.AuditPage })));
+
+function NotFound({ path }: { path: string }) {
+  useTitle('Not found');
+  return (
+    <div className="page">
+      <h1>Not found</h1>
+      <p className="muted">No page at {path}.</p>
+    </div>
+  );
+}
 
 function Gate() {
   const { me, loading } = useSession();
@@ -45,7 +56,7 @@ function Gate() {
           <Route path="/tokens" element={<TokensPage />} />
           <Route path="/admin/users" element={<UsersPage />} />
           <Route path="/admin/audit" element={<AuditPage />} />
-          <Route path="*" element={<div className="page"><h1>Not found</h1><p className="muted">No page at {loc.pathname}.</p></div>} />
+          <Route path="*" element={<NotFound path={loc.pathname} />} />
         </Routes>
       </Suspense>
     </Shell>

@@ -77,9 +77,15 @@ test('stats: every day of the window, success rate of ended runs, top lists', ()
   assert.equal(days[0]!.successRate, null);
   assert.equal(days[1]!.successRate, 0.75);
   assert.equal(days[1]!.total, 5);
-  const d = durationBars({ durations: [{ namespace: 'default', dag: 'a', runs: 2, p50Seconds: 1.234, p95Seconds: 2 }, { namespace: 'x', dag: 'b', runs: 1, p50Seconds: 30, p95Seconds: 61.25 }] });
+  // Ordered by execution time: `a` waited long (wall 90 s) but ran little; `x/b` ran 20 s.
+  const d = durationBars({
+    durations: [
+      { namespace: 'default', dag: 'a', runs: 2, p50Seconds: 58.2, p95Seconds: 90, executionP50Seconds: 0.117, executionP95Seconds: 1.234, attemptP50Seconds: 0.2, attemptP95Seconds: 1.5 },
+      { namespace: 'x', dag: 'b', runs: 1, p50Seconds: 30, p95Seconds: 61.25, executionP50Seconds: 20, executionP95Seconds: 20, attemptP50Seconds: 40, attemptP95Seconds: 40 },
+    ],
+  });
   assert.deepEqual(d.map((x) => x.dag), ['x/b', 'a']);
-  assert.equal(d[1]!.p50, 1.23);
+  assert.deepEqual(d[1], { dag: 'a', execP50: 0.12, execP95: 1.23, wallP50: 58.2, wallP95: 90, runs: 2 });
   const f = failingBars({ failingTasks: [{ namespace: 'default', dag: 'etl', task: 'load', failedAttempts: 4, runs: 2 }] });
   assert.equal(f[0]!.task, 'etl › load');
 });

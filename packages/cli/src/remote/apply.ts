@@ -77,7 +77,7 @@ export function splitDocs(file: string, text: string): Doc[] {
 
 const ORDER: Record<string, number> = { DagTask: 0, DAG: 1, DagRun: 2 };
 
-async function applyDoc(client: KontrolerClient, d: Doc, ns: string, dryRun: boolean): Promise<string> {
+async function applyDoc(client: KontrolerClient, d: Doc, ns: string, dryRun: boolean, overrideFile = false): Promise<string> {
   if (d.kind === 'DagRun') {
     const spec = ((findExcessNesting(d.text) === undefined ? parse(d.text) : {}) as { spec?: { dagName?: string; parameters?: Array<{ name: string; value?: string }> } }).spec ?? {};
     if (!spec.dagName) throw new ApiError(400, 'VALIDATION_FAILED', 'spec.dagName is required', [{ path: 'spec.dagName', message: 'is required' }]);
@@ -87,7 +87,7 @@ async function applyDoc(client: KontrolerClient, d: Doc, ns: string, dryRun: boo
     return `dagrun/${d.name ?? run.id} started run ${run.id} of ${ns}/${spec.dagName}`;
   }
   const kind = d.kind === 'DagTask' ? 'DagTask' : 'DAG';
-  const r = await client.apply(kind, ns, d.text, d.format, { ...(d.name && d.format === 'dsl' ? { name: d.name } : {}), dryRun });
+  const r = await client.apply(kind, ns, d.text, d.format, { ...(d.name && d.format === 'dsl' ? { name: d.name } : {}), dryRun, ...(overrideFile ? { overrideFile } : {}) });
   const what = dryRun ? `valid (would be version ${r.version})` : r.created ? (r.version === 1 ? 'created' : `configured (version ${r.version})`) : 'unchanged';
   return `${kind.toLowerCase()}/${r.name} ${what}${dryRun ? ' (dry run)' : ''}`;
 }
@@ -100,8 +100,9 @@ export function register(program: Command): void {
       .requiredOption('-f, --filename <path...>', 'files or folders (.yaml .yml .json; .kdag/.dsl for the DSL)')
       .option('-n, --namespace <ns>', 'namespace for resources that name none', 'default')
       .option('-R, --recursive', 'descend into sub-folders')
-      .option('--dry-run', 'validate on the server, store nothing'),
-  ).action(async (o: ConnOptions & { filename: string[]; namespace: string; recursive?: boolean; dryRun?: boolean }) => {
+      .option('--dry-run', 'validate on the server, store nothing')
+      .option('--override-file', "write over DAGs a file of the server's DAG folder manages (the next change of the file replaces them)"),
+  ).action(async (o: ConnOptions & { filename: string[]; namespace: string; recursive?: boolean; dryRun?: boolean; overrideFile?: boolean }) => {
     const { client } = await connect(o);
     const docs = files(o.filename, o.recursive === true).flatMap((f) => splitDocs(f, readFileSync(f, 'utf8')));
     if (docs.length === 0) throw new Error('no resources found in the given files');
@@ -110,7 +111,7 @@ export function register(program: Command): void {
     for (const d of docs) {
       const ns = d.namespace ?? o.namespace;
       try {
-        console.log(await applyDoc(client, d, ns, o.dryRun === true));
+        console.log(await applyDoc(client, d, ns, o.dryRun === true, o.overrideFile === true));
       } catch (e) {
         failed++;
         if (!(e instanceof ApiError)) throw e;

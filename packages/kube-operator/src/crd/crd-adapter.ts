@@ -303,7 +303,8 @@ export class CrdAdapter {
         if (kind === 'dag') this.o.onDagChange?.();
         else for (const d of this.informers.dag.list()) if (d.metadata?.namespace === ns) this.queue.add(`dag/${objectKey(d)}`);
       } catch (err) {
-        if (!hasCode(err, 'VALIDATION_FAILED') && !hasCode(err, 'UNKNOWN_PARAMETER')) throw err;
+        // A DAG a file of the DAG folder manages is refused as an invalid one is (retrying cannot help).
+        if (!hasCode(err, 'VALIDATION_FAILED') && !hasCode(err, 'UNKNOWN_PARAMETER') && !hasCode(err, 'MANAGED_BY_FILE')) throw err;
         result = { generation, ok: false, message: messageOf(err), errors: (err as { details?: readonly FieldError[] }).details ?? [] };
         const details = (result.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ');
         await this.event(obj, kind === 'dag' ? 'DAG' : 'DagTask', 'Warning', 'Invalid', `${result.message ?? 'invalid'}${details ? `: ${details}` : ''} (the last good version stays current)`);

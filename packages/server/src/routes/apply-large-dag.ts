@@ -7,16 +7,22 @@ import type { ServerContext } from '../context.js';
 import { storePreparedDag, type PrepareDagJob } from '../dag-prepare.js';
 import { apiError } from '../http-errors.js';
 
+/** How an API write is applied: `dryRun` validates only; `overrideFile` writes over a DAG a file of the DAG folder manages. */
+export interface ApplyMode {
+  dryRun: boolean;
+  overrideFile: boolean;
+}
+
 /**
  * Prepares the DAG in the worker (a second round with the DagTask specs when it has taskRefs) and
  * stores it. `audit(name)` is called once the text reads as a DAG, as the inline path does.
  * Throws the inline path's errors (VALIDATION_FAILED, BAD_REQUEST, ...) and UNAVAILABLE when the
- * worker is busy, too slow or dies.
+ * worker is busy, too slow or dies, and MANAGED_BY_FILE (see the store's `saveDag`).
  */
 export async function applyDagInWorker(
   ctx: ServerContext,
   job: PrepareDagJob,
-  dryRun: boolean,
+  mode: ApplyMode,
   audit: (name: string) => void,
 ): Promise<{ result: ApplyResult; warnings: FieldError[] }> {
   let r = await ctx.dagWorker.run(job);
@@ -33,6 +39,6 @@ export async function applyDagInWorker(
     case 'invalid':
       throw invalidResource('DAG', r.name, r.errors);
     case 'resolved':
-      return { result: await storePreparedDag(ctx.pool, r, { source: 'api', dryRun }), warnings: r.warnings };
+      return { result: await storePreparedDag(ctx.pool, r, { source: 'api', ...mode }), warnings: r.warnings };
   }
 }

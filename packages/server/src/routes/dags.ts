@@ -1,14 +1,17 @@
 // DAG routes besides apply/validate (resource-common.ts): versions, list (one namespace or all you
 // can see), get, delete, suspend and resume.
 import { Type, type Static } from '@sinclair/typebox';
-import { deleteDag, getDag, getDagVersion, lastRuns, listDagVersions, listDagsPage, setSuspended } from '@kontroler/store';
+import { GRID_DEFAULT_RUNS, GRID_MAX_RUNS, dagGrid, deleteDag, getDag, getDagVersion, lastRuns, listDagVersions, listDagsPage, recentRuns, setSuspended } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
 import { namespacesWith } from '../rbac.js';
 import type { AnyRoute, Call, RouteSchemas } from '../route.js';
 import { route } from '../route.js';
-import { DagVersionView, DagView, Namespace, NsNameParams, NsParams, Page } from '../schemas.js';
+import { DagGridView, DagVersionView, DagView, Namespace, NsNameParams, NsParams, Page } from '../schemas.js';
 import { dagView, iso } from '../views.js';
 import { DEFAULT_LIST_LIMIT, LIST_QUERY, VersionParams, deleteAndAudit, nameCursor, nextNameCursor, nsEditor, nsViewer } from './resource-common.js';
+
+/** Runs per DAG in a listing's outcome strip (`recentRuns`). */
+const LIST_RECENT_RUNS = 10;
 
 /** Filters of both DAG listings (one namespace, or every namespace you can see). */
 const DAG_LIST_FILTERS = {
@@ -45,11 +48,11 @@ async function listDagPage<S extends RouteSchemas>(c: Call<S>, q: DagListQuery, 
     ...(after ? { after } : {}),
     limit: q.limit ?? DEFAULT_LIST_LIMIT,
   });
-  const runs = await lastRuns(c.ctx.pool, page.dags.map((d) => d.id));
+  const runs = await recentRuns(c.ctx.pool, page.dags.map((d) => d.id), LIST_RECENT_RUNS);
   return {
     items: page.dags.map((d) => {
-      const r = runs.get(d.id);
-      return dagView(d, { lastRun: r ? { id: r.id, status: r.status, createdAt: iso(r.createdAt) } : null });
+      const recent = (runs.get(d.id) ?? []).map((r) => ({ id: r.id, status: r.status, createdAt: iso(r.createdAt)! }));
+      return dagView(d, { lastRun: recent[0] ?? null, recentRuns: recent });
     }),
     ...nextNameCursor(page.more, page.dags[page.dags.length - 1]),
   };
@@ -113,6 +116,33 @@ export function dagRoutes(): AnyRoute[] {
       },
       async handler(c) {
         return listDagPage(c, c.query, c.query.namespace);
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/namespaces/:ns/dags/:name/grid',
+      operationId: 'getDagGrid',
+      summary: "A DAG's last runs × its tasks, each cell the task's status in that run (Airflow's grid)",
+      description: `At most ${GRID_MAX_RUNS} runs (\`runs\`, default ${GRID_DEFAULT_RUNS}) and 500 task rows; a larger run is summarised by its \`taskCounts\`. Runs of a deleted DAG are kept (history): 404 only when the DAG never existed.`,
+      tags: ['dags'],
+      access: nsViewer,
+      schema: {
+        params: NsNameParams,
+        querystring: Type.Object({ runs: Type.Optional(Type.Integer({ minimum: 1, maximum: GRID_MAX_RUNS, default: GRID_DEFAULT_RUNS })) }),
+        response: { 200: DagGridView },
+      },
+      async handler(c) {
+        const { ns, name } = c.params;
+        if (!(await getDag(c.ctx.pool, ns, name, true))) throw apiError('NOT_FOUND', `DAG ${ns}/${name} not found`);
+        const g = await dagGrid(c.ctx.pool, { namespace: ns, name, runs: c.query.runs ?? GRID_DEFAULT_RUNS });
+        const body: Static<typeof DagGridView> = {
+          namespace: ns,
+          name,
+          runs: g.runs.map((r) => ({ ...r, createdAt: iso(r.createdAt)!, startedAt: iso(r.startedAt), finishedAt: iso(r.finishedAt) })),
+          tasks: g.tasks,
+          tasksTruncated: g.tasksTruncated,
+        };
+        return body;
       },
     }),
     route({

@@ -8,7 +8,7 @@ import { apiError } from '../http-errors.js';
 import type { AnyRoute, Call, RouteSchemas } from '../route.js';
 import { route } from '../route.js';
 import { resourceFromBody } from '../resource-text.js';
-import { applyDagInWorker } from './apply-large-dag.js';
+import { applyDagInWorker, type ApplyMode } from './apply-large-dag.js';
 import { ApplyResultView, Cursor, Name, Namespace, NsNameParams, NsParams, RESOURCE_CONTENT_TYPES, ValidateResultView } from '../schemas.js';
 import { dagView, decodeCursor, encodeCursor } from '../views.js';
 
@@ -29,10 +29,15 @@ export const DEFAULT_LIST_LIMIT = 100;
 export const VersionParams = Type.Object({ ns: Namespace, name: Name, version: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
 
 const TextBody = Type.String({ description: 'The resource as YAML or JSON (one document), or a DAG in the Kontroler DSL' });
+const OverrideFile = Type.Optional(
+  Type.Boolean({ description: 'Write over a DAG that a file of the DAG folder manages (without it: 409 MANAGED_BY_FILE naming the file). The next change of the file replaces the write.' }),
+);
 const ApplyQuery = Type.Object({
   dryRun: Type.Optional(Type.Boolean({ description: 'Validate only; store nothing' })),
+  overrideFile: OverrideFile,
   name: Type.Optional(Name),
 });
+const ReplaceQuery = Type.Object({ dryRun: Type.Optional(Type.Boolean()), overrideFile: OverrideFile });
 
 /** `Dag` or `DagTask`, as in operation ids. */
 function idPart(kind: ResourceKind): string {
@@ -56,20 +61,28 @@ function applyView(r: ApplyResult, dryRun: boolean) {
   };
 }
 
-async function apply<S extends RouteSchemas>(c: Call<S>, kind: ResourceKind, ns: string, name: string | undefined, dryRun: boolean) {
+async function apply<S extends RouteSchemas>(c: Call<S>, kind: ResourceKind, ns: string, name: string | undefined, mode: ApplyMode) {
+  const { dryRun } = mode;
   const target = { kind, namespace: ns, ...(name !== undefined ? { name } : {}) };
   const contentType = c.req.headers['content-type'];
   const { result, warnings } =
     kind === 'DAG' && typeof c.body === 'string' && c.ctx.dagWorker.takes(c.body)
-      ? await applyDagInWorker(c.ctx, { text: c.body, contentType, target: { ...target, kind } }, dryRun, (n) => c.audit({ kind, name: n, dryRun }))
-      : await applyInline(c, resourceFromBody(c.body, contentType, target), dryRun);
+      ? await applyDagInWorker(c.ctx, { text: c.body, contentType, target: { ...target, kind } }, mode, (n) => c.audit({ kind, name: n, ...auditMode(mode) }))
+      : await applyInline(c, resourceFromBody(c.body, contentType, target), mode);
   if (!dryRun && result.created && result.version === 1) c.reply.code(201);
+  // The audit log shows what an apply changed: the version it made (a diff from the one before).
+  if (!dryRun) c.audit({ version: result.version, created: result.created });
   return { ...applyView(result, dryRun), ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
-async function applyInline<S extends RouteSchemas>(c: Call<S>, resource: DagResource | DagTaskResource, dryRun: boolean): Promise<{ result: ApplyResult; warnings: FieldError[] }> {
-  c.audit({ kind: resource.kind, name: resource.metadata.name, dryRun });
-  return { result: await applyResource(c.ctx.pool, resource, { source: 'api', dryRun }), warnings: shellParameterWarnings(resource) };
+/** The audit details of an apply: `dryRun`, and `overrideFile` when it was asked for. */
+function auditMode(mode: ApplyMode): { dryRun: boolean; overrideFile?: true } {
+  return { dryRun: mode.dryRun, ...(mode.overrideFile ? { overrideFile: true as const } : {}) };
+}
+
+async function applyInline<S extends RouteSchemas>(c: Call<S>, resource: DagResource | DagTaskResource, mode: ApplyMode): Promise<{ result: ApplyResult; warnings: FieldError[] }> {
+  c.audit({ kind: resource.kind, name: resource.metadata.name, ...auditMode(mode) });
+  return { result: await applyResource(c.ctx.pool, resource, { source: 'api', ...mode }), warnings: shellParameterWarnings(resource) };
 }
 
 function validationOutcome(e: unknown): { valid: false; code: string; message: string; errors: FieldError[] } {
@@ -88,7 +101,8 @@ export function applyRoutes(kind: ResourceKind): AnyRoute[] {
       url: `/api/v1/namespaces/:ns/${plural}`,
       operationId: `create${idPart(kind)}`,
       summary: `Create or update a ${kind} from YAML, JSON${kind === 'DAG' ? ' or the DSL (with ?name=)' : ''}`,
-      description: 'Answers 201 for a new resource, 200 for a new version of an existing one or an unchanged spec. `?dryRun=true` validates only.',
+      description:
+        'Answers 201 for a new resource, 200 for a new version of an existing one or an unchanged spec. `?dryRun=true` validates only. 409 MANAGED_BY_FILE when a file of the DAG folder manages the DAG, unless `?overrideFile=true`.',
       tags: [plural],
       access: nsEditor,
       audit: `${action}.apply`,
@@ -96,7 +110,7 @@ export function applyRoutes(kind: ResourceKind): AnyRoute[] {
       consumes: RESOURCE_CONTENT_TYPES,
       schema: { params: NsParams, querystring: ApplyQuery, body: TextBody, response: { 200: ApplyResultView, 201: ApplyResultView } },
       async handler(c) {
-        return apply(c, kind, c.params.ns, c.query.name, c.query.dryRun === true);
+        return apply(c, kind, c.params.ns, c.query.name, { dryRun: c.query.dryRun === true, overrideFile: c.query.overrideFile === true });
       },
     }),
     route({
@@ -109,9 +123,9 @@ export function applyRoutes(kind: ResourceKind): AnyRoute[] {
       audit: `${action}.apply`,
       body: 'text',
       consumes: RESOURCE_CONTENT_TYPES,
-      schema: { params: NsNameParams, querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }), body: TextBody, response: { 200: ApplyResultView, 201: ApplyResultView } },
+      schema: { params: NsNameParams, querystring: ReplaceQuery, body: TextBody, response: { 200: ApplyResultView, 201: ApplyResultView } },
       async handler(c) {
-        return apply(c, kind, c.params.ns, c.params.name, c.query.dryRun === true);
+        return apply(c, kind, c.params.ns, c.params.name, { dryRun: c.query.dryRun === true, overrideFile: c.query.overrideFile === true });
       },
     }),
     route({
@@ -129,7 +143,7 @@ export function applyRoutes(kind: ResourceKind): AnyRoute[] {
       schema: { params: NsParams, querystring: Type.Object({ name: Type.Optional(Name) }), body: TextBody, response: { 200: ValidateResultView } },
       async handler(c) {
         try {
-          return { valid: true, ...(await apply(c, kind, c.params.ns, c.query.name, true)) };
+          return { valid: true, ...(await apply(c, kind, c.params.ns, c.query.name, { dryRun: true, overrideFile: false })) };
         } catch (e) {
           return validationOutcome(e);
         }

@@ -8,8 +8,10 @@ import { Dialog, ErrorBox, StatusBadge, useNow, useToast } from '../../lib/ui.js
 import { ListCard } from '../../lib/list-card.js';
 import { useSubmit } from '../../lib/use-submit.js';
 import { useSession } from '../auth/session.js';
+import { useTitle } from '../../lib/use-title.js';
 
 export function TokensPage() {
+  useTitle('API tokens');
   const api = useApi();
   const qc = useQueryClient();
   const toast = useToast();

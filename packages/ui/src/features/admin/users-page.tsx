@@ -7,8 +7,10 @@ import { formatRelative } from '../../lib/format.js';
 import { Dialog, ErrorBox, StatusBadge, useNow, useToast } from '../../lib/ui.js';
 import { ListCard } from '../../lib/list-card.js';
 import { useSession } from '../auth/session.js';
+import { useTitle } from '../../lib/use-title.js';
 
 export function UsersPage() {
+  useTitle('Users');
   const api = useApi();
   const qc = useQueryClient();
   const toast = useToast();

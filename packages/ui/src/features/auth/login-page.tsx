@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { ApiError, useApi } from '../../api.js';
 import { useSubmit } from '../../lib/use-submit.js';
 import { useSession } from './session.js';
+import { useTitle } from '../../lib/use-title.js';
 
 /** What the server's `?sso_error=` codes mean to a person. */
 const SSO_ERRORS: Record<string, string> = {
@@ -14,6 +15,7 @@ const SSO_ERRORS: Record<string, string> = {
 };
 
 export function LoginPage() {
+  useTitle('Sign in');
   const { signIn, expired } = useSession();
   const api = useApi();
   const nav = useNavigate();

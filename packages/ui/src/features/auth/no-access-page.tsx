@@ -1,8 +1,10 @@
 // Where single sign-on sends someone whose identity provider groups map to no Kontroler role: an
 // explicit answer instead of an empty app (the server started no session).
 import { Link, useLocation } from 'react-router';
+import { useTitle } from '../../lib/use-title.js';
 
 export function NoAccessPage() {
+  useTitle('No access');
   const user = new URLSearchParams(useLocation().search).get('user');
   return (
     <main className="login">

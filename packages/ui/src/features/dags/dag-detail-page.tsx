@@ -11,13 +11,17 @@ import { dagToYaml, docFromSpec } from '../editor/model.js';
 import { GraphView } from '../graph/graph-view.js';
 import { graphFromTasks } from '../graph/model.js';
 import { sparklinePoints, successTrend } from '../stats/series.js';
-import { diffRows, withContext } from './diff.js';
 import { RunDialog } from './run-dialog.js';
+import { DagGridView } from './dag-grid.js';
+import { VersionDiff } from './version-diff.js';
+import { Schedule } from '../../lib/schedule.js';
+import { useTitle } from '../../lib/use-title.js';
 
-type Tab = 'graph' | 'yaml' | 'versions' | 'runs';
+type Tab = 'graph' | 'grid' | 'yaml' | 'versions' | 'runs';
 
 export function DagDetailPage() {
   const { ns = 'default', name = '' } = useParams();
+  useTitle(`DAG ${ns === 'default' ? name : `${ns}/${name}`}`);
   const api = useApi();
   const qc = useQueryClient();
   const toast = useToast();
@@ -79,21 +83,24 @@ export function DagDetailPage() {
         ) : null}
       </div>
       <div className="row muted" style={{ fontSize: 13, gap: 18 }}>
-        <span>schedule: {d.schedule ? <code>{d.schedule}</code> : 'on demand'}{d.schedule ? ` (${d.timezone})` : ''}</span>
+        <span>
+          schedule: <Schedule schedule={d.schedule} timezone={d.timezone} />
+        </span>
         {d.schedule && !d.suspended ? <span>next run {formatRelative(d.nextFireAt, now)}</span> : null}
         <span>source: {d.source}</span>
         <span>updated {formatRelative(d.updatedAt, now)}</span>
         <span>{tasks.length} tasks</span>
       </div>
       <div className="tabs" role="tablist">
-        {(['graph', 'yaml', 'versions', 'runs'] as const).map((t) => (
+        {(['graph', 'grid', 'yaml', 'versions', 'runs'] as const).map((t) => (
           <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t === 'graph' ? 'Graph' : t === 'yaml' ? 'YAML' : t === 'versions' ? 'Versions' : 'Recent runs'}
+            {t === 'graph' ? 'Graph' : t === 'grid' ? 'Grid' : t === 'yaml' ? 'YAML' : t === 'versions' ? 'Versions' : 'Recent runs'}
           </button>
         ))}
       </div>
       <div className="card" style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column', overflow: 'auto' }}>
         {tab === 'graph' ? <GraphView graph={graph} ariaLabel={`Graph of ${d.name}`} /> : null}
+        {tab === 'grid' ? <DagGridView ns={ns} name={name} /> : null}
         {tab === 'yaml' ? <pre className="yaml" data-testid="dag-yaml">{yaml}</pre> : null}
         {tab === 'versions' ? <Versions ns={ns} name={name} current={d.version} /> : null}
         {tab === 'runs' ? (
@@ -134,34 +141,33 @@ export function DagDetailPage() {
 
 function Versions({ ns, name, current }: { ns: string; name: string; current: number }) {
   const api = useApi();
+  const now = useNow(30_000);
   const versions = useQuery({ queryKey: ['versions', ns, name], queryFn: () => api.dagVersions(ns, name) });
   const items = versions.data?.items ?? [];
   const [a, setA] = useState<number>();
   const [b, setB] = useState<number>();
   const from = a ?? items[1]?.version ?? items[0]?.version;
   const to = b ?? current;
-  const va = useQuery({ queryKey: ['version', ns, name, from], queryFn: () => api.getDagVersion(ns, name, from!), enabled: from !== undefined, staleTime: Infinity });
-  const vb = useQuery({ queryKey: ['version', ns, name, to], queryFn: () => api.getDagVersion(ns, name, to), staleTime: Infinity });
-  const rows = useMemo(() => {
-    if (!va.data || !vb.data) return [];
-    return withContext(diffRows(dagToYaml(docFromSpec(ns, name, va.data.spec)), dagToYaml(docFromSpec(ns, name, vb.data.spec))));
-  }, [va.data, vb.data, ns, name]);
   if (versions.isLoading) return <Skeleton />;
   return (
-    <div style={{ display: 'grid', gridTemplateColumns: '300px 1fr', minHeight: 0, flex: 1 }}>
+    <div style={{ display: 'grid', gridTemplateColumns: '470px 1fr', minHeight: 0, flex: 1 }}>
       <table className="data" aria-label="Versions" style={{ alignSelf: 'start' }}>
         <thead>
           <tr>
             <th>Version</th>
+            <th>Saved</th>
             <th>From</th>
             <th>To</th>
           </tr>
         </thead>
         <tbody>
           {items.map((v) => (
-            <tr key={v.version}>
-              <td title={formatTimestamp(v.createdAt)}>
+            <tr key={v.version} data-version={v.version}>
+              <td>
                 v{v.version} {v.current ? <span className="chip">current</span> : null}
+              </td>
+              <td className="version-time" data-testid="version-time">
+                <span className="mono">{formatTimestamp(v.createdAt)}</span> <span className="muted">{formatRelative(v.createdAt, now)}</span>
               </td>
               <td>
                 <input type="radio" name="from" aria-label={`diff from v${v.version}`} checked={from === v.version} onChange={() => setA(v.version)} />
@@ -177,17 +183,7 @@ function Versions({ ns, name, current }: { ns: string; name: string; current: nu
         <div className="muted" style={{ padding: '8px 12px', borderBottom: '1px solid var(--border)' }}>
           Changes from v{from} to v{to}
         </div>
-        <div className="diff" data-testid="diff">
-          {from === to ? <div className="muted">Same version: pick two different versions.</div> : null}
-          {rows.map((r, i) => (
-            <div key={i} className={r.kind === 'same' ? '' : r.kind}>
-              <span className="ln">{r.oldLine ?? ''}</span>
-              <span className="ln">{r.newLine ?? ''}</span>
-              <span>{r.kind === 'added' ? '+' : r.kind === 'removed' ? '−' : ''}</span>
-              <span>{'skipped' in r && r.skipped ? `… ${r.skipped} unchanged lines` : r.text}</span>
-            </div>
-          ))}
-        </div>
+        <VersionDiff ns={ns} name={name} from={from} to={to} />
       </div>
     </div>
   );

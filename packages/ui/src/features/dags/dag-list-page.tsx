@@ -10,10 +10,15 @@ import { StatusBadge, useCursorPages, useDebounced, useNow, useToast } from '../
 import { ListCard } from '../../lib/list-card.js';
 import { useSession } from '../auth/session.js';
 import { RunDialog } from './run-dialog.js';
+import { Schedule } from '../../lib/schedule.js';
+import { toneOf } from '../../lib/status.js';
+import { outcomeStrip } from './grid-model.js';
+import { useTitle } from '../../lib/use-title.js';
 
 const PAGE = 25;
 
 export function DagListPage() {
+  useTitle('DAGs');
   const api = useApi();
   const qc = useQueryClient();
   const toast = useToast();
@@ -73,7 +78,7 @@ export function DagListPage() {
             <th>Namespace</th>
             <th>Schedule</th>
             <th>Next run</th>
-            <th>Last run</th>
+            <th>Recent runs</th>
             <th>State</th>
             <th style={{ textAlign: 'right' }}>Actions</th>
           </>
@@ -87,13 +92,22 @@ export function DagListPage() {
               <span className="muted">v{d.version}</span>
             </td>
             <td className="muted">{d.namespace}</td>
-            <td>{d.schedule ? <code title={`time zone ${d.timezone}`}>{d.schedule}</code> : <span className="muted">on demand</span>}</td>
+            <td>
+              <Schedule schedule={d.schedule} timezone={d.timezone} />
+            </td>
             <td title={d.nextFireAt ?? ''}>{d.schedule && !d.suspended ? formatRelative(d.nextFireAt, now) : <span className="muted">—</span>}</td>
             <td>
               {d.lastRun ? (
-                <Link to={`/runs/${d.lastRun.id}`} style={{ display: "inline-flex", gap: 6, alignItems: "center" }}>
-                  <StatusBadge status={d.lastRun.status} /> <span className="muted">{formatRelative(d.lastRun.createdAt, now)}</span>
-                </Link>
+                <span className="row" style={{ gap: 8 }}>
+                  <span className="outcome-strip" data-testid="outcome-strip" aria-label={`Last ${d.recentRuns?.length ?? 1} runs of ${d.name}, oldest first`}>
+                    {outcomeStrip(d.recentRuns ?? [d.lastRun]).map((r) => (
+                      <Link key={r.id} to={`/runs/${r.id}`} className={`grid-cell tone-${toneOf(r.status)}`} data-run={r.id} data-status={r.status} title={`Run #${r.id} · ${r.status} · ${formatRelative(r.createdAt, now)}`} aria-label={`Run #${r.id}: ${r.status}`} />
+                    ))}
+                  </span>
+                  <Link to={`/runs/${d.lastRun.id}`} className="muted" style={{ fontSize: 12.5 }}>
+                    {formatRelative(d.lastRun.createdAt, now)}
+                  </Link>
+                </span>
               ) : (
                 <span className="muted">never</span>
               )}

@@ -23,7 +23,10 @@ import {
   addTask, connect, dagFromYaml, dagToYaml, disconnect, docFromSpec, edgesOf, emptyDag, problemsByTask, removeTask, renameTask, tasksOf, updateTask,
   type DagDoc,
 } from './model.js';
+import { fileOfRefusal, managedFile, overrideQuestion } from './managed-file.js';
+import { insideView, spotInView, type Rect } from './placement.js';
 import { TaskForm } from './task-form.js';
+import { useTitle } from '../../lib/use-title.js';
 
 type Positions = Map<string, { x: number; y: number }>;
 type View = 'graph' | 'split' | 'yaml';
@@ -39,6 +42,7 @@ function laidOut(doc: DagDoc): Positions {
 
 export function EditorPage() {
   const { ns, name } = useParams();
+  useTitle(ns && name ? `Edit ${ns === 'default' ? name : `${ns}/${name}`}` : 'New DAG');
   const api = useApi();
   const existing = useQuery({ queryKey: ['dag', ns, name], queryFn: () => api.getDag(ns!, name!), enabled: Boolean(ns && name), staleTime: Infinity });
   if (ns && name) {
@@ -47,7 +51,7 @@ export function EditorPage() {
     const initial = docFromSpec(ns, name, existing.data.spec ?? {}, existing.data.labels);
     return (
       <ReactFlowProvider>
-        <Editor key={`${ns}/${name}`} initial={initial} isNew={false} />
+        <Editor key={`${ns}/${name}`} initial={initial} isNew={false} file={managedFile(existing.data.source)} />
       </ReactFlowProvider>
     );
   }
@@ -58,7 +62,8 @@ export function EditorPage() {
   );
 }
 
-function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
+/** `file`: the DAG folder's file that manages the DAG being edited, if one does. */
+function Editor({ initial, isNew, file }: { initial: DagDoc; isNew: boolean; file?: string | undefined }) {
   const api = useApi();
   const { canEdit } = useSession();
   const qc = useQueryClient();
@@ -66,6 +71,7 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
   const toast = useToast();
   const flow = useReactFlow();
   const [doc, setDoc] = useState<DagDoc>(initial);
+  const [initialTasks] = useState(() => tasksOf(initial).length);
   const [positions, setPositions] = useState<Positions>(() => laidOut(initial));
   const [yamlText, setYamlText] = useState(() => dagToYaml(initial));
   const [yamlErrors, setYamlErrors] = useState<FieldError[]>(() => dagFromYaml(dagToYaml(initial)).errors);
@@ -193,11 +199,25 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
     [doc, say],
   );
 
+  const canvasRef = useRef<HTMLDivElement>(null);
+  /** The part of the canvas the user sees, in flow coordinates (undefined before it is laid out). */
+  const visibleRect = (): Rect | undefined => {
+    const box = canvasRef.current?.querySelector('.react-flow')?.getBoundingClientRect();
+    if (!box || box.width === 0 || box.height === 0) return undefined;
+    const a = flow.screenToFlowPosition({ x: box.left, y: box.top });
+    const b = flow.screenToFlowPosition({ x: box.right, y: box.bottom });
+    return { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
+  };
   const add = (template: Partial<TaskSpec>, at?: { x: number; y: number }) => {
     const r = addTask(doc, template);
-    setPositions((p) => new Map(p).set(r.name, freeSpot(p.values(), at)));
+    // A dropped task lands where it was dropped; one added with the button in a free spot of the
+    // visible canvas, or (the view is full) next to the others, and the view pans to it.
+    const view = at ? undefined : visibleRect();
+    const spot = at ?? (view ? spotInView(positions.values(), view) : undefined) ?? freeSpot(positions.values());
+    setPositions((p) => new Map(p).set(r.name, spot));
     change(r.doc);
     setSelected(r.name);
+    if (view && !insideView(spot, view)) void flow.setCenter(spot.x + 95, spot.y + 27, { zoom: flow.getZoom(), duration: 200 });
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -211,11 +231,19 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
   const selectedTask = selected ? tasksOf(doc).find((t) => t.name === selected) : undefined;
 
   async function save() {
+    // Saving over a file's DAG is confirmed first; so is a refusal naming a file (e.g. a new DAG
+    // given the name of one the folder loads), and the write is then sent again with the override.
+    if (file && !window.confirm(overrideQuestion(file))) return;
     setSaving(true);
     setSaveError(undefined);
     try {
       const ns = doc.metadata.namespace ?? 'default';
-      const r = await api.apply('DAG', ns, yamlText, 'yaml');
+      const apply = (overrideFile: boolean) => api.apply('DAG', ns, yamlText, 'yaml', overrideFile ? { overrideFile } : {});
+      const r = await apply(Boolean(file)).catch((e: unknown) => {
+        const refusedBy = fileOfRefusal(e);
+        if (refusedBy === undefined || !window.confirm(overrideQuestion(refusedBy))) throw e;
+        return apply(true);
+      });
       setDirty(false);
       toast(r.version === 1 ? `Created ${r.name}` : `Saved ${r.name}: version ${r.version}`);
       void qc.invalidateQueries({ queryKey: ['dags'] });
@@ -289,6 +317,12 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
           {saving ? 'Saving…' : 'Save'}
         </button>
       </div>
+      {file ? (
+        <div className="notice tone-warning" role="note" data-testid="editor-managed-by-file">
+          Loaded from the file <code>{file}</code> in the DAG folder: a version saved here is replaced by the next change of that file. Edit the file to change
+          this DAG for good.
+        </div>
+      ) : null}
       {whyNot ? <div className="notice" role="note" data-testid="editor-read-only">{whyNot}: you may draw and validate, not save.</div> : null}
       <ErrorBox error={saveError} title="Not saved" />
       <div className={cls}>
@@ -319,7 +353,7 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
           </div>
         ) : null}
         {view !== 'yaml' ? (
-          <div className="card canvas-wrap editing" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; }} onDrop={onDrop} data-testid="canvas">
+          <div ref={canvasRef} className="card canvas-wrap editing" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; }} onDrop={onDrop} data-testid="canvas">
             {hint ? (
               <div className="canvas-hint error-box" role="alert" data-testid="canvas-hint">
                 {hint}
@@ -336,7 +370,9 @@ function Editor({ initial, isNew }: { initial: DagDoc; isNew: boolean }) {
               isValidConnection={isValidConnection}
               onPaneClick={() => setSelected(undefined)}
               deleteKeyCode={['Delete', 'Backspace']}
-              fitView
+              // Fitted once to the tasks the editor opens with; a new DAG opens empty and stays put,
+              // or the first dropped task would be re-centred (fitView waits for the first node).
+              fitView={initialTasks > 0}
               fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
               proOptions={{ hideAttribution: true }}
             >

@@ -30,6 +30,7 @@ import { filterKey, filteredTotal, isFiltered, taskFilterFromQuery, taskFilterIn
 import { chipCountsOf, hasAllTasks, isLargeRun, taskCountsOf } from './run-view.js';
 import { allRunTasks, getRunTask, instancesOf, listRunTasks } from './run-tasks-api.js';
 import { instanceRef, INSTANCE_STATUS_PARAM } from './instances.js';
+import { useTitle } from '../../lib/use-title.js';
 
 /** Pages of 1,000 read to colour a small run's graph (the server draws graphs up to 2,000 tasks). */
 const SMALL_RUN_MAX_PAGES = 3;
@@ -72,6 +73,7 @@ export function RunDetailPage() {
     refetchIntervalInBackground: false,
   });
   const r = run.data;
+  useTitle(`Run #${r?.id ?? id}`, r?.dag);
   const large = r ? isLargeRun(r) : false;
   const asked = params.get('view');
   const view: View = asked === 'tasks' || asked === 'graph' || (asked === 'timeline' && !large) ? asked : large ? 'tasks' : 'graph';

@@ -11,6 +11,7 @@ import { CountsBar, StatusBadge, useCursorPages, useDebounced, useNow } from '..
 import { ListCard } from '../../lib/list-card.js';
 import { useLiveEvents } from '../../lib/live.js';
 import { SINCE_CHOICES, filtersFromQuery, filtersToQuery, runsQuery, type RunFilters } from './filters.js';
+import { useTitle } from '../../lib/use-title.js';
 
 const SINCE_LABEL: Record<string, string> = { '': 'Any time', '1h': 'Last hour', '24h': 'Last 24 h', '7d': 'Last 7 days', '30d': 'Last 30 days' };
 
@@ -18,6 +19,7 @@ const SINCE_LABEL: Record<string, string> = { '': 'Any time', '1h': 'Last hour',
 const LIST_EVENTS = ['run', 'resync'];
 
 export function RunListPage() {
+  useTitle('Runs');
   const api = useApi();
   const qc = useQueryClient();
   // Told of run changes by the change stream (at most twice a second); polled only while it is not open.

@@ -43,16 +43,26 @@ export function runsPerDay(stats: Pick<Stats, 'runsPerDay' | 'from' | 'to'>): Da
   return out;
 }
 
+/** A DAG's durations in seconds: execution time (while an attempt ran) apart from wall time (waits included). */
 export interface DurationBar {
   dag: string;
-  p50: number;
-  p95: number;
+  execP50: number;
+  execP95: number;
+  wallP50: number;
+  wallP95: number;
   runs: number;
 }
 
-/** Slowest DAGs first (by p95), at most `top`. */
+/** Slowest DAGs first (by execution p95), at most `top`. */
 export function durationBars(stats: Pick<Stats, 'durations'>, top = 10): DurationBar[] {
-  return largestFirst(stats.durations, (d) => d.p95Seconds, top).map((d) => ({ dag: qualified(d.namespace, d.dag), p50: round(d.p50Seconds), p95: round(d.p95Seconds), runs: d.runs }));
+  return largestFirst(stats.durations, (d) => d.executionP95Seconds, top).map((d) => ({
+    dag: qualified(d.namespace, d.dag),
+    execP50: round(d.executionP50Seconds),
+    execP95: round(d.executionP95Seconds),
+    wallP50: round(d.p50Seconds),
+    wallP95: round(d.p95Seconds),
+    runs: d.runs,
+  }));
 }
 
 export interface FailingBar {

@@ -7,6 +7,7 @@ import { useApi } from '../../api.js';
 import { formatPercent } from '../../lib/format.js';
 import { ErrorBox, Skeleton } from '../../lib/ui.js';
 import { durationBars, failingBars, runsPerDay } from './series.js';
+import { useTitle } from '../../lib/use-title.js';
 
 const WINDOWS = [
   ['24h', 'Last 24 hours'],
@@ -19,6 +20,7 @@ const axis = { stroke: 'var(--muted)', fontSize: 12 };
 const tooltip = { contentStyle: { background: 'var(--panel)', border: '1px solid var(--border)', borderRadius: 8, color: 'var(--text)' }, cursor: { fill: 'var(--panel-2)' } };
 
 export function StatsPage() {
+  useTitle('Stats');
   const api = useApi();
   const [window, setWindow] = useState('7d');
   const [dag, setDag] = useState('');
@@ -92,8 +94,11 @@ export function StatsPage() {
               </ResponsiveContainer>
             </div>
           </div>
-          <div className="card chart" aria-label="Duration percentiles per DAG">
-            <h2>Duration (p50 / p95, seconds)</h2>
+          <div className="card chart" aria-label="Duration percentiles per DAG" data-testid="duration-chart">
+            <h2>Duration per DAG (seconds)</h2>
+            <p className="muted chart-note">
+              Execution: while a task ran. Wall: start to end, waits included (queue, retry delay, the time before a manual retry).
+            </p>
             <div className="body">
               {durations.length === 0 ? (
                 <div className="empty">No finished runs in this window.</div>
@@ -105,8 +110,9 @@ export function StatsPage() {
                     <YAxis type="category" dataKey="dag" tick={axis} stroke="var(--border)" width={140} />
                     <Tooltip {...tooltip} />
                     <Legend />
-                    <Bar dataKey="p50" fill="var(--accent)" isAnimationActive={false} maxBarSize={28} />
-                    <Bar dataKey="p95" fill="var(--info)" isAnimationActive={false} maxBarSize={28} />
+                    <Bar dataKey="execP50" name="execution p50" fill="var(--accent)" isAnimationActive={false} maxBarSize={20} />
+                    <Bar dataKey="execP95" name="execution p95" fill="var(--info)" isAnimationActive={false} maxBarSize={20} />
+                    <Bar dataKey="wallP95" name="wall p95" fill="var(--muted)" isAnimationActive={false} maxBarSize={20} />
                   </BarChart>
                 </ResponsiveContainer>
               )}
