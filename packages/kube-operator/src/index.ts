@@ -28,3 +28,6 @@ export { startWebhookServer, webhookConfiguration, type RunningWebhookServer, ty
 export { validateAdmission, admissionResponse, onlyFinalizersChanged, type AdmissionRequest, type AdmissionReview, type Verdict } from './webhook/admission.js';
 export { certFromDir, selfSignedCert, type ServingCert } from './webhook/certs.js';
 export { eventFor, recordEvent } from './crd/events.js';
+export { CONDITION_MESSAGE_MAX_CHARS, FAILED, READY, RUNNING, SUCCEEDED, condition, withConditionTimes, type Condition, type ConditionStatus, type DesiredCondition } from './crd/conditions.js';
+export { runConditions } from './crd/crd-objects.js';
+export { goDuration } from './crd/duration.js';

@@ -58,6 +58,7 @@ import {
 } from './crd-objects.js';
 import { API_VERSION, CRD_GROUP, CRD_VERSION } from './crd-schema.js';
 import { DAGRUN_STATUS_DETAIL_MAX_TASKS, DAGRUN_STATUS_LIST_CAP, dagRunStatus, summarizeTasks, type TaskSummary } from './dagrun-status.js';
+import { withConditionTimes } from './conditions.js';
 import { recordEvent } from './events.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
@@ -361,7 +362,7 @@ export class CrdAdapter {
         const ref = await getRunObjectRef(this.o.pool, run.id);
         if (ref?.kubeObjectUid && uid && ref.kubeObjectUid !== uid) {
           const message = `the name "${name}" belongs to run ${run.id}, started by an earlier DagRun of that name (deleted since; its history is kept): create this DagRun under another name (metadata.generateName makes one)`;
-          await this.writeStatus('dagrun', obj, failedRunStatus(generation, message));
+          await this.writeStatus('dagrun', obj, failedRunStatus(generation, message, [], 'NameInUse'));
           await this.event(obj, 'DagRun', 'Warning', 'NameInUse', message);
           return;
         }
@@ -379,13 +380,14 @@ export class CrdAdapter {
           dag?.status?.phase === 'Failed'
             ? `DAG "${dagName}" in namespace ${ns} is invalid (${String(dag.status.message ?? '')}): fix it, then re-create this DagRun`
             : `DAG "${dagName}" not found in namespace ${ns}: apply the DAG first, then re-create this DagRun`;
-        await this.writeStatus('dagrun', obj, failedRunStatus(generation, message));
+        await this.writeStatus('dagrun', obj, failedRunStatus(generation, message, [], 'UnknownDAG'));
         await this.event(obj, 'DagRun', 'Warning', 'UnknownDAG', message);
         return;
       }
       if (hasCode(err, 'UNKNOWN_PARAMETER') || hasCode(err, 'VALIDATION_FAILED')) {
-        await this.writeStatus('dagrun', obj, failedRunStatus(generation, messageOf(err), (err as { details?: readonly FieldError[] }).details ?? []));
-        await this.event(obj, 'DagRun', 'Warning', hasCode(err, 'UNKNOWN_PARAMETER') ? 'UnknownParameter' : 'Invalid', messageOf(err));
+        const reason = hasCode(err, 'UNKNOWN_PARAMETER') ? 'UnknownParameter' : 'Invalid';
+        await this.writeStatus('dagrun', obj, failedRunStatus(generation, messageOf(err), (err as { details?: readonly FieldError[] }).details ?? [], reason));
+        await this.event(obj, 'DagRun', 'Warning', reason, messageOf(err));
         return;
       }
       throw err;
@@ -545,7 +547,8 @@ export class CrdAdapter {
     }
   }
 
-  private async writeStatus(kind: Kind, obj: CustomObject, status: Record<string, unknown>): Promise<void> {
+  private async writeStatus(kind: Kind, obj: CustomObject, desired: Record<string, unknown>): Promise<void> {
+    const status = withConditionTimes(obj.status, desired, Date.now());
     if (!statusDiffers(obj.status, status)) return;
     const removed = Object.fromEntries(Object.keys(obj.status ?? {}).filter((k) => !(k in status)).map((k) => [k, null]));
     const ns = obj.metadata?.namespace ?? 'default';

@@ -94,6 +94,29 @@ const fieldErrors = {
   items: { type: 'object', properties: { path: str, message: str } },
 };
 
+/** `status.conditions` (metav1.Condition), one per type. */
+function conditions(description: string): JsonSchema {
+  return {
+    type: 'array',
+    description: `Kontroler TS addition: ${description} As in the Kubernetes API conventions: lastTransitionTime changes only when status does.`,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['type'],
+    items: {
+      type: 'object',
+      required: ['type', 'status'],
+      properties: {
+        type: str,
+        status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+        reason: { type: 'string', description: 'CamelCase: why the condition is what it is.' },
+        message: str,
+        observedGeneration: int,
+        lastTransitionTime: time,
+      },
+    },
+  };
+}
+const READY_CONDITIONS = conditions('Ready (True: the spec is valid and stored as the current version; False, reason Invalid: the message says what is wrong).');
+
 const DAG_STATUS: JsonSchema = {
   type: 'object',
   properties: {
@@ -109,12 +132,13 @@ const DAG_STATUS: JsonSchema = {
       type: 'object',
       properties: { id: int, name: str, phase: str, startTime: time },
     },
+    conditions: READY_CONDITIONS,
   },
 };
 
 const DAG_TASK_STATUS: JsonSchema = {
   type: 'object',
-  properties: { phase: str, message: str, observedGeneration: int, version: int, errors: fieldErrors },
+  properties: { phase: str, message: str, observedGeneration: int, version: int, errors: fieldErrors, conditions: READY_CONDITIONS },
 };
 
 /** A list of tasks in a DagRun status (name, phase, attempts, last exit code and reason, times, pod). */
@@ -151,6 +175,7 @@ const DAG_RUN_STATUS: JsonSchema = {
     dagVersion: int,
     startTime: time,
     completionTime: time,
+    duration: { type: 'string', description: 'Kontroler TS addition: how long the run took (Go style, e.g. 1m5s), once it ended.' },
     progress: { type: 'string', description: 'Succeeded tasks / all tasks.' },
     taskTotal: { ...int, description: 'Kontroler TS addition: tasks in the run.' },
     taskCounts: {
@@ -165,6 +190,9 @@ const DAG_RUN_STATUS: JsonSchema = {
     failedTasksTruncated: { type: 'boolean', description: 'Kontroler TS addition: more tasks failed than failedTasks lists (see taskCounts and the API).' },
     runningTasks: taskList(`Kontroler TS addition, runs of more than ${DAGRUN_STATUS_DETAIL_MAX_TASKS} tasks: the first ${DAGRUN_STATUS_LIST_CAP} running tasks by name.`),
     runningTasksTruncated: { type: 'boolean', description: 'Kontroler TS addition: more tasks run than runningTasks lists.' },
+    conditions: conditions(
+      'Succeeded (Unknown until the run ends; True: every task succeeded; False: failed, canceled or could not start), Failed (True: tasks failed, reason TasksFailed, or the run could not start: Invalid, UnknownDAG, UnknownParameter, NameInUse) and Running (True while the run runs). A canceled run: Succeeded=False and Failed=False, reason Canceled. kubectl wait --for=condition=Succeeded dagrun/NAME waits for success.',
+    ),
   },
 };
 
@@ -215,6 +243,7 @@ const KINDS: KindDef[] = [
       { name: 'Failed', type: 'integer', jsonPath: '.status.taskCounts.failed', priority: 1 },
       { name: 'Run', type: 'integer', jsonPath: '.status.dagRunId', priority: 1 },
       { name: 'Started', type: 'date', jsonPath: '.status.startTime' },
+      { name: 'Duration', type: 'string', jsonPath: '.status.duration', description: 'How long the run took, once it ended.' },
       { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
