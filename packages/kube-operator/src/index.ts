@@ -31,3 +31,4 @@ export { eventFor, recordEvent } from './crd/events.js';
 export { CONDITION_MESSAGE_MAX_CHARS, FAILED, READY, RUNNING, SUCCEEDED, condition, withConditionTimes, type Condition, type ConditionStatus, type DesiredCondition } from './crd/conditions.js';
 export { runConditions } from './crd/crd-objects.js';
 export { goDuration } from './crd/duration.js';
+export { TASK_EVENTS_PER_MINUTE, TASK_EVENTS_WINDOW_MS, TaskEventNotifier, rollWindow, suppressedEvent, taskEvent, type TaskEventWindow } from './crd/task-events.js';

@@ -30,6 +30,7 @@ export * from './stats.js';
 export * from './external-users.js';
 export * from './kube-objects.js';
 export * from './run-task-summary.js';
+export * from './failed-attempts.js';
 export * from './run-changes.js';
 export * from './controller-lock.js';
 export { backoffDelay, RECONNECT_BACKOFF, type Backoff } from './backoff.js';

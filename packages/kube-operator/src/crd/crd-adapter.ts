@@ -60,6 +60,7 @@ import { API_VERSION, CRD_GROUP, CRD_VERSION } from './crd-schema.js';
 import { DAGRUN_STATUS_DETAIL_MAX_TASKS, DAGRUN_STATUS_LIST_CAP, dagRunStatus, summarizeTasks, type TaskSummary } from './dagrun-status.js';
 import { withConditionTimes } from './conditions.js';
 import { recordEvent } from './events.js';
+import { TaskEventNotifier } from './task-events.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
 export interface AdapterLog {
@@ -89,6 +90,10 @@ export interface CrdAdapterOptions {
   /** Full resync period (default 30 s). */
   readonly resyncMs?: number;
   readonly workers?: number;
+  /** Task Events (TaskFailed, TaskRetrying) per run per window (default TASK_EVENTS_PER_MINUTE). */
+  readonly taskEventsPerWindow?: number;
+  /** That window (default TASK_EVENTS_WINDOW_MS, a minute). */
+  readonly taskEventsWindowMs?: number;
 }
 
 const SOURCE = 'kubernetes';
@@ -131,11 +136,17 @@ export class CrdAdapter {
   private readonly created = new Map<string, CustomObject>();
   /** DagRun uid → the run phase last announced by an Event (a status write may not have reached the informer yet). */
   private readonly announced = new Map<string, string>();
+  private readonly taskEvents: TaskEventNotifier;
   private crdMissingLogged = false;
   private finalizerForbiddenLogged = false;
   private readonly stats: CrdAdapterCounters = { dagRunReconciles: 0, runStatusComputations: 0, fullRunLoads: 0, deletionCancels: 0, finalizersRemoved: 0 };
 
   constructor(private readonly o: CrdAdapterOptions) {
+    this.taskEvents = new TaskEventNotifier({
+      pool: o.pool,
+      ...(o.taskEventsPerWindow !== undefined ? { perMinute: o.taskEventsPerWindow } : {}),
+      ...(o.taskEventsWindowMs !== undefined ? { windowMs: o.taskEventsWindowMs } : {}),
+    });
     const make = (kind: Kind): Informer<CustomObject> =>
       new Informer<CustomObject>({
         client: o.client,
@@ -224,7 +235,10 @@ export class CrdAdapter {
       // A DagRun is finalized while it still exists (deletionTimestamp set), not here. One that
       // went without us (no finalizer) wakes its run's reconcile, which cancels an active run.
       const id = runIdOf(ev.object);
-      if (id !== undefined) this.queue.add(`run/${id}`);
+      if (id !== undefined) {
+        this.taskEvents.forget(id);
+        this.queue.add(`run/${id}`);
+      }
       return;
     }
     if (!this.leading) return; // the leader's resync catches DAG deletions it missed
@@ -420,6 +434,9 @@ export class CrdAdapter {
     else if (!runEnded(summary.run.status)) await this.holdFinalizer(obj); // a DagRun from before the finalizer, or a retried run
     if (status.phase !== obj.status?.phase) this.queue.add(`dag/${ref.namespace}/${ref.dagName}`);
     await this.announce(obj, id, String(status.phase), String(status.message));
+    const fresh = obj.status?.dagRunId === undefined;
+    const again = await this.taskEvents.notify(id, { fresh, ended: runEnded(summary.run.status) }, (e) => this.event(obj, 'DagRun', e.type, e.reason, e.message));
+    if (again !== undefined) return { requeueAfterMs: again };
   }
 
   /**
