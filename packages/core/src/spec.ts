@@ -44,6 +44,11 @@ export interface PodTemplateSpec {
   volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   imagePullSecrets?: Array<{ name: string }>;
   securityContext?: Record<string, unknown>;
+  /**
+   * Ours: SecurityContext fields of the task's main container, over the defaults that pass Pod
+   * Security `restricted` (allowPrivilegeEscalation: false, capabilities.drop: [ALL]).
+   */
+  containerSecurityContext?: Record<string, unknown>;
   nodeSelector?: Record<string, string>;
   tolerations?: Array<Record<string, unknown>>;
   affinity?: Record<string, unknown>;

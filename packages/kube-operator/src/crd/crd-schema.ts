@@ -27,6 +27,14 @@ const DESCRIPTIONS: Record<string, string> = {
   'spec.task[].timeoutSeconds': 'Kontroler TS addition: per-attempt timeout; podTemplate.activeDeadlineSeconds is honoured too (the smaller wins).',
   'spec.task[].triggerRule': 'Kontroler TS addition: AllSucceeded (default), AllDone, AnySucceeded or AnyFailed.',
   'spec.task[].podTemplate': 'Pod fields applied to the task pod.',
+  'spec.task[].podTemplate.securityContext':
+    'The pod securityContext. Kontroler TS: task pods pass Pod Security "restricted" by default (runAsNonRoot: true, runAsUser: 65532, seccompProfile RuntimeDefault); fields set here win (runAsNonRoot: false drops the default user).',
+  'spec.task[].podTemplate.containerSecurityContext':
+    'Kontroler TS addition: SecurityContext fields of the main container, over the restricted defaults (allowPrivilegeEscalation: false, capabilities.drop: [ALL]).',
+  'spec.podTemplate.securityContext':
+    'The pod securityContext. Kontroler TS: task pods pass Pod Security "restricted" by default (runAsNonRoot: true, runAsUser: 65532, seccompProfile RuntimeDefault); fields set here win (runAsNonRoot: false drops the default user).',
+  'spec.podTemplate.containerSecurityContext':
+    'Kontroler TS addition: SecurityContext fields of the main container, over the restricted defaults (allowPrivilegeEscalation: false, capabilities.drop: [ALL]).',
   'spec.task[].kontrolerToken': 'Kontroler TS addition: mount a projected service account token for the Kontroler API into this task\'s pod (KONTROLER_TOKEN_FILE; workload identity); overrides spec.kontrolerToken.',
   'spec.kontrolerToken':
     'Kontroler TS addition: mount a projected service account token for the Kontroler API (audience kontroler) into the task pods at /var/run/secrets/kontroler/token (KONTROLER_TOKEN_FILE), so tasks call the API as their service account (workload identity). In a DAG: every task; a task\'s own kontrolerToken wins.',
