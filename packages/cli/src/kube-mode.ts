@@ -2,8 +2,8 @@
 // parts it adds to the stack: the pod runtime, the CRD adapter, leader election, the admission
 // webhook server. Only this entry point builds Kubernetes clients.
 import { KubeConfig } from '@kubernetes/client-node';
-import { checkHttpUrl } from '@kontroler/core';
-import { getAttempt, type PoolLike } from '@kontroler/store';
+import { DEFAULT_POD_GC, checkHttpUrl, parsePodGC, type PodGCPolicy } from '@kontroler/core';
+import { getAttempt, runPodGCFacts, type PoolLike } from '@kontroler/store';
 import type { ControllerLog } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -32,6 +32,8 @@ export interface KubeSettings {
   readonly publicUrl: string | undefined;
   /** The Kontroler API token of tasks whose DAG sets `kontrolerToken` (workload identity). */
   readonly taskToken: { readonly audience: string; readonly expirationSeconds: number; readonly serverUrl?: string };
+  /** Finished task pods of DAGs without `spec.podGC` (--pod-gc / KONTROLER_POD_GC). */
+  readonly podGC: PodGCPolicy;
 }
 
 export interface KubeFlags {
@@ -46,6 +48,7 @@ export interface KubeFlags {
   crds?: boolean;
   kubeQps?: string;
   kubeBurst?: string;
+  podGc?: string;
 }
 
 function num(name: string, v: string | undefined, dflt: number): number {
@@ -83,7 +86,13 @@ export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.
     burst: num('--kube-burst / KONTROLER_KUBE_BURST', f.kubeBurst ?? env.KONTROLER_KUBE_BURST, DEFAULT_KUBE_BURST),
     publicUrl: publicUrl(env.KONTROLER_PUBLIC_URL),
     taskToken: taskTokenSettings(env),
+    podGC: podGCSetting(f.podGc ?? env.KONTROLER_POD_GC),
   };
+}
+
+/** --pod-gc / KONTROLER_POD_GC: `STRATEGY[:SECONDS]`, default OnPodCompletion:0. Throws on bad values. */
+function podGCSetting(v: string | undefined): PodGCPolicy {
+  return v === undefined || v === '' ? DEFAULT_POD_GC : parsePodGC(v, '--pod-gc / KONTROLER_POD_GC');
 }
 
 /** KONTROLER_PUBLIC_URL: an absolute http(s) URL, or undefined. Throws on anything else. */
@@ -169,6 +178,8 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
       const a = await getAttempt(deps.pool, Number(key.runId), key.task, key.attempt);
       return a !== undefined && a.status !== 'starting' && a.status !== 'running';
     },
+    // Finished pods are kept as the run's DAG (spec.podGC) or --pod-gc says; their log is archived.
+    podGC: (runId) => runPodGCFacts(deps.pool, Number(runId), k.podGC),
     log: (m) => deps.log.warn(m),
   });
   stops.push(async () => {

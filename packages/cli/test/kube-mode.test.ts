@@ -39,3 +39,12 @@ test('KONTROLER_PUBLIC_URL: DagRun statuses link to their run there; anything bu
   assert.throws(() => readKubeSettings({}, { KONTROLER_PUBLIC_URL: 'kontroler.example.com' }), /KONTROLER_PUBLIC_URL: .*not an absolute URL/);
   assert.throws(() => readKubeSettings({}, { KONTROLER_PUBLIC_URL: 'ftp://x' }), /KONTROLER_PUBLIC_URL: scheme "ftp"/);
 });
+
+test('--pod-gc / KONTROLER_POD_GC: STRATEGY[:SECONDS], default OnPodCompletion:0; a bad value names the setting', () => {
+  assert.deepEqual(readKubeSettings({}, {}).podGC, { strategy: 'OnPodCompletion', deleteAfterSeconds: 0 });
+  assert.deepEqual(readKubeSettings({}, { KONTROLER_POD_GC: 'OnRunSuccess:600' }).podGC, { strategy: 'OnRunSuccess', deleteAfterSeconds: 600 });
+  assert.deepEqual(readKubeSettings({ podGc: 'OnRunCompletion' }, { KONTROLER_POD_GC: 'OnRunSuccess:600' }).podGC, { strategy: 'OnRunCompletion', deleteAfterSeconds: 0 });
+  assert.throws(() => readKubeSettings({ podGc: 'Never' }, {}), /--pod-gc \/ KONTROLER_POD_GC must be STRATEGY\[:SECONDS\].*got "Never".*must be one of OnPodCompletion, OnRunCompletion, OnRunSuccess/);
+  assert.throws(() => readKubeSettings({ podGc: 'OnRunSuccess:99999999' }, {}), /seconds from 0 to 604800/);
+  assert.throws(() => readKubeSettings({ podGc: 'OnRunSuccess:-1' }, {}), /got "OnRunSuccess:-1"/);
+});

@@ -142,6 +142,7 @@ export const DAG_SPEC_SHAPE: Shape = obj({
   catchUp: int,
   kontrolerToken: bool,
   outputs: { type: 'array', items: obj({ name: str, value: str }) },
+  podGC: obj({ strategy: str, deleteAfterSeconds: int }),
 });
 
 /** A DagTask spec: the task body plus the (unused, accepted) `runAfter`. */

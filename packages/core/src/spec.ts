@@ -1,5 +1,6 @@
 // Resource shapes of Kontroler `kontroler.greedykomodo/v1alpha1`, accepted unchanged, plus our
 // optional additions (marked "ours"). Field names follow the Go project's CRDs exactly.
+import type { PodGCSpec } from './pod-gc.js';
 
 export const API_GROUP = 'kontroler.greedykomodo';
 export const API_VERSION = `${API_GROUP}/v1alpha1`;
@@ -195,6 +196,8 @@ export interface DagSpec {
   kontrolerToken?: boolean;
   /** Ours: the run's outputs (values use references); a `dagRef` task in a parent run gets them. */
   outputs?: NamedValueSpec[];
+  /** Ours: how long finished task pods are kept (Kubernetes runtime; see pod-gc.ts). */
+  podGC?: PodGCSpec;
 }
 
 export interface DagResource {

@@ -59,6 +59,7 @@ export function register(program: Command): void {
     .option('--webhook-cert-dir <dir>', 'tls.crt and tls.key for the webhook server (KONTROLER_WEBHOOK_CERT_DIR; default self-signed)')
     .option('--kube-qps <n>', 'Kubernetes client requests per second (KONTROLER_KUBE_QPS, default 20)')
     .option('--kube-burst <n>', 'Kubernetes client burst (KONTROLER_KUBE_BURST, default 30)')
+    .option('--pod-gc <strategy[:seconds]>', "finished task pods: OnPodCompletion, OnRunCompletion or OnRunSuccess, kept that many seconds after (KONTROLER_POD_GC, default OnPodCompletion:0; a DAG's spec.podGC wins)")
     .action(async (o: SettingFlags & KubeFlags & ContainerFlags) => {
       const s = readSettings(o);
       if (!s.databaseUrl) throw new Error('kontroler controller needs DATABASE_URL (a PostgreSQL connection string)');

@@ -39,6 +39,11 @@ const DESCRIPTIONS: Record<string, string> = {
   'spec.kontrolerToken':
     'Kontroler TS addition: mount a projected service account token for the Kontroler API (audience kontroler) into the task pods at /var/run/secrets/kontroler/token (KONTROLER_TOKEN_FILE), so tasks call the API as their service account (workload identity). In a DAG: every task; a task\'s own kontrolerToken wins.',
   'spec.timezone': 'Kontroler TS addition: IANA time zone of schedule (default UTC).',
+  'spec.podGC':
+    'Kontroler TS addition: how long finished task pods are kept, so kubectl logs works after a task ended (the log is archived either way). Default: the controller\'s --pod-gc, else OnPodCompletion with 0 s (deleted once recorded).',
+  'spec.podGC.strategy':
+    'OnPodCompletion: deleteAfterSeconds after the pod ended; OnRunCompletion: after the run ended; OnRunSuccess: after the run succeeded (a failed or canceled run keeps its pods while its DagRun exists).',
+  'spec.podGC.deleteAfterSeconds': 'Seconds to keep the pod after that moment (0 to 604800; the sweep deletes it within a minute of then).',
   'spec.concurrencyPolicy': 'Kontroler TS addition: Allow (default), Forbid (skip a fire while a run is active) or Replace (cancel the active run).',
   'spec.catchUp': 'Kontroler TS addition: missed fires to run after downtime, latest first (default 1; 0 = none).',
   'spec.workspace': 'A volume claim shared by the tasks of a run, mounted at /workspace, deleted when the run ends.',
