@@ -7,7 +7,20 @@ import { getAttempt, runPodGCFacts, type PoolLike } from '@kontroler/store';
 import type { ControllerLog } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CrdAdapter, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/kube-operator';
+import { writeFile } from 'node:fs/promises';
+import {
+  CrdAdapter,
+  DEFAULT_WEBHOOK_CONFIG_NAME,
+  LeaderElector,
+  ShardNamespaces,
+  certFromDir,
+  registerWebhook,
+  selfSignedCert,
+  startWebhookServer,
+  webhookCertNames,
+  webhookNamespaceSelector,
+  webhookUrlProblem,
+} from '@kontroler/kube-operator';
 import { DEFAULT_KUBE_BURST, DEFAULT_KUBE_QPS, KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
@@ -24,6 +37,12 @@ export interface KubeSettings {
   readonly webhookPort: number | undefined;
   readonly webhookHost: string;
   readonly webhookCertDir: string | undefined;
+  /** The URL the apiserver reaches this webhook server at: the controller registers the webhook itself. */
+  readonly webhookUrl: string | undefined;
+  /** The ValidatingWebhookConfiguration `webhookUrl` registers (default kontroler-external). */
+  readonly webhookConfigName: string;
+  /** Write the webhook's CA (PEM) to this file, for registering the webhook by hand. */
+  readonly webhookCaOut: string | undefined;
   /** Run the CRD adapter (DAG/DagTask/DagRun objects ↔ store); default true. */
   readonly crds: boolean;
   readonly qps: number;
@@ -45,6 +64,9 @@ export interface KubeFlags {
   webhookPort?: string;
   webhookHost?: string;
   webhookCertDir?: string;
+  webhookUrl?: string;
+  webhookConfigName?: string;
+  webhookCaOut?: string;
   crds?: boolean;
   kubeQps?: string;
   kubeBurst?: string;
@@ -70,6 +92,17 @@ export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.
   const list = f.namespaces ?? env.KONTROLER_NAMESPACES;
   const namespaces = list ? list.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const port = f.webhookPort ?? env.KONTROLER_WEBHOOK_PORT;
+  const webhookUrl = f.webhookUrl ?? (env.KONTROLER_WEBHOOK_URL || undefined);
+  const webhookCaOut = f.webhookCaOut ?? (env.KONTROLER_WEBHOOK_CA_OUT || undefined);
+  if (webhookUrl !== undefined) {
+    const problem = webhookUrlProblem(webhookUrl);
+    if (problem) throw new Error(`--webhook-url / KONTROLER_WEBHOOK_URL: ${problem}`);
+  }
+  if ((webhookUrl !== undefined || webhookCaOut !== undefined) && (port === undefined || port === '')) {
+    throw new Error('--webhook-url and --webhook-ca-out need --webhook-port (KONTROLER_WEBHOOK_PORT): the webhook server they are about');
+  }
+  const webhookConfigName = f.webhookConfigName ?? (env.KONTROLER_WEBHOOK_CONFIG_NAME || DEFAULT_WEBHOOK_CONFIG_NAME);
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(webhookConfigName)) throw new Error(`--webhook-config-name / KONTROLER_WEBHOOK_CONFIG_NAME must be a Kubernetes object name (lower case, digits, - and .), got "${webhookConfigName}"`);
   return {
     runtime,
     kubeconfig: f.kubeconfig ?? (env.KONTROLER_KUBECONFIG || undefined),
@@ -80,6 +113,9 @@ export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.
     webhookPort: port === undefined || port === '' ? undefined : num('--webhook-port / KONTROLER_WEBHOOK_PORT', port, 0),
     webhookHost: f.webhookHost ?? env.KONTROLER_WEBHOOK_HOST ?? '0.0.0.0',
     webhookCertDir: f.webhookCertDir ?? (env.KONTROLER_WEBHOOK_CERT_DIR || undefined),
+    webhookUrl,
+    webhookConfigName,
+    webhookCaOut,
     // commander sets crds: true unless --no-crds is given, so only false is a choice.
     crds: f.crds === false ? false : (bool(env.KONTROLER_CRDS) ?? true),
     qps: num('--kube-qps / KONTROLER_KUBE_QPS', f.kubeQps ?? env.KONTROLER_KUBE_QPS, DEFAULT_KUBE_QPS),
@@ -195,12 +231,23 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
     async startControlPlane(onDagChange) {
       dagChanged = onDagChange;
       if (k.webhookPort !== undefined) {
+        // A self-signed certificate also names the host the apiserver calls (--webhook-url).
+        const named = k.webhookUrl ? webhookCertNames(k.webhookUrl) : { dnsNames: [], ips: [] };
         const cert = k.webhookCertDir
           ? await certFromDir(k.webhookCertDir)
-          : await selfSignedCert({ dnsNames: [hostname(), 'localhost'], ips: ['127.0.0.1'] });
+          : await selfSignedCert({ dnsNames: [...named.dnsNames, hostname(), 'localhost'], ips: [...new Set([...named.ips, '127.0.0.1'])] });
         const server = await startWebhookServer({ cert, port: k.webhookPort, host: k.webhookHost, pool: deps.pool, log: (m) => deps.log.info(m) });
         stops.push(() => server.close());
         deps.log.info(`admission webhooks on https://${k.webhookHost}:${server.port}/validate-{dag,dagtask,dagrun} (${k.webhookCertDir ? `certificate from ${k.webhookCertDir}` : 'self-signed certificate'})`);
+        if (k.webhookCaOut) {
+          await writeFile(k.webhookCaOut, cert.ca, { mode: 0o644 });
+          deps.log.info(`admission webhooks: CA written to ${k.webhookCaOut} (the caBundle is its base64: base64 -w0 ${k.webhookCaOut})`);
+        }
+        if (k.webhookUrl) {
+          const namespaceSelector = webhookNamespaceSelector({ namespaces: k.namespaces, ...(k.shard ? { shardLabel: { key: 'kontroler.greedykomodo/shard', value: k.shard } } : {}) });
+          await registerWebhook(client, { name: k.webhookConfigName, url: k.webhookUrl, caBundle: cert.ca, namespaceSelector });
+          deps.log.info(`admission webhooks: registered ValidatingWebhookConfiguration ${k.webhookConfigName} calling ${k.webhookUrl} (${namespaceSelector ? 'this controller\'s namespaces' : 'all namespaces'}); kubectl delete validatingwebhookconfiguration ${k.webhookConfigName} to stop it`);
+        }
       }
       if (!adapter) return;
       await adapter.start();

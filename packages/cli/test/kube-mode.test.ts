@@ -48,3 +48,14 @@ test('--pod-gc / KONTROLER_POD_GC: STRATEGY[:SECONDS], default OnPodCompletion:0
   assert.throws(() => readKubeSettings({ podGc: 'OnRunSuccess:99999999' }, {}), /seconds from 0 to 604800/);
   assert.throws(() => readKubeSettings({ podGc: 'OnRunSuccess:-1' }, {}), /got "OnRunSuccess:-1"/);
 });
+
+test('--webhook-url: an https URL, with --webhook-port; --webhook-ca-out too; the configuration name is an object name', () => {
+  const s = readKubeSettings({ webhookPort: '9443', webhookUrl: 'https://203.0.113.7:9443', webhookCaOut: '/tmp/ca.crt' }, {});
+  assert.deepEqual([s.webhookUrl, s.webhookCaOut, s.webhookConfigName], ['https://203.0.113.7:9443', '/tmp/ca.crt', 'kontroler-external']);
+  assert.equal(readKubeSettings({}, { KONTROLER_WEBHOOK_PORT: '9443', KONTROLER_WEBHOOK_URL: 'https://dev.example.com:9443', KONTROLER_WEBHOOK_CONFIG_NAME: 'mine' }).webhookConfigName, 'mine');
+  assert.throws(() => readKubeSettings({ webhookPort: '9443', webhookUrl: 'http://203.0.113.7:9443' }, {}), /--webhook-url \/ KONTROLER_WEBHOOK_URL: the apiserver calls webhooks over TLS only/);
+  assert.throws(() => readKubeSettings({ webhookPort: '9443', webhookUrl: '203.0.113.7:9443' }, {}), /KONTROLER_WEBHOOK_URL: .*(not an absolute URL|TLS only)/);
+  assert.throws(() => readKubeSettings({ webhookUrl: 'https://203.0.113.7:9443' }, {}), /need --webhook-port/);
+  assert.throws(() => readKubeSettings({ webhookCaOut: '/tmp/ca.crt' }, {}), /need --webhook-port/);
+  assert.throws(() => readKubeSettings({ webhookPort: '9443', webhookConfigName: 'Not_A_Name' }, {}), /--webhook-config-name .* must be a Kubernetes object name/);
+});

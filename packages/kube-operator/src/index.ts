@@ -32,3 +32,4 @@ export { CONDITION_MESSAGE_MAX_CHARS, FAILED, READY, RUNNING, SUCCEEDED, conditi
 export { runConditions } from './crd/crd-objects.js';
 export { goDuration } from './crd/duration.js';
 export { TASK_EVENTS_PER_MINUTE, TASK_EVENTS_WINDOW_MS, TaskEventNotifier, rollWindow, suppressedEvent, taskEvent, type TaskEventWindow } from './crd/task-events.js';
+export { DEFAULT_WEBHOOK_CONFIG_NAME, registerWebhook, webhookCertNames, webhookNamespaceSelector, webhookUrlProblem } from './webhook/registration.js';
