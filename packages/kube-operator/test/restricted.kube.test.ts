@@ -48,7 +48,7 @@ test('a run with outputs, a script and a workspace succeeds in a restricted name
   const mine = pods.filter((p) => p.metadata?.labels?.['kontroler.greedykomodo/run-id'] === String(run.id));
   assert.equal(mine.length, 2, 'both pods were admitted');
   for (const p of mine) {
-    assert.deepEqual(p.spec?.securityContext, { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    assert.deepEqual(p.spec?.securityContext, { runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     for (const c of [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])]) assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }, c.name);
   }
   assert.equal(mine.find((p) => p.metadata?.labels?.['kontroler.greedykomodo/task'] === 'read')?.spec?.initContainers?.[0]?.name, 'script-injector');

@@ -7,7 +7,7 @@ import { DEFAULT_RUN_AS_USER, buildPod } from '@kontroler/runtime-kube';
 test('by default: runAsNonRoot with user 65532, RuntimeDefault seccomp, no privilege escalation, no capabilities — also for the script injector', () => {
   const pod = buildPod(attempt('d', '1', 't', 1, 'echo hi'));
   assert.equal(DEFAULT_RUN_AS_USER, 65532);
-  assert.deepEqual(pod.spec?.securityContext, { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+  assert.deepEqual(pod.spec?.securityContext, { runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
   for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
     assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }, c.name);
   }

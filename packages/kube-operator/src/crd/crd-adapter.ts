@@ -190,6 +190,7 @@ export class CrdAdapter {
       this.resyncAll();
     } else {
       this.queue.pause();
+      this.taskEvents.clear();
     }
   }
 
@@ -420,7 +421,10 @@ export class CrdAdapter {
       if (name === null) return;
     }
     const obj = this.informers.dagrun.get(ref.namespace, name) ?? this.created.get(`${ref.namespace}/${name}`);
-    if (!obj) return this.cancelOrphan(ref, name); // deleted by someone: not made again
+    if (!obj) {
+      this.taskEvents.forget(id);
+      return this.cancelOrphan(ref, name); // deleted by someone: not made again
+    }
     // Another object of the same name (the run's own was deleted and the name used again): not this run's.
     if (ref.kubeObjectUid && obj.metadata?.uid && ref.kubeObjectUid !== obj.metadata.uid) return this.cancelOrphan(ref, name);
     // Its status already tells how the run ended: nothing to load (a retry changes the run's status).

@@ -28,11 +28,11 @@ const DESCRIPTIONS: Record<string, string> = {
   'spec.task[].triggerRule': 'Kontroler TS addition: AllSucceeded (default), AllDone, AnySucceeded or AnyFailed.',
   'spec.task[].podTemplate': 'Pod fields applied to the task pod.',
   'spec.task[].podTemplate.securityContext':
-    'The pod securityContext. Kontroler TS: task pods pass Pod Security "restricted" by default (runAsNonRoot: true, runAsUser: 65532, seccompProfile RuntimeDefault); fields set here win (runAsNonRoot: false drops the default user).',
+    'The pod securityContext. Kontroler TS: task pods pass Pod Security "restricted" by default (runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile RuntimeDefault); fields set here win (runAsNonRoot: false drops the default user and group).',
   'spec.task[].podTemplate.containerSecurityContext':
     'Kontroler TS addition: SecurityContext fields of the main container, over the restricted defaults (allowPrivilegeEscalation: false, capabilities.drop: [ALL]).',
   'spec.podTemplate.securityContext':
-    'The pod securityContext. Kontroler TS: task pods pass Pod Security "restricted" by default (runAsNonRoot: true, runAsUser: 65532, seccompProfile RuntimeDefault); fields set here win (runAsNonRoot: false drops the default user).',
+    'The pod securityContext. Kontroler TS: task pods pass Pod Security "restricted" by default (runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile RuntimeDefault); fields set here win (runAsNonRoot: false drops the default user and group).',
   'spec.podTemplate.containerSecurityContext':
     'Kontroler TS addition: SecurityContext fields of the main container, over the restricted defaults (allowPrivilegeEscalation: false, capabilities.drop: [ALL]).',
   'spec.task[].kontrolerToken': 'Kontroler TS addition: mount a projected service account token for the Kontroler API into this task\'s pod (KONTROLER_TOKEN_FILE; workload identity); overrides spec.kontrolerToken.',

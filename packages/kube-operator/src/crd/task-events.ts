@@ -134,4 +134,9 @@ export class TaskEventNotifier {
   forget(runId: number): void {
     this.runs.delete(runId);
   }
+
+  /** Drops everything (leadership lost: whoever leads next tells the failures from then on). */
+  clear(): void {
+    this.runs.clear();
+  }
 }

@@ -20,9 +20,11 @@ export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: Readonly<V1SecurityContext> 
 });
 
 /**
- * The pod's securityContext: runAsNonRoot, runAsUser DEFAULT_RUN_AS_USER and the RuntimeDefault
- * seccomp profile, each unless the task's podTemplate.securityContext sets it (no default user when
- * it sets runAsNonRoot: false: the image's own user then applies).
+ * The pod's securityContext: runAsNonRoot, runAsUser DEFAULT_RUN_AS_USER, fsGroup of the same
+ * number (so the default user may write the run's workspace claim and other volumes that support
+ * ownership) and the RuntimeDefault seccomp profile, each unless the task's
+ * podTemplate.securityContext sets it (no default user or group when it sets runAsNonRoot: false:
+ * the image's own user then applies).
  */
 export function podSecurityContext(t: PodTemplateSpec): V1PodSecurityContext {
   const own = (t.securityContext ?? {}) as V1PodSecurityContext;
@@ -30,6 +32,7 @@ export function podSecurityContext(t: PodTemplateSpec): V1PodSecurityContext {
   return {
     runAsNonRoot,
     ...(runAsNonRoot && own.runAsUser === undefined ? { runAsUser: DEFAULT_RUN_AS_USER } : {}),
+    ...(runAsNonRoot && own.fsGroup === undefined ? { fsGroup: DEFAULT_RUN_AS_USER } : {}),
     seccompProfile: { type: 'RuntimeDefault' },
     ...own,
   };
