@@ -1,6 +1,9 @@
 // The CRD adapter: keeps DAG, DagTask and DagRun objects and the store in step, level-based.
 //   DAG / DagTask object   → applyResource (a new version when the spec changed) → status
 //   DagRun object          → startRun (idempotent by name) → status from the run, until it ends
+//                            (with conditions: Succeeded, Failed, Running; conditions.ts)
+//   failed task attempts   → TaskFailed / TaskRetrying Events on the DagRun, bounded per run
+//                            (task-events.ts)
 //   run started elsewhere  → a DagRun object (annotated with the run id, so it is not started
 //                            again), once; a DagRun a user deleted is not made again
 //   object deleted         → DAG / DagTask marked deleted (history kept; annotation

@@ -37,9 +37,14 @@ export async function sweepAccounted(client: KubeClient, pods: ReadonlyMap<strin
     if (d.closed() || removed >= max) break;
     if (d.tracked(id)) continue;
     const key = keyOfPod(pod);
-    if (!podEnded(pod) || !key || !(await d.accounted(key))) continue;
-    if (d.keep && pod.metadata?.deletionTimestamp === undefined && (await d.keep(pod))) {
-      if (holdsLog(pod)) await releaseLog(client, pod);
+    if (!podEnded(pod) || !key) continue;
+    // podGC first (its facts are per run, cached by the caller): a kept pod already released costs
+    // no query of its own.
+    const kept = d.keep !== undefined && pod.metadata?.deletionTimestamp === undefined && (await d.keep(pod));
+    if (kept && !holdsLog(pod)) continue;
+    if (!(await d.accounted(key))) continue;
+    if (kept) {
+      await releaseLog(client, pod);
       continue;
     }
     d.log(`kube runtime: removing pod ${pod.metadata?.namespace}/${pod.metadata?.name}: its attempt is recorded${holdsLog(pod) ? ' and nobody released it' : ' and podGC says it is due'}`);
