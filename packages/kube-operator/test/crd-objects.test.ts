@@ -64,8 +64,9 @@ test('events name the object they are about', () => {
 
 test('a DagRun is settled once its status tells how its run ended, for its current generation', () => {
   const meta = { name: 'r', generation: 2 };
-  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Succeeded', observedGeneration: 2 } }), true);
-  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Canceled', observedGeneration: 2 } }), true);
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Succeeded', observedGeneration: 2, conditions: [] } }), true);
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Canceled', observedGeneration: 2, conditions: [] } }), true);
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Succeeded', observedGeneration: 2 } }), false, 'a status from before conditions is written once more');
   assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Running', observedGeneration: 2 } }), false);
   assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Failed', observedGeneration: 1 } }), false, 'edited since');
   assert.equal(dagRunSettled({ metadata: meta, status: { phase: 'Failed', observedGeneration: 2 } }), false, 'never started (unknown DAG): not a run status');

@@ -38,7 +38,8 @@ const ENDED_PHASES = new Set(['Succeeded', 'Failed', 'Canceled']);
  */
 export function dagRunSettled(obj: CustomObject): boolean {
   const s = obj.status;
-  return s !== undefined && typeof s.dagRunId === 'number' && ENDED_PHASES.has(String(s.phase)) && s.observedGeneration === obj.metadata?.generation;
+  // A status from before conditions (issue 19) is written once more, with them.
+  return s !== undefined && typeof s.dagRunId === 'number' && ENDED_PHASES.has(String(s.phase)) && s.observedGeneration === obj.metadata?.generation && Array.isArray(s.conditions);
 }
 
 /** The resource Kontroler validates and stores, from a custom object (server fields dropped). */
