@@ -2,12 +2,27 @@
 // parts it adds to the stack: the pod runtime, the CRD adapter, leader election, the admission
 // webhook server. Only this entry point builds Kubernetes clients.
 import { KubeConfig } from '@kubernetes/client-node';
-import { checkHttpUrl } from '@kontroler/core';
-import { getAttempt, type PoolLike } from '@kontroler/store';
+import { DEFAULT_POD_GC, checkHttpUrl, parsePodGC, type PodGCPolicy } from '@kontroler/core';
+import { getAttempt, runPodGCFacts, type PoolLike } from '@kontroler/store';
 import type { ControllerLog, ControllerMetrics } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CrdAdapter, LeaderElector, ShardNamespaces, WebhookCertKeeper, selfSignedCert, startWebhookServer, type CertSource, type ServingCert } from '@kontroler/kube-operator';
+import { writeFile } from 'node:fs/promises';
+import {
+  CrdAdapter,
+  DEFAULT_WEBHOOK_CONFIG_NAME,
+  LeaderElector,
+  ShardNamespaces,
+  WebhookCertKeeper,
+  registerWebhook,
+  selfSignedCert,
+  startWebhookServer,
+  webhookCertNames,
+  webhookNamespaceSelector,
+  webhookUrlProblem,
+  type CertSource,
+  type ServingCert,
+} from '@kontroler/kube-operator';
 import { DEFAULT_KUBE_BURST, DEFAULT_KUBE_QPS, KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
@@ -35,6 +50,12 @@ export interface KubeSettings {
   readonly webhookConfig: string | undefined;
   /** Days a serving certificate the controller makes is valid (KONTROLER_WEBHOOK_CERT_DAYS, default 365; renewed with a third left). */
   readonly webhookCertDays: number;
+  /** The URL the apiserver reaches this webhook server at: the controller registers the webhook itself. */
+  readonly webhookUrl: string | undefined;
+  /** The ValidatingWebhookConfiguration `webhookUrl` registers (default kontroler-external). */
+  readonly webhookConfigName: string;
+  /** Write the webhook's CA (PEM) to this file, for registering the webhook by hand. */
+  readonly webhookCaOut: string | undefined;
   /** Run the CRD adapter (DAG/DagTask/DagRun objects ↔ store); default true. */
   readonly crds: boolean;
   readonly qps: number;
@@ -43,6 +64,8 @@ export interface KubeSettings {
   readonly publicUrl: string | undefined;
   /** The Kontroler API token of tasks whose DAG sets `kontrolerToken` (workload identity). */
   readonly taskToken: { readonly audience: string; readonly expirationSeconds: number; readonly serverUrl?: string };
+  /** Finished task pods of DAGs without `spec.podGC` (--pod-gc / KONTROLER_POD_GC). */
+  readonly podGC: PodGCPolicy;
 }
 
 export interface KubeFlags {
@@ -57,9 +80,13 @@ export interface KubeFlags {
   webhookCertSecret?: string;
   webhookService?: string;
   webhookConfig?: string;
+  webhookUrl?: string;
+  webhookConfigName?: string;
+  webhookCaOut?: string;
   crds?: boolean;
   kubeQps?: string;
   kubeBurst?: string;
+  podGc?: string;
 }
 
 function num(name: string, v: string | undefined, dflt: number): number {
@@ -81,6 +108,17 @@ export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.
   const list = f.namespaces ?? env.KONTROLER_NAMESPACES;
   const namespaces = list ? list.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const port = f.webhookPort ?? env.KONTROLER_WEBHOOK_PORT;
+  const webhookUrl = f.webhookUrl ?? (env.KONTROLER_WEBHOOK_URL || undefined);
+  const webhookCaOut = f.webhookCaOut ?? (env.KONTROLER_WEBHOOK_CA_OUT || undefined);
+  if (webhookUrl !== undefined) {
+    const problem = webhookUrlProblem(webhookUrl);
+    if (problem) throw new Error(`--webhook-url / KONTROLER_WEBHOOK_URL: ${problem}`);
+  }
+  if ((webhookUrl !== undefined || webhookCaOut !== undefined) && (port === undefined || port === '')) {
+    throw new Error('--webhook-url and --webhook-ca-out need --webhook-port (KONTROLER_WEBHOOK_PORT): the webhook server they are about');
+  }
+  const webhookConfigName = f.webhookConfigName ?? (env.KONTROLER_WEBHOOK_CONFIG_NAME || DEFAULT_WEBHOOK_CONFIG_NAME);
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(webhookConfigName)) throw new Error(`--webhook-config-name / KONTROLER_WEBHOOK_CONFIG_NAME must be a Kubernetes object name (lower case, digits, - and .), got "${webhookConfigName}"`);
   return {
     runtime,
     kubeconfig: f.kubeconfig ?? (env.KONTROLER_KUBECONFIG || undefined),
@@ -92,12 +130,16 @@ export function readKubeSettings(f: KubeFlags, env: NodeJS.ProcessEnv = process.
     webhookHost: f.webhookHost ?? env.KONTROLER_WEBHOOK_HOST ?? '0.0.0.0',
     webhookCertDir: f.webhookCertDir ?? (env.KONTROLER_WEBHOOK_CERT_DIR || undefined),
     ...webhookCertSettings(f, env),
+    webhookUrl,
+    webhookConfigName,
+    webhookCaOut,
     // commander sets crds: true unless --no-crds is given, so only false is a choice.
     crds: f.crds === false ? false : (bool(env.KONTROLER_CRDS) ?? true),
     qps: num('--kube-qps / KONTROLER_KUBE_QPS', f.kubeQps ?? env.KONTROLER_KUBE_QPS, DEFAULT_KUBE_QPS),
     burst: num('--kube-burst / KONTROLER_KUBE_BURST', f.kubeBurst ?? env.KONTROLER_KUBE_BURST, DEFAULT_KUBE_BURST),
     publicUrl: publicUrl(env.KONTROLER_PUBLIC_URL),
     taskToken: taskTokenSettings(env),
+    podGC: podGCSetting(f.podGc ?? env.KONTROLER_POD_GC),
   };
 }
 
@@ -121,6 +163,11 @@ function webhookCertSettings(f: KubeFlags, env: NodeJS.ProcessEnv): Pick<KubeSet
     webhookConfig: objectName('--webhook-config / KONTROLER_WEBHOOK_CONFIG', f.webhookConfig ?? env.KONTROLER_WEBHOOK_CONFIG),
     webhookCertDays: days,
   };
+}
+
+/** --pod-gc / KONTROLER_POD_GC: `STRATEGY[:SECONDS]`, default OnPodCompletion:0. Throws on bad values. */
+function podGCSetting(v: string | undefined): PodGCPolicy {
+  return v === undefined || v === '' ? DEFAULT_POD_GC : parsePodGC(v, '--pod-gc / KONTROLER_POD_GC');
 }
 
 /** KONTROLER_PUBLIC_URL: an absolute http(s) URL, or undefined. Throws on anything else. */
@@ -220,6 +267,8 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
       const a = await getAttempt(deps.pool, Number(key.runId), key.task, key.attempt);
       return a !== undefined && a.status !== 'starting' && a.status !== 'running';
     },
+    // Finished pods are kept as the run's DAG (spec.podGC) or --pod-gc says; their log is archived.
+    podGC: (runId) => runPodGCFacts(deps.pool, Number(runId), k.podGC),
     log: (m) => deps.log.warn(m),
   });
   stops.push(async () => {
@@ -249,13 +298,24 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
           cert = await keeper.start();
           stops.push(() => keeper.stop());
         } else {
-          cert = await selfSignedCert({ dnsNames: [hostname(), 'localhost'], ips: ['127.0.0.1'] });
+          // A self-signed certificate also names the host the apiserver calls (--webhook-url).
+          const named = k.webhookUrl ? webhookCertNames(k.webhookUrl) : { dnsNames: [], ips: [] };
+          cert = await selfSignedCert({ dnsNames: [...named.dnsNames, hostname(), 'localhost'], ips: [...new Set([...named.ips, '127.0.0.1'])] });
         }
         server = await startWebhookServer({ cert, port: k.webhookPort, host: k.webhookHost, pool: deps.pool, log: (m) => deps.log.info(m) });
         const running = server;
         stops.push(() => running.close());
         const from = source?.kind === 'secret' ? `certificate kept in Secret ${ownNamespace}/${source.name}` : source?.kind === 'dir' ? `certificate from ${source.dir}` : 'self-signed certificate';
         deps.log.info(`admission webhooks on https://${k.webhookHost}:${server.port}/validate-{dag,dagtask,dagrun} (${from})`);
+        if (k.webhookCaOut) {
+          await writeFile(k.webhookCaOut, cert.ca, { mode: 0o644 });
+          deps.log.info(`admission webhooks: CA written to ${k.webhookCaOut} (the caBundle is its base64: base64 -w0 ${k.webhookCaOut})`);
+        }
+        if (k.webhookUrl) {
+          const namespaceSelector = webhookNamespaceSelector({ namespaces: k.namespaces, ...(k.shard ? { shardLabel: { key: 'kontroler.greedykomodo/shard', value: k.shard } } : {}) });
+          await registerWebhook(client, { name: k.webhookConfigName, url: k.webhookUrl, caBundle: cert.ca, namespaceSelector });
+          deps.log.info(`admission webhooks: registered ValidatingWebhookConfiguration ${k.webhookConfigName} calling ${k.webhookUrl} (${namespaceSelector ? 'this controller\'s namespaces' : 'all namespaces'}); kubectl delete validatingwebhookconfiguration ${k.webhookConfigName} to stop it`);
+        }
       }
       if (!adapter) return;
       await adapter.start();

@@ -61,3 +61,23 @@ test('the metrics port: off by default, on 127.0.0.1 unless told otherwise; out-
   assert.throws(() => readSettings({}, { KONTROLER_METRICS_PORT: '70000' }), /--metrics-port \/ KONTROLER_METRICS_PORT must be at most 65535, got 70000/);
   assert.throws(() => readSettings({}, { KONTROLER_METRICS_PORT: 'x' }), /--metrics-port \/ KONTROLER_METRICS_PORT must be a whole number/);
 });
+
+test('--pod-gc / KONTROLER_POD_GC: STRATEGY[:SECONDS], default OnPodCompletion:0; a bad value names the setting', () => {
+  assert.deepEqual(readKubeSettings({}, {}).podGC, { strategy: 'OnPodCompletion', deleteAfterSeconds: 0 });
+  assert.deepEqual(readKubeSettings({}, { KONTROLER_POD_GC: 'OnRunSuccess:600' }).podGC, { strategy: 'OnRunSuccess', deleteAfterSeconds: 600 });
+  assert.deepEqual(readKubeSettings({ podGc: 'OnRunCompletion' }, { KONTROLER_POD_GC: 'OnRunSuccess:600' }).podGC, { strategy: 'OnRunCompletion', deleteAfterSeconds: 0 });
+  assert.throws(() => readKubeSettings({ podGc: 'Never' }, {}), /--pod-gc \/ KONTROLER_POD_GC must be STRATEGY\[:SECONDS\].*got "Never".*must be one of OnPodCompletion, OnRunCompletion, OnRunSuccess/);
+  assert.throws(() => readKubeSettings({ podGc: 'OnRunSuccess:99999999' }, {}), /seconds from 0 to 604800/);
+  assert.throws(() => readKubeSettings({ podGc: 'OnRunSuccess:-1' }, {}), /got "OnRunSuccess:-1"/);
+});
+
+test('--webhook-url: an https URL, with --webhook-port; --webhook-ca-out too; the configuration name is an object name', () => {
+  const s = readKubeSettings({ webhookPort: '9443', webhookUrl: 'https://203.0.113.7:9443', webhookCaOut: '/tmp/ca.crt' }, {});
+  assert.deepEqual([s.webhookUrl, s.webhookCaOut, s.webhookConfigName], ['https://203.0.113.7:9443', '/tmp/ca.crt', 'kontroler-external']);
+  assert.equal(readKubeSettings({}, { KONTROLER_WEBHOOK_PORT: '9443', KONTROLER_WEBHOOK_URL: 'https://dev.example.com:9443', KONTROLER_WEBHOOK_CONFIG_NAME: 'mine' }).webhookConfigName, 'mine');
+  assert.throws(() => readKubeSettings({ webhookPort: '9443', webhookUrl: 'http://203.0.113.7:9443' }, {}), /--webhook-url \/ KONTROLER_WEBHOOK_URL: the apiserver calls webhooks over TLS only/);
+  assert.throws(() => readKubeSettings({ webhookPort: '9443', webhookUrl: '203.0.113.7:9443' }, {}), /KONTROLER_WEBHOOK_URL: .*(not an absolute URL|TLS only)/);
+  assert.throws(() => readKubeSettings({ webhookUrl: 'https://203.0.113.7:9443' }, {}), /need --webhook-port/);
+  assert.throws(() => readKubeSettings({ webhookCaOut: '/tmp/ca.crt' }, {}), /need --webhook-port/);
+  assert.throws(() => readKubeSettings({ webhookPort: '9443', webhookConfigName: 'Not_A_Name' }, {}), /--webhook-config-name .* must be a Kubernetes object name/);
+});

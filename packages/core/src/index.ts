@@ -76,3 +76,4 @@ export { DATA_FLOW_LIMITS } from './data-flow-limits.js';
 export { findReferences, substitute, itemText, type Reference, type ReferenceMatch, type ReferenceValues, type Substitution } from './references.js';
 export { checkCondition, evaluateCondition, type ConditionContext, type ConditionResult, type ConditionTask } from './condition.js';
 export { decodeOutputNames } from './output-names.js';
+export { DEFAULT_POD_GC, POD_GC_MAX_DELETE_AFTER_SECONDS, POD_GC_STRATEGIES, parsePodGC, podGCPolicy, podGCProblems, type PodGCPolicy, type PodGCSpec, type PodGCStrategy } from './pod-gc.js';

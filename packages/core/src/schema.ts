@@ -64,6 +64,8 @@ export const POD_TEMPLATE_SHAPE: Shape = obj({
   volumeMounts: { type: 'array', items: obj({ name: str, mountPath: str, readOnly: bool }) },
   imagePullSecrets: { type: 'array', items: obj({ name: str }) },
   securityContext: obj({ fsGroup: int }, 'keep'),
+  // ours: the main container's SecurityContext (any of its fields)
+  containerSecurityContext: obj({ allowPrivilegeEscalation: bool, privileged: bool, readOnlyRootFilesystem: bool, runAsNonRoot: bool, runAsUser: int, runAsGroup: int }, 'keep'),
   nodeSelector: strMap,
   tolerations: {
     type: 'array',
@@ -140,6 +142,7 @@ export const DAG_SPEC_SHAPE: Shape = obj({
   catchUp: int,
   kontrolerToken: bool,
   outputs: { type: 'array', items: obj({ name: str, value: str }) },
+  podGC: obj({ strategy: str, deleteAfterSeconds: int }),
 });
 
 /** A DagTask spec: the task body plus the (unused, accepted) `runAfter`. */

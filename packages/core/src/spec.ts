@@ -1,5 +1,6 @@
 // Resource shapes of Kontroler `kontroler.greedykomodo/v1alpha1`, accepted unchanged, plus our
 // optional additions (marked "ours"). Field names follow the Go project's CRDs exactly.
+import type { PodGCSpec } from './pod-gc.js';
 
 export const API_GROUP = 'kontroler.greedykomodo';
 export const API_VERSION = `${API_GROUP}/v1alpha1`;
@@ -44,6 +45,11 @@ export interface PodTemplateSpec {
   volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   imagePullSecrets?: Array<{ name: string }>;
   securityContext?: Record<string, unknown>;
+  /**
+   * Ours: SecurityContext fields of the task's main container, over the defaults that pass Pod
+   * Security `restricted` (allowPrivilegeEscalation: false, capabilities.drop: [ALL]).
+   */
+  containerSecurityContext?: Record<string, unknown>;
   nodeSelector?: Record<string, string>;
   tolerations?: Array<Record<string, unknown>>;
   affinity?: Record<string, unknown>;
@@ -190,6 +196,8 @@ export interface DagSpec {
   kontrolerToken?: boolean;
   /** Ours: the run's outputs (values use references); a `dagRef` task in a parent run gets them. */
   outputs?: NamedValueSpec[];
+  /** Ours: how long finished task pods are kept (Kubernetes runtime; see pod-gc.ts). */
+  podGC?: PodGCSpec;
 }
 
 export interface DagResource {

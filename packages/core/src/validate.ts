@@ -12,6 +12,7 @@
 //     `name`, `runAfter`, `parameters` and our `triggerRule` are the DAG's own and are checked.
 
 import type { FieldError } from './errors.js';
+import { podGCProblems } from './pod-gc.js';
 import { checkSchedule, isValidTimezone } from './cron.js';
 import { applyDsl } from './dsl-merge.js';
 import { childPath, didYouMean, type Locator } from './field-path.js';
@@ -427,6 +428,7 @@ function checkDagExtras(s: Record<string, unknown>, report: Report): void {
   if (typeof policy === 'string' && !(CONCURRENCY_POLICIES as readonly string[]).includes(policy)) {
     report.add('spec.concurrencyPolicy', `must be one of ${CONCURRENCY_POLICIES.join(', ')} (got ${JSON.stringify(policy)})${didYouMean(policy, CONCURRENCY_POLICIES)}`);
   }
+  for (const p of podGCProblems(s['podGC'], 'spec.podGC')) report.add(p.path, p.message);
   const catchUp = s['catchUp'];
   if (typeof catchUp === 'number' && Number.isSafeInteger(catchUp) && (catchUp < 0 || catchUp > MAX_CATCH_UP)) {
     report.add('spec.catchUp', `must be between 0 and ${MAX_CATCH_UP} (got ${catchUp})`);

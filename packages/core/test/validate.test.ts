@@ -85,6 +85,10 @@ const cases: Case[] = [
   { name: 'concurrencyPolicy', input: dag({ concurrencyPolicy: 'Skip' as never }), path: 'spec.concurrencyPolicy', message: /one of Allow, Forbid, Replace/ },
   { name: 'catchUp negative', input: dag({ catchUp: -1 }), path: 'spec.catchUp', message: /between 0 and 100/ },
   { name: 'catchUp too big', input: dag({ catchUp: 101 }), path: 'spec.catchUp', message: /between 0 and 100/ },
+  { name: 'podGC strategy', input: dag({ podGC: { strategy: 'Sometimes' as never } }), path: 'spec.podGC.strategy', message: /one of OnPodCompletion, OnRunCompletion, OnRunSuccess \(got "Sometimes"\)/ },
+  { name: 'podGC negative', input: dag({ podGC: { deleteAfterSeconds: -1 } }), path: 'spec.podGC.deleteAfterSeconds', message: /0 to 604800 \(7 days\)/ },
+  { name: 'podGC over a week', input: dag({ podGC: { strategy: 'OnRunSuccess', deleteAfterSeconds: 604801 } }), path: 'spec.podGC.deleteAfterSeconds', message: /0 to 604800/ },
+  { name: 'podGC unknown field', input: dag({ podGC: { deleteAfter: 5 } as never }), path: 'spec.podGC.deleteAfter', message: /unknown field/ },
   { name: 'catchUp not an integer', input: dag({ catchUp: 1.5 }), path: 'spec.catchUp', message: /expected an integer/ },
   // ours: task fields
   { name: 'backoff negative', input: chain(task('a', { backoff: { limit: -1 } })), path: 'spec.task[0].backoff.limit', message: /between 0 and 100/ },

@@ -30,3 +30,8 @@ export { certFromDir, issueServingCert, newAuthority, selfSignedCert, type CertA
 export { planCert, renewTls, servingOf, splitPem, type CertPlan, type CertWants, type StoredTls } from './webhook/cert-plan.js';
 export { CERT_CHECK_MS, WebhookCertKeeper, type CertKeeperOptions, type CertSource } from './webhook/cert-keeper.js';
 export { eventFor, recordEvent } from './crd/events.js';
+export { CONDITION_MESSAGE_MAX_CHARS, FAILED, READY, RUNNING, SUCCEEDED, condition, withConditionTimes, type Condition, type ConditionStatus, type DesiredCondition } from './crd/conditions.js';
+export { runConditions } from './crd/crd-objects.js';
+export { goDuration } from './crd/duration.js';
+export { TASK_EVENTS_PER_MINUTE, TASK_EVENTS_WINDOW_MS, TaskEventNotifier, rollWindow, suppressedEvent, taskEvent, type TaskEventWindow } from './crd/task-events.js';
+export { DEFAULT_WEBHOOK_CONFIG_NAME, registerWebhook, webhookCertNames, webhookNamespaceSelector, webhookUrlProblem } from './webhook/registration.js';

@@ -92,7 +92,7 @@ test('kubectl apply an example DAG, kubectl create a DagRun: it runs through pod
     { what: 'DagRun hello-1 Succeeded', timeoutMs: 120_000 },
   );
   const get = await kubectl(['get', 'dagruns', '-n', ns.name]);
-  assert.match(get.stdout, /NAME\s+DAG\s+PHASE\s+PROGRESS\s+STARTED\s+AGE/);
+  assert.match(get.stdout, /NAME\s+DAG\s+PHASE\s+PROGRESS\s+STARTED\s+DURATION\s+AGE/);
   assert.match(get.stdout, /hello-1\s+hello-chain\s+Succeeded\s+3\/3/);
   const dags = await kubectl(['get', 'kdag', '-n', ns.name]);
   assert.match(dags.stdout, /hello-chain\s+.*Successful/);

@@ -21,6 +21,7 @@ test('DAG statuses: Successful with version and last run, or Failed with every e
     errors: [],
     nextFireTime: '2026-01-01T00:00:00Z',
     lastRun: { id: 7, phase: 'Running', startTime: '2025-12-31T23:00:00Z' },
+    conditions: [{ type: 'Ready', status: 'True', reason: 'Stored', message: 'the spec is valid and stored as version 2', observedGeneration: 3 }],
   });
   const scheduled = storedStatus(1, 1, { schedule: '0 * * * *', suspended: false, nextFireAt: Date.UTC(2026, 0, 1) });
   assert.deepEqual([scheduled.schedule, scheduled.suspended, scheduled.nextFireTime], ['0 * * * *', false, '2026-01-01T00:00:00Z']);
@@ -31,7 +32,13 @@ test('DAG statuses: Successful with version and last run, or Failed with every e
   assert.equal(bad.phase, 'Failed');
   assert.match(String(bad.message), /version 2 stays current/);
   assert.deepEqual(bad.errors, [{ path: 'spec.task[0].image', message: 'required' }]);
-  assert.deepEqual(failedRunStatus(1, 'nope'), { phase: 'Failed', message: 'nope', observedGeneration: 1 });
+  assert.deepEqual(bad.conditions, [{ type: 'Ready', status: 'False', reason: 'Invalid', message: 'DAG d is invalid: spec.task[0].image: required (version 2 stays current)', observedGeneration: 4 }]);
+  const refused = failedRunStatus(1, 'nope', [], 'UnknownDAG');
+  assert.deepEqual({ ...refused, conditions: undefined }, { phase: 'Failed', message: 'nope', observedGeneration: 1, conditions: undefined });
+  assert.deepEqual(
+    (refused.conditions as Array<{ type: string; status: string; reason: string }>).map((c) => [c.type, c.status, c.reason]),
+    [['Succeeded', 'False', 'UnknownDAG'], ['Failed', 'True', 'UnknownDAG'], ['Running', 'False', 'UnknownDAG']],
+  );
 });
 
 test('DagRun objects for runs from elsewhere carry the run id and its parameters, and the finalizer while the run is active; names', () => {
@@ -57,8 +64,9 @@ test('events name the object they are about', () => {
 
 test('a DagRun is settled once its status tells how its run ended, for its current generation', () => {
   const meta = { name: 'r', generation: 2 };
-  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Succeeded', observedGeneration: 2 } }), true);
-  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Canceled', observedGeneration: 2 } }), true);
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Succeeded', observedGeneration: 2, conditions: [] } }), true);
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Canceled', observedGeneration: 2, conditions: [] } }), true);
+  assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Succeeded', observedGeneration: 2 } }), false, 'a status from before conditions is written once more');
   assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Running', observedGeneration: 2 } }), false);
   assert.equal(dagRunSettled({ metadata: meta, status: { dagRunId: 3, phase: 'Failed', observedGeneration: 1 } }), false, 'edited since');
   assert.equal(dagRunSettled({ metadata: meta, status: { phase: 'Failed', observedGeneration: 2 } }), false, 'never started (unknown DAG): not a run status');

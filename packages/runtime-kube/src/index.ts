@@ -8,6 +8,8 @@ export { TokenBucket } from './kube/rate-limiter.js';
 export { objectKey, type KubeList, type KubeObject, type ObjectMeta, type OwnerReference } from './kube/objects.js';
 export { DEFAULT_DELETION_TIMEOUT_MS, DEFAULT_KILL_GRACE_SECONDS, DEFAULT_SWEEP_MS, KubePodRuntime, REFOLLOW_AFTER_MS, type KubePodRuntimeOptions } from './pods/kube-pod-runtime.js';
 export { buildPod, buildWorkspaceClaim, checkPodOutputs, podActiveDeadlineSeconds, literalEnvValue, secretRef, DEFAULT_SCRIPT_INJECTOR_IMAGE, DEFAULT_KONTROLER_TOKEN, KONTROLER_TOKEN_PATH, type KontrolerTokenOptions } from './pods/pod-spec.js';
+export { holdsLog, ownedByDagRun, podDeleteAt, podEndedAt, type PodGCFacts } from './pods/pod-gc.js';
+export { DEFAULT_RUN_AS_USER, RESTRICTED_CONTAINER_SECURITY_CONTEXT, addedContainerSecurityContext, mainContainerSecurityContext, podSecurityContext } from './pods/security-context.js';
 export { attemptOutcome, deletedUnscheduled, lastExitedView, viewPod, type AttemptOutcome, type EndCircumstances, type ExitedView, type PodView } from './pods/pod-view.js';
 export { FOLLOW_END_SLACK_MS, FOLLOW_END_WAIT_MS, streamCoversEnd, unseenPart } from './pods/log-follow.js';
 export { SWEEP_MAX_PODS, podEnded, sweepAccounted, type SweepDeps } from './pods/sweep.js';

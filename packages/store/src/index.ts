@@ -31,6 +31,8 @@ export * from './dag-grid.js';
 export * from './external-users.js';
 export * from './kube-objects.js';
 export * from './run-task-summary.js';
+export * from './failed-attempts.js';
+export * from './run-pod-gc.js';
 export * from './run-changes.js';
 export * from './controller-lock.js';
 export { backoffDelay, RECONNECT_BACKOFF, type Backoff } from './backoff.js';

@@ -66,6 +66,10 @@ export function register(program: Command): void {
     .option('--kube-burst <n>', 'Kubernetes client burst (KONTROLER_KUBE_BURST, default 30)')
     .option('--metrics-port <n>', 'serve /healthz, /readyz and Prometheus /metrics over HTTP on this port (KONTROLER_METRICS_PORT; default none)')
     .option('--metrics-host <addr>', 'listen address of the metrics port (KONTROLER_METRICS_HOST, default 127.0.0.1; in a pod 0.0.0.0)')
+    .option('--webhook-url <url>', 'the https URL the apiserver reaches this webhook server at (e.g. a controller outside the cluster): register the webhook there with this server\'s CA (KONTROLER_WEBHOOK_URL)')
+    .option('--webhook-config-name <name>', 'the ValidatingWebhookConfiguration --webhook-url registers (KONTROLER_WEBHOOK_CONFIG_NAME, default kontroler-external)')
+    .option('--webhook-ca-out <file>', 'write the webhook server\'s CA (PEM) to this file, to register the webhook yourself (KONTROLER_WEBHOOK_CA_OUT)')
+    .option('--pod-gc <strategy[:seconds]>', "finished task pods: OnPodCompletion, OnRunCompletion or OnRunSuccess, kept that many seconds after (KONTROLER_POD_GC, default OnPodCompletion:0; a DAG's spec.podGC wins)")
     .action(async (o: SettingFlags & KubeFlags & ContainerFlags) => {
       const s = readSettings(o);
       if (!s.databaseUrl) throw new Error('kontroler controller needs DATABASE_URL (a PostgreSQL connection string)');

@@ -1,6 +1,9 @@
 // The CRD adapter: keeps DAG, DagTask and DagRun objects and the store in step, level-based.
 //   DAG / DagTask object   → applyResource (a new version when the spec changed) → status
 //   DagRun object          → startRun (idempotent by name) → status from the run, until it ends
+//                            (with conditions: Succeeded, Failed, Running; conditions.ts)
+//   failed task attempts   → TaskFailed / TaskRetrying Events on the DagRun, bounded per run
+//                            (task-events.ts)
 //   run started elsewhere  → a DagRun object (annotated with the run id, so it is not started
 //                            again), once; a DagRun a user deleted is not made again
 //   object deleted         → DAG / DagTask marked deleted (history kept; annotation
@@ -58,7 +61,9 @@ import {
 } from './crd-objects.js';
 import { API_VERSION, CRD_GROUP, CRD_VERSION } from './crd-schema.js';
 import { DAGRUN_STATUS_DETAIL_MAX_TASKS, DAGRUN_STATUS_LIST_CAP, dagRunStatus, summarizeTasks, type TaskSummary } from './dagrun-status.js';
+import { withConditionTimes } from './conditions.js';
 import { recordEvent } from './events.js';
+import { TaskEventNotifier } from './task-events.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
 export interface AdapterLog {
@@ -88,6 +93,10 @@ export interface CrdAdapterOptions {
   /** Full resync period (default 30 s). */
   readonly resyncMs?: number;
   readonly workers?: number;
+  /** Task Events (TaskFailed, TaskRetrying) per run per window (default TASK_EVENTS_PER_MINUTE). */
+  readonly taskEventsPerWindow?: number;
+  /** That window (default TASK_EVENTS_WINDOW_MS, a minute). */
+  readonly taskEventsWindowMs?: number;
 }
 
 const SOURCE = 'kubernetes';
@@ -130,11 +139,17 @@ export class CrdAdapter {
   private readonly created = new Map<string, CustomObject>();
   /** DagRun uid → the run phase last announced by an Event (a status write may not have reached the informer yet). */
   private readonly announced = new Map<string, string>();
+  private readonly taskEvents: TaskEventNotifier;
   private crdMissingLogged = false;
   private finalizerForbiddenLogged = false;
   private readonly stats: CrdAdapterCounters = { dagRunReconciles: 0, runStatusComputations: 0, fullRunLoads: 0, deletionCancels: 0, finalizersRemoved: 0 };
 
   constructor(private readonly o: CrdAdapterOptions) {
+    this.taskEvents = new TaskEventNotifier({
+      pool: o.pool,
+      ...(o.taskEventsPerWindow !== undefined ? { perMinute: o.taskEventsPerWindow } : {}),
+      ...(o.taskEventsWindowMs !== undefined ? { windowMs: o.taskEventsWindowMs } : {}),
+    });
     const make = (kind: Kind): Informer<CustomObject> =>
       new Informer<CustomObject>({
         client: o.client,
@@ -178,6 +193,7 @@ export class CrdAdapter {
       this.resyncAll();
     } else {
       this.queue.pause();
+      this.taskEvents.clear();
     }
   }
 
@@ -223,7 +239,10 @@ export class CrdAdapter {
       // A DagRun is finalized while it still exists (deletionTimestamp set), not here. One that
       // went without us (no finalizer) wakes its run's reconcile, which cancels an active run.
       const id = runIdOf(ev.object);
-      if (id !== undefined) this.queue.add(`run/${id}`);
+      if (id !== undefined) {
+        this.taskEvents.forget(id);
+        this.queue.add(`run/${id}`);
+      }
       return;
     }
     if (!this.leading) return; // the leader's resync catches DAG deletions it missed
@@ -362,7 +381,7 @@ export class CrdAdapter {
         const ref = await getRunObjectRef(this.o.pool, run.id);
         if (ref?.kubeObjectUid && uid && ref.kubeObjectUid !== uid) {
           const message = `the name "${name}" belongs to run ${run.id}, started by an earlier DagRun of that name (deleted since; its history is kept): create this DagRun under another name (metadata.generateName makes one)`;
-          await this.writeStatus('dagrun', obj, failedRunStatus(generation, message));
+          await this.writeStatus('dagrun', obj, failedRunStatus(generation, message, [], 'NameInUse'));
           await this.event(obj, 'DagRun', 'Warning', 'NameInUse', message);
           return;
         }
@@ -380,13 +399,14 @@ export class CrdAdapter {
           dag?.status?.phase === 'Failed'
             ? `DAG "${dagName}" in namespace ${ns} is invalid (${String(dag.status.message ?? '')}): fix it, then re-create this DagRun`
             : `DAG "${dagName}" not found in namespace ${ns}: apply the DAG first, then re-create this DagRun`;
-        await this.writeStatus('dagrun', obj, failedRunStatus(generation, message));
+        await this.writeStatus('dagrun', obj, failedRunStatus(generation, message, [], 'UnknownDAG'));
         await this.event(obj, 'DagRun', 'Warning', 'UnknownDAG', message);
         return;
       }
       if (hasCode(err, 'UNKNOWN_PARAMETER') || hasCode(err, 'VALIDATION_FAILED')) {
-        await this.writeStatus('dagrun', obj, failedRunStatus(generation, messageOf(err), (err as { details?: readonly FieldError[] }).details ?? []));
-        await this.event(obj, 'DagRun', 'Warning', hasCode(err, 'UNKNOWN_PARAMETER') ? 'UnknownParameter' : 'Invalid', messageOf(err));
+        const reason = hasCode(err, 'UNKNOWN_PARAMETER') ? 'UnknownParameter' : 'Invalid';
+        await this.writeStatus('dagrun', obj, failedRunStatus(generation, messageOf(err), (err as { details?: readonly FieldError[] }).details ?? [], reason));
+        await this.event(obj, 'DagRun', 'Warning', reason, messageOf(err));
         return;
       }
       throw err;
@@ -405,7 +425,10 @@ export class CrdAdapter {
       if (name === null) return;
     }
     const obj = this.informers.dagrun.get(ref.namespace, name) ?? this.created.get(`${ref.namespace}/${name}`);
-    if (!obj) return this.cancelOrphan(ref, name); // deleted by someone: not made again
+    if (!obj) {
+      this.taskEvents.forget(id);
+      return this.cancelOrphan(ref, name); // deleted by someone: not made again
+    }
     // Another object of the same name (the run's own was deleted and the name used again): not this run's.
     if (ref.kubeObjectUid && obj.metadata?.uid && ref.kubeObjectUid !== obj.metadata.uid) return this.cancelOrphan(ref, name);
     // Its status already tells how the run ended: nothing to load (a retry changes the run's status).
@@ -419,6 +442,9 @@ export class CrdAdapter {
     else if (!runEnded(summary.run.status)) await this.holdFinalizer(obj); // a DagRun from before the finalizer, or a retried run
     if (status.phase !== obj.status?.phase) this.queue.add(`dag/${ref.namespace}/${ref.dagName}`);
     await this.announce(obj, id, String(status.phase), String(status.message));
+    const fresh = obj.status?.dagRunId === undefined;
+    const again = await this.taskEvents.notify(id, { fresh, ended: runEnded(summary.run.status) }, (e) => this.event(obj, 'DagRun', e.type, e.reason, e.message));
+    if (again !== undefined) return { requeueAfterMs: again };
   }
 
   /**
@@ -546,7 +572,8 @@ export class CrdAdapter {
     }
   }
 
-  private async writeStatus(kind: Kind, obj: CustomObject, status: Record<string, unknown>): Promise<void> {
+  private async writeStatus(kind: Kind, obj: CustomObject, desired: Record<string, unknown>): Promise<void> {
+    const status = withConditionTimes(obj.status, desired, Date.now());
     if (!statusDiffers(obj.status, status)) return;
     const removed = Object.fromEntries(Object.keys(obj.status ?? {}).filter((k) => !(k in status)).map((k) => [k, null]));
     const ns = obj.metadata?.namespace ?? 'default';

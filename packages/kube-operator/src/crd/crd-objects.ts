@@ -3,6 +3,7 @@
 import type { DagResource, DagRunResource, DagTaskResource, FieldError } from '@kontroler/core';
 import { type KubeObject, GROUP } from '@kontroler/runtime-kube';
 import { API_VERSION } from './crd-schema.js';
+import { FAILED, READY, RUNNING, SUCCEEDED, condition, type DesiredCondition } from './conditions.js';
 
 export interface CustomObject extends KubeObject {
   spec?: Record<string, unknown>;
@@ -37,7 +38,8 @@ const ENDED_PHASES = new Set(['Succeeded', 'Failed', 'Canceled']);
  */
 export function dagRunSettled(obj: CustomObject): boolean {
   const s = obj.status;
-  return s !== undefined && typeof s.dagRunId === 'number' && ENDED_PHASES.has(String(s.phase)) && s.observedGeneration === obj.metadata?.generation;
+  // A status from before conditions (issue 19) is written once more, with them.
+  return s !== undefined && typeof s.dagRunId === 'number' && ENDED_PHASES.has(String(s.phase)) && s.observedGeneration === obj.metadata?.generation && Array.isArray(s.conditions);
 }
 
 /** The resource Kontroler validates and stores, from a custom object (server fields dropped). */
@@ -90,6 +92,7 @@ export function storedStatus(generation: number | undefined, version: number, ex
     lastRun: extra.lastRun
       ? clean({ id: extra.lastRun.id, name: extra.lastRun.name ?? undefined, phase: runPhase(extra.lastRun.status), startTime: iso(extra.lastRun.createdAt) })
       : undefined,
+    conditions: [condition(READY, 'True', 'Stored', `the spec is valid and stored as version ${version}`, generation)],
   });
 }
 
@@ -101,7 +104,36 @@ export function invalidStatus(generation: number | undefined, message: string, e
     observedGeneration: generation,
     version: currentVersion,
     errors: errors.map((e) => ({ path: e.path, message: e.message })),
+    conditions: [condition(READY, 'False', 'Invalid', invalidMessage(message, errors, currentVersion), generation)],
   });
+}
+
+/** The Ready=False message of an invalid object: what is wrong, by field, and what stays current. */
+function invalidMessage(message: string, errors: readonly FieldError[], currentVersion: number | undefined): string {
+  const details = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+  const stays = currentVersion !== undefined ? ` (version ${currentVersion} stays current)` : '';
+  return `${message}${details && !message.includes(details) ? `: ${details}` : ''}${stays}`;
+}
+
+/**
+ * A DagRun's conditions for a run phase (Pending, Running, Succeeded, Failed, Canceled): Succeeded
+ * (Unknown until the run ends), Failed and Running, each with a CamelCase reason. A canceled run is
+ * Succeeded=False and Failed=False, reason Canceled.
+ */
+export function runConditions(phase: string, reason: string, message: string, generation: number | undefined): DesiredCondition[] {
+  const c = (type: string, status: 'True' | 'False' | 'Unknown'): DesiredCondition => condition(type, status, reason, message, generation);
+  switch (phase) {
+    case 'Succeeded':
+      return [c(SUCCEEDED, 'True'), c(FAILED, 'False'), c(RUNNING, 'False')];
+    case 'Failed':
+      return [c(SUCCEEDED, 'False'), c(FAILED, 'True'), c(RUNNING, 'False')];
+    case 'Canceled':
+      return [c(SUCCEEDED, 'False'), c(FAILED, 'False'), c(RUNNING, 'False')];
+    case 'Running':
+      return [c(SUCCEEDED, 'Unknown'), c(FAILED, 'False'), c(RUNNING, 'True')];
+    default:
+      return [c(SUCCEEDED, 'Unknown'), c(FAILED, 'False'), c(RUNNING, 'False')];
+  }
 }
 
 const PHASES: Record<string, string> = { pending: 'Pending', running: 'Running', succeeded: 'Succeeded', failed: 'Failed', canceled: 'Canceled' };
@@ -110,9 +142,18 @@ export function runPhase(status: string): string {
   return PHASES[status] ?? status;
 }
 
-/** The status of a DagRun that could not start (unknown DAG, bad parameters). */
-export function failedRunStatus(generation: number | undefined, message: string, errors: readonly FieldError[] = []): Record<string, unknown> {
-  return clean({ phase: 'Failed', message, observedGeneration: generation, ...(errors.length > 0 ? { errors: errors.map((e) => ({ path: e.path, message: e.message })) } : {}) });
+/**
+ * The status of a DagRun that could not start (unknown DAG, bad parameters); `reason` (CamelCase:
+ * Invalid, UnknownDAG, UnknownParameter, NameInUse) goes into its Failed=True condition.
+ */
+export function failedRunStatus(generation: number | undefined, message: string, errors: readonly FieldError[] = [], reason = 'Invalid'): Record<string, unknown> {
+  return clean({
+    phase: 'Failed',
+    message,
+    observedGeneration: generation,
+    ...(errors.length > 0 ? { errors: errors.map((e) => ({ path: e.path, message: e.message })) } : {}),
+    conditions: runConditions('Failed', reason, message, generation),
+  });
 }
 
 /** The DagRun object that mirrors a run started elsewhere (API, schedule, webhook). */

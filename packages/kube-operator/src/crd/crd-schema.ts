@@ -27,10 +27,23 @@ const DESCRIPTIONS: Record<string, string> = {
   'spec.task[].timeoutSeconds': 'Kontroler TS addition: per-attempt timeout; podTemplate.activeDeadlineSeconds is honoured too (the smaller wins).',
   'spec.task[].triggerRule': 'Kontroler TS addition: AllSucceeded (default), AllDone, AnySucceeded or AnyFailed.',
   'spec.task[].podTemplate': 'Pod fields applied to the task pod.',
+  'spec.task[].podTemplate.securityContext':
+    'The pod securityContext. Kontroler TS: task pods pass Pod Security "restricted" by default (runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile RuntimeDefault); fields set here win (runAsNonRoot: false drops the default user and group).',
+  'spec.task[].podTemplate.containerSecurityContext':
+    'Kontroler TS addition: SecurityContext fields of the main container, over the restricted defaults (allowPrivilegeEscalation: false, capabilities.drop: [ALL]).',
+  'spec.podTemplate.securityContext':
+    'The pod securityContext. Kontroler TS: task pods pass Pod Security "restricted" by default (runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile RuntimeDefault); fields set here win (runAsNonRoot: false drops the default user and group).',
+  'spec.podTemplate.containerSecurityContext':
+    'Kontroler TS addition: SecurityContext fields of the main container, over the restricted defaults (allowPrivilegeEscalation: false, capabilities.drop: [ALL]).',
   'spec.task[].kontrolerToken': 'Kontroler TS addition: mount a projected service account token for the Kontroler API into this task\'s pod (KONTROLER_TOKEN_FILE; workload identity); overrides spec.kontrolerToken.',
   'spec.kontrolerToken':
     'Kontroler TS addition: mount a projected service account token for the Kontroler API (audience kontroler) into the task pods at /var/run/secrets/kontroler/token (KONTROLER_TOKEN_FILE), so tasks call the API as their service account (workload identity). In a DAG: every task; a task\'s own kontrolerToken wins.',
   'spec.timezone': 'Kontroler TS addition: IANA time zone of schedule (default UTC).',
+  'spec.podGC':
+    'Kontroler TS addition: how long finished task pods are kept, so kubectl logs works after a task ended (the log is archived either way). Default: the controller\'s --pod-gc, else OnPodCompletion with 0 s (deleted once recorded).',
+  'spec.podGC.strategy':
+    'OnPodCompletion: deleteAfterSeconds after the pod ended; OnRunCompletion: after the run ended; OnRunSuccess: after the run succeeded (a failed or canceled run keeps its pods while its DagRun exists).',
+  'spec.podGC.deleteAfterSeconds': 'Seconds to keep the pod after that moment (0 to 604800; the sweep deletes it within a minute of then).',
   'spec.concurrencyPolicy': 'Kontroler TS addition: Allow (default), Forbid (skip a fire while a run is active) or Replace (cancel the active run).',
   'spec.catchUp': 'Kontroler TS addition: missed fires to run after downtime, latest first (default 1; 0 = none).',
   'spec.workspace': 'A volume claim shared by the tasks of a run, mounted at /workspace, deleted when the run ends.',
@@ -94,6 +107,29 @@ const fieldErrors = {
   items: { type: 'object', properties: { path: str, message: str } },
 };
 
+/** `status.conditions` (metav1.Condition), one per type. */
+function conditions(description: string): JsonSchema {
+  return {
+    type: 'array',
+    description: `Kontroler TS addition: ${description} As in the Kubernetes API conventions: lastTransitionTime changes only when status does.`,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['type'],
+    items: {
+      type: 'object',
+      required: ['type', 'status'],
+      properties: {
+        type: str,
+        status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+        reason: { type: 'string', description: 'CamelCase: why the condition is what it is.' },
+        message: str,
+        observedGeneration: int,
+        lastTransitionTime: time,
+      },
+    },
+  };
+}
+const READY_CONDITIONS = conditions('Ready (True: the spec is valid and stored as the current version; False, reason Invalid: the message says what is wrong).');
+
 const DAG_STATUS: JsonSchema = {
   type: 'object',
   properties: {
@@ -109,12 +145,13 @@ const DAG_STATUS: JsonSchema = {
       type: 'object',
       properties: { id: int, name: str, phase: str, startTime: time },
     },
+    conditions: READY_CONDITIONS,
   },
 };
 
 const DAG_TASK_STATUS: JsonSchema = {
   type: 'object',
-  properties: { phase: str, message: str, observedGeneration: int, version: int, errors: fieldErrors },
+  properties: { phase: str, message: str, observedGeneration: int, version: int, errors: fieldErrors, conditions: READY_CONDITIONS },
 };
 
 /** A list of tasks in a DagRun status (name, phase, attempts, last exit code and reason, times, pod). */
@@ -151,6 +188,7 @@ const DAG_RUN_STATUS: JsonSchema = {
     dagVersion: int,
     startTime: time,
     completionTime: time,
+    duration: { type: 'string', description: 'Kontroler TS addition: how long the run took (Go style, e.g. 1m5s), once it ended.' },
     progress: { type: 'string', description: 'Succeeded tasks / all tasks.' },
     taskTotal: { ...int, description: 'Kontroler TS addition: tasks in the run.' },
     taskCounts: {
@@ -165,6 +203,9 @@ const DAG_RUN_STATUS: JsonSchema = {
     failedTasksTruncated: { type: 'boolean', description: 'Kontroler TS addition: more tasks failed than failedTasks lists (see taskCounts and the API).' },
     runningTasks: taskList(`Kontroler TS addition, runs of more than ${DAGRUN_STATUS_DETAIL_MAX_TASKS} tasks: the first ${DAGRUN_STATUS_LIST_CAP} running tasks by name.`),
     runningTasksTruncated: { type: 'boolean', description: 'Kontroler TS addition: more tasks run than runningTasks lists.' },
+    conditions: conditions(
+      'Succeeded (Unknown until the run ends; True: every task succeeded; False: failed, canceled or could not start), Failed (True: tasks failed, reason TasksFailed, or the run could not start: Invalid, UnknownDAG, UnknownParameter, NameInUse) and Running (True while the run runs). A canceled run: Succeeded=False and Failed=False, reason Canceled. kubectl wait --for=condition=Succeeded dagrun/NAME waits for success.',
+    ),
   },
 };
 
@@ -215,6 +256,7 @@ const KINDS: KindDef[] = [
       { name: 'Failed', type: 'integer', jsonPath: '.status.taskCounts.failed', priority: 1 },
       { name: 'Run', type: 'integer', jsonPath: '.status.dagRunId', priority: 1 },
       { name: 'Started', type: 'date', jsonPath: '.status.startTime' },
+      { name: 'Duration', type: 'string', jsonPath: '.status.duration', description: 'How long the run took, once it ended.' },
       { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],

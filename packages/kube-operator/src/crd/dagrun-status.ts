@@ -5,7 +5,8 @@
 // whole run: the store hands the adapter counts and capped lists (`loadRunTaskSummary`); small
 // runs are summarized from their state in one pass (`summarizeTasks`). Pure.
 import { TASK_STATUSES, type TaskState, type TaskStatus } from '@kontroler/engine';
-import { clean, iso, runPhase } from './crd-objects.js';
+import { clean, iso, runConditions, runPhase } from './crd-objects.js';
+import { goDuration } from './duration.js';
 
 /** Runs of at most this many tasks list every task in `status.tasks[]` (as before issue 13). */
 export const DAGRUN_STATUS_DETAIL_MAX_TASKS = 100;
@@ -165,13 +166,21 @@ function runMessage(status: string, s: TaskSummary): string {
   return `${done}/${s.total} tasks succeeded`;
 }
 
+/** The CamelCase reason of a run's conditions: its phase, or TasksFailed for a run failed by its tasks. */
+function runReason(status: string, s: TaskSummary): string {
+  if (status === 'failed') return s.counts.failed > 0 ? 'TasksFailed' : 'RunFailed';
+  return runPhase(status);
+}
+
 /**
  * A DagRun's status: `dagRunId` (the Go project's one field), phase, message, times, `progress`
  * (succeeded/total, a printer column), `taskTotal`, `taskCounts`, `runPath` (and `runUrl` with a
  * public URL); then `tasks[]` with every task for a run of at most DAGRUN_STATUS_DETAIL_MAX_TASKS
  * tasks, else `failedTasks[]` and `runningTasks[]` (the first DAGRUN_STATUS_LIST_CAP of each by
  * name; `failedTasksTruncated` / `runningTasksTruncated` when there are more: see taskCounts and
- * the API). At most DAGRUN_STATUS_MAX_BYTES of JSON.
+ * the API); `duration` once the run ended (Go style, e.g. 1m5s: a printer column); `conditions`
+ * Succeeded, Failed and Running (see runConditions; their transition times are stamped when
+ * written). At most DAGRUN_STATUS_MAX_BYTES of JSON.
  */
 export function dagRunStatus(run: StatusRun, s: TaskSummary, generation: number | undefined, opts: DagRunStatusOptions = {}): Record<string, unknown> {
   const path = runApiPath(run.id);
@@ -185,19 +194,24 @@ export function dagRunStatus(run: StatusRun, s: TaskSummary, generation: number 
           runningTasks: s.running.map(taskStatus),
           runningTasksTruncated: s.counts.running > s.running.length ? true : undefined,
         };
+  const phase = runPhase(run.status);
+  const message = runMessage(run.status, s);
+  const started = run.startedAt ?? run.createdAt;
   return clean({
     dagRunId: run.id,
-    phase: runPhase(run.status),
-    message: runMessage(run.status, s),
+    phase,
+    message,
     observedGeneration: generation,
     dagVersion: run.dagVersion,
     startTime: iso(run.startedAt ?? run.createdAt),
     completionTime: iso(run.finishedAt),
+    duration: run.finishedAt !== null ? goDuration(run.finishedAt - started) : undefined,
     progress: `${s.counts.succeeded}/${s.total}`,
     taskTotal: s.total,
     taskCounts: { ...s.counts },
     runPath: path,
     runUrl: url !== undefined && Buffer.byteLength(url) <= DAGRUN_STATUS_URL_MAX_BYTES ? url : undefined,
     ...lists,
+    conditions: runConditions(phase, runReason(run.status, s), message, generation),
   });
 }

@@ -80,7 +80,7 @@ export function toKontrolerError(err: unknown, what: string): KontrolerError {
 export function forbiddenHint(message: string): string {
   const pss = /violates PodSecurity "([^"]+)"/.exec(message);
   if (pss) {
-    return `: the namespace's Pod Security admission (level "${pss[1]}") refused the pod; set the fields it names in the task's podTemplate (securityContext), or ask for a namespace whose pod-security.kubernetes.io/enforce label allows them`;
+    return `: the namespace's Pod Security admission (level "${pss[1]}") refused the pod; set the fields it names in the task's podTemplate (securityContext for the pod, containerSecurityContext for its container), or ask for a namespace whose pod-security.kubernetes.io/enforce label allows them`;
   }
   if (/admission webhook "[^"]+" denied the request|denied by|violat/i.test(message)) {
     return ': an admission policy of the cluster refused the request (its message above says why); change the task\'s podTemplate to comply, or ask the cluster\'s administrators';

@@ -12,7 +12,8 @@ import { isAlreadyExists, isNotFound, toKontrolerError } from '../kube/kube-erro
 import type { OwnerReference } from '../kube/objects.js';
 import { followLog, logComplete, unseenPart, type Follow } from './log-follow.js';
 import { LABELS, MANAGED_BY, keyOfPod, keyString, podName, workspaceClaimName } from './naming.js';
-import { deletePod, ensureClaim, removePod } from './pod-api.js';
+import { deletePod, ensureClaim, releaseLog, removePod } from './pod-api.js';
+import { ownedByDagRun, podDeleteAt, podEndedAt, type PodGCFacts } from './pod-gc.js';
 import { declaredOutputs, parseOutputs, type OutputsRead } from './outputs.js';
 import { MAIN_CONTAINER, buildPod, checkPodOutputs, type PodOptions } from './pod-spec.js';
 import { attemptOutcome, deletedUnscheduled, lastExitedView, mainStarted, viewPod, type ExitedView, type PodView } from './pod-view.js';
@@ -52,6 +53,12 @@ export interface KubePodRuntimeOptions extends Pick<PodOptions, 'annotations' | 
   readonly accounted?: (key: AttemptKey) => Promise<boolean>;
   /** How often the sweep looks for such pods (default 60 s). */
   readonly sweepMs?: number;
+  /**
+   * podGC: the policy and progress of a run, for keeping its finished pods after their attempt is
+   * recorded (log finalizer removed, pod deleted by the sweep once due). Absent, or undefined for
+   * a run: each pod is deleted as soon as its attempt is recorded.
+   */
+  readonly podGC?: (runId: string) => Promise<PodGCFacts | undefined>;
   readonly clock?: () => number;
   readonly log?: (msg: string) => void;
 }
@@ -265,6 +272,12 @@ export class KubePodRuntime implements TaskRuntime {
     this.tracked.delete(id);
     this.endedView.delete(id);
     if (!pod) return;
+    if (pod.metadata?.deletionTimestamp === undefined && (await this.keep(pod, new Map()))) {
+      // Kept for `kubectl logs` (podGC): its log is archived, so the pod no longer holds it.
+      const updated = await releaseLog(this.client, pod);
+      if (updated && !this.byKey.has(id)) this.byKey.set(id, updated);
+      return;
+    }
     await removePod(this.client, pod);
     // Forgotten now, though the watch may still report the pod on its way out.
     this.byKey.delete(id);
@@ -484,7 +497,37 @@ export class KubePodRuntime implements TaskRuntime {
   /** Removes ended pods of attempts the store has recorded that no runtime tracks. */
   private async sweep(): Promise<void> {
     if (!this.o.accounted) return;
-    await sweepAccounted(this.client, this.byKey, { tracked: (id) => this.tracked.has(id), accounted: this.o.accounted, closed: () => this.closed, log: this.log });
+    const facts = new Map<string, Promise<PodGCFacts | undefined>>();
+    await sweepAccounted(this.client, this.byKey, {
+      tracked: (id) => this.tracked.has(id),
+      accounted: this.o.accounted,
+      closed: () => this.closed,
+      log: this.log,
+      ...(this.o.podGC ? { keep: (pod: V1Pod) => this.keep(pod, facts) } : {}),
+    });
+  }
+
+  /**
+   * podGC: whether a finished pod whose attempt is recorded stays for now. Facts are looked up once
+   * per run per pass (`facts`); when they cannot be read the pod stays (the next sweep decides).
+   */
+  private async keep(pod: V1Pod, facts: Map<string, Promise<PodGCFacts | undefined>>): Promise<boolean> {
+    const lookup = this.o.podGC;
+    const key = keyOfPod(pod);
+    if (!lookup || !key) return false;
+    let f = facts.get(key.runId);
+    if (!f) {
+      f = lookup(key.runId).catch((err: unknown) => {
+        this.log(`kube runtime: podGC of run ${key.runId}: ${err instanceof Error ? err.message : String(err)}; keeping its pods for now`);
+        return { policy: { strategy: 'OnRunSuccess', deleteAfterSeconds: 0 }, runStatus: 'running', runFinishedAt: null };
+      });
+      facts.set(key.runId, f);
+    }
+    const known = await f;
+    if (!known) return false;
+    const now = this.clock();
+    const at = podDeleteAt(known, podEndedAt(pod, now), ownedByDagRun(pod));
+    return at === undefined || at > now;
   }
 
   // --- API calls ------------------------------------------------------------------------

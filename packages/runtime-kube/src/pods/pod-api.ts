@@ -26,6 +26,20 @@ export async function deletePod(client: KubeClient, namespace: string, name: str
   }
 }
 
+/**
+ * Lets go of the log finalizer of a pod whose log is archived, keeping the pod (podGC deletes it
+ * later). Resolves with the updated pod (undefined: nothing to do, or gone). Idempotent.
+ */
+export async function releaseLog(client: KubeClient, pod: V1Pod): Promise<V1Pod | undefined> {
+  const path = `/api/v1/namespaces/${pod.metadata?.namespace ?? ''}/pods/${pod.metadata?.name ?? ''}`;
+  try {
+    return await removeFinalizer(client, path, pod, LOG_FINALIZER);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw toKontrolerError(err, `removing the log finalizer of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
+  }
+}
+
 /** Deletes (grace 0) and lets go of the log finalizer: the pod then disappears. Idempotent. */
 export async function removePod(client: KubeClient, pod: V1Pod): Promise<void> {
   const ns = pod.metadata?.namespace ?? '';

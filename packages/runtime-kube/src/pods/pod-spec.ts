@@ -5,6 +5,7 @@ import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1Volume, V
 import type { OwnerReference } from '../kube/objects.js';
 import { LABELS, LOG_FINALIZER, attemptAnnotations, attemptLabels, labelValue, podName, workspaceClaimName } from './naming.js';
 import { OUTPUTS_ANNOTATION, OUTPUTS_DIR, OUTPUTS_VOLUME, TERMINATION_MESSAGE_PATH, wrapCommand } from './outputs.js';
+import { addedContainerSecurityContext, mainContainerSecurityContext, podSecurityContext } from './security-context.js';
 
 /** The Go project's default image for the init container that writes a task's script. */
 export const DEFAULT_SCRIPT_INJECTOR_IMAGE = 'registry.access.redhat.com/ubi9/ubi-micro:latest';
@@ -140,6 +141,7 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
     env: envOf(spec, token),
     ...(t.resources ? { resources: t.resources } : {}),
     ...(t.imagePullPolicy ? { imagePullPolicy: t.imagePullPolicy } : {}),
+    securityContext: mainContainerSecurityContext(t),
   };
   let initContainers: V1Container[] | undefined;
   if (spec.script !== undefined) {
@@ -153,6 +155,7 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
         command: ['/bin/sh', '-c', `printf '%s\\n' "$KONTROLER_SCRIPT" > ${SCRIPT_PATH} && chmod 0555 ${SCRIPT_PATH}`],
         env: [{ name: 'KONTROLER_SCRIPT', value: literalEnvValue(spec.script) }],
         volumeMounts: [{ name: SCRIPT_VOLUME, mountPath: SCRIPT_DIR }],
+        securityContext: addedContainerSecurityContext(),
       },
     ];
   } else {
@@ -201,7 +204,7 @@ export function buildPod(spec: AttemptSpec, opts: PodOptions = {}): V1Pod {
       ...(initContainers ? { initContainers } : {}),
       ...(volumes.length > 0 ? { volumes } : {}),
       ...(t.imagePullSecrets ? { imagePullSecrets: t.imagePullSecrets } : {}),
-      ...(t.securityContext ? { securityContext: t.securityContext } : {}),
+      securityContext: podSecurityContext(t),
       ...(t.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
       ...(t.tolerations ? { tolerations: t.tolerations } : {}),
       ...(t.affinity ? { affinity: t.affinity } : {}),

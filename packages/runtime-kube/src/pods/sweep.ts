@@ -1,10 +1,12 @@
 // The sweep: pods of attempts the store has fully recorded that nobody released (the controller
-// died between recording the attempt and `release`) are removed, a bounded number per pass.
+// died between recording the attempt and `release`) are removed, a bounded number per pass; with
+// podGC, pods kept after their attempt was recorded are removed once they are due.
 import type { AttemptKey } from '@kontroler/engine';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/kube-client.js';
 import { keyOfPod } from './naming.js';
-import { removePod } from './pod-api.js';
+import { releaseLog, removePod } from './pod-api.js';
+import { holdsLog } from './pod-gc.js';
 
 /** At most this many pods are removed per sweep (the next sweep takes the rest). */
 export const SWEEP_MAX_PODS = 100;
@@ -18,6 +20,8 @@ export interface SweepDeps {
   readonly closed: () => boolean;
   readonly log: (msg: string) => void;
   readonly max?: number;
+  /** podGC: whether an accounted pod is kept for now (its log finalizer is then removed). Default: none is. */
+  readonly keep?: (pod: V1Pod) => Promise<boolean>;
 }
 
 /** Whether a pod has ended or is being deleted. */
@@ -33,8 +37,17 @@ export async function sweepAccounted(client: KubeClient, pods: ReadonlyMap<strin
     if (d.closed() || removed >= max) break;
     if (d.tracked(id)) continue;
     const key = keyOfPod(pod);
-    if (!podEnded(pod) || !key || !(await d.accounted(key))) continue;
-    d.log(`kube runtime: removing pod ${pod.metadata?.namespace}/${pod.metadata?.name}: its attempt is recorded and nobody released it`);
+    if (!podEnded(pod) || !key) continue;
+    // podGC first (its facts are per run, cached by the caller): a kept pod already released costs
+    // no query of its own.
+    const kept = d.keep !== undefined && pod.metadata?.deletionTimestamp === undefined && (await d.keep(pod));
+    if (kept && !holdsLog(pod)) continue;
+    if (!(await d.accounted(key))) continue;
+    if (kept) {
+      await releaseLog(client, pod);
+      continue;
+    }
+    d.log(`kube runtime: removing pod ${pod.metadata?.namespace}/${pod.metadata?.name}: its attempt is recorded${holdsLog(pod) ? ' and nobody released it' : ' and podGC says it is due'}`);
     await removePod(client, pod);
     removed++;
   }
