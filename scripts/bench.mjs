@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, printed. Targets are shown next to the figures; nothing here
 // fails on a missed target (speed is measured, not asserted in tests).
-//   node scripts/bench.mjs [local] [local-map] [engine] [validate] [api] [kube] [ui] [ui-large-run]   (default: all that exist)
+//   node scripts/bench.mjs [local] [local-map] [engine] [validate] [api] [kube] [ui] [ui-large-run] [ui-live]   (default: all that exist)
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,12 @@ if (on('run-api')) {
   console.log('\n## API on a 100,000-task run (scripts/bench/run-api.mjs): GET /runs/{id} and pages of /runs/{id}/tasks');
   const r = spawnSync(process.execPath, [join(root, 'scripts/bench/run-api.mjs')], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) console.log(`(run-api.mjs exited with ${r.status})`);
+}
+
+if (on('ui-live')) {
+  console.log('\n## live updates (scripts/bench/ui-live.mjs): a task\'s end to the run page showing it, 50-task chain in Chromium');
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench/ui-live.mjs')], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) console.log(`(ui-live.mjs exited with ${r.status})`);
 }
 
 if (on('ui-large-run')) {
