@@ -92,6 +92,25 @@ test('resume with Last-Event-ID: nothing when nothing changed; the run as it is 
   assert.notEqual((JSON.parse(again.data) as RunChangeEvent).version, seen.version);
 });
 
+test('with detail=true a run\'s stream pushes GET /runs/{id}\'s answer itself, to its end, with the same ids', async () => {
+  const id = await startRun('a', 'quick');
+  const abort = new AbortController();
+  const res = await fetch(`${h.url}/api/v1/runs/${id}/events?detail=true`, { headers: { authorization: `Bearer ${admin}`, accept: 'text/event-stream' }, signal: abort.signal });
+  assert.equal(res.status, 200);
+  const events = recordAll(sseOf(res), (e) => e.event);
+  const last = await events.waitFor((e) => e.event === 'detail' && (JSON.parse(e.data) as { status: string }).status === 'succeeded', 'a detail event of the run succeeded');
+  abort.abort();
+  assert.deepEqual(events.events.map((e) => e.event).filter((e) => e !== 'detail'), [], 'only detail events');
+  const got = await call<Record<string, unknown>>(h.url, 'GET', `/api/v1/runs/${id}`, { token: admin });
+  assert.deepEqual(JSON.parse(last.data), got.body, 'the pushed run is what GET /runs/{id} answers');
+  const [change] = await (async () => { const r = await firstEvent(`/api/v1/runs/${id}/events`, admin); return [JSON.parse(r.data) as RunChangeEvent]; })();
+  assert.equal(last.id, change!.version, 'its id is the run\'s version, as for run events');
+  // A bad value of detail is refused, naming it.
+  const bad = await call(h.url, 'GET', `/api/v1/runs/${id}/events?detail=maybe`, { token: admin });
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /detail/);
+});
+
 test('every visible run: a viewer of namespace a never receives namespace b’s events, nor may open a run of b', async () => {
   const viewer = await userWithSession(h, 'events-viewer', [{ namespace: 'a', role: 'viewer' }]);
   const abort = new AbortController();

@@ -10,7 +10,8 @@ import { apiError } from '../http-errors.js';
 import { namespacesWith } from '../rbac.js';
 import { route, type AnyRoute, type Call, type RouteSchemas } from '../route.js';
 import type { RunSubscription } from '../run-event-hub.js';
-import { RunParams } from '../schemas.js';
+import { RunDetailView, RunParams } from '../schemas.js';
+import { readRunDetail } from './runs.js';
 
 
 /** One SSE message. */
@@ -34,8 +35,24 @@ function changeView(c: RunChange): Record<string, unknown> {
   };
 }
 
-/** One run: its state at once (unless Last-Event-ID says the client has it), then every change. */
-async function* runEvents(ctx: ServerContext, sub: RunSubscription, runId: number, lastVersion: string | undefined, signal: AbortSignal): AsyncGenerator<string> {
+/** An event whose data is JSON already (serialized by a route's response schema). */
+function rawMessage(event: string, json: string, id: string): string {
+  return `id: ${id}\nevent: ${event}\ndata: ${json}\n\n`;
+}
+
+/**
+ * One run: its state at once (unless Last-Event-ID says the client has it), then every change;
+ * with `detail`, each as GET /runs/{id}'s answer (a `detail` event, serialized by that route's
+ * schema: the view reads it without asking again).
+ */
+async function* runEvents(
+  ctx: ServerContext,
+  sub: RunSubscription,
+  runId: number,
+  lastVersion: string | undefined,
+  signal: AbortSignal,
+  detail: ((d: { [key: string]: unknown }) => string) | undefined,
+): AsyncGenerator<string> {
   const waitMs = ctx.runEvents.waitMs;
   yield `retry: 2000\n: changes of run ${runId}\n\n`;
   let version = lastVersion;
@@ -48,7 +65,8 @@ async function* runEvents(ctx: ServerContext, sub: RunSubscription, runId: numbe
     }
     if (c.version !== version) {
       version = c.version;
-      yield message('run', changeView(c), c.version);
+      const d = detail ? await readRunDetail(ctx, runId) : undefined;
+      yield detail && d ? rawMessage('detail', detail(d), c.version) : message('run', changeView(c), c.version);
     } else {
       yield ': keepalive\n\n';
     }
@@ -106,11 +124,12 @@ export function eventRoutes(): AnyRoute[] {
         'A `run` event with the run as it is now (status, requested, taskCounts, taskTotal, startedAt, finishedAt; the event id is its version), ' +
         'then one at every change (state saves of its controller, cancel and retry requests). With `Last-Event-ID` (a version the client has), ' +
         'the first event comes only when the run changed since. A `gone` event ends it when the run is purged. The stream stays open after the run ends ' +
-        '(a retry starts it again): the client closes it. Comment lines keep it alive every 15 s.',
+        '(a retry starts it again): the client closes it. Comment lines keep it alive every 15 s. ' +
+        'With `detail=true` each is instead a `detail` event holding what GET /runs/{id} answers then (same ids), so a view need not ask again.',
       tags: ['runs'],
       access: { kind: 'run', role: 'viewer' },
       produces: ['text/event-stream'],
-      schema: { params: RunParams },
+      schema: { params: RunParams, querystring: Type.Object({ detail: Type.Optional(Type.Boolean()) }) },
       async handler(c) {
         checkCapacity(c.ctx);
         const [first] = await getRunChanges(c.ctx.pool, [c.params.id]);
@@ -119,7 +138,8 @@ export function eventRoutes(): AnyRoute[] {
         const resume = typeof last === 'string' && VERSION.test(last) ? last : undefined;
         const sub = c.ctx.runEvents.subscribe(c.params.id);
         c.ctx.metrics.eventStreams.inc({ stream: 'run' });
-        return stream(c, sub, (signal) => runEvents(c.ctx, sub, c.params.id, resume, signal));
+        const detail = c.query.detail === true ? c.reply.compileSerializationSchema(RunDetailView) : undefined;
+        return stream(c, sub, (signal) => runEvents(c.ctx, sub, c.params.id, resume, signal, detail));
       },
     }),
     route({

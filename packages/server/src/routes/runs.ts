@@ -8,6 +8,7 @@ import {
 } from '@kontroler/store';
 import { apiError } from '../http-errors.js';
 import { namespacesWith } from '../rbac.js';
+import type { ServerContext } from '../context.js';
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
 import { AttemptParams, AttemptView, DeliveryView, Cursor, Limit, Name, Namespace, NsNameParams, Page, Parameters, RunDetailView, RunParams, RunStatusSchema, RunSummary, RunTaskView, TaskParams, Timestamp } from '../schemas.js';
@@ -38,6 +39,15 @@ function taskStatuses(list: string | undefined): TaskStatus[] {
 
 function badCursor(): Error {
   return apiError('VALIDATION_FAILED', 'bad cursor', [{ path: 'query.cursor', message: 'is not a cursor from this API' }]);
+}
+
+/** GET /runs/{id}'s answer (also pushed by GET /runs/{id}/events?detail=true); undefined when there is no such run. */
+export async function readRunDetail(ctx: ServerContext, id: number): Promise<ReturnType<typeof runDetail> | undefined> {
+  const o = await getRunOverview(ctx.pool, id);
+  if (!o) return undefined;
+  const index = await ctx.runIndexes.get(ctx.pool, o.run.dagId, o.run.dagVersion);
+  const [page, summary] = await Promise.all([listRunTasks(ctx.pool, o.run.id, { limit: RUN_DETAIL_TASKS }), runGraphSummary(ctx.pool, o.run.id, index)]);
+  return runDetail(o, index, page, summary);
 }
 
 export function runRoutes(): AnyRoute[] {
@@ -126,11 +136,9 @@ export function runRoutes(): AnyRoute[] {
       access: runViewer,
       schema: { params: RunParams, response: { 200: RunDetailView } },
       async handler(c) {
-        const o = await getRunOverview(c.ctx.pool, c.params.id);
-        if (!o) throw apiError('NOT_FOUND', `run ${c.params.id} not found`);
-        const index = await c.ctx.runIndexes.get(c.ctx.pool, o.run.dagId, o.run.dagVersion);
-        const [page, summary] = await Promise.all([listRunTasks(c.ctx.pool, o.run.id, { limit: RUN_DETAIL_TASKS }), runGraphSummary(c.ctx.pool, o.run.id, index)]);
-        return runDetail(o, index, page, summary);
+        const d = await readRunDetail(c.ctx, c.params.id);
+        if (!d) throw apiError('NOT_FOUND', `run ${c.params.id} not found`);
+        return d;
       },
     }),
     route({

@@ -6,12 +6,15 @@ import { useEffect, useRef, useState } from 'react';
 /**
  * Opens the change stream at `path` (the browser reconnects by itself, sending Last-Event-ID) and
  * calls `onChange` after each of the `events`, at most once per `minGapMs` (changes in between are
- * shown together, by the trailing call). Returns whether the stream is open now.
+ * shown together, by the trailing call); `onData`, if given, gets every event's data at once (a
+ * stream that pushes the view itself). Returns whether the stream is open now.
  */
-export function useLiveEvents(path: string | undefined, events: readonly string[], onChange: () => void, minGapMs = 100): boolean {
+export function useLiveEvents(path: string | undefined, events: readonly string[], onChange: () => void, minGapMs = 100, onData?: (event: string, data: string) => void): boolean {
   const [open, setOpen] = useState(false);
   const callback = useRef(onChange);
   callback.current = onChange;
+  const dataCallback = useRef(onData);
+  dataCallback.current = onData;
   const names = events.join(',');
   useEffect(() => {
     if (path === undefined || typeof EventSource === 'undefined') return undefined;
@@ -32,7 +35,12 @@ export function useLiveEvents(path: string | undefined, events: readonly string[
     source.onopen = () => setOpen(true);
     // Dropped: the browser retries (the server asks for 2 s); refused (4xx): it gives up. Views poll meanwhile.
     source.onerror = () => setOpen(source.readyState === EventSource.OPEN);
-    for (const e of names.split(',')) source.addEventListener(e, changed);
+    for (const e of names.split(',')) {
+      source.addEventListener(e, (m) => {
+        dataCallback.current?.(e, (m as MessageEvent<string>).data);
+        changed();
+      });
+    }
     return () => {
       source.close();
       if (timer !== undefined) clearTimeout(timer);

@@ -40,7 +40,7 @@ const TIMELINE_MAX_INSTANCES = 2000;
 type View = 'graph' | 'timeline' | 'tasks';
 
 /** The stream's events that mean the run changed. */
-const RUN_EVENTS = ['run'];
+const RUN_EVENTS = ['detail'];
 /** While the change stream is open, a slow poll all the same (a change the stream could not tell). */
 const LIVE_FALLBACK_POLL_MS = 15_000;
 
@@ -63,8 +63,11 @@ export function RunDetailPage() {
   const filter = taskFilterFromQuery(params);
   const fkey = filterKey(filter);
   // Told by the run's change stream; polled every second only while the stream is not open.
-  const refreshRun = useCallback(() => void qc.invalidateQueries({ predicate: (q) => RUN_QUERIES.has(String(q.queryKey[0])) && q.queryKey[1] === id }), [qc, id]);
-  const live = useLiveEvents(Number.isSafeInteger(id) && id > 0 ? `/api/v1/runs/${id}/events` : undefined, RUN_EVENTS, refreshRun);
+  // The stream pushes the run itself (`detail`): it replaces the cached run at once; what else the
+  // page shows of the run (more tasks, the selected one, instances) is read again.
+  const refreshRun = useCallback(() => void qc.invalidateQueries({ predicate: (q) => RUN_QUERIES.has(String(q.queryKey[0])) && q.queryKey[0] !== 'run' && q.queryKey[1] === id }), [qc, id]);
+  const pushed = useCallback((_event: string, data: string) => qc.setQueryData(['run', id], JSON.parse(data) as RunDetail), [qc, id]);
+  const live = useLiveEvents(Number.isSafeInteger(id) && id > 0 ? `/api/v1/runs/${id}/events?detail=true` : undefined, RUN_EVENTS, refreshRun, undefined, pushed);
   const poll = (d: RunDetail | undefined) => (d && !isActive(d.status) && !d.requested ? false : live ? LIVE_FALLBACK_POLL_MS : 1000);
   const run = useQuery({
     queryKey: ['run', id],
