@@ -7,7 +7,7 @@ import { Controller, WebhookSender, destinationPolicy, silentLog, envSecretResol
 import { loadRun, requestRun, listWebhookDeliveries, readLog, type PoolLike } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { FakeRuntime, hello } from '@kontroler/testing';
-import { chain, definition, startRun, task, waitForRunEnd } from './fixtures.js';
+import { chain, definition, recordingPool, startRun, task, waitForRunEnd } from './fixtures.js';
 
 let db: TestDatabase;
 before(async () => { db = await createTestDatabase(); });
@@ -203,15 +203,7 @@ describe('controller', () => {
 describe('the hot path', () => {
   test("an attempt's output is stored by the save that records its end: no log write or log-state read of its own", async () => {
     const statements: string[] = [];
-    // A double of our own port in front of the real database: records every statement, then forwards it.
-    const pool: PoolLike = {
-      query: ((text: string, values?: readonly unknown[]) => {
-        statements.push(text);
-        return db.pool.query(text, values as unknown[]);
-      }) as PoolLike['query'],
-      connect: () => db.pool.connect(),
-      end: async () => undefined,
-    };
+    const pool = recordingPool(db.pool, statements);
     const rt = new FakeRuntime();
     const c = new Controller({ pool, databaseUrl: db.url, runtime: rt, id: 'c-hot', log: silentLog, secrets: envSecretResolver({}), pollMs: 200 });
     await c.start();

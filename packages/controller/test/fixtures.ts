@@ -32,3 +32,15 @@ export async function waitForRunEnd(pool: PoolLike, id: number, timeoutMs = 30_0
     await new Promise((res) => setTimeout(res, 20));
   }
 }
+
+/** A double of our own port in front of the real pool: records every statement's text in `statements`, then forwards it. */
+export function recordingPool(pool: PoolLike, statements: string[]): PoolLike {
+  return {
+    query: ((text: string, values?: readonly unknown[]) => {
+      statements.push(text);
+      return pool.query(text, values as unknown[]);
+    }) as PoolLike['query'],
+    connect: () => pool.connect(),
+    end: async () => undefined,
+  };
+}

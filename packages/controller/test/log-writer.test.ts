@@ -7,7 +7,7 @@ import { LogWriter, type LogLimits } from '@kontroler/controller';
 import pg from 'pg';
 import { LOGS_CHANNEL, appendLogs, getLogStates, listen, logsNotifyPayload, readLog, MAX_NOTIFY_PAYLOAD, type PoolLike } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { definition, startRun, task } from './fixtures.js';
+import { definition, recordingPool, startRun, task } from './fixtures.js';
 
 let db: TestDatabase;
 before(async () => {
@@ -184,15 +184,7 @@ describe('log writer', () => {
   test('takeEnd: the output not stored yet, with the kept tail, is one append the caller stores; the writer writes none of it', async () => {
     const key = await newAttempt('take-end');
     const statements: string[] = [];
-    // A double of our own port: records every statement, then forwards it.
-    const pool: PoolLike = {
-      query: ((text: string, values?: readonly unknown[]) => {
-        statements.push(text);
-        return db.pool.query(text, values as unknown[]);
-      }) as PoolLike['query'],
-      connect: () => db.pool.connect(),
-      end: async () => undefined,
-    };
+    const pool = recordingPool(db.pool, statements);
     const limits: LogLimits = { maxBytes: 64 * 1024, maxLineBytes: 1024 };
     const w = new LogWriter(pool, () => undefined, { limits, intervalMs: 60_000 });
     w.fresh(key); // created by this controller: its stored log is empty
