@@ -34,7 +34,8 @@ export const runtimeReadsSecrets: SecretResolver = () => ({ kind: 'runtime-reads
  * the run (`def`'s when none was: runs from before migration 16); absent when the run has none.
  */
 export function logicalTimesOf(run: RunRecord, def?: Pick<DagDefinition, 'timezone'>): { logicalTime?: string; prevLogicalTime?: string } {
-  if (run.scheduledFor === null) return {};
+  // (`== null`: records built by hand, e.g. in tests, may leave it out.)
+  if (run.scheduledFor == null) return {};
   const tz = run.logicalTimezone ?? def?.timezone ?? 'UTC';
   return {
     logicalTime: formatLogicalTime(run.scheduledFor, tz),

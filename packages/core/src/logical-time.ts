@@ -10,9 +10,10 @@ export const LOGICAL_TIME_MAX_LENGTH = 40;
 /**
  * `ms` (epoch milliseconds) as RFC 3339 in the IANA time zone `timezone`, with its offset at that
  * instant (DST included): `2026-03-29T03:00:00+02:00`; fractions only when not a whole second.
- * Throws KontrolerError VALIDATION_FAILED for an unknown time zone.
+ * Throws KontrolerError VALIDATION_FAILED for an unknown time zone or a time that is not finite.
  */
 export function formatLogicalTime(ms: number, timezone: string): string {
+  if (!Number.isFinite(ms)) throw new KontrolerError('VALIDATION_FAILED', `logical time ${String(ms)} is not a time`);
   let fmt: Intl.DateTimeFormat;
   try {
     fmt = new Intl.DateTimeFormat('en-US', {
