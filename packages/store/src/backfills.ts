@@ -10,6 +10,7 @@ import { getDagVersion } from './dags.js';
 import { startRun } from './apply.js';
 import { RUNS_CHANNEL } from './runs.js';
 import { scheduledRunName } from './run-names.js';
+import type { BackfillFiresRow, BackfillsRow } from './rows/backfills.js';
 
 /** The most fire times one backfill covers; a longer range is refused (naming `to`). */
 export const BACKFILL_MAX_FIRES = 10_000;
@@ -76,22 +77,6 @@ export interface BackfillPlan {
   /** Fire times that have a run of the DAG already (scheduled or backfilled). */
   skipped: SkippedFire[];
   skippedCount: number;
-}
-
-interface BackfillsRow {
-  id: number;
-  dag_id: number;
-  namespace: string;
-  dag_name: string;
-  from_time: Date;
-  to_time: Date;
-  max_active: number;
-  reverse: boolean;
-  created_by: string;
-  status: BackfillStatus;
-  error: string | null;
-  created_at: Date;
-  finished_at: Date | null;
 }
 
 function bad(path: string, message: string): KontrolerError {
@@ -191,7 +176,7 @@ async function releaseLocked(tx: Queryable, b: BackfillsRow): Promise<number> {
   let room = b.max_active - (await activeRuns(tx, id));
   let created = 0;
   while (room > 0) {
-    const { rows } = await tx.query<{ fire_at: Date }>(
+    const { rows } = await tx.query<Pick<BackfillFiresRow, 'fire_at'>>(
       `select fire_at from backfill_fires where backfill_id = $1 and released_at is null order by fire_at ${b.reverse ? 'desc' : 'asc'} limit $2`,
       [id, room],
     );
