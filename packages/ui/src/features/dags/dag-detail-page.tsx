@@ -12,6 +12,7 @@ import { GraphView } from '../graph/graph-view.js';
 import { graphFromTasks } from '../graph/model.js';
 import { sparklinePoints, successTrend } from '../stats/series.js';
 import { diffRows, withContext } from './diff.js';
+import { BackfillSection } from './backfill-section.js';
 import { RunDialog } from './run-dialog.js';
 
 type Tab = 'graph' | 'yaml' | 'versions' | 'runs';
@@ -85,6 +86,7 @@ export function DagDetailPage() {
         <span>updated {formatRelative(d.updatedAt, now)}</span>
         <span>{tasks.length} tasks</span>
       </div>
+      {d.schedule ? <BackfillSection ns={ns} name={name} editable={editable} /> : null}
       <div className="tabs" role="tablist">
         {(['graph', 'yaml', 'versions', 'runs'] as const).map((t) => (
           <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
