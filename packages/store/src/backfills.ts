@@ -3,7 +3,7 @@
 // are rows (backfill_fires); a fire gets its run only when the backfill has room, created by
 // `releaseBackfills` in the transaction that counts the active runs, so the bound holds across
 // controllers and crashes: all state is here, and whichever process releases next carries on.
-import { KontrolerError, fireTimesInRange } from '@kontroler/core';
+import { KontrolerError, fireTimesInRange, hasCode, type ErrorCode } from '@kontroler/core';
 import type { PoolLike, Queryable } from './db.js';
 import { transaction } from './db.js';
 import { getDagVersion } from './dags.js';
@@ -170,6 +170,9 @@ export async function releaseBackfills(pool: PoolLike, limit = 100): Promise<num
   return created;
 }
 
+/** Errors of `startRun` that no retry mends: they fail the backfill, naming why. */
+const STOPS_BACKFILL: readonly ErrorCode[] = ['NOT_FOUND', 'UNKNOWN_PARAMETER', 'VALIDATION_FAILED'];
+
 /** Releases one backfill whose row `tx` holds locked; returns the runs created. */
 async function releaseLocked(tx: Queryable, b: BackfillsRow): Promise<number> {
   const id = Number(b.id);
@@ -187,7 +190,9 @@ async function releaseLocked(tx: Queryable, b: BackfillsRow): Promise<number> {
       try {
         started = await startRun(tx, { namespace: b.namespace, dagName: b.dag_name, name: scheduledRunName(b.dag_name, at), trigger: 'backfill', scheduledFor: at, backfillId: id });
       } catch (e) {
-        // The DAG was deleted, or its parameters no longer start: the backfill cannot go on.
+        // The DAG was deleted, or its parameters no longer start: the backfill cannot go on. Any
+        // other error (the database) is the caller's to retry: the transaction rolls back.
+        if (!STOPS_BACKFILL.some((code) => hasCode(e, code))) throw e;
         await tx.query(`update backfills set status = 'failed', error = $2, finished_at = now() where id = $1`, [id, e instanceof Error ? e.message : String(e)]);
         return created;
       }
