@@ -7,7 +7,7 @@ import { getAttempt, type PoolLike } from '@kontroler/store';
 import type { ControllerLog } from '@kontroler/controller';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CrdAdapter, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/kube-operator';
+import { BackfillAdapter, CrdAdapter, LeaderElector, ShardNamespaces, certFromDir, selfSignedCert, startWebhookServer } from '@kontroler/kube-operator';
 import { DEFAULT_KUBE_BURST, DEFAULT_KUBE_QPS, KubeClient, KubePodRuntime } from '@kontroler/runtime-kube';
 
 export interface KubeSettings {
@@ -157,6 +157,10 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
         ...(k.publicUrl ? { publicUrl: k.publicUrl } : {}),
       })
     : undefined;
+  // Backfill objects → backfills in the store (led with the CRD adapter).
+  const backfills = k.crds
+    ? new BackfillAdapter({ client, pool: deps.pool, ...(k.namespaces ? { namespaces: k.namespaces } : {}), ...(inScope ? { namespaceFilter: inScope } : {}), log: deps.log })
+    : undefined;
   const runtime = new KubePodRuntime({
     client,
     ...(k.namespaces ? { namespaces: k.namespaces } : {}),
@@ -194,8 +198,11 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
       if (!adapter) return;
       await adapter.start();
       stops.push(() => adapter.stop());
+      backfills?.start();
+      if (backfills) stops.push(() => backfills.stop());
       if (!k.leaderElect) {
         adapter.setLeading(true);
+        backfills?.setLeading(true);
         return;
       }
       const elector = new LeaderElector({
@@ -203,8 +210,14 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
         namespace: k.leaseNamespace ?? client.contextNamespace ?? 'default',
         name: `kontroler-controller${k.shard ? `-${k.shard}` : ''}`,
         identity: `${process.env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`,
-        onStartedLeading: () => adapter.setLeading(true),
-        onStoppedLeading: () => adapter.setLeading(false),
+        onStartedLeading: () => {
+          adapter.setLeading(true);
+          backfills?.setLeading(true);
+        },
+        onStoppedLeading: () => {
+          adapter.setLeading(false);
+          backfills?.setLeading(false);
+        },
         log: (m) => deps.log.info(m),
       });
       elector.start();

@@ -63,6 +63,8 @@ export interface BackfillInput {
   maxActive?: number;
   reverse?: boolean;
   createdBy: string;
+  /** The Backfill object asking for it (Kubernetes mode): a second create for it returns the first. */
+  kubeObjectUid?: string;
 }
 
 export interface SkippedFire {
@@ -132,9 +134,9 @@ export async function createBackfill(pool: PoolLike, input: BackfillInput): Prom
   const { id, plan } = await transaction(pool, async (tx) => {
     const plan = await planBackfill(tx, input);
     const { rows } = await tx.query<BackfillsRow>(
-      `insert into backfills (dag_id, namespace, dag_name, from_time, to_time, max_active, reverse, created_by)
-       values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
-      [plan.dagId, input.namespace, input.dagName, new Date(input.from), new Date(input.to), input.maxActive ?? BACKFILL_DEFAULT_MAX_ACTIVE, input.reverse ?? false, input.createdBy],
+      `insert into backfills (dag_id, namespace, dag_name, from_time, to_time, max_active, reverse, created_by, kube_object_uid)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *`,
+      [plan.dagId, input.namespace, input.dagName, new Date(input.from), new Date(input.to), input.maxActive ?? BACKFILL_DEFAULT_MAX_ACTIVE, input.reverse ?? false, input.createdBy, input.kubeObjectUid ?? null],
     );
     const row = rows[0]!;
     const id = Number(row.id);
@@ -245,6 +247,12 @@ export async function cancelBackfill(pool: PoolLike, id: number): Promise<{ back
     return runs.rows.length;
   });
   return { backfill: (await getBackfill(pool, id))!, canceledRuns };
+}
+
+/** The backfill a Backfill object (by its uid) created, if any. */
+export async function getBackfillByKubeUid(db: Queryable, uid: string): Promise<BackfillRecord | undefined> {
+  const { rows } = await db.query<BackfillsRow>('select * from backfills where kube_object_uid = $1', [uid]);
+  return rows[0] ? (await withProgress(db, rows))[0] : undefined;
 }
 
 export async function getBackfill(db: Queryable, id: number): Promise<BackfillRecord | undefined> {

@@ -447,7 +447,9 @@ create table backfills (
   status      text not null default 'running',
   error       text,
   created_at  timestamptz not null default now(),
-  finished_at timestamptz
+  finished_at timestamptz,
+  -- The Backfill object that asked for it (Kubernetes mode): one backfill per object.
+  kube_object_uid text unique
 );
 create index backfills_by_dag on backfills (namespace, dag_name, id desc);
 create index backfills_running on backfills (id) where status = 'running';

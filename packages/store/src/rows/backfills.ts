@@ -17,6 +17,7 @@ export interface BackfillsRow {
   error: string | null;
   created_at: Date;
   finished_at: Date | null;
+  kube_object_uid: string | null;
 }
 
 /** `backfill_fires` (migration 16): a backfill's fire times; pending while `released_at` is null. */
