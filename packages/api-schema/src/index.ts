@@ -1,2 +1,3 @@
 export * from './schemas.js';
 export * from './views.js';
+export * from './backfill-views.js';

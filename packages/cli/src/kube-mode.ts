@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import {
+  BackfillAdapter,
   CrdAdapter,
   DEFAULT_WEBHOOK_CONFIG_NAME,
   LeaderElector,
@@ -255,6 +256,10 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
         ...(k.publicUrl ? { publicUrl: k.publicUrl } : {}),
       })
     : undefined;
+  // Backfill objects → backfills in the store (led with the CRD adapter).
+  const backfills = k.crds
+    ? new BackfillAdapter({ client, pool: deps.pool, ...(k.namespaces ? { namespaces: k.namespaces } : {}), ...(inScope ? { namespaceFilter: inScope } : {}), log: deps.log })
+    : undefined;
   const runtime = new KubePodRuntime({
     client,
     ...(k.namespaces ? { namespaces: k.namespaces } : {}),
@@ -320,8 +325,11 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
       if (!adapter) return;
       await adapter.start();
       stops.push(() => adapter.stop());
+      backfills?.start();
+      if (backfills) stops.push(() => backfills.stop());
       if (!k.leaderElect) {
         adapter.setLeading(true);
+        backfills?.setLeading(true);
         return;
       }
       const elector = new LeaderElector({
@@ -329,8 +337,14 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
         namespace: k.leaseNamespace ?? client.contextNamespace ?? 'default',
         name: `kontroler-controller${k.shard ? `-${k.shard}` : ''}`,
         identity: `${process.env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`,
-        onStartedLeading: () => adapter.setLeading(true),
-        onStoppedLeading: () => adapter.setLeading(false),
+        onStartedLeading: () => {
+          adapter.setLeading(true);
+          backfills?.setLeading(true);
+        },
+        onStoppedLeading: () => {
+          adapter.setLeading(false);
+          backfills?.setLeading(false);
+        },
         log: (m) => deps.log.info(m),
       });
       elector.start();

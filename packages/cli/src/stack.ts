@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { legacySecretVariables, messageOf } from '@kontroler/core';
-import { Controller, ControllerMetrics, Scheduler, WebhookSender, consoleLog, cron, envSecretResolver, runtimeReadsSecrets, startHealthServer } from '@kontroler/controller';
+import { BackfillReleaser, Controller, ControllerMetrics, Scheduler, WebhookSender, consoleLog, cron, envSecretResolver, runtimeReadsSecrets, startHealthServer } from '@kontroler/controller';
 import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, holdControllerId, migrate } from '@kontroler/store';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded/index.js';
@@ -134,6 +134,14 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     const scheduler = new Scheduler({ pool, cron, log, metrics });
     scheduler.start();
     cleanups.push(() => scheduler.stop());
+    // Backfills: the next fire times get runs as runs end (here, or on another controller: polled).
+    const releaser = new BackfillReleaser({ pool, log });
+    const unwatchEnds = controller.onRunEnded(() => releaser.kick());
+    releaser.start();
+    cleanups.push(async () => {
+      unwatchEnds();
+      await releaser.stop();
+    });
     if (kubeParts) await kubeParts.startControlPlane(() => scheduler.kick());
     const sender = new WebhookSender({ pool, log, metrics, policy: s.webhookPolicy, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) });
     sender.start();

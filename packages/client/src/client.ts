@@ -3,7 +3,7 @@
 // server's stable `code`.
 import type {
   ApiToken, ApplyResult, ApprovalDecision, ApprovalDecisionInput, Attempt, AuditEntry, AuthProviders, DagGrid, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
-  Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskStatus, User, ValidateResult, WebhookDelivery,
+  Backfill, BackfillCreated, BackfillDetail, BackfillInput, Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskStatus, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
 export interface ClientOptions {
@@ -37,6 +37,13 @@ export class ApiError extends Error {
 
 export type ResourceFormat = 'yaml' | 'json' | 'dsl';
 const CONTENT_TYPES: Record<ResourceFormat, string> = { yaml: 'application/yaml', json: 'application/json', dsl: 'text/x-kontroler-dsl' };
+
+export interface StartRunInput {
+  parameters?: Record<string, string>;
+  name?: string;
+  /** The run's logical time: RFC 3339 with an offset. */
+  logicalTime?: string;
+}
 
 export interface ListRunsQuery {
   namespace?: string;
@@ -248,14 +255,35 @@ export class KontrolerClient {
   }
 
   // runs
-  async startRun(namespace: string, dag: string, input: { parameters?: Record<string, string>; name?: string } = {}): Promise<Run> {
+  /** `logicalTime`: RFC 3339 with an offset, the run's logical time (KONTROLER_LOGICAL_TIME of its tasks). */
+  async startRun(namespace: string, dag: string, input: StartRunInput = {}): Promise<Run> {
     return (await this.startRunResult(namespace, dag, input)).run;
   }
   /** Like `startRun`, and says whether this call created the run (false: a run of that `name` existed). */
-  async startRunResult(namespace: string, dag: string, input: { parameters?: Record<string, string>; name?: string } = {}): Promise<{ run: Run; created: boolean }> {
+  async startRunResult(namespace: string, dag: string, input: StartRunInput = {}): Promise<{ run: Run; created: boolean }> {
     const res = await this.request('POST', `/api/v1/namespaces/${e(namespace)}/dags/${e(dag)}/runs`, { json: input });
     return { run: (await res.json()) as Run, created: res.status === 201 };
   }
+
+  // backfills
+  /** Creates a backfill (or, with `dryRun`, only answers its fire times). */
+  createBackfill(namespace: string, dag: string, input: BackfillInput): Promise<BackfillCreated> {
+    return this.json('POST', `/api/v1/namespaces/${e(namespace)}/dags/${e(dag)}/backfills`, { json: input });
+  }
+  /** Backfills newest first: of one DAG, or of every namespace the caller can see. */
+  listBackfills(q: { namespace?: string; dag?: string; cursor?: string; limit?: number } = {}): Promise<Page<Backfill>> {
+    if (q.namespace !== undefined && q.dag !== undefined) {
+      return this.json('GET', `/api/v1/namespaces/${e(q.namespace)}/dags/${e(q.dag)}/backfills${qs({ cursor: q.cursor, limit: q.limit })}`);
+    }
+    return this.json('GET', `/api/v1/backfills${qs(q)}`);
+  }
+  getBackfill(id: number): Promise<BackfillDetail> {
+    return this.json('GET', `/api/v1/backfills/${id}`);
+  }
+  cancelBackfill(id: number): Promise<Backfill> {
+    return this.json('POST', `/api/v1/backfills/${id}/cancel`, { json: {} });
+  }
+
   listRuns(q: ListRunsQuery = {}): Promise<Page<Run>> {
     return this.json('GET', `/api/v1/runs${qs({ ...q, status: q.status?.join(',') })}`);
   }

@@ -6,6 +6,10 @@ import type {
   ApprovalDecisionBody,
   ApprovalDecisionView,
   ApprovalView,
+  BackfillBody,
+  BackfillCreatedView,
+  BackfillDetailView,
+  BackfillView,
   AttemptView,
   AuditEntryView,
   AuthProvidersView,
@@ -70,6 +74,12 @@ export type DagVersion = Static<typeof DagVersionView>;
 /** A DAG's last runs × its tasks (GET …/dags/{name}/grid). */
 export type DagGrid = Static<typeof DagGridView>;
 export type AuditEntry = Static<typeof AuditEntryView>;
+/** A backfill with its progress (issue 18). */
+export type Backfill = Static<typeof BackfillView>;
+export type BackfillDetail = Static<typeof BackfillDetailView>;
+export type BackfillInput = Static<typeof BackfillBody>;
+/** What creating a backfill answers: its fire times (all of them on a dry run) and those skipped. */
+export type BackfillCreated = Static<typeof BackfillCreatedView>;
 
 /** A run as the live-update streams send it (GET /runs/{id}/events, GET /events). */
 export interface RunChangeEvent {

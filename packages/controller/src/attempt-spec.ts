@@ -1,4 +1,4 @@
-import { KontrolerError, findReferences, itemText, lookupEnvSecret, substitute, type DagDefinition, type ResolvedTask } from '@kontroler/core';
+import { KontrolerError, findReferences, formatLogicalTime, itemText, lookupEnvSecret, substitute, type DagDefinition, type ResolvedTask } from '@kontroler/core';
 import type { AttemptSpec, ResolvedInputs, RunContext, TaskState } from '@kontroler/engine';
 import type { RunRecord } from '@kontroler/store';
 
@@ -29,13 +29,27 @@ export function envSecretResolver(env: Readonly<Record<string, string | undefine
 /** For runtimes that read secrets themselves (Kubernetes pods): the controller reads none. */
 export const runtimeReadsSecrets: SecretResolver = () => ({ kind: 'runtime-reads' });
 
+/**
+ * A run's logical time and the schedule's fire before it, RFC 3339 in the time zone recorded with
+ * the run (`def`'s when none was: runs from before migration 13); absent when the run has none.
+ */
+export function logicalTimesOf(run: RunRecord, def?: Pick<DagDefinition, 'timezone'>): { logicalTime?: string; prevLogicalTime?: string } {
+  // (`== null`: records built by hand, e.g. in tests, may leave it out.)
+  if (run.scheduledFor == null) return {};
+  const tz = run.logicalTimezone ?? def?.timezone ?? 'UTC';
+  return {
+    logicalTime: formatLogicalTime(run.scheduledFor, tz),
+    ...(run.prevLogicalTime !== undefined ? { prevLogicalTime: formatLogicalTime(run.prevLogicalTime, tz) } : {}),
+  };
+}
+
 /** What references and conditions of the run see (the engine's DecideOptions.context). */
 export function runContext(run: RunRecord): RunContext {
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(run.parameters)) {
     if (!Object.hasOwn(run.secretRefs, k)) Object.defineProperty(params, k, { value: v, enumerable: true });
   }
-  return { runId: String(run.id), runName: run.name ?? String(run.id), params, secretParams: Object.keys(run.secretRefs), depth: run.depth ?? 0 };
+  return { runId: String(run.id), runName: run.name ?? String(run.id), params, secretParams: Object.keys(run.secretRefs), depth: run.depth ?? 0, ...logicalTimesOf(run) };
 }
 
 /** A dagRef task's child run parameters: its `dagRef.parameters`, with the values its attempt resolved. */
@@ -121,6 +135,11 @@ export function buildAttemptSpec(
     env.KONTROLER_ITEM = itemText(instance.item ?? null);
     env.KONTROLER_ITEM_INDEX = String(instance.index ?? 0);
   }
+  // The run's logical time (a scheduled or backfilled run, or one started with it) and the
+  // schedule's fire before it, so a task can process "its" interval.
+  const times = logicalTimesOf(run, def);
+  if (times.logicalTime !== undefined) env.KONTROLER_LOGICAL_TIME = times.logicalTime;
+  if (times.prevLogicalTime !== undefined) env.KONTROLER_PREV_LOGICAL_TIME = times.prevLogicalTime;
   return {
     runId: String(run.id),
     task: instance?.mapOf !== undefined ? instance.name : task.name,

@@ -23,6 +23,8 @@ export { SECRET_NOT_FOUND, buildAttemptSpec, envSecretResolver, runtimeReadsSecr
 export { webhookItems } from './webhook-payload.js';
 export { consoleLog, silentLog, type ControllerLog } from './log.js';
 export { Scheduler, type SchedulerOptions } from './scheduler.js';
+export { BackfillReleaser, type BackfillReleaserOptions } from './backfill-releaser.js';
+export { logicalTimesOf } from './attempt-spec.js';
 export { planFires, type CronFns, type SchedulePlan } from './plan-fires.js';
 export { cron } from './cron-fns.js';
 export { WebhookSender, signBody, type WebhookSenderOptions } from './webhook-sender.js';

@@ -1,7 +1,7 @@
 // Fires cron schedules: creates runs for due DAGs, honouring catch-up and concurrencyPolicy.
 // Several controllers may run it at once: the store hands each due DAG to one of them.
 import type { PoolLike, Queryable } from '@kontroler/store';
-import { activeRunIds, fireDueSchedules, nextScheduleDue, requestRun, startRun } from '@kontroler/store';
+import { activeRunIds, fireDueSchedules, nextScheduleDue, requestRun, scheduledRunName, startRun } from '@kontroler/store';
 import type { ControllerLog } from './log.js';
 import { planFires, type CronFns } from './plan-fires.js';
 import type { ControllerMetrics } from './metrics.js';
@@ -91,10 +91,8 @@ export class Scheduler {
   }
 }
 
-/** The name of the run a schedule starts for fire time `at`: one run per DAG and fire, even when two controllers fire. */
-export function scheduledRunName(dagName: string, at: number): string {
-  return `${dagName}-${Math.floor(at / 1000)}`;
-}
+/** The name of the run a schedule starts for fire time `at`: one run per DAG and fire, even when two controllers fire (the store's). */
+export { scheduledRunName };
 
 /** Starts the run of one fire (with the DAG's parameter defaults); false when it existed already. */
 async function fireOne(tx: Queryable, namespace: string, dagName: string, at: number): Promise<boolean> {

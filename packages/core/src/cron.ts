@@ -136,3 +136,28 @@ function cronMessage(e: unknown): string {
   const m = messageOf(e);
   return m.replace(/^CronPattern:\s*/, '');
 }
+
+/**
+ * The latest fire time strictly before `before` (the schedule's previous fire: a run's
+ * `prevLogicalTime`), or null when there is none. Throws VALIDATION_FAILED like `nextFireTimes`.
+ */
+export function previousFireTime(schedule: string, timezone: string, before: Date): Date | null {
+  // croner counts the reference's own second as "previous": step back so `before` itself is excluded.
+  const reference = new Date(Math.ceil(before.getTime() / 1000) * 1000 - 999);
+  const prev = compile(schedule, timezone).previousRuns(1, reference)[0];
+  return prev !== undefined && prev.getTime() < before.getTime() ? prev : null;
+}
+
+/**
+ * The fire times in `[from, to)`, oldest first, at most `max` of them; `more` tells that the range
+ * holds more than `max` (a backfill refuses such a range). Throws VALIDATION_FAILED like
+ * `nextFireTimes`.
+ */
+export function fireTimesInRange(schedule: string, timezone: string, from: Date, to: Date, max: number): { times: Date[]; more: boolean } {
+  if (max <= 0 || to.getTime() <= from.getTime()) return { times: [], more: false };
+  const cron = compile(schedule, timezone);
+  // nextRuns is strictly after its reference (to the second): start just before `from`.
+  const runs = cron.nextRuns(Math.floor(max) + 1, new Date(from.getTime() - 1000));
+  const inRange = runs.filter((d) => d.getTime() >= from.getTime() && d.getTime() < to.getTime());
+  return { times: inRange.slice(0, max), more: inRange.length > max };
+}

@@ -54,7 +54,9 @@ export {
 export { PURE_SHA256, sha256Hex, stableStringify, utf8Bytes, type Sha256 } from './hash.js';
 export {
   checkSchedule,
+  fireTimesInRange,
   isValidTimezone,
+  previousFireTime,
   missedFireTimes,
   nextFireTimes,
   SCHEDULE_DESCRIPTORS,
@@ -73,6 +75,7 @@ export {
 } from './params.js';
 export { backoffMs, isConnectionError, isRetryable, retryKind, type BackoffPolicy, type RetryKind } from './retryable.js';
 export { DATA_FLOW_LIMITS } from './data-flow-limits.js';
+export { formatLogicalTime, parseLogicalTime, LOGICAL_TIME_MAX_LENGTH, type LogicalTimeParse } from './logical-time.js';
 export { findReferences, substitute, itemText, type Reference, type ReferenceMatch, type ReferenceValues, type Substitution } from './references.js';
 export { checkCondition, evaluateCondition, type ConditionContext, type ConditionResult, type ConditionTask } from './condition.js';
 export { decodeOutputNames } from './output-names.js';

@@ -1,5 +1,5 @@
 // References in task fields: `{{params.NAME}}`, `{{tasks.TASK.outputs.NAME}}`, `{{run.id}}`,
-// `{{run.name}}`, `{{item}}` and `{{item.KEY}}`. Pure: finding them (for validation) and
+// `{{run.name}}`, `{{run.logicalTime}}`, `{{run.prevLogicalTime}}`, `{{item}}` and `{{item.KEY}}`. Pure: finding them (for validation) and
 // substituting them (when an attempt is created). Only these roots are references; any other
 // `{{...}}` text is left as it is (the Go project's resources never use `{{`).
 import type { JsonValue } from './spec.js';
@@ -7,8 +7,12 @@ import type { JsonValue } from './spec.js';
 export type Reference =
   | { readonly kind: 'param'; readonly name: string }
   | { readonly kind: 'output'; readonly task: string; readonly output: string }
-  | { readonly kind: 'run'; readonly field: 'id' | 'name' }
+  | { readonly kind: 'run'; readonly field: RunField }
   | { readonly kind: 'item'; readonly key?: string };
+
+/** The fields of `{{run.FIELD}}`. */
+export type RunField = 'id' | 'name' | 'logicalTime' | 'prevLogicalTime';
+const RUN_FIELDS: readonly RunField[] = ['id', 'name', 'logicalTime', 'prevLogicalTime'];
 
 export interface ReferenceMatch {
   /** The whole `{{...}}` text. */
@@ -42,8 +46,10 @@ function parseReference(root: string, rest: string): { ref: Reference } | { erro
       const name = rest.startsWith('.') ? rest.slice(1) : '';
       return NAME.test(name) ? { ref: { kind: 'param', name } } : { error: 'write {{params.NAME}}' };
     }
-    case 'run':
-      return rest === '.id' || rest === '.name' ? { ref: { kind: 'run', field: rest === '.id' ? 'id' : 'name' } } : { error: 'write {{run.id}} or {{run.name}}' };
+    case 'run': {
+      const field = RUN_FIELDS.find((f) => rest === `.${f}`);
+      return field ? { ref: { kind: 'run', field } } : { error: 'write {{run.id}}, {{run.name}}, {{run.logicalTime}} or {{run.prevLogicalTime}}' };
+    }
     case 'item': {
       if (rest === '') return { ref: { kind: 'item' } };
       const key = rest.startsWith('.') ? rest.slice(1) : '';
@@ -66,7 +72,8 @@ export interface ReferenceValues {
   readonly params?: Readonly<Record<string, string>>;
   /** The value of an upstream task's output (a mapped task's: the JSON array of its instances' values). */
   readonly output?: (task: string, output: string) => string | undefined;
-  readonly run?: { readonly id: string; readonly name: string };
+  /** The run's identity; a logical time only when the run has one (a scheduled or backfilled run, or one given it). */
+  readonly run?: { readonly id: string; readonly name: string; readonly logicalTime?: string; readonly prevLogicalTime?: string };
   /** The item of a mapped task's instance (`hasItem` false outside a mapped task). */
   readonly hasItem?: boolean;
   readonly item?: JsonValue;

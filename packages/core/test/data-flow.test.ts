@@ -19,7 +19,7 @@ describe('references', () => {
       { kind: 'item' },
       { kind: 'item', key: 'k' },
       'write {{tasks.TASK.outputs.NAME}}',
-      'write {{run.id}} or {{run.name}}',
+      'write {{run.id}}, {{run.name}}, {{run.logicalTime}} or {{run.prevLogicalTime}}',
     ]);
     assert.deepEqual(findReferences('no braces'), []);
   });

@@ -7,6 +7,17 @@ import type { ResolvedInputs, TaskState } from './state.js';
 import { instanceName, isTerminalTask, lastAttempt } from './state.js';
 import { isMapped, reduceOutput } from './map.js';
 
+// The run's logical times (issue 18) belong to RunContext; they are declared here, by module
+// augmentation, so that decide.ts (another change's hot path) stays as it is.
+declare module './decide.js' {
+  interface RunContext {
+    /** The fire time the run stands for, RFC 3339 in the DAG's time zone (`{{run.logicalTime}}`); absent when it has none. */
+    readonly logicalTime?: string;
+    /** The schedule's fire time before it (`{{run.prevLogicalTime}}`). */
+    readonly prevLogicalTime?: string;
+  }
+}
+
 /** How the engine sees the run's tasks while deciding. */
 export type TaskView = (name: string) => TaskState | undefined;
 
@@ -90,7 +101,17 @@ function mapped(t: TaskState, view: TaskView): Reduced {
 
 function referenceValues(view: TaskView, ctx: RunContext | undefined, t?: TaskState): ReferenceValues {
   return {
-    ...(ctx ? { params: ctx.params, run: { id: ctx.runId, name: ctx.runName } } : {}),
+    ...(ctx
+      ? {
+          params: ctx.params,
+          run: {
+            id: ctx.runId,
+            name: ctx.runName,
+            ...(ctx.logicalTime !== undefined ? { logicalTime: ctx.logicalTime } : {}),
+            ...(ctx.prevLogicalTime !== undefined ? { prevLogicalTime: ctx.prevLogicalTime } : {}),
+          },
+        }
+      : {}),
     ...(t?.mapOf !== undefined ? { hasItem: true, item: t.item ?? null } : {}),
     output: (task, output) => outputOf(view(task), output, view),
   };
@@ -111,6 +132,10 @@ function unresolvedReason(text: string, view: TaskView, ctx: RunContext | undefi
     why = 'no value (the run has no such parameter)';
   } else if (ref?.kind === 'run' && !ctx) {
     why = 'no value (no run context)';
+  } else if (ref?.kind === 'run' && (ref.field === 'logicalTime' || ref.field === 'prevLogicalTime')) {
+    why = ref.field === 'logicalTime'
+      ? 'no value (the run has no logical time: only scheduled and backfilled runs, or runs started with one, have it)'
+      : 'no value (the run has no previous logical time: it has no logical time, or its schedule fired never before it)';
   } else if (ref?.kind === 'item') {
     why = 'no value ({{item}} exists only in a mapped task)';
   }

@@ -3,6 +3,7 @@
 // run by @kontroler/runtime-kube.
 export { crdManifests, shapeToSchema, API_VERSION as CRD_API_VERSION, CRD_GROUP, CRD_VERSION, DAGRUN_SPEC_IMMUTABLE } from './crd/crd-schema.js';
 export { CrdAdapter, DAGRUN_FINALIZE_RECHECK_MS, runPhaseEvents, type CrdAdapterOptions, type CrdAdapterCounters, type AdapterLog } from './crd/crd-adapter.js';
+export { BackfillAdapter, backfillObjectStatus, type BackfillAdapterOptions } from './crd/backfill-adapter.js';
 export { WorkQueue, retryBackoffMs, QUEUE_RETRY_BASE_MS, QUEUE_RETRY_MAX_MS } from './crd/work-queue.js';
 export { dagRunObjectFor, dagRunNameFor, storedStatus, invalidStatus, failedRunStatus, statusDiffers, toResource, runIdOf, runEnded, dagRunSettled, RUN_ID_ANNOTATION, PURGE_ANNOTATION, DAGRUN_FINALIZER, type CustomObject } from './crd/crd-objects.js';
 export {

@@ -33,6 +33,7 @@ import { runRoutes } from './routes/runs.js';
 import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { backfillRoutes } from './routes/backfills.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { uiRoutes } from './routes/ui.js';
 import { userRoutes } from './routes/users.js';
@@ -83,6 +84,7 @@ export function routeTable(openapi: () => unknown, config: ServerConfig): AnyRou
     ...logRoutes(),
     ...eventRoutes(),
     ...triggerRoutes(),
+    ...backfillRoutes(),
     ...statsRoutes(),
     ...uiRoutes(config.uiDir),
   ];

@@ -1,9 +1,21 @@
 // Store records → API JSON (times as ISO 8601 strings, secrets never included).
 import type { ApiTokenRecord, AttemptRecord, DagRecord, GraphSummary, RunIndex, RunRecord, RunTaskRecord, TaskBrief, TaskCounts, UserRecord, WebhookDelivery } from '@kontroler/store';
 import type { AttemptState } from '@kontroler/engine';
+import { formatLogicalTime } from '@kontroler/core';
 
 export function iso(ms: number | null | undefined): string | null {
   return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** A run's logical times as its tasks see them (RFC 3339 in the DAG's time zone), null when it has none. */
+export function logicalTimeView(r: RunRecord): { logicalTime: string | null; prevLogicalTime: string | null; timezone?: string } {
+  if (r.scheduledFor === null) return { logicalTime: null, prevLogicalTime: null };
+  const tz = r.logicalTimezone ?? 'UTC';
+  return {
+    logicalTime: formatLogicalTime(r.scheduledFor, tz),
+    prevLogicalTime: r.prevLogicalTime !== undefined ? formatLogicalTime(r.prevLogicalTime, tz) : null,
+    timezone: tz,
+  };
 }
 
 export function runSummary(r: RunRecord, taskCounts?: Record<string, number>) {
@@ -20,6 +32,8 @@ export function runSummary(r: RunRecord, taskCounts?: Record<string, number>) {
     cancelRequested: r.cancelRequested,
     requested: r.requested,
     scheduledFor: iso(r.scheduledFor),
+    ...logicalTimeView(r),
+    ...(r.backfillId !== undefined ? { backfillId: r.backfillId } : {}),
     createdAt: iso(r.createdAt),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),

@@ -1,7 +1,7 @@
 // Applying resources and starting runs: the operations every front door shares (DAG folder,
 // REST API, CRD adapter, CLI).
 import type { DagDefinition, DagResource, DagSpec, DagTaskResource, FieldError, KontrolerResource, TaskBodySpec } from '@kontroler/core';
-import { DEFAULT_NAMESPACE, KontrolerError, dagTaskSpecHash, resolveDag, resolveRunParameters, specHash, validateDagTask } from '@kontroler/core';
+import { DEFAULT_NAMESPACE, KontrolerError, dagTaskSpecHash, resolveDag, previousFireTime, resolveRunParameters, specHash, validateDagTask } from '@kontroler/core';
 import type { PoolLike, Queryable } from './db.js';
 import { getDagTaskVersion, getDagVersion, saveDag, saveDagTask, type DagSettings, type JsonText } from './dags.js';
 import type { DagRecord, RunRecord, RunTrigger } from './records.js';
@@ -131,8 +131,14 @@ export interface StartRunInput {
   /** Unique per namespace; makes the call idempotent (a DagRun's name, a schedule's `<dag>-<unix time>`). */
   name?: string;
   trigger: RunTrigger;
-  /** The cron fire time a scheduled run stands for (epoch ms). */
+  /**
+   * The run's logical time (epoch ms): the cron fire time a scheduled or backfilled run stands for,
+   * or one a manual start was given. The run also records the schedule's fire time before it (when
+   * the DAG has a schedule) and the DAG's time zone, in which its tasks see both.
+   */
   scheduledFor?: number;
+  /** The backfill creating the run. */
+  backfillId?: number;
   /** A child run (dagRef, trigger `child`): the parent attempt starting it (idempotent per attempt) and its depth. */
   parent?: { runId: number; task: string; attempt: number };
   depth?: number;
@@ -164,7 +170,14 @@ export async function startRun(pool: Queryable, input: StartRunInput): Promise<{
     secretRefs: p.secretRefs,
     taskRows: taskRowsOf(v.definition),
     ...(input.name ? { name: input.name } : {}),
-    ...(input.scheduledFor !== undefined ? { scheduledFor: input.scheduledFor } : {}),
+    ...(input.scheduledFor !== undefined ? logicalTimes(v.definition, input.scheduledFor) : {}),
+    ...(input.backfillId !== undefined ? { backfillId: input.backfillId } : {}),
     ...(input.parent ? { parent: input.parent, depth: input.depth ?? 1 } : {}),
   });
+}
+
+/** A run's logical time, the schedule's fire before it (when the DAG has a schedule) and the DAG's time zone. */
+function logicalTimes(def: DagDefinition, at: number): { scheduledFor: number; prevLogicalTime?: number; logicalTimezone: string } {
+  const prev = def.schedule ? previousFireTime(def.schedule, def.timezone, new Date(at)) : null;
+  return { scheduledFor: at, logicalTimezone: def.timezone, ...(prev ? { prevLogicalTime: prev.getTime() } : {}) };
 }

@@ -38,3 +38,5 @@ export * from './controller-lock.js';
 export { backoffDelay, RECONNECT_BACKOFF, type Backoff } from './backoff.js';
 export * from './trigger-deliveries.js';
 export * from './approvals.js';
+export * from './backfills.js';
+export { scheduledRunName } from './run-names.js';

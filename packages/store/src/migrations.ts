@@ -424,4 +424,47 @@ create index task_states_instances on task_states (run_id, map_of, position) whe
 alter table runs add column kube_object_uid text;
 `,
   },
+  {
+    version: 13,
+    name: 'logical-time-backfills',
+    sql: `
+-- Logical time (issue 18): a run's scheduled_for is the fire time it stands for (its logical time);
+-- the schedule's fire time before it and the DAG version's time zone, in which tasks see both.
+alter table runs add column prev_logical_time timestamptz, add column logical_timezone text,
+  add column backfill_id bigint;
+-- A backfill: one run per fire time of a DAG's schedule in [from_time, to_time), at most
+-- max_active of them pending or running at once. status: running | succeeded | failed | canceled.
+create table backfills (
+  id          bigserial primary key,
+  dag_id      bigint not null references dags(id) on delete cascade,
+  namespace   text not null,
+  dag_name    text not null,
+  from_time   timestamptz not null,
+  to_time     timestamptz not null,
+  max_active  int not null,
+  reverse     boolean not null default false,
+  created_by  text not null,
+  status      text not null default 'running',
+  error       text,
+  created_at  timestamptz not null default now(),
+  finished_at timestamptz,
+  -- The Backfill object that asked for it (Kubernetes mode): one backfill per object.
+  kube_object_uid text unique
+);
+create index backfills_by_dag on backfills (namespace, dag_name, id desc);
+create index backfills_running on backfills (id) where status = 'running';
+-- Its fire times. A fire without a run is pending: its run is created when the backfill has room
+-- (lazily, by whichever process releases it). skipped: a run of the DAG for that time existed.
+create table backfill_fires (
+  backfill_id bigint not null references backfills(id) on delete cascade,
+  fire_at     timestamptz not null,
+  released_at timestamptz,
+  run_id      bigint references runs(id) on delete set null,
+  skipped     boolean not null default false,
+  primary key (backfill_id, fire_at)
+);
+create index backfill_fires_pending on backfill_fires (backfill_id, fire_at) where released_at is null;
+create index runs_by_backfill on runs (backfill_id, status) where backfill_id is not null;
+`,
+  },
 ];

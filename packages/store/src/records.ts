@@ -40,7 +40,7 @@ export interface DagTaskVersionRecord {
   createdAt: number;
 }
 
-export type RunTrigger = 'manual' | 'schedule' | 'api' | 'crd' | 'webhook' | 'retry' | 'child';
+export type RunTrigger = 'manual' | 'schedule' | 'api' | 'crd' | 'webhook' | 'retry' | 'child' | 'backfill';
 
 export interface RunRecord {
   id: number;
@@ -51,7 +51,14 @@ export interface RunRecord {
   name: string | null;
   status: RunStatus;
   trigger: RunTrigger;
+  /** The fire time the run stands for: its logical time (a scheduled or backfilled run, or one given it). */
   scheduledFor: number | null;
+  /** The schedule's fire time before `scheduledFor` (read where the query selects it). */
+  prevLogicalTime?: number;
+  /** The time zone tasks see the logical times in (the DAG version's; read where the query selects it). */
+  logicalTimezone?: string;
+  /** The backfill that created the run (read where the query selects it). */
+  backfillId?: number;
   parameters: Record<string, string>;
   secretRefs: Record<string, string>;
   cancelRequested: boolean;
@@ -120,7 +127,7 @@ export function dagFromRow(r: DagsRow): DagRecord {
   };
 }
 
-export function runFromRow(r: RunRow & Partial<Pick<RunsRow, 'outputs' | 'parent_run_id' | 'parent_task' | 'parent_attempt' | 'depth'>>): RunRecord {
+export function runFromRow(r: RunRow & Partial<Pick<RunsRow, 'outputs' | 'parent_run_id' | 'parent_task' | 'parent_attempt' | 'depth' | 'prev_logical_time' | 'logical_timezone' | 'backfill_id'>>): RunRecord {
   return {
     id: r.id,
     dagId: r.dag_id,
@@ -131,6 +138,9 @@ export function runFromRow(r: RunRow & Partial<Pick<RunsRow, 'outputs' | 'parent
     status: r.status,
     trigger: r.trigger,
     scheduledFor: ms(r.scheduled_for),
+    ...(r.prev_logical_time ? { prevLogicalTime: r.prev_logical_time.getTime() } : {}),
+    ...(r.logical_timezone ? { logicalTimezone: r.logical_timezone } : {}),
+    ...(r.backfill_id !== null && r.backfill_id !== undefined ? { backfillId: Number(r.backfill_id) } : {}),
     parameters: r.parameters ?? {},
     secretRefs: r.secret_refs ?? {},
     cancelRequested: r.cancel_requested,

@@ -58,10 +58,14 @@ export interface RunsRow {
   parent_attempt: number | null;
   depth: number;
   outputs: Record<string, string> | null;
+  /** Migration 16: the schedule's fire time before scheduled_for, the time zone of both, the backfill that made the run. */
+  prev_logical_time: Date | null;
+  logical_timezone: string | null;
+  backfill_id: number | null;
 }
 
 /** The columns of `runs` a RunRecord is made of (what run listings select). */
-export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'kube_object_uid' | 'host' | 'task_counts' | 'parent_run_id' | 'parent_task' | 'parent_attempt' | 'depth' | 'outputs'>;
+export type RunRow = Omit<RunsRow, 'updated_at' | 'kube_object' | 'kube_object_uid' | 'host' | 'task_counts' | 'parent_run_id' | 'parent_task' | 'parent_attempt' | 'depth' | 'outputs' | 'prev_logical_time' | 'logical_timezone' | 'backfill_id'>;
 
 /** `attempts` (migrations 1, 6: log_received, log_line). */
 export interface AttemptsRow {

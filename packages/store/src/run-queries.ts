@@ -17,7 +17,7 @@ export const PAGE_MAX_LIMIT = 500;
 
 const RUN_LIST_COLUMNS = `id, dag_id, dag_version, namespace, dag_name, name, status, trigger, scheduled_for, parameters,
   '{}'::jsonb as secret_refs, cancel_requested, requested, owner, lease_expires_at, created_at, started_at, finished_at,
-  parent_run_id, parent_task, parent_attempt, depth`;
+  parent_run_id, parent_task, parent_attempt, depth, prev_logical_time, logical_timezone, backfill_id`;
 
 /** The inner query of a run page: one row more than `limit`, to tell whether more follow. */
 function runPage(q: RunPageQuery): { text: string; args: unknown[]; limit: number } {

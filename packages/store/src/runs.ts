@@ -17,7 +17,13 @@ export interface CreateRunInput {
   /** Unique per namespace when given (a DagRun's name); a second create with it returns the first. */
   name?: string;
   trigger: RunTrigger;
+  /** The run's logical time (epoch ms): the fire time it stands for. */
   scheduledFor?: number;
+  /** The schedule's fire time before it, and the time zone tasks see both in. */
+  prevLogicalTime?: number;
+  logicalTimezone?: string;
+  /** The backfill creating the run. */
+  backfillId?: number;
   parameters: Record<string, string>;
   secretRefs?: Record<string, string>;
   /**
@@ -41,8 +47,8 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
   const { rows } = await db.query<RunsRow>(
     `with r as (
        insert into runs (dag_id, dag_version, namespace, dag_name, name, trigger, scheduled_for, parameters, secret_refs, task_counts,
-                         parent_run_id, parent_task, parent_attempt, depth)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, jsonb_build_object('pending', cardinality($10::text[])), $12, $13, $14, $15)
+                         parent_run_id, parent_task, parent_attempt, depth, prev_logical_time, logical_timezone, backfill_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, jsonb_build_object('pending', cardinality($10::text[])), $12, $13, $14, $15, $16, $17, $18)
        on conflict ${input.parent ? '(parent_run_id, parent_task, parent_attempt) where parent_run_id is not null' : '(namespace, name) where name is not null'} do nothing
        returning *),
      ts as (
@@ -69,6 +75,9 @@ export async function createRun(db: Queryable, input: CreateRunInput): Promise<{
       input.parent?.task ?? null,
       input.parent?.attempt ?? null,
       input.depth ?? 0,
+      input.prevLogicalTime === undefined ? null : new Date(input.prevLogicalTime),
+      input.logicalTimezone ?? null,
+      input.backfillId ?? null,
     ],
   );
   if (rows[0]) {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { register as registerApply } from './apply.js';
 import { register as registerApprove } from './approve.js';
 import { register as registerAuth } from './auth.js';
+import { register as registerBackfill } from './backfill.js';
 import { register as registerGet } from './get.js';
 import { register as registerLogs } from './logs.js';
 import { register as registerOutputs } from './outputs.js';
@@ -19,6 +20,7 @@ export const REMOTE_GROUPS: ReadonlyArray<(program: Command) => void> = [
   registerGet,
   registerRun,
   registerRuns,
+  registerBackfill,
   registerLogs,
   registerOutputs,
   registerApprove,

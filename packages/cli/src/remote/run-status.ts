@@ -103,6 +103,7 @@ function tableSink(): TaskSink {
       const params = Object.keys(r.parameters);
       return [
         `run ${r.id}  ${r.namespace}/${r.dag} v${r.dagVersion}  ${r.status}  (${r.trigger}, created ${when(Date.parse(r.createdAt))})`,
+        ...(r.logicalTime ? [`logical time: ${r.logicalTime}${r.prevLogicalTime ? ` (previous: ${r.prevLogicalTime})` : ''}${r.backfillId !== undefined ? `, backfill ${r.backfillId}` : ''}`] : []),
         ...(r.parent ? [`child run of run ${r.parent.runId} (task ${r.parent.task}, attempt ${r.parent.attempt})`] : []),
         ...(params.length > 0 ? [`parameters: ${params.map((p) => `${p}=${r.parameters[p]}`).join(' ')}`] : []),
         ...(r.outputs && Object.keys(r.outputs).length > 0 ? [`outputs: ${outputsSummary(r.outputs, 200) ?? ''}`] : []),

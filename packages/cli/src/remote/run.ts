@@ -1,6 +1,6 @@
 // kontroler run DAG [--param K=V] [--wait] / cancel / retry / rerun — through the API (a server, or the local instance).
 import type { Command } from 'commander';
-import { DEFAULT_NAMESPACE } from '@kontroler/core';
+import { DEFAULT_NAMESPACE, parseLogicalTime } from '@kontroler/core';
 import { collect, parseParams } from '../shared/params.js';
 import type { KontrolerClient, RunDetail, RunTask, TaskStatus } from '@kontroler/client';
 import { connect, withConn, type ConnOptions } from './connection.js';
@@ -125,11 +125,20 @@ export function register(program: Command): void {
       .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
       .option('-p, --param <NAME=VALUE>', 'override a parameter (repeatable)', collect, [])
       .option('--name <name>', 'run name (idempotent: a second run with the same name is not started)')
+      .option('--logical-time <time>', 'the run\'s logical time (RFC 3339 with an offset, e.g. 2026-01-31T00:00:00Z): its tasks get KONTROLER_LOGICAL_TIME')
       .option('-w, --wait', 'wait for the run to end, showing progress; exit code = outcome (0 ok, 2 failed, 3 canceled)'),
-  ).action(async (dag: string, o: ConnOptions & { namespace: string; param: string[]; name?: string; wait?: boolean }) => {
+  ).action(async (dag: string, o: ConnOptions & { namespace: string; param: string[]; name?: string; logicalTime?: string; wait?: boolean }) => {
+    if (o.logicalTime !== undefined) {
+      const t = parseLogicalTime(o.logicalTime);
+      if (!t.ok) throw new Error(`--logical-time: ${t.message}`);
+    }
     const { client } = await connect(o);
     const table = format(o) === 'table';
-    const { run, created } = await client.startRunResult(o.namespace, dag, { parameters: parseParams(o.param), ...(o.name ? { name: o.name } : {}) });
+    const { run, created } = await client.startRunResult(o.namespace, dag, {
+      parameters: parseParams(o.param),
+      ...(o.name ? { name: o.name } : {}),
+      ...(o.logicalTime !== undefined ? { logicalTime: o.logicalTime } : {}),
+    });
     const head = `${created ? 'started' : 'exists:'} run ${run.id} of ${run.namespace}/${run.dag} (version ${run.dagVersion})`;
     if (!o.wait) {
       if (table) console.log(head);

@@ -5,6 +5,7 @@
 import { DAG_RUN_SPEC_SHAPE, DAG_SPEC_SHAPE, DAG_TASK_SPEC_SHAPE, type Shape } from '@kontroler/core';
 import { CRD_API_VERSION, CRD_VERSION, GROUP } from '@kontroler/runtime-kube';
 import { DAGRUN_STATUS_DETAIL_MAX_TASKS, DAGRUN_STATUS_LIST_CAP } from './dagrun-status.js';
+import { BACKFILL_DESCRIPTIONS, BACKFILL_SPEC_IMMUTABLE, BACKFILL_SPEC_SHAPE, BACKFILL_STATUS } from './backfill-schema.js';
 
 export { CRD_VERSION };
 export const CRD_GROUP = GROUP;
@@ -65,7 +66,7 @@ const DESCRIPTIONS: Record<string, string> = {
 };
 
 function describe(path: string, schema: JsonSchema): JsonSchema {
-  const d = DESCRIPTIONS[path];
+  const d = DESCRIPTIONS[path] ?? BACKFILL_DESCRIPTIONS[path];
   return d ? { description: d, ...schema } : schema;
 }
 
@@ -273,9 +274,26 @@ const KINDS: KindDef[] = [
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
   },
+  {
+    kind: 'Backfill',
+    plural: 'backfills',
+    shortNames: ['kbf'],
+    spec: BACKFILL_SPEC_SHAPE,
+    status: BACKFILL_STATUS,
+    immutableSpec: BACKFILL_SPEC_IMMUTABLE,
+    columns: [
+      { name: 'DAG', type: 'string', jsonPath: '.spec.dagName' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Progress', type: 'string', jsonPath: '.status.progress' },
+      { name: 'Running', type: 'integer', jsonPath: '.status.running' },
+      { name: 'Failed', type: 'integer', jsonPath: '.status.failed', priority: 1 },
+      { name: 'Backfill', type: 'integer', jsonPath: '.status.backfillId', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+  },
 ];
 
-/** The three CustomResourceDefinitions, as objects ready to apply. */
+/** The CustomResourceDefinitions (DAG, DagRun, DagTask, Backfill), as objects ready to apply. */
 export function crdManifests(): JsonSchema[] {
   return KINDS.map((k) => ({
     apiVersion: 'apiextensions.k8s.io/v1',

@@ -1,6 +1,7 @@
 // Runs: start (only through the store's `startRun`), list, get with task counts and graph, page
 // through a run's tasks, cancel, retry, re-run, attempts, webhook delivery history.
 import { Type } from '@sinclair/typebox';
+import { LOGICAL_TIME_MAX_LENGTH, parseLogicalTime } from '@kontroler/core';
 import { TASK_STATUSES, type RunStatus, type TaskStatus } from '@kontroler/engine';
 import {
   GRAPH_MAX_NODES, RUN_TASKS_DEFAULT_LIMIT, RUN_TASKS_MAX_LIMIT, TASK_PREFIX_MAX_LENGTH, getAttempt, getRun, getRunOverview, getRunTask, listAttempts,
@@ -18,6 +19,7 @@ const StartBody = Type.Object(
   {
     parameters: Type.Optional(Parameters),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', description: 'Unique per namespace: repeating a start with the same name returns the first run' })),
+    logicalTime: Type.Optional(Type.String({ minLength: 1, maxLength: LOGICAL_TIME_MAX_LENGTH, description: 'The run\'s logical time (RFC 3339 with an offset): tasks get it as KONTROLER_LOGICAL_TIME and {{run.logicalTime}}' })),
   },
   { additionalProperties: false },
 );
@@ -66,11 +68,14 @@ export function runRoutes(): AnyRoute[] {
       schema: { params: NsNameParams, body: Type.Optional(StartBody), response: { 201: RunSummary, 200: RunSummary } },
       async handler(c) {
         const body = c.body ?? {};
+        const logical = body.logicalTime !== undefined ? parseLogicalTime(body.logicalTime) : undefined;
+        if (logical && !logical.ok) throw apiError('VALIDATION_FAILED', `logicalTime: ${logical.message}`, [{ path: 'body.logicalTime', message: logical.message }]);
         const { run, created } = await startRun(c.ctx.pool, {
           namespace: c.params.ns,
           dagName: c.params.name,
           parameters: body.parameters ?? {},
           ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(logical?.ok ? { scheduledFor: logical.ms } : {}),
           trigger: 'api',
         });
         c.audit({ dag: c.params.name, runId: run.id, parameters: Object.keys(body.parameters ?? {}) });

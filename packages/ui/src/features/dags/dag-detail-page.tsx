@@ -11,6 +11,7 @@ import { dagToYaml, docFromSpec } from '../editor/model.js';
 import { GraphView } from '../graph/graph-view.js';
 import { graphFromTasks } from '../graph/model.js';
 import { sparklinePoints, successTrend } from '../stats/series.js';
+import { BackfillSection } from './backfill-section.js';
 import { RunDialog } from './run-dialog.js';
 import { DagGridView } from './dag-grid.js';
 import { VersionDiff } from './version-diff.js';
@@ -91,6 +92,7 @@ export function DagDetailPage() {
         <span>updated {formatRelative(d.updatedAt, now)}</span>
         <span>{tasks.length} tasks</span>
       </div>
+      {d.schedule ? <BackfillSection ns={ns} name={name} editable={editable} /> : null}
       <div className="tabs" role="tablist">
         {(['graph', 'grid', 'yaml', 'versions', 'runs'] as const).map((t) => (
           <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
