@@ -4,7 +4,7 @@
 // way back to its mapped task. An approval task runs no process: its panel shows what it asks and
 // the decision form (approvals/approval-section.tsx), and its attempt has no log. A dagRef task
 // runs a child run of another DAG: its panel links to the child run (its attempts' logs are there).
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import type { RunTask } from '@kontroler/client';
 import { formatDuration, formatTimestamp, formatBytes } from '../../lib/format.js';
@@ -122,8 +122,15 @@ export function TaskPanel({ runId, namespace, task, subDag, editable, onChanged,
 }
 
 function AttemptsTable({ task, chosen, onAttempt, now }: { task: RunTask; chosen: number | undefined; onAttempt: (n: number) => void; now: number }) {
+  const box = useRef<HTMLDivElement>(null);
+  // The chosen attempt's row stays in view (a retry's new attempt is chosen at the bottom).
+  useEffect(() => {
+    const c = box.current;
+    const row = c?.querySelector<HTMLElement>('tr.sel');
+    if (c && row) scrollRowIntoView(c, row);
+  }, [chosen, task.attempts.length]);
   return (
-    <div style={{ maxHeight: 170, overflow: 'auto', borderBottom: '1px solid var(--border)' }}>
+    <div ref={box} data-testid="attempts-box" style={{ maxHeight: 170, overflow: 'auto', borderBottom: '1px solid var(--border)' }}>
       {task.attempts.length === 0 ? (
         <div className="muted" style={{ padding: '10px 14px' }}>
           No attempt yet.
@@ -167,6 +174,15 @@ function AttemptsTable({ task, chosen, onAttempt, now }: { task: RunTask; chosen
       )}
     </div>
   );
+}
+
+/** Scrolls `box` (not the page) so `row` is visible below the table's sticky header. */
+function scrollRowIntoView(box: HTMLElement, row: HTMLElement): void {
+  const head = box.querySelector('thead')?.getBoundingClientRect().height ?? 0;
+  const b = box.getBoundingClientRect();
+  const r = row.getBoundingClientRect();
+  if (r.top < b.top + head) box.scrollTop -= b.top + head - r.top;
+  else if (r.bottom > b.bottom) box.scrollTop += r.bottom - b.bottom;
 }
 
 /** Esc closes the panel, as the `?` help says: not while a dialog is open or a field has the keys. */
