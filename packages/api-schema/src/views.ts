@@ -136,7 +136,7 @@ export const RunSummary = Type.Object(
     parameters: Type.Record(Type.String(), Type.String()),
     secretParameters: Type.Array(Type.String()),
     cancelRequested: Type.Boolean(),
-    requested: Nullable(Type.Union([Type.Literal('cancel'), Type.Literal('retry')])),
+    requested: Nullable(Type.Union([Type.Literal('cancel'), Type.Literal('retry'), Type.Literal('tasks')], { description: "A request the controller has yet to carry out: cancel, retry, or 'tasks' (task actions: POST /runs/{id}/tasks/{task}/retry or /mark)" })),
     createdAt: Timestamp,
     startedAt: Nullable(Timestamp),
     finishedAt: Nullable(Timestamp),
@@ -194,6 +194,30 @@ export const ApprovalDecisionBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The body of POST /runs/{id}/tasks/{task}/retry. */
+export const TaskRetryBody = Type.Object(
+  { downstream: Type.Optional(Type.Boolean({ description: 'Also run again every finished task after it (through runAfter); default false' })) },
+  { additionalProperties: false },
+);
+
+/** The body of POST /runs/{id}/tasks/{task}/mark. */
+export const TaskMarkBody = Type.Object(
+  { status: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')], { description: 'The outcome the task gets' }) },
+  { additionalProperties: false },
+);
+
+/** A task action as recorded for the run's controller (202: it carries it out). */
+export const TaskRequestView = Type.Object({
+  id: Type.Integer(),
+  runId: Type.Integer(),
+  task: Type.String(),
+  action: Type.Union([Type.Literal('retry'), Type.Literal('mark')]),
+  downstream: Type.Optional(Type.Boolean()),
+  status: Type.Optional(Type.Union([Type.Literal('succeeded'), Type.Literal('failed')])),
+  by: Type.String(),
+  at: Timestamp,
+});
 
 export const ApprovalView = Type.Object(
   {

@@ -3,7 +3,7 @@
 // server's stable `code`.
 import type {
   ApiToken, ApplyResult, ApprovalDecision, ApprovalDecisionInput, Attempt, AuditEntry, AuthProviders, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
-  Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskStatus, User, ValidateResult, WebhookDelivery,
+  Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskRequest, TaskStatus, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
 export interface ClientOptions {
@@ -308,6 +308,24 @@ export class KontrolerClient {
   /** Rejects a task that waits for a decision (the task fails, not retried); refusals as `approveTask`. */
   rejectTask(id: number, task: string, input: ApprovalDecisionInput = {}): Promise<ApprovalDecision> {
     return this.json('POST', `/api/v1/runs/${id}/tasks/${e(task)}/reject`, { json: input });
+  }
+  /**
+   * Runs a finished task of a run again (`downstream`: with every finished task after it); a
+   * finished run runs again. Needs the editor role in the run's namespace. Resolves once recorded
+   * (202: the run's controller carries it out). Throws ApiError 409 INVALID_STATE naming the
+   * task's state when it has not finished (pending, waiting, running) or a cancel is under way,
+   * 404 for a missing run or task.
+   */
+  retryTask(id: number, task: string, opts: { downstream?: boolean } = {}): Promise<TaskRequest> {
+    return this.json('POST', `/api/v1/runs/${id}/tasks/${e(task)}/retry`, { json: opts });
+  }
+  /**
+   * Marks a task succeeded or failed (tasks after it see that outcome; a finished run's outcome is
+   * evaluated again); refusals as `retryTask` (409 for a running task, a mapped task, or one
+   * already in that state).
+   */
+  markTask(id: number, task: string, status: 'succeeded' | 'failed'): Promise<TaskRequest> {
+    return this.json('POST', `/api/v1/runs/${id}/tasks/${e(task)}/mark`, { json: { status } });
   }
   attempts(id: number, task: string): Promise<{ items: Attempt[] }> {
     return this.json('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts`);

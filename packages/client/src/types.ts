@@ -6,6 +6,9 @@ import type {
   ApprovalDecisionBody,
   ApprovalDecisionView,
   ApprovalView,
+  TaskMarkBody,
+  TaskRequestView,
+  TaskRetryBody,
   AttemptView,
   AuditEntryView,
   AuthProvidersView,
@@ -59,6 +62,10 @@ export type Approval = Static<typeof ApprovalView>;
 export type ApprovalDecision = Static<typeof ApprovalDecisionView>;
 /** The body of approve / reject: a comment for the record, the approval's declared inputs. */
 export type ApprovalDecisionInput = Static<typeof ApprovalDecisionBody>;
+/** A retry or mark of one task, as recorded for the run's controller. */
+export type TaskRequest = Static<typeof TaskRequestView>;
+export type TaskRetryInput = Static<typeof TaskRetryBody>;
+export type TaskMarkInput = Static<typeof TaskMarkBody>;
 export type RunDetail = Static<typeof RunDetailView>;
 /** The grouped graph of a DAG of more than 2,000 tasks (`RunDetail.graphSummary`). */
 export type GraphSummary = Static<typeof GraphSummaryView>;
@@ -74,7 +81,7 @@ export interface RunChangeEvent {
   namespace: string;
   dag: string;
   status: RunStatus;
-  requested: 'cancel' | 'retry' | null;
+  requested: 'cancel' | 'retry' | 'tasks' | null;
   taskCounts: Record<string, number>;
   taskTotal: number;
   startedAt: string | null;

@@ -5,7 +5,7 @@ import { backoffMs, type BackoffPolicy, hasCode, isRetryable, messageOf } from '
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
 import { CHILD_RUN_CANCELED, CHILD_RUN_FAILED, decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { PoolLike, RunRecord } from '@kontroler/store';
-import { RUNS_CHANNEL, listChildRuns, markApprovalDecisionsApplied, pendingApprovalDecisions, requestRun, saveRunState, startRun, type ApprovalDecisionRecord } from '@kontroler/store';
+import { RUNS_CHANNEL, listChildRuns, markApprovalDecisionsApplied, pendingApprovalDecisions, requestRun, saveRunState, startRun, takeTaskRequests, type ApprovalDecisionRecord } from '@kontroler/store';
 import { childParameters } from './attempt-spec.js';
 
 /** How soon a failed read of a run's approval decisions is tried again. */
@@ -46,8 +46,15 @@ const LAZY_SAVE_MS = 50;
 /** Delay between tries of a save that failed transiently: 100 ms, doubling, at most 30 s, jittered. */
 export const SAVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 30_000 };
 
-/** What the actor processes: engine events, a cancel / retry request, or "read the approval decisions made for this run". */
-type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' } | { type: 'decisions' } | { type: 'children' };
+/**
+ * What the actor processes: engine events, a cancel / retry request, "take the task requests"
+ * (`tasks`: retry or mark one task), or "read the approval decisions made for this run".
+ */
+type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' | 'tasks' } | { type: 'decisions' } | { type: 'children' };
+
+function isTaskRequest(q: Queued): boolean {
+  return q.type === 'request' && q.what === 'tasks';
+}
 
 export class RunActor {
   private state: RunState;
@@ -211,7 +218,9 @@ export class RunActor {
     }
   }
 
-  private async process(batch: Queued[]): Promise<void> {
+  private async process(queued: Queued[]): Promise<void> {
+    // Task requests become engine events here, once: a save retried later feeds the same events.
+    const batch = queued.some(isTaskRequest) ? await this.withTaskRequests(queued) : queued;
     const prev = this.state;
     let clearRequest: 'cancel' | 'retry' | undefined;
     const now = this.deps.now();
@@ -223,7 +232,7 @@ export class RunActor {
     for (const q of batch) {
       if (q.type === 'decisions' || q.type === 'children') continue;
       if (q.type !== 'request') events.push(q);
-      else {
+      else if (q.what !== 'tasks') {
         clearRequest = q.what;
         events.push(q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' });
       }
@@ -235,6 +244,11 @@ export class RunActor {
     const { state, commands } = d;
     if (state === prev && commands.length === 0 && !clearRequest) {
       if (decisions.length > 0) await this.markApplied(decisions);
+      // A finished run claimed for task requests the engine ignored (the task moved on): done.
+      if (isTerminalRun(state.status) && queued !== batch) {
+        this.stop();
+        this.deps.onDone(this.run.id, 'ended');
+      }
       return;
     }
     try {
@@ -344,6 +358,25 @@ export class RunActor {
   }
 
   /** The run's approval decisions not yet applied; on a read failure none, and a new read is queued. */
+  /**
+   * `queued` with its task requests taken from the store (at most once) as engine events, in the
+   * place of its `tasks` requests; a failed read is tried again later.
+   */
+  private async withTaskRequests(queued: Queued[]): Promise<Queued[]> {
+    const rest = queued.filter((q) => !isTaskRequest(q));
+    try {
+      const taken = await takeTaskRequests(this.deps.pool, this.run.id);
+      const events: RunEvent[] = taken.map((r) =>
+        r.action === 'retry' ? { type: 'task:retry', task: r.task, downstream: r.downstream } : { type: 'task:mark', task: r.task, status: r.status, by: r.by },
+      );
+      return events.length > 0 ? rest.concat(events) : rest;
+    } catch (e) {
+      this.deps.log.warn(`run ${this.run.id}: taking task requests failed, trying again: ${messageOf(e)}`);
+      setTimeout(() => this.push({ type: 'request', what: 'tasks' }), DECISIONS_RETRY_MS).unref();
+      return rest;
+    }
+  }
+
   private async readDecisions(): Promise<ApprovalDecisionRecord[]> {
     try {
       return await pendingApprovalDecisions(this.deps.pool, this.run.id);

@@ -424,4 +424,27 @@ create index task_states_instances on task_states (run_id, map_of, position) whe
 alter table runs add column kube_object_uid text;
 `,
   },
+  {
+    version: 14,
+    name: 'task-requests',
+    sql: `
+-- A person's actions on one task of a run (retry it, with its downstream or not; mark it succeeded
+-- or failed), for the run's controller: the API records one and sets runs.requested = 'tasks'
+-- (which makes a finished run claimable); the controller takes the unapplied ones (marking them
+-- applied) and feeds them to the run's engine. requested_by: who asked (the audit log says it too).
+create table task_requests (
+  id           bigserial primary key,
+  run_id       bigint not null references runs(id) on delete cascade,
+  task         text not null,
+  action       text not null check (action in ('retry', 'mark')),
+  downstream   boolean not null default false,
+  mark_status  text check (mark_status in ('succeeded', 'failed')),
+  requested_by text not null,
+  requested_at timestamptz not null default now(),
+  applied      boolean not null default false,
+  check ((action = 'mark') = (mark_status is not null))
+);
+create index task_requests_pending on task_requests (run_id, id) where not applied;
+`,
+  },
 ];

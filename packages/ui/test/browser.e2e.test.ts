@@ -349,6 +349,8 @@ spec:
   await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
   // Re-run: a new run of the same DAG.
   await page.getByRole('button', { name: 'Re-run' }).click();
+  await page.locator('[data-testid=rerun-form]').waitFor();
+  await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForURL((u) => /\/runs\/\d+/.test(u.pathname) && !u.pathname.endsWith(`/runs/${id}`));
   await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
   // The runs list shows it, filtered by status.
@@ -451,7 +453,8 @@ spec:
 `);
   await startRunFromDagPage();
   await page.waitForSelector('.task-node[data-status=running]', { timeout: 30_000 });
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await page.getByRole('button', { name: 'Cancel run' }).click();
   await page.waitForSelector('[data-testid=run-page][data-run-status=canceled]', { timeout: 30_000 });
   // The API retries a canceled run (its canceled tasks run again): so does the button.
   assert.equal(await page.getByRole('button', { name: 'Retry failed' }).isEnabled(), true, 'Retry failed is enabled on a canceled run');

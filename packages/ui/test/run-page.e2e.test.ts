@@ -1,6 +1,7 @@
 // The run page in a real browser: Debian's Chromium (playwright-core) against the real `kontroler
 // up` (API server serving the UI bundle, controller, local runtime) on a fresh PostgreSQL database.
-// The attempts table keeps the chosen attempt in view (a retry's new attempt included).
+// The attempts table keeps the chosen attempt in view (a retry's new attempt included); task
+// actions from the panel (retry, mark), cancel asks first, re-run opens a pre-filled form.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -18,6 +19,23 @@ spec:
       image: alpine
       script: echo "attempt $KONTROLER_ATTEMPT of flaky"; exit 4
       backoff: {limit: 6}
+---
+apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
+metadata: {name: actions}
+spec:
+  task:
+    - {name: a, image: alpine, script: echo a}
+    - {name: b, image: alpine, runAfter: [a], script: echo b fails; exit 2}
+    - {name: c, image: alpine, runAfter: [b], script: echo c}
+---
+apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
+metadata: {name: slow}
+spec:
+  parameters: [{name: WHO, defaultValue: ann}]
+  task:
+    - {name: sleeper, image: alpine, parameters: [WHO], command: [sleep, "60"]}
 `;
 
 let ui: UiInstance | undefined;
@@ -65,5 +83,78 @@ test('after Retry failed, the new attempt is chosen and its row is scrolled into
   await chosenRowInView(page, last);
   await page.waitForFunction((n) => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes(`attempt ${n} of flaky`), last);
   await ui!.shot(page, 'run-retry-attempt-in-view');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('task actions: mark a failed task succeeded (asked first), retry it; a running task cannot be marked (the tooltip says why)', async () => {
+  const run = await api.startRun('default', 'actions');
+  await page.goto(`${base}/runs/${run.id}?task=b`);
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
+  const bar = page.locator('[data-testid=task-panel][data-task="b"] [data-testid=task-actions]');
+  await bar.getByRole('button', { name: 'Mark succeeded' }).click();
+  const dialog = page.locator('dialog[open]');
+  await dialog.getByText('b is failed. Marked succeeded').waitFor();
+  await ui!.shot(page, 'task-mark-confirm');
+  await dialog.getByRole('button', { name: 'Mark succeeded' }).click();
+  await page.waitForSelector('[data-testid=run-page][data-run-status=succeeded]', { timeout: 30_000 });
+  await page.locator('[data-testid=task-panel]').getByText('MarkedSucceeded: by admin').waitFor();
+  assert.equal(await bar.getByRole('button', { name: 'Mark succeeded' }).isDisabled(), true, 'already succeeded');
+  assert.match((await bar.getByRole('button', { name: 'Mark succeeded' }).getAttribute('title')) ?? '', /already succeeded/);
+  await ui!.shot(page, 'task-marked-succeeded');
+
+  // Retry it: a second attempt, the run fails again.
+  await bar.getByRole('button', { name: 'Retry task' }).click();
+  await page.waitForSelector('[data-testid=task-panel] tr[data-attempt="2"]', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
+  const audit = await api.listAudit({ limit: 20 });
+  assert.ok(audit.items.some((e) => e.action === 'task.mark' && e.actor === 'user:admin'), JSON.stringify(audit.items.slice(0, 5)));
+  assert.ok(audit.items.some((e) => e.action === 'task.retry' && e.actor === 'user:admin'));
+
+  // Retry a with its downstream: a, b, c run again (b fails, c is skipped).
+  await page.goto(`${base}/runs/${run.id}?task=a`);
+  await page.locator('[data-testid=task-panel][data-task="a"] [data-testid=task-actions]').getByRole('button', { name: 'Retry with downstream' }).click();
+  await page.waitForSelector('[data-testid=task-panel] tr[data-attempt="2"]', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
+  assert.equal((await api.getRunTask(run.id, 'b')).attempts.length, 3);
+
+  // A running task: no mark, no retry, each saying why.
+  const slow = await api.startRun('default', 'slow');
+  await page.goto(`${base}/runs/${slow.id}?task=sleeper`);
+  await page.waitForSelector('.task-node[data-status=running]', { timeout: 30_000 });
+  const sbar = page.locator('[data-testid=task-panel][data-task="sleeper"] [data-testid=task-actions]');
+  await sbar.waitFor();
+  for (const name of ['Mark failed', 'Retry task']) {
+    const b = sbar.getByRole('button', { name });
+    assert.equal(await b.isDisabled(), true, `${name} is disabled on a running task`);
+    assert.match((await b.getAttribute('title')) ?? '', /sleeper is running/);
+  }
+  // Cancel asks first: Keep leaves the run running; Cancel run cancels it.
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await page.locator('dialog[open]').getByText('Running attempts of slow are stopped').waitFor();
+  await ui!.shot(page, 'run-cancel-confirm');
+  await page.locator('dialog[open]').getByRole('button', { name: 'Keep' }).click();
+  assert.equal(await page.locator('dialog[open]').count(), 0);
+  assert.equal((await api.getRun(slow.id)).status, 'running');
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await page.locator('dialog[open]').getByRole('button', { name: 'Cancel run' }).click();
+  await page.waitForSelector('[data-testid=run-page][data-run-status=canceled]', { timeout: 30_000 });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('re-run opens a form with the run\'s parameters filled in and editable', async () => {
+  const first = await api.startRun('default', 'slow', { parameters: { WHO: 'zoe' } });
+  await page.goto(`${base}/runs/${first.id}`);
+  await page.waitForSelector('[data-testid=run-page]');
+  await page.getByRole('button', { name: 'Re-run' }).click();
+  const field = page.locator('[data-testid=rerun-form] input[name=param-WHO]');
+  assert.equal(await field.inputValue(), 'zoe');
+  await field.fill('bob');
+  await ui!.shot(page, 'run-rerun-form');
+  await page.locator('dialog[open]').getByRole('button', { name: 'Start run' }).click();
+  await page.waitForURL((u) => /\/runs\/\d+$/.test(u.pathname) && !u.pathname.endsWith(`/runs/${first.id}`));
+  const id = Number(new URL(page.url()).pathname.split('/').pop());
+  assert.deepEqual((await api.getRun(id)).parameters, { WHO: 'bob' });
+  await api.cancelRun(id);
+  await api.cancelRun(first.id);
   assert.deepEqual(pageErrors, []);
 });

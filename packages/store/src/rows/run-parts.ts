@@ -34,6 +34,19 @@ export interface ApprovalDecisionsRow {
   applied: boolean;
 }
 
+/** `task_requests` (migration 14): a person's retry / mark of one task, for the run's controller. */
+export interface TaskRequestsRow {
+  id: string;
+  run_id: string;
+  task: string;
+  action: 'retry' | 'mark';
+  downstream: boolean;
+  mark_status: 'succeeded' | 'failed' | null;
+  requested_by: string;
+  requested_at: Date;
+  applied: boolean;
+}
+
 /** `run_group_counts` (migration 9): tasks of a run per group of its grouped graph and status. */
 export interface RunGroupCountsRow {
   run_id: number;

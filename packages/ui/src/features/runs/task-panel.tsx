@@ -15,6 +15,7 @@ import { reasonText } from './task-reason.js';
 import { itemText } from './instances.js';
 import { MapInstances } from './map-instances.js';
 import { ApprovalSection } from '../approvals/approval-section.js';
+import { TaskActionsBar, type RunStateForActions } from './task-actions.js';
 
 export interface TaskPanelProps {
   runId: number;
@@ -25,6 +26,8 @@ export interface TaskPanelProps {
   subDag?: string | undefined;
   /** The signed-in user may act on the run (editor or admin in its namespace). */
   editable: boolean;
+  /** The run's state, for the task actions offered. */
+  run: RunStateForActions;
   /** Something changed the run (a decision): refresh it now. */
   onChanged: () => void;
   attempt: number | undefined;
@@ -39,7 +42,7 @@ export interface TaskPanelProps {
   onBack?: () => void;
 }
 
-export function TaskPanel({ runId, namespace, task, subDag, editable, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
+export function TaskPanel({ runId, namespace, task, subDag, editable, run, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
   useEscapeToClose(onClose);
   const chosen = task.attempts.find((a) => a.attempt === attempt) ?? task.attempts[task.attempts.length - 1];
   const live = chosen ? chosen.finishedAt === null : false;
@@ -113,6 +116,7 @@ export function TaskPanel({ runId, namespace, task, subDag, editable, onChanged,
           ) : null}
         </dl>
       </div>
+      {editable ? <TaskActionsBar runId={runId} task={task} run={run} onChanged={onChanged} /> : null}
       {task.approval ? <ApprovalSection runId={runId} namespace={namespace} task={task} approval={task.approval} editable={editable} now={now} onDecided={onChanged} /> : null}
       {mapped ? <MapInstances runId={runId} task={task} refreshKey={refreshKey} selected={undefined} onSelect={onInstance} now={now} /> : <AttemptsTable task={task} chosen={chosen?.attempt} onAttempt={onAttempt} now={now} />}
       {chosen ? <AttemptOutputs attempt={chosen} /> : null}
