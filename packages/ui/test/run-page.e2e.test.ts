@@ -31,6 +31,18 @@ spec:
 ---
 apiVersion: kontroler.greedykomodo/v1alpha1
 kind: DAG
+metadata: {name: fan}
+spec:
+  task:
+    - {name: root, image: alpine, script: echo root}
+    - {name: one, image: alpine, runAfter: [root], script: echo one}
+    - {name: two, image: alpine, runAfter: [root], script: echo two; exit 5}
+    - {name: three, image: alpine, runAfter: [root], script: echo three}
+    - {name: join, image: alpine, runAfter: [one, two, three], script: echo join}
+    - {name: last, image: alpine, runAfter: [join], script: echo last}
+---
+apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
 metadata: {name: slow}
 spec:
   parameters: [{name: WHO, defaultValue: ann}]
@@ -156,5 +168,27 @@ test('re-run opens a form with the run\'s parameters filled in and editable', as
   assert.deepEqual((await api.getRun(id)).parameters, { WHO: 'bob' });
   await api.cancelRun(id);
   await api.cancelRun(first.id);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('graph: a legend of the state colours, durations on nodes, a fan-out in declaration order, a skip naming the failed upstream task', async () => {
+  const run = await api.startRun('default', 'fan');
+  await page.goto(`${base}/runs/${run.id}`);
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
+  const legend = page.locator('[data-testid=graph-legend]');
+  await legend.waitFor();
+  assert.deepEqual(await legend.locator('.legend-item').allInnerTexts(), ['pending · waiting', 'running', 'succeeded', 'failed', 'skipped · canceled', 'awaiting approval']);
+  // Declaration order, top to bottom.
+  const ys: number[] = [];
+  for (const n of ['one', 'two', 'three']) ys.push((await page.locator(`.react-flow__node[data-id="${n}"]`).boundingBox())!.y);
+  assert.ok(ys[0]! < ys[1]! && ys[1]! < ys[2]!, `one, two, three top to bottom: ${ys.join(', ')}`);
+  // Durations of ended tasks; the skip names the failed task, also after another skip.
+  assert.match(await page.locator('.react-flow__node[data-id="root"] [data-testid=node-duration]').innerText(), /^\d+ ms$|^\d+\.\d s$/);
+  assert.equal(await page.locator('.react-flow__node[data-id="join"] [data-testid=node-duration]').count(), 0, 'a skipped task ran nothing');
+  assert.match(await page.locator('.react-flow__node[data-id="join"] .detail').innerText(), /skipped · UpstreamFailed: two/);
+  assert.match(await page.locator('.react-flow__node[data-id="last"] .detail').innerText(), /skipped · UpstreamFailed: two/);
+  await page.click('.react-flow__node[data-id="last"]');
+  assert.equal(await page.locator('[data-testid=task-reason]').innerText(), 'upstream task two failed (UpstreamFailed: two)');
+  await ui!.shot(page, 'run-graph-legend');
   assert.deepEqual(pageErrors, []);
 });

@@ -32,6 +32,7 @@ import { chipCountsOf, hasAllTasks, isLargeRun, taskCountsOf } from './run-view.
 import { allRunTasks, getRunTask, instancesOf, listRunTasks } from './run-tasks-api.js';
 import { instanceRef, INSTANCE_STATUS_PARAM } from './instances.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { explainReason } from './task-reason.js';
 import { RerunDialog } from './rerun-dialog.js';
 
 /** Pages of 1,000 read to colour a small run's graph (the server draws graphs up to 2,000 tasks). */
@@ -106,6 +107,7 @@ export function RunDetailPage() {
     refetchInterval: poll(r),
     refetchIntervalInBackground: false,
   });
+  const tasksByName = useMemo(() => new Map((allTasks ?? []).map((t) => [t.name, t])), [allTasks]);
   const graph = useMemo(() => (r?.graph && allTasks ? graphFromRun({ graph: r.graph, tasks: allTasks }, dagRefs) : r?.graphSummary ? graphFromSummary(r.graphSummary) : undefined), [r, allTasks, dagRefs]);
   // A large run's selected task: the row clicked, then looked up by name with each poll.
   const picked = useRef(new Map<string, RunTask>());
@@ -265,6 +267,7 @@ export function RunDetailPage() {
                 selected={large ? undefined : selectedTask}
                 onSelect={(t) => (large ? t !== undefined && setFilter({ ...filter, prefix: t }) : select(t))}
                 ariaLabel={large ? `Grouped graph of run ${r.id}` : `Graph of run ${r.id}`}
+                legend
               />
             ) : view === 'timeline' && allTasks ? (
               <GanttView tasks={allTasks} instances={timelineInstances.data} now={active ? now : Date.parse(r.finishedAt ?? r.createdAt)} {...(startedMs ? { runStart: startedMs } : {})} onSelect={(t, n) => select(t, n)} />
@@ -292,6 +295,7 @@ export function RunDetailPage() {
             subDag={dagRefs.get(shown.name)}
             editable={editable}
             run={{ status: r.status, cancelRequested: r.cancelRequested, requested: r.requested }}
+            reason={explainReason(shown, tasksByName)}
             onChanged={refreshRun}
             attempt={attempt}
             onAttempt={(n) => select(shown.name, n)}

@@ -26,6 +26,8 @@ export interface TaskPanelProps {
   subDag?: string | undefined;
   /** The signed-in user may act on the run (editor or admin in its namespace). */
   editable: boolean;
+  /** The task's reason as the run explains it (a skip after a failure names the failed task). */
+  reason?: string | undefined;
   /** The run's state, for the task actions offered. */
   run: RunStateForActions;
   /** Something changed the run (a decision): refresh it now. */
@@ -42,7 +44,7 @@ export interface TaskPanelProps {
   onBack?: () => void;
 }
 
-export function TaskPanel({ runId, namespace, task, subDag, editable, run, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
+export function TaskPanel({ runId, namespace, task, subDag, editable, run, reason, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
   useEscapeToClose(onClose);
   const chosen = task.attempts.find((a) => a.attempt === attempt) ?? task.attempts[task.attempts.length - 1];
   const live = chosen ? chosen.finishedAt === null : false;
@@ -105,7 +107,7 @@ export function TaskPanel({ runId, namespace, task, subDag, editable, run, onCha
           {task.reason ? (
             <>
               <dt>Reason</dt>
-              <dd>{reasonText(task.reason)}</dd>
+              <dd data-testid="task-reason">{reasonText(reason ?? task.reason)}</dd>
             </>
           ) : null}
           {task.retryAt ? (
