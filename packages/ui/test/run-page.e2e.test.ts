@@ -43,6 +43,21 @@ spec:
 ---
 apiVersion: kontroler.greedykomodo/v1alpha1
 kind: DAG
+metadata: {name: timeline}
+spec:
+  task:
+    - {name: prep, image: alpine, script: echo prep}
+    - name: flaky
+      image: alpine
+      runAfter: [prep]
+      script: echo "try $KONTROLER_ATTEMPT"; [ "$KONTROLER_ATTEMPT" -ge 3 ]
+      backoff: {limit: 3}
+      retry: {delaySeconds: 1, factor: 1}
+    - {name: broken, image: alpine, script: exit 1}
+    - {name: after-broken, image: alpine, runAfter: [broken], script: echo never}
+---
+apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
 metadata: {name: slow}
 spec:
   parameters: [{name: WHO, defaultValue: ann}]
@@ -190,5 +205,26 @@ test('graph: a legend of the state colours, durations on nodes, a fan-out in dec
   await page.click('.react-flow__node[data-id="last"]');
   assert.equal(await page.locator('[data-testid=task-reason]').innerText(), 'upstream task two failed (UpstreamFailed: two)');
   await ui!.shot(page, 'run-graph-legend');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('timeline: clock times on the axis, the retry delay before each retry drawn apart, the selected task highlighted, a skipped row labelled', async () => {
+  const run = await api.startRun('default', 'timeline');
+  await page.goto(`${base}/runs/${run.id}?view=timeline&task=flaky`);
+  await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
+  const gantt = page.locator('[data-testid=gantt]');
+  await gantt.locator('.gantt-row[data-task="flaky"] .gantt-bar[data-attempt="3"]').waitFor();
+  assert.equal(await gantt.locator('.gantt-row[data-task="flaky"]').getAttribute('aria-selected'), 'true');
+  assert.equal(await gantt.locator('.gantt-row[aria-selected=true]').count(), 1);
+  assert.equal(await gantt.locator('.gantt-row[data-task="flaky"] .gantt-wait[data-wait=retry]').count(), 2, 'a retry delay before attempts 2 and 3');
+  const w = await gantt.locator('.gantt-row[data-task="flaky"] .gantt-wait[data-wait=retry]').first().boundingBox();
+  assert.ok(w && w.width > 5, `the 1 s delay is drawn (${w?.width} px)`);
+  assert.equal(await gantt.locator('.gantt-row[data-task="after-broken"] [data-testid=gantt-note]').innerText(), 'skipped — UpstreamFailed: broken');
+  const ticks = await gantt.locator('.gantt-axis .tick').allInnerTexts();
+  assert.ok(ticks.length >= 2 && ticks.every((t) => /^\d\d:\d\d(:\d\d(\.\d{1,3})?)?$|^\.\d{1,3}$/.test(t)), `clock times: ${ticks.join(' ')}`);
+  await ui!.shot(page, 'run-timeline');
+  // Another task selected from its bar: the highlight follows.
+  await gantt.locator('.gantt-row[data-task="prep"] .gantt-bar').click();
+  await page.waitForSelector('[data-testid=gantt] .gantt-row[data-task="prep"][aria-selected=true]');
   assert.deepEqual(pageErrors, []);
 });

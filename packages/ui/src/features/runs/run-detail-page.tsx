@@ -270,7 +270,7 @@ export function RunDetailPage() {
                 legend
               />
             ) : view === 'timeline' && allTasks ? (
-              <GanttView tasks={allTasks} instances={timelineInstances.data} now={active ? now : Date.parse(r.finishedAt ?? r.createdAt)} {...(startedMs ? { runStart: startedMs } : {})} onSelect={(t, n) => select(t, n)} />
+              <GanttView tasks={allTasks} instances={timelineInstances.data} now={active ? now : Date.parse(r.finishedAt ?? r.createdAt)} {...(startedMs ? { runStart: startedMs } : {})} selected={selectedTask} onSelect={(t, n) => select(t, n)} />
             ) : (
               <TaskTable
                 key={fkey}
