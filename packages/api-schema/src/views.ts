@@ -195,6 +195,18 @@ export const ApprovalDecisionBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** GET .../attempts/{n}/log-chunks: the stored chunks' byte ranges and when each was stored. */
+export const LogChunkTimesView = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      offset: Type.Integer({ description: 'First byte of the chunk in the log' }),
+      size: Type.Integer({ description: 'Bytes in the chunk' }),
+      storedAt: Nullable(Timestamp),
+    }),
+  ),
+  next: Type.Optional(Type.Integer({ description: 'Pass as `from` for the next page' })),
+});
+
 /** The body of POST /runs/{id}/tasks/{task}/retry. */
 export const TaskRetryBody = Type.Object(
   { downstream: Type.Optional(Type.Boolean({ description: 'Also run again every finished task after it (through runAfter); default false' })) },

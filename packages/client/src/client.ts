@@ -3,7 +3,7 @@
 // server's stable `code`.
 import type {
   ApiToken, ApplyResult, ApprovalDecision, ApprovalDecisionInput, Attempt, AuditEntry, AuthProviders, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
-  Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskRequest, TaskStatus, User, ValidateResult, WebhookDelivery,
+  LogChunkTimes, Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskRequest, TaskStatus, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
 export interface ClientOptions {
@@ -337,6 +337,14 @@ export class KontrolerClient {
     return this.json('GET', `/api/v1/stats${qs(q)}`);
   }
 
+  /**
+   * When each stored chunk of an attempt's log was stored, in byte order from the chunk holding
+   * byte `from` (at most `limit`, 1–10,000; `next` continues): for per-line times. 404 for a
+   * missing attempt.
+   */
+  logChunks(id: number, task: string, attempt: number, q: { from?: number; limit?: number } = {}): Promise<LogChunkTimes> {
+    return this.json('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts/${attempt}/log-chunks${qs(q)}`);
+  }
   /** The stored log of an attempt (optionally a byte range, end inclusive). */
   async logs(id: number, task: string, attempt: number, range?: { start: number; end?: number }): Promise<string> {
     const headers: Record<string, string> = range ? { range: `bytes=${range.start}-${range.end ?? ''}` } : {};

@@ -6,6 +6,7 @@ import type {
   ApprovalDecisionBody,
   ApprovalDecisionView,
   ApprovalView,
+  LogChunkTimesView,
   TaskMarkBody,
   TaskRequestView,
   TaskRetryBody,
@@ -62,6 +63,8 @@ export type Approval = Static<typeof ApprovalView>;
 export type ApprovalDecision = Static<typeof ApprovalDecisionView>;
 /** The body of approve / reject: a comment for the record, the approval's declared inputs. */
 export type ApprovalDecisionInput = Static<typeof ApprovalDecisionBody>;
+/** Stored chunks of an attempt's log: byte ranges and when each was stored. */
+export type LogChunkTimes = Static<typeof LogChunkTimesView>;
 /** A retry or mark of one task, as recorded for the run's controller. */
 export type TaskRequest = Static<typeof TaskRequestView>;
 export type TaskRetryInput = Static<typeof TaskRetryBody>;

@@ -1,7 +1,8 @@
 // POST /runs/{id}/tasks/{task}/retry and /mark over real HTTP and PostgreSQL, with a real
 // controller running the tasks as local processes (LocalProcessRuntime): RBAC (a viewer is
 // refused), 409 naming the task's state when the action is not possible, 404 for a missing task,
-// audit entries naming who, and the engine carrying them out (new attempts, re-evaluated outcome).
+// audit entries naming who, and the engine carrying them out (new attempts, re-evaluated outcome);
+// and GET .../log-chunks, when each part of a log written by the local runtime was stored.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -160,5 +161,36 @@ describe('task actions', () => {
     await until(id, 'sleeper running again', (s) => s.status === 'running' && s.tasks.sleeper?.status === 'running' && s.tasks.sleeper.attempts === 2);
     assert.equal((await call(h.url, 'POST', `/api/v1/runs/${id}/cancel`, { token: editor })).status, 202);
     await until(id, 'canceled again', (s) => ended(s));
+  });
+});
+
+describe('log chunk times', () => {
+  test('each stored chunk with its byte range and when it was stored; paged; a viewer may read them; bad input refused', async () => {
+    const before = Date.now();
+    const id = await start('chain');
+    await until(id, 'failed', (s) => ended(s) && s.status === 'failed');
+    const attempt = (await getRunTask(h.db.pool, id, 'b'))!.attempts[0]!;
+    type Chunks = { items: Array<{ offset: number; size: number; storedAt: string | null }>; next?: number };
+    const r = await call<Chunks>(h.url, 'GET', `/api/v1/runs/${id}/tasks/b/attempts/1/log-chunks`, { token: viewer });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.body.items.length >= 1);
+    let pos = 0;
+    for (const c of r.body.items) {
+      assert.equal(c.offset, pos, 'the chunks cover the log without a gap');
+      pos += c.size;
+      const at = Date.parse(c.storedAt ?? '');
+      assert.ok(at >= before - 1000 && at <= Date.now() + 1000, `stored during the run: ${c.storedAt}`);
+    }
+    assert.equal(pos, attempt.logSize);
+    assert.equal(r.body.next, undefined);
+    const paged = await call<Chunks>(h.url, 'GET', `/api/v1/runs/${id}/tasks/b/attempts/1/log-chunks?limit=1`, { token: viewer });
+    assert.equal(paged.body.items.length, 1);
+    if (r.body.items.length > 1) assert.equal(paged.body.next, r.body.items[0]!.size);
+    assert.equal((await call(h.url, 'GET', `/api/v1/runs/${id}/tasks/b/attempts/9/log-chunks`, { token: viewer })).status, 404);
+    const bad = await call<{ details?: Array<{ path: string }> }>(h.url, 'GET', `/api/v1/runs/${id}/tasks/b/attempts/1/log-chunks?limit=10001`, { token: viewer });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.details?.map((d) => d.path), ['query.limit']);
+    const outsider = (await userWithSession(h, 'out', [{ namespace: 'other', role: 'viewer' }])).token;
+    assert.equal((await call(h.url, 'GET', `/api/v1/runs/${id}/tasks/b/attempts/1/log-chunks`, { token: outsider })).status, 403);
   });
 });

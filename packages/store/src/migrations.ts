@@ -447,4 +447,15 @@ create table task_requests (
 create index task_requests_pending on task_requests (run_id, id) where not applied;
 `,
   },
+  {
+    version: 15,
+    name: 'attempt-log-times',
+    sql: `
+-- When each log chunk was stored (the time its lines are shown with): set by the column default as
+-- the log writer inserts, so the write path is unchanged (no extra value, write or round trip).
+-- Chunks stored before this migration have none (null) rather than the migration's time.
+alter table attempt_logs add column stored_at timestamptz;
+alter table attempt_logs alter column stored_at set default now();
+`,
+  },
 ];

@@ -1,7 +1,8 @@
 // The run page in a real browser: Debian's Chromium (playwright-core) against the real `kontroler
 // up` (API server serving the UI bundle, controller, local runtime) on a fresh PostgreSQL database.
 // The attempts table keeps the chosen attempt in view (a retry's new attempt included); task
-// actions from the panel (retry, mark), cancel asks first, re-run opens a pre-filled form.
+// actions from the panel (retry, mark), cancel asks first, re-run opens a pre-filled form; the
+// graph's legend, durations, order and skip reasons; the timeline; the log viewer.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -55,6 +56,21 @@ spec:
       retry: {delaySeconds: 1, factor: 1}
     - {name: broken, image: alpine, script: exit 1}
     - {name: after-broken, image: alpine, runAfter: [broken], script: echo never}
+---
+apiVersion: kontroler.greedykomodo/v1alpha1
+kind: DAG
+metadata: {name: logs}
+spec:
+  task:
+    - name: printer
+      image: alpine
+      script: |
+        i=1; while [ $i -le 150 ]; do echo "line $i"; i=$((i+1)); done
+        head -c 3000 /dev/zero | tr '\\0' 'x'; echo
+    - name: ticker
+      image: alpine
+      script: |
+        for i in 1 2 3 4; do echo "tick $i"; sleep 1; done
 ---
 apiVersion: kontroler.greedykomodo/v1alpha1
 kind: DAG
@@ -226,5 +242,78 @@ test('timeline: clock times on the axis, the retry delay before each retry drawn
   // Another task selected from its bar: the highlight follows.
   await gantt.locator('.gantt-row[data-task="prep"] .gantt-bar').click();
   await page.waitForSelector('[data-testid=gantt] .gantt-row[data-task="prep"][aria-selected=true]');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('log viewer: #L120 selects line 120 of the task (the runtime notice is not numbered), links, matching only, wrap, times, full screen', async () => {
+  const run = await api.startRun('default', 'logs');
+  await page.goto(`${base}/runs/${run.id}?task=printer`);
+  await page.waitForSelector('[data-testid=run-page][data-run-status=succeeded]', { timeout: 60_000 });
+  await page.goto(`${base}/runs/${run.id}?task=printer#L120`);
+  const viewer = page.locator('[data-testid=log-viewer]');
+  await page.waitForSelector('[data-testid=log-viewer][data-state=ended]');
+  const target = viewer.locator('.log-line.target');
+  await target.waitFor();
+  assert.equal(await target.getAttribute('data-line'), '120');
+  assert.match(await target.innerText(), /^120\s*line 120$/);
+  const box = (await viewer.locator('.log-scroll').boundingBox())!;
+  const t = (await target.boundingBox())!;
+  assert.ok(t.y >= box.y && t.y + t.height <= box.y + box.height, 'line 120 is scrolled into view');
+  await ui!.shot(page, 'log-line-link');
+  // A line number is a link: the URL names it.
+  await viewer.locator('.log-line[data-line="118"] a.ln').click();
+  await page.waitForFunction(() => location.hash === '#L118');
+  assert.match(page.url(), /\?task=printer#L118$/);
+  // The runtime's notice is the log's first line, with no number.
+  await viewer.locator('.log-scroll').evaluate((el) => { el.scrollTop = 0; });
+  const own = viewer.locator('.log-line[data-own=true]').first();
+  await own.waitFor();
+  assert.match(await own.innerText(), /\[kontroler\] local runtime/);
+  assert.match(await viewer.locator('.log-line[data-line="1"]').innerText(), /^1\s*line 1$/);
+
+  // Matching only.
+  await viewer.getByLabel('Search the log').fill('line 1');
+  await viewer.getByRole('button', { name: 'Matching only' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=log-viewer] .log-status')?.textContent?.includes('62 of 152 lines'));
+  const texts = await viewer.locator('.log-line').allInnerTexts();
+  assert.ok(texts.length > 0 && texts.every((x) => /line 1/.test(x)), texts.slice(0, 5).join(' | '));
+  await viewer.getByRole('button', { name: 'Matching only' }).click();
+  await viewer.getByLabel('Search the log').fill('');
+
+  // Wrap: the 3,000-character line takes several rows.
+  await viewer.locator('.log-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  const long = viewer.locator('.log-line[data-line="151"]');
+  await long.waitFor();
+  assert.ok((await long.boundingBox())!.height <= 20);
+  await viewer.getByRole('button', { name: 'Wrap' }).click();
+  await page.waitForFunction(() => (document.querySelector('[data-testid=log-viewer] .log-line[data-line="151"]')?.getBoundingClientRect().height ?? 0) > 40);
+  // Times: each line the time its chunk was stored.
+  await viewer.getByRole('button', { name: 'Times' }).click();
+  await page.waitForFunction(() => /^\d\d:\d\d:\d\d\.\d{3}$/.test(document.querySelector('[data-testid=log-viewer] .log-line[data-line="150"] .lt')?.textContent ?? ''));
+  await ui!.shot(page, 'log-wrap-times');
+  // Full screen, and Esc leaves it (the task panel stays open).
+  await viewer.getByRole('button', { name: 'Full screen' }).click();
+  await page.waitForSelector('[data-testid=log-viewer].full');
+  const fb = (await viewer.boundingBox())!;
+  const vp = page.viewportSize()!;
+  assert.ok(fb.x <= 0 && fb.y <= 0 && fb.width >= vp.width - 1 && fb.height >= vp.height - 1, `full screen: ${JSON.stringify(fb)}`);
+  await ui!.shot(page, 'log-full-screen');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=log-viewer]:not(.full)');
+  assert.equal(await page.locator('[data-testid=task-panel]').count(), 1, 'Esc left full screen only');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('log viewer: following a running attempt ends when the attempt ends', async () => {
+  const run = await api.startRun('default', 'logs');
+  await page.goto(`${base}/runs/${run.id}?task=ticker`);
+  const viewer = page.locator('[data-testid=log-viewer]');
+  await page.waitForSelector('[data-testid=log-viewer][data-state=following]', { timeout: 30_000 });
+  await viewer.getByRole('button', { name: '⇣ Following' }).waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=log-viewer] .log-scroll')?.textContent?.includes('tick 1'));
+  await page.waitForSelector('[data-testid=log-viewer][data-state=ended]', { timeout: 30_000 });
+  assert.equal(await viewer.getByRole('button', { name: /Follow/ }).count(), 0, 'nothing to follow once the attempt ended');
+  assert.match(await viewer.locator('.log-status').innerText(), /complete/);
+  assert.match(await viewer.locator('.log-scroll').innerText(), /tick 4/);
   assert.deepEqual(pageErrors, []);
 });

@@ -62,4 +62,6 @@ export interface AttemptLogsRow {
   attempt: number;
   offset: number;
   data: Buffer;
+  /** When the chunk was stored (migration 15); null for chunks stored before it. */
+  stored_at: Date | null;
 }
