@@ -36,8 +36,8 @@ export interface ApprovalDecisionsRow {
 
 /** `task_requests` (migration 14): a person's retry / mark of one task, for the run's controller. */
 export interface TaskRequestsRow {
-  id: string;
-  run_id: string;
+  id: number;
+  run_id: number;
   task: string;
   action: 'retry' | 'mark';
   downstream: boolean;

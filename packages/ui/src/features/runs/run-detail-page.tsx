@@ -181,7 +181,7 @@ export function RunDetailPage() {
           Run #{r.id} <span className="muted" style={{ fontWeight: 400 }}>of</span> <Link to={`/dags/${r.namespace}/${r.dag}`}>{r.dag}</Link>
         </h1>
         <StatusBadge status={r.status} />
-        {r.requested ? <span className="chip">{r.requested} requested…</span> : null}
+        {r.requested ? <span className="chip">{r.requested === 'tasks' ? 'task action' : r.requested} requested…</span> : null}
         <span className="spacer" />
         {editable ? (
           <span className="row">
