@@ -66,3 +66,14 @@ test('the legend has one entry per colour, naming every task status once, and th
   assert.deepEqual(l.map((e) => e.label), ['pending · waiting', 'running', 'succeeded', 'failed', 'skipped · canceled', 'awaiting approval']);
   assert.equal(new Set(l.map((e) => e.tone)).size, l.length);
 });
+
+test('explaining every skip of a long chain names the failed root for each, each task walked once', () => {
+  const n = 2000;
+  const tasks = [task('t0', 'failed', []), ...Array.from({ length: n - 1 }, (_, i) => task(`t${i + 1}`, 'skipped', [`t${i}`], { reason: 'UpstreamFailed' }))];
+  const reversed = [...tasks].reverse(); // the deepest first: one walk fills the memo for the rest
+  const t0 = performance.now();
+  const g = graphFromRun({ graph: { nodes: reversed.map((t) => t.name), edges: [] }, tasks: reversed });
+  const ms = performance.now() - t0;
+  assert.ok(g.nodes.filter((x) => x.id !== 't0').every((x) => x.detail === 'UpstreamFailed: t0'));
+  assert.ok(ms < 1000, `${ms} ms`);
+});

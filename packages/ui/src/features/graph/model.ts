@@ -108,10 +108,11 @@ export function dagRefNames(spec: Readonly<Record<string, unknown>> | undefined)
  */
 export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: ReadonlyArray<{ from: string; to: string }> }; tasks: readonly RunTask[] }, dagRefs?: ReadonlyMap<string, string>): Graph {
   const byName = new Map(run.tasks.map((t) => [t.name, t]));
+  const memo = new Map<string, string | null>();
   const nodes = run.graph.nodes.map((id) => {
     const t = byName.get(id);
     const last = t?.attempts[t.attempts.length - 1];
-    const reason = t ? explainReason(t, byName) : undefined;
+    const reason = t ? explainReason(t, byName, memo) : undefined;
     const detail =
       last && last.exitCode !== null && last.exitCode !== 0
         ? `exit ${last.exitCode}`

@@ -139,9 +139,9 @@ function barsOf(tasks: readonly RunTask[], now: number): RawBar[] {
 }
 
 /** What the row of a task that ran nothing and will not says: `skipped — UpstreamFailed: b`. */
-function noteOf(t: RunTask, byName: ReadonlyMap<string, RunTask>): string | undefined {
+function noteOf(t: RunTask, byName: ReadonlyMap<string, RunTask>, memo: Map<string, string | null>): string | undefined {
   if (t.attempts.length > 0 || (t.status !== 'skipped' && t.status !== 'canceled' && t.status !== 'failed' && t.status !== 'succeeded')) return undefined;
-  const reason = explainReason(t, byName);
+  const reason = explainReason(t, byName, memo);
   return reason ? `${t.status} — ${reason}` : t.status;
 }
 
@@ -177,6 +177,7 @@ export function ganttRowHeight(row: Pick<GanttRow, 'lanes' | 'instances'>): numb
 export function ganttModel(tasks: readonly RunTask[], now: number, runStart?: number, instances?: ReadonlyMap<string, readonly RunTask[]>, timeZone?: string): GanttModel {
   const raw: Array<{ task: string; status: string; bars: Array<RawBar & { lane: number }>; lanes: number; instances?: { shown: number; total: number }; note?: string; waiting?: { start: number; until: number | null } }> = [];
   const byName = new Map(tasks.map((t) => [t.name, t]));
+  const memo = new Map<string, string | null>();
   let start = runStart ?? Infinity;
   let end = -Infinity;
   for (const t of tasks) {
@@ -190,7 +191,7 @@ export function ganttModel(tasks: readonly RunTask[], now: number, runStart?: nu
     const lastEnd = last?.finishedAt ? Date.parse(last.finishedAt) : NaN;
     const waiting = t.status === 'waiting' && Number.isFinite(lastEnd) ? { start: lastEnd, until: t.retryAt ? Date.parse(t.retryAt) : null } : undefined;
     if (waiting) end = Math.max(end, now);
-    const note = t.kind === 'map' ? undefined : noteOf(t, byName);
+    const note = t.kind === 'map' ? undefined : noteOf(t, byName, memo);
     const extra = { ...(note ? { note } : {}), ...(waiting ? { waiting } : {}) };
     if (t.kind === 'map') {
       const packed = packLanes(bars);

@@ -25,29 +25,33 @@ const MAX_WALK = 10_000;
  * A task's reason naming the upstream task that failed: the engine says `UpstreamFailed` for a task
  * skipped after a failure (also through other skipped tasks); this walks `runAfter` (first in
  * order) to the failed task and gives `UpstreamFailed: NAME`. Other reasons, or a failed task not
- * among `tasks`, come back as they are. Pure; O(tasks walked).
+ * among `tasks`, come back as they are. Pure; O(tasks walked), each task walked once per `memo`
+ * (pass one memo when explaining many tasks of one run).
  */
-export function explainReason(task: ReasonTask, tasks: ReadonlyMap<string, ReasonTask>): string | undefined {
+export function explainReason(task: ReasonTask, tasks: ReadonlyMap<string, ReasonTask>, memo: Map<string, string | null> = new Map()): string | undefined {
   const reason = task.reason ?? undefined;
   if (reason !== 'UpstreamFailed' || task.status !== 'skipped') return reason;
-  const seen = new Set<string>([task.name]);
   let steps = 0;
-  const walk = (t: ReasonTask): string | undefined => {
+  // The failed task upstream of skipped task `t`, each task's answer kept in `memo` (so explaining
+  // every task of a run costs O(tasks + edges) with one memo).
+  const walk = (t: ReasonTask): string | null => {
+    const known = memo.get(t.name);
+    if (known !== undefined) return known;
+    memo.set(t.name, null); // in progress: a cycle (not in a DAG) or a repeat finds nothing
+    let found: string | null = null;
     for (const n of t.runAfter) {
-      const u = tasks.get(n);
-      if (u?.status === 'failed') return u.name;
-    }
-    for (const n of t.runAfter) {
-      const u = tasks.get(n);
-      if (!u || seen.has(n) || ++steps > MAX_WALK) continue;
-      seen.add(n);
-      if (u.status === 'skipped' && u.reason === 'UpstreamFailed') {
-        const found = walk(u);
-        if (found) return found;
+      if (tasks.get(n)?.status === 'failed') {
+        found = n;
+        break;
       }
     }
-    return undefined;
+    for (let i = 0; found === null && i < t.runAfter.length && ++steps <= MAX_WALK; i++) {
+      const u = tasks.get(t.runAfter[i]!);
+      if (u?.status === 'skipped' && u.reason === 'UpstreamFailed') found = walk(u);
+    }
+    memo.set(t.name, found);
+    return found;
   };
   const failed = walk(task);
-  return failed ? `UpstreamFailed: ${failed}` : reason;
+  return failed !== null ? `UpstreamFailed: ${failed}` : reason;
 }
