@@ -357,7 +357,6 @@ export class RunActor {
     return out;
   }
 
-  /** The run's approval decisions not yet applied; on a read failure none, and a new read is queued. */
   /**
    * `queued` with its task requests taken from the store (at most once) as engine events, in the
    * place of its `tasks` requests; a failed read is tried again later.
@@ -377,6 +376,7 @@ export class RunActor {
     }
   }
 
+  /** The run's approval decisions not yet applied; on a read failure none, and a new read is queued. */
   private async readDecisions(): Promise<ApprovalDecisionRecord[]> {
     try {
       return await pendingApprovalDecisions(this.deps.pool, this.run.id);
