@@ -20,25 +20,35 @@ function fromRow(r: TaskRequestsRow): TaskRequestRecord {
   return r.action === 'mark' ? { ...common, action: 'mark', status: r.mark_status ?? 'succeeded' } : { ...common, action: 'retry', downstream: r.downstream };
 }
 
+/** Most task actions of one run waiting for its controller; more are refused until they are taken. */
+export const MAX_PENDING_TASK_REQUESTS = 100;
+
 /**
  * Records a task action and wakes the run's controller. Throws NOT_FOUND for a missing run and
- * INVALID_STATE while a cancel or a retry of the whole run is waiting to be carried out. Not
- * idempotent: each call is one more request (the engine ignores one the task is in no state for).
+ * INVALID_STATE while a cancel or a retry of the whole run is waiting to be carried out, or while
+ * MAX_PENDING_TASK_REQUESTS of its task actions wait. Not idempotent: each call is one more
+ * request (the engine ignores one the task is in no state for).
  */
 export async function requestTaskAction(db: Queryable, req: TaskRequestInput): Promise<TaskRequestRecord> {
   const { rows } = await db.query<TaskRequestsRow>(
     `with r as (
-       update runs set requested = 'tasks', updated_at = now() where id = $1 and (requested is null or requested = 'tasks') returning id
+       update runs set requested = 'tasks', updated_at = now()
+       where id = $1 and (requested is null or requested = 'tasks')
+         and (select count(*) from task_requests where run_id = $1 and not applied) < $7
+       returning id
      )
      insert into task_requests (run_id, task, action, downstream, mark_status, requested_by)
      select r.id, $2, $3, $4, $5, $6 from r returning *`,
-    [req.runId, req.task, req.action, req.action === 'retry' ? req.downstream : false, req.action === 'mark' ? req.status : null, req.by],
+    [req.runId, req.task, req.action, req.action === 'retry' ? req.downstream : false, req.action === 'mark' ? req.status : null, req.by, MAX_PENDING_TASK_REQUESTS],
   );
   const row = rows[0];
   if (!row) {
     const run = await getRun(db, req.runId);
     if (!run) throw new KontrolerError('NOT_FOUND', `run ${req.runId} not found`);
-    throw new KontrolerError('INVALID_STATE', `run ${req.runId} has a ${run.requested ?? 'request'} waiting to be carried out: try again once it is`);
+    if (run.requested === null || run.requested === 'tasks') {
+      throw new KontrolerError('INVALID_STATE', `run ${req.runId} has ${MAX_PENDING_TASK_REQUESTS} task actions waiting for its controller: try again once they are carried out`);
+    }
+    throw new KontrolerError('INVALID_STATE', `run ${req.runId} has a ${run.requested} waiting to be carried out: try again once it is`);
   }
   await db.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(req.runId)]);
   return fromRow(row);

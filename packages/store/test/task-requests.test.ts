@@ -3,7 +3,7 @@
 // request first, so one recorded afterwards asks again), superseded by a cancel of the run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRun, getRun, listTaskRequests, requestRun, requestTaskAction, saveDag, takeTaskRequests } from '@kontroler/store';
+import { MAX_PENDING_TASK_REQUESTS, createRun, getRun, listTaskRequests, requestRun, requestTaskAction, saveDag, takeTaskRequests } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { chainDefinition } from './definitions.js';
 
@@ -44,4 +44,12 @@ test('task requests: refused while a cancel of the run waits (naming it); a canc
   await assert.rejects(requestTaskAction(db.pool, { runId: id, task: 'a', action: 'retry', downstream: false, by: 'ann' }), (e: Error & { code?: string }) => e.code === 'INVALID_STATE' && /has a cancel waiting/.test(e.message));
   await assert.rejects(requestTaskAction(db.pool, { runId: 999_999, task: 'a', action: 'retry', downstream: false, by: 'ann' }), (e: Error & { code?: string }) => e.code === 'NOT_FOUND');
   await assert.rejects(db.pool.query(`insert into task_requests (run_id, task, action, requested_by) values ($1, 'a', 'mark', 'x')`, [id]), /check/, 'a mark names its status');
+});
+
+test(`task requests: at most MAX_PENDING_TASK_REQUESTS (${MAX_PENDING_TASK_REQUESTS}) wait per run; once taken, more are accepted`, async () => {
+  const id = await mk();
+  for (let i = 0; i < MAX_PENDING_TASK_REQUESTS; i++) await requestTaskAction(db.pool, { runId: id, task: 'a', action: 'retry', downstream: false, by: 'ann' });
+  await assert.rejects(requestTaskAction(db.pool, { runId: id, task: 'a', action: 'retry', downstream: false, by: 'ann' }), (e: Error & { code?: string }) => e.code === 'INVALID_STATE' && new RegExp(`has ${MAX_PENDING_TASK_REQUESTS} task actions waiting`).test(e.message));
+  assert.equal((await takeTaskRequests(db.pool, id)).length, MAX_PENDING_TASK_REQUESTS);
+  await requestTaskAction(db.pool, { runId: id, task: 'a', action: 'retry', downstream: false, by: 'ann' });
 });
