@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decide, downstreamNames, initialRunState, markRefusal, retryRefusal, type Command, type RunEvent, type RunState } from '@kontroler/engine';
 import type { DagDefinition } from '@kontroler/core';
-import { dag } from './helpers.js';
+import { dag, RunDriver } from './helpers.js';
 
 const step = (def: DagDefinition, s: RunState, ev: RunEvent, now = 0) => decide(def, s, ev, now);
 const starts = (cs: readonly Command[]) => cs.flatMap((c) => (c.type === 'attempt:start' ? [`${c.task}#${c.attempt}`] : []));
@@ -104,6 +104,30 @@ describe('task actions', () => {
     assert.match(markRefusal(r.state.tasks.get('a')!, 'failed') ?? '', /task a is running/);
     const s = succeededRun();
     assert.match(markRefusal(s.state.tasks.get('a')!, 'succeeded') ?? '', /already succeeded/);
+  });
+
+  test('mapped tasks: retry one failed instance with downstream reruns it and what follows; retry the mapped task reruns every instance; its instances are marked, not it', () => {
+    const m = dag([
+      { name: 'list' },
+      { name: 'process', runAfter: ['list'], withItems: ['a', 'b'] },
+      { name: 'reduce', runAfter: ['process'] },
+    ]);
+    const r = new RunDriver(m, { context: { runId: '1', runName: 'r', params: {} } }, false);
+    r.step([exited('list', 1, 0)]);
+    r.step([exited('process[0]', 1, 0), exited('process[1]', 1, 3)]);
+    assert.equal(r.state.status, 'failed');
+    assert.equal(r.task('reduce')?.status, 'skipped');
+    assert.match(markRefusal(r.task('process')!, 'succeeded') ?? '', /mapped task: .*mark an instance/);
+    r.step([{ type: 'task:retry', task: 'process[1]', downstream: true }]);
+    assert.deepEqual(starts(r.commands), ['process[1]#2']);
+    assert.deepEqual([r.state.status, r.task('process')?.status, r.task('reduce')?.status], ['running', 'running', 'pending']);
+    r.step([exited('process[1]', 2, 0)]);
+    assert.deepEqual(starts(r.commands), ['reduce#1']);
+    r.step([exited('reduce', 1, 0)]);
+    assert.equal(r.state.status, 'succeeded');
+    r.step([{ type: 'task:retry', task: 'process', downstream: false }]);
+    assert.deepEqual(starts(r.commands).sort(), ['process[0]#2', 'process[1]#3']);
+    assert.equal(r.task('reduce')?.attempts.length, 1, 'reduce keeps its result');
   });
 
   test('while a cancel is under way, task actions are ignored', () => {
