@@ -5,7 +5,7 @@ import { backoffMs, type BackoffPolicy, hasCode, isRetryable, messageOf } from '
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
 import { CHILD_RUN_CANCELED, CHILD_RUN_FAILED, decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { PoolLike, RunRecord } from '@kontroler/store';
-import { RUNS_CHANNEL, listChildRuns, markApprovalDecisionsApplied, pendingApprovalDecisions, requestRun, saveRunState, startRun, takeTaskRequests, type ApprovalDecisionRecord } from '@kontroler/store';
+import { RUNS_CHANNEL, listChildRuns, markApprovalDecisionsApplied, pendingApprovalDecisions, rearmTaskRequests, requestRun, saveRunState, startRun, takeTaskRequests, type ApprovalDecisionRecord } from '@kontroler/store';
 import { childParameters } from './attempt-spec.js';
 
 /** How soon a failed read of a run's approval decisions is tried again. */
@@ -48,9 +48,10 @@ export const SAVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 30_000 };
 
 /**
  * What the actor processes: engine events, a cancel / retry request, "take the task requests"
- * (`tasks`: retry or mark one task), or "read the approval decisions made for this run".
+ * (`tasks`: retry or mark one task; once taken, `tasks-taken` in their place asks the save to
+ * clear the request), or "read the approval decisions made for this run".
  */
-type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' | 'tasks' } | { type: 'decisions' } | { type: 'children' };
+type Queued = RunEvent | { type: 'request'; what: 'cancel' | 'retry' | 'tasks' } | { type: 'decisions' } | { type: 'children' } | { type: 'tasks-taken' };
 
 function isTaskRequest(q: Queued): boolean {
   return q.type === 'request' && q.what === 'tasks';
@@ -222,21 +223,24 @@ export class RunActor {
     // Task requests become engine events here, once: a save retried later feeds the same events.
     const batch = queued.some(isTaskRequest) ? await this.withTaskRequests(queued) : queued;
     const prev = this.state;
-    let clearRequest: 'cancel' | 'retry' | undefined;
+    let clearRequest: 'cancel' | 'retry' | 'tasks' | undefined;
     const now = this.deps.now();
     const opts = { context: runContext(this.run), ...(this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {}) };
     // Approval decisions recorded by the API: fed as events, marked applied once saved (a crash
     // in between feeds them again, and the engine ignores a decision already taken).
     const decisions = batch.some((q) => q.type === 'decisions') ? await this.readDecisions() : [];
     const events: RunEvent[] = batch.some((q) => q.type === 'children') ? await this.childEvents() : [];
+    let tasksTaken = false;
     for (const q of batch) {
       if (q.type === 'decisions' || q.type === 'children') continue;
-      if (q.type !== 'request') events.push(q);
+      if (q.type === 'tasks-taken') tasksTaken = true;
+      else if (q.type !== 'request') events.push(q);
       else if (q.what !== 'tasks') {
         clearRequest = q.what;
         events.push(q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' });
       }
     }
+    if (tasksTaken) clearRequest ??= 'tasks';
     for (const x of decisions) {
       events.push({ type: 'approval:decided', task: x.task, attempt: x.attempt, approve: x.approve, by: x.decidedBy, ...(x.comment !== undefined ? { comment: x.comment } : {}), inputs: x.inputs, at: x.decidedAt });
     }
@@ -244,11 +248,6 @@ export class RunActor {
     const { state, commands } = d;
     if (state === prev && commands.length === 0 && !clearRequest) {
       if (decisions.length > 0) await this.markApplied(decisions);
-      // A finished run claimed for task requests the engine ignored (the task moved on): done.
-      if (isTerminalRun(state.status) && queued !== batch) {
-        this.stop();
-        this.deps.onDone(this.run.id, 'ended');
-      }
       return;
     }
     try {
@@ -289,6 +288,9 @@ export class RunActor {
     }
     this.saveFailures = 0;
     this.state = state;
+    if (clearRequest === 'tasks') {
+      void rearmTaskRequests(this.deps.pool, this.run.id).catch((e: unknown) => this.deps.log.warn(`run ${this.run.id}: asking again for task requests failed: ${messageOf(e)}`));
+    }
     if (decisions.length > 0) await this.markApplied(decisions);
     this.carryOut(commands, prev, d.changed);
     if (isTerminalRun(state.status)) {
@@ -368,7 +370,7 @@ export class RunActor {
       const events: RunEvent[] = taken.map((r) =>
         r.action === 'retry' ? { type: 'task:retry', task: r.task, downstream: r.downstream } : { type: 'task:mark', task: r.task, status: r.status, by: r.by },
       );
-      return events.length > 0 ? rest.concat(events) : rest;
+      return rest.concat(events, [{ type: 'tasks-taken' }]);
     } catch (e) {
       this.deps.log.warn(`run ${this.run.id}: taking task requests failed, trying again: ${messageOf(e)}`);
       setTimeout(() => this.push({ type: 'request', what: 'tasks' }), DECISIONS_RETRY_MS).unref();

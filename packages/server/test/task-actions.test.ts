@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, envSecretResolver, silentLog } from '@kontroler/controller';
 import { LocalProcessRuntime } from '@kontroler/runtime-local';
-import { getRun, getRunTask, listAudit, listTaskRequests } from '@kontroler/store';
+import { getRun, getRunTask, listAudit, listTaskRequests, requestTaskAction } from '@kontroler/store';
 import { ADMIN_PASSWORD, call, login, startHarness, userWithSession, type Harness } from './harness.js';
 
 let h: Harness;
@@ -161,6 +161,29 @@ describe('task actions', () => {
     await until(id, 'sleeper running again', (s) => s.status === 'running' && s.tasks.sleeper?.status === 'running' && s.tasks.sleeper.attempts === 2);
     assert.equal((await call(h.url, 'POST', `/api/v1/runs/${id}/cancel`, { token: editor })).status, 202);
     await until(id, 'canceled again', (s) => ended(s));
+  });
+});
+
+describe('task actions the engine ignores', () => {
+  test('a stale request on a finished run (the task moved on): the request is cleared, the run stays as it was, no controller keeps it', async () => {
+    const id = await start('chain');
+    await until(id, 'failed', (s) => ended(s) && s.status === 'failed');
+    const before = await getRun(h.db.pool, id);
+    // Straight into the store (the API refuses it): mark a, which already succeeded, succeeded.
+    await requestTaskAction(h.db.pool, { runId: id, task: 'a', action: 'mark', status: 'succeeded', by: 'test' });
+    assert.equal((await getRun(h.db.pool, id))?.requested, 'tasks');
+    await until(id, 'request cleared', (s) => s.requested === null);
+    const after = await getRun(h.db.pool, id);
+    assert.deepEqual([after?.status, after?.finishedAt], [before?.status, before?.finishedAt]);
+    assert.equal((await getRunTask(h.db.pool, id, 'a'))?.reason ?? null, null, 'a is as it was');
+    await new Promise<void>((resolve) => {
+      // The actor that took the request ends (the save of the unchanged state ended it).
+      const check = () => (controller.runIds.includes(id) ? setImmediate(check) : resolve());
+      check();
+    });
+    // Then a real action is carried out by a new claim of the run.
+    assert.equal((await act(id, 'b', 'mark', editor, { status: 'succeeded' })).status, 202);
+    await until(id, 'succeeded', (s) => ended(s) && s.status === 'succeeded');
   });
 });
 

@@ -2,8 +2,9 @@
 // after it or not), mark it succeeded or failed. The API records one and sets the run's
 // `requested` to 'tasks' in the same statement (so a finished run becomes claimable, as a retry of
 // the run does) and wakes the controller; the controller takes them (`takeTaskRequests`) and feeds
-// them to the run's engine. Carried out at most once: taken requests are marked applied before
-// the engine sees them, so a crash in between loses them (the run stays as it was; ask again).
+// them to the run's engine, clearing `requested` with the save of what they led to. Carried out at
+// most once: taken requests are marked applied before the engine sees them, so a crash in between
+// loses them (the run stays as it was; ask again).
 import { KontrolerError } from '@kontroler/core';
 import type { Queryable } from './db.js';
 import { RUNS_CHANNEL, getRun } from './runs.js';
@@ -55,14 +56,29 @@ export async function requestTaskAction(db: Queryable, req: TaskRequestInput): P
 }
 
 /**
- * Takes the run's unapplied task requests, oldest first, marking them applied. Clears the run's
- * `requested = 'tasks'` first, in its own statement: a request recorded after that sets it again
- * (and notifies), so none is left unapplied with nothing asking for it.
+ * Takes the run's unapplied task requests, oldest first, marking them applied. The run's
+ * `requested = 'tasks'` stays until the state they lead to is saved (saveRunState with
+ * `clearRequest: 'tasks'`), so a finished run never looks settled in between; then
+ * `rearmTaskRequests` asks again for any recorded meanwhile.
  */
 export async function takeTaskRequests(db: Queryable, runId: number): Promise<TaskRequestRecord[]> {
-  await db.query(`update runs set requested = null where id = $1 and requested = 'tasks'`, [runId]);
   const { rows } = await db.query<TaskRequestsRow>('update task_requests set applied = true where run_id = $1 and not applied returning *', [runId]);
   return rows.map(fromRow).sort((a, b) => a.id - b.id);
+}
+
+/**
+ * After a save cleared `requested = 'tasks'`: sets it again (and notifies) when task requests were
+ * recorded after the last take, so none waits with nothing asking for it. True when it did.
+ */
+export async function rearmTaskRequests(db: Queryable, runId: number): Promise<boolean> {
+  const { rows } = await db.query<{ id: number }>(
+    `update runs set requested = 'tasks', updated_at = now()
+     where id = $1 and requested is null and exists (select 1 from task_requests where run_id = $1 and not applied) returning id`,
+    [runId],
+  );
+  if (rows.length === 0) return false;
+  await db.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(runId)]);
+  return true;
 }
 
 /** The run's task requests, newest first (at most `limit`), applied or not. */

@@ -1,9 +1,9 @@
 // Task actions for the run's controller (task_requests): recorded with runs.requested = 'tasks' in
-// one statement, refused while a cancel / retry of the run waits, taken once in order (clearing the
-// request first, so one recorded afterwards asks again), superseded by a cancel of the run.
+// one statement, refused while a cancel / retry of the run waits, taken once in order (the request
+// kept until the save; one recorded afterwards asked for again), superseded by a cancel of the run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_PENDING_TASK_REQUESTS, createRun, getRun, listTaskRequests, requestRun, requestTaskAction, saveDag, takeTaskRequests } from '@kontroler/store';
+import { MAX_PENDING_TASK_REQUESTS, createRun, getRun, listTaskRequests, rearmTaskRequests, requestRun, requestTaskAction, saveDag, takeTaskRequests } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { chainDefinition } from './definitions.js';
 
@@ -26,11 +26,17 @@ test('task requests: recorded with the run asking, taken once in order, asked ag
   const taken = await takeTaskRequests(db.pool, id);
   assert.deepEqual(taken.map((t) => [t.id, t.task, t.action]), [[r1.id, 'a', 'retry'], [r2.id, 'b', 'mark']]);
   assert.equal(taken[1]!.action === 'mark' && taken[1]!.status, 'succeeded');
-  assert.equal((await getRun(db.pool, id))?.requested, null);
+  assert.equal((await getRun(db.pool, id))?.requested, 'tasks', 'kept until the state they lead to is saved');
   assert.deepEqual(await takeTaskRequests(db.pool, id), [], 'taken once');
+  // One recorded after the take, then the save clears the request: rearm asks again.
   await requestTaskAction(db.pool, { runId: id, task: 'a', action: 'retry', downstream: false, by: 'ann' });
+  await db.pool.query(`update runs set requested = case when requested = 'tasks' then null else requested end where id = $1`, [id]);
+  assert.equal(await rearmTaskRequests(db.pool, id), true);
   assert.equal((await getRun(db.pool, id))?.requested, 'tasks', 'a later request asks again');
   assert.equal((await takeTaskRequests(db.pool, id)).length, 1);
+  await db.pool.query(`update runs set requested = null where id = $1`, [id]);
+  assert.equal(await rearmTaskRequests(db.pool, id), false, 'nothing waits');
+  assert.equal((await getRun(db.pool, id))?.requested, null);
   assert.equal((await listTaskRequests(db.pool, id)).length, 3);
 });
 
