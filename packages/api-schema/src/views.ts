@@ -173,7 +173,7 @@ export const RunSummary = Type.Object(
     parameters: Type.Record(Type.String(), Type.String()),
     secretParameters: Type.Array(Type.String()),
     cancelRequested: Type.Boolean(),
-    requested: Nullable(Type.Union([Type.Literal('cancel'), Type.Literal('retry')])),
+    requested: Nullable(Type.Union([Type.Literal('cancel'), Type.Literal('retry'), Type.Literal('tasks')], { description: "A request the controller has yet to carry out: cancel, retry, or 'tasks' (task actions: POST /runs/{id}/tasks/{task}/retry or /mark)" })),
     createdAt: Timestamp,
     startedAt: Nullable(Timestamp),
     finishedAt: Nullable(Timestamp),
@@ -231,6 +231,42 @@ export const ApprovalDecisionBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** GET .../attempts/{n}/log-chunks: the stored chunks' byte ranges and when each was stored. */
+export const LogChunkTimesView = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      offset: Type.Integer({ description: 'First byte of the chunk in the log' }),
+      size: Type.Integer({ description: 'Bytes in the chunk' }),
+      storedAt: Nullable(Timestamp),
+    }),
+  ),
+  next: Type.Optional(Type.Integer({ description: 'Pass as `from` for the next page' })),
+});
+
+/** The body of POST /runs/{id}/tasks/{task}/retry. */
+export const TaskRetryBody = Type.Object(
+  { downstream: Type.Optional(Type.Boolean({ description: 'Also run again every finished task after it (through runAfter); default false' })) },
+  { additionalProperties: false },
+);
+
+/** The body of POST /runs/{id}/tasks/{task}/mark. */
+export const TaskMarkBody = Type.Object(
+  { status: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')], { description: 'The outcome the task gets' }) },
+  { additionalProperties: false },
+);
+
+/** A task action as recorded for the run's controller (202: it carries it out). */
+export const TaskRequestView = Type.Object({
+  id: Type.Integer(),
+  runId: Type.Integer(),
+  task: Type.String(),
+  action: Type.Union([Type.Literal('retry'), Type.Literal('mark')]),
+  downstream: Type.Optional(Type.Boolean()),
+  status: Type.Optional(Type.Union([Type.Literal('succeeded'), Type.Literal('failed')])),
+  by: Type.String(),
+  at: Timestamp,
+});
 
 export const ApprovalView = Type.Object(
   {

@@ -108,6 +108,27 @@ describe('kontroler remote commands', () => {
     await kontroler(env, ['cancel', id, '--wait']);
   });
 
+  test('retry-task and mark: one task of a failed run run again, then marked succeeded; refusals name the state', async () => {
+    const started = await kontroler(env, ['run', 'failing', '-o', 'json', '--wait']);
+    assert.equal(started.code, 2, started.stderr);
+    const id = String((JSON.parse(started.stdout) as { id: number }).id);
+    const retried = await kontroler(env, ['retry-task', id, 'fail-here', '--wait']);
+    assert.equal(retried.code, 2, retried.stderr);
+    assert.match(retried.stdout, new RegExp(`run ${id}: retry of fail-here requested`));
+    const cfg = JSON.parse(readFileSync(env.configFile, 'utf8')) as { servers: Record<string, { token: string }> };
+    const task = (await (await fetch(`${env.url}/api/v1/runs/${id}/tasks/fail-here`, { headers: { authorization: `Bearer ${cfg.servers[env.url]!.token}` } })).json()) as { attempts: unknown[] };
+    assert.equal(task.attempts.length, 2, '--wait waited for the retry to end');
+    const bad = await kontroler(env, ['mark', id, 'fail-here', 'skipped']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /use succeeded or failed/);
+    const same = await kontroler(env, ['mark', id, 'ok', 'succeeded']);
+    assert.equal(same.code, 1);
+    assert.match(same.stderr, /INVALID_STATE.*task ok is already succeeded/);
+    const marked = await kontroler(env, ['mark', id, 'fail-here', 'succeeded', '--wait']);
+    assert.equal(marked.code, 0, marked.stderr);
+    assert.match(marked.stdout, /fail-here marked succeeded/);
+  });
+
   test('tokens create / list / revoke, and use with --token', async () => {
     const c = await kontroler(env, ['tokens', 'create', 'ci', '--role', 'viewer', '--namespace', 'default', '--expires-in-days', '7']);
     assert.equal(c.code, 0, c.stderr);

@@ -3,7 +3,7 @@
 // server's stable `code`.
 import type {
   ApiToken, ApplyResult, ApprovalDecision, ApprovalDecisionInput, Attempt, AuditEntry, AuthProviders, DagGrid, DagVersion, Dag, DagTaskSummary, ErrorBody, FieldError, LogEvent, LoginResult, Me, Page, Role, RoleBinding,
-  Backfill, BackfillCreated, BackfillDetail, BackfillInput, Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskStatus, User, ValidateResult, WebhookDelivery,
+  Backfill, BackfillCreated, BackfillDetail, BackfillInput, LogChunkTimes, Run, RunChangeEvent, RunDetail, RunStatus, RunTask, Stats, TaskRequest, TaskStatus, User, ValidateResult, WebhookDelivery,
 } from './types.js';
 
 export interface ClientOptions {
@@ -343,6 +343,24 @@ export class KontrolerClient {
   rejectTask(id: number, task: string, input: ApprovalDecisionInput = {}): Promise<ApprovalDecision> {
     return this.json('POST', `/api/v1/runs/${id}/tasks/${e(task)}/reject`, { json: input });
   }
+  /**
+   * Runs a finished task of a run again (`downstream`: with every finished task after it); a
+   * finished run runs again. Needs the editor role in the run's namespace. Resolves once recorded
+   * (202: the run's controller carries it out). Throws ApiError 409 INVALID_STATE naming the
+   * task's state when it has not finished (pending, waiting, running) or a cancel is under way,
+   * 404 for a missing run or task.
+   */
+  retryTask(id: number, task: string, opts: { downstream?: boolean } = {}): Promise<TaskRequest> {
+    return this.json('POST', `/api/v1/runs/${id}/tasks/${e(task)}/retry`, { json: opts });
+  }
+  /**
+   * Marks a task succeeded or failed (tasks after it see that outcome; a finished run's outcome is
+   * evaluated again); refusals as `retryTask` (409 for a running task, a mapped task, or one
+   * already in that state).
+   */
+  markTask(id: number, task: string, status: 'succeeded' | 'failed'): Promise<TaskRequest> {
+    return this.json('POST', `/api/v1/runs/${id}/tasks/${e(task)}/mark`, { json: { status } });
+  }
   attempts(id: number, task: string): Promise<{ items: Attempt[] }> {
     return this.json('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts`);
   }
@@ -353,6 +371,14 @@ export class KontrolerClient {
     return this.json('GET', `/api/v1/stats${qs(q)}`);
   }
 
+  /**
+   * When each stored chunk of an attempt's log was stored, in byte order from the chunk holding
+   * byte `from` (at most `limit`, 1–10,000; `next` continues): for per-line times. 404 for a
+   * missing attempt.
+   */
+  logChunks(id: number, task: string, attempt: number, q: { from?: number; limit?: number } = {}): Promise<LogChunkTimes> {
+    return this.json('GET', `/api/v1/runs/${id}/tasks/${e(task)}/attempts/${attempt}/log-chunks${qs(q)}`);
+  }
   /** The stored log of an attempt (optionally a byte range, end inclusive). */
   async logs(id: number, task: string, attempt: number, range?: { start: number; end?: number }): Promise<string> {
     const headers: Record<string, string> = range ? { range: `bytes=${range.start}-${range.end ?? ''}` } : {};

@@ -10,6 +10,10 @@ import type {
   BackfillCreatedView,
   BackfillDetailView,
   BackfillView,
+  LogChunkTimesView,
+  TaskMarkBody,
+  TaskRequestView,
+  TaskRetryBody,
   AttemptView,
   AuditEntryView,
   AuthProvidersView,
@@ -64,6 +68,12 @@ export type Approval = Static<typeof ApprovalView>;
 export type ApprovalDecision = Static<typeof ApprovalDecisionView>;
 /** The body of approve / reject: a comment for the record, the approval's declared inputs. */
 export type ApprovalDecisionInput = Static<typeof ApprovalDecisionBody>;
+/** Stored chunks of an attempt's log: byte ranges and when each was stored. */
+export type LogChunkTimes = Static<typeof LogChunkTimesView>;
+/** A retry or mark of one task, as recorded for the run's controller. */
+export type TaskRequest = Static<typeof TaskRequestView>;
+export type TaskRetryInput = Static<typeof TaskRetryBody>;
+export type TaskMarkInput = Static<typeof TaskMarkBody>;
 export type RunDetail = Static<typeof RunDetailView>;
 /** The grouped graph of a DAG of more than 2,000 tasks (`RunDetail.graphSummary`). */
 export type GraphSummary = Static<typeof GraphSummaryView>;
@@ -87,7 +97,7 @@ export interface RunChangeEvent {
   namespace: string;
   dag: string;
   status: RunStatus;
-  requested: 'cancel' | 'retry' | null;
+  requested: 'cancel' | 'retry' | 'tasks' | null;
   taskCounts: Record<string, number>;
   taskTotal: number;
   startedAt: string | null;

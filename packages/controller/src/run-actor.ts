@@ -5,7 +5,7 @@ import { backoffMs, type BackoffPolicy, hasCode, isRetryable, messageOf } from '
 import type { AttemptKey, Command, RunEvent, RunState, TaskRuntime } from '@kontroler/engine';
 import { CHILD_RUN_CANCELED, CHILD_RUN_FAILED, decideAll, isActiveAttempt, isTerminalRun } from '@kontroler/engine';
 import type { AttemptLogAppend, AttemptLogKey, PoolLike, RunRecord } from '@kontroler/store';
-import { RUNS_CHANNEL, listChildRuns, markApprovalDecisionsApplied, pendingApprovalDecisions, requestRun, saveRunState, startRun, type ApprovalDecisionRecord } from '@kontroler/store';
+import { RUNS_CHANNEL, listChildRuns, markApprovalDecisionsApplied, pendingApprovalDecisions, rearmTaskRequests, requestRun, saveRunState, startRun, takeTaskRequests, type ApprovalDecisionRecord } from '@kontroler/store';
 import { childParameters } from './attempt-spec.js';
 
 /** How soon a failed read of a run's approval decisions is tried again. */
@@ -53,15 +53,21 @@ export const SAVE_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 30_000 };
 
 /**
  * What the actor processes: engine events (an attempt's end may bring the rest of its log, saved
- * with it), a cancel / retry request, or "read the approval decisions made for this run" / "read
- * its child runs".
+ * with it), a cancel / retry request, "take the task requests" (`tasks`: retry or mark one task;
+ * once taken, `tasks-taken` in their place asks the save to clear the request), or "read the
+ * approval decisions made for this run" / "read its child runs".
  */
 export type Queued =
   | RunEvent
   | { type: 'exited-with-log'; event: Extract<RunEvent, { type: 'attempt:exited' }>; log: AttemptLogAppend }
-  | { type: 'request'; what: 'cancel' | 'retry' }
+  | { type: 'request'; what: 'cancel' | 'retry' | 'tasks' }
   | { type: 'decisions' }
-  | { type: 'children' };
+  | { type: 'children' }
+  | { type: 'tasks-taken' };
+
+function isTaskRequest(q: Queued): boolean {
+  return q.type === 'request' && q.what === 'tasks';
+}
 
 export class RunActor {
   private state: RunState;
@@ -232,9 +238,11 @@ export class RunActor {
     }
   }
 
-  private async process(batch: Queued[]): Promise<void> {
+  private async process(queued: Queued[]): Promise<void> {
+    // Task requests become engine events here, once: a save retried later feeds the same events.
+    const batch = queued.some(isTaskRequest) ? await this.withTaskRequests(queued) : queued;
     const prev = this.state;
-    let clearRequest: 'cancel' | 'retry' | undefined;
+    let clearRequest: 'cancel' | 'retry' | 'tasks' | undefined;
     const now = this.deps.now();
     const opts = { context: runContext(this.run), ...(this.deps.maxRunning !== undefined ? { maxRunning: this.deps.maxRunning } : {}) };
     // Approval decisions recorded by the API: fed as events, marked applied once saved (a crash
@@ -242,17 +250,20 @@ export class RunActor {
     const decisions = batch.some((q) => q.type === 'decisions') ? await this.readDecisions() : [];
     const events: RunEvent[] = batch.some((q) => q.type === 'children') ? await this.childEvents() : [];
     const logs: AttemptLogAppend[] = [];
+    let tasksTaken = false;
     for (const q of batch) {
       if (q.type === 'decisions' || q.type === 'children') continue;
-      if (q.type === 'exited-with-log') {
+      if (q.type === 'tasks-taken') tasksTaken = true;
+      else if (q.type === 'exited-with-log') {
         events.push(q.event);
         logs.push(q.log);
       } else if (q.type !== 'request') events.push(q);
-      else {
+      else if (q.what !== 'tasks') {
         clearRequest = q.what;
         events.push(q.what === 'cancel' ? { type: 'run:cancel' } : { type: 'run:retry' });
       }
     }
+    if (tasksTaken) clearRequest ??= 'tasks';
     for (const x of decisions) {
       events.push({ type: 'approval:decided', task: x.task, attempt: x.attempt, approve: x.approve, by: x.decidedBy, ...(x.comment !== undefined ? { comment: x.comment } : {}), inputs: x.inputs, at: x.decidedAt });
     }
@@ -305,6 +316,9 @@ export class RunActor {
     this.saveFailures = 0;
     this.deps.metrics?.saveDuration.observe((performance.now() - saveStart) / 1000);
     this.state = state;
+    if (clearRequest === 'tasks') {
+      void rearmTaskRequests(this.deps.pool, this.run.id).catch((e: unknown) => this.deps.log.warn(`run ${this.run.id}: asking again for task requests failed: ${messageOf(e)}`));
+    }
     if (decisions.length > 0) await this.markApplied(decisions);
     this.carryOut(commands, prev, d.changed);
     if (isTerminalRun(state.status)) {
@@ -372,6 +386,25 @@ export class RunActor {
       else if (c.status === 'canceled') out.push({ type: 'attempt:exited', task: c.task, attempt: c.attempt, at: now, reason: `${CHILD_RUN_CANCELED}: child run ${c.id} was canceled` });
     }
     return out;
+  }
+
+  /**
+   * `queued` with its task requests taken from the store (at most once) as engine events, in the
+   * place of its `tasks` requests; a failed read is tried again later.
+   */
+  private async withTaskRequests(queued: Queued[]): Promise<Queued[]> {
+    const rest = queued.filter((q) => !isTaskRequest(q));
+    try {
+      const taken = await takeTaskRequests(this.deps.pool, this.run.id);
+      const events: RunEvent[] = taken.map((r) =>
+        r.action === 'retry' ? { type: 'task:retry', task: r.task, downstream: r.downstream } : { type: 'task:mark', task: r.task, status: r.status, by: r.by },
+      );
+      return rest.concat(events, [{ type: 'tasks-taken' }]);
+    } catch (e) {
+      this.deps.log.warn(`run ${this.run.id}: taking task requests failed, trying again: ${messageOf(e)}`);
+      setTimeout(() => this.push({ type: 'request', what: 'tasks' }), DECISIONS_RETRY_MS).unref();
+      return rest;
+    }
   }
 
   /** The run's approval decisions not yet applied; on a read failure none, and a new read is queued. */

@@ -4,9 +4,10 @@
 import type { ResolvedTask } from '@kontroler/core';
 import type { Command, RunEvent } from './events.js';
 import type { ResolvedInputs, RunState, TaskState } from './state.js';
-import { isTerminalRun, withTasks } from './state.js';
+import { instanceName, isTerminalRun, isTerminalTask, withTasks } from './state.js';
 import { decidedApproval, requestedApproval } from './approval.js';
 import { startedChild } from './child.js';
+import { downstreamNames, markRefusal, markedTask, retryRefusal } from './task-actions.js';
 import { attemptExited, attemptStarted, killedTask, resetTask, startedTask, taskNotification } from './transitions.js';
 
 /** Subclasses say how tasks are found: `spec` and `retryTargets` (a plain RunDraft knows no definition). */
@@ -94,6 +95,24 @@ export class RunDraft {
         this.cancelRequested = false;
         this.finishedAt = undefined;
         return;
+      case 'task:retry': {
+        const t = this.task(ev.task);
+        if (!t || retryRefusal(t) !== undefined || this.cancelling()) return;
+        const after = ev.downstream ? downstreamNames(t.mapOf ?? t.name, this.definitionNames(), (n) => this.spec(n)) : [];
+        for (const name of [t.name, ...after]) {
+          const x = this.task(name);
+          if (x && isTerminalTask(x.status)) this.resetWithInstances(x);
+        }
+        this.reopen();
+        return;
+      }
+      case 'task:mark': {
+        const t = this.task(ev.task);
+        if (!t || markRefusal(t, ev.status) !== undefined || this.cancelling()) return;
+        this.setTask(markedTask(t, ev.status, ev.by));
+        this.reopen();
+        return;
+      }
       case 'approval:decided': {
         const t = this.task(ev.task);
         const r = t ? decidedApproval(this.spec(ev.task), t, ev) : undefined;
@@ -111,6 +130,34 @@ export class RunDraft {
         return;
       }
     }
+  }
+
+  /** A cancel asked for and not yet carried out: task actions wait for it to end. */
+  private cancelling(): boolean {
+    return this.cancelRequested && !isTerminalRun(this.status);
+  }
+
+  /** A finished run runs again (its outcome and outputs are decided anew). */
+  private reopen(): void {
+    if (!isTerminalRun(this.status)) return;
+    this.status = 'running';
+    this.cancelRequested = false;
+    this.finishedAt = undefined;
+    this.outputs = undefined;
+  }
+
+  /** Resets a finished task; a mapped task's finished instances with it. */
+  private resetWithInstances(t: TaskState): void {
+    this.setTask(resetTask(t));
+    for (let k = 0; k < (t.instances ?? 0); k++) {
+      const i = this.task(instanceName(t.name, k));
+      if (i && isTerminalTask(i.status)) this.setTask(resetTask(i));
+    }
+  }
+
+  /** The names of the definition's tasks (not instances). */
+  private *definitionNames(): Iterable<string> {
+    for (const t of this.base.tasks.values()) if (t.mapOf === undefined) yield t.name;
   }
 
   /** Before reconciling: false when the run has ended (nothing to do); a pending run starts now. */

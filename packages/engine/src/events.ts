@@ -8,6 +8,18 @@ export type RunEvent =
   | { readonly type: 'run:cancel'; readonly reason?: string }
   /** Retry a failed or canceled run from its failed, skipped and canceled tasks. */
   | { readonly type: 'run:retry' }
+  /**
+   * A person asked to run a finished task again (`downstream`: with every finished task after it);
+   * a finished run is running again. Ignored unless the task has finished, or while a cancel is
+   * under way.
+   */
+  | { readonly type: 'task:retry'; readonly task: string; readonly downstream: boolean }
+  /**
+   * A person marked a task succeeded or failed (`by`: who, kept in its reason): tasks after it see
+   * that outcome; a finished run's outcome is evaluated again. Ignored for a running task, a
+   * mapped task (mark its instances) or while a cancel is under way.
+   */
+  | { readonly type: 'task:mark'; readonly task: string; readonly status: 'succeeded' | 'failed'; readonly by: string }
   /** The runtime started the attempt (pid / pod known). */
   | { readonly type: 'attempt:started'; readonly task: string; readonly attempt: number; readonly at: number; readonly handle?: string }
   /**

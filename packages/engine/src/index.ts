@@ -9,3 +9,4 @@ export { RunDraft } from './draft.js';
 export { isMapped, reduceOutput, settledMap, type InstanceCounts } from './map.js';
 export { APPROVAL_TIMEOUT_BY, isWaitingApproval } from './approval.js';
 export { CHILD_RUN_CANCELED, CHILD_RUN_FAILED, childDepthProblem } from './child.js';
+export { downstreamNames, markRefusal, markedTask, retryRefusal } from './task-actions.js';

@@ -73,6 +73,9 @@ function randomEvent(r: Rand, def: DagDefinition, s: RunState, now: number, hist
     return r() < 0.5 ? { type: 'attempt:exited', task: name, attempt: int(r, 0, 5), at: now, exitCode: 0 } : { type: 'attempt:started', task: name, attempt: int(r, 0, 5), at: now };
   }
   if (roll < 0.15) return { type: 'run:cancel' };
+  // A person's task actions (ignored when the task is in no state for them).
+  if (roll < 0.165) return { type: 'task:retry', task: pick(r, def.tasks).name, downstream: r() < 0.5 };
+  if (roll < 0.18) return { type: 'task:mark', task: pick(r, def.tasks).name, status: r() < 0.5 ? 'succeeded' : 'failed', by: 'p' };
   if (roll < 0.2 || active.length === 0) return { type: 'run:retry' };
   const t = pick(r, active);
   const a = t.attempts[t.attempts.length - 1];

@@ -29,6 +29,7 @@ import { logRoutes } from './routes/logs.js';
 import { oidcRoutes } from './routes/oidc.js';
 import { resourceRoutes } from './routes/resources.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { taskActionRoutes } from './routes/task-actions.js';
 import { runRoutes } from './routes/runs.js';
 import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
@@ -81,6 +82,7 @@ export function routeTable(openapi: () => unknown, config: ServerConfig): AnyRou
     ...resourceRoutes(),
     ...runRoutes(),
     ...approvalRoutes(),
+    ...taskActionRoutes(),
     ...logRoutes(),
     ...eventRoutes(),
     ...triggerRoutes(),

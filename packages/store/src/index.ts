@@ -40,3 +40,4 @@ export * from './trigger-deliveries.js';
 export * from './approvals.js';
 export * from './backfills.js';
 export { scheduledRunName } from './run-names.js';
+export * from './task-requests.js';

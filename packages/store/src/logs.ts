@@ -182,3 +182,32 @@ export async function readLog(
   }
   return { data: Buffer.concat(parts), next: pos };
 }
+
+/** One stored chunk of an attempt's log: bytes [offset, offset + size), stored at `storedAt` (epoch ms; null: before stored times were kept). */
+export interface LogChunkTime {
+  offset: number;
+  size: number;
+  storedAt: number | null;
+}
+
+/** Most chunks one `listLogChunkTimes` call returns. */
+export const LOG_CHUNK_TIMES_MAX_LIMIT = 10_000;
+
+/**
+ * The stored chunks of an attempt's log in byte order from the one holding byte `from` on, at most
+ * `limit` (bounded by LOG_CHUNK_TIMES_MAX_LIMIT): their byte ranges and when each was stored, for
+ * per-line times. Reads no log data. `next`: the byte to ask from for the following page.
+ */
+export async function listLogChunkTimes(db: Queryable, key: AttemptLogKey, from = 0, limit = 1000): Promise<{ chunks: LogChunkTime[]; next?: number }> {
+  const n = Math.max(1, Math.min(LOG_CHUNK_TIMES_MAX_LIMIT, Math.floor(limit)));
+  const { rows } = await db.query<{ offset: string | number; len: number; stored_at: Date | null }>(
+    `select "offset", length(data) as len, stored_at from attempt_logs
+     where run_id = $1 and task = $2 and attempt = $3
+       and "offset" >= coalesce((select max("offset") from attempt_logs where run_id = $1 and task = $2 and attempt = $3 and "offset" <= $4), 0)
+     order by "offset" limit $5`,
+    [key.runId, key.task, key.attempt, from, n + 1],
+  );
+  const chunks = rows.slice(0, n).map((r) => ({ offset: Number(r.offset), size: r.len, storedAt: r.stored_at ? r.stored_at.getTime() : null }));
+  const last = chunks[chunks.length - 1];
+  return { chunks, ...(rows.length > n && last ? { next: last.offset + last.size } : {}) };
+}

@@ -467,4 +467,38 @@ create index backfill_fires_pending on backfill_fires (backfill_id, fire_at) whe
 create index runs_by_backfill on runs (backfill_id, status) where backfill_id is not null;
 `,
   },
+  {
+    version: 14,
+    name: 'task-requests',
+    sql: `
+-- A person's actions on one task of a run (retry it, with its downstream or not; mark it succeeded
+-- or failed), for the run's controller: the API records one and sets runs.requested = 'tasks'
+-- (which makes a finished run claimable); the controller takes the unapplied ones (marking them
+-- applied) and feeds them to the run's engine. requested_by: who asked (the audit log says it too).
+create table task_requests (
+  id           bigserial primary key,
+  run_id       bigint not null references runs(id) on delete cascade,
+  task         text not null,
+  action       text not null check (action in ('retry', 'mark')),
+  downstream   boolean not null default false,
+  mark_status  text check (mark_status in ('succeeded', 'failed')),
+  requested_by text not null,
+  requested_at timestamptz not null default now(),
+  applied      boolean not null default false,
+  check ((action = 'mark') = (mark_status is not null))
+);
+create index task_requests_pending on task_requests (run_id, id) where not applied;
+`,
+  },
+  {
+    version: 15,
+    name: 'attempt-log-times',
+    sql: `
+-- When each log chunk was stored (the time its lines are shown with): set by the column default as
+-- the log writer inserts, so the write path is unchanged (no extra value, write or round trip).
+-- Chunks stored before this migration have none (null) rather than the migration's time.
+alter table attempt_logs add column stored_at timestamptz;
+alter table attempt_logs alter column stored_at set default now();
+`,
+  },
 ];

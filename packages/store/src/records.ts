@@ -62,7 +62,7 @@ export interface RunRecord {
   parameters: Record<string, string>;
   secretRefs: Record<string, string>;
   cancelRequested: boolean;
-  requested: 'cancel' | 'retry' | null;
+  requested: 'cancel' | 'retry' | 'tasks' | null;
   owner: string | null;
   leaseExpiresAt: number | null;
   createdAt: number;

@@ -40,7 +40,7 @@ export interface RunsRow {
   parameters: Record<string, string>;
   secret_refs: Record<string, string>;
   cancel_requested: boolean;
-  requested: 'cancel' | 'retry' | null;
+  requested: 'cancel' | 'retry' | 'tasks' | null;
   owner: string | null;
   lease_expires_at: Date | null;
   created_at: Date;

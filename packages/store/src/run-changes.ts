@@ -12,7 +12,7 @@ export interface RunChange {
   namespace: string;
   dagName: string;
   status: RunStatus;
-  requested: 'cancel' | 'retry' | null;
+  requested: 'cancel' | 'retry' | 'tasks' | null;
   /** Increases with every write of the run (state saves, requests): equal versions, same state. */
   version: string;
   counts: TaskCounts;

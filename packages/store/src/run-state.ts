@@ -124,8 +124,8 @@ export interface SaveRunStateInput {
    * compared and written, so a save costs what the decision changed, not the run's size.
    */
   changed: readonly string[];
-  /** Clears the cancel / retry request the controller just fed to the engine. */
-  clearRequest?: 'cancel' | 'retry';
+  /** Clears the cancel / retry request (or `tasks`: the task actions) the controller just fed to the engine. */
+  clearRequest?: 'cancel' | 'retry' | 'tasks';
   webhooks?: readonly WebhookOutboxItem[];
   /**
    * Logs stored with this save (an ended attempt's last output, see the controller's

@@ -123,7 +123,8 @@ export async function listRuns(db: Queryable, q: ListRunsQuery = {}): Promise<Ru
 
 /**
  * Asks the controller owning the run to cancel or retry it. Cancel applies to pending and running
- * runs, retry to failed and canceled ones; anything else throws INVALID_STATE. Idempotent.
+ * runs, retry to failed and canceled ones; anything else throws INVALID_STATE. Idempotent. Task
+ * actions not yet taken by the controller (task_requests) are superseded: discarded.
  */
 export async function requestRun(db: Queryable, id: number, what: 'cancel' | 'retry'): Promise<RunRecord> {
   const allowed = what === 'cancel' ? ['pending', 'running'] : ['failed', 'canceled'];
@@ -137,6 +138,8 @@ export async function requestRun(db: Queryable, id: number, what: 'cancel' | 're
     if (run.requested === what) return run;
     throw new KontrolerError('INVALID_STATE', `run ${id} is ${run.status}: only ${allowed.join(' or ')} runs can be ${what === 'cancel' ? 'canceled' : 'retried'}`);
   }
+  // A cancel or retry of the whole run supersedes task actions not yet taken (docs/adr/0017).
+  await db.query('update task_requests set applied = true where run_id = $1 and not applied', [id]);
   await db.query('select pg_notify($1, $2)', [RUNS_CHANNEL, String(id)]);
   return runFromRow(rows[0]);
 }

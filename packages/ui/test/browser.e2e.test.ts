@@ -349,6 +349,8 @@ spec:
   await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
   // Re-run: a new run of the same DAG.
   await page.getByRole('button', { name: 'Re-run' }).click();
+  await page.locator('[data-testid=rerun-form]').waitFor();
+  await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForURL((u) => /\/runs\/\d+/.test(u.pathname) && !u.pathname.endsWith(`/runs/${id}`));
   await page.waitForSelector('[data-testid=run-page][data-run-status=failed]', { timeout: 60_000 });
   // The runs list shows it, filtered by status.
@@ -417,10 +419,10 @@ spec:
   assert.ok(Date.now() - t0 < 500, 'a frame is painted promptly');
   assert.ok((await page.locator('.log-line').count()) < 200, 'only the visible lines are in the DOM');
   await page.waitForFunction(() => document.querySelector('.log-scroll')?.textContent?.includes('line 60000 of a long log'), null, { timeout: 5000 });
-  // Scrolling up stops following; the end of the log stays reachable.
+  // A finished attempt's log has nothing to follow (following ends with the attempt); it opens at its end.
+  assert.equal(await page.locator('[data-testid=log-viewer] button:has-text("Follow")').count(), 0);
   await page.locator('.log-scroll').hover();
   await page.mouse.wheel(0, -2000);
-  await page.waitForSelector('button:has-text("⇣ Follow")');
   // The wheel scrolls smoothly (animated): let it settle, or its rest would move the view away
   // from the match the search scrolls to (under load the animation outlasts the typing).
   await page.waitForFunction(
@@ -451,7 +453,8 @@ spec:
 `);
   await startRunFromDagPage();
   await page.waitForSelector('.task-node[data-status=running]', { timeout: 30_000 });
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await page.getByRole('button', { name: 'Cancel run' }).click();
   await page.waitForSelector('[data-testid=run-page][data-run-status=canceled]', { timeout: 30_000 });
   // The API retries a canceled run (its canceled tasks run again): so does the button.
   assert.equal(await page.getByRole('button', { name: 'Retry failed' }).isEnabled(), true, 'Retry failed is enabled on a canceled run');

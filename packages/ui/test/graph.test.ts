@@ -19,7 +19,7 @@ test('graphFromRun: status, attempts and the exit code of a failed last attempt'
     ],
   });
   assert.deepEqual(g.nodes[0], { id: 'a', status: 'failed', attempts: 2, detail: 'exit 7' });
-  assert.deepEqual(g.nodes[1], { id: 'b', status: 'skipped', attempts: 0, detail: 'UpstreamFailed' });
+  assert.deepEqual(g.nodes[1], { id: 'b', status: 'skipped', attempts: 0, detail: 'UpstreamFailed: a' }, 'the skip names the failed upstream task');
   assert.deepEqual(g.edges, [{ source: 'a', target: 'b' }]);
 });
 

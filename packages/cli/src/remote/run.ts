@@ -1,6 +1,6 @@
 // kontroler run DAG [--param K=V] [--wait] / cancel / retry / rerun — through the API (a server, or the local instance).
 import type { Command } from 'commander';
-import { DEFAULT_NAMESPACE, parseLogicalTime } from '@kontroler/core';
+import { DEFAULT_NAMESPACE, KontrolerError, parseLogicalTime } from '@kontroler/core';
 import { collect, parseParams } from '../shared/params.js';
 import type { KontrolerClient, RunDetail, RunTask, TaskStatus } from '@kontroler/client';
 import { connect, withConn, type ConnOptions } from './connection.js';
@@ -67,7 +67,8 @@ export async function waitForRun(client: KontrolerClient, id: number, out: (line
   try {
     for await (const change of client.watchRun(id, { signal: abort.signal })) {
       show(progressLine(change));
-      if (ENDED.has(change.status)) {
+      // A run with a request waiting (retry, task actions) is about to run again: not settled.
+      if (ENDED.has(change.status) && !change.requested) {
         abort.abort();
         return await client.getRun(id);
       }
@@ -78,7 +79,7 @@ export async function waitForRun(client: KontrolerClient, id: number, out: (line
   for (;;) {
     const d = await client.getRun(id);
     show(progressLine(d));
-    if (ENDED.has(d.status)) return d;
+    if (ENDED.has(d.status) && !d.requested) return d;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -167,6 +168,37 @@ export function register(program: Command): void {
       if (o.wait) process.exitCode = exitCodeOf((await waitForRun(client, run.id, (l) => console.error(l))).status);
     });
   }
+
+  withConn(
+    program
+      .command('retry-task')
+      .description('run one finished task of a run again (--downstream: with every finished task after it)')
+      .argument('<run>', 'run id')
+      .argument('<task>', 'task name (an instance of a mapped task: NAME[i])')
+      .option('--downstream', 'also the finished tasks after it')
+      .option('-w, --wait', 'wait for the run to end; exit code = outcome'),
+  ).action(async (id: string, task: string, o: ConnOptions & { downstream?: boolean; wait?: boolean }) => {
+    const { client } = await connect(o);
+    const r = await client.retryTask(runId(id), task, { downstream: o.downstream === true });
+    console.log(`run ${r.runId}: retry of ${r.task}${r.downstream ? ' and its downstream' : ''} requested`);
+    if (o.wait) process.exitCode = exitCodeOf((await waitForRun(client, r.runId, (l) => console.error(l))).status);
+  });
+
+  withConn(
+    program
+      .command('mark')
+      .description('mark a task of a run succeeded or failed (the tasks after it see that outcome)')
+      .argument('<run>', 'run id')
+      .argument('<task>', 'task name')
+      .argument('<status>', 'succeeded or failed')
+      .option('-w, --wait', 'wait for the run to end; exit code = outcome'),
+  ).action(async (id: string, task: string, status: string, o: ConnOptions & { wait?: boolean }) => {
+    if (status !== 'succeeded' && status !== 'failed') throw new KontrolerError('VALIDATION_FAILED', `status ${JSON.stringify(status)}: use succeeded or failed`);
+    const { client } = await connect(o);
+    const r = await client.markTask(runId(id), task, status);
+    console.log(`run ${r.runId}: ${r.task} marked ${status} (requested)`);
+    if (o.wait) process.exitCode = exitCodeOf((await waitForRun(client, r.runId, (l) => console.error(l))).status);
+  });
 
   withConn(
     program

@@ -3,7 +3,8 @@
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { isActiveAttempt } from '@kontroler/engine';
-import { getAttempt, readLog } from '@kontroler/store';
+import { LOG_CHUNK_TIMES_MAX_LIMIT, getAttempt, listLogChunkTimes, readLog } from '@kontroler/store';
+import { LogChunkTimesView } from '@kontroler/api-schema';
 import type { ServerContext } from '../context.js';
 import { apiError } from '../http-errors.js';
 import type { AnyRoute } from '../route.js';
@@ -163,6 +164,34 @@ export function logRoutes(): AnyRoute[] {
         if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
         reply.header('content-length', String(end - start));
         return reply.send(Readable.from(archived(ctx, key, start, end)));
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/v1/runs/:id/tasks/:task/attempts/:n/log-chunks',
+      operationId: 'listLogChunks',
+      summary: "When each part of an attempt's log was stored: the stored chunks' byte ranges and times",
+      description:
+        'For per-line times: a line was stored with the chunk holding its end. Chunks in byte order from the one holding byte `from` (default 0), ' +
+        `at most \`limit\` (1–${LOG_CHUNK_TIMES_MAX_LIMIT}, default 1000); \`next\` continues. \`storedAt\` is null for chunks stored before stored times were kept. No log data is read.`,
+      tags: ['runs', 'logs'],
+      access: { kind: 'run', role: 'viewer' },
+      schema: {
+        params: AttemptParams,
+        querystring: Type.Object({
+          from: Type.Optional(Type.Integer({ minimum: 0, maximum: 9007199254740991 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LOG_CHUNK_TIMES_MAX_LIMIT, default: 1000 })),
+        }),
+        response: { 200: LogChunkTimesView },
+      },
+      async handler(c) {
+        const key = { runId: c.params.id, task: c.params.task, attempt: c.params.n };
+        if (!(await getAttempt(c.ctx.pool, key.runId, key.task, key.attempt))) throw apiError('NOT_FOUND', `run ${key.runId} task ${key.task} has no attempt ${key.attempt}`);
+        const page = await listLogChunkTimes(c.ctx.pool, key, c.query.from ?? 0, c.query.limit ?? 1000);
+        return {
+          items: page.chunks.map((x) => ({ offset: x.offset, size: x.size, storedAt: x.storedAt === null ? null : new Date(x.storedAt).toISOString() })),
+          ...(page.next !== undefined ? { next: page.next } : {}),
+        };
       },
     }),
   ];

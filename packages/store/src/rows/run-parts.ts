@@ -34,6 +34,19 @@ export interface ApprovalDecisionsRow {
   applied: boolean;
 }
 
+/** `task_requests` (migration 14): a person's retry / mark of one task, for the run's controller. */
+export interface TaskRequestsRow {
+  id: number;
+  run_id: number;
+  task: string;
+  action: 'retry' | 'mark';
+  downstream: boolean;
+  mark_status: 'succeeded' | 'failed' | null;
+  requested_by: string;
+  requested_at: Date;
+  applied: boolean;
+}
+
 /** `run_group_counts` (migration 9): tasks of a run per group of its grouped graph and status. */
 export interface RunGroupCountsRow {
   run_id: number;
@@ -49,4 +62,6 @@ export interface AttemptLogsRow {
   attempt: number;
   offset: number;
   data: Buffer;
+  /** When the chunk was stored (migration 15); null for chunks stored before it. */
+  stored_at: Date | null;
 }

@@ -2,7 +2,8 @@
 // shape and renders with React Flow. Live status changes only replace the nodes that changed,
 // so a 1,000-task run re-renders cheaply every second.
 import { useEffect, useMemo, useRef, type RefObject } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge } from '@xyflow/react';
+import { Background, Controls, MiniMap, Panel, ReactFlow, ReactFlowProvider, useReactFlow, type Edge } from '@xyflow/react';
+import { legendEntries } from './legend.js';
 import '@xyflow/react/dist/style.css';
 import { layoutGraph, type Direction } from './layout.js';
 import { edgeId, mapProgressText, type Graph, type MapProgress } from './model.js';
@@ -42,7 +43,7 @@ function FitOnResize({ target }: { target: RefObject<HTMLDivElement | null> }) {
   return null;
 }
 
-export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLabel }: { graph: Graph; selected?: string; onSelect?: (id: string | undefined) => void; direction?: Direction; ariaLabel: string }) {
+export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLabel, legend }: { graph: Graph; selected?: string; onSelect?: (id: string | undefined) => void; direction?: Direction; ariaLabel: string; legend?: boolean }) {
   const key = shapeKey(graph);
   const layout = useMemo(() => {
     performance.mark('kontroler:layout:start');
@@ -90,7 +91,7 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
               : `Task ${n.id}${n.awaiting ? ', waiting for approval' : n.status ? `, ${n.status}` : ''}${n.attempts && n.attempts > 1 ? `, ${n.attempts} attempts` : ''}`,
         draggable: false,
         connectable: false,
-        data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}), ...(n.map ? { map: n.map } : {}), ...(n.awaiting ? { awaiting: true } : {}), ...(n.subDag !== undefined ? { subDag: n.subDag } : {}) },
+        data: { label: n.id, direction, ...(n.status ? { status: n.status } : {}), ...(n.detail ? { detail: n.detail } : {}), ...(n.attempts !== undefined ? { attempts: n.attempts } : {}), ...(n.map ? { map: n.map } : {}), ...(n.awaiting ? { awaiting: true } : {}), ...(n.subDag !== undefined ? { subDag: n.subDag } : {}), ...(n.durationMs !== undefined ? { durationMs: n.durationMs } : {}) },
         width: layout.nodeWidth,
         height: layout.nodeHeight,
       };
@@ -147,10 +148,25 @@ export function GraphView({ graph, selected, onSelect, direction = 'LR', ariaLab
         >
           <Background gap={20} size={1} />
           <Controls showInteractive={false} />
+          {legend ? <Legend /> : null}
           {!big ? <FitOnResize target={box} /> : null}
           {graph.nodes.length > 30 && !big ? <MiniMap pannable zoomable nodeStrokeWidth={3} /> : null}
         </ReactFlow>
       </ReactFlowProvider>
     </div>
+  );
+}
+
+/** The colours of task states, in a corner of a run graph. */
+function Legend() {
+  return (
+    <Panel position="top-right" className="graph-legend" data-testid="graph-legend" aria-label="Legend of task states">
+      {legendEntries().map((e) => (
+        <span key={e.tone} className={`legend-item tone-${e.tone}`}>
+          <span className="legend-swatch" />
+          {e.label}
+        </span>
+      ))}
+    </Panel>
   );
 }

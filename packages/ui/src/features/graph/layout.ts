@@ -69,7 +69,60 @@ export function layoutGraph(graph: Graph, opts: LayoutOptions = {}): Layout {
     width = Math.max(width, x + nodeWidth);
     height = Math.max(height, y + nodeHeight);
   }
+  inDeclarationOrder(graph, positions, (opts.direction ?? 'LR') === 'LR');
   return { positions, width, height, nodeWidth, nodeHeight };
+}
+
+/**
+ * dagre orders the tasks of a rank by its crossing heuristic, which draws a plain fan-out
+ * reversed (the last task declared on top). Per rank, the tasks take the rank's places in
+ * declaration order instead, unless that draws more edge crossings than dagre's order. In place.
+ */
+export function inDeclarationOrder(graph: Graph, positions: Map<string, { x: number; y: number }>, lr: boolean): void {
+  const along = (p: { x: number; y: number }) => (lr ? p.x : p.y);
+  const across = (p: { x: number; y: number }) => (lr ? p.y : p.x);
+  const order = new Map(graph.nodes.map((n, i) => [n.id, i]));
+  const ranks = new Map<number, string[]>();
+  for (const [id, p] of positions) {
+    const list = ranks.get(along(p));
+    if (list) list.push(id);
+    else ranks.set(along(p), [id]);
+  }
+  const edges = graph.edges.filter((e) => e.source !== e.target && positions.has(e.source) && positions.has(e.target));
+  for (const ids of ranks.values()) {
+    if (ids.length < 2) continue;
+    const byPlace = [...ids].sort((a, b) => across(positions.get(a)!) - across(positions.get(b)!));
+    const byDecl = [...ids].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    if (byPlace.every((id, i) => id === byDecl[i])) continue;
+    const places = byPlace.map((id) => ({ ...positions.get(id)! }));
+    const touching = edges.filter((e) => ids.includes(e.source) || ids.includes(e.target));
+    const before = crossings(touching, edges, positions);
+    const saved = new Map(ids.map((id) => [id, positions.get(id)!]));
+    byDecl.forEach((id, i) => positions.set(id, places[i]!));
+    if (crossings(touching, edges, positions) > before) for (const [id, p] of saved) positions.set(id, p);
+  }
+}
+
+/** Pairs of edges (one of `some`, one of `all`) whose straight lines between node centres cross. */
+function crossings(some: readonly GraphEdgeLike[], all: readonly GraphEdgeLike[], positions: Map<string, { x: number; y: number }>): number {
+  let n = 0;
+  for (const a of some) {
+    for (const b of all) {
+      if (a === b || a.source === b.source || a.source === b.target || a.target === b.source || a.target === b.target) continue;
+      if (segmentsCross(positions.get(a.source)!, positions.get(a.target)!, positions.get(b.source)!, positions.get(b.target)!)) n++;
+    }
+  }
+  return n;
+}
+
+interface GraphEdgeLike {
+  source: string;
+  target: string;
+}
+
+function segmentsCross(p1: { x: number; y: number }, p2: { x: number; y: number }, q1: { x: number; y: number }, q2: { x: number; y: number }): boolean {
+  const side = (a: { x: number; y: number }, b: { x: number; y: number }, c: { x: number; y: number }) => Math.sign((b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x));
+  return side(p1, p2, q1) * side(p1, p2, q2) < 0 && side(q1, q2, p1) * side(q1, q2, p2) < 0;
 }
 
 /**

@@ -2,6 +2,7 @@
 // built from a DAG spec or from a run. React Flow only renders what these functions return.
 import type { RunTask } from '@kontroler/client';
 import { awaitsDecision } from '../approvals/model.js';
+import { explainReason } from '../runs/task-reason.js';
 
 export interface GraphNode {
   id: string;
@@ -23,6 +24,8 @@ export interface GraphNode {
   awaiting?: true;
   /** A dagRef task (it runs a child run of another DAG): that DAG's name, '' while not known. */
   subDag?: string;
+  /** Run graphs: how long the task's last attempt took, once it ended. */
+  durationMs?: number;
 }
 
 /** A mapped task's instances at a glance: how many there are (once expanded) and how far they got. */
@@ -97,22 +100,26 @@ export function dagRefNames(spec: Readonly<Record<string, unknown>> | undefined)
 }
 
 /**
- * A run's graph with every task's live status, attempt count and last exit code; a mapped task is
+ * A run's graph with every task's live status, attempt count, last exit code and last attempt's
+ * duration; a skip after a failure names the failed task (`UpstreamFailed: NAME`); a mapped task is
  * one node with its instances' progress (its instances are not in the graph); an approval task
  * that waits for a person says so (`awaiting`); a dagRef task names the DAG it runs (`subDag`,
  * from `dagRefs`, '' when not known yet).
  */
 export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: ReadonlyArray<{ from: string; to: string }> }; tasks: readonly RunTask[] }, dagRefs?: ReadonlyMap<string, string>): Graph {
   const byName = new Map(run.tasks.map((t) => [t.name, t]));
+  const memo = new Map<string, string | null>();
   const nodes = run.graph.nodes.map((id) => {
     const t = byName.get(id);
     const last = t?.attempts[t.attempts.length - 1];
+    const reason = t ? explainReason(t, byName, memo) : undefined;
     const detail =
       last && last.exitCode !== null && last.exitCode !== 0
         ? `exit ${last.exitCode}`
-        : t?.reason && t.status !== 'succeeded' && t.status !== 'running'
-          ? t.reason
+        : reason && t?.status !== 'succeeded' && t?.status !== 'running'
+          ? reason
           : (t?.image ?? undefined);
+    const took = last && last.durationMs !== null && t?.status !== 'running' ? { durationMs: last.durationMs } : {};
     if (t?.kind === 'map') {
       const map = mapProgress(t);
       const why = t.reason && t.status !== 'succeeded' && t.status !== 'running' ? ` · ${t.reason}` : '';
@@ -120,7 +127,7 @@ export function graphFromRun(run: { graph: { nodes: readonly string[]; edges: Re
     }
     if (t && awaitsDecision(t)) return { id, status: t.status, attempts: t.attempts.length, detail: 'waiting for approval', awaiting: true as const };
     const subDag = t?.kind === 'dagRef' ? { subDag: dagRefs?.get(id) ?? '' } : {};
-    return { id, status: t?.status ?? 'pending', attempts: t?.attempts.length ?? 0, ...(detail ? { detail } : {}), ...subDag };
+    return { id, status: t?.status ?? 'pending', attempts: t?.attempts.length ?? 0, ...(detail ? { detail } : {}), ...subDag, ...took };
   });
   return { nodes, edges: run.graph.edges.map((e) => ({ source: e.from, target: e.to })) };
 }

@@ -1,4 +1,5 @@
-// One task on the canvas: name, status colour, a detail line (image / exit code / reason),
+// One task on the canvas: name, status colour, a detail line (the last attempt's duration, then
+// image / exit code / reason),
 // attempt count on run graphs, problem count in the editor. A mapped task shows `[×N]` (N its
 // instances, blank until its items are known) and chips for instances running and failed. An
 // approval task waiting for a person has its own colour and says "waiting for approval". A dagRef
@@ -6,6 +7,7 @@
 import { memo } from 'react';
 import { Handle, Position, type NodeProps, type Node } from '@xyflow/react';
 import { toneOf } from '../../lib/status.js';
+import { formatDuration } from '../../lib/format.js';
 import type { MapProgress } from './model.js';
 
 export interface TaskNodeData extends Record<string, unknown> {
@@ -20,6 +22,8 @@ export interface TaskNodeData extends Record<string, unknown> {
   awaiting?: boolean;
   /** A dagRef task: the DAG it runs as a child run ('' while not known). */
   subDag?: string;
+  /** Run graphs: the last attempt's duration, once it ended. */
+  durationMs?: number;
   direction: 'LR' | 'TB';
 }
 
@@ -50,7 +54,14 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>
         ) : null}
         {data.awaiting ? <span className="approval-mark" title="Waits for a person to approve or reject it">approval</span> : null}
       </div>
-      <div className="detail">{data.awaiting ? data.detail : data.status ? `${data.status}${data.detail ? ` · ${data.detail}` : ''}` : (data.detail ?? '')}</div>
+      <div className="detail">
+        {data.durationMs !== undefined ? (
+          <span className="took" data-testid="node-duration" title="How long its last attempt took">
+            {formatDuration(data.durationMs)}
+          </span>
+        ) : null}
+        {data.awaiting ? data.detail : data.status ? `${data.status}${data.detail ? ` · ${data.detail}` : ''}` : (data.detail ?? '')}
+      </div>
       <Handle type="source" position={lr ? Position.Right : Position.Bottom} />
     </div>
   );

@@ -2,6 +2,7 @@
 // colour, bold, dim, italic, underline, inverse), carries styles across lines, drops other escape
 // sequences, and treats `\r` as a terminal does (the text after it overwrites the line). Built
 // for logs of many megabytes arriving in chunks: `append` only parses the new text.
+import { isKontrolerLine, utf8Length } from './log-lines.js';
 
 export interface Span {
   text: string;
@@ -164,10 +165,18 @@ export function stripAnsi(text: string): string {
 export class LogText {
   /** Complete lines, then the unfinished one (if any text is pending). */
   readonly lines: Line[] = [];
+  /** Per line: the byte offset just past it (its newline included) in the log. */
+  readonly ends: number[] = [];
+  /** Per line: its number as the task's line (1-based), 0 for Kontroler's own (`isKontrolerLine`). */
+  readonly numbers: number[] = [];
+  /** Per task line number - 1: its index in `lines` (for `#L120`). */
+  readonly indexOfNumber: number[] = [];
   private readonly raw: string[] = [];
   private pending = '';
   private state: Sgr = PLAIN;
   private hasPartial = false;
+  /** Bytes of the complete lines. */
+  private bytes = 0;
   /** Characters appended so far. */
   length = 0;
 
@@ -177,20 +186,35 @@ export class LogText {
     this.raw.push(chunk);
     if (this.hasPartial) {
       this.lines.pop();
+      this.ends.pop();
+      if (this.numbers.pop()) this.indexOfNumber.pop();
       this.hasPartial = false;
     }
     const text = this.pending + chunk;
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      const { line, state } = parseLine(text.slice(start, nl), this.state);
-      this.lines.push(line);
+      const rawLine = text.slice(start, nl);
+      const { line, state } = parseLine(rawLine, this.state);
+      this.bytes += utf8Length(rawLine) + 1;
+      this.push(line, this.bytes);
       this.state = state;
       start = nl + 1;
     }
     this.pending = text.slice(start);
     if (this.pending !== '') {
-      this.lines.push(parseLine(this.pending, this.state).line);
+      this.push(parseLine(this.pending, this.state).line, this.bytes + utf8Length(this.pending));
       this.hasPartial = true;
+    }
+  }
+
+  private push(line: Line, end: number): void {
+    const own = isKontrolerLine(line.text, this.indexOfNumber.length);
+    this.lines.push(line);
+    this.ends.push(end);
+    if (own) this.numbers.push(0);
+    else {
+      this.indexOfNumber.push(this.lines.length - 1);
+      this.numbers.push(this.indexOfNumber.length);
     }
   }
 

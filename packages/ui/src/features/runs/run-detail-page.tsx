@@ -2,14 +2,15 @@
 // timeline of attempts, a virtualised task table, and a panel for the selected task (attempts +
 // log). While the run is active the page is told of each change by the run's change stream
 // (GET /runs/{id}/events) and reads it again; it polls every second only while the stream is not
-// open (docs/ui.md); cancel, retry-from-failed and re-run are one click. A run too large for its task
+// open (docs/ui.md); cancel asks for confirmation, retry-from-failed is one click, re-run opens a
+// form with the parameters pre-filled; the task panel retries or marks one task. A run too large for its task
 // graph (the server sends `graphSummary` instead) opens on the table, its graph grouped by name
 // prefix, and polls only the counts, the first page and the table's pages in view. A mapped task
 // is one node and one row; its panel lists its instances (filtered by `?istatus=`), the timeline
 // draws them in its row, and `?task=NAME[i]` opens instance i (read by name with each poll). A dagRef task's node names the DAG it runs
 // (read once from the run's DAG version, which never changes); a child run's page says whose it is.
-import { useCallback, useMemo, useRef } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi, errorText } from '../../api.js';
 import { formatDuration, formatRelative, formatTimestamp } from '../../lib/format.js';
@@ -31,6 +32,9 @@ import { chipCountsOf, hasAllTasks, isLargeRun, taskCountsOf } from './run-view.
 import { allRunTasks, getRunTask, instancesOf, listRunTasks } from './run-tasks-api.js';
 import { instanceRef, INSTANCE_STATUS_PARAM } from './instances.js';
 import { useTitle } from '../../lib/use-title.js';
+import { ConfirmDialog } from './confirm-dialog.js';
+import { explainReason } from './task-reason.js';
+import { RerunDialog } from './rerun-dialog.js';
 
 /** Pages of 1,000 read to colour a small run's graph (the server draws graphs up to 2,000 tasks). */
 const SMALL_RUN_MAX_PAGES = 3;
@@ -51,7 +55,6 @@ export function RunDetailPage() {
   const id = Number(useParams().id);
   const api = useApi();
   const qc = useQueryClient();
-  const nav = useNavigate();
   const toast = useToast();
   const { canEdit } = useSession();
   const [params, setParams] = useSearchParams();
@@ -109,6 +112,7 @@ export function RunDetailPage() {
     refetchInterval: poll(r),
     refetchIntervalInBackground: false,
   });
+  const tasksByName = useMemo(() => new Map((allTasks ?? []).map((t) => [t.name, t])), [allTasks]);
   const graph = useMemo(() => (r?.graph && allTasks ? graphFromRun({ graph: r.graph, tasks: allTasks }, dagRefs) : r?.graphSummary ? graphFromSummary(r.graphSummary) : undefined), [r, allTasks, dagRefs]);
   // A large run's selected task: the row clicked, then looked up by name with each poll.
   const picked = useRef(new Map<string, RunTask>());
@@ -149,16 +153,14 @@ export function RunDetailPage() {
     setParams(p, { replace: true });
   };
   const act = useMutation({
-    mutationFn: async (what: 'cancel' | 'retry' | 'rerun') => (what === 'cancel' ? api.cancelRun(id) : what === 'retry' ? api.retryRun(id) : api.rerun(id)),
-    onSuccess: (r, what) => {
-      if (what === 'rerun') {
-        toast(`Run ${r.id} started`);
-        nav(`/runs/${r.id}`);
-      } else toast(what === 'cancel' ? 'Cancel requested' : 'Retrying the failed tasks');
+    mutationFn: async () => api.retryRun(id),
+    onSuccess: () => {
+      toast('Retrying the failed tasks');
       void qc.invalidateQueries({ queryKey: ['run', id] });
     },
     onError: (e) => toast(errorText(e), true),
   });
+  const [dialog, setDialog] = useState<'cancel' | 'rerun' | undefined>();
 
   if (run.isLoading) return <Skeleton rows={8} />;
   if (run.error || !r || !graph) return <div className="page"><ErrorBox error={run.error ?? new Error('no such run')} /></div>;
@@ -184,19 +186,34 @@ export function RunDetailPage() {
           Run #{r.id} <span className="muted" style={{ fontWeight: 400 }}>of</span> <Link to={`/dags/${r.namespace}/${r.dag}`}>{r.dag}</Link>
         </h1>
         <StatusBadge status={r.status} />
-        {r.requested ? <span className="chip">{r.requested} requested…</span> : null}
+        {r.requested ? <span className="chip">{r.requested === 'tasks' ? 'task action' : r.requested} requested…</span> : null}
         <span className="spacer" />
         {editable ? (
           <span className="row">
-            <button onClick={() => act.mutate('cancel')} disabled={!active || act.isPending || r.cancelRequested} className="danger">
+            <button onClick={() => setDialog('cancel')} disabled={!active || act.isPending || r.cancelRequested} className="danger">
               Cancel
             </button>
-            <button onClick={() => act.mutate('retry')} disabled={(r.status !== 'failed' && r.status !== 'canceled') || act.isPending} title="Run the failed, skipped and canceled tasks again, keeping the successful ones">
+            <button onClick={() => act.mutate()} disabled={(r.status !== 'failed' && r.status !== 'canceled') || act.isPending} title="Run the failed, skipped and canceled tasks again, keeping the successful ones">
               Retry failed
             </button>
-            <button onClick={() => act.mutate('rerun')} disabled={act.isPending} title="A new run with the same parameters">
+            <button onClick={() => setDialog('rerun')} disabled={act.isPending} title="A new run with the same parameters (editable)">
               Re-run
             </button>
+            <ConfirmDialog
+              open={dialog === 'cancel'}
+              title={`Cancel run #${r.id}`}
+              confirm="Cancel run"
+              danger
+              onClose={() => setDialog(undefined)}
+              onConfirm={async () => {
+                await api.cancelRun(id);
+                toast('Cancel requested');
+                void qc.invalidateQueries({ queryKey: ['run', id] });
+              }}
+            >
+              <p style={{ margin: 0 }}>Running attempts of {r.dag} are stopped and the tasks not yet finished are canceled. &ldquo;Retry failed&rdquo; runs them again later.</p>
+            </ConfirmDialog>
+            {dialog === 'rerun' ? <RerunDialog run={r} open onClose={() => setDialog(undefined)} /> : null}
           </span>
         ) : null}
       </div>
@@ -255,9 +272,10 @@ export function RunDetailPage() {
                 selected={large ? undefined : selectedTask}
                 onSelect={(t) => (large ? t !== undefined && setFilter({ ...filter, prefix: t }) : select(t))}
                 ariaLabel={large ? `Grouped graph of run ${r.id}` : `Graph of run ${r.id}`}
+                legend
               />
             ) : view === 'timeline' && allTasks ? (
-              <GanttView tasks={allTasks} instances={timelineInstances.data} now={active ? now : Date.parse(r.finishedAt ?? r.createdAt)} {...(startedMs ? { runStart: startedMs } : {})} onSelect={(t, n) => select(t, n)} />
+              <GanttView tasks={allTasks} instances={timelineInstances.data} now={active ? now : Date.parse(r.finishedAt ?? r.createdAt)} {...(startedMs ? { runStart: startedMs } : {})} selected={selectedTask} onSelect={(t, n) => select(t, n)} />
             ) : (
               <TaskTable
                 key={fkey}
@@ -281,6 +299,8 @@ export function RunDetailPage() {
             task={shown}
             subDag={dagRefs.get(shown.name)}
             editable={editable}
+            run={{ status: r.status, cancelRequested: r.cancelRequested, requested: r.requested }}
+            reason={explainReason(shown, tasksByName)}
             onChanged={refreshRun}
             attempt={attempt}
             onAttempt={(n) => select(shown.name, n)}

@@ -4,7 +4,7 @@
 // way back to its mapped task. An approval task runs no process: its panel shows what it asks and
 // the decision form (approvals/approval-section.tsx), and its attempt has no log. A dagRef task
 // runs a child run of another DAG: its panel links to the child run (its attempts' logs are there).
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import type { RunTask } from '@kontroler/client';
 import { formatDuration, formatTimestamp, formatBytes } from '../../lib/format.js';
@@ -15,6 +15,7 @@ import { reasonText } from './task-reason.js';
 import { itemText } from './instances.js';
 import { MapInstances } from './map-instances.js';
 import { ApprovalSection } from '../approvals/approval-section.js';
+import { TaskActionsBar, type RunStateForActions } from './task-actions.js';
 
 export interface TaskPanelProps {
   runId: number;
@@ -25,6 +26,10 @@ export interface TaskPanelProps {
   subDag?: string | undefined;
   /** The signed-in user may act on the run (editor or admin in its namespace). */
   editable: boolean;
+  /** The task's reason as the run explains it (a skip after a failure names the failed task). */
+  reason?: string | undefined;
+  /** The run's state, for the task actions offered. */
+  run: RunStateForActions;
   /** Something changed the run (a decision): refresh it now. */
   onChanged: () => void;
   attempt: number | undefined;
@@ -39,7 +44,7 @@ export interface TaskPanelProps {
   onBack?: () => void;
 }
 
-export function TaskPanel({ runId, namespace, task, subDag, editable, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
+export function TaskPanel({ runId, namespace, task, subDag, editable, run, reason, onChanged, attempt, onAttempt, onClose, now, refreshKey, onInstance, onBack }: TaskPanelProps) {
   useEscapeToClose(onClose);
   const chosen = task.attempts.find((a) => a.attempt === attempt) ?? task.attempts[task.attempts.length - 1];
   const live = chosen ? chosen.finishedAt === null : false;
@@ -102,7 +107,7 @@ export function TaskPanel({ runId, namespace, task, subDag, editable, onChanged,
           {task.reason ? (
             <>
               <dt>Reason</dt>
-              <dd>{reasonText(task.reason)}</dd>
+              <dd data-testid="task-reason">{reasonText(reason ?? task.reason)}</dd>
             </>
           ) : null}
           {task.retryAt ? (
@@ -113,6 +118,7 @@ export function TaskPanel({ runId, namespace, task, subDag, editable, onChanged,
           ) : null}
         </dl>
       </div>
+      {editable ? <TaskActionsBar runId={runId} task={task} run={run} onChanged={onChanged} /> : null}
       {task.approval ? <ApprovalSection runId={runId} namespace={namespace} task={task} approval={task.approval} editable={editable} now={now} onDecided={onChanged} /> : null}
       {mapped ? <MapInstances runId={runId} task={task} refreshKey={refreshKey} selected={undefined} onSelect={onInstance} now={now} /> : <AttemptsTable task={task} chosen={chosen?.attempt} onAttempt={onAttempt} now={now} />}
       {chosen ? <AttemptOutputs attempt={chosen} /> : null}
@@ -122,8 +128,15 @@ export function TaskPanel({ runId, namespace, task, subDag, editable, onChanged,
 }
 
 function AttemptsTable({ task, chosen, onAttempt, now }: { task: RunTask; chosen: number | undefined; onAttempt: (n: number) => void; now: number }) {
+  const box = useRef<HTMLDivElement>(null);
+  // The chosen attempt's row stays in view (a retry's new attempt is chosen at the bottom).
+  useEffect(() => {
+    const c = box.current;
+    const row = c?.querySelector<HTMLElement>('tr.sel');
+    if (c && row) scrollRowIntoView(c, row);
+  }, [chosen, task.attempts.length]);
   return (
-    <div style={{ maxHeight: 170, overflow: 'auto', borderBottom: '1px solid var(--border)' }}>
+    <div ref={box} data-testid="attempts-box" style={{ maxHeight: 170, overflow: 'auto', borderBottom: '1px solid var(--border)' }}>
       {task.attempts.length === 0 ? (
         <div className="muted" style={{ padding: '10px 14px' }}>
           No attempt yet.
@@ -167,6 +180,15 @@ function AttemptsTable({ task, chosen, onAttempt, now }: { task: RunTask; chosen
       )}
     </div>
   );
+}
+
+/** Scrolls `box` (not the page) so `row` is visible below the table's sticky header. */
+function scrollRowIntoView(box: HTMLElement, row: HTMLElement): void {
+  const head = box.querySelector('thead')?.getBoundingClientRect().height ?? 0;
+  const b = box.getBoundingClientRect();
+  const r = row.getBoundingClientRect();
+  if (r.top < b.top + head) box.scrollTop -= b.top + head - r.top;
+  else if (r.bottom > b.bottom) box.scrollTop += r.bottom - b.bottom;
 }
 
 /** Esc closes the panel, as the `?` help says: not while a dialog is open or a field has the keys. */
