@@ -178,7 +178,7 @@ export interface KubeParts {
 }
 
 /** The pod runtime, its client, the shard's namespaces, the CRD adapter and leader election. */
-export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; databaseUrl: string; log: ControllerLog; metrics?: ControllerMetrics }): Promise<KubeParts> {
+export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; databaseUrl: string; log: ControllerLog; runtimeLog?: ControllerLog; metrics?: ControllerMetrics }): Promise<KubeParts> {
   const kc = loadKubeConfig(k.kubeconfig);
   const requests = deps.metrics?.kubeRequests;
   const client = new KubeClient(kc, {
@@ -220,7 +220,7 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
       const a = await getAttempt(deps.pool, Number(key.runId), key.task, key.attempt);
       return a !== undefined && a.status !== 'starting' && a.status !== 'running';
     },
-    log: (m) => deps.log.warn(m),
+    log: (m) => (deps.runtimeLog ?? deps.log).warn(m),
   });
   stops.push(async () => {
     await runtime.close();

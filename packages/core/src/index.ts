@@ -76,3 +76,20 @@ export { DATA_FLOW_LIMITS } from './data-flow-limits.js';
 export { findReferences, substitute, itemText, type Reference, type ReferenceMatch, type ReferenceValues, type Substitution } from './references.js';
 export { checkCondition, evaluateCondition, type ConditionContext, type ConditionResult, type ConditionTask } from './condition.js';
 export { decodeOutputNames } from './output-names.js';
+export {
+  LOG_FORMATS,
+  createLog,
+  errorField,
+  jsonLogLine,
+  maskUrlPasswords,
+  parseLogFormat,
+  runContextOf,
+  textLogLine,
+  type Log,
+  type LogFields,
+  type LogFormat,
+  type LogLevel,
+  type LogOptions,
+  type LogRecord,
+  type LogSink,
+} from './log-line.js';
