@@ -35,3 +35,4 @@ export * from './controller-lock.js';
 export { backoffDelay, RECONNECT_BACKOFF, type Backoff } from './backoff.js';
 export * from './trigger-deliveries.js';
 export * from './approvals.js';
+export * from './shards.js';
