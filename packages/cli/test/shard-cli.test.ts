@@ -78,7 +78,7 @@ test('shard create prints a connection string once; a controller started with it
   assert.equal(listed.code, 0, listed.out);
   const shards = JSON.parse(listed.out) as Array<{ name: string; role: string; namespaces: string[] }>;
   assert.deepEqual(shards.map((s) => [s.name, s.role, s.namespaces]), [[name, `kontroler_shard_${name}`, ['team-a', 'team-b']]]);
-  assert.ok(!listed.out.includes(u.password), "the secret is shown once, at create");
+  assert.ok(!listed.out.includes(u.password), 'the secret is shown once, at create');
 
   await applyResource(db.pool, dag('team-a'), { source: 'test' });
   await applyResource(db.pool, dag('team-z'), { source: 'test' });

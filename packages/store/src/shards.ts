@@ -7,6 +7,7 @@ import pg from 'pg';
 import { KontrolerError, checkNamespace, type FieldError } from '@kontroler/core';
 import { transaction, type PoolLike, type Queryable } from './db.js';
 import { scramVerifier } from './scram-verifier.js';
+import type { ShardsRow } from './rows/system.js';
 
 /** Shard names: lower-case letters, digits and `_`, starting with a letter; part of the role name. */
 export const SHARD_NAME = /^[a-z][a-z0-9_]{0,39}$/;
@@ -133,7 +134,7 @@ export async function createShard(pool: PoolLike, input: { name: string; namespa
         await tx.query(`grant usage on sequence ${seq} to ${id(role)}`);
       }
       for (const table of SHARD_TABLE_NAMES) await tx.query(shardPolicySql(table, input.name, input.namespaces, sequences));
-      const { rows } = await tx.query<{ name: string; role: string; namespaces: string[]; created_at: Date }>(
+      const { rows } = await tx.query<ShardsRow>(
         'insert into shards (name, role, namespaces) values ($1, $2, $3) returning *',
         [input.name, role, input.namespaces],
       );
@@ -146,7 +147,7 @@ export async function createShard(pool: PoolLike, input: { name: string; namespa
 
 /** Every shard, by name. */
 export async function listShards(db: Queryable): Promise<ShardRecord[]> {
-  const { rows } = await db.query<{ name: string; role: string; namespaces: string[]; created_at: Date }>('select * from shards order by name');
+  const { rows } = await db.query<ShardsRow>('select * from shards order by name');
   return rows.map(shardOf);
 }
 
@@ -173,6 +174,6 @@ export async function deleteShard(pool: PoolLike, name: string): Promise<void> {
   }
 }
 
-function shardOf(r: { name: string; role: string; namespaces: string[]; created_at: Date }): ShardRecord {
+function shardOf(r: ShardsRow): ShardRecord {
   return { name: r.name, role: r.role, namespaces: r.namespaces, createdAt: r.created_at };
 }
