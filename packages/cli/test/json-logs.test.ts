@@ -22,7 +22,10 @@ before(async () => {
     join(dags, 'fails.yaml'),
     'apiVersion: kontroler.greedykomodo/v1alpha1\nkind: DAG\nmetadata: {name: fails}\nspec:\n  task:\n    - name: boom\n      image: alpine\n      backoff: {limit: 1}\n      script: "echo about to fail; exit 7"\n',
   );
-  env = cleanEnv({ KONTROLER_DATA_DIR: join(dir, 'data'), KONTROLER_CONFIG: join(dir, 'cli-config.json'), KONTROLER_LOG_FORMAT: 'json', KONTROLER_ADMIN_PASSWORD: 'json-logs-admin-password-1' });
+  // Node's own warnings must come out as JSON too: this one is emitted when the test asks (SIGUSR2).
+  const preload = join(dir, 'warn-on-usr2.cjs');
+  writeFileSync(preload, "process.on('SIGUSR2', () => process.emitWarning('asked for by the test', 'TestWarning'));\n");
+  env = cleanEnv({ NODE_OPTIONS: `--require ${preload}`, KONTROLER_DATA_DIR: join(dir, 'data'), KONTROLER_CONFIG: join(dir, 'cli-config.json'), KONTROLER_LOG_FORMAT: 'json', KONTROLER_ADMIN_PASSWORD: 'json-logs-admin-password-1' });
   up = start(['up', '--dags', dags, '--port', String(await freePort())], env);
   await up.waitFor(/"msg":"Kontroler is up/, 120_000);
   await up.waitFor(/DAG default\/fails: loaded version 1/);
@@ -44,11 +47,13 @@ function parsedLines(out: string): Array<Record<string, unknown>> {
 }
 
 test('every line of `kontroler up` is JSON with time, level, component and msg; the failing task\'s lines carry runId, task and attempt', async () => {
-  const r = await run(['run', 'fails', '--wait'], { ...env, KONTROLER_LOG_FORMAT: undefined });
+  const r = await run(['run', 'fails', '--wait'], { ...env, KONTROLER_LOG_FORMAT: undefined, NODE_OPTIONS: undefined });
   assert.equal(r.code, 2, r.out);
   const runId = Number(/run (\d+) failed/.exec(r.out)?.[1]);
   assert.ok(runId > 0, r.out);
   await up.waitFor(new RegExp(`"runId":${runId},"task":"boom","attempt":2`));
+  process.kill(up.child.pid!, 'SIGUSR2');
+  await up.waitFor(/"level":"warn","component":"cli","msg":"TestWarning: asked for by the test"/);
   up.signal('SIGINT');
   assert.equal(await up.exited, 0, up.output());
 
