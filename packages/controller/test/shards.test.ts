@@ -7,7 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Controller, Scheduler, cron, envSecretResolver, type ControllerLog } from '@kontroler/controller';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Controller, Scheduler, WebhookSender, cron, destinationPolicy, envSecretResolver, type ControllerLog } from '@kontroler/controller';
 import { SHARD_TABLE_NAMES, createPool, createShard, deleteShard, getDag, getRun, listRuns, listShards, migrate, saveDag, shardRole, type RunRecord } from '@kontroler/store';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
 import { FakeRuntime, ManualClock, dagDefinition, resolvedTask } from '@kontroler/testing';
@@ -128,6 +130,32 @@ test('a shard\'s scheduler fires only the schedules of its namespaces', async ()
   assert.deepEqual(problems, []);
 });
 
+test('a shard\'s webhook sender delivers the webhooks of its own runs only', async () => {
+  const [blue, green] = shards as [Shard, Shard];
+  const got: string[] = [];
+  let received: () => void = () => undefined;
+  const srv = createServer((req, res) => {
+    got.push(req.url ?? '');
+    res.end('ok');
+    received();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  for (const s of shards) {
+    await db.pool.query(`insert into webhook_deliveries (run_id, idempotency_key, url, event, payload) values ($1, $2, $3, 'run', '{}')`, [s.run!.id, `k-${s.name}`, `${base}/${s.namespace}`]);
+  }
+  const sender = new WebhookSender({ pool: blue.pool, log, baseDelayMs: 50, pollMs: 50, policy: destinationPolicy('127.0.0.1') });
+  const delivered = new Promise<void>((r) => (received = r));
+  sender.start();
+  await delivered;
+  await sender.stop();
+  srv.close();
+  assert.deepEqual(got, [`/${blue.namespace}`]);
+  const { rows } = await db.pool.query<{ status: string; attempts: number }>('select status, attempts from webhook_deliveries where idempotency_key = $1', [`k-${green.name}`]);
+  assert.deepEqual(rows, [{ status: 'pending', attempts: 0 }], 'green\'s delivery was never seen by blue\'s sender');
+  assert.deepEqual(problems, []);
+});
+
 test('as a shard role, the other shard\'s runs, logs and DAGs are 0 rows or refused, and users, tokens, sessions, audit are refused', async () => {
   const [blue, green] = shards as [Shard, Shard];
   for (const [me, other] of [[blue, green], [green, blue]] as const) {
@@ -150,7 +178,7 @@ test('as a shard role, the other shard\'s runs, logs and DAGs are 0 rows or refu
       assert.equal((await c.query('delete from runs where id = $1', [theirs])).rowCount, 0);
       await refused(c.query('update runs set namespace = $2 where id = $1', [mine, other.namespace]), 'moving its run into the other namespace');
       await refused(
-        c.query(`insert into webhook_deliveries (run_id, idempotency_key, url, event, payload) values ($1, $2, 'https://example.com', 'run', '{}')`, [theirs, `k-${me.name}`]),
+        c.query(`insert into webhook_deliveries (run_id, idempotency_key, url, event, payload) values ($1, $2, 'https://example.com', 'run', '{}')`, [theirs, `evil-${me.name}`]),
         'a delivery for the other shard\'s run',
       );
       await refused(c.query(`insert into attempt_logs (run_id, task, attempt, "offset", data) values ($1, 'a', 1, 99999, '\\x00')`, [theirs]), 'a log line in the other shard\'s run');
