@@ -110,6 +110,21 @@ test('shard create refuses a bad name or namespace, and runs only with DATABASE_
   assert.equal(bad.code, 1, bad.out);
   assert.match(bad.out, /error \[VALIDATION_FAILED\]: shard Team-A: name: "Team-A" is not a valid shard name/);
   assert.match(bad.out, /namespaces\[1\]: "Not_OK" is not a valid namespace/);
+  // A database nothing migrated yet.
+  const base = new pg.Client({ connectionString: process.env.KONTROLER_TEST_DATABASE_URL });
+  await base.connect();
+  const empty = `empty_${name}`;
+  await base.query(`create database ${empty}`);
+  try {
+    const u = new URL(db.url);
+    u.pathname = `/${empty}`;
+    const early = await run(['shard', 'list'], cleanEnv({ DATABASE_URL: u.toString() }));
+    assert.equal(early.code, 1, early.out);
+    assert.match(early.out, /error \[INVALID_STATE\]: listing shards needs the schema of migration 17 or later: run kontroler migrate/);
+  } finally {
+    await base.query(`drop database ${empty}`);
+    await base.end();
+  }
   const none = await run(['shard', 'list'], cleanEnv({}));
   assert.equal(none.code, 1, none.out);
   assert.match(none.out, /kontroler shard needs DATABASE_URL/);

@@ -95,8 +95,12 @@ export function shardPolicySql(table: string, name: string, namespaces: readonly
   return `create policy ${role} on ${id(table)} as restrictive for all to ${role} using (${using}) with check (${check})`;
 }
 
+/** What a PostgreSQL refusal means here: no right to make roles or policies, or no shards table yet. */
 function privilegeError(e: unknown, what: string): unknown {
   const code = (e as { code?: unknown }).code;
+  if (code === '42P01') {
+    return new KontrolerError('INVALID_STATE', `${what} needs the schema of migration 17 or later: run kontroler migrate (as the tables' owner) first: ${(e as Error).message}`, { cause: e });
+  }
   if (code === '42501') {
     return new KontrolerError('FORBIDDEN', `${what} needs a DATABASE_URL of a superuser, or of the tables' owner with CREATEROLE: ${(e as Error).message}`, { cause: e });
   }
@@ -145,10 +149,14 @@ export async function createShard(pool: PoolLike, input: { name: string; namespa
   }
 }
 
-/** Every shard, by name. */
+/** Every shard, by name. Throws INVALID_STATE before migration 17, FORBIDDEN to a role that may not read them. */
 export async function listShards(db: Queryable): Promise<ShardRecord[]> {
-  const { rows } = await db.query<ShardsRow>('select * from shards order by name');
-  return rows.map(shardOf);
+  try {
+    const { rows } = await db.query<ShardsRow>('select * from shards order by name');
+    return rows.map(shardOf);
+  } catch (e) {
+    throw privilegeError(e, 'listing shards');
+  }
 }
 
 /**
