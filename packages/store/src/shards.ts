@@ -123,7 +123,7 @@ export async function createShard(pool: PoolLike, input: { name: string; namespa
     return await transaction(pool, async (tx) => {
       const taken = await tx.query('select 1 from shards where name = $1 union all select 1 from pg_roles where rolname = $2', [input.name, role]);
       if (taken.rows.length > 0) throw new KontrolerError('ALREADY_EXISTS', `shard ${input.name} (role ${role}) already exists: delete it first (kontroler shard delete ${input.name})`);
-      const where = await tx.query<{ db: string; schema: string }>("select current_database() as db, relnamespace::regnamespace::text as schema from pg_class where oid = 'runs'::regclass");
+      const where = await tx.query<{ db: string; schema: string }>("select current_database() as db, n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = 'runs'::regclass");
       const { db, schema } = where.rows[0]!;
       await tx.query(`create role ${id(role)} login nosuperuser nocreatedb nocreaterole noinherit noreplication nobypassrls password ${pg.escapeLiteral(scramVerifier(input.password))}`);
       await tx.query(`grant connect on database ${id(db)} to ${id(role)}`);
