@@ -96,6 +96,11 @@ test('shard create prints a connection string once; a controller started with it
   assert.doesNotMatch(proc.output(), /"level":"error"/, proc.output());
   assert.ok(!proc.output().includes(u.password), 'the shard\'s password is never logged');
 
+  // A shard cannot make shards (nor read them).
+  const escalate = await run(['shard', 'create', `${name}_2`, '--namespaces', 'team-z'], cleanEnv({ DATABASE_URL: url }));
+  assert.equal(escalate.code, 1, escalate.out);
+  assert.match(escalate.out, /error \[FORBIDDEN\]: creating a shard needs a DATABASE_URL of a superuser, or of the tables' owner with CREATEROLE: permission denied/);
+
   const deleted = await run(['shard', 'delete', name], admin);
   assert.equal(deleted.code, 0, deleted.out);
   const c = new pg.Client({ connectionString: url });
