@@ -226,7 +226,7 @@ export interface KubeParts {
 }
 
 /** The pod runtime, its client, the shard's namespaces, the CRD adapter and leader election. */
-export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; databaseUrl: string; log: ControllerLog; metrics?: ControllerMetrics }): Promise<KubeParts> {
+export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; databaseUrl: string; log: ControllerLog; runtimeLog?: ControllerLog; metrics?: ControllerMetrics }): Promise<KubeParts> {
   const kc = loadKubeConfig(k.kubeconfig);
   const requests = deps.metrics?.kubeRequests;
   const client = new KubeClient(kc, {
@@ -274,7 +274,7 @@ export async function startKubeRuntime(k: KubeSettings, deps: { pool: PoolLike; 
     },
     // Finished pods are kept as the run's DAG (spec.podGC) or --pod-gc says; their log is archived.
     podGC: (runId) => runPodGCFacts(deps.pool, Number(runId), k.podGC),
-    log: (m) => deps.log.warn(m),
+    log: (m) => (deps.runtimeLog ?? deps.log).warn(m),
   });
   stops.push(async () => {
     await runtime.close();

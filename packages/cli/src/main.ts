@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { register as registerUp } from './commands/up.js';
 import { register as registerValidate } from './commands/validate.js';
 import { register as registerMigrate } from './commands/migrate.js';
+import { register as registerShard } from './commands/shard.js';
 import { registerRemoteCommands } from './remote/index.js';
 import { runProgram } from './remote/program.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerUp(program);
   registerValidate(program);
   registerMigrate(program);
+  registerShard(program);
   // Everything else goes through the API (RBAC, audit log): a server (--server, KONTROLER_SERVER,
   // the one you logged in to) or else the local instance on the data dir (its URL and local
   // credential from instance.json). `up`, `controller`, `migrate` work on the database itself.

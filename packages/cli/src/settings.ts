@@ -2,6 +2,8 @@
 import { resolve } from 'node:path';
 import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from './shutdown.js';
 import { dataDirFrom } from './data-dir.js';
+import { logFormatFrom } from './log-output.js';
+import type { LogFormat } from '@kontroler/core';
 import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINE_BYTES, checkLogLimits, destinationPolicy, type DestinationPolicy, type LogLimits } from '@kontroler/controller';
 
 export interface Settings {
@@ -27,6 +29,8 @@ export interface Settings {
   metricsPort: number | undefined;
   /** --metrics-host / KONTROLER_METRICS_HOST (default 127.0.0.1; the chart sets 0.0.0.0). */
   metricsHost: string;
+  /** --log-format / KONTROLER_LOG_FORMAT: text (default) or json lines. */
+  logFormat: LogFormat;
 }
 
 export interface SettingFlags {
@@ -36,6 +40,7 @@ export interface SettingFlags {
   host?: string;
   metricsPort?: string;
   metricsHost?: string;
+  logFormat?: string;
 }
 
 function intOrUndefined(name: string, v: string | undefined): number | undefined {
@@ -73,6 +78,7 @@ export function readSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proce
     logLimits: readLogLimits(env),
     metricsPort: metricsPortFrom(flags.metricsPort ?? env.KONTROLER_METRICS_PORT),
     metricsHost: flags.metricsHost ?? (env.KONTROLER_METRICS_HOST || '127.0.0.1'),
+    logFormat: logFormatFrom(flags.logFormat, env),
   };
 }
 

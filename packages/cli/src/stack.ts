@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { legacySecretVariables, messageOf } from '@kontroler/core';
-import { BackfillReleaser, Controller, ControllerMetrics, Scheduler, WebhookSender, consoleLog, cron, envSecretResolver, runtimeReadsSecrets, startHealthServer } from '@kontroler/controller';
+import { BackfillReleaser, Controller, ControllerMetrics, Scheduler, WebhookSender, cron, envSecretResolver, runtimeReadsSecrets, startHealthServer } from '@kontroler/controller';
 import { LocalProcessRuntime, resolveTaskUser, tightenStateDir } from '@kontroler/runtime-local';
 import { collectGarbage, createPool, holdControllerId, migrate } from '@kontroler/store';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded/index.js';
@@ -19,6 +19,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { PRIVATE_DIR_MODE, preparePrivateDir } from './private-dir.js';
 import { untilSignal } from './shutdown.js';
 import type { Settings } from './settings.js';
+import { processLogs } from './log-output.js';
 
 export interface StackParts {
   embedded: boolean;
@@ -40,7 +41,8 @@ export function runtimeKindOf(kube: KubeSettings | undefined, container: Contain
 
 export async function startStack(s: Settings, parts: StackParts, kube?: KubeSettings, container?: ContainerSettings): Promise<Stack> {
   const runtimeKind = runtimeKindOf(kube, container);
-  const log = consoleLog;
+  const logs = processLogs(s.logFormat);
+  const log = logs.controller;
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const c of cleanups.splice(0).reverse()) {
@@ -97,14 +99,14 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
       void stop().finally(() => process.exit(1));
     });
 
-    const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log, metrics }) : undefined;
+    const kubeParts = kube?.runtime === 'kubernetes' ? await startKubeRuntime(kube, { pool, databaseUrl, log: logs.kubeOperator, runtimeLog: logs.runtime, metrics }) : undefined;
     if (kubeParts) cleanups.push(() => kubeParts.stop());
     let runtime: TaskRuntime;
     if (kubeParts) {
       runtime = kubeParts.runtime;
     } else if (container) {
       const stateDir = join(s.dataDir, 'container-runtime');
-      const rt = await startContainerRuntime(container, { stateDir, controllerId: id, log: (m) => log.warn(m) });
+      const rt = await startContainerRuntime(container, { stateDir, controllerId: id, log: (m) => logs.runtime.warn(m) });
       runtime = rt;
       cleanups.push(() => rt.close());
       log.info(`task runtime: container (one container per attempt through the Docker Engine API at ${container.dockerHost ?? 'unix:///var/run/docker.sock'}, pull policy ${container.pullPolicy}; outputs and workspaces in ${stateDir})`);
@@ -170,7 +172,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
     let url: string | undefined;
     let localToken: string | undefined;
     if (parts.server) {
-      const { bootstrapAdmin, consoleServerLog, startServer } = await import('@kontroler/server');
+      const { bootstrapAdmin, serverConsoleLog, startServer } = await import('@kontroler/server');
       const { config } = serverConfigFrom({}, process.env);
       // With local accounts off (KONTROLER_PASSWORD_LOGIN=false) there is no built-in admin.
       if (config.passwordLogin !== false) {
@@ -184,7 +186,7 @@ export async function startStack(s: Settings, parts: StackParts, kube?: KubeSett
         localToken = held.token;
         cleanups.push(() => held.revoke());
       }
-      const running = await startServer({ pool, databaseUrl, port: s.port, host: s.host, config, log: consoleServerLog }).catch((e: NodeJS.ErrnoException) => {
+      const running = await startServer({ pool, databaseUrl, port: s.port, host: s.host, config, log: serverConsoleLog(s.logFormat) }).catch((e: NodeJS.ErrnoException) => {
         throw e.code === 'EADDRINUSE' ? new Error(`port ${s.port} on ${s.host} is in use: stop what uses it or pick another with --port / PORT`) : e;
       });
       url = running.url;

@@ -336,6 +336,7 @@ export class Controller {
       ...(ev.outputs !== undefined ? { outputs: ev.outputs } : {}),
       ...(ev.outputError !== undefined ? { outputError: ev.outputError } : {}),
     };
+    if (ev.exitCode !== 0) this.o.log.info(`run ${runId}: ${ev.key.task}#${ev.key.attempt} exited${ev.exitCode !== undefined ? ` with code ${ev.exitCode}` : ''} (${ev.reason})`, { runId, task: ev.key.task, attempt: ev.key.attempt });
     this.logs.takeEnd({ runId, task: ev.key.task, attempt: ev.key.attempt }).then(
       (log) => actor.push(log ? { type: 'exited-with-log', event, log } : event),
       (e: unknown) => this.o.log.warn(`run ${runId}: ${ev.key.task}#${ev.key.attempt} ended, but its log is not stored yet; leaving it to whoever adopts it: ${String(e)}`),

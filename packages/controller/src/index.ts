@@ -21,7 +21,7 @@ export {
 } from './log-shaper.js';
 export { SECRET_NOT_FOUND, buildAttemptSpec, envSecretResolver, runtimeReadsSecrets, type SecretLookup, type SecretResolver } from './attempt-spec.js';
 export { webhookItems } from './webhook-payload.js';
-export { consoleLog, silentLog, type ControllerLog } from './log.js';
+export { consoleLog, controllerConsoleLog, silentLog, type ControllerLog } from './log.js';
 export { Scheduler, type SchedulerOptions } from './scheduler.js';
 export { BackfillReleaser, type BackfillReleaserOptions } from './backfill-releaser.js';
 export { logicalTimesOf } from './attempt-spec.js';

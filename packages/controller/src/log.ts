@@ -1,15 +1,12 @@
-import { messageOf } from '@kontroler/core';
+import { createLog, type Log, type LogFormat } from '@kontroler/core';
 /** Where the controller reports what it does. Secrets never reach it. */
-export interface ControllerLog {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string, err?: unknown): void;
+export type ControllerLog = Log;
+
+/** The controller's log on the console in `format` (text: `[controller] ...`; json: one object a line). */
+export function controllerConsoleLog(format: LogFormat, component = 'controller'): ControllerLog {
+  return createLog({ component, format, sink: { out: (l) => console.log(l), err: (l) => console.error(l) } });
 }
 
-export const consoleLog: ControllerLog = {
-  info: (m) => console.log(`[controller] ${m}`),
-  warn: (m) => console.warn(`[controller] ${m}`),
-  error: (m, e) => console.error(`[controller] ${m}${e ? `: ${messageOf(e)}` : ''}`),
-};
+export const consoleLog: ControllerLog = controllerConsoleLog('text');
 
 export const silentLog: ControllerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -80,3 +80,20 @@ export { findReferences, substitute, itemText, type Reference, type ReferenceMat
 export { checkCondition, evaluateCondition, type ConditionContext, type ConditionResult, type ConditionTask } from './condition.js';
 export { decodeOutputNames } from './output-names.js';
 export { DEFAULT_POD_GC, POD_GC_MAX_DELETE_AFTER_SECONDS, POD_GC_STRATEGIES, parsePodGC, podGCPolicy, podGCProblems, type PodGCPolicy, type PodGCSpec, type PodGCStrategy } from './pod-gc.js';
+export {
+  LOG_FORMATS,
+  createLog,
+  errorField,
+  jsonLogLine,
+  maskUrlPasswords,
+  parseLogFormat,
+  runContextOf,
+  textLogLine,
+  type Log,
+  type LogFields,
+  type LogFormat,
+  type LogLevel,
+  type LogOptions,
+  type LogRecord,
+  type LogSink,
+} from './log-line.js';

@@ -74,6 +74,7 @@ test('values.schema.json refuses bad values, naming the field', () => {
     [['controler.replicas=3'], /additional properties 'controler' not allowed/],
     [['controller.metricsPort=70000'], /\/controller\/metricsPort.*maximum/],
     [['serviceMonitor.interval=soon'], /\/serviceMonitor\/interval/],
+    [['logFormat=xml'], /\/logFormat.*one of 'text', 'json'/],
   ];
   for (const [sets, want] of cases) {
     const r = template(bin, restricted.name, sets);

@@ -1,5 +1,6 @@
 // Server configuration: a plain object built by the entry point (flags and KONTROLER_* env there).
 // Nothing in this package reads the environment.
+import { createLog, type Log, type LogFormat } from '@kontroler/core';
 import type { ClaimRoleRule, ServiceAccountRoleRule } from './auth/role-map.js';
 import type { TokenReviewer } from './auth/token-review.js';
 import { DEFAULT_TRIGGER_WINDOW_SECONDS } from './auth/trigger-signature.js';
@@ -217,16 +218,13 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
 }
 
 /** Where the server reports what it does (same shape as the controller's log). */
-export interface ServerLog {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string, err?: unknown): void;
-}
+export type ServerLog = Log;
 
 export const silentServerLog: ServerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export const consoleServerLog: ServerLog = {
-  info: (m) => console.log(`[server] ${m}`),
-  warn: (m) => console.warn(`[server] ${m}`),
-  error: (m, e) => console.error(`[server] ${m}${e ? `: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` : ''}`),
-};
+/** The server's log on the console in `format`; an internal error's stack is kept (text and json). */
+export function serverConsoleLog(format: LogFormat): ServerLog {
+  return createLog({ component: 'server', format, stacks: true, sink: { out: (l) => console.log(l), err: (l) => console.error(l) } });
+}
+
+export const consoleServerLog: ServerLog = serverConsoleLog('text');

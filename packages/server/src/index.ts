@@ -6,6 +6,7 @@ export {
   MAX_RESOURCE_BODY_BYTES,
   resolveConfig,
   consoleServerLog,
+  serverConsoleLog,
   silentServerLog,
   oidcConfig,
   workloadIdentityConfig,

@@ -41,3 +41,4 @@ export * from './approvals.js';
 export * from './backfills.js';
 export { scheduledRunName } from './run-names.js';
 export * from './task-requests.js';
+export * from './shards.js';

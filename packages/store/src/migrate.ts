@@ -13,6 +13,13 @@ import type { SchemaMigrationsRow } from './rows/system.js';
  * older code against it could corrupt it.
  */
 export async function migrate(pool: PoolLike): Promise<number[]> {
+  // Up to date: nothing to lock or create, so a role that may not change the schema (a shard's,
+  // shards.ts) starts as well; it is refused by PostgreSQL only when a migration is due.
+  const applied = await appliedVersions(pool);
+  if (applied && MIGRATIONS.every((m) => applied.includes(m.version))) {
+    refuseUnknownVersions(applied);
+    return [];
+  }
   return transaction(pool, async (tx) => {
     await tx.query('select pg_advisory_xact_lock(727274)');
     await tx.query(`create table if not exists schema_migrations (
@@ -29,6 +36,14 @@ export async function migrate(pool: PoolLike): Promise<number[]> {
     }
     return applied;
   });
+}
+
+/** The versions applied to the database; undefined when it has no schema_migrations table yet. */
+async function appliedVersions(pool: PoolLike): Promise<number[] | undefined> {
+  const { rows: exists } = await pool.query<{ t: string | null }>("select to_regclass('schema_migrations')::text as t");
+  if (!exists[0]?.t) return undefined;
+  const { rows } = await pool.query<Pick<SchemaMigrationsRow, 'version'>>('select version from schema_migrations');
+  return rows.map((r) => r.version);
 }
 
 /** The schema version this code writes: its highest migration. */

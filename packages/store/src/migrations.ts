@@ -501,4 +501,60 @@ alter table attempt_logs add column stored_at timestamptz;
 alter table attempt_logs alter column stored_at set default now();
 `,
   },
+  {
+    version: 16,
+    name: 'shard-roles',
+    sql: `
+-- Shard controllers (kontroler shard create): each logs in as its own PostgreSQL role, confined by
+-- row-level security to the runs (and their tasks, attempts, logs, deliveries, decisions) and the
+-- DAGs of its namespaces (shards.ts). The tables' owner, the role Kontroler normally runs as,
+-- bypasses row-level security (no FORCE): its queries and plans are unchanged. Any other role
+-- sees every row through kontroler_rows (true); a shard role's own restrictive policies, made by
+-- shard create, narrow that to its namespaces. Tables a shard is not granted (users, tokens,
+-- sessions, audit, triggers, settings, this registry) it cannot read at all.
+create table shards (
+  name       text primary key,
+  role       text not null unique,
+  namespaces text[] not null,
+  created_at timestamptz not null default now()
+);
+-- The id this session last drew from seq, or null before its first draw (where currval raises):
+-- shard policies let a row of a run created by the same statement through by it (shards.ts).
+create function kontroler_session_currval(seq regclass) returns bigint language plpgsql volatile as $fn$
+begin
+  return currval(seq);
+exception when object_not_in_prerequisite_state then
+  return null;
+end
+$fn$;
+alter table runs enable row level security;
+create policy kontroler_rows on runs using (true) with check (true);
+alter table task_states enable row level security;
+create policy kontroler_rows on task_states using (true) with check (true);
+alter table attempts enable row level security;
+create policy kontroler_rows on attempts using (true) with check (true);
+alter table attempt_logs enable row level security;
+create policy kontroler_rows on attempt_logs using (true) with check (true);
+alter table webhook_deliveries enable row level security;
+create policy kontroler_rows on webhook_deliveries using (true) with check (true);
+alter table approval_decisions enable row level security;
+create policy kontroler_rows on approval_decisions using (true) with check (true);
+alter table run_group_counts enable row level security;
+create policy kontroler_rows on run_group_counts using (true) with check (true);
+alter table dags enable row level security;
+create policy kontroler_rows on dags using (true) with check (true);
+alter table dag_versions enable row level security;
+create policy kontroler_rows on dag_versions using (true) with check (true);
+alter table dag_tasks enable row level security;
+create policy kontroler_rows on dag_tasks using (true) with check (true);
+alter table dag_task_versions enable row level security;
+create policy kontroler_rows on dag_task_versions using (true) with check (true);
+alter table task_requests enable row level security;
+create policy kontroler_rows on task_requests using (true) with check (true);
+alter table backfills enable row level security;
+create policy kontroler_rows on backfills using (true) with check (true);
+alter table backfill_fires enable row level security;
+create policy kontroler_rows on backfill_fires using (true) with check (true);
+`,
+  },
 ];

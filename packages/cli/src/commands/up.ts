@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readSettings, type SettingFlags } from '../settings.js';
 import { startStack, type Stack } from '../stack.js';
-import { printError } from '../remote/program.js';
+import { logFormatFrom, logProcessWarnings, processLogs, reportStartFailure, type ProcessLogs } from '../log-output.js';
 import { readKubeSettings, type KubeFlags } from '../kube-mode.js';
 import { readContainerSettings, type ContainerFlags } from '../container-mode.js';
 
@@ -16,14 +16,23 @@ export function upRuntime(flag: string | undefined, env: NodeJS.ProcessEnv = pro
  * A process that failed to start exits at once, non-zero: whatever a half-started stack left
  * behind (a reconnect timer, a socket) must not keep it hanging after the message.
  */
-async function startOrExit(...args: Parameters<typeof startStack>): Promise<Stack> {
+async function startOrExit(logs: ProcessLogs, what: string, start: () => Promise<Stack>): Promise<Stack> {
   try {
-    return await startStack(...args);
+    return await start();
   } catch (e) {
-    printError(e);
+    reportStartFailure(logs, what, e);
     process.exit(1);
   }
 }
+
+/** The process's logs in the format of --log-format / KONTROLER_LOG_FORMAT (a bad value throws, naming it). */
+function logsOf(flag: string | undefined): ProcessLogs {
+  const logs = processLogs(logFormatFrom(flag));
+  logProcessWarnings(logs);
+  return logs;
+}
+
+const LOG_FORMAT_HELP = 'log lines as text (default) or json: one JSON object a line (KONTROLER_LOG_FORMAT)';
 
 export function register(program: Command): void {
   program
@@ -37,9 +46,13 @@ export function register(program: Command): void {
     .option('--pull-policy <p>', 'container runtime: IfNotPresent (default), Always or Never (KONTROLER_PULL_POLICY)')
     .option('--metrics-port <n>', 'serve the controller\'s /healthz, /readyz and Prometheus /metrics on this port (KONTROLER_METRICS_PORT; default none)')
     .option('--metrics-host <addr>', 'listen address of the metrics port (KONTROLER_METRICS_HOST, default 127.0.0.1)')
+    .option('--log-format <text|json>', LOG_FORMAT_HELP)
     .action(async (o: SettingFlags & ContainerFlags & { runtime?: string }) => {
-      const container = upRuntime(o.runtime) === 'container' ? readContainerSettings(o) : undefined;
-      const stack = await startOrExit(readSettings(o), { embedded: true, server: true, folder: true }, undefined, container);
+      const logs = logsOf(o.logFormat);
+      const stack = await startOrExit(logs, 'kontroler up', () => {
+        const container = upRuntime(o.runtime) === 'container' ? readContainerSettings(o) : undefined;
+        return startStack(readSettings(o), { embedded: true, server: true, folder: true }, undefined, container);
+      });
       await stack.untilSignal();
     });
 
@@ -70,12 +83,16 @@ export function register(program: Command): void {
     .option('--webhook-config-name <name>', 'the ValidatingWebhookConfiguration --webhook-url registers (KONTROLER_WEBHOOK_CONFIG_NAME, default kontroler-external)')
     .option('--webhook-ca-out <file>', 'write the webhook server\'s CA (PEM) to this file, to register the webhook yourself (KONTROLER_WEBHOOK_CA_OUT)')
     .option('--pod-gc <strategy[:seconds]>', "finished task pods: OnPodCompletion, OnRunCompletion or OnRunSuccess, kept that many seconds after (KONTROLER_POD_GC, default OnPodCompletion:0; a DAG's spec.podGC wins)")
+    .option('--log-format <text|json>', LOG_FORMAT_HELP)
     .action(async (o: SettingFlags & KubeFlags & ContainerFlags) => {
-      const s = readSettings(o);
-      if (!s.databaseUrl) throw new Error('kontroler controller needs DATABASE_URL (a PostgreSQL connection string)');
-      const kube = readKubeSettings(o);
-      const container = kube.runtime === 'container' ? readContainerSettings(o) : undefined;
-      const stack = await startOrExit(s, { embedded: false, server: false, folder: o.dags !== undefined }, kube, container);
+      const logs = logsOf(o.logFormat);
+      const stack = await startOrExit(logs, 'kontroler controller', () => {
+        const s = readSettings(o);
+        if (!s.databaseUrl) throw new Error('kontroler controller needs DATABASE_URL (a PostgreSQL connection string)');
+        const kube = readKubeSettings(o);
+        const container = kube.runtime === 'container' ? readContainerSettings(o) : undefined;
+        return startStack(s, { embedded: false, server: false, folder: o.dags !== undefined }, kube, container);
+      });
       await stack.untilSignal();
     });
 }

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { ServerConfig } from '@kontroler/server';
+import type { LogFormat } from '@kontroler/core';
 import { identityConfigFrom } from './identity-config.js';
 
 export interface ServerFlags {
@@ -13,6 +14,7 @@ export interface ServerFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
+  logFormat?: string;
 }
 
 /** Server config from flags and environment (documented in docs/api.md). */
@@ -70,34 +72,49 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (env KONTROLER_TLS_CERT)')
     .option('--tls-key <file>', 'key of the certificate (env KONTROLER_TLS_KEY)')
     .option('--tls-client-ca <file>', 'require client certificates signed by this CA: mTLS (env KONTROLER_TLS_CLIENT_CA)')
+    .option('--log-format <text|json>', 'log lines as text (default) or json: one JSON object a line (KONTROLER_LOG_FORMAT)')
     .action(async (o: ServerFlags) => {
       // Loaded here, not at start-up: the other commands stay quick to start.
-      const { bootstrapAdmin, consoleServerLog, startServer } = await import('@kontroler/server');
-      const { createPool, migrate } = await import('@kontroler/store');
-      const s = serverConfigFrom(o, process.env);
-      if (!s.databaseUrl) throw new Error('set DATABASE_URL (or --database-url) to the PostgreSQL the controller uses; `kontroler up` runs everything in one process');
-      const pool = createPool(s.databaseUrl);
-      await migrate(pool);
-      // With local accounts off (KONTROLER_PASSWORD_LOGIN=false) there is no built-in admin: admins come from the SSO role map.
-      if (s.config.passwordLogin !== false) {
-        const admin = await bootstrapAdmin(pool, { ...(process.env.KONTROLER_ADMIN_PASSWORD ? { password: process.env.KONTROLER_ADMIN_PASSWORD } : {}) });
-        if (admin.generatedPassword) {
-          console.log(`Created user "${admin.username}" with password: ${admin.generatedPassword}`);
-          console.log('It is shown only this once: sign in and change it (kontroler login; POST /api/v1/auth/password).');
-        }
+      const { logFormatFrom, logProcessWarnings, processLogs, reportStartFailure } = await import('../log-output.js');
+      const logs = processLogs(logFormatFrom(o.logFormat));
+      logProcessWarnings(logs);
+      try {
+        await serve(o, logs.format);
+      } catch (e) {
+        reportStartFailure(logs, 'kontroler server', e);
+        process.exit(1);
       }
-      const running = await startServer({ pool, databaseUrl: s.databaseUrl, port: s.port, host: s.host, config: s.config, log: consoleServerLog });
-      // Shutdown within KONTROLER_SHUTDOWN_TIMEOUT_SECONDS, like `up` (a gone database cannot hold it).
-      const { untilSignal } = await import('../shutdown.js');
-      const { shutdownTimeoutFrom } = await import('../settings.js');
-      await untilSignal(
-        async () => {
-          await running.close();
-          await pool.end();
-        },
-        new Promise<Error>(() => undefined),
-        shutdownTimeoutFrom(process.env),
-        consoleServerLog,
-      );
     });
+}
+
+/** Runs the API server until a signal; throws when it cannot start. */
+async function serve(o: ServerFlags, format: LogFormat): Promise<void> {
+  const { bootstrapAdmin, serverConsoleLog, startServer } = await import('@kontroler/server');
+  const { createPool, migrate } = await import('@kontroler/store');
+  const log = serverConsoleLog(format);
+  const s = serverConfigFrom(o, process.env);
+  if (!s.databaseUrl) throw new Error('set DATABASE_URL (or --database-url) to the PostgreSQL the controller uses; `kontroler up` runs everything in one process');
+  const pool = createPool(s.databaseUrl);
+  await migrate(pool);
+  // With local accounts off (KONTROLER_PASSWORD_LOGIN=false) there is no built-in admin: admins come from the SSO role map.
+  if (s.config.passwordLogin !== false) {
+    const admin = await bootstrapAdmin(pool, { ...(process.env.KONTROLER_ADMIN_PASSWORD ? { password: process.env.KONTROLER_ADMIN_PASSWORD } : {}) });
+    if (admin.generatedPassword) {
+      log.info(`Created user "${admin.username}" with password: ${admin.generatedPassword}`);
+      log.info('It is shown only this once: sign in and change it (kontroler login; POST /api/v1/auth/password).');
+    }
+  }
+  const running = await startServer({ pool, databaseUrl: s.databaseUrl, port: s.port, host: s.host, config: s.config, log });
+  // Shutdown within KONTROLER_SHUTDOWN_TIMEOUT_SECONDS, like `up` (a gone database cannot hold it).
+  const { untilSignal } = await import('../shutdown.js');
+  const { shutdownTimeoutFrom } = await import('../settings.js');
+  await untilSignal(
+    async () => {
+      await running.close();
+      await pool.end();
+    },
+    new Promise<Error>(() => undefined),
+    shutdownTimeoutFrom(process.env),
+    log,
+  );
 }

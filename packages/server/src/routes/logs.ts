@@ -146,7 +146,7 @@ export function logRoutes(): AnyRoute[] {
             abort.abort();
           };
           stream.on('close', done);
-          stream.on('error', (e) => ctx.log.warn(`log follow of run ${key.runId} ended with an error: ${messageOf(e)}`));
+          stream.on('error', (e) => ctx.log.warn(`log follow of run ${key.runId} ended with an error: ${messageOf(e)}`, key));
           reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
           reply.type(sse ? 'text/event-stream; charset=utf-8' : 'text/plain; charset=utf-8');
           return reply.send(stream);

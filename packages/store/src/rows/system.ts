@@ -14,3 +14,11 @@ export interface SchemaMigrationsRow {
   name: string;
   applied_at: Date;
 }
+
+/** `shards` (migration 16): the shard roles `kontroler shard create` made (shards.ts). */
+export interface ShardsRow {
+  name: string;
+  role: string;
+  namespaces: string[];
+  created_at: Date;
+}
