@@ -60,7 +60,8 @@ try {
     window.EventSource = class extends ES {
       constructor(...a) {
         super(...a);
-        this.addEventListener('run', (e) => window.__pushed.push([Date.now(), JSON.parse(e.data).taskCounts?.succeeded ?? 0]));
+        // `run` events (a change) or `detail` events (the run itself, ?detail=true): both carry taskCounts.
+        for (const name of ['run', 'detail']) this.addEventListener(name, (e) => window.__pushed.push([Date.now(), JSON.parse(e.data).taskCounts?.succeeded ?? 0]));
       }
     };
     const look = (el) => {
@@ -105,7 +106,7 @@ try {
   const p50 = pct(latencies, 50);
   const p95 = pct(latencies, 95);
   console.log(
-    `a task's end (recorded finish) → the run page shows it, ${TASKS}-task chain in Chromium: p50 ${p50} ms, p95 ${p95} ms, max ${Math.max(...latencies)} ms (target p95 ≤ ${TARGET_P95_MS} ms: ${p95 <= TARGET_P95_MS ? 'meets' : 'misses'}); the page ${live === 'true' ? 'was told (live stream)' : 'polled (no live stream)'}; the stream's event reached the page after p50 ${pct(pushes, 50)} ms, p95 ${pct(pushes, 95)} ms (the rest: the page reading the run and drawing it)`,
+    `a task's end (recorded finish) → the run page shows it, ${TASKS}-task chain in Chromium: p50 ${p50} ms, p95 ${p95} ms, max ${Math.max(...latencies)} ms (target p95 ≤ ${TARGET_P95_MS} ms: ${p95 <= TARGET_P95_MS ? 'meets' : 'misses'}); the page ${live === 'true' ? 'was told (live stream)' : 'polled (no live stream)'}; the stream's event reached the page after p50 ${pct(pushes, 50)} ms, p95 ${pct(pushes, 95)} ms (the rest: the page drawing it, after reading the run when its stream does not carry it)`,
   );
 } finally {
   await ctx?.close().catch(() => undefined);
