@@ -40,7 +40,8 @@ function layered(name: string, layers: number, width: number): DagResource {
       task.push({
         name: `l${l}w${w}`,
         image,
-        script: 'echo "ran $KONTROLER_TASK $KONTROLER_ATTEMPT"; sleep 0.5',
+        // Long enough that six kills land during the run (a hop takes milliseconds now).
+        script: 'echo "ran $KONTROLER_TASK $KONTROLER_ATTEMPT"; sleep 1.5',
         ...(l > 0 ? { runAfter: [...new Set([`l${l - 1}w${w}`, `l${l - 1}w${(w + 1) % width}`])] } : {}),
       });
     }
