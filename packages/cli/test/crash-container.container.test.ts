@@ -40,8 +40,9 @@ function layered(name: string, layers: number, width: number): DagResource {
       task.push({
         name: `l${l}w${w}`,
         image,
-        // Long enough that six kills land during the run (a hop takes milliseconds now).
-        script: 'echo "ran $KONTROLER_TASK $KONTROLER_ATTEMPT"; sleep 1.5',
+        // Long enough that six kills land during the run: each kill and restart (~1-3 s) sees at
+        // most about one layer end (it ended after four kills once hops got faster).
+        script: 'echo "ran $KONTROLER_TASK $KONTROLER_ATTEMPT"; sleep 3',
         ...(l > 0 ? { runAfter: [...new Set([`l${l - 1}w${w}`, `l${l - 1}w${(w + 1) % width}`])] } : {}),
       });
     }
