@@ -202,8 +202,12 @@ test('a viewer sees the request with the buttons disabled (the API refuses them)
   await assert.rejects(viewerApi.rejectTask(run.id, 'gate'), (e: unknown) => e instanceof ApiError && e.status === 403);
   assert.deepEqual(viewerErrors, []);
 
-  // The admin's page stops hearing from the server (its polls held, then let through unchanged)
-  // while ops approves elsewhere: the page's Reject is refused with the server's 409 text.
+  // The admin's page stops hearing from the server (no live stream: the run page then polls; its
+  // polls held, then let through unchanged) while ops approves elsewhere: the page's Reject is
+  // refused with the server's 409 text.
+  const eventsPath = `/api/v1/runs/${run.id}/events`;
+  const isEvents = (u: URL) => u.pathname === eventsPath;
+  await page.route(isEvents, (r) => void r.abort());
   await openWaitingGate(page, run.id);
   const held: Route[] = [];
   const runPath = `/api/v1/runs/${run.id}`;
@@ -228,6 +232,7 @@ test('a viewer sees the request with the buttons disabled (the API refuses them)
   // Which 409 depends on how far the controller got: the decision recorded, or the run already over.
   assert.match(await panel.locator('[data-testid=approval-error]').innerText(), new RegExp(`^(task gate of run ${run.id} was already approved by ops at \\d{4}-\\d\\d-\\d\\dT|run ${run.id} is succeeded: its approvals can no longer be decided)`));
   await page.unroute(isRun);
+  await page.unroute(isEvents);
   // The page's refresh after the 409 aborted some held polls: those are gone, the rest go through.
   for (const r of held.splice(0)) await r.continue().catch(() => undefined);
   await page.waitForSelector('[data-testid=approval-decision][data-approve=true]');

@@ -255,7 +255,7 @@ let pipelineRun = 0;
 test('run it and watch it succeed live; read a task log', async () => {
   const streams: Array<{ url: string; status: number; type: string }> = [];
   const onResponse = (r: import('playwright-core').Response) => {
-    if (/\/api\/v1\/runs\/\d+\/events$/.test(r.url())) streams.push({ url: r.url(), status: r.status(), type: r.headers()['content-type'] ?? '' });
+    if (/\/api\/v1\/runs\/\d+\/events(\?|$)/.test(r.url())) streams.push({ url: r.url(), status: r.status(), type: r.headers()['content-type'] ?? '' });
   };
   page.on('response', onResponse);
   pipelineRun = await startRunFromDagPage();
@@ -268,7 +268,7 @@ test('run it and watch it succeed live; read a task log', async () => {
   await page.waitForSelector('[data-testid=run-page][data-run-status=succeeded]', { timeout: 60_000 });
   assert.equal(await page.locator('.task-node[data-status=succeeded]').count(), 4);
   page.off('response', onResponse);
-  assert.ok(streams.some((x) => x.url.endsWith(`/api/v1/runs/${pipelineRun}/events`) && x.status === 200 && x.type.startsWith('text/event-stream')), JSON.stringify(streams));
+  assert.ok(streams.some((x) => new URL(x.url).pathname === `/api/v1/runs/${pipelineRun}/events` && x.status === 200 && x.type.startsWith('text/event-stream')), JSON.stringify(streams));
 
   // Keyboard: a focused task opens with Enter.
   await page.focus('.react-flow__node[data-id="load"]');

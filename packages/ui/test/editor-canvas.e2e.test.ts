@@ -108,6 +108,19 @@ test('"+ Add task" puts each task inside the visible canvas, on a free spot; whe
   const addAndCheck = async (n: number) => {
     await page.click('[data-testid=add-task]');
     await page.waitForSelector(`.react-flow__node[data-id="task-${n}"]`);
+    // The view may pan to it (an animation that can start a frame or two after the click): wait
+    // until the node is inside the canvas (or 5 s), then check it is.
+    await page
+      .waitForFunction(
+        (id) => {
+          const node = document.querySelector(`.react-flow__node[data-id="${id}"]`)?.getBoundingClientRect();
+          const pane = document.querySelector('[data-testid=canvas] .react-flow')?.getBoundingClientRect();
+          return !!node && !!pane && node.left >= pane.left && node.top >= pane.top && node.right <= pane.right && node.bottom <= pane.bottom;
+        },
+        `task-${n}`,
+        { timeout: 5_000 },
+      )
+      .catch(() => undefined);
     await canvasSettled();
     const b = await nodeBox(`task-${n}`);
     assert.ok(inside(b, await pane()), `task-${n} (${JSON.stringify(b)}) is inside the visible canvas ${JSON.stringify(await pane())}`);
