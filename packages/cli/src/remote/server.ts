@@ -34,6 +34,8 @@ export function serverConfigFrom(o: ServerFlags, env: NodeJS.ProcessEnv): { conf
     ...(bool(env.KONTROLER_PUBLIC_METRICS) !== undefined ? { publicMetrics: bool(env.KONTROLER_PUBLIC_METRICS)! } : {}),
     ...(env.KONTROLER_TRIGGER_WINDOW_SECONDS ? { triggerWindowSeconds: triggerWindowFrom(env.KONTROLER_TRIGGER_WINDOW_SECONDS) } : {}),
     ...(env.KONTROLER_CORS_ORIGINS ? { corsOrigins: env.KONTROLER_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(env.KONTROLER_MAX_EVENT_STREAMS ? { maxEventStreams: streamLimitFrom('KONTROLER_MAX_EVENT_STREAMS', env.KONTROLER_MAX_EVENT_STREAMS) } : {}),
+    ...(env.KONTROLER_MAX_LOG_FOLLOWERS ? { maxLogFollowers: streamLimitFrom('KONTROLER_MAX_LOG_FOLLOWERS', env.KONTROLER_MAX_LOG_FOLLOWERS) } : {}),
     ...(uiDirFrom(env) ? { uiDir: uiDirFrom(env)! } : {}),
     ...(cert && key ? { tls: { cert: readFileSync(cert), key: readFileSync(key), ...(clientCa ? { clientCa: readFileSync(clientCa) } : {}) } } : {}),
     ...identityConfigFrom(env),
@@ -41,6 +43,15 @@ export function serverConfigFrom(o: ServerFlags, env: NodeJS.ProcessEnv): { conf
   const port = Number(o.port ?? env.KONTROLER_PORT ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${o.port ?? env.KONTROLER_PORT ?? env.PORT}`);
   return { config, port, host: o.host ?? env.KONTROLER_HOST ?? '127.0.0.1', databaseUrl: o.databaseUrl ?? env.DATABASE_URL };
+}
+
+/** Most open streams of a kind (live updates, followed logs): a whole number from 1 to 100,000. */
+export const MAX_STREAM_LIMIT = 100_000;
+
+function streamLimitFrom(name: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1 || n > MAX_STREAM_LIMIT) throw new Error(`${name} must be a whole number of streams from 1 to ${MAX_STREAM_LIMIT}, got "${v}"`);
+  return n;
 }
 
 /** KONTROLER_TRIGGER_WINDOW_SECONDS: a whole number of seconds, 1 to 86400. */
