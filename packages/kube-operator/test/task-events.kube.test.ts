@@ -85,9 +85,12 @@ test(`a run with ${MANY} failing tasks records at most ${TASK_EVENTS_PER_MINUTE}
   const reasons = listed.items.map((e) => e.reason ?? '');
   const failed = reasons.filter((r) => r === 'TaskFailed').length;
   const summaries = reasons.filter((r) => r === 'TaskEventsSuppressed').length;
-  assert.equal(failed, TASK_EVENTS_PER_MINUTE, `TaskFailed events: ${failed} (${reasons.join(', ')})`);
+  // At most the bound is told; a failure recorded after a later-finishing one was told (45 fail
+  // at once, saved in batches) is counted into the summary rather than told late, so fewer may be.
+  assert.ok(failed >= 1 && failed <= TASK_EVENTS_PER_MINUTE, `TaskFailed events: ${failed} (${reasons.join(', ')})`);
   assert.equal(summaries, 1);
   assert.equal(reasons.filter((r) => r === 'TaskRetrying').length, 0);
-  assert.match(summary.message ?? '', new RegExp(`${MANY - TASK_EVENTS_PER_MINUTE} more failed task attempts not sent as Events`));
+  // Every failure is told or counted: the summary holds the rest.
+  assert.match(summary.message ?? '', new RegExp(`^run \\d+: ${MANY - failed} more failed task attempts not sent as Events`));
   assert.ok(reasons.includes('RunFailed'), 'the run events are not counted against the bound');
 });
