@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@kontroler/store/testing';
-import { assertBrowserParts, freePort, launchChromium, ROOT } from './e2e-kit.js';
+import { assertBrowserParts, canvasSettled, freePort, launchChromium, ROOT } from './e2e-kit.js';
 
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 const PASSWORD = 'e2e-admin-password';
@@ -51,23 +51,10 @@ async function setCode(host: string, text: string): Promise<void> {
 }
 
 /** Drags from one node's output handle to another node's input handle, as a person would. */
-/** Resolves once the canvas stands still (fit-view and layout animate the viewport for a while). */
-async function canvasSettled(): Promise<void> {
-  await page.waitForFunction(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const el = document.querySelector('.react-flow__viewport');
-        const before = el ? getComputedStyle(el).transform : '';
-        requestAnimationFrame(() => requestAnimationFrame(() => resolve(el !== null && getComputedStyle(el).transform === before)));
-      }),
-    null,
-    { timeout: 10_000 },
-  );
-}
 
 async function drawEdge(from: string, to: string, whileOverTarget: () => Promise<void> = async () => {}): Promise<void> {
   // The handles are measured first: if the viewport still moves, the drag would miss them.
-  await canvasSettled();
+  await canvasSettled(page);
   const src = page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`);
   const dst = page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`);
   const a = (await src.boundingBox())!;

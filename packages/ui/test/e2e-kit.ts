@@ -179,3 +179,17 @@ export async function startUiInstance(name: string, opts: { password: string; da
     throw e;
   }
 }
+
+/** Resolves once the page's canvas stands still (fit-view, layout and panning animate the viewport). */
+export async function canvasSettled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const el = document.querySelector('.react-flow__viewport');
+        const before = el ? getComputedStyle(el).transform : '';
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve(el !== null && getComputedStyle(el).transform === before)));
+      }),
+    null,
+    { timeout: 10_000 },
+  );
+}

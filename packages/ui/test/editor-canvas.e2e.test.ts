@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startUiInstance, type UiInstance } from './e2e-kit.js';
+import { canvasSettled, startUiInstance, type UiInstance } from './e2e-kit.js';
 
 let ui: UiInstance;
 let page: Page;
@@ -30,19 +30,6 @@ after(async () => {
   await ui?.close();
 });
 
-/** Resolves once the canvas stands still (fit-view and panning animate the viewport). */
-async function canvasSettled(): Promise<void> {
-  await page.waitForFunction(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const el = document.querySelector('.react-flow__viewport');
-        const before = el ? getComputedStyle(el).transform : '';
-        requestAnimationFrame(() => requestAnimationFrame(() => resolve(el !== null && getComputedStyle(el).transform === before)));
-      }),
-    null,
-    { timeout: 10_000 },
-  );
-}
 
 type Box = { x: number; y: number; width: number; height: number };
 
@@ -89,7 +76,7 @@ test('in a new DAG the first dropped task lands where it was dropped, as do the 
   for (const [i, at] of drops.entries()) {
     await page.locator('.palette-item[data-template=script]').dragTo(canvas, { targetPosition: at });
     await page.waitForSelector(`.react-flow__node[data-id="task-${i + 1}"]`);
-    await canvasSettled();
+    await canvasSettled(page);
     const b = await nodeBox(`task-${i + 1}`);
     // The node is centred on the drop point (within a couple of pixels of rounding).
     assert.ok(Math.abs(b.x + b.width / 2 - (cbox.x + at.x)) <= 3, `task-${i + 1} centred at x ${cbox.x + at.x}, is at ${b.x + b.width / 2}`);
@@ -121,7 +108,7 @@ test('"+ Add task" puts each task inside the visible canvas, on a free spot; whe
         { timeout: 5_000 },
       )
       .catch(() => undefined);
-    await canvasSettled();
+    await canvasSettled(page);
     const b = await nodeBox(`task-${n}`);
     assert.ok(inside(b, await pane()), `task-${n} (${JSON.stringify(b)}) is inside the visible canvas ${JSON.stringify(await pane())}`);
     for (let i = 1; i < n; i++) {
@@ -134,7 +121,7 @@ test('"+ Add task" puts each task inside the visible canvas, on a free spot; whe
 
   // Zoomed in, the view holds few tasks: once it is full, the view follows each new one.
   for (let i = 0; i < 4; i++) await page.click('.react-flow__controls-zoomin');
-  await canvasSettled();
+  await canvasSettled(page);
   const viewport = () => page.$eval('.react-flow__viewport', (el) => getComputedStyle(el).transform);
   const zoomed = await viewport();
   for (let n = 7; n <= 14; n++) await addAndCheck(n);
